@@ -1,0 +1,109 @@
+package dev.diaspora.stream;
+
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
+
+/**
+ * Reads events from a topic's partitions, in EventID order within each partition; partitions with a ready event are
+ * served round robin, one event at a time. It prefetches batches in the background, runs the data selector and
+ * allocator, and asks the driver for exactly the selected bytes.
+ *
+ * <p>A consumer has a name. {@link Event#acknowledge()} records "this name has processed everything up to here in
+ * this partition"; a later consumer with the same name resumes after the last acknowledged event. A name with no stored
+ * position starts at {@link ConsumerOptions#startAt()}. Consumers that share a name split the partitions: each
+ * partition is delivered to at most one live consumer of a name.
+ *
+ * <p><b>Waiting:</b> {@link #pull()} completes when an event arrives (it tails the topic); {@link #poll(Duration)}
+ * returns empty on timeout and never loses an event. {@link EventID#NO_MORE_EVENTS} appears only after
+ * {@link #unsubscribe()}. A read error (checksum, allocator, deserializer) fails exactly that pull, names the partition
+ * and id, and keeps that partition on the event until {@link #seek}; other partitions continue.
+ *
+ * <p>Thread safety: {@code pull}, {@code poll}, {@code process} and iteration are confined to one thread at a time
+ * (misuse fails fast with {@link java.util.ConcurrentModificationException}); {@code acknowledge}, {@code commit},
+ * {@code unsubscribe} and {@code close} may be called from any thread.
+ */
+public interface Consumer extends Iterable<Event>, AutoCloseable {
+    /** How long iteration waits for the next event by default. */
+    Duration DEFAULT_ITERATION_TIMEOUT = Duration.ofSeconds(5);
+
+    /** @return the consumer name */
+    String name();
+
+    /** @return the topic */
+    TopicHandle topic();
+
+    /** @return the options this consumer was made with */
+    ConsumerOptions options();
+
+    /** @return the partitions this consumer reads now */
+    Set<Integer> assignment();
+
+    /**
+     * @return a future of the next event; completes when one arrives. Several may be pending; they are served in call
+     *     order. A cancelled future loses no event.
+     * @throws IllegalStateException if the consumer is closed
+     */
+    CompletableFuture<Event> pull();
+
+    /**
+     * Waits at most {@code timeout} for the next event. {@link Duration#ZERO} is a non-blocking check.
+     *
+     * @return the event, or empty on timeout
+     * @throws DiasporaException the specific read error of the next event, unwrapped
+     * @throws InterruptException if the thread is interrupted while waiting
+     */
+    Optional<Event> poll(Duration timeout);
+
+    /**
+     * Processes events until {@code maxEvents} are processed, the processor throws {@link StopEventProcessor}, the
+     * stream ends, or no event arrives for {@code idleTimeout}. Events of one partition are processed in order;
+     * partitions may run in parallel on {@code pool} (null or 0 threads: on this thread). Any other processor exception
+     * stops it and is rethrown after in-flight calls end.
+     *
+     * @return the number of events processed
+     */
+    long process(EventProcessor processor, Duration idleTimeout, long maxEvents, ThreadPool pool);
+
+    /** Iterates until {@link EventID#NO_MORE_EVENTS} or 5 s without an event; the sentinel is not returned. */
+    @Override
+    default Iterator<Event> iterator() {
+        return iterator(DEFAULT_ITERATION_TIMEOUT);
+    }
+
+    /** Iterates until {@link EventID#NO_MORE_EVENTS} or {@code idleTimeout} without an event. */
+    Iterator<Event> iterator(Duration idleTimeout);
+
+    /** @return the events as a sequential stream, ending as {@link #iterator()} does */
+    Stream<Event> stream();
+
+    /**
+     * Moves partition {@code partition} to {@code position}; prefetched events of it are dropped. Does not change the
+     * stored position until events are acknowledged or {@link #commit()} is called after an acknowledge.
+     *
+     * @throws IllegalArgumentException if this consumer does not read {@code partition}
+     */
+    void seek(int partition, StartAt position);
+
+    /** @return the EventID the next event delivered from {@code partition} will have (at least) */
+    long position(int partition);
+
+    /** @return a future that completes when every acknowledgement so far is durable in the driver */
+    CompletableFuture<Void> commit();
+
+    /**
+     * Stops reading: pending and later pulls complete with the sentinel, acknowledgements are persisted, and the
+     * partitions are released to other consumers of the name. Returns after persisting.
+     */
+    void unsubscribe();
+
+    /** @return a snapshot of the consumer's counters */
+    ConsumerMetrics metrics();
+
+    /** Unsubscribes and releases the consumer; later calls throw {@link IllegalStateException}. Idempotent. */
+    @Override
+    void close();
+}

@@ -1,0 +1,16 @@
+package dev.diaspora.stream;
+
+/**
+ * A snapshot of a consumer's counters.
+ *
+ * <p>Thread safety: immutable.
+ *
+ * @param eventsDelivered events handed to the application
+ * @param bytesDelivered selected data bytes of those events
+ * @param batchesFetched batches read from the driver
+ * @param prefetchedEvents events read ahead and not yet delivered
+ * @param prefetchedBytes bytes read ahead and not yet delivered
+ */
+public record ConsumerMetrics(long eventsDelivered, long bytesDelivered, long batchesFetched, long prefetchedEvents,
+        long prefetchedBytes) {
+}

@@ -1,0 +1,208 @@
+package dev.diaspora.stream;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * Options of a {@link Consumer}, built fluently: {@code ConsumerOptions.named("app2").dataSelector(...)}. Each setter
+ * returns a new, immutable instance.
+ *
+ * <p>The name is required: it identifies the stored positions ({@link Event#acknowledge()}) and the group of
+ * consumers that share the partitions. Defaults: all partitions, start at {@link StartAt#EARLIEST} for partitions with
+ * no stored position, {@link DataSelector#ALL} and {@link DataAllocator#heap()} (Java users expect the data; set
+ * {@link DataSelector#NONE} for metadata-only consumers), adaptive batch size (512 events per read), 2 batches read
+ * ahead per partition, 64 MiB prefetched at most, acknowledgements persisted every second.
+ *
+ * <p>Thread safety: immutable.
+ */
+public final class ConsumerOptions {
+    /** Events per driver read when the batch size is adaptive. */
+    public static final int ADAPTIVE_READ_BATCH = 512;
+
+    private final String name;
+    private final int[] targets;
+    private final StartAt startAt;
+    private final DataSelector dataSelector;
+    private final DataAllocator dataAllocator;
+    private final BatchSize batchSize;
+    private final int maxNumBatches;
+    private final long maxPrefetchBytes;
+    private final Duration ackInterval;
+    private final ThreadPool threadPool;
+
+    private ConsumerOptions(String name, int[] targets, StartAt startAt, DataSelector dataSelector,
+            DataAllocator dataAllocator, BatchSize batchSize, int maxNumBatches, long maxPrefetchBytes,
+            Duration ackInterval, ThreadPool threadPool) {
+        this.name = name;
+        this.targets = targets;
+        this.startAt = startAt;
+        this.dataSelector = dataSelector;
+        this.dataAllocator = dataAllocator;
+        this.batchSize = batchSize;
+        this.maxNumBatches = maxNumBatches;
+        this.maxPrefetchBytes = maxPrefetchBytes;
+        this.ackInterval = ackInterval;
+        this.threadPool = threadPool;
+    }
+
+    /**
+     * The defaults with this consumer name.
+     *
+     * @throws IllegalArgumentException if the name is empty, longer than 200 characters, or holds a path separator,
+     *     a control character, or is {@code .} or {@code ..}
+     */
+    public static ConsumerOptions named(String name) {
+        checkName(name);
+        return new ConsumerOptions(name, null, StartAt.EARLIEST, DataSelector.ALL, DataAllocator.heap(),
+                BatchSize.adaptive(), 2, 64L << 20, Duration.ofSeconds(1), null);
+    }
+
+    private ConsumerOptions with(int[] targets, StartAt startAt, DataSelector dataSelector,
+            DataAllocator dataAllocator, BatchSize batchSize, int maxNumBatches, long maxPrefetchBytes,
+            Duration ackInterval, ThreadPool threadPool) {
+        return new ConsumerOptions(name, targets, startAt, dataSelector, dataAllocator, batchSize, maxNumBatches,
+                maxPrefetchBytes, ackInterval, threadPool);
+    }
+
+    /** Reads only these partitions (explicit assignment); fails at open if another live consumer of the name holds one. */
+    public ConsumerOptions targets(int... partitions) {
+        Objects.requireNonNull(partitions, "partitions");
+        int[] t = partitions.clone();
+        Arrays.sort(t);
+        for (int i = 0; i < t.length; i++) {
+            if (t[i] < 0 || (i > 0 && t[i] == t[i - 1])) {
+                throw new IllegalArgumentException("targets must be distinct partition indexes >= 0, got "
+                        + Arrays.toString(partitions));
+            }
+        }
+        if (t.length == 0) {
+            throw new IllegalArgumentException("targets must name at least one partition");
+        }
+        return with(t, startAt, dataSelector, dataAllocator, batchSize, maxNumBatches, maxPrefetchBytes, ackInterval,
+                threadPool);
+    }
+
+    /** Sets where partitions with no stored position start. */
+    public ConsumerOptions startAt(StartAt startAt) {
+        return with(targets, Objects.requireNonNull(startAt, "startAt"), dataSelector, dataAllocator, batchSize,
+                maxNumBatches, maxPrefetchBytes, ackInterval, threadPool);
+    }
+
+    /** Sets the data selector. */
+    public ConsumerOptions dataSelector(DataSelector dataSelector) {
+        return with(targets, startAt, Objects.requireNonNull(dataSelector, "dataSelector"), dataAllocator, batchSize,
+                maxNumBatches, maxPrefetchBytes, ackInterval, threadPool);
+    }
+
+    /** Sets the data allocator. */
+    public ConsumerOptions dataAllocator(DataAllocator dataAllocator) {
+        return with(targets, startAt, dataSelector, Objects.requireNonNull(dataAllocator, "dataAllocator"), batchSize,
+                maxNumBatches, maxPrefetchBytes, ackInterval, threadPool);
+    }
+
+    /** Sets the number of events per driver read. */
+    public ConsumerOptions batchSize(BatchSize batchSize) {
+        return with(targets, startAt, dataSelector, dataAllocator, Objects.requireNonNull(batchSize, "batchSize"),
+                maxNumBatches, maxPrefetchBytes, ackInterval, threadPool);
+    }
+
+    /** Sets the number of batches read ahead per partition. */
+    public ConsumerOptions maxNumBatches(int maxNumBatches) {
+        ProducerOptions.positive("maxNumBatches", maxNumBatches);
+        return with(targets, startAt, dataSelector, dataAllocator, batchSize, maxNumBatches, maxPrefetchBytes,
+                ackInterval, threadPool);
+    }
+
+    /** Sets the consumer-wide bound on prefetched bytes (metadata plus selected data). */
+    public ConsumerOptions maxPrefetchBytes(long maxPrefetchBytes) {
+        ProducerOptions.positive("maxPrefetchBytes", maxPrefetchBytes);
+        return with(targets, startAt, dataSelector, dataAllocator, batchSize, maxNumBatches, maxPrefetchBytes,
+                ackInterval, threadPool);
+    }
+
+    /** Sets how often acknowledgements are persisted. */
+    public ConsumerOptions ackInterval(Duration ackInterval) {
+        ProducerOptions.nonNegative("ackInterval", ackInterval);
+        return with(targets, startAt, dataSelector, dataAllocator, batchSize, maxNumBatches, maxPrefetchBytes,
+                ackInterval, threadPool);
+    }
+
+    /** Sets the pool that runs selector and allocator; null (the default) runs them on the fetch thread. */
+    public ConsumerOptions threadPool(ThreadPool threadPool) {
+        return with(targets, startAt, dataSelector, dataAllocator, batchSize, maxNumBatches, maxPrefetchBytes,
+                ackInterval, threadPool);
+    }
+
+    /** @return the consumer name */
+    public String name() {
+        return name;
+    }
+
+    /** @return the explicit target partitions, sorted, or null for all */
+    public int[] targets() {
+        return targets == null ? null : targets.clone();
+    }
+
+    /** @return the start position for partitions with no stored position */
+    public StartAt startAt() {
+        return startAt;
+    }
+
+    /** @return the data selector */
+    public DataSelector dataSelector() {
+        return dataSelector;
+    }
+
+    /** @return the data allocator */
+    public DataAllocator dataAllocator() {
+        return dataAllocator;
+    }
+
+    /** @return the read batch size */
+    public BatchSize batchSize() {
+        return batchSize;
+    }
+
+    /** @return batches read ahead per partition */
+    public int maxNumBatches() {
+        return maxNumBatches;
+    }
+
+    /** @return the prefetch bound in bytes */
+    public long maxPrefetchBytes() {
+        return maxPrefetchBytes;
+    }
+
+    /** @return how often acknowledgements are persisted */
+    public Duration ackInterval() {
+        return ackInterval;
+    }
+
+    /** @return the pool, or null */
+    public ThreadPool threadPool() {
+        return threadPool;
+    }
+
+    /** Checks a consumer name: it may become a file name, so it is never a path. */
+    static void checkName(String name) {
+        Objects.requireNonNull(name, "consumer name");
+        if (name.isEmpty() || name.length() > 200 || name.equals(".") || name.equals("..")) {
+            throw new IllegalArgumentException("invalid consumer name '" + name
+                    + "': it must be 1 to 200 characters and not '.' or '..'");
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c == '/' || c == '\\' || c < 0x20 || c == 0x7f) {
+                throw new IllegalArgumentException("invalid consumer name '" + name
+                        + "': it must not contain '/', '\\' or control characters");
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ConsumerOptions[name=" + name + ", targets=" + (targets == null ? "all" : Arrays.toString(targets))
+                + ", startAt=" + startAt + ", batchSize=" + batchSize + "]";
+    }
+}

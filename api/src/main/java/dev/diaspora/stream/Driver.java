@@ -1,0 +1,103 @@
+package dev.diaspora.stream;
+
+import dev.diaspora.stream.internal.engine.Drivers;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The entry point: a connection to one storage backend (files under a root path, a Kafka cluster, netty servers, an
+ * in-process store), found by name through {@link java.util.ServiceLoader}.
+ *
+ * <pre>{@code
+ * try (Driver driver = Driver.open("files", Metadata.of("{\"root_path\":\"diaspora-data\"}"))) {
+ *     driver.createTopic("collisions", Metadata.of("{\"num_partitions\":4}"));
+ *     try (TopicHandle topic = driver.openTopic("collisions")) { ... }
+ * }
+ * }</pre>
+ *
+ * <p>Closing a driver closes the topics, producers, consumers and thread pools made from it.
+ *
+ * <p>Thread safety: thread-safe.
+ */
+public interface Driver extends AutoCloseable {
+    /**
+     * Opens a driver by name with its options.
+     *
+     * @param name a driver name, as listed by {@link #available()}
+     * @param options the driver's options as a JSON object; unknown keys are rejected
+     * @throws DriverNotFoundException naming the drivers that are available and the artifact to add
+     * @throws InvalidOptionException naming the bad key or value and the accepted ones
+     */
+    static Driver open(String name, Metadata options) {
+        return Drivers.open(name, options);
+    }
+
+    /** Opens a driver with no options. */
+    static Driver open(String name) {
+        return Drivers.open(name, Metadata.EMPTY);
+    }
+
+    /** @return every driver on the class path, with its documented driver and topic options */
+    static List<DriverInfo> available() {
+        return Drivers.available();
+    }
+
+    /** @return this driver's name */
+    String name();
+
+    /** Creates a topic with default options and components. */
+    default void createTopic(String name) {
+        createTopic(name, Metadata.EMPTY);
+    }
+
+    /** Creates a topic with these options ({@code num_partitions}, ...) and the default components. */
+    default void createTopic(String name, Metadata options) {
+        createTopic(name, options, Validator.defaultValidator(), PartitionSelector.defaultSelector(),
+                Serializer.defaultSerializer());
+    }
+
+    /**
+     * Creates a topic. The components' configurations are stored with it, so every process that opens it uses the
+     * same ones.
+     *
+     * @throws TopicExistsException if the name is taken
+     * @throws IllegalArgumentException if the name is not valid (1 to 200 characters of letters, digits, '.', '_' and
+     *     '-', not '.' or '..')
+     * @throws InvalidOptionException if an option is unknown or invalid
+     */
+    void createTopic(String name, Metadata options, Validator validator, PartitionSelector selector,
+            Serializer serializer);
+
+    /**
+     * Opens a topic.
+     *
+     * @throws TopicNotFoundException naming the topic if it does not exist
+     */
+    TopicHandle openTopic(String name);
+
+    /** @return true if the topic exists */
+    boolean topicExists(String name);
+
+    /**
+     * @return every topic's name and description: its options ({@code num_partitions}, ...) and components
+     *     ({@code validator}, {@code partition_selector}, {@code serializer}), each a JSON object
+     */
+    Map<String, Metadata> listTopics();
+
+    /**
+     * Deletes a topic and its stored events.
+     *
+     * @throws TopicNotFoundException if it does not exist
+     */
+    void deleteTopic(String name);
+
+    /** @return the pool producers and consumers use when their options name none (0 threads unless configured) */
+    ThreadPool defaultThreadPool();
+
+    /** @return a new priority pool of {@code threads} threads that this driver closes when it closes */
+    ThreadPool makeThreadPool(int threads);
+
+    /** Closes everything made from this driver. Idempotent. */
+    @Override
+    void close();
+}

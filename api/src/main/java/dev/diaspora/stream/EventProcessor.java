@@ -1,0 +1,14 @@
+package dev.diaspora.stream;
+
+/**
+ * Processes one event in {@link Consumer#process}. Throw {@link StopEventProcessor} to end processing cleanly; any
+ * other exception stops it and is rethrown by {@code process}.
+ *
+ * <p>Threading: events of one partition are processed sequentially, in EventID order; different partitions may be
+ * processed concurrently on the pool given to {@code process}.
+ */
+@FunctionalInterface
+public interface EventProcessor {
+    /** @param event the event, valid after the call returns */
+    void process(Event event);
+}

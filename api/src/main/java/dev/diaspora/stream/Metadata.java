@@ -1,0 +1,175 @@
+package dev.diaspora.stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.diaspora.stream.internal.json.Json;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * An event's metadata, or a configuration: a JSON document held as its UTF-8 text.
+ *
+ * <p>The text is authoritative: the default serializer stores it verbatim, and {@link #toString()} returns it. The
+ * tree is built lazily, on the first call to {@link #json()}, so a producer that only forwards metadata never parses
+ * it. {@link #of(String)} and {@link #ofUtf8(byte[])} do not check the syntax; the producer does that with a
+ * streaming scan at push (and fails that push's future with {@link InvalidMetadataException} naming line and column),
+ * and {@link #json()} throws the same exception.
+ *
+ * <p>Ownership: {@link #ofUtf8(byte[])} and {@link #ofUtf8(ByteBuffer)} wrap the caller's bytes without copying; the
+ * caller must not change them afterwards. A metadata object received from a consumer may pin its batch's buffer.
+ *
+ * <p>Thread safety: immutable. The tree returned by {@link #json()} is shared and must not be modified.
+ */
+public final class Metadata {
+    /** The empty object {@code {}}. */
+    public static final Metadata EMPTY = of("{}");
+
+    private final byte[] bytes;
+    private final int offset;
+    private final int length;
+    private volatile JsonNode tree; // published once; racing parsers build equal trees
+
+    private Metadata(byte[] bytes, int offset, int length, JsonNode tree) {
+        this.bytes = bytes;
+        this.offset = offset;
+        this.length = length;
+        this.tree = tree;
+    }
+
+    /**
+     * Wraps JSON text. Copies once (UTF-8 encoding); builds no tree and does not check syntax.
+     *
+     * @param json JSON text, not null
+     */
+    public static Metadata of(String json) {
+        Objects.requireNonNull(json, "json");
+        byte[] b = json.getBytes(StandardCharsets.UTF_8);
+        return new Metadata(b, 0, b.length, null);
+    }
+
+    /**
+     * Snapshots a Jackson tree to text at once; later changes to {@code node} do not affect this metadata.
+     *
+     * @param node a JSON tree, not null
+     */
+    public static Metadata of(JsonNode node) {
+        Objects.requireNonNull(node, "node");
+        byte[] b = Json.write(node).getBytes(StandardCharsets.UTF_8);
+        return new Metadata(b, 0, b.length, null);
+    }
+
+    /**
+     * Wraps UTF-8 JSON text, does not copy. The caller must not change the array afterwards.
+     *
+     * @param utf8 UTF-8 JSON text, not null
+     */
+    public static Metadata ofUtf8(byte[] utf8) {
+        Objects.requireNonNull(utf8, "utf8");
+        return new Metadata(utf8, 0, utf8.length, null);
+    }
+
+    /**
+     * Wraps the UTF-8 JSON text in {@code utf8}'s [position, limit); does not copy when the buffer has an accessible
+     * array, copies once otherwise (direct buffers). The buffer's position and limit are not changed.
+     *
+     * @param utf8 UTF-8 JSON text, not null
+     */
+    public static Metadata ofUtf8(ByteBuffer utf8) {
+        Objects.requireNonNull(utf8, "utf8");
+        int len = utf8.remaining();
+        if (utf8.hasArray()) {
+            return new Metadata(utf8.array(), utf8.arrayOffset() + utf8.position(), len, null);
+        }
+        byte[] b = new byte[len];
+        utf8.get(utf8.position(), b, 0, len);
+        return new Metadata(b, 0, len, null);
+    }
+
+    /**
+     * The JSON tree, parsed on first call and shared afterwards. Do not modify it.
+     *
+     * @throws InvalidMetadataException if the text is not valid JSON, naming line and column
+     */
+    public JsonNode json() {
+        JsonNode t = tree;
+        if (t == null) {
+            try {
+                t = Json.parse(bytes, offset, length);
+            } catch (Json.JsonSyntaxError e) {
+                throw new InvalidMetadataException("Metadata is not valid JSON: " + e.describe());
+            }
+            tree = t;
+        }
+        return t;
+    }
+
+    /**
+     * Checks the JSON syntax with a streaming scan, without building a tree.
+     *
+     * @throws InvalidMetadataException naming line and column if the text is not valid JSON
+     */
+    public void checkSyntax() {
+        if (tree != null) {
+            return;
+        }
+        try {
+            Json.checkSyntax(bytes, offset, length);
+        } catch (Json.JsonSyntaxError e) {
+            throw new InvalidMetadataException("Metadata is not valid JSON: " + e.describe());
+        }
+    }
+
+    /** @return the size of the UTF-8 text in bytes */
+    public int size() {
+        return length;
+    }
+
+    /** @return a read-only view of the UTF-8 text; does not copy */
+    public ByteBuffer utf8() {
+        return ByteBuffer.wrap(bytes, offset, length).slice().asReadOnlyBuffer();
+    }
+
+    /** @return a copy of the UTF-8 text */
+    public byte[] toUtf8Bytes() {
+        return Arrays.copyOfRange(bytes, offset, offset + length);
+    }
+
+    /**
+     * Copies the UTF-8 text into {@code dst} at {@code dstOffset}.
+     *
+     * @return the number of bytes copied ({@link #size()})
+     */
+    public int copyTo(byte[] dst, int dstOffset) {
+        System.arraycopy(bytes, offset, dst, dstOffset, length);
+        return length;
+    }
+
+    /** @return the JSON text as stored */
+    @Override
+    public String toString() {
+        return new String(bytes, offset, length, StandardCharsets.UTF_8);
+    }
+
+    /** Two metadata are equal when their texts are byte-for-byte equal. */
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof Metadata)) {
+            return false;
+        }
+        Metadata m = (Metadata) o;
+        return Arrays.equals(bytes, offset, offset + length, m.bytes, m.offset, m.offset + m.length);
+    }
+
+    @Override
+    public int hashCode() {
+        int h = 1;
+        for (int i = offset; i < offset + length; i++) {
+            h = 31 * h + bytes[i];
+        }
+        return h;
+    }
+}

@@ -1,0 +1,79 @@
+package dev.diaspora.stream;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Pushes events to a topic. Each push runs validate, select partition and serialize (inline with a 0-thread pool, on
+ * the pool otherwise), joins the partition's open batch, and completes when the driver has stored the batch.
+ *
+ * <p><b>Ownership:</b> the producer copies the metadata but <em>not</em> the data. The caller keeps the data buffers
+ * unchanged until the push future (or callback, or a flush covering the push) completes.
+ *
+ * <p><b>Errors:</b> {@code push} throws only for argument errors known at the call (null, closed producer, partition
+ * out of range: {@link IllegalArgumentException}/{@link IllegalStateException}) and for back-pressure
+ * ({@link BackPressureException}). Everything that reads the event (JSON syntax, validator, serializer, size limits)
+ * fails that event's future with a {@link DiasporaException} subclass; the producer keeps working.
+ *
+ * <p><b>Threads:</b> futures complete on a driver or engine completion thread, in push order per partition, outside
+ * every engine lock. Continuations must not block; use the {@code *Async} variants to move off that thread. Joining
+ * another push's future inside a continuation can deadlock.
+ *
+ * <p>Thread safety: thread-safe. With {@link Ordering#STRICT}, pushes from several threads are ordered by the
+ * producer's sequencer.
+ */
+public interface Producer extends AutoCloseable {
+    /** @return the producer's name */
+    String name();
+
+    /** @return the topic this producer pushes to */
+    TopicHandle topic();
+
+    /** @return the options this producer was made with */
+    ProducerOptions options();
+
+    /**
+     * Pushes an event to the partition the topic's selector chooses.
+     *
+     * @param metadata the metadata; copied
+     * @param data the data; <b>not copied</b>: keep the buffers unchanged until the future completes
+     * @return the EventID, when the event is stored and readable
+     * @throws BackPressureException at the memory bound (after {@code maxBlock}, or at once with FAIL_FAST)
+     * @throws IllegalStateException if the producer is closed
+     */
+    CompletableFuture<Long> push(Metadata metadata, DataView data);
+
+    /**
+     * Pushes an event to partition {@code partition} (the selector sees it as requested).
+     *
+     * @throws IllegalArgumentException if {@code partition} is outside [0, number of partitions)
+     */
+    CompletableFuture<Long> push(Metadata metadata, DataView data, int partition);
+
+    /**
+     * Pushes without a future: {@code callback} is called once with the outcome. {@code partition} -1 lets the
+     * selector choose.
+     */
+    void push(Metadata metadata, DataView data, int partition, PushCallback callback);
+
+    /**
+     * Sends every open batch and completes when every push that returned before this call, from any thread, has
+     * completed. It fails only with the first driver or I/O error since the previous flush (not for per-event
+     * validation failures).
+     */
+    CompletableFuture<Void> flush();
+
+    /** @return a snapshot of the producer's counters */
+    ProducerMetrics metrics();
+
+    /** Flushes (waiting at most {@code closeTimeout}) and releases the producer. Idempotent. */
+    @Override
+    void close();
+
+    /**
+     * Flushes, waiting at most {@code timeout}, then releases the producer; pushes that did not complete fail.
+     *
+     * @throws DiasporaException if the flush failed or timed out (the producer is closed anyway)
+     */
+    void close(Duration timeout);
+}

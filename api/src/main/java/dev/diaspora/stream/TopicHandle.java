@@ -1,0 +1,68 @@
+package dev.diaspora.stream;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * An open topic: its partitions, its components, and the factory of producers and consumers.
+ *
+ * <p>Closing a handle closes the producers and consumers made from it. Thread safety: thread-safe.
+ */
+public interface TopicHandle extends AutoCloseable {
+    /** @return the topic name */
+    String name();
+
+    /** @return the partitions, in index order */
+    List<PartitionInfo> partitions();
+
+    /** @return the topic's validator */
+    Validator validator();
+
+    /** @return the topic's partition selector */
+    PartitionSelector selector();
+
+    /** @return the topic's serializer */
+    Serializer serializer();
+
+    /** @return a producer with the default options */
+    default Producer producer() {
+        return producer(ProducerOptions.defaults());
+    }
+
+    /** @return a producer with these options */
+    Producer producer(ProducerOptions options);
+
+    /** @return a consumer with this name and the default options */
+    default Consumer consumer(String name) {
+        return consumer(ConsumerOptions.named(name));
+    }
+
+    /**
+     * @return a consumer with these options
+     * @throws ConsumerConflictException if explicit targets are held by another live consumer of the name
+     */
+    Consumer consumer(ConsumerOptions options);
+
+    /**
+     * @return the first retained and the next EventID of a partition
+     * @throws IllegalArgumentException if the partition is out of range
+     */
+    PartitionBounds bounds(int partition);
+
+    /** @return the names that have stored positions on this topic */
+    Set<String> consumerNames();
+
+    /** @return the stored position (next id to read) of {@code name} per partition; partitions without one are absent */
+    Map<Integer, Long> positions(String name);
+
+    /**
+     * Moves the stored positions of {@code name} on every partition. Consumers of that name that are live keep their
+     * in-memory positions; reset while none is running.
+     */
+    void resetPositions(String name, StartAt position);
+
+    /** Closes producers and consumers made from this handle. Idempotent. */
+    @Override
+    void close();
+}

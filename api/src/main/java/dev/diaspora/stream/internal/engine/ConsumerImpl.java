@@ -1,0 +1,902 @@
+package dev.diaspora.stream.internal.engine;
+
+import dev.diaspora.stream.Consumer;
+import dev.diaspora.stream.ConsumerMetrics;
+import dev.diaspora.stream.ConsumerOptions;
+import dev.diaspora.stream.DataAllocator;
+import dev.diaspora.stream.DataDescriptor;
+import dev.diaspora.stream.DataSelector;
+import dev.diaspora.stream.DataView;
+import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.Event;
+import dev.diaspora.stream.EventProcessor;
+import dev.diaspora.stream.InterruptException;
+import dev.diaspora.stream.InvalidSelectionException;
+import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.Serializer;
+import dev.diaspora.stream.StartAt;
+import dev.diaspora.stream.StopEventProcessor;
+import dev.diaspora.stream.ThreadPool;
+import dev.diaspora.stream.TopicHandle;
+import dev.diaspora.stream.spi.DataRequest;
+import dev.diaspora.stream.spi.IncomingBatch;
+import dev.diaspora.stream.spi.ReadSession;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.ConcurrentModificationException;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.Set;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The consumer engine. One fetch thread per consumer owns the driver's {@link ReadSession}: it polls batches, runs
+ * deserializer, selector and allocator, asks the driver for the selected bytes of the whole batch at once, and puts
+ * the events in per-partition ready queues; it also applies seeks and persists acknowledgements (so drivers whose
+ * client is single-threaded, like Kafka's, work unchanged). Application threads take events from the ready queues,
+ * round robin across partitions, one event at a time. Not API.
+ */
+final class ConsumerImpl implements Consumer {
+    private static final Logger LOG = LoggerFactory.getLogger(ConsumerImpl.class);
+    private static final long POLL_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    /** A read error that stays at the head of its partition's queue until a seek. */
+    private static final class Failed {
+        final DiasporaException error;
+
+        Failed(DiasporaException error) {
+            this.error = error;
+        }
+    }
+
+    private final TopicHandleImpl topic;
+    private final ConsumerOptions options;
+    private final ReadSession session;
+    private final Serializer serializer;
+    private final DataSelector selector;
+    private final DataAllocator allocator;
+    private final int readBatch;
+    private final long maxPrefetchBytes;
+    private final long pauseThreshold;
+    private final long ackIntervalNanos;
+    private final Set<Integer> assignment;
+    private final int[] parts; // assigned partitions, sorted
+    private final int[] indexOf; // partition -> index into parts, or -1
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition space = lock.newCondition();
+    private final ArrayDeque<Object>[] ready; // guarded by lock: EventImpl or Failed
+    private final long[] readyEvents; // guarded by lock
+    private final boolean[] pausedShadow; // guarded by lock: what the fetch thread has paused
+    private final boolean[] failed; // guarded by lock
+    private long prefetchedBytes; // guarded by lock
+    private long prefetchedEvents; // guarded by lock
+    private int cursor; // guarded by lock
+    private final ArrayDeque<CompletableFuture<Event>> pending = new ArrayDeque<>(); // guarded by lock
+    private boolean delivering; // guarded by lock
+    private boolean unsubscribed; // guarded by lock
+
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicBoolean stopped = new AtomicBoolean();
+    private final AtomicReference<Thread> owner = new AtomicReference<>();
+    private int ownerDepth; // touched only by the owner
+
+    private final AtomicLongArray acked; // per topic partition: next id after the last acknowledged, or -1
+    private final long[] committed; // fetch thread only
+    private final AtomicLongArray delivered; // per topic partition: next id to deliver
+    private final boolean[] paused; // fetch thread only
+    private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
+    private final Thread fetchThread;
+    private volatile boolean running = true;
+    private volatile RuntimeException closeError;
+
+    private final LongAdder eventsDelivered = new LongAdder();
+    private final LongAdder bytesDelivered = new LongAdder();
+    private final LongAdder batchesFetched = new LongAdder();
+
+    @SuppressWarnings("unchecked")
+    ConsumerImpl(TopicHandleImpl topic, ConsumerOptions options, ReadSession session) {
+        this.topic = topic;
+        this.options = options;
+        this.session = session;
+        this.serializer = topic.serializer();
+        this.selector = options.dataSelector();
+        this.allocator = options.dataAllocator();
+        this.readBatch = options.batchSize().valueOr(ConsumerOptions.ADAPTIVE_READ_BATCH);
+        this.maxPrefetchBytes = options.maxPrefetchBytes();
+        this.pauseThreshold = (long) readBatch * options.maxNumBatches();
+        this.ackIntervalNanos = options.ackInterval().toNanos();
+        int n = topic.partitions().size();
+        this.assignment = Set.copyOf(session.assignment());
+        this.parts = assignment.stream().mapToInt(Integer::intValue).sorted().toArray();
+        this.indexOf = new int[n];
+        java.util.Arrays.fill(indexOf, -1);
+        for (int i = 0; i < parts.length; i++) {
+            indexOf[parts[i]] = i;
+        }
+        this.ready = new ArrayDeque[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            ready[i] = new ArrayDeque<>();
+        }
+        this.readyEvents = new long[parts.length];
+        this.pausedShadow = new boolean[parts.length];
+        this.failed = new boolean[parts.length];
+        this.paused = new boolean[parts.length];
+        this.acked = new AtomicLongArray(n);
+        this.committed = new long[n];
+        this.delivered = new AtomicLongArray(n);
+        for (int p = 0; p < n; p++) {
+            acked.set(p, -1);
+            committed[p] = -1;
+        }
+        for (int p : parts) {
+            delivered.set(p, session.position(p));
+        }
+        this.fetchThread = topic.driver().newThread("consumer", this::fetchLoop);
+        fetchThread.start();
+    }
+
+    @Override
+    public String name() {
+        return options.name();
+    }
+
+    @Override
+    public TopicHandle topic() {
+        return topic;
+    }
+
+    @Override
+    public ConsumerOptions options() {
+        return options;
+    }
+
+    @Override
+    public Set<Integer> assignment() {
+        return assignment;
+    }
+
+    // ---------------------------------------------------------------- fetch thread
+
+    private void fetchLoop() {
+        long nextAck = System.nanoTime() + ackIntervalNanos;
+        try {
+            while (running) {
+                runCommands();
+                long now = System.nanoTime();
+                if (now - nextAck >= 0) {
+                    try {
+                        persistAcks();
+                    } catch (RuntimeException e) {
+                        LOG.warn("consumer '{}' of topic '{}': cannot persist acknowledgements yet, will retry: {}",
+                                options.name(), topic.name(), e.toString());
+                    }
+                    nextAck = now + ackIntervalNanos;
+                }
+                updatePauses();
+                long room;
+                lock.lock();
+                try {
+                    room = maxPrefetchBytes - prefetchedBytes;
+                    if (room <= 0) {
+                        space.awaitNanos(POLL_SLICE_NANOS);
+                        continue;
+                    }
+                } finally {
+                    lock.unlock();
+                }
+                IncomingBatch b;
+                try {
+                    b = session.poll(readBatch, room, Math.max(1, Math.min(POLL_SLICE_NANOS, nextAck - now)));
+                } catch (InterruptException e) {
+                    Thread.interrupted();
+                    continue;
+                } catch (RuntimeException e) {
+                    sessionError(e);
+                    continue;
+                }
+                if (b != null) {
+                    batchesFetched.increment();
+                    handleBatch(b);
+                }
+            }
+        } catch (InterruptedException e) {
+            // closing
+        } catch (Throwable t) {
+            LOG.error("consumer '{}' of topic '{}': fetch thread failed", options.name(), topic.name(), t);
+            closeError = t instanceof RuntimeException ? (RuntimeException) t : new DiasporaException("fetch thread", t);
+        } finally {
+            try {
+                runCommands();
+                persistAcks();
+            } catch (RuntimeException e) {
+                closeError = closeError != null ? closeError : e;
+            }
+            try {
+                session.close();
+            } catch (RuntimeException e) {
+                closeError = closeError != null ? closeError : e;
+            }
+            Runnable r;
+            while ((r = commands.poll()) != null) {
+                r.run(); // commands see !running and complete their futures
+            }
+        }
+    }
+
+    private void sessionError(RuntimeException e) {
+        DiasporaException d = e instanceof DiasporaException ? (DiasporaException) e
+                : new DiasporaException("consumer '" + options.name() + "' of topic '" + topic.name()
+                        + "': the driver failed to read: " + e, e);
+        LOG.warn("consumer '{}' of topic '{}': read failed, retrying: {}", options.name(), topic.name(), e.toString());
+        CompletableFuture<Event> f;
+        lock.lock();
+        try {
+            f = pending.poll();
+        } finally {
+            lock.unlock();
+        }
+        if (f != null) {
+            f.completeExceptionally(d);
+        }
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void runCommands() {
+        Runnable r;
+        while ((r = commands.poll()) != null) {
+            r.run();
+        }
+    }
+
+    private void updatePauses() {
+        for (int i = 0; i < parts.length; i++) {
+            boolean want;
+            lock.lock();
+            try {
+                want = failed[i] || readyEvents[i] >= pauseThreshold;
+                pausedShadow[i] = want;
+            } finally {
+                lock.unlock();
+            }
+            if (want != paused[i]) {
+                paused[i] = want;
+                if (want) {
+                    session.pause(parts[i]);
+                } else {
+                    session.resume(parts[i]);
+                }
+            }
+        }
+    }
+
+    private void persistAcks() {
+        Map<Integer, Long> dirty = null;
+        for (int p : parts) {
+            long a = acked.get(p);
+            if (a > committed[p]) {
+                if (dirty == null) {
+                    dirty = new HashMap<>();
+                }
+                dirty.put(p, a);
+            }
+        }
+        if (dirty != null) {
+            session.commit(dirty);
+            for (Map.Entry<Integer, Long> e : dirty.entrySet()) {
+                committed[e.getKey()] = e.getValue();
+            }
+        }
+    }
+
+    private void handleBatch(IncomingBatch b) {
+        int p = b.partition();
+        int idx = indexOf[p];
+        int n = b.count();
+        List<Object> items = new ArrayList<>(n);
+        List<DataRequest> requests = null;
+        DataDescriptor[] selections = new DataDescriptor[n];
+        DataRequest[] byEvent = new DataRequest[n];
+        Metadata[] mds = new Metadata[n];
+        int good = n;
+        for (int i = 0; i < n; i++) {
+            long id = b.firstId() + i;
+            try {
+                Metadata md = serializer.deserialize(b.metadata(i));
+                DataDescriptor whole = b.descriptor(i);
+                DataDescriptor sel = selector.select(md, whole);
+                if (sel == null) {
+                    sel = DataDescriptor.NONE;
+                }
+                if (sel.size() > 0) {
+                    if (!sel.isDerivedFrom(whole)) {
+                        throw new InvalidSelectionException("partition " + p + ", event " + id + ": the data selector"
+                                + " returned " + sel + ", which was not made from the descriptor it was given ("
+                                + whole + "); return the given descriptor, a view of it, or DataDescriptor.NONE");
+                    }
+                    DataView target = allocator.allocate(md, sel);
+                    if (target == null || target.size() < sel.size()) {
+                        throw new InvalidSelectionException("partition " + p + ", event " + id + ": the data allocator"
+                                + " returned " + (target == null ? "null" : target.size() + " bytes")
+                                + " for a selection of " + sel.size() + " bytes");
+                    }
+                    DataRequest r = new DataRequest(p, id, sel, target);
+                    if (requests == null) {
+                        requests = new ArrayList<>();
+                    }
+                    requests.add(r);
+                    byEvent[i] = r;
+                }
+                mds[i] = md;
+                selections[i] = sel;
+            } catch (DiasporaException e) {
+                items.add(new Failed(e));
+                good = i;
+                break;
+            } catch (RuntimeException e) {
+                items.add(new Failed(new DiasporaException("partition " + p + ", event " + id
+                        + ": the deserializer, data selector or allocator failed: " + e, e)));
+                good = i;
+                break;
+            }
+        }
+        if (requests != null) {
+            try {
+                session.readData(requests);
+            } catch (RuntimeException e) {
+                for (DataRequest r : requests) {
+                    r.fail(e instanceof DiasporaException ? (DiasporaException) e
+                            : new DiasporaException("partition " + p + ", event " + r.eventId()
+                                    + ": the driver failed to read the data: " + e, e));
+                }
+            }
+        }
+        List<Object> out = new ArrayList<>(good + 1);
+        long bytes = 0;
+        for (int i = 0; i < good; i++) {
+            DataRequest r = byEvent[i];
+            if (r != null && r.error() != null) {
+                out.add(new Failed(r.error()));
+                for (int j = i; j < good; j++) {
+                    if (byEvent[j] != null) {
+                        allocator.release(byEvent[j].target());
+                    }
+                }
+                good = -1;
+                break;
+            }
+            DataView data = r == null ? DataView.EMPTY : r.target().trim(selections[i].size());
+            EventImpl e = new EventImpl(this, mds[i], data, p, b.firstId() + i, b.timestampNanos(i));
+            bytes += e.bytes();
+            out.add(e);
+        }
+        if (good >= 0 && !items.isEmpty()) {
+            out.add(items.get(0)); // the failure that stopped the loop
+        }
+        b.release();
+        boolean anyFailure = !out.isEmpty() && out.get(out.size() - 1) instanceof Failed;
+        lock.lock();
+        try {
+            if (unsubscribed) {
+                releaseAll(out);
+                return;
+            }
+            for (Object o : out) {
+                ready[idx].add(o);
+            }
+            int events = anyFailure ? out.size() - 1 : out.size();
+            readyEvents[idx] += events;
+            prefetchedEvents += events;
+            prefetchedBytes += bytes;
+            if (anyFailure) {
+                failed[idx] = true;
+            }
+        } finally {
+            lock.unlock();
+        }
+        deliver();
+    }
+
+    private void releaseAll(List<Object> items) {
+        for (Object o : items) {
+            if (o instanceof EventImpl && ((EventImpl) o).data().size() > 0) {
+                allocator.release(((EventImpl) o).data());
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- delivery
+
+    /** Takes the next ready item round robin; a failure is returned but left in place. Holds lock. */
+    private Object takeNext() {
+        int n = parts.length;
+        for (int k = 0; k < n; k++) {
+            int i = (cursor + k) % n;
+            Object o = ready[i].peek();
+            if (o == null) {
+                continue;
+            }
+            cursor = (i + 1) % n;
+            if (o instanceof Failed) {
+                return o;
+            }
+            ready[i].poll();
+            EventImpl e = (EventImpl) o;
+            readyEvents[i]--;
+            prefetchedEvents--;
+            prefetchedBytes -= e.bytes();
+            delivered.set(e.partition(), e.id() + 1);
+            space.signal();
+            if (pausedShadow[i] && !failed[i] && readyEvents[i] < pauseThreshold) {
+                pausedShadow[i] = false;
+                session.wakeup();
+            }
+            return e;
+        }
+        return null;
+    }
+
+    /** Puts an event back at the head of its queue (its future was cancelled). Holds lock. */
+    private void putBack(EventImpl e) {
+        int i = indexOf[e.partition()];
+        ready[i].addFirst(e);
+        readyEvents[i]++;
+        prefetchedEvents++;
+        prefetchedBytes += e.bytes();
+        delivered.set(e.partition(), e.id());
+    }
+
+    /** Pairs pending pulls with ready events; one deliverer at a time keeps partition order when a pull is cancelled. */
+    private void deliver() {
+        lock.lock();
+        try {
+            if (delivering) {
+                return;
+            }
+            delivering = true;
+        } finally {
+            lock.unlock();
+        }
+        while (true) {
+            CompletableFuture<Event> f;
+            Object item;
+            lock.lock();
+            try {
+                while ((f = pending.peek()) != null && f.isDone()) {
+                    pending.poll();
+                }
+                item = f == null ? null : takeNext();
+                if (item == null) {
+                    delivering = false;
+                    return;
+                }
+                pending.poll();
+            } finally {
+                lock.unlock();
+            }
+            if (item instanceof Failed) {
+                f.completeExceptionally(((Failed) item).error);
+            } else if (f.complete((EventImpl) item)) {
+                counted((EventImpl) item);
+            } else {
+                lock.lock();
+                try {
+                    putBack((EventImpl) item);
+                } finally {
+                    lock.unlock();
+                }
+            }
+        }
+    }
+
+    private void counted(EventImpl e) {
+        eventsDelivered.increment();
+        bytesDelivered.add(e.data().size());
+    }
+
+    private void enter() {
+        Thread t = Thread.currentThread();
+        if (owner.get() == t) {
+            ownerDepth++;
+            return;
+        }
+        if (!owner.compareAndSet(null, t)) {
+            throw new ConcurrentModificationException("Consumer '" + options.name() + "' is used by thread "
+                    + owner.get().getName() + "; pull, poll, process and iteration are confined to one thread at a"
+                    + " time");
+        }
+        ownerDepth = 1;
+    }
+
+    private void exit() {
+        if (--ownerDepth == 0) {
+            owner.set(null);
+        }
+    }
+
+    private void checkNotClosed() {
+        if (closed.get()) {
+            throw new IllegalStateException("consumer '" + options.name() + "' of topic '" + topic.name()
+                    + "' is closed");
+        }
+    }
+
+    @Override
+    public CompletableFuture<Event> pull() {
+        enter();
+        try {
+            checkNotClosed();
+            CompletableFuture<Event> f = new CompletableFuture<>();
+            lock.lock();
+            try {
+                if (unsubscribed) {
+                    return CompletableFuture.completedFuture(EventImpl.NO_MORE);
+                }
+                if (!delivering && pending.isEmpty()) {
+                    Object o = takeNext();
+                    if (o instanceof Failed) {
+                        return CompletableFuture.failedFuture(((Failed) o).error);
+                    } else if (o != null) {
+                        counted((EventImpl) o);
+                        return CompletableFuture.completedFuture((EventImpl) o);
+                    }
+                }
+                pending.add(f);
+            } finally {
+                lock.unlock();
+            }
+            deliver();
+            return f;
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public Optional<Event> poll(Duration timeout) {
+        enter();
+        try {
+            checkNotClosed();
+            CompletableFuture<Event> f = new CompletableFuture<>();
+            lock.lock();
+            try {
+                if (unsubscribed) {
+                    return Optional.of(EventImpl.NO_MORE);
+                }
+                if (!delivering && pending.isEmpty()) {
+                    Object o = takeNext();
+                    if (o instanceof Failed) {
+                        throw ((Failed) o).error;
+                    } else if (o != null) {
+                        counted((EventImpl) o);
+                        return Optional.of((EventImpl) o);
+                    }
+                }
+                if (timeout.isZero() || timeout.isNegative()) {
+                    return Optional.empty();
+                }
+                pending.add(f);
+            } finally {
+                lock.unlock();
+            }
+            deliver();
+            try {
+                return Optional.of(f.get(timeout.toNanos(), TimeUnit.NANOSECONDS));
+            } catch (TimeoutException e) {
+                if (f.cancel(false)) {
+                    forget(f);
+                    return Optional.empty();
+                }
+                return Optional.of(joinUnwrapped(f));
+            } catch (ExecutionException e) {
+                throw unwrap(e.getCause());
+            } catch (InterruptedException e) {
+                if (f.cancel(false)) {
+                    forget(f);
+                    throw new InterruptException("poll", e);
+                }
+                Thread.currentThread().interrupt();
+                return Optional.of(joinUnwrapped(f));
+            }
+        } finally {
+            exit();
+        }
+    }
+
+    private void forget(CompletableFuture<Event> f) {
+        lock.lock();
+        try {
+            pending.remove(f);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static Event joinUnwrapped(CompletableFuture<Event> f) {
+        try {
+            return f.join();
+        } catch (CompletionException e) {
+            throw unwrap(e.getCause());
+        }
+    }
+
+    private static RuntimeException unwrap(Throwable t) {
+        if (t instanceof RuntimeException) {
+            return (RuntimeException) t;
+        }
+        return new DiasporaException(String.valueOf(t), t);
+    }
+
+    @Override
+    public long process(EventProcessor processor, Duration idleTimeout, long maxEvents, ThreadPool pool) {
+        if (pool == null || pool.threadCount() == 0) {
+            long count = 0;
+            while (count < maxEvents) {
+                Optional<Event> e = poll(idleTimeout);
+                if (e.isEmpty() || e.get().isNoMoreEvents()) {
+                    break;
+                }
+                try {
+                    processor.process(e.get());
+                } catch (StopEventProcessor s) {
+                    break;
+                }
+                count++;
+            }
+            return count;
+        }
+        return new ParallelProcess(this, processor, pool).run(idleTimeout, maxEvents);
+    }
+
+    @Override
+    public Iterator<Event> iterator(Duration idleTimeout) {
+        return new Iterator<>() {
+            private Event next;
+            private boolean done;
+
+            @Override
+            public boolean hasNext() {
+                if (next != null) {
+                    return true;
+                }
+                if (done) {
+                    return false;
+                }
+                Optional<Event> e = poll(idleTimeout);
+                if (e.isEmpty() || e.get().isNoMoreEvents()) {
+                    done = true;
+                    return false;
+                }
+                next = e.get();
+                return true;
+            }
+
+            @Override
+            public Event next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                Event e = next;
+                next = null;
+                return e;
+            }
+        };
+    }
+
+    @Override
+    public Stream<Event> stream() {
+        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(iterator(),
+                Spliterator.ORDERED | Spliterator.NONNULL), false);
+    }
+
+    // ---------------------------------------------------------------- positions
+
+    void acknowledge(int p, long id) {
+        checkNotClosed();
+        if (!running) {
+            throw new IllegalStateException("consumer '" + options.name() + "' has unsubscribed; acknowledge before"
+                    + " unsubscribe or close");
+        }
+        long next = id + 1;
+        long cur;
+        while ((cur = acked.get(p)) < next) {
+            if (acked.compareAndSet(p, cur, next)) {
+                break;
+            }
+        }
+    }
+
+    @Override
+    public CompletableFuture<Void> commit() {
+        checkNotClosed();
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        commands.add(() -> {
+            if (!running && Thread.currentThread() != fetchThread) {
+                f.complete(null);
+                return;
+            }
+            try {
+                persistAcks();
+                f.complete(null);
+            } catch (RuntimeException e) {
+                f.completeExceptionally(e);
+            }
+        });
+        if (!fetchThread.isAlive()) {
+            Runnable r;
+            while ((r = commands.poll()) != null) {
+                r.run();
+            }
+        }
+        session.wakeup();
+        return f;
+    }
+
+    @Override
+    public void seek(int partition, StartAt position) {
+        checkNotClosed();
+        java.util.Objects.requireNonNull(position, "position");
+        if (partition < 0 || partition >= indexOf.length || indexOf[partition] < 0) {
+            throw new IllegalArgumentException("consumer '" + options.name() + "' does not read partition " + partition
+                    + " (assigned: " + assignment + ")");
+        }
+        if (!running) {
+            throw new IllegalStateException("consumer '" + options.name() + "' has unsubscribed");
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        commands.add(() -> {
+            if (!running && Thread.currentThread() != fetchThread) {
+                done.completeExceptionally(new IllegalStateException("consumer closed during seek"));
+                return;
+            }
+            try {
+                long id = session.seek(partition, position);
+                List<Object> dropped;
+                int i = indexOf[partition];
+                lock.lock();
+                try {
+                    dropped = new ArrayList<>(ready[i]);
+                    for (Object o : dropped) {
+                        if (o instanceof EventImpl) {
+                            prefetchedBytes -= ((EventImpl) o).bytes();
+                            prefetchedEvents--;
+                        }
+                    }
+                    ready[i].clear();
+                    readyEvents[i] = 0;
+                    failed[i] = false;
+                    delivered.set(partition, id);
+                    space.signal();
+                } finally {
+                    lock.unlock();
+                }
+                releaseAll(dropped);
+                done.complete(null);
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        session.wakeup();
+        try {
+            done.get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw unwrap(e.getCause());
+        } catch (TimeoutException e) {
+            throw new DiasporaException("seek of partition " + partition + " timed out", e, true);
+        } catch (InterruptedException e) {
+            throw new InterruptException("seek", e);
+        }
+    }
+
+    @Override
+    public long position(int partition) {
+        if (partition < 0 || partition >= indexOf.length || indexOf[partition] < 0) {
+            throw new IllegalArgumentException("consumer '" + options.name() + "' does not read partition " + partition
+                    + " (assigned: " + assignment + ")");
+        }
+        return delivered.get(partition);
+    }
+
+    @Override
+    public ConsumerMetrics metrics() {
+        lock.lock();
+        try {
+            return new ConsumerMetrics(eventsDelivered.sum(), bytesDelivered.sum(), batchesFetched.sum(),
+                    prefetchedEvents, prefetchedBytes);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    @Override
+    public void unsubscribe() {
+        checkNotClosed();
+        stop();
+    }
+
+    private void stop() {
+        List<CompletableFuture<Event>> waiting;
+        List<Object> dropped = new ArrayList<>();
+        lock.lock();
+        try {
+            unsubscribed = true;
+            waiting = new ArrayList<>(pending);
+            pending.clear();
+            for (ArrayDeque<Object> q : ready) {
+                dropped.addAll(q);
+                q.clear();
+            }
+            prefetchedBytes = 0;
+            prefetchedEvents = 0;
+            space.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        for (CompletableFuture<Event> f : waiting) {
+            f.complete(EventImpl.NO_MORE);
+        }
+        releaseAll(dropped);
+        if (stopped.compareAndSet(false, true)) {
+            running = false;
+            session.wakeup();
+            if (Thread.currentThread() != fetchThread) {
+                try {
+                    fetchThread.join();
+                } catch (InterruptedException e) {
+                    throw new InterruptException("unsubscribe", e);
+                }
+            }
+            RuntimeException e = closeError;
+            if (e != null) {
+                throw e instanceof DiasporaException ? e : new DiasporaException("consumer '" + options.name()
+                        + "': could not persist positions or release the partitions: " + e, e);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed.get()) {
+            return;
+        }
+        try {
+            stop();
+        } finally {
+            closed.set(true);
+            topic.closed(this);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Consumer[" + options.name() + " <- " + topic.name() + " " + assignment + "]";
+    }
+}

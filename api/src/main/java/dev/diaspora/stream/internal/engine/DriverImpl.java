@@ -1,0 +1,210 @@
+package dev.diaspora.stream.internal.engine;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.diaspora.stream.Driver;
+import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.PartitionSelector;
+import dev.diaspora.stream.Serializer;
+import dev.diaspora.stream.ThreadPool;
+import dev.diaspora.stream.TopicHandle;
+import dev.diaspora.stream.Validator;
+import dev.diaspora.stream.internal.components.Components;
+import dev.diaspora.stream.spi.Backend;
+import dev.diaspora.stream.spi.DriverProvider;
+import dev.diaspora.stream.spi.Options;
+import dev.diaspora.stream.spi.TopicBackend;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** The {@link Driver} facade over a driver's {@link Backend}. Not API. */
+final class DriverImpl implements Driver {
+    private static final AtomicInteger THREADS = new AtomicInteger();
+
+    private final DriverProvider provider;
+    private final Backend backend;
+    private final List<Path> pluginPath;
+    private final Set<TopicHandleImpl> topics = ConcurrentHashMap.newKeySet();
+    private final Set<ThreadPool> pools = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Object timerLock = new Object();
+    private ScheduledThreadPoolExecutor timer; // guarded by timerLock; made on first use
+
+    DriverImpl(DriverProvider provider, Backend backend, List<Path> pluginPath) {
+        this.provider = provider;
+        this.backend = backend;
+        this.pluginPath = pluginPath;
+    }
+
+    @Override
+    public String name() {
+        return provider.name();
+    }
+
+    DriverProvider provider() {
+        return provider;
+    }
+
+    /** @return a new daemon thread named {@code diaspora-<driver>-<role>-<n>} */
+    Thread newThread(String role, Runnable body) {
+        Thread t = new Thread(body, "diaspora-" + provider.name() + "-" + role + "-" + THREADS.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** @return the driver's timer (linger), made on first use */
+    ScheduledExecutorService timer() {
+        synchronized (timerLock) {
+            checkOpen();
+            if (timer == null) {
+                timer = new ScheduledThreadPoolExecutor(1, r -> newThread("timer", r));
+                timer.setRemoveOnCancelPolicy(true);
+            }
+            return timer;
+        }
+    }
+
+    void checkOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("driver '" + provider.name() + "' is closed");
+        }
+    }
+
+    @Override
+    public void createTopic(String name, Metadata options, Validator validator, PartitionSelector selector,
+            Serializer serializer) {
+        checkOpen();
+        Drivers.checkTopicName(name);
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(validator, "validator");
+        Objects.requireNonNull(selector, "selector");
+        Objects.requireNonNull(serializer, "serializer");
+        Options topicOptions = provider.topicOptions().validate(options, "topic '" + name + "'");
+        ObjectNode components = Drivers.object();
+        components.set("validator", validator.config().json());
+        components.set("partition_selector", selector.config().json());
+        components.set("serializer", serializer.config().json());
+        backend.createTopic(name, topicOptions, Metadata.of(components));
+    }
+
+    @Override
+    public TopicHandle openTopic(String name) {
+        checkOpen();
+        Drivers.checkTopicName(name);
+        TopicBackend tb = backend.openTopic(name);
+        try {
+            Metadata c = tb.components();
+            Validator v = Components.validator(part(c, "validator"), pluginPath);
+            PartitionSelector s = Components.selector(part(c, "partition_selector"), pluginPath);
+            Serializer ser = Components.serializer(part(c, "serializer"), pluginPath);
+            TopicHandleImpl h = new TopicHandleImpl(this, tb, v, s, ser);
+            topics.add(h);
+            return h;
+        } catch (RuntimeException e) {
+            tb.close();
+            throw e;
+        }
+    }
+
+    private static Metadata part(Metadata components, String key) {
+        var node = components.json().get(key);
+        return node == null || node.isNull() ? Metadata.EMPTY : Metadata.of(node);
+    }
+
+    void closed(TopicHandleImpl topic) {
+        topics.remove(topic);
+    }
+
+    @Override
+    public boolean topicExists(String name) {
+        checkOpen();
+        Drivers.checkTopicName(name);
+        return backend.topicExists(name);
+    }
+
+    @Override
+    public Map<String, Metadata> listTopics() {
+        checkOpen();
+        return backend.listTopics();
+    }
+
+    @Override
+    public void deleteTopic(String name) {
+        checkOpen();
+        Drivers.checkTopicName(name);
+        for (TopicHandleImpl t : topics) {
+            if (t.name().equals(name)) {
+                t.close();
+            }
+        }
+        backend.deleteTopic(name);
+    }
+
+    @Override
+    public ThreadPool defaultThreadPool() {
+        return ThreadPool.inline();
+    }
+
+    @Override
+    public ThreadPool makeThreadPool(int threads) {
+        checkOpen();
+        if (threads < 0) {
+            throw new IllegalArgumentException("thread count must be >= 0, got " + threads);
+        }
+        if (threads == 0) {
+            return ThreadPool.inline();
+        }
+        ThreadPool p = new PriorityThreadPool(threads, "diaspora-" + provider.name() + "-pool");
+        pools.add(p);
+        return p;
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        RuntimeException first = null;
+        for (TopicHandleImpl t : List.copyOf(topics)) {
+            try {
+                t.close();
+            } catch (RuntimeException e) {
+                first = first == null ? e : first;
+            }
+        }
+        for (ThreadPool p : pools) {
+            p.close();
+        }
+        synchronized (timerLock) {
+            if (timer != null) {
+                timer.shutdownNow();
+                try {
+                    timer.awaitTermination(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+        try {
+            backend.close();
+        } catch (RuntimeException e) {
+            first = first == null ? e : first;
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Driver[" + provider.name() + "]";
+    }
+}

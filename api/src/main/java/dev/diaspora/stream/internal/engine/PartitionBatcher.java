@@ -1,0 +1,255 @@
+package dev.diaspora.stream.internal.engine;
+
+import dev.diaspora.stream.BatchSize;
+import dev.diaspora.stream.DataView;
+import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.spi.Appender;
+import dev.diaspora.stream.spi.OutgoingBatch;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One partition's open batch, sealed batches waiting for a slot, and in-flight count. Work under the lock is O(1)
+ * per event plus the metadata copy; appends are issued under the lock (so they reach the driver in order) but their
+ * completions are attached, and futures completed, outside it. Not API.
+ */
+final class PartitionBatcher {
+    /** A batch being filled, then sealed and sent. */
+    static final class Batch {
+        byte[] metadata = new byte[256];
+        int[] offsets = new int[9];
+        DataView[] data = new DataView[8];
+        PendingEvent[] events = new PendingEvent[8];
+        int count;
+        long bytes;
+        long permitBytes;
+        long sequence;
+
+        void add(PendingEvent e, ByteBuffer serialized) {
+            int n = serialized.remaining();
+            if (count == events.length) {
+                int cap = count * 2;
+                events = Arrays.copyOf(events, cap);
+                data = Arrays.copyOf(data, cap);
+                offsets = Arrays.copyOf(offsets, cap + 1);
+            }
+            int at = offsets[count];
+            if (at + n > metadata.length) {
+                metadata = Arrays.copyOf(metadata, Math.max(metadata.length * 2, at + n));
+            }
+            serialized.get(serialized.position(), metadata, at, n);
+            offsets[count + 1] = at + n;
+            data[count] = e.data;
+            events[count] = e;
+            count++;
+            bytes += n + e.data.size();
+            permitBytes += e.permitBytes;
+        }
+
+        OutgoingBatch toOutgoing(long producerId) {
+            return new OutgoingBatch(count, metadata, offsets, data, null, producerId, sequence);
+        }
+    }
+
+    private final ProducerImpl producer;
+    private final int partition;
+    private final Appender appender;
+    private final int fixedSize; // 0 when adaptive
+    private final int maxInFlight;
+    private final long maxBatchBytes;
+    private final long lingerNanos;
+
+    private Batch open; // guarded by this
+    private final ArrayDeque<Batch> sealed = new ArrayDeque<>(); // guarded by this
+    private int inFlight; // guarded by this
+    private long nextSequence; // guarded by this: sequence of the next sealed batch
+    private long doneWatermark; // guarded by this: every batch with sequence < watermark has completed
+    private final PriorityQueue<Long> doneOutOfOrder = new PriorityQueue<>(); // guarded by this
+    private final ArrayDeque<Object[]> waiters = new ArrayDeque<>(); // guarded by this: {Long target, CF<Void>}
+    private ScheduledFuture<?> lingerTask; // guarded by this
+
+    PartitionBatcher(ProducerImpl producer, int partition, Appender appender, BatchSize batchSize, int maxInFlight,
+            long maxBatchBytes, long lingerNanos) {
+        this.producer = producer;
+        this.partition = partition;
+        this.appender = appender;
+        this.fixedSize = batchSize.isAdaptive() ? 0 : batchSize.valueOr(1);
+        this.maxInFlight = maxInFlight;
+        this.maxBatchBytes = maxBatchBytes;
+        this.lingerNanos = lingerNanos;
+    }
+
+    /** Adds an event that passed the pipeline. */
+    void add(PendingEvent e, ByteBuffer serialized) {
+        List<Object[]> sends;
+        synchronized (this) {
+            if (open == null) {
+                open = new Batch();
+                if (fixedSize > 0 && lingerNanos > 0) {
+                    Batch b = open;
+                    lingerTask = producer.schedule(() -> lingerExpired(b), lingerNanos);
+                }
+            }
+            open.add(e, serialized);
+            if (fixedSize > 0 ? open.count >= fixedSize || open.bytes >= maxBatchBytes
+                    : inFlight < maxInFlight || open.bytes >= maxBatchBytes) {
+                seal();
+            }
+            sends = takeSends();
+        }
+        attach(sends);
+    }
+
+    private void lingerExpired(Batch b) {
+        List<Object[]> sends;
+        synchronized (this) {
+            if (open != b) {
+                return;
+            }
+            seal();
+            sends = takeSends();
+        }
+        attach(sends);
+    }
+
+    /** Seals the open batch (if any), sends what the slots allow, and returns a future of every batch sealed so far. */
+    CompletableFuture<Void> flush() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        List<Object[]> sends;
+        synchronized (this) {
+            if (open != null) {
+                seal();
+            }
+            sends = takeSends();
+            if (doneWatermark >= nextSequence) {
+                done.complete(null);
+            } else {
+                waiters.add(new Object[] {nextSequence, done});
+            }
+        }
+        attach(sends);
+        return done;
+    }
+
+    /** Fails every event not yet handed to the driver (close after timeout). */
+    void abandon(DiasporaException error) {
+        List<Batch> dropped = new ArrayList<>();
+        synchronized (this) {
+            if (open != null) {
+                seal();
+            }
+            dropped.addAll(sealed);
+            sealed.clear();
+        }
+        for (Batch b : dropped) {
+            batchDone(b, -1, error);
+        }
+    }
+
+    private void seal() { // holds this
+        if (lingerTask != null) {
+            lingerTask.cancel(false);
+            lingerTask = null;
+        }
+        open.sequence = nextSequence++;
+        sealed.add(open);
+        open = null;
+    }
+
+    private List<Object[]> takeSends() { // holds this; issues appends in order
+        List<Object[]> out = null;
+        while (inFlight < maxInFlight && !sealed.isEmpty()) {
+            Batch b = sealed.poll();
+            inFlight++;
+            CompletableFuture<Long> f;
+            try {
+                f = appender.append(partition, b.toOutgoing(producer.id()));
+            } catch (RuntimeException ex) {
+                f = CompletableFuture.failedFuture(ex);
+            }
+            producer.batchSent();
+            if (out == null) {
+                out = new ArrayList<>(2);
+            }
+            out.add(new Object[] {b, f});
+        }
+        return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private void attach(List<Object[]> sends) { // outside the lock
+        if (sends == null) {
+            return;
+        }
+        for (Object[] s : sends) {
+            Batch b = (Batch) s[0];
+            ((CompletableFuture<Long>) s[1]).whenComplete((id, err) -> {
+                batchDone(b, id == null ? -1 : id, err);
+                List<Object[]> next;
+                List<CompletableFuture<Void>> flushed;
+                synchronized (this) {
+                    inFlight--;
+                    markDone(b.sequence);
+                    if (fixedSize == 0 && open != null && sealed.isEmpty()) {
+                        seal(); // adaptive: the backend is free again, send what accumulated
+                    }
+                    next = takeSends();
+                    flushed = takeFlushed();
+                }
+                for (CompletableFuture<Void> f : flushed) {
+                    f.complete(null);
+                }
+                attach(next);
+            });
+        }
+    }
+
+    private void markDone(long seq) { // holds this
+        doneOutOfOrder.add(seq);
+        while (!doneOutOfOrder.isEmpty() && doneOutOfOrder.peek() == doneWatermark) {
+            doneOutOfOrder.poll();
+            doneWatermark++;
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<CompletableFuture<Void>> takeFlushed() { // holds this
+        List<CompletableFuture<Void>> out = List.of();
+        while (!waiters.isEmpty() && (Long) waiters.peek()[0] <= doneWatermark) {
+            if (out.isEmpty()) {
+                out = new ArrayList<>();
+            }
+            out.add((CompletableFuture<Void>) waiters.poll()[1]);
+        }
+        return out;
+    }
+
+    private void batchDone(Batch b, long firstId, Throwable err) {
+        Throwable cause = err;
+        if (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        if (cause != null && !(cause instanceof DiasporaException)) {
+            cause = new DiasporaException("partition " + partition + ": the driver failed to store a batch of "
+                    + b.count + " events: " + cause, cause);
+        }
+        if (cause == null && firstId < 0) {
+            cause = new DiasporaException("partition " + partition + ": the driver completed an append without an id");
+        }
+        for (int i = 0; i < b.count; i++) {
+            if (cause == null) {
+                b.events[i].succeed(partition, firstId + i);
+            } else {
+                b.events[i].fail(partition, cause);
+            }
+        }
+        producer.completed(b.count, b.permitBytes, b.bytes, cause);
+    }
+}

@@ -1,0 +1,56 @@
+package dev.diaspora.stream.internal.engine;
+
+import dev.diaspora.stream.DataView;
+import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.PushCallback;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One pushed event on its way through the pipeline, with its completion (a future or a callback). Not API. */
+final class PendingEvent {
+    private static final Logger LOG = LoggerFactory.getLogger(PendingEvent.class);
+
+    final Metadata metadata;
+    final DataView data;
+    final int requested;
+    final long permitBytes;
+    private final CompletableFuture<Long> future;
+    private final PushCallback callback;
+
+    PendingEvent(Metadata metadata, DataView data, int requested, long permitBytes, CompletableFuture<Long> future,
+            PushCallback callback) {
+        this.metadata = metadata;
+        this.data = data;
+        this.requested = requested;
+        this.permitBytes = permitBytes;
+        this.future = future;
+        this.callback = callback;
+    }
+
+    void succeed(int partition, long id) {
+        data.release();
+        if (future != null) {
+            future.complete(id);
+        } else {
+            try {
+                callback.onComplete(partition, id, null);
+            } catch (RuntimeException e) {
+                LOG.warn("push callback threw; ignored", e);
+            }
+        }
+    }
+
+    void fail(int partition, Throwable error) {
+        data.release();
+        if (future != null) {
+            future.completeExceptionally(error);
+        } else {
+            try {
+                callback.onComplete(partition, -1L, error);
+            } catch (RuntimeException e) {
+                LOG.warn("push callback threw; ignored", e);
+            }
+        }
+    }
+}

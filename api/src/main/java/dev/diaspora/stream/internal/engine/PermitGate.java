@@ -1,0 +1,111 @@
+package dev.diaspora.stream.internal.engine;
+
+import dev.diaspora.stream.BackPressureException;
+import dev.diaspora.stream.InterruptException;
+import dev.diaspora.stream.ProducerOptions;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The producer-wide memory bound: events and bytes pushed and not yet completed. Permits are taken in {@code push} on
+ * the caller's thread (lock-free when there is room) and released when the event's outcome is known. Not API.
+ */
+final class PermitGate {
+    private final long maxEvents;
+    private final long maxBytes;
+    private final AtomicLong events = new AtomicLong();
+    private final AtomicLong bytes = new AtomicLong();
+    private final AtomicLong blockedNanos = new AtomicLong();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition released = lock.newCondition();
+    private volatile int waiters; // read on release to skip the lock when nobody waits
+
+    PermitGate(long maxEvents, long maxBytes) {
+        this.maxEvents = maxEvents;
+        this.maxBytes = maxBytes;
+    }
+
+    /**
+     * Takes one event and {@code n} bytes. An event larger than the byte bound passes when nothing else is pending.
+     *
+     * @throws BackPressureException when blocked longer than {@code maxBlockNanos}, at once with FAIL_FAST, or on a
+     *     library pool thread (blocking one could deadlock the pool)
+     */
+    void acquire(long n, ProducerOptions.BackPressure policy, long maxBlockNanos) {
+        if (tryAcquire(n)) {
+            return;
+        }
+        if (policy == ProducerOptions.BackPressure.FAIL_FAST || PoolThread.current() || maxBlockNanos <= 0) {
+            throw full(n, policy == ProducerOptions.BackPressure.FAIL_FAST ? "FAIL_FAST is set"
+                    : PoolThread.current() ? "push was called on a library pool thread, which must not block"
+                            : "maxBlock is zero");
+        }
+        long start = System.nanoTime();
+        long deadline = start + maxBlockNanos;
+        lock.lock();
+        waiters++;
+        try {
+            while (!tryAcquire(n)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw full(n, "it stayed full for " + TimeUnit.NANOSECONDS.toMillis(maxBlockNanos) + " ms");
+                }
+                released.awaitNanos(Math.min(left, 10_000_000L));
+            }
+        } catch (InterruptedException e) {
+            throw new InterruptException("push blocked at the producer's memory bound", e);
+        } finally {
+            waiters--;
+            lock.unlock();
+            blockedNanos.addAndGet(System.nanoTime() - start);
+        }
+    }
+
+    private boolean tryAcquire(long n) {
+        long e = events.incrementAndGet();
+        if (e > maxEvents) {
+            events.decrementAndGet();
+            return false;
+        }
+        long b = bytes.addAndGet(n);
+        if (b > maxBytes && b != n) {
+            bytes.addAndGet(-n);
+            events.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    private BackPressureException full(long n, String why) {
+        return new BackPressureException("Producer is at its memory bound (" + events.get() + " of " + maxEvents
+                + " events, " + bytes.get() + " of " + maxBytes + " bytes pending; this event needs " + n
+                + " bytes) and " + why + ". Slow down, flush, or raise maxPendingEvents/maxPendingBytes.");
+    }
+
+    void release(long eventsDone, long bytesDone) {
+        events.addAndGet(-eventsDone);
+        bytes.addAndGet(-bytesDone);
+        if (waiters > 0) {
+            lock.lock();
+            try {
+                released.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    long pendingEvents() {
+        return events.get();
+    }
+
+    long pendingBytes() {
+        return bytes.get();
+    }
+
+    long blockedNanos() {
+        return blockedNanos.get();
+    }
+}

@@ -1,0 +1,328 @@
+package dev.diaspora.stream.internal.engine;
+
+import dev.diaspora.stream.DataView;
+import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.EventTooLargeException;
+import dev.diaspora.stream.InterruptException;
+import dev.diaspora.stream.InvalidMetadataException;
+import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.PartitionInfo;
+import dev.diaspora.stream.PartitionSelector;
+import dev.diaspora.stream.Producer;
+import dev.diaspora.stream.ProducerMetrics;
+import dev.diaspora.stream.ProducerOptions;
+import dev.diaspora.stream.PushCallback;
+import dev.diaspora.stream.Serializer;
+import dev.diaspora.stream.ThreadPool;
+import dev.diaspora.stream.TopicHandle;
+import dev.diaspora.stream.ValidationException;
+import dev.diaspora.stream.Validator;
+import dev.diaspora.stream.spi.Appender;
+import dev.diaspora.stream.spi.AppenderConfig;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The producer engine: permits in {@code push}, then validate, select, serialize (inline, or on the pool through one
+ * drain task per producer, which also keeps STRICT order), then the partition's batcher. Not API.
+ */
+final class ProducerImpl implements Producer {
+    private static final int DRAIN_BURST = 256;
+
+    private final TopicHandleImpl topic;
+    private final ProducerOptions options;
+    private final Appender appender;
+    private final ThreadPool pool;
+    private final Validator validator;
+    private final PartitionSelector selector;
+    private final Serializer serializer;
+    private final List<PartitionInfo> partitions;
+    private final PartitionBatcher[] batchers;
+    private final PermitGate gate;
+    private final long maxEventSize;
+    private final long producerId = ThreadLocalRandom.current().nextLong();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    // pool mode: one drain task at a time processes the queue in push order
+    private final ConcurrentLinkedQueue<Object> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean draining = new AtomicBoolean();
+
+    // errors since the previous flush, reported by the next flush
+    private final AtomicReference<Throwable> firstStoreError = new AtomicReference<>();
+    private final AtomicLong storeErrors = new AtomicLong();
+
+    private final LongAdder pushed = new LongAdder();
+    private final LongAdder stored = new LongAdder();
+    private final LongAdder failed = new LongAdder();
+    private final LongAdder bytesStored = new LongAdder();
+    private final LongAdder batches = new LongAdder();
+
+    ProducerImpl(TopicHandleImpl topic, ProducerOptions options) {
+        this.topic = topic;
+        this.options = options;
+        this.pool = options.threadPool() != null ? options.threadPool() : topic.driver().defaultThreadPool();
+        this.validator = topic.validator();
+        this.selector = topic.selector();
+        this.serializer = topic.serializer();
+        this.partitions = topic.partitions();
+        this.gate = new PermitGate(options.maxPendingEvents(), options.maxPendingBytes());
+        this.maxEventSize = topic.driver().provider().capabilities().maxEventSize();
+        this.appender = topic.backend().appender(
+                new AppenderConfig(options.name(), producerId, options.maxNumBatches(), options.ordering()));
+        this.batchers = new PartitionBatcher[partitions.size()];
+        long linger = options.linger().toNanos();
+        for (int p = 0; p < batchers.length; p++) {
+            batchers[p] = new PartitionBatcher(this, p, appender, options.batchSize(), options.maxNumBatches(),
+                    options.maxBatchBytes(), linger);
+        }
+    }
+
+    long id() {
+        return producerId;
+    }
+
+    ScheduledFuture<?> schedule(Runnable r, long delayNanos) {
+        return topic.driver().timer().schedule(r, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public String name() {
+        return options.name();
+    }
+
+    @Override
+    public TopicHandle topic() {
+        return topic;
+    }
+
+    @Override
+    public ProducerOptions options() {
+        return options;
+    }
+
+    @Override
+    public CompletableFuture<Long> push(Metadata metadata, DataView data) {
+        CompletableFuture<Long> f = new CompletableFuture<>();
+        submit(metadata, data, -1, f, null);
+        return f;
+    }
+
+    @Override
+    public CompletableFuture<Long> push(Metadata metadata, DataView data, int partition) {
+        topic.checkPartition(partition);
+        CompletableFuture<Long> f = new CompletableFuture<>();
+        submit(metadata, data, partition, f, null);
+        return f;
+    }
+
+    @Override
+    public void push(Metadata metadata, DataView data, int partition, PushCallback callback) {
+        Objects.requireNonNull(callback, "callback");
+        if (partition != -1) {
+            topic.checkPartition(partition);
+        }
+        submit(metadata, data, partition, null, callback);
+    }
+
+    private void submit(Metadata metadata, DataView data, int partition, CompletableFuture<Long> f, PushCallback cb) {
+        Objects.requireNonNull(metadata, "metadata");
+        Objects.requireNonNull(data, "data");
+        checkOpen();
+        long bytes = metadata.size() + data.size();
+        gate.acquire(bytes, options.backPressure(), options.maxBlock().toNanos());
+        pushed.increment();
+        PendingEvent e = new PendingEvent(metadata, data, partition, bytes, f, cb);
+        if (pool.threadCount() == 0) {
+            process(e);
+        } else {
+            queue.add(e);
+            scheduleDrain();
+        }
+    }
+
+    private void scheduleDrain() {
+        if (draining.compareAndSet(false, true)) {
+            pool.execute(this::drain);
+        }
+    }
+
+    private void drain() {
+        while (true) {
+            for (int i = 0; i < DRAIN_BURST; i++) {
+                Object o = queue.poll();
+                if (o == null) {
+                    break;
+                }
+                if (o instanceof PendingEvent) {
+                    process((PendingEvent) o);
+                } else {
+                    @SuppressWarnings("unchecked")
+                    CompletableFuture<Void> marker = (CompletableFuture<Void>) o;
+                    flushNow().whenComplete((v, err) -> marker.complete(null));
+                }
+            }
+            if (queue.isEmpty()) {
+                draining.set(false);
+                // a push may have queued between the check and the reset; take the drain back if so
+                if (queue.isEmpty() || !draining.compareAndSet(false, true)) {
+                    return;
+                }
+            } else {
+                // let other tasks of the pool run between bursts
+                pool.execute(this::drain);
+                return;
+            }
+        }
+    }
+
+    /** validate, select, serialize; then the batcher. Failures fail this event only. */
+    private void process(PendingEvent e) {
+        int p = -1;
+        try {
+            e.metadata.checkSyntax();
+            validator.validate(e.metadata, e.data);
+            p = selector.select(e.metadata, e.requested, partitions);
+            if (p < 0 || p >= partitions.size()) {
+                throw new DiasporaException("partition selector " + selector.config() + " returned partition " + p
+                        + ", outside [0, " + partitions.size() + ")");
+            }
+            ByteBuffer serialized = serializer.serialize(e.metadata);
+            long size = serialized.remaining() + e.data.size();
+            if (size > maxEventSize) {
+                throw new EventTooLargeException("event of " + size + " bytes (metadata " + serialized.remaining()
+                        + " + data " + e.data.size() + ") exceeds the driver's limit of " + maxEventSize
+                        + " bytes; split the data or raise the driver's size limit");
+            }
+            batchers[p].add(e, serialized);
+        } catch (DiasporaException ex) {
+            failEarly(e, p, ex);
+        } catch (RuntimeException ex) {
+            failEarly(e, p, new ValidationException("the topic's components rejected the event: " + ex, ex));
+        }
+    }
+
+    private void failEarly(PendingEvent e, int p, DiasporaException ex) {
+        e.fail(p, ex instanceof InvalidMetadataException || ex instanceof EventTooLargeException ? ex : ex);
+        failed.increment();
+        gate.release(1, e.permitBytes);
+    }
+
+    void batchSent() {
+        batches.increment();
+    }
+
+    /** Called once per batch, after its events completed. */
+    void completed(int count, long permitBytes, long bytes, Throwable error) {
+        gate.release(count, permitBytes);
+        if (error == null) {
+            stored.add(count);
+            bytesStored.add(bytes);
+        } else {
+            failed.add(count);
+            storeErrors.addAndGet(count);
+            firstStoreError.compareAndSet(null, error);
+        }
+    }
+
+    @Override
+    public CompletableFuture<Void> flush() {
+        checkOpen();
+        return flushInternal();
+    }
+
+    private CompletableFuture<Void> flushInternal() {
+        CompletableFuture<Void> all;
+        if (pool.threadCount() == 0) {
+            all = flushNow();
+        } else {
+            CompletableFuture<Void> marker = new CompletableFuture<>();
+            queue.add(marker);
+            scheduleDrain();
+            all = marker;
+        }
+        return all.thenCompose(v -> {
+            Throwable first = firstStoreError.getAndSet(null);
+            long n = storeErrors.getAndSet(0);
+            if (first == null) {
+                return CompletableFuture.completedFuture(null);
+            }
+            return CompletableFuture.failedFuture(new DiasporaException("flush: " + n + " event(s) could not be stored"
+                    + " since the previous flush; first error: " + first.getMessage(), first));
+        });
+    }
+
+    private CompletableFuture<Void> flushNow() {
+        CompletableFuture<?>[] fs = new CompletableFuture<?>[batchers.length];
+        for (int p = 0; p < batchers.length; p++) {
+            fs[p] = batchers[p].flush();
+        }
+        return CompletableFuture.allOf(fs);
+    }
+
+    @Override
+    public ProducerMetrics metrics() {
+        return new ProducerMetrics(pushed.sum(), stored.sum(), failed.sum(), bytesStored.sum(), batches.sum(),
+                gate.pendingEvents(), gate.pendingBytes(), gate.blockedNanos());
+    }
+
+    private void checkOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("producer '" + options.name() + "' of topic '" + topic.name()
+                    + "' is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        close(options.closeTimeout());
+    }
+
+    @Override
+    public void close(Duration timeout) {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        DiasporaException failure = null;
+        try {
+            flushInternal().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            failure = new DiasporaException("producer '" + options.name() + "': close timed out after " + timeout
+                    + " waiting for pending events; events not yet sent were failed");
+        } catch (ExecutionException e) {
+            failure = e.getCause() instanceof DiasporaException ? (DiasporaException) e.getCause()
+                    : new DiasporaException("producer close: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            throw new InterruptException("closing producer '" + options.name() + "'", e);
+        } finally {
+            if (failure != null) {
+                for (PartitionBatcher b : batchers) {
+                    b.abandon(new DiasporaException("producer '" + options.name() + "' closed before the event was"
+                            + " sent"));
+                }
+            }
+            appender.close();
+            topic.closed(this);
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Producer[" + options.name() + " -> " + topic.name() + "]";
+    }
+}

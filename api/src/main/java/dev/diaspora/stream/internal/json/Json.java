@@ -1,0 +1,152 @@
+package dev.diaspora.stream.internal.json;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+
+/**
+ * All Jackson use of the api module beyond the {@link JsonNode} that {@code Metadata.json()} returns. Not API.
+ */
+public final class Json {
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            .enable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
+            .build();
+    private static final ObjectMapper MAPPER = new ObjectMapper(FACTORY);
+
+    private Json() {
+    }
+
+    /** @return a new empty object node */
+    public static ObjectNode object() {
+        return JsonNodeFactory.instance.objectNode();
+    }
+
+    /**
+     * Parses UTF-8 JSON text into a tree.
+     *
+     * @throws JsonSyntaxError with line and column on bad input
+     */
+    public static JsonNode parse(byte[] utf8, int offset, int length) {
+        try (JsonParser p = FACTORY.createParser(utf8, offset, length)) {
+            JsonNode node = MAPPER.readTree(p);
+            if (node == null) {
+                throw new JsonSyntaxError("empty document", 1, 1);
+            }
+            if (p.nextToken() != null) {
+                JsonLocation loc = p.currentTokenLocation();
+                throw new JsonSyntaxError("unexpected content after the JSON value", loc.getLineNr(), loc.getColumnNr());
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            throw syntaxError(e);
+        } catch (IOException e) {
+            throw new JsonSyntaxError(e.getMessage(), 0, 0);
+        }
+    }
+
+    /**
+     * Checks JSON syntax with a streaming scan: no tree is built.
+     *
+     * @throws JsonSyntaxError with line and column on bad input
+     */
+    public static void checkSyntax(byte[] utf8, int offset, int length) {
+        try (JsonParser p = FACTORY.createParser(utf8, offset, length)) {
+            JsonToken t = p.nextToken();
+            if (t == null) {
+                throw new JsonSyntaxError("empty document", 1, 1);
+            }
+            int depth = 0;
+            do {
+                if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
+                    depth++;
+                } else if (t == JsonToken.END_OBJECT || t == JsonToken.END_ARRAY) {
+                    depth--;
+                }
+                if (depth == 0) {
+                    break;
+                }
+                t = p.nextToken();
+            } while (t != null);
+            if (depth != 0) {
+                JsonLocation loc = p.currentLocation();
+                throw new JsonSyntaxError("unexpected end of input", loc.getLineNr(), loc.getColumnNr());
+            }
+            if (p.nextToken() != null) {
+                JsonLocation loc = p.currentTokenLocation();
+                throw new JsonSyntaxError("unexpected content after the JSON value", loc.getLineNr(), loc.getColumnNr());
+            }
+        } catch (JsonProcessingException e) {
+            throw syntaxError(e);
+        } catch (IOException e) {
+            throw new JsonSyntaxError(e.getMessage(), 0, 0);
+        }
+    }
+
+    /** @return compact JSON text of the node */
+    public static String write(JsonNode node) {
+        try {
+            return MAPPER.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write JSON", e);
+        }
+    }
+
+    /** @return JSON text of the node with two-space indentation */
+    public static String writePretty(JsonNode node) {
+        try {
+            return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write JSON", e);
+        }
+    }
+
+    private static JsonSyntaxError syntaxError(JsonProcessingException e) {
+        JsonLocation loc = e.getLocation();
+        String msg = e.getOriginalMessage();
+        int nl = msg.indexOf('\n');
+        if (nl > 0) {
+            msg = msg.substring(0, nl);
+        }
+        if (e instanceof JsonParseException || loc != null) {
+            return new JsonSyntaxError(msg, loc == null ? 0 : loc.getLineNr(), loc == null ? 0 : loc.getColumnNr());
+        }
+        return new JsonSyntaxError(msg, 0, 0);
+    }
+
+    /** A JSON syntax error with its position; turned into an {@code InvalidMetadataException} by callers. */
+    public static final class JsonSyntaxError extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final int line;
+        private final int column;
+
+        JsonSyntaxError(String message, int line, int column) {
+            super(message, null, false, false);
+            this.line = line;
+            this.column = column;
+        }
+
+        /** @return 1-based line, 0 if unknown */
+        public int line() {
+            return line;
+        }
+
+        /** @return 1-based column, 0 if unknown */
+        public int column() {
+            return column;
+        }
+
+        /** @return "message at line L, column C" */
+        public String describe() {
+            return line > 0 ? getMessage() + " at line " + line + ", column " + column : getMessage();
+        }
+    }
+}

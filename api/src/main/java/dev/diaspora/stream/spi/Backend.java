@@ -1,0 +1,51 @@
+package dev.diaspora.stream.spi;
+
+import dev.diaspora.stream.Metadata;
+import java.util.Map;
+
+/**
+ * An open driver: topic administration. Made by {@link DriverProvider#open(Options)}; the engine wraps it in the
+ * public {@link dev.diaspora.stream.Driver}.
+ *
+ * <p>Topic names reach the backend already validated (1 to 200 characters of letters, digits, '.', '_', '-', not
+ * '.' or '..'). Topic options reach it validated against {@link DriverProvider#topicOptions()}, defaults filled in.
+ *
+ * <p>Thread safety: implementations are thread-safe.
+ */
+public interface Backend extends AutoCloseable {
+    /**
+     * Creates a topic and stores its options and component configurations with it.
+     *
+     * @param components {@code {"validator":{...},"partition_selector":{...},"serializer":{...}}}; store it opaque
+     * @throws dev.diaspora.stream.TopicExistsException if the name is taken
+     */
+    void createTopic(String name, Options topicOptions, Metadata components);
+
+    /**
+     * Opens a topic.
+     *
+     * @throws dev.diaspora.stream.TopicNotFoundException if it does not exist
+     */
+    TopicBackend openTopic(String name);
+
+    /** @return true if the topic exists */
+    boolean topicExists(String name);
+
+    /**
+     * @return each topic's description: a JSON object with its options and the component configurations as stored
+     *     ({@code num_partitions}, ..., {@code validator}, {@code partition_selector}, {@code serializer})
+     */
+    Map<String, Metadata> listTopics();
+
+    /**
+     * Deletes a topic and its events.
+     *
+     * @throws dev.diaspora.stream.TopicNotFoundException if it does not exist
+     * @throws UnsupportedOperationException if the driver cannot delete topics
+     */
+    void deleteTopic(String name);
+
+    /** Releases the backend; the engine closes every topic first. Idempotent. */
+    @Override
+    void close();
+}

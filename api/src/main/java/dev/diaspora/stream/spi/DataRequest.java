@@ -1,0 +1,81 @@
+package dev.diaspora.stream.spi;
+
+import dev.diaspora.stream.DataDescriptor;
+import dev.diaspora.stream.DataView;
+import dev.diaspora.stream.DiasporaException;
+import java.nio.ByteBuffer;
+
+/**
+ * One event's data read: fill {@link #target()} from offset 0 with exactly the bytes {@link #descriptor()} selects,
+ * in flattened order. The target holds at least {@code descriptor().size()} bytes.
+ *
+ * <p>Thread safety: confined to the fetch thread.
+ */
+public final class DataRequest {
+    private final int partition;
+    private final long eventId;
+    private final DataDescriptor descriptor;
+    private final DataView target;
+    private DiasporaException error;
+
+    /**
+     * @param partition the event's partition
+     * @param eventId the event's id
+     * @param descriptor the selected data, derived from the event's own descriptor
+     * @param target where to put it
+     */
+    public DataRequest(int partition, long eventId, DataDescriptor descriptor, DataView target) {
+        this.partition = partition;
+        this.eventId = eventId;
+        this.descriptor = descriptor;
+        this.target = target;
+    }
+
+    /** @return the event's partition */
+    public int partition() {
+        return partition;
+    }
+
+    /** @return the event's id */
+    public long eventId() {
+        return eventId;
+    }
+
+    /** @return the selection */
+    public DataDescriptor descriptor() {
+        return descriptor;
+    }
+
+    /** @return the view to fill */
+    public DataView target() {
+        return target;
+    }
+
+    /** Marks this event's read as failed; the engine fails its pull with {@code error}. */
+    public void fail(DiasporaException error) {
+        if (this.error == null) {
+            this.error = error;
+        }
+    }
+
+    /** @return the failure, or null */
+    public DiasporaException error() {
+        return error;
+    }
+
+    /**
+     * Fills the target from the event's whole data held in memory ({@code whole}'s [position, limit)); for drivers
+     * whose data arrives inline (memory, Kafka). Does not change {@code whole}'s position.
+     */
+    public void fillFrom(ByteBuffer whole) {
+        long[] at = {0};
+        int base = whole.position();
+        descriptor.flatten((off, size) -> {
+            if (off + size > whole.remaining()) {
+                throw new DiasporaException("partition " + partition + " event " + eventId + ": selected range ["
+                        + off + ", " + (off + size) + ") exceeds the data size " + whole.remaining());
+            }
+            at[0] += target.write(at[0], whole.slice(base + (int) off, (int) size));
+        });
+    }
+}

@@ -1,0 +1,103 @@
+package dev.diaspora.stream.spi;
+
+import dev.diaspora.stream.DataDescriptor;
+import java.nio.ByteBuffer;
+
+/**
+ * A batch of consecutive records of one partition, returned by {@link ReadSession#poll}: serialized metadata back to
+ * back in one buffer, storage timestamps, and per event the data size and a driver-defined location from which the
+ * engine builds the event's {@link DataDescriptor} ({@code DataDescriptor.of(location, size)}).
+ *
+ * <p>Ownership: the metadata buffer may be pooled; the engine calls {@link #release()} once it no longer needs it.
+ * Metadata handed to users wraps it, so a driver that pools it must not reuse it while events are alive (the memory
+ * and files drivers do not pool).
+ *
+ * <p>Thread safety: immutable.
+ */
+public final class IncomingBatch {
+    private final int partition;
+    private final long firstId;
+    private final int count;
+    private final ByteBuffer metadata;
+    private final int[] offsets;
+    private final long[] timestampsNanos;
+    private final long[] dataSizes;
+    private final long[] locations;
+    private final Runnable release;
+
+    /**
+     * @param partition the partition
+     * @param firstId the EventID of the first record
+     * @param count the number of records (&gt;= 1)
+     * @param metadata serialized metadata back to back, from index 0 of the buffer (absolute offsets)
+     * @param offsets {@code count + 1} offsets into {@code metadata}
+     * @param timestampsNanos storage times, nanoseconds since the epoch
+     * @param dataSizes data size of each record
+     * @param locations driver-defined data location of each record
+     * @param release called once when the engine is done with the batch, or null
+     */
+    public IncomingBatch(int partition, long firstId, int count, ByteBuffer metadata, int[] offsets,
+            long[] timestampsNanos, long[] dataSizes, long[] locations, Runnable release) {
+        this.partition = partition;
+        this.firstId = firstId;
+        this.count = count;
+        this.metadata = metadata;
+        this.offsets = offsets;
+        this.timestampsNanos = timestampsNanos;
+        this.dataSizes = dataSizes;
+        this.locations = locations;
+        this.release = release;
+    }
+
+    /** @return the partition */
+    public int partition() {
+        return partition;
+    }
+
+    /** @return the first EventID */
+    public long firstId() {
+        return firstId;
+    }
+
+    /** @return the number of records */
+    public int count() {
+        return count;
+    }
+
+    /** @return a view of record {@code i}'s serialized metadata (a slice; no copy) */
+    public ByteBuffer metadata(int i) {
+        return metadata.slice(offsets[i], offsets[i + 1] - offsets[i]);
+    }
+
+    /** @return the serialized metadata size of record {@code i} */
+    public int metadataSize(int i) {
+        return offsets[i + 1] - offsets[i];
+    }
+
+    /** @return record {@code i}'s storage time in nanoseconds since the epoch */
+    public long timestampNanos(int i) {
+        return timestampsNanos[i];
+    }
+
+    /** @return record {@code i}'s data size */
+    public long dataSize(int i) {
+        return dataSizes[i];
+    }
+
+    /** @return record {@code i}'s driver-defined data location */
+    public long location(int i) {
+        return locations[i];
+    }
+
+    /** @return the descriptor of record {@code i}'s whole data */
+    public DataDescriptor descriptor(int i) {
+        return DataDescriptor.of(locations[i], dataSizes[i]);
+    }
+
+    /** Releases pooled resources; called once by the engine. */
+    public void release() {
+        if (release != null) {
+            release.run();
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package dev.diaspora.stream.spi;
+
+import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.PartitionBounds;
+import dev.diaspora.stream.PartitionInfo;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * An open topic, as a driver sees it: partitions, stored components, appenders and read sessions.
+ *
+ * <p>Thread safety: implementations are thread-safe.
+ */
+public interface TopicBackend extends AutoCloseable {
+    /** @return the topic name */
+    String name();
+
+    /** @return the partitions in index order (never empty) */
+    List<PartitionInfo> partitions();
+
+    /** @return the component configurations stored at creation ({@link Backend#createTopic}) */
+    Metadata components();
+
+    /** @return the first retained and next EventID of partition {@code p} (checked to be in range) */
+    PartitionBounds bounds(int p);
+
+    /**
+     * @return the id of the first event of partition {@code p} stored at or after {@code time}, or
+     *     {@code bounds(p).next()} if there is none
+     * @throws UnsupportedOperationException if {@link Capabilities#timeLookup()} is false
+     */
+    long idForTime(int p, Instant time);
+
+    /** @return a new appender for one producer */
+    Appender appender(AppenderConfig config);
+
+    /**
+     * Opens a read session for one consumer: acquires the partitions (leases), resolves each one's start position
+     * (stored position of the name, else {@code config.startAt()}).
+     *
+     * @throws dev.diaspora.stream.ConsumerConflictException if explicit targets are held by another live session of
+     *     the name
+     */
+    ReadSession openSession(SessionConfig config);
+
+    /** @return the consumer names with stored positions */
+    Set<String> consumerNames();
+
+    /** @return the stored positions (next id to read) of {@code name}; partitions without one are absent */
+    Map<Integer, Long> committed(String name);
+
+    /** Stores positions of {@code name} outside any session (offline reset). */
+    void storePositions(String name, Map<Integer, Long> positions);
+
+    /** Releases the topic. Idempotent. */
+    @Override
+    void close();
+}

@@ -1,0 +1,140 @@
+package dev.diaspora.stream.memory;
+
+import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.PartitionBounds;
+import dev.diaspora.stream.PartitionInfo;
+import dev.diaspora.stream.spi.Appender;
+import dev.diaspora.stream.spi.AppenderConfig;
+import dev.diaspora.stream.spi.ChangeNotifier;
+import dev.diaspora.stream.spi.DataRequest;
+import dev.diaspora.stream.spi.IncomingBatch;
+import dev.diaspora.stream.spi.LocalReadSession;
+import dev.diaspora.stream.spi.LocalTopic;
+import dev.diaspora.stream.spi.ReadSession;
+import dev.diaspora.stream.spi.SessionConfig;
+import dev.diaspora.stream.spi.TopicBackend;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * An open topic of the memory driver. It implements {@link LocalTopic}, so consumers get the shared
+ * {@link LocalReadSession} (leases, start positions, round robin, tailing): a log-structured driver writes no read
+ * session of its own.
+ *
+ * <p>Thread safety: thread-safe.
+ */
+final class MemoryTopic implements TopicBackend, LocalTopic {
+    private final MemoryTopicState state;
+    private final List<PartitionInfo> partitions;
+
+    MemoryTopic(MemoryTopicState state) {
+        this.state = state;
+        List<PartitionInfo> ps = new ArrayList<>();
+        for (int p = 0; p < state.partitions.length; p++) {
+            ps.add(new PartitionInfo(p, Metadata.EMPTY));
+        }
+        this.partitions = List.copyOf(ps);
+    }
+
+    @Override
+    public String name() {
+        return state.name;
+    }
+
+    @Override
+    public List<PartitionInfo> partitions() {
+        return partitions;
+    }
+
+    @Override
+    public Metadata components() {
+        return state.components;
+    }
+
+    @Override
+    public int numPartitions() {
+        return state.partitions.length;
+    }
+
+    @Override
+    public PartitionBounds bounds(int p) {
+        return state.partitions[p].bounds();
+    }
+
+    @Override
+    public long idForTime(int p, Instant time) {
+        return state.partitions[p].idForTime(time.getEpochSecond() * 1_000_000_000L + time.getNano());
+    }
+
+    @Override
+    public Appender appender(AppenderConfig config) {
+        // The copy into memory is the whole "I/O", so appending inline is allowed by the SPI (no blocking I/O).
+        return (partition, batch) -> {
+            long first = state.partitions[partition].append(batch);
+            state.notifier.changed();
+            return CompletableFuture.completedFuture(first);
+        };
+    }
+
+    @Override
+    public ReadSession openSession(SessionConfig config) {
+        return new LocalReadSession(this, config);
+    }
+
+    @Override
+    public IncomingBatch read(int p, long fromId, int maxEvents, long maxBytes) {
+        return state.partitions[p].read(fromId, maxEvents, maxBytes);
+    }
+
+    @Override
+    public void readData(List<DataRequest> requests) {
+        for (DataRequest r : requests) {
+            state.partitions[r.partition()].readData(r);
+        }
+    }
+
+    @Override
+    public Set<String> consumerNames() {
+        return Set.copyOf(state.positions.keySet());
+    }
+
+    @Override
+    public Map<Integer, Long> committed(String name) {
+        Map<Integer, Long> m = state.positions.get(name);
+        return m == null ? Map.of() : new TreeMap<>(m);
+    }
+
+    @Override
+    public void commit(String name, Map<Integer, Long> positions) {
+        state.positions.computeIfAbsent(name, k -> new java.util.concurrent.ConcurrentHashMap<>()).putAll(positions);
+    }
+
+    @Override
+    public void storePositions(String name, Map<Integer, Long> positions) {
+        commit(name, positions);
+    }
+
+    @Override
+    public AutoCloseable tryLease(String name, int p) {
+        String key = name + "/" + p;
+        Object token = new Object();
+        if (state.leases.putIfAbsent(key, token) != null) {
+            return null;
+        }
+        return () -> state.leases.remove(key, token);
+    }
+
+    @Override
+    public ChangeNotifier notifier() {
+        return state.notifier;
+    }
+
+    @Override
+    public void close() {
+    }
+}

@@ -1,0 +1,34 @@
+package dev.diaspora.stream.memory;
+
+import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.spi.ChangeNotifier;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Everything stored for one topic: partitions, options and components, stored positions per consumer name, leases.
+ * Shared by every handle that opens the topic.
+ *
+ * <p>Thread safety: thread-safe.
+ */
+final class MemoryTopicState {
+    final String name;
+    final MemoryPartition[] partitions;
+    final Metadata options;
+    final Metadata components;
+    final ChangeNotifier notifier = new ChangeNotifier();
+    /** consumer name -> partition -> next id to read */
+    final Map<String, Map<Integer, Long>> positions = new ConcurrentHashMap<>();
+    /** "name/partition" of every leased (name, partition) */
+    final Map<String, Object> leases = new ConcurrentHashMap<>();
+
+    MemoryTopicState(String name, int numPartitions, Metadata options, Metadata components) {
+        this.name = name;
+        this.options = options;
+        this.components = components;
+        this.partitions = new MemoryPartition[numPartitions];
+        for (int p = 0; p < numPartitions; p++) {
+            partitions[p] = new MemoryPartition(p);
+        }
+    }
+}
