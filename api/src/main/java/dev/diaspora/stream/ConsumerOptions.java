@@ -193,7 +193,7 @@ public final class ConsumerOptions {
         }
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
-            if (c == '/' || c == '\\' || c < 0x20 || c == 0x7f) {
+            if (c == '/' || c == '\\' || Character.isISOControl(c)) {
                 throw new IllegalArgumentException("invalid consumer name '" + name
                         + "': it must not contain '/', '\\' or control characters");
             }

@@ -38,20 +38,79 @@ public final class DataDescriptor {
         void accept(long offset, long size);
     }
 
+    /** One stacked view: maps a range of its own coordinates to ranges of the view it refines, in order. */
+    private interface Selection {
+        void map(long off, long len, RangeConsumer parent);
+    }
+
+    /** Sorted, non-overlapping (offset, size) pairs, with prefix sums for lookup. */
+    private static final class Pairs implements Selection {
+        final long[] pairs; // {o0, s0, o1, s1, ...}
+        final long[] starts; // view coordinate where each pair starts, plus the total at the end
+
+        Pairs(long[] pairs) {
+            this.pairs = pairs;
+            this.starts = new long[pairs.length / 2 + 1];
+            for (int i = 0; i < pairs.length / 2; i++) {
+                starts[i + 1] = starts[i] + pairs[2 * i + 1];
+            }
+        }
+
+        @Override
+        public void map(long off, long len, RangeConsumer parent) {
+            int i = java.util.Arrays.binarySearch(starts, off);
+            i = i >= 0 ? i : -i - 2;
+            while (len > 0 && i < pairs.length / 2) {
+                long in = off - starts[i];
+                long take = Math.min(len, pairs[2 * i + 1] - in);
+                if (take > 0) {
+                    parent.accept(pairs[2 * i] + in, take);
+                    off += take;
+                    len -= take;
+                }
+                i++;
+            }
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Pairs && Arrays.equals(pairs, ((Pairs) o).pairs);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(pairs);
+        }
+    }
+
+    /** Strided blocks, computed arithmetically: O(1) memory whatever the block count. */
+    private record Strided(long offset, long blocks, long blockSize, long gapSize) implements Selection {
+        @Override
+        public void map(long off, long len, RangeConsumer parent) {
+            while (len > 0) {
+                long b = off / blockSize;
+                long in = off % blockSize;
+                long take = Math.min(len, blockSize - in);
+                parent.accept(offset + b * (blockSize + gapSize) + in, take);
+                off += take;
+                len -= take;
+            }
+        }
+    }
+
     private static final byte[] NO_LOCATION = new byte[0];
-    private static final long[][] NO_SELECTIONS = new long[0][];
+    private static final Selection[] NO_SELECTIONS = new Selection[0];
 
     /** The descriptor of no data: empty location, size 0. A selector returns it to fetch nothing. */
     public static final DataDescriptor NONE = new DataDescriptor(NO_LOCATION, 0L, NO_SELECTIONS, 0L);
 
     private final byte[] location;
     private final long baseSize;
-    // Each selection is a sorted, non-overlapping list of (offset, size) pairs, flattened as {o0, s0, o1, s1, ...}, in
-    // the coordinates of the view it refines. Strided views are expanded when applied (see flatten).
-    private final long[][] selections;
+    // selections[i] maps the coordinates of view i+1 to those of view i; view 0 is the base data.
+    private final Selection[] selections;
     private final long size;
 
-    private DataDescriptor(byte[] location, long baseSize, long[][] selections, long size) {
+    private DataDescriptor(byte[] location, long baseSize, Selection[] selections, long size) {
         this.location = location;
         this.baseSize = baseSize;
         this.selections = selections;
@@ -120,7 +179,7 @@ public final class DataDescriptor {
                     + this.size + " bytes");
         }
         long s = Math.min(size, this.size - offset);
-        return push(new long[] {offset, s}, s);
+        return push(new Pairs(new long[] {offset, s}), s);
     }
 
     /**
@@ -140,7 +199,7 @@ public final class DataDescriptor {
                 throw new IllegalArgumentException("makeStridedView: offset " + offset + " is beyond the view's "
                         + this.size + " bytes");
             }
-            return push(new long[0], 0);
+            return push(new Pairs(new long[0]), 0);
         }
         long end;
         long total;
@@ -157,16 +216,7 @@ public final class DataDescriptor {
                     + gapSize + ") would go out of bounds: its last block ends at " + end + " but the view has "
                     + this.size + " bytes");
         }
-        if (numBlocks > Integer.MAX_VALUE / 2) {
-            throw new IllegalArgumentException("makeStridedView: " + numBlocks + " blocks is too many");
-        }
-        long[] sel = new long[(int) numBlocks * 2];
-        long stride = blockSize + gapSize;
-        for (int i = 0; i < numBlocks; i++) {
-            sel[2 * i] = offset + i * stride;
-            sel[2 * i + 1] = blockSize;
-        }
-        return push(sel, total);
+        return push(new Strided(offset, numBlocks, blockSize, gapSize), total);
     }
 
     /**
@@ -201,7 +251,7 @@ public final class DataDescriptor {
             }
             total += r.size();
         }
-        return push(Arrays.copyOf(sel, n), total);
+        return push(new Pairs(Arrays.copyOf(sel, n)), total);
     }
 
     /** Same as {@link #makeUnstructuredView(List)}. */
@@ -216,51 +266,30 @@ public final class DataDescriptor {
         return Collections.unmodifiableList(out);
     }
 
-    /** Streams the selected ranges of the base data, in order, adjacent ranges merged; allocates little. */
+    /** Streams the selected ranges of the base data, in order, adjacent ranges merged; memory does not grow with them. */
     public void flatten(RangeConsumer consumer) {
         if (size == 0) {
             return;
         }
-        long[] cur = baseSize == 0 ? new long[0] : new long[] {0, baseSize};
-        int curLen = cur.length;
-        for (long[] sel : selections) {
-            long[] next = new long[Math.max(2, sel.length + curLen)];
-            int n = 0;
-            // Walk the current ranges with the view-coordinate of each range's start; map each selected (o, s).
-            int ci = 0;
-            long viewStart = 0;
-            for (int k = 0; k < sel.length; k += 2) {
-                long o = sel[k];
-                long left = sel[k + 1];
-                while (left > 0) {
-                    while (ci < curLen && viewStart + cur[ci + 1] <= o) {
-                        viewStart += cur[ci + 1];
-                        ci += 2;
-                    }
-                    if (ci >= curLen) {
-                        throw new IllegalStateException("selection outside its view; descriptor is corrupt");
-                    }
-                    long in = o - viewStart;
-                    long take = Math.min(left, cur[ci + 1] - in);
-                    long base = cur[ci] + in;
-                    if (n > 0 && next[n - 2] + next[n - 1] == base) {
-                        next[n - 1] += take;
-                    } else {
-                        if (n + 2 > next.length) {
-                            next = Arrays.copyOf(next, next.length * 2);
-                        }
-                        next[n++] = base;
-                        next[n++] = take;
-                    }
-                    o += take;
-                    left -= take;
+        long[] run = {-1, 0}; // the range being merged: offset, size
+        RangeConsumer chain = (off, len) -> {
+            if (run[1] > 0 && run[0] + run[1] == off) {
+                run[1] += len;
+            } else {
+                if (run[1] > 0) {
+                    consumer.accept(run[0], run[1]);
                 }
+                run[0] = off;
+                run[1] = len;
             }
-            cur = next;
-            curLen = n;
+        };
+        for (Selection sel : selections) {
+            RangeConsumer parent = chain;
+            chain = (off, len) -> sel.map(off, len, parent);
         }
-        for (int i = 0; i < curLen; i += 2) {
-            consumer.accept(cur[i], cur[i + 1]);
+        chain.accept(0, size);
+        if (run[1] > 0) {
+            consumer.accept(run[0], run[1]);
         }
     }
 
@@ -277,15 +306,15 @@ public final class DataDescriptor {
             return false;
         }
         for (int i = 0; i < origin.selections.length; i++) {
-            if (!Arrays.equals(selections[i], origin.selections[i])) {
+            if (!selections[i].equals(origin.selections[i])) {
                 return false;
             }
         }
         return true;
     }
 
-    private DataDescriptor push(long[] sel, long newSize) {
-        long[][] s = Arrays.copyOf(selections, selections.length + 1);
+    private DataDescriptor push(Selection sel, long newSize) {
+        Selection[] s = Arrays.copyOf(selections, selections.length + 1);
         s[selections.length] = sel;
         return new DataDescriptor(location, baseSize, s, newSize);
     }

@@ -21,12 +21,13 @@ import org.junit.jupiter.api.Test;
  * the explicit list of base byte indexes a view selects.
  *
  * <p>Replay: every failure message names the base seed, the case number, the case seed and the stack of views. Run
- * again with {@code -Dtck.seed=<base seed>} (the case seeds are derived from it), or paste the case seed into
- * {@link #replayOne(long)}.
+ * again with {@code -Dtck.seed=<base seed>} (the case seeds are derived from it), or replay the one case with
+ * {@code -Dtest=DataDescriptorPropertyTest#replayOne -Dtck.caseSeed=<case seed>}.
  */
 class DataDescriptorPropertyTest {
     static final long BASE_SEED = Long.getLong("tck.seed", 0x5EED_DA7AL);
     static final int CASES = Integer.getInteger("tck.cases", 2500);
+    static final Long CASE_SEED = Long.getLong("tck.caseSeed");
 
     /** The seed of case {@code i}: a fixed function of the base seed, so one case can be replayed alone. */
     static long caseSeed(long base, int i) {
@@ -45,7 +46,7 @@ class DataDescriptorPropertyTest {
         }
 
         String where(long baseSeed, int caseNo) {
-            return "[tck.seed=" + baseSeed + ", case " + caseNo + ", case seed " + seed + "L] " + trace;
+            return "[tck.seed=" + baseSeed + ", case " + caseNo + ", tck.caseSeed=" + seed + "] " + trace;
         }
     }
 
@@ -67,14 +68,10 @@ class DataDescriptorPropertyTest {
         });
     }
 
-    /** Replays one case by its case seed (for debugging: change the value and run this test). */
+    /** Replays one case by its case seed: {@code -Dtck.caseSeed=<case seed>} (case 0 of the base seed if unset). */
     @Test
     void replayOne() {
-        replayOne(caseSeed(BASE_SEED, 0));
-    }
-
-    void replayOne(long caseSeed) {
-        runCase(BASE_SEED, -1, caseSeed);
+        runCase(BASE_SEED, -1, CASE_SEED != null ? CASE_SEED : caseSeed(BASE_SEED, 0));
     }
 
     static void runCase(long baseSeed, int caseNo, long seed) {

@@ -7,11 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.diaspora.stream.DataDescriptor.Range;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Nested;
@@ -292,6 +295,27 @@ class DataDescriptorTest {
             assertThrows(IllegalArgumentException.class, () -> d(26).makeStridedView(0, -1, 1, 1));
             assertThrows(IllegalArgumentException.class, () -> d(26).makeStridedView(0, 1, -1, 1));
             assertThrows(IllegalArgumentException.class, () -> d(26).makeStridedView(0, 1, 1, -1));
+        }
+
+        /**
+         * A strided view is four numbers; storing it must not cost memory per block. Selecting one byte in eight of a
+         * 1 GiB object (2^27 blocks, e.g. one column of a matrix) is a normal request from a selector, and must not
+         * need gigabytes of heap in the descriptor (the test JVM runs with -Xmx1g).
+         */
+        @Test
+        void shouldNotExpandLargeStridedViewsPerBlock() {
+            assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+                long blocks = 1L << 27;
+                DataDescriptor v;
+                try {
+                    v = d(1L << 30).makeStridedView(0, blocks, 1, 7);
+                } catch (OutOfMemoryError e) {
+                    fail("makeStridedView(0, 2^27, 1, 7) ran out of memory: strided views are expanded per block");
+                    return;
+                }
+                assertEquals(blocks, v.size());
+                assertEquals(List.of(r(0, 1), r(8, 1), r(16, 1)), v.makeSubView(0, 3).flatten());
+            });
         }
 
         @Test

@@ -441,7 +441,7 @@ class DataViewTest {
                 runSegmentationCase(caseNo, seed);
             } catch (RuntimeException e) {
                 throw new AssertionError("[tck.seed=" + BASE_SEED + ", case " + caseNo + ", case seed " + seed
-                        + "L] unexpected " + e, e);
+                        + "] unexpected " + e, e);
             }
         }
     }
@@ -478,7 +478,7 @@ class DataViewTest {
             prev = end;
         }
         DataView v = DataView.of(segs);
-        String where = "[tck.seed=" + BASE_SEED + ", case " + caseNo + ", case seed " + seed + "L, size " + size
+        String where = "[tck.seed=" + BASE_SEED + ", case " + caseNo + ", case seed " + seed + ", size " + size
                 + ", segments " + layout + "]";
         assertEquals(size, v.size(), where);
         assertArrayEquals(model, v.toByteArray(), where);

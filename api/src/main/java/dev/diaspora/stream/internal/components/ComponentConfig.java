@@ -8,6 +8,7 @@ import dev.diaspora.stream.internal.json.Json;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Reads the JSON configuration of one built-in component: checks that it is an object, rejects unknown keys (so that
@@ -136,7 +137,7 @@ final class ComponentConfig {
             case NULL:
                 return "null";
             default:
-                return v.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
+                return v.getNodeType().name().toLowerCase(Locale.ROOT);
         }
     }
 }
