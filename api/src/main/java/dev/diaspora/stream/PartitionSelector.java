@@ -7,8 +7,10 @@ import java.util.List;
  * Chooses the partition of each pushed event. Stored with the topic like the validator.
  *
  * <p>Built-ins: {@code default} (round robin; an explicit partition is returned unchanged and does not advance the
- * counter) and {@code hash} ({@code {"type":"hash","field":"key"}}: the partition is a hash of the field's JSON text,
- * so equal keys go to one partition; events without the field go round robin).
+ * counter) and {@code hash} ({@code {"type":"hash","field":"key"}}, the field may be a dotted path {@code a.b.c}: the
+ * partition is FNV-1a 32-bit, taken as unsigned, modulo the partition count, over the field's UTF-8 text for a string
+ * or its compact JSON text otherwise; equal keys go to one partition in every process and version; events without the
+ * field go round robin).
  *
  * <p>Threading: called concurrently from any producer thread; implementations are thread-safe.
  */

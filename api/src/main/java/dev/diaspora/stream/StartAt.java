@@ -69,9 +69,9 @@ public final class StartAt {
                 return EARLIEST;
             } else if (t.equalsIgnoreCase("latest")) {
                 return LATEST;
-            } else if (t.startsWith("id:")) {
+            } else if (t.regionMatches(true, 0, "id:", 0, 3)) {
                 return id(Long.parseLong(t.substring(3)));
-            } else if (t.startsWith("time:")) {
+            } else if (t.regionMatches(true, 0, "time:", 0, 5)) {
                 return time(Instant.parse(t.substring(5)));
             }
         } catch (RuntimeException e) {

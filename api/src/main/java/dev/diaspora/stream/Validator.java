@@ -35,8 +35,12 @@ public interface Validator {
      * {@code name:path/to/plugin.jar}. No {@code type} gives the default.
      *
      * <p>The {@code schema} validator takes {@code {"type":"schema","schema":{"required":[...],"properties":{"f":{"type":
-     * "integer"}}}}}: JSON types {@code object, array, string, number, integer, boolean, null}, checked on the
-     * top-level fields (and on nested objects that give {@code properties}).
+     * "integer"}}}}}, a subset of JSON Schema: {@code type} (object, array, string, number, integer, boolean, null, or
+     * a list of them), {@code required}, {@code properties} (recursive), {@code items}, {@code enum},
+     * {@code minimum}/{@code maximum}, {@code minLength}/{@code maxLength}, {@code additionalProperties: false}, and
+     * the annotations {@code title}, {@code description}, {@code $comment}, {@code $schema}. Unknown keywords are
+     * rejected when the validator is built, so a typo never silently accepts everything. A rejection lists every
+     * violation with its JSON pointer.
      *
      * @throws ComponentNotFoundException if the type cannot be found
      * @throws InvalidOptionException if the configuration is malformed

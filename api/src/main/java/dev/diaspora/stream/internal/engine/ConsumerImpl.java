@@ -762,10 +762,7 @@ final class ConsumerImpl implements Consumer {
     public void seek(int partition, StartAt position) {
         checkNotClosed();
         java.util.Objects.requireNonNull(position, "position");
-        if (partition < 0 || partition >= indexOf.length || indexOf[partition] < 0) {
-            throw new IllegalArgumentException("consumer '" + options.name() + "' does not read partition " + partition
-                    + " (assigned: " + assignment + ")");
-        }
+        checkAssigned(partition);
         if (!running) {
             throw new IllegalStateException("consumer '" + options.name() + "' has unsubscribed");
         }
@@ -814,12 +811,16 @@ final class ConsumerImpl implements Consumer {
         }
     }
 
-    @Override
-    public long position(int partition) {
+    private void checkAssigned(int partition) {
         if (partition < 0 || partition >= indexOf.length || indexOf[partition] < 0) {
             throw new IllegalArgumentException("consumer '" + options.name() + "' does not read partition " + partition
                     + " (assigned: " + assignment + ")");
         }
+    }
+
+    @Override
+    public long position(int partition) {
+        checkAssigned(partition);
         return delivered.get(partition);
     }
 

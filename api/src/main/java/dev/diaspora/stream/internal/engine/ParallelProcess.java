@@ -19,6 +19,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * time; partitions run in parallel. The number of events handed to lanes and not yet processed is bounded. Not API.
  */
 final class ParallelProcess {
+    private static final Duration SLICE = Duration.ofMillis(20);
+
     private final Consumer consumer;
     private final EventProcessor processor;
     private final ThreadPool pool;
@@ -77,6 +79,7 @@ final class ParallelProcess {
 
     long run(Duration idleTimeout, long maxEvents) {
         long handed = 0;
+        long idleSince = System.nanoTime();
         try {
             while (!stop && handed < maxEvents) {
                 synchronized (lock) {
@@ -87,8 +90,16 @@ final class ParallelProcess {
                 if (stop) {
                     break;
                 }
-                Optional<Event> e = consumer.poll(idleTimeout);
-                if (e.isEmpty() || e.get().isNoMoreEvents()) {
+                // poll in short slices so a stop raised on a lane ends the loop promptly, not after idleTimeout
+                Optional<Event> e = consumer.poll(idleTimeout.compareTo(SLICE) < 0 ? idleTimeout : SLICE);
+                if (e.isEmpty()) {
+                    if (System.nanoTime() - idleSince >= idleTimeout.toNanos()) {
+                        break;
+                    }
+                    continue;
+                }
+                idleSince = System.nanoTime();
+                if (e.get().isNoMoreEvents()) {
                     break;
                 }
                 handed++;

@@ -4,7 +4,6 @@ import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.EventTooLargeException;
 import dev.diaspora.stream.InterruptException;
-import dev.diaspora.stream.InvalidMetadataException;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.PartitionInfo;
 import dev.diaspora.stream.PartitionSelector;
@@ -215,7 +214,7 @@ final class ProducerImpl implements Producer {
     }
 
     private void failEarly(PendingEvent e, int p, DiasporaException ex) {
-        e.fail(p, ex instanceof InvalidMetadataException || ex instanceof EventTooLargeException ? ex : ex);
+        e.fail(p, ex);
         failed.increment();
         gate.release(1, e.permitBytes);
     }

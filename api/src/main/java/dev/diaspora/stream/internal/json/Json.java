@@ -17,8 +17,9 @@ import java.io.IOException;
  * All Jackson use of the api module beyond the {@link JsonNode} that {@code Metadata.json()} returns. Not API.
  */
 public final class Json {
+    // Source text stays out of error locations: metadata can be large or private; line and column are enough.
     private static final JsonFactory FACTORY = JsonFactory.builder()
-            .enable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
+            .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
             .build();
     private static final ObjectMapper MAPPER = new ObjectMapper(FACTORY);
 

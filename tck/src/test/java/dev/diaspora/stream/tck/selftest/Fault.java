@@ -1,0 +1,57 @@
+package dev.diaspora.stream.tck.selftest;
+
+import java.util.Locale;
+
+/** A deliberate defect of the reference driver, chosen with its {@code fault} option. */
+enum Fault {
+    /** A correct driver. */
+    NONE,
+    /** Silently drops every 7th appended event, still assigning EventIDs contiguously and reporting success. */
+    DROP_EVENT,
+    /** Swaps the first two events of every batch of two or more. */
+    REORDER,
+    /** {@code commit} stores nothing: acknowledgements are lost. */
+    IGNORE_ACKS,
+    /** {@code readData} copies the whole data from offset 0 instead of the selected ranges. */
+    UNSELECTED_BYTES,
+    /** {@code read} returns the first record of every batch twice. */
+    DUPLICATE,
+    /** Never signals the change notifier; a session sees only the events that existed when it opened. */
+    NO_TAILING,
+    /** Corrupts one byte (the first digit) of the metadata of every record read. */
+    WRONG_METADATA,
+    /** {@code readData} leaves the target zeroed for events with more than 1 KiB of data. */
+    LOST_DATA,
+    /** Starts a library thread that outlives {@code Driver.close()} by a few seconds. */
+    LEAK_THREAD,
+    /** Grants every lease: two live consumers of a name may read one partition. */
+    NO_LEASES,
+    /** Stores no component configurations with a topic, so openers fall back to the defaults. */
+    LOSE_COMPONENTS,
+    /** {@code deleteTopic} forgets the name but keeps the topic, which a later create of the name brings back. */
+    STALE_DELETE,
+    /** {@code createTopic} of an existing name silently replaces the topic. */
+    OVERWRITE_ON_CREATE,
+    /** {@code openTopic} of a missing topic throws an exception that does not name it. */
+    VAGUE_ERRORS,
+    /** Ignores {@code num_partitions}: every topic has one partition. */
+    ONE_PARTITION;
+
+    /** @return the option value, e.g. {@code drop_event} */
+    String optionValue() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    static Fault parse(String value) {
+        return valueOf(value.toUpperCase(Locale.ROOT));
+    }
+
+    static String[] optionValues() {
+        Fault[] all = values();
+        String[] out = new String[all.length];
+        for (int i = 0; i < all.length; i++) {
+            out[i] = all[i].optionValue();
+        }
+        return out;
+    }
+}

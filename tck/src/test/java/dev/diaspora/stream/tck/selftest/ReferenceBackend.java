@@ -1,0 +1,90 @@
+package dev.diaspora.stream.tck.selftest;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.TopicExistsException;
+import dev.diaspora.stream.TopicNotFoundException;
+import dev.diaspora.stream.spi.Backend;
+import dev.diaspora.stream.spi.Options;
+import dev.diaspora.stream.spi.TopicBackend;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Topic administration of the reference driver. */
+final class ReferenceBackend implements Backend {
+    private final ReferenceStore store;
+    private final Fault fault;
+
+    ReferenceBackend(ReferenceStore store, Fault fault) {
+        this.store = store;
+        this.fault = fault;
+    }
+
+    @Override
+    public void createTopic(String name, Options topicOptions, Metadata components) {
+        synchronized (store) {
+            if (store.topics.containsKey(name) && fault != Fault.OVERWRITE_ON_CREATE) {
+                throw new TopicExistsException("Topic '" + name + "' already exists; open it, or delete it first.");
+            }
+            ReferenceStore.Topic stale = fault == Fault.STALE_DELETE ? store.deleted.remove(name) : null;
+            if (stale != null) {
+                store.topics.put(name, stale);
+                return;
+            }
+            int partitions = fault == Fault.ONE_PARTITION ? 1 : topicOptions.intValue("num_partitions", 1);
+            Metadata stored = fault == Fault.LOSE_COMPONENTS ? Metadata.EMPTY : components;
+            store.topics.put(name, new ReferenceStore.Topic(name, topicOptions.toMetadata(), stored, partitions));
+        }
+    }
+
+    @Override
+    public TopicBackend openTopic(String name) {
+        ReferenceStore.Topic t;
+        synchronized (store) {
+            t = store.topics.get(name);
+        }
+        if (t == null) {
+            throw new TopicNotFoundException(fault == Fault.VAGUE_ERRORS ? "no such topic"
+                    : "Topic '" + name + "' does not exist; create it first.");
+        }
+        return new ReferenceTopic(store, t, fault);
+    }
+
+    @Override
+    public boolean topicExists(String name) {
+        synchronized (store) {
+            return store.topics.containsKey(name);
+        }
+    }
+
+    @Override
+    public Map<String, Metadata> listTopics() {
+        Map<String, Metadata> out = new LinkedHashMap<>();
+        synchronized (store) {
+            for (ReferenceStore.Topic t : store.topics.values()) {
+                ObjectNode d = t.options.json().deepCopy();
+                d.setAll((ObjectNode) t.components.json().deepCopy());
+                out.put(t.name, Metadata.of(d));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void deleteTopic(String name) {
+        synchronized (store) {
+            ReferenceStore.Topic t = store.topics.remove(name);
+            if (t == null) {
+                throw new TopicNotFoundException("Topic '" + name + "' does not exist.");
+            }
+            if (fault == Fault.STALE_DELETE) {
+                store.deleted.put(name, t);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        // state lives in the store
+    }
+}

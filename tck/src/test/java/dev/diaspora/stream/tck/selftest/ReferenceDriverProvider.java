@@ -1,0 +1,89 @@
+package dev.diaspora.stream.tck.selftest;
+
+import dev.diaspora.stream.spi.Backend;
+import dev.diaspora.stream.spi.Capabilities;
+import dev.diaspora.stream.spi.DriverProvider;
+import dev.diaspora.stream.spi.OptionSchema;
+import dev.diaspora.stream.spi.OptionSpec;
+import dev.diaspora.stream.spi.Options;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The TCK's own reference driver, {@code tck-reference}: a small in-memory driver on the SPI that the TCK must pass,
+ * with a {@code fault} option that injects one deliberate defect (see {@link Fault}) so the TCK can prove that its
+ * tests fail against broken drivers.
+ *
+ * <p>Options: {@code fault} (default {@code none}); {@code store} (default empty: state lives in the driver
+ * instance; a non-empty name keeps the state in a JVM-wide store of that name, so that it survives closing and
+ * reopening the driver, until {@link #dropStore(String)}).
+ *
+ * <p>Thread safety: thread-safe.
+ */
+public final class ReferenceDriverProvider implements DriverProvider {
+    /** The driver name. */
+    public static final String NAME = "tck-reference";
+    /** Option: the deliberate defect. */
+    public static final String FAULT = "fault";
+    /** Option: the name of a JVM-wide store that outlives the driver instance. */
+    public static final String STORE = "store";
+
+    private static final Map<String, ReferenceStore> STORES = new ConcurrentHashMap<>();
+    private static final AtomicInteger LEAKS = new AtomicInteger();
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String description() {
+        return "In-memory reference driver of the TCK's self-test, with injectable faults.";
+    }
+
+    @Override
+    public OptionSchema options() {
+        return OptionSchema.of(
+                OptionSpec.string(FAULT).oneOf(Fault.optionValues()).defaultValue("none")
+                        .doc("A deliberate defect to inject."),
+                OptionSpec.string(STORE).defaultValue("")
+                        .doc("Name of a JVM-wide store that keeps topics across driver instances; empty: per"
+                                + " instance."));
+    }
+
+    @Override
+    public OptionSchema topicOptions() {
+        return OptionSchema.topicOptions();
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return new Capabilities(false, false, true, true, true, 64L << 20);
+    }
+
+    @Override
+    public Backend open(Options options) {
+        String store = options.string(STORE);
+        ReferenceStore s = store == null || store.isEmpty() ? new ReferenceStore()
+                : STORES.computeIfAbsent(store, k -> new ReferenceStore());
+        Fault fault = Fault.parse(options.string(FAULT));
+        if (fault == Fault.LEAK_THREAD) {
+            Thread t = new Thread(() -> {
+                try {
+                    Thread.sleep(3000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "diaspora-" + NAME + "-leaker-" + LEAKS.incrementAndGet());
+            t.setDaemon(true);
+            t.start();
+        }
+        return new ReferenceBackend(s, fault);
+    }
+
+    /** Forgets a JVM-wide store (tests call it when they are done with it). */
+    public static void dropStore(String store) {
+        STORES.remove(store);
+    }
+}

@@ -1,0 +1,68 @@
+package dev.diaspora.stream.tck.selftest;
+
+import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.spi.ChangeNotifier;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** The state of the reference driver: topics, their partitions, stored positions and leases. */
+final class ReferenceStore {
+    /** One stored event: copies of its serialized metadata and data. */
+    record Record(long id, byte[] metadata, byte[] data, long timestampNanos) {
+    }
+
+    /** One partition: an append-only list of records (with gaps only under the drop_event fault). */
+    static final class Partition {
+        final List<Record> records = new ArrayList<>(); // guarded by this
+        long next; // guarded by this
+        long lastTimestamp; // guarded by this
+
+        /** @return the index of the first record with an id at or after {@code id}, or size() */
+        int indexOf(long id) {
+            int lo = 0;
+            int hi = records.size();
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (records.get(mid).id() < id) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            return lo;
+        }
+    }
+
+    /** One topic. */
+    static final class Topic {
+        final String name;
+        final Metadata options;
+        final Metadata components;
+        final Partition[] partitions;
+        final Map<String, Map<Integer, Long>> committed = new HashMap<>(); // guarded by itself
+        final Set<String> leases = new HashSet<>(); // guarded by itself
+        final ChangeNotifier notifier = new ChangeNotifier();
+
+        Topic(String name, Metadata options, Metadata components, int partitions) {
+            this.name = name;
+            this.options = options;
+            this.components = components;
+            this.partitions = new Partition[partitions];
+            for (int i = 0; i < partitions; i++) {
+                this.partitions[i] = new Partition();
+            }
+        }
+    }
+
+    final Map<String, Topic> topics = new LinkedHashMap<>(); // guarded by this
+    /** Topics deleted under the stale_delete fault. */
+    final Map<String, Topic> deleted = new HashMap<>(); // guarded by this
+    /** Events appended so far, for the drop_event fault. */
+    final AtomicLong appended = new AtomicLong();
+}

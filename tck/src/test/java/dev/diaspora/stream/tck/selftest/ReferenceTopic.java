@@ -1,0 +1,356 @@
+package dev.diaspora.stream.tck.selftest;
+
+import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.PartitionBounds;
+import dev.diaspora.stream.PartitionInfo;
+import dev.diaspora.stream.spi.Appender;
+import dev.diaspora.stream.spi.AppenderConfig;
+import dev.diaspora.stream.spi.ChangeNotifier;
+import dev.diaspora.stream.spi.DataRequest;
+import dev.diaspora.stream.spi.IncomingBatch;
+import dev.diaspora.stream.spi.LocalReadSession;
+import dev.diaspora.stream.spi.LocalTopic;
+import dev.diaspora.stream.spi.OutgoingBatch;
+import dev.diaspora.stream.spi.ReadSession;
+import dev.diaspora.stream.spi.SessionConfig;
+import dev.diaspora.stream.spi.TopicBackend;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One open topic of the reference driver: appends copy metadata and data under the partition's lock and complete at
+ * once; reads go through {@link LocalReadSession}. Faults are injected at the marked places.
+ */
+final class ReferenceTopic implements TopicBackend, LocalTopic {
+    private final ReferenceStore store;
+    private final ReferenceStore.Topic topic;
+    private final Fault fault;
+    private final List<PartitionInfo> partitions = new ArrayList<>();
+
+    ReferenceTopic(ReferenceStore store, ReferenceStore.Topic topic, Fault fault) {
+        this.store = store;
+        this.topic = topic;
+        this.fault = fault;
+        for (int i = 0; i < topic.partitions.length; i++) {
+            partitions.add(new PartitionInfo(i, Metadata.EMPTY));
+        }
+    }
+
+    @Override
+    public String name() {
+        return topic.name;
+    }
+
+    @Override
+    public List<PartitionInfo> partitions() {
+        return partitions;
+    }
+
+    @Override
+    public Metadata components() {
+        return topic.components;
+    }
+
+    @Override
+    public int numPartitions() {
+        return topic.partitions.length;
+    }
+
+    @Override
+    public PartitionBounds bounds(int p) {
+        ReferenceStore.Partition part = topic.partitions[p];
+        synchronized (part) {
+            return new PartitionBounds(0, part.next);
+        }
+    }
+
+    @Override
+    public long idForTime(int p, Instant time) {
+        long nanos = Math.addExact(Math.multiplyExact(time.getEpochSecond(), 1_000_000_000L), time.getNano());
+        ReferenceStore.Partition part = topic.partitions[p];
+        synchronized (part) {
+            for (ReferenceStore.Record r : part.records) { // timestamps are non-decreasing; a scan is enough here
+                if (r.timestampNanos() >= nanos) {
+                    return r.id();
+                }
+            }
+            return part.next;
+        }
+    }
+
+    @Override
+    public Appender appender(AppenderConfig config) {
+        return this::append;
+    }
+
+    private CompletableFuture<Long> append(int p, OutgoingBatch batch) {
+        ReferenceStore.Partition part = topic.partitions[p];
+        int n = batch.count();
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        if (fault == Fault.REORDER && n >= 2) {
+            order[0] = 1;
+            order[1] = 0;
+        }
+        long first;
+        synchronized (part) {
+            first = part.next;
+            for (int i = 0; i < n; i++) {
+                int src = order[i];
+                byte[] md = new byte[batch.metadataSize(src)];
+                batch.copyMetadata(src, md, 0);
+                byte[] data = batch.data(src).toByteArray();
+                long now = nowNanos();
+                long ts = batch.hasTimestamps() ? batch.timestampNanos(src) : Math.max(part.lastTimestamp, now);
+                part.lastTimestamp = Math.max(part.lastTimestamp, ts);
+                long id = part.next++;
+                if (fault == Fault.DROP_EVENT && store.appended.incrementAndGet() % 7 == 0) {
+                    continue; // the id is spent, the event is lost, and the append still succeeds
+                }
+                part.records.add(new ReferenceStore.Record(id, md, data, ts));
+            }
+        }
+        if (fault != Fault.NO_TAILING) {
+            topic.notifier.changed();
+        }
+        return CompletableFuture.completedFuture(first);
+    }
+
+    private static long nowNanos() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    }
+
+    @Override
+    public ReadSession openSession(SessionConfig config) {
+        return new LocalReadSession(fault == Fault.NO_TAILING ? new SnapshotView() : this, config);
+    }
+
+    @Override
+    public IncomingBatch read(int p, long fromId, int maxEvents, long maxBytes) {
+        return read(p, fromId, maxEvents, maxBytes, Long.MAX_VALUE);
+    }
+
+    private IncomingBatch read(int p, long fromId, int maxEvents, long maxBytes, long visibleEnd) {
+        ReferenceStore.Partition part = topic.partitions[p];
+        List<ReferenceStore.Record> got = new ArrayList<>();
+        synchronized (part) {
+            long bytes = 0;
+            for (int i = part.indexOf(fromId); i < part.records.size() && got.size() < maxEvents; i++) {
+                ReferenceStore.Record r = part.records.get(i);
+                if (r.id() >= visibleEnd || (!got.isEmpty() && r.id() != got.get(got.size() - 1).id() + 1)) {
+                    break;
+                }
+                bytes += r.metadata().length + r.data().length;
+                if (!got.isEmpty() && bytes > maxBytes) {
+                    break;
+                }
+                got.add(r);
+            }
+        }
+        if (got.isEmpty()) {
+            return null;
+        }
+        if (fault == Fault.DUPLICATE) {
+            got.add(0, got.get(0));
+        }
+        int n = got.size();
+        int[] offsets = new int[n + 1];
+        for (int i = 0; i < n; i++) {
+            offsets[i + 1] = offsets[i] + got.get(i).metadata().length;
+        }
+        byte[] md = new byte[offsets[n]];
+        long[] ts = new long[n];
+        long[] sizes = new long[n];
+        long[] locations = new long[n];
+        for (int i = 0; i < n; i++) {
+            ReferenceStore.Record r = got.get(i);
+            System.arraycopy(r.metadata(), 0, md, offsets[i], r.metadata().length);
+            if (fault == Fault.WRONG_METADATA) {
+                corruptFirstDigit(md, offsets[i], offsets[i + 1]);
+            }
+            ts[i] = r.timestampNanos();
+            sizes[i] = r.data().length;
+            locations[i] = r.id();
+        }
+        return new IncomingBatch(p, got.get(0).id(), n, ByteBuffer.wrap(md), offsets, ts, sizes, locations, null);
+    }
+
+    private static void corruptFirstDigit(byte[] md, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (md[i] >= '0' && md[i] <= '9') {
+                md[i] = (byte) ('0' + (md[i] - '0' + 1) % 10);
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void readData(List<DataRequest> requests) {
+        for (DataRequest req : requests) {
+            ReferenceStore.Partition part = topic.partitions[req.partition()];
+            ReferenceStore.Record rec;
+            synchronized (part) {
+                int i = part.indexOf(req.eventId());
+                rec = i < part.records.size() && part.records.get(i).id() == req.eventId() ? part.records.get(i) : null;
+            }
+            if (rec == null) {
+                req.fail(new DiasporaException("partition " + req.partition() + " has no event " + req.eventId()));
+                continue;
+            }
+            if (fault == Fault.UNSELECTED_BYTES) {
+                req.target().write(0, ByteBuffer.wrap(rec.data()));
+            } else if (fault == Fault.LOST_DATA && rec.data().length > 1024) {
+                continue; // the target stays as allocated
+            } else {
+                req.fillFrom(ByteBuffer.wrap(rec.data()));
+            }
+        }
+    }
+
+    @Override
+    public Map<Integer, Long> committed(String name) {
+        synchronized (topic.committed) {
+            Map<Integer, Long> m = topic.committed.get(name);
+            return m == null ? Map.of() : Map.copyOf(m);
+        }
+    }
+
+    @Override
+    public void commit(String name, Map<Integer, Long> positions) {
+        if (fault == Fault.IGNORE_ACKS) {
+            return;
+        }
+        storePositions(name, positions);
+    }
+
+    @Override
+    public void storePositions(String name, Map<Integer, Long> positions) {
+        synchronized (topic.committed) {
+            topic.committed.computeIfAbsent(name, k -> new HashMap<>()).putAll(positions);
+        }
+    }
+
+    @Override
+    public Set<String> consumerNames() {
+        synchronized (topic.committed) {
+            Set<String> out = new TreeSet<>();
+            topic.committed.forEach((k, v) -> {
+                if (!v.isEmpty()) {
+                    out.add(k);
+                }
+            });
+            return out;
+        }
+    }
+
+    @Override
+    public AutoCloseable tryLease(String name, int p) {
+        if (fault == Fault.NO_LEASES) {
+            return () -> { };
+        }
+        String key = name + '\u0000' + p;
+        synchronized (topic.leases) {
+            if (!topic.leases.add(key)) {
+                return null;
+            }
+        }
+        return () -> {
+            synchronized (topic.leases) {
+                topic.leases.remove(key);
+            }
+        };
+    }
+
+    @Override
+    public ChangeNotifier notifier() {
+        return topic.notifier;
+    }
+
+    @Override
+    public void close() {
+        // nothing held per handle
+    }
+
+    /**
+     * The no_tailing fault: a session that sees only the events that existed when it opened, because it refreshes
+     * its view of each partition's end only when the (never signalled) notifier changes.
+     */
+    private final class SnapshotView implements LocalTopic {
+        private final long[] ends = new long[topic.partitions.length];
+        private long version;
+
+        SnapshotView() {
+            refresh();
+        }
+
+        private synchronized void refresh() {
+            version = topic.notifier.version();
+            for (int p = 0; p < ends.length; p++) {
+                ends[p] = bounds(p).next();
+            }
+        }
+
+        private synchronized long end(int p) {
+            if (topic.notifier.version() != version) {
+                refresh();
+            }
+            return ends[p];
+        }
+
+        @Override
+        public int numPartitions() {
+            return ReferenceTopic.this.numPartitions();
+        }
+
+        @Override
+        public PartitionBounds bounds(int p) {
+            return ReferenceTopic.this.bounds(p);
+        }
+
+        @Override
+        public IncomingBatch read(int p, long fromId, int maxEvents, long maxBytes) {
+            return ReferenceTopic.this.read(p, fromId, maxEvents, maxBytes, end(p));
+        }
+
+        @Override
+        public long idForTime(int p, Instant time) {
+            return ReferenceTopic.this.idForTime(p, time);
+        }
+
+        @Override
+        public void readData(List<DataRequest> requests) {
+            ReferenceTopic.this.readData(requests);
+        }
+
+        @Override
+        public Map<Integer, Long> committed(String name) {
+            return ReferenceTopic.this.committed(name);
+        }
+
+        @Override
+        public void commit(String name, Map<Integer, Long> positions) {
+            ReferenceTopic.this.commit(name, positions);
+        }
+
+        @Override
+        public AutoCloseable tryLease(String name, int p) {
+            return ReferenceTopic.this.tryLease(name, p);
+        }
+
+        @Override
+        public ChangeNotifier notifier() {
+            return ReferenceTopic.this.notifier();
+        }
+    }
+}
