@@ -1,17 +1,52 @@
 package dev.diaspora.stream.spi;
 
+import dev.diaspora.stream.DataView;
+import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Stores batches of events for one producer.
+ * Stores events for one producer, in one of two modes.
  *
- * <p>Thread safety: {@link #append} may be called from several threads, but for one partition the engine calls it
- * in batch order and never with more than {@code maxInFlight} outstanding.
+ * <ul>
+ *   <li>{@link Mode#BATCH} (log-structured drivers: files, memory, netty): the engine batches per partition and calls
+ *       {@link #append}; the batch's events get consecutive EventIDs.</li>
+ *   <li>{@link Mode#RECORD} (drivers whose client batches by itself and may interleave other writers' records, such as
+ *       Kafka): the engine skips its batcher, keeps validation, selection, serialization and the producer-wide memory
+ *       bound, and calls {@link #send} once per event; {@link #flush} completes when every event sent before it has
+ *       completed.</li>
+ * </ul>
+ *
+ * <p>Thread safety: {@link #append} and {@link #send} may be called from several threads, but for one partition the
+ * engine calls them in push order (STRICT) and, in BATCH mode, never with more than {@code maxInFlight} appends
+ * outstanding.
  */
 public interface Appender extends AutoCloseable {
+    /** How the engine hands events to the driver. */
+    enum Mode {
+        /** engine batches; {@link #append} */
+        BATCH,
+        /** driver batches; {@link #send} and {@link #flush} */
+        RECORD
+    }
+
+    /** Receives the outcome of one {@link #send}. */
+    @FunctionalInterface
+    interface AppendCallback {
+        /**
+         * @param id the event's EventID, or -1 on failure
+         * @param error null on success
+         */
+        void onComplete(long id, Throwable error);
+    }
+
+    /** @return the mode; BATCH unless overridden */
+    default Mode mode() {
+        return Mode.BATCH;
+    }
+
     /**
-     * Stores a batch in partition {@code partition}, assigning consecutive EventIDs under the driver's append lock.
-     * Must not block on I/O: do the I/O on a driver thread, or inline only if it is a memory copy.
+     * BATCH mode: stores a batch in partition {@code partition}, assigning consecutive EventIDs under the driver's
+     * append lock. Must not block on I/O: do the I/O on a driver thread, or inline only if it is a memory copy.
      *
      * <p>When the future completes successfully every event of the batch is readable by any consumer. The driver
      * must not keep references to the batch's data after completing.
@@ -19,6 +54,20 @@ public interface Appender extends AutoCloseable {
      * @return the EventID of the batch's first event
      */
     CompletableFuture<Long> append(int partition, OutgoingBatch batch);
+
+    /**
+     * RECORD mode: stores one event. Must not block on I/O (a client's own bounded buffer may block briefly).
+     * {@code metadata} is valid only during the call (copy it); {@code data}'s buffers stay valid and unchanged until
+     * the callback runs, and must not be retained after it.
+     */
+    default void send(int partition, ByteBuffer metadata, DataView data, AppendCallback callback) {
+        throw new UnsupportedOperationException("this appender works in BATCH mode");
+    }
+
+    /** RECORD mode: completes when every event sent before the call has completed. */
+    default CompletableFuture<Void> flush() {
+        return CompletableFuture.completedFuture(null);
+    }
 
     /** Releases the appender after the engine has waited for every outstanding append. Idempotent. */
     @Override

@@ -44,6 +44,7 @@ final class ProducerImpl implements Producer {
     private final TopicHandleImpl topic;
     private final ProducerOptions options;
     private final Appender appender;
+    private final boolean recordMode;
     private final ThreadPool pool;
     private final Validator validator;
     private final PartitionSelector selector;
@@ -81,6 +82,7 @@ final class ProducerImpl implements Producer {
         this.maxEventSize = topic.driver().provider().capabilities().maxEventSize();
         this.appender = topic.backend().appender(
                 new AppenderConfig(options.name(), producerId, options.maxNumBatches(), options.ordering()));
+        this.recordMode = appender.mode() == Appender.Mode.RECORD;
         this.batchers = new PartitionBatcher[partitions.size()];
         long linger = options.linger().toNanos();
         for (int p = 0; p < batchers.length; p++) {
@@ -205,12 +207,31 @@ final class ProducerImpl implements Producer {
                         + " + data " + e.data.size() + ") exceeds the driver's limit of " + maxEventSize
                         + " bytes; split the data or raise the driver's size limit");
             }
-            batchers[p].add(e, serialized);
+            if (recordMode) {
+                send(e, p, serialized, size);
+            } else {
+                batchers[p].add(e, serialized);
+            }
         } catch (DiasporaException ex) {
             failEarly(e, p, ex);
         } catch (RuntimeException ex) {
             failEarly(e, p, new ValidationException("the topic's components rejected the event: " + ex, ex));
         }
+    }
+
+    /** RECORD mode: one event straight to the driver, which batches by itself. */
+    private void send(PendingEvent e, int p, ByteBuffer serialized, long size) {
+        batches.increment();
+        appender.send(p, serialized, e.data, (id, err) -> {
+            Throwable cause = err == null || err instanceof DiasporaException ? err
+                    : new DiasporaException("partition " + p + ": the driver failed to store the event: " + err, err);
+            if (cause == null) {
+                e.succeed(p, id);
+            } else {
+                e.fail(p, cause);
+            }
+            completed(1, e.permitBytes, size, cause);
+        });
     }
 
     private void failEarly(PendingEvent e, int p, DiasporaException ex) {
@@ -264,6 +285,9 @@ final class ProducerImpl implements Producer {
     }
 
     private CompletableFuture<Void> flushNow() {
+        if (recordMode) {
+            return appender.flush();
+        }
         CompletableFuture<?>[] fs = new CompletableFuture<?>[batchers.length];
         for (int p = 0; p < batchers.length; p++) {
             fs[p] = batchers[p].flush();

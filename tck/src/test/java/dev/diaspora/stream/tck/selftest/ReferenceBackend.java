@@ -14,8 +14,10 @@ import java.util.Map;
 final class ReferenceBackend implements Backend {
     private final ReferenceStore store;
     private final Fault fault;
+    private final boolean recordMode;
 
-    ReferenceBackend(ReferenceStore store, Fault fault) {
+    ReferenceBackend(ReferenceStore store, Fault fault, boolean recordMode) {
+        this.recordMode = recordMode;
         this.store = store;
         this.fault = fault;
     }
@@ -47,7 +49,7 @@ final class ReferenceBackend implements Backend {
             throw new TopicNotFoundException(fault == Fault.VAGUE_ERRORS ? "no such topic"
                     : "Topic '" + name + "' does not exist; create it first.");
         }
-        return new ReferenceTopic(store, t, fault);
+        return new ReferenceTopic(store, t, fault, recordMode);
     }
 
     @Override

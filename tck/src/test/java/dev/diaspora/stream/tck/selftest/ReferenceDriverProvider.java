@@ -26,6 +26,8 @@ public final class ReferenceDriverProvider implements DriverProvider {
     public static final String NAME = "tck-reference";
     /** Option: the deliberate defect. */
     public static final String FAULT = "fault";
+    /** Option: {@code batch} (default) or {@code record}, the SPI's two appender modes. */
+    public static final String APPEND_MODE = "append_mode";
     /** Option: the name of a JVM-wide store that outlives the driver instance. */
     public static final String STORE = "store";
 
@@ -47,6 +49,8 @@ public final class ReferenceDriverProvider implements DriverProvider {
         return OptionSchema.of(
                 OptionSpec.string(FAULT).oneOf(Fault.optionValues()).defaultValue("none")
                         .doc("A deliberate defect to inject."),
+                OptionSpec.string(APPEND_MODE).oneOf("batch", "record").defaultValue("batch")
+                        .doc("How the engine hands events over: batch (Appender.append) or record (Appender.send)."),
                 OptionSpec.string(STORE).defaultValue("")
                         .doc("Name of a JVM-wide store that keeps topics across driver instances; empty: per"
                                 + " instance."));
@@ -79,7 +83,7 @@ public final class ReferenceDriverProvider implements DriverProvider {
             t.setDaemon(true);
             t.start();
         }
-        return new ReferenceBackend(s, fault);
+        return new ReferenceBackend(s, fault, "record".equals(options.string(APPEND_MODE)));
     }
 
     /** Forgets a JVM-wide store (tests call it when they are done with it). */

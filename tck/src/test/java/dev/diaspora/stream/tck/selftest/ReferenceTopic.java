@@ -4,6 +4,7 @@ import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.PartitionBounds;
 import dev.diaspora.stream.PartitionInfo;
+import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.AppenderConfig;
 import dev.diaspora.stream.spi.ChangeNotifier;
@@ -15,6 +16,7 @@ import dev.diaspora.stream.spi.OutgoingBatch;
 import dev.diaspora.stream.spi.ReadSession;
 import dev.diaspora.stream.spi.SessionConfig;
 import dev.diaspora.stream.spi.TopicBackend;
+import java.nio.ByteBuffer;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -33,9 +35,11 @@ final class ReferenceTopic implements TopicBackend, LocalTopic {
     private final ReferenceStore store;
     private final ReferenceStore.Topic topic;
     private final Fault fault;
+    private final boolean recordMode;
     private final List<PartitionInfo> partitions = new ArrayList<>();
 
-    ReferenceTopic(ReferenceStore store, ReferenceStore.Topic topic, Fault fault) {
+    ReferenceTopic(ReferenceStore store, ReferenceStore.Topic topic, Fault fault, boolean recordMode) {
+        this.recordMode = recordMode;
         this.store = store;
         this.topic = topic;
         this.fault = fault;
@@ -88,7 +92,30 @@ final class ReferenceTopic implements TopicBackend, LocalTopic {
 
     @Override
     public Appender appender(AppenderConfig config) {
-        return this::append;
+        if (!recordMode) {
+            return this::append;
+        }
+        // RECORD mode, as a driver whose client batches by itself (Kafka): one event per send, an id per callback
+        return new Appender() {
+            @Override
+            public Mode mode() {
+                return Mode.RECORD;
+            }
+
+            @Override
+            public CompletableFuture<Long> append(int partition, OutgoingBatch batch) {
+                throw new UnsupportedOperationException("RECORD mode");
+            }
+
+            @Override
+            public void send(int partition, ByteBuffer metadata, DataView data, AppendCallback callback) {
+                byte[] md = new byte[metadata.remaining()];
+                metadata.get(metadata.position(), md);
+                OutgoingBatch one = new OutgoingBatch(1, md, new int[] {0, md.length}, new DataView[] {data}, null,
+                        config.producerId(), 0);
+                callback.onComplete(ReferenceTopic.this.append(partition, one).join(), null);
+            }
+        };
     }
 
     private CompletableFuture<Long> append(int p, OutgoingBatch batch) {
