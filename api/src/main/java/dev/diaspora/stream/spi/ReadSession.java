@@ -12,7 +12,11 @@ import java.util.Set;
  * That single thread is what lets drivers whose client is not thread-safe (Kafka) commit and poll together.
  */
 public interface ReadSession extends AutoCloseable {
-    /** @return the partitions this session reads */
+    /**
+     * @return the partitions this session reads now. It may change inside {@link #poll} (group rebalance); the engine
+     *     reads it again after every poll, drops prefetched events of partitions that left, and starts delivering those
+     *     that arrived (at {@link #position(int)}). Return the same instance while it does not change.
+     */
     Set<Integer> assignment();
 
     /** @return the next EventID this session will read from {@code p} */

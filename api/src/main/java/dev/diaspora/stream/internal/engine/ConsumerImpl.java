@@ -21,6 +21,7 @@ import dev.diaspora.stream.TopicHandle;
 import dev.diaspora.stream.spi.DataRequest;
 import dev.diaspora.stream.spi.IncomingBatch;
 import dev.diaspora.stream.spi.ReadSession;
+import dev.diaspora.stream.spi.SessionConfig;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -81,9 +82,10 @@ final class ConsumerImpl implements Consumer {
     private final long maxPrefetchBytes;
     private final long pauseThreshold;
     private final long ackIntervalNanos;
-    private final Set<Integer> assignment;
-    private final int[] parts; // assigned partitions, sorted
-    private final int[] indexOf; // partition -> index into parts, or -1
+    private volatile Set<Integer> assignment = Set.of();
+    private Set<Integer> sessionAssignment; // fetch thread: the session's set last seen
+    private volatile int[] parts = new int[0]; // assigned partitions, sorted; replaced under lock
+    private final boolean[] assigned; // guarded by lock
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition space = lock.newCondition();
@@ -117,10 +119,9 @@ final class ConsumerImpl implements Consumer {
     private final LongAdder batchesFetched = new LongAdder();
 
     @SuppressWarnings("unchecked")
-    ConsumerImpl(TopicHandleImpl topic, ConsumerOptions options, ReadSession session) {
+    ConsumerImpl(TopicHandleImpl topic, ConsumerOptions options) {
         this.topic = topic;
         this.options = options;
-        this.session = session;
         this.serializer = topic.serializer();
         this.selector = options.dataSelector();
         this.allocator = options.dataAllocator();
@@ -129,21 +130,15 @@ final class ConsumerImpl implements Consumer {
         this.pauseThreshold = (long) readBatch * options.maxNumBatches();
         this.ackIntervalNanos = options.ackInterval().toNanos();
         int n = topic.partitions().size();
-        this.assignment = Set.copyOf(session.assignment());
-        this.parts = assignment.stream().mapToInt(Integer::intValue).sorted().toArray();
-        this.indexOf = new int[n];
-        java.util.Arrays.fill(indexOf, -1);
-        for (int i = 0; i < parts.length; i++) {
-            indexOf[parts[i]] = i;
-        }
-        this.ready = new ArrayDeque[parts.length];
-        for (int i = 0; i < parts.length; i++) {
+        this.assigned = new boolean[n];
+        this.ready = new ArrayDeque[n];
+        for (int i = 0; i < n; i++) {
             ready[i] = new ArrayDeque<>();
         }
-        this.readyEvents = new long[parts.length];
-        this.pausedShadow = new boolean[parts.length];
-        this.failed = new boolean[parts.length];
-        this.paused = new boolean[parts.length];
+        this.readyEvents = new long[n];
+        this.pausedShadow = new boolean[n];
+        this.failed = new boolean[n];
+        this.paused = new boolean[n];
         this.acked = new AtomicLongArray(n);
         this.committed = new long[n];
         this.delivered = new AtomicLongArray(n);
@@ -151,8 +146,13 @@ final class ConsumerImpl implements Consumer {
             acked.set(p, -1);
             committed[p] = -1;
         }
-        for (int p : parts) {
-            delivered.set(p, session.position(p));
+        this.session = topic.backend().openSession(new SessionConfig(options.name(), options.targets(),
+                options.startAt(), this::revoking));
+        try {
+            refreshAssignment();
+        } catch (RuntimeException e) {
+            session.close();
+            throw e;
         }
         this.fetchThread = topic.driver().newThread("consumer", this::fetchLoop);
         fetchThread.start();
@@ -217,6 +217,7 @@ final class ConsumerImpl implements Consumer {
                     sessionError(e);
                     continue;
                 }
+                refreshAssignment();
                 if (b != null) {
                     batchesFetched.increment();
                     handleBatch(b);
@@ -275,22 +276,93 @@ final class ConsumerImpl implements Consumer {
         }
     }
 
+    /** Reads the session's assignment; drops what left, starts what arrived. Fetch thread (or constructor). */
+    private void refreshAssignment() {
+        Set<Integer> now = session.assignment();
+        if (now == sessionAssignment) {
+            return;
+        }
+        sessionAssignment = now;
+        Set<Integer> copy = Set.copyOf(now);
+        if (copy.equals(assignment)) {
+            return;
+        }
+        Map<Integer, Long> starts = new HashMap<>();
+        for (int p : copy) {
+            if (!assignment.contains(p)) {
+                starts.put(p, session.position(p));
+            }
+        }
+        List<Object> dropped = new ArrayList<>();
+        lock.lock();
+        try {
+            for (int p : assignment) {
+                if (!copy.contains(p)) {
+                    assigned[p] = false;
+                    dropReady(p, dropped);
+                    failed[p] = false;
+                    paused[p] = false;
+                    pausedShadow[p] = false;
+                }
+            }
+            for (Map.Entry<Integer, Long> e : starts.entrySet()) {
+                assigned[e.getKey()] = true;
+                delivered.set(e.getKey(), e.getValue());
+            }
+            parts = copy.stream().mapToInt(Integer::intValue).sorted().toArray();
+            cursor = 0;
+            assignment = copy;
+        } finally {
+            lock.unlock();
+        }
+        releaseAll(dropped);
+    }
+
+    /** Drops partition {@code p}'s prefetched events into {@code into}. Holds lock. */
+    private void dropReady(int p, List<Object> into) {
+        for (Object o : ready[p]) {
+            if (o instanceof EventImpl) {
+                prefetchedBytes -= ((EventImpl) o).bytes();
+                prefetchedEvents--;
+            }
+            into.add(o);
+        }
+        ready[p].clear();
+        readyEvents[p] = 0;
+        space.signal();
+    }
+
+    /** SessionListener: acknowledged positions of partitions about to leave, which the session commits. */
+    private Map<Integer, Long> revoking(Set<Integer> leaving) {
+        Map<Integer, Long> out = new HashMap<>();
+        for (int p : leaving) {
+            long a = acked.get(p);
+            if (a > committed[p]) {
+                out.put(p, a);
+                committed[p] = a;
+            }
+        }
+        return out;
+    }
+
     private void updatePauses() {
+        int[] parts = this.parts;
         for (int i = 0; i < parts.length; i++) {
+            int p = parts[i];
             boolean want;
             lock.lock();
             try {
-                want = failed[i] || readyEvents[i] >= pauseThreshold;
-                pausedShadow[i] = want;
+                want = failed[p] || readyEvents[p] >= pauseThreshold;
+                pausedShadow[p] = want;
             } finally {
                 lock.unlock();
             }
-            if (want != paused[i]) {
-                paused[i] = want;
+            if (want != paused[p]) {
+                paused[p] = want;
                 if (want) {
-                    session.pause(parts[i]);
+                    session.pause(p);
                 } else {
-                    session.resume(parts[i]);
+                    session.resume(p);
                 }
             }
         }
@@ -298,7 +370,7 @@ final class ConsumerImpl implements Consumer {
 
     private void persistAcks() {
         Map<Integer, Long> dirty = null;
-        for (int p : parts) {
+        for (int p : parts) { // revoked partitions were committed by the session through revoking()
             long a = acked.get(p);
             if (a > committed[p]) {
                 if (dirty == null) {
@@ -317,7 +389,7 @@ final class ConsumerImpl implements Consumer {
 
     private void handleBatch(IncomingBatch b) {
         int p = b.partition();
-        int idx = indexOf[p];
+        int idx = p;
         int n = b.count();
         List<Object> items = new ArrayList<>(n);
         List<DataRequest> requests = null;
@@ -403,7 +475,7 @@ final class ConsumerImpl implements Consumer {
         boolean anyFailure = !out.isEmpty() && out.get(out.size() - 1) instanceof Failed;
         lock.lock();
         try {
-            if (unsubscribed) {
+            if (unsubscribed || !assigned[p]) {
                 releaseAll(out);
                 return;
             }
@@ -435,14 +507,16 @@ final class ConsumerImpl implements Consumer {
 
     /** Takes the next ready item round robin; a failure is returned but left in place. Holds lock. */
     private Object takeNext() {
-        int n = parts.length;
+        int[] ps = parts;
+        int n = ps.length;
         for (int k = 0; k < n; k++) {
-            int i = (cursor + k) % n;
+            int at = (cursor + k) % n;
+            int i = ps[at];
             Object o = ready[i].peek();
             if (o == null) {
                 continue;
             }
-            cursor = (i + 1) % n;
+            cursor = (at + 1) % n;
             if (o instanceof Failed) {
                 return o;
             }
@@ -464,7 +538,10 @@ final class ConsumerImpl implements Consumer {
 
     /** Puts an event back at the head of its queue (its future was cancelled). Holds lock. */
     private void putBack(EventImpl e) {
-        int i = indexOf[e.partition()];
+        int i = e.partition();
+        if (!assigned[i]) {
+            return; // the partition left while the future was being cancelled; its next owner reads the event
+        }
         ready[i].addFirst(e);
         readyEvents[i]++;
         prefetchedEvents++;
@@ -774,22 +851,12 @@ final class ConsumerImpl implements Consumer {
             }
             try {
                 long id = session.seek(partition, position);
-                List<Object> dropped;
-                int i = indexOf[partition];
+                List<Object> dropped = new ArrayList<>();
                 lock.lock();
                 try {
-                    dropped = new ArrayList<>(ready[i]);
-                    for (Object o : dropped) {
-                        if (o instanceof EventImpl) {
-                            prefetchedBytes -= ((EventImpl) o).bytes();
-                            prefetchedEvents--;
-                        }
-                    }
-                    ready[i].clear();
-                    readyEvents[i] = 0;
-                    failed[i] = false;
+                    dropReady(partition, dropped);
+                    failed[partition] = false;
                     delivered.set(partition, id);
-                    space.signal();
                 } finally {
                     lock.unlock();
                 }
@@ -812,7 +879,7 @@ final class ConsumerImpl implements Consumer {
     }
 
     private void checkAssigned(int partition) {
-        if (partition < 0 || partition >= indexOf.length || indexOf[partition] < 0) {
+        if (!assignment.contains(partition)) {
             throw new IllegalArgumentException("consumer '" + options.name() + "' does not read partition " + partition
                     + " (assigned: " + assignment + ")");
         }

@@ -11,7 +11,6 @@ import dev.diaspora.stream.Serializer;
 import dev.diaspora.stream.StartAt;
 import dev.diaspora.stream.TopicHandle;
 import dev.diaspora.stream.Validator;
-import dev.diaspora.stream.spi.SessionConfig;
 import dev.diaspora.stream.spi.TopicBackend;
 import java.util.List;
 import java.util.Map;
@@ -107,8 +106,7 @@ final class TopicHandleImpl implements TopicHandle {
                 checkPartition(t);
             }
         }
-        ConsumerImpl c = new ConsumerImpl(this, options,
-                backend.openSession(new SessionConfig(options.name(), targets, options.startAt())));
+        ConsumerImpl c = new ConsumerImpl(this, options);
         children.add(c);
         return c;
     }
