@@ -1,6 +1,7 @@
 package dev.diaspora.stream.spi;
 
 import dev.diaspora.stream.DataDescriptor;
+import dev.diaspora.stream.DiasporaException;
 import java.nio.ByteBuffer;
 
 /**
@@ -24,6 +25,7 @@ public final class IncomingBatch {
     private final long[] dataSizes;
     private final long[] locations;
     private final Runnable release;
+    private final DiasporaException error;
 
     /**
      * @param partition the partition
@@ -38,6 +40,18 @@ public final class IncomingBatch {
      */
     public IncomingBatch(int partition, long firstId, int count, ByteBuffer metadata, int[] offsets,
             long[] timestampsNanos, long[] dataSizes, long[] locations, Runnable release) {
+        this(partition, firstId, count, metadata, offsets, timestampsNanos, dataSizes, locations, release, null);
+    }
+
+    /**
+     * A batch whose last good record is followed by one that cannot be read: the engine delivers the {@code count}
+     * good records, then fails every pull from this partition with {@code error} until the consumer seeks past it.
+     *
+     * @param error what is wrong with record {@code firstId + count}, naming the partition and id; or null
+     */
+    public IncomingBatch(int partition, long firstId, int count, ByteBuffer metadata, int[] offsets,
+            long[] timestampsNanos, long[] dataSizes, long[] locations, Runnable release, DiasporaException error) {
+        this.error = error;
         this.partition = partition;
         this.firstId = firstId;
         this.count = count;
@@ -47,6 +61,21 @@ public final class IncomingBatch {
         this.dataSizes = dataSizes;
         this.locations = locations;
         this.release = release;
+    }
+
+    /**
+     * A batch that holds only an unreadable record at {@code id} (for example one that fails its checksum).
+     *
+     * @param error what is wrong, naming the partition and id
+     */
+    public static IncomingBatch failure(int partition, long id, DiasporaException error) {
+        return new IncomingBatch(partition, id, 0, ByteBuffer.allocate(0), new int[1], new long[0], new long[0],
+                new long[0], null, java.util.Objects.requireNonNull(error, "error"));
+    }
+
+    /** @return the error of the record after the good ones, or null */
+    public DiasporaException error() {
+        return error;
     }
 
     /** @return the partition */

@@ -134,7 +134,8 @@ public class LocalReadSession implements ReadSession {
                     continue;
                 }
                 IncomingBatch b = topic.read(partitions[i], positions[i], maxEvents, maxBytes);
-                if (b != null && b.count() > 0) {
+                if (b != null && (b.count() > 0 || b.error() != null)) {
+                    // an unreadable record stays the position: the engine pauses the partition until a seek
                     positions[i] = b.firstId() + b.count();
                     next = (i + 1) % partitions.length;
                     return b;

@@ -23,7 +23,11 @@ public interface LocalTopic {
      * Reads up to {@code maxEvents} records of {@code p} from {@code fromId} (at least one if any exists, even if it
      * is larger than {@code maxBytes}).
      *
-     * @return the batch, or null if {@code fromId} is at the end
+     * @return the batch, or null if {@code fromId} is at the end. A record that cannot be read (checksum, truncation)
+     *     ends the batch: return the good records before it with the error (see
+     *     {@link IncomingBatch#IncomingBatch(int, long, int, java.nio.ByteBuffer, int[], long[], long[], long[],
+     *     Runnable, dev.diaspora.stream.DiasporaException)}), or {@link IncomingBatch#failure} if it is the first;
+     *     the engine fails pulls from that partition until the consumer seeks past it, and other partitions go on.
      */
     IncomingBatch read(int p, long fromId, int maxEvents, long maxBytes);
 

@@ -27,7 +27,8 @@ public interface ReadSession extends AutoCloseable {
      * returns a batch of one partition (at most {@code maxEvents} events; at least one event even if it is larger than
      * {@code maxBytes}), advancing that partition's position past it. Partitions with records are served round robin.
      *
-     * @return a batch, or null on timeout or {@link #wakeup()}
+     * @return a batch, or null on timeout or {@link #wakeup()}; a batch may end with an unreadable record
+     *     ({@link IncomingBatch#error()}), after which the engine pauses the partition until a seek
      */
     IncomingBatch poll(int maxEvents, long maxBytes, long timeoutNanos);
 

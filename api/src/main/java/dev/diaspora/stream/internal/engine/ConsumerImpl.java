@@ -470,6 +470,8 @@ final class ConsumerImpl implements Consumer {
         }
         if (good >= 0 && !items.isEmpty()) {
             out.add(items.get(0)); // the failure that stopped the loop
+        } else if (good == n && b.error() != null) {
+            out.add(new Failed(b.error())); // the driver could not read the record after the good ones
         }
         b.release();
         boolean anyFailure = !out.isEmpty() && out.get(out.size() - 1) instanceof Failed;
