@@ -22,22 +22,25 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The README's main job: create a topic, produce events with data, and consume them back with a data selector.
  *
- * <p>Usage: {@code QuickStart [driver [driver-options-json]]}, default {@code memory {}}.
+ * <p>Usage: {@code QuickStart [driver [driver-options-json]]}, default {@code files {"root_path":"diaspora-data"}}:
+ * the topic and the consumer's position live in {@code ./diaspora-data}, so a second run adds ten events and the
+ * consumer, which acknowledged everything it read, resumes with the new ones.
  */
 public final class QuickStart {
     private QuickStart() {
     }
 
     public static void main(String[] args) {
-        String driverName = args.length > 0 ? args[0] : "memory";
-        Metadata driverOptions = Metadata.of(args.length > 1 ? args[1] : "{}");
+        String driverName = args.length > 0 ? args[0] : "files";
+        Metadata driverOptions = Metadata.of(args.length > 1 ? args[1] : "{\"root_path\":\"diaspora-data\"}");
         int events = 10;
         try (Driver driver = Driver.open(driverName, driverOptions)) {
             String topicName = "collisions";
             if (!driver.topicExists(topicName)) {
                 driver.createTopic(topicName, Metadata.of("{\"num_partitions\":2}"));
             }
-            System.out.println("driver '" + driverName + "': topic '" + topicName + "' with 2 partitions");
+            System.out.println("driver '" + driverName + "' " + driverOptions + ": topic '" + topicName
+                    + "' with 2 partitions");
             try (TopicHandle topic = driver.openTopic(topicName)) {
                 try (Producer producer = topic.producer(ProducerOptions.named("quickstart-producer"))) {
                     List<CompletableFuture<Long>> ids = new ArrayList<>();

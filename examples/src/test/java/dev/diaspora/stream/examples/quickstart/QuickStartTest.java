@@ -5,23 +5,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Runs the README's main job end to end and checks what it prints. */
 class QuickStartTest {
     @Test
     @Timeout(60)
-    void shouldProduceAndConsumeEveryEventWithTheSelectedData() {
+    void shouldProduceAndConsumeEveryEventWithTheSelectedData(@TempDir Path dir) {
         PrintStream old = System.out;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
         try {
-            QuickStart.main(new String[0]);
+            QuickStart.main(new String[] {"files", "{\"root_path\":\"" + dir.toString().replace("\\", "\\\\")
+                    + "\"}"});
         } finally {
             System.setOut(old);
         }

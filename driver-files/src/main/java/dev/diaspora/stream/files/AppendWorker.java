@@ -1,0 +1,165 @@
+package dev.diaspora.stream.files;
+
+import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.files.storage.AppendResult;
+import dev.diaspora.stream.spi.OutgoingBatch;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The I/O thread of one open topic ({@code diaspora-files-io-<n>}, a daemon): takes the batches appenders hand over,
+ * appends them partition by partition (all queued batches of a partition under one acquisition of its lock), and
+ * completes their futures in order, outside every lock. Producers never block on I/O: {@link #submit} only queues.
+ *
+ * <p>STRICT ordering: batches of one (appender, partition) are appended in call order; when one fails, every batch of
+ * that appender and partition already handed over fails too, so nothing is reordered by a retry.
+ *
+ * <p>Thread safety: thread-safe.
+ */
+final class AppendWorker implements Runnable {
+    private static final AtomicInteger THREADS = new AtomicInteger();
+    private static final int MAX_DRAIN = 1024;
+
+    /** A batch waiting for the I/O thread. */
+    private static final class Pending {
+        final FilesAppender appender;
+        final int partition;
+        final OutgoingBatch batch;
+        final CompletableFuture<Long> future;
+        final long seq;
+
+        Pending(FilesAppender appender, int partition, OutgoingBatch batch, CompletableFuture<Long> future, long seq) {
+            this.appender = appender;
+            this.partition = partition;
+            this.batch = batch;
+            this.future = future;
+            this.seq = seq;
+        }
+    }
+
+    private static final Pending STOP = new Pending(null, -1, null, null, 0);
+
+    private final FilesTopic topic;
+    private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final Thread thread;
+    private boolean stopping; // guarded by this
+
+    AppendWorker(FilesTopic topic) {
+        this.topic = topic;
+        this.thread = new Thread(this, "diaspora-files-io-" + THREADS.incrementAndGet());
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Queues a batch; never blocks. */
+    CompletableFuture<Long> submit(FilesAppender appender, int partition, OutgoingBatch batch) {
+        CompletableFuture<Long> f = new CompletableFuture<>();
+        synchronized (this) { // one order for sequence numbers and the queue; no submit after STOP
+            if (stopping) {
+                return CompletableFuture.failedFuture(new DiasporaException("topic '" + topic.name()
+                        + "' is closed; the batch was not appended"));
+            }
+            queue.add(new Pending(appender, partition, batch, f, appender.nextSequence(partition)));
+        }
+        return f;
+    }
+
+    @Override
+    public void run() {
+        List<Pending> drained = new ArrayList<>();
+        boolean stop = false;
+        while (!stop) {
+            try {
+                drained.add(queue.take());
+            } catch (InterruptedException e) {
+                continue; // nobody interrupts this thread; an interrupt would close the lock channel anyway
+            }
+            queue.drainTo(drained, MAX_DRAIN - 1);
+            if (drained.get(drained.size() - 1) == STOP) {
+                drained.remove(drained.size() - 1);
+                stop = true;
+            }
+            try {
+                process(drained);
+            } catch (Throwable t) {
+                for (Pending x : drained) {
+                    x.future.completeExceptionally(t instanceof DiasporaException ? t
+                            : new DiasporaException("topic '" + topic.name() + "': the I/O thread failed: " + t, t));
+                }
+            }
+            drained.clear();
+        }
+    }
+
+    private void process(List<Pending> drained) {
+        Map<Integer, List<Pending>> byPartition = new LinkedHashMap<>();
+        for (Pending x : drained) {
+            byPartition.computeIfAbsent(x.partition, k -> new ArrayList<>()).add(x);
+        }
+        for (Map.Entry<Integer, List<Pending>> e : byPartition.entrySet()) {
+            int p = e.getKey();
+            List<Pending> go = new ArrayList<>();
+            List<OutgoingBatch> batches = new ArrayList<>();
+            List<Pending> refused = new ArrayList<>();
+            for (Pending x : e.getValue()) {
+                if (x.appender.failedBefore(p, x.seq)) {
+                    refused.add(x);
+                } else {
+                    go.add(x);
+                    batches.add(x.batch);
+                }
+            }
+            AppendResult r = batches.isEmpty() ? new AppendResult(new long[0], 0, null) : topic.log(p).append(batches);
+            if (r.committed() > 0) {
+                topic.appended();
+            }
+            for (int i = 0; i < r.committed(); i++) {
+                go.get(i).future.complete(r.firstIds()[i]);
+            }
+            for (int i = r.committed(); i < go.size(); i++) {
+                Pending x = go.get(i);
+                x.appender.failed(p);
+                x.future.completeExceptionally(i == r.committed() ? r.error()
+                        : new DiasporaException("partition " + p + ": not appended because an earlier batch failed: "
+                                + r.error().getMessage(), r.error()));
+            }
+            for (Pending x : refused) {
+                x.future.completeExceptionally(new DiasporaException("partition " + p + ": not appended because an"
+                        + " earlier batch of the same producer failed (STRICT ordering)"));
+            }
+        }
+    }
+
+    /**
+     * Appends what is queued, stops the thread and waits for it. Idempotent. Called on the I/O thread itself (a push
+     * continuation that closes the topic or driver), it does not wait: the thread ends after the current round.
+     */
+    void close() {
+        synchronized (this) {
+            if (stopping) {
+                return;
+            }
+            stopping = true;
+            queue.add(STOP);
+        }
+        if (Thread.currentThread() == thread) {
+            return;
+        }
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

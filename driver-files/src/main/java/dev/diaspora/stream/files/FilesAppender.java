@@ -1,0 +1,46 @@
+package dev.diaspora.stream.files;
+
+import dev.diaspora.stream.spi.Appender;
+import dev.diaspora.stream.spi.AppenderConfig;
+import dev.diaspora.stream.spi.OutgoingBatch;
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One producer's appender: hands batches to the topic's I/O thread and remembers, per partition, which of its
+ * batches must fail because an earlier one failed (STRICT ordering).
+ *
+ * <p>Thread safety: thread-safe.
+ */
+final class FilesAppender implements Appender {
+    private final FilesTopic topic;
+    private final long[] lastSequence; // guarded by this
+    private final long[] failedUpTo; // guarded by this
+
+    FilesAppender(FilesTopic topic, AppenderConfig config) {
+        this.topic = topic;
+        int n = topic.numPartitions();
+        this.lastSequence = new long[n];
+        this.failedUpTo = new long[n];
+        Arrays.fill(failedUpTo, -1);
+    }
+
+    @Override
+    public CompletableFuture<Long> append(int partition, OutgoingBatch batch) {
+        return topic.submit(this, partition, batch);
+    }
+
+    synchronized long nextSequence(int p) {
+        return ++lastSequence[p];
+    }
+
+    /** @return true if batch {@code seq} of {@code p} was handed over before a failure of this appender */
+    synchronized boolean failedBefore(int p, long seq) {
+        return seq <= failedUpTo[p];
+    }
+
+    /** Records a failure: every batch of {@code p} handed over so far fails. */
+    synchronized void failed(int p) {
+        failedUpTo[p] = lastSequence[p];
+    }
+}

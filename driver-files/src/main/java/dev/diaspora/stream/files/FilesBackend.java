@@ -1,0 +1,291 @@
+package dev.diaspora.stream.files;
+
+import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.TopicExistsException;
+import dev.diaspora.stream.TopicNotFoundException;
+import dev.diaspora.stream.files.storage.PartitionLog;
+import dev.diaspora.stream.spi.Backend;
+import dev.diaspora.stream.spi.Options;
+import dev.diaspora.stream.spi.TopicBackend;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Topic administration under {@code root_path}. A topic is created complete in a hidden directory
+ * ({@code .tmp-<random>}) and renamed into place in one atomic step, so other processes never see half a topic, and
+ * deleted by renaming it away ({@code .deleted-<random>}) before its files are removed.
+ *
+ * <p>Thread safety: thread-safe.
+ */
+final class FilesBackend implements Backend {
+    private static final Logger LOG = LoggerFactory.getLogger(FilesBackend.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Duration STALE_TMP = Duration.ofHours(1);
+
+    private final Path root;
+    private final Set<FilesTopic> open = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    FilesBackend(Path root) {
+        this.root = root;
+        cleanLeftovers();
+    }
+
+    Path root() {
+        return root;
+    }
+
+    @Override
+    public void createTopic(String name, Options topicOptions, Metadata components) {
+        checkOpen();
+        Path target = root.resolve(name);
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            throw exists(name, target);
+        }
+        int n = topicOptions.intValue("num_partitions", 1);
+        boolean fsync = "fsync".equals(topicOptions.string(FilesDriverProvider.DURABILITY));
+        Path tmp = root.resolve(".tmp-" + randomSuffix());
+        try {
+            Files.createDirectory(tmp);
+            Files.writeString(tmp.resolve(TopicConfig.FILE), TopicConfig.json(topicOptions, components),
+                    StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            Path parts = Files.createDirectory(tmp.resolve(FilesTopic.PARTITIONS_DIR));
+            for (int p = 0; p < n; p++) {
+                PartitionLog.create(Files.createDirectory(parts.resolve(FilesTopic.partitionDirName(p))), p);
+            }
+            Files.createDirectory(tmp.resolve(FilesTopic.CONSUMERS_DIR));
+            if (fsync) {
+                forceTree(tmp);
+            }
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            if (fsync) {
+                forceDirectory(root);
+            }
+        } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
+            throw exists(name, target);
+        } catch (IOException e) {
+            if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                throw exists(name, target);
+            }
+            throw new DiasporaException("Cannot create topic '" + name + "' in " + root + ": " + e
+                    + ". Check that the directory is writable and has free space", e);
+        } finally {
+            if (Files.exists(tmp, LinkOption.NOFOLLOW_LINKS)) {
+                deleteTree(tmp);
+            }
+        }
+    }
+
+    private TopicExistsException exists(String name, Path target) {
+        return new TopicExistsException("Topic '" + name + "' already exists (" + target + "); open it with openTopic(\""
+                + name + "\") or choose another name");
+    }
+
+    @Override
+    public TopicBackend openTopic(String name) {
+        checkOpen();
+        Path dir = root.resolve(name);
+        if (!Files.isDirectory(dir)) {
+            throw new TopicNotFoundException("Topic '" + name + "' does not exist under root_path " + root
+                    + "; create it first with createTopic(\"" + name + "\")");
+        }
+        TopicConfig config = TopicConfig.read(dir, name);
+        FilesTopic t = new FilesTopic(this, name, dir, config);
+        open.add(t);
+        if (closed.get()) {
+            t.close();
+            checkOpen();
+        }
+        return t;
+    }
+
+    void closed(FilesTopic t) {
+        open.remove(t);
+    }
+
+    @Override
+    public boolean topicExists(String name) {
+        checkOpen();
+        return Files.isRegularFile(root.resolve(name).resolve(TopicConfig.FILE));
+    }
+
+    @Override
+    public Map<String, Metadata> listTopics() {
+        checkOpen();
+        Map<String, Metadata> out = new TreeMap<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(root)) {
+            for (Path d : ds) {
+                String name = d.getFileName().toString();
+                if (name.startsWith(".") || !Files.isDirectory(d)) {
+                    continue;
+                }
+                try {
+                    out.put(name, TopicConfig.read(d, name).description());
+                } catch (DiasporaException e) {
+                    LOG.debug("listTopics: skipping {}: {}", d, e.getMessage());
+                }
+            }
+        } catch (NoSuchFileException e) {
+            return out;
+        } catch (IOException e) {
+            throw new DiasporaException("Cannot list the topics in " + root + ": " + e
+                    + ". Check that the directory is readable", e);
+        }
+        return out;
+    }
+
+    @Override
+    public void deleteTopic(String name) {
+        checkOpen();
+        Path dir = root.resolve(name);
+        if (!topicExists(name)) {
+            throw new TopicNotFoundException("Topic '" + name + "' does not exist under root_path " + root
+                    + "; nothing to delete");
+        }
+        for (FilesTopic t : List.copyOf(open)) {
+            if (t.name().equals(name)) {
+                t.close();
+            }
+        }
+        Path trash = root.resolve(".deleted-" + randomSuffix());
+        try {
+            Files.move(dir, trash, StandardCopyOption.ATOMIC_MOVE);
+        } catch (NoSuchFileException e) {
+            throw new TopicNotFoundException("Topic '" + name + "' was deleted meanwhile by another process", e);
+        } catch (IOException e) {
+            throw new DiasporaException("Cannot delete topic '" + name + "' (" + dir + "): " + e
+                    + ". Check that the directory is writable", e);
+        }
+        deleteTree(trash);
+    }
+
+    private void checkOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("the files driver on " + root + " is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        RuntimeException first = null;
+        for (FilesTopic t : List.copyOf(open)) {
+            try {
+                t.close();
+            } catch (RuntimeException e) {
+                first = first == null ? e : first;
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /** Removes what crashed creations and deletions left behind: {@code .deleted-*}, and {@code .tmp-*} over 1 h. */
+    private void cleanLeftovers() {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(root)) {
+            Instant staleBefore = Instant.now().minus(STALE_TMP);
+            for (Path d : ds) {
+                String name = d.getFileName().toString();
+                if (name.startsWith(".deleted-")) {
+                    deleteTree(d);
+                } else if (name.startsWith(".tmp-")) {
+                    FileTime t = Files.getLastModifiedTime(d, LinkOption.NOFOLLOW_LINKS);
+                    if (t.toInstant().isBefore(staleBefore)) {
+                        deleteTree(d);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("cannot clean leftovers in {}: {}", root, e.toString());
+        }
+    }
+
+    private static String randomSuffix() {
+        return Long.toString(RANDOM.nextLong() & Long.MAX_VALUE, 36);
+    }
+
+    static void deleteTree(Path dir) {
+        try {
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.deleteIfExists(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException exc) {
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+                    Files.deleteIfExists(d);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            LOG.warn("cannot remove {} completely: {}; remove it by hand", dir, e.toString());
+        }
+    }
+
+    private static void forceTree(Path dir) throws IOException {
+        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                    ch.force(true);
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException exc) {
+                forceDirectory(d);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    private static void forceDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            // not every platform can open a directory for force; the files themselves were forced
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "FilesBackend[" + root + "]";
+    }
+}

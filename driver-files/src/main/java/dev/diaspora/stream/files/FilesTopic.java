@@ -1,0 +1,328 @@
+package dev.diaspora.stream.files;
+
+import dev.diaspora.stream.CorruptDataException;
+import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.PartitionBounds;
+import dev.diaspora.stream.PartitionInfo;
+import dev.diaspora.stream.files.storage.PartitionLog;
+import dev.diaspora.stream.spi.Appender;
+import dev.diaspora.stream.spi.AppenderConfig;
+import dev.diaspora.stream.spi.ChangeNotifier;
+import dev.diaspora.stream.spi.DataRequest;
+import dev.diaspora.stream.spi.IncomingBatch;
+import dev.diaspora.stream.spi.LocalTopic;
+import dev.diaspora.stream.spi.OutgoingBatch;
+import dev.diaspora.stream.spi.ReadSession;
+import dev.diaspora.stream.spi.SessionConfig;
+import dev.diaspora.stream.spi.TopicBackend;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * An open topic of the files driver: its partitions' logs, the consumers directory, one I/O thread for appends
+ * (started with the first appender) and one tail watcher while read sessions exist. Consumers get the shared
+ * {@link dev.diaspora.stream.spi.LocalReadSession} (through {@link FilesReadSession}).
+ *
+ * <p>Tailing: a local append bumps the notifier of every open handle of the topic in this JVM; appends by other
+ * processes are seen by the watcher thread ({@link TailWatcher}), which checks the newest index of each partition
+ * every millisecond or so.
+ *
+ * <p>Thread safety: thread-safe.
+ */
+final class FilesTopic implements TopicBackend, LocalTopic {
+    static final String PARTITIONS_DIR = "partitions";
+    static final String CONSUMERS_DIR = "consumers";
+    /** Open handles of each topic in this JVM (by directory identity), so that local appends wake them all. */
+    private static final Map<Object, Set<ChangeNotifier>> PEERS = new ConcurrentHashMap<>();
+
+    private final FilesBackend backend;
+    private final String name;
+    private final Path dir;
+    private final TopicConfig config;
+    private final PartitionLog[] logs;
+    private final List<PartitionInfo> partitions;
+    private final ConsumerFiles consumers;
+    private final ChangeNotifier notifier = new ChangeNotifier();
+    private final Object peerKey;
+    private final Object lifecycle = new Object();
+    private AppendWorker worker; // guarded by lifecycle
+    private TailWatcher watcher; // guarded by lifecycle
+    private final List<TailWatcher> watchers = new ArrayList<>(); // guarded by lifecycle: every one started
+    private int sessions; // guarded by lifecycle
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    FilesTopic(FilesBackend backend, String name, Path dir, TopicConfig config) {
+        this.backend = backend;
+        this.name = name;
+        this.dir = dir;
+        this.config = config;
+        this.logs = new PartitionLog[config.numPartitions()];
+        List<PartitionInfo> ps = new ArrayList<>();
+        try {
+            for (int p = 0; p < logs.length; p++) {
+                logs[p] = PartitionLog.open(dir.resolve(PARTITIONS_DIR).resolve(partitionDirName(p)), name, p,
+                        config.log());
+                ps.add(new PartitionInfo(p, Metadata.EMPTY));
+            }
+        } catch (RuntimeException e) {
+            for (PartitionLog l : logs) {
+                if (l != null) {
+                    l.close();
+                }
+            }
+            throw e;
+        }
+        this.partitions = List.copyOf(ps);
+        this.consumers = new ConsumerFiles(dir.resolve(CONSUMERS_DIR), name);
+        this.peerKey = identity(dir);
+        PEERS.computeIfAbsent(peerKey, k -> new CopyOnWriteArraySet<>()).add(notifier);
+    }
+
+    static String partitionDirName(int p) {
+        return String.format("%08d", p);
+    }
+
+    private static Object identity(Path dir) {
+        try {
+            Object k = Files.readAttributes(dir, BasicFileAttributes.class).fileKey();
+            return k != null ? k : dir.toRealPath().toString();
+        } catch (IOException e) {
+            return dir.toAbsolutePath().toString();
+        }
+    }
+
+    PartitionLog log(int p) {
+        return logs[p];
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public List<PartitionInfo> partitions() {
+        return partitions;
+    }
+
+    @Override
+    public Metadata components() {
+        return config.components();
+    }
+
+    @Override
+    public int numPartitions() {
+        return logs.length;
+    }
+
+    @Override
+    public PartitionBounds bounds(int p) {
+        return logs[p].bounds();
+    }
+
+    @Override
+    public long idForTime(int p, Instant time) {
+        return logs[p].idForTime(time.getEpochSecond() * 1_000_000_000L + time.getNano());
+    }
+
+    // ------------------------------------------------------------------ appends
+
+    @Override
+    public Appender appender(AppenderConfig config) {
+        checkOpen();
+        return new FilesAppender(this, config);
+    }
+
+    /** Hands a batch to the I/O thread (started on first use); a closed topic refuses it with a clear error. */
+    CompletableFuture<Long> submit(FilesAppender appender, int partition, OutgoingBatch batch) {
+        AppendWorker w;
+        synchronized (lifecycle) {
+            if (closed.get()) {
+                return CompletableFuture.failedFuture(new DiasporaException("topic '" + name
+                        + "' is closed; the batch was not appended"));
+            }
+            if (worker == null) {
+                worker = new AppendWorker(this);
+            }
+            w = worker;
+        }
+        return w.submit(appender, partition, batch);
+    }
+
+    /** Called by the I/O thread after it committed events: wakes the tailing readers of every handle in this JVM. */
+    void appended() {
+        Set<ChangeNotifier> peers = PEERS.get(peerKey);
+        if (peers != null) {
+            for (ChangeNotifier n : peers) {
+                n.changed();
+            }
+        } else {
+            notifier.changed();
+        }
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    @Override
+    public ReadSession openSession(SessionConfig config) {
+        checkOpen();
+        sessionOpened();
+        try {
+            return FilesReadSession.open(this, config, this::sessionClosed);
+        } catch (RuntimeException e) {
+            sessionClosed();
+            throw e;
+        }
+    }
+
+    private void sessionOpened() {
+        synchronized (lifecycle) {
+            sessions++;
+            if (watcher == null && !closed.get()) {
+                watcher = new TailWatcher(this, logs, notifier);
+                watchers.removeIf(t -> !t.isAlive());
+                watchers.add(watcher);
+                watcher.start();
+            }
+        }
+    }
+
+    private void sessionClosed() {
+        synchronized (lifecycle) {
+            sessions--;
+        }
+    }
+
+    /** Asked by the watcher on every round: should it keep running? If not, it is forgotten (under the lock). */
+    boolean keepWatching(TailWatcher w) {
+        synchronized (lifecycle) {
+            if (sessions > 0 && !closed.get() && watcher == w) {
+                return true;
+            }
+            if (watcher == w) {
+                watcher = null;
+            }
+            return false;
+        }
+    }
+
+    @Override
+    public IncomingBatch read(int p, long fromId, int maxEvents, long maxBytes) {
+        try {
+            return logs[p].read(fromId, maxEvents, maxBytes);
+        } catch (CorruptDataException e) {
+            // the damaged record stays this partition's position; the engine fails its pulls until a seek (S4)
+            return IncomingBatch.failure(p, fromId, e);
+        }
+    }
+
+    @Override
+    public void readData(List<DataRequest> requests) {
+        int i = 0;
+        while (i < requests.size()) {
+            int p = requests.get(i).partition();
+            int j = i + 1;
+            while (j < requests.size() && requests.get(j).partition() == p) {
+                j++;
+            }
+            logs[p].readData(requests.subList(i, j));
+            i = j;
+        }
+    }
+
+    @Override
+    public ChangeNotifier notifier() {
+        return notifier;
+    }
+
+    // ------------------------------------------------------------------ positions and leases
+
+    @Override
+    public Set<String> consumerNames() {
+        return consumers.names();
+    }
+
+    @Override
+    public Map<Integer, Long> committed(String name) {
+        return consumers.committed(name);
+    }
+
+    @Override
+    public void commit(String name, Map<Integer, Long> positions) {
+        consumers.commit(name, positions);
+    }
+
+    @Override
+    public void storePositions(String name, Map<Integer, Long> positions) {
+        consumers.commit(name, positions);
+    }
+
+    @Override
+    public AutoCloseable tryLease(String name, int p) {
+        checkOpen();
+        return consumers.tryLease(name, p);
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    private void checkOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("topic '" + name + "' is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        AppendWorker w;
+        List<TailWatcher> ws;
+        synchronized (lifecycle) { // closed is set: no new worker or watcher starts after this
+            w = worker;
+            ws = List.copyOf(watchers);
+            watcher = null;
+        }
+        if (w != null) {
+            w.close(); // appends what was handed over, then stops
+        }
+        for (TailWatcher t : ws) {
+            t.join();
+        }
+        Set<ChangeNotifier> peers = PEERS.get(peerKey);
+        if (peers != null) {
+            peers.remove(notifier);
+            PEERS.computeIfPresent(peerKey, (k, v) -> v.isEmpty() ? null : v);
+        }
+        notifier.wakeAll();
+        DiasporaException first = null;
+        for (PartitionLog l : logs) {
+            try {
+                l.close();
+            } catch (RuntimeException e) {
+                first = first == null ? new DiasporaException("topic '" + name + "': closing failed: " + e, e) : first;
+            }
+        }
+        backend.closed(this);
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "FilesTopic[" + name + " in " + dir + "]";
+    }
+}

@@ -1,0 +1,73 @@
+package dev.diaspora.stream.files;
+
+import dev.diaspora.stream.files.storage.PartitionLog;
+import dev.diaspora.stream.spi.ChangeNotifier;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Sees appends made by other processes: while a topic has read sessions, a daemon thread
+ * ({@code diaspora-files-watch-<n>}) checks the newest index file of every partition (one {@code fstat} each) about
+ * every millisecond, and bumps the topic's {@link ChangeNotifier} when one grew or rolled, so that a waiting
+ * {@code pull()} is served within a few milliseconds of another process's append. (Appends made in this JVM bump
+ * the notifier directly.) Topics with many partitions are checked less often: one round takes at most about 64
+ * checks per millisecond.
+ *
+ * <p>Thread safety: started and stopped by its {@link FilesTopic}; the loop runs on its own thread.
+ */
+final class TailWatcher implements Runnable {
+    private static final AtomicInteger THREADS = new AtomicInteger();
+
+    private final FilesTopic topic;
+    private final PartitionLog[] logs;
+    private final ChangeNotifier notifier;
+    private final Thread thread;
+    private final long intervalNanos;
+
+    TailWatcher(FilesTopic topic, PartitionLog[] logs, ChangeNotifier notifier) {
+        this.topic = topic;
+        this.logs = logs;
+        this.notifier = notifier;
+        this.thread = new Thread(this, "diaspora-files-watch-" + THREADS.incrementAndGet());
+        thread.setDaemon(true);
+        this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(Math.min(20, Math.max(1, logs.length / 64)));
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    @Override
+    public void run() {
+        while (topic.keepWatching(this)) {
+            boolean grew = false;
+            for (PartitionLog l : logs) {
+                grew |= l.pollGrowth();
+            }
+            if (grew) {
+                notifier.changed();
+            }
+            LockSupport.parkNanos(intervalNanos);
+        }
+    }
+
+    boolean isAlive() {
+        return thread.isAlive();
+    }
+
+    /** Waits for the thread to end (it ends within one interval once the topic closes or has no session). */
+    void join() {
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

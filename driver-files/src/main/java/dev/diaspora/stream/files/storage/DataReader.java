@@ -1,0 +1,398 @@
+package dev.diaspora.stream.files.storage;
+
+import dev.diaspora.stream.DataDescriptor;
+import dev.diaspora.stream.DataView;
+import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.spi.DataRequest;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * Fills data requests with positional reads of exactly the bytes they need, verifying every 64 KiB block they touch.
+ *
+ * <p>Per run of requests in one segment: one positional read of their index records, one of their metadata records
+ * (for the data CRCs at their end; or one small read per event when the region is large), then the data. For each
+ * event the selected ranges are widened to whole blocks (the unit of the data checksum); the bytes of a widened
+ * block outside the selection are read into a scratch buffer, never into the target. Then:
+ * <ul>
+ *   <li>a selected range of at least {@value #DIRECT_READ_MIN} bytes is read straight into the target buffer (no copy
+ *       in the JVM for a direct target; heap targets are read in chunks of at most 1 MiB);</li>
+ *   <li>smaller pieces that are adjacent in the file, across consecutive events, are coalesced into one read into a
+ *       direct staging buffer and copied out: one system call for many small events beats one per event, and the
+ *       JDK would copy a heap target through a temporary buffer anyway.</li>
+ * </ul>
+ * Each block's CRC32C is computed over its pieces in file order (scratch, target, scratch), so the selected bytes are
+ * checked where they land.
+ *
+ * <p>Thread safety: thread-safe (no shared mutable state; staging buffers come from a pool).
+ */
+final class DataReader {
+    /** Selected pieces at least this large are read directly into the target. */
+    static final int DIRECT_READ_MIN = 64 * 1024;
+    private static final int B = FileHeaderDescriptor.DATA_BLOCK_SIZE;
+    private static final int MAX_GROUP = 4096;
+    private static final int META_REGION_MAX = 1 << 20;
+
+    private final PartitionLog log;
+
+    DataReader(PartitionLog log) {
+        this.log = log;
+    }
+
+    /** One event being read. */
+    private static final class Req {
+        final DataRequest request;
+        long dataPos;
+        long dataLen;
+        int[] crcs;
+        boolean failed;
+        int targetSeg;
+        int inSeg;
+        long walk = -1; // next event offset the CRC walk expects
+
+        Req(DataRequest request) {
+            this.request = request;
+        }
+    }
+
+    /** One contiguous piece of the file: into the target, or into scratch (dst == null). */
+    private static final class Unit {
+        final Req req;
+        final long filePos;
+        final long eventOff;
+        final int len;
+        final ByteBuffer dst;
+
+        Unit(Req req, long filePos, long eventOff, int len, ByteBuffer dst) {
+            this.req = req;
+            this.filePos = filePos;
+            this.eventOff = eventOff;
+            this.len = len;
+            this.dst = dst;
+        }
+    }
+
+    void read(List<DataRequest> requests) {
+        CRC32C crc = new CRC32C();
+        int i = 0;
+        while (i < requests.size()) {
+            DataRequest first = requests.get(i);
+            Segment s;
+            try {
+                s = log.segmentFor(first.eventId(), crc);
+            } catch (IOException | DiasporaException e) {
+                first.fail(e instanceof DiasporaException ? (DiasporaException) e : log.ioFailure("read", (IOException) e));
+                i++;
+                continue;
+            }
+            if (s == null) {
+                first.fail(new DiasporaException(log.where() + " event " + first.eventId() + " does not exist"));
+                i++;
+                continue;
+            }
+            long end;
+            try {
+                end = s.base + s.tail(crc).count();
+            } catch (IOException e) {
+                first.fail(log.ioFailure("read", e));
+                i++;
+                continue;
+            }
+            int j = i + 1;
+            while (j < requests.size() && j - i < MAX_GROUP && requests.get(j).eventId() < end
+                    && requests.get(j).eventId() >= first.eventId()
+                    && requests.get(j).eventId() - first.eventId() < MAX_GROUP) { // one index read of <= 192 KiB
+                j++;
+            }
+            List<Req> group = new ArrayList<>(j - i);
+            for (int k = i; k < j; k++) {
+                group.add(new Req(requests.get(k)));
+            }
+            try {
+                readGroup(s, group, crc);
+            } catch (IOException | RuntimeException e) {
+                DiasporaException d = e instanceof DiasporaException ? (DiasporaException) e
+                        : e instanceof IOException ? log.ioFailure("read", (IOException) e)
+                                : new DiasporaException(log.where() + ": data read failed: " + e, e);
+                for (Req r : group) {
+                    r.request.fail(d); // keeps an earlier, more specific failure
+                }
+            }
+            i = j;
+        }
+    }
+
+    private void readGroup(Segment s, List<Req> group, CRC32C crc) throws IOException {
+        long lo = group.get(0).request.eventId();
+        long hi = group.get(group.size() - 1).request.eventId();
+        ByteBuffer recs = s.readRecords(lo - s.base, (int) (hi - lo + 1));
+        long regionLo = Long.MAX_VALUE;
+        long regionHi = Long.MIN_VALUE;
+        for (Req r : group) {
+            int at = (int) (r.request.eventId() - lo) * IndexDescriptor.RECORD_SIZE;
+            if (at + IndexDescriptor.RECORD_SIZE > recs.limit() || !IndexDescriptor.crcMatches(recs, at, crc)) {
+                fail(r, log.corrupt(r.request.eventId(), "its index record fails its checksum"));
+                continue;
+            }
+            r.dataPos = IndexDescriptor.dataPosition(recs, at);
+            r.dataLen = IndexDescriptor.dataLength(recs, at);
+            DataDescriptor d = r.request.descriptor();
+            if (d.baseSize() != r.dataLen || d.locationAsLong() != r.request.eventId()) {
+                fail(r, new DiasporaException(log.where() + " event " + r.request.eventId() + ": the descriptor ("
+                        + d + ") does not describe this event's data (" + r.dataLen + " bytes)"));
+                continue;
+            }
+            long mpos = IndexDescriptor.metaPosition(recs, at);
+            long mlen = Integer.toUnsignedLong(IndexDescriptor.metaLength(recs, at));
+            regionLo = Math.min(regionLo, mpos);
+            regionHi = Math.max(regionHi, mpos + mlen);
+        }
+        loadCrcs(s, group, recs, lo, regionLo, regionHi, crc);
+        List<Unit> units = new ArrayList<>();
+        for (Req r : group) {
+            if (!r.failed) {
+                plan(r, units);
+            }
+        }
+        execute(s, units, crc);
+    }
+
+    /** Reads the data CRCs that end each event's metadata record. */
+    private void loadCrcs(Segment s, List<Req> group, ByteBuffer recs, long lo, long regionLo, long regionHi,
+            CRC32C crc) throws IOException {
+        FileChannel meta = s.reader(Segment.META);
+        byte[] region = null;
+        int got = 0;
+        if (regionHi > regionLo && regionHi - regionLo <= META_REGION_MAX) {
+            region = new byte[(int) (regionHi - regionLo)];
+            got = FileIo.readFully(meta, ByteBuffer.wrap(region), regionLo);
+        }
+        for (Req r : group) {
+            if (r.failed) {
+                continue;
+            }
+            int at = (int) (r.request.eventId() - lo) * IndexDescriptor.RECORD_SIZE;
+            long mpos = IndexDescriptor.metaPosition(recs, at);
+            int mlen = IndexDescriptor.metaLength(recs, at);
+            int nb = (int) IndexDescriptor.blockCount(r.dataLen);
+            ByteBuffer tail;
+            if (region != null) {
+                int off = (int) (mpos - regionLo);
+                if (off + (long) mlen > got) {
+                    fail(r, log.corrupt(r.request.eventId(), "its metadata record lies past the end of "
+                            + s.path(Segment.META) + " (file cut)"));
+                    continue;
+                }
+                crc.reset();
+                crc.update(region, off, mlen);
+                if ((int) crc.getValue() != IndexDescriptor.metaCrc(recs, at)) {
+                    fail(r, log.corrupt(r.request.eventId(), "its metadata record fails its checksum"));
+                    continue;
+                }
+                tail = ByteBuffer.wrap(region, off + mlen - 4 * nb, 4 * nb).slice().order(ByteOrder.LITTLE_ENDIAN);
+            } else {
+                tail = ByteBuffer.allocate(4 * nb).order(ByteOrder.LITTLE_ENDIAN);
+                if (FileIo.readFully(meta, tail, mpos + mlen - 4L * nb) < 4 * nb) {
+                    fail(r, log.corrupt(r.request.eventId(), "its metadata record lies past the end of "
+                            + s.path(Segment.META) + " (file cut)"));
+                    continue;
+                }
+            }
+            r.crcs = new int[nb];
+            for (int b = 0; b < nb; b++) {
+                r.crcs[b] = tail.getInt(4 * b);
+            }
+        }
+    }
+
+    /** Turns a request's selection into file pieces: whole blocks around each selected range, in file order. */
+    private void plan(Req r, List<Unit> units) {
+        List<DataDescriptor.Range> ranges = new ArrayList<>();
+        for (DataDescriptor.Range x : r.request.descriptor().flatten()) {
+            if (x.size() > 0) {
+                if (x.offset() + x.size() > r.dataLen) {
+                    fail(r, new DiasporaException(log.where() + " event " + r.request.eventId() + ": selected range ["
+                            + x.offset() + ", " + (x.offset() + x.size()) + ") exceeds the data size " + r.dataLen));
+                    return;
+                }
+                ranges.add(x);
+            }
+        }
+        int mark = units.size();
+        int i = 0;
+        while (i < ranges.size()) {
+            long a = floorBlock(ranges.get(i).offset());
+            long b = ceilBlock(ranges.get(i).offset() + ranges.get(i).size(), r.dataLen);
+            int j = i + 1;
+            while (j < ranges.size() && floorBlock(ranges.get(j).offset()) <= b) {
+                b = Math.max(b, ceilBlock(ranges.get(j).offset() + ranges.get(j).size(), r.dataLen));
+                j++;
+            }
+            long cur = a;
+            for (int k = i; k < j; k++) {
+                DataDescriptor.Range x = ranges.get(k);
+                scratch(r, units, cur, x.offset());
+                if (!target(r, units, x.offset(), x.size())) {
+                    while (units.size() > mark) {
+                        units.remove(units.size() - 1);
+                    }
+                    fail(r, new DiasporaException(log.where() + " event " + r.request.eventId() + ": the target view ("
+                            + r.request.target() + ") is smaller than the selection (" + r.request.descriptor().size()
+                            + " bytes)"));
+                    return;
+                }
+                cur = x.offset() + x.size();
+            }
+            scratch(r, units, cur, b);
+            i = j;
+        }
+    }
+
+    private static long floorBlock(long off) {
+        return off / B * B;
+    }
+
+    private static long ceilBlock(long end, long dataLen) {
+        return Math.min((end + B - 1) / B * B, dataLen);
+    }
+
+    private static void scratch(Req r, List<Unit> units, long from, long to) {
+        while (from < to) { // a gap inside one widened span: never more than two blocks' worth per gap piece
+            int len = (int) Math.min(to - from, B);
+            units.add(new Unit(r, r.dataPos + from, from, len, null));
+            from += len;
+        }
+    }
+
+    /** Adds target pieces for [off, off+len) of the event, split over the target view's segments. */
+    private static boolean target(Req r, List<Unit> units, long off, long len) {
+        DataView t = r.request.target();
+        while (len > 0) {
+            if (r.targetSeg >= t.segmentCount()) {
+                return false;
+            }
+            ByteBuffer seg = t.segment(r.targetSeg);
+            int room = seg.remaining() - r.inSeg;
+            if (room <= 0) {
+                r.targetSeg++;
+                r.inSeg = 0;
+                continue;
+            }
+            int k = (int) Math.min(room, Math.min(len, Integer.MAX_VALUE - 8));
+            ByteBuffer dst = seg.slice(seg.position() + r.inSeg, k);
+            units.add(new Unit(r, r.dataPos + off, off, k, dst));
+            r.inSeg += k;
+            off += k;
+            len -= k;
+        }
+        return true;
+    }
+
+    private void execute(Segment s, List<Unit> units, CRC32C crc) throws IOException {
+        if (units.isEmpty()) {
+            return;
+        }
+        FileChannel data = s.reader(Segment.DATA);
+        ByteBuffer staging = null;
+        try {
+            int u = 0;
+            while (u < units.size()) {
+                Unit x = units.get(u);
+                if (x.req.failed) {
+                    u++;
+                    continue;
+                }
+                if (x.dst != null && x.len >= DIRECT_READ_MIN) {
+                    ByteBuffer dst = x.dst.duplicate().clear();
+                    int got = FileIo.readFully(data, dst, x.filePos);
+                    if (got < x.len) {
+                        fail(x.req, cut(s, x));
+                    } else {
+                        feed(x.req, x.dst.duplicate().clear(), x.eventOff, crc, s);
+                    }
+                    u++;
+                    continue;
+                }
+                if (staging == null) {
+                    staging = FileIo.acquireStaging();
+                }
+                long start = x.filePos;
+                long endPos = start;
+                int v = u;
+                while (v < units.size()) {
+                    Unit y = units.get(v);
+                    if (y.req.failed || (y.dst != null && y.len >= DIRECT_READ_MIN) || y.filePos != endPos
+                            || endPos - start + y.len > staging.capacity()) {
+                        break;
+                    }
+                    endPos += y.len;
+                    v++;
+                }
+                staging.clear().limit((int) (endPos - start));
+                int got = FileIo.readFully(data, staging, start);
+                for (int w = u; w < v; w++) {
+                    Unit y = units.get(w);
+                    if (y.req.failed) {
+                        continue;
+                    }
+                    int off = (int) (y.filePos - start);
+                    if (off + y.len > got) {
+                        fail(y.req, cut(s, y));
+                        continue;
+                    }
+                    if (y.dst != null) {
+                        y.dst.put(0, staging, off, y.len);
+                    }
+                    feed(y.req, staging.slice(off, y.len), y.eventOff, crc, s);
+                }
+                u = v;
+            }
+        } finally {
+            FileIo.release(staging);
+        }
+    }
+
+    /** Feeds bytes at event offset {@code off} to the request's block checksums, in file order. */
+    private void feed(Req r, ByteBuffer bytes, long off, CRC32C crc, Segment s) {
+        if (r.failed) {
+            return;
+        }
+        if (off != r.walk) {
+            r.walk = off; // a new widened span: always starts on a block boundary
+        }
+        while (bytes.hasRemaining()) {
+            long block = r.walk / B;
+            if (r.walk % B == 0) {
+                crc.reset();
+            }
+            long blockEnd = Math.min((block + 1) * B, r.dataLen);
+            int take = (int) Math.min(bytes.remaining(), blockEnd - r.walk);
+            int lim = bytes.limit();
+            bytes.limit(bytes.position() + take);
+            crc.update(bytes);
+            bytes.limit(lim);
+            r.walk += take;
+            if (r.walk == blockEnd && (int) crc.getValue() != r.crcs[(int) block]) {
+                fail(r, log.corrupt(r.request.eventId(), "data block " + block + " (bytes [" + block * B + ", "
+                        + blockEnd + ") of its " + r.dataLen + " bytes of data) fails its checksum ("
+                        + s.path(Segment.DATA) + " offset " + (r.dataPos + block * B) + ")"));
+                return;
+            }
+        }
+    }
+
+    private DiasporaException cut(Segment s, Unit x) {
+        return log.corrupt(x.req.request.eventId(), "its data lies past the end of " + s.path(Segment.DATA)
+                + " (file cut at or before offset " + (x.filePos + x.len) + ")");
+    }
+
+    private static void fail(Req r, DiasporaException e) {
+        r.failed = true;
+        r.request.fail(e);
+    }
+}

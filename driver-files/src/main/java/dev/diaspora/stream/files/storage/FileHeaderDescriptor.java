@@ -1,0 +1,123 @@
+package dev.diaspora.stream.files.storage;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32C;
+
+/**
+ * The 64-byte header that starts every file the driver writes with binary records (data, metadata and index
+ * segments, and consumer position files). All integers are little-endian.
+ *
+ * <pre>
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +---------------------------------------------------------------+
+ *  |                 magic "DIASPORA" (8 ASCII bytes)              |  0
+ *  +---------------------------------------------------------------+
+ *  |                  format version (u32) = 1                     |  8
+ *  +---------------------------------------------------------------+
+ *  |         kind (u32): 1 data, 2 metadata, 3 index, 4 positions  | 12
+ *  +---------------------------------------------------------------+
+ *  |             base EventID (u64; 0 for positions)               | 16
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |          data checksum block size (u32) = 65536               | 24
+ *  +---------------------------------------------------------------+
+ *  |        partition index (u32; 0xFFFFFFFF for positions)        | 28
+ *  +---------------------------------------------------------------+
+ *  |                 reserved, zero (28 bytes)                     | 32..59
+ *  +---------------------------------------------------------------+
+ *  |              CRC32C of bytes [0, 60) (u32)                    | 60
+ *  +---------------------------------------------------------------+
+ * </pre>
+ *
+ * <p>Thread safety: stateless.
+ */
+public final class FileHeaderDescriptor {
+    /** Header length; the first record of a file starts here. */
+    public static final int LENGTH = 64;
+    /** The magic bytes. */
+    public static final byte[] MAGIC = "DIASPORA".getBytes(StandardCharsets.US_ASCII);
+    /** The format version this code writes and the newest it reads. */
+    public static final int FORMAT_VERSION = 1;
+    /** Kind of a data segment. */
+    public static final int KIND_DATA = 1;
+    /** Kind of a metadata segment. */
+    public static final int KIND_META = 2;
+    /** Kind of an index segment. */
+    public static final int KIND_INDEX = 3;
+    /** Kind of a consumer position file. */
+    public static final int KIND_POSITIONS = 4;
+    /** Size of the blocks that each carry one data CRC32C. */
+    public static final int DATA_BLOCK_SIZE = 65_536;
+    /** Partition field of files that belong to no partition. */
+    public static final int NO_PARTITION = -1;
+
+    static final int VERSION_OFFSET = 8;
+    static final int KIND_OFFSET = 12;
+    static final int BASE_OFFSET = 16;
+    static final int BLOCK_SIZE_OFFSET = 24;
+    static final int PARTITION_OFFSET = 28;
+    static final int CRC_OFFSET = 60;
+
+    private FileHeaderDescriptor() {
+    }
+
+    /** @return a new 64-byte header, little-endian, position 0, limit 64 */
+    public static ByteBuffer encode(int kind, long base, int partition) {
+        ByteBuffer b = ByteBuffer.allocate(LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(0, MAGIC);
+        b.putInt(VERSION_OFFSET, FORMAT_VERSION);
+        b.putInt(KIND_OFFSET, kind);
+        b.putLong(BASE_OFFSET, base);
+        b.putInt(BLOCK_SIZE_OFFSET, DATA_BLOCK_SIZE);
+        b.putInt(PARTITION_OFFSET, partition);
+        CRC32C crc = new CRC32C();
+        crc.update(b.array(), 0, CRC_OFFSET);
+        b.putInt(CRC_OFFSET, (int) crc.getValue());
+        return b;
+    }
+
+    /**
+     * Checks a header.
+     *
+     * @param header at least 64 bytes from index 0 (absolute reads; any byte order)
+     * @return null if the header is a valid version-1 header of this kind, base and partition, else what is wrong
+     */
+    public static String check(ByteBuffer header, int kind, long base, int partition) {
+        ByteBuffer b = header.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < MAGIC.length; i++) {
+            if (b.get(i) != MAGIC[i]) {
+                return "it does not start with the magic bytes \"DIASPORA\" (not a file of this driver, or damaged)";
+            }
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(b.duplicate().position(0).limit(CRC_OFFSET));
+        if ((int) crc.getValue() != b.getInt(CRC_OFFSET)) {
+            return "its 64-byte header fails its checksum (damaged)";
+        }
+        int version = b.getInt(VERSION_OFFSET);
+        if (version > FORMAT_VERSION) {
+            return "it was written in format version " + version + " by a newer diaspora-driver-files; this version"
+                    + " reads format " + FORMAT_VERSION + " only: upgrade the library";
+        }
+        if (version < 1) {
+            return "it declares the invalid format version " + version;
+        }
+        if (b.getInt(KIND_OFFSET) != kind) {
+            return "its header declares kind " + b.getInt(KIND_OFFSET) + " where " + kind + " was expected";
+        }
+        if (b.getLong(BASE_OFFSET) != base) {
+            return "its header declares base EventID " + b.getLong(BASE_OFFSET) + " but its name says " + base;
+        }
+        if (b.getInt(BLOCK_SIZE_OFFSET) != DATA_BLOCK_SIZE) {
+            return "its header declares a data block size of " + b.getInt(BLOCK_SIZE_OFFSET) + " (format 1 uses "
+                    + DATA_BLOCK_SIZE + ")";
+        }
+        if (b.getInt(PARTITION_OFFSET) != partition) {
+            return "its header says it belongs to partition " + b.getInt(PARTITION_OFFSET) + ", not " + partition;
+        }
+        return null;
+    }
+}

@@ -1,0 +1,329 @@
+package dev.diaspora.stream.files.storage;
+
+import dev.diaspora.stream.DataView;
+import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.spi.OutgoingBatch;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.List;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The write side of one {@link PartitionLog} in this process: appends batches under the partition's append lock
+ * (in-JVM lock plus file lock), after re-reading the end of the index and cutting a torn tail.
+ *
+ * <p>Per append: data with gathering writes straight from the producer's direct buffers (heap bytes through one
+ * staging buffer), then the metadata records, then the index records, which commit the events. With
+ * {@code fsync}, data and metadata are forced before the index is written and the index before the append returns.
+ *
+ * <p>Thread safety: every method runs under the partition's append lock (so one thread at a time in the JVM).
+ */
+final class LogAppender {
+    private static final Logger LOG = LoggerFactory.getLogger(LogAppender.class);
+
+    private final PartitionLog log;
+    private final LogConfig config;
+    private final CRC32C crc = new CRC32C();
+    private byte[] meta = new byte[4096];
+    private ByteBuffer index = ByteBuffer.allocate(64 * IndexDescriptor.RECORD_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+    private GatheringWriter writer;
+
+    // State of the newest segment, valid between refresh() and the end of an append.
+    private Segment seg;
+    private long count;
+    private long dataEnd;
+    private long metaEnd;
+    private long lastTimestamp;
+    private int pending;
+    private long pendingDataEnd;
+    private long pendingMetaEnd;
+
+    LogAppender(PartitionLog log, LogConfig config) {
+        this.log = log;
+        this.config = config;
+    }
+
+    /** Appends the batches in order; see {@link PartitionLog#append}. */
+    AppendResult append(List<OutgoingBatch> batches) {
+        long[] firstIds = new long[batches.size()];
+        int committed = 0;
+        ByteBuffer staging = FileIo.acquireStaging();
+        writer = new GatheringWriter(staging);
+        try {
+            refresh();
+            for (int k = 0; k < batches.size(); k++) {
+                OutgoingBatch b = batches.get(k);
+                if (count + pending > 0 && wouldOverflow(b)) {
+                    commit();
+                    committed = k;
+                    roll();
+                }
+                firstIds[k] = seg.base + count + pending;
+                stage(b);
+            }
+            commit();
+            committed = batches.size();
+        } catch (IOException | RuntimeException e) {
+            if (seg != null) {
+                seg.forgetTail(); // re-read from the files next time
+            }
+            pending = 0;
+            DiasporaException d = e instanceof DiasporaException ? (DiasporaException) e
+                    : new DiasporaException(log.where() + ": cannot append to " + log.dir() + ": " + e, e);
+            return new AppendResult(java.util.Arrays.copyOf(firstIds, committed), committed, d);
+        } finally {
+            writer = null;
+            FileIo.release(staging);
+        }
+        return new AppendResult(firstIds, committed, null);
+    }
+
+    /** Finds the newest segment (another process may have rolled), computes its committed end and cuts the rest. */
+    private void refresh() throws IOException {
+        Segment s = log.newestSegment(crc);
+        if (s != seg) {
+            if (seg != null) {
+                seg.closeWriters();
+            }
+            seg = s;
+        }
+        Segment.Tail t = s.tail(crc);
+        boolean repaired = false;
+        FileChannel wi = s.writer(Segment.INDEX);
+        long isz = wi.size();
+        if (isz < FileHeaderDescriptor.LENGTH) {
+            rewriteHeader(s, Segment.INDEX, FileHeaderDescriptor.KIND_INDEX);
+            t = new Segment.Tail(0, 0, FileHeaderDescriptor.LENGTH, FileHeaderDescriptor.LENGTH,
+                    FileHeaderDescriptor.LENGTH, Long.MIN_VALUE);
+            repaired = true;
+        } else if (isz > IndexDescriptor.recordOffset(t.count())) {
+            wi.truncate(IndexDescriptor.recordOffset(t.count()));
+            repaired = true;
+        }
+        repaired |= cut(s, Segment.META, FileHeaderDescriptor.KIND_META, t.metaEnd());
+        repaired |= cut(s, Segment.DATA, FileHeaderDescriptor.KIND_DATA, t.dataEnd());
+        if (repaired) {
+            LOG.warn("{}: cut a torn tail in segment {}; the next EventID is {} (an earlier writer stopped in the"
+                    + " middle of an append, or a file was cut)", log.where(), s.base, s.base + t.count());
+            if (config.fsync()) {
+                forceAll(s);
+            }
+            t = new Segment.Tail(t.count(), t.count(), IndexDescriptor.recordOffset(t.count()), t.metaEnd(),
+                    t.dataEnd(), t.lastTimestamp());
+            s.committed(t);
+        }
+        count = t.count();
+        dataEnd = t.dataEnd();
+        metaEnd = t.metaEnd();
+        lastTimestamp = t.count() > 0 ? t.lastTimestamp() : log.lastTimestampBefore(s, crc);
+        pending = 0;
+        pendingDataEnd = dataEnd;
+        pendingMetaEnd = metaEnd;
+    }
+
+    private boolean cut(Segment s, int kind, int headerKind, long end) throws IOException {
+        FileChannel ch = s.writer(kind);
+        long size = ch.size();
+        if (size < FileHeaderDescriptor.LENGTH) {
+            rewriteHeader(s, kind, headerKind);
+            return true;
+        }
+        if (size > end) {
+            ch.truncate(end);
+            return true;
+        }
+        return false;
+    }
+
+    private void rewriteHeader(Segment s, int kind, int headerKind) throws IOException {
+        FileChannel ch = s.writer(kind);
+        ch.truncate(0);
+        FileIo.writeFully(ch, FileHeaderDescriptor.encode(headerKind, s.base, s.partition), 0);
+        s.headerRewritten(kind);
+    }
+
+    private static void forceAll(Segment s) throws IOException {
+        for (int k = 0; k < 3; k++) {
+            s.writer(k).force(false);
+        }
+    }
+
+    private boolean wouldOverflow(OutgoingBatch b) {
+        long limit = config.segmentSize();
+        long metaBytes = 0;
+        for (int i = 0; i < b.count(); i++) {
+            metaBytes += b.metadataSize(i) + 4 * IndexDescriptor.blockCount(b.data(i).size());
+        }
+        return pendingDataEnd + b.dataBytes() > limit || pendingMetaEnd + metaBytes > limit
+                || IndexDescriptor.recordOffset(count + pending + b.count()) > limit;
+    }
+
+    /** Writes a batch's data and metadata records and prepares its index records. */
+    private void stage(OutgoingBatch b) throws IOException {
+        int n = b.count();
+        long metaBytes = 0;
+        for (int i = 0; i < n; i++) {
+            metaBytes += b.metadataSize(i) + 4 * IndexDescriptor.blockCount(b.data(i).size());
+        }
+        if (metaBytes > Integer.MAX_VALUE - 8) {
+            throw new DiasporaException(log.where() + ": a batch of " + n + " events carries " + metaBytes
+                    + " bytes of metadata, more than one append can write (2 GiB)");
+        }
+        if (meta.length < metaBytes) {
+            meta = new byte[(int) Math.max(metaBytes, Math.min(Integer.MAX_VALUE - 8L, meta.length * 2L))];
+        }
+        int needIndex = (pending + n) * IndexDescriptor.RECORD_SIZE;
+        if (index.capacity() < needIndex) {
+            ByteBuffer bigger = ByteBuffer.allocate(Math.max(needIndex, index.capacity() * 2))
+                    .order(ByteOrder.LITTLE_ENDIAN);
+            bigger.put(0, index, 0, pending * IndexDescriptor.RECORD_SIZE);
+            index = bigger;
+        }
+        long now = nowNanos();
+        int at = 0;
+        long dataOffset = 0;
+        for (int i = 0; i < n; i++) {
+            DataView d = b.data(i);
+            long dataLength = d.size();
+            int start = at;
+            b.copyMetadata(i, meta, at);
+            at += b.metadataSize(i);
+            at = blockCrcs(d, meta, at);
+            crc.reset();
+            crc.update(meta, start, at - start);
+            int metaCrc = (int) crc.getValue();
+            long ts = Math.max(b.hasTimestamps() ? b.timestampNanos(i) : now, lastTimestamp);
+            lastTimestamp = ts;
+            IndexDescriptor.encode(index, pending * IndexDescriptor.RECORD_SIZE, pendingMetaEnd + start, at - start,
+                    metaCrc, pendingDataEnd + dataOffset, dataLength, ts, pending, crc);
+            pending++;
+            dataOffset += dataLength;
+        }
+        writer.begin(seg.writer(Segment.DATA), pendingDataEnd);
+        for (int i = 0; i < n; i++) {
+            DataView d = b.data(i);
+            for (int s = 0; s < d.segmentCount(); s++) {
+                writer.add(d.segment(s).duplicate()); // never the producer's own buffer: its position must not move
+            }
+        }
+        pendingDataEnd = writer.finish();
+        writer.begin(seg.writer(Segment.META), pendingMetaEnd);
+        writer.addBytes(meta, 0, at);
+        pendingMetaEnd = writer.finish();
+    }
+
+    /** Computes one CRC32C per 64 KiB block of {@code d} (absolute reads, no copy) into {@code out} at {@code at}. */
+    private int blockCrcs(DataView d, byte[] out, int at) {
+        long fill = 0;
+        crc.reset();
+        for (int s = 0; s < d.segmentCount(); s++) {
+            ByteBuffer dup = d.segment(s).duplicate();
+            while (dup.hasRemaining()) {
+                int take = (int) Math.min(dup.remaining(), FileHeaderDescriptor.DATA_BLOCK_SIZE - fill);
+                int lim = dup.limit();
+                dup.limit(dup.position() + take);
+                crc.update(dup); // moves the duplicate's position to its limit
+                dup.limit(lim);
+                fill += take;
+                if (fill == FileHeaderDescriptor.DATA_BLOCK_SIZE) {
+                    at = putIntLe(out, at, (int) crc.getValue());
+                    crc.reset();
+                    fill = 0;
+                }
+            }
+        }
+        if (fill > 0) {
+            at = putIntLe(out, at, (int) crc.getValue());
+        }
+        return at;
+    }
+
+    private static int putIntLe(byte[] a, int at, int v) {
+        a[at] = (byte) v;
+        a[at + 1] = (byte) (v >>> 8);
+        a[at + 2] = (byte) (v >>> 16);
+        a[at + 3] = (byte) (v >>> 24);
+        return at + 4;
+    }
+
+    /** Writes the pending index records: the commit point. */
+    private void commit() throws IOException {
+        if (pending == 0) {
+            return;
+        }
+        if (config.fsync()) {
+            seg.writer(Segment.DATA).force(false);
+            seg.writer(Segment.META).force(false);
+        }
+        writer.begin(seg.writer(Segment.INDEX), IndexDescriptor.recordOffset(count));
+        writer.addBytes(index.array(), 0, pending * IndexDescriptor.RECORD_SIZE);
+        long end = writer.finish();
+        if (config.fsync()) {
+            seg.writer(Segment.INDEX).force(false);
+        }
+        count += pending;
+        pending = 0;
+        dataEnd = pendingDataEnd;
+        metaEnd = pendingMetaEnd;
+        seg.committed(new Segment.Tail(count, count, end, metaEnd, dataEnd, lastTimestamp));
+    }
+
+    /** Starts a new segment at the next EventID: data and metadata files first, the index last (by rename). */
+    private void roll() throws IOException {
+        long newBase = seg.base + count;
+        Path dir = log.dir();
+        int p = seg.partition;
+        createFile(dir.resolve(Segment.fileName(newBase, Segment.suffix(Segment.DATA))),
+                FileHeaderDescriptor.encode(FileHeaderDescriptor.KIND_DATA, newBase, p));
+        createFile(dir.resolve(Segment.fileName(newBase, Segment.suffix(Segment.META))),
+                FileHeaderDescriptor.encode(FileHeaderDescriptor.KIND_META, newBase, p));
+        Path tmp = dir.resolve(Segment.fileName(newBase, ".index.tmp"));
+        createFile(tmp, FileHeaderDescriptor.encode(FileHeaderDescriptor.KIND_INDEX, newBase, p));
+        Files.move(tmp, dir.resolve(Segment.fileName(newBase, Segment.suffix(Segment.INDEX))),
+                StandardCopyOption.ATOMIC_MOVE);
+        if (config.fsync()) {
+            PartitionLog.forceDirectory(dir);
+        }
+        seg.closeWriters();
+        seg = log.addSegment(newBase);
+        count = 0;
+        pending = 0;
+        dataEnd = FileHeaderDescriptor.LENGTH;
+        metaEnd = FileHeaderDescriptor.LENGTH;
+        pendingDataEnd = dataEnd;
+        pendingMetaEnd = metaEnd;
+        seg.committed(new Segment.Tail(0, 0, FileHeaderDescriptor.LENGTH, metaEnd, dataEnd, Long.MIN_VALUE));
+        LOG.debug("{}: rolled to a new segment at EventID {}", log.where(), newBase);
+    }
+
+    private void createFile(Path file, ByteBuffer header) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            FileIo.writeFully(ch, header, 0);
+            if (config.fsync()) {
+                ch.force(false);
+            }
+        }
+    }
+
+    /** Closes the writer channels. */
+    void close() {
+        if (seg != null) {
+            seg.closeWriters();
+        }
+    }
+
+    static long nowNanos() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    }
+}

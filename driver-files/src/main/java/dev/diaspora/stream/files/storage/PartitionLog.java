@@ -1,0 +1,581 @@
+package dev.diaspora.stream.files.storage;
+
+import dev.diaspora.stream.CorruptDataException;
+import dev.diaspora.stream.DataDescriptor;
+import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.PartitionBounds;
+import dev.diaspora.stream.spi.DataRequest;
+import dev.diaspora.stream.spi.IncomingBatch;
+import dev.diaspora.stream.spi.OutgoingBatch;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.zip.CRC32C;
+
+/**
+ * One partition of the files driver: a segmented, append-only log in its own directory, shared by any number of
+ * processes. See FORMAT.md for the files and the recovery rules.
+ *
+ * <p>Readers never lock and never change a file: the index record is the commit point, and a reader stops at the
+ * committed end. Appenders take the partition's append lock ({@link FileLocks}), re-read the end of the index (another
+ * process may have appended or rolled), cut a torn tail, and append.
+ *
+ * <p>Exposed for the netty partition server, which hosts partitions on this engine; not otherwise API.
+ *
+ * <p>Thread safety: thread-safe. Reads run concurrently with each other and with appends; appends from every thread
+ * and process are serialized by the append lock.
+ */
+public final class PartitionLog implements AutoCloseable {
+    /** The name of the partition's lock file. */
+    public static final String LOCK_FILE = "lock";
+
+    private final Path dir;
+    private final String topic;
+    private final int partition;
+    private final LogConfig config;
+    private volatile Segment[] segments; // sorted by base; replaced under this
+    private final Object appendLockInit = new Object();
+    private FileLocks.Shared appendLock; // guarded by appendLockInit
+    private volatile LogAppender appender; // created and used under the append lock
+    private final DataReader dataReader = new DataReader(this);
+    private Segment watchSegment; // watcher thread only
+    private long watchSize = -1; // watcher thread only
+    private volatile boolean closed;
+
+    private PartitionLog(Path dir, String topic, int partition, LogConfig config, Segment[] segments) {
+        this.dir = dir;
+        this.topic = topic;
+        this.partition = partition;
+        this.config = config;
+        this.segments = segments;
+    }
+
+    /**
+     * Creates an empty partition directory's files: the lock file and the first segment (base 0).
+     *
+     * @param partitionDir an existing, empty directory
+     */
+    public static void create(Path partitionDir, int partition) throws IOException {
+        Files.createFile(partitionDir.resolve(LOCK_FILE));
+        write(partitionDir.resolve(Segment.fileName(0, Segment.suffix(Segment.DATA))),
+                FileHeaderDescriptor.encode(FileHeaderDescriptor.KIND_DATA, 0, partition));
+        write(partitionDir.resolve(Segment.fileName(0, Segment.suffix(Segment.META))),
+                FileHeaderDescriptor.encode(FileHeaderDescriptor.KIND_META, 0, partition));
+        write(partitionDir.resolve(Segment.fileName(0, Segment.suffix(Segment.INDEX))),
+                FileHeaderDescriptor.encode(FileHeaderDescriptor.KIND_INDEX, 0, partition));
+    }
+
+    private static void write(Path file, ByteBuffer content) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            FileIo.writeFully(ch, content, 0);
+        }
+    }
+
+    /**
+     * Opens a partition: lists its segments and checks that no index segment is missing.
+     *
+     * @throws DiasporaException naming the file and the fix if the directory is not a valid partition
+     */
+    public static PartitionLog open(Path partitionDir, String topic, int partition, LogConfig config) {
+        String where = "topic '" + topic + "' partition " + partition;
+        TreeMap<Long, Path> indexes = new TreeMap<>();
+        TreeMap<Long, Path> datas = new TreeMap<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(partitionDir)) {
+            for (Path f : ds) {
+                String n = f.getFileName().toString();
+                if (n.length() == 26 && n.endsWith(".index")) {
+                    Long base = parseBase(n);
+                    if (base != null) {
+                        indexes.put(base, f);
+                    }
+                } else if (n.length() == 25 && n.endsWith(".data")) {
+                    Long base = parseBase(n);
+                    if (base != null) {
+                        datas.put(base, f);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new DiasporaException(where + ": cannot list the partition directory " + partitionDir + ": " + e
+                    + ". Check that it exists and is readable", e);
+        }
+        for (var e : datas.entrySet()) {
+            if (!indexes.containsKey(e.getKey())) {
+                long size;
+                try {
+                    size = Files.size(e.getValue());
+                } catch (IOException x) {
+                    continue; // removed meanwhile
+                }
+                if (size > FileHeaderDescriptor.LENGTH) {
+                    throw new CorruptDataException(where + ": the index segment "
+                            + partitionDir.resolve(Segment.fileName(e.getKey(), ".index")) + " is missing, but its data"
+                            + " file " + e.getValue() + " holds " + (size - FileHeaderDescriptor.LENGTH) + " bytes of"
+                            + " events from EventID " + e.getKey() + ". Restore the index file from a backup, or delete "
+                            + Segment.fileName(e.getKey(), ".data") + " and " + Segment.fileName(e.getKey(), ".meta")
+                            + " to drop those events");
+                }
+            }
+        }
+        if (indexes.isEmpty()) {
+            throw new CorruptDataException(where + ": the partition directory " + partitionDir + " holds no index"
+                    + " segment (*.index); its files were removed. Restore them from a backup or recreate the topic");
+        }
+        Segment[] segs = new Segment[indexes.size()];
+        int i = 0;
+        for (long base : indexes.keySet()) {
+            segs[i++] = new Segment(partitionDir, base, topic, partition);
+        }
+        return new PartitionLog(partitionDir, topic, partition, config, segs);
+    }
+
+    private static Long parseBase(String name) {
+        for (int i = 0; i < 20; i++) {
+            char c = name.charAt(i);
+            if (c < '0' || c > '9') {
+                return null;
+            }
+        }
+        try {
+            return Long.parseLong(name.substring(0, 20));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** @return the partition directory */
+    public Path dir() {
+        return dir;
+    }
+
+    /** @return the partition index */
+    public int partition() {
+        return partition;
+    }
+
+    String where() {
+        return "topic '" + topic + "' partition " + partition;
+    }
+
+    // ------------------------------------------------------------------ segments
+
+    synchronized Segment addSegment(long base) {
+        Segment[] segs = segments;
+        for (Segment s : segs) {
+            if (s.base == base) {
+                return s;
+            }
+        }
+        Segment s = new Segment(dir, base, topic, partition);
+        Segment[] more = Arrays.copyOf(segs, segs.length + 1);
+        more[segs.length] = s;
+        Arrays.sort(more, (a, b) -> Long.compare(a.base, b.base));
+        segments = more;
+        return s;
+    }
+
+    /** @return the newest segment, after following rolls made by any process */
+    Segment newestSegment(CRC32C crc) throws IOException {
+        Segment[] segs = segments;
+        Segment s = segs[segs.length - 1];
+        while (true) {
+            Segment.Tail t = s.tail(crc);
+            if (t.count() == 0) {
+                return s;
+            }
+            long next = s.base + t.count();
+            if (!Files.exists(dir.resolve(Segment.fileName(next, ".index")))) {
+                return s;
+            }
+            s = addSegment(next);
+        }
+    }
+
+    /** @return the timestamp of the last committed event before segment {@code s}, or {@code Long.MIN_VALUE} */
+    long lastTimestampBefore(Segment s, CRC32C crc) throws IOException {
+        Segment[] segs = segments;
+        for (int i = segs.length - 1; i >= 0; i--) {
+            if (segs[i].base < s.base) {
+                Segment.Tail t = segs[i].tail(crc);
+                if (t.count() > 0) {
+                    return t.lastTimestamp();
+                }
+            }
+        }
+        return Long.MIN_VALUE;
+    }
+
+    /**
+     * @return the segment holding event {@code id}, or null if {@code id} is at or after the committed end
+     * @throws CorruptDataException if {@code id} falls in a hole left by a missing segment
+     */
+    Segment segmentFor(long id, CRC32C crc) throws IOException {
+        Segment[] segs = segments;
+        if (id < segs[0].base) {
+            throw new DiasporaException(where() + ": event " + id + " is no longer stored: the first retained event is "
+                    + segs[0].base + ". Seek to it (StartAt.EARLIEST)");
+        }
+        int lo = 0;
+        int hi = segs.length - 1;
+        while (lo < hi) {
+            int mid = (lo + hi + 1) >>> 1;
+            if (segs[mid].base <= id) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        Segment s = segs[lo];
+        if (lo < segs.length - 1) {
+            Segment.Tail t = s.tail(crc);
+            if (id < s.base + t.count()) {
+                return s;
+            }
+            throw new CorruptDataException(where() + " event " + id + ": events [" + (s.base + t.count()) + ", "
+                    + segs[lo + 1].base + ") are missing: segment " + s.path(Segment.INDEX) + " ends before the next"
+                    + " segment begins (files removed or cut by hand). Skip them with seek(" + partition
+                    + ", StartAt.id(" + segs[lo + 1].base + "))");
+        }
+        while (true) {
+            Segment.Tail t = s.tail(crc);
+            if (id < s.base + t.count()) {
+                return s;
+            }
+            if (t.count() == 0) {
+                return null;
+            }
+            long next = s.base + t.count();
+            if (!Files.exists(dir.resolve(Segment.fileName(next, ".index")))) {
+                return null;
+            }
+            s = addSegment(next);
+        }
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    /** @return the first retained and next EventID */
+    public PartitionBounds bounds() {
+        try {
+            CRC32C crc = new CRC32C();
+            Segment s = newestSegment(crc);
+            return new PartitionBounds(segments[0].base, s.base + s.tail(crc).count());
+        } catch (IOException e) {
+            throw ioFailure("read the bounds of", e);
+        }
+    }
+
+    /**
+     * Reads up to {@code maxEvents} committed records from {@code fromId} (at least one if any, whatever its size),
+     * within one segment: the index records, then the metadata of all of them in one positional read, each checked
+     * against its CRC. The batch stops before the first damaged record; if that is the first one, this throws.
+     *
+     * @return the batch (locations are the EventIDs), or null at the committed end
+     * @throws CorruptDataException if the record at {@code fromId} is damaged
+     */
+    public IncomingBatch read(long fromId, int maxEvents, long maxBytes) {
+        try {
+            CRC32C crc = new CRC32C();
+            Segment s = segmentFor(fromId, crc);
+            if (s == null) {
+                return null;
+            }
+            Segment.Tail t = s.tail(crc);
+            long idx = fromId - s.base;
+            int n = (int) Math.min(Math.max(1, maxEvents), t.count() - idx);
+            ByteBuffer recs = s.readRecords(idx, n);
+            n = Math.min(n, recs.limit() / IndexDescriptor.RECORD_SIZE);
+            int k = 0;
+            long bytes = 0;
+            long metaStart = -1;
+            long metaEndPos = -1;
+            for (int i = 0; i < n; i++) {
+                int at = i * IndexDescriptor.RECORD_SIZE;
+                if (!IndexDescriptor.crcMatches(recs, at, crc)) {
+                    if (i == 0) {
+                        throw corrupt(fromId, "its index record fails its checksum (" + s.path(Segment.INDEX)
+                                + " offset " + IndexDescriptor.recordOffset(idx) + ")");
+                    }
+                    break;
+                }
+                long mpos = IndexDescriptor.metaPosition(recs, at);
+                long mlen = Integer.toUnsignedLong(IndexDescriptor.metaLength(recs, at));
+                long dlen = IndexDescriptor.dataLength(recs, at);
+                long mdLen = mlen - 4 * IndexDescriptor.blockCount(dlen);
+                if (i > 0 && (mpos != metaEndPos || metaEndPos + mlen - metaStart > Integer.MAX_VALUE - 8
+                        || bytes + mdLen + dlen > maxBytes)) {
+                    break;
+                }
+                if (i == 0) {
+                    metaStart = mpos;
+                }
+                metaEndPos = mpos + mlen;
+                bytes += mdLen + dlen;
+                k++;
+            }
+            if (k == 0) {
+                return null; // the index shrank under us (cut by hand): nothing to read yet
+            }
+            byte[] meta = new byte[(int) (metaEndPos - metaStart)];
+            int got = FileIo.readFully(s.reader(Segment.META), ByteBuffer.wrap(meta), metaStart);
+            int[] offsets = new int[k + 1];
+            long[] ts = new long[k];
+            long[] sizes = new long[k];
+            long[] locations = new long[k];
+            int src = 0;
+            int dst = 0;
+            int good = 0;
+            for (int i = 0; i < k; i++) {
+                int at = i * IndexDescriptor.RECORD_SIZE;
+                int mlen = IndexDescriptor.metaLength(recs, at);
+                long dlen = IndexDescriptor.dataLength(recs, at);
+                String problem = null;
+                if (src + (long) mlen > got) {
+                    problem = "its metadata record lies past the end of " + s.path(Segment.META) + " (file cut)";
+                } else {
+                    crc.reset();
+                    crc.update(meta, src, mlen);
+                    if ((int) crc.getValue() != IndexDescriptor.metaCrc(recs, at)) {
+                        problem = "its metadata record fails its checksum (" + s.path(Segment.META) + " offset "
+                                + (metaStart + src) + ")";
+                    }
+                }
+                if (problem != null) {
+                    if (i == 0) {
+                        throw corrupt(fromId, problem);
+                    }
+                    break;
+                }
+                int mdLen = (int) (mlen - 4 * IndexDescriptor.blockCount(dlen));
+                if (dst != src) {
+                    System.arraycopy(meta, src, meta, dst, mdLen); // drop the data CRCs: metadata back to back
+                }
+                offsets[i] = dst;
+                dst += mdLen;
+                offsets[i + 1] = dst;
+                src += mlen;
+                ts[i] = IndexDescriptor.timestamp(recs, at);
+                sizes[i] = dlen;
+                locations[i] = fromId + i; // the location is the EventID; data reads look the record up again
+                good++;
+            }
+            return new IncomingBatch(partition, fromId, good, ByteBuffer.wrap(meta), offsets, ts, sizes, locations,
+                    null);
+        } catch (IOException e) {
+            throw ioFailure("read", e);
+        }
+    }
+
+    /**
+     * Fills data requests of this partition (sorted by EventID): see {@link DataReader}. A damaged or cut event fails
+     * its request with {@link CorruptDataException}; other requests are unaffected.
+     */
+    public void readData(List<DataRequest> requests) {
+        dataReader.read(requests);
+    }
+
+    /**
+     * The file ranges holding the bytes {@code selection} selects of event {@code id}'s data, in order (for
+     * zero-copy transfers; no checksum is verified).
+     *
+     * @throws DiasporaException if the event does not exist or the selection exceeds its data
+     */
+    public List<DataRange> dataRanges(long id, DataDescriptor selection) {
+        try {
+            CRC32C crc = new CRC32C();
+            Segment s = segmentFor(id, crc);
+            if (s == null) {
+                throw new DiasporaException(where() + ": event " + id + " does not exist (next EventID is "
+                        + bounds().next() + ")");
+            }
+            ByteBuffer rec = s.readRecords(id - s.base, 1);
+            if (rec.limit() < IndexDescriptor.RECORD_SIZE || !IndexDescriptor.crcMatches(rec, 0, crc)) {
+                throw corrupt(id, "its index record fails its checksum");
+            }
+            long pos = IndexDescriptor.dataPosition(rec, 0);
+            long len = IndexDescriptor.dataLength(rec, 0);
+            if (selection.baseSize() != len) {
+                throw new DiasporaException(where() + " event " + id + ": the descriptor describes " + selection.baseSize()
+                        + " bytes but the event holds " + len);
+            }
+            List<DataRange> out = new ArrayList<>();
+            Path file = s.path(Segment.DATA);
+            selection.flatten((off, size) -> {
+                if (size > 0) {
+                    out.add(new DataRange(file, pos + off, size));
+                }
+            });
+            return out;
+        } catch (IOException e) {
+            throw ioFailure("read", e);
+        }
+    }
+
+    /** @return the first EventID stored at or after {@code nanos} (since the epoch), or the next EventID */
+    public long idForTime(long nanos) {
+        try {
+            CRC32C crc = new CRC32C();
+            PartitionBounds b = bounds();
+            long lo = b.first();
+            long hi = b.next();
+            while (lo < hi) {
+                long mid = lo + (hi - lo) / 2;
+                long ts = timestampOf(mid, crc);
+                if (ts < nanos) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            return lo;
+        } catch (IOException e) {
+            throw ioFailure("search", e);
+        }
+    }
+
+    private long timestampOf(long id, CRC32C crc) throws IOException {
+        Segment s = segmentFor(id, crc);
+        if (s == null) {
+            return Long.MAX_VALUE;
+        }
+        ByteBuffer rec = s.readRecords(id - s.base, 1);
+        if (rec.limit() < IndexDescriptor.RECORD_SIZE || !IndexDescriptor.crcMatches(rec, 0, crc)) {
+            throw corrupt(id, "its index record fails its checksum (time lookup)");
+        }
+        return IndexDescriptor.timestamp(rec, 0);
+    }
+
+    /**
+     * For a tail watcher: true if the newest index grew or another process rolled to a new segment since the last
+     * call. Confined to one thread.
+     */
+    public boolean pollGrowth() {
+        if (closed) {
+            return false;
+        }
+        try {
+            Segment[] segs = segments;
+            Segment s = segs[segs.length - 1];
+            long size = s.size(Segment.INDEX);
+            boolean grew = s != watchSegment || size != watchSize;
+            if (!grew) {
+                long n = IndexDescriptor.recordCount(size);
+                if (n > 0 && Files.exists(dir.resolve(Segment.fileName(s.base + n, ".index")))) {
+                    newestSegment(new CRC32C()); // adopt the new segment so that the next call is quiet
+                    grew = true;
+                }
+            }
+            watchSegment = segments[segments.length - 1];
+            watchSize = watchSegment == s ? size : -1;
+            return grew;
+        } catch (IOException | RuntimeException e) {
+            return false; // the reader that wakes up reports problems; the watcher only watches
+        }
+    }
+
+    // ------------------------------------------------------------------ appends
+
+    /**
+     * Appends batches in order, under the partition's append lock, assigning consecutive EventIDs. Blocks on I/O and
+     * on other processes' appends: call it from an I/O thread. The producers' buffers are read with absolute
+     * operations and duplicates only, and are not referenced after this returns.
+     */
+    public AppendResult append(List<OutgoingBatch> batches) {
+        FileLocks.Shared lock;
+        try {
+            lock = appendLock();
+        } catch (IOException e) {
+            return new AppendResult(new long[0], 0, new DiasporaException(where() + ": cannot open the lock file "
+                    + dir.resolve(LOCK_FILE) + ": " + e + ". Check that the directory is writable", e));
+        }
+        try {
+            lock.lock();
+        } catch (IOException e) {
+            return new AppendResult(new long[0], 0, new DiasporaException(where() + ": cannot lock "
+                    + dir.resolve(LOCK_FILE) + ": " + e + ". The file system must support POSIX locks", e));
+        }
+        try {
+            if (closed) {
+                return new AppendResult(new long[0], 0, new DiasporaException(where() + " is closed"));
+            }
+            if (appender == null) {
+                appender = new LogAppender(this, config);
+            }
+            return appender.append(batches);
+        } finally {
+            try {
+                lock.unlock();
+            } catch (IOException e) {
+                // the lock dies with the channel at the latest; nothing more to do here
+            }
+        }
+    }
+
+    private FileLocks.Shared appendLock() throws IOException {
+        synchronized (appendLockInit) {
+            if (appendLock == null) {
+                appendLock = FileLocks.openShared(dir.resolve(LOCK_FILE));
+            }
+            return appendLock;
+        }
+    }
+
+    static void forceDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            // not every platform can open a directory; the files themselves were forced
+        }
+    }
+
+    // ------------------------------------------------------------------ errors and lifecycle
+
+    CorruptDataException corrupt(long id, String problem) {
+        return new CorruptDataException(where() + " event " + id + ": " + problem + ". The stored event is damaged;"
+                + " skip it with consumer.seek(" + partition + ", StartAt.id(" + (id + 1) + ")) or restore the file"
+                + " from a backup");
+    }
+
+    DiasporaException ioFailure(String what, IOException e) {
+        if (closed) {
+            return new DiasporaException(where() + " is closed", e);
+        }
+        return new DiasporaException(where() + ": cannot " + what + " the partition in " + dir + ": " + e, e);
+    }
+
+    /**
+     * Closes every channel this log opened (in this process). Idempotent. Call it once no append is running (the
+     * driver joins its I/O thread first).
+     */
+    @Override
+    public void close() {
+        closed = true;
+        FileLocks.Shared lock;
+        synchronized (appendLockInit) {
+            lock = appendLock;
+            appendLock = null;
+        }
+        LogAppender a = appender;
+        if (a != null) {
+            a.close();
+        }
+        if (lock != null) {
+            try {
+                lock.close();
+            } catch (IOException e) {
+                // the channel is gone either way
+            }
+        }
+        for (Segment s : segments) {
+            s.close();
+        }
+    }
+}
