@@ -1,0 +1,115 @@
+package dev.diaspora.stream.kafka;
+
+import dev.diaspora.stream.DataView;
+import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.EventTooLargeException;
+import dev.diaspora.stream.spi.Appender;
+import dev.diaspora.stream.spi.OutgoingBatch;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+
+/**
+ * RECORD-mode appender: one {@code KafkaProducer.send} per event (idempotent, acks=all); the offset is the EventID.
+ * The record value is {@code [u32 big-endian metadata length][metadata][data]}.
+ *
+ * <p>Thread safety: thread-safe; the engine calls {@link #send} in push order per partition.
+ */
+final class KafkaAppender implements Appender {
+    private final KafkaTopic topic;
+    /** The last send per partition; Kafka completes a producer's sends of one partition in order. */
+    private final ConcurrentHashMap<Integer, CompletableFuture<Void>> last = new ConcurrentHashMap<>();
+
+    KafkaAppender(KafkaTopic topic) {
+        this.topic = topic;
+    }
+
+    @Override
+    public Mode mode() {
+        return Mode.RECORD;
+    }
+
+    @Override
+    public CompletableFuture<Long> append(int partition, OutgoingBatch batch) {
+        throw new UnsupportedOperationException("the kafka appender works in RECORD mode");
+    }
+
+    /** @return the framed record value */
+    static byte[] frame(ByteBuffer metadata, DataView data) {
+        int md = metadata.remaining();
+        long total = 4L + md + data.size();
+        if (total > Integer.MAX_VALUE - 8) {
+            throw new EventTooLargeException("event of " + (md + data.size()) + " bytes exceeds the kafka driver's"
+                    + " limit");
+        }
+        byte[] v = new byte[(int) total];
+        v[0] = (byte) (md >>> 24);
+        v[1] = (byte) (md >>> 16);
+        v[2] = (byte) (md >>> 8);
+        v[3] = (byte) md;
+        metadata.duplicate().get(v, 4, md);
+        if (data.size() > 0) {
+            data.read(0, v, 4 + md, (int) data.size());
+        }
+        return v;
+    }
+
+    @Override
+    public void send(int partition, ByteBuffer metadata, DataView data, AppendCallback callback) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        last.put(partition, done);
+        byte[] value;
+        try {
+            value = frame(metadata, data);
+        } catch (RuntimeException e) {
+            complete(callback, done, -1, e);
+            return;
+        }
+        try {
+            topic.backend.producer.send(new ProducerRecord<>(topic.name, partition, null, value), (md, err) -> {
+                Throwable e = err == null ? null : translate(partition, err);
+                long id = err == null ? md.offset() : -1;
+                topic.backend.complete(() -> complete(callback, done, id, e));
+            });
+        } catch (RuntimeException e) {
+            complete(callback, done, -1, translate(partition, e));
+        }
+    }
+
+    private static void complete(AppendCallback callback, CompletableFuture<Void> done, long id, Throwable err) {
+        try {
+            callback.onComplete(id, err);
+        } finally {
+            done.complete(null);
+        }
+    }
+
+    private Throwable translate(int partition, Throwable err) {
+        if (err instanceof RecordTooLargeException) {
+            return new EventTooLargeException("partition " + partition + " of topic '" + topic.name + "': the event"
+                    + " is larger than Kafka accepts (the producer's max.request.size, default "
+                    + KafkaDriverProvider.MAX_REQUEST_SIZE + ", or the topic's max.message.bytes): " + err.getMessage(),
+                    err);
+        }
+        if (err instanceof DiasporaException) {
+            return err;
+        }
+        return new DiasporaException("partition " + partition + " of topic '" + topic.name + "': Kafka could not"
+                + " store the event: " + err, err);
+    }
+
+    @Override
+    public CompletableFuture<Void> flush() {
+        CompletableFuture<?>[] fs = last.values().toArray(new CompletableFuture<?>[0]);
+        if (fs.length == 0) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return CompletableFuture.allOf(fs);
+    }
+
+    @Override
+    public void close() {
+    }
+}

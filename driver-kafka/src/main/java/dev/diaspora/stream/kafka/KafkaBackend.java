@@ -1,0 +1,450 @@
+package dev.diaspora.stream.kafka;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.InterruptException;
+import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.TopicExistsException;
+import dev.diaspora.stream.TopicNotFoundException;
+import dev.diaspora.stream.spi.Backend;
+import dev.diaspora.stream.spi.Options;
+import dev.diaspora.stream.spi.TopicBackend;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * Topic administration over one Kafka cluster: an {@link Admin} client, one idempotent {@link KafkaProducer} shared by
+ * every appender, and the compacted {@code __diaspora_topics} registry that holds each topic's options and
+ * component configurations (key = topic name, value = JSON, tombstone on delete).
+ *
+ * <p>Thread safety: thread-safe.
+ */
+final class KafkaBackend implements Backend {
+    /** The compacted topic that holds each Diaspora topic's options and components. */
+    static final String REGISTRY_TOPIC = "__diaspora_topics";
+    static final String DEFAULT_COMPONENTS = "{\"validator\":{\"type\":\"default\"},"
+            + "\"partition_selector\":{\"type\":\"default\"},\"serializer\":{\"type\":\"default\"}}";
+
+    private static final AtomicInteger CLIENTS = new AtomicInteger();
+    private static final AtomicInteger THREADS = new AtomicInteger();
+    /** (bootstrap, topic, name, partition) held by a live session with explicit targets in this JVM. */
+    static final Set<String> LEASES = ConcurrentHashMap.newKeySet();
+
+    final KafkaConfig config;
+    final Admin admin;
+    final KafkaProducer<byte[], byte[]> producer;
+    /** Runs producer completions off Kafka's network thread, in completion order (so per partition in order). */
+    final ExecutorService completions;
+    private final KafkaConsumer<byte[], byte[]> registryReader;
+    private final Map<String, JsonNode> registry = new HashMap<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> pending =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final AtomicBoolean draining = new AtomicBoolean();
+
+    KafkaBackend(KafkaConfig config) {
+        this.config = config;
+        long timeout = config.apiTimeoutMs();
+        Admin a = null;
+        KafkaProducer<byte[], byte[]> p = null;
+        KafkaConsumer<byte[], byte[]> r = null;
+        try {
+            a = Admin.create(config.client(Map.of("client.id", clientId("admin")), Map.of()));
+            try {
+                a.describeCluster().clusterId().get(timeout, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException | ExecutionException e) {
+                throw new DiasporaException("kafka: cannot reach the Kafka cluster at bootstrap.servers="
+                        + config.bootstrap + " within " + timeout + " ms (default.api.timeout.ms; set it in the"
+                        + " 'kafka' option): " + (e.getCause() != null ? e.getCause() : e), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptException("connecting to Kafka", e);
+            }
+            Map<String, Object> pd = new HashMap<>();
+            pd.put("client.id", clientId("producer"));
+            pd.put("max.block.ms", String.valueOf(KafkaConfig.DEFAULT_TIMEOUT_MS));
+            pd.put("linger.ms", "5");
+            pd.put("max.request.size", String.valueOf(KafkaDriverProvider.MAX_REQUEST_SIZE));
+            p = new KafkaProducer<>(config.client(pd, Map.of("acks", "all", "enable.idempotence", "true")),
+                    new ByteArraySerializer(), new ByteArraySerializer());
+            r = new KafkaConsumer<>(config.client(Map.of("client.id", clientId("registry")),
+                    Map.of("enable.auto.commit", "false", "auto.offset.reset", "earliest")),
+                    new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            ensureRegistryTopic(a, timeout);
+            r.assign(List.of(new TopicPartition(REGISTRY_TOPIC, 0)));
+            r.seekToBeginning(List.of(new TopicPartition(REGISTRY_TOPIC, 0)));
+        } catch (RuntimeException e) {
+            closeQuietly(r, p, a);
+            if (e instanceof DiasporaException) {
+                throw e;
+            }
+            throw new DiasporaException("kafka: cannot open the driver on bootstrap.servers=" + config.bootstrap + ": "
+                    + e, e);
+        }
+        this.admin = a;
+        this.producer = p;
+        this.registryReader = r;
+        ThreadPoolExecutor ex = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
+                task -> {
+                    Thread t = new Thread(task, "diaspora-kafka-completion-" + THREADS.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        this.completions = ex;
+    }
+
+    private static void closeQuietly(AutoCloseable... cs) {
+        for (AutoCloseable c : cs) {
+            if (c != null) {
+                try {
+                    if (c instanceof KafkaProducer) {
+                        ((KafkaProducer<?, ?>) c).close(Duration.ofSeconds(5));
+                    } else if (c instanceof KafkaConsumer) {
+                        ((KafkaConsumer<?, ?>) c).close(CloseOptions.timeout(Duration.ofSeconds(5)));
+                    } else if (c instanceof Admin) {
+                        ((Admin) c).close(Duration.ofSeconds(5));
+                    } else {
+                        c.close();
+                    }
+                } catch (Exception ignored) {
+                    // best effort
+                }
+            }
+        }
+    }
+
+    static String clientId(String role) {
+        return "diaspora-kafka-" + role + "-" + CLIENTS.incrementAndGet();
+    }
+
+    private void ensureRegistryTopic(Admin a, long timeout) {
+        try {
+            Set<String> names = a.listTopics().names().get(timeout, TimeUnit.MILLISECONDS);
+            if (names.contains(REGISTRY_TOPIC)) {
+                return;
+            }
+            NewTopic t = new NewTopic(REGISTRY_TOPIC, 1, config.replicationFactor)
+                    .configs(Map.of("cleanup.policy", "compact"));
+            a.createTopics(List.of(t)).all().get(timeout, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {
+                throw new DiasporaException("kafka: cannot create the registry topic " + REGISTRY_TOPIC + ": "
+                        + e.getCause(), e.getCause());
+            }
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new DiasporaException("kafka: timed out after " + timeout + " ms creating " + REGISTRY_TOPIC, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptException("creating " + REGISTRY_TOPIC, e);
+        }
+    }
+
+    /** Waits for a Kafka future within the API timeout, unwrapping its failure. */
+    <T> T await(KafkaFuture<T> f, String what) throws ExecutionException {
+        long timeout = config.apiTimeoutMs() + 1_000;
+        try {
+            return f.get(timeout, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new DiasporaException("kafka: " + what + " timed out after " + timeout + " ms (bootstrap.servers="
+                    + config.bootstrap + ")", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptException(what, e);
+        }
+    }
+
+    /** Like {@link #await} but wraps every failure. */
+    <T> T call(KafkaFuture<T> f, String what) {
+        try {
+            return await(f, what);
+        } catch (ExecutionException e) {
+            throw fail(what, e.getCause());
+        }
+    }
+
+    static DiasporaException fail(String what, Throwable cause) {
+        if (cause instanceof DiasporaException) {
+            return (DiasporaException) cause;
+        }
+        return new DiasporaException("kafka: " + what + " failed: " + cause, cause);
+    }
+
+    /**
+     * Runs a producer completion on the completion thread, in call order. Called on Kafka's network thread: the
+     * completions are queued and drained in bursts, so a busy producer costs one thread hand-off per burst, not per
+     * event.
+     */
+    void complete(Runnable completion) {
+        pending.add(completion);
+        if (draining.compareAndSet(false, true)) {
+            try {
+                completions.execute(this::drain);
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                drain();
+            }
+        }
+    }
+
+    private void drain() {
+        while (true) {
+            Runnable r;
+            while ((r = pending.poll()) != null) {
+                try {
+                    r.run();
+                } catch (RuntimeException e) {
+                    // a completion must not stop the others
+                }
+            }
+            draining.set(false);
+            if (pending.isEmpty() || !draining.compareAndSet(false, true)) {
+                return;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- registry
+
+    /** Reads the registry up to its end and returns the entry of {@code name}, or null. */
+    JsonNode registryEntry(String name) {
+        synchronized (registry) {
+            catchUpRegistry();
+            return registry.get(name);
+        }
+    }
+
+    private Map<String, JsonNode> registrySnapshot() {
+        synchronized (registry) {
+            catchUpRegistry();
+            return new HashMap<>(registry);
+        }
+    }
+
+    private void catchUpRegistry() {
+        TopicPartition tp = new TopicPartition(REGISTRY_TOPIC, 0);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.apiTimeoutMs());
+        try {
+            long end = registryReader.endOffsets(List.of(tp)).get(tp);
+            while (registryReader.position(tp) < end) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new DiasporaException("kafka: timed out reading " + REGISTRY_TOPIC + " up to offset " + end);
+                }
+                for (ConsumerRecord<byte[], byte[]> rec : registryReader.poll(Duration.ofMillis(200))) {
+                    String key = new String(rec.key(), StandardCharsets.UTF_8);
+                    if (rec.value() == null) {
+                        registry.remove(key);
+                    } else {
+                        try {
+                            registry.put(key, Metadata.ofUtf8(rec.value()).json());
+                        } catch (RuntimeException e) {
+                            registry.remove(key); // not ours or damaged: default components
+                        }
+                    }
+                }
+            }
+        } catch (KafkaException e) {
+            throw new DiasporaException("kafka: cannot read " + REGISTRY_TOPIC + ": " + e, e);
+        }
+    }
+
+    private void writeRegistry(String name, byte[] value) {
+        try {
+            producer.send(new ProducerRecord<>(REGISTRY_TOPIC, 0, name.getBytes(StandardCharsets.UTF_8), value))
+                    .get(config.apiTimeoutMs() * 2, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new DiasporaException("kafka: cannot write the entry of topic '" + name + "' to " + REGISTRY_TOPIC
+                    + ": " + e.getCause(), e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new DiasporaException("kafka: timed out writing the entry of topic '" + name + "' to "
+                    + REGISTRY_TOPIC, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptException("writing " + REGISTRY_TOPIC, e);
+        } catch (KafkaException e) {
+            throw new DiasporaException("kafka: cannot write the entry of topic '" + name + "': " + e, e);
+        }
+    }
+
+    // ---------------------------------------------------------------- Backend
+
+    @Override
+    public void createTopic(String name, Options topicOptions, Metadata components) {
+        int n = topicOptions.intValue("num_partitions", 1);
+        NewTopic t = new NewTopic(name, n, config.replicationFactor)
+                .configs(Map.of("message.timestamp.type", "LogAppendTime"));
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.apiTimeoutMs());
+        while (true) {
+            try {
+                await(admin.createTopics(List.of(t)).all(), "creating topic '" + name + "'");
+                break;
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException) {
+                    // a topic being deleted is reported as existing for a moment: wait if it is not visible
+                    if (describe(name) != null || System.nanoTime() - deadline > 0) {
+                        throw new TopicExistsException("Topic '" + name + "' already exists in Kafka at "
+                                + config.bootstrap + "; open it with openTopic(\"" + name + "\") or choose another name");
+                    }
+                    sleep(100);
+                    continue;
+                }
+                throw fail("creating topic '" + name + "'", e.getCause());
+            }
+        }
+        ObjectNode entry = JsonNodeFactory.instance.objectNode();
+        entry.set("options", topicOptions.toMetadata().json());
+        entry.set("components", components.json());
+        writeRegistry(name, entry.toString().getBytes(StandardCharsets.UTF_8));
+        // wait until the topic's metadata is visible, so openTopic right after works
+        while (describe(name) == null) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new DiasporaException("kafka: topic '" + name + "' was created but is not visible after "
+                        + config.apiTimeoutMs() + " ms");
+            }
+            sleep(20);
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptException("waiting for Kafka", e);
+        }
+    }
+
+    /** @return the topic's description, or null if Kafka does not know it */
+    TopicDescription describe(String name) {
+        try {
+            return await(admin.describeTopics(List.of(name)).topicNameValues().get(name), "describing topic '"
+                    + name + "'");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                return null;
+            }
+            throw fail("describing topic '" + name + "'", e.getCause());
+        }
+    }
+
+    @Override
+    public TopicBackend openTopic(String name) {
+        TopicDescription d = describe(name);
+        if (d == null || isHidden(name)) {
+            throw new TopicNotFoundException("Topic '" + name + "' does not exist in Kafka at " + config.bootstrap
+                    + "; create it first with createTopic(\"" + name + "\")");
+        }
+        JsonNode entry = registryEntry(name);
+        Metadata components = entry != null && entry.has("components") ? Metadata.of(entry.get("components"))
+                : Metadata.of(DEFAULT_COMPONENTS);
+        return new KafkaTopic(this, name, d.partitions().size(), components);
+    }
+
+    private static boolean isHidden(String name) {
+        return name.startsWith("__");
+    }
+
+    @Override
+    public boolean topicExists(String name) {
+        return !isHidden(name) && describe(name) != null;
+    }
+
+    @Override
+    public Map<String, Metadata> listTopics() {
+        Set<String> names = call(admin.listTopics().names(), "listing topics");
+        List<String> ours = new ArrayList<>();
+        for (String n : names) {
+            if (!isHidden(n)) {
+                ours.add(n);
+            }
+        }
+        Map<String, TopicDescription> ds = ours.isEmpty() ? Map.of()
+                : call(admin.describeTopics(ours).allTopicNames(), "describing topics");
+        Map<String, JsonNode> reg = registrySnapshot();
+        Map<String, Metadata> out = new TreeMap<>();
+        for (Map.Entry<String, TopicDescription> e : ds.entrySet()) {
+            ObjectNode d = JsonNodeFactory.instance.objectNode();
+            JsonNode entry = reg.get(e.getKey());
+            if (entry != null && entry.get("options") instanceof ObjectNode) {
+                d.setAll((ObjectNode) entry.get("options"));
+            }
+            d.put("num_partitions", e.getValue().partitions().size());
+            JsonNode comps = entry != null && entry.get("components") instanceof ObjectNode ? entry.get("components")
+                    : Metadata.of(DEFAULT_COMPONENTS).json();
+            d.setAll((ObjectNode) comps.deepCopy());
+            out.put(e.getKey(), Metadata.of(d));
+        }
+        return out;
+    }
+
+    @Override
+    public void deleteTopic(String name) {
+        if (isHidden(name) || describe(name) == null) {
+            throw new TopicNotFoundException("Topic '" + name + "' does not exist in Kafka at " + config.bootstrap
+                    + "; nothing to delete");
+        }
+        try {
+            await(admin.deleteTopics(List.of(name)).all(), "deleting topic '" + name + "'");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                throw new TopicNotFoundException("Topic '" + name + "' does not exist; nothing to delete");
+            }
+            throw fail("deleting topic '" + name + "'", e.getCause());
+        }
+        writeRegistry(name, null);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.apiTimeoutMs());
+        while (describe(name) != null && System.nanoTime() - deadline < 0) {
+            sleep(20);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            producer.close(Duration.ofSeconds(10));
+        } catch (RuntimeException ignored) {
+            // best effort
+        }
+        completions.shutdown();
+        try {
+            completions.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (registry) {
+            closeQuietly(registryReader);
+        }
+        closeQuietly(admin);
+    }
+}

@@ -1,0 +1,78 @@
+package dev.diaspora.stream.kafka;
+
+import dev.diaspora.stream.spi.Backend;
+import dev.diaspora.stream.spi.Capabilities;
+import dev.diaspora.stream.spi.DriverProvider;
+import dev.diaspora.stream.spi.OptionSchema;
+import dev.diaspora.stream.spi.OptionSpec;
+import dev.diaspora.stream.spi.Options;
+
+/**
+ * The {@code kafka} driver: topics are Kafka topics, an event is one Kafka record, an EventID is the record's offset,
+ * a consumer name is a consumer group. See this module's README for the options, the record framing and the limits.
+ *
+ * <p>Thread safety: thread-safe.
+ */
+public final class KafkaDriverProvider implements DriverProvider {
+    /** Driver option: the Kafka bootstrap servers, {@code host:port[,host:port...]} (required). */
+    public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
+    /** Driver option: a JSON object of Kafka client configurations passed to every client (security, SASL, ...). */
+    public static final String KAFKA = "kafka";
+    /** Driver option: the replication factor of the Kafka topics the driver creates. */
+    public static final String REPLICATION_FACTOR = "replication_factor";
+
+    /** The producer's {@code max.request.size} default (kafka-clients' default). */
+    static final long MAX_REQUEST_SIZE = 1_048_576L;
+    /**
+     * Bytes of a Kafka request that are not the event: record batch header (61), record overhead (at most 21), our
+     * framing (4), rounded up with a margin.
+     */
+    static final long RECORD_OVERHEAD = 128L;
+
+    private static final OptionSchema OPTIONS = OptionSchema.of(
+            OptionSpec.string(BOOTSTRAP_SERVERS).required()
+                    .doc("Kafka bootstrap servers, host:port[,host:port...]."),
+            OptionSpec.object(KAFKA).doc("Kafka client configurations given to every producer, consumer and admin"
+                    + " client of the driver, e.g. {\"security.protocol\":\"SASL_SSL\",\"request.timeout.ms\":30000}."
+                    + " Values may be strings, numbers or booleans; arrays are joined with commas. The driver sets"
+                    + " request.timeout.ms, default.api.timeout.ms and max.block.ms to 10000 unless given here."),
+            OptionSpec.integer(REPLICATION_FACTOR).defaultValue(1).min(1).max(Short.MAX_VALUE)
+                    .doc("Replication factor of the Kafka topics this driver creates (and of __diaspora_topics)."));
+    private static final OptionSchema TOPIC_OPTIONS = OptionSchema.topicOptions();
+    private static final Capabilities CAPABILITIES = new Capabilities(true, true, false, true, true,
+            MAX_REQUEST_SIZE - RECORD_OVERHEAD);
+
+    /** Creates the provider; {@code ServiceLoader} calls this. */
+    public KafkaDriverProvider() {
+    }
+
+    @Override
+    public String name() {
+        return "kafka";
+    }
+
+    @Override
+    public String description() {
+        return "Topics in an Apache Kafka cluster: one record per event, EventID = offset, consumer name = group.";
+    }
+
+    @Override
+    public OptionSchema options() {
+        return OPTIONS;
+    }
+
+    @Override
+    public OptionSchema topicOptions() {
+        return TOPIC_OPTIONS;
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return CAPABILITIES;
+    }
+
+    @Override
+    public Backend open(Options options) {
+        return new KafkaBackend(KafkaConfig.from(options));
+    }
+}

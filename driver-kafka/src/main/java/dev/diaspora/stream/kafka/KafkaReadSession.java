@@ -1,0 +1,484 @@
+package dev.diaspora.stream.kafka;
+
+import dev.diaspora.stream.ConsumerConflictException;
+import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.StartAt;
+import dev.diaspora.stream.spi.DataRequest;
+import dev.diaspora.stream.spi.IncomingBatch;
+import dev.diaspora.stream.spi.ReadSession;
+import dev.diaspora.stream.spi.SessionConfig;
+import dev.diaspora.stream.spi.SessionListener;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * One consumer's reads over one {@link KafkaConsumer} ({@code group.id} = consumer name, no auto-commit).
+ * With explicit targets it uses {@code assign()}; without, {@code subscribe()} with the cooperative-sticky assignor,
+ * and the constructor waits (bounded) for the first assignment. Later rebalances change {@link #assignment()} inside
+ * {@link #poll}: before a partition leaves, the acknowledged positions the engine returns from
+ * {@link SessionListener#revoking} are committed.
+ *
+ * <p>Records of one Kafka poll are buffered per partition and served one partition per {@link #poll}, round robin.
+ * Each returned batch holds its records' data until the engine releases it; {@link #readData} copies the selected
+ * bytes from there.
+ *
+ * <p>Thread safety: confined to the consumer's fetch thread, except {@link #wakeup()}.
+ */
+final class KafkaReadSession implements ReadSession {
+    /** Bound on waiting for the first group assignment in the constructor. */
+    private static final long FIRST_ASSIGNMENT_MS = 30_000;
+    private static final int INDEX_BITS = 20;
+
+    private final KafkaTopic topic;
+    private final String name;
+    private final SessionListener listener;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Map<Integer, Long> positions = new HashMap<>();
+    private final Map<Integer, ArrayDeque<ConsumerRecord<byte[], byte[]>>> buffered = new HashMap<>();
+    private final Set<Integer> paused = new HashSet<>();
+    private final List<String> leases = new ArrayList<>();
+    private final ConcurrentHashMap<Long, ByteBuffer[]> held = new ConcurrentHashMap<>();
+    private final StartAt startAt;
+    private volatile Set<Integer> assignment = Set.of();
+    private volatile boolean woken;
+    private boolean assignedOnce;
+    private int cursor;
+    private long batchSeq;
+    private boolean closed;
+
+    KafkaReadSession(KafkaTopic topic, SessionConfig config) {
+        this.topic = topic;
+        this.name = config.consumerName();
+        this.listener = config.listener() == null ? SessionListener.NONE : config.listener();
+        this.startAt = config.startAt();
+        int[] targets = config.targets();
+        if (targets != null) {
+            for (int p : targets) {
+                String key = topic.backend.config.bootstrap + "|" + topic.name + "|" + name + "|" + p;
+                if (!KafkaBackend.LEASES.add(key)) {
+                    releaseLeases();
+                    throw new ConsumerConflictException("Partition " + p + " of topic '" + topic.name + "' is already"
+                            + " read by another live consumer named '" + name + "' in this JVM; each partition goes to"
+                            + " one consumer of a name at a time. Use other targets, another name, or close the other"
+                            + " consumer.");
+                }
+                leases.add(key);
+            }
+        }
+        Map<String, Object> defaults = new HashMap<>();
+        defaults.put("client.id", KafkaBackend.clientId("consumer"));
+        defaults.put("heartbeat.interval.ms", "500");
+        defaults.put("partition.assignment.strategy",
+                "org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
+        defaults.put("group.protocol", "classic");
+        Map<String, Object> forced = new HashMap<>();
+        forced.put("group.id", name);
+        forced.put("enable.auto.commit", "false");
+        forced.put("auto.offset.reset", "earliest");
+        try {
+            consumer = new KafkaConsumer<>(topic.backend.config.client(defaults, forced), new ByteArrayDeserializer(),
+                    new ByteArrayDeserializer());
+        } catch (RuntimeException e) {
+            releaseLeases();
+            throw new DiasporaException("kafka: cannot create a consumer for '" + name + "': " + e, e);
+        }
+        try {
+            if (targets != null) {
+                List<TopicPartition> tps = new ArrayList<>();
+                for (int p : targets) {
+                    tps.add(new TopicPartition(topic.name, p));
+                }
+                consumer.assign(tps);
+                startPartitions(tps);
+            } else {
+                consumer.subscribe(List.of(topic.name), new Rebalance());
+                long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FIRST_ASSIGNMENT_MS);
+                while (!assignedOnce || assignment.isEmpty() && System.nanoTime() - deadline + TimeUnit.MILLISECONDS
+                        .toNanos(FIRST_ASSIGNMENT_MS - 3_000) < 0) {
+                    if (System.nanoTime() - deadline > 0) {
+                        throw new DiasporaException("kafka: consumer '" + name + "' of topic '" + topic.name
+                                + "' got no partition assignment from its group within " + FIRST_ASSIGNMENT_MS + " ms");
+                    }
+                    distribute(consumer.poll(Duration.ofMillis(100)));
+                }
+            }
+        } catch (RuntimeException e) {
+            try {
+                consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+            } catch (RuntimeException ignored) {
+                // already failing
+            }
+            releaseLeases();
+            throw e instanceof DiasporaException ? e : new DiasporaException("kafka: cannot open consumer '" + name
+                    + "' of topic '" + topic.name + "': " + e, e);
+        }
+    }
+
+    /** Seeks newly held partitions to the stored position of the name, else to {@code startAt}. */
+    private void startPartitions(Collection<TopicPartition> tps) {
+        if (tps.isEmpty()) {
+            return;
+        }
+        Map<TopicPartition, OffsetAndMetadata> stored = retry(() -> consumer.committed(new HashSet<>(tps)));
+        Map<TopicPartition, Long> first = retry(() -> consumer.beginningOffsets(tps));
+        Map<TopicPartition, Long> end = retry(() -> consumer.endOffsets(tps));
+        for (TopicPartition tp : tps) {
+            OffsetAndMetadata s = stored.get(tp);
+            long pos;
+            long lo = first.get(tp);
+            long hi = Math.max(lo, end.get(tp));
+            if (s != null) {
+                pos = Math.min(Math.max(s.offset(), lo), hi);
+            } else {
+                pos = resolve(tp.partition(), startAt, lo, hi);
+            }
+            consumer.seek(tp, pos);
+            positions.put(tp.partition(), pos);
+            buffered.put(tp.partition(), new ArrayDeque<>());
+        }
+        updateAssignment();
+    }
+
+    private long resolve(int p, StartAt at, long first, long end) {
+        switch (at.kind()) {
+            case EARLIEST:
+                return first;
+            case LATEST:
+                return end;
+            case ID:
+                return Math.min(Math.max(at.id(), first), end);
+            case TIME:
+                return Math.max(topic.idForTime(p, at.time()), first);
+            default:
+                throw new IllegalStateException(at.toString());
+        }
+    }
+
+    private void updateAssignment() {
+        Set<Integer> now = Collections.unmodifiableSet(new TreeSet<>(positions.keySet()));
+        if (!now.equals(assignment)) {
+            assignment = now;
+        }
+    }
+
+    /** Runs a blocking consumer call, retrying when a pending {@link #wakeup()} interrupts it. */
+    private <T> T retry(Supplier<T> call) {
+        while (true) {
+            try {
+                return call.get();
+            } catch (WakeupException e) {
+                woken = true;
+            }
+        }
+    }
+
+    private final class Rebalance implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            Set<Integer> leaving = new HashSet<>();
+            for (TopicPartition tp : partitions) {
+                leaving.add(tp.partition());
+            }
+            if (leaving.isEmpty()) {
+                return;
+            }
+            Map<Integer, Long> toCommit = listener.revoking(leaving);
+            if (toCommit != null && !toCommit.isEmpty()) {
+                try {
+                    commit(toCommit);
+                } catch (RuntimeException e) {
+                    // the next owner re-reads from the last commit: at-least-once
+                }
+            }
+            drop(leaving);
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            Set<Integer> leaving = new HashSet<>();
+            for (TopicPartition tp : partitions) {
+                leaving.add(tp.partition());
+            }
+            drop(leaving);
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            assignedOnce = true;
+            startPartitions(partitions);
+        }
+    }
+
+    private void drop(Set<Integer> leaving) {
+        for (int p : leaving) {
+            positions.remove(p);
+            buffered.remove(p);
+            paused.remove(p);
+        }
+        updateAssignment();
+    }
+
+    @Override
+    public Set<Integer> assignment() {
+        return assignment;
+    }
+
+    @Override
+    public long position(int p) {
+        Long pos = positions.get(p);
+        if (pos == null) {
+            throw new IllegalArgumentException("partition " + p + " is not assigned to consumer '" + name
+                    + "' (assigned: " + assignment + ")");
+        }
+        return pos;
+    }
+
+    @Override
+    public IncomingBatch poll(int maxEvents, long maxBytes, long timeoutNanos) {
+        IncomingBatch b = fromBuffer(maxEvents, maxBytes);
+        if (b != null) {
+            return b;
+        }
+        if (woken) {
+            woken = false;
+            return null;
+        }
+        ConsumerRecords<byte[], byte[]> records;
+        try {
+            records = consumer.poll(Duration.ofNanos(Math.max(0, timeoutNanos)));
+        } catch (WakeupException e) {
+            woken = false;
+            return null;
+        } catch (KafkaException e) {
+            throw new DiasporaException("kafka: consumer '" + name + "' of topic '" + topic.name + "' failed to poll: "
+                    + e, e);
+        }
+        distribute(records);
+        return fromBuffer(maxEvents, maxBytes);
+    }
+
+    private void distribute(ConsumerRecords<byte[], byte[]> records) {
+        for (TopicPartition tp : records.partitions()) {
+            ArrayDeque<ConsumerRecord<byte[], byte[]>> q = buffered.get(tp.partition());
+            if (q == null) {
+                continue; // no longer ours
+            }
+            long pos = positions.get(tp.partition());
+            ConsumerRecord<byte[], byte[]> tail = q.peekLast();
+            long after = tail == null ? pos : tail.offset() + 1;
+            for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {
+                if (r.offset() >= after) {
+                    q.add(r);
+                }
+            }
+        }
+    }
+
+    private IncomingBatch fromBuffer(int maxEvents, long maxBytes) {
+        if (positions.isEmpty()) {
+            return null;
+        }
+        Integer[] parts = positions.keySet().toArray(new Integer[0]);
+        java.util.Arrays.sort(parts);
+        for (int k = 0; k < parts.length; k++) {
+            int i = (cursor + k) % parts.length;
+            int p = parts[i];
+            ArrayDeque<ConsumerRecord<byte[], byte[]>> q = buffered.get(p);
+            if (q == null || q.isEmpty() || paused.contains(p)) {
+                continue;
+            }
+            cursor = (i + 1) % parts.length;
+            return batchOf(p, q, Math.min(maxEvents, 1 << INDEX_BITS), maxBytes);
+        }
+        return null;
+    }
+
+    private IncomingBatch batchOf(int p, ArrayDeque<ConsumerRecord<byte[], byte[]>> q, int maxEvents, long maxBytes) {
+        List<ConsumerRecord<byte[], byte[]>> take = new ArrayList<>();
+        long bytes = 0;
+        long expect = -1;
+        while (!q.isEmpty() && take.size() < maxEvents) {
+            ConsumerRecord<byte[], byte[]> r = q.peekFirst();
+            if (expect >= 0 && r.offset() != expect) {
+                break; // a gap (compaction, transaction marker): ids of one batch are consecutive
+            }
+            int size = r.value() == null ? 0 : r.value().length;
+            if (!take.isEmpty() && bytes + size > maxBytes) {
+                break;
+            }
+            take.add(q.pollFirst());
+            bytes += size;
+            expect = r.offset() + 1;
+        }
+        int n = take.size();
+        int[] offsets = new int[n + 1];
+        long[] ts = new long[n];
+        long[] sizes = new long[n];
+        long[] locations = new long[n];
+        ByteBuffer[] data = new ByteBuffer[n];
+        int mdTotal = 0;
+        int[] mdLen = new int[n];
+        for (int i = 0; i < n; i++) {
+            byte[] v = take.get(i).value();
+            mdLen[i] = framedMetadataLength(v);
+            mdTotal += mdLen[i] < 0 ? 2 : mdLen[i];
+        }
+        byte[] md = new byte[mdTotal];
+        long seq = batchSeq++;
+        int at = 0;
+        for (int i = 0; i < n; i++) {
+            ConsumerRecord<byte[], byte[]> r = take.get(i);
+            byte[] v = r.value();
+            offsets[i] = at;
+            if (mdLen[i] < 0) {
+                // not written by this driver: no metadata, the whole value is the data
+                md[at++] = '{';
+                md[at++] = '}';
+                data[i] = ByteBuffer.wrap(v == null ? new byte[0] : v);
+            } else {
+                System.arraycopy(v, 4, md, at, mdLen[i]);
+                at += mdLen[i];
+                data[i] = ByteBuffer.wrap(v, 4 + mdLen[i], v.length - 4 - mdLen[i]).slice();
+            }
+            offsets[i + 1] = at;
+            ts[i] = r.timestamp() * 1_000_000L;
+            sizes[i] = data[i].remaining();
+            locations[i] = (seq << INDEX_BITS) | i;
+        }
+        held.put(seq, data);
+        positions.put(p, take.get(n - 1).offset() + 1);
+        return new IncomingBatch(p, take.get(0).offset(), n, ByteBuffer.wrap(md, 0, at), offsets, ts, sizes,
+                locations, () -> held.remove(seq));
+    }
+
+    /** @return the framed metadata length, or -1 if the value is not in this driver's framing */
+    static int framedMetadataLength(byte[] v) {
+        if (v == null || v.length < 4) {
+            return -1;
+        }
+        int len = ((v[0] & 0xff) << 24) | ((v[1] & 0xff) << 16) | ((v[2] & 0xff) << 8) | (v[3] & 0xff);
+        return len < 0 || len > v.length - 4 ? -1 : len;
+    }
+
+    @Override
+    public void readData(List<DataRequest> requests) {
+        for (DataRequest r : requests) {
+            long loc = r.descriptor().locationAsLong();
+            ByteBuffer[] data = held.get(loc >>> INDEX_BITS);
+            int i = (int) (loc & ((1 << INDEX_BITS) - 1));
+            if (data == null || i >= data.length) {
+                r.fail(new DiasporaException("partition " + r.partition() + " event " + r.eventId() + " of topic '"
+                        + topic.name + "': its data is no longer held by the kafka session"));
+                continue;
+            }
+            try {
+                r.fillFrom(data[i]);
+            } catch (DiasporaException e) {
+                r.fail(e);
+            }
+        }
+    }
+
+    @Override
+    public void commit(Map<Integer, Long> toCommit) {
+        if (toCommit.isEmpty()) {
+            return;
+        }
+        Map<TopicPartition, OffsetAndMetadata> m = new HashMap<>();
+        for (Map.Entry<Integer, Long> e : toCommit.entrySet()) {
+            m.put(new TopicPartition(topic.name, e.getKey()), new OffsetAndMetadata(e.getValue()));
+        }
+        try {
+            retry(() -> {
+                consumer.commitSync(m);
+                return null;
+            });
+        } catch (KafkaException e) {
+            throw new DiasporaException("kafka: consumer '" + name + "' of topic '" + topic.name
+                    + "' could not commit " + toCommit + ": " + e, e);
+        }
+    }
+
+    @Override
+    public long seek(int p, StartAt position) {
+        position(p); // checks the assignment
+        TopicPartition tp = new TopicPartition(topic.name, p);
+        long first = retry(() -> consumer.beginningOffsets(List.of(tp))).get(tp);
+        long end = Math.max(first, retry(() -> consumer.endOffsets(List.of(tp))).get(tp));
+        long id = position.kind() == StartAt.Kind.ID ? Math.max(position.id(), first)
+                : resolve(p, position, first, end);
+        consumer.seek(tp, id);
+        positions.put(p, id);
+        buffered.get(p).clear();
+        return id;
+    }
+
+    @Override
+    public void pause(int p) {
+        if (positions.containsKey(p) && paused.add(p)) {
+            consumer.pause(List.of(new TopicPartition(topic.name, p)));
+        }
+    }
+
+    @Override
+    public void resume(int p) {
+        if (paused.remove(p)) {
+            consumer.resume(List.of(new TopicPartition(topic.name, p)));
+        }
+    }
+
+    @Override
+    public void wakeup() {
+        woken = true;
+        consumer.wakeup();
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            consumer.close(CloseOptions.timeout(Duration.ofSeconds(10)));
+        } catch (WakeupException e) {
+            // pending wakeup: already closed enough
+        } catch (KafkaException e) {
+            throw new DiasporaException("kafka: closing consumer '" + name + "' of topic '" + topic.name + "': " + e,
+                    e);
+        } finally {
+            held.clear();
+            releaseLeases();
+        }
+    }
+
+    private void releaseLeases() {
+        for (String l : leases) {
+            KafkaBackend.LEASES.remove(l);
+        }
+        leases.clear();
+    }
+}

@@ -1,0 +1,179 @@
+package dev.diaspora.stream.kafka;
+
+import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.PartitionBounds;
+import dev.diaspora.stream.PartitionInfo;
+import dev.diaspora.stream.spi.Appender;
+import dev.diaspora.stream.spi.AppenderConfig;
+import dev.diaspora.stream.spi.ReadSession;
+import dev.diaspora.stream.spi.SessionConfig;
+import dev.diaspora.stream.spi.TopicBackend;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.GroupListing;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsResult;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
+import org.apache.kafka.common.errors.UnknownMemberIdException;
+
+/**
+ * An open topic of the kafka driver.
+ *
+ * <p>Thread safety: thread-safe (the admin client and the producer are).
+ */
+final class KafkaTopic implements TopicBackend {
+    final KafkaBackend backend;
+    final String name;
+    private final List<PartitionInfo> partitions;
+    private final List<TopicPartition> tps;
+    private final Metadata components;
+
+    KafkaTopic(KafkaBackend backend, String name, int numPartitions, Metadata components) {
+        this.backend = backend;
+        this.name = name;
+        List<PartitionInfo> ps = new ArrayList<>();
+        List<TopicPartition> t = new ArrayList<>();
+        for (int p = 0; p < numPartitions; p++) {
+            ps.add(new PartitionInfo(p, Metadata.of("{\"partition_id\":" + p + "}")));
+            t.add(new TopicPartition(name, p));
+        }
+        this.partitions = List.copyOf(ps);
+        this.tps = List.copyOf(t);
+        this.components = components;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public List<PartitionInfo> partitions() {
+        return partitions;
+    }
+
+    @Override
+    public Metadata components() {
+        return components;
+    }
+
+    private long offset(int p, OffsetSpec spec, String what) {
+        TopicPartition tp = tps.get(p);
+        ListOffsetsResult r = backend.admin.listOffsets(Map.of(tp, spec));
+        return backend.call(r.partitionResult(tp), what + " of partition " + p + " of topic '" + name + "'").offset();
+    }
+
+    @Override
+    public PartitionBounds bounds(int p) {
+        long first = offset(p, OffsetSpec.earliest(), "earliest offset");
+        long next = offset(p, OffsetSpec.latest(), "latest offset");
+        return new PartitionBounds(first, Math.max(first, next));
+    }
+
+    @Override
+    public long idForTime(int p, Instant time) {
+        long ms = Math.floorDiv(time.getEpochSecond() * 1_000_000_000L + time.getNano() + 999_999L, 1_000_000L);
+        long o = offset(p, OffsetSpec.forTimestamp(ms), "offset for time " + time);
+        return o >= 0 ? o : offset(p, OffsetSpec.latest(), "latest offset");
+    }
+
+    @Override
+    public Appender appender(AppenderConfig config) {
+        return new KafkaAppender(this);
+    }
+
+    @Override
+    public ReadSession openSession(SessionConfig config) {
+        return new KafkaReadSession(this, config);
+    }
+
+    @Override
+    public Set<String> consumerNames() {
+        java.util.Collection<GroupListing> groups = backend.call(backend.admin.listGroups().all(), "listing groups");
+        if (groups.isEmpty()) {
+            return Set.of();
+        }
+        Map<String, ListConsumerGroupOffsetsSpec> specs = new HashMap<>();
+        for (GroupListing g : groups) {
+            specs.put(g.groupId(), new ListConsumerGroupOffsetsSpec().topicPartitions(tps));
+        }
+        ListConsumerGroupOffsetsResult r = backend.admin.listConsumerGroupOffsets(specs);
+        Set<String> out = new HashSet<>();
+        for (String g : specs.keySet()) {
+            try {
+                Map<TopicPartition, OffsetAndMetadata> m = backend.await(r.partitionsToOffsetAndMetadata(g),
+                        "reading the offsets of group '" + g + "'");
+                if (m.values().stream().anyMatch(o -> o != null)) {
+                    out.add(g);
+                }
+            } catch (ExecutionException e) {
+                // not a consumer group, or gone: no positions
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public Map<Integer, Long> committed(String consumerName) {
+        ListConsumerGroupOffsetsResult r = backend.admin.listConsumerGroupOffsets(Map.of(consumerName,
+                new ListConsumerGroupOffsetsSpec().topicPartitions(tps)));
+        Map<TopicPartition, OffsetAndMetadata> m;
+        try {
+            m = backend.await(r.partitionsToOffsetAndMetadata(consumerName), "reading the positions of consumer '"
+                    + consumerName + "'");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof GroupIdNotFoundException) {
+                return Map.of();
+            }
+            throw KafkaBackend.fail("reading the positions of consumer '" + consumerName + "'", e.getCause());
+        }
+        Map<Integer, Long> out = new TreeMap<>();
+        for (Map.Entry<TopicPartition, OffsetAndMetadata> e : m.entrySet()) {
+            if (e.getValue() != null && e.getKey().topic().equals(name)) {
+                out.put(e.getKey().partition(), e.getValue().offset());
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void storePositions(String consumerName, Map<Integer, Long> positions) {
+        if (positions.isEmpty()) {
+            return;
+        }
+        Map<TopicPartition, OffsetAndMetadata> m = new HashMap<>();
+        for (Map.Entry<Integer, Long> e : positions.entrySet()) {
+            m.put(tps.get(e.getKey()), new OffsetAndMetadata(e.getValue()));
+        }
+        try {
+            backend.await(backend.admin.alterConsumerGroupOffsets(consumerName, m).all(), "storing the positions of"
+                    + " consumer '" + consumerName + "'");
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof UnknownMemberIdException
+                    || c instanceof org.apache.kafka.common.errors.RebalanceInProgressException
+                    || String.valueOf(c.getMessage()).contains("not empty")) {
+                throw new DiasporaException("kafka: cannot store the positions of consumer '" + consumerName
+                        + "' on topic '" + name + "': its consumer group is active (Kafka refuses offset changes"
+                        + " while the group has members); close its consumers first", c);
+            }
+            throw KafkaBackend.fail("storing the positions of consumer '" + consumerName + "'", c);
+        }
+    }
+
+    @Override
+    public void close() {
+    }
+}
