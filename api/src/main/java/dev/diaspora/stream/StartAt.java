@@ -58,7 +58,8 @@ public final class StartAt {
     }
 
     /**
-     * Parses {@code earliest}, {@code latest}, {@code id:N} or {@code time:ISO-8601} (the CLI's syntax).
+     * Parses {@code earliest}, {@code latest}, {@code id:N} or {@code time:ISO-8601} (the CLI's syntax; the time is
+     * an instant with a zone offset, {@code Z} or {@code +01:00}, seconds optional).
      *
      * @throws IllegalArgumentException naming the accepted forms
      */
@@ -72,7 +73,7 @@ public final class StartAt {
             } else if (t.regionMatches(true, 0, "id:", 0, 3)) {
                 return id(Long.parseLong(t.substring(3)));
             } else if (t.regionMatches(true, 0, "time:", 0, 5)) {
-                return time(Instant.parse(t.substring(5)));
+                return time(parseTime(t.substring(5)));
             }
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("invalid start position '" + text
@@ -80,6 +81,15 @@ public final class StartAt {
         }
         throw new IllegalArgumentException("invalid start position '" + text
                 + "': expected earliest, latest, id:N or time:ISO-8601");
+    }
+
+    private static Instant parseTime(String text) {
+        try {
+            return Instant.parse(text); // 2026-01-01T00:00:00Z
+        } catch (java.time.format.DateTimeParseException e) {
+            // offsets and optional seconds: 2026-01-01T00:00Z, 2026-01-01T01:00:00+01:00
+            return java.time.OffsetDateTime.parse(text).toInstant();
+        }
     }
 
     /** @return the kind */

@@ -58,6 +58,9 @@ class OptionsTest {
             assertEquals(StartAt.time(t), StartAt.parse("time:2024-01-02T03:04:05Z"));
             assertEquals(StartAt.Kind.TIME, StartAt.parse("time:2024-01-02T03:04:05Z").kind());
             assertEquals(t, StartAt.parse("time:2024-01-02T03:04:05Z").time());
+            assertEquals(t, StartAt.parse("time:2024-01-02T04:04:05+01:00").time(), "an offset");
+            assertEquals(Instant.parse("2024-01-02T03:04:00Z"), StartAt.parse("time:2024-01-02T03:04Z").time(),
+                    "seconds optional");
             assertEquals(Instant.parse("2024-01-02T03:04:05.123456789Z"),
                     StartAt.parse("time:2024-01-02T03:04:05.123456789Z").time());
         }
