@@ -1,0 +1,159 @@
+package dev.diaspora.stream.bench.programs;
+
+import dev.diaspora.stream.Consumer;
+import dev.diaspora.stream.ConsumerOptions;
+import dev.diaspora.stream.DataDescriptor;
+import dev.diaspora.stream.DataSelector;
+import dev.diaspora.stream.Driver;
+import dev.diaspora.stream.Event;
+import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.StartAt;
+import dev.diaspora.stream.ThreadPool;
+import dev.diaspora.stream.TopicHandle;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Java port of {@code diaspora-consumer-benchmark}. Timed from consumer creation until {@code -n} events were
+ * received. Unlike C++ (where they are ignored), {@code -i} (data interest: the fraction of events whose data is
+ * fetched) and {@code -s} (selectivity: the fraction of each fetched event's bytes, as a sub-view of its start) are
+ * applied through a {@link DataSelector}, and the bytes actually delivered are reported. The run also ends, with the
+ * events received so far, if no event arrives for {@code --idle-timeout} seconds (C++ waits forever).
+ */
+public final class ConsumerBenchmark {
+    static final String[] SPEC = {"d|driver", "c|driver-config", "t|topic", "n|num-events", "p|num-threads",
+        "s|data-selectivity", "i|data-interest", "json!", "idle-timeout", "name", "h|help!"};
+
+    private ConsumerBenchmark() {
+    }
+
+    public static void main(String[] argv) {
+        try {
+            System.exit(run(argv, System.out));
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            System.err.println(usage());
+            System.exit(255);
+        } catch (Exception e) {
+            e.printStackTrace();
+            System.exit(255);
+        }
+    }
+
+    /** {rchar, read_bytes} from /proc/self/io, or null where it does not exist (not Linux). */
+    static long[] procIo() {
+        try {
+            long[] r = new long[2];
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/io"))) {
+                if (line.startsWith("rchar:")) {
+                    r[0] = Long.parseLong(line.substring(6).trim());
+                } else if (line.startsWith("read_bytes:")) {
+                    r[1] = Long.parseLong(line.substring(11).trim());
+                }
+            }
+            return r;
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    static String usage() {
+        return "usage: ConsumerBenchmark -d DRIVER -t TOPIC [-c JSON|FILE] [-n 1000] [-p 1] [-s 1.0] [-i 1.0] "
+                + "[--json] [--idle-timeout 5] [--name benchmark-consumer]";
+    }
+
+    public static int run(String[] argv, PrintStream out) throws Exception {
+        Args a = Args.parse(argv, SPEC);
+        if (a.has("help")) {
+            out.println(usage());
+            return 0;
+        }
+        String driverName = a.required("driver");
+        String topic = a.required("topic");
+        String config = Args.driverConfig(a.str("driver-config", null));
+        long n = a.longValue("num-events", 1000);
+        int p = a.intValue("num-threads", 1);
+        double selectivity = a.fraction("data-selectivity", 1.0);
+        double interest = a.fraction("data-interest", 1.0);
+        Duration idle = Duration.ofMillis((long) (Double.parseDouble(a.str("idle-timeout", "5")) * 1000));
+        boolean json = a.has("json");
+
+        Map<String, Object> opts = new LinkedHashMap<>();
+        opts.put("Driver", driverName);
+        opts.put("Driver config", config.replaceAll("\\s+", " "));
+        opts.put("Topic", topic);
+        opts.put("Number of events", n);
+        opts.put("Number of threads", p);
+        opts.put("Data selectivity", selectivity);
+        opts.put("Data interest", interest);
+
+        AtomicLong seen = new AtomicLong();
+        AtomicLong available = new AtomicLong();
+        DataSelector selector = (md, d) -> {
+            long k = seen.getAndIncrement();
+            available.addAndGet(d.size());
+            // event k is of interest when floor((k+1)*i) > floor(k*i): exactly a fraction i, evenly spread
+            if (Math.floor((k + 1) * interest) <= Math.floor(k * interest)) {
+                return DataDescriptor.NONE;
+            }
+            long size = (long) Math.floor(d.size() * selectivity);
+            return size == d.size() ? d : d.makeSubView(0, size);
+        };
+
+        Histogram h = Report.newHistogram();
+        long received = 0;
+        long bytes = 0;
+        long metaBytes = 0;
+        long start;
+        long end;
+        AtomicLong progressCount = new AtomicLong();
+        long[] io0 = procIo();
+        try (Driver driver = Driver.open(driverName, Metadata.of(config))) {
+            ThreadPool pool = driver.makeThreadPool(p);
+            try (TopicHandle th = driver.openTopic(topic)) {
+                Thread progress = Report.progress("consumer", n, progressCount::get);
+                start = System.nanoTime();
+                try (Consumer consumer = th.consumer(ConsumerOptions.named(a.str("name", "benchmark-consumer"))
+                        .threadPool(pool).startAt(StartAt.EARLIEST).dataSelector(selector))) {
+                    while (received < n) {
+                        long t0 = System.nanoTime();
+                        Optional<Event> e = consumer.poll(idle);
+                        if (e.isEmpty()) {
+                            System.err.println("no event for " + idle + "; stopping after " + received + " events");
+                            break;
+                        }
+                        h.recordValue(Math.min(System.nanoTime() - t0, 60_000_000_000L));
+                        Event ev = e.get();
+                        received++;
+                        progressCount.lazySet(received);
+                        if (ev.isNoMoreEvents()) {
+                            continue;
+                        }
+                        bytes += ev.data().size();
+                        metaBytes += ev.metadata().size();
+                    }
+                    end = System.nanoTime();
+                }
+                progress.interrupt();
+            }
+        }
+        long[] io1 = procIo();
+        Map<String, Object> extra = new LinkedHashMap<>();
+        if (io0 != null && io1 != null) {
+            // what this process asked the OS for: read syscalls (rchar, page cache included) and storage (read_bytes)
+            extra.put("OS rchar bytes", io1[0] - io0[0]);
+            extra.put("OS read_bytes", io1[1] - io0[1]);
+        }
+        extra.put("Data bytes available", available.get());
+        extra.put("Data bytes read", bytes);
+        extra.put("Data fraction read", available.get() == 0 ? 0.0 : (double) bytes / available.get());
+        extra.put("Metadata bytes", metaBytes);
+        Report.print(out, json, opts, (end - start) / 1e9, received, bytes + metaBytes, h, extra);
+        return received == n ? 0 : 1;
+    }
+}
