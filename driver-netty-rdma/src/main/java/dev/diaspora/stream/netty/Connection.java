@@ -1,0 +1,340 @@
+package dev.diaspora.stream.netty;
+
+import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.InterruptException;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The client's connection to one partition server: request/answer correlation by request id, frames written whole
+ * (a frame's parts go out contiguously from the event loop), NOTIFY pushes routed to the open topics. A lost
+ * connection fails every pending request with a retriable error; the next request reconnects (a new generation:
+ * topic handles are re-opened, leases of the old connection are gone).
+ *
+ * <p>Thread safety: thread-safe. Never call {@link #callSync} from an event-loop thread.
+ */
+final class Connection {
+    /** Receives NOTIFY pushes for a topic handle of this connection. */
+    interface EndsListener {
+        void ends(Connection c, long[] ends);
+    }
+
+    private final NettyBackend backend;
+    final String address;
+    private final String host;
+    private final int port;
+    private final AtomicLong ids = new AtomicLong();
+    private final Map<Long, CompletableFuture<ByteBuf>> pending = new ConcurrentHashMap<>();
+    private final Map<Integer, EndsListener> listeners = new ConcurrentHashMap<>();
+    private volatile Channel channel; // guarded by this for changes
+    private volatile String serverId;
+    private volatile int maxFrame = Protocol.DEFAULT_MAX_FRAME;
+    private volatile int generation;
+    private volatile DiasporaException lastError;
+    private volatile boolean closed;
+
+    Connection(NettyBackend backend, String address) {
+        this.backend = backend;
+        this.address = address;
+        int colon = address.lastIndexOf(':');
+        this.host = address.substring(0, colon);
+        this.port = Integer.parseInt(address.substring(colon + 1));
+    }
+
+    String serverId() {
+        return serverId;
+    }
+
+    int maxFrame() {
+        return maxFrame;
+    }
+
+    int generation() {
+        return generation;
+    }
+
+    void listen(int handle, EndsListener l) {
+        listeners.put(handle, l);
+    }
+
+    void unlisten(int handle) {
+        listeners.remove(handle);
+    }
+
+    /** Connects (or reconnects) and authenticates, unless connected. */
+    synchronized Channel connect() {
+        Channel ch = channel;
+        if (ch != null && ch.isActive()) {
+            return ch;
+        }
+        if (closed) {
+            throw new DiasporaException("the driver is closed");
+        }
+        lastError = null;
+        Bootstrap b = new Bootstrap().group(backend.group()).channel(Transport.get().channel())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, backend.connectTimeoutMillis())
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel c) {
+                        if (backend.ssl() != null) {
+                            c.pipeline().addLast("tls", backend.ssl().newHandler(c.alloc(), host, port));
+                        }
+                        LengthFieldBasedFrameDecoder frames = new LengthFieldBasedFrameDecoder(Integer.MAX_VALUE, 0,
+                                4, 0, 4);
+                        frames.setCumulator(LengthFieldBasedFrameDecoder.COMPOSITE_CUMULATOR);
+                        c.pipeline().addLast("frames", frames);
+                        c.pipeline().addLast("client", new Handler());
+                    }
+                });
+        ChannelFuture f = b.connect(host, port);
+        if (!f.awaitUninterruptibly(backend.connectTimeoutMillis() + 1000L) || !f.isSuccess()) {
+            f.channel().close();
+            Throwable cause = f.cause();
+            throw new DiasporaException("Cannot connect to the partition server " + address + " within "
+                    + backend.connectTimeoutMillis() + " ms: " + (cause == null ? "timed out" : cause.toString())
+                    + ". Check the 'servers' option and that the server runs (diaspora-ctl server)", cause, true);
+        }
+        channel = f.channel();
+        try {
+            ByteBuf hello = f.channel().alloc().buffer();
+            hello.writeInt(Protocol.MAGIC).writeShort(Protocol.VERSION);
+            Protocol.writeString(hello, backend.token());
+            ByteBuf answer = callSync(Protocol.HELLO, hello);
+            try {
+                int version = answer.readUnsignedShort();
+                serverId = Protocol.readString(answer, "server id");
+                maxFrame = Math.min(answer.readInt(), Protocol.DEFAULT_MAX_FRAME);
+                if (version != Protocol.VERSION) {
+                    throw new DiasporaException("server " + address + " speaks protocol version " + version);
+                }
+            } finally {
+                answer.release();
+            }
+        } catch (RuntimeException e) {
+            f.channel().close();
+            channel = null;
+            throw e;
+        }
+        generation++;
+        return channel;
+    }
+
+    /** Sends a request frame made of {@code payload} (may be null); takes ownership of it. */
+    CompletableFuture<ByteBuf> call(byte type, ByteBuf payload) {
+        return call(type, payload, List.of());
+    }
+
+    /**
+     * Sends one frame: header, {@code payload}, then {@code tail} buffers (gathered by the socket write, not copied);
+     * takes ownership of all buffers.
+     *
+     * @return the answer's payload, which the caller releases
+     */
+    CompletableFuture<ByteBuf> call(byte type, ByteBuf payload, List<ByteBuf> tail) {
+        Channel ch;
+        try {
+            ch = type == Protocol.HELLO ? channel : connect();
+        } catch (RuntimeException e) {
+            release(payload, tail);
+            return CompletableFuture.failedFuture(e);
+        }
+        long len = Protocol.HEADER + (payload == null ? 0 : payload.readableBytes());
+        for (ByteBuf t : tail) {
+            len += t.readableBytes();
+        }
+        if (len > maxFrame) {
+            release(payload, tail);
+            return CompletableFuture.failedFuture(new DiasporaException("request " + Protocol.typeName(type)
+                    + " of " + len + " bytes exceeds the server's frame limit of " + maxFrame + " bytes"));
+        }
+        long id = ids.incrementAndGet();
+        CompletableFuture<ByteBuf> f = new CompletableFuture<>();
+        pending.put(id, f);
+        ByteBuf head = ch.alloc().buffer(4 + Protocol.HEADER).writeInt((int) len).writeByte(type).writeLong(id);
+        ch.eventLoop().execute(() -> {
+            if (!ch.isActive()) {
+                release(payload, tail);
+                head.release();
+                fail(id, closedError());
+                return;
+            }
+            ch.write(head, ch.voidPromise());
+            if (payload != null) {
+                ch.write(payload, ch.voidPromise());
+            }
+            for (ByteBuf t : tail) {
+                ch.write(t, ch.voidPromise());
+            }
+            ch.flush();
+        });
+        if (!ch.isActive()) { // closed before the task ran, or the loop is shut down
+            fail(id, closedError());
+        }
+        return f;
+    }
+
+    private static void release(ByteBuf payload, List<ByteBuf> tail) {
+        if (payload != null) {
+            payload.release();
+        }
+        for (ByteBuf t : tail) {
+            t.release();
+        }
+    }
+
+    /** @return the answer of a request, waiting at most the request timeout; the caller releases it */
+    ByteBuf callSync(byte type, ByteBuf payload) {
+        return await(call(type, payload), type);
+    }
+
+    ByteBuf await(CompletableFuture<ByteBuf> f, byte type) {
+        try {
+            return f.get(backend.requestTimeoutMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            f.thenAccept(ByteBuf::release);
+            throw new InterruptException("waiting for server " + address, e);
+        } catch (TimeoutException e) {
+            f.thenAccept(ByteBuf::release);
+            throw new DiasporaException("Server " + address + " did not answer " + Protocol.typeName(type)
+                    + " within " + backend.requestTimeoutMillis() + " ms (option request_timeout_ms)", e, true);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof DiasporaException) {
+                DiasporaException d = (DiasporaException) c;
+                throw withCallerStack(d);
+            }
+            throw new DiasporaException("request " + Protocol.typeName(type) + " to " + address + " failed: " + c,
+                    c);
+        }
+    }
+
+    private static DiasporaException withCallerStack(DiasporaException d) {
+        d.addSuppressed(new Exception("waited here"));
+        return d;
+    }
+
+    private DiasporaException closedError() {
+        DiasporaException e = lastError;
+        if (e != null) {
+            return e;
+        }
+        return new DiasporaException("The connection to partition server " + address + " closed"
+                + (closed ? " (driver closed)" : "; the next call reconnects"), null, !closed);
+    }
+
+    private void fail(long id, DiasporaException e) {
+        CompletableFuture<ByteBuf> f = pending.remove(id);
+        if (f != null) {
+            f.completeExceptionally(e);
+        }
+    }
+
+    void close() {
+        closed = true;
+        Channel ch;
+        synchronized (this) {
+            ch = channel;
+        }
+        if (ch != null) {
+            ch.close().awaitUninterruptibly(2000);
+        }
+        DiasporaException e = closedError();
+        for (Long id : List.copyOf(pending.keySet())) {
+            fail(id, e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return address;
+    }
+
+    /** Inbound frames of this connection. */
+    private final class Handler extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ByteBuf frame = (ByteBuf) msg;
+            boolean handedOver = false;
+            try {
+                int type = frame.readByte();
+                long id = frame.readLong();
+                if (type == Protocol.OK) {
+                    CompletableFuture<ByteBuf> f = pending.remove(id);
+                    if (f != null) {
+                        handedOver = true;
+                        if (!f.complete(frame)) {
+                            frame.release();
+                        }
+                    }
+                } else if (type == Protocol.ERROR) {
+                    int kind = frame.readByte();
+                    String message = Protocol.readString(frame, "error message");
+                    DiasporaException e = Protocol.toException(kind, message, address);
+                    CompletableFuture<ByteBuf> f = pending.remove(id);
+                    if (f != null) {
+                        f.completeExceptionally(e);
+                    }
+                    if (kind == Protocol.E_BAD_FRAME || kind == Protocol.E_AUTH || kind == Protocol.E_VERSION
+                            || f == null) {
+                        lastError = e; // the server closes the connection after these
+                    }
+                } else if (type == Protocol.NOTIFY) {
+                    int handle = frame.readInt();
+                    int n = Protocol.readCount(frame, Protocol.MAX_COUNT, 8, "NOTIFY");
+                    long[] ends = new long[n];
+                    for (int i = 0; i < n; i++) {
+                        ends[i] = frame.readLong();
+                    }
+                    EndsListener l = listeners.get(handle);
+                    if (l != null) {
+                        l.ends(Connection.this, ends);
+                    }
+                } else {
+                    lastError = new DiasporaException("server " + address + " sent an unknown frame type " + type);
+                    ctx.close();
+                }
+            } catch (RuntimeException e) {
+                lastError = new DiasporaException("server " + address + " sent a malformed frame: " + e, e);
+                ctx.close();
+            } finally {
+                if (!handedOver) {
+                    frame.release();
+                }
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            DiasporaException e = closedError();
+            for (Long id : List.copyOf(pending.keySet())) {
+                fail(id, e);
+            }
+            ctx.fireChannelInactive();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            lastError = new DiasporaException("connection to partition server " + address + " failed: " + cause,
+                    cause, true);
+            ctx.close();
+        }
+    }
+}

@@ -1,0 +1,145 @@
+package dev.diaspora.stream.netty;
+
+import dev.diaspora.stream.DataView;
+import dev.diaspora.stream.spi.Appender;
+import dev.diaspora.stream.spi.AppenderConfig;
+import dev.diaspora.stream.spi.OutgoingBatch;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One producer's appender on the {@code netty} driver (BATCH mode): each engine batch becomes one APPEND frame (or
+ * several, in order, if it exceeds the server's frame limit) made of a small header, the batch's metadata buffer and
+ * the events' own data buffers, which the socket write gathers without copying them. The server appends frames in
+ * arrival order, so order per partition is kept.
+ *
+ * <p>Thread safety: thread-safe.
+ */
+final class NettyAppender implements Appender {
+    private static final AtomicInteger KEYS = new AtomicInteger();
+
+    private final NettyTopic topic;
+    private final int key = KEYS.incrementAndGet();
+    private final Set<Connection> used = new HashSet<>(); // guarded by itself
+
+    NettyAppender(NettyTopic topic, AppenderConfig config) {
+        this.topic = topic;
+    }
+
+    @Override
+    public CompletableFuture<Long> append(int partition, OutgoingBatch batch) {
+        Connection c;
+        int handle;
+        try {
+            c = topic.serverOf(partition);
+            handle = topic.handleFor(c);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        synchronized (used) {
+            used.add(c);
+        }
+        int n = batch.count();
+        long limit = c.maxFrame() - 1024L;
+        CompletableFuture<Long> first = null;
+        List<CompletableFuture<ByteBuf>> all = new ArrayList<>();
+        int from = 0;
+        while (from < n) {
+            long bytes = 0;
+            int to = from;
+            while (to < n) {
+                long e = 20L + batch.metadataSize(to) + batch.data(to).size();
+                if (to > from && bytes + e > limit) {
+                    break;
+                }
+                bytes += e;
+                to++;
+            }
+            CompletableFuture<ByteBuf> f = send(c, handle, partition, batch, from, to);
+            all.add(f);
+            if (first == null) {
+                first = f.thenApply(b -> {
+                    try {
+                        return b.readLong();
+                    } finally {
+                        b.release();
+                    }
+                });
+            } else {
+                f.thenAccept(ByteBuf::release);
+            }
+            from = to;
+        }
+        if (first == null) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("empty batch"));
+        }
+        if (all.size() == 1) {
+            return first;
+        }
+        CompletableFuture<Long> head = first;
+        return CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])).thenCompose(v -> head);
+    }
+
+    private CompletableFuture<ByteBuf> send(Connection c, int handle, int partition, OutgoingBatch batch, int from,
+            int to) {
+        int count = to - from;
+        boolean ts = batch.hasTimestamps();
+        ByteBuf head = topic.backend().alloc().buffer(37 + count * (ts ? 20 : 12));
+        head.writeInt(handle).writeInt(key).writeInt(topic.localOf(partition)).writeInt(count)
+                .writeLong(batch.producerId()).writeLong(batch.sequence()).writeByte(ts ? 1 : 0);
+        for (int i = from; i < to; i++) {
+            head.writeInt(batch.metadataSize(i));
+        }
+        for (int i = from; i < to; i++) {
+            head.writeLong(batch.data(i).size());
+        }
+        if (ts) {
+            for (int i = from; i < to; i++) {
+                head.writeLong(batch.timestampNanos(i));
+            }
+        }
+        List<ByteBuf> tail = new ArrayList<>(count + 1);
+        ByteBuffer md = batch.metadataBuffer();
+        int mdFrom = batch.metadataOffset(from);
+        int mdTo = batch.metadataOffset(to);
+        tail.add(Unpooled.wrappedBuffer(md.slice(mdFrom, mdTo - mdFrom)));
+        for (int i = from; i < to; i++) {
+            DataView d = batch.data(i);
+            for (ByteBuffer seg : d.segments()) {
+                if (seg.hasRemaining()) {
+                    tail.add(Unpooled.wrappedBuffer(seg.duplicate()));
+                }
+            }
+        }
+        return c.call(Protocol.APPEND, head, tail);
+    }
+
+    @Override
+    public void close() {
+        List<Connection> cs;
+        synchronized (used) {
+            cs = List.copyOf(used);
+            used.clear();
+        }
+        for (Connection c : cs) {
+            try {
+                int h = topic.handleFor(c);
+                c.call(Protocol.CLOSE_APPENDER, topic.backend().alloc().buffer(8).writeInt(h).writeInt(key))
+                        .whenComplete((b, e) -> {
+                            if (b != null) {
+                                b.release();
+                            }
+                        });
+            } catch (RuntimeException e) {
+                // the connection or topic is gone: the server dropped the appender with it
+            }
+        }
+    }
+}

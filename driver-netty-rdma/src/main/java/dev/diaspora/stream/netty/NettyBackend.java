@@ -1,0 +1,313 @@
+package dev.diaspora.stream.netty;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.InvalidOptionException;
+import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.TopicExistsException;
+import dev.diaspora.stream.TopicNotFoundException;
+import dev.diaspora.stream.spi.Backend;
+import dev.diaspora.stream.spi.Options;
+import dev.diaspora.stream.spi.TopicBackend;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import java.io.File;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLException;
+
+/**
+ * The client side of the {@code netty} driver: one connection per server, topic admin over the protocol.
+ *
+ * <p>A topic's placement (which server, by its stable id, holds each partition) is stored with the topic on each of
+ * its servers, under the reserved component key {@value #PLACEMENT}; this class hides that key from users.
+ *
+ * <p>Thread safety: thread-safe.
+ */
+final class NettyBackend implements Backend {
+    static final String PLACEMENT = "netty_placement";
+
+    private final Options options;
+    private final String token;
+    private final int connectTimeoutMillis;
+    private final long requestTimeoutMillis;
+    private final SslContext ssl;
+    private final EventLoopGroup group;
+    private final List<Connection> connections = new ArrayList<>();
+    private final Map<String, Connection> byId = new HashMap<>();
+    private final Set<NettyTopic> open = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    NettyBackend(List<String> servers, Options options) {
+        this.options = options;
+        String t = options.string(NettyDriverProvider.TOKEN);
+        this.token = t == null ? "" : t;
+        this.connectTimeoutMillis = options.intValue(NettyDriverProvider.CONNECT_TIMEOUT_MS, 10_000);
+        this.requestTimeoutMillis = options.integer(NettyDriverProvider.REQUEST_TIMEOUT_MS, 30_000);
+        this.ssl = options.bool(NettyDriverProvider.TLS, false) ? sslContext(options.string(
+                NettyDriverProvider.TLS_TRUST)) : null;
+        this.group = Transport.get().group(options.intValue(NettyDriverProvider.IO_THREADS, 1), "diaspora-netty-io");
+        try {
+            for (String s : servers) {
+                Connection c = new Connection(this, s);
+                connections.add(c);
+                c.connect();
+                Connection other = byId.putIfAbsent(c.serverId(), c);
+                if (other != null) {
+                    throw new InvalidOptionException("Servers " + other.address + " and " + s + " in option 'servers'"
+                            + " are the same partition server (id " + c.serverId() + "): list each server once");
+                }
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private static SslContext sslContext(String trust) {
+        try {
+            SslContextBuilder b = SslContextBuilder.forClient();
+            if (trust != null) {
+                b.trustManager(new File(trust));
+            }
+            return b.build();
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new InvalidOptionException("Cannot set up TLS for driver 'netty'" + (trust == null ? ""
+                    : " with trusted certificates from " + trust) + ": " + e + ". Give a PEM file in option '"
+                    + NettyDriverProvider.TLS_TRUST + "'", e);
+        }
+    }
+
+    EventLoopGroup group() {
+        return group;
+    }
+
+    SslContext ssl() {
+        return ssl;
+    }
+
+    String token() {
+        return token;
+    }
+
+    int connectTimeoutMillis() {
+        return connectTimeoutMillis;
+    }
+
+    long requestTimeoutMillis() {
+        return requestTimeoutMillis;
+    }
+
+    ByteBufAllocator alloc() {
+        return ByteBufAllocator.DEFAULT;
+    }
+
+    Connection byServerId(String id) {
+        return byId.get(id);
+    }
+
+    List<Connection> connections() {
+        return connections;
+    }
+
+    // ------------------------------------------------------------------ admin
+
+    @Override
+    public void createTopic(String name, Options topicOptions, Metadata components) {
+        checkOpen();
+        int n = topicOptions.intValue("num_partitions", 1);
+        int servers = connections.size();
+        ArrayNode placement = JsonNodeFactory.instance.arrayNode();
+        int[] counts = new int[servers];
+        for (int p = 0; p < n; p++) {
+            Connection c = connections.get(p % servers);
+            placement.add(c.serverId());
+            counts[p % servers]++;
+        }
+        ObjectNode stored = ((ObjectNode) components.json()).deepCopy();
+        ObjectNode place = stored.putObject(PLACEMENT);
+        place.put("num_partitions", n);
+        place.set("servers", placement);
+        List<Connection> done = new ArrayList<>();
+        try {
+            for (int s = 0; s < servers; s++) {
+                if (counts[s] == 0) {
+                    continue;
+                }
+                ObjectNode o = JsonNodeFactory.instance.objectNode();
+                Iterator<Map.Entry<String, JsonNode>> it = topicOptions.toMetadata().json().fields();
+                while (it.hasNext()) {
+                    Map.Entry<String, JsonNode> e = it.next();
+                    if (!e.getValue().isNull()) {
+                        o.set(e.getKey(), e.getValue());
+                    }
+                }
+                o.put("num_partitions", counts[s]);
+                Connection c = connections.get(s);
+                ByteBuf req = alloc().buffer();
+                Protocol.writeString(req, name);
+                Protocol.writeJson(req, o.toString());
+                Protocol.writeJson(req, stored.toString());
+                c.callSync(Protocol.CREATE_TOPIC, req).release();
+                done.add(c);
+            }
+        } catch (RuntimeException e) {
+            if (!(e instanceof TopicExistsException) || !done.isEmpty()) {
+                for (Connection c : done) { // undo: a topic exists on all its servers or on none
+                    try {
+                        deleteOn(c, name);
+                    } catch (RuntimeException ignored) {
+                        e.addSuppressed(ignored);
+                    }
+                }
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public TopicBackend openTopic(String name) {
+        checkOpen();
+        Map<Connection, ByteBuf> answers = new LinkedHashMap<>();
+        try {
+            for (Connection c : connections) {
+                ByteBuf req = alloc().buffer();
+                Protocol.writeString(req, name);
+                try {
+                    answers.put(c, c.callSync(Protocol.OPEN_TOPIC, req));
+                } catch (TopicNotFoundException e) {
+                    // this server holds none of its partitions
+                }
+            }
+            if (answers.isEmpty()) {
+                throw new TopicNotFoundException("Topic '" + name + "' does not exist on the partition servers "
+                        + connections + "; create it first with createTopic(\"" + name + "\")");
+            }
+            NettyTopic t = new NettyTopic(this, name, answers);
+            open.add(t);
+            return t;
+        } finally {
+            for (ByteBuf b : answers.values()) {
+                b.release();
+            }
+        }
+    }
+
+    void closed(NettyTopic t) {
+        open.remove(t);
+    }
+
+    @Override
+    public boolean topicExists(String name) {
+        checkOpen();
+        for (Connection c : connections) {
+            ByteBuf req = alloc().buffer();
+            Protocol.writeString(req, name);
+            ByteBuf a = c.callSync(Protocol.TOPIC_EXISTS, req);
+            try {
+                if (a.readByte() != 0) {
+                    return true;
+                }
+            } finally {
+                a.release();
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public Map<String, Metadata> listTopics() {
+        checkOpen();
+        Map<String, Metadata> out = new TreeMap<>();
+        for (Connection c : connections) {
+            ByteBuf a = c.callSync(Protocol.LIST_TOPICS, null);
+            try {
+                int n = a.readInt();
+                for (int i = 0; i < n; i++) {
+                    String name = Protocol.readString(a, "topic name");
+                    ObjectNode d = (ObjectNode) Metadata.of(Protocol.readJson(a, "description")).json().deepCopy();
+                    JsonNode place = d.remove(PLACEMENT);
+                    if (place != null && place.has("num_partitions")) {
+                        d.set("num_partitions", place.get("num_partitions"));
+                    }
+                    out.putIfAbsent(name, Metadata.of(d));
+                }
+            } finally {
+                a.release();
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void deleteTopic(String name) {
+        checkOpen();
+        boolean any = false;
+        for (NettyTopic t : List.copyOf(open)) {
+            if (t.name().equals(name)) {
+                t.close();
+            }
+        }
+        for (Connection c : connections) {
+            try {
+                deleteOn(c, name);
+                any = true;
+            } catch (TopicNotFoundException e) {
+                // not on this server
+            }
+        }
+        if (!any) {
+            throw new TopicNotFoundException("Topic '" + name + "' does not exist on the partition servers "
+                    + connections + "; nothing to delete");
+        }
+    }
+
+    private void deleteOn(Connection c, String name) {
+        ByteBuf req = alloc().buffer();
+        Protocol.writeString(req, name);
+        c.callSync(Protocol.DELETE_TOPIC, req).release();
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("the netty driver is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (NettyTopic t : List.copyOf(open)) {
+            t.close();
+        }
+        for (Connection c : connections) {
+            c.close();
+        }
+        Transport.shutdown(group);
+    }
+
+    @Override
+    public String toString() {
+        return "netty" + connections;
+    }
+
+    Options options() {
+        return options;
+    }
+}

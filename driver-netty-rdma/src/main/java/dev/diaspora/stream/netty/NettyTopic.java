@@ -1,0 +1,554 @@
+package dev.diaspora.stream.netty;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.diaspora.stream.DataDescriptor;
+import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.PartitionBounds;
+import dev.diaspora.stream.PartitionInfo;
+import dev.diaspora.stream.spi.Appender;
+import dev.diaspora.stream.spi.AppenderConfig;
+import dev.diaspora.stream.spi.ChangeNotifier;
+import dev.diaspora.stream.spi.DataRequest;
+import dev.diaspora.stream.spi.IncomingBatch;
+import dev.diaspora.stream.spi.LocalReadSession;
+import dev.diaspora.stream.spi.LocalTopic;
+import dev.diaspora.stream.spi.ReadSession;
+import dev.diaspora.stream.spi.SessionConfig;
+import dev.diaspora.stream.spi.TopicBackend;
+import io.netty.buffer.ByteBuf;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * A topic opened through the {@code netty} driver. It is a {@link LocalTopic} whose calls are requests to the
+ * partition servers, so consumers get the same {@link LocalReadSession} semantics as the files driver (leases held
+ * by the server for this connection, stored positions, start positions). Tailing needs no polling: the servers push
+ * each partition's end (NOTIFY), this topic keeps the latest known end per partition and answers a read at the end
+ * locally, and a push wakes the waiting sessions.
+ *
+ * <p>Thread safety: thread-safe.
+ */
+final class NettyTopic implements TopicBackend, LocalTopic {
+    private final NettyBackend backend;
+    private final String name;
+    private final Metadata components;
+    private final int numPartitions;
+    /** Per global partition: its server and its index there. */
+    private final Connection[] serverOf;
+    private final int[] localOf;
+    /** Per connection: the global partition of each local index. */
+    private final Map<Connection, int[]> globalOf = new HashMap<>();
+    private final Map<Connection, int[]> handles = new HashMap<>(); // {handle, generation}; guarded by itself
+    private final AtomicLongArray knownEnd;
+    private final ChangeNotifier notifier = new ChangeNotifier();
+    private final List<PartitionInfo> partitions;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    NettyTopic(NettyBackend backend, String name, Map<Connection, ByteBuf> openAnswers) {
+        this.backend = backend;
+        this.name = name;
+        ObjectNode stored = null;
+        Map<Connection, Integer> handleOf = new HashMap<>();
+        Map<Connection, long[][]> boundsOf = new HashMap<>();
+        for (Map.Entry<Connection, ByteBuf> e : openAnswers.entrySet()) {
+            ByteBuf a = e.getValue();
+            int h = a.readInt();
+            ObjectNode c = (ObjectNode) Metadata.of(Protocol.readJson(a, "components")).json();
+            int n = a.readInt();
+            long[][] b = new long[n][2];
+            for (int i = 0; i < n; i++) {
+                b[i][0] = a.readLong();
+                b[i][1] = a.readLong();
+            }
+            handleOf.put(e.getKey(), h);
+            boundsOf.put(e.getKey(), b);
+            if (stored == null) {
+                stored = c;
+            }
+        }
+        JsonNode place = stored.get(NettyBackend.PLACEMENT);
+        if (place == null || !place.path("servers").isArray()) {
+            throw new DiasporaException("Topic '" + name + "' has no partition placement on server "
+                    + openAnswers.keySet().iterator().next() + ": it was not created through the netty driver");
+        }
+        ObjectNode user = stored.deepCopy();
+        user.remove(NettyBackend.PLACEMENT);
+        this.components = Metadata.of(user);
+        JsonNode servers = place.get("servers");
+        this.numPartitions = servers.size();
+        this.serverOf = new Connection[numPartitions];
+        this.localOf = new int[numPartitions];
+        this.knownEnd = new AtomicLongArray(numPartitions);
+        Map<Connection, List<Integer>> hosted = new HashMap<>();
+        for (int p = 0; p < numPartitions; p++) {
+            String id = servers.get(p).asText();
+            Connection c = backend.byServerId(id);
+            if (c == null || !handleOf.containsKey(c)) {
+                closeHandles(handleOf);
+                throw new DiasporaException("Partition " + p + " of topic '" + name + "' is stored on the partition"
+                        + " server with id " + id + ", which is not among the servers of option 'servers' "
+                        + backend.connections() + ". Add that server to the option");
+            }
+            List<Integer> l = hosted.computeIfAbsent(c, k -> new ArrayList<>());
+            serverOf[p] = c;
+            localOf[p] = l.size();
+            l.add(p);
+        }
+        List<PartitionInfo> infos = new ArrayList<>();
+        for (int p = 0; p < numPartitions; p++) {
+            infos.add(new PartitionInfo(p, Metadata.of("{\"server\":" + Protocol.jsonString(serverOf[p].address)
+                    + "}")));
+        }
+        this.partitions = List.copyOf(infos);
+        for (Map.Entry<Connection, List<Integer>> e : hosted.entrySet()) {
+            Connection c = e.getKey();
+            int[] g = e.getValue().stream().mapToInt(Integer::intValue).toArray();
+            globalOf.put(c, g);
+            long[][] b = boundsOf.get(c);
+            if (b.length != g.length) {
+                closeHandles(handleOf);
+                throw new DiasporaException("Server " + c + " holds " + b.length + " partitions of topic '" + name
+                        + "', its placement says " + g.length + ": the topic is damaged");
+            }
+            for (int i = 0; i < g.length; i++) {
+                knownEnd.set(g[i], b[i][1]);
+            }
+        }
+        for (Map.Entry<Connection, Integer> e : handleOf.entrySet()) {
+            Connection c = e.getKey();
+            if (globalOf.containsKey(c)) {
+                handles.put(c, new int[] {e.getValue(), c.generation()});
+                c.listen(e.getValue(), this::onEnds);
+            } else {
+                closeHandle(c, e.getValue());
+            }
+        }
+    }
+
+    private void closeHandles(Map<Connection, Integer> handleOf) {
+        handleOf.forEach(this::closeHandle);
+    }
+
+    private void closeHandle(Connection c, int h) {
+        c.unlisten(h);
+        ByteBuf req = backend.alloc().buffer(4).writeInt(h);
+        c.call(Protocol.CLOSE_TOPIC, req).thenAccept(ByteBuf::release);
+    }
+
+    private void onEnds(Connection c, long[] ends) {
+        int[] g = globalOf.get(c);
+        if (g == null) {
+            return;
+        }
+        boolean changed = false;
+        for (int i = 0; i < Math.min(g.length, ends.length); i++) {
+            changed |= raiseEnd(g[i], ends[i]);
+        }
+        if (changed) {
+            notifier.changed();
+        }
+    }
+
+    private boolean raiseEnd(int p, long end) {
+        while (true) {
+            long cur = knownEnd.get(p);
+            if (end <= cur) {
+                return false;
+            }
+            if (knownEnd.compareAndSet(p, cur, end)) {
+                return true;
+            }
+        }
+    }
+
+    /** @return this topic's handle on {@code c}, re-opening it after a reconnect */
+    private int handle(Connection c) {
+        synchronized (handles) {
+            c.connect();
+            int[] h = handles.get(c);
+            if (h != null && h[1] == c.generation()) {
+                return h[0];
+            }
+            if (h != null) {
+                c.unlisten(h[0]);
+            }
+            ByteBuf req = backend.alloc().buffer();
+            Protocol.writeString(req, name);
+            ByteBuf a = c.callSync(Protocol.OPEN_TOPIC, req);
+            try {
+                int nh = a.readInt();
+                Protocol.readJson(a, "components");
+                int n = a.readInt();
+                int[] g = globalOf.get(c);
+                for (int i = 0; i < n && i < g.length; i++) {
+                    a.readLong();
+                    raiseEnd(g[i], a.readLong());
+                }
+                handles.put(c, new int[] {nh, c.generation()});
+                c.listen(nh, this::onEnds);
+                return nh;
+            } finally {
+                a.release();
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ TopicBackend
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public List<PartitionInfo> partitions() {
+        return partitions;
+    }
+
+    @Override
+    public Metadata components() {
+        return components;
+    }
+
+    @Override
+    public int numPartitions() {
+        return numPartitions;
+    }
+
+    @Override
+    public PartitionBounds bounds(int p) {
+        Connection c = serverOf[p];
+        ByteBuf req = backend.alloc().buffer(8).writeInt(handle(c)).writeInt(localOf[p]);
+        ByteBuf a = c.callSync(Protocol.BOUNDS, req);
+        try {
+            PartitionBounds b = new PartitionBounds(a.readLong(), a.readLong());
+            raiseEnd(p, b.next());
+            return b;
+        } finally {
+            a.release();
+        }
+    }
+
+    @Override
+    public long idForTime(int p, Instant time) {
+        Connection c = serverOf[p];
+        ByteBuf req = backend.alloc().buffer(20).writeInt(handle(c)).writeInt(localOf[p])
+                .writeLong(time.getEpochSecond()).writeInt(time.getNano());
+        ByteBuf a = c.callSync(Protocol.ID_FOR_TIME, req);
+        try {
+            return a.readLong();
+        } finally {
+            a.release();
+        }
+    }
+
+    @Override
+    public Appender appender(AppenderConfig config) {
+        checkOpen();
+        return new NettyAppender(this, config);
+    }
+
+    @Override
+    public ReadSession openSession(SessionConfig config) {
+        checkOpen();
+        return new LocalReadSession(this, config);
+    }
+
+    @Override
+    public Set<String> consumerNames() {
+        Set<String> out = new TreeSet<>();
+        for (Connection c : globalOf.keySet()) {
+            ByteBuf a = c.callSync(Protocol.CONSUMER_NAMES, backend.alloc().buffer(4).writeInt(handle(c)));
+            try {
+                int n = a.readInt();
+                for (int i = 0; i < n; i++) {
+                    out.add(Protocol.readString(a, "consumer name"));
+                }
+            } finally {
+                a.release();
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public Map<Integer, Long> committed(String consumer) {
+        Map<Integer, Long> out = new TreeMap<>();
+        for (Map.Entry<Connection, int[]> e : globalOf.entrySet()) {
+            Connection c = e.getKey();
+            ByteBuf req = backend.alloc().buffer();
+            req.writeInt(handle(c));
+            Protocol.writeString(req, consumer);
+            ByteBuf a = c.callSync(Protocol.COMMITTED, req);
+            try {
+                int n = a.readInt();
+                for (int i = 0; i < n; i++) {
+                    int local = a.readInt();
+                    long pos = a.readLong();
+                    if (local >= 0 && local < e.getValue().length) {
+                        out.put(e.getValue()[local], pos);
+                    }
+                }
+            } finally {
+                a.release();
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void storePositions(String consumer, Map<Integer, Long> positions) {
+        commit(consumer, positions);
+    }
+
+    @Override
+    public void commit(String consumer, Map<Integer, Long> positions) {
+        Map<Connection, Map<Integer, Long>> split = new HashMap<>();
+        positions.forEach((p, pos) -> split.computeIfAbsent(serverOf[checkPartition(p)], k -> new TreeMap<>())
+                .put(localOf[p], pos));
+        List<CompletableFuture<ByteBuf>> calls = new ArrayList<>();
+        List<Connection> order = new ArrayList<>();
+        for (Map.Entry<Connection, Map<Integer, Long>> e : split.entrySet()) {
+            Connection c = e.getKey();
+            ByteBuf req = backend.alloc().buffer();
+            req.writeInt(handle(c));
+            Protocol.writeString(req, consumer);
+            req.writeInt(e.getValue().size());
+            e.getValue().forEach((lp, pos) -> req.writeInt(lp).writeLong(pos));
+            calls.add(c.call(Protocol.COMMIT, req));
+            order.add(c);
+        }
+        for (int i = 0; i < calls.size(); i++) {
+            order.get(i).await(calls.get(i), Protocol.COMMIT).release();
+        }
+    }
+
+    private int checkPartition(int p) {
+        if (p < 0 || p >= numPartitions) {
+            throw new IllegalArgumentException("partition " + p + " of topic '" + name + "' does not exist (it has "
+                    + numPartitions + ")");
+        }
+        return p;
+    }
+
+    @Override
+    public AutoCloseable tryLease(String consumer, int p) {
+        Connection c = serverOf[checkPartition(p)];
+        ByteBuf req = backend.alloc().buffer();
+        req.writeInt(handle(c));
+        Protocol.writeString(req, consumer);
+        req.writeInt(localOf[p]);
+        ByteBuf a = c.callSync(Protocol.LEASE, req);
+        long id;
+        try {
+            id = a.readLong();
+        } finally {
+            a.release();
+        }
+        if (id == 0) {
+            return null;
+        }
+        int generation = c.generation();
+        return () -> {
+            if (c.generation() == generation) { // after a reconnect the server has dropped the lease already
+                c.call(Protocol.RELEASE, backend.alloc().buffer(8).writeLong(id)).whenComplete((b, e) -> {
+                    if (b != null) {
+                        b.release();
+                    }
+                });
+            }
+        };
+    }
+
+    // ------------------------------------------------------------------ LocalTopic reads
+
+    @Override
+    public IncomingBatch read(int p, long fromId, int maxEvents, long maxBytes) {
+        if (fromId >= knownEnd.get(p)) {
+            return null; // the server pushes the end when it moves
+        }
+        Connection c = serverOf[p];
+        ByteBuf req = backend.alloc().buffer(28).writeInt(handle(c)).writeInt(localOf[p]).writeLong(fromId)
+                .writeInt(maxEvents).writeLong(Math.max(1, maxBytes));
+        ByteBuf a = c.callSync(Protocol.READ, req);
+        try {
+            boolean has = a.readByte() != 0;
+            raiseEnd(p, a.readLong());
+            if (!has) {
+                return null;
+            }
+            long first = a.readLong();
+            int n = Protocol.readCount(a, Protocol.MAX_COUNT, 28, "READ count");
+            int kind = a.readByte();
+            DiasporaException error = kind == -1 ? null
+                    : Protocol.toException(kind, Protocol.readString(a, "error"), c.address);
+            int[] offsets = new int[n + 1];
+            for (int i = 0; i < n; i++) {
+                offsets[i + 1] = offsets[i] + a.readInt();
+            }
+            long[] ts = new long[n];
+            long[] sizes = new long[n];
+            long[] locations = new long[n];
+            for (int i = 0; i < n; i++) {
+                ts[i] = a.readLong();
+                sizes[i] = a.readLong();
+                locations[i] = a.readLong();
+            }
+            ByteBuffer md = ByteBuffer.allocate(offsets[n]);
+            a.readBytes(md);
+            md.flip();
+            if (n == 0 && error != null) {
+                return IncomingBatch.failure(p, first, error);
+            }
+            return new IncomingBatch(p, first, n, md, offsets, ts, sizes, locations, null, error);
+        } finally {
+            a.release();
+        }
+    }
+
+    @Override
+    public void readData(List<DataRequest> requests) {
+        Map<Connection, List<DataRequest>> split = new HashMap<>();
+        for (DataRequest r : requests) {
+            split.computeIfAbsent(serverOf[checkPartition(r.partition())], k -> new ArrayList<>()).add(r);
+        }
+        List<CompletableFuture<ByteBuf>> calls = new ArrayList<>();
+        List<List<DataRequest>> chunks = new ArrayList<>();
+        List<Connection> order = new ArrayList<>();
+        for (Map.Entry<Connection, List<DataRequest>> e : split.entrySet()) {
+            Connection c = e.getKey();
+            long limit = c.maxFrame() / 2;
+            List<DataRequest> chunk = new ArrayList<>();
+            long bytes = 0;
+            for (DataRequest r : e.getValue()) {
+                long size = r.descriptor().size();
+                if (!chunk.isEmpty() && bytes + size > limit) {
+                    calls.add(sendReadData(c, chunk));
+                    chunks.add(chunk);
+                    order.add(c);
+                    chunk = new ArrayList<>();
+                    bytes = 0;
+                }
+                chunk.add(r);
+                bytes += size;
+            }
+            calls.add(sendReadData(c, chunk));
+            chunks.add(chunk);
+            order.add(c);
+        }
+        for (int i = 0; i < calls.size(); i++) {
+            ByteBuf a = order.get(i).await(calls.get(i), Protocol.READ_DATA);
+            try {
+                fill(order.get(i), chunks.get(i), a);
+            } finally {
+                a.release();
+            }
+        }
+    }
+
+    private CompletableFuture<ByteBuf> sendReadData(Connection c, List<DataRequest> chunk) {
+        ByteBuf req = backend.alloc().buffer();
+        req.writeInt(handle(c)).writeInt(chunk.size());
+        for (DataRequest r : chunk) {
+            DataDescriptor d = r.descriptor();
+            req.writeInt(localOf[r.partition()]).writeLong(r.eventId()).writeLong(d.baseSize());
+            int countAt = req.writerIndex();
+            req.writeInt(0);
+            int[] n = {0};
+            d.flatten((off, size) -> {
+                req.writeLong(off).writeLong(size);
+                n[0]++;
+            });
+            req.setInt(countAt, n[0]);
+        }
+        return c.call(Protocol.READ_DATA, req);
+    }
+
+    private static void fill(Connection c, List<DataRequest> chunk, ByteBuf a) {
+        int[] kinds = new int[chunk.size()];
+        String[] messages = new String[chunk.size()];
+        for (int i = 0; i < chunk.size(); i++) {
+            kinds[i] = a.readByte();
+            if (kinds[i] != -1) {
+                messages[i] = Protocol.readString(a, "error");
+            }
+        }
+        for (int i = 0; i < chunk.size(); i++) {
+            DataRequest r = chunk.get(i);
+            if (kinds[i] != -1) {
+                r.fail(Protocol.toException(kinds[i], messages[i], c.address));
+                continue;
+            }
+            long size = r.descriptor().size();
+            long at = 0;
+            while (at < size) {
+                int n = (int) Math.min(size - at, 1 << 30);
+                ByteBuf slice = a.readSlice(n);
+                for (ByteBuffer bb : slice.nioBuffers()) {
+                    at += r.target().write(at, bb);
+                }
+            }
+        }
+    }
+
+    @Override
+    public ChangeNotifier notifier() {
+        return notifier;
+    }
+
+    Connection serverOf(int p) {
+        return serverOf[checkPartition(p)];
+    }
+
+    int localOf(int p) {
+        return localOf[p];
+    }
+
+    int handleFor(Connection c) {
+        return handle(c);
+    }
+
+    NettyBackend backend() {
+        return backend;
+    }
+
+    private void checkOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("topic '" + name + "' is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        synchronized (handles) {
+            handles.forEach((c, h) -> {
+                if (h[1] == c.generation()) {
+                    closeHandle(c, h[0]);
+                }
+            });
+            handles.clear();
+        }
+        notifier.wakeAll();
+        backend.closed(this);
+    }
+
+    @Override
+    public String toString() {
+        return "netty topic '" + name + "'";
+    }
+}

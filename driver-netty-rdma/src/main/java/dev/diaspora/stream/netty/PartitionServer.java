@@ -1,0 +1,389 @@
+package dev.diaspora.stream.netty;
+
+import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.InvalidOptionException;
+import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.files.FilesDriverProvider;
+import dev.diaspora.stream.spi.Backend;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A partition server of the {@code netty} driver: it stores the partitions it hosts with the files storage engine
+ * under a root directory and serves them over the protocol of the module's PROTOCOL.md. Start one with
+ * {@code diaspora-ctl server --port P --root-path DIR}, or embed it:
+ *
+ * <pre>{@code
+ * try (PartitionServer server = PartitionServer.builder().rootPath(Path.of("/data/diaspora")).port(7400)
+ *         .tokenFile(Path.of("/etc/diaspora/token")).start()) {
+ *     server.awaitClose();
+ * }
+ * }</pre>
+ *
+ * <p>The server has a stable identity (a UUID stored in {@code root/server-id}): topics record which server holds
+ * which partition by that identity, so clients may list servers in any order. Every frame is length-limited; a
+ * frame that breaks the protocol closes that connection after an error frame, never the server.
+ *
+ * <p>Thread safety: thread-safe. {@link #close()} stops accepting, closes every connection and the storage.
+ */
+public final class PartitionServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionServer.class);
+    static final String ID_FILE = "server-id";
+    static final String TOPICS_DIR = "topics";
+
+    private final Path root;
+    private final String serverId;
+    private final byte[] token;
+    private final int maxFrame;
+    private final long maxPendingAppendBytes;
+    private final Backend storage;
+    private final EventLoopGroup boss;
+    private final EventLoopGroup io;
+    private final ExecutorService workers;
+    private final Channel listener;
+    private final Map<String, ServerTopic> topics = new HashMap<>(); // guarded by itself
+    private final java.util.Set<ServerConnection> connections = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    private PartitionServer(Builder b) {
+        this.root = b.rootPath.toAbsolutePath().normalize();
+        this.token = b.token == null ? null : b.token.getBytes(StandardCharsets.UTF_8);
+        this.maxFrame = b.maxFrameLength;
+        this.maxPendingAppendBytes = b.maxPendingAppendBytes;
+        try {
+            Files.createDirectories(root);
+            this.serverId = readOrCreateId(root.resolve(ID_FILE));
+        } catch (IOException e) {
+            throw new InvalidOptionException("Cannot use " + root + " as the server's root path: " + e
+                    + ". Give a writable directory", e);
+        }
+        FilesDriverProvider files = new FilesDriverProvider();
+        this.storage = files.open(files.options().validate(
+                Metadata.of("{\"root_path\":" + quote(root.resolve(TOPICS_DIR).toString()) + "}"), "server storage"));
+        Transport t = Transport.get();
+        this.boss = t.group(1, "partition-server-accept");
+        this.io = t.group(b.ioThreads, "partition-server-io");
+        AtomicInteger n = new AtomicInteger();
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(b.workerThreads, b.workerThreads, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), r -> {
+                    Thread th = new Thread(r, "partition-server-worker-" + n.incrementAndGet());
+                    th.setDaemon(true);
+                    return th;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        this.workers = pool;
+        SslContext ssl = b.sslContext;
+        try {
+            ServerBootstrap sb = new ServerBootstrap().group(boss, io).channel(t.serverChannel())
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            if (ssl != null) {
+                                ch.pipeline().addLast("tls", ssl.newHandler(ch.alloc()));
+                            }
+                            LengthFieldBasedFrameDecoder frames = new LengthFieldBasedFrameDecoder(maxFrame, 0, 4, 0,
+                                    4);
+                            frames.setCumulator(LengthFieldBasedFrameDecoder.COMPOSITE_CUMULATOR);
+                            ch.pipeline().addLast("frames", frames);
+                            ServerConnection c = new ServerConnection(PartitionServer.this, ch);
+                            connections.add(c);
+                            ch.closeFuture().addListener(f -> connections.remove(c));
+                            ch.pipeline().addLast("server", c);
+                        }
+                    });
+            this.listener = sb.bind(new InetSocketAddress(b.host, b.port)).syncUninterruptibly().channel();
+        } catch (RuntimeException e) {
+            shutdownResources();
+            throw new DiasporaException("Cannot listen on " + b.host + ":" + b.port + ": " + e
+                    + ". Is the port in use? Give another port, or 0 for any free port", e);
+        }
+        LOG.info("partition server {} listening on {} ({}, root {}, tls {}, token {})", serverId, address(), t.name(),
+                root, ssl != null, token != null);
+    }
+
+    private static String quote(String s) {
+        return Protocol.jsonString(s);
+    }
+
+    private static String readOrCreateId(Path file) throws IOException {
+        if (Files.exists(file)) {
+            String id = Files.readString(file, StandardCharsets.UTF_8).trim();
+            if (!id.matches("[0-9a-f-]{36}")) {
+                throw new IOException(file + " does not hold a server id (a UUID): \"" + id + "\"");
+            }
+            return id;
+        }
+        String id = UUID.randomUUID().toString();
+        Path tmp = file.resolveSibling(ID_FILE + ".tmp");
+        Files.writeString(tmp, id + "\n", StandardCharsets.UTF_8);
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        return id;
+    }
+
+    /** @return a builder; give at least {@link Builder#rootPath(Path)} */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return the address the server listens on (with the actual port when 0 was asked) */
+    public InetSocketAddress address() {
+        return (InetSocketAddress) listener.localAddress();
+    }
+
+    /** @return the port the server listens on */
+    public int port() {
+        return address().getPort();
+    }
+
+    /** @return the server's stable identity, stored in its root directory */
+    public String serverId() {
+        return serverId;
+    }
+
+    /** @return the root directory */
+    public Path rootPath() {
+        return root;
+    }
+
+    /** Blocks until the server is closed (by {@link #close()} from another thread or a shutdown hook). */
+    public void awaitClose() throws InterruptedException {
+        listener.closeFuture().await();
+        while (!closed) {
+            Thread.sleep(10);
+        }
+    }
+
+    // ------------------------------------------------------------------ for connections
+
+    Backend storage() {
+        return storage;
+    }
+
+    int maxFrame() {
+        return maxFrame;
+    }
+
+    long maxPendingAppendBytes() {
+        return maxPendingAppendBytes;
+    }
+
+    ExecutorService workers() {
+        return workers;
+    }
+
+    /** @return true if {@code given} is the server's token (or the server needs none); constant time */
+    boolean tokenMatches(byte[] given) {
+        return token == null || java.security.MessageDigest.isEqual(token, given);
+    }
+
+    ServerTopic acquireTopic(String name) {
+        synchronized (topics) {
+            if (closed) {
+                throw new DiasporaException("the server is closing", null, true);
+            }
+            ServerTopic t = topics.get(name);
+            if (t == null) {
+                t = new ServerTopic(name, storage.openTopic(name));
+                topics.put(name, t);
+            }
+            t.refs++;
+            return t;
+        }
+    }
+
+    void releaseTopic(ServerTopic t) {
+        synchronized (topics) {
+            if (--t.refs == 0 && topics.get(t.name) == t) {
+                topics.remove(t.name);
+                t.close();
+            }
+        }
+    }
+
+    /** Deletes a topic, closing it first for every connection that has it open. */
+    void deleteTopic(String name) {
+        synchronized (topics) {
+            ServerTopic t = topics.remove(name);
+            if (t != null) {
+                t.close();
+            }
+            storage.deleteTopic(name);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        listener.close().syncUninterruptibly();
+        for (ServerConnection c : connections) {
+            c.channel().close();
+        }
+        shutdownResources();
+        closed = true;
+        LOG.info("partition server {} closed", serverId);
+    }
+
+    private void shutdownResources() {
+        Transport.shutdown(boss);
+        Transport.shutdown(io);
+        workers.shutdown();
+        try {
+            workers.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (topics) {
+            for (ServerTopic t : topics.values()) {
+                t.close();
+            }
+            topics.clear();
+        }
+        storage.close();
+    }
+
+    /**
+     * Options of a {@link PartitionServer}.
+     *
+     * <p>Thread safety: not thread-safe; build on one thread.
+     */
+    public static final class Builder {
+        private Path rootPath;
+        private String host = "0.0.0.0";
+        private int port = 7400;
+        private String token;
+        private SslContext sslContext;
+        private int maxFrameLength = Protocol.DEFAULT_MAX_FRAME;
+        private long maxPendingAppendBytes = 256L << 20;
+        private int ioThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        private int workerThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
+
+        private Builder() {
+        }
+
+        /** The directory that holds the server's identity and its partitions (created if missing). Required. */
+        public Builder rootPath(Path rootPath) {
+            this.rootPath = Objects.requireNonNull(rootPath, "rootPath");
+            return this;
+        }
+
+        /** The address to listen on; default {@code 0.0.0.0} (every interface). */
+        public Builder host(String host) {
+            this.host = Objects.requireNonNull(host, "host");
+            return this;
+        }
+
+        /** The port to listen on; default 7400, 0 for any free port (see {@link PartitionServer#port()}). */
+        public Builder port(int port) {
+            if (port < 0 || port > 65_535) {
+                throw new InvalidOptionException("Invalid port " + port + ": give 0..65535");
+            }
+            this.port = port;
+            return this;
+        }
+
+        /** The token clients must present (driver option {@code token}); none by default. */
+        public Builder token(String token) {
+            if (token != null && token.isEmpty()) {
+                throw new InvalidOptionException("Invalid empty token: give a non-empty secret, or none");
+            }
+            this.token = token;
+            return this;
+        }
+
+        /** Reads the token from the first line of a file (keep it readable by the server's user only). */
+        public Builder tokenFile(Path file) {
+            try {
+                String t = Files.readString(file, StandardCharsets.UTF_8).lines().findFirst().orElse("").trim();
+                if (t.isEmpty()) {
+                    throw new InvalidOptionException("The token file " + file + " is empty: write the token on its"
+                            + " first line");
+                }
+                return token(t);
+            } catch (IOException e) {
+                throw new InvalidOptionException("Cannot read the token file " + file + ": " + e, e);
+            }
+        }
+
+        /** Serves TLS with this certificate chain and private key (PEM files; the key in PKCS#8). */
+        public Builder tls(Path certificateChain, Path privateKey) {
+            try {
+                this.sslContext = SslContextBuilder.forServer(certificateChain.toFile(), privateKey.toFile()).build();
+            } catch (IOException | IllegalArgumentException e) {
+                throw new InvalidOptionException("Cannot load the TLS certificate " + certificateChain + " and key "
+                        + privateKey + ": " + e + ". Give PEM files, the key unencrypted PKCS#8", e);
+            }
+            return this;
+        }
+
+        /** Serves TLS with a ready context (for tests and embedding). */
+        public Builder tls(SslContext context) {
+            this.sslContext = context;
+            return this;
+        }
+
+        /** The longest frame accepted, in bytes; default 256 MiB. Longer frames close the connection. */
+        public Builder maxFrameLength(int bytes) {
+            if (bytes < Protocol.MIN_MAX_FRAME) {
+                throw new InvalidOptionException("Invalid max frame length " + bytes + ": give at least "
+                        + Protocol.MIN_MAX_FRAME);
+            }
+            this.maxFrameLength = bytes;
+            return this;
+        }
+
+        /**
+         * Bytes of appends a connection may have waiting for storage before the server stops reading from it (the
+         * TCP window then pushes back to the producer); default 256 MiB.
+         */
+        public Builder maxPendingAppendBytes(long bytes) {
+            this.maxPendingAppendBytes = Math.max(1 << 20, bytes);
+            return this;
+        }
+
+        /** Event-loop threads; default the number of cores. */
+        public Builder ioThreads(int n) {
+            this.ioThreads = Math.max(1, n);
+            return this;
+        }
+
+        /** Threads for storage calls (reads, admin, positions); default max(2, cores). */
+        public Builder workerThreads(int n) {
+            this.workerThreads = Math.max(1, n);
+            return this;
+        }
+
+        /** @return a started server */
+        public PartitionServer start() {
+            if (rootPath == null) {
+                throw new InvalidOptionException("A partition server needs a root path: call rootPath(dir)");
+            }
+            return new PartitionServer(this);
+        }
+    }
+}

@@ -1,0 +1,233 @@
+package dev.diaspora.stream.netty;
+
+import dev.diaspora.stream.ConsumerConflictException;
+import dev.diaspora.stream.CorruptDataException;
+import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.EventTooLargeException;
+import dev.diaspora.stream.InvalidOptionException;
+import dev.diaspora.stream.InvalidSelectionException;
+import dev.diaspora.stream.TopicExistsException;
+import dev.diaspora.stream.TopicNotFoundException;
+import io.netty.buffer.ByteBuf;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The wire protocol of PROTOCOL.md: frame types, error kinds, limits, and the primitive encodings (strings, blobs).
+ * Every decoder checks lengths against what is readable and throws {@link BadFrameException}, which closes the
+ * connection with an error frame.
+ *
+ * <p>Thread safety: stateless.
+ */
+final class Protocol {
+    /** "DSPN": the first four bytes of a HELLO payload. */
+    static final int MAGIC = 0x4453_504E;
+    static final int VERSION = 1;
+    /** Frame header after the length field: type (1) and request id (8). */
+    static final int HEADER = 9;
+    /** Default and hard limits of one frame (after the 4-byte length). */
+    static final int DEFAULT_MAX_FRAME = 256 << 20;
+    static final int MIN_MAX_FRAME = 64 << 10;
+    /** The largest event a client may push (metadata + data): half a default frame, so any event fits a frame. */
+    static final long MAX_EVENT_SIZE = 128L << 20;
+    /** Longest string field (names, tokens, messages), in UTF-8 bytes. */
+    static final int MAX_STRING = 65_535;
+    /** Longest JSON blob (topic options, components, placement). */
+    static final int MAX_JSON = 16 << 20;
+    /** Most events in one APPEND or READ, and requests in one READ_DATA. */
+    static final int MAX_COUNT = 1 << 20;
+    /** Most ranges of one selection in READ_DATA. */
+    static final int MAX_RANGES = 1 << 16;
+
+    // requests (client to server)
+    static final byte HELLO = 1;
+    static final byte CREATE_TOPIC = 2;
+    static final byte OPEN_TOPIC = 3;
+    static final byte CLOSE_TOPIC = 4;
+    static final byte LIST_TOPICS = 5;
+    static final byte TOPIC_EXISTS = 6;
+    static final byte DELETE_TOPIC = 7;
+    static final byte BOUNDS = 8;
+    static final byte ID_FOR_TIME = 9;
+    static final byte READ = 10;
+    static final byte READ_DATA = 11;
+    static final byte COMMITTED = 12;
+    static final byte COMMIT = 13;
+    static final byte LEASE = 14;
+    static final byte RELEASE = 15;
+    static final byte CONSUMER_NAMES = 16;
+    static final byte APPEND = 17;
+    static final byte CLOSE_APPENDER = 18;
+    // answers and pushes (server to client)
+    static final byte OK = 64;
+    static final byte ERROR = 65;
+    static final byte NOTIFY = 66;
+
+    // error kinds
+    static final byte E_GENERIC = 0;
+    static final byte E_BAD_FRAME = 1;
+    static final byte E_AUTH = 2;
+    static final byte E_VERSION = 3;
+    static final byte E_TOPIC_NOT_FOUND = 4;
+    static final byte E_TOPIC_EXISTS = 5;
+    static final byte E_CONFLICT = 6;
+    static final byte E_CORRUPT = 7;
+    static final byte E_INVALID_OPTION = 8;
+    static final byte E_TOO_LARGE = 9;
+    static final byte E_SELECTION = 10;
+    static final byte E_RETRIABLE = 11;
+
+    private Protocol() {
+    }
+
+    static String typeName(int type) {
+        switch (type) {
+            case HELLO: return "HELLO";
+            case CREATE_TOPIC: return "CREATE_TOPIC";
+            case OPEN_TOPIC: return "OPEN_TOPIC";
+            case CLOSE_TOPIC: return "CLOSE_TOPIC";
+            case LIST_TOPICS: return "LIST_TOPICS";
+            case TOPIC_EXISTS: return "TOPIC_EXISTS";
+            case DELETE_TOPIC: return "DELETE_TOPIC";
+            case BOUNDS: return "BOUNDS";
+            case ID_FOR_TIME: return "ID_FOR_TIME";
+            case READ: return "READ";
+            case READ_DATA: return "READ_DATA";
+            case COMMITTED: return "COMMITTED";
+            case COMMIT: return "COMMIT";
+            case LEASE: return "LEASE";
+            case RELEASE: return "RELEASE";
+            case CONSUMER_NAMES: return "CONSUMER_NAMES";
+            case APPEND: return "APPEND";
+            case CLOSE_APPENDER: return "CLOSE_APPENDER";
+            case OK: return "OK";
+            case ERROR: return "ERROR";
+            case NOTIFY: return "NOTIFY";
+            default: return "unknown type " + type;
+        }
+    }
+
+    // ------------------------------------------------------------------ primitive encodings
+
+    static void writeString(ByteBuf out, String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        if (b.length > MAX_STRING) {
+            throw new IllegalArgumentException("string of " + b.length + " UTF-8 bytes exceeds " + MAX_STRING);
+        }
+        out.writeShort(b.length);
+        out.writeBytes(b);
+    }
+
+    static String readString(ByteBuf in, String field) {
+        int n = in.readUnsignedShort();
+        need(in, n, field);
+        String s = in.toString(in.readerIndex(), n, StandardCharsets.UTF_8);
+        in.skipBytes(n);
+        return s;
+    }
+
+    static void writeJson(ByteBuf out, String json) {
+        byte[] b = json.getBytes(StandardCharsets.UTF_8);
+        if (b.length > MAX_JSON) {
+            throw new IllegalArgumentException("JSON of " + b.length + " bytes exceeds " + MAX_JSON);
+        }
+        out.writeInt(b.length);
+        out.writeBytes(b);
+    }
+
+    static String readJson(ByteBuf in, String field) {
+        int n = in.readInt();
+        if (n < 0 || n > MAX_JSON) {
+            throw new BadFrameException(field + ": JSON length " + Integer.toUnsignedString(n) + " outside [0, "
+                    + MAX_JSON + "]");
+        }
+        need(in, n, field);
+        String s = in.toString(in.readerIndex(), n, StandardCharsets.UTF_8);
+        in.skipBytes(n);
+        return s;
+    }
+
+    /** @return a count read as u32, checked against {@code max} and against the bytes left at {@code minBytesEach} */
+    static int readCount(ByteBuf in, int max, int minBytesEach, String field) {
+        int n = in.readInt();
+        if (n < 0 || n > max) {
+            throw new BadFrameException(field + ": count " + Integer.toUnsignedString(n) + " outside [0, " + max + "]");
+        }
+        need(in, (long) n * minBytesEach, field);
+        return n;
+    }
+
+    static void need(ByteBuf in, long n, String field) {
+        if (n > in.readableBytes()) {
+            throw new BadFrameException(field + ": needs " + n + " bytes, the frame has " + in.readableBytes()
+                    + " left");
+        }
+    }
+
+    /** @return {@code s} as a JSON string literal */
+    static String jsonString(String s) {
+        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '"' || c == '\\') {
+                b.append('\\').append(c);
+            } else if (c < 0x20) {
+                b.append(String.format("\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.append('"').toString();
+    }
+
+    // ------------------------------------------------------------------ errors
+
+    static byte kindOf(Throwable e) {
+        if (e instanceof BadFrameException) {
+            return E_BAD_FRAME;
+        } else if (e instanceof TopicNotFoundException) {
+            return E_TOPIC_NOT_FOUND;
+        } else if (e instanceof TopicExistsException) {
+            return E_TOPIC_EXISTS;
+        } else if (e instanceof ConsumerConflictException) {
+            return E_CONFLICT;
+        } else if (e instanceof CorruptDataException) {
+            return E_CORRUPT;
+        } else if (e instanceof InvalidOptionException) {
+            return E_INVALID_OPTION;
+        } else if (e instanceof EventTooLargeException) {
+            return E_TOO_LARGE;
+        } else if (e instanceof InvalidSelectionException) {
+            return E_SELECTION;
+        } else if (e instanceof DiasporaException && ((DiasporaException) e).isRetriable()) {
+            return E_RETRIABLE;
+        }
+        return E_GENERIC;
+    }
+
+    /** @return the client-side exception for an error frame from {@code server} */
+    static DiasporaException toException(int kind, String message, String server) {
+        String m = message + " (from server " + server + ")";
+        switch (kind) {
+            case E_TOPIC_NOT_FOUND: return new TopicNotFoundException(m);
+            case E_TOPIC_EXISTS: return new TopicExistsException(m);
+            case E_CONFLICT: return new ConsumerConflictException(m);
+            case E_CORRUPT: return new CorruptDataException(m);
+            case E_INVALID_OPTION: return new InvalidOptionException(m);
+            case E_TOO_LARGE: return new EventTooLargeException(m);
+            case E_SELECTION: return new InvalidSelectionException(m);
+            case E_RETRIABLE: return new DiasporaException(m, null, true);
+            case E_AUTH: return new DiasporaException("authentication refused: " + m + ". Give the server's token in"
+                    + " the driver option 'token'");
+            default: return new DiasporaException(m);
+        }
+    }
+
+    /** A frame that does not follow the protocol: the connection is closed after an error frame. */
+    static final class BadFrameException extends DiasporaException {
+        private static final long serialVersionUID = 1L;
+
+        BadFrameException(String message) {
+            super("bad frame: " + message);
+        }
+    }
+}

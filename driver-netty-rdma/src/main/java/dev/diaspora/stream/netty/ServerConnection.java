@@ -1,0 +1,732 @@
+package dev.diaspora.stream.netty;
+
+import static dev.diaspora.stream.netty.Protocol.need;
+import static dev.diaspora.stream.netty.Protocol.readCount;
+import static dev.diaspora.stream.netty.Protocol.readJson;
+import static dev.diaspora.stream.netty.Protocol.readString;
+
+import dev.diaspora.stream.DataDescriptor;
+import dev.diaspora.stream.DataView;
+import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.EventTooLargeException;
+import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.Ordering;
+import dev.diaspora.stream.spi.Appender;
+import dev.diaspora.stream.spi.AppenderConfig;
+import dev.diaspora.stream.spi.DataRequest;
+import dev.diaspora.stream.spi.IncomingBatch;
+import dev.diaspora.stream.spi.OutgoingBatch;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection of a {@link PartitionServer}: authenticates the HELLO, then serves requests. APPEND and
+ * CLOSE_APPENDER run on the event loop, in arrival order (the files appender is asynchronous, so order per
+ * partition is the order of the frames); every other request runs on the server's worker pool, since storage calls
+ * may block. State the connection owns (topic handles, leases, appenders) is released when it closes.
+ *
+ * <p>Thread safety: the maps are concurrent; appenders are touched on the event loop only.
+ */
+final class ServerConnection extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LoggerFactory.getLogger(ServerConnection.class);
+
+    private final PartitionServer server;
+    private final Channel channel;
+    private volatile boolean authenticated;
+    private final AtomicInteger nextHandle = new AtomicInteger();
+    private final AtomicLong nextLease = new AtomicLong();
+    private final Map<Integer, ServerTopic> handles = new ConcurrentHashMap<>();
+    private final Map<Long, AutoCloseable> leases = new ConcurrentHashMap<>();
+    private final Map<Long, Appender> appenders = new HashMap<>(); // event loop only
+    private final Map<Integer, long[]> pendingEnds = new ConcurrentHashMap<>();
+    private final AtomicBoolean notifyScheduled = new AtomicBoolean();
+    private long pendingAppendBytes; // event loop only
+    private volatile boolean closing;
+
+    ServerConnection(PartitionServer server, Channel channel) {
+        this.server = server;
+        this.channel = channel;
+    }
+
+    Channel channel() {
+        return channel;
+    }
+
+    private String peer() {
+        return String.valueOf(channel.remoteAddress());
+    }
+
+    // ------------------------------------------------------------------ dispatch
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf frame = (ByteBuf) msg;
+        if (closing) {
+            frame.release();
+            return;
+        }
+        long reqId = 0;
+        int type;
+        try {
+            need(frame, Protocol.HEADER, "frame header");
+            type = frame.readByte();
+            reqId = frame.readLong();
+        } catch (RuntimeException e) {
+            frame.release();
+            badFrame(reqId, e);
+            return;
+        }
+        if (!authenticated) {
+            try {
+                hello(reqId, type, frame);
+            } catch (RuntimeException e) {
+                badFrame(reqId, e);
+            } finally {
+                frame.release();
+            }
+            return;
+        }
+        if (type == Protocol.APPEND) {
+            append(reqId, frame); // takes ownership of the frame
+            return;
+        }
+        if (type == Protocol.CLOSE_APPENDER || type == Protocol.RELEASE) {
+            // in arrival order: a lease released before a LEASE of the same connection must be free for it
+            try {
+                if (type == Protocol.RELEASE) {
+                    closeQuietly(leases.remove(frame.readLong()));
+                } else {
+                    closeAppender(frame);
+                }
+                ok(reqId, null);
+            } catch (RuntimeException e) {
+                badFrame(reqId, e);
+            } finally {
+                frame.release();
+            }
+            return;
+        }
+        long id = reqId;
+        try {
+            server.workers().execute(() -> serve(id, type, frame));
+        } catch (RejectedExecutionException e) {
+            frame.release();
+            error(reqId, new DiasporaException("the server is closing", null, true));
+        }
+    }
+
+    private void serve(long reqId, int type, ByteBuf in) {
+        try {
+            ByteBuf reply = handle(type, in);
+            if (in.isReadable()) {
+                if (reply != null) {
+                    reply.release();
+                }
+                throw new Protocol.BadFrameException(Protocol.typeName(type) + ": " + in.readableBytes()
+                        + " unexpected trailing bytes");
+            }
+            ok(reqId, reply);
+        } catch (Protocol.BadFrameException | IndexOutOfBoundsException e) {
+            badFrame(reqId, e);
+        } catch (RuntimeException e) {
+            error(reqId, e);
+        } finally {
+            in.release();
+        }
+    }
+
+    private ByteBuf handle(int type, ByteBuf in) {
+        switch (type) {
+            case Protocol.CREATE_TOPIC: {
+                String name = readString(in, "topic name");
+                String options = readJson(in, "topic options");
+                String components = readJson(in, "components");
+                server.storage().createTopic(name, new dev.diaspora.stream.files.FilesDriverProvider().topicOptions()
+                        .validate(Metadata.of(options), "topic '" + name + "'"), Metadata.of(components));
+                return null;
+            }
+            case Protocol.OPEN_TOPIC:
+                return openTopic(readString(in, "topic name"));
+            case Protocol.CLOSE_TOPIC: {
+                int h = in.readInt();
+                ServerTopic t = handles.remove(h);
+                if (t != null) {
+                    t.unsubscribe(new ServerTopic.Subscriber(this, h));
+                    pendingEnds.remove(h);
+                    server.releaseTopic(t);
+                }
+                return null;
+            }
+            case Protocol.LIST_TOPICS: {
+                Map<String, Metadata> all = server.storage().listTopics();
+                ByteBuf out = channel.alloc().buffer();
+                out.writeInt(all.size());
+                for (Map.Entry<String, Metadata> e : all.entrySet()) {
+                    Protocol.writeString(out, e.getKey());
+                    Protocol.writeJson(out, e.getValue().toString());
+                }
+                return out;
+            }
+            case Protocol.TOPIC_EXISTS: {
+                boolean exists = server.storage().topicExists(readString(in, "topic name"));
+                return channel.alloc().buffer(1).writeByte(exists ? 1 : 0);
+            }
+            case Protocol.DELETE_TOPIC:
+                server.deleteTopic(readString(in, "topic name"));
+                return null;
+            case Protocol.BOUNDS: {
+                ServerTopic t = topic(in.readInt());
+                int p = partition(t, in.readInt());
+                var b = t.local.bounds(p);
+                return channel.alloc().buffer(16).writeLong(b.first()).writeLong(b.next());
+            }
+            case Protocol.ID_FOR_TIME: {
+                ServerTopic t = topic(in.readInt());
+                int p = partition(t, in.readInt());
+                long seconds = in.readLong();
+                int nanos = in.readInt();
+                if (nanos < 0 || nanos > 999_999_999) {
+                    throw new Protocol.BadFrameException("ID_FOR_TIME: nanoseconds " + nanos + " outside [0, 1e9)");
+                }
+                return channel.alloc().buffer(8).writeLong(t.local.idForTime(p, Instant.ofEpochSecond(seconds,
+                        nanos)));
+            }
+            case Protocol.READ:
+                return read(in);
+            case Protocol.READ_DATA:
+                return readData(in);
+            case Protocol.COMMITTED: {
+                ServerTopic t = topic(in.readInt());
+                Map<Integer, Long> c = t.local.committed(readString(in, "consumer name"));
+                ByteBuf out = channel.alloc().buffer(4 + 12 * c.size());
+                out.writeInt(c.size());
+                c.forEach((p, pos) -> out.writeInt(p).writeLong(pos));
+                return out;
+            }
+            case Protocol.COMMIT: {
+                ServerTopic t = topic(in.readInt());
+                String name = readString(in, "consumer name");
+                int n = readCount(in, t.numPartitions(), 12, "COMMIT positions");
+                Map<Integer, Long> positions = new HashMap<>();
+                for (int i = 0; i < n; i++) {
+                    int p = partition(t, in.readInt());
+                    long pos = in.readLong();
+                    if (pos < 0) {
+                        throw new Protocol.BadFrameException("COMMIT: negative position " + pos);
+                    }
+                    positions.put(p, pos);
+                }
+                t.local.commit(name, positions);
+                return null;
+            }
+            case Protocol.LEASE: {
+                ServerTopic t = topic(in.readInt());
+                String name = readString(in, "consumer name");
+                int p = partition(t, in.readInt());
+                AutoCloseable lease = t.local.tryLease(name, p);
+                long id = 0;
+                if (lease != null) {
+                    id = nextLease.incrementAndGet();
+                    leases.put(id, lease);
+                    if (closing) { // the connection closed meanwhile: do not keep the lease
+                        closeQuietly(leases.remove(id));
+                    }
+                }
+                return channel.alloc().buffer(8).writeLong(id);
+            }
+            case Protocol.CONSUMER_NAMES: {
+                ServerTopic t = topic(in.readInt());
+                ByteBuf out = channel.alloc().buffer();
+                var names = t.backend.consumerNames();
+                out.writeInt(names.size());
+                for (String n : names) {
+                    Protocol.writeString(out, n);
+                }
+                return out;
+            }
+            default:
+                throw new Protocol.BadFrameException("unknown request type " + type);
+        }
+    }
+
+    private ServerTopic topic(int handle) {
+        ServerTopic t = handles.get(handle);
+        if (t == null) {
+            throw new DiasporaException("unknown topic handle " + handle + " (closed, deleted, or never opened on"
+                    + " this connection)");
+        }
+        return t;
+    }
+
+    private static int partition(ServerTopic t, int p) {
+        if (p < 0 || p >= t.numPartitions()) {
+            throw new Protocol.BadFrameException("partition " + p + " is not one of the " + t.numPartitions()
+                    + " partitions of topic '" + t.name + "' on this server");
+        }
+        return p;
+    }
+
+    // ------------------------------------------------------------------ HELLO
+
+    private void hello(long reqId, int type, ByteBuf in) {
+        if (type != Protocol.HELLO) {
+            throw new Protocol.BadFrameException("the first frame must be HELLO, got " + Protocol.typeName(type));
+        }
+        need(in, 6, "HELLO");
+        int magic = in.readInt();
+        int version = in.readUnsignedShort();
+        if (magic != Protocol.MAGIC) {
+            throw new Protocol.BadFrameException("HELLO: wrong magic 0x" + Integer.toHexString(magic)
+                    + " (not a Diaspora client?)");
+        }
+        byte[] token = readString(in, "token").getBytes(StandardCharsets.UTF_8);
+        if (version != Protocol.VERSION) {
+            LOG.warn("refused {}: protocol version {} (this server speaks {})", peer(), version, Protocol.VERSION);
+            errorAndClose(reqId, Protocol.E_VERSION, "protocol version " + version + " is not supported; this server"
+                    + " speaks version " + Protocol.VERSION + ". Use a client of the same release");
+            return;
+        }
+        if (!server.tokenMatches(token)) {
+            LOG.warn("refused {}: wrong or missing token", peer());
+            errorAndClose(reqId, Protocol.E_AUTH, "wrong or missing token");
+            return;
+        }
+        authenticated = true;
+        ByteBuf out = channel.alloc().buffer();
+        out.writeShort(Protocol.VERSION);
+        Protocol.writeString(out, server.serverId());
+        out.writeInt(server.maxFrame());
+        ok(reqId, out);
+    }
+
+    // ------------------------------------------------------------------ topics
+
+    private ByteBuf openTopic(String name) {
+        ServerTopic t = server.acquireTopic(name);
+        int h = nextHandle.incrementAndGet();
+        handles.put(h, t);
+        if (closing) {
+            handles.remove(h);
+            server.releaseTopic(t);
+            throw new DiasporaException("connection closed");
+        }
+        t.subscribe(new ServerTopic.Subscriber(this, h));
+        long[] ends = t.ends();
+        ByteBuf out = channel.alloc().buffer();
+        out.writeInt(h);
+        Protocol.writeJson(out, t.components.toString());
+        out.writeInt(ends.length);
+        for (int p = 0; p < ends.length; p++) {
+            out.writeLong(t.local.bounds(p).first()).writeLong(ends[p]);
+        }
+        return out;
+    }
+
+    /** Called by a topic's notifier thread: sends the latest ends of a handle, coalescing while not writable. */
+    void pushEnds(int handle, long[] ends) {
+        pendingEnds.put(handle, ends);
+        if (notifyScheduled.compareAndSet(false, true)) {
+            channel.eventLoop().execute(this::flushNotifications);
+        }
+    }
+
+    private void flushNotifications() {
+        notifyScheduled.set(false);
+        if (!channel.isActive()) {
+            return;
+        }
+        if (!channel.isWritable()) {
+            return; // channelWritabilityChanged sends the latest state
+        }
+        for (Integer h : List.copyOf(pendingEnds.keySet())) {
+            long[] ends = pendingEnds.remove(h);
+            if (ends == null) {
+                continue;
+            }
+            ByteBuf f = channel.alloc().buffer(4 + Protocol.HEADER + 8 + 8 * ends.length);
+            f.writeInt(Protocol.HEADER + 8 + 8 * ends.length).writeByte(Protocol.NOTIFY).writeLong(0);
+            f.writeInt(h).writeInt(ends.length);
+            for (long e : ends) {
+                f.writeLong(e);
+            }
+            channel.write(f, channel.voidPromise());
+        }
+        channel.flush();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable()) {
+            if (!pendingEnds.isEmpty()) {
+                flushNotifications();
+            }
+            updateAutoRead();
+        } else {
+            ctx.channel().config().setAutoRead(false); // answers are not leaving: stop taking requests
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    private void updateAutoRead() {
+        channel.config().setAutoRead(channel.isWritable() && pendingAppendBytes <= server.maxPendingAppendBytes());
+    }
+
+    // ------------------------------------------------------------------ appends
+
+    private void append(long reqId, ByteBuf in) {
+        int frameBytes = in.readableBytes();
+        OutgoingBatch batch;
+        Appender appender;
+        int p;
+        try {
+            int handle = in.readInt();
+            ServerTopic t = topic(handle);
+            int key = in.readInt();
+            p = partition(t, in.readInt());
+            int count = readCount(in, Protocol.MAX_COUNT, 12, "APPEND count");
+            long producerId = in.readLong();
+            long sequence = in.readLong();
+            int flags = in.readUnsignedByte();
+            boolean timestamps = (flags & 1) != 0;
+            int[] offsets = new int[count + 1];
+            long[] dataSizes = new long[count];
+            long[] ts = timestamps ? new long[count] : null;
+            need(in, (long) count * (timestamps ? 20 : 12), "APPEND sizes");
+            long mdTotal = 0;
+            long dataTotal = 0;
+            for (int i = 0; i < count; i++) {
+                int m = in.readInt();
+                if (m < 0) {
+                    throw new Protocol.BadFrameException("APPEND: negative metadata size");
+                }
+                mdTotal += m;
+                if (mdTotal > Integer.MAX_VALUE) {
+                    throw new Protocol.BadFrameException("APPEND: metadata sizes overflow");
+                }
+                offsets[i + 1] = (int) mdTotal;
+            }
+            for (int i = 0; i < count; i++) {
+                long d = in.readLong();
+                if (d < 0) {
+                    throw new Protocol.BadFrameException("APPEND: negative data size");
+                }
+                long event = d + offsets[i + 1] - offsets[i];
+                if (event > Protocol.MAX_EVENT_SIZE) {
+                    throw new EventTooLargeException("event " + i + " of the batch has " + event + " bytes; the"
+                            + " largest event is " + Protocol.MAX_EVENT_SIZE + " bytes");
+                }
+                dataSizes[i] = d;
+                dataTotal += d;
+            }
+            if (timestamps) {
+                for (int i = 0; i < count; i++) {
+                    ts[i] = in.readLong();
+                }
+            }
+            if (mdTotal + dataTotal != in.readableBytes()) {
+                throw new Protocol.BadFrameException("APPEND: sizes announce " + (mdTotal + dataTotal)
+                        + " bytes of metadata and data, the frame holds " + in.readableBytes());
+            }
+            byte[] md = new byte[(int) mdTotal];
+            in.readBytes(md);
+            DataView[] data = new DataView[count];
+            for (int i = 0; i < count; i++) {
+                int d = (int) dataSizes[i];
+                data[i] = d == 0 ? DataView.EMPTY : DataView.of(in.nioBuffers(in.readerIndex(), d));
+                in.skipBytes(d);
+            }
+            batch = new OutgoingBatch(count, md, offsets, data, ts, producerId, sequence);
+            long akey = ((long) handle << 32) | (key & 0xFFFF_FFFFL);
+            appender = appenders.get(akey);
+            if (appender == null) {
+                appender = t.backend.appender(new AppenderConfig("remote " + peer(), producerId, Integer.MAX_VALUE,
+                        Ordering.STRICT));
+                appenders.put(akey, appender);
+            }
+        } catch (Protocol.BadFrameException | IndexOutOfBoundsException e) {
+            in.release();
+            badFrame(reqId, e);
+            return;
+        } catch (RuntimeException e) {
+            in.release();
+            error(reqId, e);
+            return;
+        }
+        pendingAppendBytes += frameBytes;
+        updateAutoRead();
+        appender.append(p, batch).whenComplete((id, err) -> {
+            in.release();
+            if (err != null) {
+                error(reqId, err instanceof java.util.concurrent.CompletionException && err.getCause() != null
+                        ? err.getCause() : err);
+            } else {
+                ok(reqId, channel.alloc().buffer(8).writeLong(id));
+            }
+            channel.eventLoop().execute(() -> {
+                pendingAppendBytes -= frameBytes;
+                updateAutoRead();
+            });
+        });
+    }
+
+    private void closeAppender(ByteBuf in) {
+        long akey = ((long) in.readInt() << 32) | (in.readInt() & 0xFFFF_FFFFL);
+        Appender a = appenders.remove(akey);
+        if (a != null) {
+            a.close();
+        }
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    private ByteBuf read(ByteBuf in) {
+        ServerTopic t = topic(in.readInt());
+        int p = partition(t, in.readInt());
+        long from = in.readLong();
+        int maxEvents = in.readInt();
+        long maxBytes = in.readLong();
+        if (from < 0 || maxEvents < 1 || maxEvents > Protocol.MAX_COUNT || maxBytes < 1) {
+            throw new Protocol.BadFrameException("READ: from " + from + ", maxEvents " + maxEvents + ", maxBytes "
+                    + maxBytes + " out of range");
+        }
+        maxBytes = Math.min(maxBytes, server.maxFrame() / 2);
+        IncomingBatch b = t.local.read(p, from, maxEvents, maxBytes);
+        long end = t.local.bounds(p).next();
+        ByteBuf out = channel.alloc().buffer();
+        try {
+            if (b == null) {
+                out.writeByte(0).writeLong(end);
+                return out;
+            }
+            int n = b.count();
+            out.writeByte(1).writeLong(end).writeLong(b.firstId()).writeInt(n);
+            DiasporaException err = b.error();
+            if (err != null) {
+                out.writeByte(Protocol.kindOf(err));
+                Protocol.writeString(out, truncate(err.getMessage()));
+            } else {
+                out.writeByte(-1);
+            }
+            for (int i = 0; i < n; i++) {
+                out.writeInt(b.metadataSize(i));
+            }
+            for (int i = 0; i < n; i++) {
+                out.writeLong(b.timestampNanos(i)).writeLong(b.dataSize(i)).writeLong(b.location(i));
+            }
+            for (int i = 0; i < n; i++) {
+                out.writeBytes(b.metadata(i));
+            }
+            return out;
+        } catch (RuntimeException e) {
+            out.release();
+            throw e;
+        } finally {
+            if (b != null) {
+                b.release();
+            }
+        }
+    }
+
+    private ByteBuf readData(ByteBuf in) {
+        ServerTopic t = topic(in.readInt());
+        int n = readCount(in, Protocol.MAX_COUNT, 32, "READ_DATA count");
+        List<DataRequest> requests = new ArrayList<>(n);
+        DiasporaException[] early = new DiasporaException[n];
+        long[] sizes = new long[n];
+        long total = 0;
+        List<DataDescriptor> descriptors = new ArrayList<>(n);
+        int[] parts = new int[n];
+        long[] ids = new long[n];
+        for (int i = 0; i < n; i++) {
+            parts[i] = partition(t, in.readInt());
+            ids[i] = in.readLong();
+            long baseSize = in.readLong();
+            int nr = readCount(in, Protocol.MAX_RANGES, 16, "READ_DATA ranges");
+            if (baseSize < 0) {
+                throw new Protocol.BadFrameException("READ_DATA: negative data size " + baseSize);
+            }
+            List<DataDescriptor.Range> ranges = new ArrayList<>(nr);
+            for (int r = 0; r < nr; r++) {
+                long off = in.readLong();
+                long size = in.readLong();
+                ranges.add(new DataDescriptor.Range(off, size));
+            }
+            DataDescriptor d = DataDescriptor.NONE;
+            try {
+                d = DataDescriptor.of(ids[i], baseSize).makeUnstructuredView(ranges);
+                sizes[i] = d.size();
+                total += sizes[i];
+            } catch (RuntimeException e) {
+                early[i] = e instanceof DiasporaException ? (DiasporaException) e
+                        : new DiasporaException("bad selection: " + e.getMessage());
+            }
+            descriptors.add(d);
+        }
+        if (total > server.maxFrame() - 1024L - 16L * n) {
+            throw new DiasporaException("READ_DATA asks for " + total + " bytes, more than one frame ("
+                    + server.maxFrame() + "); split the request");
+        }
+        ByteBuf data = channel.alloc().directBuffer((int) total);
+        data.writerIndex((int) total);
+        long at = 0;
+        for (int i = 0; i < n; i++) {
+            if (early[i] == null) {
+                DataView target = sizes[i] == 0 ? DataView.EMPTY
+                        : DataView.of(data.nioBuffer((int) at, (int) sizes[i]));
+                requests.add(new DataRequest(parts[i], ids[i], descriptors.get(i), target));
+                at += sizes[i];
+            }
+        }
+        try {
+            t.local.readData(requests);
+        } catch (RuntimeException e) {
+            data.release();
+            throw e;
+        }
+        CompositeByteBuf out = channel.alloc().compositeBuffer(2 * n + 2);
+        ByteBuf head = channel.alloc().buffer();
+        int k = 0;
+        at = 0;
+        List<ByteBuf> parts2 = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            DiasporaException e = early[i];
+            if (e == null) {
+                DataRequest r = requests.get(k++);
+                e = r.error();
+                if (e == null) {
+                    head.writeByte(-1);
+                    if (sizes[i] > 0) {
+                        parts2.add(data.retainedSlice((int) at, (int) sizes[i]));
+                    }
+                } else {
+                    head.writeByte(Protocol.kindOf(e));
+                    Protocol.writeString(head, truncate(e.getMessage()));
+                }
+                at += sizes[i];
+            } else {
+                head.writeByte(Protocol.kindOf(e));
+                Protocol.writeString(head, truncate(e.getMessage()));
+            }
+        }
+        data.release();
+        out.addComponent(true, head);
+        for (ByteBuf b : parts2) {
+            out.addComponent(true, b);
+        }
+        return out;
+    }
+
+    private static String truncate(String s) {
+        String m = s == null ? "error" : s;
+        return m.length() > 8000 ? m.substring(0, 8000) + "..." : m;
+    }
+
+    // ------------------------------------------------------------------ answers
+
+    private void ok(long reqId, ByteBuf payload) {
+        int len = Protocol.HEADER + (payload == null ? 0 : payload.readableBytes());
+        ByteBuf h = channel.alloc().buffer(4 + Protocol.HEADER).writeInt(len).writeByte(Protocol.OK)
+                .writeLong(reqId);
+        if (payload == null) {
+            channel.writeAndFlush(h, channel.voidPromise());
+        } else {
+            channel.eventLoop().execute(() -> {
+                channel.write(h, channel.voidPromise());
+                channel.writeAndFlush(payload, channel.voidPromise());
+            });
+        }
+    }
+
+    private void error(long reqId, Throwable e) {
+        writeError(reqId, Protocol.kindOf(e), String.valueOf(e.getMessage() == null ? e.toString()
+                : e.getMessage()), false);
+        if (!(e instanceof DiasporaException)) {
+            LOG.warn("request from {} failed", peer(), e);
+        }
+    }
+
+    private void badFrame(long reqId, Throwable e) {
+        String m = e instanceof Protocol.BadFrameException ? e.getMessage()
+                : "bad frame: truncated or malformed (" + e + ")";
+        LOG.warn("closing connection {}: {}", peer(), m);
+        writeError(reqId, Protocol.E_BAD_FRAME, m, true);
+    }
+
+    private void errorAndClose(long reqId, byte kind, String message) {
+        writeError(reqId, kind, message, true);
+    }
+
+    private void writeError(long reqId, byte kind, String message, boolean close) {
+        ByteBuf f = channel.alloc().buffer();
+        f.writeInt(0).writeByte(Protocol.ERROR).writeLong(reqId).writeByte(kind);
+        Protocol.writeString(f, truncate(message));
+        f.setInt(0, f.readableBytes() - 4);
+        if (close) {
+            closing = true;
+            channel.config().setAutoRead(false);
+            channel.writeAndFlush(f).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            channel.writeAndFlush(f, channel.voidPromise());
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof TooLongFrameException || cause instanceof io.netty.handler.codec.DecoderException) {
+            badFrame(0, new Protocol.BadFrameException(cause.getMessage() + "; the limit is " + server.maxFrame()
+                    + " bytes"));
+        } else {
+            LOG.debug("connection {}: {}", peer(), cause.toString());
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closing = true;
+        for (Long id : List.copyOf(leases.keySet())) {
+            closeQuietly(leases.remove(id));
+        }
+        for (Appender a : appenders.values()) {
+            a.close();
+        }
+        appenders.clear();
+        for (Integer h : List.copyOf(handles.keySet())) {
+            ServerTopic t = handles.remove(h);
+            if (t != null) {
+                t.unsubscribe(new ServerTopic.Subscriber(this, h));
+                server.releaseTopic(t);
+            }
+        }
+        ctx.fireChannelInactive();
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.debug("closing {}: {}", c, e.toString());
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package dev.diaspora.stream.netty;
+
+import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.spi.ChangeNotifier;
+import dev.diaspora.stream.spi.LocalTopic;
+import dev.diaspora.stream.spi.TopicBackend;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A topic open in a {@link PartitionServer}: the files topic holding this server's partitions, shared by every
+ * connection that opened it (reference-counted), and the notifier thread that tells subscribed connections when a
+ * partition's end moves (tailing consumers wait for these pushes instead of polling).
+ *
+ * <p>Thread safety: thread-safe; {@code refs} is guarded by the server's topic registry.
+ */
+final class ServerTopic {
+    private static final Logger LOG = LoggerFactory.getLogger(ServerTopic.class);
+    private static final long IDLE_WAIT_NANOS = 1_000_000_000L;
+
+    final String name;
+    final TopicBackend backend;
+    final LocalTopic local;
+    /** The stored components, including the placement entry. */
+    final Metadata components;
+    int refs; // guarded by the server's registry
+
+    private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
+    private final Thread notifierThread;
+    private volatile boolean closed;
+
+    record Subscriber(ServerConnection connection, int handle) {
+    }
+
+    ServerTopic(String name, TopicBackend backend) {
+        this.name = name;
+        this.backend = backend;
+        this.local = (LocalTopic) backend;
+        this.components = backend.components();
+        this.notifierThread = new Thread(this::notifyLoop, "partition-server-notify-" + name);
+        notifierThread.setDaemon(true);
+        notifierThread.start();
+    }
+
+    int numPartitions() {
+        return local.numPartitions();
+    }
+
+    long[] ends() {
+        long[] e = new long[local.numPartitions()];
+        for (int p = 0; p < e.length; p++) {
+            e[p] = local.bounds(p).next();
+        }
+        return e;
+    }
+
+    void subscribe(Subscriber s) {
+        subscribers.add(s);
+    }
+
+    void unsubscribe(Subscriber s) {
+        subscribers.remove(s);
+    }
+
+    private void notifyLoop() {
+        ChangeNotifier notifier = local.notifier();
+        long[] last = null;
+        while (!closed) {
+            try {
+                long v = notifier.version();
+                long[] now = ends();
+                if (!Arrays.equals(now, last)) {
+                    last = now;
+                    for (Subscriber s : subscribers) {
+                        s.connection().pushEnds(s.handle(), now);
+                    }
+                }
+                notifier.await(v, IDLE_WAIT_NANOS);
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                if (!closed) {
+                    LOG.warn("topic '{}': notifier round failed: {}", name, e.toString());
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException ie) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    void close() {
+        closed = true;
+        local.notifier().wakeAll(); // never interrupt: an interrupt inside FileChannel I/O closes the channel
+        try {
+            notifierThread.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        backend.close();
+    }
+}

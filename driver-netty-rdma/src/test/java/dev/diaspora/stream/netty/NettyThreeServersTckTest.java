@@ -1,0 +1,35 @@
+package dev.diaspora.stream.netty;
+
+import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.tck.DriverTck;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The whole TCK against three partition servers on loopback that share each topic's partitions. */
+class NettyThreeServersTckTest extends DriverTck {
+    @TempDir
+    static Path serverRoot;
+    private static Servers servers;
+
+    @BeforeAll
+    static void startServers() {
+        servers = Servers.start(serverRoot, 3);
+    }
+
+    @AfterAll
+    static void stopServers() {
+        servers.close();
+    }
+
+    @Override
+    protected String driverName() {
+        return "netty";
+    }
+
+    @Override
+    protected Metadata driverOptions(Path dir) {
+        return servers.driverOptions();
+    }
+}

@@ -1,0 +1,44 @@
+package dev.diaspora.stream.netty;
+
+import dev.diaspora.stream.Metadata;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/** Partition servers on loopback for tests, each with its own root under a base directory. */
+final class Servers implements AutoCloseable {
+    private final List<PartitionServer> list;
+
+    private Servers(List<PartitionServer> list) {
+        this.list = list;
+    }
+
+    static Servers start(Path base, int n) {
+        List<PartitionServer> l = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            l.add(PartitionServer.builder().host("127.0.0.1").port(0).rootPath(base.resolve("server-" + i))
+                    .ioThreads(1).workerThreads(2).start());
+        }
+        return new Servers(l);
+    }
+
+    List<PartitionServer> list() {
+        return list;
+    }
+
+    String serversJson() {
+        return list.stream().map(s -> "\"127.0.0.1:" + s.port() + "\"").collect(Collectors.joining(",", "[", "]"));
+    }
+
+    Metadata driverOptions() {
+        return Metadata.of("{\"servers\":" + serversJson() + "}");
+    }
+
+    @Override
+    public void close() {
+        for (PartitionServer s : list) {
+            s.close();
+        }
+    }
+}
