@@ -6,6 +6,7 @@ import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.PartitionBounds;
 import dev.diaspora.stream.PartitionInfo;
 import dev.diaspora.stream.files.storage.PartitionLog;
+import dev.diaspora.stream.files.storage.StoredData;
 import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.AppenderConfig;
 import dev.diaspora.stream.spi.ChangeNotifier;
@@ -41,7 +42,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Thread safety: thread-safe.
  */
-final class FilesTopic implements TopicBackend, LocalTopic {
+final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
     static final String PARTITIONS_DIR = "partitions";
     static final String CONSUMERS_DIR = "consumers";
     /** Open handles of each topic in this JVM (by directory identity), so that local appends wake them all. */
@@ -240,6 +241,12 @@ final class FilesTopic implements TopicBackend, LocalTopic {
             logs[p].readData(requests.subList(i, j));
             i = j;
         }
+    }
+
+    @Override
+    public StoredData storedData(int partition, long id, long dataSize) {
+        checkOpen();
+        return logs[partition].storedData(id, dataSize);
     }
 
     @Override

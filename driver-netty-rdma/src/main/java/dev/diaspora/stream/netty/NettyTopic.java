@@ -2,6 +2,7 @@ package dev.diaspora.stream.netty;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.diaspora.stream.CorruptDataException;
 import dev.diaspora.stream.DataDescriptor;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.Metadata;
@@ -17,6 +18,7 @@ import dev.diaspora.stream.spi.LocalTopic;
 import dev.diaspora.stream.spi.ReadSession;
 import dev.diaspora.stream.spi.SessionConfig;
 import dev.diaspora.stream.spi.TopicBackend;
+import dev.diaspora.stream.files.storage.StoredData;
 import io.netty.buffer.ByteBuf;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -30,6 +32,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.zip.CRC32C;
 
 /**
  * A topic opened through the {@code netty} driver. It is a {@link LocalTopic} whose calls are requests to the
@@ -477,30 +480,84 @@ final class NettyTopic implements TopicBackend, LocalTopic {
     }
 
     private static void fill(Connection c, List<DataRequest> chunk, ByteBuf a) {
-        int[] kinds = new int[chunk.size()];
-        String[] messages = new String[chunk.size()];
-        for (int i = 0; i < chunk.size(); i++) {
+        int n = chunk.size();
+        int[] kinds = new int[n];
+        String[] messages = new String[n];
+        long[][] spans = new long[n][];
+        int[][] crcs = new int[n][];
+        for (int i = 0; i < n; i++) {
             kinds[i] = a.readByte();
-            if (kinds[i] != -1) {
+            if (kinds[i] == Protocol.DATA_BLOCKS) {
+                int ns = Protocol.readCount(a, Protocol.MAX_RANGES, 16, "READ_DATA spans");
+                spans[i] = new long[2 * ns];
+                List<Integer> cs = new ArrayList<>();
+                for (int k = 0; k < ns; k++) {
+                    spans[i][2 * k] = a.readLong();
+                    long len = spans[i][2 * k + 1] = a.readLong();
+                    for (long b = 0; b < len; b += StoredData.BLOCK_SIZE) {
+                        cs.add(a.readInt());
+                    }
+                }
+                crcs[i] = cs.stream().mapToInt(Integer::intValue).toArray();
+            } else if (kinds[i] != Protocol.DATA_SELECTED) {
                 messages[i] = Protocol.readString(a, "error");
             }
         }
-        for (int i = 0; i < chunk.size(); i++) {
+        CRC32C crc = new CRC32C();
+        for (int i = 0; i < n; i++) {
             DataRequest r = chunk.get(i);
-            if (kinds[i] != -1) {
+            if (kinds[i] == Protocol.DATA_SELECTED) {
+                copyInto(r, a.readSlice(Math.toIntExact(r.descriptor().size())), 0);
+            } else if (kinds[i] == Protocol.DATA_BLOCKS) {
+                fillFromBlocks(c, r, spans[i], crcs[i], a, crc);
+            } else {
                 r.fail(Protocol.toException(kinds[i], messages[i], c.address));
-                continue;
             }
-            long size = r.descriptor().size();
-            long at = 0;
-            while (at < size) {
-                int n = (int) Math.min(size - at, 1 << 30);
-                ByteBuf slice = a.readSlice(n);
-                for (ByteBuffer bb : slice.nioBuffers()) {
-                    at += r.target().write(at, bb);
+        }
+    }
+
+    /** Verifies whole blocks sent zero-copy by the server, then copies the selected bytes out of them. */
+    private static void fillFromBlocks(Connection c, DataRequest r, long[] spans, int[] crcs, ByteBuf a,
+            CRC32C crc) {
+        ByteBuf[] bufs = new ByteBuf[spans.length / 2];
+        int ci = 0;
+        for (int k = 0; k < bufs.length; k++) {
+            long off = spans[2 * k];
+            bufs[k] = a.readSlice(Math.toIntExact(spans[2 * k + 1]));
+            for (int b = 0; b < bufs[k].readableBytes(); b += StoredData.BLOCK_SIZE) {
+                int len = Math.min(StoredData.BLOCK_SIZE, bufs[k].readableBytes() - b);
+                crc.reset();
+                for (ByteBuffer bb : bufs[k].nioBuffers(b, len)) {
+                    crc.update(bb);
+                }
+                if ((int) crc.getValue() != crcs[ci++]) {
+                    long block = (off + b) / StoredData.BLOCK_SIZE;
+                    r.fail(new CorruptDataException("Partition " + r.partition() + " event " + r.eventId()
+                            + ": data block " + block + " (bytes [" + (off + b) + ", " + (off + b + len) + ")) fails"
+                            + " its checksum (sent by server " + c.address + ")"));
+                    return;
                 }
             }
         }
+        long[] at = {0};
+        r.descriptor().flatten((off, size) -> {
+            for (int k = 0; k < bufs.length; k++) {
+                long so = spans[2 * k];
+                if (off >= so && off + size <= so + spans[2 * k + 1]) {
+                    at[0] = copyInto(r, bufs[k].slice((int) (off - so), (int) size), at[0]);
+                    return;
+                }
+            }
+            throw new DiasporaException("server " + c.address + " sent blocks that do not cover the selected range ["
+                    + off + ", " + (off + size) + ") of partition " + r.partition() + " event " + r.eventId());
+        });
+    }
+
+    private static long copyInto(DataRequest r, ByteBuf src, long at) {
+        for (ByteBuffer bb : src.nioBuffers()) {
+            at += r.target().write(at, bb);
+        }
+        return at;
     }
 
     @Override

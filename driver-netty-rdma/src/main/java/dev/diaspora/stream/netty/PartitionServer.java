@@ -67,6 +67,8 @@ public final class PartitionServer implements AutoCloseable {
     private final Map<String, ServerTopic> topics = new HashMap<>(); // guarded by itself
     private final java.util.Set<ServerConnection> connections = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicLong zeroCopyBytes = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong copiedBytes = new java.util.concurrent.atomic.AtomicLong();
 
     private PartitionServer(Builder b) {
         this.root = b.rootPath.toAbsolutePath().normalize();
@@ -193,6 +195,22 @@ public final class PartitionServer implements AutoCloseable {
 
     ExecutorService workers() {
         return workers;
+    }
+
+    /** Counts data bytes sent by READ_DATA: zero-copy (whole blocks from the file) or read and copied. */
+    void countData(long zeroCopy, long copied) {
+        zeroCopyBytes.addAndGet(zeroCopy);
+        copiedBytes.addAndGet(copied);
+    }
+
+    /** @return data bytes sent zero-copy so far (for tests and benchmarks) */
+    long zeroCopyBytes() {
+        return zeroCopyBytes.get();
+    }
+
+    /** @return data bytes sent from buffers (read, checked, then written) so far */
+    long copiedBytes() {
+        return copiedBytes.get();
     }
 
     /** @return true if {@code given} is the server's token (or the server needs none); constant time */

@@ -62,6 +62,10 @@ final class Protocol {
     static final byte ERROR = 65;
     static final byte NOTIFY = 66;
 
+    // READ_DATA answer statuses (other values are error kinds)
+    static final byte DATA_SELECTED = -1;
+    static final byte DATA_BLOCKS = -2;
+
     // error kinds
     static final byte E_GENERIC = 0;
     static final byte E_BAD_FRAME = 1;

@@ -17,11 +17,14 @@ import dev.diaspora.stream.spi.DataRequest;
 import dev.diaspora.stream.spi.IncomingBatch;
 import dev.diaspora.stream.spi.OutgoingBatch;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.DefaultFileRegion;
+import io.netty.util.ReferenceCountUtil;
+import dev.diaspora.stream.files.StoredDataSource;
+import dev.diaspora.stream.files.storage.StoredData;
 import io.netty.handler.codec.TooLongFrameException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -48,6 +51,8 @@ import org.slf4j.LoggerFactory;
  */
 final class ServerConnection extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(ServerConnection.class);
+    /** Selections at least this large go zero-copy (whole blocks) on plaintext connections. */
+    static final long ZERO_COPY_MIN = 256 << 10;
 
     private final PartitionServer server;
     private final Channel channel;
@@ -136,10 +141,11 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
 
     private void serve(long reqId, int type, ByteBuf in) {
         try {
-            ByteBuf reply = handle(type, in);
+            Object reply = handle(type, in);
             if (in.isReadable()) {
-                if (reply != null) {
-                    reply.release();
+                ReferenceCountUtil.release(reply);
+                if (reply instanceof Reply) {
+                    ((Reply) reply).release();
                 }
                 throw new Protocol.BadFrameException(Protocol.typeName(type) + ": " + in.readableBytes()
                         + " unexpected trailing bytes");
@@ -154,7 +160,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private ByteBuf handle(int type, ByteBuf in) {
+    private Object handle(int type, ByteBuf in) {
         switch (type) {
             case Protocol.CREATE_TOPIC: {
                 String name = readString(in, "topic name");
@@ -546,93 +552,212 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private ByteBuf readData(ByteBuf in) {
+    /** An answer made of several parts (buffers and file regions), written as one frame without copying them. */
+    record Reply(List<Object> parts, long length) {
+        void release() {
+            for (Object o : parts) {
+                ReferenceCountUtil.release(o);
+            }
+        }
+    }
+
+    /**
+     * READ_DATA. A selection of at least {@link #ZERO_COPY_MIN} bytes on a plaintext connection is sent as whole
+     * 64 KiB blocks straight from the data file (a zero-copy file-to-socket transfer) with their CRCs, which the
+     * client verifies; smaller ones, or any on a TLS connection, are read here (checked against their CRCs) and only
+     * the selected bytes are sent.
+     */
+    private Object readData(ByteBuf in) {
         ServerTopic t = topic(in.readInt());
-        int n = readCount(in, Protocol.MAX_COUNT, 32, "READ_DATA count");
-        List<DataRequest> requests = new ArrayList<>(n);
+        int n = readCount(in, Protocol.MAX_COUNT, 24, "READ_DATA count");
         DiasporaException[] early = new DiasporaException[n];
         long[] sizes = new long[n];
-        long total = 0;
-        List<DataDescriptor> descriptors = new ArrayList<>(n);
+        long[] baseSizes = new long[n];
+        DataDescriptor[] descriptors = new DataDescriptor[n];
         int[] parts = new int[n];
         long[] ids = new long[n];
         for (int i = 0; i < n; i++) {
             parts[i] = partition(t, in.readInt());
             ids[i] = in.readLong();
-            long baseSize = in.readLong();
+            baseSizes[i] = in.readLong();
             int nr = readCount(in, Protocol.MAX_RANGES, 16, "READ_DATA ranges");
-            if (baseSize < 0) {
-                throw new Protocol.BadFrameException("READ_DATA: negative data size " + baseSize);
+            if (baseSizes[i] < 0) {
+                throw new Protocol.BadFrameException("READ_DATA: negative data size " + baseSizes[i]);
             }
             List<DataDescriptor.Range> ranges = new ArrayList<>(nr);
             for (int r = 0; r < nr; r++) {
-                long off = in.readLong();
-                long size = in.readLong();
-                ranges.add(new DataDescriptor.Range(off, size));
+                ranges.add(new DataDescriptor.Range(in.readLong(), in.readLong()));
             }
-            DataDescriptor d = DataDescriptor.NONE;
+            descriptors[i] = DataDescriptor.NONE;
             try {
-                d = DataDescriptor.of(ids[i], baseSize).makeUnstructuredView(ranges);
-                sizes[i] = d.size();
-                total += sizes[i];
+                descriptors[i] = DataDescriptor.of(ids[i], baseSizes[i]).makeUnstructuredView(ranges);
+                sizes[i] = descriptors[i].size();
             } catch (RuntimeException e) {
                 early[i] = e instanceof DiasporaException ? (DiasporaException) e
                         : new DiasporaException("bad selection: " + e.getMessage());
             }
-            descriptors.add(d);
         }
-        if (total > server.maxFrame() - 1024L - 16L * n) {
-            throw new DiasporaException("READ_DATA asks for " + total + " bytes, more than one frame ("
+        // zero-copy candidates: whole blocks from the file, when widening costs little
+        StoredData[] stored = new StoredData[n];
+        long[][] spans = new long[n][];
+        boolean plaintext = channel.pipeline().get("tls") == null;
+        StoredDataSource source = t.backend instanceof StoredDataSource ? (StoredDataSource) t.backend : null;
+        long wire = 0;
+        for (int i = 0; i < n; i++) {
+            if (early[i] != null) {
+                continue;
+            }
+            if (plaintext && source != null && sizes[i] >= ZERO_COPY_MIN) {
+                long[] sp = blockSpans(descriptors[i], baseSizes[i]);
+                long widened = 0;
+                for (int k = 1; k < sp.length; k += 2) {
+                    widened += sp[k];
+                }
+                if (widened <= sizes[i] + sizes[i] / 4 + 2L * StoredData.BLOCK_SIZE) {
+                    try {
+                        stored[i] = source.storedData(parts[i], ids[i], baseSizes[i]);
+                        spans[i] = sp;
+                        wire += widened;
+                        continue;
+                    } catch (DiasporaException e) {
+                        early[i] = e;
+                        continue;
+                    }
+                }
+            }
+            wire += sizes[i];
+        }
+        if (wire > server.maxFrame() - 1024L - 64L * n) {
+            throw new DiasporaException("READ_DATA asks for " + wire + " bytes, more than one frame ("
                     + server.maxFrame() + "); split the request");
         }
-        ByteBuf data = channel.alloc().directBuffer((int) total);
-        data.writerIndex((int) total);
+        long copied = 0;
+        for (int i = 0; i < n; i++) {
+            if (early[i] == null && stored[i] == null) {
+                copied += sizes[i];
+            }
+        }
+        ByteBuf data = channel.alloc().directBuffer((int) copied);
+        data.writerIndex((int) copied);
+        List<DataRequest> requests = new ArrayList<>();
+        DataRequest[] byIndex = new DataRequest[n];
         long at = 0;
         for (int i = 0; i < n; i++) {
-            if (early[i] == null) {
+            if (early[i] == null && stored[i] == null) {
                 DataView target = sizes[i] == 0 ? DataView.EMPTY
                         : DataView.of(data.nioBuffer((int) at, (int) sizes[i]));
-                requests.add(new DataRequest(parts[i], ids[i], descriptors.get(i), target));
+                byIndex[i] = new DataRequest(parts[i], ids[i], descriptors[i], target);
+                requests.add(byIndex[i]);
                 at += sizes[i];
             }
         }
         try {
-            t.local.readData(requests);
+            if (!requests.isEmpty()) {
+                t.local.readData(requests);
+            }
         } catch (RuntimeException e) {
             data.release();
             throw e;
         }
-        CompositeByteBuf out = channel.alloc().compositeBuffer(2 * n + 2);
         ByteBuf head = channel.alloc().buffer();
-        int k = 0;
+        List<Object> out = new ArrayList<>();
+        out.add(head);
+        RegionRun run = new RegionRun(out);
+        long length = 0;
         at = 0;
-        List<ByteBuf> parts2 = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            DiasporaException e = early[i];
-            if (e == null) {
-                DataRequest r = requests.get(k++);
-                e = r.error();
-                if (e == null) {
-                    head.writeByte(-1);
-                    if (sizes[i] > 0) {
-                        parts2.add(data.retainedSlice((int) at, (int) sizes[i]));
-                    }
-                } else {
-                    head.writeByte(Protocol.kindOf(e));
-                    Protocol.writeString(head, truncate(e.getMessage()));
-                }
-                at += sizes[i];
-            } else {
+            DiasporaException e = early[i] != null ? early[i] : byIndex[i] != null ? byIndex[i].error() : null;
+            if (e != null) {
                 head.writeByte(Protocol.kindOf(e));
                 Protocol.writeString(head, truncate(e.getMessage()));
+            } else if (stored[i] != null) {
+                StoredData sd = stored[i];
+                long[] sp = spans[i];
+                head.writeByte(Protocol.DATA_BLOCKS).writeInt(sp.length / 2);
+                for (int k = 0; k < sp.length; k += 2) {
+                    long off = sp[k];
+                    long len = sp[k + 1];
+                    int first = (int) (off / StoredData.BLOCK_SIZE);
+                    int nb = (int) ((len + StoredData.BLOCK_SIZE - 1) / StoredData.BLOCK_SIZE);
+                    head.writeLong(off).writeLong(len);
+                    for (int b = 0; b < nb; b++) {
+                        head.writeInt(sd.blockCrcs()[first + b]);
+                    }
+                    run.add(sd.file(), sd.position() + off, len);
+                    length += len;
+                }
+            } else {
+                head.writeByte(Protocol.DATA_SELECTED);
+                if (sizes[i] > 0) {
+                    run.flush();
+                    out.add(data.retainedSlice((int) at, (int) sizes[i]));
+                    length += sizes[i];
+                }
+            }
+            if (byIndex[i] != null) {
+                at += sizes[i];
             }
         }
+        run.flush();
         data.release();
-        out.addComponent(true, head);
-        for (ByteBuf b : parts2) {
-            out.addComponent(true, b);
+        server.countData(length - copied, copied);
+        return new Reply(out, length + head.readableBytes());
+    }
+
+    /** @return the selection widened to whole blocks, as (offset, length) pairs in selection order, merged */
+    private static long[] blockSpans(DataDescriptor d, long dataLen) {
+        long bs = StoredData.BLOCK_SIZE;
+        List<long[]> spans = new ArrayList<>();
+        d.flatten((off, size) -> {
+            if (size <= 0) {
+                return;
+            }
+            long a = off / bs * bs;
+            long b = Math.min((off + size + bs - 1) / bs * bs, dataLen);
+            long[] last = spans.isEmpty() ? null : spans.get(spans.size() - 1);
+            if (last != null && a >= last[0] && a <= last[1]) {
+                last[1] = Math.max(last[1], b);
+            } else {
+                spans.add(new long[] {a, b});
+            }
+        });
+        long[] out = new long[2 * spans.size()];
+        for (int k = 0; k < spans.size(); k++) {
+            out[2 * k] = spans.get(k)[0];
+            out[2 * k + 1] = spans.get(k)[1] - spans.get(k)[0];
         }
         return out;
+    }
+
+    /** Coalesces adjacent ranges of one file into one file region (consecutive events are contiguous on disk). */
+    private static final class RegionRun {
+        private final List<Object> out;
+        private java.nio.file.Path file;
+        private long position;
+        private long length;
+
+        RegionRun(List<Object> out) {
+            this.out = out;
+        }
+
+        void add(java.nio.file.Path f, long pos, long len) {
+            if (file != null && file.equals(f) && position + length == pos) {
+                length += len;
+                return;
+            }
+            flush();
+            file = f;
+            position = pos;
+            length = len;
+        }
+
+        void flush() {
+            if (file != null && length > 0) {
+                out.add(new DefaultFileRegion(file.toFile(), position, length));
+            }
+            file = null;
+            length = 0;
+        }
     }
 
     private static String truncate(String s) {
@@ -642,16 +767,30 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
 
     // ------------------------------------------------------------------ answers
 
-    private void ok(long reqId, ByteBuf payload) {
-        int len = Protocol.HEADER + (payload == null ? 0 : payload.readableBytes());
+    private void ok(long reqId, Object payload) {
+        if (payload instanceof Reply) {
+            Reply r = (Reply) payload;
+            ByteBuf h = channel.alloc().buffer(4 + Protocol.HEADER).writeInt((int) (Protocol.HEADER + r.length()))
+                    .writeByte(Protocol.OK).writeLong(reqId);
+            channel.eventLoop().execute(() -> {
+                channel.write(h, channel.voidPromise());
+                for (Object part : r.parts()) {
+                    channel.write(part, channel.voidPromise());
+                }
+                channel.flush();
+            });
+            return;
+        }
+        ByteBuf buf = (ByteBuf) payload;
+        int len = Protocol.HEADER + (buf == null ? 0 : buf.readableBytes());
         ByteBuf h = channel.alloc().buffer(4 + Protocol.HEADER).writeInt(len).writeByte(Protocol.OK)
                 .writeLong(reqId);
-        if (payload == null) {
+        if (buf == null) {
             channel.writeAndFlush(h, channel.voidPromise());
         } else {
             channel.eventLoop().execute(() -> {
                 channel.write(h, channel.voidPromise());
-                channel.writeAndFlush(payload, channel.voidPromise());
+                channel.writeAndFlush(buf, channel.voidPromise());
             });
         }
     }

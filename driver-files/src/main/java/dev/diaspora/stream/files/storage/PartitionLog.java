@@ -383,16 +383,17 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
-     * The file ranges holding the bytes {@code selection} selects of event {@code id}'s data, in order (for
-     * zero-copy transfers; no checksum is verified).
+     * Where event {@code id}'s data lies, with its block checksums (the index and metadata records are verified; the
+     * data is not read).
      *
-     * @throws DiasporaException if the event does not exist or the selection exceeds its data
+     * @throws DiasporaException if the event does not exist, its data size is not {@code dataSize}, or its records
+     *     are damaged ({@link CorruptDataException})
      */
-    public List<DataRange> dataRanges(long id, DataDescriptor selection) {
+    public StoredData storedData(long id, long dataSize) {
         try {
             CRC32C crc = new CRC32C();
             Segment s = segmentFor(id, crc);
-            if (s == null) {
+            if (s == null || id >= s.base + s.tail(crc).count()) {
                 throw new DiasporaException(where() + ": event " + id + " does not exist (next EventID is "
                         + bounds().next() + ")");
             }
@@ -402,18 +403,28 @@ public final class PartitionLog implements AutoCloseable {
             }
             long pos = IndexDescriptor.dataPosition(rec, 0);
             long len = IndexDescriptor.dataLength(rec, 0);
-            if (selection.baseSize() != len) {
-                throw new DiasporaException(where() + " event " + id + ": the descriptor describes " + selection.baseSize()
+            if (dataSize != len) {
+                throw new DiasporaException(where() + " event " + id + ": the descriptor describes " + dataSize
                         + " bytes but the event holds " + len);
             }
-            List<DataRange> out = new ArrayList<>();
-            Path file = s.path(Segment.DATA);
-            selection.flatten((off, size) -> {
-                if (size > 0) {
-                    out.add(new DataRange(file, pos + off, size));
-                }
-            });
-            return out;
+            int mlen = IndexDescriptor.metaLength(rec, 0);
+            ByteBuffer meta = ByteBuffer.allocate(mlen);
+            if (FileIo.readFully(s.reader(Segment.META), meta, IndexDescriptor.metaPosition(rec, 0)) < mlen) {
+                throw corrupt(id, "its metadata record lies past the end of " + s.path(Segment.META) + " (file cut)");
+            }
+            crc.reset();
+            crc.update(meta.array(), 0, mlen);
+            if ((int) crc.getValue() != IndexDescriptor.metaCrc(rec, 0)) {
+                throw corrupt(id, "its metadata record fails its checksum");
+            }
+            int nb = (int) IndexDescriptor.blockCount(len);
+            ByteBuffer tail = ByteBuffer.wrap(meta.array(), mlen - 4 * nb, 4 * nb).slice()
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            int[] crcs = new int[nb];
+            for (int b = 0; b < nb; b++) {
+                crcs[b] = tail.getInt(4 * b);
+            }
+            return new StoredData(s.path(Segment.DATA), pos, len, crcs);
         } catch (IOException e) {
             throw ioFailure("read", e);
         }
