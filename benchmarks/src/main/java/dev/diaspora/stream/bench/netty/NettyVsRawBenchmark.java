@@ -1,0 +1,303 @@
+package dev.diaspora.stream.bench.netty;
+
+import dev.diaspora.stream.Consumer;
+import dev.diaspora.stream.DataView;
+import dev.diaspora.stream.Driver;
+import dev.diaspora.stream.Event;
+import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.Producer;
+import dev.diaspora.stream.TopicHandle;
+import dev.diaspora.stream.netty.PartitionServer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The {@code netty} driver against a plain Java socket program ({@link RawPeer}) moving and storing the same bytes on
+ * loopback, in the same run: producer and consumer throughput per event size (interleaved repetitions, median), and
+ * the round-trip latency of one event (push until stored, p50/p99 with HdrHistogram).
+ *
+ * <p>Usage: {@code NettyVsRawBenchmark [--sizes 1048576,1024,100] [--bytes 1073741824] [--max-events 2000000]
+ * [--reps 3] [--latency-events 20000] [--dir DIR]}. Each event carries 16 bytes of metadata.
+ *
+ * <p>Thread safety: a program; one thread drives it.
+ */
+public final class NettyVsRawBenchmark {
+    private static final int METADATA = 16;
+
+    private final PrintStream out;
+    private final Path dir;
+    private final PartitionServer server;
+    private final RawPeer raw;
+    private final Driver driver;
+    private int topics;
+
+    private NettyVsRawBenchmark(PrintStream out, Path dir) throws IOException {
+        this.out = out;
+        this.dir = dir;
+        this.server = PartitionServer.builder().host("127.0.0.1").port(0).rootPath(dir.resolve("server"))
+                .ioThreads(1).start();
+        this.raw = new RawPeer(dir.resolve("raw.log"));
+        this.driver = Driver.open("netty", Metadata.of("{\"servers\":[\"127.0.0.1:" + server.port() + "\"]}"));
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.exit(run(args, System.out));
+    }
+
+    /** Runs the comparison; returns the exit status. */
+    public static int run(String[] args, PrintStream out) throws Exception {
+        long[] sizes = {1 << 20, 1024, 100};
+        long bytes = 1L << 30;
+        long maxEvents = 2_000_000;
+        int reps = 3;
+        int latencyEvents = 20_000;
+        Path dir = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--sizes":
+                    sizes = Arrays.stream(args[++i].split(",")).mapToLong(Long::parseLong).toArray();
+                    break;
+                case "--bytes":
+                    bytes = Long.parseLong(args[++i]);
+                    break;
+                case "--max-events":
+                    maxEvents = Long.parseLong(args[++i]);
+                    break;
+                case "--reps":
+                    reps = Integer.parseInt(args[++i]);
+                    break;
+                case "--latency-events":
+                    latencyEvents = Integer.parseInt(args[++i]);
+                    break;
+                case "--dir":
+                    dir = Path.of(args[++i]);
+                    break;
+                default:
+                    out.println("unknown option " + args[i] + "; usage: NettyVsRawBenchmark [--sizes a,b] [--bytes B]"
+                            + " [--max-events N] [--reps R] [--latency-events N] [--dir DIR]");
+                    return 2;
+            }
+        }
+        Path work = Files.createTempDirectory(dir == null ? Path.of(System.getProperty("java.io.tmpdir")) : dir,
+                "netty-vs-raw");
+        NettyVsRawBenchmark b = new NettyVsRawBenchmark(out, work);
+        try {
+            out.println("size_bytes events | produce raw MB/s, netty MB/s, ratio, netty events/s | consume raw MB/s,"
+                    + " netty MB/s, ratio, netty events/s");
+            for (long size : sizes) {
+                long n = Math.max(1, Math.min(maxEvents, bytes / (size + METADATA)));
+                b.compare((int) size, n, reps);
+            }
+            if (latencyEvents > 0) {
+                b.latency(latencyEvents);
+            }
+        } finally {
+            b.close();
+            deleteTree(work);
+        }
+        return 0;
+    }
+
+    private void compare(int size, long n, int reps) throws IOException {
+        double[] rawP = new double[reps];
+        double[] netP = new double[reps];
+        double[] rawC = new double[reps];
+        double[] netC = new double[reps];
+        ByteBuffer data = ByteBuffer.allocateDirect(Math.max(1, size));
+        while (data.hasRemaining()) {
+            data.put((byte) data.position());
+        }
+        data.flip().limit(size);
+        for (int r = 0; r < reps; r++) {
+            rawP[r] = rawProduce(data, n);
+            String topic = "t" + (++topics);
+            netP[r] = nettyProduce(topic, data, n);
+            rawC[r] = rawConsume(n);
+            netC[r] = nettyConsume(topic, n);
+            driver.deleteTopic(topic);
+        }
+        double mb = n * (double) (size + METADATA) / 1e6;
+        double rp = mb / median(rawP);
+        double np = mb / median(netP);
+        double rc = mb / median(rawC);
+        double nc = mb / median(netC);
+        out.println(String.format(Locale.ROOT, "%d %d | %.1f %.1f %.2f %.0f | %.1f %.1f %.2f %.0f   (s per rep:"
+                + " raw P %s netty P %s raw C %s netty C %s)", size, n, rp, np, np / rp, n / median(netP), rc, nc,
+                nc / rc, n / median(netC), round(rawP), round(netP),
+                round(rawC), round(netC)));
+        out.flush();
+    }
+
+    private double rawProduce(ByteBuffer data, long n) throws IOException {
+        try (SocketChannel ch = connect('P')) {
+            long t0 = System.nanoTime();
+            ByteBuffer header = ByteBuffer.allocateDirect(4 + METADATA);
+            int frame = METADATA + data.remaining();
+            RawPeer.writeFully(ch, ByteBuffer.allocate(8).putLong(n * (4L + frame)).flip());
+            if (frame + 4 <= 64 << 10) { // small events: batched in a buffer, as the driver batches
+                ByteBuffer batch = ByteBuffer.allocateDirect(1 << 20);
+                for (long i = 0; i < n; i++) {
+                    if (batch.remaining() < frame + 4) {
+                        RawPeer.writeFully(ch, batch.flip());
+                        batch.clear();
+                    }
+                    batch.putInt(frame).put(metadataBytes()).put(data.duplicate());
+                }
+                RawPeer.writeFully(ch, batch.flip());
+            } else {
+                ByteBuffer[] parts = {header, null};
+                for (long i = 0; i < n; i++) {
+                    header.clear().putInt(frame).put(metadataBytes()).flip();
+                    parts[1] = data.duplicate();
+                    while (parts[1].hasRemaining() || header.hasRemaining()) {
+                        ch.write(parts);
+                    }
+                }
+            }
+            ByteBuffer ack = ByteBuffer.allocate(8);
+            RawPeer.readFully(ch, ack);
+            return (System.nanoTime() - t0) / 1e9;
+        }
+    }
+
+    private static byte[] metadataBytes() {
+        return MD;
+    }
+
+    private static final byte[] MD = "{\"x\":1234567890}".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    private double rawConsume(long n) throws IOException {
+        try (SocketChannel ch = connect('C')) {
+            long t0 = System.nanoTime();
+            ByteBuffer len = ByteBuffer.allocate(8);
+            RawPeer.readFully(ch, len);
+            long left = len.getLong(0);
+            ByteBuffer buf = ByteBuffer.allocateDirect(4 << 20);
+            while (left > 0) {
+                buf.clear().limit((int) Math.min(buf.capacity(), left));
+                RawPeer.readFully(ch, buf);
+                left -= buf.limit();
+            }
+            return (System.nanoTime() - t0) / 1e9;
+        }
+    }
+
+    private SocketChannel connect(char mode) throws IOException {
+        SocketChannel ch = SocketChannel.open(new InetSocketAddress("127.0.0.1", raw.port()));
+        ch.socket().setTcpNoDelay(true);
+        RawPeer.writeFully(ch, ByteBuffer.wrap(new byte[] {(byte) mode}));
+        return ch;
+    }
+
+    private double nettyProduce(String topic, ByteBuffer data, long n) {
+        driver.createTopic(topic, Metadata.of("{\"num_partitions\":1}"));
+        Metadata md = Metadata.of(new String(MD, java.nio.charset.StandardCharsets.US_ASCII));
+        try (TopicHandle t = driver.openTopic(topic); Producer p = t.producer()) {
+            long t0 = System.nanoTime();
+            for (long i = 0; i < n; i++) {
+                p.push(md, DataView.of(data.duplicate()), 0, (partition, id, error) -> {
+                    if (error != null) {
+                        throw new IllegalStateException(error);
+                    }
+                });
+            }
+            p.flush().join();
+            return (System.nanoTime() - t0) / 1e9;
+        }
+    }
+
+    private double nettyConsume(String topic, long n) {
+        try (TopicHandle t = driver.openTopic(topic); Consumer c = t.consumer("bench")) {
+            long t0 = System.nanoTime();
+            long got = 0;
+            long bytes = 0;
+            while (got < n) {
+                Optional<Event> e = c.poll(Duration.ofSeconds(30));
+                if (e.isEmpty()) {
+                    throw new IllegalStateException("netty consumer: no event within 30 s after " + got);
+                }
+                bytes += e.get().data().size();
+                got++;
+            }
+            if (bytes < 0) {
+                throw new AssertionError();
+            }
+            return (System.nanoTime() - t0) / 1e9;
+        }
+    }
+
+    private void latency(int events) throws IOException {
+        ByteBuffer data = ByteBuffer.allocateDirect(100);
+        Histogram rawH = new Histogram(3);
+        Histogram netH = new Histogram(3);
+        try (SocketChannel ch = connect('L')) {
+            ByteBuffer frame = ByteBuffer.allocateDirect(4 + METADATA + 100);
+            ByteBuffer ack = ByteBuffer.allocateDirect(8);
+            for (int i = 0; i < events; i++) {
+                long t0 = System.nanoTime();
+                frame.clear().putInt(METADATA + 100).put(MD).put(data.duplicate()).flip();
+                RawPeer.writeFully(ch, frame);
+                ack.clear();
+                RawPeer.readFully(ch, ack);
+                rawH.recordValue(System.nanoTime() - t0);
+            }
+            RawPeer.writeFully(ch, ByteBuffer.allocate(4).putInt(0).flip());
+            ack.clear();
+            RawPeer.readFully(ch, ack);
+        }
+        String topic = "latency" + (++topics);
+        driver.createTopic(topic, Metadata.of("{\"num_partitions\":1}"));
+        Metadata md = Metadata.of(new String(MD, java.nio.charset.StandardCharsets.US_ASCII));
+        try (TopicHandle t = driver.openTopic(topic); Producer p = t.producer()) {
+            for (int i = 0; i < events; i++) {
+                long t0 = System.nanoTime();
+                p.push(md, DataView.of(data.duplicate()), 0).join();
+                netH.recordValue(System.nanoTime() - t0);
+            }
+        }
+        driver.deleteTopic(topic);
+        out.println(String.format(Locale.ROOT, "round trip of one 100 B event (push until stored), %d events: raw"
+                + " p50 %.1f us p99 %.1f us | netty p50 %.1f us p99 %.1f us | ratio p50 %.2f", events,
+                rawH.getValueAtPercentile(50) / 1e3, rawH.getValueAtPercentile(99) / 1e3,
+                netH.getValueAtPercentile(50) / 1e3, netH.getValueAtPercentile(99) / 1e3,
+                (double) netH.getValueAtPercentile(50) / rawH.getValueAtPercentile(50)));
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s[s.length / 2];
+    }
+
+    private static List<Double> round(double[] v) {
+        List<Double> out = new ArrayList<>();
+        for (double x : v) {
+            out.add(Math.round(x * 1000) / 1000.0);
+        }
+        return out;
+    }
+
+    private void close() throws IOException {
+        driver.close();
+        server.close();
+        raw.close();
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        try (var s = Files.walk(p)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(x -> x.toFile().delete());
+        }
+    }
+}
