@@ -12,6 +12,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.util.concurrent.EventExecutor;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -47,6 +48,7 @@ final class Connection {
     private volatile int maxFrame = Protocol.DEFAULT_MAX_FRAME;
     private volatile int generation;
     private volatile DiasporaException lastError;
+    private volatile DiasporaException reconnectError; // of the last reconnect, if it failed
     private volatile boolean closed;
 
     Connection(NettyBackend backend, String address) {
@@ -77,8 +79,46 @@ final class Connection {
         listeners.remove(handle);
     }
 
-    /** Connects (or reconnects) and authenticates, unless connected. */
-    synchronized Channel connect() {
+    /** @return true if the connection is up (a call needs no reconnect) */
+    boolean isActive() {
+        Channel ch = channel;
+        return ch != null && ch.isActive();
+    }
+
+    /** @return true on one of the driver's event-loop threads, which must never wait for an answer */
+    boolean inEventLoop() {
+        for (EventExecutor e : backend.group()) {
+            if (e.inEventLoop()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Connects (or reconnects) and authenticates, unless connected.
+     *
+     * @throws DiasporaException (retriable) on an event-loop thread when a reconnect is needed: it would wait there
+     */
+    Channel connect() {
+        Channel ch = channel;
+        if (ch != null && ch.isActive()) {
+            return ch;
+        }
+        if (inEventLoop()) { // e.g. a producer's next batch sent from the completion of one that failed
+            throw closedError();
+        }
+        try {
+            Channel c = reconnect();
+            reconnectError = null;
+            return c;
+        } catch (DiasporaException e) {
+            reconnectError = e;
+            throw e;
+        }
+    }
+
+    private synchronized Channel reconnect() {
         Channel ch = channel;
         if (ch != null && ch.isActive()) {
             return ch;
@@ -231,13 +271,19 @@ final class Connection {
         return d;
     }
 
-    private DiasporaException closedError() {
+    /** @return the error of a call that found the connection lost (retriable unless the driver is closed) */
+    DiasporaException closedError() {
         DiasporaException e = lastError;
         if (e != null) {
             return e;
         }
-        return new DiasporaException("The connection to partition server " + address + " closed"
-                + (closed ? " (driver closed)" : "; the next call reconnects"), null, !closed);
+        if (closed) {
+            return new DiasporaException("The connection to partition server " + address + " closed (driver closed)",
+                    null, false);
+        }
+        DiasporaException r = reconnectError;
+        return new DiasporaException("The connection to partition server " + address + " is lost; "
+                + (r == null ? "the next call reconnects" : "reconnecting failed: " + r.getMessage()), r, true);
     }
 
     private void fail(long id, DiasporaException e) {

@@ -39,7 +39,9 @@ final class NettyAppender implements Appender {
         int handle;
         try {
             c = topic.serverOf(partition);
-            handle = topic.handleFor(c);
+            // never waits for a reconnect: the engine calls this under its partition lock, which the completions
+            // of earlier appends (on the event loop) need
+            handle = topic.handleNow(c);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -130,7 +132,7 @@ final class NettyAppender implements Appender {
         }
         for (Connection c : cs) {
             try {
-                int h = topic.handleFor(c);
+                int h = topic.handleNow(c); // a lost connection took the appender with it
                 c.call(Protocol.CLOSE_APPENDER, topic.backend().alloc().buffer(8).writeInt(h).writeInt(key))
                         .whenComplete((b, e) -> {
                             if (b != null) {

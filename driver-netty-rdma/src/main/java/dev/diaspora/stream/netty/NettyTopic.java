@@ -2,6 +2,7 @@ package dev.diaspora.stream.netty;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.diaspora.stream.ConsumerConflictException;
 import dev.diaspora.stream.CorruptDataException;
 import dev.diaspora.stream.DataDescriptor;
 import dev.diaspora.stream.DiasporaException;
@@ -30,6 +31,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.zip.CRC32C;
@@ -44,6 +47,9 @@ import java.util.zip.CRC32C;
  * <p>Thread safety: thread-safe.
  */
 final class NettyTopic implements TopicBackend, LocalTopic {
+    /** How long reads of a partition whose server failed wait before trying that server again. */
+    private static final long READ_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+
     private final NettyBackend backend;
     private final String name;
     private final Metadata components;
@@ -53,7 +59,14 @@ final class NettyTopic implements TopicBackend, LocalTopic {
     private final int[] localOf;
     /** Per connection: the global partition of each local index. */
     private final Map<Connection, int[]> globalOf = new HashMap<>();
-    private final Map<Connection, int[]> handles = new HashMap<>(); // {handle, generation}; guarded by itself
+    /** Per connection: {handle, generation}; read without a lock (event loops), changed under handlesLock. */
+    private final Map<Connection, int[]> handles = new ConcurrentHashMap<>();
+    private final Object handlesLock = new Object();
+    /** Leases of this topic's sessions, taken again when their connection is re-established; guarded by itself. */
+    private final List<Lease> leases = new ArrayList<>();
+    /** Per global partition: when a read may go to its server again after failing (0: any time). */
+    private final AtomicLongArray retryReadAt;
+    private final AtomicBoolean reopening = new AtomicBoolean();
     private final AtomicLongArray knownEnd;
     private final ChangeNotifier notifier = new ChangeNotifier();
     private final List<PartitionInfo> partitions;
@@ -94,6 +107,7 @@ final class NettyTopic implements TopicBackend, LocalTopic {
         this.serverOf = new Connection[numPartitions];
         this.localOf = new int[numPartitions];
         this.knownEnd = new AtomicLongArray(numPartitions);
+        this.retryReadAt = new AtomicLongArray(numPartitions);
         Map<Connection, List<Integer>> hosted = new HashMap<>();
         for (int p = 0; p < numPartitions; p++) {
             String id = servers.get(p).asText();
@@ -176,9 +190,27 @@ final class NettyTopic implements TopicBackend, LocalTopic {
         }
     }
 
-    /** @return this topic's handle on {@code c}, re-opening it after a reconnect */
+    /** @return true if this topic's handle on {@code c} is usable without a reconnect */
+    private boolean current(Connection c) {
+        int[] h = handles.get(c);
+        return h != null && h[1] == c.generation() && c.isActive();
+    }
+
+    /**
+     * @return this topic's handle on {@code c}, reconnecting and re-opening it (and re-taking the leases of this
+     *         topic's sessions on that server) after a lost connection
+     * @throws DiasporaException (retriable) when that is needed on an event-loop thread, which must not wait; a
+     *         background thread then does it
+     */
     private int handle(Connection c) {
-        synchronized (handles) {
+        int[] cur = handles.get(c);
+        if (cur != null && cur[1] == c.generation() && c.isActive()) {
+            return cur[0];
+        }
+        if (c.inEventLoop()) {
+            return handleNow(c);
+        }
+        synchronized (handlesLock) {
             c.connect();
             int[] h = handles.get(c);
             if (h != null && h[1] == c.generation()) {
@@ -199,11 +231,96 @@ final class NettyTopic implements TopicBackend, LocalTopic {
                     a.readLong();
                     raiseEnd(g[i], a.readLong());
                 }
-                handles.put(c, new int[] {nh, c.generation()});
                 c.listen(nh, this::onEnds);
+                if (h != null) {
+                    leaseAgain(c, nh);
+                }
+                handles.put(c, new int[] {nh, c.generation()});
                 return nh;
             } finally {
                 a.release();
+            }
+        }
+    }
+
+    /**
+     * @return this topic's handle on {@code c} if it is usable now; never waits
+     * @throws DiasporaException (retriable) if the connection is lost: a background thread then reconnects
+     */
+    int handleNow(Connection c) {
+        int[] cur = handles.get(c);
+        if (cur != null && cur[1] == c.generation() && c.isActive()) {
+            return cur[0];
+        }
+        reopenInBackground(c);
+        throw c.closedError();
+    }
+
+    private void reopenInBackground(Connection c) {
+        if (closed.get() || !reopening.compareAndSet(false, true)) {
+            return;
+        }
+        Thread t = new Thread(() -> {
+            try {
+                handle(c);
+            } catch (RuntimeException e) {
+                // the server is still unreachable: the next call tries again and reports it
+            } finally {
+                reopening.set(false);
+            }
+        }, "diaspora-netty-reconnect-" + c.address);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Takes the leases of this topic's open sessions on {@code c} again, on its new connection (handle nh). */
+    private void leaseAgain(Connection c, int nh) {
+        List<Lease> mine;
+        synchronized (leases) {
+            mine = new ArrayList<>(leases);
+        }
+        for (Lease l : mine) {
+            if (l.connection != c || l.closed) {
+                continue;
+            }
+            long id = lease(c, nh, l.consumer, l.partition);
+            synchronized (l) {
+                if (id == 0) {
+                    l.lost = true; // another consumer of the name took it while the connection was down
+                } else {
+                    l.id = id;
+                    l.generation = c.generation();
+                }
+            }
+        }
+    }
+
+    private long lease(Connection c, int handle, String consumer, int p) {
+        ByteBuf req = backend.alloc().buffer();
+        req.writeInt(handle);
+        Protocol.writeString(req, consumer);
+        req.writeInt(localOf[p]);
+        ByteBuf a = c.callSync(Protocol.LEASE, req);
+        try {
+            return a.readLong();
+        } finally {
+            a.release();
+        }
+    }
+
+    /**
+     * Fails if a lease of {@code consumer} on one of {@code partitions} was lost: its server restarted or the
+     * connection dropped, and another consumer of the name took the partition before this one reconnected.
+     */
+    void checkLeases(String consumer, Set<Integer> partitions) {
+        synchronized (leases) {
+            for (Lease l : leases) {
+                if (l.lost && !l.closed && l.consumer.equals(consumer) && partitions.contains(l.partition)) {
+                    throw new ConsumerConflictException("Consumer '" + consumer + "' of topic '" + name + "' lost "
+                            + "partition " + l.partition + ": the connection to partition server " + l.connection
+                            + " was lost and another consumer of that name took the partition before this one "
+                            + "reconnected. Close this consumer (and open it again to share the partitions anew)");
+                }
             }
         }
     }
@@ -266,7 +383,7 @@ final class NettyTopic implements TopicBackend, LocalTopic {
     @Override
     public ReadSession openSession(SessionConfig config) {
         checkOpen();
-        return new LocalReadSession(this, config);
+        return new NettyReadSession(this, config);
     }
 
     @Override
@@ -349,43 +466,84 @@ final class NettyTopic implements TopicBackend, LocalTopic {
     @Override
     public AutoCloseable tryLease(String consumer, int p) {
         Connection c = serverOf[checkPartition(p)];
-        ByteBuf req = backend.alloc().buffer();
-        req.writeInt(handle(c));
-        Protocol.writeString(req, consumer);
-        req.writeInt(localOf[p]);
-        ByteBuf a = c.callSync(Protocol.LEASE, req);
-        long id;
-        try {
-            id = a.readLong();
-        } finally {
-            a.release();
+        Lease l;
+        synchronized (handlesLock) { // no re-lease of this topic's leases runs meanwhile
+            int handle = handle(c);
+            long id = lease(c, handle, consumer, p);
+            if (id == 0) {
+                return null;
+            }
+            l = new Lease(c, consumer, p, id, c.generation());
+            synchronized (leases) {
+                leases.add(l);
+            }
         }
-        if (id == 0) {
-            return null;
+        return l;
+    }
+
+    /** A lease held for one session; re-taken with the new connection after a reconnect. */
+    private final class Lease implements AutoCloseable {
+        final Connection connection;
+        final String consumer;
+        final int partition;
+        long id; // guarded by this
+        int generation; // guarded by this
+        volatile boolean lost;
+        volatile boolean closed;
+
+        Lease(Connection connection, String consumer, int partition, long id, int generation) {
+            this.connection = connection;
+            this.consumer = consumer;
+            this.partition = partition;
+            this.id = id;
+            this.generation = generation;
         }
-        int generation = c.generation();
-        return () -> {
-            if (c.generation() == generation) { // after a reconnect the server has dropped the lease already
-                c.call(Protocol.RELEASE, backend.alloc().buffer(8).writeLong(id)).whenComplete((b, e) -> {
+
+        @Override
+        public void close() {
+            closed = true;
+            synchronized (leases) {
+                leases.remove(this);
+            }
+            long held;
+            synchronized (this) {
+                // after a reconnect without re-lease the server has dropped the lease already
+                held = lost || generation != connection.generation() ? 0 : id;
+            }
+            if (held != 0) {
+                connection.call(Protocol.RELEASE, backend.alloc().buffer(8).writeLong(held)).whenComplete((b, e) -> {
                     if (b != null) {
                         b.release();
                     }
                 });
             }
-        };
+        }
     }
 
     // ------------------------------------------------------------------ LocalTopic reads
 
     @Override
     public IncomingBatch read(int p, long fromId, int maxEvents, long maxBytes) {
-        if (fromId >= knownEnd.get(p)) {
-            return null; // the server pushes the end when it moves
-        }
         Connection c = serverOf[p];
-        ByteBuf req = backend.alloc().buffer(28).writeInt(handle(c)).writeInt(localOf[p]).writeLong(fromId)
-                .writeInt(maxEvents).writeLong(Math.max(1, maxBytes));
-        ByteBuf a = c.callSync(Protocol.READ, req);
+        long retryAt = retryReadAt.get(p);
+        if (retryAt != 0 && System.nanoTime() - retryAt < 0) {
+            return null; // its server failed a moment ago: let the session serve the other partitions meanwhile
+        }
+        if (fromId >= knownEnd.get(p) && current(c)) {
+            return null; // the server pushes the end when it moves (a lost connection pushes nothing: ask)
+        }
+        ByteBuf a;
+        try {
+            ByteBuf req = backend.alloc().buffer(28).writeInt(handle(c)).writeInt(localOf[p]).writeLong(fromId)
+                    .writeInt(maxEvents).writeLong(Math.max(1, maxBytes));
+            a = c.callSync(Protocol.READ, req);
+            retryReadAt.set(p, 0);
+        } catch (DiasporaException e) {
+            if (e.isRetriable()) {
+                retryReadAt.set(p, System.nanoTime() + READ_RETRY_NANOS);
+            }
+            throw e;
+        }
         try {
             boolean has = a.readByte() != 0;
             raiseEnd(p, a.readLong());
@@ -592,7 +750,7 @@ final class NettyTopic implements TopicBackend, LocalTopic {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        synchronized (handles) {
+        synchronized (handlesLock) {
             handles.forEach((c, h) -> {
                 if (h[1] == c.generation()) {
                     closeHandle(c, h[0]);

@@ -1,0 +1,63 @@
+package dev.diaspora.stream.netty;
+
+import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.InterruptException;
+import dev.diaspora.stream.spi.DataRequest;
+import dev.diaspora.stream.spi.IncomingBatch;
+import dev.diaspora.stream.spi.LocalReadSession;
+import dev.diaspora.stream.spi.SessionConfig;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A {@link LocalReadSession} on a {@link NettyTopic} that rides over a lost connection: it reads the data of events it
+ * has announced again after a reconnect, and fails its polls with a
+ * {@link dev.diaspora.stream.ConsumerConflictException} once one of its leases is lost (a reconnect re-takes them,
+ * but another consumer of the same name may have taken a partition while the connection was down).
+ *
+ * <p>Thread safety: confined to one thread, except {@link #wakeup()}.
+ */
+final class NettyReadSession extends LocalReadSession {
+    private static final long RETRY_PAUSE_MILLIS = 100;
+
+    private final NettyTopic topic;
+    private final String name;
+
+    NettyReadSession(NettyTopic topic, SessionConfig config) {
+        super(topic, config);
+        this.topic = topic;
+        this.name = config.consumerName();
+    }
+
+    @Override
+    public IncomingBatch poll(int maxEvents, long maxBytes, long timeoutNanos) {
+        topic.checkLeases(name, assignment());
+        return super.poll(maxEvents, maxBytes, timeoutNanos);
+    }
+
+    /**
+     * Reads the selected data; a retriable failure (lost connection, server restarting) is tried again every 100 ms
+     * for up to the request timeout: failed requests would stop their partition until the user seeks. (Closing the
+     * consumer meanwhile waits for the retries to end.)
+     */
+    @Override
+    public void readData(List<DataRequest> requests) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(topic.backend().requestTimeoutMillis());
+        while (true) {
+            try {
+                super.readData(requests);
+                return;
+            } catch (DiasporaException e) {
+                if (!e.isRetriable() || System.nanoTime() - deadline > 0) {
+                    throw e;
+                }
+            }
+            try {
+                Thread.sleep(RETRY_PAUSE_MILLIS);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                throw new InterruptException("reading event data", ie);
+            }
+        }
+    }
+}
