@@ -2,9 +2,9 @@ package dev.diaspora.stream.files;
 
 import dev.diaspora.stream.InvalidOptionException;
 import dev.diaspora.stream.files.storage.LogConfig;
+import dev.diaspora.stream.spi.AbstractDriverProvider;
 import dev.diaspora.stream.spi.Backend;
 import dev.diaspora.stream.spi.Capabilities;
-import dev.diaspora.stream.spi.DriverProvider;
 import dev.diaspora.stream.spi.OptionSchema;
 import dev.diaspora.stream.spi.OptionSpec;
 import dev.diaspora.stream.spi.Options;
@@ -29,7 +29,7 @@ import java.nio.file.Path;
  *
  * <p>Thread safety: thread-safe.
  */
-public final class FilesDriverProvider implements DriverProvider {
+public final class FilesDriverProvider extends AbstractDriverProvider {
     /** Driver option: the directory that holds the topics; created if missing. */
     public static final String ROOT_PATH = "root_path";
     /** Topic option: the size at which segments roll, in bytes. */
@@ -57,31 +57,7 @@ public final class FilesDriverProvider implements DriverProvider {
 
     /** Creates the provider; {@code ServiceLoader} calls this. */
     public FilesDriverProvider() {
-    }
-
-    @Override
-    public String name() {
-        return "files";
-    }
-
-    @Override
-    public String description() {
-        return "Topics as crash-safe, segmented append-only logs in a directory, shared by any number of processes.";
-    }
-
-    @Override
-    public OptionSchema options() {
-        return OPTIONS;
-    }
-
-    @Override
-    public OptionSchema topicOptions() {
-        return TOPIC_OPTIONS;
-    }
-
-    @Override
-    public Capabilities capabilities() {
-        return CAPABILITIES;
+        super("files", "Topics as crash-safe, segmented append-only logs in a directory, shared by any number of processes.", OPTIONS, TOPIC_OPTIONS, CAPABILITIES);
     }
 
     @Override

@@ -1,8 +1,8 @@
 package dev.diaspora.stream.kafka;
 
+import dev.diaspora.stream.spi.AbstractDriverProvider;
 import dev.diaspora.stream.spi.Backend;
 import dev.diaspora.stream.spi.Capabilities;
-import dev.diaspora.stream.spi.DriverProvider;
 import dev.diaspora.stream.spi.OptionSchema;
 import dev.diaspora.stream.spi.OptionSpec;
 import dev.diaspora.stream.spi.Options;
@@ -13,7 +13,7 @@ import dev.diaspora.stream.spi.Options;
  *
  * <p>Thread safety: thread-safe.
  */
-public final class KafkaDriverProvider implements DriverProvider {
+public final class KafkaDriverProvider extends AbstractDriverProvider {
     /** Driver option: the Kafka bootstrap servers, {@code host:port[,host:port...]} (required). */
     public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
     /** Driver option: a JSON object of Kafka client configurations passed to every client (security, SASL, ...). */
@@ -44,31 +44,7 @@ public final class KafkaDriverProvider implements DriverProvider {
 
     /** Creates the provider; {@code ServiceLoader} calls this. */
     public KafkaDriverProvider() {
-    }
-
-    @Override
-    public String name() {
-        return "kafka";
-    }
-
-    @Override
-    public String description() {
-        return "Topics in an Apache Kafka cluster: one record per event, EventID = offset, consumer name = group.";
-    }
-
-    @Override
-    public OptionSchema options() {
-        return OPTIONS;
-    }
-
-    @Override
-    public OptionSchema topicOptions() {
-        return TOPIC_OPTIONS;
-    }
-
-    @Override
-    public Capabilities capabilities() {
-        return CAPABILITIES;
+        super("kafka", "Topics in an Apache Kafka cluster: one record per event, EventID = offset, consumer name = group.", OPTIONS, TOPIC_OPTIONS, CAPABILITIES);
     }
 
     @Override

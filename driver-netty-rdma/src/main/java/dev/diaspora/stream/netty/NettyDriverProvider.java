@@ -1,9 +1,9 @@
 package dev.diaspora.stream.netty;
 
 import dev.diaspora.stream.InvalidOptionException;
+import dev.diaspora.stream.spi.AbstractDriverProvider;
 import dev.diaspora.stream.spi.Backend;
 import dev.diaspora.stream.spi.Capabilities;
-import dev.diaspora.stream.spi.DriverProvider;
 import dev.diaspora.stream.spi.OptionSchema;
 import dev.diaspora.stream.spi.OptionSpec;
 import dev.diaspora.stream.spi.Options;
@@ -25,7 +25,7 @@ import java.util.List;
  *
  * <p>Thread safety: thread-safe.
  */
-public final class NettyDriverProvider implements DriverProvider {
+public final class NettyDriverProvider extends AbstractDriverProvider {
     /** Driver option: the partition servers, as {@code "host:port"} strings. */
     public static final String SERVERS = "servers";
     /** Driver option: the token the servers expect. */
@@ -67,31 +67,7 @@ public final class NettyDriverProvider implements DriverProvider {
 
     /** Creates the provider; {@code ServiceLoader} calls this. */
     public NettyDriverProvider() {
-    }
-
-    @Override
-    public String name() {
-        return "netty";
-    }
-
-    @Override
-    public String description() {
-        return "Topics on partition servers over TCP: batched metadata frames, zero-copy data.";
-    }
-
-    @Override
-    public OptionSchema options() {
-        return OPTIONS;
-    }
-
-    @Override
-    public OptionSchema topicOptions() {
-        return TOPIC_OPTIONS;
-    }
-
-    @Override
-    public Capabilities capabilities() {
-        return CAPABILITIES;
+        super("netty", "Topics on partition servers over TCP: batched metadata frames, zero-copy data.", OPTIONS, TOPIC_OPTIONS, CAPABILITIES);
     }
 
     @Override

@@ -1,8 +1,8 @@
 package dev.diaspora.stream.memory;
 
+import dev.diaspora.stream.spi.AbstractDriverProvider;
 import dev.diaspora.stream.spi.Backend;
 import dev.diaspora.stream.spi.Capabilities;
-import dev.diaspora.stream.spi.DriverProvider;
 import dev.diaspora.stream.spi.OptionSchema;
 import dev.diaspora.stream.spi.OptionSpec;
 import dev.diaspora.stream.spi.Options;
@@ -19,7 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Thread safety: thread-safe.
  */
-public final class MemoryDriverProvider implements DriverProvider {
+public final class MemoryDriverProvider extends AbstractDriverProvider {
     /** Driver option: name of a JVM-wide store; drivers opened with the same name share topics. */
     public static final String INSTANCE = "instance";
 
@@ -33,31 +33,7 @@ public final class MemoryDriverProvider implements DriverProvider {
 
     /** Creates the provider; {@code ServiceLoader} calls this. */
     public MemoryDriverProvider() {
-    }
-
-    @Override
-    public String name() {
-        return "memory";
-    }
-
-    @Override
-    public String description() {
-        return "In-process topics in the JVM's memory: the template for driver authors and a test double.";
-    }
-
-    @Override
-    public OptionSchema options() {
-        return OPTIONS;
-    }
-
-    @Override
-    public OptionSchema topicOptions() {
-        return TOPIC_OPTIONS;
-    }
-
-    @Override
-    public Capabilities capabilities() {
-        return CAPABILITIES;
+        super("memory", "In-process topics in the JVM's memory: the template for driver authors and a test double.", OPTIONS, TOPIC_OPTIONS, CAPABILITIES);
     }
 
     @Override
