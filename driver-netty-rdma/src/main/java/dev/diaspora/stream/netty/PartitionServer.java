@@ -103,6 +103,7 @@ public final class PartitionServer implements AutoCloseable {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             if (ssl != null) {
+                                ch.pipeline().addLast("tls-only", new TlsOnlyHandler());
                                 ch.pipeline().addLast("tls", ssl.newHandler(ch.alloc()));
                             }
                             LengthFieldBasedFrameDecoder frames = new LengthFieldBasedFrameDecoder(maxFrame, 0, 4, 0,

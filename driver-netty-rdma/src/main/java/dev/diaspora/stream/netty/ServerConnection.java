@@ -22,7 +22,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.ssl.NotSslRecordException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -35,6 +37,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -676,10 +679,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     }
 
     private void writeError(long reqId, byte kind, String message, boolean close) {
-        ByteBuf f = channel.alloc().buffer();
-        f.writeInt(0).writeByte(Protocol.ERROR).writeLong(reqId).writeByte(kind);
-        Protocol.writeString(f, truncate(message));
-        f.setInt(0, f.readableBytes() - 4);
+        ByteBuf f = Protocol.errorFrame(channel.alloc(), reqId, kind, truncate(message));
         if (close) {
             closing = true;
             channel.config().setAutoRead(false);
@@ -691,9 +691,17 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof TooLongFrameException || cause instanceof io.netty.handler.codec.DecoderException) {
+        Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (c instanceof SSLException) {
+            // never log a NotSslRecordException's message: it dumps the record, which may hold the client's token
+            LOG.warn("closing connection {}: TLS failed: {}", peer(), c instanceof NotSslRecordException
+                    ? "not a TLS record" : c.getMessage());
+            ctx.close();
+        } else if (cause instanceof TooLongFrameException) {
             badFrame(0, new Protocol.BadFrameException(cause.getMessage() + "; the limit is " + server.maxFrame()
                     + " bytes"));
+        } else if (cause instanceof DecoderException) {
+            badFrame(0, new Protocol.BadFrameException(String.valueOf(c.getMessage())));
         } else {
             LOG.debug("connection {}: {}", peer(), cause.toString());
             ctx.close();
