@@ -9,6 +9,7 @@ import dev.diaspora.stream.DataDescriptor;
 import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.EventTooLargeException;
+import dev.diaspora.stream.InvalidSelectionException;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.Ordering;
 import dev.diaspora.stream.spi.Appender;
@@ -567,20 +568,23 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             if (baseSize < 0) {
                 throw new Protocol.BadFrameException("READ_DATA: negative data size " + baseSize);
             }
-            List<DataDescriptor.Range> ranges = new ArrayList<>(nr);
-            for (int r = 0; r < nr; r++) {
-                long off = in.readLong();
-                long size = in.readLong();
-                ranges.add(new DataDescriptor.Range(off, size));
+            long[] bounds = new long[2 * nr];
+            for (int r = 0; r < bounds.length; r++) {
+                bounds[r] = in.readLong();
             }
             DataDescriptor d = DataDescriptor.NONE;
-            try {
+            try { // a hostile range (negative, outside the data) fails this request only
+                List<DataDescriptor.Range> ranges = new ArrayList<>(nr);
+                for (int r = 0; r < nr; r++) {
+                    ranges.add(new DataDescriptor.Range(bounds[2 * r], bounds[2 * r + 1]));
+                }
                 d = DataDescriptor.of(ids[i], baseSize).makeUnstructuredView(ranges);
                 sizes[i] = d.size();
-                total += sizes[i];
+                // each term is capped so that the sum cannot wrap around (n <= 2^20); the check below refuses it
+                total += Math.min(sizes[i], Integer.MAX_VALUE);
             } catch (RuntimeException e) {
                 early[i] = e instanceof DiasporaException ? (DiasporaException) e
-                        : new DiasporaException("bad selection: " + e.getMessage());
+                        : new InvalidSelectionException("bad selection: " + e.getMessage());
             }
             descriptors.add(d);
         }
