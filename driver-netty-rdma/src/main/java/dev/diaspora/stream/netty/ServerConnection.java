@@ -117,7 +117,9 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             // in arrival order: a lease released before a LEASE of the same connection must be free for it
             try {
                 if (type == Protocol.RELEASE) {
-                    closeQuietly(leases.remove(frame.readLong()));
+                    long lease = frame.readLong();
+                    end(frame, type);
+                    closeQuietly(leases.remove(lease));
                 } else {
                     closeAppender(frame);
                 }
@@ -140,15 +142,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
 
     private void serve(long reqId, int type, ByteBuf in) {
         try {
-            ByteBuf reply = handle(type, in);
-            if (in.isReadable()) {
-                if (reply != null) {
-                    reply.release();
-                }
-                throw new Protocol.BadFrameException(Protocol.typeName(type) + ": " + in.readableBytes()
-                        + " unexpected trailing bytes");
-            }
-            ok(reqId, reply);
+            ok(reqId, handle(type, in)); // each request checks for trailing bytes before it acts
         } catch (Protocol.BadFrameException | IndexOutOfBoundsException e) {
             badFrame(reqId, e);
         } catch (RuntimeException e) {
@@ -164,14 +158,19 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                 String name = readString(in, "topic name");
                 String options = readJson(in, "topic options");
                 String components = readJson(in, "components");
+                end(in, type);
                 server.storage().createTopic(name, new dev.diaspora.stream.files.FilesDriverProvider().topicOptions()
                         .validate(Metadata.of(options), "topic '" + name + "'"), Metadata.of(components));
                 return null;
             }
-            case Protocol.OPEN_TOPIC:
-                return openTopic(readString(in, "topic name"));
+            case Protocol.OPEN_TOPIC: {
+                String name = readString(in, "topic name");
+                end(in, type);
+                return openTopic(name);
+            }
             case Protocol.CLOSE_TOPIC: {
                 int h = in.readInt();
+                end(in, type);
                 ServerTopic t = handles.remove(h);
                 if (t != null) {
                     t.unsubscribe(new ServerTopic.Subscriber(this, h));
@@ -181,6 +180,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                 return null;
             }
             case Protocol.LIST_TOPICS: {
+                end(in, type);
                 Map<String, Metadata> all = server.storage().listTopics();
                 ByteBuf out = channel.alloc().buffer();
                 out.writeInt(all.size());
@@ -191,15 +191,21 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                 return out;
             }
             case Protocol.TOPIC_EXISTS: {
-                boolean exists = server.storage().topicExists(readString(in, "topic name"));
+                String name = readString(in, "topic name");
+                end(in, type);
+                boolean exists = server.storage().topicExists(name);
                 return channel.alloc().buffer(1).writeByte(exists ? 1 : 0);
             }
-            case Protocol.DELETE_TOPIC:
-                server.deleteTopic(readString(in, "topic name"));
+            case Protocol.DELETE_TOPIC: {
+                String name = readString(in, "topic name");
+                end(in, type);
+                server.deleteTopic(name);
                 return null;
+            }
             case Protocol.BOUNDS: {
                 ServerTopic t = topic(in.readInt());
                 int p = partition(t, in.readInt());
+                end(in, type);
                 var b = t.local.bounds(p);
                 return channel.alloc().buffer(16).writeLong(b.first()).writeLong(b.next());
             }
@@ -208,6 +214,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                 int p = partition(t, in.readInt());
                 long seconds = in.readLong();
                 int nanos = in.readInt();
+                end(in, type);
                 if (nanos < 0 || nanos > 999_999_999) {
                     throw new Protocol.BadFrameException("ID_FOR_TIME: nanoseconds " + nanos + " outside [0, 1e9)");
                 }
@@ -220,7 +227,9 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                 return readData(in);
             case Protocol.COMMITTED: {
                 ServerTopic t = topic(in.readInt());
-                Map<Integer, Long> c = t.local.committed(readString(in, "consumer name"));
+                String name = readString(in, "consumer name");
+                end(in, type);
+                Map<Integer, Long> c = t.local.committed(name);
                 ByteBuf out = channel.alloc().buffer(4 + 12 * c.size());
                 out.writeInt(c.size());
                 c.forEach((p, pos) -> out.writeInt(p).writeLong(pos));
@@ -239,6 +248,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                     }
                     positions.put(p, pos);
                 }
+                end(in, type);
                 t.local.commit(name, positions);
                 return null;
             }
@@ -246,6 +256,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                 ServerTopic t = topic(in.readInt());
                 String name = readString(in, "consumer name");
                 int p = partition(t, in.readInt());
+                end(in, type);
                 AutoCloseable lease = t.local.tryLease(name, p);
                 long id = 0;
                 if (lease != null) {
@@ -259,6 +270,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             }
             case Protocol.CONSUMER_NAMES: {
                 ServerTopic t = topic(in.readInt());
+                end(in, type);
                 ByteBuf out = channel.alloc().buffer();
                 var names = t.backend.consumerNames();
                 out.writeInt(names.size());
@@ -269,6 +281,14 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             }
             default:
                 throw new Protocol.BadFrameException("unknown request type " + type);
+        }
+    }
+
+    /** Checks that a request's fields took the whole frame, before the request acts (PROTOCOL.md: trailing bytes). */
+    private static void end(ByteBuf in, int type) {
+        if (in.isReadable()) {
+            throw new Protocol.BadFrameException(Protocol.typeName(type) + ": " + in.readableBytes()
+                    + " unexpected trailing bytes");
         }
     }
 
@@ -303,6 +323,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                     + " (not a Diaspora client?)");
         }
         byte[] token = readString(in, "token").getBytes(StandardCharsets.UTF_8);
+        end(in, Protocol.HELLO);
         if (version != Protocol.VERSION) {
             LOG.warn("refused {}: protocol version {} (this server speaks {})", peer(), version, Protocol.VERSION);
             errorAndClose(reqId, Protocol.E_VERSION, "protocol version " + version + " is not supported; this server"
@@ -494,6 +515,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
 
     private void closeAppender(ByteBuf in) {
         long akey = ((long) in.readInt() << 32) | (in.readInt() & 0xFFFF_FFFFL);
+        end(in, Protocol.CLOSE_APPENDER);
         Appender a = appenders.remove(akey);
         if (a != null) {
             a.close();
@@ -508,6 +530,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         long from = in.readLong();
         int maxEvents = in.readInt();
         long maxBytes = in.readLong();
+        end(in, Protocol.READ);
         if (from < 0 || maxEvents < 1 || maxEvents > Protocol.MAX_COUNT || maxBytes < 1) {
             throw new Protocol.BadFrameException("READ: from " + from + ", maxEvents " + maxEvents + ", maxBytes "
                     + maxBytes + " out of range");
@@ -588,6 +611,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             }
             descriptors.add(d);
         }
+        end(in, Protocol.READ_DATA);
         if (total > server.maxFrame() - 1024L - 16L * n) {
             throw new DiasporaException("READ_DATA asks for " + total + " bytes, more than one frame ("
                     + server.maxFrame() + "); split the request");

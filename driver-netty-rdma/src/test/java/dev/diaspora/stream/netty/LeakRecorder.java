@@ -51,9 +51,14 @@ public final class LeakRecorder<T> extends ResourceLeakDetector<T> {
 
     /** @return the leaks reported since the last call, and forgets them */
     static List<String> drain() {
+        return drain("");
+    }
+
+    /** @return the leaks reported whose records contain {@code hint}, and forgets them (keeps the others) */
+    static List<String> drain(String hint) {
         synchronized (LEAKS) {
-            List<String> l = List.copyOf(LEAKS);
-            LEAKS.clear();
+            List<String> l = new ArrayList<>();
+            LEAKS.removeIf(leak -> leak.contains(hint) && l.add(leak));
             return l;
         }
     }
