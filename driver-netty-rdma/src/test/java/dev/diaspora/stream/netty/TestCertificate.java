@@ -53,6 +53,18 @@ record TestCertificate(Path certificate, Path privateKey) {
         return new TestCertificate(certPem, keyPem);
     }
 
+    /**
+     * Writes a certificate that did not sign the test certificates (the first CA of the JDK's trust store) as PEM:
+     * trusting only it must fail the TLS handshake with our server.
+     */
+    static Path unrelatedCaPem(Path dir) throws IOException, GeneralSecurityException {
+        Path cacerts = Path.of(System.getProperty("java.home"), "lib", "security", "cacerts");
+        KeyStore ks = KeyStore.getInstance(cacerts.toFile(), PASSWORD);
+        Certificate ca = ks.getCertificate(ks.aliases().nextElement());
+        Files.createDirectories(dir);
+        return Files.writeString(dir.resolve("unrelated-ca.pem"), pem("CERTIFICATE", ca.getEncoded()));
+    }
+
     private static String pem(String type, byte[] der) {
         return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
                 + "\n-----END " + type + "-----\n";

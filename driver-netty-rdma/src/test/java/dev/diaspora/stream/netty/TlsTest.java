@@ -80,9 +80,22 @@ class TlsTest {
     }
 
     @Test
+    void shouldFailTlsClientAgainstPlaintextServerQuickly() {
+        try (Servers plain = Servers.start(dir.resolve("plain"), 1)) {
+            Metadata options = plain.driverOptions(tlsOptions(cert.certificate()) + ",\"request_timeout_ms\":20000");
+            long start = System.nanoTime();
+            DiasporaException e = assertThrows(DiasporaException.class, () -> Driver.open("netty", options).close());
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(ms < 10_000, "failed after " + ms + " ms: " + e);
+            assertTrue(e.getMessage().contains("127.0.0.1:" + plain.first().port()), e.getMessage());
+            assertTrue(e.getMessage().contains("TLS") && e.getMessage().contains("'tls'"), e.getMessage());
+        }
+    }
+
+    @Test
     void shouldRefuseServerNotInTrustedCertificates() throws Exception {
-        TestCertificate other = TestCertificate.generate(dir.resolve("other-certs"));
-        Metadata options = servers.driverOptions(tlsOptions(other.certificate()) + ",\"request_timeout_ms\":20000");
+        Path other = TestCertificate.unrelatedCaPem(dir.resolve("other-certs"));
+        Metadata options = servers.driverOptions(tlsOptions(other) + ",\"request_timeout_ms\":20000");
         long start = System.nanoTime();
         DiasporaException e = assertThrows(DiasporaException.class, () -> Driver.open("netty", options).close());
         long ms = (System.nanoTime() - start) / 1_000_000;
