@@ -11,7 +11,9 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.util.concurrent.EventExecutor;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +23,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLException;
 
 /**
  * The client's connection to one partition server: request/answer correlation by request id, frames written whole
@@ -378,8 +381,18 @@ final class Connection {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            lastError = new DiasporaException("connection to partition server " + address + " failed: " + cause,
-                    cause, true);
+            Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+            if (c instanceof NotSslRecordException) { // its message dumps the bytes: not worth showing
+                lastError = new DiasporaException("partition server " + address + " does not speak TLS: remove the"
+                        + " driver option 'tls', or start the server with --tls-cert and --tls-key", c);
+            } else if (c instanceof SSLException) {
+                lastError = new DiasporaException("TLS with partition server " + address + " failed: "
+                        + c.getMessage() + ". Check the driver option '" + NettyDriverProvider.TLS_TRUST
+                        + "' (the certificates to trust) and the server's certificate", c);
+            } else {
+                lastError = new DiasporaException("connection to partition server " + address + " failed: " + cause,
+                        cause, true);
+            }
             ctx.close();
         }
     }

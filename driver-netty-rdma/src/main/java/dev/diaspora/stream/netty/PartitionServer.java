@@ -105,10 +105,13 @@ public final class PartitionServer implements AutoCloseable {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             if (ssl != null) {
+                                ch.pipeline().addLast("tls-only", new TlsOnlyHandler());
                                 ch.pipeline().addLast("tls", ssl.newHandler(ch.alloc()));
                             }
-                            LengthFieldBasedFrameDecoder frames = new LengthFieldBasedFrameDecoder(maxFrame, 0, 4, 0,
-                                    4);
+                            // the decoder's limit counts the length field, the protocol's does not (PROTOCOL.md)
+                            int decoderLimit = (int) Math.min(Integer.MAX_VALUE, maxFrame + 4L);
+                            LengthFieldBasedFrameDecoder frames = new LengthFieldBasedFrameDecoder(decoderLimit, 0, 4,
+                                    0, 4);
                             frames.setCumulator(LengthFieldBasedFrameDecoder.COMPOSITE_CUMULATOR);
                             ch.pipeline().addLast("frames", frames);
                             ServerConnection c = new ServerConnection(PartitionServer.this, ch);
@@ -183,6 +186,11 @@ public final class PartitionServer implements AutoCloseable {
 
     Backend storage() {
         return storage;
+    }
+
+    /** @return the connections open now (for tests) */
+    int connectionCount() {
+        return connections.size();
     }
 
     int maxFrame() {

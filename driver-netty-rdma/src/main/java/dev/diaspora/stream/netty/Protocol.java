@@ -9,6 +9,7 @@ import dev.diaspora.stream.InvalidSelectionException;
 import dev.diaspora.stream.TopicExistsException;
 import dev.diaspora.stream.TopicNotFoundException;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -184,6 +185,14 @@ final class Protocol {
     }
 
     // ------------------------------------------------------------------ errors
+
+    /** @return a whole ERROR frame (length included) */
+    static ByteBuf errorFrame(ByteBufAllocator alloc, long reqId, byte kind, String message) {
+        ByteBuf f = alloc.buffer();
+        f.writeInt(0).writeByte(ERROR).writeLong(reqId).writeByte(kind);
+        writeString(f, message);
+        return f.setInt(0, f.readableBytes() - 4);
+    }
 
     static byte kindOf(Throwable e) {
         if (e instanceof BadFrameException) {

@@ -9,8 +9,11 @@ import dev.diaspora.stream.DataDescriptor;
 import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.EventTooLargeException;
+import dev.diaspora.stream.InvalidSelectionException;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.Ordering;
+import dev.diaspora.stream.files.StoredDataSource;
+import dev.diaspora.stream.files.storage.StoredData;
 import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.AppenderConfig;
 import dev.diaspora.stream.spi.DataRequest;
@@ -22,10 +25,10 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.DefaultFileRegion;
-import io.netty.util.ReferenceCountUtil;
-import dev.diaspora.stream.files.StoredDataSource;
-import dev.diaspora.stream.files.storage.StoredData;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.util.ReferenceCountUtil;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -38,6 +41,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -118,7 +122,9 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             // in arrival order: a lease released before a LEASE of the same connection must be free for it
             try {
                 if (type == Protocol.RELEASE) {
-                    closeQuietly(leases.remove(frame.readLong()));
+                    long lease = frame.readLong();
+                    end(frame, type);
+                    closeQuietly(leases.remove(lease));
                 } else {
                     closeAppender(frame);
                 }
@@ -141,16 +147,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
 
     private void serve(long reqId, int type, ByteBuf in) {
         try {
-            Object reply = handle(type, in);
-            if (in.isReadable()) {
-                ReferenceCountUtil.release(reply);
-                if (reply instanceof Reply) {
-                    ((Reply) reply).release();
-                }
-                throw new Protocol.BadFrameException(Protocol.typeName(type) + ": " + in.readableBytes()
-                        + " unexpected trailing bytes");
-            }
-            ok(reqId, reply);
+            ok(reqId, handle(type, in)); // each request checks for trailing bytes before it acts
         } catch (Protocol.BadFrameException | IndexOutOfBoundsException e) {
             badFrame(reqId, e);
         } catch (RuntimeException e) {
@@ -166,14 +163,19 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                 String name = readString(in, "topic name");
                 String options = readJson(in, "topic options");
                 String components = readJson(in, "components");
+                end(in, type);
                 server.storage().createTopic(name, new dev.diaspora.stream.files.FilesDriverProvider().topicOptions()
                         .validate(Metadata.of(options), "topic '" + name + "'"), Metadata.of(components));
                 return null;
             }
-            case Protocol.OPEN_TOPIC:
-                return openTopic(readString(in, "topic name"));
+            case Protocol.OPEN_TOPIC: {
+                String name = readString(in, "topic name");
+                end(in, type);
+                return openTopic(name);
+            }
             case Protocol.CLOSE_TOPIC: {
                 int h = in.readInt();
+                end(in, type);
                 ServerTopic t = handles.remove(h);
                 if (t != null) {
                     t.unsubscribe(new ServerTopic.Subscriber(this, h));
@@ -183,6 +185,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                 return null;
             }
             case Protocol.LIST_TOPICS: {
+                end(in, type);
                 Map<String, Metadata> all = server.storage().listTopics();
                 ByteBuf out = channel.alloc().buffer();
                 out.writeInt(all.size());
@@ -193,15 +196,21 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                 return out;
             }
             case Protocol.TOPIC_EXISTS: {
-                boolean exists = server.storage().topicExists(readString(in, "topic name"));
+                String name = readString(in, "topic name");
+                end(in, type);
+                boolean exists = server.storage().topicExists(name);
                 return channel.alloc().buffer(1).writeByte(exists ? 1 : 0);
             }
-            case Protocol.DELETE_TOPIC:
-                server.deleteTopic(readString(in, "topic name"));
+            case Protocol.DELETE_TOPIC: {
+                String name = readString(in, "topic name");
+                end(in, type);
+                server.deleteTopic(name);
                 return null;
+            }
             case Protocol.BOUNDS: {
                 ServerTopic t = topic(in.readInt());
                 int p = partition(t, in.readInt());
+                end(in, type);
                 var b = t.local.bounds(p);
                 return channel.alloc().buffer(16).writeLong(b.first()).writeLong(b.next());
             }
@@ -210,6 +219,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                 int p = partition(t, in.readInt());
                 long seconds = in.readLong();
                 int nanos = in.readInt();
+                end(in, type);
                 if (nanos < 0 || nanos > 999_999_999) {
                     throw new Protocol.BadFrameException("ID_FOR_TIME: nanoseconds " + nanos + " outside [0, 1e9)");
                 }
@@ -222,7 +232,9 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                 return readData(in);
             case Protocol.COMMITTED: {
                 ServerTopic t = topic(in.readInt());
-                Map<Integer, Long> c = t.local.committed(readString(in, "consumer name"));
+                String name = readString(in, "consumer name");
+                end(in, type);
+                Map<Integer, Long> c = t.local.committed(name);
                 ByteBuf out = channel.alloc().buffer(4 + 12 * c.size());
                 out.writeInt(c.size());
                 c.forEach((p, pos) -> out.writeInt(p).writeLong(pos));
@@ -241,6 +253,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                     }
                     positions.put(p, pos);
                 }
+                end(in, type);
                 t.local.commit(name, positions);
                 return null;
             }
@@ -248,6 +261,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                 ServerTopic t = topic(in.readInt());
                 String name = readString(in, "consumer name");
                 int p = partition(t, in.readInt());
+                end(in, type);
                 AutoCloseable lease = t.local.tryLease(name, p);
                 long id = 0;
                 if (lease != null) {
@@ -261,6 +275,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             }
             case Protocol.CONSUMER_NAMES: {
                 ServerTopic t = topic(in.readInt());
+                end(in, type);
                 ByteBuf out = channel.alloc().buffer();
                 var names = t.backend.consumerNames();
                 out.writeInt(names.size());
@@ -271,6 +286,14 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             }
             default:
                 throw new Protocol.BadFrameException("unknown request type " + type);
+        }
+    }
+
+    /** Checks that a request's fields took the whole frame, before the request acts (PROTOCOL.md: trailing bytes). */
+    private static void end(ByteBuf in, int type) {
+        if (in.isReadable()) {
+            throw new Protocol.BadFrameException(Protocol.typeName(type) + ": " + in.readableBytes()
+                    + " unexpected trailing bytes");
         }
     }
 
@@ -305,6 +328,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                     + " (not a Diaspora client?)");
         }
         byte[] token = readString(in, "token").getBytes(StandardCharsets.UTF_8);
+        end(in, Protocol.HELLO);
         if (version != Protocol.VERSION) {
             LOG.warn("refused {}: protocol version {} (this server speaks {})", peer(), version, Protocol.VERSION);
             errorAndClose(reqId, Protocol.E_VERSION, "protocol version " + version + " is not supported; this server"
@@ -496,6 +520,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
 
     private void closeAppender(ByteBuf in) {
         long akey = ((long) in.readInt() << 32) | (in.readInt() & 0xFFFF_FFFFL);
+        end(in, Protocol.CLOSE_APPENDER);
         Appender a = appenders.remove(akey);
         if (a != null) {
             a.close();
@@ -510,6 +535,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         long from = in.readLong();
         int maxEvents = in.readInt();
         long maxBytes = in.readLong();
+        end(in, Protocol.READ);
         if (from < 0 || maxEvents < 1 || maxEvents > Protocol.MAX_COUNT || maxBytes < 1) {
             throw new Protocol.BadFrameException("READ: from " + from + ", maxEvents " + maxEvents + ", maxBytes "
                     + maxBytes + " out of range");
@@ -569,7 +595,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
      */
     private Object readData(ByteBuf in) {
         ServerTopic t = topic(in.readInt());
-        int n = readCount(in, Protocol.MAX_COUNT, 24, "READ_DATA count");
+        int n = readCount(in, Protocol.MAX_COUNT, 24, "READ_DATA count"); // 24: a request without ranges
         DiasporaException[] early = new DiasporaException[n];
         long[] sizes = new long[n];
         long[] baseSizes = new long[n];
@@ -584,19 +610,24 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             if (baseSizes[i] < 0) {
                 throw new Protocol.BadFrameException("READ_DATA: negative data size " + baseSizes[i]);
             }
-            List<DataDescriptor.Range> ranges = new ArrayList<>(nr);
-            for (int r = 0; r < nr; r++) {
-                ranges.add(new DataDescriptor.Range(in.readLong(), in.readLong()));
+            long[] bounds = new long[2 * nr];
+            for (int r = 0; r < bounds.length; r++) {
+                bounds[r] = in.readLong();
             }
             descriptors[i] = DataDescriptor.NONE;
-            try {
+            try { // a hostile range (negative, outside the data) fails this request only
+                List<DataDescriptor.Range> ranges = new ArrayList<>(nr);
+                for (int r = 0; r < nr; r++) {
+                    ranges.add(new DataDescriptor.Range(bounds[2 * r], bounds[2 * r + 1]));
+                }
                 descriptors[i] = DataDescriptor.of(ids[i], baseSizes[i]).makeUnstructuredView(ranges);
                 sizes[i] = descriptors[i].size();
             } catch (RuntimeException e) {
                 early[i] = e instanceof DiasporaException ? (DiasporaException) e
-                        : new DiasporaException("bad selection: " + e.getMessage());
+                        : new InvalidSelectionException("bad selection: " + e.getMessage());
             }
         }
+        end(in, Protocol.READ_DATA);
         // zero-copy candidates: whole blocks from the file, when widening costs little
         StoredData[] stored = new StoredData[n];
         long[][] spans = new long[n][];
@@ -617,7 +648,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                     try {
                         stored[i] = source.storedData(parts[i], ids[i], baseSizes[i]);
                         spans[i] = sp;
-                        wire += widened;
+                        wire += Math.min(widened, Integer.MAX_VALUE);
                         continue;
                     } catch (DiasporaException e) {
                         early[i] = e;
@@ -625,7 +656,8 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                     }
                 }
             }
-            wire += sizes[i];
+            // each term is capped so that the sum cannot wrap around (n <= 2^20); the check below refuses it
+            wire += Math.min(sizes[i], Integer.MAX_VALUE);
         }
         if (wire > server.maxFrame() - 1024L - 64L * n) {
             throw new DiasporaException("READ_DATA asks for " + wire + " bytes, more than one frame ("
@@ -815,10 +847,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     }
 
     private void writeError(long reqId, byte kind, String message, boolean close) {
-        ByteBuf f = channel.alloc().buffer();
-        f.writeInt(0).writeByte(Protocol.ERROR).writeLong(reqId).writeByte(kind);
-        Protocol.writeString(f, truncate(message));
-        f.setInt(0, f.readableBytes() - 4);
+        ByteBuf f = Protocol.errorFrame(channel.alloc(), reqId, kind, truncate(message));
         if (close) {
             closing = true;
             channel.config().setAutoRead(false);
@@ -830,9 +859,17 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof TooLongFrameException || cause instanceof io.netty.handler.codec.DecoderException) {
+        Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (c instanceof SSLException) {
+            // never log a NotSslRecordException's message: it dumps the record, which may hold the client's token
+            LOG.warn("closing connection {}: TLS failed: {}", peer(), c instanceof NotSslRecordException
+                    ? "not a TLS record" : c.getMessage());
+            ctx.close();
+        } else if (cause instanceof TooLongFrameException) {
             badFrame(0, new Protocol.BadFrameException(cause.getMessage() + "; the limit is " + server.maxFrame()
                     + " bytes"));
+        } else if (cause instanceof DecoderException) {
+            badFrame(0, new Protocol.BadFrameException(String.valueOf(c.getMessage())));
         } else {
             LOG.debug("connection {}: {}", peer(), cause.toString());
             ctx.close();

@@ -4,6 +4,7 @@ import dev.diaspora.stream.Metadata;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
 /** Partition servers on loopback for tests, each with its own root under a base directory. */
@@ -15,10 +16,15 @@ final class Servers implements AutoCloseable {
     }
 
     static Servers start(Path base, int n) {
+        return start(base, n, UnaryOperator.identity());
+    }
+
+    /** Starts {@code n} servers, each builder passed through {@code config} (token, TLS, limits) first. */
+    static Servers start(Path base, int n, UnaryOperator<PartitionServer.Builder> config) {
         List<PartitionServer> l = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            l.add(PartitionServer.builder().host("127.0.0.1").port(0).rootPath(base.resolve("server-" + i))
-                    .ioThreads(1).workerThreads(2).start());
+            l.add(config.apply(PartitionServer.builder().host("127.0.0.1").port(0)
+                    .rootPath(base.resolve("server-" + i)).ioThreads(1).workerThreads(2)).start());
         }
         return new Servers(l);
     }
@@ -32,7 +38,16 @@ final class Servers implements AutoCloseable {
     }
 
     Metadata driverOptions() {
-        return Metadata.of("{\"servers\":" + serversJson() + "}");
+        return driverOptions("");
+    }
+
+    /** @param more further options as JSON members, e.g. {@code "\"token\":\"s3cret\""}, or "" */
+    Metadata driverOptions(String more) {
+        return Metadata.of("{\"servers\":" + serversJson() + (more.isEmpty() ? "" : "," + more) + "}");
+    }
+
+    PartitionServer first() {
+        return list.get(0);
     }
 
     @Override
