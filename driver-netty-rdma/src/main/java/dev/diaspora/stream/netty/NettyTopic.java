@@ -350,7 +350,8 @@ final class NettyTopic implements TopicBackend, LocalTopic {
     @Override
     public PartitionBounds bounds(int p) {
         Connection c = serverOf[p];
-        ByteBuf req = backend.alloc().buffer(8).writeInt(handle(c)).writeInt(localOf[p]);
+        int h = handle(c); // before allocating: it may throw
+        ByteBuf req = backend.alloc().buffer(8).writeInt(h).writeInt(localOf[p]);
         ByteBuf a = c.callSync(Protocol.BOUNDS, req);
         try {
             PartitionBounds b = new PartitionBounds(a.readLong(), a.readLong());
@@ -364,7 +365,8 @@ final class NettyTopic implements TopicBackend, LocalTopic {
     @Override
     public long idForTime(int p, Instant time) {
         Connection c = serverOf[p];
-        ByteBuf req = backend.alloc().buffer(20).writeInt(handle(c)).writeInt(localOf[p])
+        int h = handle(c);
+        ByteBuf req = backend.alloc().buffer(20).writeInt(h).writeInt(localOf[p])
                 .writeLong(time.getEpochSecond()).writeInt(time.getNano());
         ByteBuf a = c.callSync(Protocol.ID_FOR_TIME, req);
         try {
@@ -390,7 +392,8 @@ final class NettyTopic implements TopicBackend, LocalTopic {
     public Set<String> consumerNames() {
         Set<String> out = new TreeSet<>();
         for (Connection c : globalOf.keySet()) {
-            ByteBuf a = c.callSync(Protocol.CONSUMER_NAMES, backend.alloc().buffer(4).writeInt(handle(c)));
+            int h = handle(c);
+            ByteBuf a = c.callSync(Protocol.CONSUMER_NAMES, backend.alloc().buffer(4).writeInt(h));
             try {
                 int n = a.readInt();
                 for (int i = 0; i < n; i++) {
@@ -408,8 +411,9 @@ final class NettyTopic implements TopicBackend, LocalTopic {
         Map<Integer, Long> out = new TreeMap<>();
         for (Map.Entry<Connection, int[]> e : globalOf.entrySet()) {
             Connection c = e.getKey();
+            int h = handle(c);
             ByteBuf req = backend.alloc().buffer();
-            req.writeInt(handle(c));
+            req.writeInt(h);
             Protocol.writeString(req, consumer);
             ByteBuf a = c.callSync(Protocol.COMMITTED, req);
             try {
@@ -442,8 +446,9 @@ final class NettyTopic implements TopicBackend, LocalTopic {
         List<Connection> order = new ArrayList<>();
         for (Map.Entry<Connection, Map<Integer, Long>> e : split.entrySet()) {
             Connection c = e.getKey();
+            int h = handle(c);
             ByteBuf req = backend.alloc().buffer();
-            req.writeInt(handle(c));
+            req.writeInt(h);
             Protocol.writeString(req, consumer);
             req.writeInt(e.getValue().size());
             e.getValue().forEach((lp, pos) -> req.writeInt(lp).writeLong(pos));
@@ -451,7 +456,19 @@ final class NettyTopic implements TopicBackend, LocalTopic {
             order.add(c);
         }
         for (int i = 0; i < calls.size(); i++) {
-            order.get(i).await(calls.get(i), Protocol.COMMIT).release();
+            try {
+                order.get(i).await(calls.get(i), Protocol.COMMIT).release();
+            } catch (RuntimeException e) {
+                releaseLater(calls, i + 1);
+                throw e;
+            }
+        }
+    }
+
+    /** Releases the answers of calls from {@code from} on, whenever they come (their caller gave up). */
+    private static void releaseLater(List<CompletableFuture<ByteBuf>> calls, int from) {
+        for (int k = from; k < calls.size(); k++) {
+            calls.get(k).thenAccept(ByteBuf::release);
         }
     }
 
@@ -534,7 +551,8 @@ final class NettyTopic implements TopicBackend, LocalTopic {
         }
         ByteBuf a;
         try {
-            ByteBuf req = backend.alloc().buffer(28).writeInt(handle(c)).writeInt(localOf[p]).writeLong(fromId)
+            int h = handle(c);
+            ByteBuf req = backend.alloc().buffer(28).writeInt(h).writeInt(localOf[p]).writeLong(fromId)
                     .writeInt(maxEvents).writeLong(Math.max(1, maxBytes));
             a = c.callSync(Protocol.READ, req);
             retryReadAt.set(p, 0);
@@ -610,9 +628,18 @@ final class NettyTopic implements TopicBackend, LocalTopic {
             order.add(c);
         }
         for (int i = 0; i < calls.size(); i++) {
-            ByteBuf a = order.get(i).await(calls.get(i), Protocol.READ_DATA);
+            ByteBuf a;
+            try {
+                a = order.get(i).await(calls.get(i), Protocol.READ_DATA);
+            } catch (RuntimeException e) {
+                releaseLater(calls, i + 1);
+                throw e;
+            }
             try {
                 fill(order.get(i), chunks.get(i), a);
+            } catch (RuntimeException e) {
+                releaseLater(calls, i + 1);
+                throw e;
             } finally {
                 a.release();
             }
@@ -620,8 +647,9 @@ final class NettyTopic implements TopicBackend, LocalTopic {
     }
 
     private CompletableFuture<ByteBuf> sendReadData(Connection c, List<DataRequest> chunk) {
+        int h = handle(c);
         ByteBuf req = backend.alloc().buffer();
-        req.writeInt(handle(c)).writeInt(chunk.size());
+        req.writeInt(h).writeInt(chunk.size());
         for (DataRequest r : chunk) {
             DataDescriptor d = r.descriptor();
             req.writeInt(localOf[r.partition()]).writeLong(r.eventId()).writeLong(d.baseSize());
