@@ -134,9 +134,12 @@ public final class Metadata {
         return length;
     }
 
-    /** @return a read-only view of the UTF-8 text; does not copy */
+    /** @return a read-only view of the UTF-8 text (position 0, limit = capacity = size); does not copy */
     public ByteBuffer utf8() {
-        return ByteBuffer.wrap(bytes, offset, length).slice().asReadOnlyBuffer();
+        // one buffer object fewer in the common case where the text is the whole array
+        ByteBuffer text = offset == 0 && length == bytes.length ? ByteBuffer.wrap(bytes)
+                : ByteBuffer.wrap(bytes, offset, length).slice();
+        return text.asReadOnlyBuffer();
     }
 
     /** @return a copy of the UTF-8 text */
