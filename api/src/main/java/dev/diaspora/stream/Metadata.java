@@ -2,6 +2,7 @@ package dev.diaspora.stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.diaspora.stream.internal.json.Json;
+import dev.diaspora.stream.internal.json.JsonSyntax;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -97,7 +98,14 @@ public final class Metadata {
             try {
                 t = Json.parse(bytes, offset, length);
             } catch (Json.JsonSyntaxError e) {
-                throw new InvalidMetadataException("Metadata is not valid JSON: " + e.describe());
+                // the scan's description, so that json() and checkSyntax() report the same error and position
+                Json.JsonSyntaxError reported = e;
+                try {
+                    JsonSyntax.check(bytes, offset, length);
+                } catch (Json.JsonSyntaxError scanned) {
+                    reported = scanned;
+                }
+                throw new InvalidMetadataException("Metadata is not valid JSON: " + reported.describe());
             }
             tree = t;
         }
@@ -105,16 +113,17 @@ public final class Metadata {
     }
 
     /**
-     * Checks the JSON syntax with a streaming scan, without building a tree.
+     * Checks the JSON syntax (RFC 8259) with a scan of the bytes that allocates nothing and builds no tree.
      *
-     * @throws InvalidMetadataException naming line and column if the text is not valid JSON
+     * @throws InvalidMetadataException naming what is wrong, its line, column and byte offset if the text is not
+     *     valid JSON
      */
     public void checkSyntax() {
         if (tree != null) {
             return;
         }
         try {
-            Json.checkSyntax(bytes, offset, length);
+            JsonSyntax.check(bytes, offset, length);
         } catch (Json.JsonSyntaxError e) {
             throw new InvalidMetadataException("Metadata is not valid JSON: " + e.describe());
         }
@@ -125,9 +134,12 @@ public final class Metadata {
         return length;
     }
 
-    /** @return a read-only view of the UTF-8 text; does not copy */
+    /** @return a read-only view of the UTF-8 text (position 0, limit = capacity = size); does not copy */
     public ByteBuffer utf8() {
-        return ByteBuffer.wrap(bytes, offset, length).slice().asReadOnlyBuffer();
+        // one buffer object fewer in the common case where the text is the whole array
+        ByteBuffer text = offset == 0 && length == bytes.length ? ByteBuffer.wrap(bytes)
+                : ByteBuffer.wrap(bytes, offset, length).slice();
+        return text.asReadOnlyBuffer();
     }
 
     /** @return a copy of the UTF-8 text */

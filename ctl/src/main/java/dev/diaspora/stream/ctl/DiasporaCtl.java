@@ -37,7 +37,7 @@ import picocli.CommandLine.Spec;
         description = "Manage and use Diaspora Stream topics with any driver on the class path.",
         subcommands = {TopicCommand.class, DriverCommand.class, ProduceCommand.class, ConsumeCommand.class,
             ConsumerCommand.class, FifoCommand.class, ForwardCommand.class, ExportCommand.class, ImportCommand.class,
-            ServerCommand.class},
+            ServerCommand.class, BenchCommand.class},
         footer = {"", "Every command that opens a driver takes --driver NAME, --driver-config FILE.json and "
             + "--driver.<key> <value> (dotted keys build nested objects; numbers and JSON arrays/objects are typed, "
             + "everything else is a string). Run 'diaspora-ctl COMMAND --help' for details."})

@@ -88,7 +88,18 @@ class BadArgumentsTest {
         "fifo @D --control-file @T/regular",
         "export @D -t missing --file @T/x.dxp",
         "import @D --file @T/regular -t y",
-        "import @D --file @T/missing.dxp"})
+        "import @D --file @T/missing.dxp",
+        "bench",
+        "bench nope",
+        "bench producer",
+        "bench producer -d memory",
+        "bench producer -d memory -t t --bogus 1",
+        "bench producer -d memory -t t -n many",
+        "bench producer @D -t t",
+        "bench producer -d nope -t t",
+        "bench consumer -d memory -t t -s 2",
+        "bench consumer -d memory -t t -i",
+        "bench consumer -d memory -t missing"})
     void shouldPrintOneLineAndExitWithOne(String spec) {
         List<String> args = new ArrayList<>();
         String stdin = "";
@@ -124,7 +135,7 @@ class BadArgumentsTest {
     void shouldExitWithZeroForHelpOnEveryCommand() {
         for (String cmd : List.of("", "topic", "topic create", "topic list", "topic describe", "topic delete",
                 "driver", "driver list", "produce", "consume", "consumer", "consumer list", "consumer describe",
-                "consumer reset", "fifo", "forward", "export", "import")) {
+                "consumer reset", "fifo", "forward", "export", "import", "bench", "bench producer", "bench consumer")) {
             List<String> args = new ArrayList<>(cmd.isEmpty() ? List.of() : Arrays.asList(cmd.split(" ")));
             args.add("--help");
             InProcess.Result r = InProcess.raw(new byte[0], args.toArray(new String[0]));

@@ -23,17 +23,29 @@ import java.util.concurrent.TimeUnit;
 final class PartitionBatcher {
     /** A batch being filled, then sealed and sent. */
     static final class Batch {
-        byte[] metadata = new byte[256];
-        int[] offsets = new int[9];
-        DataView[] data = new DataView[8];
-        PendingEvent[] events = new PendingEvent[8];
+        byte[] metadata;
+        int[] offsets;
+        DataView[] data;
+        PendingEvent[] events;
         int count;
         long bytes;
         long permitBytes;
         long sequence;
 
+        /** Sized for {@code capacity} events and {@code metadataBytes} of metadata; it grows past them if needed. */
+        Batch(int capacity, int metadataBytes) {
+            metadata = new byte[metadataBytes];
+            offsets = new int[capacity + 1];
+            data = new DataView[capacity];
+            events = new PendingEvent[capacity];
+        }
+
+        /**
+         * Appends an event's serialized metadata: {@code serialized}'s remaining bytes, or, when it is null, the
+         * metadata's text verbatim (the default serializer, copied without a buffer view).
+         */
         void add(PendingEvent e, ByteBuffer serialized) {
-            int n = serialized.remaining();
+            int n = serialized == null ? e.metadata.size() : serialized.remaining();
             if (count == events.length) {
                 int cap = count * 2;
                 events = Arrays.copyOf(events, cap);
@@ -44,7 +56,11 @@ final class PartitionBatcher {
             if (at + n > metadata.length) {
                 metadata = Arrays.copyOf(metadata, Math.max(metadata.length * 2, at + n));
             }
-            serialized.get(serialized.position(), metadata, at, n);
+            if (serialized == null) {
+                e.metadata.copyTo(metadata, at);
+            } else {
+                serialized.get(serialized.position(), metadata, at, n);
+            }
             offsets[count + 1] = at + n;
             data[count] = e.data;
             events[count] = e;
@@ -67,6 +83,10 @@ final class PartitionBatcher {
     private final long lingerNanos;
 
     private Batch open; // guarded by this
+    // guarded by this: the size of the next batch's arrays, from the last sealed batch, so that a batch is usually
+    // allocated once at its final size instead of growing from a small one by copies (most of the engine's garbage)
+    private int capacityHint;
+    private int metadataHint = MIN_METADATA_HINT;
     private final ArrayDeque<Batch> sealed = new ArrayDeque<>(); // guarded by this
     private int inFlight; // guarded by this
     private long nextSequence; // guarded by this: sequence of the next sealed batch
@@ -74,6 +94,11 @@ final class PartitionBatcher {
     private final PriorityQueue<Long> doneOutOfOrder = new PriorityQueue<>(); // guarded by this
     private final ArrayDeque<Object[]> waiters = new ArrayDeque<>(); // guarded by this: {Long target, CF<Void>}
     private ScheduledFuture<?> lingerTask; // guarded by this
+
+    private static final int MIN_CAPACITY_HINT = 8;
+    private static final int MAX_CAPACITY_HINT = 4096;
+    private static final int MIN_METADATA_HINT = 256;
+    private static final int MAX_METADATA_HINT = 1 << 20;
 
     PartitionBatcher(ProducerImpl producer, int partition, Appender appender, BatchSize batchSize, int maxInFlight,
             long maxBatchBytes, long lingerNanos) {
@@ -84,14 +109,15 @@ final class PartitionBatcher {
         this.maxInFlight = maxInFlight;
         this.maxBatchBytes = maxBatchBytes;
         this.lingerNanos = lingerNanos;
+        this.capacityHint = Math.max(MIN_CAPACITY_HINT, Math.min(fixedSize, MAX_CAPACITY_HINT));
     }
 
-    /** Adds an event that passed the pipeline. */
+    /** Adds an event that passed the pipeline; {@code serialized} null means its metadata text verbatim. */
     void add(PendingEvent e, ByteBuffer serialized) {
         List<Object[]> sends;
         synchronized (this) {
             if (open == null) {
-                open = new Batch();
+                open = new Batch(capacityHint, metadataHint);
                 if (fixedSize > 0 && lingerNanos > 0) {
                     Batch b = open;
                     lingerTask = producer.schedule(() -> lingerExpired(b), lingerNanos);
@@ -158,6 +184,9 @@ final class PartitionBatcher {
             lingerTask.cancel(false);
             lingerTask = null;
         }
+        int used = open.offsets[open.count];
+        capacityHint = Math.max(MIN_CAPACITY_HINT, Math.min(open.count, MAX_CAPACITY_HINT));
+        metadataHint = Math.max(MIN_METADATA_HINT, Math.min(used + used / 8, MAX_METADATA_HINT));
         open.sequence = nextSequence++;
         sealed.add(open);
         open = null;

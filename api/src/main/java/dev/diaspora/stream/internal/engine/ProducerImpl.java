@@ -16,6 +16,7 @@ import dev.diaspora.stream.ThreadPool;
 import dev.diaspora.stream.TopicHandle;
 import dev.diaspora.stream.ValidationException;
 import dev.diaspora.stream.Validator;
+import dev.diaspora.stream.internal.components.Components;
 import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.AppenderConfig;
 import java.nio.ByteBuffer;
@@ -49,6 +50,8 @@ final class ProducerImpl implements Producer {
     private final Validator validator;
     private final PartitionSelector selector;
     private final Serializer serializer;
+    /** The default serializer in batch mode: the batch copies the metadata's text itself, with no buffer view. */
+    private final boolean verbatimIntoBatch;
     private final List<PartitionInfo> partitions;
     private final PartitionBatcher[] batchers;
     private final PermitGate gate;
@@ -83,6 +86,7 @@ final class ProducerImpl implements Producer {
         this.appender = topic.backend().appender(
                 new AppenderConfig(options.name(), producerId, options.maxNumBatches(), options.ordering()));
         this.recordMode = appender.mode() == Appender.Mode.RECORD;
+        this.verbatimIntoBatch = !recordMode && serializer == Components.defaultSerializer();
         this.batchers = new PartitionBatcher[partitions.size()];
         long linger = options.linger().toNanos();
         for (int p = 0; p < batchers.length; p++) {
@@ -200,10 +204,11 @@ final class ProducerImpl implements Producer {
                 throw new DiasporaException("partition selector " + selector.config() + " returned partition " + p
                         + ", outside [0, " + partitions.size() + ")");
             }
-            ByteBuffer serialized = serializer.serialize(e.metadata);
-            long size = serialized.remaining() + e.data.size();
+            ByteBuffer serialized = verbatimIntoBatch ? null : serializer.serialize(e.metadata);
+            int metadataSize = serialized == null ? e.metadata.size() : serialized.remaining();
+            long size = metadataSize + e.data.size();
             if (size > maxEventSize) {
-                throw new EventTooLargeException("event of " + size + " bytes (metadata " + serialized.remaining()
+                throw new EventTooLargeException("event of " + size + " bytes (metadata " + metadataSize
                         + " + data " + e.data.size() + ") exceeds the driver's limit of " + maxEventSize
                         + " bytes; split the data or raise the driver's size limit");
             }

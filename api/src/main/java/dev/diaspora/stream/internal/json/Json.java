@@ -5,7 +5,6 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -54,44 +53,6 @@ public final class Json {
         }
     }
 
-    /**
-     * Checks JSON syntax with a streaming scan: no tree is built.
-     *
-     * @throws JsonSyntaxError with line and column on bad input
-     */
-    public static void checkSyntax(byte[] utf8, int offset, int length) {
-        try (JsonParser p = FACTORY.createParser(utf8, offset, length)) {
-            JsonToken t = p.nextToken();
-            if (t == null) {
-                throw new JsonSyntaxError("empty document", 1, 1);
-            }
-            int depth = 0;
-            do {
-                if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
-                    depth++;
-                } else if (t == JsonToken.END_OBJECT || t == JsonToken.END_ARRAY) {
-                    depth--;
-                }
-                if (depth == 0) {
-                    break;
-                }
-                t = p.nextToken();
-            } while (t != null);
-            if (depth != 0) {
-                JsonLocation loc = p.currentLocation();
-                throw new JsonSyntaxError("unexpected end of input", loc.getLineNr(), loc.getColumnNr());
-            }
-            if (p.nextToken() != null) {
-                JsonLocation loc = p.currentTokenLocation();
-                throw new JsonSyntaxError("unexpected content after the JSON value", loc.getLineNr(), loc.getColumnNr());
-            }
-        } catch (JsonProcessingException e) {
-            throw syntaxError(e);
-        } catch (IOException e) {
-            throw new JsonSyntaxError(e.getMessage(), 0, 0);
-        }
-    }
-
     /** @return compact JSON text of the node */
     public static String write(JsonNode node) {
         try {
@@ -128,11 +89,17 @@ public final class Json {
         private static final long serialVersionUID = 1L;
         private final int line;
         private final int column;
+        private final int offset;
 
         JsonSyntaxError(String message, int line, int column) {
+            this(message, line, column, -1);
+        }
+
+        JsonSyntaxError(String message, int line, int column, int offset) {
             super(message, null, false, false);
             this.line = line;
             this.column = column;
+            this.offset = offset;
         }
 
         /** @return 1-based line, 0 if unknown */
@@ -145,9 +112,15 @@ public final class Json {
             return column;
         }
 
-        /** @return "message at line L, column C" */
+        /** @return 0-based byte offset in the text, -1 if unknown */
+        public int offset() {
+            return offset;
+        }
+
+        /** @return "message at line L, column C (byte offset N)", the parts that are known */
         public String describe() {
-            return line > 0 ? getMessage() + " at line " + line + ", column " + column : getMessage();
+            String at = line > 0 ? getMessage() + " at line " + line + ", column " + column : getMessage();
+            return offset >= 0 ? at + " (byte offset " + offset + ")" : at;
         }
     }
 }

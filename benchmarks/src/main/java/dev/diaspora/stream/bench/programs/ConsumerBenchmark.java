@@ -33,16 +33,7 @@ public final class ConsumerBenchmark {
     }
 
     public static void main(String[] argv) {
-        try {
-            System.exit(run(argv, System.out));
-        } catch (IllegalArgumentException e) {
-            System.err.println("error: " + e.getMessage());
-            System.err.println(usage());
-            System.exit(255);
-        } catch (Exception e) {
-            e.printStackTrace();
-            System.exit(255);
-        }
+        ProgramMain.exit(argv, ConsumerBenchmark::run, usage());
     }
 
     /** {rchar, read_bytes} from /proc/self/io, or null where it does not exist (not Linux). */
@@ -62,15 +53,33 @@ public final class ConsumerBenchmark {
         }
     }
 
-    static String usage() {
+    /** @return the one-line synopsis, the C++ tool's options first */
+    public static String usage() {
         return "usage: ConsumerBenchmark -d DRIVER -t TOPIC [-c JSON|FILE] [-n 1000] [-p 1] [-s 1.0] [-i 1.0] "
                 + "[--json] [--idle-timeout 5] [--name benchmark-consumer]";
+    }
+
+    /** @return one line per option: the names, then what it does and its default */
+    public static String[] optionHelp() {
+        return new String[] {
+            "-d, --driver NAME          driver (required)",
+            "-c, --driver-config JSON   driver options: JSON object or file ({})",
+            "-t, --topic NAME           topic (required)",
+            "-n, --num-events N         events to receive (1000; suffixes k K m M)",
+            "-p, --num-threads N        driver thread pool size (1)",
+            "-s, --data-selectivity F   fraction of each fetched event's data (1)",
+            "-i, --data-interest F      fraction of events whose data is fetched (1)",
+            "--json                     results as one JSON document",
+            "--idle-timeout SECONDS     stop when no event comes for so long (5)",
+            "--name NAME                consumer name (benchmark-consumer)",
+        };
     }
 
     public static int run(String[] argv, PrintStream out) throws Exception {
         Args a = Args.parse(argv, SPEC);
         if (a.has("help")) {
             out.println(usage());
+            out.println(String.join(System.lineSeparator(), optionHelp()));
             return 0;
         }
         String driverName = a.required("driver");

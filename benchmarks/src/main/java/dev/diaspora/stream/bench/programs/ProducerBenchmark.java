@@ -42,27 +42,39 @@ public final class ProducerBenchmark {
     }
 
     public static void main(String[] argv) {
-        try {
-            System.exit(run(argv, System.out));
-        } catch (IllegalArgumentException e) {
-            System.err.println("error: " + e.getMessage());
-            System.err.println(usage());
-            System.exit(255);
-        } catch (Exception e) {
-            e.printStackTrace();
-            System.exit(255);
-        }
+        ProgramMain.exit(argv, ProducerBenchmark::run, usage());
     }
 
-    static String usage() {
+    /** @return the one-line synopsis, the C++ tool's options first */
+    public static String usage() {
         return "usage: ProducerBenchmark -d DRIVER -t TOPIC [-c JSON|FILE] [-n 1000] [-s 0] [-m 16] [-b 1] [-p 1] "
-                + "[-f 1000] [--json] [--processes N] [--topic-config JSON]";
+                + "[-f 1000] [--json] [--processes N] [--topic-config JSON] [--seed 42]";
+    }
+
+    /** @return one line per option: the names, then what it does and its default */
+    public static String[] optionHelp() {
+        return new String[] {
+            "-d, --driver NAME          driver (required)",
+            "-c, --driver-config JSON   driver options: JSON object or file ({})",
+            "-t, --topic NAME           topic (required; created if missing)",
+            "-n, --num-events N         events to push (1000; suffixes k K m M)",
+            "-s, --data-size BYTES      data bytes per event (0)",
+            "-m, --metadata-size BYTES  metadata bytes per event, at least 2 (16)",
+            "-b, --batch-size N         producer batch size (1)",
+            "-p, --num-threads N        driver thread pool size (1)",
+            "-f, --flush-interval N     flush every N pushes; 0: at the end (1000)",
+            "--json                     results as one JSON document",
+            "--processes N              N producer JVMs, aggregate figures (1)",
+            "--topic-config JSON        options of a topic it creates ({})",
+            "--seed N                   seed of the metadata and data (42)",
+        };
     }
 
     public static int run(String[] argv, PrintStream out) throws Exception {
         Args a = Args.parse(argv, SPEC);
         if (a.has("help")) {
             out.println(usage());
+            out.println(String.join(System.lineSeparator(), optionHelp()));
             return 0;
         }
         int processes = a.intValue("processes", 1);

@@ -1,0 +1,106 @@
+package dev.diaspora.stream.ctl;
+
+import dev.diaspora.stream.bench.programs.ConsumerBenchmark;
+import dev.diaspora.stream.bench.programs.ProducerBenchmark;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Unmatched;
+
+/**
+ * {@code diaspora-ctl bench producer|consumer [options]}: the benchmark programs of the {@code benchmarks} module, with
+ * the C++ tools' options, printing exactly what their plain mains print. Exit status as everywhere in the tool: 0, or
+ * 1 with one line on stderr (a bad option), or 1 when the program itself reports a failure (a push failed, fewer
+ * events than {@code -n} arrived) after printing its own line.
+ *
+ * <p>Thread safety: confined to the command's thread.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Producer and consumer benchmarks with the C++ tools' options and output.",
+        subcommands = {BenchCommand.Producer.class, BenchCommand.Consumer.class})
+final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        throw new ParameterException(spec.commandLine(), "missing program: expected one of "
+                + String.join(", ", spec.subcommands().keySet()));
+    }
+
+    /** A program's entry point: parses its arguments, prints its report on {@code out}, returns its exit status. */
+    @FunctionalInterface
+    interface Runner {
+        int run(String[] argv, PrintStream out) throws Exception;
+    }
+
+    /** Runs one program on the tool's stdout with every argument but {@code -v}, {@code --logging}, {@code -h}. */
+    abstract static class Program extends CtlCommand {
+        @Unmatched
+        List<String> programArgs = new ArrayList<>();
+
+        private final Runner runner;
+        private final String[] optionHelp;
+        CommandSpec spec;
+
+        Program(CtlContext ctx, Runner runner, String[] optionHelp) {
+            super(ctx);
+            this.runner = runner;
+            this.optionHelp = optionHelp;
+        }
+
+        /** Picocli injects the spec here, before parsing: the help's footer lists the program's own options. */
+        @Spec
+        void spec(CommandSpec commandSpec) {
+            this.spec = commandSpec;
+            List<String> footer = new ArrayList<>(List.of("", "Program options (passed to the program as given):"));
+            for (String line : optionHelp) {
+                footer.add("  " + line);
+            }
+            commandSpec.usageMessage().footer(footer.toArray(String[]::new));
+        }
+
+        @Override
+        int execute() throws Exception {
+            int status;
+            try {
+                status = runner.run(programArgs.toArray(String[]::new), ctx.out());
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage());
+            } finally {
+                ctx.out().flush();
+            }
+            return status == 0 ? 0 : 1;
+        }
+    }
+
+    @Command(name = "producer", mixinStandardHelpOptions = true,
+            description = {"Pushes -n events of -m metadata bytes and -s data bytes to a topic, flushing every -f "
+                + "events, and prints the time, throughput, bandwidth and push-to-completion latency percentiles.",
+                "Same options and output as the C++ diaspora-producer-benchmark; see docs/benchmarks.md."},
+            customSynopsis = "diaspora-ctl bench producer -d DRIVER -t TOPIC [-c JSON|FILE] [-n N] [-s BYTES] "
+                + "[-m BYTES] [-b N] [-p N] [-f N] [--json] [--processes N] [--topic-config JSON] [--seed N]")
+    static final class Producer extends Program {
+        Producer(CtlContext ctx) {
+            super(ctx, ProducerBenchmark::run, ProducerBenchmark.optionHelp());
+        }
+    }
+
+    @Command(name = "consumer", mixinStandardHelpOptions = true,
+            description = {"Reads -n events of a topic from the start under a consumer name, fetching a fraction -i of "
+                + "the events' data and a fraction -s of each, and prints the time, throughput, bytes delivered, bytes "
+                + "read from the OS and poll latency percentiles.",
+                "Same options and output as the C++ diaspora-consumer-benchmark; see docs/benchmarks.md."},
+            customSynopsis = "diaspora-ctl bench consumer -d DRIVER -t TOPIC [-c JSON|FILE] [-n N] [-p N] [-s F] "
+                + "[-i F] [--json] [--idle-timeout SECONDS] [--name NAME]")
+    static final class Consumer extends Program {
+        Consumer(CtlContext ctx) {
+            super(ctx, ConsumerBenchmark::run, ConsumerBenchmark.optionHelp());
+        }
+    }
+}
