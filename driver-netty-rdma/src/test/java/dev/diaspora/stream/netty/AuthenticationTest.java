@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.Driver;
 import dev.diaspora.stream.InvalidOptionException;
-import dev.diaspora.stream.Metadata;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,16 +94,11 @@ class AuthenticationTest {
     }
 
     private static void assertRefused(Servers s, String tokenOption) {
-        Metadata options = s.driverOptions(tokenOption);
         try (LogCapture log = new LogCapture()) {
-            long start = System.nanoTime();
-            DiasporaException e = assertThrows(DiasporaException.class, () -> Driver.open("netty", options).close());
-            long ms = (System.nanoTime() - start) / 1_000_000;
+            DiasporaException e = s.assertOpenFailsFast(tokenOption);
             String m = e.getMessage();
             assertTrue(m.contains("authentication") && m.contains("token"), "message: " + m);
-            assertTrue(m.contains("127.0.0.1:" + s.first().port()), "the message names the server: " + m);
             assertTrue(!e.isRetriable(), "a refused token is not retriable");
-            assertTrue(ms < 5_000, "refused after " + ms + " ms");
             assertTrue(log.text().contains("refused /127.0.0.1:"), "server log: " + log.text());
             assertTrue(log.text().contains(": wrong or missing token"), "server log: " + log.text());
         }

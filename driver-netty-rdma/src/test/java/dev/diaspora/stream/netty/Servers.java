@@ -1,5 +1,10 @@
 package dev.diaspora.stream.netty;
 
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.Driver;
 import dev.diaspora.stream.Metadata;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,6 +49,21 @@ final class Servers implements AutoCloseable {
     /** @param more further options as JSON members, e.g. {@code "\"token\":\"s3cret\""}, or "" */
     Metadata driverOptions(String more) {
         return Metadata.of("{\"servers\":" + serversJson() + (more.isEmpty() ? "" : "," + more) + "}");
+    }
+
+    /**
+     * Opens a driver on these servers with {@code more} options (request timeout 20 s unless given) and expects it to
+     * fail fast: within 10 s, with a {@link DiasporaException} that names the first server.
+     */
+    DiasporaException assertOpenFailsFast(String more) {
+        String timeout = more.contains("request_timeout_ms") ? "" : "\"request_timeout_ms\":20000";
+        Metadata options = driverOptions(more.isEmpty() || timeout.isEmpty() ? more + timeout : more + "," + timeout);
+        long start = System.nanoTime();
+        DiasporaException e = assertThrows(DiasporaException.class, () -> Driver.open("netty", options).close());
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(ms < 10_000, "failed after " + ms + " ms, well before the request timeout: " + e);
+        assertTrue(e.getMessage().contains("127.0.0.1:" + first().port()), "names the server: " + e.getMessage());
+        return e;
     }
 
     PartitionServer first() {
