@@ -211,22 +211,29 @@ final class Connection {
         CompletableFuture<ByteBuf> f = new CompletableFuture<>();
         pending.put(id, f);
         ByteBuf head = ch.alloc().buffer(4 + Protocol.HEADER).writeInt((int) len).writeByte(type).writeLong(id);
-        ch.eventLoop().execute(() -> {
-            if (!ch.isActive()) {
-                release(payload, tail);
-                head.release();
-                fail(id, closedError());
-                return;
-            }
-            ch.write(head, ch.voidPromise());
-            if (payload != null) {
-                ch.write(payload, ch.voidPromise());
-            }
-            for (ByteBuf t : tail) {
-                ch.write(t, ch.voidPromise());
-            }
-            ch.flush();
-        });
+        try {
+            ch.eventLoop().execute(() -> {
+                if (!ch.isActive()) {
+                    release(payload, tail);
+                    head.release();
+                    fail(id, closedError());
+                    return;
+                }
+                ch.write(head, ch.voidPromise());
+                if (payload != null) {
+                    ch.write(payload, ch.voidPromise());
+                }
+                for (ByteBuf t : tail) {
+                    ch.write(t, ch.voidPromise());
+                }
+                ch.flush();
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) { // the driver is closing
+            release(payload, tail);
+            head.release();
+            fail(id, closedError());
+            return f;
+        }
         if (!ch.isActive()) { // closed before the task ran, or the loop is shut down
             fail(id, closedError());
         }

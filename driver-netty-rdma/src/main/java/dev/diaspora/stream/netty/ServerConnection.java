@@ -511,10 +511,10 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             } else {
                 ok(reqId, channel.alloc().buffer(8).writeLong(id));
             }
-            channel.eventLoop().execute(() -> {
+            onLoop(() -> {
                 pendingAppendBytes -= frameBytes;
                 updateAutoRead();
-            });
+            }, () -> { });
         });
     }
 
@@ -804,12 +804,15 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             Reply r = (Reply) payload;
             ByteBuf h = channel.alloc().buffer(4 + Protocol.HEADER).writeInt((int) (Protocol.HEADER + r.length()))
                     .writeByte(Protocol.OK).writeLong(reqId);
-            channel.eventLoop().execute(() -> {
+            onLoop(() -> {
                 channel.write(h, channel.voidPromise());
                 for (Object part : r.parts()) {
                     channel.write(part, channel.voidPromise());
                 }
                 channel.flush();
+            }, () -> {
+                h.release();
+                r.release();
             });
             return;
         }
@@ -820,10 +823,22 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         if (buf == null) {
             channel.writeAndFlush(h, channel.voidPromise());
         } else {
-            channel.eventLoop().execute(() -> {
+            onLoop(() -> {
                 channel.write(h, channel.voidPromise());
                 channel.writeAndFlush(buf, channel.voidPromise());
+            }, () -> {
+                h.release();
+                buf.release();
             });
+        }
+    }
+
+    /** Runs {@code task} on the channel's event loop, or {@code ifShutDown} when the server is closing. */
+    private void onLoop(Runnable task, Runnable ifShutDown) {
+        try {
+            channel.eventLoop().execute(task);
+        } catch (RejectedExecutionException e) {
+            ifShutDown.run();
         }
     }
 
