@@ -54,8 +54,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * selector {@code ALL}, timed the same way.
  *
  * <p>Usage: {@code benchmarks/bin/kafka-vs-raw [--reps 5] [--sizes 100,1024,65536] [--mb 200] [--metadata 32]
- * [--modes raw,inline,header] [--warmup true] [--metrics false]}. {@code --mb} is the event bytes (metadata + data) per
- * run; {@code --metrics true} prints the Kafka producers' batching figures (JMX) after each run.
+ * [--modes raw,inline,header] [--warmup true] [--metrics false] [--bootstrap host:port]}. {@code --mb} is the event
+ * bytes (metadata + data) per run; {@code --metrics true} prints the Kafka producers' batching figures (JMX) after each
+ * run; with {@code --bootstrap} the program uses that broker (for example one in another JVM, on other cores) instead
+ * of starting one in its own JVM.
  *
  * <p>Thread safety: a program; {@link #run} is confined to its calling thread.
  */
@@ -92,42 +94,62 @@ public final class KafkaVsRawBenchmark {
         List<String> modes = List.of(a.getOrDefault("modes", "raw,inline,header").split(","));
         boolean warmup = Boolean.parseBoolean(a.getOrDefault("warmup", "true"));
         boolean metrics = Boolean.parseBoolean(a.getOrDefault("metrics", "false"));
+        Plan plan = new Plan(reps, sizes, mb, mdSize, modes, warmup, metrics);
         Map<String, List<Double>> results = new TreeMap<>();
         out.println("# kafka vs raw: reps=" + reps + " sizes=" + Arrays.toString(sizes) + " MB/run=" + mb
                 + " metadata=" + mdSize + " B modes=" + modes + " settings=" + new TreeMap<>(CLIENT_SETTINGS));
         out.println("# load before: " + loadAverage());
-        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
-            Runner runner = new Runner(kafka.bootstrapServers(), mdSize);
-            try {
-                int seq = 0;
-                for (int rep = warmup ? -1 : 0; rep < reps; rep++) {
-                    for (int size : sizes) {
-                        long n = Math.max(1, (long) (mb * 1e6 / (size + mdSize) / (rep < 0 ? 4 : 1)));
-                        for (int k = 0; k < modes.size(); k++) {
-                            String mode = modes.get(Math.floorMod(k + rep, modes.size())); // rotating order
-                            double[] r = runner.run(mode, size, n, "t" + seq++);
-                            out.printf(Locale.ROOT, "%s size %6d mode %-6s n %8d | produce %10.0f ev/s %8.1f MB/s"
-                                    + " | consume %10.0f ev/s %8.1f MB/s%n", rep < 0 ? "warmup" : "rep " + rep, size,
-                                    mode, n, r[0], r[0] * (size + mdSize) / 1e6, r[1], r[1] * (size + mdSize) / 1e6);
-                            if (metrics) {
-                                producerMetrics(out);
-                            }
-                            if (rep >= 0) {
-                                results.computeIfAbsent(size + "/" + mode + "/produce", x -> new ArrayList<>())
-                                        .add(r[0]);
-                                results.computeIfAbsent(size + "/" + mode + "/consume", x -> new ArrayList<>())
-                                        .add(r[1]);
-                            }
-                        }
-                    }
-                }
-            } finally {
-                runner.close();
+        String bootstrap = a.get("bootstrap");
+        if (bootstrap != null) {
+            out.println("# broker: " + bootstrap + " (given)");
+            measure(bootstrap, plan, results, out);
+        } else {
+            try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+                out.println("# broker: in this JVM");
+                measure(kafka.bootstrapServers(), plan, results, out);
             }
         }
         out.println("# load after: " + loadAverage());
         table(results, sizes, modes, mdSize, out);
         return results;
+    }
+
+    /** What to run: the parsed options. */
+    private record Plan(int reps, int[] sizes, double mb, int mdSize, List<String> modes, boolean warmup,
+            boolean metrics) {
+    }
+
+    /** Runs every repetition against the broker at {@code bootstrap}, adding each run's events/s to {@code results}. */
+    private static void measure(String bootstrap, Plan plan, Map<String, List<Double>> results, PrintStream out)
+            throws Exception {
+        Runner runner = new Runner(bootstrap, plan.mdSize);
+        try {
+            int seq = 0;
+            for (int rep = plan.warmup ? -1 : 0; rep < plan.reps; rep++) {
+                for (int size : plan.sizes) {
+                    long n = Math.max(1, (long) (plan.mb * 1e6 / (size + plan.mdSize) / (rep < 0 ? 4 : 1)));
+                    for (int k = 0; k < plan.modes.size(); k++) {
+                        String mode = plan.modes.get(Math.floorMod(k + rep, plan.modes.size())); // rotating order
+                        double[] r = runner.run(mode, size, n, "t" + seq++);
+                        double mbPerEvent = (size + plan.mdSize) / 1e6;
+                        out.printf(Locale.ROOT, "%s size %6d mode %-6s n %8d | produce %10.0f ev/s %8.1f MB/s"
+                                + " | consume %10.0f ev/s %8.1f MB/s%n", rep < 0 ? "warmup" : "rep " + rep, size,
+                                mode, n, r[0], r[0] * mbPerEvent, r[1], r[1] * mbPerEvent);
+                        if (plan.metrics) {
+                            producerMetrics(out);
+                        }
+                        if (rep >= 0) {
+                            results.computeIfAbsent(size + "/" + mode + "/produce", x -> new ArrayList<>())
+                                    .add(r[0]);
+                            results.computeIfAbsent(size + "/" + mode + "/consume", x -> new ArrayList<>())
+                                    .add(r[1]);
+                        }
+                    }
+                }
+            }
+        } finally {
+            runner.close();
+        }
     }
 
     /** Prints one markdown row per (size, phase, driver mode): medians, spreads, and the paired ratio to raw. */
@@ -202,7 +224,7 @@ public final class KafkaVsRawBenchmark {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
                 throw new IllegalArgumentException("usage: [--reps N] [--sizes 100,1024,65536] [--mb MB]"
                         + " [--metadata BYTES] [--modes raw,inline,header] [--warmup true|false]"
-                        + " [--metrics true|false];"
+                        + " [--metrics true|false] [--bootstrap host:port];"
                         + " bad: " + args[i]);
             }
             m.put(args[i].substring(2), args[++i]);
