@@ -13,7 +13,7 @@ import org.apache.kafka.common.errors.RecordTooLargeException;
 
 /**
  * RECORD-mode appender: one {@code KafkaProducer.send} per event (idempotent, acks=all); the offset is the EventID.
- * The record value is {@code [u32 big-endian metadata length][metadata][data]}.
+ * The record is laid out in the topic's {@link RecordFraming}.
  *
  * <p>Thread safety: thread-safe; the engine calls {@link #send} in push order per partition.
  */
@@ -36,39 +36,19 @@ final class KafkaAppender implements Appender {
         throw new UnsupportedOperationException("the kafka appender works in RECORD mode");
     }
 
-    /** @return the framed record value */
-    static byte[] frame(ByteBuffer metadata, DataView data) {
-        int md = metadata.remaining();
-        long total = 4L + md + data.size();
-        if (total > Integer.MAX_VALUE - 8) {
-            throw new EventTooLargeException("event of " + (md + data.size()) + " bytes exceeds the kafka driver's"
-                    + " limit");
-        }
-        byte[] v = new byte[(int) total];
-        v[0] = (byte) (md >>> 24);
-        v[1] = (byte) (md >>> 16);
-        v[2] = (byte) (md >>> 8);
-        v[3] = (byte) md;
-        metadata.duplicate().get(v, 4, md);
-        if (data.size() > 0) {
-            data.read(0, v, 4 + md, (int) data.size());
-        }
-        return v;
-    }
-
     @Override
     public void send(int partition, ByteBuffer metadata, DataView data, AppendCallback callback) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         last.put(partition, done);
-        byte[] value;
+        ProducerRecord<byte[], byte[]> record;
         try {
-            value = frame(metadata, data);
+            record = topic.framing.record(topic.name, partition, metadata, data);
         } catch (RuntimeException e) {
             complete(callback, done, -1, e);
             return;
         }
         try {
-            topic.backend.producer.send(new ProducerRecord<>(topic.name, partition, null, value), (md, err) -> {
+            topic.backend.producer.send(record, (md, err) -> {
                 Throwable e = err == null ? null : translate(partition, err);
                 long id = err == null ? md.offset() : -1;
                 topic.backend.complete(() -> complete(callback, done, id, e));

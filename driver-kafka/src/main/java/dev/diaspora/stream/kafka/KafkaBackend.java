@@ -320,7 +320,10 @@ final class KafkaBackend implements Backend {
             }
         }
         ObjectNode entry = JsonNodeFactory.instance.objectNode();
-        entry.set("options", topicOptions.toMetadata().json());
+        ObjectNode stored = ((ObjectNode) topicOptions.toMetadata().json()).deepCopy();
+        stored.put(KafkaDriverProvider.FRAMING, topicOptions.has(KafkaDriverProvider.FRAMING)
+                ? topicOptions.string(KafkaDriverProvider.FRAMING) : config.framing.optionValue());
+        entry.set("options", stored);
         entry.set("components", components.json());
         writeRegistry(name, entry.toString().getBytes(StandardCharsets.UTF_8));
         // wait until the topic's metadata is visible, so openTopic right after works
@@ -365,7 +368,17 @@ final class KafkaBackend implements Backend {
         JsonNode entry = registryEntry(name);
         Metadata components = entry != null && entry.has("components") ? Metadata.of(entry.get("components"))
                 : Metadata.of(DEFAULT_COMPONENTS);
-        return new KafkaTopic(this, name, d.partitions().size(), components);
+        return new KafkaTopic(this, name, d.partitions().size(), components, framingOf(name, entry));
+    }
+
+    /** @return the framing stored with the topic; INLINE for topics without an entry or with an older one */
+    private static RecordFraming framingOf(String name, JsonNode entry) {
+        JsonNode f = entry == null ? null : entry.path("options").get(KafkaDriverProvider.FRAMING);
+        if (f == null || !f.isTextual()) {
+            return RecordFraming.INLINE;
+        }
+        return RecordFraming.of(f.textValue(), "stored for topic '" + name + "' in " + REGISTRY_TOPIC
+                + " (written by a newer driver?)");
     }
 
     private static boolean isHidden(String name) {

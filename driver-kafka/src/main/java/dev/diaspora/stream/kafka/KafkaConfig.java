@@ -20,11 +20,14 @@ final class KafkaConfig {
 
     final String bootstrap;
     final short replicationFactor;
+    /** The framing of topics this driver creates without a {@code framing} topic option. */
+    final RecordFraming framing;
     private final Properties common;
 
-    private KafkaConfig(String bootstrap, short replicationFactor, Properties common) {
+    private KafkaConfig(String bootstrap, short replicationFactor, RecordFraming framing, Properties common) {
         this.bootstrap = bootstrap;
         this.replicationFactor = replicationFactor;
+        this.framing = framing;
         this.common = common;
     }
 
@@ -60,7 +63,8 @@ final class KafkaConfig {
         }
         p.put("bootstrap.servers", bootstrap);
         short rf = (short) options.intValue(KafkaDriverProvider.REPLICATION_FACTOR, 1);
-        return new KafkaConfig(bootstrap, rf, p);
+        RecordFraming framing = RecordFraming.of(options.string(KafkaDriverProvider.FRAMING), "of driver 'kafka'");
+        return new KafkaConfig(bootstrap, rf, framing, p);
     }
 
     /** @return a client configuration: the common one plus {@code defaults} (overridden by the user's) */

@@ -21,6 +21,16 @@ public final class KafkaDriverProvider extends AbstractDriverProvider {
     /** Driver option: the replication factor of the Kafka topics the driver creates. */
     public static final String REPLICATION_FACTOR = "replication_factor";
 
+    /**
+     * Driver option (the default for the topics it creates) and topic option: the record framing, {@code inline}
+     * (metadata and data in the record value; the default) or {@code header} (data = value, metadata in header
+     * {@code md}). Stored with the topic: readers always decode a topic in the framing it was created with.
+     */
+    public static final String FRAMING = "framing";
+    private static final String FRAMING_DOC = "Record framing: 'inline' = value [u32 metadata length][metadata][data];"
+            + " 'header' = value [data], metadata in record header 'md'. Stored with the topic; readers follow the"
+            + " topic, not their own options.";
+
     /** The producer's {@code max.request.size} default (kafka-clients' default). */
     static final long MAX_REQUEST_SIZE = 1_048_576L;
     /**
@@ -37,8 +47,11 @@ public final class KafkaDriverProvider extends AbstractDriverProvider {
                     + " Values may be strings, numbers or booleans; arrays are joined with commas. The driver sets"
                     + " request.timeout.ms, default.api.timeout.ms and max.block.ms to 10000 unless given here."),
             OptionSpec.integer(REPLICATION_FACTOR).defaultValue(1).min(1).max(Short.MAX_VALUE)
-                    .doc("Replication factor of the Kafka topics this driver creates (and of __diaspora_topics)."));
-    private static final OptionSchema TOPIC_OPTIONS = OptionSchema.topicOptions();
+                    .doc("Replication factor of the Kafka topics this driver creates (and of __diaspora_topics)."),
+            OptionSpec.string(FRAMING).defaultValue("inline").oneOf("inline", "header")
+                    .doc(FRAMING_DOC + " Default for the topics this driver creates."));
+    private static final OptionSchema TOPIC_OPTIONS = OptionSchema.topicOptions(OptionSpec.string(FRAMING)
+            .oneOf("inline", "header").doc(FRAMING_DOC + " Default: the driver's 'framing' option."));
     private static final Capabilities CAPABILITIES = new Capabilities(true, true, false, true, true,
             MAX_REQUEST_SIZE - RECORD_OVERHEAD);
 

@@ -33,6 +33,7 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteBufferDeserializer;
 
 /**
  * One consumer's reads over one {@link KafkaConsumer} ({@code group.id} = consumer name, no auto-commit).
@@ -42,8 +43,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * {@link SessionListener#revoking} are committed.
  *
  * <p>Records of one Kafka poll are buffered per partition and served one partition per {@link #poll}, round robin.
- * Each returned batch holds its records' data until the engine releases it; {@link #readData} copies the selected
- * bytes from there.
+ * Values are deserialized as views of Kafka's fetch buffers (no copy); each returned batch holds its records' data
+ * views until the engine releases it, and {@link #readData} copies only the selected bytes from there into the
+ * allocator's buffers.
  *
  * <p>Thread safety: confined to the consumer's fetch thread, except {@link #wakeup()}.
  */
@@ -55,9 +57,9 @@ final class KafkaReadSession implements ReadSession {
     private final KafkaTopic topic;
     private final String name;
     private final SessionListener listener;
-    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final KafkaConsumer<byte[], ByteBuffer> consumer;
     private final Map<Integer, Long> positions = new HashMap<>();
-    private final Map<Integer, ArrayDeque<ConsumerRecord<byte[], byte[]>>> buffered = new HashMap<>();
+    private final Map<Integer, ArrayDeque<ConsumerRecord<byte[], ByteBuffer>>> buffered = new HashMap<>();
     private final Set<Integer> paused = new HashSet<>();
     private final List<String> leases = new ArrayList<>();
     private final ConcurrentHashMap<Long, ByteBuffer[]> held = new ConcurrentHashMap<>();
@@ -100,7 +102,7 @@ final class KafkaReadSession implements ReadSession {
         forced.put("auto.offset.reset", "earliest");
         try {
             consumer = new KafkaConsumer<>(topic.backend.config.client(defaults, forced), new ByteArrayDeserializer(),
-                    new ByteArrayDeserializer());
+                    new ByteBufferDeserializer());
         } catch (RuntimeException e) {
             releaseLeases();
             throw new DiasporaException("kafka: cannot create a consumer for '" + name + "': " + e, e);
@@ -266,7 +268,7 @@ final class KafkaReadSession implements ReadSession {
             woken = false;
             return null;
         }
-        ConsumerRecords<byte[], byte[]> records;
+        ConsumerRecords<byte[], ByteBuffer> records;
         try {
             records = consumer.poll(Duration.ofNanos(Math.max(0, timeoutNanos)));
         } catch (WakeupException e) {
@@ -280,16 +282,16 @@ final class KafkaReadSession implements ReadSession {
         return fromBuffer(maxEvents, maxBytes);
     }
 
-    private void distribute(ConsumerRecords<byte[], byte[]> records) {
+    private void distribute(ConsumerRecords<byte[], ByteBuffer> records) {
         for (TopicPartition tp : records.partitions()) {
-            ArrayDeque<ConsumerRecord<byte[], byte[]>> q = buffered.get(tp.partition());
+            ArrayDeque<ConsumerRecord<byte[], ByteBuffer>> q = buffered.get(tp.partition());
             if (q == null) {
                 continue; // no longer ours
             }
             long pos = positions.get(tp.partition());
-            ConsumerRecord<byte[], byte[]> tail = q.peekLast();
+            ConsumerRecord<byte[], ByteBuffer> tail = q.peekLast();
             long after = tail == null ? pos : tail.offset() + 1;
-            for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {
+            for (ConsumerRecord<byte[], ByteBuffer> r : records.records(tp)) {
                 if (r.offset() >= after) {
                     q.add(r);
                 }
@@ -306,7 +308,7 @@ final class KafkaReadSession implements ReadSession {
         for (int k = 0; k < parts.length; k++) {
             int i = (cursor + k) % parts.length;
             int p = parts[i];
-            ArrayDeque<ConsumerRecord<byte[], byte[]>> q = buffered.get(p);
+            ArrayDeque<ConsumerRecord<byte[], ByteBuffer>> q = buffered.get(p);
             if (q == null || q.isEmpty() || paused.contains(p)) {
                 continue;
             }
@@ -316,16 +318,17 @@ final class KafkaReadSession implements ReadSession {
         return null;
     }
 
-    private IncomingBatch batchOf(int p, ArrayDeque<ConsumerRecord<byte[], byte[]>> q, int maxEvents, long maxBytes) {
-        List<ConsumerRecord<byte[], byte[]>> take = new ArrayList<>();
+    private IncomingBatch batchOf(int p, ArrayDeque<ConsumerRecord<byte[], ByteBuffer>> q, int maxEvents,
+            long maxBytes) {
+        List<ConsumerRecord<byte[], ByteBuffer>> take = new ArrayList<>();
         long bytes = 0;
         long expect = -1;
         while (!q.isEmpty() && take.size() < maxEvents) {
-            ConsumerRecord<byte[], byte[]> r = q.peekFirst();
+            ConsumerRecord<byte[], ByteBuffer> r = q.peekFirst();
             if (expect >= 0 && r.offset() != expect) {
                 break; // a gap (compaction, transaction marker): ids of one batch are consecutive
             }
-            int size = r.value() == null ? 0 : r.value().length;
+            int size = RecordFraming.valueSize(r);
             if (!take.isEmpty() && bytes + size > maxBytes) {
                 break;
             }
@@ -339,32 +342,22 @@ final class KafkaReadSession implements ReadSession {
         long[] sizes = new long[n];
         long[] locations = new long[n];
         ByteBuffer[] data = new ByteBuffer[n];
+        byte[][] mds = new byte[n][];
         int mdTotal = 0;
-        int[] mdLen = new int[n];
         for (int i = 0; i < n; i++) {
-            byte[] v = take.get(i).value();
-            mdLen[i] = framedMetadataLength(v);
-            mdTotal += mdLen[i] < 0 ? 2 : mdLen[i];
+            mds[i] = topic.framing.metadata(take.get(i));
+            data[i] = topic.framing.data(take.get(i));
+            mdTotal += mds[i].length;
         }
         byte[] md = new byte[mdTotal];
         long seq = batchSeq++;
         int at = 0;
         for (int i = 0; i < n; i++) {
-            ConsumerRecord<byte[], byte[]> r = take.get(i);
-            byte[] v = r.value();
             offsets[i] = at;
-            if (mdLen[i] < 0) {
-                // not written by this driver: no metadata, the whole value is the data
-                md[at++] = '{';
-                md[at++] = '}';
-                data[i] = ByteBuffer.wrap(v == null ? new byte[0] : v);
-            } else {
-                System.arraycopy(v, 4, md, at, mdLen[i]);
-                at += mdLen[i];
-                data[i] = ByteBuffer.wrap(v, 4 + mdLen[i], v.length - 4 - mdLen[i]).slice();
-            }
+            System.arraycopy(mds[i], 0, md, at, mds[i].length);
+            at += mds[i].length;
             offsets[i + 1] = at;
-            ts[i] = r.timestamp() * 1_000_000L;
+            ts[i] = take.get(i).timestamp() * 1_000_000L;
             sizes[i] = data[i].remaining();
             locations[i] = (seq << INDEX_BITS) | i;
         }
@@ -372,15 +365,6 @@ final class KafkaReadSession implements ReadSession {
         positions.put(p, take.get(n - 1).offset() + 1);
         return new IncomingBatch(p, take.get(0).offset(), n, ByteBuffer.wrap(md, 0, at), offsets, ts, sizes,
                 locations, () -> held.remove(seq));
-    }
-
-    /** @return the framed metadata length, or -1 if the value is not in this driver's framing */
-    static int framedMetadataLength(byte[] v) {
-        if (v == null || v.length < 4) {
-            return -1;
-        }
-        int len = ((v[0] & 0xff) << 24) | ((v[1] & 0xff) << 16) | ((v[2] & 0xff) << 8) | (v[3] & 0xff);
-        return len < 0 || len > v.length - 4 ? -1 : len;
     }
 
     @Override

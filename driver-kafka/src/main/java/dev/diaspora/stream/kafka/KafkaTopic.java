@@ -36,13 +36,16 @@ import org.apache.kafka.common.errors.UnknownMemberIdException;
 final class KafkaTopic implements TopicBackend {
     final KafkaBackend backend;
     final String name;
+    /** How this topic's records are laid out: stored with the topic, so every reader decodes what writers wrote. */
+    final RecordFraming framing;
     private final List<PartitionInfo> partitions;
     private final List<TopicPartition> tps;
     private final Metadata components;
 
-    KafkaTopic(KafkaBackend backend, String name, int numPartitions, Metadata components) {
+    KafkaTopic(KafkaBackend backend, String name, int numPartitions, Metadata components, RecordFraming framing) {
         this.backend = backend;
         this.name = name;
+        this.framing = framing;
         List<PartitionInfo> ps = new ArrayList<>();
         List<TopicPartition> t = new ArrayList<>();
         for (int p = 0; p < numPartitions; p++) {

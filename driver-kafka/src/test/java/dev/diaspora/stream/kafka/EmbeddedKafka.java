@@ -3,15 +3,21 @@ package dev.diaspora.stream.kafka;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 
-/** A real single-node KRaft broker (combined broker and controller) inside the test JVM, from Kafka's test kit. */
-final class EmbeddedKafka {
+/**
+ * A real single-node KRaft broker (combined broker and controller) inside the JVM, from Kafka's test kit. Public
+ * because the benchmarks module uses it too (through this module's test-jar).
+ *
+ * <p>Thread safety: thread-safe (the test kit is); start and close from one thread.
+ */
+public final class EmbeddedKafka implements AutoCloseable {
     private final KafkaClusterTestKit cluster;
 
     private EmbeddedKafka(KafkaClusterTestKit cluster) {
         this.cluster = cluster;
     }
 
-    static EmbeddedKafka start() throws Exception {
+    /** Formats and starts a broker in a fresh temporary log directory; returns when it is ready. */
+    public static EmbeddedKafka start() throws Exception {
         KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder().setCombined(true)
                 .setNumBrokerNodes(1).setNumControllerNodes(1).build())
                 .setConfigProp("offsets.topic.replication.factor", "1")
@@ -30,7 +36,8 @@ final class EmbeddedKafka {
         return new EmbeddedKafka(cluster);
     }
 
-    String bootstrapServers() {
+    /** @return the broker's {@code host:port} */
+    public String bootstrapServers() {
         return cluster.bootstrapServers();
     }
 
@@ -38,7 +45,9 @@ final class EmbeddedKafka {
         return cluster;
     }
 
-    void close() throws Exception {
+    /** Stops the broker and deletes its log directory. */
+    @Override
+    public void close() throws Exception {
         cluster.close();
     }
 }

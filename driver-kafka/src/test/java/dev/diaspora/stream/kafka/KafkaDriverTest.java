@@ -31,35 +31,23 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Bad input and foreign topics, against a real embedded broker. */
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class KafkaDriverTest {
     private static final AtomicInteger COUNTER = new AtomicInteger();
-    private static EmbeddedKafka kafka;
-
-    @BeforeAll
-    static void startBroker() throws Exception {
-        kafka = EmbeddedKafka.start();
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        if (kafka != null) {
-            kafka.close();
-        }
-    }
+    @RegisterExtension
+    static final BrokerExtension BROKER = new BrokerExtension();
 
     private static String topicName(String base) {
         return "kdt-" + COUNTER.incrementAndGet() + "-" + base;
     }
 
     private static Driver open(String kafkaObject) {
-        return Driver.open("kafka", Metadata.of("{\"bootstrap.servers\":\"" + kafka.bootstrapServers() + "\""
+        return Driver.open("kafka", Metadata.of("{\"bootstrap.servers\":\"" + BROKER.kafka().bootstrapServers() + "\""
                 + (kafkaObject == null ? "" : ",\"kafka\":" + kafkaObject) + "}"));
     }
 
@@ -126,7 +114,7 @@ class KafkaDriverTest {
     void kafkaTopicNotCreatedByTheDriverOpensWithDefaultComponents() throws Exception {
         String name = topicName("foreign");
         Properties props = new Properties();
-        props.put("bootstrap.servers", kafka.bootstrapServers());
+        props.put("bootstrap.servers", BROKER.kafka().bootstrapServers());
         try (Admin admin = Admin.create(props)) {
             admin.createTopics(List.of(new NewTopic(name, 2, (short) 1))).all().get(30, TimeUnit.SECONDS);
         }

@@ -24,10 +24,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import kafka.server.BrokerServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Fault: the broker is stopped and restarted (same log directory and port) while a producer and a consumer run;
@@ -36,25 +35,15 @@ import org.junit.jupiter.api.Timeout;
 class KafkaFaultTest {
     private static final int PARTITIONS = 2;
     private static final int EVENTS = 1500;
-    private static EmbeddedKafka kafka;
 
-    @BeforeAll
-    static void startBroker() throws Exception {
-        kafka = EmbeddedKafka.start();
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        if (kafka != null) {
-            kafka.close();
-        }
-    }
+    @RegisterExtension
+    static final BrokerExtension BROKER = new BrokerExtension();
 
     @Test
     @Timeout(value = 150, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void brokerRestartLosesAndDuplicatesNoCompletedEvent() throws Exception {
-        try (Driver driver = Driver.open("kafka", Metadata.of("{\"bootstrap.servers\":\"" + kafka.bootstrapServers()
-                + "\"}"))) {
+        try (Driver driver = Driver.open("kafka", Metadata.of("{\"bootstrap.servers\":\""
+                + BROKER.kafka().bootstrapServers() + "\"}"))) {
             driver.createTopic("fault", Metadata.of("{\"num_partitions\":" + PARTITIONS + "}"));
             TopicHandle topic = driver.openTopic("fault");
             Map<String, Integer> completed = new ConcurrentHashMap<>(); // "p:id" -> event number
@@ -133,7 +122,7 @@ class KafkaFaultTest {
             }
             assertNull(consumerError.get(), () -> "consumer failed before the fault: " + consumerError.get());
             long down = System.nanoTime();
-            BrokerServer broker = kafka.cluster().brokers().values().iterator().next();
+            BrokerServer broker = BROKER.kafka().cluster().brokers().values().iterator().next();
             broker.shutdown();
             broker.awaitShutdown();
             Thread.sleep(1_000);

@@ -3,24 +3,12 @@ package dev.diaspora.stream.kafka;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.tck.DriverTck;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The whole TCK against the kafka driver, on one embedded KRaft broker shared by the class. */
 class KafkaTckTest extends DriverTck {
-    private static EmbeddedKafka kafka;
-
-    @BeforeAll
-    static void startBroker() throws Exception {
-        kafka = EmbeddedKafka.start();
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        if (kafka != null) {
-            kafka.close();
-        }
-    }
+    @RegisterExtension
+    static final BrokerExtension BROKER = new BrokerExtension();
 
     @Override
     protected String driverName() {
@@ -29,6 +17,6 @@ class KafkaTckTest extends DriverTck {
 
     @Override
     protected Metadata driverOptions(Path dir) {
-        return Metadata.of("{\"bootstrap.servers\":\"" + kafka.bootstrapServers() + "\"}");
+        return Metadata.of("{\"bootstrap.servers\":\"" + BROKER.kafka().bootstrapServers() + "\"}");
     }
 }
