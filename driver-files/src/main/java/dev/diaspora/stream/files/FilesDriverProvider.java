@@ -57,7 +57,9 @@ public final class FilesDriverProvider extends AbstractDriverProvider {
 
     /** Creates the provider; {@code ServiceLoader} calls this. */
     public FilesDriverProvider() {
-        super("files", "Topics as crash-safe, segmented append-only logs in a directory, shared by any number of processes.", OPTIONS, TOPIC_OPTIONS, CAPABILITIES);
+        super("files", "Topics as crash-safe, segmented append-only logs in a directory, shared by any number of "
+                + "processes.",
+                OPTIONS, TOPIC_OPTIONS, CAPABILITIES);
     }
 
     @Override

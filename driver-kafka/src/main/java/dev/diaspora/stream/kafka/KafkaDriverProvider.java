@@ -57,7 +57,9 @@ public final class KafkaDriverProvider extends AbstractDriverProvider {
 
     /** Creates the provider; {@code ServiceLoader} calls this. */
     public KafkaDriverProvider() {
-        super("kafka", "Topics in an Apache Kafka cluster: one record per event, EventID = offset, consumer name = group.", OPTIONS, TOPIC_OPTIONS, CAPABILITIES);
+        super("kafka", "Topics in an Apache Kafka cluster: one record per event, EventID = offset, consumer name = "
+                + "group.",
+                OPTIONS, TOPIC_OPTIONS, CAPABILITIES);
     }
 
     @Override

@@ -67,7 +67,8 @@ public final class NettyDriverProvider extends AbstractDriverProvider {
 
     /** Creates the provider; {@code ServiceLoader} calls this. */
     public NettyDriverProvider() {
-        super("netty", "Topics on partition servers over TCP: batched metadata frames, zero-copy data.", OPTIONS, TOPIC_OPTIONS, CAPABILITIES);
+        super("netty", "Topics on partition servers over TCP: batched metadata frames, zero-copy data.",
+                OPTIONS, TOPIC_OPTIONS, CAPABILITIES);
     }
 
     @Override

@@ -33,7 +33,8 @@ public final class MemoryDriverProvider extends AbstractDriverProvider {
 
     /** Creates the provider; {@code ServiceLoader} calls this. */
     public MemoryDriverProvider() {
-        super("memory", "In-process topics in the JVM's memory: the template for driver authors and a test double.", OPTIONS, TOPIC_OPTIONS, CAPABILITIES);
+        super("memory", "In-process topics in the JVM's memory: the template for driver authors and a test double.",
+                OPTIONS, TOPIC_OPTIONS, CAPABILITIES);
     }
 
     @Override
