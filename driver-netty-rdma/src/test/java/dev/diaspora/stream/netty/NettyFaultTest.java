@@ -16,7 +16,12 @@ import dev.diaspora.stream.Event;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.Producer;
 import dev.diaspora.stream.ProducerOptions;
+import dev.diaspora.stream.StartAt;
 import dev.diaspora.stream.TopicHandle;
+import dev.diaspora.stream.spi.Backend;
+import dev.diaspora.stream.spi.ReadSession;
+import dev.diaspora.stream.spi.SessionConfig;
+import dev.diaspora.stream.spi.TopicBackend;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -64,13 +69,53 @@ class NettyFaultTest {
         run(true);
     }
 
+    /**
+     * Sessions are driven by hand here (no fetch thread), so the order is certain: a second client takes consumer x's
+     * partition after the restart and before x's session reconnects; x's polls then fail with a conflict, while y's
+     * session, which nobody took over, holds its lease again after it reconnects.
+     */
+    @Test
+    @Timeout(90)
+    void shouldRetakeLeasesAfterARestartOrReportTheConsumerThatLostOne() throws Exception {
+        Path root = dir.resolve("leases");
+        ServerProcess child = ServerProcess.start(root, 0);
+        try {
+            Metadata options = Metadata.of("{\"servers\":[\"" + child.address() + "\"],\"connect_timeout_ms\":1000}");
+            try (Driver d = Driver.open("netty", options)) {
+                d.createTopic(TOPIC, Metadata.of("{\"num_partitions\":1}"));
+            }
+            NettyDriverProvider provider = new NettyDriverProvider();
+            try (Backend first = provider.open(provider.options().validate(options, "test"));
+                    Backend second = provider.open(provider.options().validate(options, "test"));
+                    TopicBackend t1 = first.openTopic(TOPIC); TopicBackend t2 = second.openTopic(TOPIC)) {
+                ReadSession x = t1.openSession(new SessionConfig("x", new int[] {0}, StartAt.EARLIEST));
+                ReadSession y = t1.openSession(new SessionConfig("y", new int[] {0}, StartAt.EARLIEST));
+                child.kill();
+                child = ServerProcess.start(root, child.port());
+                ReadSession taken = t2.openSession(new SessionConfig("x", new int[] {0}, StartAt.EARLIEST));
+                assertNull(y.poll(1, 1 << 20, 0)); // reconnects, takes both leases again: y's works, x's is taken
+                ConsumerConflictException e = assertThrows(ConsumerConflictException.class,
+                        () -> x.poll(1, 1 << 20, 0));
+                assertTrue(e.getMessage().contains("'x'") && e.getMessage().contains(child.address()), e.getMessage());
+                assertThrows(ConsumerConflictException.class,
+                        () -> t2.openSession(new SessionConfig("y", new int[] {0}, StartAt.EARLIEST)));
+                x.close();
+                y.close();
+                taken.close();
+            }
+        } finally {
+            child.close();
+        }
+    }
+
     private void run(boolean twoServers) throws Exception {
         Path killedRoot = dir.resolve("killed");
         ServerProcess child = ServerProcess.start(killedRoot, 0);
         int port = child.port();
         String address = child.address();
         try (Servers other = twoServers ? Servers.start(dir.resolve("other"), 1) : null) {
-            String list = "\"" + address + "\"" + (other == null ? "" : "," + other.serversJson().replaceAll("[\\[\\]]", ""));
+            String list = "\"" + address + "\""
+                    + (other == null ? "" : "," + other.serversJson().replaceAll("[\\[\\]]", ""));
             Metadata options = Metadata.of("{\"servers\":[" + list + "],\"connect_timeout_ms\":1000}");
             int partitions = twoServers ? 4 : 2;
             int servers = twoServers ? 2 : 1;
@@ -106,6 +151,7 @@ class NettyFaultTest {
                         awaitTrue(() -> run.liveNext.get(1) > seen, 10_000, "the consumer reads the live server");
                     }
                     child = ServerProcess.start(killedRoot, port);
+                    long restartedAt = System.nanoTime();
                     run.killed = false;
                     long downMillis = (System.nanoTime() - killedAt) / 1_000_000;
                     List<String> downErrors = run.consumerErrorsSince(0);
@@ -121,15 +167,21 @@ class NettyFaultTest {
                         // failed pushes fail the flush too; they are counted one by one
                     }
                     awaitTrue(() -> run.inFlight.get() == 0, 30_000, "every push future completes");
+                    long firstOkMillis = (run.firstOkAfterRestart.get() - restartedAt) / 1_000_000;
                     long[] maxOk = run.maxOkId();
                     boolean caughtUp = awaitQuietly(() -> run.caughtUp(maxOk), 20_000);
                     List<String> afterErrors = run.consumerErrorsSince(consumerErrorsAtRestart);
-                    System.out.printf("NettyFaultTest(%d servers): down %d ms; pushes ok %d, failed %d; live"
+                    System.out.printf("NettyFaultTest(%d servers): down %d ms; first push ok %d ms after the"
+                            + " restart; pushes ok %d, failed %d; live"
                             + " consumer caught up %s, %d errors while down (first: %s), %d after the restart"
-                            + " (first: %s), anomalies %s%n", servers, downMillis, run.okTotal(), run.failed.size(),
+                            + " (first: %s), anomalies %s%n", servers, downMillis, firstOkMillis, run.okTotal(),
+                            run.failed.size(),
                             caughtUp, downErrors.size(), downErrors.isEmpty() ? "-" : downErrors.get(0),
                             afterErrors.size(), afterErrors.isEmpty() ? "-" : afterErrors.get(0), run.anomalies);
                     assertTrue(run.anomalies.isEmpty(), "the live consumer saw " + run.anomalies);
+                    for (String e : downErrors) { // the consumer's pulls: retriable errors naming the server
+                        assertTrue(e.contains("retriable true") && e.contains(address), e);
+                    }
                     assertTrue(caughtUp, "the live consumer resumes after the restart: at " + run.liveNext
                             + ", completed up to " + java.util.Arrays.toString(maxOk));
                     // the live consumer took its leases again when it reconnected
@@ -223,6 +275,8 @@ class NettyFaultTest {
         final AtomicLongArray okCount;
         final AtomicLong inFlight = new AtomicLong();
         final AtomicReference<Throwable> pushErrorWhileDown = new AtomicReference<>();
+        final AtomicLong firstOkAfterRestart = new AtomicLong(); // nanoTime of the first push to partition 0 that
+                                                                 // completed after the kill
         final AtomicLongArray liveNext; // the next id the live consumer expects per partition
         final List<String> anomalies = Collections.synchronizedList(new ArrayList<>());
         final List<String> consumerErrors = Collections.synchronizedList(new ArrayList<>());
@@ -260,6 +314,9 @@ class NettyFaultTest {
         private void completed(long k, int p, Long id, Throwable err) {
             if (err == null) {
                 ok.put(k, new long[] {p, id});
+                if (p == 0 && pushErrorWhileDown.get() != null) {
+                    firstOkAfterRestart.compareAndSet(0, System.nanoTime());
+                }
                 okCount.incrementAndGet(p);
             } else {
                 Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;

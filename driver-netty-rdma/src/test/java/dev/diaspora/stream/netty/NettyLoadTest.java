@@ -30,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * 32 producers and 32 consumers (threads) on three partition servers on loopback for {@code netty.load.seconds}
  * (default 30): a topic of 8 partitions, events of mixed sizes up to 64 KiB, and 4 consumer names of 8 consumers each,
  * one partition per consumer (explicit targets), so that every event is consumed once per name. Memory stays bounded
- * by the producers' pending limits and the consumers' prefetch limits. At the end the producers stop and flush, and
+ * by the producers' pending limits, the consumers' prefetch limits and a bound on how far the slowest name may lag
+ * behind (the producers wait), which also keeps the final drain short. At the end the producers stop and flush, and
  * every name must have consumed exactly the events whose push futures completed, with contiguous ids per partition
  * and their data. Throughput is printed for information only.
  */
@@ -40,6 +41,8 @@ class NettyLoadTest {
     private static final int NAMES = 4;
     private static final int PARTITIONS = 8;
     private static final int MAX_DATA = 64 * 1024;
+    /** Producers wait while the slowest consumer name is this many events behind, so the final drain stays short. */
+    private static final long MAX_LAG = 20_000;
 
     @TempDir
     Path dir;
@@ -72,7 +75,7 @@ class NettyLoadTest {
                             .maxBatchBytes(1L << 20));
                     producers.add(producer);
                     int worker = w;
-                    pushing.add(start(() -> pushed.pushUntil(producer, worker, stopAt), "load-producer"));
+                    pushing.add(start(() -> pushed.pushUntil(producer, worker, stopAt, readers), "load-producer"));
                 }
                 for (Thread t : pushing) {
                     t.join(TimeUnit.SECONDS.toMillis(seconds + 30));
@@ -152,8 +155,11 @@ class NettyLoadTest {
             }
         }
 
-        void pushUntil(Producer producer, int w, long stopAt) {
+        void pushUntil(Producer producer, int w, long stopAt, List<Reader> readers) {
             for (int n = 0; System.nanoTime() - stopAt < 0; n++) {
+                if (n % 64 == 0) {
+                    awaitConsumers(readers, stopAt);
+                }
                 int k = n;
                 byte[] data = Payload.data(w, k, MAX_DATA);
                 producer.push(Payload.metadata(w, k), dev.diaspora.stream.DataView.of(data), (w + k) % PARTITIONS)
@@ -171,6 +177,25 @@ class NettyLoadTest {
                             bytes.addAndGet(data.length);
                         });
             }
+        }
+
+        private void awaitConsumers(List<Reader> readers, long stopAt) {
+            while (events.get() - slowestName(readers) > MAX_LAG && System.nanoTime() - stopAt < 0) {
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+
+        private static long slowestName(List<Reader> readers) {
+            long min = Long.MAX_VALUE;
+            for (int g = 0; g < NAMES; g++) {
+                min = Math.min(min, consumed(readers.subList(g * PARTITIONS, (g + 1) * PARTITIONS)));
+            }
+            return min;
         }
 
         BitSet completed(int w) {
