@@ -48,6 +48,12 @@ import java.util.zip.CRC32C;
  */
 final class NettyTopic implements TopicBackend, LocalTopic {
     /** How long reads of a partition whose server failed wait before trying that server again. */
+    /**
+     * Selected bytes per READ_DATA request: a batch's data is asked for in requests of about this size, all sent before
+     * the first answer is awaited. It bounds the memory one answer holds on the server and the client (a 512-event
+     * batch of 64 KiB events would otherwise be one 32 MiB frame).
+     */
+    static final long READ_DATA_CHUNK = 4 << 20;
     private static final long READ_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
     private final NettyBackend backend;
@@ -608,7 +614,7 @@ final class NettyTopic implements TopicBackend, LocalTopic {
         List<Connection> order = new ArrayList<>();
         for (Map.Entry<Connection, List<DataRequest>> e : split.entrySet()) {
             Connection c = e.getKey();
-            long limit = c.maxFrame() / 2;
+            long limit = Math.min(c.maxFrame() / 2, READ_DATA_CHUNK);
             List<DataRequest> chunk = new ArrayList<>();
             long bytes = 0;
             for (DataRequest r : e.getValue()) {
