@@ -66,15 +66,7 @@ final class RawPeer implements AutoCloseable {
                         small.clear().limit(8);
                         readFully(ch, small);
                         long total = small.getLong(0);
-                        for (long left = total; left > 0; ) {
-                            buf.clear().limit((int) Math.min(buf.capacity(), left));
-                            readFully(ch, buf);
-                            buf.flip();
-                            left -= buf.remaining();
-                            while (buf.hasRemaining()) {
-                                f.write(buf);
-                            }
-                        }
+                        store(ch, f, buf, total);
                         small.clear().putLong(total).flip();
                         writeFully(ch, small);
                         continue;
@@ -87,16 +79,7 @@ final class RawPeer implements AutoCloseable {
                         if (len == 0) {
                             break;
                         }
-                        long left = len;
-                        while (left > 0) {
-                            buf.clear().limit((int) Math.min(buf.capacity(), left));
-                            readFully(ch, buf);
-                            buf.flip();
-                            left -= buf.remaining();
-                            while (buf.hasRemaining()) {
-                                f.write(buf);
-                            }
-                        }
+                        store(ch, f, buf, len);
                         stored += len;
                         if (mode == 'L') {
                             small.clear().putLong(stored).flip();
@@ -110,6 +93,19 @@ final class RawPeer implements AutoCloseable {
                 if (server.isOpen()) {
                     System.err.println("raw peer: " + e);
                 }
+            }
+        }
+    }
+
+    /** Copies {@code n} bytes from the socket to the file through {@code buf}. */
+    private static void store(SocketChannel ch, FileChannel f, ByteBuffer buf, long n) throws IOException {
+        for (long left = n; left > 0; ) {
+            buf.clear().limit((int) Math.min(buf.capacity(), left));
+            readFully(ch, buf);
+            buf.flip();
+            left -= buf.remaining();
+            while (buf.hasRemaining()) {
+                f.write(buf);
             }
         }
     }
