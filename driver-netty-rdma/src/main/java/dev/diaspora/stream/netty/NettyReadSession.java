@@ -19,6 +19,11 @@ import java.util.concurrent.TimeUnit;
  */
 final class NettyReadSession extends LocalReadSession {
     private static final long RETRY_PAUSE_MILLIS = 100;
+    /**
+     * How long a data read is retried here (a blip); after that the retriable error goes to the engine, which rewinds
+     * the partition and reads it again on a later fetch, while the other partitions go on.
+     */
+    private static final long RETRY_WINDOW_MILLIS = 1000;
 
     private final NettyTopic topic;
     private final String name;
@@ -37,12 +42,12 @@ final class NettyReadSession extends LocalReadSession {
 
     /**
      * Reads the selected data; a retriable failure (lost connection, server restarting) is tried again every 100 ms
-     * for up to the request timeout: failed requests would stop their partition until the user seeks. (Closing the
-     * consumer meanwhile waits for the retries to end.)
+     * for up to a second, then left to the engine, which reads those events again later.
      */
     @Override
     public void readData(List<DataRequest> requests) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(topic.backend().requestTimeoutMillis());
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.min(RETRY_WINDOW_MILLIS,
+                topic.backend().requestTimeoutMillis()));
         while (true) {
             try {
                 super.readData(requests);

@@ -450,16 +450,21 @@ final class NettyTopic implements TopicBackend, LocalTopic {
                 .put(localOf[p], pos));
         List<CompletableFuture<ByteBuf>> calls = new ArrayList<>();
         List<Connection> order = new ArrayList<>();
-        for (Map.Entry<Connection, Map<Integer, Long>> e : split.entrySet()) {
-            Connection c = e.getKey();
-            int h = handle(c);
-            ByteBuf req = backend.alloc().buffer();
-            req.writeInt(h);
-            Protocol.writeString(req, consumer);
-            req.writeInt(e.getValue().size());
-            e.getValue().forEach((lp, pos) -> req.writeInt(lp).writeLong(pos));
-            calls.add(c.call(Protocol.COMMIT, req));
-            order.add(c);
+        try {
+            for (Map.Entry<Connection, Map<Integer, Long>> e : split.entrySet()) {
+                Connection c = e.getKey();
+                int h = handle(c);
+                ByteBuf req = backend.alloc().buffer();
+                req.writeInt(h);
+                Protocol.writeString(req, consumer);
+                req.writeInt(e.getValue().size());
+                e.getValue().forEach((lp, pos) -> req.writeInt(lp).writeLong(pos));
+                calls.add(c.call(Protocol.COMMIT, req));
+                order.add(c);
+            }
+        } catch (RuntimeException e) { // another server is down: the answers of those sent are nobody's
+            releaseLater(calls, 0);
+            throw e;
         }
         for (int i = 0; i < calls.size(); i++) {
             try {
@@ -612,26 +617,31 @@ final class NettyTopic implements TopicBackend, LocalTopic {
         List<CompletableFuture<ByteBuf>> calls = new ArrayList<>();
         List<List<DataRequest>> chunks = new ArrayList<>();
         List<Connection> order = new ArrayList<>();
-        for (Map.Entry<Connection, List<DataRequest>> e : split.entrySet()) {
-            Connection c = e.getKey();
-            long limit = Math.min(c.maxFrame() / 2, READ_DATA_CHUNK);
-            List<DataRequest> chunk = new ArrayList<>();
-            long bytes = 0;
-            for (DataRequest r : e.getValue()) {
-                long size = r.descriptor().size();
-                if (!chunk.isEmpty() && bytes + size > limit) {
-                    calls.add(sendReadData(c, chunk));
-                    chunks.add(chunk);
-                    order.add(c);
-                    chunk = new ArrayList<>();
-                    bytes = 0;
+        try {
+            for (Map.Entry<Connection, List<DataRequest>> e : split.entrySet()) {
+                Connection c = e.getKey();
+                long limit = Math.min(c.maxFrame() / 2, READ_DATA_CHUNK);
+                List<DataRequest> chunk = new ArrayList<>();
+                long bytes = 0;
+                for (DataRequest r : e.getValue()) {
+                    long size = r.descriptor().size();
+                    if (!chunk.isEmpty() && bytes + size > limit) {
+                        calls.add(sendReadData(c, chunk));
+                        chunks.add(chunk);
+                        order.add(c);
+                        chunk = new ArrayList<>();
+                        bytes = 0;
+                    }
+                    chunk.add(r);
+                    bytes += size;
                 }
-                chunk.add(r);
-                bytes += size;
+                calls.add(sendReadData(c, chunk));
+                chunks.add(chunk);
+                order.add(c);
             }
-            calls.add(sendReadData(c, chunk));
-            chunks.add(chunk);
-            order.add(c);
+        } catch (RuntimeException e) { // another server is down: the answers of those sent are nobody's
+            releaseLater(calls, 0);
+            throw e;
         }
         for (int i = 0; i < calls.size(); i++) {
             ByteBuf a;

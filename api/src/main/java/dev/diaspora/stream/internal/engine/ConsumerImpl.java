@@ -62,6 +62,7 @@ import org.slf4j.LoggerFactory;
 final class ConsumerImpl implements Consumer {
     private static final Logger LOG = LoggerFactory.getLogger(ConsumerImpl.class);
     private static final long POLL_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long REWIND_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
     /** A read error that stays at the head of its partition's queue until a seek. */
     private static final class Failed {
@@ -93,6 +94,9 @@ final class ConsumerImpl implements Consumer {
     private final long[] readyEvents; // guarded by lock
     private final boolean[] pausedShadow; // guarded by lock: what the fetch thread has paused
     private final boolean[] failed; // guarded by lock
+    /** Per partition: the EventID to read again after a retriable data-read failure, or -1; fetch thread only. */
+    private final long[] rewindTo;
+    private long nextRewindAttempt;
     private long prefetchedBytes; // guarded by lock
     private long prefetchedEvents; // guarded by lock
     private int cursor; // guarded by lock
@@ -138,6 +142,8 @@ final class ConsumerImpl implements Consumer {
         this.readyEvents = new long[n];
         this.pausedShadow = new boolean[n];
         this.failed = new boolean[n];
+        this.rewindTo = new long[n];
+        java.util.Arrays.fill(rewindTo, -1);
         this.paused = new boolean[n];
         this.acked = new AtomicLongArray(n);
         this.committed = new long[n];
@@ -195,6 +201,7 @@ final class ConsumerImpl implements Consumer {
                     }
                     nextAck = now + ackIntervalNanos;
                 }
+                retryRewinds(now);
                 updatePauses();
                 long room;
                 lock.lock();
@@ -345,6 +352,47 @@ final class ConsumerImpl implements Consumer {
         return out;
     }
 
+    /** Moves partitions with a pending rewind back to the event to read again (the seek may need the server). */
+    private void retryRewinds(long now) {
+        if (now - nextRewindAttempt < 0) {
+            return;
+        }
+        for (int p = 0; p < rewindTo.length; p++) {
+            if (rewindTo[p] < 0) {
+                continue;
+            }
+            if (!assignment.contains(p)) {
+                rewindTo[p] = -1;
+                continue;
+            }
+            try {
+                session.seek(p, StartAt.id(rewindTo[p]));
+                rewindTo[p] = -1;
+            } catch (DiasporaException e) {
+                if (!e.isRetriable()) {
+                    rewindTo[p] = -1;
+                    failPartition(p, e);
+                }
+                nextRewindAttempt = now + REWIND_RETRY_NANOS;
+            } catch (RuntimeException e) {
+                rewindTo[p] = -1;
+                failPartition(p, new DiasporaException("partition " + p + ": cannot read the events after a failed"
+                        + " data read again: " + e, e));
+            }
+        }
+    }
+
+    private void failPartition(int p, DiasporaException e) {
+        lock.lock();
+        try {
+            ready[p].add(new Failed(e));
+            failed[p] = true;
+        } finally {
+            lock.unlock();
+        }
+        deliver();
+    }
+
     private void updatePauses() {
         int[] parts = this.parts;
         for (int i = 0; i < parts.length; i++) {
@@ -352,7 +400,7 @@ final class ConsumerImpl implements Consumer {
             boolean want;
             lock.lock();
             try {
-                want = failed[p] || readyEvents[p] >= pauseThreshold;
+                want = failed[p] || readyEvents[p] >= pauseThreshold || rewindTo[p] >= 0;
                 pausedShadow[p] = want;
             } finally {
                 lock.unlock();
@@ -454,13 +502,21 @@ final class ConsumerImpl implements Consumer {
         for (int i = 0; i < good; i++) {
             DataRequest r = byEvent[i];
             if (r != null && r.error() != null) {
-                out.add(new Failed(r.error()));
                 for (int j = i; j < good; j++) {
                     if (byEvent[j] != null) {
                         allocator.release(byEvent[j].target());
                     }
                 }
-                good = -1;
+                if (r.error().isRetriable()) {
+                    // a transient failure (a lost connection): deliver what came before it, pause the partition
+                    // and read it again from there (retryRewinds), rather than stopping it until the user seeks
+                    rewindTo[p] = b.firstId() + i;
+                    items.clear();
+                    good = i;
+                } else {
+                    out.add(new Failed(r.error()));
+                    good = -1;
+                }
                 break;
             }
             DataView data = r == null ? DataView.EMPTY : r.target().trim(selections[i].size());
@@ -853,6 +909,7 @@ final class ConsumerImpl implements Consumer {
             }
             try {
                 long id = session.seek(partition, position);
+                rewindTo[partition] = -1; // the user's position wins over a pending re-read
                 List<Object> dropped = new ArrayList<>();
                 lock.lock();
                 try {

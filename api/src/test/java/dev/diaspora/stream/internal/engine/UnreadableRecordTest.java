@@ -76,38 +76,43 @@ class UnreadableRecordTest {
 
         @Override
         public Backend open(Options options) {
-            return new Backend() {
-                @Override
-                public void createTopic(String name, Options topicOptions, Metadata components) {
-                }
-
-                @Override
-                public TopicBackend openTopic(String name) {
-                    return new FixedTopic();
-                }
-
-                @Override
-                public boolean topicExists(String name) {
-                    return true;
-                }
-
-                @Override
-                public Map<String, Metadata> listTopics() {
-                    return Map.of();
-                }
-
-                @Override
-                public void deleteTopic(String name) {
-                }
-
-                @Override
-                public void close() {
-                }
-            };
+            return backendOf(FixedTopic::new);
         }
     }
 
-    static final class FixedTopic implements TopicBackend, LocalTopic {
+    /** @return a backend whose every topic is a new {@code topic} (for the engine tests' fixed drivers) */
+    static Backend backendOf(java.util.function.Supplier<TopicBackend> topic) {
+        return new Backend() {
+            @Override
+            public void createTopic(String name, Options topicOptions, Metadata components) {
+            }
+
+            @Override
+            public TopicBackend openTopic(String name) {
+                return topic.get();
+            }
+
+            @Override
+            public boolean topicExists(String name) {
+                return true;
+            }
+
+            @Override
+            public Map<String, Metadata> listTopics() {
+                return Map.of();
+            }
+
+            @Override
+            public void deleteTopic(String name) {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    static class FixedTopic implements TopicBackend, LocalTopic {
         private final ChangeNotifier notifier = new ChangeNotifier();
 
         @Override
