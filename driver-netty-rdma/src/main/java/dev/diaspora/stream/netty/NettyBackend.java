@@ -40,7 +40,6 @@ import javax.net.ssl.SSLException;
 final class NettyBackend implements Backend {
     static final String PLACEMENT = "netty_placement";
 
-    private final Options options;
     private final String token;
     private final int connectTimeoutMillis;
     private final long requestTimeoutMillis;
@@ -52,7 +51,6 @@ final class NettyBackend implements Backend {
     private volatile boolean closed;
 
     NettyBackend(List<String> servers, Options options) {
-        this.options = options;
         String t = options.string(NettyDriverProvider.TOKEN);
         this.token = t == null ? "" : t;
         this.connectTimeoutMillis = options.intValue(NettyDriverProvider.CONNECT_TIMEOUT_MS, 10_000);
@@ -307,7 +305,4 @@ final class NettyBackend implements Backend {
         return "netty" + connections;
     }
 
-    Options options() {
-        return options;
-    }
 }

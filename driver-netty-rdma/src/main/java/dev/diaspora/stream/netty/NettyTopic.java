@@ -692,15 +692,18 @@ final class NettyTopic implements TopicBackend, LocalTopic {
             if (kinds[i] == Protocol.DATA_BLOCKS) {
                 int ns = Protocol.readCount(a, Protocol.MAX_RANGES, 16, "READ_DATA spans");
                 spans[i] = new long[2 * ns];
-                List<Integer> cs = new ArrayList<>();
+                int[] cs = new int[0];
                 for (int k = 0; k < ns; k++) {
                     spans[i][2 * k] = a.readLong();
                     long len = spans[i][2 * k + 1] = a.readLong();
-                    for (long b = 0; b < len; b += StoredData.BLOCK_SIZE) {
-                        cs.add(a.readInt());
+                    int at = cs.length;
+                    cs = java.util.Arrays.copyOf(cs, at + Math.toIntExact((len + StoredData.BLOCK_SIZE - 1)
+                            / StoredData.BLOCK_SIZE));
+                    for (int b = at; b < cs.length; b++) {
+                        cs[b] = a.readInt();
                     }
                 }
-                crcs[i] = cs.stream().mapToInt(Integer::intValue).toArray();
+                crcs[i] = cs;
             } else if (kinds[i] != Protocol.DATA_SELECTED) {
                 messages[i] = Protocol.readString(a, "error");
             }
@@ -773,10 +776,6 @@ final class NettyTopic implements TopicBackend, LocalTopic {
 
     int localOf(int p) {
         return localOf[p];
-    }
-
-    int handleFor(Connection c) {
-        return handle(c);
     }
 
     NettyBackend backend() {

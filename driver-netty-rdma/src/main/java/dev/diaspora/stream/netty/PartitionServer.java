@@ -22,12 +22,15 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,10 +68,10 @@ public final class PartitionServer implements AutoCloseable {
     private final ExecutorService workers;
     private final Channel listener;
     private final Map<String, ServerTopic> topics = new HashMap<>(); // guarded by itself
-    private final java.util.Set<ServerConnection> connections = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<ServerConnection> connections = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
-    private final java.util.concurrent.atomic.AtomicLong zeroCopyBytes = new java.util.concurrent.atomic.AtomicLong();
-    private final java.util.concurrent.atomic.AtomicLong copiedBytes = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong zeroCopyBytes = new AtomicLong();
+    private final AtomicLong copiedBytes = new AtomicLong();
 
     private PartitionServer(Builder b) {
         this.root = b.rootPath.toAbsolutePath().normalize();

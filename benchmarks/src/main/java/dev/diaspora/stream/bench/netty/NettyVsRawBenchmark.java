@@ -7,12 +7,14 @@ import dev.diaspora.stream.Event;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.Producer;
 import dev.diaspora.stream.TopicHandle;
+import dev.diaspora.stream.bench.jmh.Payload;
 import dev.diaspora.stream.netty.PartitionServer;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,6 +37,7 @@ import org.HdrHistogram.Histogram;
  */
 public final class NettyVsRawBenchmark {
     private static final int METADATA = 16;
+    private static final byte[] MD = "{\"x\":1234567890}".getBytes(StandardCharsets.US_ASCII);
 
     private final PrintStream out;
     private final Path dir;
@@ -105,7 +108,7 @@ public final class NettyVsRawBenchmark {
             }
         } finally {
             b.close();
-            deleteTree(work);
+            Payload.deleteTree(work);
         }
         return 0;
     }
@@ -153,13 +156,13 @@ public final class NettyVsRawBenchmark {
                         RawPeer.writeFully(ch, batch.flip());
                         batch.clear();
                     }
-                    batch.putInt(frame).put(metadataBytes()).put(data.duplicate());
+                    batch.putInt(frame).put(MD).put(data.duplicate());
                 }
                 RawPeer.writeFully(ch, batch.flip());
             } else {
                 ByteBuffer[] parts = {header, null};
                 for (long i = 0; i < n; i++) {
-                    header.clear().putInt(frame).put(metadataBytes()).flip();
+                    header.clear().putInt(frame).put(MD).flip();
                     parts[1] = data.duplicate();
                     while (parts[1].hasRemaining() || header.hasRemaining()) {
                         ch.write(parts);
@@ -171,12 +174,6 @@ public final class NettyVsRawBenchmark {
             return (System.nanoTime() - t0) / 1e9;
         }
     }
-
-    private static byte[] metadataBytes() {
-        return MD;
-    }
-
-    private static final byte[] MD = "{\"x\":1234567890}".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     private double rawConsume(long n) throws IOException {
         try (SocketChannel ch = connect('C')) {
@@ -203,7 +200,7 @@ public final class NettyVsRawBenchmark {
 
     private double nettyProduce(String topic, ByteBuffer data, long n) {
         driver.createTopic(topic, Metadata.of("{\"num_partitions\":1}"));
-        Metadata md = Metadata.of(new String(MD, java.nio.charset.StandardCharsets.US_ASCII));
+        Metadata md = Metadata.of(new String(MD, StandardCharsets.US_ASCII));
         try (TopicHandle t = driver.openTopic(topic); Producer p = t.producer()) {
             long t0 = System.nanoTime();
             for (long i = 0; i < n; i++) {
@@ -259,7 +256,7 @@ public final class NettyVsRawBenchmark {
         }
         String topic = "latency" + (++topics);
         driver.createTopic(topic, Metadata.of("{\"num_partitions\":1}"));
-        Metadata md = Metadata.of(new String(MD, java.nio.charset.StandardCharsets.US_ASCII));
+        Metadata md = Metadata.of(new String(MD, StandardCharsets.US_ASCII));
         try (TopicHandle t = driver.openTopic(topic); Producer p = t.producer()) {
             for (int i = 0; i < events; i++) {
                 long t0 = System.nanoTime();
@@ -295,9 +292,4 @@ public final class NettyVsRawBenchmark {
         raw.close();
     }
 
-    private static void deleteTree(Path p) throws IOException {
-        try (var s = Files.walk(p)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(x -> x.toFile().delete());
-        }
-    }
 }
