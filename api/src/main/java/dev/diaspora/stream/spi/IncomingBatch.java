@@ -47,6 +47,11 @@ public final class IncomingBatch {
      * A batch whose last good record is followed by one that cannot be read: the engine delivers the {@code count}
      * good records, then fails every pull from this partition with {@code error} until the consumer seeks past it.
      *
+     * <p>If {@code error} is an {@link dev.diaspora.stream.EventsLostException}, the ids it names hold no event
+     * (a lost tail): the engine delivers the good records, then the exception to one pull, and goes on with the
+     * records after the range, which the session must return next (it has already moved past the range). Any other
+     * error stops the partition until the consumer seeks.
+     *
      * @param error what is wrong with record {@code firstId + count}, naming the partition and id; or null
      */
     public IncomingBatch(int partition, long firstId, int count, ByteBuffer metadata, int[] offsets,
