@@ -166,17 +166,19 @@ public final class DataDescriptor {
     }
 
     /**
-     * A contiguous view of this view. The size is clamped to the end of this view.
+     * A contiguous view of this view: bytes {@code [offset, offset + size)}, <b>clamped to the end of this view</b>
+     * (like {@link #makeStridedView}): a size that runs past the end selects up to the end, and an offset at or beyond
+     * the end selects nothing (a view of size 0). So {@code d.makeSubView(0, 4096)} is "the first 4 KiB, or all of
+     * it if the data is smaller", and a selector never fails because one event is shorter than the others.
      *
-     * @throws IllegalArgumentException if {@code offset} is beyond this view's size or a value is negative
+     * @throws IllegalArgumentException if a value is negative (a bug of the caller, not a property of the data)
      */
     public DataDescriptor makeSubView(long offset, long size) {
         if (offset < 0 || size < 0) {
             throw new IllegalArgumentException("makeSubView(" + offset + ", " + size + "): offset and size must be >= 0");
         }
-        if (offset > this.size) {
-            throw new IllegalArgumentException("makeSubView(" + offset + ", " + size + "): offset is beyond the view's "
-                    + this.size + " bytes");
+        if (offset >= this.size) {
+            return push(new Pairs(new long[0]), 0);
         }
         long s = Math.min(size, this.size - offset);
         return push(new Pairs(new long[] {offset, s}), s);
@@ -184,39 +186,30 @@ public final class DataDescriptor {
 
     /**
      * {@code numBlocks} blocks of {@code blockSize} bytes, the first at {@code offset}, each followed by
-     * {@code gapSize} skipped bytes. The trailing gap may run past the end: the bound is
-     * {@code offset + (numBlocks-1)(blockSize+gapSize) + blockSize <= size()}.
+     * {@code gapSize} skipped bytes, <b>clamped to the end of this view</b> (like {@link #makeSubView}): blocks that
+     * start at or beyond the end are dropped and a block that crosses the end is cut at it, so the selection is the
+     * part of the pattern that lies inside the view (nothing if {@code offset} is at or beyond the end). When the
+     * pattern fits ({@code offset + (numBlocks-1)(blockSize+gapSize) + blockSize <= size()}; the trailing gap may run
+     * past the end) the view has {@code numBlocks * blockSize} bytes.
      *
-     * @throws IllegalArgumentException if a value is negative or the blocks run past the end of this view
+     * @throws IllegalArgumentException if a value is negative (a bug of the caller, not a property of the data)
      */
     public DataDescriptor makeStridedView(long offset, long numBlocks, long blockSize, long gapSize) {
         if (offset < 0 || numBlocks < 0 || blockSize < 0 || gapSize < 0) {
             throw new IllegalArgumentException("makeStridedView(" + offset + ", " + numBlocks + ", " + blockSize + ", "
                     + gapSize + "): values must be >= 0");
         }
-        if (numBlocks == 0 || blockSize == 0) {
-            if (offset > this.size) {
-                throw new IllegalArgumentException("makeStridedView: offset " + offset + " is beyond the view's "
-                        + this.size + " bytes");
-            }
+        if (numBlocks == 0 || blockSize == 0 || offset >= this.size) {
             return push(new Pairs(new long[0]), 0);
         }
-        long end;
-        long total;
-        try {
-            end = Math.addExact(offset,
-                    Math.addExact(Math.multiplyExact(numBlocks - 1, Math.addExact(blockSize, gapSize)), blockSize));
-            total = Math.multiplyExact(numBlocks, blockSize);
-        } catch (ArithmeticException e) {
-            end = Long.MAX_VALUE;
-            total = Long.MAX_VALUE;
-        }
-        if (end > this.size) {
-            throw new IllegalArgumentException("makeStridedView(" + offset + ", " + numBlocks + ", " + blockSize + ", "
-                    + gapSize + ") would go out of bounds: its last block ends at " + end + " but the view has "
-                    + this.size + " bytes");
-        }
-        return push(new Strided(offset, numBlocks, blockSize, gapSize), total);
+        long available = this.size - offset;
+        long stride = blockSize + gapSize < 0 ? Long.MAX_VALUE : blockSize + gapSize;
+        // blocks that start inside the view: ceil(available / stride), at most numBlocks
+        long starting = available / stride + (available % stride == 0 ? 0 : 1);
+        long blocks = Math.min(numBlocks, starting);
+        long lastStart = (blocks - 1) * stride; // < available, so no overflow
+        long total = (blocks - 1) * blockSize + Math.min(blockSize, available - lastStart);
+        return push(new Strided(offset, blocks, blockSize, gapSize), total);
     }
 
     /**
