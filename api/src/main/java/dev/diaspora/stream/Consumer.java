@@ -19,8 +19,18 @@ import java.util.stream.Stream;
  *
  * <p><b>Waiting:</b> {@link #pull()} completes when an event arrives (it tails the topic); {@link #poll(Duration)}
  * returns empty on timeout and never loses an event. {@link EventID#NO_MORE_EVENTS} appears only after
- * {@link #unsubscribe()}. A read error (checksum, allocator, deserializer) fails exactly that pull, names the partition
- * and id, and keeps that partition on the event until {@link #seek}; other partitions continue.
+ * {@link #unsubscribe()}.
+ *
+ * <p><b>Errors:</b> an event that cannot be delivered (damaged in storage, or the deserializer, data selector or
+ * allocator throws on it) follows {@link ConsumerOptions#onUnreadableEvent}: with {@link UnreadableEventPolicy#FAIL}
+ * (the default) every pull of that partition fails with an error naming the partition, the EventID and the ways past
+ * it ({@link #seek} to the next id, or the SKIP policy) until a seek, while the other partitions continue; with
+ * {@link UnreadableEventPolicy#SKIP} it is logged at WARN, counted in {@link ConsumerMetrics#eventsSkipped()} and
+ * treated as consumed. A range of ids the driver reports lost fails exactly one pull or poll with
+ * {@link EventsLostException} (also logged at WARN and counted in {@link ConsumerMetrics#eventsLost()}), and the
+ * partition goes on with the event after the range; {@link #process}, {@link #iterator()} and {@link #stream()} go on
+ * past it without throwing (the WARN and the counter are how they report it). Retriable read errors (a lost
+ * connection) are retried: the event is read again, nothing is skipped.
  *
  * <p>Thread safety: {@code pull}, {@code poll}, {@code process} and iteration are confined to one thread at a time
  * (misuse fails fast with {@link java.util.ConcurrentModificationException}); {@code acknowledge}, {@code commit},
@@ -53,7 +63,8 @@ public interface Consumer extends Iterable<Event>, AutoCloseable {
      * Waits at most {@code timeout} for the next event. {@link Duration#ZERO} is a non-blocking check.
      *
      * @return the event, or empty on timeout
-     * @throws DiasporaException the specific read error of the next event, unwrapped
+     * @throws EventsLostException once, when the partition's next ids hold no event; the next poll goes on after them
+     * @throws DiasporaException the specific read error of the next event, unwrapped (see the class comment)
      * @throws InterruptException if the thread is interrupted while waiting
      */
     Optional<Event> poll(Duration timeout);

@@ -10,7 +10,9 @@ package dev.diaspora.stream;
  * @param batchesFetched batches read from the driver
  * @param prefetchedEvents events read ahead and not yet delivered
  * @param prefetchedBytes bytes read ahead and not yet delivered
+ * @param eventsSkipped events that could not be read and were skipped ({@link UnreadableEventPolicy#SKIP})
+ * @param eventsLost EventIDs reported lost by the driver ({@link EventsLostException}), summed over the ranges
  */
 public record ConsumerMetrics(long eventsDelivered, long bytesDelivered, long batchesFetched, long prefetchedEvents,
-        long prefetchedBytes) {
+        long prefetchedBytes, long eventsSkipped, long eventsLost) {
 }

@@ -12,7 +12,8 @@ import java.util.Objects;
  * consumers that share the partitions. Defaults: all partitions, start at {@link StartAt#EARLIEST} for partitions with
  * no stored position, {@link DataSelector#ALL} and {@link DataAllocator#heap()} (Java users expect the data; set
  * {@link DataSelector#NONE} for metadata-only consumers), adaptive batch size (512 events per read), 2 batches read
- * ahead per partition, 64 MiB prefetched at most, acknowledgements persisted every second.
+ * ahead per partition, 64 MiB prefetched at most, acknowledgements persisted every second, and
+ * {@link UnreadableEventPolicy#FAIL} for events that cannot be read.
  *
  * <p>Thread safety: immutable.
  */
@@ -30,10 +31,11 @@ public final class ConsumerOptions {
     private final long maxPrefetchBytes;
     private final Duration ackInterval;
     private final ThreadPool threadPool;
+    private final UnreadableEventPolicy onUnreadableEvent;
 
     private ConsumerOptions(String name, int[] targets, StartAt startAt, DataSelector dataSelector,
             DataAllocator dataAllocator, BatchSize batchSize, int maxNumBatches, long maxPrefetchBytes,
-            Duration ackInterval, ThreadPool threadPool) {
+            Duration ackInterval, ThreadPool threadPool, UnreadableEventPolicy onUnreadableEvent) {
         this.name = name;
         this.targets = targets;
         this.startAt = startAt;
@@ -44,6 +46,7 @@ public final class ConsumerOptions {
         this.maxPrefetchBytes = maxPrefetchBytes;
         this.ackInterval = ackInterval;
         this.threadPool = threadPool;
+        this.onUnreadableEvent = onUnreadableEvent;
     }
 
     /**
@@ -55,14 +58,14 @@ public final class ConsumerOptions {
     public static ConsumerOptions named(String name) {
         checkName(name);
         return new ConsumerOptions(name, null, StartAt.EARLIEST, DataSelector.ALL, DataAllocator.heap(),
-                BatchSize.adaptive(), 2, 64L << 20, Duration.ofSeconds(1), null);
+                BatchSize.adaptive(), 2, 64L << 20, Duration.ofSeconds(1), null, UnreadableEventPolicy.FAIL);
     }
 
     private ConsumerOptions with(int[] targets, StartAt startAt, DataSelector dataSelector,
             DataAllocator dataAllocator, BatchSize batchSize, int maxNumBatches, long maxPrefetchBytes,
             Duration ackInterval, ThreadPool threadPool) {
         return new ConsumerOptions(name, targets, startAt, dataSelector, dataAllocator, batchSize, maxNumBatches,
-                maxPrefetchBytes, ackInterval, threadPool);
+                maxPrefetchBytes, ackInterval, threadPool, onUnreadableEvent);
     }
 
     /** Reads only these partitions (explicit assignment); fails at open if another live consumer of the name holds one. */
@@ -134,6 +137,23 @@ public final class ConsumerOptions {
                 ackInterval, threadPool);
     }
 
+    /**
+     * Sets what the consumer does with an event it cannot deliver (damaged in storage, or its deserializer, data
+     * selector or allocator throws): {@link UnreadableEventPolicy#FAIL} (the default) stops that partition at the
+     * event until a seek; {@link UnreadableEventPolicy#SKIP} logs it at WARN, counts it in
+     * {@link ConsumerMetrics#eventsSkipped()}, treats it as consumed and goes on.
+     */
+    public ConsumerOptions onUnreadableEvent(UnreadableEventPolicy policy) {
+        Objects.requireNonNull(policy, "policy");
+        return new ConsumerOptions(name, targets, startAt, dataSelector, dataAllocator, batchSize, maxNumBatches,
+                maxPrefetchBytes, ackInterval, threadPool, policy);
+    }
+
+    /** @return what the consumer does with an event it cannot deliver */
+    public UnreadableEventPolicy onUnreadableEvent() {
+        return onUnreadableEvent;
+    }
+
     /** @return the consumer name */
     public String name() {
         return name;
@@ -203,6 +223,6 @@ public final class ConsumerOptions {
     @Override
     public String toString() {
         return "ConsumerOptions[name=" + name + ", targets=" + (targets == null ? "all" : Arrays.toString(targets))
-                + ", startAt=" + startAt + ", batchSize=" + batchSize + "]";
+                + ", startAt=" + startAt + ", batchSize=" + batchSize + ", onUnreadableEvent=" + onUnreadableEvent + "]";
     }
 }

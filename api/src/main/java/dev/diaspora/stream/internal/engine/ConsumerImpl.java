@@ -10,6 +10,7 @@ import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.Event;
 import dev.diaspora.stream.EventProcessor;
+import dev.diaspora.stream.EventsLostException;
 import dev.diaspora.stream.InterruptException;
 import dev.diaspora.stream.InvalidSelectionException;
 import dev.diaspora.stream.Metadata;
@@ -64,15 +65,6 @@ final class ConsumerImpl implements Consumer {
     private static final long POLL_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long REWIND_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
-    /** A read error that stays at the head of its partition's queue until a seek. */
-    private static final class Failed {
-        final DiasporaException error;
-
-        Failed(DiasporaException error) {
-            this.error = error;
-        }
-    }
-
     private final TopicHandleImpl topic;
     private final ConsumerOptions options;
     private final ReadSession session;
@@ -90,7 +82,7 @@ final class ConsumerImpl implements Consumer {
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition space = lock.newCondition();
-    private final ArrayDeque<Object>[] ready; // guarded by lock: EventImpl or Failed
+    private final ArrayDeque<Object>[] ready; // guarded by lock: EventImpl or ReadyMarker
     private final long[] readyEvents; // guarded by lock
     private final boolean[] pausedShadow; // guarded by lock: what the fetch thread has paused
     private final boolean[] failed; // guarded by lock
@@ -121,6 +113,7 @@ final class ConsumerImpl implements Consumer {
     private final LongAdder eventsDelivered = new LongAdder();
     private final LongAdder bytesDelivered = new LongAdder();
     private final LongAdder batchesFetched = new LongAdder();
+    private final UnreadableEvents unreadable;
 
     @SuppressWarnings("unchecked")
     ConsumerImpl(TopicHandleImpl topic, ConsumerOptions options) {
@@ -134,6 +127,7 @@ final class ConsumerImpl implements Consumer {
         this.pauseThreshold = (long) readBatch * options.maxNumBatches();
         this.ackIntervalNanos = options.ackInterval().toNanos();
         int n = topic.partitions().size();
+        this.unreadable = new UnreadableEvents(options.name(), topic.name(), options.onUnreadableEvent(), n);
         this.assigned = new boolean[n];
         this.ready = new ArrayDeque[n];
         for (int i = 0; i < n; i++) {
@@ -315,6 +309,7 @@ final class ConsumerImpl implements Consumer {
             for (Map.Entry<Integer, Long> e : starts.entrySet()) {
                 assigned[e.getKey()] = true;
                 delivered.set(e.getKey(), e.getValue());
+                unreadable.started(e.getKey(), e.getValue());
             }
             parts = copy.stream().mapToInt(Integer::intValue).sorted().toArray();
             cursor = 0;
@@ -385,7 +380,7 @@ final class ConsumerImpl implements Consumer {
     private void failPartition(int p, DiasporaException e) {
         lock.lock();
         try {
-            ready[p].add(new Failed(e));
+            ready[p].add(ReadyMarker.failed(e));
             failed[p] = true;
         } finally {
             lock.unlock();
@@ -439,7 +434,8 @@ final class ConsumerImpl implements Consumer {
         int p = b.partition();
         int idx = p;
         int n = b.count();
-        List<Object> items = new ArrayList<>(n);
+        ReadyMarker stop = null; // the FAIL marker of the first event that could not be prepared
+        ReadyMarker[] skips = null; // SKIP markers of events that could not be prepared
         List<DataRequest> requests = null;
         DataDescriptor[] selections = new DataDescriptor[n];
         DataRequest[] byEvent = new DataRequest[n];
@@ -462,6 +458,9 @@ final class ConsumerImpl implements Consumer {
                     }
                     DataView target = allocator.allocate(md, sel);
                     if (target == null || target.size() < sel.size()) {
+                        if (target != null) {
+                            allocator.release(target);
+                        }
                         throw new InvalidSelectionException("partition " + p + ", event " + id + ": the data allocator"
                                 + " returned " + (target == null ? "null" : target.size() + " bytes")
                                 + " for a selection of " + sel.size() + " bytes");
@@ -475,15 +474,20 @@ final class ConsumerImpl implements Consumer {
                 }
                 mds[i] = md;
                 selections[i] = sel;
-            } catch (DiasporaException e) {
-                items.add(new Failed(e));
-                good = i;
-                break;
             } catch (RuntimeException e) {
-                items.add(new Failed(new DiasporaException("partition " + p + ", event " + id
-                        + ": the deserializer, data selector or allocator failed: " + e, e)));
-                good = i;
-                break;
+                DiasporaException d = e instanceof DiasporaException ? (DiasporaException) e
+                        : new DiasporaException("partition " + p + ", event " + id
+                                + ": the deserializer, data selector or allocator failed: " + e, e);
+                ReadyMarker m = unreadable.unreadable(p, id, d, acked);
+                if (m.sticky()) {
+                    stop = m;
+                    good = i;
+                    break;
+                }
+                if (skips == null) {
+                    skips = new ReadyMarker[n];
+                }
+                skips[i] = m;
             }
         }
         if (requests != null) {
@@ -499,38 +503,51 @@ final class ConsumerImpl implements Consumer {
         }
         List<Object> out = new ArrayList<>(good + 1);
         long bytes = 0;
+        int events = 0;
         for (int i = 0; i < good; i++) {
+            if (skips != null && skips[i] != null) {
+                out.add(skips[i]);
+                continue;
+            }
             DataRequest r = byEvent[i];
             if (r != null && r.error() != null) {
+                long id = b.firstId() + i;
+                ReadyMarker m = r.error().isRetriable() ? null : unreadable.unreadable(p, id, r.error(), acked);
+                if (m != null && !m.sticky()) {
+                    allocator.release(r.target()); // skipped: the other events' data is good
+                    out.add(m);
+                    continue;
+                }
                 for (int j = i; j < good; j++) {
                     if (byEvent[j] != null) {
                         allocator.release(byEvent[j].target());
                     }
                 }
-                if (r.error().isRetriable()) {
+                if (m == null) {
                     // a transient failure (a lost connection): deliver what came before it, pause the partition
                     // and read it again from there (retryRewinds), rather than stopping it until the user seeks
-                    rewindTo[p] = b.firstId() + i;
-                    items.clear();
-                    good = i;
+                    rewindTo[p] = id;
                 } else {
-                    out.add(new Failed(r.error()));
-                    good = -1;
+                    out.add(m);
                 }
+                stop = null;
+                good = -1;
                 break;
             }
             DataView data = r == null ? DataView.EMPTY : r.target().trim(selections[i].size());
             EventImpl e = new EventImpl(this, mds[i], data, p, b.firstId() + i, b.timestampNanos(i));
             bytes += e.bytes();
+            events++;
             out.add(e);
         }
-        if (good >= 0 && !items.isEmpty()) {
-            out.add(items.get(0)); // the failure that stopped the loop
+        if (stop != null) {
+            out.add(stop); // the failure that stopped the loop
         } else if (good == n && b.error() != null) {
-            out.add(new Failed(b.error())); // the driver could not read the record after the good ones
+            out.add(recordError(p, b.firstId() + n, b.error())); // the driver could not read the record after them
         }
         b.release();
-        boolean anyFailure = !out.isEmpty() && out.get(out.size() - 1) instanceof Failed;
+        boolean anyFailure = !out.isEmpty() && out.get(out.size() - 1) instanceof ReadyMarker
+                && ((ReadyMarker) out.get(out.size() - 1)).sticky();
         lock.lock();
         try {
             if (unsubscribed || !assigned[p]) {
@@ -540,7 +557,6 @@ final class ConsumerImpl implements Consumer {
             for (Object o : out) {
                 ready[idx].add(o);
             }
-            int events = anyFailure ? out.size() - 1 : out.size();
             readyEvents[idx] += events;
             prefetchedEvents += events;
             prefetchedBytes += bytes;
@@ -553,6 +569,27 @@ final class ConsumerImpl implements Consumer {
         deliver();
     }
 
+    /**
+     * The marker for a record the driver could not read: a lost range is reported once and the session moved past
+     * it; an unreadable record follows the policy (skipped: the session is moved past it); a retriable error stops
+     * the partition as before.
+     */
+    private ReadyMarker recordError(int p, long id, DiasporaException error) {
+        if (error instanceof EventsLostException) {
+            EventsLostException lost = (EventsLostException) error;
+            rewindTo[p] = lost.lastLostId() + 1; // a no-op for a session that has already moved past the range
+            return unreadable.lost(lost, acked);
+        }
+        if (error.isRetriable()) {
+            return ReadyMarker.failed(error);
+        }
+        ReadyMarker m = unreadable.unreadable(p, id, error, acked);
+        if (!m.sticky()) {
+            rewindTo[p] = id + 1; // the session stays at an unreadable record: move it past
+        }
+        return m;
+    }
+
     private void releaseAll(List<Object> items) {
         for (Object o : items) {
             if (o instanceof EventImpl && ((EventImpl) o).data().size() > 0) {
@@ -563,7 +600,10 @@ final class ConsumerImpl implements Consumer {
 
     // ---------------------------------------------------------------- delivery
 
-    /** Takes the next ready item round robin; a failure is returned but left in place. Holds lock. */
+    /**
+     * Takes the next ready item round robin: an event, or a marker whose error the pull fails with (a sticky failure
+     * is left in place, a lost range is taken). Holds lock.
+     */
     private Object takeNext() {
         int[] ps = parts;
         int n = ps.length;
@@ -571,11 +611,21 @@ final class ConsumerImpl implements Consumer {
             int at = (cursor + k) % n;
             int i = ps[at];
             Object o = ready[i].peek();
+            while (o instanceof ReadyMarker && ((ReadyMarker) o).kind == ReadyMarker.Kind.SKIPPED) {
+                ready[i].poll(); // a skipped event: the position moves past it, no pull sees it
+                delivered.set(i, ((ReadyMarker) o).nextId);
+                o = ready[i].peek();
+            }
             if (o == null) {
                 continue;
             }
             cursor = (at + 1) % n;
-            if (o instanceof Failed) {
+            if (o instanceof ReadyMarker) {
+                ReadyMarker m = (ReadyMarker) o;
+                if (!m.sticky()) { // a lost range: reported to this pull only
+                    ready[i].poll();
+                    delivered.set(i, m.nextId);
+                }
                 return o;
             }
             ready[i].poll();
@@ -592,6 +642,15 @@ final class ConsumerImpl implements Consumer {
             return e;
         }
         return null;
+    }
+
+    /** Puts a lost-range marker back at the head of its queue (its future was cancelled). Holds lock. */
+    private void putBack(ReadyMarker m) {
+        int i = m.partition;
+        if (!m.sticky() && assigned[i]) {
+            ready[i].addFirst(m);
+            delivered.set(i, m.id);
+        }
     }
 
     /** Puts an event back at the head of its queue (its future was cancelled). Holds lock. */
@@ -635,8 +694,16 @@ final class ConsumerImpl implements Consumer {
             } finally {
                 lock.unlock();
             }
-            if (item instanceof Failed) {
-                f.completeExceptionally(((Failed) item).error);
+            if (item instanceof ReadyMarker) {
+                ReadyMarker m = (ReadyMarker) item;
+                if (!f.completeExceptionally(m.error) && !m.sticky()) {
+                    lock.lock();
+                    try {
+                        putBack(m);
+                    } finally {
+                        lock.unlock();
+                    }
+                }
             } else if (f.complete((EventImpl) item)) {
                 counted((EventImpl) item);
             } else {
@@ -695,8 +762,8 @@ final class ConsumerImpl implements Consumer {
                 }
                 if (!delivering && pending.isEmpty()) {
                     Object o = takeNext();
-                    if (o instanceof Failed) {
-                        return CompletableFuture.failedFuture(((Failed) o).error);
+                    if (o instanceof ReadyMarker) {
+                        return CompletableFuture.failedFuture(((ReadyMarker) o).error);
                     } else if (o != null) {
                         counted((EventImpl) o);
                         return CompletableFuture.completedFuture((EventImpl) o);
@@ -726,8 +793,8 @@ final class ConsumerImpl implements Consumer {
                 }
                 if (!delivering && pending.isEmpty()) {
                     Object o = takeNext();
-                    if (o instanceof Failed) {
-                        throw ((Failed) o).error;
+                    if (o instanceof ReadyMarker) {
+                        throw ((ReadyMarker) o).error;
                     } else if (o != null) {
                         counted((EventImpl) o);
                         return Optional.of((EventImpl) o);
@@ -788,12 +855,26 @@ final class ConsumerImpl implements Consumer {
         return new DiasporaException(String.valueOf(t), t);
     }
 
+    /**
+     * {@link #poll} for {@code process}, iteration and streams, which go on past a lost range: it was logged at WARN
+     * and counted in {@link ConsumerMetrics#eventsLost()} when it was read; only pull and poll report it.
+     */
+    Optional<Event> pollPastLosses(Duration timeout) {
+        while (true) {
+            try {
+                return poll(timeout);
+            } catch (EventsLostException e) {
+                // reported: WARN and eventsLost; the next event of the partition follows
+            }
+        }
+    }
+
     @Override
     public long process(EventProcessor processor, Duration idleTimeout, long maxEvents, ThreadPool pool) {
         if (pool == null || pool.threadCount() == 0) {
             long count = 0;
             while (count < maxEvents) {
-                Optional<Event> e = poll(idleTimeout);
+                Optional<Event> e = pollPastLosses(idleTimeout);
                 if (e.isEmpty() || e.get().isNoMoreEvents()) {
                     break;
                 }
@@ -823,7 +904,7 @@ final class ConsumerImpl implements Consumer {
                 if (done) {
                     return false;
                 }
-                Optional<Event> e = poll(idleTimeout);
+                Optional<Event> e = pollPastLosses(idleTimeout);
                 if (e.isEmpty() || e.get().isNoMoreEvents()) {
                     done = true;
                     return false;
@@ -865,6 +946,7 @@ final class ConsumerImpl implements Consumer {
                 break;
             }
         }
+        unreadable.stepOver(p, acked); // skipped or lost events right after it count as consumed
     }
 
     @Override
@@ -955,7 +1037,7 @@ final class ConsumerImpl implements Consumer {
         lock.lock();
         try {
             return new ConsumerMetrics(eventsDelivered.sum(), bytesDelivered.sum(), batchesFetched.sum(),
-                    prefetchedEvents, prefetchedBytes);
+                    prefetchedEvents, prefetchedBytes, unreadable.skipped(), unreadable.lost());
         } finally {
             lock.unlock();
         }

@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicReference;
 final class ParallelProcess {
     private static final Duration SLICE = Duration.ofMillis(20);
 
-    private final Consumer consumer;
+    private final ConsumerImpl consumer;
     private final EventProcessor processor;
     private final ThreadPool pool;
     private final int maxOutstanding;
@@ -70,7 +70,7 @@ final class ParallelProcess {
         }
     }
 
-    ParallelProcess(Consumer consumer, EventProcessor processor, ThreadPool pool) {
+    ParallelProcess(ConsumerImpl consumer, EventProcessor processor, ThreadPool pool) {
         this.consumer = consumer;
         this.processor = processor;
         this.pool = pool;
@@ -91,7 +91,7 @@ final class ParallelProcess {
                     break;
                 }
                 // poll in short slices so a stop raised on a lane ends the loop promptly, not after idleTimeout
-                Optional<Event> e = consumer.poll(idleTimeout.compareTo(SLICE) < 0 ? idleTimeout : SLICE);
+                Optional<Event> e = consumer.pollPastLosses(idleTimeout.compareTo(SLICE) < 0 ? idleTimeout : SLICE);
                 if (e.isEmpty()) {
                     if (System.nanoTime() - idleSince >= idleTimeout.toNanos()) {
                         break;
