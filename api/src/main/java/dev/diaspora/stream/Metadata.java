@@ -17,12 +17,31 @@ import java.util.Objects;
  * streaming scan at push (and fails that push's future with {@link InvalidMetadataException} naming line and column),
  * and {@link #json()} throws the same exception.
  *
+ * <p><b>Limits.</b> Every consumer parses metadata with the same limits, and the producer refuses at push what a
+ * consumer could not parse (with an {@link InvalidMetadataException} naming the limit and the value): at most
+ * {@link #MAX_SIZE} bytes of text, string values of at most {@link #MAX_STRING_LENGTH} characters (UTF-16 units,
+ * once unescaped), field names of at most {@link #MAX_NAME_LENGTH} UTF-8 bytes, numbers of at most
+ * {@link #MAX_NUMBER_LENGTH} digits, nesting at most {@link #MAX_DEPTH} deep. They are those of Jackson's
+ * {@code StreamReadConstraints} defaults (plus the document size, which Jackson leaves unlimited). Values larger than
+ * that belong in the event's data.
+ *
  * <p>Ownership: {@link #ofUtf8(byte[])} and {@link #ofUtf8(ByteBuffer)} wrap the caller's bytes without copying; the
  * caller must not change them afterwards. A metadata object received from a consumer may pin its batch's buffer.
  *
  * <p>Thread safety: immutable. The tree returned by {@link #json()} is shared and must not be modified.
  */
 public final class Metadata {
+    /** Largest metadata text in bytes (32 MiB). */
+    public static final int MAX_SIZE = JsonSyntax.MAX_DOCUMENT_BYTES;
+    /** Longest string value, in UTF-16 units once unescaped (20,000,000: Jackson's default). */
+    public static final int MAX_STRING_LENGTH = JsonSyntax.MAX_STRING_CHARS;
+    /** Longest field name, in UTF-8 bytes once unescaped (50,000: Jackson's default). */
+    public static final int MAX_NAME_LENGTH = JsonSyntax.MAX_NAME_BYTES;
+    /** Most digits in one number, integer, fraction and exponent together (1,000: Jackson's default). */
+    public static final int MAX_NUMBER_LENGTH = JsonSyntax.MAX_NUMBER_DIGITS;
+    /** Deepest nesting of arrays and objects (1,000: Jackson's default). */
+    public static final int MAX_DEPTH = JsonSyntax.MAX_DEPTH;
+
     /** The empty object {@code {}}. */
     public static final Metadata EMPTY = of("{}");
 
@@ -90,7 +109,8 @@ public final class Metadata {
     /**
      * The JSON tree, parsed on first call and shared afterwards. Do not modify it.
      *
-     * @throws InvalidMetadataException if the text is not valid JSON, naming line and column
+     * @throws InvalidMetadataException if the text is not valid JSON, naming line and column, or over a limit (see
+     *     the class comment), naming the limit and the value
      */
     public JsonNode json() {
         JsonNode t = tree;
@@ -105,7 +125,7 @@ public final class Metadata {
                 } catch (Json.JsonSyntaxError scanned) {
                     reported = scanned;
                 }
-                throw new InvalidMetadataException("Metadata is not valid JSON: " + reported.describe());
+                throw invalid(reported);
             }
             tree = t;
         }
@@ -113,10 +133,11 @@ public final class Metadata {
     }
 
     /**
-     * Checks the JSON syntax (RFC 8259) with a scan of the bytes that allocates nothing and builds no tree.
+     * Checks the JSON syntax (RFC 8259) and the limits (see the class comment) with a scan of the bytes that
+     * allocates nothing and builds no tree.
      *
      * @throws InvalidMetadataException naming what is wrong, its line, column and byte offset if the text is not
-     *     valid JSON
+     *     valid JSON, or the limit and the value if a value is over a limit
      */
     public void checkSyntax() {
         if (tree != null) {
@@ -125,8 +146,17 @@ public final class Metadata {
         try {
             JsonSyntax.check(bytes, offset, length);
         } catch (Json.JsonSyntaxError e) {
-            throw new InvalidMetadataException("Metadata is not valid JSON: " + e.describe());
+            throw invalid(e);
         }
+    }
+
+    private static InvalidMetadataException invalid(Json.JsonSyntaxError e) {
+        if (e.limit()) {
+            return new InvalidMetadataException("Metadata is over a limit that every consumer's parser enforces: "
+                    + e.describe() + ". The limits are the MAX_* constants of dev.diaspora.stream.Metadata; put large"
+                    + " values in the event's data instead");
+        }
+        return new InvalidMetadataException("Metadata is not valid JSON: " + e.describe());
     }
 
     /** @return the size of the UTF-8 text in bytes */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,8 +18,16 @@ import java.io.IOException;
  */
 public final class Json {
     // Source text stays out of error locations: metadata can be large or private; line and column are enough.
+    // The read limits are JsonSyntax's, which the producer enforces at push: a consumer parses whatever was accepted.
     private static final JsonFactory FACTORY = JsonFactory.builder()
             .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxStringLength(JsonSyntax.MAX_STRING_CHARS)
+                    .maxNestingDepth(JsonSyntax.MAX_DEPTH)
+                    .maxNumberLength(JsonSyntax.MAX_NUMBER_DIGITS)
+                    .maxNameLength(JsonSyntax.MAX_NAME_BYTES)
+                    .maxDocumentLength(JsonSyntax.MAX_DOCUMENT_BYTES)
+                    .build())
             .build();
     private static final ObjectMapper MAPPER = new ObjectMapper(FACTORY);
 
@@ -90,16 +99,27 @@ public final class Json {
         private final int line;
         private final int column;
         private final int offset;
+        private final boolean limit;
 
         JsonSyntaxError(String message, int line, int column) {
             this(message, line, column, -1);
         }
 
         JsonSyntaxError(String message, int line, int column, int offset) {
+            this(message, line, column, offset, false);
+        }
+
+        JsonSyntaxError(String message, int line, int column, int offset, boolean limit) {
             super(message, null, false, false);
             this.line = line;
             this.column = column;
             this.offset = offset;
+            this.limit = limit;
+        }
+
+        /** @return true if the text is JSON but a value is over one of {@link JsonSyntax}'s limits */
+        public boolean limit() {
+            return limit;
         }
 
         /** @return 1-based line, 0 if unknown */

@@ -18,8 +18,13 @@ import java.nio.charset.StandardCharsets;
  *   <li>numbers by the grammar ({@code -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?}) with at most
  *       {@value #MAX_NUMBER_DIGITS} digits (integer, fraction and exponent digits together);</li>
  *   <li>nesting at most {@value #MAX_DEPTH} deep, field names at most {@value #MAX_NAME_BYTES} bytes once
- *       unescaped.</li>
+ *       unescaped, string values at most {@value #MAX_STRING_CHARS} characters (UTF-16 units, as Java and Jackson
+ *       count them: an escape is one, a character outside the BMP two) once unescaped;</li>
+ *   <li>at most {@value #MAX_DOCUMENT_BYTES} bytes in all.</li>
  * </ul>
+ * {@link Json}'s parser is configured with these same limits ({@code StreamReadConstraints}), so that what the
+ * producer accepts every consumer can parse, whatever Jackson's defaults become. An error for a value over a limit
+ * says so ({@link Json.JsonSyntaxError#limit()}).
  * One deliberate difference: Jackson guesses UTF-16 or UTF-32 from NUL bytes or a byte order mark at the start and
  * then accepts such text; metadata is UTF-8 by contract, so this check rejects it (a NUL is never JSON white space).
  *
@@ -32,6 +37,10 @@ public final class JsonSyntax {
     public static final int MAX_NUMBER_DIGITS = 1000;
     /** Longest field name in UTF-8 bytes once unescaped (Jackson's default {@code maxNameLength}). */
     public static final int MAX_NAME_BYTES = 50_000;
+    /** Longest string value in UTF-16 units once unescaped (Jackson's default {@code maxStringLength}). */
+    public static final int MAX_STRING_CHARS = 20_000_000;
+    /** Largest document in bytes (Jackson's {@code maxDocumentLength}, unlimited by default, set by {@link Json}). */
+    public static final int MAX_DOCUMENT_BYTES = 32 << 20;
 
     private static final int VALUE = 0;
     private static final int AFTER_VALUE = 1;
@@ -50,6 +59,10 @@ public final class JsonSyntax {
         final int start = offset;
         final int end = offset + length;
         int pos = start;
+        if (length > MAX_DOCUMENT_BYTES) {
+            throw limit(b, start, start, "document of " + length + " bytes, more than the " + MAX_DOCUMENT_BYTES
+                    + " allowed (Metadata.MAX_SIZE)");
+        }
         if (length >= 3 && b[pos] == (byte) 0xEF && b[pos + 1] == (byte) 0xBB && b[pos + 2] == (byte) 0xBF) {
             pos += 3;
         }
@@ -71,7 +84,9 @@ public final class JsonSyntax {
                 int c = b[pos];
                 if (c == '{' || c == '[') {
                     if (depth == MAX_DEPTH) {
-                        throw error(b, start, pos, "nesting deeper than " + MAX_DEPTH + " levels");
+                        throw limit(b, start, pos, "nesting deeper than " + MAX_DEPTH + " levels: level "
+                                + (MAX_DEPTH + 1) + " opens here, more than the " + MAX_DEPTH
+                                + " allowed (Metadata.MAX_DEPTH)");
                     }
                     boolean object = c == '{';
                     if (depth < 64) {
@@ -176,6 +191,7 @@ public final class JsonSyntax {
     private static int string(byte[] b, int start, int pos, int end, boolean name) {
         final int open = pos - 1;
         int unescapedBytes = 0; // for names: Jackson limits their length once unescaped
+        int shrink = 0; // bytes minus UTF-16 units so far (escapes, multi-byte characters): for the value limit
         boolean expectLow = false; // for names: after an escaped high surrogate, Jackson wants an escaped low one
         while (true) {
             if (pos == end) {
@@ -193,8 +209,13 @@ public final class JsonSyntax {
             }
             if (c == '"') {
                 if (name && unescapedBytes > MAX_NAME_BYTES) {
-                    throw error(b, start, open, "field name of " + unescapedBytes + " bytes, longer than the "
-                            + MAX_NAME_BYTES + " allowed");
+                    throw limit(b, start, open, "field name of " + unescapedBytes + " bytes, longer than the "
+                            + MAX_NAME_BYTES + " allowed (Metadata.MAX_NAME_LENGTH)");
+                }
+                int chars = pos - open - 1 - shrink;
+                if (!name && chars > MAX_STRING_CHARS) {
+                    throw limit(b, start, open, "string value of " + chars + " characters, longer than the "
+                            + MAX_STRING_CHARS + " allowed (Metadata.MAX_STRING_LENGTH)");
                 }
                 return pos + 1;
             }
@@ -227,6 +248,7 @@ public final class JsonSyntax {
                         expectLow = code >= 0xD800 && code <= 0xDBFF;
                     }
                     unescapedBytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code >= 0xDC00 && code <= 0xDFFF ? 1 : 3;
+                    shrink += 5;
                     pos += 6;
                 } else if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' || e == 'r'
                         || e == 't') {
@@ -235,6 +257,7 @@ public final class JsonSyntax {
                                 + "a low surrogate after the high one, got '\\" + (char) e + "'");
                     }
                     unescapedBytes++;
+                    shrink++;
                     pos += 2;
                 } else {
                     throw error(b, start, pos + 1, "invalid escape sequence '\\" + printable(e)
@@ -267,6 +290,7 @@ public final class JsonSyntax {
             }
             pos += more + 1;
             unescapedBytes += more + 1;
+            shrink += more == 3 ? 2 : more; // 4 bytes are two UTF-16 units, 2 or 3 bytes one
         }
     }
 
@@ -323,8 +347,8 @@ public final class JsonSyntax {
             digits += exponent;
         }
         if (digits > MAX_NUMBER_DIGITS) {
-            throw error(b, start, first, "number of " + digits + " digits, more than the " + MAX_NUMBER_DIGITS
-                    + " allowed");
+            throw limit(b, start, first, "number of " + digits + " digits, more than the " + MAX_NUMBER_DIGITS
+                    + " allowed (Metadata.MAX_NUMBER_LENGTH)");
         }
         return pos;
     }
@@ -364,6 +388,12 @@ public final class JsonSyntax {
     private static String printable(int c) {
         int u = c & 0xFF;
         return u >= 0x21 && u < 0x7F ? String.valueOf((char) u) : String.format("<0x%02x>", u);
+    }
+
+    /** A value over one of the limits, at {@code pos}. */
+    private static Json.JsonSyntaxError limit(byte[] b, int start, int pos, String what) {
+        Json.JsonSyntaxError e = error(b, start, pos, what);
+        return new Json.JsonSyntaxError(what, e.line(), e.column(), e.offset(), true);
     }
 
     /** The error at {@code pos}, with its line and column (1-based, bytes; a line ends at LF, CR or CRLF). */
