@@ -12,8 +12,11 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p><b>Errors:</b> {@code push} throws only for argument errors known at the call (null, closed producer, partition
  * out of range: {@link IllegalArgumentException}/{@link IllegalStateException}) and for back-pressure
- * ({@link BackPressureException}). Everything that reads the event (JSON syntax, validator, serializer, size limits)
- * fails that event's future with a {@link DiasporaException} subclass; the producer keeps working.
+ * ({@link BackPressureException}). Everything that reads the event (JSON syntax and the {@link Metadata} limits,
+ * validator, serializer, size limits) fails that event's future with a {@link DiasporaException} subclass; the
+ * producer keeps working. So that a failure cannot go unnoticed by code that does not inspect every future:
+ * {@link ProducerOptions#onError(PushErrorHandler)} is told about every failed event, and {@link #flush()} fails with
+ * {@link EventsFailedException} when events failed since the previous flush.
  *
  * <p><b>Threads:</b> futures complete on a driver or engine completion thread, in push order per partition, outside
  * every engine lock. Continuations must not block; use the {@code *Async} variants to move off that thread. Joining
@@ -58,22 +61,31 @@ public interface Producer extends AutoCloseable {
 
     /**
      * Sends every open batch and completes when every push that returned before this call, from any thread, has
-     * completed. It fails only with the first driver or I/O error since the previous flush (not for per-event
-     * validation failures).
+     * completed. If events failed since the previous flush (invalid metadata, a validator's rejection, an event too
+     * large, a storage error; whether or not their futures were inspected), it fails with
+     * {@link EventsFailedException}, which counts them and carries the first failure; the other events are stored.
+     * The count restarts at each flush, so the next flush succeeds unless more events fail.
      */
     CompletableFuture<Void> flush();
 
     /** @return a snapshot of the producer's counters */
     ProducerMetrics metrics();
 
-    /** Flushes (waiting at most {@code closeTimeout}) and releases the producer. Idempotent. */
+    /**
+     * Flushes (waiting at most {@code closeTimeout}) and releases the producer. Idempotent. Throws as
+     * {@link #close(Duration)} does.
+     */
     @Override
     void close();
 
     /**
      * Flushes, waiting at most {@code timeout}, then releases the producer; pushes that did not complete fail.
+     * Events that failed since the previous flush before reaching the driver (invalid metadata, validation, size:
+     * their futures and the onError handler have the errors) are logged at WARN rather than thrown, so closing after
+     * handled failures does not throw.
      *
-     * @throws DiasporaException if the flush failed or timed out (the producer is closed anyway)
+     * @throws EventsFailedException if the driver failed to store events since the previous flush
+     * @throws DiasporaException if the flush timed out (the producer is closed anyway)
      */
     void close(Duration timeout);
 }

@@ -25,7 +25,7 @@ public final class ProducerOptions {
 
     private static final ProducerOptions DEFAULTS = new ProducerOptions("", BatchSize.adaptive(), 2, Ordering.STRICT,
             null, BackPressure.BLOCK, Duration.ofSeconds(60), 65_536, 64L << 20, 4L << 20, Duration.ZERO,
-            Duration.ofSeconds(30));
+            Duration.ofSeconds(30), null);
 
     private final String name;
     private final BatchSize batchSize;
@@ -39,10 +39,11 @@ public final class ProducerOptions {
     private final long maxBatchBytes;
     private final Duration linger;
     private final Duration closeTimeout;
+    private final PushErrorHandler onError;
 
     private ProducerOptions(String name, BatchSize batchSize, int maxNumBatches, Ordering ordering,
             ThreadPool threadPool, BackPressure backPressure, Duration maxBlock, int maxPendingEvents,
-            long maxPendingBytes, long maxBatchBytes, Duration linger, Duration closeTimeout) {
+            long maxPendingBytes, long maxBatchBytes, Duration linger, Duration closeTimeout, PushErrorHandler onError) {
         this.name = name;
         this.batchSize = batchSize;
         this.maxNumBatches = maxNumBatches;
@@ -55,6 +56,7 @@ public final class ProducerOptions {
         this.maxBatchBytes = maxBatchBytes;
         this.linger = linger;
         this.closeTimeout = closeTimeout;
+        this.onError = onError;
     }
 
     /** @return the defaults, with an empty name */
@@ -69,21 +71,21 @@ public final class ProducerOptions {
 
     private ProducerOptions copy(String name, BatchSize batchSize, int maxNumBatches, Ordering ordering,
             ThreadPool threadPool, BackPressure backPressure, Duration maxBlock, int maxPendingEvents,
-            long maxPendingBytes, long maxBatchBytes, Duration linger, Duration closeTimeout) {
+            long maxPendingBytes, long maxBatchBytes, Duration linger, Duration closeTimeout, PushErrorHandler onError) {
         return new ProducerOptions(name, batchSize, maxNumBatches, ordering, threadPool, backPressure, maxBlock,
-                maxPendingEvents, maxPendingBytes, maxBatchBytes, linger, closeTimeout);
+                maxPendingEvents, maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError);
     }
 
     /** Sets the producer's name. */
     public ProducerOptions name(String name) {
         return copy(Objects.requireNonNull(name, "name"), batchSize, maxNumBatches, ordering, threadPool,
-                backPressure, maxBlock, maxPendingEvents, maxPendingBytes, maxBatchBytes, linger, closeTimeout);
+                backPressure, maxBlock, maxPendingEvents, maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError);
     }
 
     /** Sets the batch size per partition. */
     public ProducerOptions batchSize(BatchSize batchSize) {
         return copy(name, Objects.requireNonNull(batchSize, "batchSize"), maxNumBatches, ordering, threadPool,
-                backPressure, maxBlock, maxPendingEvents, maxPendingBytes, maxBatchBytes, linger, closeTimeout);
+                backPressure, maxBlock, maxPendingEvents, maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError);
     }
 
     /**
@@ -94,68 +96,86 @@ public final class ProducerOptions {
     public ProducerOptions maxNumBatches(int maxNumBatches) {
         positive("maxNumBatches", maxNumBatches);
         return copy(name, batchSize, maxNumBatches, ordering, threadPool, backPressure, maxBlock, maxPendingEvents,
-                maxPendingBytes, maxBatchBytes, linger, closeTimeout);
+                maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError);
     }
 
     /** Sets the ordering. */
     public ProducerOptions ordering(Ordering ordering) {
         return copy(name, batchSize, maxNumBatches, Objects.requireNonNull(ordering, "ordering"), threadPool,
-                backPressure, maxBlock, maxPendingEvents, maxPendingBytes, maxBatchBytes, linger, closeTimeout);
+                backPressure, maxBlock, maxPendingEvents, maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError);
     }
 
     /** Sets the pool that runs the validate/select/serialize pipeline; null means the driver's default. */
     public ProducerOptions threadPool(ThreadPool threadPool) {
         return copy(name, batchSize, maxNumBatches, ordering, threadPool, backPressure, maxBlock, maxPendingEvents,
-                maxPendingBytes, maxBatchBytes, linger, closeTimeout);
+                maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError);
     }
 
     /** Sets what {@code push} does at the memory bound. */
     public ProducerOptions backPressure(BackPressure backPressure) {
         return copy(name, batchSize, maxNumBatches, ordering, threadPool,
                 Objects.requireNonNull(backPressure, "backPressure"), maxBlock, maxPendingEvents, maxPendingBytes,
-                maxBatchBytes, linger, closeTimeout);
+                maxBatchBytes, linger, closeTimeout, onError);
     }
 
     /** Sets how long {@code push} blocks at the memory bound before it throws. */
     public ProducerOptions maxBlock(Duration maxBlock) {
         nonNegative("maxBlock", maxBlock);
         return copy(name, batchSize, maxNumBatches, ordering, threadPool, backPressure, maxBlock, maxPendingEvents,
-                maxPendingBytes, maxBatchBytes, linger, closeTimeout);
+                maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError);
     }
 
     /** Sets the producer-wide bound on events pushed and not yet completed. */
     public ProducerOptions maxPendingEvents(int maxPendingEvents) {
         positive("maxPendingEvents", maxPendingEvents);
         return copy(name, batchSize, maxNumBatches, ordering, threadPool, backPressure, maxBlock, maxPendingEvents,
-                maxPendingBytes, maxBatchBytes, linger, closeTimeout);
+                maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError);
     }
 
     /** Sets the producer-wide bound on bytes (metadata plus data) pushed and not yet completed. */
     public ProducerOptions maxPendingBytes(long maxPendingBytes) {
         positive("maxPendingBytes", maxPendingBytes);
         return copy(name, batchSize, maxNumBatches, ordering, threadPool, backPressure, maxBlock, maxPendingEvents,
-                maxPendingBytes, maxBatchBytes, linger, closeTimeout);
+                maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError);
     }
 
     /** Sets the size (metadata plus data) at which a partition's open batch is sealed. */
     public ProducerOptions maxBatchBytes(long maxBatchBytes) {
         positive("maxBatchBytes", maxBatchBytes);
         return copy(name, batchSize, maxNumBatches, ordering, threadPool, backPressure, maxBlock, maxPendingEvents,
-                maxPendingBytes, maxBatchBytes, linger, closeTimeout);
+                maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError);
     }
 
     /** Sets how long a fixed-size batch may wait to fill before it is sent anyway; zero (the default) waits for flush. */
     public ProducerOptions linger(Duration linger) {
         nonNegative("linger", linger);
         return copy(name, batchSize, maxNumBatches, ordering, threadPool, backPressure, maxBlock, maxPendingEvents,
-                maxPendingBytes, maxBatchBytes, linger, closeTimeout);
+                maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError);
     }
 
     /** Sets how long {@code close()} waits for the final flush. */
     public ProducerOptions closeTimeout(Duration closeTimeout) {
         nonNegative("closeTimeout", closeTimeout);
         return copy(name, batchSize, maxNumBatches, ordering, threadPool, backPressure, maxBlock, maxPendingEvents,
-                maxPendingBytes, maxBatchBytes, linger, closeTimeout);
+                maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError);
+    }
+
+    /**
+     * Sets the handler called once for every event whose push fails (invalid metadata, a validator's rejection, a
+     * storage error...), whichever form of push was used, so that failures cannot go unnoticed by code that does not
+     * inspect every future. It runs on the driver's timer thread ({@code diaspora-<driver>-timer}), never on the
+     * thread that called {@code push} and never under an engine lock, in the order the failures happen; it must not
+     * block, and an exception it throws is logged and ignored. {@link Producer#flush()} also fails when events
+     * failed since the previous flush. Null (the default) calls nothing.
+     */
+    public ProducerOptions onError(PushErrorHandler onError) {
+        return copy(name, batchSize, maxNumBatches, ordering, threadPool, backPressure, maxBlock, maxPendingEvents,
+                maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError);
+    }
+
+    /** @return the handler of failed pushes, or null */
+    public PushErrorHandler onError() {
+        return onError;
     }
 
     /** @return the producer's name */

@@ -131,6 +131,10 @@ final class FifoProducer extends FifoWorker {
     private void flush() {
         try {
             producer.flush().join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (!(e.getCause() instanceof dev.diaspora.stream.EventsFailedException)) {
+                LOG.warn("Flushing the events of {} failed: {}", path, DiasporaCtl.describe(e));
+            } // else each failed event was logged when its push completed
         } catch (RuntimeException e) {
             LOG.warn("Flushing the events of {} failed: {}", path, DiasporaCtl.describe(e));
         }

@@ -126,7 +126,14 @@ final class ProduceCommand extends CtlCommand {
                     producer.push(md, data, target, (p, id, err) -> results.completed(seq, p, id, err));
                     pushed++;
                 }
-                producer.flush().join();
+                try {
+                    producer.flush().join();
+                } catch (java.util.concurrent.CompletionException e) {
+                    if (!(e.getCause() instanceof dev.diaspora.stream.EventsFailedException)) {
+                        throw e;
+                    }
+                    // each failed event is in results (its callback), reported below with its line
+                }
             }
             results.awaitAll();
             LOG.debug("Pushed {} events to topic '{}'", pushed, topicName);

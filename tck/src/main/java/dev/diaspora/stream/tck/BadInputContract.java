@@ -14,19 +14,24 @@ import dev.diaspora.stream.ConsumerOptions;
 import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.Driver;
+import dev.diaspora.stream.Event;
 import dev.diaspora.stream.EventTooLargeException;
+import dev.diaspora.stream.EventsFailedException;
 import dev.diaspora.stream.InvalidMetadataException;
 import dev.diaspora.stream.InvalidOptionException;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.Producer;
+import dev.diaspora.stream.ProducerOptions;
 import dev.diaspora.stream.StartAt;
 import dev.diaspora.stream.TopicHandle;
 import dev.diaspora.stream.ValidationException;
 import dev.diaspora.stream.Validator;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -124,7 +129,7 @@ public interface BadInputContract extends TckFixture {
                     + t);
             assertTrue(t instanceof InvalidMetadataException,
                     "R10: ValidationException extends InvalidMetadataException");
-            await(producer.flush(), "R10: flush after a validation failure must succeed");
+            assertFlushReportsFailures(producer, 1, t, "R10");
             long id1 = await(ok1, "R10: the push before the invalid one");
             long id2 = await(ok2, "R10: the push after the invalid one");
             assertEquals(List.of(0L, 1L), List.of(id1, id2), "R10: the invalid event takes no EventID");
@@ -153,9 +158,105 @@ public interface BadInputContract extends TckFixture {
             assertTrue(msg.contains("line") && msg.contains("column"),
                     "R11: the message should name line and column: " + t.getMessage());
             await(producer.push(md("{\"after\":true}"), DataView.EMPTY), "R11: push after an invalid one");
-            await(producer.flush(), "R11: flush after an invalid push must succeed");
+            assertFlushReportsFailures(producer, 1, t, "R11");
             assertEquals("{\"after\":true}", nextEvent(consumer, "R11").metadata().toString());
             assertNoMoreEvents(consumer, "R11: the invalid event must not be stored");
+        }
+    }
+
+    /**
+     * R22: {@code flush()} after failed pushes fails once with {@link EventsFailedException} counting them, whose cause
+     * is the first failure; the next flush succeeds.
+     */
+    private void assertFlushReportsFailures(Producer producer, long failed, Throwable first, String rule) {
+        Throwable f = awaitFailure(producer.flush(), rule + "/R22: flush after " + failed + " failed push(es) must"
+                + " report them");
+        assertTrue(f instanceof EventsFailedException, rule + "/R22: flush must fail with EventsFailedException,"
+                + " got " + f);
+        assertEquals(failed, ((EventsFailedException) f).count(), rule + "/R22: failed events counted by flush");
+        assertTrue(f.getCause() == first || String.valueOf(f.getMessage()).contains(first.getMessage()),
+                rule + "/R22: the flush failure must carry the first failure: " + f);
+        await(producer.flush(), rule + "/R22: the next flush, with no new failure, must succeed");
+    }
+
+    /**
+     * R21: metadata over a limit of the consumers' parser ({@link Metadata#MAX_STRING_LENGTH}, {@link
+     * Metadata#MAX_DEPTH}...) fails its push with {@link InvalidMetadataException} naming the limit and the value,
+     * is not stored, and the producer goes on.
+     */
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    default void required_R21_metadataOverAParserLimitFailsItsPushNamingTheLimit() {
+        TopicHandle topic = newTopic(1);
+        try (Producer producer = topic.producer(); Consumer consumer = topic.consumer("tck")) {
+            String longString = "{\"blob\":\"" + "x".repeat(Metadata.MAX_STRING_LENGTH + 1) + "\"}";
+            Throwable t = awaitFailure(producer.push(md(longString), DataView.EMPTY),
+                    "R21: push of a string value one character over Metadata.MAX_STRING_LENGTH");
+            assertTrue(t instanceof InvalidMetadataException, "R21: expected InvalidMetadataException, got " + t);
+            assertTrue(t.getMessage().contains("MAX_STRING_LENGTH")
+                    && t.getMessage().contains(String.valueOf(Metadata.MAX_STRING_LENGTH + 1)),
+                    "R21: the message must name the limit and the value: " + t.getMessage());
+            String deep = "[".repeat(Metadata.MAX_DEPTH + 1) + "]".repeat(Metadata.MAX_DEPTH + 1);
+            Throwable d = awaitFailure(producer.push(md(deep), DataView.EMPTY),
+                    "R21: push of arrays nested one level deeper than Metadata.MAX_DEPTH");
+            assertTrue(d instanceof InvalidMetadataException && d.getMessage().contains("MAX_DEPTH"),
+                    "R21: expected InvalidMetadataException naming MAX_DEPTH, got " + d);
+            String atLimit = "[".repeat(Metadata.MAX_DEPTH) + "]".repeat(Metadata.MAX_DEPTH);
+            await(producer.push(md(atLimit), DataView.EMPTY), "R21: push of arrays nested exactly MAX_DEPTH deep");
+            await(producer.push(md("{\"after\":true}"), DataView.EMPTY), "R21: push after the refused ones");
+            Event e = nextEvent(consumer, "R21");
+            assertEquals(atLimit, e.metadata().toString(), "R21: the event at the limit is stored verbatim");
+            assertEquals(Metadata.MAX_DEPTH + 0L, depth(e.metadata().json()), "R21: and a consumer parses it");
+            assertEquals("{\"after\":true}", nextEvent(consumer, "R21").metadata().toString());
+            assertNoMoreEvents(consumer, "R21: the refused events must not be stored");
+        }
+    }
+
+    private static long depth(com.fasterxml.jackson.databind.JsonNode n) {
+        long d = 0;
+        while (n != null && n.isContainerNode()) {
+            d++;
+            n = n.size() == 0 ? null : n.get(0);
+        }
+        return d;
+    }
+
+    /**
+     * R22: {@link ProducerOptions#onError} is called once for every failed push, future or callback form, with the
+     * metadata, partition -1 when none was chosen, and the error, on a library thread (not the pushing thread); the
+     * next {@code flush()} fails with {@link EventsFailedException} counting them, and the one after succeeds.
+     */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    default void required_R22_failedPushesReachOnErrorAndFailTheNextFlushOnce() {
+        TopicHandle topic = newTopic(1, Validator.fromConfig(md(TopicContract.ENERGY_VALIDATOR)));
+        java.util.Queue<String> reported = new ConcurrentLinkedQueue<>();
+        Thread pusher = Thread.currentThread();
+        ProducerOptions options = ProducerOptions.named("tck").onError((p, m, err) -> reported.add(p + " " + m + " "
+                + err.getClass().getSimpleName() + (Thread.currentThread() == pusher ? " on the pushing thread"
+                : Thread.currentThread().getName().startsWith("diaspora-") ? "" : " on "
+                        + Thread.currentThread().getName())));
+        try (Producer producer = topic.producer(options); Consumer consumer = topic.consumer("tck")) {
+            CompletableFuture<Long> ok1 = producer.push(md("{\"energy\":1}"), DataView.EMPTY);
+            CompletableFuture<Long> bad = producer.push(md("{\"energy\":"), DataView.EMPTY);
+            CompletableFuture<Throwable> viaCallback = new CompletableFuture<>();
+            producer.push(md("{\"mass\":2}"), DataView.EMPTY, -1, (p, id, err) -> viaCallback.complete(err));
+            CompletableFuture<Long> ok2 = producer.push(md("{\"energy\":3}"), DataView.EMPTY);
+            Throwable first = awaitFailure(bad, "R22: push of invalid JSON");
+            assertTrue(await(viaCallback, "R22: callback of the push the validator rejects")
+                    instanceof ValidationException, "R22: the callback gets the ValidationException");
+            assertFlushReportsFailures(producer, 2, first, "R22");
+            await(ok1, "R22: valid push");
+            await(ok2, "R22: valid push");
+            awaitCondition(() -> reported.size() >= 2, env().pullTimeout(),
+                    () -> "R22: onError must be called for each of the 2 failed pushes, got " + reported);
+            Tck.sleepMillis(env().quietPeriod().toMillis());
+            assertEquals(List.of("-1 {\"energy\": InvalidMetadataException", "-1 {\"mass\":2} ValidationException"),
+                    new ArrayList<>(reported), "R22: onError calls (partition, metadata, error), once each, in order,"
+                            + " on a library thread");
+            assertEquals("{\"energy\":1}", nextEvent(consumer, "R22").metadata().toString());
+            assertEquals("{\"energy\":3}", nextEvent(consumer, "R22").metadata().toString());
+            assertNoMoreEvents(consumer, "R22: the failed events must not be stored");
         }
     }
 

@@ -308,7 +308,10 @@ public interface ProducerContract extends TckFixture {
                     producer.push(md("{\"k\":"), DataView.EMPTY, 1, cb);
                 }
             }
-            await(producer.flush(), "R8: flush");
+            Throwable flushed = awaitFailure(producer.flush(), "R8/R22: flush after the invalid push reports it");
+            assertTrue(flushed instanceof dev.diaspora.stream.EventsFailedException
+                    && ((dev.diaspora.stream.EventsFailedException) flushed).count() == 1,
+                    "R8/R22: flush after one failed push fails with EventsFailedException counting 1, got " + flushed);
             assertTrue(done.await(env().pullTimeout().toMillis(), TimeUnit.MILLISECONDS),
                     "R8: not every callback was called");
             assertNull(error[0], "R8: callback error of a valid push");
@@ -512,7 +515,9 @@ public interface ProducerContract extends TckFixture {
                     DataView.of(badReleases::incrementAndGet, ByteBuffer.wrap(Tck.utf8("pooled too"))));
             await(ok, "S12: push with a release hook");
             awaitFailure(bad, "S12: invalid push with a release hook");
-            await(producer.flush(), "S12: flush");
+            Throwable flushed = awaitFailure(producer.flush(), "S12/R22: flush after the invalid push reports it");
+            assertTrue(flushed instanceof dev.diaspora.stream.EventsFailedException,
+                    "S12/R22: flush after a failed push fails with EventsFailedException, got " + flushed);
             awaitCondition(() -> okReleases.get() > 0 && badReleases.get() > 0, env().pullTimeout(),
                     () -> "S12: release hooks not run after the pushes completed (ok: " + okReleases.get()
                             + ", failed: " + badReleases.get() + ")");

@@ -277,6 +277,7 @@ final class PartitionBatcher {
                 b.events[i].succeed(partition, firstId + i);
             } else {
                 b.events[i].fail(partition, cause);
+                producer.eventFailed(partition, b.events[i], cause);
             }
         }
         producer.completed(b.count, b.permitBytes, b.bytes, cause);

@@ -3,6 +3,7 @@ package dev.diaspora.stream.internal.engine;
 import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.EventTooLargeException;
+import dev.diaspora.stream.EventsFailedException;
 import dev.diaspora.stream.InterruptException;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.PartitionInfo;
@@ -31,8 +32,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -63,9 +62,8 @@ final class ProducerImpl implements Producer {
     private final ConcurrentLinkedQueue<Object> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean draining = new AtomicBoolean();
 
-    // errors since the previous flush, reported by the next flush
-    private final AtomicReference<Throwable> firstStoreError = new AtomicReference<>();
-    private final AtomicLong storeErrors = new AtomicLong();
+    // failed events: reported by the next flush and to options.onError()
+    private final PushFailures failures;
 
     private final LongAdder pushed = new LongAdder();
     private final LongAdder stored = new LongAdder();
@@ -82,6 +80,7 @@ final class ProducerImpl implements Producer {
         this.serializer = topic.serializer();
         this.partitions = topic.partitions();
         this.gate = new PermitGate(options.maxPendingEvents(), options.maxPendingBytes());
+        this.failures = new PushFailures(options.name(), topic.name(), options.onError(), topic.driver()::timer);
         this.maxEventSize = topic.driver().provider().capabilities().maxEventSize();
         this.appender = topic.backend().appender(
                 new AppenderConfig(options.name(), producerId, options.maxNumBatches(), options.ordering()));
@@ -234,6 +233,7 @@ final class ProducerImpl implements Producer {
                 e.succeed(p, id);
             } else {
                 e.fail(p, cause);
+                failures.failed(p, e.metadata, cause, true);
             }
             completed(1, e.permitBytes, size, cause);
         });
@@ -241,8 +241,14 @@ final class ProducerImpl implements Producer {
 
     private void failEarly(PendingEvent e, int p, DiasporaException ex) {
         e.fail(p, ex);
+        failures.failed(p, e.metadata, ex, false);
         failed.increment();
         gate.release(1, e.permitBytes);
+    }
+
+    /** An event of a batch failed; called before the batch's flush waiters complete. */
+    void eventFailed(int p, PendingEvent e, Throwable cause) {
+        failures.failed(p, e.metadata, cause, true);
     }
 
     void batchSent() {
@@ -257,18 +263,16 @@ final class ProducerImpl implements Producer {
             bytesStored.add(bytes);
         } else {
             failed.add(count);
-            storeErrors.addAndGet(count);
-            firstStoreError.compareAndSet(null, error);
         }
     }
 
     @Override
     public CompletableFuture<Void> flush() {
         checkOpen();
-        return flushInternal();
+        return flushInternal(false);
     }
 
-    private CompletableFuture<Void> flushInternal() {
+    private CompletableFuture<Void> flushInternal(boolean closing) {
         CompletableFuture<Void> all;
         if (pool.threadCount() == 0) {
             all = flushNow();
@@ -279,13 +283,8 @@ final class ProducerImpl implements Producer {
             all = marker;
         }
         return all.thenCompose(v -> {
-            Throwable first = firstStoreError.getAndSet(null);
-            long n = storeErrors.getAndSet(0);
-            if (first == null) {
-                return CompletableFuture.completedFuture(null);
-            }
-            return CompletableFuture.failedFuture(new DiasporaException("flush: " + n + " event(s) could not be stored"
-                    + " since the previous flush; first error: " + first.getMessage(), first));
+            EventsFailedException failed = failures.takeSinceFlush(closing);
+            return failed == null ? CompletableFuture.completedFuture(null) : CompletableFuture.failedFuture(failed);
         });
     }
 
@@ -325,7 +324,7 @@ final class ProducerImpl implements Producer {
         }
         DiasporaException failure = null;
         try {
-            flushInternal().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            flushInternal(true).get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             failure = new DiasporaException("producer '" + options.name() + "': close timed out after " + timeout
                     + " waiting for pending events; events not yet sent were failed");

@@ -61,7 +61,8 @@ class BrokenDriversTest {
             Map.entry(Fault.STALE_DELETE, "optional_R7_deletedTopicIsGoneAndNameReusable"),
             Map.entry(Fault.OVERWRITE_ON_CREATE, "required_R2_duplicateCreateThrowsTopicExists"),
             Map.entry(Fault.VAGUE_ERRORS, "required_R2_openingMissingTopicThrowsNamingIt"),
-            Map.entry(Fault.ONE_PARTITION, "required_R2_numPartitionsCreatesThatManyPartitions"));
+            Map.entry(Fault.ONE_PARTITION, "required_R2_numPartitionsCreatesThatManyPartitions"),
+            Map.entry(Fault.IGNORE_SEEK, "required_R23_throwingSelectorStopsItsPartitionNamingPartitionAndIdUntilSeek"));
 
     /** The reduced environment of the broken runs: a fifth of the events, a tenth of the timeouts. */
     static TckEnvironment brokenRunEnvironment() {
@@ -206,6 +207,13 @@ class BrokenDriversTest {
         }
     }
 
+    static final class IgnoreSeekFault extends FaultyReferenceTck {
+        @Override
+        Fault fault() {
+            return Fault.IGNORE_SEEK;
+        }
+    }
+
     static final class OnePartitionFault extends FaultyReferenceTck {
         @Override
         Fault fault() {
@@ -229,7 +237,8 @@ class BrokenDriversTest {
             Map.entry(Fault.STALE_DELETE, StaleDeleteFault.class),
             Map.entry(Fault.OVERWRITE_ON_CREATE, OverwriteOnCreateFault.class),
             Map.entry(Fault.VAGUE_ERRORS, VagueErrorsFault.class),
-            Map.entry(Fault.ONE_PARTITION, OnePartitionFault.class));
+            Map.entry(Fault.ONE_PARTITION, OnePartitionFault.class),
+            Map.entry(Fault.IGNORE_SEEK, IgnoreSeekFault.class));
 
     /** The outcome of one run: failed test method names with their first message line, and the count run. */
     record Outcome(Map<String, String> failures, List<String> passed, int skipped, long millis, String slowest) {

@@ -35,7 +35,9 @@ enum Fault {
     /** {@code openTopic} of a missing topic throws an exception that does not name it. */
     VAGUE_ERRORS,
     /** Ignores {@code num_partitions}: every topic has one partition. */
-    ONE_PARTITION;
+    ONE_PARTITION,
+    /** A read session's {@code seek} leaves the partition where it is. */
+    IGNORE_SEEK;
 
     /** @return the option value, e.g. {@code drop_event} */
     String optionValue() {

@@ -4,6 +4,7 @@ import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.PartitionBounds;
 import dev.diaspora.stream.PartitionInfo;
+import dev.diaspora.stream.StartAt;
 import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.AppenderConfig;
@@ -160,6 +161,14 @@ final class ReferenceTopic implements TopicBackend, LocalTopic {
 
     @Override
     public ReadSession openSession(SessionConfig config) {
+        if (fault == Fault.IGNORE_SEEK) {
+            return new LocalReadSession(this, config) {
+                @Override
+                public long seek(int p, StartAt position) {
+                    return position(p); // the fault: the partition stays where it is
+                }
+            };
+        }
         return new LocalReadSession(fault == Fault.NO_TAILING ? new SnapshotView() : this, config);
     }
 
