@@ -19,6 +19,7 @@ import dev.diaspora.stream.StartAt;
 import dev.diaspora.stream.StopEventProcessor;
 import dev.diaspora.stream.ThreadPool;
 import dev.diaspora.stream.TopicHandle;
+import dev.diaspora.stream.UnreadableEventPolicy;
 import dev.diaspora.stream.spi.DataRequest;
 import dev.diaspora.stream.spi.IncomingBatch;
 import dev.diaspora.stream.spi.ReadSession;
@@ -434,8 +435,8 @@ final class ConsumerImpl implements Consumer {
         int p = b.partition();
         int idx = p;
         int n = b.count();
-        ReadyMarker stop = null; // the FAIL marker of the first event that could not be prepared
-        ReadyMarker[] skips = null; // SKIP markers of events that could not be prepared
+        boolean failStops = options.onUnreadableEvent() == UnreadableEventPolicy.FAIL;
+        DiasporaException[] unprepared = null; // per event: why it could not be prepared (deserialize, select, allocate)
         List<DataRequest> requests = null;
         DataDescriptor[] selections = new DataDescriptor[n];
         DataRequest[] byEvent = new DataRequest[n];
@@ -478,16 +479,14 @@ final class ConsumerImpl implements Consumer {
                 DiasporaException d = e instanceof DiasporaException ? (DiasporaException) e
                         : new DiasporaException("partition " + p + ", event " + id
                                 + ": the deserializer, data selector or allocator failed: " + e, e);
-                ReadyMarker m = unreadable.unreadable(p, id, d, acked);
-                if (m.sticky()) {
-                    stop = m;
+                if (unprepared == null) {
+                    unprepared = new DiasporaException[n];
+                }
+                unprepared[i] = d; // handled in order below, so that nothing after a rewind point is counted
+                if (failStops) {
                     good = i;
                     break;
                 }
-                if (skips == null) {
-                    skips = new ReadyMarker[n];
-                }
-                skips[i] = m;
             }
         }
         if (requests != null) {
@@ -505,8 +504,8 @@ final class ConsumerImpl implements Consumer {
         long bytes = 0;
         int events = 0;
         for (int i = 0; i < good; i++) {
-            if (skips != null && skips[i] != null) {
-                out.add(skips[i]);
+            if (unprepared != null && unprepared[i] != null) {
+                out.add(unreadable.unreadable(p, b.firstId() + i, unprepared[i], acked)); // SKIP
                 continue;
             }
             DataRequest r = byEvent[i];
@@ -530,7 +529,6 @@ final class ConsumerImpl implements Consumer {
                 } else {
                     out.add(m);
                 }
-                stop = null;
                 good = -1;
                 break;
             }
@@ -540,8 +538,8 @@ final class ConsumerImpl implements Consumer {
             events++;
             out.add(e);
         }
-        if (stop != null) {
-            out.add(stop); // the failure that stopped the loop
+        if (good >= 0 && good < n) { // FAIL: the event that stopped the preparing loop
+            out.add(unreadable.unreadable(p, b.firstId() + good, unprepared[good], acked));
         } else if (good == n && b.error() != null) {
             out.add(recordError(p, b.firstId() + n, b.error())); // the driver could not read the record after them
         }

@@ -95,6 +95,33 @@ class RetriableDataReadTest {
         }
     }
 
+    @org.junit.jupiter.api.BeforeEach
+    void reset() {
+        DATA_FAILURES.set(0);
+        SEEK_FAILURES.set(0);
+    }
+
+    @Test
+    void aSkippedEventInABatchThatIsReadAgainIsSkippedAndCountedOnce() {
+        try (Driver d = Driver.open("engine-test-flaky-data");
+                TopicHandle t = d.openTopic("fixed");
+                Consumer c = t.consumer(dev.diaspora.stream.ConsumerOptions.named("c").targets(0)
+                        .onUnreadableEvent(dev.diaspora.stream.UnreadableEventPolicy.SKIP).dataSelector((md, desc) -> {
+                            if (md.json().get("id").asInt() == 5) {
+                                throw new IllegalStateException("selector bug on event 5");
+                            }
+                            return desc;
+                        }))) {
+            java.util.List<Long> ids = new java.util.ArrayList<>();
+            for (int i = 0; i < 9; i++) {
+                ids.add(c.poll(Duration.ofSeconds(10)).orElseThrow(() -> new AssertionError("stalled: " + ids)).id());
+            }
+            assertEquals(java.util.List.of(0L, 1L, 2L, 3L, 4L, 6L, 7L, 8L, 9L), ids);
+            assertEquals(3, DATA_FAILURES.get(), "the batch holding event 5 was read again");
+            assertEquals(1, c.metrics().eventsSkipped(), "event 5 is skipped once, however often it is read");
+        }
+    }
+
     @Test
     void aRetriableDataFailureIsReadAgainWithoutASeekAndLosesNothing() {
         try (Driver d = Driver.open("engine-test-flaky-data");
