@@ -151,6 +151,17 @@ class OptionsTest {
     @Nested
     class ProducerOptionsTest {
         @Test
+        void onErrorDefaultsToNoneAndIsKeptByTheOtherSetters() {
+            ProducerOptions p = ProducerOptions.named("app1");
+            assertNull(p.onError());
+            PushErrorHandler h = (partition, md, error) -> { };
+            ProducerOptions with = p.onError(h);
+            assertNull(p.onError(), "immutable");
+            assertSame(h, with.maxNumBatches(3).linger(java.time.Duration.ofMillis(5)).name("x").onError());
+            assertNull(with.onError(null).onError());
+        }
+
+        @Test
         void shouldHaveTheDocumentedDefaults() {
             ProducerOptions d = ProducerOptions.defaults();
             assertEquals("", d.name());
@@ -271,6 +282,17 @@ class OptionsTest {
 
     @Nested
     class ConsumerOptionsTest {
+        @Test
+        void unreadableEventPolicyDefaultsToFailAndIsKeptByTheOtherSetters() {
+            ConsumerOptions c = ConsumerOptions.named("app2");
+            assertSame(UnreadableEventPolicy.FAIL, c.onUnreadableEvent());
+            ConsumerOptions skip = c.onUnreadableEvent(UnreadableEventPolicy.SKIP);
+            assertSame(UnreadableEventPolicy.FAIL, c.onUnreadableEvent(), "immutable");
+            assertSame(UnreadableEventPolicy.SKIP, skip.maxNumBatches(3).targets(1).onUnreadableEvent());
+            assertTrue(skip.toString().contains("onUnreadableEvent=SKIP"), skip.toString());
+            assertThrows(NullPointerException.class, () -> c.onUnreadableEvent(null));
+        }
+
         @Test
         void shouldHaveTheDocumentedDefaults() {
             ConsumerOptions c = ConsumerOptions.named("app2");

@@ -105,12 +105,17 @@ public interface DataSelectionContract extends TckFixture {
                 "defghipqrsBCDEFGHI", "R13 unstructured({3,6},{15,4},{27,8})");
     }
 
-    /** R13: a sub-view across the boundary of the pushed segments, and one clamped at the end of the data. */
+    /**
+     * R13: a sub-view across the boundary of the pushed segments, and a sub-view and a strided view clamped at the end
+     * of the data.
+     */
     @Test
     @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     default void required_R13_subViewAcrossSegmentsAndClampedAtEnd() {
         checkSelection(d -> d.makeSubView(20, 12), "uvwxyzABCDEF", "R13 sub(20,12) across the segment boundary");
         checkSelection(d -> d.makeSubView(40, 100), "OPQRSTUVWXYZ", "R13 sub(40,100) clamped at the end");
+        checkSelection(d -> d.makeStridedView(40, 3, 8, 2), "OPQRSTUVYZ",
+                "R13 strided(40,3,8,2) clamped at the end like a sub-view (second block cut, third dropped)");
     }
 
     /**
