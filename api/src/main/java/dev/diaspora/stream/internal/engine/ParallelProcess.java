@@ -1,6 +1,5 @@
 package dev.diaspora.stream.internal.engine;
 
-import dev.diaspora.stream.Consumer;
 import dev.diaspora.stream.Event;
 import dev.diaspora.stream.EventProcessor;
 import dev.diaspora.stream.InterruptException;
