@@ -213,7 +213,9 @@ public final class DataDescriptor {
     }
 
     /**
-     * The listed ranges of this view, in order. Adjacent ranges are merged; zero-size ranges select nothing.
+     * The listed ranges of this view, in order. Adjacent ranges are merged; zero-size ranges select nothing. Unlike
+     * {@link #makeSubView} and {@link #makeStridedView}, it does not clamp: the ranges are explicit, so one that runs
+     * past the end is a mistake it reports (clamp them with {@code Math.min(end, size())} if that is what you mean).
      *
      * @throws IllegalArgumentException if ranges overlap, are out of order, or run past the end of this view
      */
