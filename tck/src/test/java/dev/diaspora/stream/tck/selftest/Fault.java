@@ -35,7 +35,12 @@ enum Fault {
     /** {@code openTopic} of a missing topic throws an exception that does not name it. */
     VAGUE_ERRORS,
     /** Ignores {@code num_partitions}: every topic has one partition. */
-    ONE_PARTITION;
+    ONE_PARTITION,
+    /**
+     * A handle ignores the deletion of its topic: pushes through it succeed into the deleted topic (none reaches the
+     * topic created again under the name), its consumers wait forever, its admin calls answer (issue 11).
+     */
+    DETACHED_HANDLE;
 
     /** @return the option value, e.g. {@code drop_event} */
     String optionValue() {
