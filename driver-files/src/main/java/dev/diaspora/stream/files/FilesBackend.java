@@ -199,6 +199,9 @@ final class FilesBackend implements Backend {
         } catch (NoSuchFileException e) {
             throw new TopicNotFoundException("Topic '" + name + "' was deleted meanwhile by another process", e);
         } catch (IOException e) {
+            if (!Files.exists(dir.resolve(TopicConfig.FILE))) {
+                throw new TopicNotFoundException("Topic '" + name + "' was deleted meanwhile by another process", e);
+            }
             throw new DiasporaException("Cannot delete topic '" + name + "' (" + dir + "): " + e
                     + ". Check that the directory and its partitions' lock files are writable", e);
         } finally {

@@ -72,7 +72,6 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
         this.dir = dir;
         this.identity = identity;
         this.config = identity.config();
-        TopicConfig config = this.config;
         this.logs = new PartitionLog[config.numPartitions()];
         List<PartitionInfo> ps = new ArrayList<>();
         try {
