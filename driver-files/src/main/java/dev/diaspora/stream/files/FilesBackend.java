@@ -159,8 +159,10 @@ final class FilesBackend implements Backend {
                 }
                 try (TopicIdentity t = TopicIdentity.open(d, name)) {
                     out.put(name, t.config().description());
+                } catch (TopicNotFoundException e) {
+                    LOG.debug("listTopics: skipping {}: {}", d, e.getMessage()); // not a topic, or being created
                 } catch (DiasporaException e) {
-                    LOG.debug("listTopics: skipping {}: {}", d, e.getMessage());
+                    LOG.warn("listTopics: not listing {}: {}", d, e.getMessage()); // damaged: say so, once per call
                 }
             }
         } catch (NoSuchFileException e) {

@@ -35,6 +35,8 @@ import org.junit.jupiter.api.function.Executable;
  * <p>The R7 tests open a second driver with the same options; they are skipped when the driver declares it cannot
  * delete topics, or when two instances with these options do not share topics (the memory driver without a named
  * store).
+ *
+ * <p>Thread safety: as {@link TckFixture}: one instance per test.
  */
 public interface IncarnationContract extends TckFixture {
     /** R4: names starting with '.' or '__' are refused everywhere: they are where drivers keep their own entries. */
