@@ -192,6 +192,48 @@ class TopicIncarnationTest {
         }
     }
 
+    /**
+     * A consumer in another <em>process</em>, tailing the topic, fails with TopicNotFoundException once the topic is
+     * deleted and created again, instead of waiting on the deleted files or reading the new topic.
+     */
+    @Test
+    @Timeout(240)
+    void deleteAndRecreateWhileAnotherProcessConsumesFailsItsPolls() throws Exception {
+        try (Driver d = open()) {
+            d.createTopic("tail");
+        }
+        ChildProcess child = ChildProcess.start(TailConsumerMain.class, root.toString(), "tail", "c", "6");
+        try {
+            assertTrue(child.awaitLine("READY", 120_000), "the child consumer starts: " + child.errors());
+            try (Driver d = open()) {
+                try (TopicHandle t = d.openTopic("tail"); Producer p = t.producer()) {
+                    for (int i = 0; i < 5; i++) {
+                        p.push(Content.metadata("A", i), DataView.of(Content.data("A", i)));
+                    }
+                    p.flush().join();
+                }
+                long deadline = System.nanoTime() + 60_000_000_000L;
+                while (child.lines().stream().filter(l -> l.startsWith("EVENT ")).count() < 5) {
+                    assertTrue(System.nanoTime() < deadline, "the child reads the 5 events: " + child.lines());
+                    Thread.sleep(10);
+                }
+                d.deleteTopic("tail");
+                d.createTopic("tail");
+                try (TopicHandle t = d.openTopic("tail"); Producer p = t.producer()) {
+                    p.push(Content.metadata("B", 0), DataView.of(Content.data("B", 0))).join();
+                }
+            }
+            assertEquals(0, child.waitFor(120_000), child.errors());
+        } finally {
+            child.close();
+        }
+        List<String> lines = child.lines();
+        assertEquals(5, lines.stream().filter(l -> l.startsWith("EVENT ")).count(), lines.toString());
+        String last = lines.get(lines.size() - 1);
+        assertTrue(last.startsWith("ERROR") && last.contains("TopicNotFoundException")
+                && last.contains("'tail' was deleted"), lines.toString());
+    }
+
     /** One flipped bit turned "num_partitions":3 into 1 and hid two partitions; it must be reported as damage. */
     @Test
     void topicJsonBitFlipInPartitionCountIsReportedNotUsed() throws Exception {
