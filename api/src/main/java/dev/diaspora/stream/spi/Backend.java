@@ -7,8 +7,8 @@ import java.util.Map;
  * An open driver: topic administration. Made by {@link DriverProvider#open(Options)}; the engine wraps it in the
  * public {@link dev.diaspora.stream.Driver}.
  *
- * <p>Topic names reach the backend already validated (1 to 200 characters of letters, digits, '.', '_', '-', not
- * '.' or '..'). Topic options reach it validated against {@link DriverProvider#topicOptions()}, defaults filled in.
+ * <p>Topic names reach the backend already validated by {@link TopicNames} (1 to 200 characters of letters,
+ * digits, '.', '_', '-', not starting with '.' or '__'): a driver keeps its own entries under those prefixes. Topic options reach it validated against {@link DriverProvider#topicOptions()}, defaults filled in.
  *
  * <p>Thread safety: implementations are thread-safe.
  */

@@ -1,6 +1,7 @@
 package dev.diaspora.stream.files;
 
 import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.TopicNotFoundException;
 import dev.diaspora.stream.files.storage.AppendResult;
 import dev.diaspora.stream.spi.OutgoingBatch;
 import java.util.ArrayList;
@@ -124,13 +125,14 @@ final class AppendWorker implements Runnable {
             for (int i = r.committed(); i < go.size(); i++) {
                 Pending x = go.get(i);
                 x.appender.failed(p);
-                x.future.completeExceptionally(i == r.committed() ? r.error()
-                        : new DiasporaException("partition " + p + ": not appended because an earlier batch failed: "
+                x.future.completeExceptionally(i == r.committed() || r.error() instanceof TopicNotFoundException
+                        ? r.error() : new DiasporaException("partition " + p + ": not appended because an earlier batch failed: "
                                 + r.error().getMessage(), r.error()));
             }
+            TopicNotFoundException gone = refused.isEmpty() ? null : topic.gone(); // one stat, failure path only
             for (Pending x : refused) {
-                x.future.completeExceptionally(new DiasporaException("partition " + p + ": not appended because an"
-                        + " earlier batch of the same producer failed (STRICT ordering)"));
+                x.future.completeExceptionally(gone != null ? gone : new DiasporaException("partition " + p
+                        + ": not appended because an earlier batch of the same producer failed (STRICT ordering)"));
             }
         }
     }

@@ -4,13 +4,13 @@ import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.TopicExistsException;
 import dev.diaspora.stream.TopicNotFoundException;
+import dev.diaspora.stream.files.storage.FileLocks;
 import dev.diaspora.stream.files.storage.PartitionLog;
 import dev.diaspora.stream.spi.Backend;
 import dev.diaspora.stream.spi.Options;
 import dev.diaspora.stream.spi.TopicBackend;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -27,6 +27,7 @@ import java.nio.file.attribute.FileTime;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -39,7 +40,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Topic administration under {@code root_path}. A topic is created complete in a hidden directory
  * ({@code .tmp-<random>}) and renamed into place in one atomic step, so other processes never see half a topic, and
- * deleted by renaming it away ({@code .deleted-<random>}) before its files are removed.
+ * deleted by renaming it away ({@code .deleted-<random>}) before its files are removed. No topic name starts with
+ * {@code '.'} (the engine's rule, {@link dev.diaspora.stream.spi.TopicNames}), so these never collide with a topic.
+ *
+ * <p>Incarnations: a delete takes every partition's append lock before the rename, and every open handle checks its
+ * topic's identity ({@link TopicIdentity}) under that lock before it appends and before other operations, so a
+ * handle of a deleted or re-created topic, in any process, fails with {@code TopicNotFoundException}.
  *
  * <p>Thread safety: thread-safe.
  */
@@ -73,8 +79,8 @@ final class FilesBackend implements Backend {
         Path tmp = root.resolve(".tmp-" + randomSuffix());
         try {
             Files.createDirectory(tmp);
-            Files.writeString(tmp.resolve(TopicConfig.FILE), TopicConfig.json(topicOptions, components),
-                    StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            Files.write(tmp.resolve(TopicConfig.FILE), TopicConfig.json(topicOptions, components),
+                    StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             Path parts = Files.createDirectory(tmp.resolve(FilesTopic.PARTITIONS_DIR));
             for (int p = 0; p < n; p++) {
                 PartitionLog.create(Files.createDirectory(parts.resolve(FilesTopic.partitionDirName(p))), p);
@@ -115,8 +121,14 @@ final class FilesBackend implements Backend {
             throw new TopicNotFoundException("Topic '" + name + "' does not exist under root_path " + root
                     + "; create it first with createTopic(\"" + name + "\")");
         }
-        TopicConfig config = TopicConfig.read(dir, name);
-        FilesTopic t = new FilesTopic(this, name, dir, config);
+        TopicIdentity identity = TopicIdentity.open(dir, name);
+        FilesTopic t;
+        try {
+            t = new FilesTopic(this, name, dir, identity);
+        } catch (RuntimeException e) {
+            identity.close();
+            throw e;
+        }
         open.add(t);
         if (closed.get()) {
             t.close();
@@ -145,10 +157,12 @@ final class FilesBackend implements Backend {
                 if (name.startsWith(".") || !Files.isDirectory(d)) {
                     continue;
                 }
-                try {
-                    out.put(name, TopicConfig.read(d, name).description());
+                try (TopicIdentity t = TopicIdentity.open(d, name)) {
+                    out.put(name, t.config().description());
+                } catch (TopicNotFoundException e) {
+                    LOG.debug("listTopics: skipping {}: {}", d, e.getMessage()); // not a topic, or being created
                 } catch (DiasporaException e) {
-                    LOG.debug("listTopics: skipping {}: {}", d, e.getMessage());
+                    LOG.warn("listTopics: not listing {}: {}", d, e.getMessage()); // damaged: say so, once per call
                 }
             }
         } catch (NoSuchFileException e) {
@@ -174,15 +188,54 @@ final class FilesBackend implements Backend {
             }
         }
         Path trash = root.resolve(".deleted-" + randomSuffix());
+        List<FileLocks.Shared> locks = new ArrayList<>();
         try {
+            // Every partition's append lock, as appenders of every process take it: an append either completes
+            // before the rename or finds, under the lock, that its topic.json is gone (TopicIdentity).
+            for (Path lock : partitionLocks(dir)) {
+                FileLocks.Shared l = FileLocks.openShared(lock);
+                locks.add(l);
+                l.lock();
+            }
             Files.move(dir, trash, StandardCopyOption.ATOMIC_MOVE);
         } catch (NoSuchFileException e) {
             throw new TopicNotFoundException("Topic '" + name + "' was deleted meanwhile by another process", e);
         } catch (IOException e) {
+            if (!Files.exists(dir.resolve(TopicConfig.FILE))) {
+                throw new TopicNotFoundException("Topic '" + name + "' was deleted meanwhile by another process", e);
+            }
             throw new DiasporaException("Cannot delete topic '" + name + "' (" + dir + "): " + e
-                    + ". Check that the directory is writable", e);
+                    + ". Check that the directory and its partitions' lock files are writable", e);
+        } finally {
+            for (int i = locks.size() - 1; i >= 0; i--) {
+                FileLocks.Shared l = locks.get(i);
+                try {
+                    if (l.isHeldByCurrentThread()) {
+                        l.unlock();
+                    }
+                    l.close();
+                } catch (IOException e) {
+                    LOG.debug("deleteTopic {}: releasing a partition lock: {}", name, e.toString());
+                }
+            }
         }
         deleteTree(trash);
+    }
+
+    /** @return the lock file of every partition directory of the topic in {@code dir}, in partition order */
+    private static List<Path> partitionLocks(Path dir) throws IOException {
+        List<Path> out = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir.resolve(FilesTopic.PARTITIONS_DIR))) {
+            for (Path p : ds) {
+                if (Files.isRegularFile(p.resolve(PartitionLog.LOCK_FILE), LinkOption.NOFOLLOW_LINKS)) {
+                    out.add(p.resolve(PartitionLog.LOCK_FILE));
+                }
+            }
+        } catch (NoSuchFileException e) {
+            return out; // no partitions directory: nothing appends to it
+        }
+        out.sort(null);
+        return out;
     }
 
     private void checkOpen() {

@@ -5,6 +5,7 @@ import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.PartitionBounds;
 import dev.diaspora.stream.PartitionInfo;
+import dev.diaspora.stream.TopicNotFoundException;
 import dev.diaspora.stream.files.storage.PartitionLog;
 import dev.diaspora.stream.files.storage.StoredData;
 import dev.diaspora.stream.spi.Appender;
@@ -52,6 +53,7 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
     private final String name;
     private final Path dir;
     private final TopicConfig config;
+    private final TopicIdentity identity;
     private final PartitionLog[] logs;
     private final List<PartitionInfo> partitions;
     private final ConsumerFiles consumers;
@@ -64,17 +66,19 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
     private int sessions; // guarded by lifecycle
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    FilesTopic(FilesBackend backend, String name, Path dir, TopicConfig config) {
+    FilesTopic(FilesBackend backend, String name, Path dir, TopicIdentity identity) {
         this.backend = backend;
         this.name = name;
         this.dir = dir;
-        this.config = config;
+        this.identity = identity;
+        this.config = identity.config();
         this.logs = new PartitionLog[config.numPartitions()];
         List<PartitionInfo> ps = new ArrayList<>();
         try {
             for (int p = 0; p < logs.length; p++) {
                 logs[p] = PartitionLog.open(dir.resolve(PARTITIONS_DIR).resolve(partitionDirName(p)), name, p,
                         config.log());
+                logs[p].appendGuard(identity::changed);
                 ps.add(new PartitionInfo(p, Metadata.EMPTY));
             }
         } catch (RuntimeException e) {
@@ -130,11 +134,13 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
 
     @Override
     public PartitionBounds bounds(int p) {
+        identity.check();
         return logs[p].bounds();
     }
 
     @Override
     public long idForTime(int p, Instant time) {
+        identity.check();
         return logs[p].idForTime(time.getEpochSecond() * 1_000_000_000L + time.getNano());
     }
 
@@ -143,6 +149,7 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
     @Override
     public Appender appender(AppenderConfig config) {
         checkOpen();
+        identity.check();
         return new FilesAppender(this, config);
     }
 
@@ -179,6 +186,7 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
     @Override
     public ReadSession openSession(SessionConfig config) {
         checkOpen();
+        identity.check();
         sessionOpened();
         try {
             return FilesReadSession.open(this, config, this::sessionClosed);
@@ -224,6 +232,7 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
         try {
             return logs[p].read(fromId, maxEvents, maxBytes);
         } catch (CorruptDataException e) {
+            identity.check(); // files of a deleted topic vanish under the reader: say so, not "damaged"
             // the damaged record stays this partition's position; the engine fails its pulls until a seek (S4)
             return IncomingBatch.failure(p, fromId, e);
         }
@@ -258,31 +267,49 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
 
     @Override
     public Set<String> consumerNames() {
+        identity.check();
         return consumers.names();
     }
 
     @Override
     public Map<Integer, Long> committed(String name) {
+        identity.check();
         return consumers.committed(name);
     }
 
     @Override
     public void commit(String name, Map<Integer, Long> positions) {
+        identity.check(); // positions of a deleted topic must not land in the one re-created under its name
         consumers.commit(name, positions);
     }
 
     @Override
     public void storePositions(String name, Map<Integer, Long> positions) {
+        identity.check();
         consumers.commit(name, positions);
     }
 
     @Override
     public AutoCloseable tryLease(String name, int p) {
         checkOpen();
+        identity.check();
         return consumers.tryLease(name, p);
     }
 
     // ------------------------------------------------------------------ lifecycle
+
+    /**
+     * @throws dev.diaspora.stream.TopicNotFoundException if the topic was deleted or re-created since this handle
+     *     opened it (one {@code stat})
+     */
+    void checkLive() {
+        identity.check();
+    }
+
+    /** @return null if the topic is still the one this handle opened, else the error to report */
+    TopicNotFoundException gone() {
+        return identity.changed();
+    }
 
     private void checkOpen() {
         if (closed.get()) {
@@ -322,6 +349,7 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
                 first = first == null ? new DiasporaException("topic '" + name + "': closing failed: " + e, e) : first;
             }
         }
+        identity.close();
         backend.closed(this);
         if (first != null) {
             throw first;

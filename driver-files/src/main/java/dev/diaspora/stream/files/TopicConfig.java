@@ -2,88 +2,149 @@ package dev.diaspora.stream.files;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.diaspora.stream.CorruptDataException;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.InvalidMetadataException;
 import dev.diaspora.stream.Metadata;
-import dev.diaspora.stream.TopicNotFoundException;
 import dev.diaspora.stream.files.storage.LogConfig;
 import dev.diaspora.stream.spi.Options;
-import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * A topic's {@code topic.json}: {@code {"format":1,"options":{...},"components":{...}}}. Written once, when the topic
- * is created; read by every process that opens it.
+ * A topic's {@code topic.json}: {@code {"format":1,"id":"<32 hex>","options":{...},"components":{...},
+ * "crc32c":"<8 hex>"}}. Written once, when the topic is created, and never rewritten (its file identity is the
+ * topic's incarnation, see {@link TopicIdentity}); read by every process that opens it.
+ *
+ * <p>Integrity: {@code crc32c} is the CRC32C of the file's UTF-8 bytes without the {@code ,"crc32c":"..."} member,
+ * which is always the last one, so a flipped bit in the partition count or the components is reported as damage
+ * instead of silently giving a different topic. Files written before checksums (no {@code id}, no {@code crc32c})
+ * are accepted with a warning (FORMAT.md section 4).
  *
  * <p>Thread safety: immutable.
  *
+ * @param id the topic's random identity (null for a file written before identities existed)
  * @param numPartitions the number of partitions
  * @param log how the partitions write
  * @param options the topic options as stored (defaults filled in)
  * @param components the component configurations as stored
  */
-record TopicConfig(int numPartitions, LogConfig log, Metadata options, Metadata components) {
+record TopicConfig(String id, int numPartitions, LogConfig log, Metadata options, Metadata components) {
     static final String FILE = "topic.json";
     static final int FORMAT = 1;
+    private static final Logger LOG = LoggerFactory.getLogger(TopicConfig.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final String CRC_MEMBER = ",\"crc32c\":\"";
+    private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
+    private static final Set<String> KEYS = Set.of("format", "id", "options", "components", "crc32c");
 
-    /** @return the file content for a new topic */
-    static String json(Options options, Metadata components) {
-        return "{\"format\":" + FORMAT + ",\"options\":" + options.toMetadata() + ",\"components\":" + components + "}";
+    /** @return the file content for a new topic, with a fresh random id and its checksum */
+    static byte[] json(Options options, Metadata components) {
+        byte[] id = new byte[16];
+        RANDOM.nextBytes(id);
+        String body = "{\"format\":" + FORMAT + ",\"id\":\"" + HexFormat.of().formatHex(id) + "\",\"options\":"
+                + options.toMetadata() + ",\"components\":" + components;
+        return (body + CRC_MEMBER + crcHex(body) + "\"}").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String crcHex(String bodyWithoutClosingBrace) {
+        CRC32C crc = new CRC32C();
+        crc.update((bodyWithoutClosingBrace + "}").getBytes(StandardCharsets.UTF_8));
+        return String.format("%08x", crc.getValue());
     }
 
     /**
-     * Reads {@code dir/topic.json}.
+     * Parses the bytes of {@code file}.
      *
-     * @throws TopicNotFoundException if the file does not exist
-     * @throws DiasporaException if it cannot be read or is not a topic description this version understands
+     * @throws CorruptDataException naming the file and the fix if it is not valid UTF-8, fails its checksum, or is not
+     *     a topic description
+     * @throws DiasporaException if it declares a newer format
      */
-    static TopicConfig read(Path dir, String name) {
-        Path file = dir.resolve(FILE);
+    static TopicConfig parse(byte[] bytes, Path file, String name) {
+        String where = "Topic '" + name + "': " + file;
+        String restore = ". The file is damaged: restore it from a backup, or delete the topic";
         String text;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new TopicNotFoundException("Topic '" + name + "' does not exist: " + dir + " has no " + FILE
-                    + " (not a topic directory, or a topic being created or deleted). Create it with createTopic(\""
-                    + name + "\")", e);
-        } catch (IOException e) {
-            throw new DiasporaException("Topic '" + name + "': cannot read " + file + ": " + e
-                    + ". Check the file's permissions", e);
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new CorruptDataException(where + " is not valid UTF-8 (" + e + ")" + restore, e);
         }
+        String stripped = text.stripTrailing();
+        int at = stripped.lastIndexOf(CRC_MEMBER);
+        boolean checked = false;
+        if (at >= 0) {
+            String tail = stripped.substring(at + CRC_MEMBER.length());
+            if (!tail.matches("[0-9a-f]{8}\"}")) {
+                throw new CorruptDataException(where + ": its \"crc32c\" member is not the last one, or not 8 hex"
+                        + " digits" + restore + " (to keep a hand-edited file, remove the \"crc32c\" member)");
+            }
+            String stored = tail.substring(0, 8);
+            String computed = crcHex(stripped.substring(0, at));
+            if (!stored.equals(computed)) {
+                throw new CorruptDataException(where + " fails its checksum (stored crc32c " + stored + ", computed "
+                        + computed + ")" + restore + " (to keep a hand-edited file, remove the \"crc32c\" member)");
+            }
+            checked = true;
+        }
+        JsonNode root;
         try {
-            JsonNode root = Metadata.of(text).json();
-            JsonNode format = root.get("format");
-            if (format == null || !format.canConvertToInt()) {
-                throw new DiasporaException("Topic '" + name + "': " + file + " has no integer \"format\"; it was not"
-                        + " written by the files driver or is damaged");
-            }
-            if (format.intValue() > FORMAT) {
-                throw new DiasporaException("Topic '" + name + "': " + file + " declares format " + format.intValue()
-                        + ", written by a newer diaspora-driver-files; this version reads format " + FORMAT
-                        + ". Upgrade the library");
-            }
-            JsonNode options = root.get("options");
-            JsonNode components = root.get("components");
-            if (options == null || !options.isObject() || components == null || !components.isObject()) {
-                throw new DiasporaException("Topic '" + name + "': " + file + " lacks the \"options\" or"
-                        + " \"components\" object; the file is damaged. Restore it from a backup");
-            }
-            int n = options.path("num_partitions").asInt(1);
-            long segmentSize = options.path(FilesDriverProvider.SEGMENT_SIZE).asLong(LogConfig.DEFAULT_SEGMENT_SIZE);
-            boolean fsync = "fsync".equals(options.path(FilesDriverProvider.DURABILITY).asText("os"));
-            if (n < 1 || segmentSize < LogConfig.MIN_SEGMENT_SIZE) {
-                throw new DiasporaException("Topic '" + name + "': " + file + " holds invalid options " + options
-                        + "; the file is damaged. Restore it from a backup");
-            }
-            return new TopicConfig(n, new LogConfig(segmentSize, fsync), Metadata.of(options),
-                    Metadata.of(components));
+            root = Metadata.of(text).json();
         } catch (InvalidMetadataException e) {
-            throw new DiasporaException("Topic '" + name + "': " + file + " is not valid JSON (" + e.getMessage()
-                    + "); the file is damaged. Restore it from a backup", e);
+            throw new CorruptDataException(where + " is not valid JSON (" + e.getMessage() + ")" + restore, e);
         }
+        if (!root.isObject()) {
+            throw new CorruptDataException(where + " is not a JSON object" + restore);
+        }
+        JsonNode format = root.get("format");
+        if (format == null || !format.canConvertToInt()) {
+            throw new CorruptDataException(where + " has no integer \"format\" (not written by the files driver?)"
+                + restore);
+        }
+        if (format.intValue() > FORMAT) {
+            throw new DiasporaException(where + " declares format " + format.intValue() + ", written by a newer"
+                    + " diaspora-driver-files; this version reads format " + FORMAT + ". Upgrade the library");
+        }
+        JsonNode id = root.get("id");
+        if (!checked) {
+            if (id != null || root.has("crc32c")) {
+                throw new CorruptDataException(where + " has an \"id\" but no valid \"crc32c\" member (it was written"
+                        + " with one)" + restore);
+            }
+            if (WARNED.add(file.toAbsolutePath().toString())) {
+                LOG.warn("{} has no checksum (written by a diaspora-driver-files without topic.json checksums): damage to"
+                    + " it cannot be detected. Recreate the topic to get one", where);
+            }
+        } else {
+            root.fieldNames().forEachRemaining(k -> {
+                if (!KEYS.contains(k)) {
+                    throw new CorruptDataException(where + " holds the unknown member \"" + k + "\"" + restore);
+                }
+            });
+        }
+        JsonNode options = root.get("options");
+        JsonNode components = root.get("components");
+        if (options == null || !options.isObject() || components == null || !components.isObject()) {
+            throw new CorruptDataException(where + " lacks the \"options\" or \"components\" object" + restore);
+        }
+        int n = options.path("num_partitions").asInt(1);
+        long segmentSize = options.path(FilesDriverProvider.SEGMENT_SIZE).asLong(LogConfig.DEFAULT_SEGMENT_SIZE);
+        boolean fsync = "fsync".equals(options.path(FilesDriverProvider.DURABILITY).asText("os"));
+        if (n < 1 || segmentSize < LogConfig.MIN_SEGMENT_SIZE) {
+            throw new CorruptDataException(where + " holds invalid options " + options + restore);
+        }
+        return new TopicConfig(id == null ? null : id.asText(), n, new LogConfig(segmentSize, fsync),
+                Metadata.of(options), Metadata.of(components));
     }
 
     /** @return the description {@code listTopics} returns: the options, then the components */

@@ -135,7 +135,8 @@ class FilesDriverTest {
             }
             assertTrue(Files.isDirectory(t.resolve("consumers")));
             String json = Files.readString(t.resolve("topic.json"));
-            assertTrue(json.startsWith("{\"format\":1,\"options\":{"), json);
+            assertTrue(json.startsWith("{\"format\":1,\"id\":\""), json);
+            assertTrue(json.matches(".*,\"crc32c\":\"[0-9a-f]{8}\"}"), json);
             // Directories that are not topics are ignored.
             Files.createDirectories(root.resolve(".tmp-leftover/partitions"));
             Files.createDirectories(root.resolve("not-a-topic"));

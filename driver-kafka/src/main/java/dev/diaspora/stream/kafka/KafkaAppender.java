@@ -3,6 +3,7 @@ package dev.diaspora.stream.kafka;
 import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.EventTooLargeException;
+import dev.diaspora.stream.TopicNotFoundException;
 import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.OutgoingBatch;
 import java.nio.ByteBuffer;
@@ -13,7 +14,9 @@ import org.apache.kafka.common.errors.RecordTooLargeException;
 
 /**
  * RECORD-mode appender: one {@code KafkaProducer.send} per event (idempotent, acks=all); the offset is the EventID.
- * The record is laid out in the topic's {@link RecordFraming}.
+ * The record is laid out in the topic's {@link RecordFraming}. An acknowledged send completes once the topic's
+ * incarnation is confirmed ({@link KafkaIncarnation#confirm}), so no push succeeds into a topic re-created under the
+ * name.
  *
  * <p>Thread safety: thread-safe; the engine calls {@link #send} in push order per partition.
  */
@@ -40,18 +43,31 @@ final class KafkaAppender implements Appender {
     public void send(int partition, ByteBuffer metadata, DataView data, AppendCallback callback) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         last.put(partition, done);
+        TopicNotFoundException gone = topic.incarnation.gone();
+        if (gone != null) { // never send into a name whose topic was replaced: Kafka would store it there
+            complete(callback, done, -1, gone);
+            return;
+        }
         ProducerRecord<byte[], byte[]> record;
         try {
             record = topic.framing.record(topic.name, partition, metadata, data);
+            topic.mark(record);
         } catch (RuntimeException e) {
             complete(callback, done, -1, e);
             return;
         }
         try {
             topic.backend.producer.send(record, (md, err) -> {
-                Throwable e = err == null ? null : translate(partition, err);
-                long id = err == null ? md.offset() : -1;
-                topic.backend.complete(() -> complete(callback, done, id, e));
+                if (err != null) {
+                    Throwable e = topic.incarnation.gone() != null ? topic.incarnation.gone() : translate(partition,
+                            err);
+                    topic.backend.complete(() -> complete(callback, done, -1, e));
+                    return;
+                }
+                long id = md.offset();
+                // completes once a topic-id check begun after this acknowledgement confirms the topic (grouped)
+                topic.incarnation.confirm(() -> complete(callback, done, id, null),
+                        e -> complete(callback, done, -1, e));
             });
         } catch (RuntimeException e) {
             complete(callback, done, -1, translate(partition, e));

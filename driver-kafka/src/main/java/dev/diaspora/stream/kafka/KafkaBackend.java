@@ -368,7 +368,7 @@ final class KafkaBackend implements Backend {
         JsonNode entry = registryEntry(name);
         Metadata components = entry != null && entry.has("components") ? Metadata.of(entry.get("components"))
                 : Metadata.of(DEFAULT_COMPONENTS);
-        return new KafkaTopic(this, name, d.partitions().size(), components, framingOf(name, entry));
+        return new KafkaTopic(this, name, d.partitions().size(), components, framingOf(name, entry), d.topicId());
     }
 
     /** @return the framing stored with the topic; INLINE for topics without an entry or with an older one */

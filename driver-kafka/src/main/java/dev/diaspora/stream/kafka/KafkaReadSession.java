@@ -52,6 +52,8 @@ import org.apache.kafka.common.serialization.ByteBufferDeserializer;
 final class KafkaReadSession implements ReadSession {
     /** Bound on waiting for the first group assignment in the constructor. */
     private static final long FIRST_ASSIGNMENT_MS = 30_000;
+    /** How often a session checks that its topic was not deleted or re-created (one describe). */
+    private static final long INCARNATION_CHECK_NANOS = 200_000_000L;
     private static final int INDEX_BITS = 20;
 
     private final KafkaTopic topic;
@@ -100,6 +102,7 @@ final class KafkaReadSession implements ReadSession {
         forced.put("group.id", name);
         forced.put("enable.auto.commit", "false");
         forced.put("auto.offset.reset", "earliest");
+        forced.put("allow.auto.create.topics", "false"); // a consumer must not bring a deleted topic back
         try {
             consumer = new KafkaConsumer<>(topic.backend.config.client(defaults, forced), new ByteArrayDeserializer(),
                     new ByteBufferDeserializer());
@@ -260,6 +263,7 @@ final class KafkaReadSession implements ReadSession {
 
     @Override
     public IncomingBatch poll(int maxEvents, long maxBytes, long timeoutNanos) {
+        topic.checkEvery(INCARNATION_CHECK_NANOS); // a deleted or re-created topic fails the poll (one describe)
         IncomingBatch b = fromBuffer(maxEvents, maxBytes);
         if (b != null) {
             return b;
@@ -292,7 +296,7 @@ final class KafkaReadSession implements ReadSession {
             ConsumerRecord<byte[], ByteBuffer> tail = q.peekLast();
             long after = tail == null ? pos : tail.offset() + 1;
             for (ConsumerRecord<byte[], ByteBuffer> r : records.records(tp)) {
-                if (r.offset() >= after) {
+                if (r.offset() >= after && !topic.foreign(r)) { // foreign: pushed to a deleted topic of the name
                     q.add(r);
                 }
             }

@@ -9,7 +9,9 @@ import dev.diaspora.stream.spi.AppenderConfig;
 import dev.diaspora.stream.spi.ReadSession;
 import dev.diaspora.stream.spi.SessionConfig;
 import dev.diaspora.stream.spi.TopicBackend;
+import java.nio.ByteBuffer;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -23,9 +25,13 @@ import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsResult;
 import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.errors.UnknownMemberIdException;
 
 /**
@@ -34,6 +40,9 @@ import org.apache.kafka.common.errors.UnknownMemberIdException;
  * <p>Thread safety: thread-safe (the admin client and the producer are).
  */
 final class KafkaTopic implements TopicBackend {
+    /** The record header naming the incarnation (Kafka topic id, 16 bytes) a record was pushed to. */
+    static final String INCARNATION_HEADER = "diaspora.topic_id";
+
     final KafkaBackend backend;
     final String name;
     /** How this topic's records are laid out: stored with the topic, so every reader decodes what writers wrote. */
@@ -41,9 +50,19 @@ final class KafkaTopic implements TopicBackend {
     private final List<PartitionInfo> partitions;
     private final List<TopicPartition> tps;
     private final Metadata components;
+    /** This topic's identity in Kafka: every operation fails once it was deleted or replaced. */
+    final KafkaIncarnation incarnation;
+    /** The topic id as the value of each record's {@link #INCARNATION_HEADER}; null if Kafka gave none. */
+    private final byte[] incarnationHeader;
+    private volatile long lastSessionCheck; // nanoTime of the last check by a read session
 
-    KafkaTopic(KafkaBackend backend, String name, int numPartitions, Metadata components, RecordFraming framing) {
+    KafkaTopic(KafkaBackend backend, String name, int numPartitions, Metadata components, RecordFraming framing,
+            Uuid topicId) {
         this.backend = backend;
+        this.incarnation = new KafkaIncarnation(this, topicId);
+        this.incarnationHeader = topicId == null || Uuid.ZERO_UUID.equals(topicId) ? null
+                : ByteBuffer.allocate(16).putLong(topicId.getMostSignificantBits())
+                        .putLong(topicId.getLeastSignificantBits()).array();
         this.name = name;
         this.framing = framing;
         List<PartitionInfo> ps = new ArrayList<>();
@@ -80,6 +99,7 @@ final class KafkaTopic implements TopicBackend {
 
     @Override
     public PartitionBounds bounds(int p) {
+        incarnation.check();
         long first = offset(p, OffsetSpec.earliest(), "earliest offset");
         long next = offset(p, OffsetSpec.latest(), "latest offset");
         return new PartitionBounds(first, Math.max(first, next));
@@ -87,6 +107,7 @@ final class KafkaTopic implements TopicBackend {
 
     @Override
     public long idForTime(int p, Instant time) {
+        incarnation.check();
         long ms = Math.floorDiv(time.getEpochSecond() * 1_000_000_000L + time.getNano() + 999_999L, 1_000_000L);
         long o = offset(p, OffsetSpec.forTimestamp(ms), "offset for time " + time);
         return o >= 0 ? o : offset(p, OffsetSpec.latest(), "latest offset");
@@ -94,16 +115,19 @@ final class KafkaTopic implements TopicBackend {
 
     @Override
     public Appender appender(AppenderConfig config) {
+        incarnation.check();
         return new KafkaAppender(this);
     }
 
     @Override
     public ReadSession openSession(SessionConfig config) {
+        incarnation.check();
         return new KafkaReadSession(this, config);
     }
 
     @Override
     public Set<String> consumerNames() {
+        incarnation.check();
         java.util.Collection<GroupListing> groups = backend.call(backend.admin.listGroups().all(), "listing groups");
         if (groups.isEmpty()) {
             return Set.of();
@@ -130,6 +154,7 @@ final class KafkaTopic implements TopicBackend {
 
     @Override
     public Map<Integer, Long> committed(String consumerName) {
+        incarnation.check();
         ListConsumerGroupOffsetsResult r = backend.admin.listConsumerGroupOffsets(Map.of(consumerName,
                 new ListConsumerGroupOffsetsSpec().topicPartitions(tps)));
         Map<TopicPartition, OffsetAndMetadata> m;
@@ -153,6 +178,7 @@ final class KafkaTopic implements TopicBackend {
 
     @Override
     public void storePositions(String consumerName, Map<Integer, Long> positions) {
+        incarnation.check();
         if (positions.isEmpty()) {
             return;
         }
@@ -173,6 +199,35 @@ final class KafkaTopic implements TopicBackend {
                         + " while the group has members); close its consumers first", c);
             }
             throw KafkaBackend.fail("storing the positions of consumer '" + consumerName + "'", c);
+        }
+    }
+
+    /**
+     * Marks a record with this incarnation: a send through a handle of a deleted topic may still reach the topic
+     * re-created under its name (Kafka addresses topics by name) before the driver notices; its push then fails, and
+     * readers of the new topic skip it ({@link #foreign}).
+     */
+    void mark(ProducerRecord<byte[], byte[]> record) {
+        if (incarnationHeader != null) {
+            record.headers().add(INCARNATION_HEADER, incarnationHeader);
+        }
+    }
+
+    /** @return true if {@code r} was sent through a handle of another incarnation of the name (see {@link #mark}) */
+    boolean foreign(ConsumerRecord<?, ?> r) {
+        Header h = r.headers().lastHeader(INCARNATION_HEADER);
+        return h != null && incarnationHeader != null && !Arrays.equals(h.value(), incarnationHeader);
+    }
+
+    /**
+     * For read sessions: checks the incarnation at most every {@code intervalNanos} (one describe), so a consumer of a
+     * deleted or re-created topic fails within that time.
+     */
+    void checkEvery(long intervalNanos) {
+        long now = System.nanoTime();
+        if (incarnation.gone() != null || now - lastSessionCheck >= intervalNanos) {
+            incarnation.check();
+            lastSessionCheck = now;
         }
     }
 

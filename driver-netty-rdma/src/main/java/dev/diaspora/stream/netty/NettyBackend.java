@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLException;
 
@@ -139,6 +140,7 @@ final class NettyBackend implements Backend {
         ObjectNode place = stored.putObject(PLACEMENT);
         place.put("num_partitions", n);
         place.set("servers", placement);
+        place.put("topic_id", UUID.randomUUID().toString()); // this incarnation: a re-created topic has another
         List<Connection> done = new ArrayList<>();
         try {
             for (int s = 0; s < servers; s++) {

@@ -9,6 +9,8 @@ import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.PartitionBounds;
 import dev.diaspora.stream.PartitionInfo;
+import dev.diaspora.stream.TopicNotFoundException;
+import dev.diaspora.stream.spi.TopicNames;
 import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.AppenderConfig;
 import dev.diaspora.stream.spi.ChangeNotifier;
@@ -59,6 +61,10 @@ final class NettyTopic implements TopicBackend, LocalTopic {
     private final NettyBackend backend;
     private final String name;
     private final Metadata components;
+    /** The components as stored, with the placement and its topic_id: they identify this incarnation. */
+    private final JsonNode stored;
+    /** Set when a server says the topic was deleted (a NOTIFY without ends). */
+    private volatile boolean deleted;
     private final int numPartitions;
     /** Per global partition: its server and its index there. */
     private final Connection[] serverOf;
@@ -105,6 +111,7 @@ final class NettyTopic implements TopicBackend, LocalTopic {
             throw new DiasporaException("Topic '" + name + "' has no partition placement on server "
                     + openAnswers.keySet().iterator().next() + ": it was not created through the netty driver");
         }
+        this.stored = stored;
         ObjectNode user = stored.deepCopy();
         user.remove(NettyBackend.PLACEMENT);
         this.components = Metadata.of(user);
@@ -171,6 +178,11 @@ final class NettyTopic implements TopicBackend, LocalTopic {
     }
 
     private void onEnds(Connection c, long[] ends) {
+        if (ends.length == 0) { // the server deleted the topic (PROTOCOL.md, NOTIFY)
+            deleted = true;
+            notifier.wakeAll();
+            return;
+        }
         int[] g = globalOf.get(c);
         if (g == null) {
             return;
@@ -209,6 +221,7 @@ final class NettyTopic implements TopicBackend, LocalTopic {
      *         background thread then does it
      */
     private int handle(Connection c) {
+        checkNotDeleted(c);
         int[] cur = handles.get(c);
         if (cur != null && cur[1] == c.generation() && c.isActive()) {
             return cur[0];
@@ -227,10 +240,24 @@ final class NettyTopic implements TopicBackend, LocalTopic {
             }
             ByteBuf req = backend.alloc().buffer();
             Protocol.writeString(req, name);
-            ByteBuf a = c.callSync(Protocol.OPEN_TOPIC, req);
+            ByteBuf a;
+            try {
+                a = c.callSync(Protocol.OPEN_TOPIC, req);
+            } catch (TopicNotFoundException e) { // deleted while we were away
+                deleted = true;
+                notifier.wakeAll();
+                throw TopicNames.deleted(name, "partition server " + c.address + " no longer has it");
+            }
             try {
                 int nh = a.readInt();
-                Protocol.readJson(a, "components");
+                JsonNode now = Metadata.of(Protocol.readJson(a, "components")).json();
+                if (!now.equals(stored)) { // deleted and re-created while we were away (a server restart)
+                    closeHandle(c, nh);
+                    deleted = true;
+                    notifier.wakeAll();
+                    throw TopicNames.deleted(name, "partition server " + c.address + " now holds another topic of"
+                            + " that name");
+                }
                 int n = a.readInt();
                 int[] g = globalOf.get(c);
                 for (int i = 0; i < n && i < g.length; i++) {
@@ -254,12 +281,20 @@ final class NettyTopic implements TopicBackend, LocalTopic {
      * @throws DiasporaException (retriable) if the connection is lost: a background thread then reconnects
      */
     int handleNow(Connection c) {
+        checkNotDeleted(c);
         int[] cur = handles.get(c);
         if (cur != null && cur[1] == c.generation() && c.isActive()) {
             return cur[0];
         }
         reopenInBackground(c);
         throw c.closedError();
+    }
+
+    /** @throws TopicNotFoundException if a server said that this topic was deleted, or holds another one now */
+    private void checkNotDeleted(Connection c) {
+        if (deleted) {
+            throw TopicNames.deleted(name, "partition server " + c.address);
+        }
     }
 
     private void reopenInBackground(Connection c) {
@@ -553,6 +588,7 @@ final class NettyTopic implements TopicBackend, LocalTopic {
     @Override
     public IncomingBatch read(int p, long fromId, int maxEvents, long maxBytes) {
         Connection c = serverOf[p];
+        checkNotDeleted(c);
         long retryAt = retryReadAt.get(p);
         if (retryAt != 0 && System.nanoTime() - retryAt < 0) {
             return null; // its server failed a moment ago: let the session serve the other partitions meanwhile

@@ -258,6 +258,7 @@ public final class PartitionServer implements AutoCloseable {
         synchronized (topics) {
             ServerTopic t = topics.remove(name);
             if (t != null) {
+                t.deleted(); // handles of it fail from now on, tailing clients are told
                 t.close();
             }
             storage.deleteTopic(name);

@@ -14,6 +14,7 @@ import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.Ordering;
 import dev.diaspora.stream.files.StoredDataSource;
 import dev.diaspora.stream.files.storage.StoredData;
+import dev.diaspora.stream.spi.TopicNames;
 import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.AppenderConfig;
 import dev.diaspora.stream.spi.DataRequest;
@@ -160,7 +161,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     private Object handle(int type, ByteBuf in) {
         switch (type) {
             case Protocol.CREATE_TOPIC: {
-                String name = readString(in, "topic name");
+                String name = topicName(in);
                 String options = readJson(in, "topic options");
                 String components = readJson(in, "components");
                 end(in, type);
@@ -169,7 +170,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                 return null;
             }
             case Protocol.OPEN_TOPIC: {
-                String name = readString(in, "topic name");
+                String name = topicName(in);
                 end(in, type);
                 return openTopic(name);
             }
@@ -196,13 +197,13 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                 return out;
             }
             case Protocol.TOPIC_EXISTS: {
-                String name = readString(in, "topic name");
+                String name = topicName(in);
                 end(in, type);
                 boolean exists = server.storage().topicExists(name);
                 return channel.alloc().buffer(1).writeByte(exists ? 1 : 0);
             }
             case Protocol.DELETE_TOPIC: {
-                String name = readString(in, "topic name");
+                String name = topicName(in);
                 end(in, type);
                 server.deleteTopic(name);
                 return null;
@@ -303,7 +304,17 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             throw new DiasporaException("unknown topic handle " + handle + " (closed, deleted, or never opened on"
                     + " this connection)");
         }
+        if (t.deleted) {
+            throw TopicNames.deleted(t.name, "deleted on partition server " + server.serverId());
+        }
         return t;
+    }
+
+    /** Reads a topic name and checks it with the engine's rule: clients are not trusted to have done so. */
+    private static String topicName(ByteBuf in) {
+        String name = readString(in, "topic name");
+        TopicNames.check(name);
+        return name;
     }
 
     private static int partition(ServerTopic t, int p) {
@@ -373,7 +384,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
 
     /** Called by a topic's notifier thread: sends the latest ends of a handle, coalescing while not writable. */
     void pushEnds(int handle, long[] ends) {
-        pendingEnds.put(handle, ends);
+        pendingEnds.merge(handle, ends, (was, now) -> was.length == 0 ? was : now); // a deletion notice stays
         if (notifyScheduled.compareAndSet(false, true)) {
             channel.eventLoop().execute(this::flushNotifications);
         }

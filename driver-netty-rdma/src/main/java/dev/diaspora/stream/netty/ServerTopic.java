@@ -27,6 +27,8 @@ final class ServerTopic {
     /** The stored components, including the placement entry. */
     final Metadata components;
     int refs; // guarded by the server's registry
+    /** Set when the topic is deleted: every handle of this incarnation fails with TopicNotFoundException. */
+    volatile boolean deleted;
 
     private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
     private final Thread notifierThread;
@@ -91,6 +93,14 @@ final class ServerTopic {
                     }
                 }
             }
+        }
+    }
+
+    /** Marks this incarnation deleted and tells every subscribed connection (a NOTIFY without ends). */
+    void deleted() {
+        deleted = true;
+        for (Subscriber s : subscribers) {
+            s.connection().pushEnds(s.handle(), new long[0]);
         }
     }
 

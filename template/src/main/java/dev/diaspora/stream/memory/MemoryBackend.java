@@ -60,9 +60,12 @@ final class MemoryBackend implements Backend {
 
     @Override
     public void deleteTopic(String name) {
-        if (store.topics.remove(name) == null) {
+        MemoryTopicState gone = store.topics.remove(name);
+        if (gone == null) {
             throw new TopicNotFoundException("Topic '" + name + "' does not exist; nothing to delete");
         }
+        gone.deleted = true; // handles of this incarnation (other Driver instances on a shared store) fail from now on
+        gone.notifier.wakeAll();
     }
 
     @Override

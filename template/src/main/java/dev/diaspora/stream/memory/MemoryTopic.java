@@ -13,6 +13,7 @@ import dev.diaspora.stream.spi.LocalTopic;
 import dev.diaspora.stream.spi.ReadSession;
 import dev.diaspora.stream.spi.SessionConfig;
 import dev.diaspora.stream.spi.TopicBackend;
+import dev.diaspora.stream.spi.TopicNames;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +26,11 @@ import java.util.concurrent.CompletableFuture;
  * An open topic of the memory driver. It implements {@link LocalTopic}, so consumers get the shared
  * {@link LocalReadSession} (leases, start positions, round robin, tailing): a log-structured driver writes no read
  * session of its own.
+ *
+ * <p>Incarnations: every call checks that the topic's state was not deleted (a volatile read), so a handle of a
+ * topic deleted through another Driver instance of a shared store fails with
+ * {@link dev.diaspora.stream.TopicNotFoundException} instead of using a topic nobody else sees; an append is checked
+ * again after it, so no push succeeds once its event has gone with the deleted topic.
  *
  * <p>Thread safety: thread-safe.
  */
@@ -63,19 +69,28 @@ final class MemoryTopic implements TopicBackend, LocalTopic {
 
     @Override
     public PartitionBounds bounds(int p) {
+        state.checkLive();
         return state.partitions[p].bounds();
     }
 
     @Override
     public long idForTime(int p, Instant time) {
+        state.checkLive();
         return state.partitions[p].idForTime(time.getEpochSecond() * 1_000_000_000L + time.getNano());
     }
 
     @Override
     public Appender appender(AppenderConfig config) {
         // The copy into memory is the whole "I/O", so appending inline is allowed by the SPI (no blocking I/O).
+        state.checkLive();
         return (partition, batch) -> {
+            if (state.deleted) {
+                return CompletableFuture.failedFuture(TopicNames.deleted(state.name, "memory driver"));
+            }
             long first = state.partitions[partition].append(batch);
+            if (state.deleted) { // deleted during the append: the event may have gone with the old topic
+                return CompletableFuture.failedFuture(TopicNames.deleted(state.name, "memory driver"));
+            }
             state.notifier.changed();
             return CompletableFuture.completedFuture(first);
         };
@@ -83,11 +98,13 @@ final class MemoryTopic implements TopicBackend, LocalTopic {
 
     @Override
     public ReadSession openSession(SessionConfig config) {
+        state.checkLive();
         return new LocalReadSession(this, config);
     }
 
     @Override
     public IncomingBatch read(int p, long fromId, int maxEvents, long maxBytes) {
+        state.checkLive();
         return state.partitions[p].read(fromId, maxEvents, maxBytes);
     }
 
@@ -100,17 +117,20 @@ final class MemoryTopic implements TopicBackend, LocalTopic {
 
     @Override
     public Set<String> consumerNames() {
+        state.checkLive();
         return Set.copyOf(state.positions.keySet());
     }
 
     @Override
     public Map<Integer, Long> committed(String name) {
+        state.checkLive();
         Map<Integer, Long> m = state.positions.get(name);
         return m == null ? Map.of() : new TreeMap<>(m);
     }
 
     @Override
     public void commit(String name, Map<Integer, Long> positions) {
+        state.checkLive();
         state.positions.computeIfAbsent(name, k -> new java.util.concurrent.ConcurrentHashMap<>()).putAll(positions);
     }
 

@@ -2,12 +2,14 @@ package dev.diaspora.stream.memory;
 
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.spi.ChangeNotifier;
+import dev.diaspora.stream.spi.TopicNames;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Everything stored for one topic: partitions, options and components, stored positions per consumer name, leases.
- * Shared by every handle that opens the topic.
+ * Shared by every handle that opens the topic. The object itself is the topic's <em>incarnation</em>: a topic deleted
+ * and created again under its name is a new state object, and handles of the old one see {@link #deleted}.
  *
  * <p>Thread safety: thread-safe.
  */
@@ -21,6 +23,8 @@ final class MemoryTopicState {
     final Map<String, Map<Integer, Long>> positions = new ConcurrentHashMap<>();
     /** "name/partition" of every leased (name, partition) */
     final Map<String, Object> leases = new ConcurrentHashMap<>();
+    /** Set once, when the topic is deleted: every later operation of a handle of this incarnation fails. */
+    volatile boolean deleted;
 
     MemoryTopicState(String name, int numPartitions, Metadata options, Metadata components) {
         this.name = name;
@@ -29,6 +33,13 @@ final class MemoryTopicState {
         this.partitions = new MemoryPartition[numPartitions];
         for (int p = 0; p < numPartitions; p++) {
             partitions[p] = new MemoryPartition(p);
+        }
+    }
+
+    /** @throws dev.diaspora.stream.TopicNotFoundException if this incarnation was deleted */
+    void checkLive() {
+        if (deleted) {
+            throw TopicNames.deleted(name, "memory driver");
         }
     }
 }

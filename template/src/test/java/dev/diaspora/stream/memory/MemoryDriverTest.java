@@ -41,6 +41,19 @@ class MemoryDriverTest {
         }
     }
 
+    /** Issue 11: a handle closed by its own driver's deleteTopic says why, and what to do. */
+    @Test
+    void aHandleOfATopicDeletedThroughItsDriverSaysSo() {
+        try (Driver d = Driver.open("memory")) {
+            d.createTopic("gone");
+            TopicHandle t = d.openTopic("gone");
+            d.deleteTopic("gone");
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> t.bounds(0));
+            assertTrue(e.getMessage().contains("'gone' is closed: it was deleted through this driver"),
+                    e.getMessage());
+        }
+    }
+
     @Test
     void shouldListItselfWithItsOptions() {
         DriverInfo info = Driver.available().stream().filter(d -> d.name().equals("memory")).findFirst()

@@ -142,7 +142,7 @@ final class DriverImpl implements Driver {
         Drivers.checkTopicName(name);
         for (TopicHandleImpl t : topics) {
             if (t.name().equals(name)) {
-                t.close();
+                t.closeDeleted();
             }
         }
         backend.deleteTopic(name);

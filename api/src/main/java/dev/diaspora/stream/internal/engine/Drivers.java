@@ -12,6 +12,7 @@ import dev.diaspora.stream.internal.json.Json;
 import dev.diaspora.stream.spi.Backend;
 import dev.diaspora.stream.spi.DriverProvider;
 import dev.diaspora.stream.spi.Options;
+import dev.diaspora.stream.spi.TopicNames;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -113,22 +114,9 @@ public final class Drivers {
         return out;
     }
 
-    /**
-     * Checks a topic name: 1 to 200 characters of letters, digits, '.', '_' and '-', not '.' or '..'. The same rule on
-     * every driver, so a topic can move between them (and never becomes a path).
-     */
+    /** Checks a topic name with the one rule of every driver: see {@link TopicNames}. */
     static void checkTopicName(String name) {
-        Objects.requireNonNull(name, "topic name");
-        boolean ok = !name.isEmpty() && name.length() <= 200 && !name.equals(".") && !name.equals("..");
-        for (int i = 0; ok && i < name.length(); i++) {
-            char c = name.charAt(i);
-            ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_'
-                    || c == '-';
-        }
-        if (!ok) {
-            throw new IllegalArgumentException("Invalid topic name '" + name + "': use 1 to 200 characters among"
-                    + " letters, digits, '.', '_' and '-' (not '.' or '..')");
-        }
+        TopicNames.check(name);
     }
 
     static ObjectNode object() {

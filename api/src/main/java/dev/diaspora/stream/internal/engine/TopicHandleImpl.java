@@ -30,6 +30,7 @@ final class TopicHandleImpl implements TopicHandle {
     private final List<PartitionInfo> partitions;
     private final Set<AutoCloseable> children = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile String closedBecause = ""; // why, when the driver closed it (a deleteTopic)
 
     TopicHandleImpl(DriverImpl driver, TopicBackend backend, Validator validator, PartitionSelector selector,
             Serializer serializer) {
@@ -76,7 +77,7 @@ final class TopicHandleImpl implements TopicHandle {
 
     void checkOpen() {
         if (closed.get()) {
-            throw new IllegalStateException("topic '" + name() + "' is closed");
+            throw new IllegalStateException("topic '" + name() + "' is closed" + closedBecause);
         }
         driver.checkOpen();
     }
@@ -159,6 +160,13 @@ final class TopicHandleImpl implements TopicHandle {
             m.put(p, id);
         }
         backend.storePositions(name, m);
+    }
+
+    /** Closes the handle because its topic was deleted through its driver (later calls say so). */
+    void closeDeleted() {
+        closedBecause = ": it was deleted through this driver. Open it again with openTopic(\"" + name()
+                + "\") once it is created again (a re-created topic is a new topic)";
+        close();
     }
 
     @Override

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import java.util.zip.CRC32C;
 
 /**
@@ -49,6 +50,7 @@ public final class PartitionLog implements AutoCloseable {
     private Segment watchSegment; // watcher thread only
     private long watchSize = -1; // watcher thread only
     private volatile boolean closed;
+    private volatile Supplier<? extends DiasporaException> appendGuard; // see appendGuard(...)
 
     private PartitionLog(Path dir, String topic, int partition, LogConfig config, Segment[] segments) {
         this.dir = dir;
@@ -504,7 +506,10 @@ public final class PartitionLog implements AutoCloseable {
         try {
             lock = appendLock();
         } catch (IOException e) {
-            return new AppendResult(new long[0], 0, new DiasporaException(where() + ": cannot open the lock file "
+            Supplier<? extends DiasporaException> guard = appendGuard; // the topic may be gone: say so if it is
+            DiasporaException refused = guard == null ? null : guard.get();
+            return new AppendResult(new long[0], 0, refused != null ? refused : new DiasporaException(where()
+                    + ": cannot open the lock file "
                     + dir.resolve(LOCK_FILE) + ": " + e + ". Check that the directory is writable", e));
         }
         try {
@@ -517,6 +522,11 @@ public final class PartitionLog implements AutoCloseable {
             if (closed) {
                 return new AppendResult(new long[0], 0, new DiasporaException(where() + " is closed"));
             }
+            Supplier<? extends DiasporaException> guard = appendGuard;
+            DiasporaException refused = guard == null ? null : guard.get();
+            if (refused != null) {
+                return new AppendResult(new long[0], 0, refused);
+            }
             if (appender == null) {
                 appender = new LogAppender(this, config);
             }
@@ -528,6 +538,15 @@ public final class PartitionLog implements AutoCloseable {
                 // the lock dies with the channel at the latest; nothing more to do here
             }
         }
+    }
+
+    /**
+     * Sets the check every append runs once it holds the append lock, before it writes: a non-null answer refuses the
+     * whole append with that error. The files driver checks that the topic is still the incarnation it opened (one
+     * {@code stat}); deleting a topic takes every partition's append lock first, so appends and deletes are ordered.
+     */
+    public void appendGuard(Supplier<? extends DiasporaException> guard) {
+        this.appendGuard = guard;
     }
 
     private FileLocks.Shared appendLock() throws IOException {

@@ -62,7 +62,8 @@ class BrokenDriversTest {
             Map.entry(Fault.OVERWRITE_ON_CREATE, "required_R2_duplicateCreateThrowsTopicExists"),
             Map.entry(Fault.VAGUE_ERRORS, "required_R2_openingMissingTopicThrowsNamingIt"),
             Map.entry(Fault.ONE_PARTITION, "required_R2_numPartitionsCreatesThatManyPartitions"),
-            Map.entry(Fault.IGNORE_SEEK, "required_R23_throwingSelectorStopsItsPartitionNamingPartitionAndIdUntilSeek"));
+            Map.entry(Fault.IGNORE_SEEK, "required_R23_throwingSelectorStopsItsPartitionNamingPartitionAndIdUntilSeek"),
+            Map.entry(Fault.DETACHED_HANDLE, "optional_R7_otherInstanceNoticesDeleteAndRecreateOnPush"));
 
     /** The reduced environment of the broken runs: a fifth of the events, a tenth of the timeouts. */
     static TckEnvironment brokenRunEnvironment() {
@@ -221,6 +222,13 @@ class BrokenDriversTest {
         }
     }
 
+    static final class DetachedHandleFault extends FaultyReferenceTck {
+        @Override
+        Fault fault() {
+            return Fault.DETACHED_HANDLE;
+        }
+    }
+
     private static final Map<Fault, Class<? extends FaultyReferenceTck>> CLASSES = Map.ofEntries(
             Map.entry(Fault.NONE, NoneFault.class),
             Map.entry(Fault.DROP_EVENT, DropEventFault.class),
@@ -238,7 +246,8 @@ class BrokenDriversTest {
             Map.entry(Fault.OVERWRITE_ON_CREATE, OverwriteOnCreateFault.class),
             Map.entry(Fault.VAGUE_ERRORS, VagueErrorsFault.class),
             Map.entry(Fault.ONE_PARTITION, OnePartitionFault.class),
-            Map.entry(Fault.IGNORE_SEEK, IgnoreSeekFault.class));
+            Map.entry(Fault.IGNORE_SEEK, IgnoreSeekFault.class),
+            Map.entry(Fault.DETACHED_HANDLE, DetachedHandleFault.class));
 
     /** The outcome of one run: failed test method names with their first message line, and the count run. */
     record Outcome(Map<String, String> failures, List<String> passed, int skipped, long millis, String slowest) {

@@ -37,7 +37,12 @@ enum Fault {
     /** Ignores {@code num_partitions}: every topic has one partition. */
     ONE_PARTITION,
     /** A read session's {@code seek} leaves the partition where it is. */
-    IGNORE_SEEK;
+    IGNORE_SEEK,
+    /**
+     * A handle ignores the deletion of its topic: pushes through it succeed into the deleted topic (none reaches the
+     * topic created again under the name), its consumers wait forever, its admin calls answer (issue 11).
+     */
+    DETACHED_HANDLE;
 
     /** @return the option value, e.g. {@code drop_event} */
     String optionValue() {

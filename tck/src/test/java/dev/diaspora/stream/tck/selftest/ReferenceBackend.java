@@ -81,6 +81,9 @@ final class ReferenceBackend implements Backend {
             }
             if (fault == Fault.STALE_DELETE) {
                 store.deleted.put(name, t);
+            } else {
+                t.deleted = true;
+                t.notifier.wakeAll();
             }
         }
     }

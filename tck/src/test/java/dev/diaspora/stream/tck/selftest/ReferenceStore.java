@@ -48,6 +48,8 @@ final class ReferenceStore {
         final Map<String, Map<Integer, Long>> committed = new HashMap<>(); // guarded by itself
         final Set<String> leases = new HashSet<>(); // guarded by itself
         final ChangeNotifier notifier = new ChangeNotifier();
+        /** Set when the topic is deleted: this object is one incarnation of the name. */
+        volatile boolean deleted;
 
         Topic(String name, Metadata options, Metadata components, int partitions) {
             this.name = name;

@@ -17,6 +17,7 @@ import dev.diaspora.stream.spi.OutgoingBatch;
 import dev.diaspora.stream.spi.ReadSession;
 import dev.diaspora.stream.spi.SessionConfig;
 import dev.diaspora.stream.spi.TopicBackend;
+import dev.diaspora.stream.spi.TopicNames;
 import java.nio.ByteBuffer;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -71,6 +72,7 @@ final class ReferenceTopic implements TopicBackend, LocalTopic {
 
     @Override
     public PartitionBounds bounds(int p) {
+        checkLive();
         ReferenceStore.Partition part = topic.partitions[p];
         synchronized (part) {
             return new PartitionBounds(0, part.next);
@@ -79,6 +81,7 @@ final class ReferenceTopic implements TopicBackend, LocalTopic {
 
     @Override
     public long idForTime(int p, Instant time) {
+        checkLive();
         long nanos = Math.addExact(Math.multiplyExact(time.getEpochSecond(), 1_000_000_000L), time.getNano());
         ReferenceStore.Partition part = topic.partitions[p];
         synchronized (part) {
@@ -114,12 +117,20 @@ final class ReferenceTopic implements TopicBackend, LocalTopic {
                 metadata.get(metadata.position(), md);
                 OutgoingBatch one = new OutgoingBatch(1, md, new int[] {0, md.length}, new DataView[] {data}, null,
                         config.producerId(), 0);
-                callback.onComplete(ReferenceTopic.this.append(partition, one).join(), null);
+                CompletableFuture<Long> f = ReferenceTopic.this.append(partition, one);
+                if (f.isCompletedExceptionally()) {
+                    callback.onComplete(-1, f.handle((v, t) -> t).join());
+                } else {
+                    callback.onComplete(f.join(), null);
+                }
             }
         };
     }
 
     private CompletableFuture<Long> append(int p, OutgoingBatch batch) {
+        if (!live()) {
+            return CompletableFuture.failedFuture(TopicNames.deleted(topic.name, "reference driver"));
+        }
         ReferenceStore.Partition part = topic.partitions[p];
         int n = batch.count();
         int[] order = new int[n];
@@ -148,10 +159,24 @@ final class ReferenceTopic implements TopicBackend, LocalTopic {
                 part.records.add(new ReferenceStore.Record(id, md, data, ts));
             }
         }
+        if (!live()) { // deleted during the append: the events went with the old topic
+            return CompletableFuture.failedFuture(TopicNames.deleted(topic.name, "reference driver"));
+        }
         if (fault != Fault.NO_TAILING) {
             topic.notifier.changed();
         }
         return CompletableFuture.completedFuture(first);
+    }
+
+    /** @return false if this handle's topic was deleted (never under the detached_handle fault) */
+    private boolean live() {
+        return fault == Fault.DETACHED_HANDLE || !topic.deleted;
+    }
+
+    private void checkLive() {
+        if (!live()) {
+            throw TopicNames.deleted(topic.name, "reference driver");
+        }
     }
 
     private static long nowNanos() {
@@ -161,6 +186,7 @@ final class ReferenceTopic implements TopicBackend, LocalTopic {
 
     @Override
     public ReadSession openSession(SessionConfig config) {
+        checkLive();
         if (fault == Fault.IGNORE_SEEK) {
             return new LocalReadSession(this, config) {
                 @Override
@@ -178,6 +204,7 @@ final class ReferenceTopic implements TopicBackend, LocalTopic {
     }
 
     private IncomingBatch read(int p, long fromId, int maxEvents, long maxBytes, long visibleEnd) {
+        checkLive();
         ReferenceStore.Partition part = topic.partitions[p];
         List<ReferenceStore.Record> got = new ArrayList<>();
         synchronized (part) {
@@ -256,6 +283,7 @@ final class ReferenceTopic implements TopicBackend, LocalTopic {
 
     @Override
     public Map<Integer, Long> committed(String name) {
+        checkLive();
         synchronized (topic.committed) {
             Map<Integer, Long> m = topic.committed.get(name);
             return m == null ? Map.of() : Map.copyOf(m);
@@ -272,6 +300,7 @@ final class ReferenceTopic implements TopicBackend, LocalTopic {
 
     @Override
     public void storePositions(String name, Map<Integer, Long> positions) {
+        checkLive();
         synchronized (topic.committed) {
             topic.committed.computeIfAbsent(name, k -> new HashMap<>()).putAll(positions);
         }
@@ -279,6 +308,7 @@ final class ReferenceTopic implements TopicBackend, LocalTopic {
 
     @Override
     public Set<String> consumerNames() {
+        checkLive();
         synchronized (topic.committed) {
             Set<String> out = new TreeSet<>();
             topic.committed.forEach((k, v) -> {
