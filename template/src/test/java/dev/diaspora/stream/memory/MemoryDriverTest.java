@@ -19,11 +19,14 @@ import dev.diaspora.stream.Producer;
 import dev.diaspora.stream.ProducerOptions;
 import dev.diaspora.stream.ThreadPool;
 import dev.diaspora.stream.TopicHandle;
+import dev.diaspora.stream.TopicNotFoundException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -146,6 +149,33 @@ class MemoryDriverTest {
                     assertEquals(7L, c.poll(Duration.ofSeconds(5)).orElseThrow().id());
                 }
             }
+        }
+    }
+
+    /**
+     * Issue 11: once a read session reports its topic deleted (here by another driver instance sharing the store),
+     * retrying cannot help: every later pull fails at once with TopicNotFoundException and close does not throw.
+     * Before, the engine retried every 100 ms with a WARN each time and a new pull stayed pending until the next retry.
+     */
+    @Test
+    void aConsumerOfADeletedTopicFailsEveryLaterPullAtOnce() throws Exception {
+        try (Driver a = Driver.open("memory", Metadata.of("{\"instance\":\"gone-consumer\"}"));
+                Driver b = Driver.open("memory", Metadata.of("{\"instance\":\"gone-consumer\"}"))) {
+            a.createTopic("t");
+            TopicHandle t = a.openTopic("t");
+            Consumer c = t.consumer("c");
+            CompletableFuture<Event> waiting = c.pull();
+            b.deleteTopic("t");
+            b.createTopic("t");
+            ExecutionException first = assertThrows(ExecutionException.class, () -> waiting.get(10, TimeUnit.SECONDS));
+            assertTrue(first.getCause() instanceof TopicNotFoundException, String.valueOf(first.getCause()));
+            for (int i = 0; i < 3; i++) {
+                CompletableFuture<Event> next = c.pull();
+                assertTrue(next.isCompletedExceptionally(), "pull " + i + " after the delete must fail at once");
+                assertThrows(TopicNotFoundException.class, () -> c.poll(Duration.ofSeconds(5)));
+            }
+            c.close();
+            t.close();
         }
     }
 }

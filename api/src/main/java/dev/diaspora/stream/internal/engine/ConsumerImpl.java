@@ -19,6 +19,7 @@ import dev.diaspora.stream.StartAt;
 import dev.diaspora.stream.StopEventProcessor;
 import dev.diaspora.stream.ThreadPool;
 import dev.diaspora.stream.TopicHandle;
+import dev.diaspora.stream.TopicNotFoundException;
 import dev.diaspora.stream.UnreadableEventPolicy;
 import dev.diaspora.stream.spi.DataRequest;
 import dev.diaspora.stream.spi.IncomingBatch;
@@ -109,6 +110,8 @@ final class ConsumerImpl implements Consumer {
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
     private final Thread fetchThread;
     private volatile boolean running = true;
+    /** Set when the session reports the topic deleted (or replaced): every later pull fails with it. */
+    private volatile DiasporaException topicGone;
     private volatile RuntimeException closeError;
 
     private final LongAdder eventsDelivered = new LongAdder();
@@ -187,7 +190,7 @@ final class ConsumerImpl implements Consumer {
             while (running) {
                 runCommands();
                 long now = System.nanoTime();
-                if (now - nextAck >= 0) {
+                if (now - nextAck >= 0 && topicGone == null) {
                     try {
                         persistAcks();
                     } catch (RuntimeException e) {
@@ -208,6 +211,15 @@ final class ConsumerImpl implements Consumer {
                     }
                 } finally {
                     lock.unlock();
+                }
+                if (topicGone != null) {
+                    lock.lock();
+                    try {
+                        space.awaitNanos(POLL_SLICE_NANOS); // nothing left to read; wait for close
+                    } finally {
+                        lock.unlock();
+                    }
+                    continue;
                 }
                 IncomingBatch b;
                 try {
@@ -233,7 +245,9 @@ final class ConsumerImpl implements Consumer {
         } finally {
             try {
                 runCommands();
-                persistAcks();
+                if (topicGone == null) {
+                    persistAcks(); // a deleted topic has nowhere to keep them: the pulls already failed with it
+                }
             } catch (RuntimeException e) {
                 closeError = closeError != null ? closeError : e;
             }
@@ -253,6 +267,10 @@ final class ConsumerImpl implements Consumer {
         DiasporaException d = e instanceof DiasporaException ? (DiasporaException) e
                 : new DiasporaException("consumer '" + options.name() + "' of topic '" + topic.name()
                         + "': the driver failed to read: " + e, e);
+        if (d instanceof TopicNotFoundException) {
+            topicGone(d);
+            return;
+        }
         LOG.warn("consumer '{}' of topic '{}': read failed, retrying: {}", options.name(), topic.name(), e.toString());
         CompletableFuture<Event> f;
         lock.lock();
@@ -268,6 +286,29 @@ final class ConsumerImpl implements Consumer {
             Thread.sleep(100);
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * The topic was deleted or replaced: retrying cannot help. Fails every pending pull and every later one with the
+     * driver's error (which names the topic and says to reopen it), logs it once, and stops reading.
+     */
+    private void topicGone(DiasporaException d) {
+        LOG.error("consumer '{}' of topic '{}': {}; the consumer stops reading, close it", options.name(),
+                topic.name(), d.getMessage());
+        List<CompletableFuture<Event>> failed = new ArrayList<>();
+        lock.lock();
+        try {
+            topicGone = d;
+            CompletableFuture<Event> f;
+            while ((f = pending.poll()) != null) {
+                failed.add(f);
+            }
+        } finally {
+            lock.unlock();
+        }
+        for (CompletableFuture<Event> f : failed) {
+            f.completeExceptionally(d);
         }
     }
 
@@ -758,6 +799,9 @@ final class ConsumerImpl implements Consumer {
                 if (unsubscribed) {
                     return CompletableFuture.completedFuture(EventImpl.NO_MORE);
                 }
+                if (topicGone != null) {
+                    return CompletableFuture.failedFuture(topicGone);
+                }
                 if (!delivering && pending.isEmpty()) {
                     Object o = takeNext();
                     if (o instanceof ReadyMarker) {
@@ -788,6 +832,9 @@ final class ConsumerImpl implements Consumer {
             try {
                 if (unsubscribed) {
                     return Optional.of(EventImpl.NO_MORE);
+                }
+                if (topicGone != null) {
+                    throw topicGone;
                 }
                 if (!delivering && pending.isEmpty()) {
                     Object o = takeNext();
