@@ -69,10 +69,15 @@ public class LocalReadSession implements ReadSession {
         partitions = got.stream().mapToInt(Integer::intValue).toArray();
         positions = new long[partitions.length];
         paused = new boolean[partitions.length];
-        Map<Integer, Long> stored = topic.committed(name);
-        for (int i = 0; i < partitions.length; i++) {
-            Long s = stored.get(partitions[i]);
-            positions[i] = s != null ? clamp(partitions[i], s) : resolve(partitions[i], config.startAt());
+        try {
+            Map<Integer, Long> stored = topic.committed(name); // damaged positions fail the open: never a reset
+            for (int i = 0; i < partitions.length; i++) {
+                Long s = stored.get(partitions[i]);
+                positions[i] = s != null ? clamp(partitions[i], s) : resolve(partitions[i], config.startAt());
+            }
+        } catch (RuntimeException e) {
+            releaseLeases(); // a failed open holds nothing: the next attempt (after a reset) gets the partitions
+            throw e;
         }
         Set<Integer> a = new LinkedHashSet<>();
         for (int p : partitions) {
