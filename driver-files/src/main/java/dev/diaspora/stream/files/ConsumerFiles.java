@@ -258,6 +258,25 @@ final class ConsumerFiles {
     }
 
     /**
+     * @return the largest position any consumer name has stored for partition {@code p}, or -1 (damaged slots and
+     *     unreadable files are skipped: this is a floor for the next EventID, not a read)
+     */
+    long maxPosition(int p) {
+        long max = -1;
+        for (String n : names()) {
+            try {
+                Long pos = committedLenient(n).get(p);
+                if (pos != null) {
+                    max = Math.max(max, pos);
+                }
+            } catch (RuntimeException e) {
+                // a damaged file of one name: the others still count
+            }
+        }
+        return max;
+    }
+
+    /**
      * Stores positions of {@code name} durably (forced before returning). A partition with no valid slot (never
      * written, or both damaged) gets its position in slot 0 (sequence 1), forced, and then the same position in slot
      * 1 (sequence 2): once a commit has returned, both slots hold a valid position, so one damaged slot never loses

@@ -2,6 +2,8 @@ package dev.diaspora.stream.files;
 
 import dev.diaspora.stream.CorruptDataException;
 import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.EventsLostException;
+import dev.diaspora.stream.LostRange;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.PartitionBounds;
 import dev.diaspora.stream.PartitionInfo;
@@ -87,6 +89,10 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
         }
         this.partitions = List.copyOf(ps);
         this.consumers = new ConsumerFiles(dir.resolve(CONSUMERS_DIR), name);
+        for (int p = 0; p < logs.length; p++) {
+            int partition = p;
+            logs[p].positionsFloor(() -> consumers.maxPosition(partition));
+        }
         this.peerKey = identity(dir);
         PEERS.computeIfAbsent(peerKey, k -> new CopyOnWriteArraySet<>()).add(notifier);
     }
@@ -131,6 +137,11 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
     @Override
     public PartitionBounds bounds(int p) {
         return logs[p].bounds();
+    }
+
+    @Override
+    public List<LostRange> lostRanges(int p) {
+        return logs[p].lostRanges();
     }
 
     @Override
@@ -225,6 +236,9 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
             return logs[p].read(fromId, maxEvents, maxBytes);
         } catch (CorruptDataException e) {
             // the damaged record stays this partition's position; the engine fails its pulls until a seek (S4)
+            return IncomingBatch.failure(p, fromId, e);
+        } catch (EventsLostException e) {
+            // ids a crash lost: the session moves past them (LocalReadSession) and the engine reports them
             return IncomingBatch.failure(p, fromId, e);
         }
     }

@@ -3,6 +3,8 @@ package dev.diaspora.stream.files.storage;
 import dev.diaspora.stream.CorruptDataException;
 import dev.diaspora.stream.DataDescriptor;
 import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.EventsLostException;
+import dev.diaspora.stream.LostRange;
 import dev.diaspora.stream.PartitionBounds;
 import dev.diaspora.stream.spi.DataRequest;
 import dev.diaspora.stream.spi.IncomingBatch;
@@ -18,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.function.LongSupplier;
 import java.util.zip.CRC32C;
 
 /**
@@ -49,6 +52,8 @@ public final class PartitionLog implements AutoCloseable {
     private Segment watchSegment; // watcher thread only
     private long watchSize = -1; // watcher thread only
     private volatile boolean closed;
+    private final GapLinks gaps;
+    private volatile LongSupplier positionsFloor = () -> -1;
 
     private PartitionLog(Path dir, String topic, int partition, LogConfig config, Segment[] segments) {
         this.dir = dir;
@@ -56,6 +61,7 @@ public final class PartitionLog implements AutoCloseable {
         this.partition = partition;
         this.config = config;
         this.segments = segments;
+        this.gaps = new GapLinks(dir, partition);
     }
 
     /**
@@ -165,6 +171,22 @@ public final class PartitionLog implements AutoCloseable {
         return "topic '" + topic + "' partition " + partition;
     }
 
+    /**
+     * Sets where the writer finds the largest position stored by the partition's consumers (-1 if none): the floor
+     * of the next EventID when the id reservation cannot tell (FORMAT.md 9.1).
+     */
+    public void positionsFloor(LongSupplier floor) {
+        this.positionsFloor = floor;
+    }
+
+    LongSupplier positionsFloor() {
+        return positionsFloor;
+    }
+
+    GapLinks gaps() {
+        return gaps;
+    }
+
     // ------------------------------------------------------------------ segments
 
     synchronized Segment addSegment(long base) {
@@ -187,15 +209,68 @@ public final class PartitionLog implements AutoCloseable {
         Segment[] segs = segments;
         Segment s = segs[segs.length - 1];
         while (true) {
-            Segment.Tail t = s.tail(crc);
-            if (t.count() == 0) {
+            Segment n = successor(s, crc);
+            if (n == null) {
                 return s;
             }
-            long next = s.base + t.count();
-            if (!Files.exists(dir.resolve(Segment.fileName(next, ".index")))) {
-                return s;
+            s = n;
+        }
+    }
+
+    /**
+     * @return the segment that continues the log after {@code s}: a roll ({@code <end>.index}) or a lost-range link
+     *     ({@code <end>.gap}) whose target exists; null if {@code s} is the newest
+     */
+    private Segment successor(Segment s, CRC32C crc) throws IOException {
+        long count = s.tail(crc).count();
+        long end = s.base + count;
+        if (count > 0 && Files.exists(dir.resolve(Segment.fileName(end, ".index")))) {
+            return addSegment(end);
+        }
+        long target = linkedTarget(end);
+        return target < 0 ? null : addSegment(target);
+    }
+
+    /** @return the base of the segment a lost-range link at {@code end} leads to, if it exists; else -1 */
+    private long linkedTarget(long end) throws IOException {
+        GapLinks.Gap g = gaps.find(end);
+        if (g == null) {
+            return -1;
+        }
+        if (Files.exists(dir.resolve(Segment.fileName(g.next(), ".index")))) {
+            return g.next();
+        }
+        gaps.forget(end); // being written (or its writer died): a writer completes or replaces it
+        return -1;
+    }
+
+    private EventsLostException lost(long id, long end, long next) throws IOException {
+        GapLinks.Gap g = gaps.find(end);
+        return new EventsLostException(partition, id, next - 1, "topic '" + topic + "': "
+                + (g != null ? g.why() : "?"));
+    }
+
+    /**
+     * @return the ranges of EventIDs that hold no event between the first retained id and the end: lost ranges that
+     *     a writer skipped (FORMAT.md 7.2), and holes left by removed segments
+     */
+    public List<LostRange> lostRanges() {
+        try {
+            CRC32C crc = new CRC32C();
+            newestSegment(crc);
+            Segment[] segs = segments;
+            List<LostRange> out = new ArrayList<>();
+            for (int i = 0; i + 1 < segs.length; i++) {
+                long end = segs[i].base + segs[i].tail(crc).count();
+                if (end < segs[i + 1].base) {
+                    GapLinks.Gap g = gaps.find(end);
+                    out.add(new LostRange(end, segs[i + 1].base - 1, g != null && g.next() == segs[i + 1].base
+                            ? g.why() : "the segment files of these events are missing (removed or never restored)"));
+                }
             }
-            s = addSegment(next);
+            return out;
+        } catch (IOException e) {
+            throw ioFailure("list the lost ranges of", e);
         }
     }
 
@@ -239,6 +314,9 @@ public final class PartitionLog implements AutoCloseable {
             if (id < s.base + t.count()) {
                 return s;
             }
+            if (linkedTarget(s.base + t.count()) == segs[lo + 1].base) {
+                throw lost(id, s.base + t.count(), segs[lo + 1].base);
+            }
             throw new CorruptDataException(where() + " event " + id + ": events [" + (s.base + t.count()) + ", "
                     + segs[lo + 1].base + ") are missing: segment " + s.path(Segment.INDEX) + " ends before the next"
                     + " segment begins (files removed or cut by hand). Skip them with seek(" + partition
@@ -249,14 +327,14 @@ public final class PartitionLog implements AutoCloseable {
             if (id < s.base + t.count()) {
                 return s;
             }
-            if (t.count() == 0) {
+            Segment n = successor(s, crc);
+            if (n == null) {
                 return null;
             }
-            long next = s.base + t.count();
-            if (!Files.exists(dir.resolve(Segment.fileName(next, ".index")))) {
-                return null;
+            if (id < n.base) {
+                throw lost(id, s.base + t.count(), n.base);
             }
-            s = addSegment(next);
+            s = n;
         }
     }
 
@@ -280,6 +358,7 @@ public final class PartitionLog implements AutoCloseable {
      *
      * @return the batch (locations are the EventIDs), or null at the committed end
      * @throws CorruptDataException if the record at {@code fromId} is damaged
+     * @throws EventsLostException if {@code fromId} lies in a lost range (its last id says where the log goes on)
      */
     public IncomingBatch read(long fromId, int maxEvents, long maxBytes) {
         try {
@@ -453,7 +532,19 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     private long timestampOf(long id, CRC32C crc) throws IOException {
-        Segment s = segmentFor(id, crc);
+        Segment s;
+        try {
+            s = segmentFor(id, crc);
+        } catch (EventsLostException e) { // a lost id sorts with the last event before its range
+            Segment[] segs = segments;
+            for (int i = segs.length - 1; i >= 0; i--) {
+                if (segs[i].base <= id) {
+                    Segment.Tail t = segs[i].tail(crc);
+                    return t.count() > 0 ? t.lastTimestamp() : lastTimestampBefore(segs[i], crc);
+                }
+            }
+            return Long.MIN_VALUE;
+        }
         if (s == null) {
             return Long.MAX_VALUE;
         }
@@ -479,7 +570,8 @@ public final class PartitionLog implements AutoCloseable {
             boolean grew = s != watchSegment || size != watchSize;
             if (!grew) {
                 long n = IndexDescriptor.recordCount(size);
-                if (n > 0 && Files.exists(dir.resolve(Segment.fileName(s.base + n, ".index")))) {
+                if ((n > 0 && Files.exists(dir.resolve(Segment.fileName(s.base + n, ".index"))))
+                        || linkedTarget(s.base + n) >= 0) {
                     newestSegment(new CRC32C()); // adopt the new segment so that the next call is quiet
                     grew = true;
                 }
@@ -539,6 +631,21 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
+    /** Under the append lock: a clean close lowers the id reservation to the (forced) log end. */
+    private void lowerReservation(LogAppender a) {
+        try {
+            FileLocks.Shared lock = appendLock();
+            lock.lock();
+            try {
+                a.closeClean();
+            } finally {
+                lock.unlock();
+            }
+        } catch (IOException e) {
+            // the reservation stays high: after a machine restart the next writer skips the reserved ids
+        }
+    }
+
     static void forceDirectory(Path dir) {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
@@ -568,6 +675,10 @@ public final class PartitionLog implements AutoCloseable {
      */
     @Override
     public void close() {
+        LogAppender a0 = appender;
+        if (a0 != null && !closed) {
+            lowerReservation(a0);
+        }
         closed = true;
         FileLocks.Shared lock;
         synchronized (appendLockInit) {
