@@ -583,7 +583,7 @@ final class NettyTopic implements TopicBackend, LocalTopic {
             int n = Protocol.readCount(a, Protocol.MAX_COUNT, 28, "READ count");
             int kind = a.readByte();
             DiasporaException error = kind == -1 ? null
-                    : Protocol.toException(kind, Protocol.readString(a, "error"), c.address);
+                    : Protocol.readError(kind, Protocol.readString(a, "error"), p, c.address);
             int[] offsets = new int[n + 1];
             for (int i = 0; i < n; i++) {
                 offsets[i + 1] = offsets[i] + a.readInt();

@@ -554,7 +554,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             DiasporaException err = b.error();
             if (err != null) {
                 out.writeByte(Protocol.kindOf(err));
-                Protocol.writeString(out, truncate(err.getMessage()));
+                Protocol.writeString(out, truncate(Protocol.errorMessage(err)));
             } else {
                 out.writeByte(-1);
             }
