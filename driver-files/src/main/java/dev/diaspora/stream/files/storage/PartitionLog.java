@@ -16,8 +16,6 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.function.LongSupplier;
@@ -44,15 +42,12 @@ public final class PartitionLog implements AutoCloseable {
     private final String topic;
     private final int partition;
     private final LogConfig config;
-    private volatile Segment[] segments; // sorted by base; replaced under this
+    private final SegmentChain chain;
     private final Object appendLockInit = new Object();
     private FileLocks.Shared appendLock; // guarded by appendLockInit
     private volatile LogAppender appender; // created and used under the append lock
     private final DataReader dataReader = new DataReader(this);
-    private Segment watchSegment; // watcher thread only
-    private long watchSize = -1; // watcher thread only
     private volatile boolean closed;
-    private final GapLinks gaps;
     private volatile LongSupplier positionsFloor = () -> -1;
 
     private PartitionLog(Path dir, String topic, int partition, LogConfig config, Segment[] segments) {
@@ -60,8 +55,7 @@ public final class PartitionLog implements AutoCloseable {
         this.topic = topic;
         this.partition = partition;
         this.config = config;
-        this.segments = segments;
-        this.gaps = new GapLinks(dir, partition);
+        this.chain = new SegmentChain(this, dir, topic, partition, segments);
     }
 
     /**
@@ -184,70 +178,32 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     GapLinks gaps() {
-        return gaps;
+        return chain.gaps();
     }
 
     // ------------------------------------------------------------------ segments
 
-    synchronized Segment addSegment(long base) {
-        Segment[] segs = segments;
-        for (Segment s : segs) {
-            if (s.base == base) {
-                return s;
-            }
-        }
-        Segment s = new Segment(dir, base, topic, partition);
-        Segment[] more = Arrays.copyOf(segs, segs.length + 1);
-        more[segs.length] = s;
-        Arrays.sort(more, (a, b) -> Long.compare(a.base, b.base));
-        segments = more;
-        return s;
+    Segment addSegment(long base) {
+        return chain.addSegment(base);
     }
 
-    /** @return the newest segment, after following rolls made by any process */
+    /** @return the newest segment, after following rolls and lost-range links made by any process */
     Segment newestSegment(CRC32C crc) throws IOException {
-        Segment[] segs = segments;
-        Segment s = segs[segs.length - 1];
-        while (true) {
-            Segment n = successor(s, crc);
-            if (n == null) {
-                return s;
-            }
-            s = n;
-        }
+        return chain.newestSegment(crc);
+    }
+
+    /** @return the timestamp of the last committed event before segment {@code s}, or {@code Long.MIN_VALUE} */
+    long lastTimestampBefore(Segment s, CRC32C crc) throws IOException {
+        return chain.lastTimestampBefore(s, crc);
     }
 
     /**
-     * @return the segment that continues the log after {@code s}: a roll ({@code <end>.index}) or a lost-range link
-     *     ({@code <end>.gap}) whose target exists; null if {@code s} is the newest
+     * @return the segment holding event {@code id}, or null if {@code id} is at or after the committed end
+     * @throws EventsLostException if {@code id} lies in a lost range
+     * @throws CorruptDataException if {@code id} falls in a hole left by a missing segment
      */
-    private Segment successor(Segment s, CRC32C crc) throws IOException {
-        long count = s.tail(crc).count();
-        long end = s.base + count;
-        if (count > 0 && Files.exists(dir.resolve(Segment.fileName(end, ".index")))) {
-            return addSegment(end);
-        }
-        long target = linkedTarget(end);
-        return target < 0 ? null : addSegment(target);
-    }
-
-    /** @return the base of the segment a lost-range link at {@code end} leads to, if it exists; else -1 */
-    private long linkedTarget(long end) throws IOException {
-        GapLinks.Gap g = gaps.find(end);
-        if (g == null) {
-            return -1;
-        }
-        if (Files.exists(dir.resolve(Segment.fileName(g.next(), ".index")))) {
-            return g.next();
-        }
-        gaps.forget(end); // being written (or its writer died): a writer completes or replaces it
-        return -1;
-    }
-
-    private EventsLostException lost(long id, long end, long next) throws IOException {
-        GapLinks.Gap g = gaps.find(end);
-        return new EventsLostException(partition, id, next - 1, "topic '" + topic + "': "
-                + (g != null ? g.why() : "?"));
+    Segment segmentFor(long id, CRC32C crc) throws IOException {
+        return chain.segmentFor(id, crc);
     }
 
     /**
@@ -255,87 +211,7 @@ public final class PartitionLog implements AutoCloseable {
      *     a writer skipped (FORMAT.md 7.2), and holes left by removed segments
      */
     public List<LostRange> lostRanges() {
-        try {
-            CRC32C crc = new CRC32C();
-            newestSegment(crc);
-            Segment[] segs = segments;
-            List<LostRange> out = new ArrayList<>();
-            for (int i = 0; i + 1 < segs.length; i++) {
-                long end = segs[i].base + segs[i].tail(crc).count();
-                if (end < segs[i + 1].base) {
-                    GapLinks.Gap g = gaps.find(end);
-                    out.add(new LostRange(end, segs[i + 1].base - 1, g != null && g.next() == segs[i + 1].base
-                            ? g.why() : "the segment files of these events are missing (removed or never restored)"));
-                }
-            }
-            return out;
-        } catch (IOException e) {
-            throw ioFailure("list the lost ranges of", e);
-        }
-    }
-
-    /** @return the timestamp of the last committed event before segment {@code s}, or {@code Long.MIN_VALUE} */
-    long lastTimestampBefore(Segment s, CRC32C crc) throws IOException {
-        Segment[] segs = segments;
-        for (int i = segs.length - 1; i >= 0; i--) {
-            if (segs[i].base < s.base) {
-                Segment.Tail t = segs[i].tail(crc);
-                if (t.count() > 0) {
-                    return t.lastTimestamp();
-                }
-            }
-        }
-        return Long.MIN_VALUE;
-    }
-
-    /**
-     * @return the segment holding event {@code id}, or null if {@code id} is at or after the committed end
-     * @throws CorruptDataException if {@code id} falls in a hole left by a missing segment
-     */
-    Segment segmentFor(long id, CRC32C crc) throws IOException {
-        Segment[] segs = segments;
-        if (id < segs[0].base) {
-            throw new DiasporaException(where() + ": event " + id + " is no longer stored: the first retained event is "
-                    + segs[0].base + ". Seek to it (StartAt.EARLIEST)");
-        }
-        int lo = 0;
-        int hi = segs.length - 1;
-        while (lo < hi) {
-            int mid = (lo + hi + 1) >>> 1;
-            if (segs[mid].base <= id) {
-                lo = mid;
-            } else {
-                hi = mid - 1;
-            }
-        }
-        Segment s = segs[lo];
-        if (lo < segs.length - 1) {
-            Segment.Tail t = s.tail(crc);
-            if (id < s.base + t.count()) {
-                return s;
-            }
-            if (linkedTarget(s.base + t.count()) == segs[lo + 1].base) {
-                throw lost(id, s.base + t.count(), segs[lo + 1].base);
-            }
-            throw new CorruptDataException(where() + " event " + id + ": events [" + (s.base + t.count()) + ", "
-                    + segs[lo + 1].base + ") are missing: segment " + s.path(Segment.INDEX) + " ends before the next"
-                    + " segment begins (files removed or cut by hand). Skip them with seek(" + partition
-                    + ", StartAt.id(" + segs[lo + 1].base + "))");
-        }
-        while (true) {
-            Segment.Tail t = s.tail(crc);
-            if (id < s.base + t.count()) {
-                return s;
-            }
-            Segment n = successor(s, crc);
-            if (n == null) {
-                return null;
-            }
-            if (id < n.base) {
-                throw lost(id, s.base + t.count(), n.base);
-            }
-            s = n;
-        }
+        return chain.lostRanges();
     }
 
     // ------------------------------------------------------------------ reads
@@ -345,7 +221,7 @@ public final class PartitionLog implements AutoCloseable {
         try {
             CRC32C crc = new CRC32C();
             Segment s = newestSegment(crc);
-            return new PartitionBounds(segments[0].base, s.base + s.tail(crc).count());
+            return new PartitionBounds(chain.segments()[0].base, s.base + s.tail(crc).count());
         } catch (IOException e) {
             throw ioFailure("read the bounds of", e);
         }
@@ -536,14 +412,7 @@ public final class PartitionLog implements AutoCloseable {
         try {
             s = segmentFor(id, crc);
         } catch (EventsLostException e) { // a lost id sorts with the last event before its range
-            Segment[] segs = segments;
-            for (int i = segs.length - 1; i >= 0; i--) {
-                if (segs[i].base <= id) {
-                    Segment.Tail t = segs[i].tail(crc);
-                    return t.count() > 0 ? t.lastTimestamp() : lastTimestampBefore(segs[i], crc);
-                }
-            }
-            return Long.MIN_VALUE;
+            return chain.timestampBefore(id, crc);
         }
         if (s == null) {
             return Long.MAX_VALUE;
@@ -564,21 +433,7 @@ public final class PartitionLog implements AutoCloseable {
             return false;
         }
         try {
-            Segment[] segs = segments;
-            Segment s = segs[segs.length - 1];
-            long size = s.size(Segment.INDEX);
-            boolean grew = s != watchSegment || size != watchSize;
-            if (!grew) {
-                long n = IndexDescriptor.recordCount(size);
-                if ((n > 0 && Files.exists(dir.resolve(Segment.fileName(s.base + n, ".index"))))
-                        || linkedTarget(s.base + n) >= 0) {
-                    newestSegment(new CRC32C()); // adopt the new segment so that the next call is quiet
-                    grew = true;
-                }
-            }
-            watchSegment = segments[segments.length - 1];
-            watchSize = watchSegment == s ? size : -1;
-            return grew;
+            return chain.pollGrowth();
         } catch (IOException | RuntimeException e) {
             return false; // the reader that wakes up reports problems; the watcher only watches
         }
@@ -696,7 +551,7 @@ public final class PartitionLog implements AutoCloseable {
                 // the channel is gone either way
             }
         }
-        for (Segment s : segments) {
+        for (Segment s : chain.segments()) {
             s.close();
         }
     }
