@@ -3,6 +3,7 @@ package dev.diaspora.stream.ctl;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.diaspora.stream.CorruptDataException;
 import dev.diaspora.stream.Driver;
 import dev.diaspora.stream.LostRange;
 import dev.diaspora.stream.PartitionBounds;
@@ -153,7 +154,18 @@ final class ConsumerCommand implements Callable<Integer> {
             out.printf("%-30s %9s %12s %12s %12s  %s%n", "NAME", "PARTITION", "POSITION", "LAST_ID", "LAG", "LOST");
         }
         for (String n : names) {
-            Map<Integer, Long> positions = t.positions(n);
+            Map<Integer, Long> positions;
+            try {
+                positions = t.positions(n);
+            } catch (CorruptDataException e) { // one damaged position file must not hide the other names
+                if (json) {
+                    out.println(Output.compact(JsonNodeFactory.instance.objectNode().put("name", n)
+                            .put("error", e.getMessage())));
+                } else {
+                    out.printf("%-30s %9s %12s %12s %12s  %s%n", n, "-", "?", "-", "?", "DAMAGED: " + e.getMessage());
+                }
+                continue;
+            }
             ObjectNode doc = JsonNodeFactory.instance.objectNode();
             doc.put("name", n);
             ArrayNode parts = doc.putArray("partitions");

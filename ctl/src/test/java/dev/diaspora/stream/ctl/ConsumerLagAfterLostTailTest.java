@@ -101,5 +101,18 @@ class ConsumerLagAfterLostTailTest {
         assertTrue(p0.get("position_lost").asBoolean());
         assertEquals(999, p0.get("lost").get(0).get("last").asLong());
         assertTrue(p0.get("lost").get(0).get("why").asText().contains("cut"), p0.toString());
+
+        Path pos = root.resolve("t/consumers/late.pos"); // both slots of its partition 0 damaged
+        try (FileChannel ch = FileChannel.open(pos, StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3}), 128 + 8);
+            ch.write(java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3}), 160 + 8);
+        }
+        List<String> damaged = ctl("consumer", "describe", "-t", "t").lines();
+        assertTrue(damaged.get(1).trim().startsWith("app") && damaged.get(1).trim().split("\\s+")[4].equals("500"),
+                "the other names are still described: " + damaged);
+        assertTrue(damaged.get(2).contains("DAMAGED") && damaged.get(2).contains("late.pos")
+                && damaged.get(2).contains("diaspora-ctl consumer reset"), damaged.get(2));
+        ctl("consumer", "reset", "-t", "t", "-n", "late", "--to", "id:1000");
+        assertTrue(ctl("consumer", "describe", "-t", "t", "-n", "late").lines().get(1).contains(" 500 "));
     }
 }

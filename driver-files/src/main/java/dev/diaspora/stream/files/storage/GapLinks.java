@@ -81,8 +81,9 @@ final class GapLinks {
         if (g != null) {
             return g;
         }
-        ByteBuffer b = ByteBuffer.allocate(LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b;
         try (FileChannel ch = FileChannel.open(path(end), StandardOpenOption.READ)) {
+            b = ByteBuffer.allocate(LENGTH).order(ByteOrder.LITTLE_ENDIAN);
             if (FileIo.readFully(ch, b, 0) < LENGTH) {
                 return damaged(end, "it is shorter than " + LENGTH + " bytes");
             }
