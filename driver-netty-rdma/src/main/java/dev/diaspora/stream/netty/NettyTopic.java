@@ -6,6 +6,7 @@ import dev.diaspora.stream.ConsumerConflictException;
 import dev.diaspora.stream.CorruptDataException;
 import dev.diaspora.stream.DataDescriptor;
 import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.LostRange;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.PartitionBounds;
 import dev.diaspora.stream.PartitionInfo;
@@ -363,6 +364,23 @@ final class NettyTopic implements TopicBackend, LocalTopic {
             PartitionBounds b = new PartitionBounds(a.readLong(), a.readLong());
             raiseEnd(p, b.next());
             return b;
+        } finally {
+            a.release();
+        }
+    }
+
+    @Override
+    public List<LostRange> lostRanges(int p) {
+        Connection c = serverOf[p];
+        int h = handle(c);
+        ByteBuf a = c.callSync(Protocol.LOST_RANGES, backend.alloc().buffer(8).writeInt(h).writeInt(localOf[p]));
+        try {
+            int n = Protocol.readCount(a, Protocol.MAX_COUNT, 18, "LOST_RANGES count");
+            List<LostRange> out = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                out.add(new LostRange(a.readLong(), a.readLong(), Protocol.readString(a, "lost range why")));
+            }
+            return out;
         } finally {
             a.release();
         }

@@ -59,6 +59,7 @@ final class Protocol {
     static final byte CONSUMER_NAMES = 16;
     static final byte APPEND = 17;
     static final byte CLOSE_APPENDER = 18;
+    static final byte LOST_RANGES = 19;
     // answers and pushes (server to client)
     static final byte OK = 64;
     static final byte ERROR = 65;
@@ -107,6 +108,7 @@ final class Protocol {
             case CONSUMER_NAMES: return "CONSUMER_NAMES";
             case APPEND: return "APPEND";
             case CLOSE_APPENDER: return "CLOSE_APPENDER";
+            case LOST_RANGES: return "LOST_RANGES";
             case OK: return "OK";
             case ERROR: return "ERROR";
             case NOTIFY: return "NOTIFY";

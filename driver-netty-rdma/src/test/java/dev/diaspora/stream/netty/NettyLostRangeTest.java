@@ -9,6 +9,7 @@ import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.Driver;
 import dev.diaspora.stream.Event;
 import dev.diaspora.stream.EventsLostException;
+import dev.diaspora.stream.LostRange;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.Producer;
 import dev.diaspora.stream.StartAt;
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 11 through the netty server: the server's files engine never gives an id twice after the tail of a log was
  * cut, and a netty consumer whose position lies in the lost range receives {@link EventsLostException} with the range,
- * then every new event (the error kind 12 of PROTOCOL.md carries the ids).
+ * then every new event (the error kind 12 of PROTOCOL.md carries the ids); {@code lostRanges} works over netty too.
  */
 @Timeout(120)
 class NettyLostRangeTest {
@@ -74,6 +75,11 @@ class NettyLostRangeTest {
                 TopicHandle t = d.openTopic("t")) {
             push(t, 1000, 500);
             assertEquals(1500, t.bounds(0).next(), "the new events follow the largest stored position");
+            List<LostRange> ranges = t.lostRanges(0); // LOST_RANGES, for consumer describe over netty
+            assertEquals(1, ranges.size(), ranges.toString());
+            assertTrue(ranges.get(0).first() > 400 && ranges.get(0).first() <= 700, ranges.toString());
+            assertEquals(999, ranges.get(0).last());
+            assertTrue(ranges.get(0).why().contains("cut"), ranges.toString());
             try (Consumer late = t.consumer(ConsumerOptions.named("late"))) {
                 List<Event> got = new ArrayList<>();
                 EventsLostException lost = null;
