@@ -17,6 +17,7 @@ public class EventsLostException extends DiasporaException {
     private final int partition;
     private final long firstLostId;
     private final long lastLostId;
+    private final String why;
 
     /**
      * @param partition the partition
@@ -34,6 +35,12 @@ public class EventsLostException extends DiasporaException {
         this.partition = partition;
         this.firstLostId = firstLostId;
         this.lastLostId = lastLostId;
+        this.why = why;
+    }
+
+    /** @return what lost the events, as given to the constructor, or null */
+    public String why() {
+        return why;
     }
 
     /** @return the partition */

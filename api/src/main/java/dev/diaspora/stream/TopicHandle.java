@@ -50,6 +50,16 @@ public interface TopicHandle extends AutoCloseable {
      */
     PartitionBounds bounds(int partition);
 
+    /**
+     * @return the ranges of EventIDs of a partition, between its bounds, that hold no event: ids a writer skipped
+     *     after a crash lost the tail of the log, or events storage lost. A consumer whose position is in one receives
+     *     an {@link EventsLostException} and continues after it. Empty for drivers that never skip ids.
+     * @throws IllegalArgumentException if the partition is out of range
+     */
+    default List<LostRange> lostRanges(int partition) {
+        return List.of();
+    }
+
     /** @return the names that have stored positions on this topic */
     Set<String> consumerNames();
 

@@ -2,6 +2,7 @@ package dev.diaspora.stream.spi;
 
 import dev.diaspora.stream.ConsumerConflictException;
 import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.EventsLostException;
 import dev.diaspora.stream.InterruptException;
 import dev.diaspora.stream.PartitionBounds;
 import dev.diaspora.stream.StartAt;
@@ -69,10 +70,15 @@ public class LocalReadSession implements ReadSession {
         partitions = got.stream().mapToInt(Integer::intValue).toArray();
         positions = new long[partitions.length];
         paused = new boolean[partitions.length];
-        Map<Integer, Long> stored = topic.committed(name);
-        for (int i = 0; i < partitions.length; i++) {
-            Long s = stored.get(partitions[i]);
-            positions[i] = s != null ? clamp(partitions[i], s) : resolve(partitions[i], config.startAt());
+        try {
+            Map<Integer, Long> stored = topic.committed(name); // damaged positions fail the open: never a reset
+            for (int i = 0; i < partitions.length; i++) {
+                Long s = stored.get(partitions[i]);
+                positions[i] = s != null ? clamp(partitions[i], s) : resolve(partitions[i], config.startAt());
+            }
+        } catch (RuntimeException e) {
+            releaseLeases(); // a failed open holds nothing: the next attempt (after a reset) gets the partitions
+            throw e;
         }
         Set<Integer> a = new LinkedHashSet<>();
         for (int p : partitions) {
@@ -135,8 +141,10 @@ public class LocalReadSession implements ReadSession {
                 }
                 IncomingBatch b = topic.read(partitions[i], positions[i], maxEvents, maxBytes);
                 if (b != null && (b.count() > 0 || b.error() != null)) {
-                    // an unreadable record stays the position: the engine pauses the partition until a seek
-                    positions[i] = b.firstId() + b.count();
+                    // an unreadable record stays the position: the engine pauses the partition until a seek;
+                    // a lost range is passed: the engine reports it once and the next read returns what follows
+                    positions[i] = b.error() instanceof EventsLostException
+                            ? ((EventsLostException) b.error()).lastLostId() + 1 : b.firstId() + b.count();
                     next = (i + 1) % partitions.length;
                     return b;
                 }

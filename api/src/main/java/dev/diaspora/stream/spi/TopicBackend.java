@@ -1,5 +1,6 @@
 package dev.diaspora.stream.spi;
 
+import dev.diaspora.stream.LostRange;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.PartitionBounds;
 import dev.diaspora.stream.PartitionInfo;
@@ -25,6 +26,14 @@ public interface TopicBackend extends AutoCloseable {
 
     /** @return the first retained and next EventID of partition {@code p} (checked to be in range) */
     PartitionBounds bounds(int p);
+
+    /**
+     * @return the ranges of EventIDs of partition {@code p}, between its bounds, that hold no event (see
+     *     {@link dev.diaspora.stream.LostRange}); empty for drivers that never skip ids
+     */
+    default List<LostRange> lostRanges(int p) {
+        return List.of();
+    }
 
     /**
      * @return the id of the first event of partition {@code p} stored at or after {@code time}, or

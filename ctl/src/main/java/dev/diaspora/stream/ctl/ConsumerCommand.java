@@ -3,7 +3,9 @@ package dev.diaspora.stream.ctl;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.diaspora.stream.CorruptDataException;
 import dev.diaspora.stream.Driver;
+import dev.diaspora.stream.LostRange;
 import dev.diaspora.stream.PartitionBounds;
 import dev.diaspora.stream.PartitionInfo;
 import dev.diaspora.stream.StartAt;
@@ -82,14 +84,17 @@ final class ConsumerCommand implements Callable<Integer> {
 
     @Command(name = "describe", mixinStandardHelpOptions = true, description = {"Show, per consumer name and "
         + "partition, the stored position (next EventID to read), the last EventID of the partition and the lag "
-        + "(events after the position).", "A name without a stored position on a partition shows '-' (it starts at "
-            + "its --from position). Every name unless --name is given; --json prints one JSON document per name."})
+        + "(events after the position, not counting ids of lost ranges).", "A name without a stored position on a "
+            + "partition shows '-' (it starts at its --from position). LOST lists the ranges of ids after the position "
+            + "that hold no event (a crash lost them) and says when the position itself is in one. Every name unless "
+            + "--name is given; --json prints one JSON document per name."})
     static final class Describe extends Base {
         @Option(names = {"-n", "--name"}, paramLabel = "NAME", description = "Only this consumer name.")
         String name;
 
         @Option(names = "--json", description = "One JSON document per name: {name, partitions: [{partition, "
-                + "position, first, last, lag}]} (position and lag null when none is stored).")
+                + "position, first, last, lag, position_lost, lost: [{first, last, why}]}]} (position and lag null "
+                + "when none is stored).")
         boolean json;
 
         Describe(CtlContext ctx) {
@@ -134,24 +139,41 @@ final class ConsumerCommand implements Callable<Integer> {
         }
     }
 
-    /** Prints a table (or JSON lines) of positions, last ids and lag. */
+    /**
+     * Prints a table (or JSON lines) of positions, last ids and lag. The lag counts events, not ids: ids of lost
+     * ranges ({@link TopicHandle#lostRanges}) after the position are left out, and a position inside one is shown.
+     */
     static void print(PrintStream out, TopicHandle t, List<String> names, boolean json) {
         List<PartitionBounds> bounds = new ArrayList<>();
+        List<List<LostRange>> lost = new ArrayList<>();
         for (PartitionInfo p : t.partitions()) {
             bounds.add(t.bounds(p.index()));
+            lost.add(t.lostRanges(p.index()));
         }
         if (!json) {
-            out.printf("%-30s %9s %12s %12s %12s%n", "NAME", "PARTITION", "POSITION", "LAST_ID", "LAG");
+            out.printf("%-30s %9s %12s %12s %12s  %s%n", "NAME", "PARTITION", "POSITION", "LAST_ID", "LAG", "LOST");
         }
         for (String n : names) {
-            Map<Integer, Long> positions = t.positions(n);
+            Map<Integer, Long> positions;
+            try {
+                positions = t.positions(n);
+            } catch (CorruptDataException e) { // one damaged position file must not hide the other names
+                if (json) {
+                    out.println(Output.compact(JsonNodeFactory.instance.objectNode().put("name", n)
+                            .put("error", e.getMessage())));
+                } else {
+                    out.printf("%-30s %9s %12s %12s %12s  %s%n", n, "-", "?", "-", "?", "DAMAGED: " + e.getMessage());
+                }
+                continue;
+            }
             ObjectNode doc = JsonNodeFactory.instance.objectNode();
             doc.put("name", n);
             ArrayNode parts = doc.putArray("partitions");
             for (int p = 0; p < bounds.size(); p++) {
                 PartitionBounds b = bounds.get(p);
                 Long pos = positions.get(p);
-                Long lag = pos == null ? null : b.next() - Math.min(b.next(), Math.max(pos, b.first()));
+                Long lag = pos == null ? null : lag(b, pos, lost.get(p));
+                LostRange in = pos == null ? null : rangeOf(pos, lost.get(p));
                 long last = b.count() == 0 ? -1 : b.next() - 1;
                 if (json) {
                     ObjectNode o = parts.addObject();
@@ -169,14 +191,57 @@ final class ConsumerCommand implements Callable<Integer> {
                     } else {
                         o.put("last", last);
                     }
+                    o.put("position_lost", in != null);
+                    ArrayNode ranges = o.putArray("lost");
+                    for (LostRange r : lost.get(p)) {
+                        ranges.addObject().put("first", r.first()).put("last", r.last()).put("why", r.why());
+                    }
                 } else {
-                    out.printf("%-30s %9d %12s %12s %12s%n", n, p, pos == null ? "-" : pos.toString(),
-                            last < 0 ? "-" : Long.toString(last), lag == null ? "-" : lag.toString());
+                    out.printf("%-30s %9d %12s %12s %12s  %s%n", n, p, pos == null ? "-" : pos.toString(),
+                            last < 0 ? "-" : Long.toString(last), lag == null ? "-" : lag.toString(),
+                            lostNote(pos, in, lost.get(p)));
                 }
             }
             if (json) {
                 out.println(Output.compact(doc));
             }
         }
+    }
+
+    /** @return the events after {@code pos}: ids up to the end, less those of lost ranges */
+    static long lag(PartitionBounds b, long pos, List<LostRange> lost) {
+        long from = Math.min(b.next(), Math.max(pos, b.first()));
+        long lag = b.next() - from;
+        for (LostRange r : lost) {
+            long lo = Math.max(r.first(), from);
+            long hi = Math.min(r.last(), b.next() - 1);
+            if (lo <= hi) {
+                lag -= hi - lo + 1;
+            }
+        }
+        return lag;
+    }
+
+    private static LostRange rangeOf(long pos, List<LostRange> lost) {
+        for (LostRange r : lost) {
+            if (r.contains(pos)) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    private static String lostNote(Long pos, LostRange in, List<LostRange> lost) {
+        if (in != null) {
+            return "position in lost range " + in.first() + "-" + in.last() + ": the consumer is told, then goes on"
+                    + " at " + (in.last() + 1);
+        }
+        StringBuilder b = new StringBuilder();
+        for (LostRange r : lost) {
+            if (pos == null || r.last() >= pos) {
+                b.append(b.length() == 0 ? "" : ", ").append(r.first()).append('-').append(r.last());
+            }
+        }
+        return b.length() == 0 ? "-" : b.toString();
     }
 }

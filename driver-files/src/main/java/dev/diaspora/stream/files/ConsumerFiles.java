@@ -17,12 +17,16 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A topic's {@code consumers/} directory: one position file per consumer name ({@code <stem>.pos}) and one lease file
@@ -38,7 +42,9 @@ import java.util.zip.CRC32C;
  * </pre>
  *
  * A commit writes the slot that does not hold the highest valid sequence, with that sequence plus one, then forces
- * the file: a torn write spoils only the slot being written, and the other still holds the previous position.
+ * the file: a torn write spoils only the slot being written, and the other still holds the previous position. The
+ * first commit of a partition fills both slots (slot 0, forced, then slot 1), so that a stored position survives one
+ * damaged slot, and a partition with bytes but no valid slot is reported as damage instead of read as "no position".
  *
  * <p>Thread safety: thread-safe (files are read and written with positional I/O; the leases through
  * {@link FileLocks}).
@@ -48,6 +54,7 @@ final class ConsumerFiles {
     static final int PARTITION_SLOTS = 2 * SLOT;
     private static final int SLOT_CRC_OFFSET = 24;
     private static final int STEM_MAX = 150;
+    private static final Logger LOG = LoggerFactory.getLogger(ConsumerFiles.class);
 
     private final Path dir;
     private final String topic;
@@ -198,8 +205,21 @@ final class ConsumerFiles {
         return out;
     }
 
-    /** @return the stored positions of {@code name} (next id to read), by partition */
+    /**
+     * @return the stored positions of {@code name} (next id to read), by partition
+     * @throws CorruptDataException naming the file, the partition and the fix if a partition's stored position is
+     *     damaged beyond the other slot (never a silent reset to the start position)
+     */
     Map<Integer, Long> committed(String name) {
+        return read(name, false);
+    }
+
+    /** @return the stored positions of {@code name}; damaged partitions are left out (for the writer's id floor) */
+    Map<Integer, Long> committedLenient(String name) {
+        return read(name, true);
+    }
+
+    private Map<Integer, Long> read(String name, boolean lenient) {
         Path f = positionFile(name);
         Map<Integer, Long> out = new TreeMap<>();
         byte[] head = head(name);
@@ -215,7 +235,15 @@ final class ConsumerFiles {
             int got = readFully(ch, slots, head.length); // the bytes past the end stay zero: never-written slots
             CRC32C crc = new CRC32C();
             for (int p = 0; p * PARTITION_SLOTS < got; p++) {
-                long pos = choose(slots, p * PARTITION_SLOTS, p, crc, f, name)[1];
+                long pos;
+                try {
+                    pos = choose(slots, p * PARTITION_SLOTS, p, crc, f, name);
+                } catch (CorruptDataException e) {
+                    if (lenient) {
+                        continue;
+                    }
+                    throw e;
+                }
                 if (pos >= 0) {
                     out.put(p, pos);
                 }
@@ -229,7 +257,32 @@ final class ConsumerFiles {
         }
     }
 
-    /** Stores positions of {@code name} durably (forced before returning). */
+    /**
+     * @return the largest position any consumer name has stored for partition {@code p}, or -1 (damaged slots and
+     *     unreadable files are skipped: this is a floor for the next EventID, not a read)
+     */
+    long maxPosition(int p) {
+        long max = -1;
+        for (String n : names()) {
+            try {
+                Long pos = committedLenient(n).get(p);
+                if (pos != null) {
+                    max = Math.max(max, pos);
+                }
+            } catch (RuntimeException e) {
+                // a damaged file of one name: the others still count
+            }
+        }
+        return max;
+    }
+
+    /**
+     * Stores positions of {@code name} durably (forced before returning). A partition with no valid slot (never
+     * written, or both damaged) gets its position in slot 0 (sequence 1), forced, and then the same position in slot
+     * 1 (sequence 2): once a commit has returned, both slots hold a valid position, so one damaged slot never loses
+     * it, and a partition with no valid slot but some bytes is damage, not a fresh file (FORMAT.md 8.2). Later
+     * commits write the slot that does not hold the newest position.
+     */
     void commit(String name, Map<Integer, Long> positions) {
         if (positions.isEmpty()) {
             return;
@@ -246,6 +299,8 @@ final class ConsumerFiles {
             }
             CRC32C crc = new CRC32C();
             ByteBuffer both = ByteBuffer.allocate(PARTITION_SLOTS).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer s = ByteBuffer.allocate(SLOT).order(ByteOrder.LITTLE_ENDIAN);
+            List<Integer> fresh = null;
             for (Map.Entry<Integer, Long> e : positions.entrySet()) {
                 int p = e.getKey();
                 long at = head.length + (long) p * PARTITION_SLOTS;
@@ -253,17 +308,21 @@ final class ConsumerFiles {
                 int got = readFully(ch, both, at);
                 Arrays.fill(both.array(), got, PARTITION_SLOTS, (byte) 0);
                 long[] cur = chooseLenient(both, p, crc);
+                if (cur[2] < 0) {
+                    fresh = fresh == null ? new ArrayList<>() : fresh;
+                    fresh.add(p);
+                }
                 int slot = cur[2] == 0 ? 1 : 0; // write the slot that does not hold the newest position
-                ByteBuffer s = ByteBuffer.allocate(SLOT).order(ByteOrder.LITTLE_ENDIAN);
-                s.putLong(0, cur[0] + 1);
-                s.putLong(8, e.getValue());
-                s.putInt(16, p);
-                crc.reset();
-                crc.update(s.array(), 0, SLOT_CRC_OFFSET);
-                s.putInt(SLOT_CRC_OFFSET, (int) crc.getValue());
-                writeFully(ch, s, at + (long) slot * SLOT);
+                writeFully(ch, slot(s, cur[0] + 1, e.getValue(), p, crc), at + (long) slot * SLOT);
             }
             ch.force(false);
+            if (fresh != null) { // the copy in slot 1, after slot 0 is on the device
+                for (int p : fresh) {
+                    writeFully(ch, slot(s, 2, positions.get(p), p, crc),
+                            head.length + (long) p * PARTITION_SLOTS + SLOT);
+                }
+                ch.force(false);
+            }
             if (created) {
                 forceDirectory(dir); // the new file's name must survive a power loss too
             }
@@ -271,6 +330,19 @@ final class ConsumerFiles {
             throw new DiasporaException("topic '" + topic + "': cannot store the positions of consumer '" + name
                     + "' in " + f + ": " + e + ". Check that the directory is writable and has free space", e, true);
         }
+    }
+
+    private static ByteBuffer slot(ByteBuffer s, long seq, long position, int p, CRC32C crc) {
+        s.clear();
+        s.putLong(0, seq);
+        s.putLong(8, position);
+        s.putInt(16, p);
+        s.putInt(20, 0);
+        crc.reset();
+        crc.update(s.array(), 0, SLOT_CRC_OFFSET);
+        s.putInt(SLOT_CRC_OFFSET, (int) crc.getValue());
+        s.putInt(28, 0);
+        return s;
     }
 
     private void checkHead(FileChannel ch, byte[] head, Path f, String name) throws IOException {
@@ -284,17 +356,41 @@ final class ConsumerFiles {
     }
 
     /**
-     * @return {sequence, position, slot index} of the valid slot with the highest sequence, or {0, -1, -1} if none
-     * @throws CorruptDataException if both slots hold something and neither is valid
+     * The stored position of partition {@code p} (FORMAT.md 8.2): the valid slot with the higher sequence; a damaged
+     * other slot is logged at WARN (a commit torn by a crash, or a flipped bit: the previous position is used).
+     *
+     * @return the position, or -1 if the partition has none (both slots all zero: never written)
+     * @throws CorruptDataException if no slot is valid but one holds bytes
      */
-    private long[] choose(ByteBuffer b, int at, int p, CRC32C crc, Path f, String name) {
+    private long choose(ByteBuffer b, int at, int p, CRC32C crc, Path f, String name) {
         long[] best = chooseLenient(b.slice(at, PARTITION_SLOTS).order(ByteOrder.LITTLE_ENDIAN), p, crc);
-        if (best[2] < 0 && !empty(b, at) && !empty(b, at + SLOT)) {
-            throw new CorruptDataException("topic '" + topic + "': both position slots of consumer '" + name
-                    + "', partition " + p + " in " + f + " are damaged; set a position with"
-                    + " topic.resetPositions(\"" + name + "\", ...)");
+        boolean empty0 = empty(b, at);
+        boolean empty1 = empty(b, at + SLOT);
+        if (best[2] < 0) {
+            if (empty0 && empty1) {
+                return -1; // never written
+            }
+            throw new CorruptDataException("topic '" + topic + "': the stored position of consumer '" + name
+                    + "' on partition " + p + " in " + f + " is damaged (" + (empty0 || empty1 ? "its only written slot" : "both slots")
+                    + " fail their checksum: a flipped bit or a damaged disk) and cannot be trusted. Set it again"
+                    + " with 'diaspora-ctl consumer reset -t " + topic + " -n " + name + " --to <earliest|latest|id:N"
+                    + "|time:T>' or topic.resetPositions(\"" + name + "\", StartAt...), while no consumer of that name"
+                    + " is running");
         }
-        return best;
+        int other = (int) (1 - best[2]);
+        if (!empty(b, at + other * SLOT) && !valid(b, at + other * SLOT, p, crc)) {
+            LOG.warn("topic '{}': slot {} of consumer '{}', partition {} in {} is damaged (a commit torn by a crash,"
+                    + " or a flipped bit); using the other slot's position {} (events after it may be delivered"
+                    + " again). The next commit of the name rewrites it", topic, other, name, p, f,
+                    best[1]);
+        }
+        return best[1];
+    }
+
+    private static boolean valid(ByteBuffer b, int at, int p, CRC32C crc) {
+        crc.reset();
+        crc.update(b.duplicate().position(at).limit(at + SLOT_CRC_OFFSET));
+        return b.getLong(at) >= 1 && b.getInt(at + 16) == p && (int) crc.getValue() == b.getInt(at + SLOT_CRC_OFFSET);
     }
 
     private static long[] chooseLenient(ByteBuffer both, int p, CRC32C crc) {

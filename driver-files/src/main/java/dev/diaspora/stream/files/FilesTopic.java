@@ -2,6 +2,8 @@ package dev.diaspora.stream.files;
 
 import dev.diaspora.stream.CorruptDataException;
 import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.EventsLostException;
+import dev.diaspora.stream.LostRange;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.PartitionBounds;
 import dev.diaspora.stream.PartitionInfo;
@@ -91,6 +93,10 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
         }
         this.partitions = List.copyOf(ps);
         this.consumers = new ConsumerFiles(dir.resolve(CONSUMERS_DIR), name);
+        for (int p = 0; p < logs.length; p++) {
+            int partition = p;
+            logs[p].positionsFloor(() -> consumers.maxPosition(partition));
+        }
         this.peerKey = identity(dir);
         PEERS.computeIfAbsent(peerKey, k -> new CopyOnWriteArraySet<>()).add(notifier);
     }
@@ -136,6 +142,11 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
     public PartitionBounds bounds(int p) {
         identity.check();
         return logs[p].bounds();
+    }
+
+    @Override
+    public List<LostRange> lostRanges(int p) {
+        return logs[p].lostRanges();
     }
 
     @Override
@@ -234,6 +245,9 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
         } catch (CorruptDataException e) {
             identity.check(); // files of a deleted topic vanish under the reader: say so, not "damaged"
             // the damaged record stays this partition's position; the engine fails its pulls until a seek (S4)
+            return IncomingBatch.failure(p, fromId, e);
+        } catch (EventsLostException e) {
+            // ids a crash lost: the session moves past them (LocalReadSession) and the engine reports them
             return IncomingBatch.failure(p, fromId, e);
         }
     }

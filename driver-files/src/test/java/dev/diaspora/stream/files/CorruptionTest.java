@@ -36,7 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Damaged topics, as FORMAT.md documents them: a cut file of the newest segment is a torn tail (the topic opens with
  * the longest intact prefix, and the next append continues after it); a flipped bit in stored data, metadata or an
  * index record fails exactly that event with a {@link CorruptDataException} naming topic, partition and id; a
- * missing index segment is a clear error at open. Seeded (replay with -Dfiles.seed=...).
+ * missing index segment is a clear error at open. Seeded (replay with -Dfiles.seed=...); the random cuts run
+ * {@code -Dfiles.corruption.rounds=N} times (default 9).
  */
 @Timeout(120)
 class CorruptionTest {
@@ -105,10 +106,12 @@ class CorruptionTest {
     }
 
     @Test
+    @Timeout(3600) // -Dfiles.corruption.rounds=200 takes a few minutes
     void aCutFileOfTheNewestSegmentShouldLeaveTheIntactPrefixAndAppendAfterIt() throws Exception {
         SplittableRandom r = new SplittableRandom(SEED);
         String[] files = {"00000000000000000000.index", "00000000000000000000.meta", "00000000000000000000.data"};
-        for (int round = 0; round < 9; round++) {
+        int rounds = Integer.getInteger("files.corruption.rounds", 9); // more for a soak run
+        for (int round = 0; round < rounds; round++) {
             String topic = "cut" + round;
             fill(topic, "{}", 40);
             Path f = file(topic, P0 + files[round % 3]);

@@ -6,6 +6,7 @@ import dev.diaspora.stream.ConsumerConflictException;
 import dev.diaspora.stream.CorruptDataException;
 import dev.diaspora.stream.DataDescriptor;
 import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.LostRange;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.PartitionBounds;
 import dev.diaspora.stream.PartitionInfo;
@@ -404,6 +405,23 @@ final class NettyTopic implements TopicBackend, LocalTopic {
     }
 
     @Override
+    public List<LostRange> lostRanges(int p) {
+        Connection c = serverOf[p];
+        int h = handle(c);
+        ByteBuf a = c.callSync(Protocol.LOST_RANGES, backend.alloc().buffer(8).writeInt(h).writeInt(localOf[p]));
+        try {
+            int n = Protocol.readCount(a, Protocol.MAX_COUNT, 18, "LOST_RANGES count");
+            List<LostRange> out = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                out.add(new LostRange(a.readLong(), a.readLong(), Protocol.readString(a, "lost range why")));
+            }
+            return out;
+        } finally {
+            a.release();
+        }
+    }
+
+    @Override
     public long idForTime(int p, Instant time) {
         Connection c = serverOf[p];
         int h = handle(c);
@@ -619,7 +637,7 @@ final class NettyTopic implements TopicBackend, LocalTopic {
             int n = Protocol.readCount(a, Protocol.MAX_COUNT, 28, "READ count");
             int kind = a.readByte();
             DiasporaException error = kind == -1 ? null
-                    : Protocol.toException(kind, Protocol.readString(a, "error"), c.address);
+                    : Protocol.readError(kind, Protocol.readString(a, "error"), p, c.address);
             int[] offsets = new int[n + 1];
             for (int i = 0; i < n; i++) {
                 offsets[i + 1] = offsets[i] + a.readInt();

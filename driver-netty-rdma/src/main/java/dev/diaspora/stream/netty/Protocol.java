@@ -2,6 +2,7 @@ package dev.diaspora.stream.netty;
 
 import dev.diaspora.stream.ConsumerConflictException;
 import dev.diaspora.stream.CorruptDataException;
+import dev.diaspora.stream.EventsLostException;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.EventTooLargeException;
 import dev.diaspora.stream.InvalidOptionException;
@@ -58,6 +59,7 @@ final class Protocol {
     static final byte CONSUMER_NAMES = 16;
     static final byte APPEND = 17;
     static final byte CLOSE_APPENDER = 18;
+    static final byte LOST_RANGES = 19;
     // answers and pushes (server to client)
     static final byte OK = 64;
     static final byte ERROR = 65;
@@ -80,6 +82,8 @@ final class Protocol {
     static final byte E_TOO_LARGE = 9;
     static final byte E_SELECTION = 10;
     static final byte E_RETRIABLE = 11;
+    /** A lost range (READ answers only): the message is {@code "<first> <last> <why>"}. */
+    static final byte E_LOST = 12;
 
     private Protocol() {
     }
@@ -104,6 +108,7 @@ final class Protocol {
             case CONSUMER_NAMES: return "CONSUMER_NAMES";
             case APPEND: return "APPEND";
             case CLOSE_APPENDER: return "CLOSE_APPENDER";
+            case LOST_RANGES: return "LOST_RANGES";
             case OK: return "OK";
             case ERROR: return "ERROR";
             case NOTIFY: return "NOTIFY";
@@ -205,6 +210,8 @@ final class Protocol {
             return E_CONFLICT;
         } else if (e instanceof CorruptDataException) {
             return E_CORRUPT;
+        } else if (e instanceof EventsLostException) {
+            return E_LOST;
         } else if (e instanceof InvalidOptionException) {
             return E_INVALID_OPTION;
         } else if (e instanceof EventTooLargeException) {
@@ -215,6 +222,30 @@ final class Protocol {
             return E_RETRIABLE;
         }
         return E_GENERIC;
+    }
+
+    /** @return the message of an error of a READ answer: for a lost range, its ids first (see {@link #E_LOST}) */
+    static String errorMessage(DiasporaException e) {
+        if (e instanceof EventsLostException) {
+            EventsLostException l = (EventsLostException) e;
+            return l.firstLostId() + " " + l.lastLostId() + " " + (l.why() == null ? "" : l.why());
+        }
+        return String.valueOf(e.getMessage());
+    }
+
+    /** @return the client-side exception of an error in a READ answer of partition {@code p} */
+    static DiasporaException readError(int kind, String message, int p, String server) {
+        if (kind == E_LOST) {
+            String[] f = message.split(" ", 3);
+            try {
+                return new EventsLostException(p, Long.parseLong(f[0]), Long.parseLong(f[1]),
+                        (f.length > 2 ? f[2] : "") + " (from server " + server + ")");
+            } catch (RuntimeException e) {
+                return new DiasporaException("partition " + p + ": a lost range the client cannot parse: " + message
+                        + " (from server " + server + ")");
+            }
+        }
+        return toException(kind, message, server);
     }
 
     /** @return the client-side exception for an error frame from {@code server} */

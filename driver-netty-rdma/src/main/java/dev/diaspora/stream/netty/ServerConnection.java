@@ -285,6 +285,19 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                 }
                 return out;
             }
+            case Protocol.LOST_RANGES: {
+                ServerTopic t = topic(in.readInt());
+                int p = partition(t, in.readInt());
+                end(in, type);
+                ByteBuf out = channel.alloc().buffer();
+                var ranges = t.backend.lostRanges(p);
+                out.writeInt(ranges.size());
+                for (var r : ranges) {
+                    out.writeLong(r.first()).writeLong(r.last());
+                    Protocol.writeString(out, truncate(r.why()));
+                }
+                return out;
+            }
             default:
                 throw new Protocol.BadFrameException("unknown request type " + type);
         }
@@ -565,7 +578,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             DiasporaException err = b.error();
             if (err != null) {
                 out.writeByte(Protocol.kindOf(err));
-                Protocol.writeString(out, truncate(err.getMessage()));
+                Protocol.writeString(out, truncate(Protocol.errorMessage(err)));
             } else {
                 out.writeByte(-1);
             }

@@ -2,6 +2,7 @@ package dev.diaspora.stream.internal.engine;
 
 import dev.diaspora.stream.Consumer;
 import dev.diaspora.stream.ConsumerOptions;
+import dev.diaspora.stream.LostRange;
 import dev.diaspora.stream.PartitionBounds;
 import dev.diaspora.stream.PartitionInfo;
 import dev.diaspora.stream.PartitionSelector;
@@ -121,6 +122,13 @@ final class TopicHandleImpl implements TopicHandle {
         checkOpen();
         checkPartition(partition);
         return backend.bounds(partition);
+    }
+
+    @Override
+    public List<LostRange> lostRanges(int partition) {
+        checkOpen();
+        checkPartition(partition);
+        return backend.lostRanges(partition);
     }
 
     @Override

@@ -17,7 +17,7 @@ import java.util.zip.CRC32C;
  *  +---------------------------------------------------------------+
  *  |                  format version (u32) = 1                     |  8
  *  +---------------------------------------------------------------+
- *  |         kind (u32): 1 data, 2 metadata, 3 index, 4 positions  | 12
+ *  | kind (u32): 1 data, 2 meta, 3 index, 4 positions, 5 reserved, 6 gap | 12
  *  +---------------------------------------------------------------+
  *  |             base EventID (u64; 0 for positions)               | 16
  *  |                                                               |
@@ -49,6 +49,10 @@ public final class FileHeaderDescriptor {
     public static final int KIND_INDEX = 3;
     /** Kind of a consumer position file. */
     public static final int KIND_POSITIONS = 4;
+    /** Kind of a partition's EventID reservation file ({@code reserved}). */
+    public static final int KIND_RESERVATION = 5;
+    /** Kind of a lost-range link ({@code <end>.gap}). */
+    public static final int KIND_GAP = 6;
     /** Size of the blocks that each carry one data CRC32C. */
     public static final int DATA_BLOCK_SIZE = 65_536;
     /** Partition field of files that belong to no partition. */

@@ -36,6 +36,8 @@ final class LogAppender {
     private byte[] meta = new byte[4096];
     private ByteBuffer index = ByteBuffer.allocate(64 * IndexDescriptor.RECORD_SIZE).order(ByteOrder.LITTLE_ENDIAN);
     private GatheringWriter writer;
+    private final IdReservation ids;
+    private long knownEnd = -1; // the log end after this appender's last refresh or commit
 
     // State of the newest segment, valid between refresh() and the end of an append.
     private Segment seg;
@@ -50,6 +52,7 @@ final class LogAppender {
     LogAppender(PartitionLog log, LogConfig config) {
         this.log = log;
         this.config = config;
+        this.ids = new IdReservation(log.dir(), log.partition(), log.where());
     }
 
     /** Appends the batches in order; see {@link PartitionLog#append}. */
@@ -60,12 +63,17 @@ final class LogAppender {
         writer = new GatheringWriter(staging);
         try {
             refresh();
+            long events = 0;
+            for (OutgoingBatch b : batches) {
+                events += b.count();
+            }
+            ids.cover(seg.base + count + events); // forced before any record hands these ids out
             for (int k = 0; k < batches.size(); k++) {
                 OutgoingBatch b = batches.get(k);
                 if (count + pending > 0 && wouldOverflow(b)) {
                     commit();
                     committed = k;
-                    roll();
+                    roll(seg.base + count);
                 }
                 firstIds[k] = seg.base + count + pending;
                 stage(b);
@@ -112,8 +120,8 @@ final class LogAppender {
         repaired |= cut(s, Segment.META, FileHeaderDescriptor.KIND_META, t.metaEnd());
         repaired |= cut(s, Segment.DATA, FileHeaderDescriptor.KIND_DATA, t.dataEnd());
         if (repaired) {
-            LOG.warn("{}: cut a torn tail in segment {}; the next EventID is {} (an earlier writer stopped in the"
-                    + " middle of an append, or a file was cut)", log.where(), s.base, s.base + t.count());
+            LOG.warn("{}: cut a torn tail in segment {}; the log now ends at EventID {} (an earlier writer stopped in"
+                    + " the middle of an append, or a file was cut or damaged)", log.where(), s.base, s.base + t.count());
             if (config.fsync()) {
                 forceAll(s);
             }
@@ -128,6 +136,34 @@ final class LogAppender {
         pending = 0;
         pendingDataEnd = dataEnd;
         pendingMetaEnd = metaEnd;
+        long end = s.base + count;
+        ids.load();
+        long next = ids.next(end, repaired, log.positionsFloor());
+        int reason = ids.reason();
+        GapLinks.Gap dangling = end != knownEnd ? log.gaps().find(end) : null; // a skip whose writer died midway
+        if (dangling != null && dangling.next() >= next) {
+            next = dangling.next();
+            reason = dangling.reason();
+        }
+        if (next > end) {
+            skip(end, next, reason, dangling);
+        }
+        knownEnd = seg.base + count;
+    }
+
+    /**
+     * Continues the log at {@code next} instead of {@code end}: the ids between may have been read before a crash
+     * lost them, so they are never given again (FORMAT.md 9.1). Reservation first, then the link, then the segment.
+     */
+    private void skip(long end, long next, int reason, GapLinks.Gap existing) throws IOException {
+        ids.cover(next);
+        if (existing == null || existing.next() != next) {
+            log.gaps().write(end, next, reason);
+        }
+        LOG.warn("{}: EventIDs {} to {} are skipped and hold no event: {}. Consumers whose position lies in the"
+                + " range receive an EventsLostException and continue at {}", log.where(), end, next - 1,
+                new GapLinks.Gap(end, next, reason).why(), next);
+        roll(next);
     }
 
     private boolean cut(Segment s, int kind, int headerKind, long end) throws IOException {
@@ -275,11 +311,11 @@ final class LogAppender {
         dataEnd = pendingDataEnd;
         metaEnd = pendingMetaEnd;
         seg.committed(new Segment.Tail(count, count, end, metaEnd, dataEnd, lastTimestamp));
+        knownEnd = seg.base + count;
     }
 
     /** Starts a new segment at the next EventID: data and metadata files first, the index last (by rename). */
-    private void roll() throws IOException {
-        long newBase = seg.base + count;
+    private void roll(long newBase) throws IOException {
         Path dir = log.dir();
         int p = seg.partition;
         createFile(dir.resolve(Segment.fileName(newBase, Segment.suffix(Segment.DATA))),
@@ -315,11 +351,28 @@ final class LogAppender {
         }
     }
 
+    /**
+     * A clean close, under the append lock: forces the newest segment (and its directory), then lowers the id
+     * reservation to the log end, so that the next writer, even after a machine restart, continues right there.
+     */
+    void closeClean() {
+        try {
+            refresh();
+            forceAll(seg);
+            PartitionLog.forceDirectory(log.dir());
+            ids.lower(seg.base + count);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}: could not lower the EventID reservation on close ({}); the next writer after a machine"
+                    + " restart will skip the reserved ids", log.where(), e.toString());
+        }
+    }
+
     /** Closes the writer channels. */
     void close() {
         if (seg != null) {
             seg.closeWriters();
         }
+        ids.close();
     }
 
     static long nowNanos() {

@@ -3,6 +3,8 @@ package dev.diaspora.stream.files.storage;
 import dev.diaspora.stream.CorruptDataException;
 import dev.diaspora.stream.DataDescriptor;
 import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.EventsLostException;
+import dev.diaspora.stream.LostRange;
 import dev.diaspora.stream.PartitionBounds;
 import dev.diaspora.stream.spi.DataRequest;
 import dev.diaspora.stream.spi.IncomingBatch;
@@ -14,11 +16,10 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.function.Supplier;
+import java.util.function.LongSupplier;
 import java.util.zip.CRC32C;
 
 /**
@@ -42,22 +43,21 @@ public final class PartitionLog implements AutoCloseable {
     private final String topic;
     private final int partition;
     private final LogConfig config;
-    private volatile Segment[] segments; // sorted by base; replaced under this
+    private final SegmentChain chain;
     private final Object appendLockInit = new Object();
     private FileLocks.Shared appendLock; // guarded by appendLockInit
     private volatile LogAppender appender; // created and used under the append lock
     private final DataReader dataReader = new DataReader(this);
-    private Segment watchSegment; // watcher thread only
-    private long watchSize = -1; // watcher thread only
     private volatile boolean closed;
     private volatile Supplier<? extends DiasporaException> appendGuard; // see appendGuard(...)
+    private volatile LongSupplier positionsFloor = () -> -1;
 
     private PartitionLog(Path dir, String topic, int partition, LogConfig config, Segment[] segments) {
         this.dir = dir;
         this.topic = topic;
         this.partition = partition;
         this.config = config;
-        this.segments = segments;
+        this.chain = new SegmentChain(this, dir, topic, partition, segments);
     }
 
     /**
@@ -167,99 +167,53 @@ public final class PartitionLog implements AutoCloseable {
         return "topic '" + topic + "' partition " + partition;
     }
 
-    // ------------------------------------------------------------------ segments
-
-    synchronized Segment addSegment(long base) {
-        Segment[] segs = segments;
-        for (Segment s : segs) {
-            if (s.base == base) {
-                return s;
-            }
-        }
-        Segment s = new Segment(dir, base, topic, partition);
-        Segment[] more = Arrays.copyOf(segs, segs.length + 1);
-        more[segs.length] = s;
-        Arrays.sort(more, (a, b) -> Long.compare(a.base, b.base));
-        segments = more;
-        return s;
+    /**
+     * Sets where the writer finds the largest position stored by the partition's consumers (-1 if none): the floor
+     * of the next EventID when the id reservation cannot tell (FORMAT.md 9.1).
+     */
+    public void positionsFloor(LongSupplier floor) {
+        this.positionsFloor = floor;
     }
 
-    /** @return the newest segment, after following rolls made by any process */
+    LongSupplier positionsFloor() {
+        return positionsFloor;
+    }
+
+    GapLinks gaps() {
+        return chain.gaps();
+    }
+
+    // ------------------------------------------------------------------ segments
+
+    Segment addSegment(long base) {
+        return chain.addSegment(base);
+    }
+
+    /** @return the newest segment, after following rolls and lost-range links made by any process */
     Segment newestSegment(CRC32C crc) throws IOException {
-        Segment[] segs = segments;
-        Segment s = segs[segs.length - 1];
-        while (true) {
-            Segment.Tail t = s.tail(crc);
-            if (t.count() == 0) {
-                return s;
-            }
-            long next = s.base + t.count();
-            if (!Files.exists(dir.resolve(Segment.fileName(next, ".index")))) {
-                return s;
-            }
-            s = addSegment(next);
-        }
+        return chain.newestSegment(crc);
     }
 
     /** @return the timestamp of the last committed event before segment {@code s}, or {@code Long.MIN_VALUE} */
     long lastTimestampBefore(Segment s, CRC32C crc) throws IOException {
-        Segment[] segs = segments;
-        for (int i = segs.length - 1; i >= 0; i--) {
-            if (segs[i].base < s.base) {
-                Segment.Tail t = segs[i].tail(crc);
-                if (t.count() > 0) {
-                    return t.lastTimestamp();
-                }
-            }
-        }
-        return Long.MIN_VALUE;
+        return chain.lastTimestampBefore(s, crc);
     }
 
     /**
      * @return the segment holding event {@code id}, or null if {@code id} is at or after the committed end
+     * @throws EventsLostException if {@code id} lies in a lost range
      * @throws CorruptDataException if {@code id} falls in a hole left by a missing segment
      */
     Segment segmentFor(long id, CRC32C crc) throws IOException {
-        Segment[] segs = segments;
-        if (id < segs[0].base) {
-            throw new DiasporaException(where() + ": event " + id + " is no longer stored: the first retained event is "
-                    + segs[0].base + ". Seek to it (StartAt.EARLIEST)");
-        }
-        int lo = 0;
-        int hi = segs.length - 1;
-        while (lo < hi) {
-            int mid = (lo + hi + 1) >>> 1;
-            if (segs[mid].base <= id) {
-                lo = mid;
-            } else {
-                hi = mid - 1;
-            }
-        }
-        Segment s = segs[lo];
-        if (lo < segs.length - 1) {
-            Segment.Tail t = s.tail(crc);
-            if (id < s.base + t.count()) {
-                return s;
-            }
-            throw new CorruptDataException(where() + " event " + id + ": events [" + (s.base + t.count()) + ", "
-                    + segs[lo + 1].base + ") are missing: segment " + s.path(Segment.INDEX) + " ends before the next"
-                    + " segment begins (files removed or cut by hand). Skip them with seek(" + partition
-                    + ", StartAt.id(" + segs[lo + 1].base + "))");
-        }
-        while (true) {
-            Segment.Tail t = s.tail(crc);
-            if (id < s.base + t.count()) {
-                return s;
-            }
-            if (t.count() == 0) {
-                return null;
-            }
-            long next = s.base + t.count();
-            if (!Files.exists(dir.resolve(Segment.fileName(next, ".index")))) {
-                return null;
-            }
-            s = addSegment(next);
-        }
+        return chain.segmentFor(id, crc);
+    }
+
+    /**
+     * @return the ranges of EventIDs that hold no event between the first retained id and the end: lost ranges that
+     *     a writer skipped (FORMAT.md 7.2), and holes left by removed segments
+     */
+    public List<LostRange> lostRanges() {
+        return chain.lostRanges();
     }
 
     // ------------------------------------------------------------------ reads
@@ -269,7 +223,7 @@ public final class PartitionLog implements AutoCloseable {
         try {
             CRC32C crc = new CRC32C();
             Segment s = newestSegment(crc);
-            return new PartitionBounds(segments[0].base, s.base + s.tail(crc).count());
+            return new PartitionBounds(chain.segments()[0].base, s.base + s.tail(crc).count());
         } catch (IOException e) {
             throw ioFailure("read the bounds of", e);
         }
@@ -282,6 +236,7 @@ public final class PartitionLog implements AutoCloseable {
      *
      * @return the batch (locations are the EventIDs), or null at the committed end
      * @throws CorruptDataException if the record at {@code fromId} is damaged
+     * @throws EventsLostException if {@code fromId} lies in a lost range (its last id says where the log goes on)
      */
     public IncomingBatch read(long fromId, int maxEvents, long maxBytes) {
         try {
@@ -455,7 +410,12 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     private long timestampOf(long id, CRC32C crc) throws IOException {
-        Segment s = segmentFor(id, crc);
+        Segment s;
+        try {
+            s = segmentFor(id, crc);
+        } catch (EventsLostException e) { // a lost id sorts with the last event before its range
+            return chain.timestampBefore(id, crc);
+        }
         if (s == null) {
             return Long.MAX_VALUE;
         }
@@ -475,20 +435,7 @@ public final class PartitionLog implements AutoCloseable {
             return false;
         }
         try {
-            Segment[] segs = segments;
-            Segment s = segs[segs.length - 1];
-            long size = s.size(Segment.INDEX);
-            boolean grew = s != watchSegment || size != watchSize;
-            if (!grew) {
-                long n = IndexDescriptor.recordCount(size);
-                if (n > 0 && Files.exists(dir.resolve(Segment.fileName(s.base + n, ".index")))) {
-                    newestSegment(new CRC32C()); // adopt the new segment so that the next call is quiet
-                    grew = true;
-                }
-            }
-            watchSegment = segments[segments.length - 1];
-            watchSize = watchSegment == s ? size : -1;
-            return grew;
+            return chain.pollGrowth();
         } catch (IOException | RuntimeException e) {
             return false; // the reader that wakes up reports problems; the watcher only watches
         }
@@ -558,6 +505,21 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
+    /** Under the append lock: a clean close lowers the id reservation to the (forced) log end. */
+    private void lowerReservation(LogAppender a) {
+        try {
+            FileLocks.Shared lock = appendLock();
+            lock.lock();
+            try {
+                a.closeClean();
+            } finally {
+                lock.unlock();
+            }
+        } catch (IOException e) {
+            // the reservation stays high: after a machine restart the next writer skips the reserved ids
+        }
+    }
+
     static void forceDirectory(Path dir) {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
@@ -587,6 +549,10 @@ public final class PartitionLog implements AutoCloseable {
      */
     @Override
     public void close() {
+        LogAppender a0 = appender;
+        if (a0 != null && !closed) {
+            lowerReservation(a0);
+        }
         closed = true;
         FileLocks.Shared lock;
         synchronized (appendLockInit) {
@@ -604,7 +570,7 @@ public final class PartitionLog implements AutoCloseable {
                 // the channel is gone either way
             }
         }
-        for (Segment s : segments) {
+        for (Segment s : chain.segments()) {
             s.close();
         }
     }
