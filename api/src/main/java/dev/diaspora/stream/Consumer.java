@@ -17,6 +17,18 @@ import java.util.stream.Stream;
  * position starts at {@link ConsumerOptions#startAt()}. Consumers that share a name split the partitions: each
  * partition is delivered to at most one live consumer of a name.
  *
+ * <p><b>Groups:</b> on drivers that declare consumer groups (memory, files), consumers of one name without
+ * {@link ConsumerOptions#targets} form a group: the partitions are spread evenly (each member gets
+ * {@code floor(P/M)} or {@code ceil(P/M)}), a member joining or leaving triggers a rebalance that moves few
+ * partitions, and a member that stops heartbeating for {@link ConsumerOptions#sessionTimeout} (its process died, or
+ * its fetch thread stalled) is removed and its partitions move to the live members. {@link #assignment()} follows;
+ * {@link ConsumerOptions#assignmentListener} is told. Guarantees: a partition given up cleanly (rebalance, close,
+ * unsubscribe) has its acknowledged position stored first, so its next reader starts right after it (no
+ * redelivery of acknowledged events); after a crash or a stall the next reader starts after the last <em>stored</em>
+ * acknowledgement (every {@link ConsumerOptions#ackInterval}, or {@link #commit()}): at-least-once. A consumer that
+ * lost a partition never stores a position for it, and {@link Event#acknowledge()} of one of its events then throws
+ * {@link ConsumerConflictException}. Explicit targets are a static assignment outside the group.
+ *
  * <p><b>Waiting:</b> {@link #pull()} completes when an event arrives (it tails the topic); {@link #poll(Duration)}
  * returns empty on timeout and never loses an event. {@link EventID#NO_MORE_EVENTS} appears only after
  * {@link #unsubscribe()}.

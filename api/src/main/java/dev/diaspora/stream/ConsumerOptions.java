@@ -15,7 +15,10 @@ import java.util.Objects;
  * ahead per partition, 64 MiB prefetched at most, acknowledgements persisted every second, and
  * {@link UnreadableEventPolicy#FAIL} for events that cannot be read.
  *
- * <p>Thread safety: immutable.
+ * <p>Consumers without targets that share a name form a group (see {@link Consumer}); {@link #sessionTimeout},
+ * {@link #heartbeatInterval} and {@link #assignmentListener} set how it treats this member.
+ *
+ * <p>Thread safety: immutable (the group fields are set only on fresh copies, before they are returned).
  */
 public final class ConsumerOptions {
     /** Events per driver read when the batch size is adaptive. */
@@ -32,6 +35,12 @@ public final class ConsumerOptions {
     private final Duration ackInterval;
     private final ThreadPool threadPool;
     private final UnreadableEventPolicy onUnreadableEvent;
+    private Duration sessionTimeout = DEFAULT_SESSION_TIMEOUT;
+    private Duration heartbeatInterval; // null: derived from the session timeout
+    private AssignmentListener assignmentListener = AssignmentListener.NONE;
+
+    /** The default {@link #sessionTimeout(Duration)}: 10 s. */
+    public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(10);
 
     private ConsumerOptions(String name, int[] targets, StartAt startAt, DataSelector dataSelector,
             DataAllocator dataAllocator, BatchSize batchSize, int maxNumBatches, long maxPrefetchBytes,
@@ -65,10 +74,97 @@ public final class ConsumerOptions {
             DataAllocator dataAllocator, BatchSize batchSize, int maxNumBatches, long maxPrefetchBytes,
             Duration ackInterval, ThreadPool threadPool) {
         return new ConsumerOptions(name, targets, startAt, dataSelector, dataAllocator, batchSize, maxNumBatches,
-                maxPrefetchBytes, ackInterval, threadPool, onUnreadableEvent);
+                maxPrefetchBytes, ackInterval, threadPool, onUnreadableEvent).groupFrom(this);
     }
 
-    /** Reads only these partitions (explicit assignment); fails at open if another live consumer of the name holds one. */
+    private ConsumerOptions groupFrom(ConsumerOptions o) {
+        this.sessionTimeout = o.sessionTimeout;
+        this.heartbeatInterval = o.heartbeatInterval;
+        this.assignmentListener = o.assignmentListener;
+        return this;
+    }
+
+    private ConsumerOptions copy() {
+        return new ConsumerOptions(name, targets, startAt, dataSelector, dataAllocator, batchSize, maxNumBatches,
+                maxPrefetchBytes, ackInterval, threadPool, onUnreadableEvent).groupFrom(this);
+    }
+
+    /**
+     * Sets how long a member of the consumer group (a consumer without {@link #targets}) stays a member without a
+     * heartbeat; default 10 s. The fetch thread heartbeats, also while the application does not pull (see
+     * {@link #heartbeatInterval(Duration)}). A consumer whose process dies, or whose fetch thread stalls (a data
+     * selector or allocator or {@link AssignmentListener} that blocks) longer than this, loses its partitions to the
+     * live members: within about this time plus 100 ms where the driver can take a dead member's leases over
+     * (memory), and at once when its process dies where the OS releases its locks (files). Explicit targets are not
+     * affected.
+     *
+     * @throws IllegalArgumentException if zero or negative
+     */
+    public ConsumerOptions sessionTimeout(Duration sessionTimeout) {
+        Objects.requireNonNull(sessionTimeout, "sessionTimeout");
+        if (sessionTimeout.isZero() || sessionTimeout.isNegative()) {
+            throw new IllegalArgumentException("sessionTimeout must be positive (it is how long a consumer of a group"
+                    + " may go without a heartbeat before its partitions move to the others), got " + sessionTimeout
+                    + "; the default is " + DEFAULT_SESSION_TIMEOUT.toSeconds() + " s");
+        }
+        ConsumerOptions c = copy();
+        c.sessionTimeout = sessionTimeout;
+        return c;
+    }
+
+    /**
+     * Sets how often a group member heartbeats; default a third of the session timeout. It must be shorter than the
+     * session timeout (checked when the consumer opens).
+     *
+     * @throws IllegalArgumentException if zero or negative
+     */
+    public ConsumerOptions heartbeatInterval(Duration heartbeatInterval) {
+        Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
+        if (heartbeatInterval.isZero() || heartbeatInterval.isNegative()) {
+            throw new IllegalArgumentException("heartbeatInterval must be positive, got " + heartbeatInterval);
+        }
+        ConsumerOptions c = copy();
+        c.heartbeatInterval = heartbeatInterval;
+        return c;
+    }
+
+    /** Sets the listener told when partitions are assigned to or revoked from this consumer. */
+    public ConsumerOptions assignmentListener(AssignmentListener listener) {
+        ConsumerOptions c = copy();
+        c.assignmentListener = Objects.requireNonNull(listener, "listener");
+        return c;
+    }
+
+    /** @return how long a group member stays one without a heartbeat */
+    public Duration sessionTimeout() {
+        return sessionTimeout;
+    }
+
+    /**
+     * @return how often a group member heartbeats: the one set, else a third of the session timeout
+     * @throws IllegalArgumentException if the interval set is not shorter than the session timeout
+     */
+    public Duration heartbeatInterval() {
+        if (heartbeatInterval == null) {
+            return sessionTimeout.dividedBy(3);
+        }
+        if (heartbeatInterval.compareTo(sessionTimeout) >= 0) {
+            throw new IllegalArgumentException("heartbeatInterval (" + heartbeatInterval + ") must be shorter than"
+                    + " sessionTimeout (" + sessionTimeout + "), or a live consumer would be taken for dead; about a"
+                    + " third of it is usual");
+        }
+        return heartbeatInterval;
+    }
+
+    /** @return the assignment listener */
+    public AssignmentListener assignmentListener() {
+        return assignmentListener;
+    }
+
+    /**
+     * Reads only these partitions (static assignment, outside the group of the name); fails at open if another live
+     * consumer of the name holds one. Group members skip partitions a static consumer holds.
+     */
     public ConsumerOptions targets(int... partitions) {
         Objects.requireNonNull(partitions, "partitions");
         int[] t = partitions.clone();
@@ -146,7 +242,7 @@ public final class ConsumerOptions {
     public ConsumerOptions onUnreadableEvent(UnreadableEventPolicy policy) {
         Objects.requireNonNull(policy, "policy");
         return new ConsumerOptions(name, targets, startAt, dataSelector, dataAllocator, batchSize, maxNumBatches,
-                maxPrefetchBytes, ackInterval, threadPool, policy);
+                maxPrefetchBytes, ackInterval, threadPool, policy).groupFrom(this);
     }
 
     /** @return what the consumer does with an event it cannot deliver */

@@ -32,6 +32,9 @@ public interface Event {
      * (at most {@code ackInterval} later; {@link Consumer#commit()} waits for it).
      *
      * @throws IllegalStateException if the consumer is closed
+     * @throws ConsumerConflictException if a group rebalance (or a missed session timeout) took this event's partition
+     *     from the consumer before the acknowledgement was recorded: it is not stored, and the partition's new reader
+     *     delivers the event again
      */
     void acknowledge();
 

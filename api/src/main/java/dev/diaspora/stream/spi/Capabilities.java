@@ -11,7 +11,24 @@ package dev.diaspora.stream.spi;
  * @param timeLookup {@code startAt(time)} is supported
  * @param deleteTopic topics can be deleted
  * @param maxEventSize the largest event (metadata plus data) the driver stores, in bytes
+ * @param consumerGroups consumers of one name without targets form a balanced, rebalancing group that honours
+ *     {@code ConsumerOptions.sessionTimeout} (memory, files: {@link LocalTopic#groups()}; not yet netty, kafka)
+ * @param staleMemberTakeover the leases of a member whose fetch thread stalls past its session timeout, in a process
+ *     that lives on, are taken over by the live members (memory); false where a lease is an OS lock held until its
+ *     process dies (files: a dead process loses them at once, a stalled one keeps them until it wakes up and gives
+ *     them up)
  */
 public record Capabilities(boolean crossProcess, boolean persistent, boolean nativePartialRead, boolean timeLookup,
-        boolean deleteTopic, long maxEventSize) {
+        boolean deleteTopic, long maxEventSize, boolean consumerGroups, boolean staleMemberTakeover) {
+    /** Capabilities of a driver without consumer groups. */
+    public Capabilities(boolean crossProcess, boolean persistent, boolean nativePartialRead, boolean timeLookup,
+            boolean deleteTopic, long maxEventSize) {
+        this(crossProcess, persistent, nativePartialRead, timeLookup, deleteTopic, maxEventSize, false, false);
+    }
+
+    /** @return a copy with these group capabilities */
+    public Capabilities withGroups(boolean consumerGroups, boolean staleMemberTakeover) {
+        return new Capabilities(crossProcess, persistent, nativePartialRead, timeLookup, deleteTopic, maxEventSize,
+                consumerGroups, staleMemberTakeover);
+    }
 }

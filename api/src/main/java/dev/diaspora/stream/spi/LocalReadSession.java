@@ -7,41 +7,83 @@ import dev.diaspora.stream.InterruptException;
 import dev.diaspora.stream.PartitionBounds;
 import dev.diaspora.stream.StartAt;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The read session of every log-structured driver, built on {@link LocalTopic}: leases the partitions, resolves start
  * positions (stored position, else {@code startAt}; a stored position below the first retained id resumes at the
  * first), serves partitions with records round robin, and tails through the topic's {@link ChangeNotifier}.
  *
+ * <p><b>Assignment.</b> With explicit targets the session leases them when it opens and keeps them (static
+ * assignment, outside any group). Without targets, if the topic provides {@link LocalTopic#groups()}, the session is
+ * a member of the group of its consumer name ({@link GroupSession}): it heartbeats, reads the live members, computes
+ * the balanced assignment every member computes ({@link GroupAssignor}), gives up the partitions it should no longer
+ * read (storing their acknowledged positions first, through a lease it still holds) and takes the new ones as soon as
+ * their leases are free. Otherwise it takes every free partition once, when it opens.
+ *
  * <p>Thread safety: confined to one thread, except {@link #wakeup()}.
  */
 public class LocalReadSession implements ReadSession {
+    private static final Logger LOG = LoggerFactory.getLogger(LocalReadSession.class);
+
     private final LocalTopic topic;
     private final String name;
-    private final int[] partitions;
-    private final long[] positions; // indexed like partitions
-    private final boolean[] paused;
-    private final List<AutoCloseable> leases = new ArrayList<>();
-    private final Set<Integer> assignment;
+    private final StartAt startAt;
+    private final SessionListener listener;
+    private final TreeMap<Integer, Part> held = new TreeMap<>();
+    private Part[] order = new Part[0]; // held partitions in index order, for round robin
+    private Set<Integer> assignment = Set.of();
+    private final GroupSession group; // null: static assignment
     private volatile boolean woken;
-    private int next; // round-robin cursor into partitions
+    private int next; // round-robin cursor into order
     private boolean closed;
 
+    private static final class Part {
+        final int p;
+        final Lease lease;
+        long position;
+        boolean paused;
+
+        Part(int p, Lease lease, long position) {
+            this.p = p;
+            this.lease = lease;
+            this.position = position;
+        }
+    }
+
     /**
-     * Leases the partitions and resolves their positions.
+     * Leases the partitions and resolves their positions; joins the group of the name when the session has no
+     * targets and the topic has {@link LocalTopic#groups()}.
      *
      * @throws ConsumerConflictException if explicit targets are held by another live session of the name
      */
     public LocalReadSession(LocalTopic topic, SessionConfig config) {
         this.topic = topic;
         this.name = config.consumerName();
-        List<Integer> got = new ArrayList<>();
+        this.startAt = config.startAt();
+        this.listener = config.listener();
+        GroupMembership gm = config.targets() == null ? topic.groups() : null;
+        if (gm != null) {
+            this.group = new GroupSession(gm, name, topic.numPartitions(), config.sessionTimeout(),
+                    config.heartbeatInterval());
+            try {
+                group.settle(this);
+            } catch (RuntimeException e) {
+                closeQuietly();
+                throw e;
+            }
+            return;
+        }
+        this.group = null;
+        Map<Integer, Lease> got = new TreeMap<>();
         try {
             if (config.targets() != null) {
                 for (int p : config.targets()) {
@@ -51,40 +93,108 @@ public class LocalReadSession implements ReadSession {
                                 + " named '" + name + "'; each partition goes to one consumer of a name at a time. Use"
                                 + " other targets, another name, or close the other consumer.");
                     }
-                    leases.add(lease);
-                    got.add(p);
+                    got.put(p, Lease.of(lease));
                 }
             } else {
                 for (int p = 0; p < topic.numPartitions(); p++) {
                     AutoCloseable lease = topic.tryLease(name, p);
                     if (lease != null) {
-                        leases.add(lease);
-                        got.add(p);
+                        got.put(p, Lease.of(lease));
                     }
                 }
             }
+            acquire(got);
         } catch (RuntimeException e) {
-            releaseLeases();
+            release(got.values()); // a failed open holds nothing: the next attempt (after a reset) gets the partitions
             throw e;
         }
-        partitions = got.stream().mapToInt(Integer::intValue).toArray();
-        positions = new long[partitions.length];
-        paused = new boolean[partitions.length];
+    }
+
+    /**
+     * Starts reading newly leased partitions at their stored positions (else {@code startAt}). Damaged positions fail
+     * (never a reset); the caller then releases the leases.
+     */
+    void acquire(Map<Integer, Lease> leases) {
+        if (leases.isEmpty()) {
+            return;
+        }
+        Map<Integer, Long> stored = topic.committed(name);
+        List<Part> add = new ArrayList<>();
+        for (Map.Entry<Integer, Lease> e : leases.entrySet()) {
+            int p = e.getKey();
+            Long s = stored.get(p);
+            add.add(new Part(p, e.getValue(), s != null ? clamp(p, s) : resolve(p, startAt)));
+        }
+        for (Part part : add) {
+            held.put(part.p, part);
+        }
+        changed();
+    }
+
+    /**
+     * Stops reading {@code ps}: asks the engine for their acknowledged positions not yet stored, stores them through
+     * the leases still held (a lease taken over by another member stores nothing: the new owner starts after the last
+     * stored acknowledgement), then releases the leases.
+     */
+    void giveUp(Collection<Integer> ps, String why) {
+        Set<Integer> leaving = new LinkedHashSet<>();
+        for (int p : ps) {
+            if (held.containsKey(p)) {
+                leaving.add(p);
+            }
+        }
+        if (leaving.isEmpty()) {
+            return;
+        }
+        Map<Integer, Long> acked = listener.revoking(Collections.unmodifiableSet(leaving));
+        Map<Integer, Long> store = new TreeMap<>();
+        List<Integer> notStored = new ArrayList<>();
+        for (Map.Entry<Integer, Long> e : acked.entrySet()) {
+            Part part = held.get(e.getKey());
+            if (part != null && part.lease.held()) {
+                store.put(e.getKey(), e.getValue());
+            } else {
+                notStored.add(e.getKey());
+            }
+        }
+        if (!notStored.isEmpty()) {
+            LOG.warn("consumer '{}': the leases of partitions {} were taken over ({}); their last acknowledgements are"
+                    + " not stored, and their new reader starts after the last stored ones (events in between are"
+                    + " delivered again)", name, notStored, why);
+        }
         try {
-            Map<Integer, Long> stored = topic.committed(name); // damaged positions fail the open: never a reset
-            for (int i = 0; i < partitions.length; i++) {
-                Long s = stored.get(partitions[i]);
-                positions[i] = s != null ? clamp(partitions[i], s) : resolve(partitions[i], config.startAt());
+            if (!store.isEmpty()) {
+                topic.commit(name, store);
             }
         } catch (RuntimeException e) {
-            releaseLeases(); // a failed open holds nothing: the next attempt (after a reset) gets the partitions
-            throw e;
+            LOG.warn("consumer '{}': cannot store the positions {} of the partitions it gives up ({}): their new reader"
+                    + " starts after the last stored ones: {}", name, store, why, e.toString());
         }
-        Set<Integer> a = new LinkedHashSet<>();
-        for (int p : partitions) {
-            a.add(p);
+        List<Lease> leases = new ArrayList<>();
+        for (int p : leaving) {
+            leases.add(held.remove(p).lease);
         }
-        assignment = Collections.unmodifiableSet(a);
+        changed();
+        try {
+            release(leases);
+        } catch (RuntimeException e) {
+            LOG.warn("consumer '{}': {}", name, e.getMessage());
+        }
+    }
+
+    /** @return the partitions held now, with their leases */
+    Map<Integer, Lease> heldLeases() {
+        Map<Integer, Lease> m = new TreeMap<>();
+        for (Part part : held.values()) {
+            m.put(part.p, part.lease);
+        }
+        return m;
+    }
+
+    private void changed() {
+        order = held.values().toArray(new Part[0]);
+        next = 0;
+        assignment = Collections.unmodifiableSet(new LinkedHashSet<>(held.keySet()));
     }
 
     private long clamp(int p, long pos) {
@@ -108,14 +218,13 @@ public class LocalReadSession implements ReadSession {
         }
     }
 
-    private int indexOf(int p) {
-        for (int i = 0; i < partitions.length; i++) {
-            if (partitions[i] == p) {
-                return i;
-            }
+    private Part part(int p) {
+        Part part = held.get(p);
+        if (part == null) {
+            throw new IllegalArgumentException("partition " + p + " is not assigned to consumer '" + name
+                    + "' (assigned: " + assignment + ")");
         }
-        throw new IllegalArgumentException("partition " + p + " is not assigned to consumer '" + name + "' (assigned: "
-                + assignment + ")");
+        return part;
     }
 
     @Override
@@ -125,7 +234,7 @@ public class LocalReadSession implements ReadSession {
 
     @Override
     public long position(int p) {
-        return positions[indexOf(p)];
+        return part(p).position;
     }
 
     @Override
@@ -133,19 +242,28 @@ public class LocalReadSession implements ReadSession {
         long deadline = System.nanoTime() + timeoutNanos;
         ChangeNotifier notifier = topic.notifier();
         while (true) {
+            if (group != null) {
+                Set<Integer> before = assignment;
+                group.maintain(this, false);
+                if (assignment != before) {
+                    return null; // the engine reads the new assignment before anything else moves
+                }
+            }
             long version = notifier.version();
-            for (int k = 0; k < partitions.length; k++) {
-                int i = (next + k) % partitions.length;
-                if (paused[i]) {
+            Part[] order = this.order;
+            for (int k = 0; k < order.length; k++) {
+                int i = (next + k) % order.length;
+                Part part = order[i];
+                if (part.paused) {
                     continue;
                 }
-                IncomingBatch b = topic.read(partitions[i], positions[i], maxEvents, maxBytes);
+                IncomingBatch b = topic.read(part.p, part.position, maxEvents, maxBytes);
                 if (b != null && (b.count() > 0 || b.error() != null)) {
                     // an unreadable record stays the position: the engine pauses the partition until a seek;
                     // a lost range is passed: the engine reports it once and the next read returns what follows
-                    positions[i] = b.error() instanceof EventsLostException
+                    part.position = b.error() instanceof EventsLostException
                             ? ((EventsLostException) b.error()).lastLostId() + 1 : b.firstId() + b.count();
-                    next = (i + 1) % partitions.length;
+                    next = (i + 1) % order.length;
                     return b;
                 }
             }
@@ -153,9 +271,13 @@ public class LocalReadSession implements ReadSession {
                 woken = false;
                 return null;
             }
-            long left = deadline - System.nanoTime();
+            long now = System.nanoTime();
+            long left = deadline - now;
             if (left <= 0) {
                 return null;
+            }
+            if (group != null) {
+                left = Math.min(left, Math.max(1, group.nextCheck() - now));
             }
             try {
                 notifier.await(version, left);
@@ -166,32 +288,50 @@ public class LocalReadSession implements ReadSession {
     }
 
     @Override
+    public void keepAlive() {
+        if (group != null) {
+            group.maintain(this, false);
+        }
+    }
+
+    @Override
     public void readData(List<DataRequest> requests) {
         topic.readData(requests);
     }
 
+    /** Stores positions of partitions whose lease is still held; the others are not this session's to store. */
     @Override
     public void commit(Map<Integer, Long> positions) {
-        if (!positions.isEmpty()) {
-            topic.commit(name, new TreeMap<>(positions));
+        if (positions.isEmpty()) {
+            return;
+        }
+        Map<Integer, Long> store = new TreeMap<>();
+        for (Map.Entry<Integer, Long> e : positions.entrySet()) {
+            Part part = held.get(e.getKey());
+            if (part != null && part.lease.held()) {
+                store.put(e.getKey(), e.getValue());
+            }
+        }
+        if (!store.isEmpty()) {
+            topic.commit(name, store);
         }
     }
 
     @Override
     public long seek(int p, StartAt position) {
-        int i = indexOf(p);
-        positions[i] = resolve(p, position);
-        return positions[i];
+        Part part = part(p);
+        part.position = resolve(p, position);
+        return part.position;
     }
 
     @Override
     public void pause(int p) {
-        paused[indexOf(p)] = true;
+        part(p).paused = true;
     }
 
     @Override
     public void resume(int p) {
-        paused[indexOf(p)] = false;
+        part(p).paused = false;
     }
 
     @Override
@@ -206,21 +346,40 @@ public class LocalReadSession implements ReadSession {
             return;
         }
         closed = true;
-        releaseLeases();
+        List<Lease> leases = new ArrayList<>();
+        for (Part part : held.values()) {
+            leases.add(part.lease);
+        }
+        held.clear();
+        changed();
+        try {
+            release(leases); // before leaving: once others see this member gone, the leases are free
+        } finally {
+            if (group != null) {
+                group.close();
+            }
+        }
     }
 
-    private void releaseLeases() {
+    private void closeQuietly() {
+        try {
+            close();
+        } catch (RuntimeException e) {
+            LOG.debug("consumer '{}': closing a session that failed to open: {}", name, e.toString());
+        }
+    }
+
+    private void release(Collection<Lease> leases) {
         DiasporaException first = null;
-        for (AutoCloseable l : leases) {
+        for (Lease l : leases) {
             try {
                 l.close();
-            } catch (Exception e) {
+            } catch (RuntimeException e) {
                 if (first == null) {
-                    first = new DiasporaException("cannot release the lease of consumer '" + name + "'", e);
+                    first = new DiasporaException("cannot release the lease of consumer '" + name + "': " + e, e);
                 }
             }
         }
-        leases.clear();
         if (first != null) {
             throw first;
         }

@@ -53,4 +53,12 @@ public interface LocalTopic {
 
     /** @return the notifier that {@link #read} callers wait on for new records */
     ChangeNotifier notifier();
+
+    /**
+     * @return the group membership of this topic's consumer names, or null if the driver has none: then a session
+     *     without explicit targets takes every free partition once, when it opens (first come, first served)
+     */
+    default GroupMembership groups() {
+        return null;
+    }
 }

@@ -51,6 +51,13 @@ public interface ReadSession extends AutoCloseable {
     /** Resumes {@code p}. */
     void resume(int p);
 
+    /**
+     * Called by the engine at least every 100 ms while it does not {@link #poll} (its prefetch is full), so a session
+     * in a group keeps heartbeating and follows rebalances; the engine reads {@link #assignment()} again after it.
+     */
+    default void keepAlive() {
+    }
+
     /** Makes a blocked or the next {@link #poll} return null promptly. Any thread. */
     void wakeup();
 

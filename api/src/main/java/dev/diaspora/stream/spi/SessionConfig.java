@@ -1,6 +1,7 @@
 package dev.diaspora.stream.spi;
 
 import dev.diaspora.stream.StartAt;
+import java.time.Duration;
 
 /**
  * What a driver needs to open a consumer's read session.
@@ -12,8 +13,19 @@ import dev.diaspora.stream.StartAt;
  *     group protocols, "what the group gives")
  * @param startAt where partitions without a stored position start
  * @param listener the engine's callbacks, for sessions whose assignment can change
+ * @param sessionTimeout how long a group member stays live without a heartbeat (positive)
+ * @param heartbeatInterval how often a group member heartbeats (positive, below {@code sessionTimeout})
  */
-public record SessionConfig(String consumerName, int[] targets, StartAt startAt, SessionListener listener) {
+public record SessionConfig(String consumerName, int[] targets, StartAt startAt, SessionListener listener,
+        Duration sessionTimeout, Duration heartbeatInterval) {
+    /** The default session timeout of group members: 10 s. */
+    public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(10);
+
+    /** A config with the default group timings. */
+    public SessionConfig(String consumerName, int[] targets, StartAt startAt, SessionListener listener) {
+        this(consumerName, targets, startAt, listener, DEFAULT_SESSION_TIMEOUT, DEFAULT_SESSION_TIMEOUT.dividedBy(3));
+    }
+
     /** A config whose session never calls back (fixed assignment). */
     public SessionConfig(String consumerName, int[] targets, StartAt startAt) {
         this(consumerName, targets, startAt, SessionListener.NONE);

@@ -7,6 +7,7 @@ import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.AppenderConfig;
 import dev.diaspora.stream.spi.ChangeNotifier;
 import dev.diaspora.stream.spi.DataRequest;
+import dev.diaspora.stream.spi.GroupMembership;
 import dev.diaspora.stream.spi.IncomingBatch;
 import dev.diaspora.stream.spi.LocalReadSession;
 import dev.diaspora.stream.spi.LocalTopic;
@@ -143,10 +144,17 @@ final class MemoryTopic implements TopicBackend, LocalTopic {
     public AutoCloseable tryLease(String name, int p) {
         String key = name + "/" + p;
         Object token = new Object();
-        if (state.leases.putIfAbsent(key, token) != null) {
+        Object now = state.leases.compute(key, (k, cur) -> cur == null || state.groups.stale(cur) ? token : cur);
+        if (now != token) {
             return null;
         }
         return () -> state.leases.remove(key, token);
+    }
+
+    /** In-process groups shared by every driver instance of the store (see {@link MemoryGroups}). */
+    @Override
+    public GroupMembership groups() {
+        return state.groups;
     }
 
     @Override

@@ -23,6 +23,8 @@ final class MemoryTopicState {
     final Map<String, Map<Integer, Long>> positions = new ConcurrentHashMap<>();
     /** "name/partition" of every leased (name, partition) */
     final Map<String, Object> leases = new ConcurrentHashMap<>();
+    /** consumer groups of this topic's names */
+    final MemoryGroups groups = new MemoryGroups(this);
     /** Set once, when the topic is deleted: every later operation of a handle of this incarnation fails. */
     volatile boolean deleted;
 

@@ -118,6 +118,7 @@ final class ConsumerImpl implements Consumer {
     private final LongAdder bytesDelivered = new LongAdder();
     private final LongAdder batchesFetched = new LongAdder();
     private final UnreadableEvents unreadable;
+    private final GroupEvents group;
 
     @SuppressWarnings("unchecked")
     ConsumerImpl(TopicHandleImpl topic, ConsumerOptions options) {
@@ -150,8 +151,9 @@ final class ConsumerImpl implements Consumer {
             acked.set(p, -1);
             committed[p] = -1;
         }
+        this.group = new GroupEvents(options.name(), topic.name(), options.assignmentListener(), n);
         this.session = topic.backend().openSession(new SessionConfig(options.name(), options.targets(),
-                options.startAt(), this::revoking));
+                options.startAt(), this::revoking, options.sessionTimeout(), options.heartbeatInterval()));
         try {
             refreshAssignment();
         } catch (RuntimeException e) {
@@ -186,6 +188,9 @@ final class ConsumerImpl implements Consumer {
 
     private void fetchLoop() {
         long nextAck = System.nanoTime() + ackIntervalNanos;
+        if (!assignment.isEmpty()) {
+            group.onAssigned(assignment);
+        }
         try {
             while (running) {
                 runCommands();
@@ -207,10 +212,13 @@ final class ConsumerImpl implements Consumer {
                     room = maxPrefetchBytes - prefetchedBytes;
                     if (room <= 0) {
                         space.awaitNanos(POLL_SLICE_NANOS);
-                        continue;
                     }
                 } finally {
                     lock.unlock();
+                }
+                if (room <= 0) {
+                    keepAlive();
+                    continue;
                 }
                 if (topicGone != null) {
                     lock.lock();
@@ -219,6 +227,7 @@ final class ConsumerImpl implements Consumer {
                     } finally {
                         lock.unlock();
                     }
+                    keepAlive();
                     continue;
                 }
                 IncomingBatch b;
@@ -261,6 +270,23 @@ final class ConsumerImpl implements Consumer {
                 r.run(); // commands see !running and complete their futures
             }
         }
+    }
+
+    /** Lets a group session heartbeat and follow rebalances while the engine does not poll it. */
+    private void keepAlive() {
+        try {
+            session.keepAlive();
+        } catch (RuntimeException e) {
+            if (e instanceof TopicNotFoundException) {
+                if (topicGone == null) {
+                    topicGone((TopicNotFoundException) e);
+                }
+            } else {
+                LOG.warn("consumer '{}' of topic '{}': group upkeep failed, retrying: {}", options.name(),
+                        topic.name(), e.toString());
+            }
+        }
+        refreshAssignment();
     }
 
     private void sessionError(RuntimeException e) {
@@ -350,6 +376,8 @@ final class ConsumerImpl implements Consumer {
             }
             for (Map.Entry<Integer, Long> e : starts.entrySet()) {
                 assigned[e.getKey()] = true;
+                acked.set(e.getKey(), -1); // what this consumer acknowledged in an earlier tenure is stored or void
+                committed[e.getKey()] = -1;
                 delivered.set(e.getKey(), e.getValue());
                 unreadable.started(e.getKey(), e.getValue());
             }
@@ -360,6 +388,12 @@ final class ConsumerImpl implements Consumer {
             lock.unlock();
         }
         releaseAll(dropped);
+        if (!starts.isEmpty()) {
+            group.assigned(starts.keySet());
+            if (fetchThread != null) { // not for the first assignment, made in the constructor: listed as assigned below
+                group.onAssigned(Set.copyOf(starts.keySet()));
+            }
+        }
     }
 
     /** Drops partition {@code p}'s prefetched events into {@code into}. Holds lock. */
@@ -378,6 +412,8 @@ final class ConsumerImpl implements Consumer {
 
     /** SessionListener: acknowledged positions of partitions about to leave, which the session commits. */
     private Map<Integer, Long> revoking(Set<Integer> leaving) {
+        group.onRevoked(Set.copyOf(leaving)); // may still acknowledge: read below
+        group.revoke(leaving); // an acknowledgement after this either is read below or throws
         Map<Integer, Long> out = new HashMap<>();
         for (int p : leaving) {
             long a = acked.get(p);
@@ -991,6 +1027,7 @@ final class ConsumerImpl implements Consumer {
                 break;
             }
         }
+        group.checkAck(p, id);
         unreadable.stepOver(p, acked); // skipped or lost events right after it count as consumed
     }
 

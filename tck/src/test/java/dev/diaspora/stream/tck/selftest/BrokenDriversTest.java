@@ -63,7 +63,9 @@ class BrokenDriversTest {
             Map.entry(Fault.VAGUE_ERRORS, "required_R2_openingMissingTopicThrowsNamingIt"),
             Map.entry(Fault.ONE_PARTITION, "required_R2_numPartitionsCreatesThatManyPartitions"),
             Map.entry(Fault.IGNORE_SEEK, "required_R23_throwingSelectorStopsItsPartitionNamingPartitionAndIdUntilSeek"),
-            Map.entry(Fault.DETACHED_HANDLE, "optional_R7_otherInstanceNoticesDeleteAndRecreateOnPush"));
+            Map.entry(Fault.DETACHED_HANDLE, "optional_R7_otherInstanceNoticesDeleteAndRecreateOnPush"),
+            Map.entry(Fault.NEVER_REBALANCES, "required_G1_membersShareThePartitionsEvenlyAndRebalanceOnJoinAndLeave"),
+            Map.entry(Fault.DOUBLE_ASSIGN, "required_G1_membersShareThePartitionsEvenlyAndRebalanceOnJoinAndLeave"));
 
     /** The reduced environment of the broken runs: a fifth of the events, a tenth of the timeouts. */
     static TckEnvironment brokenRunEnvironment() {
@@ -94,7 +96,7 @@ class BrokenDriversTest {
         public Capabilities capabilities() {
             Capabilities c = super.capabilities();
             return new Capabilities(c.crossProcess(), true, c.nativePartialRead(), c.timeLookup(), c.deleteTopic(),
-                    c.maxEventSize());
+                    c.maxEventSize(), c.consumerGroups(), c.staleMemberTakeover());
         }
 
         @AfterEach
@@ -229,6 +231,20 @@ class BrokenDriversTest {
         }
     }
 
+    static final class NeverRebalancesFault extends FaultyReferenceTck {
+        @Override
+        Fault fault() {
+            return Fault.NEVER_REBALANCES;
+        }
+    }
+
+    static final class DoubleAssignFault extends FaultyReferenceTck {
+        @Override
+        Fault fault() {
+            return Fault.DOUBLE_ASSIGN;
+        }
+    }
+
     private static final Map<Fault, Class<? extends FaultyReferenceTck>> CLASSES = Map.ofEntries(
             Map.entry(Fault.NONE, NoneFault.class),
             Map.entry(Fault.DROP_EVENT, DropEventFault.class),
@@ -247,7 +263,9 @@ class BrokenDriversTest {
             Map.entry(Fault.VAGUE_ERRORS, VagueErrorsFault.class),
             Map.entry(Fault.ONE_PARTITION, OnePartitionFault.class),
             Map.entry(Fault.IGNORE_SEEK, IgnoreSeekFault.class),
-            Map.entry(Fault.DETACHED_HANDLE, DetachedHandleFault.class));
+            Map.entry(Fault.DETACHED_HANDLE, DetachedHandleFault.class),
+            Map.entry(Fault.NEVER_REBALANCES, NeverRebalancesFault.class),
+            Map.entry(Fault.DOUBLE_ASSIGN, DoubleAssignFault.class));
 
     /** The outcome of one run: failed test method names with their first message line, and the count run. */
     record Outcome(Map<String, String> failures, List<String> passed, int skipped, long millis, String slowest) {

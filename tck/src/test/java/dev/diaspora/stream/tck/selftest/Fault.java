@@ -42,7 +42,11 @@ enum Fault {
      * A handle ignores the deletion of its topic: pushes through it succeed into the deleted topic (none reaches the
      * topic created again under the name), its consumers wait forever, its admin calls answer (issue 11).
      */
-    DETACHED_HANDLE;
+    DETACHED_HANDLE,
+    /** Declares consumer groups but has none: the first consumer of a name keeps every partition (issue 12). */
+    NEVER_REBALANCES,
+    /** Every group member sees only itself and gets every lease: two members read one partition (issue 12). */
+    DOUBLE_ASSIGN;
 
     /** @return the option value, e.g. {@code drop_event} */
     String optionValue() {

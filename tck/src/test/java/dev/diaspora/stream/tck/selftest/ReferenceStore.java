@@ -47,6 +47,7 @@ final class ReferenceStore {
         final Partition[] partitions;
         final Map<String, Map<Integer, Long>> committed = new HashMap<>(); // guarded by itself
         final Set<String> leases = new HashSet<>(); // guarded by itself
+        final ReferenceGroups groups = new ReferenceGroups();
         final ChangeNotifier notifier = new ChangeNotifier();
         /** Set when the topic is deleted: this object is one incarnation of the name. */
         volatile boolean deleted;

@@ -352,6 +352,11 @@ final class ReferenceTopic implements TopicBackend, LocalTopic {
      * The no_tailing fault: a session that sees only the events that existed when it opened, because it refreshes
      * its view of each partition's end only when the (never signalled) notifier changes.
      */
+    @Override
+    public dev.diaspora.stream.spi.GroupMembership groups() {
+        return fault == Fault.NEVER_REBALANCES ? null : topic.groups.through(this, fault);
+    }
+
     private final class SnapshotView implements LocalTopic {
         private final long[] ends = new long[topic.partitions.length];
         private long version;

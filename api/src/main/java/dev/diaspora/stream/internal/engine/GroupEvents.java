@@ -1,0 +1,78 @@
+package dev.diaspora.stream.internal.engine;
+
+import dev.diaspora.stream.AssignmentListener;
+import dev.diaspora.stream.ConsumerConflictException;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A consumer's side of group rebalances: which partitions were revoked (so that a later acknowledgement of one of
+ * their events fails instead of vanishing), and the user's {@link AssignmentListener}, called safely. Not API.
+ *
+ * <p>Thread safety: {@link #revoke}, {@link #assigned} and the listener calls run on the fetch thread;
+ * {@link #checkAck} on any thread.
+ */
+final class GroupEvents {
+    private static final Logger LOG = LoggerFactory.getLogger(GroupEvents.class);
+
+    private final String consumer;
+    private final String topic;
+    private final AssignmentListener listener;
+    private final AtomicIntegerArray revoked; // per partition: 1 from revocation until assigned again
+
+    GroupEvents(String consumer, String topic, AssignmentListener listener, int numPartitions) {
+        this.consumer = consumer;
+        this.topic = topic;
+        this.listener = listener;
+        this.revoked = new AtomicIntegerArray(numPartitions);
+    }
+
+    /** Marks partitions revoked; call before reading their acknowledged positions (see {@link #checkAck}). */
+    void revoke(Set<Integer> partitions) {
+        for (int p : partitions) {
+            revoked.set(p, 1);
+        }
+    }
+
+    /** The partitions arrived (again). */
+    void assigned(Set<Integer> partitions) {
+        for (int p : partitions) {
+            revoked.set(p, 0);
+        }
+    }
+
+    /**
+     * Called after an acknowledgement was recorded: a revocation either read it (then it is stored) or had marked the
+     * partition before (then this throws, and the event is delivered again to the partition's next reader).
+     */
+    void checkAck(int p, long id) {
+        if (revoked.get(p) != 0) {
+            throw new ConsumerConflictException("consumer '" + consumer + "' of topic '" + topic + "' no longer reads"
+                    + " partition " + p + " (a group rebalance gave it to another consumer of the name, or this one"
+                    + " missed its heartbeats for longer than its sessionTimeout): the acknowledgement of event " + id
+                    + " is not stored and the partition's new reader may deliver it again. Acknowledge promptly, keep"
+                    + " the fetch thread free (selector, allocator, listener), or use ConsumerOptions.targets for a"
+                    + " fixed assignment.");
+        }
+    }
+
+    void onAssigned(Set<Integer> partitions) {
+        try {
+            listener.onAssigned(partitions);
+        } catch (RuntimeException e) {
+            LOG.warn("consumer '{}' of topic '{}': the assignment listener failed in onAssigned({}); the consumer goes"
+                    + " on", consumer, topic, partitions, e);
+        }
+    }
+
+    void onRevoked(Set<Integer> partitions) {
+        try {
+            listener.onRevoked(partitions);
+        } catch (RuntimeException e) {
+            LOG.warn("consumer '{}' of topic '{}': the assignment listener failed in onRevoked({}); the consumer goes"
+                    + " on", consumer, topic, partitions, e);
+        }
+    }
+}

@@ -1,0 +1,270 @@
+package dev.diaspora.stream.tck;
+
+import static dev.diaspora.stream.tck.Tck.md;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.diaspora.stream.Consumer;
+import dev.diaspora.stream.ConsumerConflictException;
+import dev.diaspora.stream.ConsumerOptions;
+import dev.diaspora.stream.DataDescriptor;
+import dev.diaspora.stream.DataSelector;
+import dev.diaspora.stream.DataView;
+import dev.diaspora.stream.Event;
+import dev.diaspora.stream.Producer;
+import dev.diaspora.stream.TopicHandle;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Rules G1–G3: consumer groups. Consumers of one name without explicit targets are members of one group: the
+ * partitions are spread evenly ({@code floor(P/M)} or {@code ceil(P/M)} each), a join or a leave rebalances, a member
+ * closed cleanly hands its partitions off with no acknowledged event delivered again, and a member that stops
+ * heartbeating loses its partitions to the live members within twice its session timeout. Throughout, every event is
+ * delivered, no acknowledged (and stored) event is delivered again, and no partition is held by two members once the
+ * group has settled.
+ *
+ * <p>Needs {@link dev.diaspora.stream.spi.Capabilities#consumerGroups()}; G3 also
+ * {@link dev.diaspora.stream.spi.Capabilities#staleMemberTakeover()} (its "crash" stalls the member's fetch thread in
+ * a data selector, so its heartbeats stop while its process lives on). Session timeout 1 s (times
+ * {@code tck.timeoutScale}).
+ */
+public interface GroupContract extends TckFixture {
+    /** The session timeout of the members in these tests, before {@code tck.timeoutScale}. */
+    Duration SESSION_TIMEOUT = Duration.ofSeconds(1);
+
+    /** @return options of a group member with the test's short session timeout */
+    default ConsumerOptions groupMember(String name) {
+        Duration timeout = env().timeout(SESSION_TIMEOUT);
+        return ConsumerOptions.named(name).sessionTimeout(timeout).heartbeatInterval(timeout.dividedBy(4));
+    }
+
+    private void assumeGroups() {
+        assumeTrue(capabilities().consumerGroups(), "the driver declares no consumer groups (Capabilities"
+                + ".consumerGroups): consumers of a name split the partitions first come, first served");
+    }
+
+    /** @return why the assignments are not a balanced partition of {@code 0..numPartitions-1}, or null */
+    static String unbalanced(List<Consumer> members, int numPartitions) {
+        int m = members.size();
+        Set<Integer> seen = new HashSet<>();
+        List<Set<Integer>> shares = new ArrayList<>();
+        for (Consumer c : members) {
+            Set<Integer> a = c.assignment();
+            shares.add(a);
+            for (int p : a) {
+                if (!seen.add(p)) {
+                    return "partition " + p + " is assigned to two members: " + shares;
+                }
+            }
+            if (a.size() < numPartitions / m || a.size() > (numPartitions + m - 1) / m) {
+                return "a member has " + a.size() + " partitions, not " + numPartitions / m + " or "
+                        + (numPartitions + m - 1) / m + ": " + shares;
+            }
+        }
+        if (seen.size() != numPartitions) {
+            return "partitions unassigned: " + seen.size() + " of " + numPartitions + " assigned: " + shares;
+        }
+        return null;
+    }
+
+    private void awaitBalanced(List<Consumer> members, int numPartitions, Duration within, String rule) {
+        String[] last = new String[1];
+        awaitCondition(() -> (last[0] = unbalanced(members, numPartitions)) == null, within,
+                () -> rule + ": the group of " + members.size() + " members did not settle to a balanced assignment"
+                        + " within " + within + ": " + last[0]);
+    }
+
+    /** G1: three members of a name on eight partitions get 3, 3 and 2; a fourth joining makes it 2 each; a leave 3, 3, 2. */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    default void required_G1_membersShareThePartitionsEvenlyAndRebalanceOnJoinAndLeave() {
+        assumeGroups();
+        TopicHandle topic = newTopic(8);
+        Duration settle = env().timeout(SESSION_TIMEOUT.multipliedBy(3));
+        List<Consumer> members = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                members.add(topic.consumer(groupMember("g1")));
+            }
+            awaitBalanced(members, 8, settle, "G1 (3 members)");
+            members.add(topic.consumer(groupMember("g1")));
+            awaitBalanced(members, 8, settle, "G1 (a 4th member joined)");
+            members.remove(0).close();
+            awaitBalanced(members, 8, settle, "G1 (a member left)");
+        } finally {
+            members.forEach(Consumer::close);
+        }
+    }
+
+    /** What a test saw: every delivery, and which events were acknowledged (and so must never come again). */
+    final class Ledger {
+        final Map<String, Integer> deliveries = new HashMap<>();
+        final Set<String> acknowledged = new HashSet<>();
+
+        /** Records a delivery; fails if the event was acknowledged before. Acknowledges it (unless told not to). */
+        boolean take(Consumer c, Event e, String rule, boolean ack) {
+            String key = e.partition() + ":" + e.id();
+            if (acknowledged.contains(key)) {
+                fail(rule + ": " + Tck.describe(e) + " was acknowledged and is delivered again (to " + c + ")");
+            }
+            deliveries.merge(key, 1, Integer::sum);
+            if (!ack) {
+                return false;
+            }
+            try {
+                e.acknowledge();
+                acknowledged.add(key);
+                return true;
+            } catch (ConsumerConflictException x) {
+                return false; // revoked meanwhile: the event goes to the partition's next reader, which is allowed
+            }
+        }
+    }
+
+    private static void pushAll(TckFixture f, Producer producer, int partitions, int perPartition, int round) {
+        for (int p = 0; p < partitions; p++) {
+            for (int i = 0; i < perPartition; i++) {
+                producer.push(md("{\"r\":" + round + ",\"p\":" + p + ",\"i\":" + i + "}"), DataView.EMPTY, p);
+            }
+        }
+        f.await(producer.flush(), "G: flush");
+    }
+
+    /** Polls the members round robin, acknowledging, until {@code total} distinct events were delivered. */
+    private void drain(List<Consumer> members, Ledger ledger, int total, String rule) {
+        long deadline = System.nanoTime() + env().pullTimeout().toNanos() * 3;
+        while (ledger.deliveries.size() < total) {
+            if (System.nanoTime() - deadline > 0) {
+                fail(rule + ": " + ledger.deliveries.size() + " of " + total + " events delivered before the deadline;"
+                        + " assignments " + assignments(members));
+            }
+            for (Consumer c : members) {
+                Optional<Event> e = c.poll(Duration.ofMillis(5));
+                e.ifPresent(ev -> ledger.take(c, ev, rule, true));
+            }
+        }
+    }
+
+    private static List<Set<Integer>> assignments(List<Consumer> members) {
+        List<Set<Integer>> out = new ArrayList<>();
+        for (Consumer c : members) {
+            out.add(c.assignment());
+        }
+        return out;
+    }
+
+    /**
+     * G2: events flow through a join and a clean leave: every event is delivered, none that was acknowledged is
+     * delivered again (a member closed cleanly stores its positions before its partitions move), and the group
+     * settles balanced after each change.
+     */
+    @Test
+    @Timeout(value = 90, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    default void required_G2_cleanLeaveAndJoinHandOffWithoutRedelivery() {
+        assumeGroups();
+        TopicHandle topic = newTopic(8);
+        Duration settle = env().timeout(SESSION_TIMEOUT.multipliedBy(3));
+        int per = 30;
+        Ledger ledger = new Ledger();
+        List<Consumer> members = new ArrayList<>();
+        try (Producer producer = topic.producer()) {
+            for (int i = 0; i < 3; i++) {
+                members.add(topic.consumer(groupMember("g2")));
+            }
+            pushAll(this, producer, 8, per, 0);
+            drain(members, ledger, 8 * per / 2, "G2 (3 members)");
+            members.add(topic.consumer(groupMember("g2")));
+            pushAll(this, producer, 8, per, 1);
+            drain(members, ledger, 8 * per + 8 * per / 2, "G2 (a 4th member joined)");
+            awaitBalanced(members, 8, settle, "G2 (4 members)");
+            members.remove(0).close();
+            pushAll(this, producer, 8, per, 2);
+            drain(members, ledger, 3 * 8 * per, "G2 (a member closed)");
+            awaitBalanced(members, 8, settle, "G2 (3 members after a close)");
+            for (Consumer c : members) {
+                Optional<Event> e = c.poll(env().quietPeriod());
+                e.ifPresent(ev -> ledger.take(c, ev, "G2 (after all)", false));
+            }
+            assertEquals(3 * 8 * per, ledger.deliveries.size(), "G2: distinct events delivered");
+        } finally {
+            members.forEach(Consumer::close);
+        }
+    }
+
+    /**
+     * G3: a member whose heartbeats stop (its fetch thread blocks in a data selector, the process lives on) loses
+     * its partitions to the live members within twice the session timeout; its committed acknowledgements hold (the
+     * events it acknowledged and committed are not delivered again), and every event is delivered.
+     */
+    @Test
+    @Timeout(value = 90, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    default void optional_G3_aMemberThatStopsHeartbeatingLosesItsPartitions() throws InterruptedException {
+        assumeGroups();
+        assumeTrue(capabilities().staleMemberTakeover(), "the driver keeps a stalled member's leases while its process"
+                + " lives (Capabilities.staleMemberTakeover); a dead process loses them, see the driver's own tests");
+        TopicHandle topic = newTopic(8);
+        Duration timeout = env().timeout(SESSION_TIMEOUT);
+        int per = 20;
+        Ledger ledger = new Ledger();
+        AtomicBoolean stall = new AtomicBoolean();
+        CountDownLatch stalled = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        DataSelector stalling = (md, d) -> {
+            if (stall.get()) {
+                stalled.countDown();
+                try {
+                    release.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return DataDescriptor.NONE;
+        };
+        List<Consumer> live = new ArrayList<>();
+        Consumer victim = null;
+        try (Producer producer = topic.producer()) {
+            victim = topic.consumer(groupMember("g3").dataSelector(stalling));
+            for (int i = 0; i < 2; i++) {
+                live.add(topic.consumer(groupMember("g3")));
+            }
+            List<Consumer> all = new ArrayList<>(live);
+            all.add(victim);
+            awaitBalanced(all, 8, timeout.multipliedBy(3), "G3 (3 members)");
+            pushAll(this, producer, 8, per, 0);
+            drain(all, ledger, 8 * per, "G3 (before the stall)");
+            await(victim.commit(), "G3: commit");
+            stall.set(true);
+            long t0 = System.nanoTime();
+            pushAll(this, producer, 8, per, 1); // the victim's fetch thread blocks on its first new event
+            assertTrue(stalled.await(env().pullTimeout().toMillis(), TimeUnit.MILLISECONDS),
+                    "G3: the stalled member never read a new event");
+            Duration within = timeout.multipliedBy(2);
+            awaitBalanced(live, 8, within.plus(env().timeout(Duration.ofMillis(500))), "G3 (a member stopped"
+                    + " heartbeating: its partitions must move within 2 x sessionTimeout = " + within + ")");
+            long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            assertTrue(took <= within.toMillis() + 100, "G3: the partitions moved after " + took + " ms, more than 2"
+                    + " x sessionTimeout (" + within.toMillis() + " ms)");
+            drain(live, ledger, 2 * 8 * per, "G3 (after the stall)");
+        } finally {
+            release.countDown();
+            live.forEach(Consumer::close);
+            if (victim != null) {
+                victim.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,133 @@
+package dev.diaspora.stream.memory;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.diaspora.stream.AssignmentListener;
+import dev.diaspora.stream.Consumer;
+import dev.diaspora.stream.ConsumerConflictException;
+import dev.diaspora.stream.ConsumerOptions;
+import dev.diaspora.stream.DataView;
+import dev.diaspora.stream.Driver;
+import dev.diaspora.stream.Event;
+import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.Producer;
+import dev.diaspora.stream.TopicHandle;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Engine behaviour around group rebalances (issue 12), on the memory driver. */
+@Timeout(60)
+class MemoryGroupTest {
+    private static ConsumerOptions member(AssignmentListener l) {
+        return ConsumerOptions.named("g").sessionTimeout(Duration.ofSeconds(1))
+                .heartbeatInterval(Duration.ofMillis(250)).assignmentListener(l);
+    }
+
+    private static void await(BooleanSupplier c, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!c.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                fail("not within 5 s: " + what);
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    @Test
+    void sessionTimeoutAndHeartbeatAreChecked() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ConsumerOptions.named("x").sessionTimeout(Duration.ZERO));
+        assertTrue(e.getMessage().contains("sessionTimeout must be positive"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> ConsumerOptions.named("x").sessionTimeout(Duration.ofMillis(-1)));
+        assertThrows(IllegalArgumentException.class, () -> ConsumerOptions.named("x").heartbeatInterval(Duration.ZERO));
+        ConsumerOptions o = ConsumerOptions.named("x").sessionTimeout(Duration.ofSeconds(2))
+                .heartbeatInterval(Duration.ofSeconds(3));
+        e = assertThrows(IllegalArgumentException.class, o::heartbeatInterval);
+        assertTrue(e.getMessage().contains("must be shorter than sessionTimeout"), e.getMessage());
+        assertEquals(Duration.ofSeconds(10), ConsumerOptions.named("x").sessionTimeout());
+        assertEquals(Duration.ofSeconds(2), ConsumerOptions.named("x").sessionTimeout(Duration.ofSeconds(6))
+                .batchSize(dev.diaspora.stream.BatchSize.of(3)).heartbeatInterval(),
+                "the group options survive the other setters");
+    }
+
+    /**
+     * A partition revoked by a rebalance: the listener hears of it on the fetch thread (one that throws does not
+     * break the consumer), and acknowledging an event of it afterwards throws ConsumerConflictException instead of
+     * storing a position for a partition another member reads.
+     */
+    @Test
+    void aRevokedPartitionIsToldAndItsLaterAcknowledgementFails() throws InterruptedException {
+        try (Driver d = Driver.open("memory")) {
+            d.createTopic("t", Metadata.of("{\"num_partitions\":4}"));
+            TopicHandle t = d.openTopic("t");
+            ConcurrentLinkedQueue<String> heard = new ConcurrentLinkedQueue<>();
+            AssignmentListener throwing = new AssignmentListener() {
+                @Override
+                public void onAssigned(Set<Integer> partitions) {
+                    heard.add("assigned " + partitions.size() + " on " + Thread.currentThread().getName());
+                    throw new IllegalStateException("expected by the test: a listener that throws");
+                }
+
+                @Override
+                public void onRevoked(Set<Integer> partitions) {
+                    heard.add("revoked " + partitions.size() + " on " + Thread.currentThread().getName());
+                    throw new IllegalStateException("expected by the test: a listener that throws");
+                }
+            };
+            try (Producer p = t.producer()) {
+                for (int i = 0; i < 4; i++) {
+                    p.push(Metadata.of("{}"), DataView.EMPTY, i);
+                }
+                p.flush().join();
+            }
+            try (Consumer first = t.consumer(member(throwing))) {
+                await(() -> first.assignment().size() == 4, "the only member reads all");
+                List<Event> held = new ArrayList<>();
+                long deadline = System.nanoTime() + 5_000_000_000L;
+                while (held.size() < 4 && System.nanoTime() < deadline) {
+                    first.poll(Duration.ofMillis(50)).ifPresent(held::add);
+                }
+                assertEquals(4, held.size());
+                try (Consumer second = t.consumer(member(AssignmentListener.NONE))) {
+                    await(() -> first.assignment().size() == 2 && second.assignment().size() == 2,
+                            "2 and 2 after a join: " + first.assignment() + " " + second.assignment());
+                    int conflicts = 0;
+                    for (Event e : held) {
+                        if (first.assignment().contains(e.partition())) {
+                            e.acknowledge();
+                        } else {
+                            ConsumerConflictException x = assertThrows(ConsumerConflictException.class, e::acknowledge);
+                            assertTrue(x.getMessage().contains("no longer reads partition " + e.partition()),
+                                    x.getMessage());
+                            conflicts++;
+                        }
+                    }
+                    assertEquals(2, conflicts);
+                    // the revoked partitions' events come to the new reader, which nobody acknowledged
+                    Set<Integer> got = new HashSet<>();
+                    long until = System.nanoTime() + 5_000_000_000L;
+                    while (got.size() < 2 && System.nanoTime() < until) {
+                        Optional<Event> e = second.poll(Duration.ofMillis(50));
+                        e.ifPresent(ev -> got.add(ev.partition()));
+                    }
+                    assertEquals(second.assignment(), got);
+                    assertTrue(first.poll(Duration.ofMillis(100)).isEmpty(), "the consumer goes on after its"
+                            + " listener threw");
+                }
+            }
+            assertTrue(heard.stream().anyMatch(s -> s.startsWith("assigned 4 on diaspora-")), heard.toString());
+            assertTrue(heard.stream().anyMatch(s -> s.startsWith("revoked 2 on diaspora-")), heard.toString());
+        }
+    }
+}
