@@ -53,7 +53,8 @@ public final class FilesDriverProvider extends AbstractDriverProvider {
             OptionSpec.integer(SEGMENT_SIZE).defaultValue(LogConfig.DEFAULT_SEGMENT_SIZE)
                     .min(LogConfig.MIN_SEGMENT_SIZE).max(1L << 40).doc(SEGMENT_SIZE_DOC),
             OptionSpec.string(DURABILITY).defaultValue("os").oneOf("os", "fsync").doc(DURABILITY_DOC));
-    private static final Capabilities CAPABILITIES = new Capabilities(true, true, true, true, true, MAX_EVENT_SIZE);
+    private static final Capabilities CAPABILITIES = new Capabilities(true, true, true, true, true, MAX_EVENT_SIZE,
+            true, false);
 
     /** Creates the provider; {@code ServiceLoader} calls this. */
     public FilesDriverProvider() {

@@ -59,6 +59,7 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
     private final PartitionLog[] logs;
     private final List<PartitionInfo> partitions;
     private final ConsumerFiles consumers;
+    private final FilesGroups groups;
     private final ChangeNotifier notifier = new ChangeNotifier();
     private final Object peerKey;
     private final Object lifecycle = new Object();
@@ -93,6 +94,7 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
         }
         this.partitions = List.copyOf(ps);
         this.consumers = new ConsumerFiles(dir.resolve(CONSUMERS_DIR), name);
+        this.groups = new FilesGroups(dir.resolve(CONSUMERS_DIR), this, consumers);
         for (int p = 0; p < logs.length; p++) {
             int partition = p;
             logs[p].positionsFloor(() -> consumers.maxPosition(partition));
@@ -308,6 +310,12 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
         checkOpen();
         identity.check();
         return consumers.tryLease(name, p);
+    }
+
+    /** Groups of processes on this host, coordinated through files (see {@link FilesGroups}). */
+    @Override
+    public dev.diaspora.stream.spi.GroupMembership groups() {
+        return groups;
     }
 
     // ------------------------------------------------------------------ lifecycle
