@@ -18,7 +18,7 @@ import java.util.Objects;
  * <p>Consumers without targets that share a name form a group (see {@link Consumer}); {@link #sessionTimeout},
  * {@link #heartbeatInterval} and {@link #assignmentListener} set how it treats this member.
  *
- * <p>Thread safety: immutable (the group fields are set only on fresh copies, before they are returned).
+ * <p>Thread safety: immutable.
  */
 public final class ConsumerOptions {
     /** Events per driver read when the batch size is adaptive. */
@@ -35,16 +35,20 @@ public final class ConsumerOptions {
     private final Duration ackInterval;
     private final ThreadPool threadPool;
     private final UnreadableEventPolicy onUnreadableEvent;
-    private Duration sessionTimeout = DEFAULT_SESSION_TIMEOUT;
-    private Duration heartbeatInterval; // null: derived from the session timeout
-    private AssignmentListener assignmentListener = AssignmentListener.NONE;
+    private final Group group;
+
+    /** The group settings, kept together so that the long constructor does not grow with them. */
+    private record Group(Duration sessionTimeout, Duration heartbeatInterval, AssignmentListener listener) {
+        static final Group DEFAULT = new Group(DEFAULT_SESSION_TIMEOUT, null, AssignmentListener.NONE);
+    }
 
     /** The default {@link #sessionTimeout(Duration)}: 10 s. */
     public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(10);
 
     private ConsumerOptions(String name, int[] targets, StartAt startAt, DataSelector dataSelector,
             DataAllocator dataAllocator, BatchSize batchSize, int maxNumBatches, long maxPrefetchBytes,
-            Duration ackInterval, ThreadPool threadPool, UnreadableEventPolicy onUnreadableEvent) {
+            Duration ackInterval, ThreadPool threadPool, UnreadableEventPolicy onUnreadableEvent, Group group) {
+        this.group = group;
         this.name = name;
         this.targets = targets;
         this.startAt = startAt;
@@ -67,26 +71,19 @@ public final class ConsumerOptions {
     public static ConsumerOptions named(String name) {
         checkName(name);
         return new ConsumerOptions(name, null, StartAt.EARLIEST, DataSelector.ALL, DataAllocator.heap(),
-                BatchSize.adaptive(), 2, 64L << 20, Duration.ofSeconds(1), null, UnreadableEventPolicy.FAIL);
+                BatchSize.adaptive(), 2, 64L << 20, Duration.ofSeconds(1), null, UnreadableEventPolicy.FAIL, Group.DEFAULT);
     }
 
     private ConsumerOptions with(int[] targets, StartAt startAt, DataSelector dataSelector,
             DataAllocator dataAllocator, BatchSize batchSize, int maxNumBatches, long maxPrefetchBytes,
             Duration ackInterval, ThreadPool threadPool) {
         return new ConsumerOptions(name, targets, startAt, dataSelector, dataAllocator, batchSize, maxNumBatches,
-                maxPrefetchBytes, ackInterval, threadPool, onUnreadableEvent).groupFrom(this);
+                maxPrefetchBytes, ackInterval, threadPool, onUnreadableEvent, group);
     }
 
-    private ConsumerOptions groupFrom(ConsumerOptions o) {
-        this.sessionTimeout = o.sessionTimeout;
-        this.heartbeatInterval = o.heartbeatInterval;
-        this.assignmentListener = o.assignmentListener;
-        return this;
-    }
-
-    private ConsumerOptions copy() {
+    private ConsumerOptions withGroup(Group g) {
         return new ConsumerOptions(name, targets, startAt, dataSelector, dataAllocator, batchSize, maxNumBatches,
-                maxPrefetchBytes, ackInterval, threadPool, onUnreadableEvent).groupFrom(this);
+                maxPrefetchBytes, ackInterval, threadPool, onUnreadableEvent, g);
     }
 
     /**
@@ -107,9 +104,7 @@ public final class ConsumerOptions {
                     + " may go without a heartbeat before its partitions move to the others), got " + sessionTimeout
                     + "; the default is " + DEFAULT_SESSION_TIMEOUT.toSeconds() + " s");
         }
-        ConsumerOptions c = copy();
-        c.sessionTimeout = sessionTimeout;
-        return c;
+        return withGroup(new Group(sessionTimeout, group.heartbeatInterval(), group.listener()));
     }
 
     /**
@@ -123,21 +118,18 @@ public final class ConsumerOptions {
         if (heartbeatInterval.isZero() || heartbeatInterval.isNegative()) {
             throw new IllegalArgumentException("heartbeatInterval must be positive, got " + heartbeatInterval);
         }
-        ConsumerOptions c = copy();
-        c.heartbeatInterval = heartbeatInterval;
-        return c;
+        return withGroup(new Group(group.sessionTimeout(), heartbeatInterval, group.listener()));
     }
 
     /** Sets the listener told when partitions are assigned to or revoked from this consumer. */
     public ConsumerOptions assignmentListener(AssignmentListener listener) {
-        ConsumerOptions c = copy();
-        c.assignmentListener = Objects.requireNonNull(listener, "listener");
-        return c;
+        return withGroup(new Group(group.sessionTimeout(), group.heartbeatInterval(),
+                Objects.requireNonNull(listener, "listener")));
     }
 
     /** @return how long a group member stays one without a heartbeat */
     public Duration sessionTimeout() {
-        return sessionTimeout;
+        return group.sessionTimeout();
     }
 
     /**
@@ -145,6 +137,8 @@ public final class ConsumerOptions {
      * @throws IllegalArgumentException if the interval set is not shorter than the session timeout
      */
     public Duration heartbeatInterval() {
+        Duration sessionTimeout = group.sessionTimeout();
+        Duration heartbeatInterval = group.heartbeatInterval();
         if (heartbeatInterval == null) {
             return sessionTimeout.dividedBy(3);
         }
@@ -158,7 +152,7 @@ public final class ConsumerOptions {
 
     /** @return the assignment listener */
     public AssignmentListener assignmentListener() {
-        return assignmentListener;
+        return group.listener();
     }
 
     /**
@@ -242,7 +236,7 @@ public final class ConsumerOptions {
     public ConsumerOptions onUnreadableEvent(UnreadableEventPolicy policy) {
         Objects.requireNonNull(policy, "policy");
         return new ConsumerOptions(name, targets, startAt, dataSelector, dataAllocator, batchSize, maxNumBatches,
-                maxPrefetchBytes, ackInterval, threadPool, policy).groupFrom(this);
+                maxPrefetchBytes, ackInterval, threadPool, policy, group);
     }
 
     /** @return what the consumer does with an event it cannot deliver */
