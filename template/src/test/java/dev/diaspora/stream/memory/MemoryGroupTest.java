@@ -130,4 +130,74 @@ class MemoryGroupTest {
             assertTrue(heard.stream().anyMatch(s -> s.startsWith("revoked 2 on diaspora-")), heard.toString());
         }
     }
+
+    /**
+     * A member whose fetch thread stalls past its session timeout loses its partitions to a live member (the memory
+     * driver takes its leases over); when it wakes up it gives them up without storing the position it acknowledged
+     * meanwhile, so the stored position of the new reader never goes back.
+     */
+    @Test
+    void aStalledMemberStoresNoPositionForPartitionsItLost() throws InterruptedException {
+        try (Driver d = Driver.open("memory")) {
+            d.createTopic("s", Metadata.of("{\"num_partitions\":2}"));
+            TopicHandle t = d.openTopic("s");
+            java.util.concurrent.atomic.AtomicBoolean stall = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.CountDownLatch stalled = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            dev.diaspora.stream.DataSelector selector = (md, data) -> {
+                if (stall.get()) {
+                    stalled.countDown();
+                    try {
+                        release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return dev.diaspora.stream.DataDescriptor.NONE;
+            };
+            try (Producer p = t.producer()) {
+                for (int i = 0; i < 10; i++) {
+                    p.push(Metadata.of("{}"), DataView.EMPTY, 0);
+                }
+                p.flush().join();
+            }
+            try (Consumer victim = t.consumer(member(AssignmentListener.NONE).dataSelector(selector))) {
+                Event first = victim.poll(Duration.ofSeconds(5)).orElseThrow();
+                first.acknowledge();
+                victim.commit().join();
+                Event second = victim.poll(Duration.ofSeconds(5)).orElseThrow();
+                assertEquals(1, second.id());
+                stall.set(true);
+                try (Producer p = t.producer()) {
+                    p.push(Metadata.of("{}"), DataView.EMPTY, 0);
+                    p.push(Metadata.of("{}"), DataView.EMPTY, 1);
+                    p.flush().join();
+                }
+                assertTrue(stalled.await(5, java.util.concurrent.TimeUnit.SECONDS), "the victim's fetch thread stalls");
+                try (Consumer other = t.consumer(member(AssignmentListener.NONE))) {
+                    await(() -> other.assignment().equals(Set.of(0, 1)), "the live member takes both partitions: "
+                            + other.assignment());
+                    long last = -1;
+                    for (int i = 0; i < 5; i++) {
+                        Event e = other.poll(Duration.ofSeconds(5)).orElseThrow();
+                        if (e.partition() == 0) {
+                            e.acknowledge();
+                            last = Math.max(last, e.id());
+                        }
+                    }
+                    assertTrue(last >= 1, "the new reader starts after the victim's stored position");
+                    other.commit().join();
+                    long stored = t.positions("g").get(0);
+                    second.acknowledge(); // accepted in memory: the stalled consumer does not know yet
+                    release.countDown();
+                    await(() -> victim.assignment().size() <= 1 && other.assignment().size() <= 1
+                            && victim.assignment().size() + other.assignment().size() == 2, "rebalanced after the"
+                            + " victim woke up: " + victim.assignment() + " " + other.assignment());
+                    victim.commit().join();
+                    assertTrue(t.positions("g").get(0) >= stored, "the stalled member stored a position for a"
+                            + " partition it had lost: " + t.positions("g") + " < " + stored);
+                }
+            }
+        }
+    }
 }
