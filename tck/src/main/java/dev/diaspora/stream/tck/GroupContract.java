@@ -40,15 +40,24 @@ import org.junit.jupiter.api.Timeout;
  * <p>Needs {@link dev.diaspora.stream.spi.Capabilities#consumerGroups()}; G3 also
  * {@link dev.diaspora.stream.spi.Capabilities#staleMemberTakeover()} (its "crash" stalls the member's fetch thread in
  * a data selector, so its heartbeats stop while its process lives on). Session timeout 1 s (times
- * {@code tck.timeoutScale}).
+ * {@code tck.timeoutScale}, at least 300 ms).
  */
 public interface GroupContract extends TckFixture {
     /** The session timeout of the members in these tests, before {@code tck.timeoutScale}. */
     Duration SESSION_TIMEOUT = Duration.ofSeconds(1);
 
+    /** The shortest session timeout the tests use, whatever {@code tck.timeoutScale}: shorter ones flap on a busy host. */
+    Duration MIN_SESSION_TIMEOUT = Duration.ofMillis(300);
+
+    /** @return the session timeout of the members: 1 s times {@code tck.timeoutScale}, at least 300 ms */
+    default Duration groupSessionTimeout() {
+        Duration t = env().timeout(SESSION_TIMEOUT);
+        return t.compareTo(MIN_SESSION_TIMEOUT) < 0 ? MIN_SESSION_TIMEOUT : t;
+    }
+
     /** @return options of a group member with the test's short session timeout */
     default ConsumerOptions groupMember(String name) {
-        Duration timeout = env().timeout(SESSION_TIMEOUT);
+        Duration timeout = groupSessionTimeout();
         return ConsumerOptions.named(name).sessionTimeout(timeout).heartbeatInterval(timeout.dividedBy(4));
     }
 
@@ -94,7 +103,7 @@ public interface GroupContract extends TckFixture {
     default void required_G1_membersShareThePartitionsEvenlyAndRebalanceOnJoinAndLeave() {
         assumeGroups();
         TopicHandle topic = newTopic(8);
-        Duration settle = env().timeout(SESSION_TIMEOUT.multipliedBy(3));
+        Duration settle = groupSessionTimeout().multipliedBy(3);
         List<Consumer> members = new ArrayList<>();
         try {
             for (int i = 0; i < 3; i++) {
@@ -177,7 +186,7 @@ public interface GroupContract extends TckFixture {
     default void required_G2_cleanLeaveAndJoinHandOffWithoutRedelivery() {
         assumeGroups();
         TopicHandle topic = newTopic(8);
-        Duration settle = env().timeout(SESSION_TIMEOUT.multipliedBy(3));
+        Duration settle = groupSessionTimeout().multipliedBy(3);
         int per = 30;
         Ledger ledger = new Ledger();
         List<Consumer> members = new ArrayList<>();
@@ -217,7 +226,7 @@ public interface GroupContract extends TckFixture {
         assumeTrue(capabilities().staleMemberTakeover(), "the driver keeps a stalled member's leases while its process"
                 + " lives (Capabilities.staleMemberTakeover); a dead process loses them, see the driver's own tests");
         TopicHandle topic = newTopic(8);
-        Duration timeout = env().timeout(SESSION_TIMEOUT);
+        Duration timeout = groupSessionTimeout();
         int per = 20;
         Ledger ledger = new Ledger();
         AtomicBoolean stall = new AtomicBoolean();
