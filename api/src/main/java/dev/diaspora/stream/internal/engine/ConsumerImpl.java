@@ -412,7 +412,9 @@ final class ConsumerImpl implements Consumer {
 
     /** SessionListener: acknowledged positions of partitions about to leave, which the session commits. */
     private Map<Integer, Long> revoking(Set<Integer> leaving) {
-        group.onRevoked(Set.copyOf(leaving)); // may still acknowledge: read below
+        if (Thread.currentThread() == fetchThread) { // not while the session opens: nothing was announced yet
+            group.onRevoked(Set.copyOf(leaving)); // may still acknowledge: read below
+        }
         group.revoke(leaving); // an acknowledgement after this either is read below or throws
         Map<Integer, Long> out = new HashMap<>();
         for (int p : leaving) {
