@@ -2,6 +2,7 @@ package dev.diaspora.stream.kafka;
 
 import dev.diaspora.stream.ConsumerConflictException;
 import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.InvalidOptionException;
 import dev.diaspora.stream.StartAt;
 import dev.diaspora.stream.spi.DataRequest;
 import dev.diaspora.stream.spi.IncomingBatch;
@@ -31,6 +32,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidSessionTimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteBufferDeserializer;
@@ -52,6 +54,8 @@ import org.apache.kafka.common.serialization.ByteBufferDeserializer;
 final class KafkaReadSession implements ReadSession {
     /** Bound on waiting for the first group assignment in the constructor. */
     private static final long FIRST_ASSIGNMENT_MS = 30_000;
+    /** The longest heartbeat interval given to Kafka, whatever ConsumerOptions.heartbeatInterval says. */
+    private static final long HEARTBEAT_CAP_MS = 500;
     /** How often a session checks that its topic was not deleted or re-created (one describe). */
     private static final long INCARNATION_CHECK_NANOS = 200_000_000L;
     private static final int INDEX_BITS = 20;
@@ -94,7 +98,11 @@ final class KafkaReadSession implements ReadSession {
         }
         Map<String, Object> defaults = new HashMap<>();
         defaults.put("client.id", KafkaBackend.clientId("consumer"));
-        defaults.put("heartbeat.interval.ms", "500");
+        // the group timings of ConsumerOptions; Kafka also tells members of a rebalance through heartbeats, so they
+        // stay at most 500 ms apart (a user's "kafka" driver options still override both)
+        defaults.put("session.timeout.ms", Long.toString(config.sessionTimeout().toMillis()));
+        defaults.put("heartbeat.interval.ms",
+                Long.toString(Math.min(HEARTBEAT_CAP_MS, config.heartbeatInterval().toMillis())));
         defaults.put("partition.assignment.strategy",
                 "org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
         defaults.put("group.protocol", "classic");
@@ -137,6 +145,13 @@ final class KafkaReadSession implements ReadSession {
                 // already failing
             }
             releaseLeases();
+            if (e instanceof InvalidSessionTimeoutException) {
+                throw new InvalidOptionException("kafka: consumer '" + name + "' of topic '" + topic.name + "': the"
+                        + " broker refuses a session timeout of " + config.sessionTimeout().toMillis() + " ms (its"
+                        + " group.min.session.timeout.ms and group.max.session.timeout.ms bound it; 6000 and 1800000"
+                        + " by default). Choose ConsumerOptions.sessionTimeout within those bounds: " + e.getMessage(),
+                        e);
+            }
             throw e instanceof DiasporaException ? e : new DiasporaException("kafka: cannot open consumer '" + name
                     + "' of topic '" + topic.name + "': " + e, e);
         }

@@ -146,4 +146,25 @@ class KafkaDriverTest {
             assertEquals(Map.of(), topic.positions("nobody"));
         }
     }
+
+    /**
+     * Issue 12: ConsumerOptions.sessionTimeout reaches Kafka's group protocol (before, it was ignored and Kafka's own
+     * 45 s applied): one below the broker's group.min.session.timeout.ms (6 s) is refused with a clear error.
+     */
+    @Test
+    void aSessionTimeoutTheBrokerRefusesFailsTheOpenNamingTheBounds() {
+        try (Driver driver = open(null)) {
+            String name = topicName("session-timeout");
+            driver.createTopic(name);
+            try (TopicHandle topic = driver.openTopic(name)) {
+                InvalidOptionException e = assertThrows(InvalidOptionException.class, () -> topic.consumer(
+                        ConsumerOptions.named("short").sessionTimeout(Duration.ofSeconds(2))).close());
+                assertTrue(e.getMessage().contains("2000 ms") && e.getMessage().contains("group.min.session.timeout.ms"),
+                        e.getMessage());
+                try (var c = topic.consumer(ConsumerOptions.named("ok").sessionTimeout(Duration.ofSeconds(7)))) {
+                    assertTrue(c.assignment().size() == 1, "a timeout within the bounds works: " + c.assignment());
+                }
+            }
+        }
+    }
 }
