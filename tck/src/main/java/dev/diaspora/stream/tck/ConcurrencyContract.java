@@ -232,7 +232,7 @@ public interface ConcurrencyContract extends TckFixture {
     }
 
     /**
-     * R16/DESIGN 7: two producers on two handles of one topic, pushing at once, never overwrite each other: every
+     * R16: two producers on two handles of one topic, pushing at once, never overwrite each other: every
      * event is stored with its own data.
      */
     @Test

@@ -268,7 +268,7 @@ public interface ConsumerContract extends TckFixture {
 
     /**
      * S1: with three partitions that all hold ready events, delivery goes round robin, one event at a time (waits
-     * until the consumer has prefetched every event, as DESIGN section 4 says it does, so that all are ready).
+     * until the consumer has prefetched every event, as the engine's prefetch promises, so that all are ready).
      */
     @Test
     @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
@@ -284,7 +284,7 @@ public interface ConsumerContract extends TckFixture {
         }
         try (Consumer consumer = topic.consumer("tck")) {
             awaitCondition(() -> consumer.metrics().prefetchedEvents() >= 9, env().pullTimeout(),
-                    () -> "S1/DESIGN 4: the consumer did not prefetch the 9 ready events (metrics().prefetchedEvents()"
+                    () -> "S1: the consumer did not prefetch the 9 ready events (metrics().prefetchedEvents()"
                             + " = " + consumer.metrics().prefetchedEvents() + ")");
             List<Event> events = nextEvents(consumer, 9, "S1");
             int first = events.get(0).partition();
@@ -393,7 +393,7 @@ public interface ConsumerContract extends TckFixture {
     }
 
     /**
-     * S2/DESIGN 7: a pull issued before the event exists completes when it arrives (tailing), within
+     * S2: a pull issued before the event exists completes when it arrives (tailing), within
      * {@link TckEnvironment#tailLatency()} of the push completing.
      */
     @Test
@@ -412,7 +412,7 @@ public interface ConsumerContract extends TckFixture {
                 try {
                     e = pull.get(env().tailLatency().toNanos(), TimeUnit.NANOSECONDS);
                 } catch (java.util.concurrent.TimeoutException t) {
-                    fail("S2/DESIGN 7: a pending pull did not complete within " + env().tailLatency()
+                    fail("S2: a pending pull did not complete within " + env().tailLatency()
                             + " of the push of event " + i + " completing (no tailing?)");
                     return;
                 }
@@ -852,7 +852,7 @@ public interface ConsumerContract extends TckFixture {
     }
 
     /**
-     * S16/SEMANTICS P7: every view an allocator gives is either delivered in an event or handed back through
+     * S16: every view an allocator gives is either delivered in an event or handed back through
      * {@code DataAllocator.release} (prefetched events dropped by seek or close), exactly once.
      */
     @Test

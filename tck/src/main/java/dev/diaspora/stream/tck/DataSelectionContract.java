@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Rules R12 and R13: data round trips (empty, multi-segment, large) and data selection. Ports the C++
  * DataSelectionTest (one event of two segments, {@code "a..z"} and {@code "A..Z"}, read through five selections) and
- * adds stacked views, which compose (DESIGN section 7: C++ intersects them and reads the wrong bytes).
+ * adds stacked views, which compose (docs/differences.md: C++ intersects them and reads the wrong bytes).
  */
 public interface DataSelectionContract extends TckFixture {
     /**
@@ -119,7 +119,7 @@ public interface DataSelectionContract extends TckFixture {
     }
 
     /**
-     * R13/DESIGN 7: stacked views compose, each view's offsets relative to the view it refines (C++ intersects the
+     * R13: stacked views compose, each view's offsets relative to the view it refines (C++ intersects the
      * absolute ranges instead).
      */
     @Test

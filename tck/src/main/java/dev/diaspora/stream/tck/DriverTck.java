@@ -42,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>For every test it opens the driver by name through {@link Driver#open(String, Metadata)} (so
  * {@code ServiceLoader} discovery is tested too) with {@link #driverOptions(Path)} of a fresh temporary directory,
  * closes it after the test, and then checks that every thread named {@code diaspora-*} that the test started has
- * ended within {@link TckEnvironment#threadExitTimeout()} (SEMANTICS S10: {@code Driver.close()} joins the library's
+ * ended within {@link TckEnvironment#threadExitTimeout()} (S10: {@code Driver.close()} joins the library's
  * threads).
  *
  * <p>Capabilities default to those the driver's {@link DriverProvider} declares; override {@link #capabilities()} to

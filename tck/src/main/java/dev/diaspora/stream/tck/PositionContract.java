@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Rules S5, S6, S7 and R9: acknowledgements and resumption, commit, start positions (earliest, latest, id, time),
  * seek and position, timestamps, partition bounds, stored positions and their reset, and consumer groups (one live
- * consumer of a name per partition). DESIGN section 7: every driver persists acknowledgements, and a restarted
+ * consumer of a name per partition). docs/differences.md: every driver persists acknowledgements, and a restarted
  * consumer resumes after its last acknowledged event.
  */
 public interface PositionContract extends TckFixture {

@@ -193,7 +193,7 @@ public interface ProducerContract extends TckFixture {
         try (Producer producer = topic.producer()) {
             for (int i = 0; i < 3; i++) {
                 long id = await(producer.push(md("{\"event_num\":" + i + "}"), DataView.EMPTY),
-                        "S8/DESIGN 7: an adaptive producer must send without flush(); push " + i);
+                        "S8: an adaptive producer must send without flush(); push " + i);
                 assertEquals(i, id, "S8: EventID");
             }
         }
@@ -499,7 +499,7 @@ public interface ProducerContract extends TckFixture {
     }
 
     /**
-     * S12/SEMANTICS 4: the release hook of a pushed view ({@code DataView.of(Runnable, ByteBuffer...)}) runs exactly
+     * S12: the release hook of a pushed view ({@code DataView.of(Runnable, ByteBuffer...)}) runs exactly
      * once after its push completes, whether the push succeeded or failed.
      */
     @Test

@@ -18,7 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Class loaders for plugin jars named by {@code name:path/to/plugin.jar}, one per canonical jar path, kept for the life
  * of the JVM (components made from a jar may be in use anywhere, so the loader is never closed).
  *
- * <p>Where a jar may come from depends on who asks (SEMANTICS.md, "Plugin jars"). User code ({@code pluginPath} null)
+ * <p>Where a jar may come from depends on who asks . User code ({@code pluginPath} null)
  * may load any jar it names; a relative path is resolved against the working directory. A driver re-opening a stored
  * topic passes its {@code plugin_path} option: then a relative path is looked up in each listed directory in turn (then
  * in the working directory), and the jar's canonical path, symbolic links and {@code ..} resolved, must lie inside one

@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Positional I/O that keeps the JDK's temporary direct buffers small, and the pool of direct staging buffers.
  *
  * <p>The JDK copies every heap buffer through a temporary direct buffer of the same size and keeps it cached per
- * thread (SEMANTICS.md, P4), so heap transfers are cut into chunks of at most {@link #HEAP_CHUNK} bytes.
+ * thread (up to 1024 of them, of any size), so heap transfers are cut into chunks of at most {@link #HEAP_CHUNK} bytes.
  *
  * <p>Thread safety: thread-safe.
  */
