@@ -32,6 +32,20 @@ public interface Driver extends AutoCloseable {
         return Drivers.open(name, options);
     }
 
+    /**
+     * Opens a driver by name with options given as a map, without writing JSON:
+     * {@code Driver.open("files", Map.of(FilesDriverProvider.ROOT_PATH, dir))}. The map is converted as
+     * {@link Metadata#of(Map)} describes (nested maps for nested options, lists for arrays, {@code Duration}s as
+     * milliseconds); each driver's provider class names its options as constants.
+     *
+     * @throws DriverNotFoundException naming the drivers that are available and the artifact to add
+     * @throws InvalidOptionException naming the bad key or value and the accepted ones
+     * @throws IllegalArgumentException naming a key whose value has no JSON form
+     */
+    static Driver open(String name, Map<String, ?> options) {
+        return Drivers.open(name, Metadata.of(options));
+    }
+
     /** Opens a driver with no options. */
     static Driver open(String name) {
         return Drivers.open(name, Metadata.EMPTY);
@@ -54,6 +68,14 @@ public interface Driver extends AutoCloseable {
     default void createTopic(String name, Metadata options) {
         createTopic(name, options, Validator.defaultValidator(), PartitionSelector.defaultSelector(),
                 Serializer.defaultSerializer());
+    }
+
+    /**
+     * Creates a topic with options given as a map ({@code Map.of(TopicOptions.NUM_PARTITIONS, 4)}) and the default
+     * components; the map is converted as {@link Metadata#of(Map)} describes.
+     */
+    default void createTopic(String name, Map<String, ?> options) {
+        createTopic(name, Metadata.of(options));
     }
 
     /**

@@ -69,6 +69,21 @@ public final class Metadata {
     }
 
     /**
+     * Builds a JSON object from a map, for options written in Java rather than as JSON text:
+     * {@code Metadata.of(Map.of("root_path", dir, "num_partitions", 4))}. Values may be {@code null}, booleans, numbers,
+     * strings, enums (their name), {@link java.nio.file.Path}s (their text), {@link java.time.Duration}s (whole
+     * milliseconds), maps with string keys, lists and arrays of these, and Jackson trees; keys keep the map's
+     * iteration order.
+     *
+     * @param object the object's entries, not null
+     * @throws IllegalArgumentException naming the key whose value has no JSON form
+     */
+    public static Metadata of(java.util.Map<String, ?> object) {
+        Objects.requireNonNull(object, "object");
+        return of(dev.diaspora.stream.internal.json.JsonValues.object(object));
+    }
+
+    /**
      * Snapshots a Jackson tree to text at once; later changes to {@code node} do not affect this metadata.
      *
      * @param node a JSON tree, not null

@@ -22,7 +22,7 @@ import java.util.Map;
  */
 public final class OptionSchema {
     /** The topic option every driver accepts. */
-    public static final OptionSpec NUM_PARTITIONS = OptionSpec.integer("num_partitions").defaultValue(1).min(1)
+    public static final OptionSpec NUM_PARTITIONS = OptionSpec.integer(dev.diaspora.stream.TopicOptions.NUM_PARTITIONS).defaultValue(1).min(1)
             .max(65_536).doc("Number of partitions of the topic.");
 
     private final Map<String, OptionSpec> specs;

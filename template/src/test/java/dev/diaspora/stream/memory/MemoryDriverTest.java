@@ -20,9 +20,11 @@ import dev.diaspora.stream.ProducerOptions;
 import dev.diaspora.stream.ThreadPool;
 import dev.diaspora.stream.TopicHandle;
 import dev.diaspora.stream.TopicNotFoundException;
+import dev.diaspora.stream.TopicOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -176,6 +178,19 @@ class MemoryDriverTest {
             }
             c.close();
             t.close();
+        }
+    }
+
+    @Test
+    void optionsGivenAsMapsNeedNoJson() {
+        try (Driver d = Driver.open("memory", Map.of(MemoryDriverProvider.INSTANCE, "map-options"))) {
+            d.createTopic("m", Map.of(TopicOptions.NUM_PARTITIONS, 3));
+            try (TopicHandle t = d.openTopic("m")) {
+                assertEquals(3, t.partitions().size());
+            }
+            InvalidOptionException e = assertThrows(InvalidOptionException.class,
+                    () -> d.createTopic("n", Map.of("num_partitons", 2)));
+            assertTrue(e.getMessage().contains("num_partitons"), e.getMessage());
         }
     }
 }
