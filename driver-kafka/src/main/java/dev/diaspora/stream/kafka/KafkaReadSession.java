@@ -21,18 +21,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.errors.InvalidSessionTimeoutException;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteBufferDeserializer;
@@ -43,6 +45,17 @@ import org.apache.kafka.common.serialization.ByteBufferDeserializer;
  * and the constructor waits (bounded) for the first assignment. Later rebalances change {@link #assignment()} inside
  * {@link #poll}: before a partition leaves, the acknowledged positions the engine returns from
  * {@link SessionListener#revoking} are committed.
+ *
+ * <p>Group membership. Kafka heartbeats from its own thread, so a stalled fetch thread is noticed through
+ * {@code max.poll.interval.ms}, which defaults to {@code ConsumerOptions.sessionTimeout}: the session calls
+ * {@link KafkaConsumer#poll} at least every {@value #UPKEEP_MS} ms while the engine drives it ({@link #poll} and
+ * {@link #keepAlive}, with the partitions paused when it must not fetch), so only a fetch thread blocked in user code
+ * (selector, allocator, listener) for longer than the session timeout makes Kafka leave the group. Partitions lost that
+ * way (Kafka's {@code onPartitionsLost}: the generation is gone) go through {@link SessionListener#revoking} too, so
+ * the engine tells the user and fails later acknowledgements of them, but nothing is committed for them: Kafka's
+ * generation check refuses it, and the new owner starts after the last stored position (at-least-once). A commit Kafka
+ * fences ({@code CommitFailedException}, {@code FencedInstanceIdException}, a rebalance that takes the partitions) is
+ * reported as {@link ConsumerConflictException}.
  *
  * <p>Records of one Kafka poll are buffered per partition and served one partition per {@link #poll}, round robin.
  * Values are deserialized as views of Kafka's fetch buffers (no copy); each returned batch holds its records' data
@@ -58,7 +71,8 @@ final class KafkaReadSession implements ReadSession {
     private static final long HEARTBEAT_CAP_MS = 500;
     /** How often a session checks that its topic was not deleted or re-created (one describe). */
     private static final long INCARNATION_CHECK_NANOS = 200_000_000L;
-    private static final int INDEX_BITS = 20;
+    /** The longest the session lets pass between two {@link KafkaConsumer#poll} calls while the engine drives it. */
+    private static final long UPKEEP_MS = 100;
 
     private final KafkaTopic topic;
     private final String name;
@@ -68,21 +82,26 @@ final class KafkaReadSession implements ReadSession {
     private final Map<Integer, ArrayDeque<ConsumerRecord<byte[], ByteBuffer>>> buffered = new HashMap<>();
     private final Set<Integer> paused = new HashSet<>();
     private final List<String> leases = new ArrayList<>();
-    private final ConcurrentHashMap<Long, ByteBuffer[]> held = new ConcurrentHashMap<>();
+    private final KafkaBatches batches;
     private final StartAt startAt;
     private volatile Set<Integer> assignment = Set.of();
     private volatile boolean woken;
     private boolean assignedOnce;
     private int cursor;
-    private long batchSeq;
     private boolean closed;
+    private final boolean subscribed;
+    private final long sessionTimeoutMs;
+    private long lastKafkaPoll = System.nanoTime();
 
     KafkaReadSession(KafkaTopic topic, SessionConfig config) {
         this.topic = topic;
         this.name = config.consumerName();
         this.listener = config.listener() == null ? SessionListener.NONE : config.listener();
         this.startAt = config.startAt();
+        this.batches = new KafkaBatches(topic.name, topic.framing);
+        this.sessionTimeoutMs = config.sessionTimeout().toMillis();
         int[] targets = config.targets();
+        this.subscribed = targets == null;
         if (targets != null) {
             for (int p : targets) {
                 String key = topic.backend.config.bootstrap + "|" + topic.name + "|" + name + "|" + p;
@@ -103,6 +122,8 @@ final class KafkaReadSession implements ReadSession {
         defaults.put("session.timeout.ms", Long.toString(config.sessionTimeout().toMillis()));
         defaults.put("heartbeat.interval.ms",
                 Long.toString(Math.min(HEARTBEAT_CAP_MS, config.heartbeatInterval().toMillis())));
+        // Kafka's heartbeat thread beats on while the fetch thread stalls; a stall is seen through the poll interval
+        defaults.put("max.poll.interval.ms", Long.toString(config.sessionTimeout().toMillis()));
         defaults.put("partition.assignment.strategy",
                 "org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
         defaults.put("group.protocol", "classic");
@@ -135,7 +156,7 @@ final class KafkaReadSession implements ReadSession {
                         throw new DiasporaException("kafka: consumer '" + name + "' of topic '" + topic.name
                                 + "' got no partition assignment from its group within " + FIRST_ASSIGNMENT_MS + " ms");
                     }
-                    distribute(consumer.poll(Duration.ofMillis(100)));
+                    distribute(kafkaPoll(Duration.ofMillis(UPKEEP_MS)));
                 }
             }
         } catch (RuntimeException e) {
@@ -228,7 +249,7 @@ final class KafkaReadSession implements ReadSession {
             Map<Integer, Long> toCommit = listener.revoking(leaving);
             if (toCommit != null && !toCommit.isEmpty()) {
                 try {
-                    commit(toCommit);
+                    commitHeld(toCommit); // the partitions are still ours until this callback returns
                 } catch (RuntimeException e) {
                     // the next owner re-reads from the last commit: at-least-once
                 }
@@ -236,12 +257,21 @@ final class KafkaReadSession implements ReadSession {
             drop(leaving);
         }
 
+        /**
+         * Kafka dropped this member from the group (its poll interval or session expired): the partitions may already
+         * be read by another member, so the engine is told (its listener, and acknowledgements of them now fail) but
+         * nothing is committed: Kafka would refuse it, and it could overwrite the new owner's position.
+         */
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             Set<Integer> leaving = new HashSet<>();
             for (TopicPartition tp : partitions) {
                 leaving.add(tp.partition());
             }
+            if (leaving.isEmpty()) {
+                return;
+            }
+            listener.revoking(leaving); // positions not stored: the next owner starts after the last commit
             drop(leaving);
         }
 
@@ -279,6 +309,7 @@ final class KafkaReadSession implements ReadSession {
     @Override
     public IncomingBatch poll(int maxEvents, long maxBytes, long timeoutNanos) {
         topic.checkEvery(INCARNATION_CHECK_NANOS); // a deleted or re-created topic fails the poll (one describe)
+        upkeepIfDue(); // buffered records of a partition this member lost are dropped before they are served
         IncomingBatch b = fromBuffer(maxEvents, maxBytes);
         if (b != null) {
             return b;
@@ -289,7 +320,7 @@ final class KafkaReadSession implements ReadSession {
         }
         ConsumerRecords<byte[], ByteBuffer> records;
         try {
-            records = consumer.poll(Duration.ofNanos(Math.max(0, timeoutNanos)));
+            records = kafkaPoll(Duration.ofNanos(Math.max(0, timeoutNanos)));
         } catch (WakeupException e) {
             woken = false;
             return null;
@@ -332,7 +363,7 @@ final class KafkaReadSession implements ReadSession {
                 continue;
             }
             cursor = (i + 1) % parts.length;
-            return batchOf(p, q, Math.min(maxEvents, 1 << INDEX_BITS), maxBytes);
+            return batchOf(p, q, Math.min(maxEvents, KafkaBatches.MAX_EVENTS), maxBytes);
         }
         return null;
     }
@@ -355,74 +386,86 @@ final class KafkaReadSession implements ReadSession {
             bytes += size;
             expect = r.offset() + 1;
         }
-        int n = take.size();
-        int[] offsets = new int[n + 1];
-        long[] ts = new long[n];
-        long[] sizes = new long[n];
-        long[] locations = new long[n];
-        ByteBuffer[] data = new ByteBuffer[n];
-        byte[][] mds = new byte[n][];
-        int mdTotal = 0;
-        for (int i = 0; i < n; i++) {
-            mds[i] = topic.framing.metadata(take.get(i));
-            data[i] = topic.framing.data(take.get(i));
-            mdTotal += mds[i].length;
-        }
-        byte[] md = new byte[mdTotal];
-        long seq = batchSeq++;
-        int at = 0;
-        for (int i = 0; i < n; i++) {
-            offsets[i] = at;
-            System.arraycopy(mds[i], 0, md, at, mds[i].length);
-            at += mds[i].length;
-            offsets[i + 1] = at;
-            ts[i] = take.get(i).timestamp() * 1_000_000L;
-            sizes[i] = data[i].remaining();
-            locations[i] = (seq << INDEX_BITS) | i;
-        }
-        held.put(seq, data);
-        positions.put(p, take.get(n - 1).offset() + 1);
-        return new IncomingBatch(p, take.get(0).offset(), n, ByteBuffer.wrap(md, 0, at), offsets, ts, sizes,
-                locations, () -> held.remove(seq));
+        positions.put(p, take.get(take.size() - 1).offset() + 1);
+        return batches.build(p, take);
     }
 
     @Override
     public void readData(List<DataRequest> requests) {
-        for (DataRequest r : requests) {
-            long loc = r.descriptor().locationAsLong();
-            ByteBuffer[] data = held.get(loc >>> INDEX_BITS);
-            int i = (int) (loc & ((1 << INDEX_BITS) - 1));
-            if (data == null || i >= data.length) {
-                r.fail(new DiasporaException("partition " + r.partition() + " event " + r.eventId() + " of topic '"
-                        + topic.name + "': its data is no longer held by the kafka session"));
-                continue;
-            }
-            try {
-                r.fillFrom(data[i]);
-            } catch (DiasporaException e) {
-                r.fail(e);
-            }
-        }
+        batches.readData(requests);
     }
 
+    /**
+     * Commits the positions of partitions this member holds. While Kafka rebalances the group it refuses commits
+     * ({@code RebalanceInProgressException}): the session then follows the rebalance (polls with its partitions
+     * paused, at most one session timeout) and commits what it still holds. Positions of partitions it no longer holds
+     * are not stored: {@link ConsumerConflictException}, as for a commit Kafka fences.
+     */
     @Override
     public void commit(Map<Integer, Long> toCommit) {
         if (toCommit.isEmpty()) {
             return;
         }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(sessionTimeoutMs);
+        while (true) {
+            try {
+                commitHeld(toCommit);
+                break;
+            } catch (RebalanceInProgressException e) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new DiasporaException("kafka: consumer '" + name + "' of topic '" + topic.name + "' could"
+                            + " not commit " + toCommit + ": its group is still rebalancing after " + sessionTimeoutMs
+                            + " ms (members joining or leaving); the acknowledgements are kept and committed later: "
+                            + e, e, true);
+                }
+                upkeep();
+            }
+        }
+        Set<Integer> gone = new TreeSet<>(toCommit.keySet());
+        gone.removeAll(positions.keySet());
+        if (!gone.isEmpty()) {
+            throw notHeld(gone, null);
+        }
+    }
+
+    /**
+     * Commits the positions of {@code toCommit}'s partitions that this member holds (all of them in a revocation
+     * callback). Fenced commits become {@link ConsumerConflictException}; a rebalance in progress is thrown as is.
+     */
+    private void commitHeld(Map<Integer, Long> toCommit) {
         Map<TopicPartition, OffsetAndMetadata> m = new HashMap<>();
         for (Map.Entry<Integer, Long> e : toCommit.entrySet()) {
-            m.put(new TopicPartition(topic.name, e.getKey()), new OffsetAndMetadata(e.getValue()));
+            if (positions.containsKey(e.getKey())) {
+                m.put(new TopicPartition(topic.name, e.getKey()), new OffsetAndMetadata(e.getValue()));
+            }
+        }
+        if (m.isEmpty()) {
+            return;
         }
         try {
             retry(() -> {
                 consumer.commitSync(m);
                 return null;
             });
+        } catch (RebalanceInProgressException e) {
+            throw e;
+        } catch (CommitFailedException | FencedInstanceIdException e) {
+            throw notHeld(new TreeSet<>(toCommit.keySet()), e);
         } catch (KafkaException e) {
             throw new DiasporaException("kafka: consumer '" + name + "' of topic '" + topic.name
                     + "' could not commit " + toCommit + ": " + e, e);
         }
+    }
+
+    private ConsumerConflictException notHeld(Set<Integer> partitions, KafkaException cause) {
+        String msg = "kafka: consumer '" + name + "' of topic '" + topic.name + "' no longer reads partitions "
+                + partitions + " (Kafka's group gave them to another member of the name, or removed this one after"
+                + " its fetch thread stalled longer than its sessionTimeout, " + sessionTimeoutMs + " ms, the"
+                + " max.poll.interval.ms the driver sets): their acknowledgements are not stored and their new reader"
+                + " starts after the last stored position. Keep the fetch thread free (selector, allocator, listener)"
+                + " and acknowledge promptly, or use ConsumerOptions.targets for a fixed assignment."
+                + (cause == null ? "" : " Kafka said: " + cause.getMessage());
+        return cause == null ? new ConsumerConflictException(msg) : new ConsumerConflictException(msg, cause);
     }
 
     @Override
@@ -453,6 +496,49 @@ final class KafkaReadSession implements ReadSession {
         }
     }
 
+    /** Keeps the group membership while the engine does not poll (its prefetch is full): see {@link #upkeepIfDue}. */
+    @Override
+    public void keepAlive() {
+        upkeepIfDue();
+    }
+
+    /**
+     * Polls Kafka if the last poll is {@value #UPKEEP_MS} ms old or more, so that its poll interval check only trips
+     * when the fetch thread itself stalls, and so that a member dropped from the group learns it (and drops what it
+     * buffered of those partitions) before it serves more records.
+     */
+    private void upkeepIfDue() {
+        if (subscribed && System.nanoTime() - lastKafkaPoll >= TimeUnit.MILLISECONDS.toNanos(UPKEEP_MS)) {
+            upkeep();
+        }
+    }
+
+    /** One Kafka poll with the held partitions paused: runs the group protocol and its callbacks, fetches nothing. */
+    private void upkeep() {
+        Set<TopicPartition> pausedNow = new HashSet<>(consumer.assignment());
+        pausedNow.removeAll(consumer.paused());
+        consumer.pause(pausedNow);
+        try {
+            distribute(kafkaPoll(Duration.ZERO)); // records only of partitions assigned inside this poll
+        } catch (WakeupException e) {
+            woken = true;
+        } catch (KafkaException e) {
+            throw new DiasporaException("kafka: consumer '" + name + "' of topic '" + topic.name + "' failed to follow"
+                    + " its group: " + e, e);
+        } finally {
+            pausedNow.retainAll(consumer.assignment());
+            consumer.resume(pausedNow);
+        }
+    }
+
+    private ConsumerRecords<byte[], ByteBuffer> kafkaPoll(Duration timeout) {
+        try {
+            return consumer.poll(timeout);
+        } finally {
+            lastKafkaPoll = System.nanoTime();
+        }
+    }
+
     @Override
     public void wakeup() {
         woken = true;
@@ -473,7 +559,7 @@ final class KafkaReadSession implements ReadSession {
             throw new DiasporaException("kafka: closing consumer '" + name + "' of topic '" + topic.name + "': " + e,
                     e);
         } finally {
-            held.clear();
+            batches.clear();
             releaseLeases();
         }
     }
