@@ -11,10 +11,8 @@ import dev.diaspora.stream.spi.SessionConfig;
 import dev.diaspora.stream.spi.SessionListener;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -26,7 +24,6 @@ import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.CommitFailedException;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -57,10 +54,10 @@ import org.apache.kafka.common.serialization.ByteBufferDeserializer;
  * fences ({@code CommitFailedException}, {@code FencedInstanceIdException}, a rebalance that takes the partitions) is
  * reported as {@link ConsumerConflictException}.
  *
- * <p>Records of one Kafka poll are buffered per partition and served one partition per {@link #poll}, round robin.
- * Values are deserialized as views of Kafka's fetch buffers (no copy); each returned batch holds its records' data
- * views until the engine releases it, and {@link #readData} copies only the selected bytes from there into the
- * allocator's buffers.
+ * <p>Records of one Kafka poll are buffered per partition ({@link KafkaPartitions}) and served one partition per
+ * {@link #poll}, round robin. Values are deserialized as views of Kafka's fetch buffers (no copy); each returned batch
+ * holds its records' data views until the engine releases it, and {@link #readData} copies only the selected bytes
+ * from there into the allocator's buffers.
  *
  * <p>Thread safety: confined to the consumer's fetch thread, except {@link #wakeup()}.
  */
@@ -78,16 +75,11 @@ final class KafkaReadSession implements ReadSession {
     private final String name;
     private final SessionListener listener;
     private final KafkaConsumer<byte[], ByteBuffer> consumer;
-    private final Map<Integer, Long> positions = new HashMap<>();
-    private final Map<Integer, ArrayDeque<ConsumerRecord<byte[], ByteBuffer>>> buffered = new HashMap<>();
-    private final Set<Integer> paused = new HashSet<>();
+    private final KafkaPartitions held;
     private final List<String> leases = new ArrayList<>();
-    private final KafkaBatches batches;
     private final StartAt startAt;
-    private volatile Set<Integer> assignment = Set.of();
     private volatile boolean woken;
     private boolean assignedOnce;
-    private int cursor;
     private boolean closed;
     private final boolean subscribed;
     private final long sessionTimeoutMs;
@@ -98,7 +90,7 @@ final class KafkaReadSession implements ReadSession {
         this.name = config.consumerName();
         this.listener = config.listener() == null ? SessionListener.NONE : config.listener();
         this.startAt = config.startAt();
-        this.batches = new KafkaBatches(topic.name, topic.framing);
+        this.held = new KafkaPartitions(topic.name, name, topic.framing);
         this.sessionTimeoutMs = config.sessionTimeout().toMillis();
         int[] targets = config.targets();
         this.subscribed = targets == null;
@@ -118,7 +110,7 @@ final class KafkaReadSession implements ReadSession {
         Map<String, Object> defaults = new HashMap<>();
         defaults.put("client.id", KafkaBackend.clientId("consumer"));
         // the group timings of ConsumerOptions; Kafka also tells members of a rebalance through heartbeats, so they
-        // stay at most 500 ms apart (a user's "kafka" driver options still override both)
+        // stay at most 500 ms apart (a user's "kafka" driver options still override them all)
         defaults.put("session.timeout.ms", Long.toString(config.sessionTimeout().toMillis()));
         defaults.put("heartbeat.interval.ms",
                 Long.toString(Math.min(HEARTBEAT_CAP_MS, config.heartbeatInterval().toMillis())));
@@ -150,7 +142,7 @@ final class KafkaReadSession implements ReadSession {
             } else {
                 consumer.subscribe(List.of(topic.name), new Rebalance());
                 long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FIRST_ASSIGNMENT_MS);
-                while (!assignedOnce || assignment.isEmpty() && System.nanoTime() - deadline + TimeUnit.MILLISECONDS
+                while (!assignedOnce || held.isEmpty() && System.nanoTime() - deadline + TimeUnit.MILLISECONDS
                         .toNanos(FIRST_ASSIGNMENT_MS - 3_000) < 0) {
                     if (System.nanoTime() - deadline > 0) {
                         throw new DiasporaException("kafka: consumer '" + name + "' of topic '" + topic.name
@@ -186,6 +178,7 @@ final class KafkaReadSession implements ReadSession {
         Map<TopicPartition, OffsetAndMetadata> stored = retry(() -> consumer.committed(new HashSet<>(tps)));
         Map<TopicPartition, Long> first = retry(() -> consumer.beginningOffsets(tps));
         Map<TopicPartition, Long> end = retry(() -> consumer.endOffsets(tps));
+        Map<Integer, Long> starts = new HashMap<>();
         for (TopicPartition tp : tps) {
             OffsetAndMetadata s = stored.get(tp);
             long pos;
@@ -197,10 +190,9 @@ final class KafkaReadSession implements ReadSession {
                 pos = resolve(tp.partition(), startAt, lo, hi);
             }
             consumer.seek(tp, pos);
-            positions.put(tp.partition(), pos);
-            buffered.put(tp.partition(), new ArrayDeque<>());
+            starts.put(tp.partition(), pos);
         }
-        updateAssignment();
+        held.start(starts);
     }
 
     private long resolve(int p, StartAt at, long first, long end) {
@@ -215,13 +207,6 @@ final class KafkaReadSession implements ReadSession {
                 return Math.max(topic.idForTime(p, at.time()), first);
             default:
                 throw new IllegalStateException(at.toString());
-        }
-    }
-
-    private void updateAssignment() {
-        Set<Integer> now = Collections.unmodifiableSet(new TreeSet<>(positions.keySet()));
-        if (!now.equals(assignment)) {
-            assignment = now;
         }
     }
 
@@ -254,7 +239,7 @@ final class KafkaReadSession implements ReadSession {
                     // the next owner re-reads from the last commit: at-least-once
                 }
             }
-            drop(leaving);
+            held.drop(leaving);
         }
 
         /**
@@ -272,7 +257,7 @@ final class KafkaReadSession implements ReadSession {
                 return;
             }
             listener.revoking(leaving); // positions not stored: the next owner starts after the last commit
-            drop(leaving);
+            held.drop(leaving);
         }
 
         @Override
@@ -282,35 +267,21 @@ final class KafkaReadSession implements ReadSession {
         }
     }
 
-    private void drop(Set<Integer> leaving) {
-        for (int p : leaving) {
-            positions.remove(p);
-            buffered.remove(p);
-            paused.remove(p);
-        }
-        updateAssignment();
-    }
-
     @Override
     public Set<Integer> assignment() {
-        return assignment;
+        return held.assignment();
     }
 
     @Override
     public long position(int p) {
-        Long pos = positions.get(p);
-        if (pos == null) {
-            throw new IllegalArgumentException("partition " + p + " is not assigned to consumer '" + name
-                    + "' (assigned: " + assignment + ")");
-        }
-        return pos;
+        return held.position(p);
     }
 
     @Override
     public IncomingBatch poll(int maxEvents, long maxBytes, long timeoutNanos) {
         topic.checkEvery(INCARNATION_CHECK_NANOS); // a deleted or re-created topic fails the poll (one describe)
         upkeepIfDue(); // buffered records of a partition this member lost are dropped before they are served
-        IncomingBatch b = fromBuffer(maxEvents, maxBytes);
+        IncomingBatch b = held.next(maxEvents, maxBytes);
         if (b != null) {
             return b;
         }
@@ -329,70 +300,16 @@ final class KafkaReadSession implements ReadSession {
                     + e, e);
         }
         distribute(records);
-        return fromBuffer(maxEvents, maxBytes);
+        return held.next(maxEvents, maxBytes);
     }
 
     private void distribute(ConsumerRecords<byte[], ByteBuffer> records) {
-        for (TopicPartition tp : records.partitions()) {
-            ArrayDeque<ConsumerRecord<byte[], ByteBuffer>> q = buffered.get(tp.partition());
-            if (q == null) {
-                continue; // no longer ours
-            }
-            long pos = positions.get(tp.partition());
-            ConsumerRecord<byte[], ByteBuffer> tail = q.peekLast();
-            long after = tail == null ? pos : tail.offset() + 1;
-            for (ConsumerRecord<byte[], ByteBuffer> r : records.records(tp)) {
-                if (r.offset() >= after && !topic.foreign(r)) { // foreign: pushed to a deleted topic of the name
-                    q.add(r);
-                }
-            }
-        }
-    }
-
-    private IncomingBatch fromBuffer(int maxEvents, long maxBytes) {
-        if (positions.isEmpty()) {
-            return null;
-        }
-        Integer[] parts = positions.keySet().toArray(new Integer[0]);
-        java.util.Arrays.sort(parts);
-        for (int k = 0; k < parts.length; k++) {
-            int i = (cursor + k) % parts.length;
-            int p = parts[i];
-            ArrayDeque<ConsumerRecord<byte[], ByteBuffer>> q = buffered.get(p);
-            if (q == null || q.isEmpty() || paused.contains(p)) {
-                continue;
-            }
-            cursor = (i + 1) % parts.length;
-            return batchOf(p, q, Math.min(maxEvents, KafkaBatches.MAX_EVENTS), maxBytes);
-        }
-        return null;
-    }
-
-    private IncomingBatch batchOf(int p, ArrayDeque<ConsumerRecord<byte[], ByteBuffer>> q, int maxEvents,
-            long maxBytes) {
-        List<ConsumerRecord<byte[], ByteBuffer>> take = new ArrayList<>();
-        long bytes = 0;
-        long expect = -1;
-        while (!q.isEmpty() && take.size() < maxEvents) {
-            ConsumerRecord<byte[], ByteBuffer> r = q.peekFirst();
-            if (expect >= 0 && r.offset() != expect) {
-                break; // a gap (compaction, transaction marker): ids of one batch are consecutive
-            }
-            int size = RecordFraming.valueSize(r);
-            if (!take.isEmpty() && bytes + size > maxBytes) {
-                break;
-            }
-            take.add(q.pollFirst());
-            bytes += size;
-            expect = r.offset() + 1;
-        }
-        positions.put(p, take.get(take.size() - 1).offset() + 1);
-        return batches.build(p, take);
+        held.add(records, topic::foreign); // foreign: pushed to a deleted topic of the name
     }
 
     @Override
     public void readData(List<DataRequest> requests) {
-        batches.readData(requests);
+        held.readData(requests);
     }
 
     /**
@@ -422,7 +339,7 @@ final class KafkaReadSession implements ReadSession {
             }
         }
         Set<Integer> gone = new TreeSet<>(toCommit.keySet());
-        gone.removeAll(positions.keySet());
+        gone.removeAll(held.assignment());
         if (!gone.isEmpty()) {
             throw notHeld(gone, null);
         }
@@ -435,7 +352,7 @@ final class KafkaReadSession implements ReadSession {
     private void commitHeld(Map<Integer, Long> toCommit) {
         Map<TopicPartition, OffsetAndMetadata> m = new HashMap<>();
         for (Map.Entry<Integer, Long> e : toCommit.entrySet()) {
-            if (positions.containsKey(e.getKey())) {
+            if (held.holds(e.getKey())) {
                 m.put(new TopicPartition(topic.name, e.getKey()), new OffsetAndMetadata(e.getValue()));
             }
         }
@@ -477,21 +394,20 @@ final class KafkaReadSession implements ReadSession {
         long id = position.kind() == StartAt.Kind.ID ? Math.max(position.id(), first)
                 : resolve(p, position, first, end);
         consumer.seek(tp, id);
-        positions.put(p, id);
-        buffered.get(p).clear();
+        held.seek(p, id);
         return id;
     }
 
     @Override
     public void pause(int p) {
-        if (positions.containsKey(p) && paused.add(p)) {
+        if (held.pause(p)) {
             consumer.pause(List.of(new TopicPartition(topic.name, p)));
         }
     }
 
     @Override
     public void resume(int p) {
-        if (paused.remove(p)) {
+        if (held.resume(p)) {
             consumer.resume(List.of(new TopicPartition(topic.name, p)));
         }
     }
@@ -559,7 +475,7 @@ final class KafkaReadSession implements ReadSession {
             throw new DiasporaException("kafka: closing consumer '" + name + "' of topic '" + topic.name + "': " + e,
                     e);
         } finally {
-            batches.clear();
+            held.clear();
             releaseLeases();
         }
     }
