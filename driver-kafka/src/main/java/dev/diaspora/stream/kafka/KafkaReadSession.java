@@ -70,6 +70,8 @@ final class KafkaReadSession implements ReadSession {
     private static final long INCARNATION_CHECK_NANOS = 200_000_000L;
     /** The longest the session lets pass between two {@link KafkaConsumer#poll} calls while the engine drives it. */
     private static final long UPKEEP_MS = 100;
+    /** How long one Kafka poll waits for a rebalance to progress while a commit waits for it. */
+    private static final long REBALANCE_WAIT_MS = 20;
 
     private final KafkaTopic topic;
     private final String name;
@@ -84,6 +86,8 @@ final class KafkaReadSession implements ReadSession {
     private final boolean subscribed;
     private final long sessionTimeoutMs;
     private long lastKafkaPoll = System.nanoTime();
+    /** Partitions Kafka took away without a revocation (this member was dropped), until they are assigned again. */
+    private final Set<Integer> lost = new HashSet<>();
 
     KafkaReadSession(KafkaTopic topic, SessionConfig config) {
         this.topic = topic;
@@ -191,6 +195,7 @@ final class KafkaReadSession implements ReadSession {
             }
             consumer.seek(tp, pos);
             starts.put(tp.partition(), pos);
+            lost.remove(tp.partition());
         }
         held.start(starts);
     }
@@ -257,6 +262,7 @@ final class KafkaReadSession implements ReadSession {
                 return;
             }
             listener.revoking(leaving); // positions not stored: the next owner starts after the last commit
+            lost.addAll(leaving);
             held.drop(leaving);
         }
 
@@ -315,8 +321,10 @@ final class KafkaReadSession implements ReadSession {
     /**
      * Commits the positions of partitions this member holds. While Kafka rebalances the group it refuses commits
      * ({@code RebalanceInProgressException}): the session then follows the rebalance (polls with its partitions
-     * paused, at most one session timeout) and commits what it still holds. Positions of partitions it no longer holds
-     * are not stored: {@link ConsumerConflictException}, as for a commit Kafka fences.
+     * paused, at most one session timeout) and commits what it still holds; positions of partitions revoked meanwhile
+     * were committed by the revocation callback (the engine hands them over there). Positions of partitions Kafka
+     * took away without a revocation (this member was dropped from the group) are not stored:
+     * {@link ConsumerConflictException}, as for a commit Kafka fences.
      */
     @Override
     public void commit(Map<Integer, Long> toCommit) {
@@ -335,11 +343,11 @@ final class KafkaReadSession implements ReadSession {
                             + " ms (members joining or leaving); the acknowledgements are kept and committed later: "
                             + e, e, true);
                 }
-                upkeep();
+                upkeep(Duration.ofMillis(REBALANCE_WAIT_MS)); // drives the rebalance; no fetch, no busy loop
             }
         }
         Set<Integer> gone = new TreeSet<>(toCommit.keySet());
-        gone.removeAll(held.assignment());
+        gone.retainAll(lost);
         if (!gone.isEmpty()) {
             throw notHeld(gone, null);
         }
@@ -425,17 +433,17 @@ final class KafkaReadSession implements ReadSession {
      */
     private void upkeepIfDue() {
         if (subscribed && System.nanoTime() - lastKafkaPoll >= TimeUnit.MILLISECONDS.toNanos(UPKEEP_MS)) {
-            upkeep();
+            upkeep(Duration.ZERO);
         }
     }
 
     /** One Kafka poll with the held partitions paused: runs the group protocol and its callbacks, fetches nothing. */
-    private void upkeep() {
+    private void upkeep(Duration wait) {
         Set<TopicPartition> pausedNow = new HashSet<>(consumer.assignment());
         pausedNow.removeAll(consumer.paused());
         consumer.pause(pausedNow);
         try {
-            distribute(kafkaPoll(Duration.ZERO)); // records only of partitions assigned inside this poll
+            distribute(kafkaPoll(wait)); // records only of partitions assigned inside this poll
         } catch (WakeupException e) {
             woken = true;
         } catch (KafkaException e) {

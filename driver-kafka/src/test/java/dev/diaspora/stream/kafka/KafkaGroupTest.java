@@ -69,6 +69,12 @@ class KafkaGroupTest {
                 + "\"}"));
     }
 
+    private static TopicHandle newTopic(Driver driver, String base, int partitions) {
+        String name = topicName(base);
+        driver.createTopic(name, Metadata.of("{\"num_partitions\":" + partitions + "}"));
+        return driver.openTopic(name);
+    }
+
     private static ConsumerOptions member(String name) {
         return ConsumerOptions.named(name).sessionTimeout(SESSION).heartbeatInterval(SESSION.dividedBy(4));
     }
@@ -152,9 +158,7 @@ class KafkaGroupTest {
         Stall stall = new Stall();
         Recorder told = new Recorder();
         try (Driver driver = open()) {
-            String name = topicName("zombie");
-            driver.createTopic(name, Metadata.of("{\"num_partitions\":1}"));
-            TopicHandle topic = driver.openTopic(name);
+            TopicHandle topic = newTopic(driver, "zombie", 1);
             try (Producer producer = topic.producer();
                     Consumer zombie = topic.consumer(member("z").ackInterval(Duration.ofHours(1))
                             .dataSelector(stall).assignmentListener(told))) {
@@ -225,23 +229,94 @@ class KafkaGroupTest {
         }
     }
 
+    /**
+     * A member that acknowledges and commits without pause while other members join and leave (each a rebalance, in
+     * which Kafka refuses commits for a while) sees every commit succeed: the session follows the rebalance and commits
+     * what it still holds, and what it gives up is committed on the way out. Nothing it committed is delivered again
+     * to it or to the members that come and go.
+     */
+    @Test
+    void commitsWhileTheGroupRebalancesSucceed() throws Exception {
+        try (Driver driver = open()) {
+            TopicHandle topic = newTopic(driver, "rebalancing", 4);
+            try (Producer producer = topic.producer()) {
+                for (int p = 0; p < 4; p++) {
+                    push(producer, p, 3000);
+                }
+            }
+            Set<String> acknowledged = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            List<String> problems = new CopyOnWriteArrayList<>();
+            AtomicBoolean done = new AtomicBoolean();
+            Thread churn = new Thread(() -> {
+                try {
+                    for (int i = 0; i < 3; i++) {
+                        try (Consumer other = topic.consumer(member("r"))) {
+                            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(700);
+                            while (System.nanoTime() - until < 0) {
+                                other.poll(Duration.ofMillis(10)).ifPresent(e -> take(e, acknowledged, problems,
+                                        "a member that came and went"));
+                            }
+                            other.commit().get(30, TimeUnit.SECONDS);
+                        }
+                    }
+                } catch (Exception e) {
+                    problems.add("churn: " + e);
+                } finally {
+                    done.set(true);
+                }
+            }, "churn");
+            int commits = 0;
+            try (Consumer steady = topic.consumer(member("r"))) {
+                churn.start();
+                while (!done.get()) {
+                    Optional<Event> e = steady.poll(Duration.ofMillis(10));
+                    if (e.isPresent()) {
+                        take(e.get(), acknowledged, problems, "the steady member");
+                        try {
+                            steady.commit().get(30, TimeUnit.SECONDS);
+                            commits++;
+                        } catch (ExecutionException x) {
+                            problems.add("commit " + commits + " failed: " + x.getCause());
+                        }
+                    }
+                }
+                churn.join();
+            }
+            assertTrue(problems.isEmpty(), problems.size() + " problems in " + commits + " commits, the first: "
+                    + problems.subList(0, Math.min(3, problems.size())));
+            assertTrue(commits > 0, "the steady member committed nothing");
+        }
+    }
+
+    /** Records a delivery; an event acknowledged and committed before must not come again. */
+    private static void take(Event e, Set<String> acknowledged, List<String> problems, String who) {
+        String key = e.partition() + ":" + e.id();
+        if (acknowledged.contains(key)) {
+            problems.add(who + " got " + key + " again after it was acknowledged");
+        }
+        try {
+            e.acknowledge();
+            acknowledged.add(key);
+        } catch (ConsumerConflictException revoked) {
+            // the partition left meanwhile: its next reader may deliver it again
+        }
+    }
+
     /** {@link Consumer#assignment()} of each member is what the broker's group description says, after every change. */
     @Test
     void assignmentIsKafkasAssignment() throws Exception {
         Properties props = new Properties();
         props.put("bootstrap.servers", BROKER.kafka().bootstrapServers());
         try (Driver driver = open(); Admin admin = Admin.create(props)) {
-            String name = topicName("assignment");
-            driver.createTopic(name, Metadata.of("{\"num_partitions\":5}"));
-            TopicHandle topic = driver.openTopic(name);
+            TopicHandle topic = newTopic(driver, "assignment", 5);
             List<Consumer> members = new ArrayList<>();
             try {
                 for (int m = 1; m <= 3; m++) {
                     members.add(topic.consumer(member("a")));
-                    awaitSameAsBroker(admin, name, members);
+                    awaitSameAsBroker(admin, topic.name(), members);
                 }
                 members.remove(0).close();
-                awaitSameAsBroker(admin, name, members);
+                awaitSameAsBroker(admin, topic.name(), members);
             } finally {
                 members.forEach(Consumer::close);
             }
@@ -287,9 +362,7 @@ class KafkaGroupTest {
     @Test
     void aMemberThatDoesNotPullKeepsItsPartitions() throws Exception {
         try (Driver driver = open()) {
-            String name = topicName("idle");
-            driver.createTopic(name, Metadata.of("{\"num_partitions\":2}"));
-            TopicHandle topic = driver.openTopic(name);
+            TopicHandle topic = newTopic(driver, "idle", 2);
             Recorder toldA = new Recorder();
             Recorder toldB = new Recorder();
             try (Producer producer = topic.producer()) {
