@@ -52,8 +52,13 @@ public final class KafkaDriverProvider extends AbstractDriverProvider {
                     .doc(FRAMING_DOC + " Default for the topics this driver creates."));
     private static final OptionSchema TOPIC_OPTIONS = OptionSchema.topicOptions(OptionSpec.string(FRAMING)
             .oneOf("inline", "header").doc(FRAMING_DOC + " Default: the driver's 'framing' option."));
+    /**
+     * Consumer groups are Kafka's; a stalled fetch thread leaves the group after {@code max.poll.interval.ms}, which the
+     * driver sets to {@code ConsumerOptions.sessionTimeout} (Kafka's heartbeat thread beats on otherwise), so a stale
+     * member's partitions are taken over while its process lives.
+     */
     private static final Capabilities CAPABILITIES = new Capabilities(true, true, false, true, true,
-            MAX_REQUEST_SIZE - RECORD_OVERHEAD);
+            MAX_REQUEST_SIZE - RECORD_OVERHEAD).withGroups(true, true);
 
     /** Creates the provider; {@code ServiceLoader} calls this. */
     public KafkaDriverProvider() {

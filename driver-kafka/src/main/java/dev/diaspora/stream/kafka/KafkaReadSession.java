@@ -11,28 +11,27 @@ import dev.diaspora.stream.spi.SessionConfig;
 import dev.diaspora.stream.spi.SessionListener;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.CloseOptions;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.errors.InvalidSessionTimeoutException;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteBufferDeserializer;
@@ -44,10 +43,21 @@ import org.apache.kafka.common.serialization.ByteBufferDeserializer;
  * {@link #poll}: before a partition leaves, the acknowledged positions the engine returns from
  * {@link SessionListener#revoking} are committed.
  *
- * <p>Records of one Kafka poll are buffered per partition and served one partition per {@link #poll}, round robin.
- * Values are deserialized as views of Kafka's fetch buffers (no copy); each returned batch holds its records' data
- * views until the engine releases it, and {@link #readData} copies only the selected bytes from there into the
- * allocator's buffers.
+ * <p>Group membership. Kafka heartbeats from its own thread, so a stalled fetch thread is noticed through
+ * {@code max.poll.interval.ms}, which defaults to {@code ConsumerOptions.sessionTimeout}: the session calls
+ * {@link KafkaConsumer#poll} at least every {@value #UPKEEP_MS} ms while the engine drives it ({@link #poll} and
+ * {@link #keepAlive}, with the partitions paused when it must not fetch), so only a fetch thread blocked in user code
+ * (selector, allocator, listener) for longer than the session timeout makes Kafka leave the group. Partitions lost that
+ * way (Kafka's {@code onPartitionsLost}: the generation is gone) go through {@link SessionListener#revoking} too, so
+ * the engine tells the user and fails later acknowledgements of them, but nothing is committed for them: Kafka's
+ * generation check refuses it, and the new owner starts after the last stored position (at-least-once). A commit Kafka
+ * fences ({@code CommitFailedException}, {@code FencedInstanceIdException}, a rebalance that takes the partitions) is
+ * reported as {@link ConsumerConflictException}.
+ *
+ * <p>Records of one Kafka poll are buffered per partition ({@link KafkaPartitions}) and served one partition per
+ * {@link #poll}, round robin. Values are deserialized as views of Kafka's fetch buffers (no copy); each returned batch
+ * holds its records' data views until the engine releases it, and {@link #readData} copies only the selected bytes
+ * from there into the allocator's buffers.
  *
  * <p>Thread safety: confined to the consumer's fetch thread, except {@link #wakeup()}.
  */
@@ -58,31 +68,36 @@ final class KafkaReadSession implements ReadSession {
     private static final long HEARTBEAT_CAP_MS = 500;
     /** How often a session checks that its topic was not deleted or re-created (one describe). */
     private static final long INCARNATION_CHECK_NANOS = 200_000_000L;
-    private static final int INDEX_BITS = 20;
+    /** The longest the session lets pass between two {@link KafkaConsumer#poll} calls while the engine drives it. */
+    private static final long UPKEEP_MS = 100;
+    /** How long one Kafka poll waits for a rebalance to progress while a commit waits for it. */
+    private static final long REBALANCE_WAIT_MS = 20;
 
     private final KafkaTopic topic;
     private final String name;
     private final SessionListener listener;
     private final KafkaConsumer<byte[], ByteBuffer> consumer;
-    private final Map<Integer, Long> positions = new HashMap<>();
-    private final Map<Integer, ArrayDeque<ConsumerRecord<byte[], ByteBuffer>>> buffered = new HashMap<>();
-    private final Set<Integer> paused = new HashSet<>();
+    private final KafkaPartitions held;
     private final List<String> leases = new ArrayList<>();
-    private final ConcurrentHashMap<Long, ByteBuffer[]> held = new ConcurrentHashMap<>();
     private final StartAt startAt;
-    private volatile Set<Integer> assignment = Set.of();
     private volatile boolean woken;
     private boolean assignedOnce;
-    private int cursor;
-    private long batchSeq;
     private boolean closed;
+    private final boolean subscribed;
+    private final long sessionTimeoutMs;
+    private long lastKafkaPoll = System.nanoTime();
+    /** Partitions Kafka took away without a revocation (this member was dropped), until they are assigned again. */
+    private final Set<Integer> lost = new HashSet<>();
 
     KafkaReadSession(KafkaTopic topic, SessionConfig config) {
         this.topic = topic;
         this.name = config.consumerName();
         this.listener = config.listener() == null ? SessionListener.NONE : config.listener();
         this.startAt = config.startAt();
+        this.held = new KafkaPartitions(topic.name, name, topic.framing);
+        this.sessionTimeoutMs = config.sessionTimeout().toMillis();
         int[] targets = config.targets();
+        this.subscribed = targets == null;
         if (targets != null) {
             for (int p : targets) {
                 String key = topic.backend.config.bootstrap + "|" + topic.name + "|" + name + "|" + p;
@@ -99,10 +114,12 @@ final class KafkaReadSession implements ReadSession {
         Map<String, Object> defaults = new HashMap<>();
         defaults.put("client.id", KafkaBackend.clientId("consumer"));
         // the group timings of ConsumerOptions; Kafka also tells members of a rebalance through heartbeats, so they
-        // stay at most 500 ms apart (a user's "kafka" driver options still override both)
+        // stay at most 500 ms apart (a user's "kafka" driver options still override them all)
         defaults.put("session.timeout.ms", Long.toString(config.sessionTimeout().toMillis()));
         defaults.put("heartbeat.interval.ms",
                 Long.toString(Math.min(HEARTBEAT_CAP_MS, config.heartbeatInterval().toMillis())));
+        // Kafka's heartbeat thread beats on while the fetch thread stalls; a stall is seen through the poll interval
+        defaults.put("max.poll.interval.ms", Long.toString(config.sessionTimeout().toMillis()));
         defaults.put("partition.assignment.strategy",
                 "org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
         defaults.put("group.protocol", "classic");
@@ -129,13 +146,13 @@ final class KafkaReadSession implements ReadSession {
             } else {
                 consumer.subscribe(List.of(topic.name), new Rebalance());
                 long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FIRST_ASSIGNMENT_MS);
-                while (!assignedOnce || assignment.isEmpty() && System.nanoTime() - deadline + TimeUnit.MILLISECONDS
+                while (!assignedOnce || held.isEmpty() && System.nanoTime() - deadline + TimeUnit.MILLISECONDS
                         .toNanos(FIRST_ASSIGNMENT_MS - 3_000) < 0) {
                     if (System.nanoTime() - deadline > 0) {
                         throw new DiasporaException("kafka: consumer '" + name + "' of topic '" + topic.name
                                 + "' got no partition assignment from its group within " + FIRST_ASSIGNMENT_MS + " ms");
                     }
-                    distribute(consumer.poll(Duration.ofMillis(100)));
+                    distribute(kafkaPoll(Duration.ofMillis(UPKEEP_MS)));
                 }
             }
         } catch (RuntimeException e) {
@@ -165,6 +182,7 @@ final class KafkaReadSession implements ReadSession {
         Map<TopicPartition, OffsetAndMetadata> stored = retry(() -> consumer.committed(new HashSet<>(tps)));
         Map<TopicPartition, Long> first = retry(() -> consumer.beginningOffsets(tps));
         Map<TopicPartition, Long> end = retry(() -> consumer.endOffsets(tps));
+        Map<Integer, Long> starts = new HashMap<>();
         for (TopicPartition tp : tps) {
             OffsetAndMetadata s = stored.get(tp);
             long pos;
@@ -176,10 +194,10 @@ final class KafkaReadSession implements ReadSession {
                 pos = resolve(tp.partition(), startAt, lo, hi);
             }
             consumer.seek(tp, pos);
-            positions.put(tp.partition(), pos);
-            buffered.put(tp.partition(), new ArrayDeque<>());
+            starts.put(tp.partition(), pos);
+            lost.remove(tp.partition());
         }
-        updateAssignment();
+        held.start(starts);
     }
 
     private long resolve(int p, StartAt at, long first, long end) {
@@ -194,13 +212,6 @@ final class KafkaReadSession implements ReadSession {
                 return Math.max(topic.idForTime(p, at.time()), first);
             default:
                 throw new IllegalStateException(at.toString());
-        }
-    }
-
-    private void updateAssignment() {
-        Set<Integer> now = Collections.unmodifiableSet(new TreeSet<>(positions.keySet()));
-        if (!now.equals(assignment)) {
-            assignment = now;
         }
     }
 
@@ -228,21 +239,31 @@ final class KafkaReadSession implements ReadSession {
             Map<Integer, Long> toCommit = listener.revoking(leaving);
             if (toCommit != null && !toCommit.isEmpty()) {
                 try {
-                    commit(toCommit);
+                    commitHeld(toCommit); // the partitions are still ours until this callback returns
                 } catch (RuntimeException e) {
                     // the next owner re-reads from the last commit: at-least-once
                 }
             }
-            drop(leaving);
+            held.drop(leaving);
         }
 
+        /**
+         * Kafka dropped this member from the group (its poll interval or session expired): the partitions may already
+         * be read by another member, so the engine is told (its listener, and acknowledgements of them now fail) but
+         * nothing is committed: Kafka would refuse it, and it could overwrite the new owner's position.
+         */
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             Set<Integer> leaving = new HashSet<>();
             for (TopicPartition tp : partitions) {
                 leaving.add(tp.partition());
             }
-            drop(leaving);
+            if (leaving.isEmpty()) {
+                return;
+            }
+            listener.revoking(leaving); // positions not stored: the next owner starts after the last commit
+            lost.addAll(leaving);
+            held.drop(leaving);
         }
 
         @Override
@@ -252,34 +273,21 @@ final class KafkaReadSession implements ReadSession {
         }
     }
 
-    private void drop(Set<Integer> leaving) {
-        for (int p : leaving) {
-            positions.remove(p);
-            buffered.remove(p);
-            paused.remove(p);
-        }
-        updateAssignment();
-    }
-
     @Override
     public Set<Integer> assignment() {
-        return assignment;
+        return held.assignment();
     }
 
     @Override
     public long position(int p) {
-        Long pos = positions.get(p);
-        if (pos == null) {
-            throw new IllegalArgumentException("partition " + p + " is not assigned to consumer '" + name
-                    + "' (assigned: " + assignment + ")");
-        }
-        return pos;
+        return held.position(p);
     }
 
     @Override
     public IncomingBatch poll(int maxEvents, long maxBytes, long timeoutNanos) {
         topic.checkEvery(INCARNATION_CHECK_NANOS); // a deleted or re-created topic fails the poll (one describe)
-        IncomingBatch b = fromBuffer(maxEvents, maxBytes);
+        upkeepIfDue(); // buffered records of a partition this member lost are dropped before they are served
+        IncomingBatch b = held.next(maxEvents, maxBytes);
         if (b != null) {
             return b;
         }
@@ -289,7 +297,7 @@ final class KafkaReadSession implements ReadSession {
         }
         ConsumerRecords<byte[], ByteBuffer> records;
         try {
-            records = consumer.poll(Duration.ofNanos(Math.max(0, timeoutNanos)));
+            records = kafkaPoll(Duration.ofNanos(Math.max(0, timeoutNanos)));
         } catch (WakeupException e) {
             woken = false;
             return null;
@@ -298,131 +306,91 @@ final class KafkaReadSession implements ReadSession {
                     + e, e);
         }
         distribute(records);
-        return fromBuffer(maxEvents, maxBytes);
+        return held.next(maxEvents, maxBytes);
     }
 
     private void distribute(ConsumerRecords<byte[], ByteBuffer> records) {
-        for (TopicPartition tp : records.partitions()) {
-            ArrayDeque<ConsumerRecord<byte[], ByteBuffer>> q = buffered.get(tp.partition());
-            if (q == null) {
-                continue; // no longer ours
-            }
-            long pos = positions.get(tp.partition());
-            ConsumerRecord<byte[], ByteBuffer> tail = q.peekLast();
-            long after = tail == null ? pos : tail.offset() + 1;
-            for (ConsumerRecord<byte[], ByteBuffer> r : records.records(tp)) {
-                if (r.offset() >= after && !topic.foreign(r)) { // foreign: pushed to a deleted topic of the name
-                    q.add(r);
-                }
-            }
-        }
-    }
-
-    private IncomingBatch fromBuffer(int maxEvents, long maxBytes) {
-        if (positions.isEmpty()) {
-            return null;
-        }
-        Integer[] parts = positions.keySet().toArray(new Integer[0]);
-        java.util.Arrays.sort(parts);
-        for (int k = 0; k < parts.length; k++) {
-            int i = (cursor + k) % parts.length;
-            int p = parts[i];
-            ArrayDeque<ConsumerRecord<byte[], ByteBuffer>> q = buffered.get(p);
-            if (q == null || q.isEmpty() || paused.contains(p)) {
-                continue;
-            }
-            cursor = (i + 1) % parts.length;
-            return batchOf(p, q, Math.min(maxEvents, 1 << INDEX_BITS), maxBytes);
-        }
-        return null;
-    }
-
-    private IncomingBatch batchOf(int p, ArrayDeque<ConsumerRecord<byte[], ByteBuffer>> q, int maxEvents,
-            long maxBytes) {
-        List<ConsumerRecord<byte[], ByteBuffer>> take = new ArrayList<>();
-        long bytes = 0;
-        long expect = -1;
-        while (!q.isEmpty() && take.size() < maxEvents) {
-            ConsumerRecord<byte[], ByteBuffer> r = q.peekFirst();
-            if (expect >= 0 && r.offset() != expect) {
-                break; // a gap (compaction, transaction marker): ids of one batch are consecutive
-            }
-            int size = RecordFraming.valueSize(r);
-            if (!take.isEmpty() && bytes + size > maxBytes) {
-                break;
-            }
-            take.add(q.pollFirst());
-            bytes += size;
-            expect = r.offset() + 1;
-        }
-        int n = take.size();
-        int[] offsets = new int[n + 1];
-        long[] ts = new long[n];
-        long[] sizes = new long[n];
-        long[] locations = new long[n];
-        ByteBuffer[] data = new ByteBuffer[n];
-        byte[][] mds = new byte[n][];
-        int mdTotal = 0;
-        for (int i = 0; i < n; i++) {
-            mds[i] = topic.framing.metadata(take.get(i));
-            data[i] = topic.framing.data(take.get(i));
-            mdTotal += mds[i].length;
-        }
-        byte[] md = new byte[mdTotal];
-        long seq = batchSeq++;
-        int at = 0;
-        for (int i = 0; i < n; i++) {
-            offsets[i] = at;
-            System.arraycopy(mds[i], 0, md, at, mds[i].length);
-            at += mds[i].length;
-            offsets[i + 1] = at;
-            ts[i] = take.get(i).timestamp() * 1_000_000L;
-            sizes[i] = data[i].remaining();
-            locations[i] = (seq << INDEX_BITS) | i;
-        }
-        held.put(seq, data);
-        positions.put(p, take.get(n - 1).offset() + 1);
-        return new IncomingBatch(p, take.get(0).offset(), n, ByteBuffer.wrap(md, 0, at), offsets, ts, sizes,
-                locations, () -> held.remove(seq));
+        held.add(records, topic::foreign); // foreign: pushed to a deleted topic of the name
     }
 
     @Override
     public void readData(List<DataRequest> requests) {
-        for (DataRequest r : requests) {
-            long loc = r.descriptor().locationAsLong();
-            ByteBuffer[] data = held.get(loc >>> INDEX_BITS);
-            int i = (int) (loc & ((1 << INDEX_BITS) - 1));
-            if (data == null || i >= data.length) {
-                r.fail(new DiasporaException("partition " + r.partition() + " event " + r.eventId() + " of topic '"
-                        + topic.name + "': its data is no longer held by the kafka session"));
-                continue;
-            }
-            try {
-                r.fillFrom(data[i]);
-            } catch (DiasporaException e) {
-                r.fail(e);
-            }
-        }
+        held.readData(requests);
     }
 
+    /**
+     * Commits the positions of partitions this member holds. While Kafka rebalances the group it refuses commits
+     * ({@code RebalanceInProgressException}): the session then follows the rebalance (polls with its partitions
+     * paused, at most one session timeout) and commits what it still holds; positions of partitions revoked meanwhile
+     * were committed by the revocation callback (the engine hands them over there). Positions of partitions Kafka
+     * took away without a revocation (this member was dropped from the group) are not stored:
+     * {@link ConsumerConflictException}, as for a commit Kafka fences.
+     */
     @Override
     public void commit(Map<Integer, Long> toCommit) {
         if (toCommit.isEmpty()) {
             return;
         }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(sessionTimeoutMs);
+        while (true) {
+            try {
+                commitHeld(toCommit);
+                break;
+            } catch (RebalanceInProgressException e) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new DiasporaException("kafka: consumer '" + name + "' of topic '" + topic.name + "' could"
+                            + " not commit " + toCommit + ": its group is still rebalancing after " + sessionTimeoutMs
+                            + " ms (members joining or leaving); the acknowledgements are kept and committed later: "
+                            + e, e, true);
+                }
+                upkeep(Duration.ofMillis(REBALANCE_WAIT_MS)); // drives the rebalance; no fetch, no busy loop
+            }
+        }
+        Set<Integer> gone = new TreeSet<>(toCommit.keySet());
+        gone.retainAll(lost);
+        if (!gone.isEmpty()) {
+            throw notHeld(gone, null);
+        }
+    }
+
+    /**
+     * Commits the positions of {@code toCommit}'s partitions that this member holds (all of them in a revocation
+     * callback). Fenced commits become {@link ConsumerConflictException}; a rebalance in progress is thrown as is.
+     */
+    private void commitHeld(Map<Integer, Long> toCommit) {
         Map<TopicPartition, OffsetAndMetadata> m = new HashMap<>();
         for (Map.Entry<Integer, Long> e : toCommit.entrySet()) {
-            m.put(new TopicPartition(topic.name, e.getKey()), new OffsetAndMetadata(e.getValue()));
+            if (held.holds(e.getKey())) {
+                m.put(new TopicPartition(topic.name, e.getKey()), new OffsetAndMetadata(e.getValue()));
+            }
+        }
+        if (m.isEmpty()) {
+            return;
         }
         try {
             retry(() -> {
                 consumer.commitSync(m);
                 return null;
             });
+        } catch (RebalanceInProgressException e) {
+            throw e;
+        } catch (CommitFailedException | FencedInstanceIdException e) {
+            throw notHeld(new TreeSet<>(toCommit.keySet()), e);
         } catch (KafkaException e) {
             throw new DiasporaException("kafka: consumer '" + name + "' of topic '" + topic.name
                     + "' could not commit " + toCommit + ": " + e, e);
         }
+    }
+
+    private ConsumerConflictException notHeld(Set<Integer> partitions, KafkaException cause) {
+        String msg = "kafka: consumer '" + name + "' of topic '" + topic.name + "' no longer reads partitions "
+                + partitions + " (Kafka's group gave them to another member of the name, or removed this one after"
+                + " its fetch thread stalled longer than its sessionTimeout, " + sessionTimeoutMs + " ms, the"
+                + " max.poll.interval.ms the driver sets): their acknowledgements are not stored and their new reader"
+                + " starts after the last stored position. Keep the fetch thread free (selector, allocator, listener)"
+                + " and acknowledge promptly, or use ConsumerOptions.targets for a fixed assignment."
+                + (cause == null ? "" : " Kafka said: " + cause.getMessage());
+        return cause == null ? new ConsumerConflictException(msg) : new ConsumerConflictException(msg, cause);
     }
 
     @Override
@@ -434,22 +402,64 @@ final class KafkaReadSession implements ReadSession {
         long id = position.kind() == StartAt.Kind.ID ? Math.max(position.id(), first)
                 : resolve(p, position, first, end);
         consumer.seek(tp, id);
-        positions.put(p, id);
-        buffered.get(p).clear();
+        held.seek(p, id);
         return id;
     }
 
     @Override
     public void pause(int p) {
-        if (positions.containsKey(p) && paused.add(p)) {
+        if (held.pause(p)) {
             consumer.pause(List.of(new TopicPartition(topic.name, p)));
         }
     }
 
     @Override
     public void resume(int p) {
-        if (paused.remove(p)) {
+        if (held.resume(p)) {
             consumer.resume(List.of(new TopicPartition(topic.name, p)));
+        }
+    }
+
+    /** Keeps the group membership while the engine does not poll (its prefetch is full): see {@link #upkeepIfDue}. */
+    @Override
+    public void keepAlive() {
+        upkeepIfDue();
+    }
+
+    /**
+     * Polls Kafka if the last poll is {@value #UPKEEP_MS} ms old or more, so that its poll interval check only trips
+     * when the fetch thread itself stalls, and so that a member dropped from the group learns it (and drops what it
+     * buffered of those partitions) before it serves more records.
+     */
+    private void upkeepIfDue() {
+        if (subscribed && System.nanoTime() - lastKafkaPoll >= TimeUnit.MILLISECONDS.toNanos(UPKEEP_MS)) {
+            upkeep(Duration.ZERO);
+        }
+    }
+
+    /** One Kafka poll with the held partitions paused: runs the group protocol and its callbacks, fetches nothing. */
+    private void upkeep(Duration wait) {
+        Set<TopicPartition> pausedNow = new HashSet<>(consumer.assignment());
+        pausedNow.removeAll(consumer.paused());
+        consumer.pause(pausedNow);
+        try {
+            distribute(kafkaPoll(wait)); // records only of partitions assigned inside this poll
+        } catch (WakeupException e) {
+            woken = true;
+        } catch (KafkaException e) {
+            throw new DiasporaException("kafka: consumer '" + name + "' of topic '" + topic.name + "' failed to follow"
+                    + " its group: " + e, e);
+        } finally {
+            pausedNow.retainAll(consumer.assignment());
+            consumer.resume(pausedNow);
+        }
+    }
+
+    private ConsumerRecords<byte[], ByteBuffer> kafkaPoll(Duration timeout) {
+        try {
+            return consumer.poll(timeout);
+        } finally {
+            lastKafkaPoll = System.nanoTime();
         }
     }
 

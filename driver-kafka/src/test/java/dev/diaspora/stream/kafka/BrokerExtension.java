@@ -1,5 +1,6 @@
 package dev.diaspora.stream.kafka;
 
+import java.util.Map;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -11,11 +12,22 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * <p>Thread safety: confined to JUnit's class lifecycle; {@link #kafka()} may be read from any test thread.
  */
 final class BrokerExtension implements BeforeAllCallback, AfterAllCallback {
+    private final Map<String, String> config;
     private volatile EmbeddedKafka kafka;
+
+    /** A broker with the kit's defaults (and the broker's own group session-timeout bounds, 6 s to 30 min). */
+    BrokerExtension() {
+        this(Map.of());
+    }
+
+    /** @param config broker configurations on top of the kit's, e.g. {@link EmbeddedKafka#SHORT_GROUP_TIMEOUTS} */
+    BrokerExtension(Map<String, String> config) {
+        this.config = Map.copyOf(config);
+    }
 
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
-        kafka = EmbeddedKafka.start();
+        kafka = EmbeddedKafka.start(config);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.diaspora.stream.kafka;
 
+import java.util.Map;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 
@@ -16,10 +17,27 @@ public final class EmbeddedKafka implements AutoCloseable {
         this.cluster = cluster;
     }
 
-    /** Formats and starts a broker in a fresh temporary log directory; returns when it is ready. */
+    /**
+     * Broker settings that let consumer groups use the TCK's short session timeouts (300 ms and up): production
+     * brokers refuse session timeouts under {@code group.min.session.timeout.ms}, 6 s by default.
+     */
+    public static final Map<String, String> SHORT_GROUP_TIMEOUTS = Map.of("group.min.session.timeout.ms", "250");
+
+    /** Formats and starts a broker (broker defaults for groups) in a fresh temporary log directory. */
     public static EmbeddedKafka start() throws Exception {
-        KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder().setCombined(true)
-                .setNumBrokerNodes(1).setNumControllerNodes(1).build())
+        return start(Map.of());
+    }
+
+    /**
+     * Formats and starts a broker in a fresh temporary log directory; returns when it is ready.
+     *
+     * @param config broker configurations on top of the kit's (for example {@link #SHORT_GROUP_TIMEOUTS})
+     */
+    public static EmbeddedKafka start(Map<String, String> config) throws Exception {
+        KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+                .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build());
+        config.forEach(builder::setConfigProp);
+        KafkaClusterTestKit cluster = builder
                 .setConfigProp("offsets.topic.replication.factor", "1")
                 .setConfigProp("auto.create.topics.enable", "false")
                 .setConfigProp("offsets.topic.num.partitions", "3")

@@ -5,10 +5,13 @@ import dev.diaspora.stream.tck.DriverTck;
 import java.nio.file.Path;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The whole TCK against the kafka driver, on one embedded KRaft broker shared by the class. */
+/**
+ * The whole TCK against the kafka driver, on one embedded KRaft broker shared by the class. The broker accepts session
+ * timeouts down to 250 ms, so that the group contract's short ones (300 ms to 1 s) are allowed.
+ */
 class KafkaTckTest extends DriverTck {
     @RegisterExtension
-    static final BrokerExtension BROKER = new BrokerExtension();
+    static final BrokerExtension BROKER = new BrokerExtension(EmbeddedKafka.SHORT_GROUP_TIMEOUTS);
 
     @Override
     protected String driverName() {
