@@ -294,6 +294,19 @@ public class LocalReadSession implements ReadSession {
         }
     }
 
+    /** Leaves the group while the application does not pull, rejoins when it does (see {@link GroupSession#leave}). */
+    @Override
+    public void applicationIdle(boolean idle) {
+        if (group == null) {
+            return;
+        }
+        if (idle) {
+            group.leave(this, "the application has not pulled for longer than maxPollInterval");
+        } else {
+            group.rejoin();
+        }
+    }
+
     @Override
     public void readData(List<DataRequest> requests) {
         topic.readData(requests);
