@@ -98,60 +98,17 @@ class MemoryGroupTest {
         }
     }
 
-    /**
-     * A member whose application never polls (its fetch thread heartbeats on its own) does not keep its partitions:
-     * after maxPollInterval it leaves the group, and the member that polls reads every event, those the idle one had
-     * prefetched included; its first poll afterwards rejoins the group and the partitions are shared again.
-     */
+    /** maxPollInterval is checked like the other group durations (what it does: GroupContract G4, in the TCK). */
     @Test
-    void aMemberThatNeverPollsLeavesTheGroupAfterMaxPollIntervalAndRejoinsWhenItPolls() throws InterruptedException {
+    void maxPollIntervalIsChecked() {
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
                 () -> ConsumerOptions.named("x").maxPollInterval(Duration.ZERO));
         assertTrue(bad.getMessage().contains("maxPollInterval must be positive"), bad.getMessage());
         assertThrows(IllegalArgumentException.class,
                 () -> ConsumerOptions.named("x").maxPollInterval(Duration.ofSeconds(-1)));
         assertEquals(ConsumerOptions.DEFAULT_MAX_POLL_INTERVAL, ConsumerOptions.named("x").maxPollInterval());
-        try (Driver d = Driver.open("memory")) {
-            d.createTopic("idle", Metadata.of("{\"num_partitions\":4}"));
-            TopicHandle t = d.openTopic("idle");
-            ConsumerOptions opts = member(AssignmentListener.NONE).maxPollInterval(Duration.ofMillis(600));
-            try (Consumer idle = t.consumer(opts); Consumer busy = t.consumer(opts)) {
-                Set<String> got = new HashSet<>();
-                long deadline = System.nanoTime() + 5_000_000_000L;
-                while (!(idle.assignment().size() == 2 && busy.assignment().size() == 2)) {
-                    idle.poll(Duration.ZERO); // nothing to read yet: this pull only keeps it in the group
-                    busy.poll(Duration.ofMillis(10));
-                    assertTrue(System.nanoTime() < deadline, "balanced: " + idle.assignment() + " "
-                            + busy.assignment());
-                }
-                try (Producer p = t.producer()) {
-                    for (int i = 0; i < 40; i++) {
-                        p.push(Metadata.of("{}"), DataView.EMPTY, i % 4);
-                    }
-                    p.flush().join();
-                }
-                deadline = System.nanoTime() + 10_000_000_000L;
-                while (got.size() < 40) { // the idle member's 20 come only once it has left
-                    busy.poll(Duration.ofMillis(10)).ifPresent(e -> {
-                        assertTrue(got.add(e.partition() + ":" + e.id()), "delivered twice: " + e);
-                        e.acknowledge();
-                    });
-                    assertTrue(System.nanoTime() < deadline, got.size() + " of 40 delivered; idle holds "
-                            + idle.assignment());
-                }
-                assertEquals(Set.of(), idle.assignment(), "the idle member left the group");
-                assertEquals(Set.of(0, 1, 2, 3), busy.assignment());
-                assertEquals(java.util.List.of(4), t.describeGroup("g").orElseThrow().members().stream()
-                        .map(m -> m.partitions().size()).toList(), "one member left, holding all 4");
-                deadline = System.nanoTime() + 5_000_000_000L;
-                while (!(idle.assignment().size() == 2 && busy.assignment().size() == 2)) {
-                    idle.poll(Duration.ofMillis(10)); // polling again rejoins
-                    busy.poll(Duration.ofMillis(10));
-                    assertTrue(System.nanoTime() < deadline, "rebalanced after the idle member polled: "
-                            + idle.assignment() + " " + busy.assignment());
-                }
-            }
-        }
+        assertEquals(Duration.ofSeconds(7), ConsumerOptions.named("x").maxPollInterval(Duration.ofSeconds(7))
+                .sessionTimeout(Duration.ofSeconds(2)).maxPollInterval(), "kept by the other group setters");
     }
 
     /**
