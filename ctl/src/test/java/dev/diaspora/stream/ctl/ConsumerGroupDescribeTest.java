@@ -187,4 +187,49 @@ class ConsumerGroupDescribeTest {
             assertNotNull(t.describeGroup("grp").orElseThrow());
         }
     }
+
+    /**
+     * A driver that does not report group membership (netty today: a partition server on loopback in this JVM): the
+     * tool shows '?' for members and holders, null in JSON, and logs that the driver does not report it.
+     */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aDriverWithoutMembershipIsShownAsUnknown() throws Exception {
+        try (dev.diaspora.stream.netty.PartitionServer server = dev.diaspora.stream.netty.PartitionServer.builder()
+                .host("127.0.0.1").port(0).rootPath(root.resolve("server")).start()) {
+            String[] netty = {"--driver", "netty", "--driver.servers", "[\"127.0.0.1:" + server.port() + "\"]"};
+            InProcess.Result created = InProcess.raw(new byte[0], concat(new String[] {"topic", "create", "--name",
+                "n", "--topic.num_partitions", "2"}, netty));
+            assertEquals(0, created.code(), created.err());
+            InProcess.Result produced = InProcess.raw("a\nb\n".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    concat(new String[] {"produce", "-t", "n"}, netty));
+            assertEquals(0, produced.code(), produced.err());
+            InProcess.Result consumed = InProcess.raw(new byte[0], concat(new String[] {"consume", "-t", "n", "-n",
+                "app"}, netty));
+            assertEquals(0, consumed.code(), consumed.err());
+            InProcess.Result list = InProcess.raw(new byte[0], concat(new String[] {"consumer", "list", "-t", "n"},
+                    netty));
+            assertEquals(0, list.code(), list.err());
+            assertEquals(List.of("NAME MEMBERS", "app ?"), list.lines().stream()
+                    .map(l -> l.trim().replaceAll("\\s+", " ")).toList());
+            InProcess.Result table = InProcess.raw(new byte[0], concat(new String[] {"consumer", "describe", "-t",
+                "n"}, netty));
+            assertEquals(0, table.code(), table.err());
+            assertEquals(3, table.lines().size(), table.out());
+            for (String row : table.lines().subList(1, 3)) {
+                assertEquals("?", row.trim().split("\\s+")[5], "MEMBER column: " + row);
+            }
+            InProcess.Result json = InProcess.raw(new byte[0], concat(new String[] {"consumer", "describe", "-t",
+                "n", "-n", "app", "--json"}, netty));
+            JsonNode doc = JsonConfig.MAPPER.readTree(json.out());
+            assertTrue(doc.get("members").isNull(), doc.toString());
+            assertTrue(doc.get("partitions").get(0).get("member").isNull(), doc.toString());
+        }
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
 }
