@@ -296,15 +296,16 @@ public class LocalReadSession implements ReadSession {
 
     /** Leaves the group while the application does not pull, rejoins when it does (see {@link GroupSession#leave}). */
     @Override
-    public void applicationIdle(boolean idle) {
+    public boolean applicationIdle(boolean idle) {
         if (group == null) {
-            return;
+            return false;
         }
         if (idle) {
             group.leave(this, "the application has not pulled for longer than maxPollInterval");
         } else {
             group.rejoin();
         }
+        return true;
     }
 
     @Override

@@ -65,8 +65,11 @@ public interface ReadSession extends AutoCloseable {
      * {@link SessionListener#revoking}, positions stored first) and rejoins when it is no longer idle; the engine reads
      * {@link #assignment()} again after the call. The default does nothing: sessions outside a group, and drivers whose
      * group protocol has its own rule (kafka), ignore it.
+     *
+     * @return whether the session left (idle) or rejoined (not idle) a group, for the engine's log
      */
-    default void applicationIdle(boolean idle) {
+    default boolean applicationIdle(boolean idle) {
+        return false;
     }
 
     /** Makes a blocked or the next {@link #poll} return null promptly. Any thread. */

@@ -310,8 +310,11 @@ public interface GroupContract extends TckFixture {
             pushAll(this, producer, 4, per, 0);
             drain(List.of(busy), ledger, 4 * per, "G4 (one member stopped pulling: the other must get its"
                     + " partitions after maxPollInterval = " + groupSessionTimeout() + ")");
-            assertEquals(Set.of(), idle.assignment(), "G4: the member that stopped pulling left the group");
-            assertEquals(Set.of(0, 1, 2, 3), busy.assignment(), "G4: the member that pulls reads every partition");
+            // (awaited, not asserted at once: on a loaded host the idle member's fetch thread may stall past its
+            // session timeout, lose its partitions that way, and take a share again for a moment before it leaves)
+            awaitCondition(() -> i.assignment().isEmpty() && b.assignment().equals(Set.of(0, 1, 2, 3)), settle,
+                    () -> "G4: the member that stopped pulling must leave the group and the other read every"
+                            + " partition: " + i.assignment() + " " + b.assignment());
             awaitCondition(() -> {
                 i.poll(Duration.ZERO).ifPresent(ev -> ledger.take(i, ev, "G4 (rejoined)", true));
                 b.poll(Duration.ZERO).ifPresent(ev -> ledger.take(b, ev, "G4 (rejoined)", true));

@@ -293,13 +293,17 @@ final class ConsumerImpl implements Consumer {
         if (idle == null) {
             return;
         }
-        if (idle) {
-            LOG.warn("consumer '{}' of topic '{}': the application has not pulled for more than maxPollInterval ({} ms);"
-                    + " leaving the group until it pulls again, so that the other members read its partitions",
-                    options.name(), topic.name(), pollWatch.maxMillis());
-        }
         try {
-            session.applicationIdle(idle);
+            if (session.applicationIdle(idle)) {
+                if (idle) {
+                    LOG.warn("consumer '{}' of topic '{}': the application has not pulled for more than"
+                            + " maxPollInterval ({} ms): left the group until it pulls again, so that the other members"
+                            + " read its partitions", options.name(), topic.name(), pollWatch.maxMillis());
+                } else {
+                    LOG.info("consumer '{}' of topic '{}': the application pulls again: rejoined the group",
+                            options.name(), topic.name());
+                }
+            }
         } catch (RuntimeException e) {
             pollWatch.undo(!idle);
             LOG.warn("consumer '{}' of topic '{}': cannot {} the group yet, will retry: {}", options.name(),
