@@ -47,11 +47,15 @@ import org.HdrHistogram.Histogram;
  *   <li><b>memory, stalled member</b> (a second peer): the memory driver's in-process failover: a member whose fetch
  *       thread blocks (in its data selector) is dropped after its session timeout; from the moment it blocks to the
  *       first of its partitions' events delivered by the survivor.</li>
+ *   <li><b>files, idle CPU</b>: the CPU time per second of an idle member process (nothing to read), against a
+ *       process consuming every partition as explicit targets (same tailing, no group): the cost of heartbeats,
+ *       member listings and lease checks.</li>
  * </ul>
  *
  * <p>Usage: {@code GroupFailoverBenchmark [--kills 20] [--joins 20] [--stalls 10] [--partitions 4]
- * [--session-timeout-ms 1000] [--dir DIR]}; prints n, p50, p99 and max per measure, in milliseconds. With
- * {@code --member ROOT TOPIC NAME TIMEOUT_MS} it is the child member (it exits when its standard input closes).
+ * [--session-timeout-ms 1000] [--idle-seconds 5] [--idle-reps 2] [--dir DIR]}; prints n, p50, p99 and max per
+ * measure, in milliseconds. With {@code --member ROOT TOPIC NAME TIMEOUT_MS [static]} it is the child member (it
+ * exits when its standard input closes).
  *
  * <p>Thread safety: a program; one thread drives it, one polls the surviving member.
  */
@@ -84,6 +88,8 @@ public final class GroupFailoverBenchmark {
         int stalls = 10;
         int partitions = 4;
         long timeoutMs = 1000;
+        int idleSeconds = 5;
+        int idleReps = 2;
         Path dir = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -91,11 +97,14 @@ public final class GroupFailoverBenchmark {
                 case "--joins" -> joins = Integer.parseInt(args[++i]);
                 case "--stalls" -> stalls = Integer.parseInt(args[++i]);
                 case "--partitions" -> partitions = Integer.parseInt(args[++i]);
+                case "--idle-seconds" -> idleSeconds = Integer.parseInt(args[++i]);
+                case "--idle-reps" -> idleReps = Integer.parseInt(args[++i]);
                 case "--session-timeout-ms" -> timeoutMs = Long.parseLong(args[++i]);
                 case "--dir" -> dir = Path.of(args[++i]);
                 default -> {
                     out.println("unknown option " + args[i] + "; usage: GroupFailoverBenchmark [--kills N] [--joins N]"
-                            + " [--stalls N] [--partitions P] [--session-timeout-ms MS] [--dir DIR]");
+                            + " [--stalls N] [--partitions P] [--session-timeout-ms MS] [--idle-seconds S]"
+                            + " [--idle-reps R] [--dir DIR]");
                     return 2;
                 }
             }
@@ -120,6 +129,12 @@ public final class GroupFailoverBenchmark {
                         kill.getValueAtPercentile(50) / (double) joinAndClose[1].getValueAtPercentile(50),
                         kill.getValueAtPercentile(99) / (double) joinAndClose[1].getValueAtPercentile(99));
             }
+            double[][] cpu = b.idleCpu(files, work, idleSeconds, idleReps);
+            if (idleSeconds > 0 && idleReps > 0) {
+                out.printf(Locale.ROOT, "idle member process CPU, ms per s: group %s, explicit targets %s; group upkeep"
+                        + " %.2f ms/s (mean difference)%n", java.util.Arrays.toString(round(cpu[0])),
+                        java.util.Arrays.toString(round(cpu[1])), mean(cpu[0]) - mean(cpu[1]));
+            }
         } finally {
             Payload.deleteTree(work);
         }
@@ -127,6 +142,22 @@ public final class GroupFailoverBenchmark {
             print(out, "memory stalled member -> first event at the successor", b.memoryStalls(memory, stalls));
         }
         return 0;
+    }
+
+    private static double[] round(double[] v) {
+        double[] out = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = Math.round(v[i] * 100) / 100.0;
+        }
+        return out;
+    }
+
+    private static double mean(double[] v) {
+        double s = 0;
+        for (double x : v) {
+            s += x;
+        }
+        return v.length == 0 ? 0 : s / v.length;
     }
 
     private static void print(PrintStream out, String what, Histogram h) {
@@ -257,6 +288,45 @@ public final class GroupFailoverBenchmark {
         return h;
     }
 
+    /**
+     * CPU of an idle member process (nothing to read) per second of wall time, in ms/s: a group member, against a
+     * consumer of every partition as explicit targets (no group: the same tailing, no heartbeats, member listings or
+     * lease checks), alternating, {@code reps} of each; the difference is the group's upkeep.
+     *
+     * @return {group, static} CPU per repetition, ms/s
+     */
+    private double[][] idleCpu(Driver files, Path root, int seconds, int reps) throws Exception {
+        double[][] out = new double[2][reps];
+        if (seconds <= 0 || reps <= 0) {
+            return out;
+        }
+        files.createTopic("idle", Metadata.of("{\"num_partitions\":" + partitions + "}"));
+        for (int r = 0; r < reps; r++) {
+            for (int mode = 0; mode < 2; mode++) {
+                AtomicInteger share = new AtomicInteger(-1);
+                Process child = startMember(root, "idle", mode == 0 ? "idle-group" : "idle-static", mode == 1,
+                        share);
+                try {
+                    await(() -> share.get() == partitions, "the idle member holds every partition");
+                    Thread.sleep(1000); // past the JVM's start-up work
+                    long c0 = cpuNanos(child);
+                    long t0 = System.nanoTime();
+                    Thread.sleep(seconds * 1000L);
+                    out[mode][r] = (cpuNanos(child) - c0) / 1e6 / ((System.nanoTime() - t0) / 1e9);
+                } finally {
+                    child.destroyForcibly();
+                    child.waitFor(10, TimeUnit.SECONDS);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static long cpuNanos(Process p) {
+        return p.info().totalCpuDuration().orElseThrow(() -> new IllegalStateException("this platform does not"
+                + " report the CPU time of a process")).toNanos();
+    }
+
     /** @return {join -> balanced, clean close -> first event at the successor} */
     private Histogram[] filesJoinsAndCloses(Driver files, int joins) throws Exception {
         Histogram join = new Histogram(3);
@@ -287,10 +357,18 @@ public final class GroupFailoverBenchmark {
 
     /** Starts a member in a child JVM; {@code share} follows the size of its assignment. */
     private Process startMember(Path root, String topic, AtomicInteger share) throws IOException {
+        return startMember(root, topic, NAME, false, share);
+    }
+
+    private Process startMember(Path root, String topic, String name, boolean isStatic, AtomicInteger share)
+            throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
                 "-cp", System.getProperty("java.class.path"), GroupFailoverBenchmark.class.getName(), "--member",
-                root.toString(), topic, NAME, Long.toString(sessionTimeout.toMillis())));
+                root.toString(), topic, name, Long.toString(sessionTimeout.toMillis())));
+        if (isStatic) {
+            cmd.add("static");
+        }
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         Thread reader = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
@@ -310,7 +388,10 @@ public final class GroupFailoverBenchmark {
         return p;
     }
 
-    /** The child member: joins, never polls (its prefetch holds what arrives), prints {@code SHARE n} on changes. */
+    /**
+     * The child member: joins, never polls (its prefetch holds what arrives), prints {@code SHARE n} on changes; with
+     * a sixth argument {@code static} it reads every partition as explicit targets instead (no group).
+     */
     private static void member(String[] args) throws Exception {
         Thread watchdog = new Thread(() -> {
             try {
@@ -325,9 +406,17 @@ public final class GroupFailoverBenchmark {
         watchdog.setDaemon(true);
         watchdog.start();
         try (Driver d = Driver.open("files", Metadata.of("{\"root_path\":\"" + args[1] + "\"}"));
-                TopicHandle t = d.openTopic(args[2]);
-                Consumer c = t.consumer(ConsumerOptions.named(args[3])
-                        .sessionTimeout(Duration.ofMillis(Long.parseLong(args[4]))))) {
+                TopicHandle t = d.openTopic(args[2])) {
+            ConsumerOptions o = ConsumerOptions.named(args[3]).sessionTimeout(Duration.ofMillis(Long.parseLong(args[4])));
+            if (args.length > 5 && args[5].equals("static")) {
+                o = o.targets(java.util.stream.IntStream.range(0, t.partitions().size()).toArray());
+            }
+            idleMember(t.consumer(o));
+        }
+    }
+
+    private static void idleMember(Consumer c) throws InterruptedException {
+        try (c) {
             int last = -1;
             while (true) {
                 int now = c.assignment().size();

@@ -21,7 +21,8 @@ class GroupFailoverSmokeTest {
     void measuresOneRoundOfEach() throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         int rc = GroupFailoverBenchmark.run(new String[] {"--kills", "1", "--joins", "1", "--stalls", "1",
-            "--partitions", "2", "--session-timeout-ms", "500", "--dir", dir.toString()},
+            "--partitions", "2", "--session-timeout-ms", "500", "--idle-seconds", "1", "--idle-reps", "1", "--dir",
+            dir.toString()},
                 new PrintStream(bytes, true, StandardCharsets.UTF_8));
         String text = bytes.toString(StandardCharsets.UTF_8);
         assertEquals(0, rc, text);
@@ -32,6 +33,7 @@ class GroupFailoverSmokeTest {
         }
         assertEquals(4, text.split("n=1 ", -1).length - 1, "one sample per measure: " + text);
         assertTrue(text.contains("ratio SIGKILL / clean close"), text);
+        assertTrue(text.contains("idle member process CPU, ms per s: group ["), text);
         ByteArrayOutputStream usage = new ByteArrayOutputStream();
         assertEquals(2, GroupFailoverBenchmark.run(new String[] {"--partitions", "3"},
                 new PrintStream(usage, true, StandardCharsets.UTF_8)));
