@@ -27,7 +27,10 @@ import java.util.stream.Stream;
  * redelivery of acknowledged events); after a crash or a stall the next reader starts after the last <em>stored</em>
  * acknowledgement (every {@link ConsumerOptions#ackInterval}, or {@link #commit()}): at-least-once. A consumer that
  * lost a partition never stores a position for it, and {@link Event#acknowledge()} of one of its events then throws
- * {@link ConsumerConflictException}. Explicit targets are a static assignment outside the group.
+ * {@link ConsumerConflictException}. A member whose application stops pulling (no poll, pull, process or iteration
+ * call for {@link ConsumerOptions#maxPollInterval}, 5 min by default) leaves the group as on a clean leave, so its
+ * partitions do not wait on it, and rejoins at its next pull. Explicit targets are a static assignment outside the
+ * group.
  *
  * <p><b>Waiting:</b> {@link #pull()} completes when an event arrives (it tails the topic); {@link #poll(Duration)}
  * returns empty on timeout and never loses an event. {@link EventID#NO_MORE_EVENTS} appears only after

@@ -16,7 +16,7 @@ import java.util.Objects;
  * {@link UnreadableEventPolicy#FAIL} for events that cannot be read.
  *
  * <p>Consumers without targets that share a name form a group (see {@link Consumer}); {@link #sessionTimeout},
- * {@link #heartbeatInterval} and {@link #assignmentListener} set how it treats this member.
+ * {@link #heartbeatInterval}, {@link #maxPollInterval} and {@link #assignmentListener} set how it treats this member.
  *
  * <p>Thread safety: immutable.
  */
@@ -38,12 +38,17 @@ public final class ConsumerOptions {
     private final Group group;
 
     /** The group settings, kept together so that the long constructor does not grow with them. */
-    private record Group(Duration sessionTimeout, Duration heartbeatInterval, AssignmentListener listener) {
-        static final Group DEFAULT = new Group(DEFAULT_SESSION_TIMEOUT, null, AssignmentListener.NONE);
+    private record Group(Duration sessionTimeout, Duration heartbeatInterval, AssignmentListener listener,
+            Duration maxPollInterval) {
+        static final Group DEFAULT = new Group(DEFAULT_SESSION_TIMEOUT, null, AssignmentListener.NONE,
+                DEFAULT_MAX_POLL_INTERVAL);
     }
 
     /** The default {@link #sessionTimeout(Duration)}: 10 s. */
     public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(10);
+
+    /** The default {@link #maxPollInterval(Duration)}: 5 min. */
+    public static final Duration DEFAULT_MAX_POLL_INTERVAL = Duration.ofMinutes(5);
 
     private ConsumerOptions(String name, int[] targets, StartAt startAt, DataSelector dataSelector,
             DataAllocator dataAllocator, BatchSize batchSize, int maxNumBatches, long maxPrefetchBytes,
@@ -89,7 +94,8 @@ public final class ConsumerOptions {
     /**
      * Sets how long a member of the consumer group (a consumer without {@link #targets}) stays a member without a
      * heartbeat; default 10 s. The fetch thread heartbeats, also while the application does not pull (see
-     * {@link #heartbeatInterval(Duration)}). A consumer whose process dies, or whose fetch thread stalls (a data
+     * {@link #heartbeatInterval(Duration)}; an application that stops pulling altogether is handled by
+     * {@link #maxPollInterval(Duration)}). A consumer whose process dies, or whose fetch thread stalls (a data
      * selector or allocator or {@link AssignmentListener} that blocks) longer than this, loses its partitions to the
      * live members: within about this time plus 100 ms where the driver can take a dead member's leases over
      * (memory), and at once when its process dies where the OS releases its locks (files). Explicit targets are not
@@ -104,7 +110,8 @@ public final class ConsumerOptions {
                     + " may go without a heartbeat before its partitions move to the others), got " + sessionTimeout
                     + "; the default is " + DEFAULT_SESSION_TIMEOUT.toSeconds() + " s");
         }
-        return withGroup(new Group(sessionTimeout, group.heartbeatInterval(), group.listener()));
+        return withGroup(new Group(sessionTimeout, group.heartbeatInterval(), group.listener(),
+                group.maxPollInterval()));
     }
 
     /**
@@ -118,13 +125,44 @@ public final class ConsumerOptions {
         if (heartbeatInterval.isZero() || heartbeatInterval.isNegative()) {
             throw new IllegalArgumentException("heartbeatInterval must be positive, got " + heartbeatInterval);
         }
-        return withGroup(new Group(group.sessionTimeout(), heartbeatInterval, group.listener()));
+        return withGroup(new Group(group.sessionTimeout(), heartbeatInterval, group.listener(),
+                group.maxPollInterval()));
     }
 
     /** Sets the listener told when partitions are assigned to or revoked from this consumer. */
     public ConsumerOptions assignmentListener(AssignmentListener listener) {
         return withGroup(new Group(group.sessionTimeout(), group.heartbeatInterval(),
-                Objects.requireNonNull(listener, "listener")));
+                Objects.requireNonNull(listener, "listener"), group.maxPollInterval()));
+    }
+
+    /**
+     * Sets how long a group member may go without the application pulling (no {@code poll}, {@code pull},
+     * {@code process} or iteration call running or started) before it leaves the group; default 5 min. The fetch
+     * thread heartbeats on its own, so without this a consumer that is open but never polled (its application thread
+     * hung, or forgot it) would keep its partitions, and their events would wait in its prefetch, forever. Once the
+     * interval has passed the member gives its partitions up as on a clean leave (acknowledged positions stored first,
+     * {@link AssignmentListener#onRevoked} told, a later {@link Event#acknowledge()} of their events throws
+     * {@link ConsumerConflictException}) and leaves; the live members take them at their next check. The next pull
+     * rejoins the group and the consumer gets a share again. Keep it longer than the longest time the application
+     * spends on one event between two pulls. Explicit targets are not affected; drivers with their own group protocol
+     * may ignore it (kafka).
+     *
+     * @throws IllegalArgumentException if zero or negative
+     */
+    public ConsumerOptions maxPollInterval(Duration maxPollInterval) {
+        Objects.requireNonNull(maxPollInterval, "maxPollInterval");
+        if (maxPollInterval.isZero() || maxPollInterval.isNegative()) {
+            throw new IllegalArgumentException("maxPollInterval must be positive (it is how long a consumer of a group"
+                    + " may go without the application pulling before it leaves the group), got " + maxPollInterval
+                    + "; the default is " + DEFAULT_MAX_POLL_INTERVAL.toMinutes() + " min");
+        }
+        return withGroup(new Group(group.sessionTimeout(), group.heartbeatInterval(), group.listener(),
+                maxPollInterval));
+    }
+
+    /** @return how long a group member may go without the application pulling before it leaves the group */
+    public Duration maxPollInterval() {
+        return group.maxPollInterval();
     }
 
     /** @return how long a group member stays one without a heartbeat */

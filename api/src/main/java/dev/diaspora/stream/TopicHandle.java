@@ -2,6 +2,7 @@ package dev.diaspora.stream;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -65,6 +66,20 @@ public interface TopicHandle extends AutoCloseable {
 
     /** @return the stored position (next id to read) of {@code name} per partition; partitions without one are absent */
     Map<Integer, Long> positions(String name);
+
+    /**
+     * Reads the group of consumer name {@code name} without joining it: its live members and the partitions each
+     * holds (see {@link ConsumerGroup} for what "live" means per driver). A name nobody consumes has a group with no
+     * members. Joins, leaves and rebalances are not disturbed; the result is a snapshot.
+     *
+     * @return the group, or empty if the driver does not report group membership (kafka and netty today; the default
+     *     for drivers without it)
+     * @throws IllegalArgumentException if {@code name} is not a valid consumer name
+     */
+    default Optional<ConsumerGroup> describeGroup(String name) {
+        ConsumerOptions.named(name); // validates the name
+        return Optional.empty();
+    }
 
     /**
      * Moves the stored positions of {@code name} on every partition. Consumers of that name that are live keep their

@@ -1,6 +1,8 @@
 package dev.diaspora.stream.spi;
 
+import dev.diaspora.stream.ConsumerGroup;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * Group membership for the consumers of one name on one topic, provided by a {@link LocalTopic} (see
@@ -19,4 +21,18 @@ public interface GroupMembership {
      * @return the new member, live until it leaves ({@link GroupMember#close()}) or misses its heartbeats
      */
     GroupMember join(String consumerName, Duration sessionTimeout);
+
+    /**
+     * Reads the group of {@code consumerName} without joining it: the live members (those {@link GroupMember#members()}
+     * would list, as far as one read can tell) and, per member, the partitions whose lease it holds. Must not disturb
+     * the group: no lease is taken, no member is added, nobody's heartbeat is affected (a driver may clean up the
+     * files of members whose process is gone, as {@link GroupMember#members()} does).
+     *
+     * @return the group (with no members if nobody consumes under that name), or empty if this membership cannot
+     *     report it (the default, so that drivers written before this method compile unchanged; tools then say that
+     *     the driver does not report membership)
+     */
+    default Optional<ConsumerGroup> describe(String consumerName) {
+        return Optional.empty();
+    }
 }

@@ -24,7 +24,10 @@ final class GroupSession {
     /** The longest time between two looks at the members (the lease-retry period too). */
     static final long CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
-    private final GroupMember member;
+    private final GroupMembership groups;
+    private final String name;
+    private final Duration sessionTimeout;
+    private GroupMember member; // null while it has left (the application is idle)
     private final int numPartitions;
     private final long timeoutNanos;
     private final long heartbeatNanos;
@@ -36,15 +39,48 @@ final class GroupSession {
 
     GroupSession(GroupMembership groups, String name, int numPartitions, Duration sessionTimeout,
             Duration heartbeatInterval) {
+        this.groups = groups;
+        this.name = name;
+        this.sessionTimeout = sessionTimeout;
         this.numPartitions = numPartitions;
         this.timeoutNanos = sessionTimeout.toNanos();
         this.heartbeatNanos = heartbeatInterval.toNanos();
         this.checkNanos = Math.min(CHECK_NANOS, heartbeatNanos);
         this.member = groups.join(name, sessionTimeout);
+        restartClock();
+    }
+
+    private void restartClock() {
         long now = System.nanoTime();
         this.lastBeat = now;
         this.nextBeat = now + heartbeatNanos;
         this.nextCheck = now;
+    }
+
+    /**
+     * Gives every partition up as on a clean leave (positions stored first, then leases released) and leaves the
+     * group, so that the live members take the partitions at their next check; {@link #maintain} does nothing until
+     * {@link #rejoin}. For a member whose application stopped pulling. Idempotent.
+     */
+    void leave(LocalReadSession session, String why) {
+        if (closed || member == null) {
+            return;
+        }
+        try {
+            session.giveUp(new ArrayList<>(session.heldLeases().keySet()), why);
+        } finally {
+            member.close();
+            member = null;
+        }
+    }
+
+    /** Joins the group again after {@link #leave}; the next {@link #maintain} takes a share. Idempotent. */
+    void rejoin() {
+        if (closed || member != null) {
+            return;
+        }
+        member = groups.join(name, sessionTimeout);
+        restartClock();
     }
 
     /** @return when the next check is due ({@link System#nanoTime()}) */
@@ -82,7 +118,7 @@ final class GroupSession {
      */
     boolean maintain(LocalReadSession session, boolean force) {
         long now = System.nanoTime();
-        if (closed || (!force && now - nextCheck < 0)) {
+        if (closed || member == null || (!force && now - nextCheck < 0)) {
             return true;
         }
         nextCheck = now + checkNanos;
@@ -140,7 +176,9 @@ final class GroupSession {
     void close() {
         if (!closed) {
             closed = true;
-            member.close();
+            if (member != null) {
+                member.close();
+            }
         }
     }
 }

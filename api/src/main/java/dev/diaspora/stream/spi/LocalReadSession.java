@@ -294,6 +294,20 @@ public class LocalReadSession implements ReadSession {
         }
     }
 
+    /** Leaves the group while the application does not pull, rejoins when it does (see {@link GroupSession#leave}). */
+    @Override
+    public boolean applicationIdle(boolean idle) {
+        if (group == null) {
+            return false;
+        }
+        if (idle) {
+            group.leave(this, "the application has not pulled for longer than maxPollInterval");
+        } else {
+            group.rejoin();
+        }
+        return true;
+    }
+
     @Override
     public void readData(List<DataRequest> requests) {
         topic.readData(requests);

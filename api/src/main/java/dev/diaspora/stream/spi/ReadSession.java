@@ -58,6 +58,20 @@ public interface ReadSession extends AutoCloseable {
     default void keepAlive() {
     }
 
+    /**
+     * Told by the engine, on the fetch thread, when the application has not pulled for
+     * {@code ConsumerOptions.maxPollInterval} ({@code idle} true) and when it pulls again (false). A group member
+     * leaves its group while idle (its partitions given up as on a clean leave: through
+     * {@link SessionListener#revoking}, positions stored first) and rejoins when it is no longer idle; the engine reads
+     * {@link #assignment()} again after the call. The default does nothing: sessions outside a group, and drivers whose
+     * group protocol has its own rule (kafka), ignore it.
+     *
+     * @return whether the session left (idle) or rejoined (not idle) a group, for the engine's log
+     */
+    default boolean applicationIdle(boolean idle) {
+        return false;
+    }
+
     /** Makes a blocked or the next {@link #poll} return null promptly. Any thread. */
     void wakeup();
 

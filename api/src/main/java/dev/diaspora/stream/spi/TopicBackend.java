@@ -1,5 +1,6 @@
 package dev.diaspora.stream.spi;
 
+import dev.diaspora.stream.ConsumerGroup;
 import dev.diaspora.stream.LostRange;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.PartitionBounds;
@@ -7,6 +8,7 @@ import dev.diaspora.stream.PartitionInfo;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -59,6 +61,24 @@ public interface TopicBackend extends AutoCloseable {
 
     /** @return the stored positions (next id to read) of {@code name}; partitions without one are absent */
     Map<Integer, Long> committed(String name);
+
+    /**
+     * Reads the group of consumer name {@code name} without joining it (see
+     * {@link dev.diaspora.stream.TopicHandle#describeGroup}). The default asks {@link LocalTopic#groups()} when this
+     * backend is a {@link LocalTopic} with groups, and reports "not known" (empty) otherwise; a driver with its own
+     * group protocol overrides it.
+     *
+     * @return the group, or empty if this driver does not report group membership
+     */
+    default Optional<ConsumerGroup> describeGroup(String name) {
+        if (this instanceof LocalTopic) {
+            GroupMembership groups = ((LocalTopic) this).groups();
+            if (groups != null) {
+                return groups.describe(name);
+            }
+        }
+        return Optional.empty();
+    }
 
     /** Stores positions of {@code name} outside any session (offline reset). */
     void storePositions(String name, Map<Integer, Long> positions);

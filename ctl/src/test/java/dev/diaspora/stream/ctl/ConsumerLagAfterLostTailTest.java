@@ -34,15 +34,7 @@ class ConsumerLagAfterLostTailTest {
     Path root;
 
     private InProcess.Result ctl(String... args) {
-        String[] all = new String[args.length + 4];
-        System.arraycopy(args, 0, all, 0, args.length);
-        all[args.length] = "--driver";
-        all[args.length + 1] = "files";
-        all[args.length + 2] = "--driver.root_path";
-        all[args.length + 3] = root.toString();
-        InProcess.Result r = InProcess.raw(new byte[0], all);
-        assertEquals(0, r.code(), r.err());
-        return r;
+        return InProcess.files(root, args);
     }
 
     private void push(TopicHandle t, int count) {

@@ -50,6 +50,15 @@ final class InProcess {
         return raw(stdin, all.toArray(new String[0]));
     }
 
+    /** Runs {@code args} against the files driver in {@code root}; fails the test unless it exits 0. */
+    static Result files(java.nio.file.Path root, String... args) {
+        List<String> all = new ArrayList<>(Arrays.asList(args));
+        all.addAll(List.of("--driver", "files", "--driver.root_path", root.toString()));
+        Result r = raw(new byte[0], all.toArray(new String[0]));
+        org.junit.jupiter.api.Assertions.assertEquals(0, r.code(), r.err());
+        return r;
+    }
+
     /** Runs exactly {@code args}. */
     static Result raw(byte[] stdin, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -1,5 +1,6 @@
 package dev.diaspora.stream.files;
 
+import dev.diaspora.stream.ConsumerGroup;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.files.storage.FileLocks;
 import dev.diaspora.stream.spi.GroupMember;
@@ -21,6 +22,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
@@ -36,7 +38,10 @@ import org.slf4j.LoggerFactory;
  *       releases it when the process dies, so a member whose lock can be taken is dead at once, and whoever takes it
  *       deletes the member's files;</li>
  *   <li>{@code <id>.beat}: 20 bytes rewritten in place at each heartbeat: a sequence number (u64, incremented), the
- *       member's session timeout in milliseconds (u64) and the CRC32C of both (u32).</li>
+ *       member's session timeout in milliseconds (u64) and the CRC32C of both (u32);</li>
+ *   <li>{@code <id>.held}: the partitions whose lease the member holds, rewritten in place when that changes
+ *       ({@link HeldFile}), for {@link #describe} only: the leases themselves stay the OS locks of the lease
+ *       files.</li>
  * </ul>
  *
  * A reader judges a member live while its lock is held and its sequence has changed within its session timeout, as
@@ -73,15 +78,100 @@ final class FilesGroups implements GroupMembership {
                 throw new DiasporaException("cannot join the group of consumer '" + consumerName + "': the fresh"
                         + " member lock " + dir.resolve(id + ".lock") + " is held; try again");
             }
+            HeldFile held = HeldFile.create(dir.resolve(id + HeldFile.SUFFIX)); // before the beat: see describe
             FileChannel beat = FileChannel.open(dir.resolve(id + ".beat"), StandardOpenOption.CREATE,
                     StandardOpenOption.READ, StandardOpenOption.WRITE);
-            Member m = new Member(consumerName, dir, id, lock, beat, sessionTimeout.toMillis());
+            Member m = new Member(consumerName, dir, id, lock, beat, held, sessionTimeout.toMillis());
             m.heartbeat();
             return m;
         } catch (IOException e) {
             throw new DiasporaException("topic '" + topic.name() + "': cannot join the group of consumer '"
                     + consumerName + "' in " + dir + ": " + e + ". The directory must be writable and support POSIX"
                     + " locks", e);
+        }
+    }
+
+    /**
+     * The members of {@code consumerName}'s group whose beat file is whole and whose process holds their member lock,
+     * with the partitions their {@code .held} file lists (null for a member without one: a member of a driver version
+     * that predates it). A member whose lock is free is dead: its files are removed, as {@code members()} does. One
+     * read cannot tell a stalled process (alive, not heartbeating) from a live one: it is listed.
+     */
+    @Override
+    public Optional<ConsumerGroup> describe(String consumerName) {
+        Path dir = consumersDir.resolve(ConsumerFiles.stem(consumerName) + ".group");
+        List<ConsumerGroup.Member> out = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.beat")) {
+            for (Path f : ds) {
+                String fn = f.getFileName().toString();
+                String id = fn.substring(0, fn.length() - ".beat".length());
+                if (readBeat(f) == null || !Files.exists(dir.resolve(id + ".lock"))
+                        || deadProcess(consumerName, dir, id)) {
+                    continue; // joining, leaving, or gone
+                }
+                out.add(new ConsumerGroup.Member(id, HeldFile.read(dir.resolve(id + HeldFile.SUFFIX))));
+            }
+        } catch (NoSuchFileException e) {
+            // no member ever joined
+        } catch (IOException e) {
+            throw new DiasporaException("topic '" + topic.name() + "': cannot list the members of the group of"
+                    + " consumer '" + consumerName + "' in " + dir + ": " + e, e);
+        }
+        return Optional.of(new ConsumerGroup(consumerName, out));
+    }
+
+    /** A member whose lock is free has no live process: delete its files (holding its lock) and say so. */
+    private static boolean deadProcess(String name, Path dir, String other) {
+        Path lockFile = dir.resolve(other + ".lock");
+        AutoCloseable l;
+        try {
+            if (!Files.exists(lockFile)) {
+                return false; // joining: the beat file comes after the lock; or it is leaving
+            }
+            l = FileLocks.tryExclusive(lockFile);
+        } catch (IOException e) {
+            return false;
+        }
+        if (l == null) {
+            return false;
+        }
+        try {
+            removeFiles(dir, other);
+            LOG.info("consumer '{}': removed member {} of its group, whose process is gone", name, other);
+        } catch (IOException e) {
+            LOG.debug("consumer '{}': cannot remove the files of dead member {}: {}", name, other, e.toString());
+        } finally {
+            try {
+                l.close();
+            } catch (Exception e) {
+                LOG.debug("consumer '{}': releasing the lock of dead member {}: {}", name, other, e.toString());
+            }
+        }
+        return true;
+    }
+
+    /** Deletes a member's files, the lock last; the caller holds the member's lock. */
+    private static void removeFiles(Path dir, String id) throws IOException {
+        Files.deleteIfExists(dir.resolve(id + HeldFile.SUFFIX));
+        Files.deleteIfExists(dir.resolve(id + ".beat"));
+        Files.deleteIfExists(dir.resolve(id + ".lock"));
+    }
+
+    private static long[] readBeat(Path f) {
+        byte[] bytes = new byte[BEAT_SIZE];
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+            ByteBuffer b = ByteBuffer.wrap(bytes);
+            int n = 0;
+            while (b.hasRemaining()) {
+                int r = ch.read(b, n);
+                if (r < 0) {
+                    break;
+                }
+                n += r;
+            }
+            return decodeBeat(bytes, n);
+        } catch (IOException e) {
+            return null;
         }
     }
 
@@ -116,13 +206,16 @@ final class FilesGroups implements GroupMembership {
         private final String id;
         private final AutoCloseable lock;
         private final FileChannel beat;
+        private final HeldFile held;
         private final long timeoutMillis;
         private long sequence;
         private boolean closed;
         /** Per other member: the last sequence seen and when it changed (nanoTime). */
         private final Map<String, long[]> seen = new HashMap<>();
 
-        Member(String name, Path dir, String id, AutoCloseable lock, FileChannel beat, long timeoutMillis) {
+        Member(String name, Path dir, String id, AutoCloseable lock, FileChannel beat, HeldFile held,
+                long timeoutMillis) {
+            this.held = held;
             this.name = name;
             this.dir = dir;
             this.id = id;
@@ -176,7 +269,7 @@ final class FilesGroups implements GroupMembership {
                     if (now - s[1] > b[1] * 1_000_000L) {
                         continue; // stalled: its sequence has not moved for its session timeout
                     }
-                    if (deadProcess(other)) {
+                    if (deadProcess(name, dir, other)) {
                         continue;
                     }
                     live.add(other);
@@ -195,59 +288,24 @@ final class FilesGroups implements GroupMembership {
             return live;
         }
 
-        /** A member whose lock is free has no live process: delete its files (holding its lock) and leave it out. */
-        private boolean deadProcess(String other) {
-            Path lockFile = dir.resolve(other + ".lock");
-            AutoCloseable l;
-            try {
-                if (!Files.exists(lockFile)) {
-                    return false; // joining: the beat file comes after the lock; or it is leaving
-                }
-                l = FileLocks.tryExclusive(lockFile);
-            } catch (IOException e) {
-                return false;
-            }
-            if (l == null) {
-                return false;
-            }
-            try {
-                Files.deleteIfExists(dir.resolve(other + ".beat"));
-                Files.deleteIfExists(lockFile);
-                LOG.info("consumer '{}': removed member {} of its group, whose process is gone", name, other);
-            } catch (IOException e) {
-                LOG.debug("consumer '{}': cannot remove the files of dead member {}: {}", name, other, e.toString());
-            } finally {
-                try {
-                    l.close();
-                } catch (Exception e) {
-                    LOG.debug("consumer '{}': releasing the lock of dead member {}: {}", name, other, e.toString());
-                }
-            }
-            return true;
-        }
-
-        private long[] readBeat(Path f) {
-            byte[] bytes = new byte[BEAT_SIZE];
-            try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
-                ByteBuffer b = ByteBuffer.wrap(bytes);
-                int n = 0;
-                while (b.hasRemaining()) {
-                    int r = ch.read(b, n);
-                    if (r < 0) {
-                        break;
-                    }
-                    n += r;
-                }
-                return decodeBeat(bytes, n);
-            } catch (IOException e) {
-                return null;
-            }
-        }
-
+        /**
+         * Takes the lease, then lists the partition in the member's {@code .held} file; releasing it unlists the
+         * partition first, so that no two members list one partition at once (for {@link #describe}).
+         */
         @Override
         public Lease tryLease(int p) {
             AutoCloseable l = topic.tryLease(name, p);
-            return l == null ? null : Lease.of(l);
+            if (l == null) {
+                return null;
+            }
+            held.add(p, name);
+            return Lease.of(() -> {
+                try {
+                    held.remove(p, name);
+                } finally {
+                    l.close();
+                }
+            });
         }
 
         @Override
@@ -258,8 +316,8 @@ final class FilesGroups implements GroupMembership {
             closed = true;
             try {
                 beat.close();
-                Files.deleteIfExists(dir.resolve(id + ".beat"));
-                Files.deleteIfExists(dir.resolve(id + ".lock"));
+                held.close();
+                removeFiles(dir, id);
             } catch (IOException e) {
                 LOG.warn("consumer '{}': cannot remove its member files in {}: {}", name, dir, e.toString());
             } finally {

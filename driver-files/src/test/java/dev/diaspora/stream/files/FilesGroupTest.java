@@ -96,7 +96,7 @@ class FilesGroupTest {
         try (Driver d = Driver.open("files", Metadata.of("{\"root_path\":\"" + root + "\"}"))) {
             d.createTopic("grp", Metadata.of("{\"num_partitions\":8}"));
             TopicHandle t = d.openTopic("grp");
-            try (ChildProcess child = ChildProcess.start(GroupMemberMain.class, root.toString(), "grp", "g");
+            try (ChildProcess child = ChildProcess.start(GroupWorkerMain.class, root.toString(), "grp", "g", "20");
                     Consumer a = t.consumer(member()); Consumer b = t.consumer(member())) {
                 Set<String> delivered = new HashSet<>();
                 Set<String> ackedHere = new HashSet<>();
@@ -140,7 +140,7 @@ class FilesGroupTest {
                 System.out.println("FilesGroupTest: partitions of the killed member moved in " + tookMillis + " ms");
                 deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
                 Set<String> all = new HashSet<>(delivered);
-                all.addAll(lines(child, "ACKING ")); // taken by the child (committed or not)
+                all.addAll(lines(child, "GOT ")); // taken by the child (committed or not)
                 while (true) {
                     all.addAll(delivered);
                     if (all.size() >= 8 * per) {

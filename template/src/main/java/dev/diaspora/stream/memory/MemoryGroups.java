@@ -1,5 +1,6 @@
 package dev.diaspora.stream.memory;
 
+import dev.diaspora.stream.ConsumerGroup;
 import dev.diaspora.stream.spi.GroupMember;
 import dev.diaspora.stream.spi.GroupMembership;
 import dev.diaspora.stream.spi.Lease;
@@ -8,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -37,6 +39,36 @@ final class MemoryGroups implements GroupMembership {
             groups.computeIfAbsent(consumerName, k -> new TreeMap<>()).put(m.id, m);
         }
         return m;
+    }
+
+    /**
+     * The live members of {@code consumerName}'s group and, for each, the partitions whose lease it holds (a lease
+     * entry of the topic whose token is the member's). Takes no lease and changes no member.
+     */
+    @Override
+    public Optional<ConsumerGroup> describe(String consumerName) {
+        state.checkLive();
+        long now = System.nanoTime();
+        List<Member> live = new ArrayList<>();
+        synchronized (this) {
+            for (Member m : groups.getOrDefault(consumerName, Map.of()).values()) {
+                if (!m.left && now - m.lastBeat <= m.timeoutNanos) {
+                    live.add(m);
+                }
+            }
+        }
+        List<ConsumerGroup.Member> out = new ArrayList<>();
+        for (Member m : live) {
+            List<Integer> held = new ArrayList<>();
+            for (int p = 0; p < state.partitions.length; p++) {
+                Object token = state.leases.get(consumerName + "/" + p);
+                if (token instanceof Member.Token && ((Member.Token) token).member == m) {
+                    held.add(p);
+                }
+            }
+            out.add(new ConsumerGroup.Member(m.id, held));
+        }
+        return Optional.of(new ConsumerGroup(consumerName, out));
     }
 
     /** @return whether a lease token may be taken over: it belongs to a member that is no longer live */

@@ -62,6 +62,56 @@ class MemoryGroupTest {
     }
 
     /**
+     * {@link TopicHandle#describeGroup} lists the live members with the partitions each holds (their
+     * {@code assignment()}), without joining: describing does not change the assignment; a member closed is gone.
+     */
+    @Test
+    void describeGroupListsLiveMembersAndTheirPartitions() throws InterruptedException {
+        try (Driver d = Driver.open("memory")) {
+            d.createTopic("dg", Metadata.of("{\"num_partitions\":5}"));
+            TopicHandle t = d.openTopic("dg");
+            assertEquals(List.of(), t.describeGroup("g").orElseThrow().members(), "nobody consumes yet");
+            try (Consumer a = t.consumer(member(AssignmentListener.NONE))) {
+                try (Consumer b = t.consumer(member(AssignmentListener.NONE))) {
+                    await(() -> a.assignment().size() + b.assignment().size() == 5
+                            && Math.abs(a.assignment().size() - b.assignment().size()) == 1, "balanced");
+                    dev.diaspora.stream.ConsumerGroup g = t.describeGroup("g").orElseThrow();
+                    assertEquals("g", g.name());
+                    assertEquals(2, g.members().size(), g.toString());
+                    Set<Set<Integer>> shares = new HashSet<>();
+                    for (dev.diaspora.stream.ConsumerGroup.Member m : g.members()) {
+                        shares.add(new HashSet<>(m.partitions()));
+                    }
+                    assertEquals(Set.of(a.assignment(), b.assignment()), shares);
+                    for (int p = 0; p < 5; p++) {
+                        assertTrue(g.holderOf(p).isPresent(), "partition " + p + " has a holder: " + g);
+                    }
+                    assertEquals(List.of(), t.describeGroup("other").orElseThrow().members());
+                    assertThrows(IllegalArgumentException.class, () -> t.describeGroup(""));
+                }
+                await(() -> a.assignment().size() == 5, "a takes b's partitions");
+                dev.diaspora.stream.ConsumerGroup g = t.describeGroup("g").orElseThrow();
+                assertEquals(1, g.members().size(), g.toString());
+                assertEquals(List.of(0, 1, 2, 3, 4), g.members().get(0).partitions());
+            }
+            assertEquals(List.of(), t.describeGroup("g").orElseThrow().members(), "the last member left");
+        }
+    }
+
+    /** maxPollInterval is checked like the other group durations (what it does: GroupContract G4, in the TCK). */
+    @Test
+    void maxPollIntervalIsChecked() {
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> ConsumerOptions.named("x").maxPollInterval(Duration.ZERO));
+        assertTrue(bad.getMessage().contains("maxPollInterval must be positive"), bad.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> ConsumerOptions.named("x").maxPollInterval(Duration.ofSeconds(-1)));
+        assertEquals(ConsumerOptions.DEFAULT_MAX_POLL_INTERVAL, ConsumerOptions.named("x").maxPollInterval());
+        assertEquals(Duration.ofSeconds(7), ConsumerOptions.named("x").maxPollInterval(Duration.ofSeconds(7))
+                .sessionTimeout(Duration.ofSeconds(2)).maxPollInterval(), "kept by the other group setters");
+    }
+
+    /**
      * A partition revoked by a rebalance: the listener hears of it on the fetch thread (one that throws does not
      * break the consumer), and acknowledging an event of it afterwards throws ConsumerConflictException instead of
      * storing a position for a partition another member reads.

@@ -119,6 +119,7 @@ final class ConsumerImpl implements Consumer {
     private final LongAdder batchesFetched = new LongAdder();
     private final UnreadableEvents unreadable;
     private final GroupEvents group;
+    private final PollWatch pollWatch;
 
     @SuppressWarnings("unchecked")
     ConsumerImpl(TopicHandleImpl topic, ConsumerOptions options) {
@@ -152,6 +153,7 @@ final class ConsumerImpl implements Consumer {
             committed[p] = -1;
         }
         this.group = new GroupEvents(options.name(), topic.name(), options.assignmentListener(), n);
+        this.pollWatch = new PollWatch(options.maxPollInterval().toNanos(), System.nanoTime());
         this.session = topic.backend().openSession(new SessionConfig(options.name(), options.targets(),
                 options.startAt(), this::revoking, options.sessionTimeout(), options.heartbeatInterval()));
         try {
@@ -205,6 +207,9 @@ final class ConsumerImpl implements Consumer {
                     nextAck = now + ackIntervalNanos;
                 }
                 retryRewinds(now);
+                if (pollWatch.due(now)) {
+                    watchPulls(now);
+                }
                 updatePauses();
                 long room;
                 lock.lock();
@@ -270,6 +275,41 @@ final class ConsumerImpl implements Consumer {
                 r.run(); // commands see !running and complete their futures
             }
         }
+    }
+
+    /**
+     * Tells the session when the application has not pulled for maxPollInterval (a group member then leaves its
+     * group) and when it pulls again (it rejoins).
+     */
+    private void watchPulls(long now) {
+        boolean waiting;
+        lock.lock();
+        try {
+            waiting = !pending.isEmpty();
+        } finally {
+            lock.unlock();
+        }
+        Boolean idle = pollWatch.check(now, waiting || owner.get() != null);
+        if (idle == null) {
+            return;
+        }
+        try {
+            if (session.applicationIdle(idle)) {
+                if (idle) {
+                    LOG.warn("consumer '{}' of topic '{}': the application has not pulled for more than"
+                            + " maxPollInterval ({} ms): left the group until it pulls again, so that the other members"
+                            + " read its partitions", options.name(), topic.name(), pollWatch.maxMillis());
+                } else {
+                    LOG.info("consumer '{}' of topic '{}': the application pulls again: rejoined the group",
+                            options.name(), topic.name());
+                }
+            }
+        } catch (RuntimeException e) {
+            pollWatch.undo(!idle);
+            LOG.warn("consumer '{}' of topic '{}': cannot {} the group yet, will retry: {}", options.name(),
+                    topic.name(), idle ? "leave" : "rejoin", e.toString());
+        }
+        refreshAssignment();
     }
 
     /** Lets a group session heartbeat and follow rebalances while the engine does not poll it. */
@@ -800,6 +840,7 @@ final class ConsumerImpl implements Consumer {
     }
 
     private void enter() {
+        pollWatch.pulled();
         Thread t = Thread.currentThread();
         if (owner.get() == t) {
             ownerDepth++;

@@ -1,6 +1,7 @@
 package dev.diaspora.stream.internal.engine;
 
 import dev.diaspora.stream.Consumer;
+import dev.diaspora.stream.ConsumerGroup;
 import dev.diaspora.stream.ConsumerOptions;
 import dev.diaspora.stream.LostRange;
 import dev.diaspora.stream.PartitionBounds;
@@ -16,6 +17,7 @@ import dev.diaspora.stream.spi.TopicBackend;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -141,6 +143,13 @@ final class TopicHandleImpl implements TopicHandle {
     public Map<Integer, Long> positions(String name) {
         checkOpen();
         return backend.committed(Objects.requireNonNull(name, "name"));
+    }
+
+    @Override
+    public Optional<ConsumerGroup> describeGroup(String name) {
+        checkOpen();
+        ConsumerOptions.named(Objects.requireNonNull(name, "name")); // validates the name
+        return backend.describeGroup(name);
     }
 
     @Override

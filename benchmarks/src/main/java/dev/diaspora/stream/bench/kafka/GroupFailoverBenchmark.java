@@ -40,7 +40,7 @@ import java.util.concurrent.TimeUnit;
  * Kafka member leaves no LeaveGroup: its partitions move when the broker's session timeout expires; a killed
  * {@code files} member releases its OS locks at once).
  *
- * <p>Usage: {@code benchmarks/bin/group-failover [--reps 5] [--session-ms 1000] [--drivers files,kafka]}. Prints one
+ * <p>Usage: {@code benchmarks/bin/group-failover-kafka [--reps 5] [--session-ms 1000] [--drivers files,kafka]}. Prints one
  * line per repetition, then min / median / max per driver and the ratio of the medians (kafka / files).
  *
  * <p>Thread safety: a program; {@link #run} is confined to its calling thread.
