@@ -17,8 +17,8 @@ import java.util.stream.Stream;
  * position starts at {@link ConsumerOptions#startAt()}. Consumers that share a name split the partitions: each
  * partition is delivered to at most one live consumer of a name.
  *
- * <p><b>Groups:</b> on drivers that declare consumer groups (memory, files), consumers of one name without
- * {@link ConsumerOptions#targets} form a group: the partitions are spread evenly (each member gets
+ * <p><b>Groups:</b> on drivers that declare consumer groups (memory, files, netty, kafka), consumers of one name
+ * without {@link ConsumerOptions#targets} form a group: the partitions are spread evenly (each member gets
  * {@code floor(P/M)} or {@code ceil(P/M)}), a member joining or leaving triggers a rebalance that moves few
  * partitions, and a member that stops heartbeating for {@link ConsumerOptions#sessionTimeout} (its process died, or
  * its fetch thread stalled) is removed and its partitions move to the live members. {@link #assignment()} follows;

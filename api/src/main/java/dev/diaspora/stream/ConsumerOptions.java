@@ -144,8 +144,8 @@ public final class ConsumerOptions {
      * {@link AssignmentListener#onRevoked} told, a later {@link Event#acknowledge()} of their events throws
      * {@link ConsumerConflictException}) and leaves; the live members take them at their next check. The next pull
      * rejoins the group and the consumer gets a share again. Keep it longer than the longest time the application
-     * spends on one event between two pulls. Explicit targets are not affected; drivers with their own group protocol
-     * may ignore it (kafka).
+     * spends on one event between two pulls. Explicit targets are not affected. Every driver with groups honours it
+     * (kafka through Kafka's LeaveGroup).
      *
      * @throws IllegalArgumentException if zero or negative
      */

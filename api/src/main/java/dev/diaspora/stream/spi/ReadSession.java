@@ -63,8 +63,8 @@ public interface ReadSession extends AutoCloseable {
      * {@code ConsumerOptions.maxPollInterval} ({@code idle} true) and when it pulls again (false). A group member
      * leaves its group while idle (its partitions given up as on a clean leave: through
      * {@link SessionListener#revoking}, positions stored first) and rejoins when it is no longer idle; the engine reads
-     * {@link #assignment()} again after the call. The default does nothing: sessions outside a group, and drivers whose
-     * group protocol has its own rule (kafka), ignore it.
+     * {@link #assignment()} again after the call. The default does nothing (sessions outside a group); the kafka
+     * driver leaves and rejoins through Kafka's protocol.
      *
      * @return whether the session left (idle) or rejoined (not idle) a group, for the engine's log
      */

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.CloseOptions;
@@ -84,6 +85,8 @@ final class KafkaReadSession implements ReadSession {
     private boolean assignedOnce;
     private boolean closed;
     private final boolean subscribed;
+    /** The application has not pulled for maxPollInterval: this member left the group until it pulls again. */
+    private boolean idle;
     private final long sessionTimeoutMs;
     private long lastKafkaPoll = System.nanoTime();
     /** Partitions Kafka took away without a revocation (this member was dropped), until they are assigned again. */
@@ -295,6 +298,10 @@ final class KafkaReadSession implements ReadSession {
             woken = false;
             return null;
         }
+        if (idle) { // out of the group: nothing to fetch until the application pulls again
+            LockSupport.parkNanos(Math.min(Math.max(0, timeoutNanos), TimeUnit.MILLISECONDS.toNanos(UPKEEP_MS)));
+            return null;
+        }
         ConsumerRecords<byte[], ByteBuffer> records;
         try {
             records = kafkaPoll(Duration.ofNanos(Math.max(0, timeoutNanos)));
@@ -420,6 +427,32 @@ final class KafkaReadSession implements ReadSession {
         }
     }
 
+    /**
+     * The engine's {@code maxPollInterval} rule, on Kafka's protocol: while the application does not pull, the member
+     * unsubscribes (Kafka calls {@link Rebalance#onPartitionsRevoked}: positions committed, partitions given up, and
+     * the member leaves the group at once, so the others take its partitions without waiting for a timeout); when it
+     * pulls again it subscribes again and gets a share at the next rebalance. Kafka's own {@code max.poll.interval.ms}
+     * cannot do this: the fetch thread keeps polling Kafka for the engine's prefetch whatever the application does.
+     */
+    @Override
+    public boolean applicationIdle(boolean idle) {
+        if (!subscribed || closed || this.idle == idle) {
+            return false;
+        }
+        try {
+            if (idle) {
+                consumer.unsubscribe();
+            } else {
+                consumer.subscribe(List.of(topic.name), new Rebalance());
+            }
+        } catch (KafkaException e) {
+            throw new DiasporaException("kafka: consumer '" + name + "' of topic '" + topic.name + "' could not "
+                    + (idle ? "leave" : "rejoin") + " its group: " + e, e);
+        }
+        this.idle = idle;
+        return true;
+    }
+
     /** Keeps the group membership while the engine does not poll (its prefetch is full): see {@link #upkeepIfDue}. */
     @Override
     public void keepAlive() {
@@ -432,7 +465,7 @@ final class KafkaReadSession implements ReadSession {
      * buffered of those partitions) before it serves more records.
      */
     private void upkeepIfDue() {
-        if (subscribed && System.nanoTime() - lastKafkaPoll >= TimeUnit.MILLISECONDS.toNanos(UPKEEP_MS)) {
+        if (subscribed && !idle && System.nanoTime() - lastKafkaPoll >= TimeUnit.MILLISECONDS.toNanos(UPKEEP_MS)) {
             upkeep(Duration.ZERO);
         }
     }
