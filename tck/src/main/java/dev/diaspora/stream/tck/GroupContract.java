@@ -35,7 +35,8 @@ import org.junit.jupiter.api.Timeout;
  * closed cleanly hands its partitions off with no acknowledged event delivered again, and a member that stops
  * heartbeating loses its partitions to the live members within twice its session timeout. Throughout, every event is
  * delivered, no acknowledged (and stored) event is delivered again, and no partition is held by two members once the
- * group has settled.
+ * group has settled. G4 checks a crashed member through a hook of the driver's test class
+ * ({@link TckFixture#crashableMember}).
  *
  * <p>Needs {@link dev.diaspora.stream.spi.Capabilities#consumerGroups()}; G3 also
  * {@link dev.diaspora.stream.spi.Capabilities#staleMemberTakeover()} (its "crash" stalls the member's fetch thread in
@@ -274,6 +275,49 @@ public interface GroupContract extends TckFixture {
             if (victim != null) {
                 victim.close();
             }
+        }
+    }
+
+    /**
+     * G4: a member that crashes (the driver's hook, {@link TckFixture#crashableMember}, ends it as a killed process:
+     * no leave, no last commit) loses its partitions to the live members within twice the session timeout; what it
+     * acknowledged and committed is not delivered again, and every event is delivered.
+     */
+    @Test
+    @Timeout(value = 90, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    default void optional_G4_aCrashedMemberLosesItsPartitions() {
+        assumeGroups();
+        TopicHandle topic = newTopic(8);
+        Duration timeout = groupSessionTimeout();
+        int per = 20;
+        Ledger ledger = new Ledger();
+        List<Consumer> live = new ArrayList<>();
+        try (CrashableMember victim = crashableMember(topic.name(), groupMember("g4"))) {
+            assumeTrue(victim != null, "the driver's test class provides no crash hook (TckFixture.crashableMember):"
+                    + " a member whose process dies is checked by the driver's own tests");
+            try (Producer producer = topic.producer()) {
+                for (int i = 0; i < 2; i++) {
+                    live.add(topic.consumer(groupMember("g4")));
+                }
+                List<Consumer> all = new ArrayList<>(live);
+                all.add(victim.consumer());
+                awaitBalanced(all, 8, timeout.multipliedBy(3), "G4 (3 members)");
+                pushAll(this, producer, 8, per, 0);
+                drain(all, ledger, 8 * per, "G4 (before the crash)");
+                await(victim.consumer().commit(), "G4: commit");
+                victim.crash();
+                long t0 = System.nanoTime();
+                Duration within = timeout.multipliedBy(2);
+                awaitBalanced(live, 8, within.plus(env().timeout(Duration.ofMillis(500))), "G4 (a member crashed:"
+                        + " its partitions must move within 2 x sessionTimeout = " + within + ")");
+                long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+                assertTrue(took <= within.toMillis() + 100, "G4: the partitions moved after " + took + " ms, more than"
+                        + " 2 x sessionTimeout (" + within.toMillis() + " ms)");
+                pushAll(this, producer, 8, per, 1);
+                drain(live, ledger, 2 * 8 * per, "G4 (after the crash)");
+            }
+        } finally {
+            live.forEach(Consumer::close);
         }
     }
 }
