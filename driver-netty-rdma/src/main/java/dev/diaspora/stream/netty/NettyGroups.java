@@ -8,6 +8,7 @@ import io.netty.buffer.ByteBuf;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +26,8 @@ import org.slf4j.LoggerFactory;
  */
 final class NettyGroups implements GroupMembership {
     private static final Logger LOG = LoggerFactory.getLogger(NettyGroups.class);
+    /** How long a member waits before trying to rejoin an unreachable coordinator again. */
+    static final long REJOIN_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
     private final NettyTopic topic;
     private final Connection coordinator;
@@ -52,6 +55,7 @@ final class NettyGroups implements GroupMembership {
         private String id;
         private int generation; // of the coordinator connection that joined
         private List<String> lastMembers = List.of();
+        private long retryJoinAt; // nanoTime before which no rejoin is tried (0: any time)
         private boolean closed;
 
         Member(String consumer, int timeoutMs) {
@@ -79,10 +83,28 @@ final class NettyGroups implements GroupMembership {
             }
         }
 
-        /** Joins again if the connection that joined is gone: the coordinator ended the membership with it. */
+        /**
+         * Joins again if the connection that joined is gone: the coordinator ended the membership with it. A failed
+         * attempt is not repeated for {@link #REJOIN_RETRY_NANOS}, so that an unreachable coordinator host does not
+         * hold the session's thread for a connect timeout at every check.
+         */
         private void ensureJoined() {
-            if (generation != coordinator.generation() || !coordinator.isActive()) {
+            if (generation == coordinator.generation() && coordinator.isActive()) {
+                return;
+            }
+            long now = System.nanoTime();
+            if (retryJoinAt != 0 && now - retryJoinAt < 0) {
+                throw new DiasporaException("the group coordinator " + coordinator.address + " was unreachable a"
+                        + " moment ago; rejoining again shortly", null, true);
+            }
+            try {
                 join();
+                retryJoinAt = 0;
+            } catch (DiasporaException e) {
+                if (e.isRetriable()) {
+                    retryJoinAt = now + REJOIN_RETRY_NANOS;
+                }
+                throw e;
             }
         }
 
@@ -95,9 +117,11 @@ final class NettyGroups implements GroupMembership {
         public void heartbeat() {
             try {
                 ensureJoined();
-                coordinator.callSync(Protocol.HEARTBEAT, idPayload()).release();
-            } catch (Protocol.UnknownMemberException e) {
-                join();
+                try {
+                    coordinator.callSync(Protocol.HEARTBEAT, idPayload()).release();
+                } catch (Protocol.UnknownMemberException e) {
+                    join(); // the coordinator restarted (or ended the membership): join again under a new id
+                }
             } catch (DiasporaException e) {
                 if (!e.isRetriable()) {
                     throw e;

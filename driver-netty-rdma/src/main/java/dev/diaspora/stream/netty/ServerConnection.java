@@ -256,6 +256,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                     positions.put(p, pos);
                 }
                 end(in, type);
+                t.checkCommit(name, positions.keySet(), this);
                 t.local.commit(name, positions);
                 return null;
             }
@@ -264,7 +265,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                 String name = readString(in, "consumer name");
                 int p = partition(t, in.readInt());
                 end(in, type);
-                AutoCloseable lease = t.local.tryLease(name, p);
+                AutoCloseable lease = t.lease(name, p, this);
                 long id = 0;
                 if (lease != null) {
                     id = nextLease.incrementAndGet();

@@ -229,6 +229,54 @@ class GroupProtocolTest {
         });
     }
 
+    private static RawClient.Frame commit(RawClient c, int h, String consumer, int p, long position) {
+        return c.request(Protocol.COMMIT, RawClient.payload(o -> {
+            o.writeInt(h);
+            RawClient.string(o, consumer);
+            o.writeInt(1);
+            o.writeInt(p);
+            o.writeLong(position);
+        }));
+    }
+
+    /** The fence of a member that lost a partition: only the connection holding a lease stores its positions. */
+    @Test
+    void onlyTheLeaseHolderStoresPositions() throws InterruptedException {
+        try (RawClient a = client(0); RawClient b = client(0)) {
+            int ha = open(a);
+            int hb = open(b);
+            RawClient.Frame lease = a.request(Protocol.LEASE, RawClient.payload(o -> {
+                o.writeInt(ha);
+                RawClient.string(o, "fenced");
+                o.writeInt(0);
+            }));
+            assertEquals(Protocol.OK, lease.type(), lease::toString);
+            long leaseId = ByteBuffer.wrap(lease.payload()).getLong();
+            assertTrue(leaseId != 0, "the lease is free");
+            RawClient.Frame refused = commit(b, hb, "fenced", 0, 5);
+            assertEquals(Protocol.E_CONFLICT, refused.errorKind(), refused::toString);
+            assertTrue(refused.errorMessage().contains("leased by another session of consumer 'fenced'"),
+                    refused.errorMessage());
+            assertEquals(Protocol.OK, commit(a, ha, "fenced", 0, 7).type(), "the holder stores");
+            assertEquals(Protocol.OK, a.request(Protocol.RELEASE, RawClient.payload(o -> o.writeLong(leaseId)))
+                    .type());
+            assertEquals(Protocol.OK, commit(b, hb, "fenced", 0, 9).type(), "nobody holds it now: b may store"
+                    + " (a tool, or a static consumer between sessions)");
+            try (RawClient c = client(0)) {
+                int hc = open(c);
+                RawClient.Frame again = c.request(Protocol.LEASE, RawClient.payload(o -> {
+                    o.writeInt(hc);
+                    RawClient.string(o, "fenced");
+                    o.writeInt(0);
+                }));
+                assertTrue(ByteBuffer.wrap(again.payload()).getLong() != 0, "released: c takes the lease");
+            }
+            // c's connection closed: its lease went with it, and b may store again
+            await(() -> commit(b, hb, "fenced", 0, 11).type() == Protocol.OK, "the lease of a closed connection"
+                    + " no longer fences");
+        }
+    }
+
     @Test
     void aClosedConnectionEndsItsMembers() throws InterruptedException {
         try (RawClient watcher = client(0)) {
