@@ -69,12 +69,24 @@ public interface GroupContract extends TckFixture {
 
     /** @return why the assignments are not a balanced partition of {@code 0..numPartitions-1}, or null */
     static String unbalanced(List<Consumer> members, int numPartitions) {
-        int m = members.size();
-        Set<Integer> seen = new HashSet<>();
         List<Set<Integer>> shares = new ArrayList<>();
         for (Consumer c : members) {
-            Set<Integer> a = c.assignment();
-            shares.add(a);
+            shares.add(c.assignment());
+        }
+        return unbalancedShares(shares, numPartitions);
+    }
+
+    /**
+     * @param shares each member's partitions (null: a member that has not reported one yet, as a child process)
+     * @return why the shares are not a balanced partition of {@code 0..numPartitions-1}, or null
+     */
+    static String unbalancedShares(List<Set<Integer>> shares, int numPartitions) {
+        int m = shares.size();
+        Set<Integer> seen = new HashSet<>();
+        for (Set<Integer> a : shares) {
+            if (a == null) {
+                return "a member has no assignment yet: " + shares;
+            }
             for (int p : a) {
                 if (!seen.add(p)) {
                     return "partition " + p + " is assigned to two members: " + shares;

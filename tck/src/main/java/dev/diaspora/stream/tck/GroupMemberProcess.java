@@ -34,11 +34,12 @@ public final class GroupMemberProcess implements AutoCloseable {
     private final Process process;
     private final Path log;
     private final List<String> lines = new ArrayList<>(); // guarded by itself
+    private final Thread reader;
 
     private GroupMemberProcess(Process process, Path log) {
         this.process = process;
         this.log = log;
-        Thread reader = new Thread(() -> {
+        this.reader = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
                     StandardCharsets.UTF_8))) {
                 String l;
@@ -133,11 +134,19 @@ public final class GroupMemberProcess implements AutoCloseable {
         return out;
     }
 
-    /** Kills the child at once (SIGKILL: no close, no last commit) and waits until it is gone. */
+    /**
+     * Kills the child at once (SIGKILL: no close, no last commit), waits until it is gone and until every line it
+     * printed was read, so that {@link #lines} tells all it did.
+     */
     public void kill() throws InterruptedException {
         process.destroyForcibly();
         if (!process.waitFor(30, TimeUnit.SECONDS)) {
             throw new IllegalStateException("the member child survived SIGKILL for 30 s (" + this + ")");
+        }
+        reader.join(TimeUnit.SECONDS.toMillis(30));
+        if (reader.isAlive()) {
+            throw new IllegalStateException("the output of the killed member child did not end within 30 s (" + this
+                    + ")");
         }
     }
 
