@@ -141,8 +141,9 @@ final class NettyGroups implements GroupMembership {
         public List<String> members() {
             try {
                 ensureJoined();
+                int h = topic.handle(coordinator); // before allocating: it may throw
                 ByteBuf req = topic.backend().alloc().buffer();
-                req.writeInt(topic.handle(coordinator));
+                req.writeInt(h);
                 Protocol.writeString(req, consumer);
                 ByteBuf a = coordinator.callSync(Protocol.MEMBERS, req);
                 try {

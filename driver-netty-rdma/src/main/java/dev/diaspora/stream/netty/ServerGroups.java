@@ -234,9 +234,4 @@ final class ServerGroups {
             }
         }
     }
-
-    /** @return the members known now, live or expired (for tests) */
-    synchronized int memberCount() {
-        return byId.size();
-    }
 }
