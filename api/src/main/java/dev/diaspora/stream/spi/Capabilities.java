@@ -12,11 +12,11 @@ package dev.diaspora.stream.spi;
  * @param deleteTopic topics can be deleted
  * @param maxEventSize the largest event (metadata plus data) the driver stores, in bytes
  * @param consumerGroups consumers of one name without targets form a balanced, rebalancing group that honours
- *     {@code ConsumerOptions.sessionTimeout} (memory, files: {@link LocalTopic#groups()}; not yet netty, kafka)
+ *     {@code ConsumerOptions.sessionTimeout} (memory, files, netty: {@link LocalTopic#groups()}; not yet kafka)
  * @param staleMemberTakeover the leases of a member whose fetch thread stalls past its session timeout, in a process
  *     that lives on, are taken over by the live members (memory); false where a lease is an OS lock held until its
  *     process dies (files: a dead process loses them at once, a stalled one keeps them until it wakes up and gives
- *     them up)
+ *     them up); false on netty too, where a lease is bound to the member's connection to the partition's server
  */
 public record Capabilities(boolean crossProcess, boolean persistent, boolean nativePartialRead, boolean timeLookup,
         boolean deleteTopic, long maxEventSize, boolean consumerGroups, boolean staleMemberTakeover) {

@@ -313,21 +313,36 @@ public class LocalReadSession implements ReadSession {
         topic.readData(requests);
     }
 
-    /** Stores positions of partitions whose lease is still held; the others are not this session's to store. */
+    /**
+     * Stores positions of partitions whose lease is still held; partitions already given up are not this session's
+     * to store (skipped).
+     *
+     * @throws ConsumerConflictException after storing the others, if a partition this session still reads lost its
+     *     lease (taken over, or lost with a connection while another member took it): those positions are not
+     *     stored, so a commit never reports success for them; the session gives the partition up at its next check
+     */
     @Override
     public void commit(Map<Integer, Long> positions) {
         if (positions.isEmpty()) {
             return;
         }
         Map<Integer, Long> store = new TreeMap<>();
+        List<Integer> lost = new ArrayList<>();
         for (Map.Entry<Integer, Long> e : positions.entrySet()) {
             Part part = held.get(e.getKey());
             if (part != null && part.lease.held()) {
                 store.put(e.getKey(), e.getValue());
+            } else if (part != null) {
+                lost.add(e.getKey());
             }
         }
         if (!store.isEmpty()) {
             topic.commit(name, store);
+        }
+        if (!lost.isEmpty()) {
+            throw new ConsumerConflictException("Consumer '" + name + "' lost partitions " + lost + " to another"
+                    + " member of its name: their acknowledgements after the last stored position are not stored, and"
+                    + " their new reader delivers those events again. This consumer gives them up at its next poll");
         }
     }
 

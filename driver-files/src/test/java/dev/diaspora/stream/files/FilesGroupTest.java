@@ -14,13 +14,14 @@ import dev.diaspora.stream.Event;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.Producer;
 import dev.diaspora.stream.TopicHandle;
+import dev.diaspora.stream.tck.GroupContract;
+import dev.diaspora.stream.tck.GroupMemberProcess;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -37,56 +38,16 @@ class FilesGroupTest {
 
     @TempDir
     Path root;
+    @TempDir
+    Path logs;
 
     private static ConsumerOptions member() {
         return ConsumerOptions.named("g").sessionTimeout(SESSION_TIMEOUT).heartbeatInterval(Duration.ofMillis(250));
     }
 
-    private static Set<Integer> lastAssignment(ChildProcess child) {
-        Set<Integer> out = null;
-        for (String l : child.lines()) {
-            if (l.startsWith("ASSIGNMENT [")) {
-                out = new TreeSet<>();
-                String body = l.substring("ASSIGNMENT [".length(), l.length() - 1).trim();
-                if (!body.isEmpty()) {
-                    for (String s : body.split(",\\s*")) {
-                        out.add(Integer.parseInt(s));
-                    }
-                }
-            }
-        }
-        return out;
-    }
-
-    private static Set<String> acked(ChildProcess child) {
-        return lines(child, "ACKED ");
-    }
-
-    private static Set<String> lines(ChildProcess child, String prefix) {
-        Set<String> out = new HashSet<>();
-        for (String l : child.lines()) {
-            if (l.startsWith(prefix)) {
-                String[] f = l.split(" ");
-                out.add(f[1] + ":" + f[2]);
-            }
-        }
-        return out;
-    }
-
-    private static boolean disjointCover(List<Set<Integer>> shares, int p) {
-        Set<Integer> all = new HashSet<>();
-        int n = 0;
-        for (Set<Integer> s : shares) {
-            if (s == null) {
-                return false;
-            }
-            all.addAll(s);
-            n += s.size();
-            if (s.size() < p / shares.size() || s.size() > (p + shares.size() - 1) / shares.size()) {
-                return false;
-            }
-        }
-        return all.size() == p && n == p;
+    @SafeVarargs
+    private static boolean balanced(Set<Integer>... shares) {
+        return GroupContract.unbalancedShares(Arrays.asList(shares), 8) == null;
     }
 
     @Test
@@ -96,15 +57,16 @@ class FilesGroupTest {
         try (Driver d = Driver.open("files", Metadata.of("{\"root_path\":\"" + root + "\"}"))) {
             d.createTopic("grp", Metadata.of("{\"num_partitions\":8}"));
             TopicHandle t = d.openTopic("grp");
-            try (ChildProcess child = ChildProcess.start(GroupWorkerMain.class, root.toString(), "grp", "g", "20");
+            try (GroupMemberProcess child = GroupMemberProcess.start(logs, "files", Metadata.of("{\"root_path\":\""
+                    + root + "\"}"), "grp", "g", SESSION_TIMEOUT);
                     Consumer a = t.consumer(member()); Consumer b = t.consumer(member())) {
                 Set<String> delivered = new HashSet<>();
                 Set<String> ackedHere = new HashSet<>();
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (!disjointCover(List.of(a.assignment(), b.assignment(), orEmpty(lastAssignment(child))), 8)) {
+                while (!balanced(a.assignment(), b.assignment(), child.lastAssignment())) {
                     if (System.nanoTime() - deadline > 0) {
                         fail("the group did not settle: " + a.assignment() + " " + b.assignment() + " child "
-                                + lastAssignment(child) + ", child output " + child.lines() + child.errors());
+                                + child.lastAssignment() + ", " + child);
                     }
                     Thread.sleep(20);
                 }
@@ -117,18 +79,18 @@ class FilesGroupTest {
                     producer.flush().join();
                 }
                 // the child commits some events of its share (slowly: some are left to move)
-                while (acked(child).size() < 5) {
+                while (child.lines("ACKED ").size() < 5) {
                     if (System.nanoTime() - deadline > 0) {
                         fail("the group did not settle: " + a.assignment() + " " + b.assignment() + " child "
-                                + lastAssignment(child) + ", child output " + child.lines() + child.errors());
+                                + child.lastAssignment() + ", " + child);
                     }
                     drainSome(a, delivered, ackedHere);
                     drainSome(b, delivered, ackedHere);
                 }
                 child.kill();
                 long t0 = System.nanoTime();
-                Set<String> childAcked = acked(child);
-                while (!disjointCover(List.of(a.assignment(), b.assignment()), 8)) {
+                Set<String> childAcked = child.lines("ACKED ");
+                while (!balanced(a.assignment(), b.assignment())) {
                     if (System.nanoTime() - t0 > SESSION_TIMEOUT.multipliedBy(2).toNanos()) {
                         fail("the killed member's partitions did not move within 2 x sessionTimeout: "
                                 + a.assignment() + " " + b.assignment());
@@ -140,7 +102,7 @@ class FilesGroupTest {
                 System.out.println("FilesGroupTest: partitions of the killed member moved in " + tookMillis + " ms");
                 deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
                 Set<String> all = new HashSet<>(delivered);
-                all.addAll(lines(child, "GOT ")); // taken by the child (committed or not)
+                all.addAll(child.lines("ACKING ")); // taken by the child (committed or not)
                 while (true) {
                     all.addAll(delivered);
                     if (all.size() >= 8 * per) {
@@ -160,10 +122,6 @@ class FilesGroupTest {
                 assertFalse(childAcked.isEmpty());
             }
         }
-    }
-
-    private static Set<Integer> orEmpty(Set<Integer> s) {
-        return s == null ? Set.of(-1) : s;
     }
 
     private static void drainSome(Consumer c, Set<String> delivered, Set<String> ackedHere) {

@@ -62,8 +62,9 @@ public final class NettyDriverProvider extends AbstractDriverProvider {
             OptionSpec.string("durability").defaultValue("os").oneOf("os", "fsync")
                     .doc("\"os\": an append completes once the server's OS has the bytes; \"fsync\": once they are"
                             + " on the server's device."));
+    /** Groups: yes; a stalled member (its connection alive) keeps its leases until it gives them up (README). */
     private static final Capabilities CAPABILITIES = new Capabilities(true, true, true, true, true,
-            Protocol.MAX_EVENT_SIZE);
+            Protocol.MAX_EVENT_SIZE).withGroups(true, false);
 
     /** Creates the provider; {@code ServiceLoader} calls this. */
     public NettyDriverProvider() {

@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
  * A {@link LocalReadSession} on a {@link NettyTopic} that rides over a lost connection: it reads the data of events it
  * has announced again after a reconnect, and fails its polls with a
  * {@link dev.diaspora.stream.ConsumerConflictException} once one of its leases is lost (a reconnect re-takes them,
- * but another consumer of the same name may have taken a partition while the connection was down).
+ * but another consumer of the same name may have taken a partition while the connection was down), if it has explicit
+ * targets; a group member (no targets) gives the lost partition up and goes on with its group's assignment.
  *
  * <p>Thread safety: confined to one thread, except {@link #wakeup()}.
  */
@@ -27,16 +28,21 @@ final class NettyReadSession extends LocalReadSession {
 
     private final NettyTopic topic;
     private final String name;
+    /** A group member gives a lost lease up and rebalances ({@code Lease.held()} is false) instead of failing. */
+    private final boolean grouped;
 
     NettyReadSession(NettyTopic topic, SessionConfig config) {
         super(topic, config);
         this.topic = topic;
         this.name = config.consumerName();
+        this.grouped = config.targets() == null;
     }
 
     @Override
     public IncomingBatch poll(int maxEvents, long maxBytes, long timeoutNanos) {
-        topic.checkLeases(name, assignment());
+        if (!grouped) {
+            topic.checkLeases(name, assignment());
+        }
         return super.poll(maxEvents, maxBytes, timeoutNanos);
     }
 

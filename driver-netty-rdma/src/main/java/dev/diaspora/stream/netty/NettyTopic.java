@@ -84,6 +84,7 @@ final class NettyTopic implements TopicBackend, LocalTopic {
     private final ChangeNotifier notifier = new ChangeNotifier();
     private final List<PartitionInfo> partitions;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final NettyGroups groups;
 
     NettyTopic(NettyBackend backend, String name, Map<Connection, ByteBuf> openAnswers) {
         this.backend = backend;
@@ -143,6 +144,7 @@ final class NettyTopic implements TopicBackend, LocalTopic {
                     + "}")));
         }
         this.partitions = List.copyOf(infos);
+        this.groups = new NettyGroups(this, serverOf[0]);
         for (Map.Entry<Connection, List<Integer>> e : hosted.entrySet()) {
             Connection c = e.getKey();
             int[] g = e.getValue().stream().mapToInt(Integer::intValue).toArray();
@@ -221,7 +223,7 @@ final class NettyTopic implements TopicBackend, LocalTopic {
      * @throws DiasporaException (retriable) when that is needed on an event-loop thread, which must not wait; a
      *         background thread then does it
      */
-    private int handle(Connection c) {
+    int handle(Connection c) {
         checkNotDeleted(c);
         int[] cur = handles.get(c);
         if (cur != null && cur[1] == c.generation() && c.isActive()) {
@@ -544,6 +546,16 @@ final class NettyTopic implements TopicBackend, LocalTopic {
         return p;
     }
 
+    /** Groups coordinated by the server of partition 0 (see {@link NettyGroups}). */
+    @Override
+    public dev.diaspora.stream.spi.GroupMembership groups() {
+        return groups;
+    }
+
+    /**
+     * @return the lease, a {@link dev.diaspora.stream.spi.Lease} that is no longer {@code held()} once lost (see
+     *     {@link #checkLeases}), or null
+     */
     @Override
     public AutoCloseable tryLease(String consumer, int p) {
         Connection c = serverOf[checkPartition(p)];
@@ -563,7 +575,7 @@ final class NettyTopic implements TopicBackend, LocalTopic {
     }
 
     /** A lease held for one session; re-taken with the new connection after a reconnect. */
-    private final class Lease implements AutoCloseable {
+    private final class Lease implements dev.diaspora.stream.spi.Lease {
         final Connection connection;
         final String consumer;
         final int partition;
@@ -578,6 +590,12 @@ final class NettyTopic implements TopicBackend, LocalTopic {
             this.partition = partition;
             this.id = id;
             this.generation = generation;
+        }
+
+        /** @return false once closed, or lost: another consumer of the name took it while the connection was down */
+        @Override
+        public boolean held() {
+            return !closed && !lost;
         }
 
         @Override

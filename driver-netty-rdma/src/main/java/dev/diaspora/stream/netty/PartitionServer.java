@@ -66,6 +66,7 @@ public final class PartitionServer implements AutoCloseable {
     private final EventLoopGroup boss;
     private final EventLoopGroup io;
     private final ExecutorService workers;
+    private final ServerGroups groups;
     private final Channel listener;
     private final Map<String, ServerTopic> topics = new HashMap<>(); // guarded by itself
     private final Set<ServerConnection> connections = ConcurrentHashMap.newKeySet();
@@ -85,6 +86,7 @@ public final class PartitionServer implements AutoCloseable {
             throw new InvalidOptionException("Cannot use " + root + " as the server's root path: " + e
                     + ". Give a writable directory", e);
         }
+        this.groups = new ServerGroups(serverId);
         FilesDriverProvider files = new FilesDriverProvider();
         this.storage = files.open(files.options().validate(
                 Metadata.of("{\"root_path\":" + quote(root.resolve(TOPICS_DIR).toString()) + "}"), "server storage"));
@@ -206,6 +208,11 @@ public final class PartitionServer implements AutoCloseable {
 
     ExecutorService workers() {
         return workers;
+    }
+
+    /** @return the consumer-group coordinator of the topics whose partition 0 this server holds */
+    ServerGroups groups() {
+        return groups;
     }
 
     /** Counts data bytes sent by READ_DATA: zero-copy (whole blocks from the file) or read and copied. */

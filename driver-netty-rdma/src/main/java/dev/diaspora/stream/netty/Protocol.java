@@ -60,6 +60,10 @@ final class Protocol {
     static final byte APPEND = 17;
     static final byte CLOSE_APPENDER = 18;
     static final byte LOST_RANGES = 19;
+    static final byte JOIN = 20;
+    static final byte HEARTBEAT = 21;
+    static final byte LEAVE = 22;
+    static final byte MEMBERS = 23;
     // answers and pushes (server to client)
     static final byte OK = 64;
     static final byte ERROR = 65;
@@ -84,6 +88,8 @@ final class Protocol {
     static final byte E_RETRIABLE = 11;
     /** A lost range (READ answers only): the message is {@code "<first> <last> <why>"}. */
     static final byte E_LOST = 12;
+    /** A group member the coordinator does not know (left, its connection closed, or the server restarted). */
+    static final byte E_UNKNOWN_MEMBER = 13;
 
     private Protocol() {
     }
@@ -109,6 +115,10 @@ final class Protocol {
             case APPEND: return "APPEND";
             case CLOSE_APPENDER: return "CLOSE_APPENDER";
             case LOST_RANGES: return "LOST_RANGES";
+            case JOIN: return "JOIN";
+            case HEARTBEAT: return "HEARTBEAT";
+            case LEAVE: return "LEAVE";
+            case MEMBERS: return "MEMBERS";
             case OK: return "OK";
             case ERROR: return "ERROR";
             case NOTIFY: return "NOTIFY";
@@ -202,6 +212,8 @@ final class Protocol {
     static byte kindOf(Throwable e) {
         if (e instanceof BadFrameException) {
             return E_BAD_FRAME;
+        } else if (e instanceof UnknownMemberException) {
+            return E_UNKNOWN_MEMBER;
         } else if (e instanceof TopicNotFoundException) {
             return E_TOPIC_NOT_FOUND;
         } else if (e instanceof TopicExistsException) {
@@ -260,6 +272,7 @@ final class Protocol {
             case E_TOO_LARGE: return new EventTooLargeException(m);
             case E_SELECTION: return new InvalidSelectionException(m);
             case E_RETRIABLE: return new DiasporaException(m, null, true);
+            case E_UNKNOWN_MEMBER: return new UnknownMemberException(m);
             case E_AUTH: return new DiasporaException("authentication refused: " + m + ". Give the server's token in"
                     + " the driver option 'token'");
             default: return new DiasporaException(m);
@@ -272,6 +285,15 @@ final class Protocol {
 
         BadFrameException(String message) {
             super("bad frame: " + message);
+        }
+    }
+
+    /** A group member the coordinator does not know: the client joins again (ERROR kind {@link #E_UNKNOWN_MEMBER}). */
+    static final class UnknownMemberException extends DiasporaException {
+        private static final long serialVersionUID = 1L;
+
+        UnknownMemberException(String message) {
+            super(message);
         }
     }
 }

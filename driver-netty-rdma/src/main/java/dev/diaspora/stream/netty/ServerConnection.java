@@ -50,7 +50,8 @@ import org.slf4j.LoggerFactory;
  * One client connection of a {@link PartitionServer}: authenticates the HELLO, then serves requests. APPEND and
  * CLOSE_APPENDER run on the event loop, in arrival order (the files appender is asynchronous, so order per
  * partition is the order of the frames); every other request runs on the server's worker pool, since storage calls
- * may block. State the connection owns (topic handles, leases, appenders) is released when it closes.
+ * may block. State the connection owns (topic handles, leases, appenders, group members: {@link ServerGroups}) is
+ * released when it closes.
  *
  * <p>Thread safety: the maps are concurrent; appenders are touched on the event loop only.
  */
@@ -255,6 +256,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                     positions.put(p, pos);
                 }
                 end(in, type);
+                t.checkCommit(name, positions.keySet(), this);
                 t.local.commit(name, positions);
                 return null;
             }
@@ -263,7 +265,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                 String name = readString(in, "consumer name");
                 int p = partition(t, in.readInt());
                 end(in, type);
-                AutoCloseable lease = t.local.tryLease(name, p);
+                AutoCloseable lease = t.lease(name, p, this);
                 long id = 0;
                 if (lease != null) {
                     id = nextLease.incrementAndGet();
@@ -299,19 +301,28 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                 return out;
             }
             default:
+                if (ServerGroups.isGroupRequest(type)) {
+                    return server.groups().serve(this, type, in);
+                }
                 throw new Protocol.BadFrameException("unknown request type " + type);
         }
     }
 
+    /** @return whether this connection is closing (its state is being released) */
+    boolean isClosing() {
+        return closing;
+    }
+
     /** Checks that a request's fields took the whole frame, before the request acts (PROTOCOL.md: trailing bytes). */
-    private static void end(ByteBuf in, int type) {
+    static void end(ByteBuf in, int type) {
         if (in.isReadable()) {
             throw new Protocol.BadFrameException(Protocol.typeName(type) + ": " + in.readableBytes()
                     + " unexpected trailing bytes");
         }
     }
 
-    private ServerTopic topic(int handle) {
+    /** @return the topic of a handle of this connection */
+    ServerTopic topic(int handle) {
         ServerTopic t = handles.get(handle);
         if (t == null) {
             throw new DiasporaException("unknown topic handle " + handle + " (closed, deleted, or never opened on"
@@ -918,6 +929,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closing = true;
+        server.groups().connectionClosed(this);
         for (Long id : List.copyOf(leases.keySet())) {
             closeQuietly(leases.remove(id));
         }

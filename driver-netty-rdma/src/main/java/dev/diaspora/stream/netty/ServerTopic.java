@@ -1,10 +1,12 @@
 package dev.diaspora.stream.netty;
 
+import dev.diaspora.stream.ConsumerConflictException;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.spi.ChangeNotifier;
 import dev.diaspora.stream.spi.LocalTopic;
 import dev.diaspora.stream.spi.TopicBackend;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -31,6 +33,8 @@ final class ServerTopic {
     volatile boolean deleted;
 
     private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
+    /** (consumer name, partition) to the connection holding its lease: the fence of COMMIT. */
+    private final Map<String, ServerConnection> leaseHolders = new ConcurrentHashMap<>();
     private final Thread notifierThread;
     private volatile boolean closed;
 
@@ -57,6 +61,42 @@ final class ServerTopic {
             e[p] = local.bounds(p).next();
         }
         return e;
+    }
+
+    /**
+     * Takes the lease of ({@code consumer}, {@code p}) for {@code holder}, recording it as the only connection that
+     * may store positions of that partition while it holds the lease.
+     *
+     * @return the lease, to close when released (the connection's own release, or its close), or null if held
+     */
+    AutoCloseable lease(String consumer, int p, ServerConnection holder) {
+        AutoCloseable lease = local.tryLease(consumer, p);
+        if (lease == null) {
+            return null;
+        }
+        String key = consumer + '\0' + p;
+        leaseHolders.put(key, holder);
+        return () -> {
+            leaseHolders.remove(key, holder);
+            lease.close();
+        };
+    }
+
+    /**
+     * Refuses positions of partitions whose lease another connection holds: a member that lost a partition (its
+     * connection dropped and another member took it, or it was told to give it up) never stores a position for it.
+     * Positions of partitions nobody leases are accepted (tools, static consumers between sessions).
+     */
+    void checkCommit(String consumer, Set<Integer> partitions, ServerConnection from) {
+        for (int p : partitions) {
+            ServerConnection holder = leaseHolders.get(consumer + '\0' + p);
+            if (holder != null && holder != from) {
+                throw new ConsumerConflictException("Partition " + p + " of topic '" + name + "' on this server is"
+                        + " leased by another session of consumer '" + consumer + "'; this one may not store its"
+                        + " position: it lost the partition, and its acknowledgements after the last stored position"
+                        + " are delivered again by the new reader");
+            }
+        }
     }
 
     void subscribe(Subscriber s) {

@@ -1,6 +1,8 @@
 package dev.diaspora.stream.netty;
 
+import dev.diaspora.stream.ConsumerOptions;
 import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.tck.CrashableMember;
 import dev.diaspora.stream.tck.DriverTck;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
@@ -31,5 +33,11 @@ class NettyTckTest extends DriverTck {
     @Override
     protected Metadata driverOptions(Path dir) {
         return servers.driverOptions();
+    }
+
+    /** A member whose connections go through proxies that a crash closes (see {@link CrashableNettyMember}). */
+    @Override
+    public CrashableMember crashableMember(String topicName, ConsumerOptions options) {
+        return CrashableNettyMember.open(currentDriverOptions(), topicName, options);
     }
 }

@@ -30,13 +30,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Rules G1–G4: consumer groups. Consumers of one name without explicit targets are members of one group: the
+ * Rules G1–G5: consumer groups. Consumers of one name without explicit targets are members of one group: the
  * partitions are spread evenly ({@code floor(P/M)} or {@code ceil(P/M)} each), a join or a leave rebalances, a member
  * closed cleanly hands its partitions off with no acknowledged event delivered again, and a member that stops
  * heartbeating loses its partitions to the live members within twice its session timeout, and a member whose
  * application stops pulling leaves the group after its {@code maxPollInterval}. Throughout, every event is
  * delivered, no acknowledged (and stored) event is delivered again, and no partition is held by two members once the
- * group has settled.
+ * group has settled. G5 checks a crashed member through a hook of the driver's test class
+ * ({@link TckFixture#crashableMember}).
  *
  * <p>Needs {@link dev.diaspora.stream.spi.Capabilities#consumerGroups()}; G3 also
  * {@link dev.diaspora.stream.spi.Capabilities#staleMemberTakeover()} (its "crash" stalls the member's fetch thread in
@@ -69,12 +70,24 @@ public interface GroupContract extends TckFixture {
 
     /** @return why the assignments are not a balanced partition of {@code 0..numPartitions-1}, or null */
     static String unbalanced(List<Consumer> members, int numPartitions) {
-        int m = members.size();
-        Set<Integer> seen = new HashSet<>();
         List<Set<Integer>> shares = new ArrayList<>();
         for (Consumer c : members) {
-            Set<Integer> a = c.assignment();
-            shares.add(a);
+            shares.add(c.assignment());
+        }
+        return unbalancedShares(shares, numPartitions);
+    }
+
+    /**
+     * @param shares each member's partitions (null: a member that has not reported one yet, as a child process)
+     * @return why the shares are not a balanced partition of {@code 0..numPartitions-1}, or null
+     */
+    static String unbalancedShares(List<Set<Integer>> shares, int numPartitions) {
+        int m = shares.size();
+        Set<Integer> seen = new HashSet<>();
+        for (Set<Integer> a : shares) {
+            if (a == null) {
+                return "a member has no assignment yet: " + shares;
+            }
             for (int p : a) {
                 if (!seen.add(p)) {
                     return "partition " + p + " is assigned to two members: " + shares;
@@ -328,6 +341,45 @@ public interface GroupContract extends TckFixture {
             if (busy != null) {
                 busy.close();
             }
+        }
+    }
+
+    /**
+     * G5: a member that crashes (the driver's hook, {@link TckFixture#crashableMember}, ends it as a killed process:
+     * no leave, no last commit) loses its partitions to the live members within twice the session timeout; what it
+     * acknowledged and committed is not delivered again, and every event is delivered.
+     */
+    @Test
+    @Timeout(value = 90, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    default void optional_G5_aCrashedMemberLosesItsPartitions() {
+        assumeGroups();
+        TopicHandle topic = newTopic(8);
+        Duration timeout = groupSessionTimeout();
+        int per = 20;
+        Ledger ledger = new Ledger();
+        List<Consumer> live = new ArrayList<>();
+        try (CrashableMember victim = crashableMember(topic.name(), groupMember("g5"))) {
+            assumeTrue(victim != null, "the driver's test class provides no crash hook (TckFixture.crashableMember):"
+                    + " a member whose process dies is checked by the driver's own tests");
+            try (Producer producer = topic.producer()) {
+                for (int i = 0; i < 2; i++) {
+                    live.add(topic.consumer(groupMember("g5")));
+                }
+                List<Consumer> all = new ArrayList<>(live);
+                all.add(victim.consumer());
+                awaitBalanced(all, 8, timeout.multipliedBy(3), "G5 (3 members)");
+                pushAll(this, producer, 8, per, 0);
+                drain(all, ledger, 8 * per, "G5 (before the crash)");
+                await(victim.consumer().commit(), "G5: commit");
+                victim.crash();
+                Duration within = timeout.multipliedBy(2);
+                awaitBalanced(live, 8, within.plus(env().timeout(Duration.ofMillis(500))), "G5 (a member crashed:"
+                        + " its partitions must move within 2 x sessionTimeout = " + within + ")");
+                pushAll(this, producer, 8, per, 1);
+                drain(live, ledger, 2 * 8 * per, "G5 (after the crash)");
+            }
+        } finally {
+            live.forEach(Consumer::close);
         }
     }
 }

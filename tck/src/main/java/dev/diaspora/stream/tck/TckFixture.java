@@ -61,6 +61,17 @@ public interface TckFixture {
     TckEnvironment env();
 
     /**
+     * The driver-provided hook that simulates a crashed group member (rule G5): opens a consumer of {@code topicName}
+     * with {@code options} so that {@link CrashableMember#crash()} ends it as a killed process would. By default
+     * there is none, and G5 is skipped with that reason; a driver's test class overrides it.
+     *
+     * @return the member, or null if the driver's test class cannot simulate a crash
+     */
+    default CrashableMember crashableMember(String topicName, dev.diaspora.stream.ConsumerOptions options) {
+        return null;
+    }
+
+    /**
      * Creates a topic with {@code partitions} partitions and the default components, and opens it.
      *
      * @return the open handle (closed with the driver)

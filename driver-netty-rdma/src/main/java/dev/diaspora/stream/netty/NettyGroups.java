@@ -1,0 +1,199 @@
+package dev.diaspora.stream.netty;
+
+import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.spi.GroupMember;
+import dev.diaspora.stream.spi.GroupMembership;
+import dev.diaspora.stream.spi.Lease;
+import io.netty.buffer.ByteBuf;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The consumer groups of a {@link NettyTopic}: membership is kept by the group coordinator, the partition server of
+ * the topic's partition 0 ({@link ServerGroups}, PROTOCOL.md "Consumer groups"), and each partition's lease by that
+ * partition's server, bound to this client's connection to it.
+ *
+ * <p>A member rejoins (under a new id) when the coordinator answers that it does not know it (it restarted) or when
+ * the connection to the coordinator is a new one (the old one dropped, and the server ended the membership with it).
+ * While the coordinator cannot be reached, a member keeps the last list of members it read (it goes on with the
+ * partitions it holds) and leases nothing it could not reach.
+ *
+ * <p>Thread safety: {@link #join} is thread-safe; a member is confined to its session's thread.
+ */
+final class NettyGroups implements GroupMembership {
+    private static final Logger LOG = LoggerFactory.getLogger(NettyGroups.class);
+    /** How long a member waits before trying to rejoin an unreachable coordinator again. */
+    static final long REJOIN_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+
+    private final NettyTopic topic;
+    private final Connection coordinator;
+
+    NettyGroups(NettyTopic topic, Connection coordinator) {
+        this.topic = topic;
+        this.coordinator = coordinator;
+    }
+
+    @Override
+    public GroupMember join(String consumerName, Duration sessionTimeout) {
+        long ms = sessionTimeout.toMillis();
+        if (ms <= 0 || ms > ServerGroups.MAX_SESSION_TIMEOUT_MS) {
+            throw new IllegalArgumentException("session timeout " + sessionTimeout + " of consumer '" + consumerName
+                    + "' is outside what the netty driver accepts (1 ms to 1 day)");
+        }
+        Member m = new Member(consumerName, (int) ms);
+        m.join();
+        return m;
+    }
+
+    private final class Member implements GroupMember {
+        private final String consumer;
+        private final int timeoutMs;
+        private String id;
+        private int generation; // of the coordinator connection that joined
+        private List<String> lastMembers = List.of();
+        private long retryJoinAt; // nanoTime before which no rejoin is tried (0: any time)
+        private boolean closed;
+
+        Member(String consumer, int timeoutMs) {
+            this.consumer = consumer;
+            this.timeoutMs = timeoutMs;
+        }
+
+        void join() {
+            int h = topic.handle(coordinator);
+            ByteBuf req = topic.backend().alloc().buffer();
+            req.writeInt(h);
+            Protocol.writeString(req, consumer);
+            req.writeInt(timeoutMs);
+            ByteBuf a = coordinator.callSync(Protocol.JOIN, req);
+            try {
+                String was = id;
+                id = Protocol.readString(a, "member id");
+                generation = coordinator.generation();
+                if (was != null) {
+                    LOG.info("consumer '{}' of topic '{}': rejoined its group as member {} (was {}) on coordinator {}",
+                            consumer, topic.name(), id, was, coordinator.address);
+                }
+            } finally {
+                a.release();
+            }
+        }
+
+        /**
+         * Joins again if the connection that joined is gone: the coordinator ended the membership with it. A failed
+         * attempt is not repeated for {@link #REJOIN_RETRY_NANOS}, so that an unreachable coordinator host does not
+         * hold the session's thread for a connect timeout at every check.
+         */
+        private void ensureJoined() {
+            if (generation == coordinator.generation() && coordinator.isActive()) {
+                return;
+            }
+            long now = System.nanoTime();
+            if (retryJoinAt != 0 && now - retryJoinAt < 0) {
+                throw new DiasporaException("the group coordinator " + coordinator.address + " was unreachable a"
+                        + " moment ago; rejoining again shortly", null, true);
+            }
+            try {
+                join();
+                retryJoinAt = 0;
+            } catch (DiasporaException e) {
+                if (e.isRetriable()) {
+                    retryJoinAt = now + REJOIN_RETRY_NANOS;
+                }
+                throw e;
+            }
+        }
+
+        @Override
+        public String id() {
+            return id;
+        }
+
+        @Override
+        public void heartbeat() {
+            try {
+                ensureJoined();
+                try {
+                    coordinator.callSync(Protocol.HEARTBEAT, idPayload()).release();
+                } catch (Protocol.UnknownMemberException e) {
+                    join(); // the coordinator restarted (or ended the membership): join again under a new id
+                }
+            } catch (DiasporaException e) {
+                if (!e.isRetriable()) {
+                    throw e;
+                }
+                LOG.debug("consumer '{}': cannot heartbeat to coordinator {}: {}", consumer, coordinator.address,
+                        e.toString());
+            }
+        }
+
+        private ByteBuf idPayload() {
+            ByteBuf req = topic.backend().alloc().buffer();
+            Protocol.writeString(req, id);
+            return req;
+        }
+
+        @Override
+        public List<String> members() {
+            try {
+                ensureJoined();
+                int h = topic.handle(coordinator); // before allocating: it may throw
+                ByteBuf req = topic.backend().alloc().buffer();
+                req.writeInt(h);
+                Protocol.writeString(req, consumer);
+                ByteBuf a = coordinator.callSync(Protocol.MEMBERS, req);
+                try {
+                    int n = Protocol.readCount(a, ServerGroups.MAX_MEMBERS_PER_CONNECTION * 1024, 2, "members");
+                    List<String> out = new ArrayList<>(n);
+                    for (int i = 0; i < n; i++) {
+                        out.add(Protocol.readString(a, "member id"));
+                    }
+                    lastMembers = List.copyOf(out);
+                } finally {
+                    a.release();
+                }
+            } catch (DiasporaException e) {
+                if (!e.isRetriable()) {
+                    throw e;
+                }
+                LOG.debug("consumer '{}': cannot list the members on coordinator {}, going on with the last list: {}",
+                        consumer, coordinator.address, e.toString());
+            }
+            return lastMembers;
+        }
+
+        @Override
+        public Lease tryLease(int p) {
+            try {
+                return (Lease) topic.tryLease(consumer, p);
+            } catch (DiasporaException e) {
+                if (!e.isRetriable()) {
+                    throw e;
+                }
+                LOG.debug("consumer '{}': cannot lease partition {} now, retrying: {}", consumer, p, e.toString());
+                return null;
+            }
+        }
+
+        @Override
+        public void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (generation != coordinator.generation() || !coordinator.isActive()) {
+                return; // the coordinator ended the membership with the connection
+            }
+            try {
+                coordinator.callSync(Protocol.LEAVE, idPayload()).release();
+            } catch (DiasporaException e) {
+                // unknown (the coordinator restarted) or unreachable: either way the membership is over
+                LOG.debug("consumer '{}': leaving its group on {}: {}", consumer, coordinator.address, e.toString());
+            }
+        }
+    }
+}
