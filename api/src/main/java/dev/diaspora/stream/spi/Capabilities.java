@@ -12,9 +12,11 @@ package dev.diaspora.stream.spi;
  * @param deleteTopic topics can be deleted
  * @param maxEventSize the largest event (metadata plus data) the driver stores, in bytes
  * @param consumerGroups consumers of one name without targets form a balanced, rebalancing group that honours
- *     {@code ConsumerOptions.sessionTimeout} (memory, files, netty: {@link LocalTopic#groups()}; not yet kafka)
+ *     {@code ConsumerOptions.sessionTimeout} (memory, files, netty: {@link LocalTopic#groups()}; kafka: Kafka's
+ *     protocol)
  * @param staleMemberTakeover the leases of a member whose fetch thread stalls past its session timeout, in a process
- *     that lives on, are taken over by the live members (memory); false where a lease is an OS lock held until its
+ *     that lives on, are taken over by the live members (memory; kafka, where the member is dropped when its fetch thread does not poll
+ *     Kafka within the session timeout); false where a lease is an OS lock held until its
  *     process dies (files: a dead process loses them at once, a stalled one keeps them until it wakes up and gives
  *     them up); false on netty too, where a lease is bound to the member's connection to the partition's server
  */
