@@ -17,9 +17,20 @@ package dev.diaspora.stream.spi;
  *     that lives on, are taken over by the live members (memory); false where a lease is an OS lock held until its
  *     process dies (files: a dead process loses them at once, a stalled one keeps them until it wakes up and gives
  *     them up)
+ * @param retention the topic options {@code retention.ms} and {@code retention.bytes} drop old events (memory, files;
+ *     not yet netty, kafka), reading time from {@link StorageClock}, and reads below the first retained id fail with
+ *     {@link dev.diaspora.stream.PositionExpiredException}
  */
 public record Capabilities(boolean crossProcess, boolean persistent, boolean nativePartialRead, boolean timeLookup,
-        boolean deleteTopic, long maxEventSize, boolean consumerGroups, boolean staleMemberTakeover) {
+        boolean deleteTopic, long maxEventSize, boolean consumerGroups, boolean staleMemberTakeover,
+        boolean retention) {
+    /** Capabilities of a driver without retention. */
+    public Capabilities(boolean crossProcess, boolean persistent, boolean nativePartialRead, boolean timeLookup,
+            boolean deleteTopic, long maxEventSize, boolean consumerGroups, boolean staleMemberTakeover) {
+        this(crossProcess, persistent, nativePartialRead, timeLookup, deleteTopic, maxEventSize, consumerGroups,
+                staleMemberTakeover, false);
+    }
+
     /** Capabilities of a driver without consumer groups. */
     public Capabilities(boolean crossProcess, boolean persistent, boolean nativePartialRead, boolean timeLookup,
             boolean deleteTopic, long maxEventSize) {
@@ -29,6 +40,12 @@ public record Capabilities(boolean crossProcess, boolean persistent, boolean nat
     /** @return a copy with these group capabilities */
     public Capabilities withGroups(boolean consumerGroups, boolean staleMemberTakeover) {
         return new Capabilities(crossProcess, persistent, nativePartialRead, timeLookup, deleteTopic, maxEventSize,
-                consumerGroups, staleMemberTakeover);
+                consumerGroups, staleMemberTakeover, retention);
+    }
+
+    /** @return a copy with this retention capability */
+    public Capabilities withRetention(boolean retention) {
+        return new Capabilities(crossProcess, persistent, nativePartialRead, timeLookup, deleteTopic, maxEventSize,
+                consumerGroups, staleMemberTakeover, retention);
     }
 }
