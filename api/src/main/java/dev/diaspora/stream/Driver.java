@@ -81,7 +81,9 @@ public interface Driver extends AutoCloseable {
 
     /**
      * Makes sure a topic exists with this configuration: creates it, or accepts the one that exists if its stored
-     * options (defaults filled in) and component configurations are the ones given. Safe when many processes (or
+     * options (defaults filled in) and component configurations are the ones given. An option given neither here nor
+     * by a default is left to the driver and not compared, except {@code retention.ms}, {@code retention.bytes} and
+     * {@code segment.ms}, whose absence means "none". Safe when many processes (or
      * threads, or driver instances) call it at once on the same storage: exactly one of them creates the topic and
      * every call returns normally. Use it instead of {@code if (!topicExists(name)) createTopic(...)}, which lets
      * all but one of the racing callers fail with {@link TopicExistsException}.

@@ -80,6 +80,14 @@ public interface CreateIfAbsentContract extends TckFixture {
                 () -> create(driver(), name, md("{\"num_partitions\":5}"), Validator.defaultValidator()),
                 "R24: createTopicIfAbsent with another num_partitions and validator");
         assertEquals(List.of("num_partitions", "validator"), e.keys(), "R24: the differing keys: " + e.getMessage());
+        if (capabilities().retention()) {
+            String kept = newTopicName();
+            driver().createTopic(kept, md("{\"retention.ms\":600000}"));
+            e = assertThrows(TopicMismatchException.class, () -> driver().createTopicIfAbsent(kept),
+                    "R24: createTopicIfAbsent without retention of a topic with retention");
+            assertEquals(List.of("retention.ms"), e.keys(), "R24: an absent retention option means none: "
+                    + e.getMessage());
+        }
         try (TopicHandle t = driver().openTopic(name)) {
             assertEquals(2, t.partitions().size(), "R24: a refused createTopicIfAbsent must not change the topic");
             assertEquals(energy.config().json(), t.validator().config().json(), "R24: nor its validator");
