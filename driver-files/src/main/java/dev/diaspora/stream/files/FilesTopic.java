@@ -181,7 +181,7 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
                 worker = new AppendWorker(this);
                 Retention r = Retention.of(config.options());
                 if (r.any()) {
-                    retention = new RetentionWorker(logs, r);
+                    retention = new RetentionWorker(logs, r, this::gone);
                 }
             }
             w = worker;

@@ -4,6 +4,7 @@ import dev.diaspora.stream.files.storage.PartitionLog;
 import dev.diaspora.stream.spi.Retention;
 import dev.diaspora.stream.spi.StorageClock;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * The retention thread of one open topic handle that produces ({@code diaspora-files-retention-<n>}, a daemon):
@@ -21,12 +22,18 @@ final class RetentionWorker implements Runnable {
 
     private final PartitionLog[] logs;
     private final Retention retention;
+    private final Supplier<?> gone;
     private final Thread thread;
     private boolean stopping; // guarded by this
 
-    RetentionWorker(PartitionLog[] logs, Retention retention) {
+    /**
+     * @param gone non-null once the topic this handle opened was deleted (in any process): the thread then ends, and
+     *     the handle's next operation reports the deletion
+     */
+    RetentionWorker(PartitionLog[] logs, Retention retention, Supplier<?> gone) {
         this.logs = logs;
         this.retention = retention;
+        this.gone = gone;
         this.thread = new Thread(this, "diaspora-files-retention-" + THREADS.incrementAndGet());
         thread.setDaemon(true);
         thread.start();
@@ -39,6 +46,9 @@ final class RetentionWorker implements Runnable {
                 if (stopping) {
                     return;
                 }
+            }
+            if (gone.get() != null) {
+                return;
             }
             long now = StorageClock.nowNanos();
             for (PartitionLog log : logs) {

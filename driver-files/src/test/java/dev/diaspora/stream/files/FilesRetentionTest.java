@@ -142,4 +142,28 @@ class FilesRetentionTest {
                 "the data file left by the interrupted removal is deleted at open");
         assertFalse(Files.exists(root.resolve("ret").resolve(P0).resolve(String.format("%020d.meta", first))));
     }
+
+    private static long retentionThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().startsWith("diaspora-files-retention-")).count();
+    }
+
+    @Test
+    @Timeout(60)
+    void theRetentionThreadEndsWhenItsTopicIsDeletedByAnotherDriverInstance() throws Exception {
+        try (Driver a = open(); Driver b = open()) {
+            a.createTopic("gone", Metadata.of("{\"retention.ms\":600000}"));
+            TopicHandle t = a.openTopic("gone");
+            try (Producer p = t.producer()) {
+                p.push(Metadata.of("{}"), DataView.EMPTY).join();
+                assertEquals(1, retentionThreads(), "a producing handle of a topic with retention runs one");
+                b.deleteTopic("gone");
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                while (retentionThreads() > 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                assertEquals(0, retentionThreads(), "the retention thread of a deleted topic ends");
+            }
+        }
+    }
 }
