@@ -12,7 +12,15 @@ package dev.diaspora.stream;
  * @param prefetchedBytes bytes read ahead and not yet delivered
  * @param eventsSkipped events that could not be read and were skipped ({@link UnreadableEventPolicy#SKIP})
  * @param eventsLost EventIDs reported lost by the driver ({@link EventsLostException}), summed over the ranges
+ * @param eventsExpired EventIDs between a position and the first retained id, each time a position was found below
+ *     it (retention had dropped them: {@link ConsumerOptions#onExpiredPosition(ExpiredPositionPolicy)})
  */
 public record ConsumerMetrics(long eventsDelivered, long bytesDelivered, long batchesFetched, long prefetchedEvents,
-        long prefetchedBytes, long eventsSkipped, long eventsLost) {
+        long prefetchedBytes, long eventsSkipped, long eventsLost, long eventsExpired) {
+    /** Metrics of a consumer that met no expired position. */
+    public ConsumerMetrics(long eventsDelivered, long bytesDelivered, long batchesFetched, long prefetchedEvents,
+            long prefetchedBytes, long eventsSkipped, long eventsLost) {
+        this(eventsDelivered, bytesDelivered, batchesFetched, prefetchedEvents, prefetchedBytes, eventsSkipped,
+                eventsLost, 0);
+    }
 }

@@ -13,7 +13,8 @@ import java.util.Objects;
  * no stored position, {@link DataSelector#ALL} and {@link DataAllocator#heap()} (Java users expect the data; set
  * {@link DataSelector#NONE} for metadata-only consumers), adaptive batch size (512 events per read), 2 batches read
  * ahead per partition, 64 MiB prefetched at most, acknowledgements persisted every second, and
- * {@link UnreadableEventPolicy#FAIL} for events that cannot be read.
+ * {@link UnreadableEventPolicy#FAIL} for events that cannot be read, and {@link ExpiredPositionPolicy#EARLIEST} for
+ * positions that retention dropped.
  *
  * <p>Consumers without targets that share a name form a group (see {@link Consumer}); {@link #sessionTimeout},
  * {@link #heartbeatInterval}, {@link #maxPollInterval} and {@link #assignmentListener} set how it treats this member.
@@ -36,6 +37,7 @@ public final class ConsumerOptions {
     private final ThreadPool threadPool;
     private final UnreadableEventPolicy onUnreadableEvent;
     private final Group group;
+    private final ExpiredPositionPolicy onExpiredPosition;
 
     /** The group settings, kept together so that the long constructor does not grow with them. */
     private record Group(Duration sessionTimeout, Duration heartbeatInterval, AssignmentListener listener,
@@ -52,8 +54,10 @@ public final class ConsumerOptions {
 
     private ConsumerOptions(String name, int[] targets, StartAt startAt, DataSelector dataSelector,
             DataAllocator dataAllocator, BatchSize batchSize, int maxNumBatches, long maxPrefetchBytes,
-            Duration ackInterval, ThreadPool threadPool, UnreadableEventPolicy onUnreadableEvent, Group group) {
+            Duration ackInterval, ThreadPool threadPool, UnreadableEventPolicy onUnreadableEvent, Group group,
+            ExpiredPositionPolicy onExpiredPosition) {
         this.group = group;
+        this.onExpiredPosition = onExpiredPosition;
         this.name = name;
         this.targets = targets;
         this.startAt = startAt;
@@ -76,19 +80,20 @@ public final class ConsumerOptions {
     public static ConsumerOptions named(String name) {
         checkName(name);
         return new ConsumerOptions(name, null, StartAt.EARLIEST, DataSelector.ALL, DataAllocator.heap(),
-                BatchSize.adaptive(), 2, 64L << 20, Duration.ofSeconds(1), null, UnreadableEventPolicy.FAIL, Group.DEFAULT);
+                BatchSize.adaptive(), 2, 64L << 20, Duration.ofSeconds(1), null, UnreadableEventPolicy.FAIL, Group.DEFAULT,
+                ExpiredPositionPolicy.EARLIEST);
     }
 
     private ConsumerOptions with(int[] targets, StartAt startAt, DataSelector dataSelector,
             DataAllocator dataAllocator, BatchSize batchSize, int maxNumBatches, long maxPrefetchBytes,
             Duration ackInterval, ThreadPool threadPool) {
         return new ConsumerOptions(name, targets, startAt, dataSelector, dataAllocator, batchSize, maxNumBatches,
-                maxPrefetchBytes, ackInterval, threadPool, onUnreadableEvent, group);
+                maxPrefetchBytes, ackInterval, threadPool, onUnreadableEvent, group, onExpiredPosition);
     }
 
     private ConsumerOptions withGroup(Group g) {
         return new ConsumerOptions(name, targets, startAt, dataSelector, dataAllocator, batchSize, maxNumBatches,
-                maxPrefetchBytes, ackInterval, threadPool, onUnreadableEvent, g);
+                maxPrefetchBytes, ackInterval, threadPool, onUnreadableEvent, g, onExpiredPosition);
     }
 
     /**
@@ -274,7 +279,29 @@ public final class ConsumerOptions {
     public ConsumerOptions onUnreadableEvent(UnreadableEventPolicy policy) {
         Objects.requireNonNull(policy, "policy");
         return new ConsumerOptions(name, targets, startAt, dataSelector, dataAllocator, batchSize, maxNumBatches,
-                maxPrefetchBytes, ackInterval, threadPool, policy, group);
+                maxPrefetchBytes, ackInterval, threadPool, policy, group, onExpiredPosition);
+    }
+
+    /**
+     * Sets what the consumer does when a partition's position (stored by its name, given to {@code seek}, or reached
+     * while reading behind a topic's retention) lies below the first event the topic still retains, because
+     * retention ({@code retention.ms}, {@code retention.bytes}) dropped the events there:
+     * {@link ExpiredPositionPolicy#EARLIEST} (the default) goes on at the first retained event,
+     * {@link ExpiredPositionPolicy#LATEST} at the end of the partition, and {@link ExpiredPositionPolicy#FAIL} fails
+     * every pull of that partition with a {@link PositionExpiredException} (naming the partition, the position and
+     * the first retained id) until the consumer seeks. Each time is logged at WARN and the dropped ids are counted in
+     * {@link ConsumerMetrics#eventsExpired()}. Applies to drivers whose consumers use the shared read session (memory,
+     * files, netty).
+     */
+    public ConsumerOptions onExpiredPosition(ExpiredPositionPolicy policy) {
+        Objects.requireNonNull(policy, "policy");
+        return new ConsumerOptions(name, targets, startAt, dataSelector, dataAllocator, batchSize, maxNumBatches,
+                maxPrefetchBytes, ackInterval, threadPool, onUnreadableEvent, group, policy);
+    }
+
+    /** @return what the consumer does when a position lies below the first retained event */
+    public ExpiredPositionPolicy onExpiredPosition() {
+        return onExpiredPosition;
     }
 
     /** @return what the consumer does with an event it cannot deliver */
@@ -351,6 +378,7 @@ public final class ConsumerOptions {
     @Override
     public String toString() {
         return "ConsumerOptions[name=" + name + ", targets=" + (targets == null ? "all" : Arrays.toString(targets))
-                + ", startAt=" + startAt + ", batchSize=" + batchSize + ", onUnreadableEvent=" + onUnreadableEvent + "]";
+                + ", startAt=" + startAt + ", batchSize=" + batchSize + ", onUnreadableEvent=" + onUnreadableEvent
+                + ", onExpiredPosition=" + onExpiredPosition + "]";
     }
 }

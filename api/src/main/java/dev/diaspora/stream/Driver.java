@@ -90,6 +90,40 @@ public interface Driver extends AutoCloseable {
     void createTopic(String name, Metadata options, Validator validator, PartitionSelector selector,
             Serializer serializer);
 
+    /** Makes sure a topic with default options and components exists; see the five-argument form. */
+    default boolean createTopicIfAbsent(String name) {
+        return createTopicIfAbsent(name, Metadata.EMPTY);
+    }
+
+    /** Makes sure a topic with these options and the default components exists; see the five-argument form. */
+    default boolean createTopicIfAbsent(String name, Metadata options) {
+        return createTopicIfAbsent(name, options, Validator.defaultValidator(), PartitionSelector.defaultSelector(),
+                Serializer.defaultSerializer());
+    }
+
+    /**
+     * Makes sure a topic exists with this configuration: creates it, or accepts the one that exists if its stored
+     * options (defaults filled in) and component configurations are the ones given. An option given neither here nor
+     * by a default is left to the driver and not compared, except {@code retention.ms}, {@code retention.bytes} and
+     * {@code segment.ms}, whose absence means "none". Safe when many processes (or
+     * threads, or driver instances) call it at once on the same storage: exactly one of them creates the topic and
+     * every call returns normally. Use it instead of {@code if (!topicExists(name)) createTopic(...)}, which lets
+     * all but one of the racing callers fail with {@link TopicExistsException}.
+     *
+     * <pre>{@code
+     * driver.createTopicIfAbsent("collisions", Metadata.of("{\"num_partitions\":4}"));
+     * try (TopicHandle topic = driver.openTopic("collisions")) { ... }
+     * }</pre>
+     *
+     * @return true if this call created the topic, false if it existed with the same configuration
+     * @throws TopicMismatchException naming each option or component that differs (stored and requested values) if
+     *     the topic exists with another configuration; nothing is changed
+     * @throws IllegalArgumentException if the name is not valid
+     * @throws InvalidOptionException if an option is unknown or invalid
+     */
+    boolean createTopicIfAbsent(String name, Metadata options, Validator validator, PartitionSelector selector,
+            Serializer serializer);
+
     /**
      * Opens a topic.
      *

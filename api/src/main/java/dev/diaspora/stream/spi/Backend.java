@@ -38,6 +38,14 @@ public interface Backend extends AutoCloseable {
     Map<String, Metadata> listTopics();
 
     /**
+     * @return one topic's description, as {@link #listTopics()} gives it, or null if it does not exist. The default
+     *     lists every topic; override it where one topic is cheaper to describe
+     */
+    default Metadata describeTopic(String name) {
+        return listTopics().get(name);
+    }
+
+    /**
      * Deletes a topic and its events.
      *
      * @throws dev.diaspora.stream.TopicNotFoundException if it does not exist

@@ -15,13 +15,24 @@ package dev.diaspora.stream.spi;
  *     {@code ConsumerOptions.sessionTimeout} (memory, files, netty: {@link LocalTopic#groups()}; kafka: Kafka's
  *     protocol)
  * @param staleMemberTakeover the leases of a member whose fetch thread stalls past its session timeout, in a process
- *     that lives on, are taken over by the live members (memory; kafka, where the member is dropped when its fetch thread does not poll
- *     Kafka within the session timeout); false where a lease is an OS lock held until its
- *     process dies (files: a dead process loses them at once, a stalled one keeps them until it wakes up and gives
+ *     that lives on, are taken over by the live members (memory; kafka, where the member is dropped when its fetch
+ *     thread does not poll Kafka within the session timeout); false where a lease is an OS lock held until its process
+ *     dies (files: a dead process loses them at once, a stalled one keeps them until it wakes up and gives
  *     them up); false on netty too, where a lease is bound to the member's connection to the partition's server
+ * @param retention the topic options {@code retention.ms} and {@code retention.bytes} drop old events (memory, files;
+ *     not yet netty, kafka), reading time from {@link StorageClock}, and reads below the first retained id fail with
+ *     {@link dev.diaspora.stream.PositionExpiredException}
  */
 public record Capabilities(boolean crossProcess, boolean persistent, boolean nativePartialRead, boolean timeLookup,
-        boolean deleteTopic, long maxEventSize, boolean consumerGroups, boolean staleMemberTakeover) {
+        boolean deleteTopic, long maxEventSize, boolean consumerGroups, boolean staleMemberTakeover,
+        boolean retention) {
+    /** Capabilities of a driver without retention. */
+    public Capabilities(boolean crossProcess, boolean persistent, boolean nativePartialRead, boolean timeLookup,
+            boolean deleteTopic, long maxEventSize, boolean consumerGroups, boolean staleMemberTakeover) {
+        this(crossProcess, persistent, nativePartialRead, timeLookup, deleteTopic, maxEventSize, consumerGroups,
+                staleMemberTakeover, false);
+    }
+
     /** Capabilities of a driver without consumer groups. */
     public Capabilities(boolean crossProcess, boolean persistent, boolean nativePartialRead, boolean timeLookup,
             boolean deleteTopic, long maxEventSize) {
@@ -31,6 +42,12 @@ public record Capabilities(boolean crossProcess, boolean persistent, boolean nat
     /** @return a copy with these group capabilities */
     public Capabilities withGroups(boolean consumerGroups, boolean staleMemberTakeover) {
         return new Capabilities(crossProcess, persistent, nativePartialRead, timeLookup, deleteTopic, maxEventSize,
-                consumerGroups, staleMemberTakeover);
+                consumerGroups, staleMemberTakeover, retention);
+    }
+
+    /** @return a copy with this retention capability */
+    public Capabilities withRetention(boolean retention) {
+        return new Capabilities(crossProcess, persistent, nativePartialRead, timeLookup, deleteTopic, maxEventSize,
+                consumerGroups, staleMemberTakeover, retention);
     }
 }

@@ -58,6 +58,14 @@ public final class DataRequest {
         }
     }
 
+    /**
+     * Replaces this event's failure with a more precise one, for a driver that learns the reason after a first
+     * failure (the files driver: a segment that retention removed while it was read).
+     */
+    public void replaceFailure(DiasporaException error) {
+        this.error = java.util.Objects.requireNonNull(error, "error");
+    }
+
     /** @return the failure, or null */
     public DiasporaException error() {
         return error;

@@ -3,8 +3,10 @@ package dev.diaspora.stream.spi;
 import dev.diaspora.stream.ConsumerConflictException;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.EventsLostException;
+import dev.diaspora.stream.ExpiredPositionPolicy;
 import dev.diaspora.stream.InterruptException;
 import dev.diaspora.stream.PartitionBounds;
+import dev.diaspora.stream.PositionExpiredException;
 import dev.diaspora.stream.StartAt;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -22,6 +24,12 @@ import org.slf4j.LoggerFactory;
  * positions (stored position, else {@code startAt}; a stored position below the first retained id resumes at the
  * first), serves partitions with records round robin, and tails through the topic's {@link ChangeNotifier}.
  *
+ * <p><b>Retention.</b> A position below the first retained id (a stored position, a {@code seek}, or a read that
+ * {@link LocalTopic#read} answers with a {@link PositionExpiredException} because retention dropped the events
+ * meanwhile) follows {@link SessionConfig#onExpiredPosition()}: EARLIEST and LATEST move the position to the first
+ * retained id or the end, FAIL keeps it and hands the failure to the engine, which fails pulls of the partition until
+ * a seek. Each case is reported to {@link SessionListener#expired}.
+ *
  * <p><b>Assignment.</b> With explicit targets the session leases them when it opens and keeps them (static
  * assignment, outside any group). Without targets, if the topic provides {@link LocalTopic#groups()}, the session is
  * a member of the group of its consumer name ({@link GroupSession}): it heartbeats, reads the live members, computes
@@ -38,6 +46,7 @@ public class LocalReadSession implements ReadSession {
     private final String name;
     private final StartAt startAt;
     private final SessionListener listener;
+    private final ExpiredPositionPolicy onExpired;
     private final TreeMap<Integer, Part> held = new TreeMap<>();
     private Part[] order = new Part[0]; // held partitions in index order, for round robin
     private Set<Integer> assignment = Set.of();
@@ -70,6 +79,7 @@ public class LocalReadSession implements ReadSession {
         this.name = config.consumerName();
         this.startAt = config.startAt();
         this.listener = config.listener();
+        this.onExpired = config.onExpiredPosition();
         GroupMembership gm = config.targets() == null ? topic.groups() : null;
         if (gm != null) {
             this.group = new GroupSession(gm, name, topic.numPartitions(), config.sessionTimeout(),
@@ -199,7 +209,17 @@ public class LocalReadSession implements ReadSession {
 
     private long clamp(int p, long pos) {
         PartitionBounds b = topic.bounds(p);
-        return Math.max(pos, b.first());
+        return pos < b.first() ? expired(p, pos, b) : pos;
+    }
+
+    /** {@code pos} is below the first retained id: applies the policy (FAIL: stays, and the read will fail). */
+    private long expired(int p, long pos, PartitionBounds b) {
+        long resume = onExpired == ExpiredPositionPolicy.EARLIEST ? b.first()
+                : onExpired == ExpiredPositionPolicy.LATEST ? b.next() : -1;
+        if (resume >= 0) {
+            listener.expired(p, pos, b.first(), resume);
+        }
+        return resume >= 0 ? resume : pos;
     }
 
     private long resolve(int p, StartAt at) {
@@ -210,7 +230,7 @@ public class LocalReadSession implements ReadSession {
             case LATEST:
                 return b.next();
             case ID:
-                return Math.max(at.id(), b.first());
+                return at.id() < b.first() ? expired(p, at.id(), b) : at.id();
             case TIME:
                 return Math.max(topic.idForTime(p, at.time()), b.first());
             default:
@@ -257,7 +277,7 @@ public class LocalReadSession implements ReadSession {
                 if (part.paused) {
                     continue;
                 }
-                IncomingBatch b = topic.read(part.p, part.position, maxEvents, maxBytes);
+                IncomingBatch b = read(part, maxEvents, maxBytes);
                 if (b != null && (b.count() > 0 || b.error() != null)) {
                     // an unreadable record stays the position: the engine pauses the partition until a seek;
                     // a lost range is passed: the engine reports it once and the next read returns what follows
@@ -284,6 +304,28 @@ public class LocalReadSession implements ReadSession {
             } catch (InterruptedException e) {
                 throw new InterruptException("waiting for new events", e);
             }
+        }
+    }
+
+    /**
+     * Reads at the partition's position; a read below the first retained id follows the policy: EARLIEST or LATEST
+     * move the position and read again (a few times, if retention keeps overtaking), FAIL returns the failure.
+     */
+    private IncomingBatch read(Part part, int maxEvents, long maxBytes) {
+        for (int attempt = 0;; attempt++) {
+            IncomingBatch b = topic.read(part.p, part.position, maxEvents, maxBytes);
+            if (b == null || b.count() > 0 || !(b.error() instanceof PositionExpiredException)) {
+                return b;
+            }
+            PositionExpiredException e = (PositionExpiredException) b.error();
+            if (onExpired == ExpiredPositionPolicy.FAIL || attempt >= 3) {
+                listener.expired(part.p, part.position, e.firstRetainedId(), -1);
+                return b;
+            }
+            b.release();
+            PartitionBounds bounds = topic.bounds(part.p);
+            part.position = expired(part.p, part.position,
+                    new PartitionBounds(Math.max(bounds.first(), e.firstRetainedId()), bounds.next()));
         }
     }
 

@@ -145,7 +145,8 @@ public final class OptionSpec {
         return doc;
     }
 
-    JsonNode defaultNode() {
+    /** @return the default value (shared: do not modify it), or null if the option has none */
+    public JsonNode defaultNode() {
         return defaultValue;
     }
 

@@ -21,4 +21,13 @@ public interface SessionListener {
      * {@link ReadSession#assignment()} again and drops the prefetched events of partitions no longer assigned.
      */
     Map<Integer, Long> revoking(Set<Integer> partitions);
+
+    /**
+     * Partition {@code p}'s position {@code position} lies below {@code firstRetained}, the first id the partition
+     * retains (retention dropped the events there), and the session goes on at {@code resumeAt}, or stays (and fails
+     * reads with {@link dev.diaspora.stream.PositionExpiredException}) if {@code resumeAt} is -1. The engine logs it
+     * and counts it. The default does nothing.
+     */
+    default void expired(int p, long position, long firstRetained, long resumeAt) {
+    }
 }

@@ -94,6 +94,10 @@ final class TopicCommand implements Callable<Integer> {
                 description = "JSON file with the partition selector.")
         Path selectorConfig;
 
+        @Option(names = "--if-absent", description = "Succeed when the topic exists with the same options and"
+                + " components (fail naming the keys that differ); safe when many processes run it at once.")
+        boolean ifAbsent;
+
         Create(CtlContext ctx) {
             super(ctx);
         }
@@ -114,7 +118,14 @@ final class TopicCommand implements Callable<Integer> {
                     Serializer::defaultSerializer);
             try (Driver d = driver.open(ctx)) {
                 LOG.debug("Creating topic '{}' with options {}", topic.name, options);
-                d.createTopic(topic.name, Metadata.of(options), v, s, ser);
+                if (ifAbsent) {
+                    if (!d.createTopicIfAbsent(topic.name, Metadata.of(options), v, s, ser)) {
+                        LOG.info("Topic '{}' exists with the same configuration", topic.name);
+                        return 0;
+                    }
+                } else {
+                    d.createTopic(topic.name, Metadata.of(options), v, s, ser);
+                }
             }
             LOG.info("Topic '{}' created", topic.name);
             return 0;

@@ -54,6 +54,13 @@ class TopicsIT {
         ChildCtl.Result dup = ctl.run("topic", "create", "@D", "--name", "four");
         assertEquals(1, dup.code());
         assertEquals(1, dup.errLines().size(), dup.err());
+        ctl.run("topic", "create", "@D", "--name", "four", "--topic.num_partitions", "4", "--if-absent").ok();
+        ChildCtl.Result other = ctl.run("topic", "create", "@D", "--name", "four", "--if-absent");
+        assertEquals(1, other.code(), "--if-absent with another configuration fails");
+        assertTrue(other.err().contains("num_partitions"), "the error names the differing key: " + other.err());
+        ctl.run("topic", "create", "@D", "--name", "fresh", "--if-absent").ok();
+        assertTrue(Files.isDirectory(ctl.root.resolve("fresh")), "--if-absent creates a missing topic");
+        ctl.run("topic", "delete", "@D", "--name", "fresh").ok();
         assertNotEquals(0, ctl.run("topic", "create", "--name", "x").code(), "missing --driver");
         assertNotEquals(0, ctl.run("topic", "create", "@D").code(), "missing --name");
 

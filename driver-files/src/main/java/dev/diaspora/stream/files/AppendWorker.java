@@ -152,16 +152,6 @@ final class AppendWorker implements Runnable {
         if (Thread.currentThread() == thread) {
             return;
         }
-        boolean interrupted = false;
-        while (thread.isAlive()) {
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        TailWatcher.joinUninterruptibly(thread);
     }
 }

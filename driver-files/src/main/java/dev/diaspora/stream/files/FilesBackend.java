@@ -175,6 +175,20 @@ final class FilesBackend implements Backend {
     }
 
     @Override
+    public Metadata describeTopic(String name) {
+        checkOpen();
+        Path dir = root.resolve(name);
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return null;
+        }
+        try (TopicIdentity t = TopicIdentity.open(dir, name)) {
+            return t.config().description();
+        } catch (TopicNotFoundException e) {
+            return null; // deleted meanwhile
+        }
+    }
+
+    @Override
     public void deleteTopic(String name) {
         checkOpen();
         Path dir = root.resolve(name);

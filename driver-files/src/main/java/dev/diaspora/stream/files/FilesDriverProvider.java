@@ -8,6 +8,7 @@ import dev.diaspora.stream.spi.Capabilities;
 import dev.diaspora.stream.spi.OptionSchema;
 import dev.diaspora.stream.spi.OptionSpec;
 import dev.diaspora.stream.spi.Options;
+import dev.diaspora.stream.spi.Retention;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -52,9 +53,10 @@ public final class FilesDriverProvider extends AbstractDriverProvider {
     private static final OptionSchema TOPIC_OPTIONS = OptionSchema.topicOptions(
             OptionSpec.integer(SEGMENT_SIZE).defaultValue(LogConfig.DEFAULT_SEGMENT_SIZE)
                     .min(LogConfig.MIN_SEGMENT_SIZE).max(1L << 40).doc(SEGMENT_SIZE_DOC),
-            OptionSpec.string(DURABILITY).defaultValue("os").oneOf("os", "fsync").doc(DURABILITY_DOC));
+            OptionSpec.string(DURABILITY).defaultValue("os").oneOf("os", "fsync").doc(DURABILITY_DOC),
+            Retention.specs(true)[0], Retention.specs(true)[1], Retention.specs(true)[2]);
     private static final Capabilities CAPABILITIES = new Capabilities(true, true, true, true, true, MAX_EVENT_SIZE,
-            true, false);
+            true, false, true);
 
     /** Creates the provider; {@code ServiceLoader} calls this. */
     public FilesDriverProvider() {

@@ -3,6 +3,7 @@ package dev.diaspora.stream.files;
 import dev.diaspora.stream.CorruptDataException;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.EventsLostException;
+import dev.diaspora.stream.PositionExpiredException;
 import dev.diaspora.stream.LostRange;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.PartitionBounds;
@@ -18,6 +19,7 @@ import dev.diaspora.stream.spi.IncomingBatch;
 import dev.diaspora.stream.spi.LocalTopic;
 import dev.diaspora.stream.spi.OutgoingBatch;
 import dev.diaspora.stream.spi.ReadSession;
+import dev.diaspora.stream.spi.Retention;
 import dev.diaspora.stream.spi.SessionConfig;
 import dev.diaspora.stream.spi.TopicBackend;
 import java.io.IOException;
@@ -64,6 +66,7 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
     private final Object peerKey;
     private final Object lifecycle = new Object();
     private AppendWorker worker; // guarded by lifecycle
+    private RetentionWorker retention; // guarded by lifecycle: started with the worker if the topic has retention
     private TailWatcher watcher; // guarded by lifecycle
     private final List<TailWatcher> watchers = new ArrayList<>(); // guarded by lifecycle: every one started
     private int sessions; // guarded by lifecycle
@@ -176,6 +179,10 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
             }
             if (worker == null) {
                 worker = new AppendWorker(this);
+                Retention r = Retention.of(config.options());
+                if (r.any()) {
+                    retention = new RetentionWorker(logs, r, this::gone);
+                }
             }
             w = worker;
         }
@@ -248,8 +255,9 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
             identity.check(); // files of a deleted topic vanish under the reader: say so, not "damaged"
             // the damaged record stays this partition's position; the engine fails its pulls until a seek (S4)
             return IncomingBatch.failure(p, fromId, e);
-        } catch (EventsLostException e) {
-            // ids a crash lost: the session moves past them (LocalReadSession) and the engine reports them
+        } catch (EventsLostException | PositionExpiredException e) {
+            // ids a crash lost: the session moves past them (LocalReadSession) and the engine reports them;
+            // ids retention removed: the session follows the consumer's onExpiredPosition policy
             return IncomingBatch.failure(p, fromId, e);
         }
     }
@@ -345,11 +353,16 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
             return;
         }
         AppendWorker w;
+        RetentionWorker rw;
         List<TailWatcher> ws;
         synchronized (lifecycle) { // closed is set: no new worker or watcher starts after this
             w = worker;
+            rw = retention;
             ws = List.copyOf(watchers);
             watcher = null;
+        }
+        if (rw != null) {
+            rw.close();
         }
         if (w != null) {
             w.close(); // appends what was handed over, then stops

@@ -58,10 +58,15 @@ final class TailWatcher implements Runnable {
 
     /** Waits for the thread to end (it ends within one interval once the topic closes or has no session). */
     void join() {
+        joinUninterruptibly(thread);
+    }
+
+    /** Waits for {@code t} to end; an interrupt meanwhile is kept (the flag is set again) but does not stop the wait. */
+    static void joinUninterruptibly(Thread t) {
         boolean interrupted = false;
-        while (thread.isAlive()) {
+        while (t.isAlive()) {
             try {
-                thread.join();
+                t.join();
             } catch (InterruptedException e) {
                 interrupted = true;
             }

@@ -8,6 +8,7 @@ import dev.diaspora.stream.InvalidMetadataException;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.files.storage.LogConfig;
 import dev.diaspora.stream.spi.Options;
+import dev.diaspora.stream.spi.Retention;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -143,7 +144,8 @@ record TopicConfig(String id, int numPartitions, LogConfig log, Metadata options
         if (n < 1 || segmentSize < LogConfig.MIN_SEGMENT_SIZE) {
             throw new CorruptDataException(where + " holds invalid options " + options + restore);
         }
-        return new TopicConfig(id == null ? null : id.asText(), n, new LogConfig(segmentSize, fsync),
+        long segmentMs = options.path(Retention.SEGMENT_MS).asLong(-1);
+        return new TopicConfig(id == null ? null : id.asText(), n, new LogConfig(segmentSize, fsync, segmentMs),
                 Metadata.of(options), Metadata.of(components));
     }
 

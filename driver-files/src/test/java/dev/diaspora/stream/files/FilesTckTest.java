@@ -15,4 +15,10 @@ class FilesTckTest extends DriverTck {
     protected Metadata driverOptions(Path dir) {
         return Metadata.of("{\"root_path\":\"" + dir + "\"}");
     }
+
+    /** Small segments that also roll by age, so that retention (whole segments) shows at the kit's scale. */
+    @Override
+    public String retentionTopicOptions() {
+        return ",\"segment_size\":65536,\"segment.ms\":1000";
+    }
 }

@@ -6,6 +6,7 @@ import dev.diaspora.stream.spi.Capabilities;
 import dev.diaspora.stream.spi.OptionSchema;
 import dev.diaspora.stream.spi.OptionSpec;
 import dev.diaspora.stream.spi.Options;
+import dev.diaspora.stream.spi.Retention;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -26,9 +27,9 @@ public final class MemoryDriverProvider extends AbstractDriverProvider {
     private static final OptionSchema OPTIONS = OptionSchema.of(
             OptionSpec.string(INSTANCE).doc("Name of a JVM-wide store shared by every memory driver opened with the"
                     + " same name; without it, topics live and die with the Driver instance."));
-    private static final OptionSchema TOPIC_OPTIONS = OptionSchema.topicOptions();
+    private static final OptionSchema TOPIC_OPTIONS = OptionSchema.topicOptions(Retention.specs(false));
     private static final Capabilities CAPABILITIES = new Capabilities(false, false, true, true, true,
-            Integer.MAX_VALUE - 8, true, true);
+            Integer.MAX_VALUE - 8, true, true, true);
     private static final ConcurrentHashMap<String, MemoryStore> INSTANCES = new ConcurrentHashMap<>();
 
     /** Creates the provider; {@code ServiceLoader} calls this. */

@@ -2,6 +2,7 @@ package dev.diaspora.stream.memory;
 
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.spi.ChangeNotifier;
+import dev.diaspora.stream.spi.Retention;
 import dev.diaspora.stream.spi.TopicNames;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,12 +30,13 @@ final class MemoryTopicState {
     volatile boolean deleted;
 
     MemoryTopicState(String name, int numPartitions, Metadata options, Metadata components) {
+        Retention retention = Retention.of(options);
         this.name = name;
         this.options = options;
         this.components = components;
         this.partitions = new MemoryPartition[numPartitions];
         for (int p = 0; p < numPartitions; p++) {
-            partitions[p] = new MemoryPartition(p);
+            partitions[p] = new MemoryPartition(p, retention);
         }
     }
 

@@ -118,6 +118,7 @@ final class ConsumerImpl implements Consumer {
     private final LongAdder bytesDelivered = new LongAdder();
     private final LongAdder batchesFetched = new LongAdder();
     private final UnreadableEvents unreadable;
+    private final ExpiredPositions expired;
     private final GroupEvents group;
     private final PollWatch pollWatch;
 
@@ -154,8 +155,10 @@ final class ConsumerImpl implements Consumer {
         }
         this.group = new GroupEvents(options.name(), topic.name(), options.assignmentListener(), n);
         this.pollWatch = new PollWatch(options.maxPollInterval().toNanos(), System.nanoTime());
+        this.expired = new ExpiredPositions(options.name(), topic.name(), this::revoking);
         this.session = topic.backend().openSession(new SessionConfig(options.name(), options.targets(),
-                options.startAt(), this::revoking, options.sessionTimeout(), options.heartbeatInterval()));
+                options.startAt(), expired, options.sessionTimeout(), options.heartbeatInterval(),
+                options.onExpiredPosition()));
         try {
             refreshAssignment();
         } catch (RuntimeException e) {
@@ -1162,7 +1165,7 @@ final class ConsumerImpl implements Consumer {
         lock.lock();
         try {
             return new ConsumerMetrics(eventsDelivered.sum(), bytesDelivered.sum(), batchesFetched.sum(),
-                    prefetchedEvents, prefetchedBytes, unreadable.skipped(), unreadable.lost());
+                    prefetchedEvents, prefetchedBytes, unreadable.skipped(), unreadable.lost(), expired.count());
         } finally {
             lock.unlock();
         }

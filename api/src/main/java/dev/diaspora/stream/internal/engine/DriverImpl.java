@@ -6,7 +6,9 @@ import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.PartitionSelector;
 import dev.diaspora.stream.Serializer;
 import dev.diaspora.stream.ThreadPool;
+import dev.diaspora.stream.TopicExistsException;
 import dev.diaspora.stream.TopicHandle;
+import dev.diaspora.stream.TopicMismatchException;
 import dev.diaspora.stream.Validator;
 import dev.diaspora.stream.internal.components.Components;
 import dev.diaspora.stream.spi.Backend;
@@ -84,15 +86,53 @@ final class DriverImpl implements Driver {
         checkOpen();
         Drivers.checkTopicName(name);
         Objects.requireNonNull(options, "options");
+        Options topicOptions = provider.topicOptions().validate(options, "topic '" + name + "'");
+        backend.createTopic(name, topicOptions, components(validator, selector, serializer));
+    }
+
+    private static Metadata components(Validator validator, PartitionSelector selector, Serializer serializer) {
         Objects.requireNonNull(validator, "validator");
         Objects.requireNonNull(selector, "selector");
         Objects.requireNonNull(serializer, "serializer");
-        Options topicOptions = provider.topicOptions().validate(options, "topic '" + name + "'");
         ObjectNode components = Drivers.object();
         components.set("validator", validator.config().json());
         components.set("partition_selector", selector.config().json());
         components.set("serializer", serializer.config().json());
-        backend.createTopic(name, topicOptions, Metadata.of(components));
+        return Metadata.of(components);
+    }
+
+    @Override
+    public boolean createTopicIfAbsent(String name, Metadata options, Validator validator,
+            PartitionSelector selector, Serializer serializer) {
+        checkOpen();
+        Drivers.checkTopicName(name);
+        Objects.requireNonNull(options, "options");
+        Options topicOptions = provider.topicOptions().validate(options, "topic '" + name + "'");
+        Metadata components = components(validator, selector, serializer);
+        for (int attempt = 1;; attempt++) {
+            TopicExistsException exists;
+            try {
+                backend.createTopic(name, topicOptions, components);
+                return true;
+            } catch (TopicExistsException e) {
+                exists = e;
+            }
+            Metadata stored = backend.describeTopic(name);
+            if (stored == null) { // deleted between the two calls: try again
+                if (attempt < 10) {
+                    continue;
+                }
+                throw new TopicExistsException("Topic '" + name + "' exists when created and is gone when described, "
+                        + attempt + " times in a row: another process keeps deleting and creating it. Stop it, or"
+                        + " use another name", exists);
+            }
+            Map<String, String> diffs = TopicConfigDiff.differences(stored, provider.topicOptions(), topicOptions,
+                    components);
+            if (diffs.isEmpty()) {
+                return false;
+            }
+            throw new TopicMismatchException(name, List.copyOf(diffs.keySet()), TopicConfigDiff.message(name, diffs));
+        }
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.diaspora.stream.files.storage;
 import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.spi.OutgoingBatch;
+import dev.diaspora.stream.spi.StorageClock;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -11,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.time.Instant;
 import java.util.List;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
@@ -48,6 +48,8 @@ final class LogAppender {
     private int pending;
     private long pendingDataEnd;
     private long pendingMetaEnd;
+    private Segment firstTimestampOf; // the segment whose first event's timestamp is firstTimestamp
+    private long firstTimestamp;
 
     LogAppender(PartitionLog log, LogConfig config) {
         this.log = log;
@@ -70,7 +72,7 @@ final class LogAppender {
             ids.cover(seg.base + count + events); // forced before any record hands these ids out
             for (int k = 0; k < batches.size(); k++) {
                 OutgoingBatch b = batches.get(k);
-                if (count + pending > 0 && wouldOverflow(b)) {
+                if (count + pending > 0 && (wouldOverflow(b) || tooOld())) {
                     commit();
                     committed = k;
                     roll(seg.base + count);
@@ -191,6 +193,22 @@ final class LogAppender {
         for (int k = 0; k < 3; k++) {
             s.writer(k).force(false);
         }
+    }
+
+    /** @return true if {@code segment.ms} is set and the newest segment's first committed event is that old */
+    private boolean tooOld() throws IOException {
+        if (config.segmentMs() <= 0 || count == 0) {
+            return false;
+        }
+        if (firstTimestampOf != seg) {
+            ByteBuffer rec = seg.readRecords(0, 1);
+            if (rec.limit() < IndexDescriptor.RECORD_SIZE) {
+                return false;
+            }
+            firstTimestamp = IndexDescriptor.timestamp(rec, 0);
+            firstTimestampOf = seg;
+        }
+        return firstTimestamp <= StorageClock.nowNanos() - config.segmentMs() * 1_000_000L;
     }
 
     private boolean wouldOverflow(OutgoingBatch b) {
@@ -375,8 +393,8 @@ final class LogAppender {
         ids.close();
     }
 
+    /** @return the storage time: {@link StorageClock} (the system clock, moved forward by tests) */
     static long nowNanos() {
-        Instant now = Instant.now();
-        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+        return StorageClock.nowNanos();
     }
 }

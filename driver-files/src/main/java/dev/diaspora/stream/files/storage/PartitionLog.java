@@ -6,6 +6,8 @@ import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.EventsLostException;
 import dev.diaspora.stream.LostRange;
 import dev.diaspora.stream.PartitionBounds;
+import dev.diaspora.stream.PositionExpiredException;
+import dev.diaspora.stream.spi.Retention;
 import dev.diaspora.stream.spi.DataRequest;
 import dev.diaspora.stream.spi.IncomingBatch;
 import dev.diaspora.stream.spi.OutgoingBatch;
@@ -36,6 +38,7 @@ import java.util.zip.CRC32C;
  * and process are serialized by the append lock.
  */
 public final class PartitionLog implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PartitionLog.class);
     /** The name of the partition's lock file. */
     public static final String LOCK_FILE = "lock";
 
@@ -110,6 +113,12 @@ public final class PartitionLog implements AutoCloseable {
                     + ". Check that it exists and is readable", e);
         }
         for (var e : datas.entrySet()) {
+            if (!indexes.isEmpty() && e.getKey() < indexes.firstKey()) {
+                // retention removes the index first (the commit point of a drop), then the metadata and data:
+                // these are what an interrupted drop left behind
+                removeLeftover(partitionDir, e.getKey());
+                continue;
+            }
             if (!indexes.containsKey(e.getKey())) {
                 long size;
                 try {
@@ -137,6 +146,17 @@ public final class PartitionLog implements AutoCloseable {
             segs[i++] = new Segment(partitionDir, base, topic, partition);
         }
         return new PartitionLog(partitionDir, topic, partition, config, segs);
+    }
+
+    private static void removeLeftover(Path partitionDir, long base) {
+        for (String suffix : new String[] {".meta", ".data"}) {
+            try {
+                Files.deleteIfExists(partitionDir.resolve(Segment.fileName(base, suffix)));
+            } catch (IOException e) {
+                LOG.debug("cannot remove {} left by an interrupted retention drop: {}", Segment.fileName(base, suffix),
+                        e.toString());
+            }
+        }
     }
 
     private static Long parseBase(String name) {
@@ -222,6 +242,7 @@ public final class PartitionLog implements AutoCloseable {
     public PartitionBounds bounds() {
         try {
             CRC32C crc = new CRC32C();
+            chain.pruneRemoved();
             Segment s = newestSegment(crc);
             return new PartitionBounds(chain.segments()[0].base, s.base + s.tail(crc).count());
         } catch (IOException e) {
@@ -239,6 +260,35 @@ public final class PartitionLog implements AutoCloseable {
      * @throws EventsLostException if {@code fromId} lies in a lost range (its last id says where the log goes on)
      */
     public IncomingBatch read(long fromId, int maxEvents, long maxBytes) {
+        Segment[] segs = chain.segments();
+        if (segs.length < 3 || fromId < segs[2].base) {
+            // reading one of the two oldest segments: has retention removed the oldest? (frees its descriptors)
+            chain.pruneRemoved();
+        }
+        try {
+            return readRecords(fromId, maxEvents, maxBytes);
+        } catch (CorruptDataException | EventsLostException | PositionExpiredException e) {
+            throw e;
+        } catch (DiasporaException e) {
+            throw expiredOr(fromId, e); // a segment removed while it was read: expired, not broken
+        }
+    }
+
+    /**
+     * @return a {@link PositionExpiredException} if retention removed {@code id} meanwhile (the chain is pruned
+     *     first), else {@code e}
+     */
+    private DiasporaException expiredOr(long id, DiasporaException e) {
+        try {
+            chain.pruneRemoved();
+        } catch (RuntimeException x) {
+            return e;
+        }
+        long first = chain.segments()[0].base;
+        return id < first ? new PositionExpiredException(partition, id, first, "topic '" + topic + "'") : e;
+    }
+
+    private IncomingBatch readRecords(long fromId, int maxEvents, long maxBytes) {
         try {
             CRC32C crc = new CRC32C();
             Segment s = segmentFor(fromId, crc);
@@ -337,6 +387,15 @@ public final class PartitionLog implements AutoCloseable {
      */
     public void readData(List<DataRequest> requests) {
         dataReader.read(requests);
+        for (DataRequest r : requests) {
+            DiasporaException e = r.error();
+            if (e != null && !(e instanceof CorruptDataException) && !(e instanceof PositionExpiredException)) {
+                DiasporaException x = expiredOr(r.eventId(), e);
+                if (x != e) {
+                    r.replaceFailure(x); // retriable: the consumer reads again and meets the expired position
+                }
+            }
+        }
     }
 
     /**
@@ -438,6 +497,82 @@ public final class PartitionLog implements AutoCloseable {
             return chain.pollGrowth();
         } catch (IOException | RuntimeException e) {
             return false; // the reader that wakes up reports problems; the watcher only watches
+        }
+    }
+
+    // ------------------------------------------------------------------ retention
+
+    /**
+     * Removes whole segments that retention no longer keeps, oldest first, never the newest: those whose newest event
+     * is older than {@code retention.ms} at {@code nowNanos}, and those whose removal leaves at least
+     * {@code retention.bytes} in the partition. Runs beside appends and reads, without the append lock: the index file
+     * goes first (the commit point: the segment no longer exists for any reader or writer, and {@code bounds()}
+     * reports the next base), then the metadata and data files. A reader in any process that has the removed files
+     * open finishes its read (POSIX unlink keeps open files readable); a later read below the new first id fails with
+     * {@link PositionExpiredException}.
+     *
+     * @return the number of segments removed
+     */
+    public int applyRetention(Retention retention, long nowNanos) {
+        if (!retention.any() || closed) {
+            return 0;
+        }
+        try {
+            CRC32C crc = new CRC32C();
+            chain.pruneRemoved();
+            newestSegment(crc);
+            Segment[] segs = chain.segments();
+            int newest = segs.length - 1;
+            long[] sizes = new long[segs.length];
+            long total = 0;
+            if (retention.retentionBytes() > 0) {
+                for (int i = 0; i < segs.length; i++) {
+                    sizes[i] = fileSize(segs[i].path(Segment.INDEX)) + fileSize(segs[i].path(Segment.META))
+                            + fileSize(segs[i].path(Segment.DATA));
+                    total += sizes[i];
+                }
+            }
+            long oldest = retention.retentionMs() > 0 ? nowNanos - retention.retentionMs() * 1_000_000L
+                    : Long.MIN_VALUE;
+            int drop = 0;
+            while (drop < newest) {
+                boolean old = retention.retentionMs() > 0 && segs[drop].tail(crc).lastTimestamp() < oldest;
+                boolean big = retention.retentionBytes() > 0 && total - sizes[drop] >= retention.retentionBytes();
+                if (!old && !big) {
+                    break;
+                }
+                total -= sizes[drop];
+                drop++;
+            }
+            for (int i = 0; i < drop; i++) {
+                remove(segs[i]);
+            }
+            return drop;
+        } catch (IOException | RuntimeException e) {
+            if (!closed) {
+                LOG.warn("{}: retention could not remove old segments in {} (it tries again): {}", where(), dir,
+                        e.toString());
+            }
+            return 0;
+        }
+    }
+
+    private void remove(Segment s) throws IOException {
+        Files.deleteIfExists(s.path(Segment.INDEX));
+        if (config.fsync()) {
+            forceDirectory(dir);
+        }
+        Files.deleteIfExists(s.path(Segment.META));
+        Files.deleteIfExists(s.path(Segment.DATA));
+        chain.removeOldest(s);
+        LOG.debug("{}: retention removed segment {}", where(), s.path(Segment.INDEX));
+    }
+
+    private static long fileSize(Path f) {
+        try {
+            return Files.size(f);
+        } catch (IOException e) {
+            return 0; // removed meanwhile
         }
     }
 

@@ -1,9 +1,9 @@
 package dev.diaspora.stream.files.storage;
 
 import dev.diaspora.stream.CorruptDataException;
-import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.EventsLostException;
 import dev.diaspora.stream.LostRange;
+import dev.diaspora.stream.PositionExpiredException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,6 +63,67 @@ final class SegmentChain {
         Arrays.sort(more, (a, b) -> Long.compare(a.base, b.base));
         segments = more;
         return s;
+    }
+
+    /**
+     * Forgets the oldest segment if it is {@code s} (retention removed it) and closes its channels: a read through
+     * them fails (and is reported as expired), never returns torn data. The newest segment is never removed.
+     */
+    synchronized void removeOldest(Segment s) {
+        Segment[] segs = segments;
+        if (segs.length > 1 && segs[0] == s) {
+            segments = Arrays.copyOfRange(segs, 1, segs.length);
+            s.close();
+        }
+    }
+
+    /**
+     * Forgets the oldest segments whose index file is gone: retention removed them, in this process or another.
+     * One {@code stat} per call when nothing was removed.
+     */
+    void pruneRemoved() {
+        while (true) {
+            Segment[] segs = segments;
+            if (Files.exists(segs[0].path(Segment.INDEX))) {
+                return;
+            }
+            if (segs.length == 1 && !adoptOldestOnDisk(segs[0].base)) {
+                return; // nothing newer on disk: the topic's files are gone (reported by the next read)
+            }
+            removeOldest(segs[0]);
+        }
+    }
+
+    /**
+     * The only segment this process knows was removed (a reader that fell behind while another process rolled and
+     * removed): adds the oldest segment on disk after {@code base}.
+     *
+     * @return true if there is one
+     */
+    private boolean adoptOldestOnDisk(long base) {
+        long oldest = Long.MAX_VALUE;
+        try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.index")) {
+            for (Path f : ds) {
+                String n = f.getFileName().toString();
+                if (n.length() == 26) {
+                    try {
+                        long b = Long.parseLong(n.substring(0, 20));
+                        if (b > base && b < oldest) {
+                            oldest = b;
+                        }
+                    } catch (NumberFormatException e) {
+                        // not a segment
+                    }
+                }
+            }
+        } catch (IOException e) {
+            return false;
+        }
+        if (oldest == Long.MAX_VALUE) {
+            return false;
+        }
+        addSegment(oldest);
+        return true;
     }
 
     /** @return the newest segment, after following rolls made by any process */
@@ -156,8 +217,7 @@ final class SegmentChain {
     Segment segmentFor(long id, CRC32C crc) throws IOException {
         Segment[] segs = segments;
         if (id < segs[0].base) {
-            throw new DiasporaException(log.where() + ": event " + id + " is no longer stored: the first retained event is "
-                    + segs[0].base + ". Seek to it (StartAt.EARLIEST)");
+            throw new PositionExpiredException(partition, id, segs[0].base, "topic '" + topic + "'");
         }
         int lo = 0;
         int hi = segs.length - 1;
@@ -190,6 +250,14 @@ final class SegmentChain {
             }
             Segment n = successor(s, crc);
             if (n == null) {
+                if (!Files.exists(s.path(Segment.INDEX))) {
+                    // retention (in another process) removed this segment and the ones after it that this process
+                    // had not seen yet: go on from what remains on disk
+                    pruneRemoved();
+                    if (segments[0] != s) {
+                        return segmentFor(id, crc);
+                    }
+                }
                 return null;
             }
             if (id < n.base) {

@@ -52,9 +52,7 @@ public final class KafkaExample {
         Instant start = Instant.now();
         String options = "{\"bootstrap.servers\":\"" + bootstrap + "\"}";
         try (Driver driver = Driver.open("kafka", Metadata.of(options))) {
-            if (!driver.topicExists(topicName)) {
-                driver.createTopic(topicName, Metadata.of("{\"num_partitions\":3}"));
-            }
+            driver.createTopicIfAbsent(topicName, Metadata.of("{\"num_partitions\":3}"));
             try (TopicHandle topic = driver.openTopic(topicName)) {
                 try (Producer producer = topic.producer()) {
                     for (int i = 0; i < events; i++) {

@@ -53,9 +53,7 @@ public final class NettyExample {
             String options = "{\"servers\":[\"127.0.0.1:" + a.port() + "\",\"127.0.0.1:" + b.port() + "\"]}";
             System.out.println("servers listening on ports " + a.port() + " and " + b.port());
             try (Driver driver = Driver.open("netty", Metadata.of(options))) {
-                if (!driver.topicExists("frames")) {
-                    driver.createTopic("frames", Metadata.of("{\"num_partitions\":4}")); // 2 on each server
-                }
+                driver.createTopicIfAbsent("frames", Metadata.of("{\"num_partitions\":4}")); // 2 on each server
                 try (TopicHandle topic = driver.openTopic("frames")) {
                     try (Producer producer = topic.producer()) {
                         for (int i = 0; i < events; i++) {

@@ -36,11 +36,11 @@ public final class QuickStart {
         int events = 10;
         try (Driver driver = Driver.open(driverName, driverOptions)) {
             String topicName = "collisions";
-            if (!driver.topicExists(topicName)) {
-                driver.createTopic(topicName, Metadata.of("{\"num_partitions\":2}"));
-            }
+            // creates the topic, or accepts it as it is if it exists with these options (run it again, or from
+            // several processes at once); fails naming the options that differ if it exists with others
+            boolean created = driver.createTopicIfAbsent(topicName, Metadata.of("{\"num_partitions\":2}"));
             System.out.println("driver '" + driverName + "' " + driverOptions + ": topic '" + topicName
-                    + "' with 2 partitions");
+                    + "' with 2 partitions" + (created ? ", created" : ", already there"));
             try (TopicHandle topic = driver.openTopic(topicName)) {
                 try (Producer producer = topic.producer(ProducerOptions.named("quickstart-producer"))) {
                     List<CompletableFuture<Long>> ids = new ArrayList<>();

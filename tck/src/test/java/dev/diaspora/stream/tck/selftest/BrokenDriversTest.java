@@ -65,7 +65,9 @@ class BrokenDriversTest {
             Map.entry(Fault.IGNORE_SEEK, "required_R23_throwingSelectorStopsItsPartitionNamingPartitionAndIdUntilSeek"),
             Map.entry(Fault.DETACHED_HANDLE, "optional_R7_otherInstanceNoticesDeleteAndRecreateOnPush"),
             Map.entry(Fault.NEVER_REBALANCES, "required_G1_membersShareThePartitionsEvenlyAndRebalanceOnJoinAndLeave"),
-            Map.entry(Fault.DOUBLE_ASSIGN, "required_G1_membersShareThePartitionsEvenlyAndRebalanceOnJoinAndLeave"));
+            Map.entry(Fault.DOUBLE_ASSIGN, "required_G1_membersShareThePartitionsEvenlyAndRebalanceOnJoinAndLeave"),
+            Map.entry(Fault.IGNORE_RETENTION, "optional_R25_retentionMsDropsEventsOlderThanTheLimit"),
+            Map.entry(Fault.SILENT_EXPIRY, "optional_R25_consumerBehindRetentionFollowsItsPolicy"));
 
     /** The reduced environment of the broken runs: a fifth of the events, a tenth of the timeouts. */
     static TckEnvironment brokenRunEnvironment() {
@@ -96,7 +98,7 @@ class BrokenDriversTest {
         public Capabilities capabilities() {
             Capabilities c = super.capabilities();
             return new Capabilities(c.crossProcess(), true, c.nativePartialRead(), c.timeLookup(), c.deleteTopic(),
-                    c.maxEventSize(), c.consumerGroups(), c.staleMemberTakeover());
+                    c.maxEventSize(), c.consumerGroups(), c.staleMemberTakeover(), c.retention());
         }
 
         @AfterEach
@@ -196,6 +198,20 @@ class BrokenDriversTest {
         }
     }
 
+    static final class IgnoreRetentionFault extends FaultyReferenceTck {
+        @Override
+        Fault fault() {
+            return Fault.IGNORE_RETENTION;
+        }
+    }
+
+    static final class SilentExpiryFault extends FaultyReferenceTck {
+        @Override
+        Fault fault() {
+            return Fault.SILENT_EXPIRY;
+        }
+    }
+
     static final class OverwriteOnCreateFault extends FaultyReferenceTck {
         @Override
         Fault fault() {
@@ -265,7 +281,9 @@ class BrokenDriversTest {
             Map.entry(Fault.IGNORE_SEEK, IgnoreSeekFault.class),
             Map.entry(Fault.DETACHED_HANDLE, DetachedHandleFault.class),
             Map.entry(Fault.NEVER_REBALANCES, NeverRebalancesFault.class),
-            Map.entry(Fault.DOUBLE_ASSIGN, DoubleAssignFault.class));
+            Map.entry(Fault.DOUBLE_ASSIGN, DoubleAssignFault.class),
+            Map.entry(Fault.IGNORE_RETENTION, IgnoreRetentionFault.class),
+            Map.entry(Fault.SILENT_EXPIRY, SilentExpiryFault.class));
 
     /** The outcome of one run: failed test method names with their first message line, and the count run. */
     record Outcome(Map<String, String> failures, List<String> passed, int skipped, long millis, String slowest) {

@@ -46,7 +46,11 @@ enum Fault {
     /** Declares consumer groups but has none: the first consumer of a name keeps every partition (issue 12). */
     NEVER_REBALANCES,
     /** Every group member sees only itself and gets every lease: two members read one partition (issue 12). */
-    DOUBLE_ASSIGN;
+    DOUBLE_ASSIGN,
+    /** Declares retention but keeps every event (issue 13). */
+    IGNORE_RETENTION,
+    /** Drops events by retention but serves a read below the first retained id from there, silently (issue 13). */
+    SILENT_EXPIRY;
 
     /** @return the option value, e.g. {@code drop_event} */
     String optionValue() {

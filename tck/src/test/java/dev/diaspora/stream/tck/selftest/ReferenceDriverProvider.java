@@ -58,12 +58,12 @@ public final class ReferenceDriverProvider implements DriverProvider {
 
     @Override
     public OptionSchema topicOptions() {
-        return OptionSchema.topicOptions();
+        return OptionSchema.topicOptions(dev.diaspora.stream.spi.Retention.specs(false));
     }
 
     @Override
     public Capabilities capabilities() {
-        return new Capabilities(false, false, true, true, true, 64L << 20, true, false);
+        return new Capabilities(false, false, true, true, true, 64L << 20, true, false, true);
     }
 
     @Override

@@ -21,7 +21,34 @@ final class ReferenceStore {
     static final class Partition {
         final List<Record> records = new ArrayList<>(); // guarded by this
         long next; // guarded by this
+        long first; // guarded by this: the first retained id
         long lastTimestamp; // guarded by this
+
+        /**
+         * Drops the records older than {@code retention.retentionMs()} (storage clock), and the oldest while the
+         * records hold more than {@code retention.retentionBytes()}, unless {@code keep}.
+         */
+        void retain(dev.diaspora.stream.spi.Retention retention, boolean keep) {
+            if (!retention.any() || keep) {
+                return;
+            }
+            long oldest = retention.retentionMs() <= 0 ? Long.MIN_VALUE
+                    : dev.diaspora.stream.spi.StorageClock.nowNanos() - retention.retentionMs() * 1_000_000L;
+            long bytes = 0;
+            for (Record r : records) {
+                bytes += r.metadata().length + r.data().length;
+            }
+            int drop = 0;
+            while (drop < records.size() && (records.get(drop).timestampNanos() < oldest
+                    || retention.retentionBytes() > 0 && bytes > retention.retentionBytes())) {
+                bytes -= records.get(drop).metadata().length + records.get(drop).data().length;
+                drop++;
+            }
+            if (drop > 0) {
+                first = drop < records.size() ? records.get(drop).id() : next;
+                records.subList(0, drop).clear();
+            }
+        }
 
         /** @return the index of the first record with an id at or after {@code id}, or size() */
         int indexOf(long id) {

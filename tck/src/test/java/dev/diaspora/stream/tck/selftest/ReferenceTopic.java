@@ -17,7 +17,10 @@ import dev.diaspora.stream.spi.OutgoingBatch;
 import dev.diaspora.stream.spi.ReadSession;
 import dev.diaspora.stream.spi.SessionConfig;
 import dev.diaspora.stream.spi.TopicBackend;
+import dev.diaspora.stream.spi.Retention;
+import dev.diaspora.stream.spi.StorageClock;
 import dev.diaspora.stream.spi.TopicNames;
+import dev.diaspora.stream.PositionExpiredException;
 import java.nio.ByteBuffer;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -39,12 +42,14 @@ final class ReferenceTopic implements TopicBackend, LocalTopic {
     private final Fault fault;
     private final boolean recordMode;
     private final List<PartitionInfo> partitions = new ArrayList<>();
+    private final Retention retention;
 
     ReferenceTopic(ReferenceStore store, ReferenceStore.Topic topic, Fault fault, boolean recordMode) {
         this.recordMode = recordMode;
         this.store = store;
         this.topic = topic;
         this.fault = fault;
+        this.retention = Retention.of(topic.options);
         for (int i = 0; i < topic.partitions.length; i++) {
             partitions.add(new PartitionInfo(i, Metadata.EMPTY));
         }
@@ -75,7 +80,8 @@ final class ReferenceTopic implements TopicBackend, LocalTopic {
         checkLive();
         ReferenceStore.Partition part = topic.partitions[p];
         synchronized (part) {
-            return new PartitionBounds(0, part.next);
+            part.retain(retention, fault == Fault.IGNORE_RETENTION);
+            return new PartitionBounds(part.first, part.next);
         }
     }
 
@@ -149,7 +155,7 @@ final class ReferenceTopic implements TopicBackend, LocalTopic {
                 byte[] md = new byte[batch.metadataSize(src)];
                 batch.copyMetadata(src, md, 0);
                 byte[] data = batch.data(src).toByteArray();
-                long now = nowNanos();
+                long now = StorageClock.nowNanos();
                 long ts = batch.hasTimestamps() ? batch.timestampNanos(src) : Math.max(part.lastTimestamp, now);
                 part.lastTimestamp = Math.max(part.lastTimestamp, ts);
                 long id = part.next++;
@@ -158,6 +164,7 @@ final class ReferenceTopic implements TopicBackend, LocalTopic {
                 }
                 part.records.add(new ReferenceStore.Record(id, md, data, ts));
             }
+            part.retain(retention, fault == Fault.IGNORE_RETENTION);
         }
         if (!live()) { // deleted during the append: the events went with the old topic
             return CompletableFuture.failedFuture(TopicNames.deleted(topic.name, "reference driver"));
@@ -179,10 +186,6 @@ final class ReferenceTopic implements TopicBackend, LocalTopic {
         }
     }
 
-    private static long nowNanos() {
-        Instant now = Instant.now();
-        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
-    }
 
     @Override
     public ReadSession openSession(SessionConfig config) {
@@ -208,6 +211,11 @@ final class ReferenceTopic implements TopicBackend, LocalTopic {
         ReferenceStore.Partition part = topic.partitions[p];
         List<ReferenceStore.Record> got = new ArrayList<>();
         synchronized (part) {
+            part.retain(retention, fault == Fault.IGNORE_RETENTION);
+            if (fromId < part.first && fault != Fault.SILENT_EXPIRY) {
+                return IncomingBatch.failure(p, fromId, new PositionExpiredException(p, fromId, part.first,
+                        "reference driver"));
+            }
             long bytes = 0;
             for (int i = part.indexOf(fromId); i < part.records.size() && got.size() < maxEvents; i++) {
                 ReferenceStore.Record r = part.records.get(i);
