@@ -46,9 +46,25 @@ final class Progress implements AutoCloseable {
         this.nextDraw = new AtomicLong(start + INTERVAL_NANOS);
     }
 
-    /** @return a counter that draws on the process's stderr when it is a terminal, else draws nothing */
+    /** @return a counter that draws on the process's stderr when it runs on a terminal, else draws nothing */
     static Progress onTerminal(String what, long total) {
-        return new Progress(what, System.err, System.console() != null, System::nanoTime, total);
+        return new Progress(what, System.err, onTerminal(), System::nanoTime, total);
+    }
+
+    /**
+     * @return true if the process runs on a terminal: {@link System#console()} exists and, on JDK 22 and later (where
+     *     a console exists even when redirected), {@code Console.isTerminal()} says so
+     */
+    static boolean onTerminal() {
+        java.io.Console c = System.console();
+        if (c == null) {
+            return false;
+        }
+        try {
+            return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(c);
+        } catch (ReflectiveOperationException | RuntimeException before22) {
+            return true; // JDK 17 to 21: a console exists only on a terminal
+        }
     }
 
     /** Counts {@code n} events of {@code size} bytes in all; redraws if the last draw is a second old. */
