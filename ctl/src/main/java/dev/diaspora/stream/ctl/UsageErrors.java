@@ -9,9 +9,9 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * The one-line text of a usage error: picocli's message, a "did you mean" for a mistyped option or command, and where
- * the help is. The suggestions are picocli's own ({@link UnmatchedArgumentException#getSuggestions()}, which it would
- * print on lines of their own); when picocli finds none, the names within two edits of the mistyped word (a dropped,
- * added, changed or swapped letter: {@code --nme}, {@code topci}).
+ * the help is. The suggestions are the names within two edits of the mistyped word (a dropped, added, changed or
+ * swapped letter: {@code --nme}, {@code topci}, {@code craete}); when there are none, picocli's own
+ * ({@link UnmatchedArgumentException#getSuggestions()}, which picocli would print on lines of their own).
  *
  * <p>Thread safety: stateless.
  */
@@ -36,18 +36,28 @@ final class UsageErrors {
                 .toString();
     }
 
+    /**
+     * @return the names within two edits of the first unmatched word when there are any (picocli's similarity
+     *     misses swapped letters: it offers {@code delete} and {@code describe} for {@code craete}), else picocli's
+     *     own suggestions
+     */
     static List<String> suggestions(UnmatchedArgumentException u) {
+        List<String> close = List.of();
+        if (!u.getUnmatched().isEmpty()) {
+            String word = u.getUnmatched().get(0);
+            CommandSpec spec = u.getCommandLine().getCommandSpec();
+            if (word.startsWith("-")) {
+                int eq = word.indexOf('=');
+                close = close(eq > 0 ? word.substring(0, eq) : word, spec.optionsMap().keySet());
+            } else {
+                close = close(word, spec.subcommands().keySet());
+            }
+        }
+        if (!close.isEmpty()) {
+            return close;
+        }
         List<String> picocli = u.getSuggestions();
-        if (!picocli.isEmpty() || u.getUnmatched().isEmpty()) {
-            return picocli.subList(0, Math.min(MAX_SUGGESTIONS, picocli.size()));
-        }
-        String word = u.getUnmatched().get(0);
-        CommandSpec spec = u.getCommandLine().getCommandSpec();
-        if (word.startsWith("-")) {
-            int eq = word.indexOf('=');
-            return close(eq > 0 ? word.substring(0, eq) : word, spec.optionsMap().keySet());
-        }
-        return close(word, spec.subcommands().keySet());
+        return picocli.subList(0, Math.min(MAX_SUGGESTIONS, picocli.size()));
     }
 
     /** @return the names within two edits of {@code word}, nearest first, at most {@link #MAX_SUGGESTIONS} */

@@ -41,6 +41,10 @@ class CliPolishTest {
         assertEquals(2, picocliOwn.code(), picocliOwn::toString);
         assertTrue(picocliOwn.err().contains("did you mean '--name'"), picocliOwn.err());
 
+        InProcess.Result swapped = InProcess.raw(new byte[0], "topic", "craete");
+        assertEquals(2, swapped.code(), swapped::toString);
+        assertTrue(swapped.err().contains("(did you mean 'create'?)"), swapped.err());
+
         InProcess.Result command = InProcess.raw(new byte[0], "topci", "list");
         assertEquals(2, command.code(), command::toString);
         assertEquals(1, command.errLines().size(), command.err());
