@@ -117,7 +117,7 @@ public final class DiasporaCtl implements Callable<Integer> {
             return EXIT_USAGE;
         });
         cl.setExecutionExceptionHandler((ex, c, pr) -> {
-            printError(err, describe(ex));
+            printError(err, ShellAdvice.withDriverOptions(describe(ex), c.getCommandSpec(), ctx));
             if (c.getCommand() instanceof CtlCommand cmd && cmd.common.verbose) {
                 ex.printStackTrace(err);
             }

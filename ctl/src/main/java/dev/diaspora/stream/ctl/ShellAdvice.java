@@ -1,18 +1,24 @@
 package dev.diaspora.stream.ctl;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.DriverNotFoundException;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * Turns the advice in the API's error messages, written for Java callers ({@code create it first with
  * createTopic("runs")}, {@code open it with openTopic("runs")}, {@code Add the artifact ...}), into advice for a shell
  * user ({@code create it with: diaspora-ctl topic create <driver options> --name runs}), and names the command-line
  * form of a driver, topic or component option a message names ({@code option 'root_path' (--driver.root_path)}).
- * Messages it does not recognise pass unchanged: the API's text stays the source of truth, this only rewrites the
- * parts that would make a shell user reach for Java.
+ * When the command that failed took driver options, {@link #withDriverOptions} puts those of its command line in place
+ * of {@code <driver options>}, so the advice can be pasted. Messages it does not recognise pass unchanged: the API's
+ * text stays the source of truth, this only rewrites the parts that would make a shell user reach for Java.
  *
  * <p>Thread safety: stateless.
  */
@@ -59,6 +65,50 @@ final class ShellAdvice {
     }
 
     private static final String NAME_CMD = DiasporaCtl.NAME;
+
+    /**
+     * @param message a message from {@link #rewrite}
+     * @param command the command that failed
+     * @param ctx its run
+     * @return {@code message} with {@link #DRIVER_OPTIONS} replaced by the driver options of this command line, so the
+     *     advice can be pasted as it is; unchanged if the command takes no driver options
+     */
+    static String withDriverOptions(String message, CommandSpec command, CtlContext ctx) {
+        if (!message.contains(DRIVER_OPTIONS)) {
+            return message;
+        }
+        for (CommandSpec mixin : command.mixins().values()) {
+            if (mixin.userObject() instanceof DriverOptions d) {
+                String given = driverOptions(d, ctx.dotted().get("driver"));
+                return given.isEmpty() ? message.replace(DRIVER_OPTIONS + " ", "").replace(DRIVER_OPTIONS, "")
+                        : message.replace(DRIVER_OPTIONS, given);
+            }
+        }
+        return message;
+    }
+
+    /** @return the shell words that give these driver options again (what came from the environment stays there) */
+    static String driverOptions(DriverOptions d, ObjectNode dotted) {
+        List<String> words = new ArrayList<>();
+        if (d.name != null) {
+            words.add("--driver " + quote(d.name));
+        }
+        if (d.config != null) {
+            words.add("--driver-config " + quote(d.config.toString()));
+        }
+        dotted(words, "--driver", dotted);
+        return String.join(" ", words);
+    }
+
+    private static void dotted(List<String> words, String prefix, JsonNode node) {
+        if (node.isObject() && !node.isEmpty()) {
+            for (Map.Entry<String, JsonNode> e : node.properties()) {
+                dotted(words, prefix + "." + e.getKey(), e.getValue());
+            }
+        } else {
+            words.add(prefix + " " + quote(node.isTextual() ? node.asText() : node.toString()));
+        }
+    }
 
     private static String flag(Matcher x) {
         String prefix = x.group(3) != null ? x.group(3) : x.group(4).replace(' ', '-');

@@ -98,17 +98,30 @@ class CliPolishTest {
 
     @Test
     void shouldGiveShellAdviceInsteadOfJavaAdvice() {
+        String given = String.join(" ", ctl.driver()); // --driver memory --driver.instance ctl-test-N
         InProcess.Result missing = ctl.run("produce", "-t", "runs");
         assertEquals(1, missing.code());
-        assertTrue(missing.err().contains("create it with: diaspora-ctl topic create <driver options> --name runs"),
+        assertTrue(missing.err().contains("create it with: diaspora-ctl topic create " + given + " --name runs"),
                 missing.err());
         assertFalse(missing.err().contains("createTopic("), missing.err());
 
-        assertEquals(0, ctl.run("topic", "create", "--name", "runs").code());
+        // the advice is a command that works: paste it
+        String advice = missing.err().substring(missing.err().indexOf("diaspora-ctl topic create")).strip();
+        String[] words = advice.substring("diaspora-ctl ".length()).split(" ");
+        assertEquals(0, InProcess.raw(new byte[0], words).code(), advice);
+        assertEquals(0, ctl.runIn("x\n", "produce", "-t", "runs").code());
+
         InProcess.Result exists = ctl.run("topic", "create", "--name", "runs");
         assertEquals(1, exists.code());
-        assertTrue(exists.err().contains("diaspora-ctl topic delete <driver options> --name runs"), exists.err());
+        assertTrue(exists.err().contains("delete it first with: diaspora-ctl topic delete " + given + " --name runs"),
+                exists.err());
         assertFalse(exists.err().contains("openTopic("), exists.err());
+
+        // from the environment: nothing to repeat
+        InProcess.Result fromEnv = withEnv(Map.of("DIASPORA_DRIVER", "memory"), "", "topic", "describe", "--name",
+                "nope", "--driver.instance", "ctl-advice-env");
+        assertTrue(fromEnv.err().contains("create it with: diaspora-ctl topic create --driver.instance "
+                + "ctl-advice-env --name nope"), fromEnv.err());
 
         InProcess.Result option = ctl.run("topic", "create", "--name", "x", "--topic.colour", "red");
         assertEquals(1, option.code());
@@ -124,6 +137,19 @@ class CliPolishTest {
         assertEquals(1, driver.code());
         assertTrue(driver.err().contains("No driver named 'nosuch'") && driver.err().contains("memory")
                 && driver.err().contains("diaspora-ctl driver list"), driver.err());
+    }
+
+    @Test
+    void shouldSpellDriverOptionsAsShellWords() {
+        DriverOptions d = new DriverOptions();
+        d.name = "files";
+        d.config = Path.of("/etc/my driver.json");
+        com.fasterxml.jackson.databind.node.ObjectNode dotted = JsonConfig.MAPPER.createObjectNode();
+        dotted.put("root_path", "/data/ds").putObject("a").put("b", 3);
+        dotted.putArray("plugin_path").add("/opt/p");
+        assertEquals("--driver files --driver-config '/etc/my driver.json' --driver.root_path /data/ds "
+                + "--driver.a.b 3 --driver.plugin_path '[\"/opt/p\"]'", ShellAdvice.driverOptions(d, dotted));
+        assertEquals("'it'\\''s'", ShellAdvice.quote("it's"));
     }
 
     @Test
