@@ -36,6 +36,8 @@ final class ShellAdvice {
             "Open it again with openTopic\\(\"([^\"]*)\"\\) once it is created again");
     private static final Pattern OPTION = Pattern.compile(
             "option '([^']+)'( (?:for|of) (?:the )?(?:(driver|topic) '|\\S*\\s?(validator|serializer|partition selector)))");
+    private static final Pattern OTHER_CONSUMER = Pattern.compile(
+            "Use other targets, another name, or close the other consumer\\.");
     private static final Pattern ARTIFACT = Pattern.compile("Add the artifact (\\S+) to use it\\.");
 
     private ShellAdvice() {
@@ -60,6 +62,8 @@ final class ShellAdvice {
         m = replace(REOPEN_HANDLE, m, x -> "Run the command again if the topic exists (see: " + NAME_CMD
                 + " topic list " + DRIVER_OPTIONS + ")");
         m = replace(REOPEN_DELETED, m, x -> "Run the command again once it is created again");
+        m = replace(OTHER_CONSUMER, m, x -> "Use another --name, or stop the process that reads under this one ("
+                + NAME_CMD + " consumer describe shows the stored positions).");
         m = replace(OPTION, m, x -> "option '" + x.group(1) + "' (" + flag(x) + ")" + x.group(2));
         return m;
     }

@@ -166,6 +166,10 @@ class CliPolishTest {
                 ShellAdvice.rewrite("Missing required option 'root_path' for driver 'files': a directory"));
         assertEquals("Invalid value 'x' for option 'field' (--partition-selector.field) of the hash partition selector",
                 ShellAdvice.rewrite("Invalid value 'x' for option 'field' of the hash partition selector"));
+        assertEquals("Partition 0 is already read by another live consumer named 'c'. Use another --name, or stop the"
+                + " process that reads under this one (diaspora-ctl consumer describe shows the stored positions).",
+                ShellAdvice.rewrite("Partition 0 is already read by another live consumer named 'c'. Use other"
+                        + " targets, another name, or close the other consumer."));
         assertEquals("nothing to change", ShellAdvice.rewrite("nothing to change"));
     }
 
