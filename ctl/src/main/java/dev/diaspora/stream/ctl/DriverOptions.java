@@ -16,7 +16,8 @@ import picocli.CommandLine.Spec;
  * command that touches a topic. The file's object and the dotted options are merged (the command line wins) and
  * passed to {@link Driver#open(String, Metadata)}, which rejects unknown keys. Without {@code --driver}, the
  * environment variable {@value #ENV_DRIVER} names the driver; without {@code --driver-config},
- * {@value #ENV_DRIVER_CONFIG} is the file (the dotted options still merge over it). Neither set: a usage error.
+ * {@value #ENV_DRIVER_CONFIG} is the file (the dotted options still merge over it), unless {@code --driver} names
+ * another driver than {@value #ENV_DRIVER} (the file holds that driver's options). No driver at all: a usage error.
  *
  * <p>Thread safety: confined to the command's thread.
  */
@@ -56,13 +57,18 @@ final class DriverOptions {
                 + ENV_DRIVER + "; 'diaspora-ctl driver list' shows the drivers)");
     }
 
-    /** @return the merged driver options: the file ({@code --driver-config}, else {@value #ENV_DRIVER_CONFIG}), then the dotted options */
+    /**
+     * @return the merged driver options: the file ({@code --driver-config}, else {@value #ENV_DRIVER_CONFIG} for the
+     *     environment's driver), then the dotted options
+     */
     ObjectNode options(CtlContext ctx) {
         if (config != null) {
             return JsonConfig.merged(config, "--driver-config", ctx.dotted(), "driver");
         }
         String env = ctx.env().get(ENV_DRIVER_CONFIG);
-        if (env != null && !env.isBlank()) {
+        String envDriver = ctx.env().get(ENV_DRIVER);
+        boolean sameDriver = name == null || envDriver == null || envDriver.isBlank() || name.equals(envDriver.trim());
+        if (env != null && !env.isBlank() && sameDriver) {
             return JsonConfig.merged(Path.of(env.trim()), "$" + ENV_DRIVER_CONFIG, ctx.dotted(), "driver");
         }
         return JsonConfig.merged(null, "--driver-config", ctx.dotted(), "driver");

@@ -220,6 +220,14 @@ class CliPolishTest {
         InProcess.Result files = withEnv(Map.of("DIASPORA_DRIVER", "nosuch"), "", "topic", "list", "--driver",
                 "memory", "--driver.instance", "ctl-env-a");
         assertEquals(List.of("in-a"), files.lines(), files.err());
+        // the file belongs to DIASPORA_DRIVER: kept for the same --driver, left out for another one
+        assertEquals(List.of("in-a"), withEnv(env, "", "topic", "list", "--driver", "memory").lines());
+        Path filesConfig = tmp.resolve("files.json");
+        Files.writeString(filesConfig, "{\"root_path\": \"" + tmp.resolve("root").toString().replace("\\", "/")
+                + "\"}");
+        InProcess.Result otherDriver = withEnv(Map.of("DIASPORA_DRIVER", "files", "DIASPORA_DRIVER_CONFIG",
+                filesConfig.toString()), "", "topic", "list", "--driver", "memory", "--driver.instance", "ctl-env-a");
+        assertEquals(List.of("in-a"), otherDriver.lines(), otherDriver.err());
         InProcess.Result wrong = withEnv(Map.of("DIASPORA_DRIVER", "nosuch"), "", "topic", "list");
         assertEquals(1, wrong.code());
         assertTrue(wrong.err().contains("'nosuch'"), wrong.err());
