@@ -17,7 +17,8 @@ import java.util.Map;
  *   <li>{@code --count N} (as in {@code consume}) for {@code -n/--num-events N};</li>
  *   <li>{@code --driver.<key> <value>} (as everywhere) merged over {@code -c/--driver-config} (inline JSON or a
  *       file), passed to the program as one inline JSON {@code -c};</li>
- *   <li>{@code DIASPORA_DRIVER} and {@code DIASPORA_DRIVER_CONFIG} when {@code -d} and {@code -c} are absent.</li>
+ *   <li>{@code DIASPORA_DRIVER} and {@code DIASPORA_DRIVER_CONFIG} when {@code -d} and {@code -c} are absent (the
+ *       file only for that driver, as in {@link DriverOptions}).</li>
  * </ul>
  *
  * <p>Thread safety: stateless.
@@ -40,7 +41,7 @@ final class BenchArgs {
     static List<String> translate(List<String> args, ObjectNode dottedDriver, Map<String, String> env) {
         List<String> out = new ArrayList<>(args.size() + 4);
         String config = null;
-        boolean hasDriver = false;
+        String driver = null;
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             if (a.equals("--")) {
@@ -54,15 +55,19 @@ final class BenchArgs {
             } else if (CONFIG.contains(name) && (inline != null || i + 1 < args.size())) {
                 config = inline != null ? inline : args.get(++i); // the last one wins, as in the programs
             } else {
-                hasDriver |= DRIVER.contains(name);
+                if (DRIVER.contains(name) && (inline != null || i + 1 < args.size())) {
+                    driver = inline != null ? inline : args.get(i + 1);
+                }
                 out.add(a);
             }
         }
-        if (!hasDriver && present(env.get(DriverOptions.ENV_DRIVER))) {
-            out.addAll(0, List.of("-d", env.get(DriverOptions.ENV_DRIVER).trim()));
+        String envDriver = present(env.get(DriverOptions.ENV_DRIVER)) ? env.get(DriverOptions.ENV_DRIVER).trim() : null;
+        if (driver == null && envDriver != null) {
+            out.addAll(0, List.of("-d", envDriver));
         }
         String option = "-c";
-        if (config == null && present(env.get(DriverOptions.ENV_DRIVER_CONFIG))) {
+        boolean sameDriver = driver == null || envDriver == null || driver.equals(envDriver);
+        if (config == null && sameDriver && present(env.get(DriverOptions.ENV_DRIVER_CONFIG))) {
             config = env.get(DriverOptions.ENV_DRIVER_CONFIG).trim();
             option = "$" + DriverOptions.ENV_DRIVER_CONFIG;
         }

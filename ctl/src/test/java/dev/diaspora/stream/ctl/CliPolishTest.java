@@ -264,5 +264,9 @@ class CliPolishTest {
         assertEquals(List.of("-c", "/x.json", "-d", "memory", "-t", "t"),
                 BenchArgs.translate(List.of("-t", "t"), none, Map.of("DIASPORA_DRIVER", "memory",
                         "DIASPORA_DRIVER_CONFIG", "/x.json")));
+        assertEquals(List.of("-d", "files", "-t", "t"), BenchArgs.translate(List.of("-d", "files", "-t", "t"), none,
+                Map.of("DIASPORA_DRIVER", "memory", "DIASPORA_DRIVER_CONFIG", "/x.json")), "another driver's file");
+        assertEquals(List.of("-c", "/x.json", "--driver=memory"), BenchArgs.translate(List.of("--driver=memory"), none,
+                Map.of("DIASPORA_DRIVER", "memory", "DIASPORA_DRIVER_CONFIG", "/x.json")), "the same driver's file");
     }
 }
