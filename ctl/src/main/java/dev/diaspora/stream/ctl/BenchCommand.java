@@ -5,6 +5,7 @@ import dev.diaspora.stream.bench.programs.ProducerBenchmark;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -14,9 +15,10 @@ import picocli.CommandLine.Unmatched;
 
 /**
  * {@code diaspora-ctl bench producer|consumer [options]}: the benchmark programs of the {@code benchmarks} module, with
- * the C++ tools' options, printing exactly what their plain mains print. Exit status as everywhere in the tool: 0, or
- * 1 with one line on stderr (a bad option), or 1 when the program itself reports a failure (a push failed, fewer
- * events than {@code -n} arrived) after printing its own line.
+ * the C++ tools' options (plus the aliases of {@link BenchArgs}), printing exactly what their plain mains print. Exit
+ * status as everywhere in the tool: 0; 2 with one line on stderr for a bad option; 1 with one line for a driver
+ * error, or when the program itself reports a failure (a push failed, fewer events than {@code -n} arrived) after
+ * printing its own line.
  *
  * <p>Thread safety: confined to the command's thread.
  */
@@ -62,14 +64,24 @@ final class BenchCommand implements Callable<Integer> {
             for (String line : optionHelp) {
                 footer.add("  " + line);
             }
+            footer.addAll(List.of("", "Also accepted, as in the other commands: --count N for -n N; --driver.<key> "
+                    + "<value>, merged over -c; DIASPORA_DRIVER and DIASPORA_DRIVER_CONFIG when -d and -c are absent. "
+                    + "The short options are the C++ benchmarks': -n, -c, -p, -s, -f mean other things here than in "
+                    + "produce and consume."));
             commandSpec.usageMessage().footer(footer.toArray(String[]::new));
         }
 
         @Override
+        Set<String> dottedPrefixes() {
+            return Set.of("driver");
+        }
+
+        @Override
         int execute() throws Exception {
+            List<String> argv = BenchArgs.translate(programArgs, ctx.dotted().get("driver"), ctx.env());
             int status;
             try {
-                status = runner.run(programArgs.toArray(String[]::new), ctx.out());
+                status = runner.run(argv.toArray(String[]::new), ctx.out());
             } catch (IllegalArgumentException e) {
                 throw new ParameterException(spec.commandLine(), e.getMessage());
             } finally {
@@ -84,7 +96,8 @@ final class BenchCommand implements Callable<Integer> {
                 + "events, and prints the time, throughput, bandwidth and push-to-completion latency percentiles.",
                 "Same options and output as the C++ diaspora-producer-benchmark; see docs/benchmarks.md."},
             customSynopsis = "diaspora-ctl bench producer -d DRIVER -t TOPIC [-c JSON|FILE] [-n N] [-s BYTES] "
-                + "[-m BYTES] [-b N] [-p N] [-f N] [--json] [--processes N] [--topic-config JSON] [--seed N]")
+                + "[-m BYTES] [-b N] [-p N] [-f N] [--json] [--processes N] [--topic-config JSON] [--seed N] [--count N] "
+                + "[--driver.<key> VALUE]")
     static final class Producer extends Program {
         Producer(CtlContext ctx) {
             super(ctx, ProducerBenchmark::run, ProducerBenchmark.optionHelp());
@@ -97,7 +110,7 @@ final class BenchCommand implements Callable<Integer> {
                 + "read from the OS and poll latency percentiles.",
                 "Same options and output as the C++ diaspora-consumer-benchmark; see docs/benchmarks.md."},
             customSynopsis = "diaspora-ctl bench consumer -d DRIVER -t TOPIC [-c JSON|FILE] [-n N] [-p N] [-s F] "
-                + "[-i F] [--json] [--idle-timeout SECONDS] [--name NAME]")
+                + "[-i F] [--json] [--idle-timeout SECONDS] [--name NAME] [--count N] [--driver.<key> VALUE]")
     static final class Consumer extends Program {
         Consumer(CtlContext ctx) {
             super(ctx, ConsumerBenchmark::run, ConsumerBenchmark.optionHelp());

@@ -136,11 +136,11 @@ final class ConsumeCommand extends CtlCommand {
             dataDir = Path.of(data.substring(4));
             Files.createDirectories(dataDir);
         } else if (!data.equals("none")) {
-            throw new CtlException("invalid value '" + data
+            throw new UsageException("invalid value '" + data
                     + "' for option '--data': expected none, base64 or dir:PATH");
         }
         if (count != null && count < 0) {
-            throw new CtlException("invalid value " + count + " for option '--count': expected a number >= 0");
+            throw new UsageException("invalid value " + count + " for option '--count': expected a number >= 0");
         }
         ConsumerOptions options = ConsumerOptions.named(name).startAt(from);
         if (!base64 && dataDir == null) {

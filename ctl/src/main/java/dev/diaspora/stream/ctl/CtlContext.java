@@ -2,6 +2,7 @@ package dev.diaspora.stream.ctl;
 
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.util.Map;
 
 /**
  * What one run of the tool works with: its standard streams, the dotted options taken out of its arguments, and
@@ -15,6 +16,9 @@ import java.io.PrintStream;
  * @param err standard error: the one-line error (logs go to the process's stderr through SLF4J)
  * @param dotted the {@code --driver.K V} (and friends) options
  * @param ownsProcess true if signal handlers and shutdown hooks may be installed
+ * @param env the environment variables the run reads ({@code DIASPORA_DRIVER}, {@code DIASPORA_DRIVER_CONFIG}):
+ *     the process's, or a test's
  */
-record CtlContext(InputStream in, PrintStream out, PrintStream err, DottedOptions dotted, boolean ownsProcess) {
+record CtlContext(InputStream in, PrintStream out, PrintStream err, DottedOptions dotted, boolean ownsProcess,
+        Map<String, String> env) {
 }

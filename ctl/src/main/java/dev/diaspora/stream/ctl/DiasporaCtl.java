@@ -15,9 +15,11 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionException;
+import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,8 +29,10 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code diaspora-ctl}: the command-line tool. {@link #main} parses the arguments with picocli, runs one command, and
- * exits with status 0 on success and 1 on any failure, after printing one line on stderr (with the stack trace only
- * under {@code --verbose}). Logs go to stderr through SLF4J; stdout carries only results.
+ * exits with status {@value #EXIT_OK} on success, {@value #EXIT_USAGE} when the command line is wrong (unknown option or
+ * command, missing or malformed argument, a dotted option the command does not take) and {@value #EXIT_FAILURE} when
+ * the command fails while it runs, after printing one line on stderr (with the stack trace only under
+ * {@code --verbose}). Logs go to stderr through SLF4J; stdout carries only results.
  *
  * <p>Thread safety: {@link #run} may be called from several threads, each run with its own streams (logging levels are
  * process-wide).
@@ -37,12 +41,27 @@ import picocli.CommandLine.Spec;
         description = "Manage and use Diaspora Stream topics with any driver on the class path.",
         subcommands = {TopicCommand.class, DriverCommand.class, ProduceCommand.class, ConsumeCommand.class,
             ConsumerCommand.class, FifoCommand.class, ForwardCommand.class, ExportCommand.class, ImportCommand.class,
-            ServerCommand.class, BenchCommand.class},
+            ServerCommand.class, BenchCommand.class, AutoComplete.GenerateCompletion.class},
         footer = {"", "Every command that opens a driver takes --driver NAME, --driver-config FILE.json and "
             + "--driver.<key> <value> (dotted keys build nested objects; numbers and JSON arrays/objects are typed, "
-            + "everything else is a string). Run 'diaspora-ctl COMMAND --help' for details."})
+            + "everything else is a string). Run 'diaspora-ctl COMMAND --help' for details.",
+            "",
+            "Environment: DIASPORA_DRIVER is the driver when --driver is absent; DIASPORA_DRIVER_CONFIG is the JSON "
+                + "file of driver options when --driver-config is absent (--driver.<key> options still merge over it; "
+                + "the command line wins).",
+            "",
+            "Shell completion (bash and zsh): source <(diaspora-ctl generate-completion)",
+            "",
+            "Exit status: 0 success; 1 the command failed while running (one line on stderr says why); "
+                + "2 usage error: unknown command or option, missing or malformed argument."})
 public final class DiasporaCtl implements Callable<Integer> {
     static final String NAME = "diaspora-ctl";
+    /** Exit status of a successful run. */
+    static final int EXIT_OK = 0;
+    /** Exit status of a command that failed while it ran (driver, topic, file, event errors). */
+    static final int EXIT_FAILURE = 1;
+    /** Exit status of a command line the tool could not accept (picocli's convention for usage errors). */
+    static final int EXIT_USAGE = 2;
 
     @Spec
     CommandSpec spec;
@@ -65,15 +84,28 @@ public final class DiasporaCtl implements Callable<Integer> {
         return run(args, in, out, err, false);
     }
 
+    /**
+     * As {@link #run(String[], InputStream, PrintStream, PrintStream)}, with {@code env} instead of the process's
+     * environment (for {@code DIASPORA_DRIVER} and {@code DIASPORA_DRIVER_CONFIG}).
+     */
+    public static int run(String[] args, InputStream in, PrintStream out, PrintStream err, Map<String, String> env) {
+        return run(args, in, out, err, env, false);
+    }
+
     static int run(String[] args, InputStream in, PrintStream out, PrintStream err, boolean ownsProcess) {
+        return run(args, in, out, err, System.getenv(), ownsProcess);
+    }
+
+    private static int run(String[] args, InputStream in, PrintStream out, PrintStream err, Map<String, String> env,
+            boolean ownsProcess) {
         DottedOptions dotted;
         try {
             dotted = DottedOptions.extract(args);
         } catch (CtlException e) {
             printError(err, e.getMessage() + " (see '" + NAME + " --help')");
-            return 1;
+            return EXIT_USAGE;
         }
-        CtlContext ctx = new CtlContext(in, out, err, dotted, ownsProcess);
+        CtlContext ctx = new CtlContext(in, out, err, dotted, ownsProcess, Map.copyOf(env));
         CommandLine cl = new CommandLine(new DiasporaCtl(), new Factory(ctx));
         cl.setOut(new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true));
         cl.setErr(new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true));
@@ -81,16 +113,15 @@ public final class DiasporaCtl implements Callable<Integer> {
         cl.setExpandAtFiles(false); // "@name" is an ordinary argument, never a file to read arguments from
         cl.setExecutionStrategy(pr -> execute(ctx, pr));
         cl.setParameterExceptionHandler((ex, a) -> {
-            printError(err, ex.getMessage() + " (see '" + ex.getCommandLine().getCommandSpec().qualifiedName()
-                    + " --help')");
-            return 1;
+            printError(err, UsageErrors.message(ex));
+            return EXIT_USAGE;
         });
         cl.setExecutionExceptionHandler((ex, c, pr) -> {
-            printError(err, describe(ex));
+            printError(err, ShellAdvice.withDriverOptions(describe(ex), c.getCommandSpec(), ctx));
             if (c.getCommand() instanceof CtlCommand cmd && cmd.common.verbose) {
                 ex.printStackTrace(err);
             }
-            return 1;
+            return unwrap(ex) instanceof UsageException ? EXIT_USAGE : EXIT_FAILURE;
         });
         try {
             return cl.execute(dotted.remaining());
@@ -157,7 +188,9 @@ public final class DiasporaCtl implements Callable<Integer> {
             return "file already exists: " + m;
         } else if (c instanceof IOException) {
             return "I/O error: " + (m == null ? c.getClass().getSimpleName() : m);
-        } else if (c instanceof CtlException || c instanceof dev.diaspora.stream.DiasporaException
+        } else if (c instanceof dev.diaspora.stream.DiasporaException d) {
+            return ShellAdvice.rewrite(d);
+        } else if (c instanceof CtlException || c instanceof UsageException
                 || c instanceof IllegalArgumentException || c instanceof IllegalStateException) {
             return m == null ? c.getClass().getSimpleName() : m;
         }
@@ -174,10 +207,24 @@ public final class DiasporaCtl implements Callable<Integer> {
         return c;
     }
 
-    /** Creates commands, giving the run's context to those that take it. */
-    private static final class Factory implements CommandLine.IFactory {
+    /**
+     * Creates commands, giving the run's context to those that take it. Commands take their context in their
+     * constructor, so picocli's default factory cannot build them; tools that build the command model from the class
+     * alone need this factory, for example picocli's own completion generator:
+     * {@code java -cp diaspora-ctl.jar picocli.AutoComplete --factory dev.diaspora.stream.ctl.DiasporaCtl$Factory
+     * dev.diaspora.stream.ctl.DiasporaCtl} (or simply {@code diaspora-ctl generate-completion}).
+     *
+     * <p>Thread safety: immutable; safe to share.
+     */
+    public static final class Factory implements CommandLine.IFactory {
         private final CtlContext ctx;
         private final CommandLine.IFactory fallback = CommandLine.defaultFactory();
+
+        /** A factory whose commands use the process's streams and environment and own nothing. */
+        public Factory() {
+            this(new CtlContext(System.in, System.out, System.err, DottedOptions.extract(new String[0]), false,
+                    System.getenv()));
+        }
 
         Factory(CtlContext ctx) {
             this.ctx = ctx;

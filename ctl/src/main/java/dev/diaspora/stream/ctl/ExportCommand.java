@@ -112,7 +112,13 @@ final class ExportCommand extends CtlCommand {
                 out.writeByte(ArchiveDescriptor.HEADER);
                 out.writeInt(h.length);
                 out.write(h);
-                count = copyEvents(topic, first, end, out);
+                long total = 0;
+                for (int p = 0; p < n; p++) {
+                    total += end[p] - first[p];
+                }
+                try (Progress progress = Progress.onTerminal("export", total)) {
+                    count = copyEvents(topic, first, end, out, progress);
+                }
                 out.writeByte(ArchiveDescriptor.END);
                 out.writeLong(count);
                 out.flush();
@@ -129,8 +135,8 @@ final class ExportCommand extends CtlCommand {
         return 0;
     }
 
-    private static long copyEvents(TopicHandle topic, long[] first, long[] end, DataOutputStream out)
-            throws IOException {
+    private static long copyEvents(TopicHandle topic, long[] first, long[] end, DataOutputStream out,
+            Progress progress) throws IOException {
         int n = first.length;
         int[] all = new int[n];
         long[] next = new long[n];
@@ -173,6 +179,7 @@ final class ExportCommand extends CtlCommand {
                 write(e, out);
                 next[p] = e.id() + 1;
                 count++;
+                progress.add(1, e.metadata().size() + e.data().size());
             }
         }
         return count;

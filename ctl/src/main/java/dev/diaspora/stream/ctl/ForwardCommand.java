@@ -47,7 +47,7 @@ final class ForwardCommand extends CtlCommand {
         Map<String, TopicHandle> topics = new LinkedHashMap<>();
         List<ForwardWorker> workers = new ArrayList<>();
         AtomicReference<RuntimeException> failure = new AtomicReference<>();
-        try (StopSignal stop = StopSignal.install(ctx)) {
+        try (StopSignal stop = StopSignal.install(ctx); Progress progress = Progress.onTerminal("forward", -1)) {
             try {
                 for (ForwardConfig.DriverSpec d : cfg.drivers.values()) {
                     try {
@@ -59,7 +59,7 @@ final class ForwardCommand extends CtlCommand {
                 for (ForwardConfig.Policy p : cfg.policies) {
                     TopicHandle src = topic(topics, drivers, p.from());
                     TopicHandle dst = topic(topics, drivers, p.to());
-                    workers.add(new ForwardWorker(p, src, dst, e -> {
+                    workers.add(new ForwardWorker(p, src, dst, progress, e -> {
                         if (failure.compareAndSet(null, e)) {
                             LOG.error("{}", e.getMessage());
                         }

@@ -68,9 +68,11 @@ final class ForwardWorker implements Runnable {
     private Producer producer;
     private long forwarded;
     private long dropped;
+    private final Progress progress;
 
-    ForwardWorker(ForwardConfig.Policy policy, TopicHandle source, TopicHandle destination,
+    ForwardWorker(ForwardConfig.Policy policy, TopicHandle source, TopicHandle destination, Progress progress,
             java.util.function.Consumer<RuntimeException> onFailure) {
+        this.progress = progress;
         this.policy = policy;
         this.source = source;
         this.destination = destination;
@@ -240,8 +242,10 @@ final class ForwardWorker implements Runnable {
                 }
             }
             window.poll();
+            long size = head.source().metadata().size() + head.source().data().size();
             head.source().acknowledge();
             forwarded++;
+            progress.add(1, size);
         }
     }
 

@@ -105,15 +105,18 @@ final class ImportCommand extends CtlCommand {
             JsonNode parts = header.path("partitions");
             int n = parts.size();
             long[] first = new long[n];
+            long total = 0;
             for (JsonNode p : parts) {
                 first[p.path("index").asInt()] = p.path("first").asLong();
+                total += p.path("next").asLong() - p.path("first").asLong();
             }
             try (Driver d = driver.open(ctx)) {
                 if (!d.topicExists(name)) {
                     create(d, name, header);
                 }
-                try (TopicHandle topic = d.openTopic(name)) {
-                    long count = push(topic, in, first);
+                try (TopicHandle topic = d.openTopic(name);
+                        Progress progress = Progress.onTerminal("import", total)) {
+                    long count = push(topic, in, first, progress);
                     LOG.info("Imported {} events into topic '{}'{}", count, name,
                             append ? " (appended)" : " (EventIDs reproduced; timestamps are new)");
                 }
@@ -186,7 +189,7 @@ final class ImportCommand extends CtlCommand {
     private record Pending(CompletableFuture<Long> future, int partition, long id) {
     }
 
-    private long push(TopicHandle topic, DataInputStream in, long[] first) throws IOException {
+    private long push(TopicHandle topic, DataInputStream in, long[] first, Progress progress) throws IOException {
         int n = first.length;
         int target = topic.partitions().size();
         long[] expected = first.clone();
@@ -242,6 +245,7 @@ final class ImportCommand extends CtlCommand {
                         : producer.push(Metadata.ofUtf8(md), data);
                 pending.add(new Pending(f, p, id));
                 count++;
+                progress.add(1, mdLen + dataLen);
                 if (pending.size() >= MAX_IN_FLIGHT) {
                     check(pending, pending.size() / 2);
                 }

@@ -45,7 +45,9 @@ import picocli.CommandLine.Option;
     "--data-file F attaches F's bytes (mapped, not copied) as the data of every event.",
     "--key K puts K, as a string, into the field the topic's hash selector hashes (or into --key-field F for any "
         + "selector), so events with equal keys go to one partition; it needs JSON object metadata (--format json).",
-    "--print-ids prints '<partition> <EventID>' per event, in input order.",
+    "--print-ids prints exactly one line per stdin line, in input order, so line N of the output belongs to line N of "
+        + "the input: '<partition> <EventID>' for a stored event, 'error: <reason>' for a line that was not stored, "
+        + "'skipped: empty line' for an empty line.",
     "Exit status 1 if any event failed: the error line names the first (with its stdin line number); later "
         + "failures are logged."})
 final class ProduceCommand extends CtlCommand {
@@ -76,7 +78,8 @@ final class ProduceCommand extends CtlCommand {
     @Option(names = {"-p", "--partition"}, paramLabel = "N", description = "Push every event to partition N.")
     Integer partition;
 
-    @Option(names = "--print-ids", description = "Print '<partition> <EventID>' for each event, in input order.")
+    @Option(names = "--print-ids", description = "Print one line per stdin line: '<partition> <EventID>', "
+            + "'error: <reason>' or 'skipped: empty line'.")
     boolean printIds;
 
     @Option(names = "--batch-size", paramLabel = "N", description = "Events per batch (default: adaptive).")
@@ -113,6 +116,7 @@ final class ProduceCommand extends CtlCommand {
                 for (String text = in.readLine(); text != null; text = in.readLine()) {
                     line++;
                     if (text.isEmpty()) {
+                        results.skipped(line);
                         continue;
                     }
                     Metadata md;
@@ -159,13 +163,13 @@ final class ProduceCommand extends CtlCommand {
             }
         }
         if (format != Format.json) {
-            throw new CtlException("--key puts the key into the metadata field '" + field
+            throw new UsageException("--key puts the key into the metadata field '" + field
                     + "', so the metadata must be a JSON object: use --format json");
         }
         String[] path = field.split("\\.", -1);
         for (String s : path) {
             if (s.isEmpty()) {
-                throw new CtlException("invalid value '" + field
+                throw new UsageException("invalid value '" + field
                         + "' for option '--key-field': empty name between dots");
             }
         }
@@ -223,8 +227,16 @@ final class ProduceCommand extends CtlCommand {
         }
     }
 
-    /** Collects push outcomes; prints ids in input order (on its own thread) when asked; counts failures. */
+    /**
+     * Collects the outcome of every stdin line; when asked, prints one line per stdin line in input order (on its own
+     * thread): the id, an error marker, or a skip marker. Counts failures.
+     */
     private static final class Results {
+        /** The start of the --print-ids line of a stdin line that was not stored. */
+        static final String ERROR = "error: ";
+        /** The --print-ids line of an empty stdin line. */
+        static final String SKIPPED = "skipped: empty line";
+
         private final java.io.PrintStream out;
         private final Object lock = new Object();
         private final Map<Long, String> done = new HashMap<>();
@@ -255,16 +267,32 @@ final class ProduceCommand extends CtlCommand {
             }
         }
 
-        void failedBeforePush(long line, String message) {
-            rejected.incrementAndGet();
-            fail(line, message);
+        /** An empty line: no event, but a line of --print-ids output so line numbers still match. */
+        void skipped(long line) {
+            record(expect(line), SKIPPED);
         }
 
-        private void fail(long line, String message) {
+        /** A line that never reached the producer (bad JSON, bad key field). */
+        void failedBeforePush(long line, String message) {
+            rejected.incrementAndGet();
+            record(expect(line), ERROR + fail(line, message));
+        }
+
+        /** Counts the failure; @return the one-line reason */
+        private String fail(long line, String message) {
             failures.incrementAndGet();
-            String m = "stdin line " + line + ": " + DiasporaCtl.oneLine(message);
+            String reason = DiasporaCtl.oneLine(message);
+            String m = "stdin line " + line + ": " + reason;
             if (!firstFailure.compareAndSet(null, m)) {
                 LOG.warn("{}", m); // the first one is in the final error line
+            }
+            return reason;
+        }
+
+        private void record(long seq, String printed) {
+            synchronized (lock) {
+                done.put(seq, printed);
+                lock.notifyAll();
             }
         }
 
@@ -276,15 +304,11 @@ final class ProduceCommand extends CtlCommand {
                 synchronized (lock) {
                     line = lines.get(seq);
                 }
-                fail(line == null ? -1 : line, DiasporaCtl.describe(err));
-                printed = "";
+                printed = ERROR + fail(line == null ? -1 : line, DiasporaCtl.describe(err));
             } else {
                 printed = p + " " + id;
             }
-            synchronized (lock) {
-                done.put(seq, printed);
-                lock.notifyAll();
-            }
+            record(seq, printed);
         }
 
         /** Waits for every expected outcome (and for the printer to print them). */
@@ -318,9 +342,7 @@ final class ProduceCommand extends CtlCommand {
                     }
                     if (out != null) {
                         for (String s : batch) {
-                            if (!s.isEmpty()) {
-                                out.println(s);
-                            }
+                            out.println(s);
                         }
                         out.flush();
                     }

@@ -19,8 +19,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Every kind of bad argument gives exit status 1 and exactly one line on stderr, with no stack trace. Each case is
- * the arguments separated by spaces; {@code @D} stands for this fixture's memory driver options (topic "t" exists),
+ * Every kind of bad argument gives exactly one line on stderr, with no stack trace, and its exit status: 2 for a
+ * command line the tool rejects before running (unknown command or option, missing or malformed argument, a dotted
+ * option the command does not take), 1 for a failure while running. Each case is the expected status, then the
+ * arguments separated by spaces; {@code @D} stands for this fixture's memory driver options (topic "t" exists),
  * {@code @T} for the temporary directory; an argument "<in:TEXT" is stdin.
  */
 @Timeout(value = 20, unit = TimeUnit.SECONDS)
@@ -39,68 +41,70 @@ class BadArgumentsTest {
         Files.writeString(tmp.resolve("regular"), "x");
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {
-        "",
-        "nope",
-        "topic",
-        "consumer",
-        "driver",
-        "topic create --name x",
-        "topic create @D",
-        "topic create @D --name x --bogus",
-        "topic create --driver nope --name x",
-        "topic create @D --name x --driver.nope 1",
-        "topic create @D --name ../x",
-        "topic create @D --name t",
-        "topic create @D --name x --topic.num_partitions 0",
-        "topic create @D --name x --topic.num_partitions abc",
-        "topic create @D --name x --topic.colour red",
-        "topic create @D --name x --validator nope",
-        "topic create @D --name x --partition-selector hash",
-        "topic create @D --name x --topic-config @T/missing.json",
-        "topic create @D --name x --topic-config @T/bad.json",
-        "topic create @D --name x --topic-config @T/array.json",
-        "topic create @D --name x --driver.x",
-        "topic list @D --topic.num_partitions 2",
-        "topic list @D --logging loud",
-        "topic describe @D --name missing",
-        "topic delete @D --name missing",
-        "produce @D -t missing <in:x",
-        "produce @D -t t --format xml",
-        "produce @D -t t --format json <in:{bad",
-        "produce @D -t t --partition 5 <in:x",
-        "produce @D -t t --data-file @T/missing.bin <in:x",
-        "consume @D -t t",
-        "consume @D -t t -n c --from yesterday",
-        "consume @D -t t -n c --from id:-1",
-        "consume @D -t t -n c --data hex",
-        "consume @D -t t -n c --count -1",
-        "consume @D -t t -n c --count many",
-        "consume @D -t t -n a/b",
-        "consumer describe @D",
-        "consumer reset @D -t t -n c",
-        "consumer reset @D -t t -n c --to somewhere",
-        "forward --config @T/missing.yaml",
-        "forward --config @T/bad.yaml",
-        "forward --config @T/regular",
-        "forward --config @T/bad.yaml --driver.x 1",
-        "fifo @D --control-file @T/regular",
-        "export @D -t missing --file @T/x.dxp",
-        "import @D --file @T/regular -t y",
-        "import @D --file @T/missing.dxp",
-        "bench",
-        "bench nope",
-        "bench producer",
-        "bench producer -d memory",
-        "bench producer -d memory -t t --bogus 1",
-        "bench producer -d memory -t t -n many",
-        "bench producer @D -t t",
-        "bench producer -d nope -t t",
-        "bench consumer -d memory -t t -s 2",
-        "bench consumer -d memory -t t -i",
-        "bench consumer -d memory -t missing"})
-    void shouldPrintOneLineAndExitWithOne(String spec) {
+        "2",
+        "2 nope",
+        "2 topic",
+        "2 consumer",
+        "2 driver",
+        "2 topic create --name x",
+        "2 topic create @D",
+        "2 topic create @D --name x --bogus",
+        "1 topic create --driver nope --name x",
+        "1 topic create @D --name x --driver.nope 1",
+        "1 topic create @D --name ../x",
+        "1 topic create @D --name t",
+        "1 topic create @D --name x --topic.num_partitions 0",
+        "1 topic create @D --name x --topic.num_partitions abc",
+        "1 topic create @D --name x --topic.colour red",
+        "1 topic create @D --name x --validator nope",
+        "1 topic create @D --name x --partition-selector hash",
+        "1 topic create @D --name x --topic-config @T/missing.json",
+        "1 topic create @D --name x --topic-config @T/bad.json",
+        "1 topic create @D --name x --topic-config @T/array.json",
+        "2 topic create @D --name x --driver.x",
+        "2 topic list @D --topic.num_partitions 2",
+        "2 topic list @D --logging loud",
+        "1 topic describe @D --name missing",
+        "1 topic delete @D --name missing",
+        "1 produce @D -t missing <in:x",
+        "2 produce @D -t t --format xml",
+        "1 produce @D -t t --format json <in:{bad",
+        "1 produce @D -t t --partition 5 <in:x",
+        "1 produce @D -t t --data-file @T/missing.bin <in:x",
+        "2 consume @D -t t",
+        "2 consume @D -t t -n c --from yesterday",
+        "2 consume @D -t t -n c --from id:-1",
+        "2 consume @D -t t -n c --data hex",
+        "2 consume @D -t t -n c --count -1",
+        "2 consume @D -t t -n c --count many",
+        "1 consume @D -t t -n a/b",
+        "2 consumer describe @D",
+        "2 consumer reset @D -t t -n c",
+        "2 consumer reset @D -t t -n c --to somewhere",
+        "1 forward --config @T/missing.yaml",
+        "1 forward --config @T/bad.yaml",
+        "1 forward --config @T/regular",
+        "2 forward --config @T/bad.yaml --driver.x 1",
+        "1 fifo @D --control-file @T/regular",
+        "1 export @D -t missing --file @T/x.dxp",
+        "1 import @D --file @T/regular -t y",
+        "1 import @D --file @T/missing.dxp",
+        "2 bench",
+        "2 bench nope",
+        "2 bench producer",
+        "2 bench producer -d memory",
+        "2 bench producer -d memory -t t --bogus 1",
+        "2 bench producer -d memory -t t -n many",
+        "2 bench producer @D -t t --topic.x 1",
+        "1 bench producer -d nope -t t",
+        "2 bench consumer -d memory -t t -s 2",
+        "2 bench consumer -d memory -t t -i",
+        "1 bench consumer -d memory -t missing"})
+    void shouldPrintOneLineAndExitWithItsStatus(String line) {
+        int expected = Integer.parseInt(line.substring(0, 1));
+        String spec = line.substring(1).trim();
         List<String> args = new ArrayList<>();
         String stdin = "";
         for (String a : spec.isEmpty() ? new String[0] : spec.split(" ")) {
@@ -113,7 +117,7 @@ class BadArgumentsTest {
             }
         }
         InProcess.Result r = InProcess.raw(stdin.getBytes(), args.toArray(new String[0]));
-        assertEquals(1, r.code(), () -> spec + " -> " + r);
+        assertEquals(expected, r.code(), () -> spec + " -> " + r);
         assertEquals(1, r.errLines().size(), () -> spec + " -> stderr: " + r.err());
         assertTrue(r.err().startsWith("diaspora-ctl: "), r.err());
         assertFalse(r.err().contains("Exception"), () -> spec + " -> " + r.err());

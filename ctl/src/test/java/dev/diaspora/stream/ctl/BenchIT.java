@@ -36,7 +36,7 @@ class BenchIT {
         ChildCtl.Result help = ctl.run("bench", "consumer", "--help").ok();
         assertTrue(help.out().contains("--data-selectivity"), help.out());
         ChildCtl.Result bad = ctl.run("bench", "consumer", "-d", "files", "-c", config, "-t", "bench", "-x", "1");
-        assertEquals(1, bad.code());
+        assertEquals(2, bad.code(), "a usage error");
         assertEquals(List.of("diaspora-ctl: unknown option: -x (see 'diaspora-ctl bench consumer --help')"),
                 bad.errLines());
     }

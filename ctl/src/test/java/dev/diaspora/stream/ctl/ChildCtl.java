@@ -127,12 +127,20 @@ final class ChildCtl {
     }
 
     Result run(byte[] stdin, String... args) throws IOException, InterruptedException {
+        return run(java.util.Map.of(), stdin, args);
+    }
+
+    /** Runs with {@code env} added to this process's environment. */
+    Result run(java.util.Map<String, String> env, byte[] stdin, String... args)
+            throws IOException, InterruptedException {
         Path out = Files.createTempFile(dir, "out", ".txt");
         Path err = Files.createTempFile(dir, "err", ".txt");
         Path in = Files.createTempFile(dir, "in", ".txt");
         Files.write(in, stdin);
-        Process p = new ProcessBuilder(command(expand(args))).directory(dir.toFile()).redirectInput(in.toFile())
-                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(command(expand(args))).directory(dir.toFile()).redirectInput(in.toFile())
+                .redirectOutput(out.toFile()).redirectError(err.toFile());
+        pb.environment().putAll(env);
+        Process p = pb.start();
         if (!p.waitFor(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
             p.destroyForcibly();
             fail("diaspora-ctl " + String.join(" ", args) + " did not finish within " + TIMEOUT);

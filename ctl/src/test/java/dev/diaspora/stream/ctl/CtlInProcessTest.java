@@ -78,7 +78,7 @@ class CtlInProcessTest {
         ok(ctl.run("topic", "create", "--name", "t", "--topic.num_partitions", "2"));
         InProcess.Result ids = ctl.runIn("hello\nsay \"hi\" \\ back\n\nlast\n", "produce", "-t", "t", "--print-ids");
         ok(ids);
-        assertEquals(List.of("0 0", "1 0", "0 1"), ids.lines());
+        assertEquals(List.of("0 0", "1 0", "skipped: empty line", "0 1"), ids.lines());
         InProcess.Result raw = ctl.run("consume", "-t", "t", "-n", "r", "--format", "raw");
         ok(raw);
         assertEquals(3, raw.lines().size());
@@ -132,7 +132,7 @@ class CtlInProcessTest {
         JsonNode e = json(ctl.run("consume", "-t", "k", "-n", "c", "--count", "1").out());
         assertEquals("node-17", e.get("metadata").get("src").get("host").asText());
         InProcess.Result raw = ctl.runIn("x\n", "produce", "-t", "k", "--key", "a");
-        assertEquals(1, raw.code());
+        assertEquals(2, raw.code(), "a usage error");
         assertTrue(raw.err().contains("--format json"), raw.err());
         ok(ctl.run("topic", "create", "--name", "rr"));
         InProcess.Result noField = ctl.runIn("{}\n", "produce", "-t", "rr", "--format", "json", "--key", "a");

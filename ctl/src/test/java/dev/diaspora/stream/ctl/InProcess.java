@@ -59,14 +59,19 @@ final class InProcess {
         return r;
     }
 
-    /** Runs exactly {@code args}. */
+    /** Runs exactly {@code args}, with an empty environment (no DIASPORA_DRIVER from the test's). */
     static Result raw(byte[] stdin, String... args) {
+        return raw(java.util.Map.of(), stdin, args);
+    }
+
+    /** Runs exactly {@code args} with {@code env} as the environment. */
+    static Result raw(java.util.Map<String, String> env, byte[] stdin, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code;
         try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
                 PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            code = DiasporaCtl.run(args, new ByteArrayInputStream(stdin), o, e);
+            code = DiasporaCtl.run(args, new ByteArrayInputStream(stdin), o, e, env);
         }
         return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }

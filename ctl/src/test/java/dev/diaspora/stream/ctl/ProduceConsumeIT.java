@@ -31,7 +31,7 @@ class ProduceConsumeIT {
         ctl.run("topic", "create", "@D", "--name", "t").ok();
         String text = "plain line\nwith \"quotes\" and \\ backslash\nünïcödé ✓\n\n\ttabbed\n";
         List<String> ids = ctl.runIn(text, "produce", "@D", "-t", "t", "--print-ids").ok().lines();
-        assertEquals(List.of("0 0", "0 1", "0 2", "0 3"), ids);
+        assertEquals(List.of("0 0", "0 1", "0 2", "skipped: empty line", "0 3"), ids);
         assertEquals(List.of("plain line", "with \"quotes\" and \\ backslash", "ünïcödé ✓", "\ttabbed"),
                 ctl.run("consume", "@D", "-t", "t", "-n", "text", "--format", "raw").ok().lines());
 
