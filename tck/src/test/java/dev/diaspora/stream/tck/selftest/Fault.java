@@ -46,7 +46,12 @@ enum Fault {
     /** Declares consumer groups but has none: the first consumer of a name keeps every partition (issue 12). */
     NEVER_REBALANCES,
     /** Every group member sees only itself and gets every lease: two members read one partition (issue 12). */
-    DOUBLE_ASSIGN;
+    DOUBLE_ASSIGN,
+    /**
+     * A group member's lease stays {@code held()} after a live member took it over (the driver ignores the member's
+     * generation): a member dropped while stalled still stores positions for the partitions it lost (issue 12).
+     */
+    IGNORE_GENERATION;
 
     /** @return the option value, e.g. {@code drop_event} */
     String optionValue() {
