@@ -34,7 +34,9 @@ public interface Event {
      * @throws IllegalStateException if the consumer is closed
      * @throws ConsumerConflictException if a group rebalance (or a missed session timeout) took this event's partition
      *     from the consumer before the acknowledgement was recorded: it is not stored, and the partition's new reader
-     *     delivers the event again
+     *     delivers the event again. Also when the partition came back to this consumer since: an event delivered
+     *     before the partition was taken away is never acknowledged in a later tenure, so that the stored position
+     *     never moves back behind what another member stored meanwhile
      */
     void acknowledge();
 

@@ -30,16 +30,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Rules G1–G5: consumer groups. Consumers of one name without explicit targets are members of one group: the
+ * Rules G1–G6: consumer groups. Consumers of one name without explicit targets are members of one group: the
  * partitions are spread evenly ({@code floor(P/M)} or {@code ceil(P/M)} each), a join or a leave rebalances, a member
  * closed cleanly hands its partitions off with no acknowledged event delivered again, and a member that stops
  * heartbeating loses its partitions to the live members within twice its session timeout, and a member whose
  * application stops pulling leaves the group after its {@code maxPollInterval}. Throughout, every event is
  * delivered, no acknowledged (and stored) event is delivered again, and no partition is held by two members once the
  * group has settled. G5 checks a crashed member through a hook of the driver's test class
- * ({@link TckFixture#crashableMember}).
+ * ({@link TckFixture#crashableMember}). G6: a member dropped while stalled that wakes up stores no position for the
+ * partitions it lost (the driver fences the old holder of a lease that was taken over).
  *
- * <p>Needs {@link dev.diaspora.stream.spi.Capabilities#consumerGroups()}; G3 also
+ * <p>Needs {@link dev.diaspora.stream.spi.Capabilities#consumerGroups()}; G3 and G6 also
  * {@link dev.diaspora.stream.spi.Capabilities#staleMemberTakeover()} (its "crash" stalls the member's fetch thread in
  * a data selector, so its heartbeats stop while its process lives on). Session timeout 1 s (times
  * {@code tck.timeoutScale}, at least 300 ms).
@@ -158,6 +159,27 @@ public interface GroupContract extends TckFixture {
         }
     }
 
+    /**
+     * A data selector that, once armed, blocks the fetch thread that calls it (at most 60 s) until released: a member
+     * whose heartbeats stop while its process lives on.
+     */
+    final class Stall {
+        final AtomicBoolean armed = new AtomicBoolean();
+        final CountDownLatch stalled = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final DataSelector selector = (md, d) -> {
+            if (armed.get()) {
+                stalled.countDown();
+                try {
+                    release.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return DataDescriptor.NONE;
+        };
+    }
+
     private static void pushAll(TckFixture f, Producer producer, int partitions, int perPartition, int round) {
         for (int p = 0; p < partitions; p++) {
             for (int i = 0; i < perPartition; i++) {
@@ -243,24 +265,11 @@ public interface GroupContract extends TckFixture {
         Duration timeout = groupSessionTimeout();
         int per = 20;
         Ledger ledger = new Ledger();
-        AtomicBoolean stall = new AtomicBoolean();
-        CountDownLatch stalled = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        DataSelector stalling = (md, d) -> {
-            if (stall.get()) {
-                stalled.countDown();
-                try {
-                    release.await(60, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            return DataDescriptor.NONE;
-        };
+        Stall stall = new Stall();
         List<Consumer> live = new ArrayList<>();
         Consumer victim = null;
         try (Producer producer = topic.producer()) {
-            victim = topic.consumer(groupMember("g3").dataSelector(stalling));
+            victim = topic.consumer(groupMember("g3").dataSelector(stall.selector));
             for (int i = 0; i < 2; i++) {
                 live.add(topic.consumer(groupMember("g3")));
             }
@@ -270,10 +279,10 @@ public interface GroupContract extends TckFixture {
             pushAll(this, producer, 8, per, 0);
             drain(all, ledger, 8 * per, "G3 (before the stall)");
             await(victim.commit(), "G3: commit");
-            stall.set(true);
+            stall.armed.set(true);
             long t0 = System.nanoTime();
             pushAll(this, producer, 8, per, 1); // the victim's fetch thread blocks on its first new event
-            assertTrue(stalled.await(env().pullTimeout().toMillis(), TimeUnit.MILLISECONDS),
+            assertTrue(stall.stalled.await(env().pullTimeout().toMillis(), TimeUnit.MILLISECONDS),
                     "G3: the stalled member never read a new event");
             Duration within = timeout.multipliedBy(2);
             awaitBalanced(live, 8, within.plus(env().timeout(Duration.ofMillis(500))), "G3 (a member stopped"
@@ -283,7 +292,7 @@ public interface GroupContract extends TckFixture {
                     + " x sessionTimeout (" + within.toMillis() + " ms)");
             drain(live, ledger, 2 * 8 * per, "G3 (after the stall)");
         } finally {
-            release.countDown();
+            stall.release.countDown();
             live.forEach(Consumer::close);
             if (victim != null) {
                 victim.close();
@@ -380,6 +389,109 @@ public interface GroupContract extends TckFixture {
             }
         } finally {
             live.forEach(Consumer::close);
+        }
+    }
+
+    /**
+     * G6: a member dropped for missing its heartbeats (its fetch thread stalled) that wakes up after a live member took
+     * its partitions over stores no position for them: the stored positions never move back behind what the new owner
+     * committed, whatever the woken member had acknowledged (here: its last events, acknowledged after its fetch thread
+     * stalled, so not stored before it was dropped). A driver must fence the old holder of a lease that was taken
+     * over, i.e. not ignore the member's generation.
+     */
+    @Test
+    @Timeout(value = 90, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    default void optional_G6_aDroppedMemberThatWakesStoresNoPositionForLostPartitions() throws InterruptedException {
+        assumeGroups();
+        assumeTrue(capabilities().staleMemberTakeover(), "the driver keeps a stalled member's leases while its process"
+                + " lives (Capabilities.staleMemberTakeover): no lease of a live process is ever taken over");
+        TopicHandle topic = newTopic(2);
+        Duration timeout = groupSessionTimeout();
+        int per = 10;
+        Ledger ledger = new Ledger();
+        Stall stall = new Stall();
+        Consumer victim = null;
+        Consumer live = null;
+        try (Producer producer = topic.producer()) {
+            victim = topic.consumer(groupMember("g6").dataSelector(stall.selector));
+            awaitBalanced(List.of(victim), 2, timeout.multipliedBy(3), "G6 (1 member)");
+            pushAll(this, producer, 2, per, 0);
+            Map<Integer, Event> last = drainKeepingLast(victim, ledger, 2 * per);
+            await(victim.commit(), "G6: commit");
+            stall.armed.set(true);
+            pushAll(this, producer, 2, per, 1); // the victim's fetch thread blocks on its first new event
+            assertTrue(stall.stalled.await(env().pullTimeout().toMillis(), TimeUnit.MILLISECONDS),
+                    "G6: the stalled member never read a new event");
+            for (Event e : last.values()) { // acknowledged, not yet stored: what the victim would store on waking up
+                try {
+                    e.acknowledge();
+                } catch (ConsumerConflictException x) {
+                    // already told it lost the partition: nothing to store either
+                }
+            }
+            live = topic.consumer(groupMember("g6"));
+            Duration within = timeout.multipliedBy(2).plus(env().timeout(Duration.ofMillis(500)));
+            awaitBalanced(List.of(live), 2, within, "G6 (the stalled member's partitions move to the live one)");
+            drain(List.of(live), ledger, 2 * 2 * per, "G6 (after the stall)");
+            await(live.commit(), "G6: commit of the new owner");
+            Map<Integer, Long> owner = topic.positions("g6");
+            stall.release.countDown(); // the victim wakes up with the old generation's leases and acknowledgements
+            List<Consumer> both = List.of(live, victim);
+            Duration settle = timeout.multipliedBy(3).plus(env().timeout(Duration.ofMillis(500)));
+            awaitCondition(() -> {
+                assertNotBehind(topic.positions("g6"), owner);
+                return unbalanced(both, 2) == null;
+            }, settle, () -> "G6: the woken member and the live one did not settle to a balanced assignment within "
+                    + settle + ": " + assignments(both));
+            assertNotBehind(topic.positions("g6"), owner);
+        } finally {
+            stall.release.countDown();
+            if (live != null) {
+                live.close();
+            }
+            if (victim != null) {
+                victim.close();
+            }
+        }
+    }
+
+    /**
+     * Polls {@code c} until {@code total} distinct events were delivered, acknowledging each but the last of each
+     * partition (recorded as delivered, not acknowledged, in the ledger).
+     *
+     * @return the last event delivered of each partition, not acknowledged
+     */
+    private Map<Integer, Event> drainKeepingLast(Consumer c, Ledger ledger, int total) {
+        Map<Integer, Event> last = new HashMap<>();
+        long deadline = System.nanoTime() + env().pullTimeout().toNanos() * 3;
+        while (ledger.deliveries.size() < total) {
+            if (System.nanoTime() - deadline > 0) {
+                fail("G6 (before the stall): " + ledger.deliveries.size() + " of " + total + " events delivered before"
+                        + " the deadline; assignment " + c.assignment());
+            }
+            Optional<Event> o = c.poll(Duration.ofMillis(5));
+            if (o.isPresent()) {
+                Event e = o.get();
+                ledger.take(c, e, "G6 (before the stall)", false);
+                Event prev = last.put(e.partition(), e);
+                if (prev != null) {
+                    prev.acknowledge();
+                    ledger.acknowledged.add(prev.partition() + ":" + prev.id());
+                }
+            }
+        }
+        return last;
+    }
+
+    private static void assertNotBehind(Map<Integer, Long> now, Map<Integer, Long> owner) {
+        for (Map.Entry<Integer, Long> e : owner.entrySet()) {
+            Long p = now.get(e.getKey());
+            if (p == null || p < e.getValue()) {
+                fail("G6: the stored position of partition " + e.getKey() + " moved back from " + e.getValue()
+                        + " (committed by the member that took it over) to " + p + " after the member dropped for"
+                        + " missing its heartbeats woke up: a lease that was taken over must stop its old holder from"
+                        + " storing positions (Lease.held() false)");
+            }
         }
     }
 }

@@ -250,4 +250,69 @@ class MemoryGroupTest {
             }
         }
     }
+
+    /**
+     * An event delivered before a rebalance took its partition away, acknowledged after the partition came back to
+     * the same consumer (a new tenure): the acknowledgement must not move the stored position back behind what the
+     * other member stored meanwhile (it throws ConsumerConflictException and stores nothing).
+     */
+    @Test
+    void anAcknowledgementFromAnEarlierTenureDoesNotMoveThePositionBack() throws InterruptedException {
+        try (Driver d = Driver.open("memory")) {
+            d.createTopic("tenure", Metadata.of("{\"num_partitions\":2}"));
+            TopicHandle t = d.openTopic("tenure");
+            int per = 10;
+            try (Producer p = t.producer()) {
+                for (int i = 0; i < per; i++) {
+                    p.push(Metadata.of("{}"), DataView.EMPTY, 0);
+                    p.push(Metadata.of("{}"), DataView.EMPTY, 1);
+                }
+                p.flush().join();
+            }
+            try (Consumer first = t.consumer(member(AssignmentListener.NONE))) {
+                await(() -> first.assignment().size() == 2, "the only member reads all");
+                Event[] old = new Event[2]; // the first event of each partition, delivered and not acknowledged
+                long deadline = System.nanoTime() + 5_000_000_000L;
+                while ((old[0] == null || old[1] == null) && System.nanoTime() < deadline) {
+                    first.poll(Duration.ofMillis(50)).ifPresent(e -> {
+                        if (old[e.partition()] == null) {
+                            old[e.partition()] = e;
+                        }
+                    });
+                }
+                assertTrue(old[0] != null && old[1] != null, "an event of each partition");
+                int moved;
+                try (Consumer second = t.consumer(member(AssignmentListener.NONE))) {
+                    await(() -> first.assignment().size() == 1 && second.assignment().size() == 1, "1 and 1");
+                    moved = second.assignment().iterator().next();
+                    int read = 0;
+                    long until = System.nanoTime() + 5_000_000_000L;
+                    while (read < per && System.nanoTime() < until) {
+                        Optional<Event> e = second.poll(Duration.ofMillis(50));
+                        if (e.isPresent()) {
+                            e.get().acknowledge();
+                            read++;
+                        }
+                    }
+                    assertEquals(per, read, "the second member reads partition " + moved);
+                    second.commit().join();
+                    assertEquals(Long.valueOf(per), t.positions("g").get(moved));
+                }
+                await(() -> first.assignment().size() == 2, "partition " + moved + " back at the first member");
+                Event stale = old[moved];
+                String refused = null;
+                try {
+                    stale.acknowledge();
+                } catch (ConsumerConflictException x) {
+                    refused = x.getMessage();
+                }
+                first.commit().join();
+                assertEquals(Long.valueOf(per), t.positions("g").get(moved), "the stored position of partition "
+                        + moved + " must not move back to " + (stale.id() + 1));
+                assertTrue(refused != null && refused.contains("delivered before a group rebalance took the"
+                        + " partition away"), "the acknowledgement of an event of the earlier tenure is refused: "
+                        + refused);
+            }
+        }
+    }
 }

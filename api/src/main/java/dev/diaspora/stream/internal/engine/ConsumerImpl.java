@@ -104,6 +104,7 @@ final class ConsumerImpl implements Consumer {
     private int ownerDepth; // touched only by the owner
 
     private final AtomicLongArray acked; // per topic partition: next id after the last acknowledged, or -1
+    private final Tenures tenures;
     private final long[] committed; // fetch thread only
     private final AtomicLongArray delivered; // per topic partition: next id to deliver
     private final boolean[] paused; // fetch thread only
@@ -147,6 +148,7 @@ final class ConsumerImpl implements Consumer {
         java.util.Arrays.fill(rewindTo, -1);
         this.paused = new boolean[n];
         this.acked = new AtomicLongArray(n);
+        this.tenures = new Tenures(n);
         this.committed = new long[n];
         this.delivered = new AtomicLongArray(n);
         for (int p = 0; p < n; p++) {
@@ -419,6 +421,7 @@ final class ConsumerImpl implements Consumer {
             }
             for (Map.Entry<Integer, Long> e : starts.entrySet()) {
                 assigned[e.getKey()] = true;
+                tenures.begin(e.getKey()); // an event of an earlier tenure can no longer be acknowledged
                 acked.set(e.getKey(), -1); // what this consumer acknowledged in an earlier tenure is stored or void
                 committed[e.getKey()] = -1;
                 delivered.set(e.getKey(), e.getValue());
@@ -655,7 +658,8 @@ final class ConsumerImpl implements Consumer {
                 break;
             }
             DataView data = r == null ? DataView.EMPTY : r.target().trim(selections[i].size());
-            EventImpl e = new EventImpl(this, mds[i], data, p, b.firstId() + i, b.timestampNanos(i));
+            EventImpl e = new EventImpl(this, mds[i], data, p, b.firstId() + i, b.timestampNanos(i),
+                    tenures.current(p));
             bytes += e.bytes();
             events++;
             out.add(e);
@@ -1060,19 +1064,13 @@ final class ConsumerImpl implements Consumer {
 
     // ---------------------------------------------------------------- positions
 
-    void acknowledge(int p, long id) {
+    void acknowledge(int p, long id, int tenure) {
         checkNotClosed();
         if (!running) {
             throw new IllegalStateException("consumer '" + options.name() + "' has unsubscribed; acknowledge before"
                     + " unsubscribe or close");
         }
-        long next = id + 1;
-        long cur;
-        while ((cur = acked.get(p)) < next) {
-            if (acked.compareAndSet(p, cur, next)) {
-                break;
-            }
-        }
+        tenures.acknowledge(acked, p, id + 1, tenure, options.name(), topic.name());
         group.checkAck(p, id);
         unreadable.stepOver(p, acked); // skipped or lost events right after it count as consumed
     }

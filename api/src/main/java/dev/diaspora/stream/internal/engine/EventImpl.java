@@ -9,7 +9,8 @@ import java.time.Instant;
 /** A delivered event; {@code acknowledge()} goes to its consumer. Not API. */
 final class EventImpl implements Event {
     /** The end-of-stream sentinel. */
-    static final EventImpl NO_MORE = new EventImpl(null, Metadata.EMPTY, DataView.EMPTY, -1, EventID.NO_MORE_EVENTS, 0L);
+    static final EventImpl NO_MORE = new EventImpl(null, Metadata.EMPTY, DataView.EMPTY, -1, EventID.NO_MORE_EVENTS, 0L,
+            0);
 
     private final ConsumerImpl consumer;
     private final Metadata metadata;
@@ -17,14 +18,17 @@ final class EventImpl implements Event {
     private final int partition;
     private final long id;
     private final long timestampNanos;
+    private final int tenure; // the consumer's tenure of the partition it was delivered in (Tenures)
 
-    EventImpl(ConsumerImpl consumer, Metadata metadata, DataView data, int partition, long id, long timestampNanos) {
+    EventImpl(ConsumerImpl consumer, Metadata metadata, DataView data, int partition, long id, long timestampNanos,
+            int tenure) {
         this.consumer = consumer;
         this.metadata = metadata;
         this.data = data;
         this.partition = partition;
         this.id = id;
         this.timestampNanos = timestampNanos;
+        this.tenure = tenure;
     }
 
     @Override
@@ -55,7 +59,7 @@ final class EventImpl implements Event {
     @Override
     public void acknowledge() {
         if (consumer != null) {
-            consumer.acknowledge(partition, id);
+            consumer.acknowledge(partition, id, tenure);
         }
     }
 

@@ -6,24 +6,20 @@ import dev.diaspora.stream.DataDescriptor;
 import dev.diaspora.stream.DataSelector;
 import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.Driver;
-import dev.diaspora.stream.Event;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.Producer;
 import dev.diaspora.stream.TopicHandle;
 import dev.diaspora.stream.bench.jmh.Payload;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
@@ -37,9 +33,12 @@ import org.HdrHistogram.Histogram;
  * Consumer-group failover and rebalance times (issue 12), with their peers in the same run:
  *
  * <ul>
- *   <li><b>files, SIGKILL</b>: a member in a child JVM holds half the partitions, an event waits on each of them in
- *       its prefetch (it never polls), and it is killed with SIGKILL; measured from the kill to the first of those
- *       events delivered by the surviving member (in this JVM). The child is a new JVM per kill.</li>
+ *   <li><b>SIGKILL, per driver</b> ({@code --drivers}, default {@code files,netty,kafka}): a member in a child JVM
+ *       holds half the partitions, an event waits on each of them in its prefetch (it never polls), and it is killed
+ *       with SIGKILL; measured from the kill to the first of those events delivered by the surviving member (in this
+ *       JVM). The child is a new JVM per kill; the drivers are interleaved (kill k runs every driver once, in an order
+ *       rotated by k), each with its own topic and survivor. {@code netty} talks to a partition server on loopback
+ *       and {@code kafka} to a single-node broker, both started in this JVM ({@link FailoverDrivers}).</li>
  *   <li><b>files, clean close</b> (the peer): the same handoff when the member closes cleanly (a second member in this
  *       JVM: from {@code close()} to the first event of its partitions delivered by the survivor).</li>
  *   <li><b>files, join</b>: from opening a second consumer of the name next to one that holds every partition to
@@ -52,16 +51,16 @@ import org.HdrHistogram.Histogram;
  *       member listings and lease checks.</li>
  * </ul>
  *
- * <p>Usage: {@code GroupFailoverBenchmark [--kills 20] [--joins 20] [--stalls 10] [--partitions 4]
- * [--session-timeout-ms 1000] [--idle-seconds 5] [--idle-reps 2] [--dir DIR]}; prints n, p50, p99 and max per
- * measure, in milliseconds. With {@code --member ROOT TOPIC NAME TIMEOUT_MS [static]} it is the child member (it
- * exits when its standard input closes).
+ * <p>Usage: {@code GroupFailoverBenchmark [--drivers files,netty,kafka] [--kills 20] [--joins 20] [--stalls 10]
+ * [--partitions 4] [--session-timeout-ms 1000] [--idle-seconds 5] [--idle-reps 2] [--dir DIR]}; prints n, p50, p99
+ * and max per measure, in milliseconds, and the SIGKILL ratios of each driver to {@code files}. With
+ * {@code --member ...} it is the child member ({@link MemberProcess}).
  *
- * <p>Thread safety: a program; one thread drives it, one polls the surviving member.
+ * <p>Thread safety: a program; one thread drives it, one per survivor polls.
  */
 public final class GroupFailoverBenchmark {
     private static final String NAME = "g";
-    private static final long WAIT_MILLIS = 30_000;
+    private static final long WAIT_MILLIS = Survivor.WAIT_MILLIS;
 
     private final PrintStream out;
     private final int partitions;
@@ -74,14 +73,14 @@ public final class GroupFailoverBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length > 0 && args[0].equals("--member")) {
-            member(args);
+        if (args.length > 0 && args[0].equals(MemberProcess.FLAG)) {
+            MemberProcess.run(args);
             return;
         }
         System.exit(run(args, System.out));
     }
 
-    /** Runs the measures; returns the exit status. */
+    /** Runs the measures; returns the exit status (2 on a usage error). */
     public static int run(String[] args, PrintStream out) throws Exception {
         int kills = 20;
         int joins = 20;
@@ -91,8 +90,10 @@ public final class GroupFailoverBenchmark {
         int idleSeconds = 5;
         int idleReps = 2;
         Path dir = null;
+        List<String> drivers = FailoverDrivers.KNOWN;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
+                case "--drivers" -> drivers = List.of(args[++i].split(","));
                 case "--kills" -> kills = Integer.parseInt(args[++i]);
                 case "--joins" -> joins = Integer.parseInt(args[++i]);
                 case "--stalls" -> stalls = Integer.parseInt(args[++i]);
@@ -102,9 +103,9 @@ public final class GroupFailoverBenchmark {
                 case "--session-timeout-ms" -> timeoutMs = Long.parseLong(args[++i]);
                 case "--dir" -> dir = Path.of(args[++i]);
                 default -> {
-                    out.println("unknown option " + args[i] + "; usage: GroupFailoverBenchmark [--kills N] [--joins N]"
-                            + " [--stalls N] [--partitions P] [--session-timeout-ms MS] [--idle-seconds S]"
-                            + " [--idle-reps R] [--dir DIR]");
+                    out.println("unknown option " + args[i] + "; usage: GroupFailoverBenchmark [--drivers D1,D2]"
+                            + " [--kills N] [--joins N] [--stalls N] [--partitions P] [--session-timeout-ms MS]"
+                            + " [--idle-seconds S] [--idle-reps R] [--dir DIR]");
                     return 2;
                 }
             }
@@ -113,23 +114,39 @@ public final class GroupFailoverBenchmark {
             out.println("--partitions must be even and at least 2 (two members share them), got " + partitions);
             return 2;
         }
+        if (!FailoverDrivers.KNOWN.containsAll(drivers) || drivers.isEmpty()) {
+            out.println("--drivers takes a comma-separated list of " + FailoverDrivers.KNOWN + ", got " + drivers);
+            return 2;
+        }
         Path work = Files.createTempDirectory(dir == null ? Path.of(System.getProperty("java.io.tmpdir")) : dir,
                 "group-failover");
         GroupFailoverBenchmark b = new GroupFailoverBenchmark(out, partitions, Duration.ofMillis(timeoutMs));
-        out.printf(Locale.ROOT, "%d partitions, 2 members, session timeout %d ms; times in ms%n", partitions,
-                timeoutMs);
-        try (Driver files = Driver.open("files", Metadata.of("{\"root_path\":\"" + work + "\"}"))) {
-            Histogram kill = b.filesKills(files, work, kills);
+        out.printf(Locale.ROOT, "%d partitions, 2 members, session timeout %d ms; JDK %s; times in ms%n", partitions,
+                timeoutMs, System.getProperty("java.version"));
+        List<String> withFiles = new ArrayList<>(drivers);
+        if (!withFiles.contains("files")) {
+            withFiles.add("files"); // the clean-close, join and idle measures
+        }
+        try (FailoverDrivers opened = new FailoverDrivers(withFiles, work)) {
+            Map<String, Histogram> kill = b.kills(opened, drivers, kills);
+            for (String d : drivers) {
+                print(out, d + " SIGKILL -> first event at the successor", kill.get(d));
+            }
+            for (String d : drivers) {
+                if (!d.equals("files") && kill.containsKey("files") && kills > 0) {
+                    out.printf(Locale.ROOT, "ratio %s/files SIGKILL: p50 %.2f, p99 %.2f%n", d,
+                            ratio(kill.get(d), kill.get("files"), 50), ratio(kill.get(d), kill.get("files"), 99));
+                }
+            }
+            Driver files = opened.driver("files");
             Histogram[] joinAndClose = b.filesJoinsAndCloses(files, joins);
-            print(out, "files SIGKILL -> first event at the successor", kill);
             print(out, "files clean close -> first event at the successor", joinAndClose[1]);
             print(out, "files join -> both members balanced", joinAndClose[0]);
-            if (kill.getTotalCount() > 0 && joinAndClose[1].getTotalCount() > 0) {
-                out.printf(Locale.ROOT, "ratio SIGKILL / clean close: p50 %.2f, p99 %.2f%n",
-                        kill.getValueAtPercentile(50) / (double) joinAndClose[1].getValueAtPercentile(50),
-                        kill.getValueAtPercentile(99) / (double) joinAndClose[1].getValueAtPercentile(99));
+            if (kill.containsKey("files") && kills > 0 && joinAndClose[1].getTotalCount() > 0) {
+                out.printf(Locale.ROOT, "ratio files SIGKILL / clean close: p50 %.2f, p99 %.2f%n",
+                        ratio(kill.get("files"), joinAndClose[1], 50), ratio(kill.get("files"), joinAndClose[1], 99));
             }
-            double[][] cpu = b.idleCpu(files, work, idleSeconds, idleReps);
+            double[][] cpu = b.idleCpu(files, opened.options("files"), idleSeconds, idleReps);
             if (idleSeconds > 0 && idleReps > 0) {
                 out.printf(Locale.ROOT, "idle member process CPU, ms per s: group %s, explicit targets %s; group upkeep"
                         + " %.2f ms/s (mean difference)%n", java.util.Arrays.toString(round(cpu[0])),
@@ -142,6 +159,10 @@ public final class GroupFailoverBenchmark {
             print(out, "memory stalled member -> first event at the successor", b.memoryStalls(memory, stalls));
         }
         return 0;
+    }
+
+    private static double ratio(Histogram a, Histogram b, double percentile) {
+        return a.getValueAtPercentile(percentile) / (double) b.getValueAtPercentile(percentile);
     }
 
     private static double[] round(double[] v) {
@@ -169,72 +190,8 @@ public final class GroupFailoverBenchmark {
         return ConsumerOptions.named(NAME).sessionTimeout(sessionTimeout);
     }
 
-    // ------------------------------------------------------------------ the surviving member
-
-    /** A consumer polled by its own thread, which notes when the first event of the watched partitions arrives. */
-    private static final class Survivor implements AutoCloseable {
-        final Consumer consumer;
-        private final Thread thread;
-        private final AtomicBoolean stop = new AtomicBoolean();
-        private volatile Set<Integer> watched = Set.of();
-        private volatile long firstNanos; // 0 until an event of a watched partition came
-        private volatile RuntimeException failure;
-
-        Survivor(Consumer consumer) {
-            this.consumer = consumer;
-            this.thread = new Thread(this::loop, "survivor");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        private void loop() {
-            try {
-                while (!stop.get()) {
-                    Optional<Event> o = consumer.poll(Duration.ofMillis(5));
-                    if (o.isPresent()) {
-                        long now = System.nanoTime();
-                        Event e = o.get();
-                        if (firstNanos == 0 && watched.contains(e.partition())) {
-                            firstNanos = now;
-                        }
-                        e.acknowledge();
-                    }
-                }
-            } catch (RuntimeException e) {
-                failure = e;
-            }
-        }
-
-        void watch(Set<Integer> partitions) {
-            firstNanos = 0;
-            watched = Set.copyOf(partitions);
-        }
-
-        /** @return when the first event of the watched partitions arrived */
-        long awaitFirst() throws InterruptedException {
-            await(() -> firstNanos != 0 || failure != null, "an event of partitions " + watched + " at the survivor");
-            if (failure != null) {
-                throw failure;
-            }
-            return firstNanos;
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            stop.set(true);
-            thread.join(10_000);
-            consumer.close();
-        }
-    }
-
     private static void await(BooleanSupplier done, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MILLIS);
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new IllegalStateException("not within " + WAIT_MILLIS + " ms: " + what);
-            }
-            Thread.sleep(1);
-        }
+        Survivor.await(done, what);
     }
 
     private Set<Integer> others(Set<Integer> mine) {
@@ -258,34 +215,57 @@ public final class GroupFailoverBenchmark {
 
     // ------------------------------------------------------------------ files
 
-    private Histogram filesKills(Driver files, Path root, int kills) throws Exception {
-        Histogram h = new Histogram(3);
-        if (kills == 0) {
-            return h;
-        }
-        files.createTopic("kill", Metadata.of("{\"num_partitions\":" + partitions + "}"));
-        try (TopicHandle t = files.openTopic("kill"); Survivor s = new Survivor(t.consumer(options()))) {
-            for (int k = 0; k < kills; k++) {
-                await(() -> s.consumer.assignment().size() == partitions, "the survivor alone holds every partition");
-                AtomicInteger childShare = new AtomicInteger(-1);
-                Process child = startMember(root, "kill", childShare);
-                try {
-                    await(() -> childShare.get() == partitions / 2
-                            && s.consumer.assignment().size() == partitions / 2, "the child member holds its share");
-                    Set<Integer> victims = others(s.consumer.assignment());
-                    s.watch(victims);
-                    pushOneEach(t, victims);
-                    Thread.sleep(100); // the child prefetches them (it never polls, so it never acknowledges them)
-                    long t0 = System.nanoTime();
-                    child.destroyForcibly(); // SIGKILL
-                    h.recordValue(Math.max(0, TimeUnit.NANOSECONDS.toMicros(s.awaitFirst() - t0)));
-                } finally {
-                    child.destroyForcibly();
-                    child.waitFor(10, TimeUnit.SECONDS);
+    /** SIGKILL failovers, {@code kills} per driver, interleaved: kill k runs the drivers in an order rotated by k. */
+    private Map<String, Histogram> kills(FailoverDrivers opened, List<String> drivers, int kills) throws Exception {
+        Map<String, Histogram> out = new LinkedHashMap<>();
+        Map<String, TopicHandle> topics = new LinkedHashMap<>();
+        Map<String, Survivor> survivors = new LinkedHashMap<>();
+        try {
+            for (String d : drivers) {
+                out.put(d, new Histogram(3));
+                if (kills > 0) {
+                    opened.driver(d).createTopic("kill", Metadata.of("{\"num_partitions\":" + partitions + "}"));
+                    TopicHandle t = opened.driver(d).openTopic("kill");
+                    topics.put(d, t);
+                    survivors.put(d, new Survivor(t.consumer(options()), d));
                 }
             }
+            for (int k = 0; k < kills; k++) {
+                for (int j = 0; j < drivers.size(); j++) {
+                    String d = drivers.get((j + k) % drivers.size());
+                    out.get(d).recordValue(kill(d, opened.options(d), topics.get(d), survivors.get(d)));
+                }
+            }
+        } finally {
+            for (Survivor s : survivors.values()) {
+                s.close();
+            }
+            for (TopicHandle t : topics.values()) {
+                t.close();
+            }
         }
-        return h;
+        return out;
+    }
+
+    /** One SIGKILL failover; returns microseconds from the kill to the survivor's first event of the victim's share. */
+    private long kill(String driver, String driverOptions, TopicHandle t, Survivor s) throws Exception {
+        await(() -> s.consumer.assignment().size() == partitions, driver + ": the survivor alone holds every partition");
+        AtomicInteger childShare = new AtomicInteger(-1);
+        Process child = MemberProcess.start(driver, driverOptions, "kill", NAME, sessionTimeout, false, childShare);
+        try {
+            await(() -> childShare.get() == partitions / 2 && s.consumer.assignment().size() == partitions / 2,
+                    driver + ": the child member holds its share");
+            Set<Integer> victims = others(s.consumer.assignment());
+            s.watch(victims);
+            pushOneEach(t, victims);
+            Thread.sleep(100); // the child prefetches them (it never polls, so it never acknowledges them)
+            long t0 = System.nanoTime();
+            child.destroyForcibly(); // SIGKILL
+            return Math.max(0, TimeUnit.NANOSECONDS.toMicros(s.awaitFirst() - t0));
+        } finally {
+            child.destroyForcibly();
+            child.waitFor(10, TimeUnit.SECONDS);
+        }
     }
 
     /**
@@ -295,7 +275,7 @@ public final class GroupFailoverBenchmark {
      *
      * @return {group, static} CPU per repetition, ms/s
      */
-    private double[][] idleCpu(Driver files, Path root, int seconds, int reps) throws Exception {
+    private double[][] idleCpu(Driver files, String filesOptions, int seconds, int reps) throws Exception {
         double[][] out = new double[2][reps];
         if (seconds <= 0 || reps <= 0) {
             return out;
@@ -304,8 +284,8 @@ public final class GroupFailoverBenchmark {
         for (int r = 0; r < reps; r++) {
             for (int mode = 0; mode < 2; mode++) {
                 AtomicInteger share = new AtomicInteger(-1);
-                Process child = startMember(root, "idle", mode == 0 ? "idle-group" : "idle-static", mode == 1,
-                        share);
+                Process child = MemberProcess.start("files", filesOptions, "idle",
+                        mode == 0 ? "idle-group" : "idle-static", sessionTimeout, mode == 1, share);
                 try {
                     await(() -> share.get() == partitions, "the idle member holds every partition");
                     Thread.sleep(1000); // past the JVM's start-up work
@@ -332,7 +312,7 @@ public final class GroupFailoverBenchmark {
         Histogram join = new Histogram(3);
         Histogram close = new Histogram(3);
         files.createTopic("join", Metadata.of("{\"num_partitions\":" + partitions + "}"));
-        try (TopicHandle t = files.openTopic("join"); Survivor s = new Survivor(t.consumer(options()))) {
+        try (TopicHandle t = files.openTopic("join"); Survivor s = new Survivor(t.consumer(options()), "files")) {
             for (int j = 0; j < joins; j++) {
                 await(() -> s.consumer.assignment().size() == partitions, "the first member holds every partition");
                 long t0 = System.nanoTime();
@@ -355,80 +335,6 @@ public final class GroupFailoverBenchmark {
         return new Histogram[] {join, close};
     }
 
-    /** Starts a member in a child JVM; {@code share} follows the size of its assignment. */
-    private Process startMember(Path root, String topic, AtomicInteger share) throws IOException {
-        return startMember(root, topic, NAME, false, share);
-    }
-
-    private Process startMember(Path root, String topic, String name, boolean isStatic, AtomicInteger share)
-            throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                "-cp", System.getProperty("java.class.path"), GroupFailoverBenchmark.class.getName(), "--member",
-                root.toString(), topic, name, Long.toString(sessionTimeout.toMillis())));
-        if (isStatic) {
-            cmd.add("static");
-        }
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    if (line.startsWith("SHARE ")) {
-                        share.set(Integer.parseInt(line.substring(6)));
-                    }
-                }
-            } catch (IOException e) {
-                // killed: the pipe closes
-            }
-        }, "member-output");
-        reader.setDaemon(true);
-        reader.start();
-        return p;
-    }
-
-    /**
-     * The child member: joins, never polls (its prefetch holds what arrives), prints {@code SHARE n} on changes; with
-     * a sixth argument {@code static} it reads every partition as explicit targets instead (no group).
-     */
-    private static void member(String[] args) throws Exception {
-        Thread watchdog = new Thread(() -> {
-            try {
-                while (System.in.read() >= 0) {
-                    // the parent holds the pipe open while it lives
-                }
-            } catch (IOException e) {
-                // closed
-            }
-            Runtime.getRuntime().halt(0);
-        }, "parent-watchdog");
-        watchdog.setDaemon(true);
-        watchdog.start();
-        try (Driver d = Driver.open("files", Metadata.of("{\"root_path\":\"" + args[1] + "\"}"));
-                TopicHandle t = d.openTopic(args[2])) {
-            ConsumerOptions o = ConsumerOptions.named(args[3]).sessionTimeout(Duration.ofMillis(Long.parseLong(args[4])));
-            if (args.length > 5 && args[5].equals("static")) {
-                o = o.targets(java.util.stream.IntStream.range(0, t.partitions().size()).toArray());
-            }
-            idleMember(t.consumer(o));
-        }
-    }
-
-    private static void idleMember(Consumer c) throws InterruptedException {
-        try (c) {
-            int last = -1;
-            while (true) {
-                int now = c.assignment().size();
-                if (now != last) {
-                    System.out.println("SHARE " + now);
-                    last = now;
-                }
-                Thread.sleep(2);
-            }
-        }
-    }
-
     // ------------------------------------------------------------------ memory
 
     private static void block(CountDownLatch release) {
@@ -444,7 +350,7 @@ public final class GroupFailoverBenchmark {
     private Histogram memoryStalls(Driver memory, int stalls) throws Exception {
         Histogram h = new Histogram(3);
         memory.createTopic("stall", Metadata.of("{\"num_partitions\":" + partitions + "}"));
-        try (TopicHandle t = memory.openTopic("stall"); Survivor s = new Survivor(t.consumer(options()))) {
+        try (TopicHandle t = memory.openTopic("stall"); Survivor s = new Survivor(t.consumer(options()), "memory")) {
             for (int k = 0; k < stalls; k++) {
                 await(() -> s.consumer.assignment().size() == partitions, "the survivor alone holds every partition");
                 AtomicBoolean stall = new AtomicBoolean();

@@ -67,7 +67,8 @@ class BrokenDriversTest {
             Map.entry(Fault.NEVER_REBALANCES, "required_G1_membersShareThePartitionsEvenlyAndRebalanceOnJoinAndLeave"),
             Map.entry(Fault.DOUBLE_ASSIGN, "required_G1_membersShareThePartitionsEvenlyAndRebalanceOnJoinAndLeave"),
             Map.entry(Fault.IGNORE_RETENTION, "optional_R25_retentionMsDropsEventsOlderThanTheLimit"),
-            Map.entry(Fault.SILENT_EXPIRY, "optional_R25_consumerBehindRetentionFollowsItsPolicy"));
+            Map.entry(Fault.SILENT_EXPIRY, "optional_R25_consumerBehindRetentionFollowsItsPolicy"),
+            Map.entry(Fault.IGNORE_GENERATION, "optional_G6_aDroppedMemberThatWakesStoresNoPositionForLostPartitions"));
 
     /** The reduced environment of the broken runs: a fifth of the events, a tenth of the timeouts. */
     static TckEnvironment brokenRunEnvironment() {
@@ -261,6 +262,13 @@ class BrokenDriversTest {
         }
     }
 
+    static final class IgnoreGenerationFault extends FaultyReferenceTck {
+        @Override
+        Fault fault() {
+            return Fault.IGNORE_GENERATION;
+        }
+    }
+
     private static final Map<Fault, Class<? extends FaultyReferenceTck>> CLASSES = Map.ofEntries(
             Map.entry(Fault.NONE, NoneFault.class),
             Map.entry(Fault.DROP_EVENT, DropEventFault.class),
@@ -283,7 +291,8 @@ class BrokenDriversTest {
             Map.entry(Fault.NEVER_REBALANCES, NeverRebalancesFault.class),
             Map.entry(Fault.DOUBLE_ASSIGN, DoubleAssignFault.class),
             Map.entry(Fault.IGNORE_RETENTION, IgnoreRetentionFault.class),
-            Map.entry(Fault.SILENT_EXPIRY, SilentExpiryFault.class));
+            Map.entry(Fault.SILENT_EXPIRY, SilentExpiryFault.class),
+            Map.entry(Fault.IGNORE_GENERATION, IgnoreGenerationFault.class));
 
     /** The outcome of one run: failed test method names with their first message line, and the count run. */
     record Outcome(Map<String, String> failures, List<String> passed, int skipped, long millis, String slowest) {

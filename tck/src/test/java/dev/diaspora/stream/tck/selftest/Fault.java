@@ -50,7 +50,12 @@ enum Fault {
     /** Declares retention but keeps every event (issue 13). */
     IGNORE_RETENTION,
     /** Drops events by retention but serves a read below the first retained id from there, silently (issue 13). */
-    SILENT_EXPIRY;
+    SILENT_EXPIRY,
+    /**
+     * A group member's lease stays {@code held()} after a live member took it over (the driver ignores the member's
+     * generation): a member dropped while stalled still stores positions for the partitions it lost (issue 12).
+     */
+    IGNORE_GENERATION;
 
     /** @return the option value, e.g. {@code drop_event} */
     String optionValue() {

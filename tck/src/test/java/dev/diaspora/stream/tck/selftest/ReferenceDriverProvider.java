@@ -63,7 +63,7 @@ public final class ReferenceDriverProvider implements DriverProvider {
 
     @Override
     public Capabilities capabilities() {
-        return new Capabilities(false, false, true, true, true, 64L << 20, true, false, true);
+        return new Capabilities(false, false, true, true, true, 64L << 20, true, true, true);
     }
 
     @Override

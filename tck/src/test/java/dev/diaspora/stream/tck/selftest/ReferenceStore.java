@@ -4,11 +4,9 @@ import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.spi.ChangeNotifier;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** The state of the reference driver: topics, their partitions, stored positions and leases. */
@@ -73,7 +71,8 @@ final class ReferenceStore {
         final Metadata components;
         final Partition[] partitions;
         final Map<String, Map<Integer, Long>> committed = new HashMap<>(); // guarded by itself
-        final Set<String> leases = new HashSet<>(); // guarded by itself
+        /** Lease key (name, partition) to its holder's token; guarded by itself. */
+        final Map<String, Object> leases = new HashMap<>();
         final ReferenceGroups groups = new ReferenceGroups();
         final ChangeNotifier notifier = new ChangeNotifier();
         /** Set when the topic is deleted: this object is one incarnation of the name. */

@@ -333,17 +333,41 @@ final class ReferenceTopic implements TopicBackend, LocalTopic {
         if (fault == Fault.NO_LEASES) {
             return () -> { };
         }
+        Object token = new Object();
+        if (!tryLease(name, p, token)) {
+            return null;
+        }
+        return () -> release(name, p, token);
+    }
+
+    /**
+     * Takes the lease of ({@code name}, {@code p}) for {@code token} if it is free or its holder is a group member
+     * that is no longer live ({@link ReferenceGroups#stale}).
+     */
+    boolean tryLease(String name, int p, Object token) {
         String key = name + '\u0000' + p;
         synchronized (topic.leases) {
-            if (!topic.leases.add(key)) {
-                return null;
+            Object cur = topic.leases.get(key);
+            if (cur != null && !topic.groups.stale(cur)) {
+                return false;
             }
+            topic.leases.put(key, token);
+            return true;
         }
-        return () -> {
-            synchronized (topic.leases) {
-                topic.leases.remove(key);
-            }
-        };
+    }
+
+    /** @return whether {@code token} still holds the lease of ({@code name}, {@code p}) */
+    boolean holds(String name, int p, Object token) {
+        synchronized (topic.leases) {
+            return topic.leases.get(name + '\u0000' + p) == token;
+        }
+    }
+
+    /** Releases the lease of ({@code name}, {@code p}) if {@code token} still holds it. */
+    void release(String name, int p, Object token) {
+        synchronized (topic.leases) {
+            topic.leases.remove(name + '\u0000' + p, token);
+        }
     }
 
     @Override
