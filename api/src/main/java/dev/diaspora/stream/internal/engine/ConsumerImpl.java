@@ -628,6 +628,7 @@ final class ConsumerImpl implements Consumer {
         List<Object> out = new ArrayList<>(good + 1);
         long bytes = 0;
         int events = 0;
+        int tenure = tenures.current(p); // one read per batch: tenures change on this (the fetch) thread only
         for (int i = 0; i < good; i++) {
             if (unprepared != null && unprepared[i] != null) {
                 out.add(unreadable.unreadable(p, b.firstId() + i, unprepared[i], acked)); // SKIP
@@ -658,8 +659,7 @@ final class ConsumerImpl implements Consumer {
                 break;
             }
             DataView data = r == null ? DataView.EMPTY : r.target().trim(selections[i].size());
-            EventImpl e = new EventImpl(this, mds[i], data, p, b.firstId() + i, b.timestampNanos(i),
-                    tenures.current(p));
+            EventImpl e = new EventImpl(this, mds[i], data, p, b.firstId() + i, b.timestampNanos(i), tenure);
             bytes += e.bytes();
             events++;
             out.add(e);
