@@ -139,6 +139,7 @@ class KafkaClusterTest {
 
     /** One event each of 1, 8 and 64 MiB round-trips byte for byte, through three replicas. */
     @Test
+    @Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // about 60 s at a load of 20 on 2 cores
     void largeEventsRoundTripWithARaisedLimit() throws Exception {
         int[] sizes = {1 << 20, 8 << 20, 64 << 20};
         long seed = System.nanoTime();
