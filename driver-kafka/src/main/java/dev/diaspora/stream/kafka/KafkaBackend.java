@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.InterruptException;
-import dev.diaspora.stream.InvalidOptionException;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.TopicExistsException;
 import dev.diaspora.stream.TopicNotFoundException;
@@ -39,16 +38,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.TopicPartitionInfo;
-import org.apache.kafka.common.errors.AuthenticationException;
-import org.apache.kafka.common.errors.InvalidConfigurationException;
-import org.apache.kafka.common.errors.InvalidReplicationFactorException;
-import org.apache.kafka.common.errors.SslAuthenticationException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Topic administration over one Kafka cluster: an {@link Admin} client, one idempotent {@link KafkaProducer} shared by
@@ -63,7 +55,6 @@ final class KafkaBackend implements Backend {
     static final String DEFAULT_COMPONENTS = "{\"validator\":{\"type\":\"default\"},"
             + "\"partition_selector\":{\"type\":\"default\"},\"serializer\":{\"type\":\"default\"}}";
 
-    private static final Logger LOG = LoggerFactory.getLogger(KafkaBackend.class);
     private static final AtomicInteger CLIENTS = new AtomicInteger();
     private static final AtomicInteger THREADS = new AtomicInteger();
     /** (bootstrap, topic, name, partition) held by a live session with explicit targets in this JVM. */
@@ -80,12 +71,8 @@ final class KafkaBackend implements Backend {
     private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> pending =
             new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final AtomicBoolean draining = new AtomicBoolean();
-    /** Replication factor of the topics this driver creates (the option, else the cluster's size up to 3). */
-    final short replicationFactor;
-    /** min.insync.replicas of the topics this driver creates, or 0 for the broker's default. */
-    final int minInsyncReplicas;
-    /** Topics already warned about for too few replicas, so the warning comes once per topic and driver. */
-    private final Set<String> underReplicatedWarned = ConcurrentHashMap.newKeySet();
+    /** How the topics this driver creates are replicated, fixed when it opens (the cluster's size). */
+    final KafkaReplication replication;
 
     KafkaBackend(KafkaConfig config) {
         this.config = config;
@@ -95,9 +82,7 @@ final class KafkaBackend implements Backend {
         KafkaConsumer<byte[], byte[]> r = null;
         try {
             a = Admin.create(config.client(Map.of("client.id", clientId("admin")), Map.of()));
-            int brokers = brokers(a, config, timeout);
-            this.replicationFactor = config.replicationFactor(brokers);
-            this.minInsyncReplicas = config.minInsyncReplicas(replicationFactor);
+            this.replication = new KafkaReplication(config, KafkaReplication.brokers(a, config, timeout));
             Map<String, Object> pd = new HashMap<>();
             pd.put("client.id", clientId("producer"));
             pd.put("max.block.ms", String.valueOf(KafkaConfig.DEFAULT_TIMEOUT_MS));
@@ -110,7 +95,7 @@ final class KafkaBackend implements Backend {
             r = new KafkaConsumer<>(config.client(Map.of("client.id", clientId("registry")),
                     Map.of("enable.auto.commit", "false", "auto.offset.reset", "earliest")),
                     new ByteArrayDeserializer(), new ByteArrayDeserializer());
-            ensureRegistryTopic(a, timeout, brokers);
+            ensureRegistryTopic(a, timeout);
             r.assign(List.of(new TopicPartition(REGISTRY_TOPIC, 0)));
             r.seekToBeginning(List.of(new TopicPartition(REGISTRY_TOPIC, 0)));
         } catch (RuntimeException e) {
@@ -153,59 +138,17 @@ final class KafkaBackend implements Backend {
         }
     }
 
-    /**
-     * Checks that the cluster answers (and accepts the credentials) and counts its brokers.
-     *
-     * @throws DiasporaException naming the bootstrap servers and the timeout, or saying that the credentials were
-     *     refused (naming the user, never the password)
-     */
-    private static int brokers(Admin a, KafkaConfig config, long timeout) {
-        try {
-            return a.describeCluster().nodes().get(timeout, TimeUnit.MILLISECONDS).size();
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof SslAuthenticationException) {
-                throw new DiasporaException("kafka: the TLS handshake with the Kafka cluster at bootstrap.servers="
-                        + config.bootstrap + " failed: " + cause.getMessage() + "; check that the 'kafka' option's"
-                        + " ssl.truststore.* trusts the brokers' certificate and that it names the broker's host"
-                        + " (ssl.endpoint.identification.algorithm)", cause);
-            }
-            if (cause instanceof AuthenticationException) {
-                throw new DiasporaException("kafka: the Kafka cluster at bootstrap.servers=" + config.bootstrap
-                        + " refused the credentials (" + (config.sasl != null ? config.sasl : "the 'kafka' option's"
-                        + " security settings") + "): " + cause.getMessage() + "; check the user and password"
-                        + " (option 'sasl') and the mechanism the brokers enable", cause);
-            }
-            throw unreachable(config, timeout, cause);
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw unreachable(config, timeout, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptException("connecting to Kafka", e);
-        }
-    }
-
-    private static DiasporaException unreachable(KafkaConfig config, long timeout, Throwable cause) {
-        return new DiasporaException("kafka: cannot reach the Kafka cluster at bootstrap.servers=" + config.bootstrap
-                + " within " + timeout + " ms (default.api.timeout.ms; set it in the 'kafka' option): " + cause
-                + "; check the addresses, that the brokers run and that security.protocol matches their listener",
-                cause, true);
-    }
-
     static String clientId(String role) {
         return "diaspora-kafka-" + role + "-" + CLIENTS.incrementAndGet();
     }
 
-    private void ensureRegistryTopic(Admin a, long timeout, int brokers) {
+    private void ensureRegistryTopic(Admin a, long timeout) {
         try {
             Set<String> names = a.listTopics().names().get(timeout, TimeUnit.MILLISECONDS);
             if (names.contains(REGISTRY_TOPIC)) {
                 return;
             }
-            // every topic's components live here: at least as replicated as a default topic, whatever this driver's
-            // replication_factor says (the first driver to open on a cluster creates it)
-            short rf = (short) Math.max(replicationFactor, KafkaConfig.defaultReplicationFactor(brokers));
-            NewTopic t = new NewTopic(REGISTRY_TOPIC, 1, rf)
+            NewTopic t = new NewTopic(REGISTRY_TOPIC, 1, replication.registryReplicationFactor)
                     .configs(Map.of("cleanup.policy", "compact"));
             a.createTopics(List.of(t)).all().get(timeout, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
@@ -351,13 +294,7 @@ final class KafkaBackend implements Backend {
     @Override
     public void createTopic(String name, Options topicOptions, Metadata components) {
         int n = topicOptions.intValue("num_partitions", 1);
-        Map<String, String> configs = new HashMap<>();
-        configs.put("message.timestamp.type", "LogAppendTime");
-        configs.put("max.message.bytes", String.valueOf(config.maxRequestSize()));
-        if (minInsyncReplicas > 0) {
-            configs.put("min.insync.replicas", String.valueOf(minInsyncReplicas));
-        }
-        NewTopic t = new NewTopic(name, n, replicationFactor).configs(configs);
+        NewTopic t = new NewTopic(name, n, replication.replicationFactor).configs(replication.topicConfigs());
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.apiTimeoutMs());
         while (true) {
             try {
@@ -373,12 +310,8 @@ final class KafkaBackend implements Backend {
                     sleep(100);
                     continue;
                 }
-                if (e.getCause() instanceof InvalidReplicationFactorException
-                        || e.getCause() instanceof InvalidConfigurationException) {
-                    throw new InvalidOptionException("kafka: cannot create topic '" + name + "' with replication"
-                            + " factor " + replicationFactor + (minInsyncReplicas > 0 ? " and min.insync.replicas "
-                            + minInsyncReplicas : "") + " (driver options 'replication_factor' and"
-                            + " 'min_insync_replicas'): " + e.getCause().getMessage(), e.getCause());
+                if (KafkaReplication.isRefusal(e.getCause())) {
+                    throw replication.refused(name, e.getCause());
                 }
                 throw fail("creating topic '" + name + "'", e.getCause());
             }
@@ -429,29 +362,11 @@ final class KafkaBackend implements Backend {
             throw new TopicNotFoundException("Topic '" + name + "' does not exist in Kafka at " + config.bootstrap
                     + "; create it first with createTopic(\"" + name + "\")");
         }
-        warnIfUnderReplicated(d);
+        replication.warnIfUnderReplicated(d);
         JsonNode entry = registryEntry(name);
         Metadata components = entry != null && entry.has("components") ? Metadata.of(entry.get("components"))
                 : Metadata.of(DEFAULT_COMPONENTS);
         return new KafkaTopic(this, name, d.partitions().size(), components, framingOf(name, entry), d.topicId());
-    }
-
-    /**
-     * Warns (once per topic and driver) when a topic has fewer replicas than the driver gives the topics it creates:
-     * typically a topic created outside the driver with the broker's default of 1 on a cluster of 3, which loses
-     * acknowledged events with the one broker that holds them. Opening it still works (foreign topics stay readable).
-     */
-    private void warnIfUnderReplicated(TopicDescription d) {
-        int replicas = Integer.MAX_VALUE;
-        for (TopicPartitionInfo p : d.partitions()) {
-            replicas = Math.min(replicas, p.replicas().size());
-        }
-        if (replicas < replicationFactor && underReplicatedWarned.add(d.name())) {
-            LOG.warn("kafka: topic '{}' has {} replica(s) per partition, fewer than the {} this driver gives the topics"
-                    + " it creates (bootstrap.servers={}): events acknowledged on it are lost if that broker's disk is;"
-                    + " raise its replication with kafka-reassign-partitions, or re-create it with the driver",
-                    d.name(), replicas, replicationFactor, config.bootstrap);
-        }
     }
 
     /** @return the framing stored with the topic; INLINE for topics without an entry or with an older one */
