@@ -21,9 +21,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -31,8 +36,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A broker with a SASL_PLAINTEXT listener (mechanism PLAIN): the driver connects with the password from a file or
- * from an environment variable, wrong credentials fail fast naming the user and never the password, bad {@code sasl}
+ * A broker with a SASL_PLAINTEXT listener (mechanisms PLAIN and SCRAM-SHA-256): the driver connects with the password
+ * from a file or from an environment variable, and with SCRAM, wrong credentials fail fast naming the user and never the password, bad {@code sasl}
  * options are refused naming the key.
  */
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
@@ -41,7 +46,10 @@ class KafkaSaslTest {
     private static final String PASSWORD_ENV = "DIASPORA_TEST_KAFKA_PASSWORD";
 
     @RegisterExtension
-    static final BrokerExtension BROKER = new BrokerExtension(1, SecurityProtocol.SASL_PLAINTEXT, Map.of());
+    static final BrokerExtension BROKER = new BrokerExtension(1, SecurityProtocol.SASL_PLAINTEXT, Map.of(
+            "sasl.enabled.mechanisms", "PLAIN,SCRAM-SHA-256",
+            "listener.name.external.scram-sha-256.sasl.jaas.config",
+            "org.apache.kafka.common.security.scram.ScramLoginModule required;"));
 
     @TempDir
     Path dir;
@@ -84,6 +92,34 @@ class KafkaSaslTest {
         try (Driver driver = Driver.open("kafka", Metadata.of(options("{\"username\":\"" + EmbeddedKafka.SASL_ADMIN
                 + "\",\"password_env\":\"" + PASSWORD_ENV + "\"}")))) {
             roundTrip(driver, "sasl-env");
+        }
+    }
+
+    /** SCRAM credentials are stored by the cluster: made here with Kafka's admin API (as the PLAIN super user). */
+    @Test
+    void connectsWithScram() throws Exception {
+        String scramPassword = "scram-secret-7";
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", BROKER.kafka().bootstrapServers(),
+                "security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "PLAIN",
+                "sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+                        + EmbeddedKafka.SASL_ADMIN + "\" password=\"" + EmbeddedKafka.SASL_ADMIN_PASSWORD + "\";"))) {
+            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(EmbeddedKafka.SASL_ADMIN,
+                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 4096), scramPassword)))
+                    .all().get(30, TimeUnit.SECONDS);
+        }
+        String options = options("{\"mechanism\":\"SCRAM-SHA-256\",\"username\":\"" + EmbeddedKafka.SASL_ADMIN
+                + "\",\"password\":\"" + scramPassword + "\"}");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (true) { // the broker learns the new credential from the metadata log a moment later
+            try (Driver driver = Driver.open("kafka", Metadata.of(options))) {
+                roundTrip(driver, "sasl-scram");
+                return;
+            } catch (DiasporaException e) {
+                if (!e.getMessage().contains("refused the credentials") || System.nanoTime() - deadline > 0) {
+                    throw e;
+                }
+                Thread.sleep(200);
+            }
         }
     }
 
