@@ -53,6 +53,36 @@ public interface Backend extends AutoCloseable {
      */
     void deleteTopic(String name);
 
+    /**
+     * The largest event this opened driver stores, when one of its options sets it; the engine fails a larger push
+     * with {@link dev.diaspora.stream.EventTooLargeException} naming {@link EventSizeLimit#option()}.
+     *
+     * @return the limit of this opened driver, or null (the default) for the provider's
+     *     {@link Capabilities#maxEventSize()}
+     */
+    default EventSizeLimit maxEventSize() {
+        return null;
+    }
+
+    /**
+     * The largest event (metadata plus data, in bytes) an opened driver stores and the option that sets it.
+     *
+     * @param bytes the limit, at least 1
+     * @param option what a user changes to raise it, as the error message should name it (for example
+     *     {@code "the driver option 'max_event_size'"})
+     */
+    record EventSizeLimit(long bytes, String option) {
+        /** Checks the limit. */
+        public EventSizeLimit {
+            if (bytes < 1) {
+                throw new IllegalArgumentException("an event size limit must be at least 1 byte: " + bytes);
+            }
+            if (option == null || option.isBlank()) {
+                throw new IllegalArgumentException("an event size limit must name the option that sets it");
+            }
+        }
+    }
+
     /** Releases the backend; the engine closes every topic first. Idempotent. */
     @Override
     void close();

@@ -11,6 +11,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.TimeoutException;
 
 /**
  * RECORD-mode appender: one {@code KafkaProducer.send} per event (idempotent, acks=all); the offset is the EventID.
@@ -85,15 +87,22 @@ final class KafkaAppender implements Appender {
     private Throwable translate(int partition, Throwable err) {
         if (err instanceof RecordTooLargeException) {
             return new EventTooLargeException("partition " + partition + " of topic '" + topic.name + "': the event"
-                    + " is larger than Kafka accepts (the producer's max.request.size, default "
-                    + KafkaDriverProvider.MAX_REQUEST_SIZE + ", or the topic's max.message.bytes): " + err.getMessage(),
-                    err);
+                    + " is larger than Kafka accepts: raise the driver option 'max_event_size' (now "
+                    + topic.backend.config.maxEventSize + " bytes; it sets the producer's max.request.size), and for a"
+                    + " topic not created by the driver its max.message.bytes: " + err.getMessage(), err);
         }
         if (err instanceof DiasporaException) {
             return err;
         }
+        // Kafka's retriable errors (a lost leader, too few in-sync replicas, a delivery timeout): the push may succeed
+        // when tried again; whether this one was stored is unknown (see the README, "Brokers lost")
+        boolean retriable = err instanceof RetriableException;
+        String why = err instanceof TimeoutException ? " within delivery.timeout.ms (a 'kafka' option): the partition's"
+                + " leader was unreachable or had fewer in-sync replicas than the topic's min.insync.replicas"
+                + " until the timeout; the event may or may not be stored" : "";
         return new DiasporaException("partition " + partition + " of topic '" + topic.name + "': Kafka could not"
-                + " store the event: " + err, err);
+                + " store the event" + why + (retriable ? " (retriable: push it again once the cluster recovers)"
+                : "") + ": " + err, err, retriable);
     }
 
     @Override

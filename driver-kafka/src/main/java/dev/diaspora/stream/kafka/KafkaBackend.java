@@ -71,6 +71,8 @@ final class KafkaBackend implements Backend {
     private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> pending =
             new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final AtomicBoolean draining = new AtomicBoolean();
+    /** How the topics this driver creates are replicated, fixed when it opens (the cluster's size). */
+    final KafkaReplication replication;
 
     KafkaBackend(KafkaConfig config) {
         this.config = config;
@@ -80,21 +82,14 @@ final class KafkaBackend implements Backend {
         KafkaConsumer<byte[], byte[]> r = null;
         try {
             a = Admin.create(config.client(Map.of("client.id", clientId("admin")), Map.of()));
-            try {
-                a.describeCluster().clusterId().get(timeout, TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.TimeoutException | ExecutionException e) {
-                throw new DiasporaException("kafka: cannot reach the Kafka cluster at bootstrap.servers="
-                        + config.bootstrap + " within " + timeout + " ms (default.api.timeout.ms; set it in the"
-                        + " 'kafka' option): " + (e.getCause() != null ? e.getCause() : e), e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptException("connecting to Kafka", e);
-            }
+            this.replication = new KafkaReplication(config, KafkaReplication.brokers(a, config, timeout));
             Map<String, Object> pd = new HashMap<>();
             pd.put("client.id", clientId("producer"));
             pd.put("max.block.ms", String.valueOf(KafkaConfig.DEFAULT_TIMEOUT_MS));
             pd.put("linger.ms", "5");
-            pd.put("max.request.size", String.valueOf(KafkaDriverProvider.MAX_REQUEST_SIZE));
+            pd.put("max.request.size", String.valueOf(config.maxRequestSize()));
+            // a record must fit the producer's buffer: room for two of the largest
+            pd.put("buffer.memory", String.valueOf(Math.max(32L << 20, 2 * config.maxRequestSize())));
             p = new KafkaProducer<>(config.client(pd, Map.of("acks", "all", "enable.idempotence", "true")),
                     new ByteArraySerializer(), new ByteArraySerializer());
             r = new KafkaConsumer<>(config.client(Map.of("client.id", clientId("registry")),
@@ -153,7 +148,7 @@ final class KafkaBackend implements Backend {
             if (names.contains(REGISTRY_TOPIC)) {
                 return;
             }
-            NewTopic t = new NewTopic(REGISTRY_TOPIC, 1, config.replicationFactor)
+            NewTopic t = new NewTopic(REGISTRY_TOPIC, 1, replication.registryReplicationFactor)
                     .configs(Map.of("cleanup.policy", "compact"));
             a.createTopics(List.of(t)).all().get(timeout, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
@@ -299,8 +294,7 @@ final class KafkaBackend implements Backend {
     @Override
     public void createTopic(String name, Options topicOptions, Metadata components) {
         int n = topicOptions.intValue("num_partitions", 1);
-        NewTopic t = new NewTopic(name, n, config.replicationFactor)
-                .configs(Map.of("message.timestamp.type", "LogAppendTime"));
+        NewTopic t = new NewTopic(name, n, replication.replicationFactor).configs(replication.topicConfigs());
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.apiTimeoutMs());
         while (true) {
             try {
@@ -315,6 +309,9 @@ final class KafkaBackend implements Backend {
                     }
                     sleep(100);
                     continue;
+                }
+                if (KafkaReplication.isRefusal(e.getCause())) {
+                    throw replication.refused(name, e.getCause());
                 }
                 throw fail("creating topic '" + name + "'", e.getCause());
             }
@@ -365,6 +362,7 @@ final class KafkaBackend implements Backend {
             throw new TopicNotFoundException("Topic '" + name + "' does not exist in Kafka at " + config.bootstrap
                     + "; create it first with createTopic(\"" + name + "\")");
         }
+        replication.warnIfUnderReplicated(d);
         JsonNode entry = registryEntry(name);
         Metadata components = entry != null && entry.has("components") ? Metadata.of(entry.get("components"))
                 : Metadata.of(DEFAULT_COMPONENTS);
@@ -437,6 +435,12 @@ final class KafkaBackend implements Backend {
         while (describe(name) != null && System.nanoTime() - deadline < 0) {
             sleep(20);
         }
+    }
+
+    @Override
+    public EventSizeLimit maxEventSize() {
+        return new EventSizeLimit(config.maxEventSize, "the kafka driver option '" + KafkaDriverProvider.MAX_EVENT_SIZE
+                + "' (" + config.maxEventSize + " bytes now; at most " + KafkaDriverProvider.MAX_MAX_EVENT_SIZE + ")");
     }
 
     @Override

@@ -18,8 +18,26 @@ public final class KafkaDriverProvider extends AbstractDriverProvider {
     public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
     /** Driver option: a JSON object of Kafka client configurations passed to every client (security, SASL, ...). */
     public static final String KAFKA = "kafka";
-    /** Driver option: the replication factor of the Kafka topics the driver creates. */
+    /**
+     * Driver option: the replication factor of the Kafka topics the driver creates; by default the number of brokers,
+     * at most 3.
+     */
     public static final String REPLICATION_FACTOR = "replication_factor";
+    /**
+     * Driver option: {@code min.insync.replicas} of the Kafka topics the driver creates; by default 2 when their
+     * replication factor is at least 3, else the broker's default.
+     */
+    public static final String MIN_INSYNC_REPLICAS = "min_insync_replicas";
+    /**
+     * Driver option: the largest event (metadata plus data, in bytes) the driver sends; sets the producer's
+     * {@code max.request.size}, the {@code max.message.bytes} of the topics the driver creates and the engine's limit.
+     */
+    public static final String MAX_EVENT_SIZE = "max_event_size";
+    /**
+     * Driver option: SASL credentials, {@code {"mechanism":"PLAIN"|"SCRAM-SHA-256"|"SCRAM-SHA-512","username":...,
+     * "password_file"|"password_env"|"password":...}}.
+     */
+    public static final String SASL = "sasl";
 
     /**
      * Driver option (the default for the topics it creates) and topic option: the record framing, {@code inline}
@@ -31,13 +49,20 @@ public final class KafkaDriverProvider extends AbstractDriverProvider {
             + " 'header' = value [data], metadata in record header 'md'. Stored with the topic; readers follow the"
             + " topic, not their own options.";
 
-    /** The producer's {@code max.request.size} default (kafka-clients' default). */
+    /** kafka-clients' default {@code max.request.size}; the default event limit keeps requests within it. */
     static final long MAX_REQUEST_SIZE = 1_048_576L;
     /**
      * Bytes of a Kafka request that are not the event: record batch header (61), record overhead (at most 21), our
      * framing (4), rounded up with a margin.
      */
     static final long RECORD_OVERHEAD = 128L;
+    /** The default of {@link #MAX_EVENT_SIZE}: requests stay within kafka-clients' and brokers' default limits. */
+    static final long DEFAULT_MAX_EVENT_SIZE = MAX_REQUEST_SIZE - RECORD_OVERHEAD;
+    /**
+     * The largest {@link #MAX_EVENT_SIZE}: a broker refuses requests above {@code socket.request.max.bytes}, 100 MiB by
+     * default.
+     */
+    static final long MAX_MAX_EVENT_SIZE = 104_857_600L - 2 * RECORD_OVERHEAD;
 
     private static final OptionSchema OPTIONS = OptionSchema.of(
             OptionSpec.string(BOOTSTRAP_SERVERS).required()
@@ -46,8 +71,21 @@ public final class KafkaDriverProvider extends AbstractDriverProvider {
                     + " client of the driver, e.g. {\"security.protocol\":\"SASL_SSL\",\"request.timeout.ms\":30000}."
                     + " Values may be strings, numbers or booleans; arrays are joined with commas. The driver sets"
                     + " request.timeout.ms, default.api.timeout.ms and max.block.ms to 10000 unless given here."),
-            OptionSpec.integer(REPLICATION_FACTOR).defaultValue(1).min(1).max(Short.MAX_VALUE)
-                    .doc("Replication factor of the Kafka topics this driver creates (and of __diaspora_topics)."),
+            OptionSpec.integer(REPLICATION_FACTOR).min(1).max(Short.MAX_VALUE)
+                    .doc("Replication factor of the Kafka topics this driver creates (and of __diaspora_topics)."
+                            + " Default: the number of brokers, at most 3."),
+            OptionSpec.integer(MIN_INSYNC_REPLICAS).min(1).max(Short.MAX_VALUE)
+                    .doc("min.insync.replicas of the Kafka topics this driver creates: with acks=all, a write"
+                            + " succeeds once this many replicas have it. Default: 2 when the replication factor is"
+                            + " at least 3, else the broker's default."),
+            OptionSpec.integer(MAX_EVENT_SIZE).defaultValue(DEFAULT_MAX_EVENT_SIZE).min(1).max(MAX_MAX_EVENT_SIZE)
+                    .doc("Largest event (metadata plus data, bytes). Sets the producer's max.request.size and"
+                            + " buffer.memory and the max.message.bytes of topics this driver creates; topics made"
+                            + " otherwise keep their own max.message.bytes."),
+            OptionSpec.object(SASL).doc("SASL credentials: {\"mechanism\":\"PLAIN\"|\"SCRAM-SHA-256\"|"
+                    + "\"SCRAM-SHA-512\",\"username\":...,\"password_file\"|\"password_env\"|\"password\":...}."
+                    + " Sets security.protocol to SASL_PLAINTEXT (SASL_SSL when the 'kafka' option has ssl.*"
+                    + " settings) unless 'kafka' sets it. The password is never logged."),
             OptionSpec.string(FRAMING).defaultValue("inline").oneOf("inline", "header")
                     .doc(FRAMING_DOC + " Default for the topics this driver creates."));
     private static final OptionSchema TOPIC_OPTIONS = OptionSchema.topicOptions(OptionSpec.string(FRAMING)
@@ -58,7 +96,7 @@ public final class KafkaDriverProvider extends AbstractDriverProvider {
      * member's partitions are taken over while its process lives.
      */
     private static final Capabilities CAPABILITIES = new Capabilities(true, true, false, true, true,
-            MAX_REQUEST_SIZE - RECORD_OVERHEAD).withGroups(true, true);
+            DEFAULT_MAX_EVENT_SIZE).withGroups(true, true);
 
     /** Creates the provider; {@code ServiceLoader} calls this. */
     public KafkaDriverProvider() {

@@ -55,6 +55,13 @@ final class DriverImpl implements Driver {
         return provider;
     }
 
+    /** @return the opened driver's event size limit: the backend's if it reports one, else the provider's */
+    Backend.EventSizeLimit maxEventSize() {
+        Backend.EventSizeLimit limit = backend.maxEventSize();
+        return limit != null ? limit : new Backend.EventSizeLimit(provider.capabilities().maxEventSize(),
+                "the driver's size limit (Capabilities.maxEventSize of driver '" + provider.name() + "')");
+    }
+
     /** @return a new daemon thread named {@code diaspora-<driver>-<role>-<n>} */
     Thread newThread(String role, Runnable body) {
         Thread t = new Thread(body, "diaspora-" + provider.name() + "-" + role + "-" + THREADS.incrementAndGet());

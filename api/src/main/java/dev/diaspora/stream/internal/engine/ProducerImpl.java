@@ -20,6 +20,7 @@ import dev.diaspora.stream.Validator;
 import dev.diaspora.stream.internal.components.Components;
 import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.AppenderConfig;
+import dev.diaspora.stream.spi.Backend;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
@@ -55,6 +56,7 @@ final class ProducerImpl implements Producer {
     private final PartitionBatcher[] batchers;
     private final PermitGate gate;
     private final long maxEventSize;
+    private final String maxEventSizeOption;
     private final long producerId = ThreadLocalRandom.current().nextLong();
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -81,7 +83,9 @@ final class ProducerImpl implements Producer {
         this.partitions = topic.partitions();
         this.gate = new PermitGate(options.maxPendingEvents(), options.maxPendingBytes());
         this.failures = new PushFailures(options.name(), topic.name(), options.onError(), topic.driver()::timer);
-        this.maxEventSize = topic.driver().provider().capabilities().maxEventSize();
+        Backend.EventSizeLimit limit = topic.driver().maxEventSize();
+        this.maxEventSize = limit.bytes();
+        this.maxEventSizeOption = limit.option();
         this.appender = topic.backend().appender(
                 new AppenderConfig(options.name(), producerId, options.maxNumBatches(), options.ordering()));
         this.recordMode = appender.mode() == Appender.Mode.RECORD;
@@ -209,7 +213,7 @@ final class ProducerImpl implements Producer {
             if (size > maxEventSize) {
                 throw new EventTooLargeException("event of " + size + " bytes (metadata " + metadataSize
                         + " + data " + e.data.size() + ") exceeds the driver's limit of " + maxEventSize
-                        + " bytes; split the data or raise the driver's size limit");
+                        + " bytes; split the data or raise " + maxEventSizeOption);
             }
             if (recordMode) {
                 send(e, p, serialized, size);

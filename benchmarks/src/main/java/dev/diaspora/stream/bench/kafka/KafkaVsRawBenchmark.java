@@ -57,7 +57,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * [--modes raw,inline,header] [--warmup true] [--metrics false] [--bootstrap host:port]}. {@code --mb} is the event
  * bytes (metadata + data) per run; {@code --metrics true} prints the Kafka producers' batching figures (JMX) after each
  * run; with {@code --bootstrap} the program uses that broker (for example one in another JVM, on other cores) instead
- * of starting one in its own JVM.
+ * of starting one in its own JVM. Sizes above about 1 MiB (for example
+ * {@code --sizes 1048576,8388608,67108864 --mb 400})
+ * raise the limits of both sides alike: the driver's {@code max_event_size}, and for raw kafka-clients the
+ * {@code max.request.size}, {@code buffer.memory} and topic {@code max.message.bytes} the driver derives from it.
  *
  * <p>Thread safety: a program; {@link #run} is confined to its calling thread.
  */
@@ -122,7 +125,8 @@ public final class KafkaVsRawBenchmark {
     /** Runs every repetition against the broker at {@code bootstrap}, adding each run's events/s to {@code results}. */
     private static void measure(String bootstrap, Plan plan, Map<String, List<Double>> results, PrintStream out)
             throws Exception {
-        Runner runner = new Runner(bootstrap, plan.mdSize);
+        long maxEvent = plan.mdSize + (long) Arrays.stream(plan.sizes).max().orElse(0);
+        Runner runner = new Runner(bootstrap, plan.mdSize, maxEvent);
         try {
             int seq = 0;
             for (int rep = plan.warmup ? -1 : 0; rep < plan.reps; rep++) {
@@ -239,9 +243,25 @@ public final class KafkaVsRawBenchmark {
         private final Admin admin;
         private final KafkaProducer<byte[], byte[]> rawProducer;
         private final Driver driver;
+        /** {@link #CLIENT_SETTINGS}, with the producer's limits raised for the largest event of the run. */
+        private final Map<String, String> settings;
+        /** {@code max.message.bytes} of the raw topics: as the driver sets it on its own. */
+        private final long maxMessageBytes;
 
-        Runner(String bootstrap, int mdSize) {
+        /**
+         * @param maxEvent the largest event (metadata plus data) of the run: above the driver's default limit, both
+         *     sides raise their limits alike (driver: {@code max_event_size}; raw: {@code max.request.size},
+         *     {@code buffer.memory} and the topic's {@code max.message.bytes}, the values the driver then uses)
+         */
+        Runner(String bootstrap, int mdSize, long maxEvent) {
             this.bootstrap = bootstrap;
+            long maxEventSize = Math.max(1_048_448L, maxEvent);
+            long maxRequest = maxEventSize + 128; // the driver's record overhead allowance
+            this.maxMessageBytes = maxRequest;
+            Map<String, String> st = new java.util.HashMap<>(CLIENT_SETTINGS);
+            st.put("max.request.size", String.valueOf(maxRequest));
+            st.put("buffer.memory", String.valueOf(Math.max(32L << 20, 2 * maxRequest)));
+            this.settings = Map.copyOf(st);
             StringBuilder md = new StringBuilder("{\"event\":123456,\"src\":\"");
             while (md.length() < mdSize - 2) {
                 md.append('x');
@@ -249,17 +269,17 @@ public final class KafkaVsRawBenchmark {
             this.metadata = md.append("\"}").toString().getBytes(StandardCharsets.UTF_8);
             this.admin = Admin.create(common());
             Properties pp = common();
-            pp.putAll(CLIENT_SETTINGS);
+            pp.putAll(settings);
             pp.put("acks", "all");
             pp.put("enable.idempotence", "true");
             this.rawProducer = new KafkaProducer<>(pp, new ByteArraySerializer(), new ByteArraySerializer());
             StringBuilder kafka = new StringBuilder();
-            for (Map.Entry<String, String> e : new TreeMap<>(CLIENT_SETTINGS).entrySet()) {
+            for (Map.Entry<String, String> e : new TreeMap<>(settings).entrySet()) {
                 kafka.append(kafka.length() == 0 ? "" : ",").append('"').append(e.getKey()).append("\":\"")
                         .append(e.getValue()).append('"');
             }
             this.driver = Driver.open("kafka", Metadata.of("{\"bootstrap.servers\":\"" + bootstrap
-                    + "\",\"kafka\":{" + kafka + "}}"));
+                    + "\",\"max_event_size\":" + maxEventSize + ",\"kafka\":{" + kafka + "}}"));
         }
 
         private Properties common() {
@@ -284,7 +304,8 @@ public final class KafkaVsRawBenchmark {
 
         private double[] raw(String topic, byte[] data, long n) throws Exception {
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1)
-                    .configs(Map.of("message.timestamp.type", "LogAppendTime")))).all().get(30, TimeUnit.SECONDS);
+                    .configs(Map.of("message.timestamp.type", "LogAppendTime", "max.message.bytes",
+                            String.valueOf(maxMessageBytes))))).all().get(30, TimeUnit.SECONDS);
             while (true) { // as the driver's createTopic: wait until the topic is visible before the first send
                 try {
                     admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS);
@@ -305,7 +326,7 @@ public final class KafkaVsRawBenchmark {
             rawProducer.flush();
             long produce = System.nanoTime() - t0;
             Properties cp = common();
-            cp.putAll(CLIENT_SETTINGS);
+            cp.putAll(settings);
             cp.put("group.id", "raw-" + topic);
             cp.put("enable.auto.commit", "false");
             cp.put("group.protocol", "classic"); // as the driver's consumers
@@ -372,7 +393,7 @@ public final class KafkaVsRawBenchmark {
 
         private static Properties consumerOnly(Properties p) {
             for (String producerOnly : List.of("linger.ms", "batch.size", "compression.type", "max.request.size",
-                    "max.block.ms")) {
+                    "max.block.ms", "buffer.memory")) {
                 p.remove(producerOnly); // consumers warn about unknown configurations
             }
             return p;

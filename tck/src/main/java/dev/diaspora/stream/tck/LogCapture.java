@@ -1,4 +1,4 @@
-package dev.diaspora.stream.netty;
+package dev.diaspora.stream.tck;
 
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
@@ -7,15 +7,17 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Captures what is written to {@code System.err} (where slf4j-simple logs) while open, still passing it through.
- * slf4j-simple looks {@code System.err} up at each log call, so lines of the server's threads are captured too.
+ * slf4j-simple looks {@code System.err} up at each log call, so lines of every thread (a driver's, a server's) are
+ * captured too. For tests that check what a driver logs (a warning given, a secret never written).
  *
  * <p>Thread safety: thread-safe.
  */
-final class LogCapture implements AutoCloseable {
+public final class LogCapture implements AutoCloseable {
     private final PrintStream original = System.err;
     private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
 
-    LogCapture() {
+    /** Starts capturing {@code System.err}. */
+    public LogCapture() {
         OutputStream tee = new OutputStream() {
             @Override
             public void write(int b) {
@@ -37,7 +39,7 @@ final class LogCapture implements AutoCloseable {
     }
 
     /** @return the text captured so far */
-    String text() {
+    public String text() {
         synchronized (captured) {
             return captured.toString(StandardCharsets.UTF_8);
         }

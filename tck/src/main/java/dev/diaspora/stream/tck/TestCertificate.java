@@ -1,4 +1,4 @@
-package dev.diaspora.stream.netty;
+package dev.diaspora.stream.tck;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,16 +16,27 @@ import java.util.concurrent.TimeUnit;
 /**
  * A self-signed server certificate for 127.0.0.1 and localhost, made by the JDK's {@code keytool} (no BouncyCastle,
  * works on every JDK), exported as the PEM files users give the server: the certificate, and the key in unencrypted
- * PKCS#8.
+ * PKCS#8. For driver tests with TLS (netty's servers, Kafka's brokers).
+ *
+ * <p>Thread safety: immutable.
  *
  * @param certificate PEM file of the certificate (also what clients trust)
  * @param privateKey PEM file of the private key, PKCS#8
  */
-record TestCertificate(Path certificate, Path privateKey) {
+public record TestCertificate(Path certificate, Path privateKey) {
     private static final char[] PASSWORD = "changeit".toCharArray();
 
-    /** Generates a key pair and certificate under {@code dir}. */
-    static TestCertificate generate(Path dir) throws IOException, InterruptedException, GeneralSecurityException {
+    /**
+     * Generates a key pair and certificate under {@code dir}.
+     *
+     * @param dir where to write them (created if needed)
+     * @return the PEM files
+     * @throws IOException if keytool fails or the files cannot be written
+     * @throws InterruptedException if interrupted while keytool runs
+     * @throws GeneralSecurityException if the key store keytool wrote cannot be read
+     */
+    public static TestCertificate generate(Path dir)
+            throws IOException, InterruptedException, GeneralSecurityException {
         Files.createDirectories(dir);
         Path store = dir.resolve("server.p12");
         String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
@@ -57,7 +68,7 @@ record TestCertificate(Path certificate, Path privateKey) {
      * Writes a certificate that did not sign the test certificates (the first CA of the JDK's trust store) as PEM:
      * trusting only it must fail the TLS handshake with our server.
      */
-    static Path unrelatedCaPem(Path dir) throws IOException, GeneralSecurityException {
+    public static Path unrelatedCaPem(Path dir) throws IOException, GeneralSecurityException {
         Path cacerts = Path.of(System.getProperty("java.home"), "lib", "security", "cacerts");
         KeyStore ks = KeyStore.getInstance(cacerts.toFile(), PASSWORD);
         Certificate ca = ks.getCertificate(ks.aliases().nextElement());
