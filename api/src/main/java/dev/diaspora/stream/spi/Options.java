@@ -75,8 +75,36 @@ public final class Options {
         return Metadata.of(values);
     }
 
+    /**
+     * The options as JSON text for messages and logs, with the value of every option whose name says it holds a
+     * secret ({@code password}, {@code token}, {@code secret}, {@code jaas}, {@code credential}, at any depth)
+     * replaced by {@code "***"}. Use {@link #toMetadata()} for the real values.
+     */
     @Override
     public String toString() {
-        return values.toString();
+        return redact(values).toString();
+    }
+
+    /** Whether an option of this name holds a secret that must never reach a message or a log line. */
+    public static boolean isSecret(String name) {
+        String n = name.toLowerCase(java.util.Locale.ROOT);
+        return n.contains("password") || n.contains("token") || n.contains("secret") || n.contains("jaas")
+                || n.contains("credential");
+    }
+
+    private static JsonNode redact(JsonNode node) {
+        if (node.isObject()) {
+            ObjectNode copy = ((ObjectNode) node).objectNode();
+            node.fields().forEachRemaining(e -> copy.set(e.getKey(),
+                    isSecret(e.getKey()) && !e.getValue().isNull() ? copy.textNode("***") : redact(e.getValue())));
+            return copy;
+        }
+        if (node.isArray()) {
+            com.fasterxml.jackson.databind.node.ArrayNode copy = com.fasterxml.jackson.databind.node.JsonNodeFactory
+                    .instance.arrayNode();
+            node.forEach(e -> copy.add(redact(e)));
+            return copy;
+        }
+        return node;
     }
 }

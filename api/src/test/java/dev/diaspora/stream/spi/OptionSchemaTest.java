@@ -93,4 +93,17 @@ class OptionSchemaTest {
         assertThrows(InvalidOptionException.class,
                 () -> OptionSchema.topicOptions().validate(Metadata.of("{\"num_partitions\":\"two\"}"), "topic 't'"));
     }
+
+    @Test
+    void toStringHidesSecretsAtAnyDepthButToMetadataKeepsThem() {
+        OptionSchema schema = OptionSchema.of(OptionSpec.string("user").doc("User."),
+                OptionSpec.string("password").doc("Password."), OptionSpec.object("sasl").doc("SASL."));
+        Options o = schema.validate(Metadata.of("{\"user\":\"ann\",\"password\":\"hunter2\","
+                + "\"sasl\":{\"token_file\":\"/t\",\"list\":[{\"client_secret\":\"s3\"}]}}"), "driver 'x'");
+        String text = o.toString();
+        assertFalse(text.contains("hunter2") || text.contains("/t") || text.contains("s3"), text);
+        assertTrue(text.contains("\"user\":\"ann\""), text);
+        assertTrue(o.toMetadata().toString().contains("hunter2"));
+        assertTrue(Options.isSecret("sasl.jaas.config") && Options.isSecret("API_TOKEN") && !Options.isSecret("user"));
+    }
 }
