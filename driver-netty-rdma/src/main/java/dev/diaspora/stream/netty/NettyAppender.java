@@ -16,9 +16,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One producer's appender on the {@code netty} driver (BATCH mode): each engine batch becomes one APPEND frame (or
- * several, in order, if it exceeds the server's frame limit) made of a small header, the batch's metadata buffer and
- * the events' own data buffers, which the socket write gathers without copying them. The server appends frames in
- * arrival order, so order per partition is kept.
+ * several consecutive parts, all but the last flagged "more", if it exceeds the server's frame limit) made of a small
+ * header, the batch's metadata buffer and the events' own data buffers, which the socket write gathers without copying
+ * them. The server appends a split batch whole once its last part arrives, so its events get consecutive ids and the
+ * first part's answer is the batch's first id. Frames are appended in arrival order, so order per partition is kept.
  *
  * <p>Thread safety: thread-safe.
  */
@@ -64,7 +65,7 @@ final class NettyAppender implements Appender {
                 bytes += e;
                 to++;
             }
-            CompletableFuture<ByteBuf> f = send(c, handle, partition, batch, from, to);
+            CompletableFuture<ByteBuf> f = send(c, handle, partition, batch, from, to, to < n);
             all.add(f);
             if (first == null) {
                 first = f.thenApply(b -> {
@@ -90,12 +91,13 @@ final class NettyAppender implements Appender {
     }
 
     private CompletableFuture<ByteBuf> send(Connection c, int handle, int partition, OutgoingBatch batch, int from,
-            int to) {
+            int to, boolean more) {
         int count = to - from;
         boolean ts = batch.hasTimestamps();
         ByteBuf head = topic.backend().alloc().buffer(37 + count * (ts ? 20 : 12));
         head.writeInt(handle).writeInt(key).writeInt(topic.localOf(partition)).writeInt(count)
-                .writeLong(batch.producerId()).writeLong(batch.sequence()).writeByte(ts ? 1 : 0);
+                .writeLong(batch.producerId()).writeLong(batch.sequence())
+                .writeByte((ts ? AppendRequest.FLAG_TIMESTAMPS : 0) | (more ? AppendRequest.FLAG_MORE : 0));
         for (int i = from; i < to; i++) {
             head.writeInt(batch.metadataSize(i));
         }

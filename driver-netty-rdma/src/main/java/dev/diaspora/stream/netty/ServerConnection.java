@@ -8,7 +8,6 @@ import static dev.diaspora.stream.netty.Protocol.readString;
 import dev.diaspora.stream.DataDescriptor;
 import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.DiasporaException;
-import dev.diaspora.stream.EventTooLargeException;
 import dev.diaspora.stream.InvalidSelectionException;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.Ordering;
@@ -71,6 +70,8 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     private final Map<Integer, long[]> pendingEnds = new ConcurrentHashMap<>();
     private final AtomicBoolean notifyScheduled = new AtomicBoolean();
     private long pendingAppendBytes; // event loop only
+    private final Map<AssemblyKey, BatchAssembly> assemblies = new HashMap<>(); // event loop only
+    private long assemblingBytes; // event loop only: bytes of the frames of incomplete batches
     private volatile boolean closing;
 
     ServerConnection(PartitionServer server, Channel channel) {
@@ -459,73 +460,18 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
 
     private void append(long reqId, ByteBuf in) {
         int frameBytes = in.readableBytes();
-        OutgoingBatch batch;
+        AppendRequest req;
         Appender appender;
         int p;
         try {
-            int handle = in.readInt();
-            ServerTopic t = topic(handle);
-            int key = in.readInt();
-            p = partition(t, in.readInt());
-            int count = readCount(in, Protocol.MAX_COUNT, 12, "APPEND count");
-            long producerId = in.readLong();
-            long sequence = in.readLong();
-            int flags = in.readUnsignedByte();
-            boolean timestamps = (flags & 1) != 0;
-            int[] offsets = new int[count + 1];
-            long[] dataSizes = new long[count];
-            long[] ts = timestamps ? new long[count] : null;
-            need(in, (long) count * (timestamps ? 20 : 12), "APPEND sizes");
-            long mdTotal = 0;
-            long dataTotal = 0;
-            for (int i = 0; i < count; i++) {
-                int m = in.readInt();
-                if (m < 0) {
-                    throw new Protocol.BadFrameException("APPEND: negative metadata size");
-                }
-                mdTotal += m;
-                if (mdTotal > Integer.MAX_VALUE) {
-                    throw new Protocol.BadFrameException("APPEND: metadata sizes overflow");
-                }
-                offsets[i + 1] = (int) mdTotal;
-            }
-            for (int i = 0; i < count; i++) {
-                long d = in.readLong();
-                if (d < 0) {
-                    throw new Protocol.BadFrameException("APPEND: negative data size");
-                }
-                long event = d + offsets[i + 1] - offsets[i];
-                if (event > Protocol.MAX_EVENT_SIZE) {
-                    throw new EventTooLargeException("event " + i + " of the batch has " + event + " bytes; the"
-                            + " largest event is " + Protocol.MAX_EVENT_SIZE + " bytes");
-                }
-                dataSizes[i] = d;
-                dataTotal += d;
-            }
-            if (timestamps) {
-                for (int i = 0; i < count; i++) {
-                    ts[i] = in.readLong();
-                }
-            }
-            if (mdTotal + dataTotal != in.readableBytes()) {
-                throw new Protocol.BadFrameException("APPEND: sizes announce " + (mdTotal + dataTotal)
-                        + " bytes of metadata and data, the frame holds " + in.readableBytes());
-            }
-            byte[] md = new byte[(int) mdTotal];
-            in.readBytes(md);
-            DataView[] data = new DataView[count];
-            for (int i = 0; i < count; i++) {
-                int d = (int) dataSizes[i];
-                data[i] = d == 0 ? DataView.EMPTY : DataView.of(in.nioBuffers(in.readerIndex(), d));
-                in.skipBytes(d);
-            }
-            batch = new OutgoingBatch(count, md, offsets, data, ts, producerId, sequence);
-            long akey = ((long) handle << 32) | (key & 0xFFFF_FFFFL);
-            appender = appenders.get(akey);
+            req = AppendRequest.decode(in);
+            ServerTopic t = topic(req.handle);
+            p = partition(t, req.partition);
+            appender = appenders.get(req.appenderId());
             if (appender == null) {
-                appender = t.backend.appender(new AppenderConfig("remote " + peer(), producerId, Integer.MAX_VALUE,
-                        Ordering.STRICT));
-                appenders.put(akey, appender);
+                appender = t.backend.appender(new AppenderConfig("remote " + peer(), req.producerId,
+                        Integer.MAX_VALUE, Ordering.STRICT));
+                appenders.put(req.appenderId(), appender);
             }
         } catch (Protocol.BadFrameException | IndexOutOfBoundsException e) {
             in.release();
@@ -536,21 +482,90 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             error(reqId, e);
             return;
         }
-        pendingAppendBytes += frameBytes;
+        AssemblyKey key = new AssemblyKey(req.appenderId(), p);
+        BatchAssembly assembly = assemblies.get(key);
+        if (assembly == null && !req.more) { // the whole batch in one frame: the common case
+            submit(appender, p, new OutgoingBatch(req.count, req.metadata, req.offsets, req.data,
+                    req.timestampsNanos, req.producerId, req.sequence), frameBytes, in::release,
+                    new long[] {reqId}, new int[] {0});
+            return;
+        }
+        if (assembly == null) {
+            assembly = new BatchAssembly(req);
+            assemblies.put(key, assembly);
+        }
+        if (assembly.refusal() != null) {
+            in.release();
+            error(reqId, assembly.refusal());
+        } else {
+            try {
+                assembly.add(reqId, req, in, frameBytes); // owns the frame from here
+            } catch (Protocol.BadFrameException e) {
+                dropAssembly(key);
+                badFrame(reqId, e);
+                return;
+            }
+            assemblingBytes += frameBytes;
+            if (assemblingBytes > server.maxPendingAppendBytes()) {
+                assemblingBytes -= assembly.bytes();
+                DiasporaException refusal = new DiasporaException("A batch split over several APPEND frames"
+                        + " would make this connection hold more than " + server.maxPendingAppendBytes() + " bytes of"
+                        + " incomplete batches (the server's maxPendingAppendBytes); lower the producer's"
+                        + " maxBatchBytes", null, false);
+                for (long id : assembly.refuse(refusal)) {
+                    error(id, refusal);
+                }
+            }
+        }
+        if (!req.more) {
+            assemblies.remove(key);
+            if (assembly.refusal() == null) {
+                assemblingBytes -= assembly.bytes();
+                BatchAssembly whole = assembly;
+                submit(appender, p, whole.batch(), whole.bytes(), whole::release, whole.requestIds(),
+                        whole.partStarts());
+            }
+        }
+    }
+
+    /**
+     * Appends a whole batch, then answers each of its frames ({@code requestIds}, whose first events are at
+     * {@code starts} in the batch) with the id of its first event, and runs {@code release}.
+     */
+    private void submit(Appender appender, int p, OutgoingBatch batch, long bytes, Runnable release,
+            long[] requestIds, int[] starts) {
+        pendingAppendBytes += bytes;
         updateAutoRead();
         appender.append(p, batch).whenComplete((id, err) -> {
-            in.release();
-            if (err != null) {
-                error(reqId, err instanceof java.util.concurrent.CompletionException && err.getCause() != null
-                        ? err.getCause() : err);
-            } else {
-                ok(reqId, channel.alloc().buffer(8).writeLong(id));
+            release.run();
+            Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
+                    ? err.getCause() : err;
+            for (int i = 0; i < requestIds.length; i++) {
+                if (err != null) {
+                    error(requestIds[i], cause);
+                } else {
+                    ok(requestIds[i], channel.alloc().buffer(8).writeLong(id + starts[i]));
+                }
             }
             onLoop(() -> {
-                pendingAppendBytes -= frameBytes;
+                pendingAppendBytes -= bytes;
                 updateAutoRead();
             }, () -> { });
         });
+    }
+
+    private void dropAssembly(AssemblyKey key) {
+        BatchAssembly a = assemblies.remove(key);
+        if (a != null) {
+            if (a.refusal() == null) {
+                assemblingBytes -= a.bytes();
+            }
+            a.release();
+        }
+    }
+
+    /** Names the batch a producer (files appender of the connection) is assembling for one partition. */
+    private record AssemblyKey(long appender, int partition) {
     }
 
     private void closeAppender(ByteBuf in) {
@@ -932,6 +947,9 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         server.groups().connectionClosed(this);
         for (Long id : List.copyOf(leases.keySet())) {
             closeQuietly(leases.remove(id));
+        }
+        for (AssemblyKey k : List.copyOf(assemblies.keySet())) {
+            dropAssembly(k);
         }
         for (Appender a : appenders.values()) {
             a.close();

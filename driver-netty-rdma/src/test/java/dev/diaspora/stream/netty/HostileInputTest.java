@@ -424,18 +424,7 @@ class HostileInputTest {
 
     /** @return a handle of the raw clients' topic, which this creates first if missing */
     private static int openVictim(RawClient c) {
-        RawClient.Frame f = c.request(Protocol.OPEN_TOPIC, RawClient.payload(o -> RawClient.string(o, VICTIM)));
-        if (f.type() == Protocol.ERROR && f.errorKind() == Protocol.E_TOPIC_NOT_FOUND) {
-            RawClient.Frame created = c.request(Protocol.CREATE_TOPIC, RawClient.payload(o -> {
-                RawClient.string(o, VICTIM);
-                RawClient.json(o, "{\"num_partitions\":2}");
-                RawClient.json(o, "{}");
-            }));
-            assertEquals(Protocol.OK, created.type(), created::toString);
-            return openVictim(c);
-        }
-        assertEquals(Protocol.OK, f.type(), f::toString);
-        return ByteBuffer.wrap(f.payload()).getInt();
+        return c.openOrCreate(VICTIM, 2);
     }
 
     private static byte[] appendPayload(int h, int key, int p, byte[][] md, byte[][] data) {

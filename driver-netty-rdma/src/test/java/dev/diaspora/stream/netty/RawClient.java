@@ -118,6 +118,22 @@ final class RawClient implements AutoCloseable {
         });
     }
 
+    /** @return a handle of topic {@code name} (OPEN_TOPIC), which this creates first if missing */
+    int openOrCreate(String name, int partitions) {
+        Frame f = request(Protocol.OPEN_TOPIC, payload(o -> string(o, name)));
+        if (f.type() == Protocol.ERROR && f.errorKind() == Protocol.E_TOPIC_NOT_FOUND) {
+            Frame created = request(Protocol.CREATE_TOPIC, payload(o -> {
+                string(o, name);
+                json(o, "{\"num_partitions\":" + partitions + "}");
+                json(o, "{}");
+            }));
+            assertEquals(Protocol.OK, created.type(), created::toString);
+            return openOrCreate(name, partitions);
+        }
+        assertEquals(Protocol.OK, f.type(), f::toString);
+        return ByteBuffer.wrap(f.payload()).getInt();
+    }
+
     /** Sends a frame with the next request id and returns the first answer (OK or ERROR), skipping NOTIFY. */
     Frame request(int type, byte[] payload) {
         send(frame(type, ++nextId, payload));
