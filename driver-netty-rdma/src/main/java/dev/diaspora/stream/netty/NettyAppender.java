@@ -37,12 +37,12 @@ final class NettyAppender implements Appender {
     @Override
     public CompletableFuture<Long> append(int partition, OutgoingBatch batch) {
         Connection c;
-        int handle;
+        NettyTopic.Handle handle;
         try {
             c = topic.serverOf(partition);
             // never waits for a reconnect: the engine calls this under its partition lock, which the completions
             // of earlier appends (on the event loop) need
-            handle = topic.handleNow(c);
+            handle = topic.handleNowOf(c);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -90,12 +90,12 @@ final class NettyAppender implements Appender {
         return CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])).thenCompose(v -> head);
     }
 
-    private CompletableFuture<ByteBuf> send(Connection c, int handle, int partition, OutgoingBatch batch, int from,
+    private CompletableFuture<ByteBuf> send(Connection c, NettyTopic.Handle handle, int partition, OutgoingBatch batch, int from,
             int to, boolean more) {
         int count = to - from;
         boolean ts = batch.hasTimestamps();
         ByteBuf head = topic.backend().alloc().buffer(37 + count * (ts ? 20 : 12));
-        head.writeInt(handle).writeInt(key).writeInt(topic.localOf(partition)).writeInt(count)
+        head.writeInt(handle.id()).writeInt(key).writeInt(topic.localOf(partition)).writeInt(count)
                 .writeLong(batch.producerId()).writeLong(batch.sequence())
                 .writeByte((ts ? AppendRequest.FLAG_TIMESTAMPS : 0) | (more ? AppendRequest.FLAG_MORE : 0));
         for (int i = from; i < to; i++) {
@@ -122,7 +122,7 @@ final class NettyAppender implements Appender {
                 }
             }
         }
-        return c.call(Protocol.APPEND, head, tail);
+        return c.call(Protocol.APPEND, head, tail, handle.generation());
     }
 
     @Override

@@ -28,6 +28,7 @@ import io.netty.channel.DefaultFileRegion;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -366,17 +367,20 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         byte[] token = readString(in, "token").getBytes(StandardCharsets.UTF_8);
         end(in, Protocol.HELLO);
         if (version != Protocol.VERSION) {
-            LOG.warn("refused {}: protocol version {} (this server speaks {})", peer(), version, Protocol.VERSION);
+            server.refusals().warn("version", peer(), "protocol version " + version + " (this server speaks "
+                    + Protocol.VERSION + ")");
             errorAndClose(reqId, Protocol.E_VERSION, "protocol version " + version + " is not supported; this server"
                     + " speaks version " + Protocol.VERSION + ". Use a client of the same release");
             return;
         }
         if (!server.tokenMatches(token)) {
-            LOG.warn("refused {}: wrong or missing token", peer());
+            server.refusals().warn("token", peer(), "wrong or missing token");
             errorAndClose(reqId, Protocol.E_AUTH, "wrong or missing token");
             return;
         }
         authenticated = true;
+        channel.pipeline().get(FrameDecoder.class).handshakeDone(); // on the event loop: before the next frame
+        channel.pipeline().get(ConnectionGuard.class).handshakeDone();
         ByteBuf out = channel.alloc().buffer();
         out.writeShort(Protocol.VERSION);
         Protocol.writeString(out, server.serverId());
@@ -694,7 +698,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                 for (int k = 1; k < sp.length; k += 2) {
                     widened += sp[k];
                 }
-                if (widened <= sizes[i] + sizes[i] / 4 + 2L * StoredData.BLOCK_SIZE) {
+                if (widened <= sizes[i] + sizes[i] / 4 + 2L * Protocol.BLOCK_SIZE) {
                     try {
                         stored[i] = source.storedData(parts[i], ids[i], baseSizes[i]);
                         spans[i] = sp;
@@ -759,8 +763,8 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                 for (int k = 0; k < sp.length; k += 2) {
                     long off = sp[k];
                     long len = sp[k + 1];
-                    int first = (int) (off / StoredData.BLOCK_SIZE);
-                    int nb = (int) ((len + StoredData.BLOCK_SIZE - 1) / StoredData.BLOCK_SIZE);
+                    int first = (int) (off / Protocol.BLOCK_SIZE);
+                    int nb = (int) ((len + Protocol.BLOCK_SIZE - 1) / Protocol.BLOCK_SIZE);
                     head.writeLong(off).writeLong(len);
                     for (int b = 0; b < nb; b++) {
                         head.writeInt(sd.blockCrcs()[first + b]);
@@ -788,7 +792,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
 
     /** @return the selection widened to whole blocks, as (offset, length) pairs in selection order, merged */
     private static long[] blockSpans(DataDescriptor d, long dataLen) {
-        long bs = StoredData.BLOCK_SIZE;
+        long bs = Protocol.BLOCK_SIZE;
         List<long[]> spans = new ArrayList<>();
         d.flatten((off, size) -> {
             if (size <= 0) {
@@ -931,14 +935,30 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                     ? "not a TLS record" : c.getMessage());
             ctx.close();
         } else if (cause instanceof TooLongFrameException) {
-            badFrame(0, new Protocol.BadFrameException(cause.getMessage() + "; the limit is " + server.maxFrame()
-                    + " bytes"));
+            if (!authenticated) {
+                server.refusals().warn("frame before handshake", peer(), cause.getMessage());
+            }
+            badFrame(0, new Protocol.BadFrameException(cause.getMessage()));
         } else if (cause instanceof DecoderException) {
             badFrame(0, new Protocol.BadFrameException(String.valueOf(c.getMessage())));
         } else {
             LOG.debug("connection {}: {}", peer(), cause.toString());
             ctx.close();
         }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof IdleStateEvent) {
+            if (authenticated && handles.isEmpty() && leases.isEmpty() && appenders.isEmpty()
+                    && !server.groups().hasMembers(this)) { // before the handshake, its own timeout applies
+                server.refusals().warn("idle", peer(), "silent for " + server.idleTimeoutMillis() + " ms while"
+                        + " holding nothing (idleTimeout): closing the connection");
+                ctx.close();
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(event);
     }
 
     @Override

@@ -59,8 +59,16 @@ final class RawClient implements AutoCloseable {
     private long nextId;
 
     RawClient(int port) {
+        this(port, null);
+    }
+
+    /** Connects from {@code localAddress} (any loopback address, 127.0.0.2 ...), or the default one if null. */
+    RawClient(int port, String localAddress) {
         try {
             socket = new Socket();
+            if (localAddress != null) {
+                socket.bind(new InetSocketAddress(localAddress, 0));
+            }
             socket.connect(new InetSocketAddress("127.0.0.1", port), TIMEOUT_MS);
             socket.setSoTimeout(TIMEOUT_MS);
             in = new DataInputStream(socket.getInputStream());
