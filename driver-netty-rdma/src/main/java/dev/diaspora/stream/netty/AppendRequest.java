@@ -2,10 +2,17 @@ package dev.diaspora.stream.netty;
 
 import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.EventTooLargeException;
+import dev.diaspora.stream.spi.OutgoingBatch;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * One decoded APPEND frame (PROTOCOL.md, "APPEND"): the header fields, the events' metadata (copied, it is small) and
+ * The APPEND frame kind (PROTOCOL.md, "APPEND"), one codec for both sides: {@link #encode} on the client, {@link
+ * #decode} on the server. A decoded request holds the header fields, the events' metadata (copied, it is small) and
  * their data as views of the frame's own buffer (not copied: the frame must stay retained while the views are used).
  *
  * <p>Thread safety: immutable after {@link #decode}; the arrays are not copied, do not modify them.
@@ -15,6 +22,8 @@ final class AppendRequest {
     static final int FLAG_TIMESTAMPS = 1;
     /** Flags bit 1: more parts of the same batch follow in later APPEND frames. */
     static final int FLAG_MORE = 2;
+    /** Bytes of the fixed part of the header: handle, key, partition, count, producer id, sequence, flags. */
+    static final int HEAD = 33;
 
     final int handle;
     final int appenderKey;
@@ -43,6 +52,48 @@ final class AppendRequest {
         this.offsets = offsets;
         this.data = data;
         this.timestampsNanos = timestampsNanos;
+    }
+
+    /**
+     * Encodes events {@code [from, to)} of {@code batch} as the payload of one APPEND frame: a header buffer, then
+     * the batch's metadata and the events' data as wrapped views of the producer's own buffers (not copied: a
+     * gathering socket write sends them).
+     *
+     * @param more true if later parts of the same batch follow (flag bit 1)
+     * @return the payload's buffers in order; the first is the header (allocated from {@code alloc}); the caller owns
+     *     them all
+     */
+    static List<ByteBuf> encode(ByteBufAllocator alloc, int handle, int appenderKey, int partition,
+            OutgoingBatch batch, int from, int to, boolean more) {
+        int count = to - from;
+        boolean ts = batch.hasTimestamps();
+        ByteBuf head = alloc.buffer(HEAD + count * (ts ? 20 : 12));
+        head.writeInt(handle).writeInt(appenderKey).writeInt(partition).writeInt(count)
+                .writeLong(batch.producerId()).writeLong(batch.sequence())
+                .writeByte((ts ? FLAG_TIMESTAMPS : 0) | (more ? FLAG_MORE : 0));
+        for (int i = from; i < to; i++) {
+            head.writeInt(batch.metadataSize(i));
+        }
+        for (int i = from; i < to; i++) {
+            head.writeLong(batch.data(i).size());
+        }
+        if (ts) {
+            for (int i = from; i < to; i++) {
+                head.writeLong(batch.timestampNanos(i));
+            }
+        }
+        List<ByteBuf> out = new ArrayList<>(count + 2);
+        out.add(head);
+        int mdFrom = batch.metadataOffset(from);
+        out.add(Unpooled.wrappedBuffer(batch.metadataBuffer().slice(mdFrom, batch.metadataOffset(to) - mdFrom)));
+        for (int i = from; i < to; i++) {
+            for (ByteBuffer seg : batch.data(i).segments()) {
+                if (seg.hasRemaining()) {
+                    out.add(Unpooled.wrappedBuffer(seg.duplicate()));
+                }
+            }
+        }
+        return out;
     }
 
     /** @return the key of the server-side files appender: (handle, appenderKey) */

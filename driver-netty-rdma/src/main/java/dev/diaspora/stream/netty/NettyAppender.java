@@ -1,12 +1,9 @@
 package dev.diaspora.stream.netty;
 
-import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.AppenderConfig;
 import dev.diaspora.stream.spi.OutgoingBatch;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -92,37 +89,9 @@ final class NettyAppender implements Appender {
 
     private CompletableFuture<ByteBuf> send(Connection c, NettyTopic.Handle handle, int partition, OutgoingBatch batch, int from,
             int to, boolean more) {
-        int count = to - from;
-        boolean ts = batch.hasTimestamps();
-        ByteBuf head = topic.backend().alloc().buffer(37 + count * (ts ? 20 : 12));
-        head.writeInt(handle.id()).writeInt(key).writeInt(topic.localOf(partition)).writeInt(count)
-                .writeLong(batch.producerId()).writeLong(batch.sequence())
-                .writeByte((ts ? AppendRequest.FLAG_TIMESTAMPS : 0) | (more ? AppendRequest.FLAG_MORE : 0));
-        for (int i = from; i < to; i++) {
-            head.writeInt(batch.metadataSize(i));
-        }
-        for (int i = from; i < to; i++) {
-            head.writeLong(batch.data(i).size());
-        }
-        if (ts) {
-            for (int i = from; i < to; i++) {
-                head.writeLong(batch.timestampNanos(i));
-            }
-        }
-        List<ByteBuf> tail = new ArrayList<>(count + 1);
-        ByteBuffer md = batch.metadataBuffer();
-        int mdFrom = batch.metadataOffset(from);
-        int mdTo = batch.metadataOffset(to);
-        tail.add(Unpooled.wrappedBuffer(md.slice(mdFrom, mdTo - mdFrom)));
-        for (int i = from; i < to; i++) {
-            DataView d = batch.data(i);
-            for (ByteBuffer seg : d.segments()) {
-                if (seg.hasRemaining()) {
-                    tail.add(Unpooled.wrappedBuffer(seg.duplicate()));
-                }
-            }
-        }
-        return c.call(Protocol.APPEND, head, tail, handle.generation());
+        List<ByteBuf> frame = AppendRequest.encode(topic.backend().alloc(), handle.id(), key, topic.localOf(partition),
+                batch, from, to, more);
+        return c.call(Protocol.APPEND, frame.get(0), frame.subList(1, frame.size()), handle.generation());
     }
 
     @Override

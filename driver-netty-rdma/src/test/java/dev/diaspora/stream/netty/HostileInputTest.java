@@ -83,23 +83,8 @@ class HostileInputTest {
         return RawClient.authenticated(port(), TOKEN);
     }
 
-    /** Runs {@code cases} cases of a seeded property, each with its own seed; failures name both seeds. */
-    private static void forEachCase(String property, int cases, CaseBody body) {
-        Random seeds = new Random(BASE_SEED ^ property.hashCode());
-        for (int i = 0; i < cases; i++) {
-            long caseSeed = seeds.nextLong();
-            try {
-                body.run(new Random(caseSeed));
-            } catch (AssertionError | RuntimeException e) {
-                throw new AssertionError(property + " failed at case " + i + " (base seed " + BASE_SEED
-                        + ", case seed " + caseSeed + "; replay with -Dtck.seed=" + BASE_SEED + "): " + e, e);
-            }
-        }
-    }
-
-    /** One case of a seeded property. */
-    interface CaseBody {
-        void run(Random random);
+    private static void forEachCase(String property, int cases, SeededCases.CaseBody body) {
+        SeededCases.forEachCase(BASE_SEED, property, cases, body);
     }
 
     // ------------------------------------------------------------------ before HELLO
