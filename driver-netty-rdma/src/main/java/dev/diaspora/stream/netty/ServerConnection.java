@@ -379,8 +379,14 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         authenticated = true;
-        channel.pipeline().get(FrameDecoder.class).handshakeDone(); // on the event loop: before the next frame
-        channel.pipeline().get(ConnectionGuard.class).handshakeDone();
+        FrameDecoder frames = channel.pipeline().get(FrameDecoder.class);
+        if (frames != null) {
+            frames.handshakeDone(); // on the event loop: before the next frame is decoded
+        }
+        ConnectionGuard guard = channel.pipeline().get(ConnectionGuard.class);
+        if (guard != null) {
+            guard.handshakeDone();
+        }
         ByteBuf out = channel.alloc().buffer();
         out.writeShort(Protocol.VERSION);
         Protocol.writeString(out, server.serverId());
