@@ -21,8 +21,9 @@ final class ServerCommand extends CtlCommand {
             description = "Port to listen on (default ${DEFAULT-VALUE}; 0 for any free port).")
     int port;
 
-    @Option(names = "--host", defaultValue = "0.0.0.0", paramLabel = "ADDR",
-            description = "Address to listen on (default ${DEFAULT-VALUE}: every interface).")
+    @Option(names = "--host", paramLabel = "ADDR",
+            description = "Address to listen on (default: 127.0.0.1, loopback only, without --token-file; 0.0.0.0, "
+                    + "every interface, with it).")
     String host;
 
     @Option(names = "--root-path", required = true, paramLabel = "DIR",
@@ -43,6 +44,24 @@ final class ServerCommand extends CtlCommand {
             description = "Longest frame accepted (default ${DEFAULT-VALUE}); longer ones close the connection.")
     int maxFrame;
 
+    @Option(names = "--max-connections", defaultValue = "4096", paramLabel = "N",
+            description = "Most connections served at once (default ${DEFAULT-VALUE}); more are refused.")
+    int maxConnections;
+
+    @Option(names = "--max-connections-per-address", defaultValue = "1024", paramLabel = "N",
+            description = "Most connections served at once from one client address (default ${DEFAULT-VALUE}).")
+    int maxConnectionsPerAddress;
+
+    @Option(names = "--handshake-timeout-ms", defaultValue = "10000", paramLabel = "MS",
+            description = "A connection that has not authenticated within this time is closed (default "
+                    + "${DEFAULT-VALUE}).")
+    long handshakeTimeoutMs;
+
+    @Option(names = "--idle-timeout-ms", defaultValue = "300000", paramLabel = "MS",
+            description = "A connection holding no topic, lease or group member and silent this long is closed "
+                    + "(default ${DEFAULT-VALUE}; 0: never).")
+    long idleTimeoutMs;
+
     ServerCommand(CtlContext ctx) {
         super(ctx);
     }
@@ -52,8 +71,13 @@ final class ServerCommand extends CtlCommand {
         if ((tlsCert == null) != (tlsKey == null)) {
             throw new CtlException("Give both --tls-cert and --tls-key to serve TLS, or neither");
         }
-        PartitionServer.Builder b = PartitionServer.builder().host(host).port(port).rootPath(rootPath)
-                .maxFrameLength(maxFrame);
+        PartitionServer.Builder b = PartitionServer.builder().port(port).rootPath(rootPath)
+                .maxFrameLength(maxFrame).maxConnections(maxConnections)
+                .maxConnectionsPerAddress(maxConnectionsPerAddress)
+                .handshakeTimeout(Duration.ofMillis(handshakeTimeoutMs)).idleTimeout(Duration.ofMillis(idleTimeoutMs));
+        if (host != null) {
+            b.host(host);
+        }
         if (tokenFile != null) {
             b.tokenFile(tokenFile);
         }

@@ -12,7 +12,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.DecoderException;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.util.concurrent.EventExecutor;
 import java.util.List;
@@ -139,10 +138,9 @@ final class Connection {
                         if (backend.ssl() != null) {
                             c.pipeline().addLast("tls", backend.ssl().newHandler(c.alloc(), host, port));
                         }
-                        LengthFieldBasedFrameDecoder frames = new LengthFieldBasedFrameDecoder(Integer.MAX_VALUE, 0,
-                                4, 0, 4);
-                        frames.setCumulator(LengthFieldBasedFrameDecoder.COMPOSITE_CUMULATOR);
-                        c.pipeline().addLast("frames", frames);
+                        // bounds what a server (or whatever answers at that address) can make this client buffer
+                        c.pipeline().addLast("frames", new FrameDecoder(Protocol.MAX_HELLO_ANSWER,
+                                Protocol.DEFAULT_MAX_FRAME, "partition server " + address));
                         c.pipeline().addLast("client", new Handler());
                     }
                 });
@@ -154,12 +152,12 @@ final class Connection {
                     + backend.connectTimeoutMillis() + " ms: " + (cause == null ? "timed out" : cause.toString())
                     + ". Check the 'servers' option and that the server runs (diaspora-ctl server)", cause, true);
         }
-        channel = f.channel();
+        Channel nc = f.channel();
         try {
-            ByteBuf hello = f.channel().alloc().buffer();
+            ByteBuf hello = nc.alloc().buffer();
             hello.writeInt(Protocol.MAGIC).writeShort(Protocol.VERSION);
             Protocol.writeString(hello, backend.token());
-            ByteBuf answer = callSync(Protocol.HELLO, hello);
+            ByteBuf answer = await(send(nc, Protocol.HELLO, hello, List.of()), Protocol.HELLO);
             try {
                 int version = answer.readUnsignedShort();
                 serverId = Protocol.readString(answer, "server id");
@@ -170,13 +168,19 @@ final class Connection {
             } finally {
                 answer.release();
             }
+            FrameDecoder frames = nc.pipeline().get(FrameDecoder.class);
+            if (frames != null) {
+                nc.eventLoop().submit(frames::handshakeDone).syncUninterruptibly();
+            }
         } catch (RuntimeException e) {
-            f.channel().close();
-            channel = null;
+            nc.close();
             throw e;
         }
+        // published only now, with its generation first: a request never goes out on a connection that has not
+        // authenticated, nor with a topic handle of an earlier connection (see call(..., generation))
         generation++;
-        return channel;
+        channel = nc;
+        return nc;
     }
 
     /** Sends a request frame made of {@code payload} (may be null); takes ownership of it. */
@@ -191,13 +195,33 @@ final class Connection {
      * @return the answer's payload, which the caller releases
      */
     CompletableFuture<ByteBuf> call(byte type, ByteBuf payload, List<ByteBuf> tail) {
+        return call(type, payload, tail, -1);
+    }
+
+    /**
+     * Like {@link #call(byte, ByteBuf, List)}, for a request that names state of one connection (a topic handle):
+     * if the connection is not the one of {@code generation} any more (it was lost and re-established meanwhile),
+     * the request is not sent and fails with a retriable error, instead of reaching a server that would not know
+     * the handle.
+     *
+     * @param generation the {@link #generation()} the request's handle belongs to, or -1 for any
+     */
+    CompletableFuture<ByteBuf> call(byte type, ByteBuf payload, List<ByteBuf> tail, int generation) {
         Channel ch;
         try {
-            ch = type == Protocol.HELLO ? channel : connect();
+            ch = connect();
+            if (generation >= 0 && generation != this.generation) {
+                throw new StaleHandleException("The connection to partition server " + address + " was"
+                        + " re-established while " + Protocol.typeName(type) + " was prepared; retry it");
+            }
         } catch (RuntimeException e) {
             release(payload, tail);
             return CompletableFuture.failedFuture(e);
         }
+        return send(ch, type, payload, tail);
+    }
+
+    private CompletableFuture<ByteBuf> send(Channel ch, byte type, ByteBuf payload, List<ByteBuf> tail) {
         long len = Protocol.HEADER + (payload == null ? 0 : payload.readableBytes());
         for (ByteBuf t : tail) {
             len += t.readableBytes();
@@ -321,6 +345,15 @@ final class Connection {
     @Override
     public String toString() {
         return address;
+    }
+
+    /** A request named state of an earlier connection to the server: not sent; retriable. */
+    static final class StaleHandleException extends DiasporaException {
+        private static final long serialVersionUID = 1L;
+
+        StaleHandleException(String message) {
+            super(message, null, true);
+        }
     }
 
     /** Inbound frames of this connection. */

@@ -1,12 +1,9 @@
 package dev.diaspora.stream.netty;
 
-import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.AppenderConfig;
 import dev.diaspora.stream.spi.OutgoingBatch;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -16,9 +13,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One producer's appender on the {@code netty} driver (BATCH mode): each engine batch becomes one APPEND frame (or
- * several, in order, if it exceeds the server's frame limit) made of a small header, the batch's metadata buffer and
- * the events' own data buffers, which the socket write gathers without copying them. The server appends frames in
- * arrival order, so order per partition is kept.
+ * several consecutive parts, all but the last flagged "more", if it exceeds the server's frame limit) made of a small
+ * header, the batch's metadata buffer and the events' own data buffers, which the socket write gathers without copying
+ * them. The server appends a split batch whole once its last part arrives, so its events get consecutive ids and the
+ * first part's answer is the batch's first id. Frames are appended in arrival order, so order per partition is kept.
  *
  * <p>Thread safety: thread-safe.
  */
@@ -36,12 +34,12 @@ final class NettyAppender implements Appender {
     @Override
     public CompletableFuture<Long> append(int partition, OutgoingBatch batch) {
         Connection c;
-        int handle;
+        NettyTopic.Handle handle;
         try {
             c = topic.serverOf(partition);
             // never waits for a reconnect: the engine calls this under its partition lock, which the completions
             // of earlier appends (on the event loop) need
-            handle = topic.handleNow(c);
+            handle = topic.handleNowOf(c);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -64,7 +62,7 @@ final class NettyAppender implements Appender {
                 bytes += e;
                 to++;
             }
-            CompletableFuture<ByteBuf> f = send(c, handle, partition, batch, from, to);
+            CompletableFuture<ByteBuf> f = send(c, handle, partition, batch, from, to, to < n);
             all.add(f);
             if (first == null) {
                 first = f.thenApply(b -> {
@@ -89,38 +87,11 @@ final class NettyAppender implements Appender {
         return CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])).thenCompose(v -> head);
     }
 
-    private CompletableFuture<ByteBuf> send(Connection c, int handle, int partition, OutgoingBatch batch, int from,
-            int to) {
-        int count = to - from;
-        boolean ts = batch.hasTimestamps();
-        ByteBuf head = topic.backend().alloc().buffer(37 + count * (ts ? 20 : 12));
-        head.writeInt(handle).writeInt(key).writeInt(topic.localOf(partition)).writeInt(count)
-                .writeLong(batch.producerId()).writeLong(batch.sequence()).writeByte(ts ? 1 : 0);
-        for (int i = from; i < to; i++) {
-            head.writeInt(batch.metadataSize(i));
-        }
-        for (int i = from; i < to; i++) {
-            head.writeLong(batch.data(i).size());
-        }
-        if (ts) {
-            for (int i = from; i < to; i++) {
-                head.writeLong(batch.timestampNanos(i));
-            }
-        }
-        List<ByteBuf> tail = new ArrayList<>(count + 1);
-        ByteBuffer md = batch.metadataBuffer();
-        int mdFrom = batch.metadataOffset(from);
-        int mdTo = batch.metadataOffset(to);
-        tail.add(Unpooled.wrappedBuffer(md.slice(mdFrom, mdTo - mdFrom)));
-        for (int i = from; i < to; i++) {
-            DataView d = batch.data(i);
-            for (ByteBuffer seg : d.segments()) {
-                if (seg.hasRemaining()) {
-                    tail.add(Unpooled.wrappedBuffer(seg.duplicate()));
-                }
-            }
-        }
-        return c.call(Protocol.APPEND, head, tail);
+    private CompletableFuture<ByteBuf> send(Connection c, NettyTopic.Handle handle, int partition, OutgoingBatch batch, int from,
+            int to, boolean more) {
+        List<ByteBuf> frame = AppendRequest.encode(topic.backend().alloc(), handle.id(), key, topic.localOf(partition),
+                batch, from, to, more);
+        return c.call(Protocol.APPEND, frame.get(0), frame.subList(1, frame.size()), handle.generation());
     }
 
     @Override

@@ -64,12 +64,13 @@ final class NettyGroups implements GroupMembership {
         }
 
         void join() {
-            int h = topic.handle(coordinator);
-            ByteBuf req = topic.backend().alloc().buffer();
-            req.writeInt(h);
-            Protocol.writeString(req, consumer);
-            req.writeInt(timeoutMs);
-            ByteBuf a = coordinator.callSync(Protocol.JOIN, req);
+            ByteBuf a = topic.callOnHandle(coordinator, Protocol.JOIN, h -> {
+                ByteBuf req = topic.backend().alloc().buffer();
+                req.writeInt(h);
+                Protocol.writeString(req, consumer);
+                req.writeInt(timeoutMs);
+                return req;
+            });
             try {
                 String was = id;
                 id = Protocol.readString(a, "member id");
@@ -141,11 +142,12 @@ final class NettyGroups implements GroupMembership {
         public List<String> members() {
             try {
                 ensureJoined();
-                int h = topic.handle(coordinator); // before allocating: it may throw
-                ByteBuf req = topic.backend().alloc().buffer();
-                req.writeInt(h);
-                Protocol.writeString(req, consumer);
-                ByteBuf a = coordinator.callSync(Protocol.MEMBERS, req);
+                ByteBuf a = topic.callOnHandle(coordinator, Protocol.MEMBERS, h -> {
+                    ByteBuf req = topic.backend().alloc().buffer();
+                    req.writeInt(h);
+                    Protocol.writeString(req, consumer);
+                    return req;
+                });
                 try {
                     int n = Protocol.readCount(a, ServerGroups.MAX_MEMBERS_PER_CONNECTION * 1024, 2, "members");
                     List<String> out = new ArrayList<>(n);

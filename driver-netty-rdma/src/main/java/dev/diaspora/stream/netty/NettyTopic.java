@@ -3,8 +3,6 @@ package dev.diaspora.stream.netty;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.diaspora.stream.ConsumerConflictException;
-import dev.diaspora.stream.CorruptDataException;
-import dev.diaspora.stream.DataDescriptor;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.LostRange;
 import dev.diaspora.stream.Metadata;
@@ -22,7 +20,6 @@ import dev.diaspora.stream.spi.LocalTopic;
 import dev.diaspora.stream.spi.ReadSession;
 import dev.diaspora.stream.spi.SessionConfig;
 import dev.diaspora.stream.spi.TopicBackend;
-import dev.diaspora.stream.files.storage.StoredData;
 import io.netty.buffer.ByteBuf;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -38,7 +35,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.zip.CRC32C;
+import java.util.function.IntFunction;
 
 /**
  * A topic opened through the {@code netty} driver. It is a {@link LocalTopic} whose calls are requests to the
@@ -224,19 +221,47 @@ final class NettyTopic implements TopicBackend, LocalTopic {
      *         background thread then does it
      */
     int handle(Connection c) {
+        return handleOf(c).id();
+    }
+
+    /**
+     * Sends a request on this topic's handle on {@code c} and waits for its answer (the caller releases it). The
+     * request is built by {@code build} for the handle; if the connection is re-established between taking the
+     * handle and sending, it is built again for the new handle (a server never sees the handle of an earlier
+     * connection).
+     */
+    ByteBuf callOnHandle(Connection c, byte type, IntFunction<ByteBuf> build) {
+        for (int attempt = 1;; attempt++) {
+            Handle h = handleOf(c); // before building: it may throw
+            try {
+                return c.await(c.call(type, build.apply(h.id()), List.of(), h.generation()), type);
+            } catch (Connection.StaleHandleException e) {
+                if (attempt == 3) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** This topic's handle on a connection and the connection's generation it belongs to. */
+    record Handle(int id, int generation) {
+    }
+
+    /** @return like {@link #handle(Connection)}, with the generation of the connection the handle belongs to */
+    Handle handleOf(Connection c) {
         checkNotDeleted(c);
         int[] cur = handles.get(c);
         if (cur != null && cur[1] == c.generation() && c.isActive()) {
-            return cur[0];
+            return new Handle(cur[0], cur[1]);
         }
         if (c.inEventLoop()) {
-            return handleNow(c);
+            return handleNowOf(c);
         }
         synchronized (handlesLock) {
             c.connect();
             int[] h = handles.get(c);
             if (h != null && h[1] == c.generation()) {
-                return h[0];
+                return new Handle(h[0], h[1]);
             }
             if (h != null) {
                 c.unlisten(h[0]);
@@ -271,8 +296,9 @@ final class NettyTopic implements TopicBackend, LocalTopic {
                 if (h != null) {
                     leaseAgain(c, nh);
                 }
-                handles.put(c, new int[] {nh, c.generation()});
-                return nh;
+                int generation = c.generation();
+                handles.put(c, new int[] {nh, generation});
+                return new Handle(nh, generation);
             } finally {
                 a.release();
             }
@@ -284,10 +310,15 @@ final class NettyTopic implements TopicBackend, LocalTopic {
      * @throws DiasporaException (retriable) if the connection is lost: a background thread then reconnects
      */
     int handleNow(Connection c) {
+        return handleNowOf(c).id();
+    }
+
+    /** @return like {@link #handleNow(Connection)}, with the generation of the connection the handle belongs to */
+    Handle handleNowOf(Connection c) {
         checkNotDeleted(c);
         int[] cur = handles.get(c);
         if (cur != null && cur[1] == c.generation() && c.isActive()) {
-            return cur[0];
+            return new Handle(cur[0], cur[1]);
         }
         reopenInBackground(c);
         throw c.closedError();
@@ -394,9 +425,7 @@ final class NettyTopic implements TopicBackend, LocalTopic {
     @Override
     public PartitionBounds bounds(int p) {
         Connection c = serverOf[p];
-        int h = handle(c); // before allocating: it may throw
-        ByteBuf req = backend.alloc().buffer(8).writeInt(h).writeInt(localOf[p]);
-        ByteBuf a = c.callSync(Protocol.BOUNDS, req);
+        ByteBuf a = callOnHandle(c, Protocol.BOUNDS, h -> backend.alloc().buffer(8).writeInt(h).writeInt(localOf[p]));
         try {
             PartitionBounds b = new PartitionBounds(a.readLong(), a.readLong());
             raiseEnd(p, b.next());
@@ -409,8 +438,8 @@ final class NettyTopic implements TopicBackend, LocalTopic {
     @Override
     public List<LostRange> lostRanges(int p) {
         Connection c = serverOf[p];
-        int h = handle(c);
-        ByteBuf a = c.callSync(Protocol.LOST_RANGES, backend.alloc().buffer(8).writeInt(h).writeInt(localOf[p]));
+        ByteBuf a = callOnHandle(c, Protocol.LOST_RANGES,
+                h -> backend.alloc().buffer(8).writeInt(h).writeInt(localOf[p]));
         try {
             int n = Protocol.readCount(a, Protocol.MAX_COUNT, 18, "LOST_RANGES count");
             List<LostRange> out = new ArrayList<>(n);
@@ -426,10 +455,8 @@ final class NettyTopic implements TopicBackend, LocalTopic {
     @Override
     public long idForTime(int p, Instant time) {
         Connection c = serverOf[p];
-        int h = handle(c);
-        ByteBuf req = backend.alloc().buffer(20).writeInt(h).writeInt(localOf[p])
-                .writeLong(time.getEpochSecond()).writeInt(time.getNano());
-        ByteBuf a = c.callSync(Protocol.ID_FOR_TIME, req);
+        ByteBuf a = callOnHandle(c, Protocol.ID_FOR_TIME, h -> backend.alloc().buffer(20).writeInt(h)
+                .writeInt(localOf[p]).writeLong(time.getEpochSecond()).writeInt(time.getNano()));
         try {
             return a.readLong();
         } finally {
@@ -453,8 +480,7 @@ final class NettyTopic implements TopicBackend, LocalTopic {
     public Set<String> consumerNames() {
         Set<String> out = new TreeSet<>();
         for (Connection c : globalOf.keySet()) {
-            int h = handle(c);
-            ByteBuf a = c.callSync(Protocol.CONSUMER_NAMES, backend.alloc().buffer(4).writeInt(h));
+            ByteBuf a = callOnHandle(c, Protocol.CONSUMER_NAMES, h -> backend.alloc().buffer(4).writeInt(h));
             try {
                 int n = a.readInt();
                 for (int i = 0; i < n; i++) {
@@ -472,11 +498,12 @@ final class NettyTopic implements TopicBackend, LocalTopic {
         Map<Integer, Long> out = new TreeMap<>();
         for (Map.Entry<Connection, int[]> e : globalOf.entrySet()) {
             Connection c = e.getKey();
-            int h = handle(c);
-            ByteBuf req = backend.alloc().buffer();
-            req.writeInt(h);
-            Protocol.writeString(req, consumer);
-            ByteBuf a = c.callSync(Protocol.COMMITTED, req);
+            ByteBuf a = callOnHandle(c, Protocol.COMMITTED, h -> {
+                ByteBuf req = backend.alloc().buffer();
+                req.writeInt(h);
+                Protocol.writeString(req, consumer);
+                return req;
+            });
             try {
                 int n = a.readInt();
                 for (int i = 0; i < n; i++) {
@@ -508,13 +535,13 @@ final class NettyTopic implements TopicBackend, LocalTopic {
         try {
             for (Map.Entry<Connection, Map<Integer, Long>> e : split.entrySet()) {
                 Connection c = e.getKey();
-                int h = handle(c);
+                Handle h = handleOf(c);
                 ByteBuf req = backend.alloc().buffer();
-                req.writeInt(h);
+                req.writeInt(h.id());
                 Protocol.writeString(req, consumer);
                 req.writeInt(e.getValue().size());
                 e.getValue().forEach((lp, pos) -> req.writeInt(lp).writeLong(pos));
-                calls.add(c.call(Protocol.COMMIT, req));
+                calls.add(c.call(Protocol.COMMIT, req, List.of(), h.generation()));
                 order.add(c);
             }
         } catch (RuntimeException e) { // another server is down: the answers of those sent are nobody's
@@ -634,10 +661,8 @@ final class NettyTopic implements TopicBackend, LocalTopic {
         }
         ByteBuf a;
         try {
-            int h = handle(c);
-            ByteBuf req = backend.alloc().buffer(28).writeInt(h).writeInt(localOf[p]).writeLong(fromId)
-                    .writeInt(maxEvents).writeLong(Math.max(1, maxBytes));
-            a = c.callSync(Protocol.READ, req);
+            a = callOnHandle(c, Protocol.READ, h -> backend.alloc().buffer(28).writeInt(h).writeInt(localOf[p])
+                    .writeLong(fromId).writeInt(maxEvents).writeLong(Math.max(1, maxBytes)));
             retryReadAt.set(p, 0);
         } catch (DiasporaException e) {
             if (e.isRetriable()) {
@@ -724,7 +749,7 @@ final class NettyTopic implements TopicBackend, LocalTopic {
                 throw e;
             }
             try {
-                fill(order.get(i), chunks.get(i), a);
+                ReadDataCodec.fill(order.get(i).address, chunks.get(i), a);
             } catch (RuntimeException e) {
                 releaseLater(calls, i + 1);
                 throw e;
@@ -735,106 +760,9 @@ final class NettyTopic implements TopicBackend, LocalTopic {
     }
 
     private CompletableFuture<ByteBuf> sendReadData(Connection c, List<DataRequest> chunk) {
-        int h = handle(c);
-        ByteBuf req = backend.alloc().buffer();
-        req.writeInt(h).writeInt(chunk.size());
-        for (DataRequest r : chunk) {
-            DataDescriptor d = r.descriptor();
-            req.writeInt(localOf[r.partition()]).writeLong(r.eventId()).writeLong(d.baseSize());
-            int countAt = req.writerIndex();
-            req.writeInt(0);
-            int[] n = {0};
-            d.flatten((off, size) -> {
-                req.writeLong(off).writeLong(size);
-                n[0]++;
-            });
-            req.setInt(countAt, n[0]);
-        }
-        return c.call(Protocol.READ_DATA, req);
-    }
-
-    private static void fill(Connection c, List<DataRequest> chunk, ByteBuf a) {
-        int n = chunk.size();
-        int[] kinds = new int[n];
-        String[] messages = new String[n];
-        long[][] spans = new long[n][];
-        int[][] crcs = new int[n][];
-        for (int i = 0; i < n; i++) {
-            kinds[i] = a.readByte();
-            if (kinds[i] == Protocol.DATA_BLOCKS) {
-                int ns = Protocol.readCount(a, Protocol.MAX_RANGES, 16, "READ_DATA spans");
-                spans[i] = new long[2 * ns];
-                int[] cs = new int[0];
-                for (int k = 0; k < ns; k++) {
-                    spans[i][2 * k] = a.readLong();
-                    long len = spans[i][2 * k + 1] = a.readLong();
-                    int at = cs.length;
-                    cs = java.util.Arrays.copyOf(cs, at + Math.toIntExact((len + StoredData.BLOCK_SIZE - 1)
-                            / StoredData.BLOCK_SIZE));
-                    for (int b = at; b < cs.length; b++) {
-                        cs[b] = a.readInt();
-                    }
-                }
-                crcs[i] = cs;
-            } else if (kinds[i] != Protocol.DATA_SELECTED) {
-                messages[i] = Protocol.readString(a, "error");
-            }
-        }
-        CRC32C crc = new CRC32C();
-        for (int i = 0; i < n; i++) {
-            DataRequest r = chunk.get(i);
-            if (kinds[i] == Protocol.DATA_SELECTED) {
-                copyInto(r, a.readSlice(Math.toIntExact(r.descriptor().size())), 0);
-            } else if (kinds[i] == Protocol.DATA_BLOCKS) {
-                fillFromBlocks(c, r, spans[i], crcs[i], a, crc);
-            } else {
-                r.fail(Protocol.toException(kinds[i], messages[i], c.address));
-            }
-        }
-    }
-
-    /** Verifies whole blocks sent zero-copy by the server, then copies the selected bytes out of them. */
-    private static void fillFromBlocks(Connection c, DataRequest r, long[] spans, int[] crcs, ByteBuf a,
-            CRC32C crc) {
-        ByteBuf[] bufs = new ByteBuf[spans.length / 2];
-        int ci = 0;
-        for (int k = 0; k < bufs.length; k++) {
-            long off = spans[2 * k];
-            bufs[k] = a.readSlice(Math.toIntExact(spans[2 * k + 1]));
-            for (int b = 0; b < bufs[k].readableBytes(); b += StoredData.BLOCK_SIZE) {
-                int len = Math.min(StoredData.BLOCK_SIZE, bufs[k].readableBytes() - b);
-                crc.reset();
-                for (ByteBuffer bb : bufs[k].nioBuffers(b, len)) {
-                    crc.update(bb);
-                }
-                if ((int) crc.getValue() != crcs[ci++]) {
-                    long block = (off + b) / StoredData.BLOCK_SIZE;
-                    r.fail(new CorruptDataException("Partition " + r.partition() + " event " + r.eventId()
-                            + ": data block " + block + " (bytes [" + (off + b) + ", " + (off + b + len) + ")) fails"
-                            + " its checksum (sent by server " + c.address + ")"));
-                    return;
-                }
-            }
-        }
-        long[] at = {0};
-        r.descriptor().flatten((off, size) -> {
-            for (int k = 0; k < bufs.length; k++) {
-                long so = spans[2 * k];
-                if (off >= so && off + size <= so + spans[2 * k + 1]) {
-                    at[0] = copyInto(r, bufs[k].slice((int) (off - so), (int) size), at[0]);
-                    return;
-                }
-            }
-            throw new DiasporaException("server " + c.address + " sent blocks that do not cover the selected range ["
-                    + off + ", " + (off + size) + ") of partition " + r.partition() + " event " + r.eventId());
-        });
-    }
-
-    private static long copyInto(DataRequest r, ByteBuf src, long at) {
-        for (ByteBuffer bb : src.nioBuffers()) {
-            at += r.target().write(at, bb);
-        }
-        return at;
+        Handle h = handleOf(c);
+        return c.call(Protocol.READ_DATA, ReadDataCodec.encode(backend.alloc(), h.id(), localOf, chunk), List.of(),
+                h.generation());
     }
 
     @Override

@@ -11,14 +11,15 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.timeout.IdleStateHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -62,6 +63,9 @@ public final class PartitionServer implements AutoCloseable {
     private final byte[] token;
     private final int maxFrame;
     private final long maxPendingAppendBytes;
+    private final long idleTimeoutMillis;
+    private final ConnectionGuard.Admission admission;
+    private final Refusals refusals = new Refusals();
     private final Backend storage;
     private final EventLoopGroup boss;
     private final EventLoopGroup io;
@@ -75,10 +79,20 @@ public final class PartitionServer implements AutoCloseable {
     private final AtomicLong copiedBytes = new AtomicLong();
 
     private PartitionServer(Builder b) {
+        if (dev.diaspora.stream.files.storage.StoredData.BLOCK_SIZE != Protocol.BLOCK_SIZE) {
+            throw new IllegalStateException("the files engine's checksum block ("
+                    + dev.diaspora.stream.files.storage.StoredData.BLOCK_SIZE + " bytes) differs from the protocol's ("
+                    + Protocol.BLOCK_SIZE + "): zero-copy READ_DATA answers would be misread; build both from one"
+                    + " release");
+        }
         this.root = b.rootPath.toAbsolutePath().normalize();
         this.token = b.token == null ? null : b.token.getBytes(StandardCharsets.UTF_8);
         this.maxFrame = b.maxFrameLength;
         this.maxPendingAppendBytes = b.maxPendingAppendBytes;
+        this.idleTimeoutMillis = b.idleTimeout.toMillis();
+        this.admission = new ConnectionGuard.Admission(b.maxConnections, b.maxConnectionsPerAddress);
+        long handshakeMillis = b.handshakeTimeout.toMillis();
+        String host = b.host != null ? b.host : token != null ? "0.0.0.0" : "127.0.0.1";
         try {
             Files.createDirectories(root);
             this.serverId = readOrCreateId(root.resolve(ID_FILE));
@@ -109,26 +123,28 @@ public final class PartitionServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            ch.pipeline().addLast("guard", new ConnectionGuard(admission, refusals, handshakeMillis,
+                                    ssl != null));
+                            if (idleTimeoutMillis > 0) { // sees every byte received, not only whole frames
+                                ch.pipeline().addLast("idle", new IdleStateHandler(idleTimeoutMillis, 0, 0,
+                                        TimeUnit.MILLISECONDS));
+                            }
                             if (ssl != null) {
                                 ch.pipeline().addLast("tls-only", new TlsOnlyHandler());
                                 ch.pipeline().addLast("tls", ssl.newHandler(ch.alloc()));
                             }
-                            // the decoder's limit counts the length field, the protocol's does not (PROTOCOL.md)
-                            int decoderLimit = (int) Math.min(Integer.MAX_VALUE, maxFrame + 4L);
-                            LengthFieldBasedFrameDecoder frames = new LengthFieldBasedFrameDecoder(decoderLimit, 0, 4,
-                                    0, 4);
-                            frames.setCumulator(LengthFieldBasedFrameDecoder.COMPOSITE_CUMULATOR);
-                            ch.pipeline().addLast("frames", frames);
+                            ch.pipeline().addLast("frames", new FrameDecoder(Protocol.MAX_HELLO_FRAME, maxFrame,
+                                    "client"));
                             ServerConnection c = new ServerConnection(PartitionServer.this, ch);
                             connections.add(c);
                             ch.closeFuture().addListener(f -> connections.remove(c));
                             ch.pipeline().addLast("server", c);
                         }
                     });
-            this.listener = sb.bind(new InetSocketAddress(b.host, b.port)).syncUninterruptibly().channel();
+            this.listener = sb.bind(new InetSocketAddress(host, b.port)).syncUninterruptibly().channel();
         } catch (RuntimeException e) {
             shutdownResources();
-            throw new DiasporaException("Cannot listen on " + b.host + ":" + b.port + ": " + e
+            throw new DiasporaException("Cannot listen on " + host + ":" + b.port + ": " + e
                     + ". Is the port in use? Give another port, or 0 for any free port", e);
         }
         LOG.info("partition server {} listening on {} ({}, root {}, tls {}, token {})", serverId, address(), t.name(),
@@ -193,6 +209,13 @@ public final class PartitionServer implements AutoCloseable {
         return storage;
     }
 
+    /** Closes every client connection, the server going on (for tests: a connection lost while both sides live). */
+    void dropConnections() {
+        for (ServerConnection c : connections) {
+            c.channel().close();
+        }
+    }
+
     /** @return the connections open now (for tests) */
     int connectionCount() {
         return connections.size();
@@ -204,6 +227,15 @@ public final class PartitionServer implements AutoCloseable {
 
     long maxPendingAppendBytes() {
         return maxPendingAppendBytes;
+    }
+
+    long idleTimeoutMillis() {
+        return idleTimeoutMillis;
+    }
+
+    /** @return the rate-limited log of refused connections and handshakes */
+    Refusals refusals() {
+        return refusals;
     }
 
     ExecutorService workers() {
@@ -311,7 +343,7 @@ public final class PartitionServer implements AutoCloseable {
      */
     public static final class Builder {
         private Path rootPath;
-        private String host = "0.0.0.0";
+        private String host; // null: loopback, or every interface when a token is set
         private int port = 7400;
         private String token;
         private SslContext sslContext;
@@ -319,6 +351,10 @@ public final class PartitionServer implements AutoCloseable {
         private long maxPendingAppendBytes = 256L << 20;
         private int ioThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
         private int workerThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
+        private Duration handshakeTimeout = Duration.ofSeconds(10);
+        private Duration idleTimeout = Duration.ofMinutes(5);
+        private int maxConnections = 4096;
+        private int maxConnectionsPerAddress = 1024;
 
         private Builder() {
         }
@@ -329,7 +365,11 @@ public final class PartitionServer implements AutoCloseable {
             return this;
         }
 
-        /** The address to listen on; default {@code 0.0.0.0} (every interface). */
+        /**
+         * The address to listen on. By default the server listens on loopback only ({@code 127.0.0.1}) unless a
+         * token is set, then on every interface ({@code 0.0.0.0}): a server without a token is not reachable from
+         * other machines unless an address is given.
+         */
         public Builder host(String host) {
             this.host = Objects.requireNonNull(host, "host");
             return this;
@@ -348,6 +388,10 @@ public final class PartitionServer implements AutoCloseable {
         public Builder token(String token) {
             if (token != null && token.isEmpty()) {
                 throw new InvalidOptionException("Invalid empty token: give a non-empty secret, or none");
+            }
+            if (token != null && token.getBytes(StandardCharsets.UTF_8).length > Protocol.MAX_TOKEN) {
+                throw new InvalidOptionException("Invalid token of " + token.getBytes(StandardCharsets.UTF_8).length
+                        + " bytes: give at most " + Protocol.MAX_TOKEN + " bytes (UTF-8)");
             }
             this.token = token;
             return this;
@@ -413,6 +457,57 @@ public final class PartitionServer implements AutoCloseable {
         public Builder workerThreads(int n) {
             this.workerThreads = Math.max(1, n);
             return this;
+        }
+
+        /**
+         * How long a new connection has to complete its handshake (HELLO with the right token) before the server
+         * closes it; default 10 s. At least 1 ms.
+         */
+        public Builder handshakeTimeout(Duration timeout) {
+            this.handshakeTimeout = positive(timeout, "handshake timeout");
+            return this;
+        }
+
+        /**
+         * How long a connection that holds nothing (no open topic, lease, appender or group member) may stay silent
+         * before the server closes it; default 5 minutes; {@link Duration#ZERO} never closes one. A connection that
+         * holds something is never closed for silence: a consumer waiting at the end of a partition sends nothing.
+         */
+        public Builder idleTimeout(Duration timeout) {
+            if (timeout.isNegative()) {
+                throw new InvalidOptionException("Invalid idle timeout " + timeout + ": give zero (never) or more");
+            }
+            this.idleTimeout = timeout;
+            return this;
+        }
+
+        /** The most connections served at once; default 4096. Further connections are refused with an error. */
+        public Builder maxConnections(int n) {
+            this.maxConnections = atLeastOne(n, "max connections");
+            return this;
+        }
+
+        /**
+         * The most connections served at once from one client address; default 1024. Further connections from that
+         * address are refused with an error, those of other addresses go on.
+         */
+        public Builder maxConnectionsPerAddress(int n) {
+            this.maxConnectionsPerAddress = atLeastOne(n, "max connections per address");
+            return this;
+        }
+
+        private static Duration positive(Duration d, String what) {
+            if (d.toMillis() < 1) {
+                throw new InvalidOptionException("Invalid " + what + " " + d + ": give at least 1 ms");
+            }
+            return d;
+        }
+
+        private static int atLeastOne(int n, String what) {
+            if (n < 1) {
+                throw new InvalidOptionException("Invalid " + what + " " + n + ": give at least 1");
+            }
+            return n;
         }
 
         /** @return a started server */

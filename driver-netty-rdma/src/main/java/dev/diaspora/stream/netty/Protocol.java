@@ -29,6 +29,12 @@ final class Protocol {
     /** Default and hard limits of one frame (after the 4-byte length). */
     static final int DEFAULT_MAX_FRAME = 256 << 20;
     static final int MIN_MAX_FRAME = 64 << 10;
+    /** A server's frame limit until the HELLO of a connection succeeded: a stranger cannot make it buffer more. */
+    static final int MAX_HELLO_FRAME = 4096;
+    /** The longest token, in UTF-8 bytes: a HELLO (magic, version, token) fits {@link #MAX_HELLO_FRAME}. */
+    static final int MAX_TOKEN = MAX_HELLO_FRAME - HEADER - 8;
+    /** A client's frame limit until the server answered its HELLO (an answer or an error message fits it). */
+    static final int MAX_HELLO_ANSWER = 64 << 10;
     /** The largest event a client may push (metadata + data): half a default frame, so any event fits a frame. */
     static final long MAX_EVENT_SIZE = 128L << 20;
     /** Longest string field (names, tokens, messages), in UTF-8 bytes. */
@@ -72,6 +78,12 @@ final class Protocol {
     // READ_DATA answer statuses (other values are error kinds)
     static final byte DATA_SELECTED = -1;
     static final byte DATA_BLOCKS = -2;
+    /**
+     * The checksum block of READ_DATA "blocks" answers: one CRC32C per 64 KiB of event data. A wire constant (a client
+     * needs no storage code to verify blocks); the server sends the stored blocks as they are, so it checks at start
+     * that its storage engine uses the same size.
+     */
+    static final int BLOCK_SIZE = 64 << 10;
 
     // error kinds
     static final byte E_GENERIC = 0;

@@ -8,7 +8,6 @@ import static dev.diaspora.stream.netty.Protocol.readString;
 import dev.diaspora.stream.DataDescriptor;
 import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.DiasporaException;
-import dev.diaspora.stream.EventTooLargeException;
 import dev.diaspora.stream.InvalidSelectionException;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.Ordering;
@@ -29,6 +28,7 @@ import io.netty.channel.DefaultFileRegion;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -71,6 +71,8 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     private final Map<Integer, long[]> pendingEnds = new ConcurrentHashMap<>();
     private final AtomicBoolean notifyScheduled = new AtomicBoolean();
     private long pendingAppendBytes; // event loop only
+    private final Map<AssemblyKey, BatchAssembly> assemblies = new HashMap<>(); // event loop only
+    private long assemblingBytes; // event loop only: bytes of the frames of incomplete batches
     private volatile boolean closing;
 
     ServerConnection(PartitionServer server, Channel channel) {
@@ -365,17 +367,26 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         byte[] token = readString(in, "token").getBytes(StandardCharsets.UTF_8);
         end(in, Protocol.HELLO);
         if (version != Protocol.VERSION) {
-            LOG.warn("refused {}: protocol version {} (this server speaks {})", peer(), version, Protocol.VERSION);
+            server.refusals().warn("version", peer(), "protocol version " + version + " (this server speaks "
+                    + Protocol.VERSION + ")");
             errorAndClose(reqId, Protocol.E_VERSION, "protocol version " + version + " is not supported; this server"
                     + " speaks version " + Protocol.VERSION + ". Use a client of the same release");
             return;
         }
         if (!server.tokenMatches(token)) {
-            LOG.warn("refused {}: wrong or missing token", peer());
+            server.refusals().warn("token", peer(), "wrong or missing token");
             errorAndClose(reqId, Protocol.E_AUTH, "wrong or missing token");
             return;
         }
         authenticated = true;
+        FrameDecoder frames = channel.pipeline().get(FrameDecoder.class);
+        if (frames != null) {
+            frames.handshakeDone(); // on the event loop: before the next frame is decoded
+        }
+        ConnectionGuard guard = channel.pipeline().get(ConnectionGuard.class);
+        if (guard != null) {
+            guard.handshakeDone();
+        }
         ByteBuf out = channel.alloc().buffer();
         out.writeShort(Protocol.VERSION);
         Protocol.writeString(out, server.serverId());
@@ -459,73 +470,18 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
 
     private void append(long reqId, ByteBuf in) {
         int frameBytes = in.readableBytes();
-        OutgoingBatch batch;
+        AppendRequest req;
         Appender appender;
         int p;
         try {
-            int handle = in.readInt();
-            ServerTopic t = topic(handle);
-            int key = in.readInt();
-            p = partition(t, in.readInt());
-            int count = readCount(in, Protocol.MAX_COUNT, 12, "APPEND count");
-            long producerId = in.readLong();
-            long sequence = in.readLong();
-            int flags = in.readUnsignedByte();
-            boolean timestamps = (flags & 1) != 0;
-            int[] offsets = new int[count + 1];
-            long[] dataSizes = new long[count];
-            long[] ts = timestamps ? new long[count] : null;
-            need(in, (long) count * (timestamps ? 20 : 12), "APPEND sizes");
-            long mdTotal = 0;
-            long dataTotal = 0;
-            for (int i = 0; i < count; i++) {
-                int m = in.readInt();
-                if (m < 0) {
-                    throw new Protocol.BadFrameException("APPEND: negative metadata size");
-                }
-                mdTotal += m;
-                if (mdTotal > Integer.MAX_VALUE) {
-                    throw new Protocol.BadFrameException("APPEND: metadata sizes overflow");
-                }
-                offsets[i + 1] = (int) mdTotal;
-            }
-            for (int i = 0; i < count; i++) {
-                long d = in.readLong();
-                if (d < 0) {
-                    throw new Protocol.BadFrameException("APPEND: negative data size");
-                }
-                long event = d + offsets[i + 1] - offsets[i];
-                if (event > Protocol.MAX_EVENT_SIZE) {
-                    throw new EventTooLargeException("event " + i + " of the batch has " + event + " bytes; the"
-                            + " largest event is " + Protocol.MAX_EVENT_SIZE + " bytes");
-                }
-                dataSizes[i] = d;
-                dataTotal += d;
-            }
-            if (timestamps) {
-                for (int i = 0; i < count; i++) {
-                    ts[i] = in.readLong();
-                }
-            }
-            if (mdTotal + dataTotal != in.readableBytes()) {
-                throw new Protocol.BadFrameException("APPEND: sizes announce " + (mdTotal + dataTotal)
-                        + " bytes of metadata and data, the frame holds " + in.readableBytes());
-            }
-            byte[] md = new byte[(int) mdTotal];
-            in.readBytes(md);
-            DataView[] data = new DataView[count];
-            for (int i = 0; i < count; i++) {
-                int d = (int) dataSizes[i];
-                data[i] = d == 0 ? DataView.EMPTY : DataView.of(in.nioBuffers(in.readerIndex(), d));
-                in.skipBytes(d);
-            }
-            batch = new OutgoingBatch(count, md, offsets, data, ts, producerId, sequence);
-            long akey = ((long) handle << 32) | (key & 0xFFFF_FFFFL);
-            appender = appenders.get(akey);
+            req = AppendRequest.decode(in);
+            ServerTopic t = topic(req.handle);
+            p = partition(t, req.partition);
+            appender = appenders.get(req.appenderId());
             if (appender == null) {
-                appender = t.backend.appender(new AppenderConfig("remote " + peer(), producerId, Integer.MAX_VALUE,
-                        Ordering.STRICT));
-                appenders.put(akey, appender);
+                appender = t.backend.appender(new AppenderConfig("remote " + peer(), req.producerId,
+                        Integer.MAX_VALUE, Ordering.STRICT));
+                appenders.put(req.appenderId(), appender);
             }
         } catch (Protocol.BadFrameException | IndexOutOfBoundsException e) {
             in.release();
@@ -536,21 +492,90 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             error(reqId, e);
             return;
         }
-        pendingAppendBytes += frameBytes;
+        AssemblyKey key = new AssemblyKey(req.appenderId(), p);
+        BatchAssembly assembly = assemblies.get(key);
+        if (assembly == null && !req.more) { // the whole batch in one frame: the common case
+            submit(appender, p, new OutgoingBatch(req.count, req.metadata, req.offsets, req.data,
+                    req.timestampsNanos, req.producerId, req.sequence), frameBytes, in::release,
+                    new long[] {reqId}, new int[] {0});
+            return;
+        }
+        if (assembly == null) {
+            assembly = new BatchAssembly(req);
+            assemblies.put(key, assembly);
+        }
+        if (assembly.refusal() != null) {
+            in.release();
+            error(reqId, assembly.refusal());
+        } else {
+            try {
+                assembly.add(reqId, req, in, frameBytes); // owns the frame from here
+            } catch (Protocol.BadFrameException e) {
+                dropAssembly(key);
+                badFrame(reqId, e);
+                return;
+            }
+            assemblingBytes += frameBytes;
+            if (assemblingBytes > server.maxPendingAppendBytes()) {
+                assemblingBytes -= assembly.bytes();
+                DiasporaException refusal = new DiasporaException("A batch split over several APPEND frames"
+                        + " would make this connection hold more than " + server.maxPendingAppendBytes() + " bytes of"
+                        + " incomplete batches (the server's maxPendingAppendBytes); lower the producer's"
+                        + " maxBatchBytes", null, false);
+                for (long id : assembly.refuse(refusal)) {
+                    error(id, refusal);
+                }
+            }
+        }
+        if (!req.more) {
+            assemblies.remove(key);
+            if (assembly.refusal() == null) {
+                assemblingBytes -= assembly.bytes();
+                BatchAssembly whole = assembly;
+                submit(appender, p, whole.batch(), whole.bytes(), whole::release, whole.requestIds(),
+                        whole.partStarts());
+            }
+        }
+    }
+
+    /**
+     * Appends a whole batch, then answers each of its frames ({@code requestIds}, whose first events are at
+     * {@code starts} in the batch) with the id of its first event, and runs {@code release}.
+     */
+    private void submit(Appender appender, int p, OutgoingBatch batch, long bytes, Runnable release,
+            long[] requestIds, int[] starts) {
+        pendingAppendBytes += bytes;
         updateAutoRead();
         appender.append(p, batch).whenComplete((id, err) -> {
-            in.release();
-            if (err != null) {
-                error(reqId, err instanceof java.util.concurrent.CompletionException && err.getCause() != null
-                        ? err.getCause() : err);
-            } else {
-                ok(reqId, channel.alloc().buffer(8).writeLong(id));
+            release.run();
+            Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
+                    ? err.getCause() : err;
+            for (int i = 0; i < requestIds.length; i++) {
+                if (err != null) {
+                    error(requestIds[i], cause);
+                } else {
+                    ok(requestIds[i], channel.alloc().buffer(8).writeLong(id + starts[i]));
+                }
             }
             onLoop(() -> {
-                pendingAppendBytes -= frameBytes;
+                pendingAppendBytes -= bytes;
                 updateAutoRead();
             }, () -> { });
         });
+    }
+
+    private void dropAssembly(AssemblyKey key) {
+        BatchAssembly a = assemblies.remove(key);
+        if (a != null) {
+            if (a.refusal() == null) {
+                assemblingBytes -= a.bytes();
+            }
+            a.release();
+        }
+    }
+
+    /** Names the batch a producer (files appender of the connection) is assembling for one partition. */
+    private record AssemblyKey(long appender, int partition) {
     }
 
     private void closeAppender(ByteBuf in) {
@@ -679,7 +704,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                 for (int k = 1; k < sp.length; k += 2) {
                     widened += sp[k];
                 }
-                if (widened <= sizes[i] + sizes[i] / 4 + 2L * StoredData.BLOCK_SIZE) {
+                if (widened <= sizes[i] + sizes[i] / 4 + 2L * Protocol.BLOCK_SIZE) {
                     try {
                         stored[i] = source.storedData(parts[i], ids[i], baseSizes[i]);
                         spans[i] = sp;
@@ -744,8 +769,8 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                 for (int k = 0; k < sp.length; k += 2) {
                     long off = sp[k];
                     long len = sp[k + 1];
-                    int first = (int) (off / StoredData.BLOCK_SIZE);
-                    int nb = (int) ((len + StoredData.BLOCK_SIZE - 1) / StoredData.BLOCK_SIZE);
+                    int first = (int) (off / Protocol.BLOCK_SIZE);
+                    int nb = (int) ((len + Protocol.BLOCK_SIZE - 1) / Protocol.BLOCK_SIZE);
                     head.writeLong(off).writeLong(len);
                     for (int b = 0; b < nb; b++) {
                         head.writeInt(sd.blockCrcs()[first + b]);
@@ -773,7 +798,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
 
     /** @return the selection widened to whole blocks, as (offset, length) pairs in selection order, merged */
     private static long[] blockSpans(DataDescriptor d, long dataLen) {
-        long bs = StoredData.BLOCK_SIZE;
+        long bs = Protocol.BLOCK_SIZE;
         List<long[]> spans = new ArrayList<>();
         d.flatten((off, size) -> {
             if (size <= 0) {
@@ -916,8 +941,10 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                     ? "not a TLS record" : c.getMessage());
             ctx.close();
         } else if (cause instanceof TooLongFrameException) {
-            badFrame(0, new Protocol.BadFrameException(cause.getMessage() + "; the limit is " + server.maxFrame()
-                    + " bytes"));
+            if (!authenticated) {
+                server.refusals().warn("frame before handshake", peer(), cause.getMessage());
+            }
+            badFrame(0, new Protocol.BadFrameException(cause.getMessage()));
         } else if (cause instanceof DecoderException) {
             badFrame(0, new Protocol.BadFrameException(String.valueOf(c.getMessage())));
         } else {
@@ -927,11 +954,28 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof IdleStateEvent) {
+            if (authenticated && handles.isEmpty() && leases.isEmpty() && appenders.isEmpty()
+                    && !server.groups().hasMembers(this)) { // before the handshake, its own timeout applies
+                server.refusals().warn("idle", peer(), "silent for " + server.idleTimeoutMillis() + " ms while"
+                        + " holding nothing (idleTimeout): closing the connection");
+                ctx.close();
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(event);
+    }
+
+    @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closing = true;
         server.groups().connectionClosed(this);
         for (Long id : List.copyOf(leases.keySet())) {
             closeQuietly(leases.remove(id));
+        }
+        for (AssemblyKey k : List.copyOf(assemblies.keySet())) {
+            dropAssembly(k);
         }
         for (Appender a : appenders.values()) {
             a.close();

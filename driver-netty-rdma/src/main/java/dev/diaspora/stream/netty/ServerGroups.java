@@ -226,6 +226,16 @@ final class ServerGroups {
         }
     }
 
+    /** @return true if {@code conn} has a group member */
+    synchronized boolean hasMembers(ServerConnection conn) {
+        for (Member m : byId.values()) {
+            if (m.connection == conn) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Ends every member of a closed connection. */
     synchronized void connectionClosed(ServerConnection conn) {
         for (Member m : List.copyOf(byId.values())) {

@@ -83,23 +83,8 @@ class HostileInputTest {
         return RawClient.authenticated(port(), TOKEN);
     }
 
-    /** Runs {@code cases} cases of a seeded property, each with its own seed; failures name both seeds. */
-    private static void forEachCase(String property, int cases, CaseBody body) {
-        Random seeds = new Random(BASE_SEED ^ property.hashCode());
-        for (int i = 0; i < cases; i++) {
-            long caseSeed = seeds.nextLong();
-            try {
-                body.run(new Random(caseSeed));
-            } catch (AssertionError | RuntimeException e) {
-                throw new AssertionError(property + " failed at case " + i + " (base seed " + BASE_SEED
-                        + ", case seed " + caseSeed + "; replay with -Dtck.seed=" + BASE_SEED + "): " + e, e);
-            }
-        }
-    }
-
-    /** One case of a seeded property. */
-    interface CaseBody {
-        void run(Random random);
+    private static void forEachCase(String property, int cases, SeededCases.CaseBody body) {
+        SeededCases.forEachCase(BASE_SEED, property, cases, body);
     }
 
     // ------------------------------------------------------------------ before HELLO
@@ -424,18 +409,7 @@ class HostileInputTest {
 
     /** @return a handle of the raw clients' topic, which this creates first if missing */
     private static int openVictim(RawClient c) {
-        RawClient.Frame f = c.request(Protocol.OPEN_TOPIC, RawClient.payload(o -> RawClient.string(o, VICTIM)));
-        if (f.type() == Protocol.ERROR && f.errorKind() == Protocol.E_TOPIC_NOT_FOUND) {
-            RawClient.Frame created = c.request(Protocol.CREATE_TOPIC, RawClient.payload(o -> {
-                RawClient.string(o, VICTIM);
-                RawClient.json(o, "{\"num_partitions\":2}");
-                RawClient.json(o, "{}");
-            }));
-            assertEquals(Protocol.OK, created.type(), created::toString);
-            return openVictim(c);
-        }
-        assertEquals(Protocol.OK, f.type(), f::toString);
-        return ByteBuffer.wrap(f.payload()).getInt();
+        return c.openOrCreate(VICTIM, 2);
     }
 
     private static byte[] appendPayload(int h, int key, int p, byte[][] md, byte[][] data) {

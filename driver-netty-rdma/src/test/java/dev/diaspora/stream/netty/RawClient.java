@@ -59,8 +59,16 @@ final class RawClient implements AutoCloseable {
     private long nextId;
 
     RawClient(int port) {
+        this(port, null);
+    }
+
+    /** Connects from {@code localAddress} (any loopback address, 127.0.0.2 ...), or the default one if null. */
+    RawClient(int port, String localAddress) {
         try {
             socket = new Socket();
+            if (localAddress != null) {
+                socket.bind(new InetSocketAddress(localAddress, 0));
+            }
             socket.connect(new InetSocketAddress("127.0.0.1", port), TIMEOUT_MS);
             socket.setSoTimeout(TIMEOUT_MS);
             in = new DataInputStream(socket.getInputStream());
@@ -116,6 +124,22 @@ final class RawClient implements AutoCloseable {
             o.writeLong(requestId);
             o.write(payload);
         });
+    }
+
+    /** @return a handle of topic {@code name} (OPEN_TOPIC), which this creates first if missing */
+    int openOrCreate(String name, int partitions) {
+        Frame f = request(Protocol.OPEN_TOPIC, payload(o -> string(o, name)));
+        if (f.type() == Protocol.ERROR && f.errorKind() == Protocol.E_TOPIC_NOT_FOUND) {
+            Frame created = request(Protocol.CREATE_TOPIC, payload(o -> {
+                string(o, name);
+                json(o, "{\"num_partitions\":" + partitions + "}");
+                json(o, "{}");
+            }));
+            assertEquals(Protocol.OK, created.type(), created::toString);
+            return openOrCreate(name, partitions);
+        }
+        assertEquals(Protocol.OK, f.type(), f::toString);
+        return ByteBuffer.wrap(f.payload()).getInt();
     }
 
     /** Sends a frame with the next request id and returns the first answer (OK or ERROR), skipping NOTIFY. */

@@ -1,0 +1,136 @@
+package dev.diaspora.stream.netty;
+
+import dev.diaspora.stream.CorruptDataException;
+import dev.diaspora.stream.DataDescriptor;
+import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.spi.DataRequest;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * The client side of READ_DATA (PROTOCOL.md, "READ_DATA"): encodes a chunk of data requests, and decodes the answer
+ * into the requests' targets, verifying every block sent zero-copy against its stored CRC32C before copying the
+ * selected bytes out of it (the one user-space copy of a data byte on the client).
+ *
+ * <p>Thread safety: stateless.
+ */
+final class ReadDataCodec {
+    private ReadDataCodec() {
+    }
+
+    /**
+     * @param localOf the partition index on the server of each global partition
+     * @return the payload of a READ_DATA request for {@code chunk} on topic handle {@code handle}
+     */
+    static ByteBuf encode(ByteBufAllocator alloc, int handle, int[] localOf, List<DataRequest> chunk) {
+        ByteBuf req = alloc.buffer();
+        req.writeInt(handle).writeInt(chunk.size());
+        for (DataRequest r : chunk) {
+            DataDescriptor d = r.descriptor();
+            req.writeInt(localOf[r.partition()]).writeLong(r.eventId()).writeLong(d.baseSize());
+            int countAt = req.writerIndex();
+            req.writeInt(0);
+            int[] n = {0};
+            d.flatten((off, size) -> {
+                req.writeLong(off).writeLong(size);
+                n[0]++;
+            });
+            req.setInt(countAt, n[0]);
+        }
+        return req;
+    }
+
+    /**
+     * Decodes the answer {@code a} to {@code chunk}: fills each request's target, or fails it with the server's error
+     * or a {@link CorruptDataException} naming the damaged block.
+     *
+     * @param server the server's address, for messages
+     */
+    static void fill(String server, List<DataRequest> chunk, ByteBuf a) {
+        int n = chunk.size();
+        int[] kinds = new int[n];
+        String[] messages = new String[n];
+        long[][] spans = new long[n][];
+        int[][] crcs = new int[n][];
+        for (int i = 0; i < n; i++) {
+            kinds[i] = a.readByte();
+            if (kinds[i] == Protocol.DATA_BLOCKS) {
+                int ns = Protocol.readCount(a, Protocol.MAX_RANGES, 16, "READ_DATA spans");
+                spans[i] = new long[2 * ns];
+                int[] cs = new int[0];
+                for (int k = 0; k < ns; k++) {
+                    spans[i][2 * k] = a.readLong();
+                    long len = spans[i][2 * k + 1] = a.readLong();
+                    int at = cs.length;
+                    cs = Arrays.copyOf(cs, at + Math.toIntExact((len + Protocol.BLOCK_SIZE - 1)
+                            / Protocol.BLOCK_SIZE));
+                    for (int b = at; b < cs.length; b++) {
+                        cs[b] = a.readInt();
+                    }
+                }
+                crcs[i] = cs;
+            } else if (kinds[i] != Protocol.DATA_SELECTED) {
+                messages[i] = Protocol.readString(a, "error");
+            }
+        }
+        CRC32C crc = new CRC32C();
+        for (int i = 0; i < n; i++) {
+            DataRequest r = chunk.get(i);
+            if (kinds[i] == Protocol.DATA_SELECTED) {
+                copyInto(r, a.readSlice(Math.toIntExact(r.descriptor().size())), 0);
+            } else if (kinds[i] == Protocol.DATA_BLOCKS) {
+                fillFromBlocks(server, r, spans[i], crcs[i], a, crc);
+            } else {
+                r.fail(Protocol.toException(kinds[i], messages[i], server));
+            }
+        }
+    }
+
+    /** Verifies whole blocks sent zero-copy by the server, then copies the selected bytes out of them. */
+    private static void fillFromBlocks(String server, DataRequest r, long[] spans, int[] crcs, ByteBuf a,
+            CRC32C crc) {
+        ByteBuf[] bufs = new ByteBuf[spans.length / 2];
+        int ci = 0;
+        for (int k = 0; k < bufs.length; k++) {
+            long off = spans[2 * k];
+            bufs[k] = a.readSlice(Math.toIntExact(spans[2 * k + 1]));
+            for (int b = 0; b < bufs[k].readableBytes(); b += Protocol.BLOCK_SIZE) {
+                int len = Math.min(Protocol.BLOCK_SIZE, bufs[k].readableBytes() - b);
+                crc.reset();
+                for (ByteBuffer bb : bufs[k].nioBuffers(b, len)) {
+                    crc.update(bb);
+                }
+                if ((int) crc.getValue() != crcs[ci++]) {
+                    long block = (off + b) / Protocol.BLOCK_SIZE;
+                    r.fail(new CorruptDataException("Partition " + r.partition() + " event " + r.eventId()
+                            + ": data block " + block + " (bytes [" + (off + b) + ", " + (off + b + len) + ")) fails"
+                            + " its checksum (sent by server " + server + ")"));
+                    return;
+                }
+            }
+        }
+        long[] at = {0};
+        r.descriptor().flatten((off, size) -> {
+            for (int k = 0; k < bufs.length; k++) {
+                long so = spans[2 * k];
+                if (off >= so && off + size <= so + spans[2 * k + 1]) {
+                    at[0] = copyInto(r, bufs[k].slice((int) (off - so), (int) size), at[0]);
+                    return;
+                }
+            }
+            throw new DiasporaException("server " + server + " sent blocks that do not cover the selected range ["
+                    + off + ", " + (off + size) + ") of partition " + r.partition() + " event " + r.eventId());
+        });
+    }
+
+    private static long copyInto(DataRequest r, ByteBuf src, long at) {
+        for (ByteBuffer bb : src.nioBuffers()) {
+            at += r.target().write(at, bb);
+        }
+        return at;
+    }
+}
