@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.diaspora.stream.DataView;
+import dev.diaspora.stream.tck.LogCapture;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.Driver;
 import dev.diaspora.stream.Metadata;
