@@ -1,0 +1,144 @@
+package dev.diaspora.stream.redis;
+
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The server-side Lua scripts: each runs atomically on the server, which is what makes EventIDs dense and unique
+ * across processes and topic creation and deletion race-free. A script is sent by its SHA-1 and, when the server does
+ * not know it (first use, or after a restart), by its text.
+ *
+ * <p>Thread safety: immutable.
+ */
+final class RedisScripts {
+    /** The error prefix of an operation on a deleted incarnation. */
+    static final String DELETED = "DIASPORA_DELETED";
+
+    /**
+     * Appends a batch. KEYS: meta, stream, data, state, dedup. ARGV: incarnation, batch sequence, storage time
+     * (19-digit nanoseconds), count, then per event: metadata, explicit time or '', data size, chunk size (0: one
+     * field), number of values, the values. Returns the first EventID (the earlier answer for a re-sent batch).
+     */
+    static final RedisScripts APPEND = new RedisScripts("""
+            local inc = redis.call('HGET', KEYS[1], 'inc')
+            if inc ~= ARGV[1] then return redis.error_reply('%1$s topic deleted') end
+            local seq = ARGV[2]
+            local slot = tostring(tonumber(seq) %% 256)
+            local prev = redis.call('HGET', KEYS[5], slot)
+            if prev then
+              local s, f = string.match(prev, '^(%%d+) (%%d+)$')
+              if s == seq then return tonumber(f) end
+            end
+            local nxt = tonumber(redis.call('HGET', KEYS[4], 'next') or '0')
+            local last = redis.call('HGET', KEYS[4], 'ts') or '0000000000000000000'
+            local now = ARGV[3]
+            local count = tonumber(ARGV[4])
+            local first = nxt
+            local i = 5
+            for e = 1, count do
+              local t = ARGV[i + 1]
+              if t == '' then t = now end
+              if t < last then t = last end
+              last = t
+              local n = tonumber(ARGV[i + 4])
+              redis.call('XADD', KEYS[2], '0-' .. string.format('%%d', nxt + 1), 'm', ARGV[i], 't', t,
+                'z', ARGV[i + 2], 'k', ARGV[i + 3])
+              local id = string.format('%%d', nxt)
+              if n == 1 then
+                redis.call('HSET', KEYS[3], id, ARGV[i + 5])
+              else
+                for c = 0, n - 1 do redis.call('HSET', KEYS[3], id .. '.' .. c, ARGV[i + 5 + c]) end
+              end
+              i = i + 5 + n
+              nxt = nxt + 1
+            end
+            redis.call('HSET', KEYS[4], 'next', string.format('%%d', nxt), 'ts', last)
+            redis.call('HSET', KEYS[5], slot, seq .. ' ' .. string.format('%%d', first))
+            redis.call('PEXPIRE', KEYS[5], 3600000)
+            return first
+            """.formatted(DELETED));
+
+    /** Creates a topic. KEYS: meta, registry. ARGV: name, incarnation, options, components. Returns 1, or 0 if taken. */
+    static final RedisScripts CREATE = new RedisScripts("""
+            if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+            redis.call('HSET', KEYS[1], 'inc', ARGV[2], 'options', ARGV[3], 'components', ARGV[4])
+            redis.call('SADD', KEYS[2], ARGV[1])
+            return 1
+            """);
+
+    /**
+     * Deletes a topic. KEYS: meta, registry, control. ARGV: name, topic key base. Returns 1, or 0 if it does not
+     * exist.
+     */
+    static final RedisScripts DELETE = new RedisScripts("""
+            local inc = redis.call('HGET', KEYS[1], 'inc')
+            if not inc then return 0 end
+            local options = cjson.decode(redis.call('HGET', KEYS[1], 'options'))
+            local base = ARGV[2] .. inc .. ':'
+            local n = tonumber(options['num_partitions'] or 1)
+            for p = 0, n - 1 do
+              redis.call('UNLINK', base .. p .. ':s', base .. p .. ':d', base .. p .. ':h')
+            end
+            for _, name in ipairs(redis.call('SMEMBERS', base .. 'names')) do
+              redis.call('UNLINK', base .. 'pos:' .. name)
+            end
+            redis.call('UNLINK', base .. 'names', KEYS[1])
+            redis.call('SREM', KEYS[2], ARGV[1])
+            redis.call('XADD', KEYS[3], 'MAXLEN', '~', '16', '*', 'deleted', inc)
+            return 1
+            """);
+
+    /** Stores positions. KEYS: meta, positions, names. ARGV: incarnation, name, then partition, position pairs. */
+    static final RedisScripts COMMIT = new RedisScripts("""
+            local inc = redis.call('HGET', KEYS[1], 'inc')
+            if inc ~= ARGV[1] then return redis.error_reply('%1$s topic deleted') end
+            for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+            redis.call('SADD', KEYS[3], ARGV[2])
+            return 1
+            """.formatted(DELETED));
+
+    /** Refreshes a lease. KEYS: lease. ARGV: token, milliseconds. Returns 1 if still held. */
+    static final RedisScripts REFRESH = new RedisScripts("""
+            if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+            return 0
+            """);
+
+    /** Releases a lease. KEYS: lease. ARGV: token. */
+    static final RedisScripts RELEASE = new RedisScripts("""
+            if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+            return 0
+            """);
+
+    final String text;
+    final String sha;
+
+    private RedisScripts(String text) {
+        this.text = text;
+        try {
+            this.sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-1 is missing from this JDK", e);
+        }
+    }
+
+    /** Runs the script by SHA-1, sending its text if the server does not know it. Returns its integer answer. */
+    CompletableFuture<Long> run(RedisAsyncCommands<String, Object> redis, String[] keys, Object... args) {
+        return redis.<Long>evalsha(sha, ScriptOutputType.INTEGER, keys, args).toCompletableFuture()
+                .exceptionallyCompose(e -> {
+                    Throwable c = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                            ? e.getCause() : e;
+                    if (c instanceof RedisNoScriptException
+                            || (c.getMessage() != null && c.getMessage().startsWith("NOSCRIPT"))) {
+                        return redis.<Long>eval(text, ScriptOutputType.INTEGER, keys, args).toCompletableFuture();
+                    }
+                    return CompletableFuture.failedFuture(c);
+                });
+    }
+}
