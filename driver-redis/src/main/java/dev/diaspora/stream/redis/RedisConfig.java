@@ -82,7 +82,12 @@ final class RedisConfig {
         String user = o.string(USERNAME);
         char[] secret = secret(o);
         if (secret != null) {
-            b.withAuthentication(user != null ? user : uriUser(text), secret);
+            String u = user != null ? user : uriUser(text);
+            if (u != null) {
+                b.withAuthentication(u, secret);
+            } else {
+                b.withPassword(secret); // the server's default user (requirepass)
+            }
         } else if (user != null) {
             throw new InvalidOptionException("Driver option 'username' of the redis driver needs a password: give"
                     + " 'password_file' or 'password_env', or put user:password in the uri");

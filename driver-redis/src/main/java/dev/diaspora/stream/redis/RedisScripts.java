@@ -66,7 +66,9 @@ final class RedisScripts {
 
     /** Creates a topic. KEYS: meta, registry. ARGV: name, incarnation, options, components. Returns 1, or 0 if taken. */
     static final RedisScripts CREATE = new RedisScripts("""
-            if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+            local t = redis.call('TYPE', KEYS[1]).ok
+            if t == 'hash' then return 0 end
+            if t ~= 'none' then return redis.error_reply('WRONGTYPE the key ' .. KEYS[1] .. ' holds a ' .. t) end
             redis.call('HSET', KEYS[1], 'inc', ARGV[2], 'options', ARGV[3], 'components', ARGV[4])
             redis.call('SADD', KEYS[2], ARGV[1])
             return 1

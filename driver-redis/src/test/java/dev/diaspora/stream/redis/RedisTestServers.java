@@ -29,7 +29,7 @@ final class RedisTestServers {
 
     /** Deletes every key under {@code prefix} (a test's own keys). */
     static void deletePrefix(String uri, String prefix) {
-        RedisClient client = RedisClient.create(uri);
+        RedisClient client = client(uri);
         try (StatefulRedisConnection<String, String> c = client.connect()) {
             RedisCommands<String, String> r = c.sync();
             ScanCursor cursor = ScanCursor.INITIAL;
@@ -42,8 +42,13 @@ final class RedisTestServers {
             } while (!cursor.isFinished());
         } catch (RuntimeException e) {
             // the server went away: nothing to clean
-        } finally {
-            client.shutdown();
         }
+    }
+
+    private static final java.util.Map<String, RedisClient> CLIENTS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** @return a plain Lettuce client of {@code uri}, one per JVM (tests write and inspect keys with it) */
+    static RedisClient client(String uri) {
+        return CLIENTS.computeIfAbsent(uri, RedisClient::create);
     }
 }
