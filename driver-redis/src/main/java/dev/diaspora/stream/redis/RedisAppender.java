@@ -47,7 +47,10 @@ final class RedisAppender implements Appender {
             args.add(batch.metadata(i));
             args.add(batch.hasTimestamps() ? stamp(batch.timestampNanos(i)) : "");
             args.add(Long.toString(size));
-            if (size <= chunk) {
+            if (size == 0) {
+                args.add("0");
+                args.add("0"); // no data field at all
+            } else if (size <= chunk) {
                 args.add("0");
                 args.add("1");
                 args.add(new RedisCodecs.Part(data, 0, (int) size));

@@ -12,6 +12,7 @@ import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.SocketOptions;
+import io.lettuce.core.SslOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
@@ -59,10 +60,13 @@ final class RedisBackend implements Backend {
         this.config = config;
         this.keys = new RedisKeys(config.prefix);
         this.client = RedisClient.create(sharedResources(), config.uri);
-        client.setOptions(ClientOptions.builder()
+        ClientOptions.Builder options = ClientOptions.builder()
                 .socketOptions(SocketOptions.builder().connectTimeout(config.connectTimeout).keepAlive(true).build())
-                .timeoutOptions(TimeoutOptions.enabled(config.commandTimeout))
-                .build());
+                .timeoutOptions(TimeoutOptions.enabled(config.commandTimeout));
+        if (config.tlsCaFile != null) {
+            options.sslOptions(SslOptions.builder().jdkSslProvider().trustManager(config.tlsCaFile.toFile()).build());
+        }
+        client.setOptions(options.build());
         try {
             this.connection = client.connect(RedisCodecs.CODEC);
         } catch (RuntimeException e) {

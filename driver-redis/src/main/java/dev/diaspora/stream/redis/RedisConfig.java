@@ -29,6 +29,7 @@ final class RedisConfig {
     static final String CHUNK_SIZE = "chunk_size";
     static final String LEASE_MS = "lease_ms";
     static final String TLS_VERIFY = "tls_verify";
+    static final String TLS_CA_FILE = "tls_ca_file";
 
     /** The largest event (metadata plus data), also the driver's declared {@code maxEventSize}. */
     static final long MAX_EVENT_SIZE = 64L << 20;
@@ -58,7 +59,10 @@ final class RedisConfig {
                     + " hold on a partition outlives its process: leases are refreshed every third of it and expire"
                     + " after it when their holder dies."),
             OptionSpec.bool(TLS_VERIFY).defaultValue(true).doc("With rediss://: verify the server's certificate"
-                    + " and host name (turn off only for self-signed test servers)."));
+                    + " and host name (turn off only for self-signed test servers)."),
+            OptionSpec.string(TLS_CA_FILE).doc("With rediss://: a PEM file of the certificates to trust (the"
+                    + " site's CA, or a self-signed server's certificate) instead of the JDK's default trust"
+                    + " store."));
 
     final RedisURI uri;
     final String prefix;
@@ -67,6 +71,8 @@ final class RedisConfig {
     final int chunkSize;
     final int chunkShift;
     final long leaseMs;
+    /** the PEM trust file for TLS, or null for the JDK's trust store */
+    final Path tlsCaFile;
 
     RedisConfig(Options o) {
         String text = o.string(URI);
@@ -112,6 +118,16 @@ final class RedisConfig {
         this.chunkSize = (int) chunk;
         this.chunkShift = Long.numberOfTrailingZeros(chunk);
         this.leaseMs = o.integer(LEASE_MS, 10_000);
+        String ca = o.string(TLS_CA_FILE);
+        if (ca != null && !Files.isReadable(Path.of(ca))) {
+            throw new InvalidOptionException("Driver option 'tls_ca_file' of the redis driver names '" + ca
+                    + "', which is not a readable file; give a PEM file of the certificates to trust");
+        }
+        if (ca != null && !parsed.isSsl()) {
+            throw new InvalidOptionException("Driver option 'tls_ca_file' of the redis driver has no effect with"
+                    + " the uri " + address(parsed) + ": use a rediss:// uri for TLS, or drop tls_ca_file");
+        }
+        this.tlsCaFile = ca == null ? null : Path.of(ca);
     }
 
     /** @return the user named in a URI's user info ({@code redis://user@host}), or null */
@@ -160,6 +176,10 @@ final class RedisConfig {
 
     /** @return where the server is, for messages: host:port (or the Sentinel addresses), never the password */
     String address() {
+        return address(uri);
+    }
+
+    private static String address(RedisURI uri) {
         if (uri.getSentinels() != null && !uri.getSentinels().isEmpty()) {
             StringBuilder s = new StringBuilder("sentinels ");
             for (RedisURI r : uri.getSentinels()) {

@@ -12,13 +12,14 @@ import dev.diaspora.stream.spi.Options;
  * are Redis keys. See this module's README for the key layout and the options.
  *
  * <p>Capabilities: shared between processes, persistent as far as the server is, time lookup, topic deletion, events
- * up to 64 MiB. Not (yet): consumer groups, retention, native partial reads (a selection fetches whole chunks).
+ * up to 64 MiB, consumer groups (members and leases in Redis, a stalled member's leases taken over). Not (yet):
+ * retention, native partial reads (a selection fetches whole chunks).
  *
  * <p>Thread safety: thread-safe.
  */
 public final class RedisDriverProvider extends AbstractDriverProvider {
     private static final Capabilities CAPABILITIES = new Capabilities(true, true, false, true, true,
-            RedisConfig.MAX_EVENT_SIZE, false, false, false);
+            RedisConfig.MAX_EVENT_SIZE, true, true, false);
 
     /** Creates the provider; {@code ServiceLoader} calls this. */
     public RedisDriverProvider() {

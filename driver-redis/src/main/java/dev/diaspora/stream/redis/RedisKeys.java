@@ -66,6 +66,11 @@ final class RedisKeys {
             return base + "pos:" + consumer;
         }
 
+        /** @return the sorted set of {@code consumer}'s group members, scored by the server time they expire at */
+        String group(String consumer) {
+            return base + "group:" + consumer;
+        }
+
         /** @return the lease of ({@code consumer}, {@code p}) */
         String lease(String consumer, int p) {
             return base + "lease:" + p + ":" + consumer;

@@ -24,14 +24,28 @@ final class RedisLeases implements AutoCloseable {
     /** One held lease. */
     final class Held implements AutoCloseable {
         final String key;
-        final String token = UUID.randomUUID().toString();
+        final String token;
+        private volatile boolean lost;
+        private volatile boolean released;
 
-        Held(String key) {
+        Held(String key, String token) {
             this.key = key;
+            this.token = token;
+        }
+
+        /** @return whether a refresh found the key expired or taken by another holder */
+        boolean lost() {
+            return lost;
+        }
+
+        /** @return whether it was released */
+        boolean released() {
+            return released;
         }
 
         @Override
         public void close() {
+            released = true;
             if (held.remove(this)) {
                 backend.await(RedisScripts.RELEASE.run(backend.redis, new String[] {key}, token),
                         "Releasing the consumer lease " + key);
@@ -48,10 +62,25 @@ final class RedisLeases implements AutoCloseable {
 
     /** @return the lease, or null if another live holder has it */
     Held tryTake(String key) {
-        Held h = new Held(key);
+        Held h = new Held(key, UUID.randomUUID().toString());
         String ok = backend.await(backend.redis.set(key, h.token, SetArgs.Builder.nx().px(backend.config.leaseMs)),
                 "Taking the consumer lease " + key);
         if (!"OK".equals(ok)) {
+            return null;
+        }
+        held.add(h);
+        return h;
+    }
+
+    /**
+     * @return the lease for group member {@code member} of the group set {@code groupKey}, or null if a live holder
+     *     has it
+     */
+    Held tryTakeForMember(String key, String groupKey, String member) {
+        Held h = new Held(key, member + " " + UUID.randomUUID());
+        long ok = backend.await(RedisScripts.MEMBER_LEASE.run(backend.redis, new String[] {key, groupKey}, member,
+                h.token, Long.toString(backend.config.leaseMs)), "Taking the consumer lease " + key);
+        if (ok == 0) {
             return null;
         }
         held.add(h);
@@ -66,14 +95,17 @@ final class RedisLeases implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             }
+            List<Held> asked = new ArrayList<>(held);
             List<CompletableFuture<Long>> answers = new ArrayList<>();
-            for (Held h : held) {
+            for (Held h : asked) {
                 answers.add(RedisScripts.REFRESH.run(backend.redis, new String[] {h.key}, h.token,
                         Long.toString(backend.config.leaseMs)));
             }
-            for (CompletableFuture<Long> a : answers) {
+            for (int i = 0; i < answers.size(); i++) {
                 try {
-                    a.join();
+                    if (answers.get(i).join() == 0 && !asked.get(i).released) {
+                        asked.get(i).lost = true; // expired or taken over: the session stores nothing through it
+                    }
                 } catch (RuntimeException e) {
                     // the server is unreachable: the next round tries again; a lease that expired meanwhile is
                     // taken by another session, and this one's next refresh finds it lost

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -88,7 +89,7 @@ final class RedisScripts {
               redis.call('UNLINK', base .. p .. ':s', base .. p .. ':d', base .. p .. ':h')
             end
             for _, name in ipairs(redis.call('SMEMBERS', base .. 'names')) do
-              redis.call('UNLINK', base .. 'pos:' .. name)
+              redis.call('UNLINK', base .. 'pos:' .. name, base .. 'group:' .. name)
             end
             redis.call('UNLINK', base .. 'names', KEYS[1])
             redis.call('SREM', KEYS[2], ARGV[1])
@@ -117,6 +118,41 @@ final class RedisScripts {
             return 0
             """);
 
+    /** Joins or heartbeats. KEYS: group set. ARGV: member id, session timeout (ms). Server time decides. */
+    static final RedisScripts HEARTBEAT = new RedisScripts("""
+            local t = redis.call('TIME')
+            local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+            redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+            return 1
+            """);
+
+    /** Lists the live members (unsorted). KEYS: group set. Drops the expired ones first. */
+    static final RedisScripts MEMBERS = new RedisScripts("""
+            local t = redis.call('TIME')
+            local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+            redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. now)
+            return redis.call('ZRANGE', KEYS[1], 0, -1)
+            """);
+
+    /**
+     * Takes a lease for a group member. KEYS: lease, group set. ARGV: member id, value ("member token"), lease ms.
+     * Returns 1 if taken: the key is free, or held by a member that is no longer live.
+     */
+    static final RedisScripts MEMBER_LEASE = new RedisScripts("""
+            local cur = redis.call('GET', KEYS[1])
+            if cur then
+              local sp = string.find(cur, ' ', 1, true)
+              if not sp then return 0 end
+              local holder = string.sub(cur, 1, sp - 1)
+              local t = redis.call('TIME')
+              local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+              local score = redis.call('ZSCORE', KEYS[2], holder)
+              if score and tonumber(score) >= now then return 0 end
+            end
+            redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+            return 1
+            """);
+
     final String text;
     final String sha;
 
@@ -132,13 +168,23 @@ final class RedisScripts {
 
     /** Runs the script by SHA-1, sending its text if the server does not know it. Returns its integer answer. */
     CompletableFuture<Long> run(RedisAsyncCommands<String, Object> redis, String[] keys, Object... args) {
-        return redis.<Long>evalsha(sha, ScriptOutputType.INTEGER, keys, args).toCompletableFuture()
+        return run(redis, ScriptOutputType.INTEGER, keys, args);
+    }
+
+    /** Runs a script whose answer is a list. */
+    CompletableFuture<List<Object>> runList(RedisAsyncCommands<String, Object> redis, String[] keys, Object... args) {
+        return run(redis, ScriptOutputType.MULTI, keys, args);
+    }
+
+    private <T> CompletableFuture<T> run(RedisAsyncCommands<String, Object> redis, ScriptOutputType type,
+            String[] keys, Object... args) {
+        return redis.<T>evalsha(sha, type, keys, args).toCompletableFuture()
                 .exceptionallyCompose(e -> {
                     Throwable c = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
                             ? e.getCause() : e;
                     if (c instanceof RedisNoScriptException
                             || (c.getMessage() != null && c.getMessage().startsWith("NOSCRIPT"))) {
-                        return redis.<Long>eval(text, ScriptOutputType.INTEGER, keys, args).toCompletableFuture();
+                        return redis.<T>eval(text, type, keys, args).toCompletableFuture();
                     }
                     return CompletableFuture.failedFuture(c);
                 });

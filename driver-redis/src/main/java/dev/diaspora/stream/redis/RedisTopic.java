@@ -7,6 +7,7 @@ import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.AppenderConfig;
 import dev.diaspora.stream.spi.ChangeNotifier;
 import dev.diaspora.stream.spi.DataRequest;
+import dev.diaspora.stream.spi.GroupMembership;
 import dev.diaspora.stream.spi.IncomingBatch;
 import dev.diaspora.stream.spi.LocalReadSession;
 import dev.diaspora.stream.spi.LocalTopic;
@@ -46,6 +47,7 @@ final class RedisTopic implements TopicBackend, LocalTopic {
     private final List<PartitionInfo> partitions;
     private final ChangeNotifier notifier = new ChangeNotifier();
     private final RedisReads reads;
+    private final RedisGroups groups;
     private RedisTailWatcher watcher; // guarded by this
     private boolean closed; // guarded by this
 
@@ -63,6 +65,7 @@ final class RedisTopic implements TopicBackend, LocalTopic {
         }
         this.partitions = List.copyOf(ps);
         this.reads = new RedisReads(this);
+        this.groups = new RedisGroups(this);
     }
 
     @Override
@@ -198,6 +201,12 @@ final class RedisTopic implements TopicBackend, LocalTopic {
     @Override
     public AutoCloseable tryLease(String consumer, int p) {
         return backend.leases.tryTake(inc.lease(consumer, p));
+    }
+
+    /** Groups of this topic's consumer names, kept in Redis (see {@link RedisGroups}). */
+    @Override
+    public GroupMembership groups() {
+        return groups;
     }
 
     @Override

@@ -30,7 +30,11 @@ final class RedisServerProcess implements AutoCloseable {
         this.extra = extra;
     }
 
-    /** Starts a server (skips, or fails with -Ddiaspora.requireServers=true, if redis-server is not installed). */
+    /**
+     * Starts a server (skips, or fails with -Ddiaspora.requireServers=true, if redis-server is not installed).
+     *
+     * @param extraArgs more server arguments; {@code {port}} in them is replaced by the server's port
+     */
     static RedisServerProcess start(Path dir, String... extraArgs) throws Exception {
         ExternalServers.assumeAvailable("redis-server", binary() != null,
                 "no redis-server binary on the PATH; install Redis (e.g. apt-get install redis-server)");
@@ -66,7 +70,9 @@ final class RedisServerProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(binary(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
                 "--dir", dir.toString(), "--appendonly", "yes", "--appendfsync", "always", "--save", "",
                 "--daemonize", "no", "--logfile", dir.resolve("redis.log").toString()));
-        cmd.addAll(extra);
+        for (String a : extra) {
+            cmd.add(a.replace("{port}", Integer.toString(port))); // e.g. "--port 0 --tls-port {port}" for TLS only
+        }
         process = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("redis.out").toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
