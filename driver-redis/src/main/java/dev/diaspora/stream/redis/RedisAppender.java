@@ -65,7 +65,11 @@ final class RedisAppender implements Appender {
             }
         }
         String what = "Appending to partition " + partition + " of topic '" + topic.name() + "'";
-        return RedisScripts.APPEND.run(b.redis, keys, args.toArray())
+        CompletableFuture<Long> appended = RedisScripts.APPEND.run(b.redis, keys, args.toArray());
+        if (topic.retention.any()) {
+            topic.trim(partition); // pipelined after the append; its failures show in the next read or bounds
+        }
+        return appended
                 .handleAsync((first, error) -> {
                     if (error != null) {
                         Throwable c = RedisErrors.unwrap(error);

@@ -3,6 +3,7 @@ package dev.diaspora.stream.redis;
 import dev.diaspora.stream.CorruptDataException;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.PartitionBounds;
+import dev.diaspora.stream.PositionExpiredException;
 import dev.diaspora.stream.spi.DataRequest;
 import dev.diaspora.stream.spi.IncomingBatch;
 import io.lettuce.core.KeyValue;
@@ -40,12 +41,17 @@ final class RedisReads {
     IncomingBatch read(int p, long fromId, int maxEvents, long maxBytes) {
         RedisBackend b = topic.backend;
         String key = topic.inc.stream(p);
+        java.util.concurrent.CompletableFuture<Long> trimmed = topic.trim(p);
         RedisFuture<List<StreamMessage<String, Object>>> range = b.redis.xrange(key,
                 Range.create(entryId(fromId), "+"), Limit.from(Math.max(1, maxEvents)));
         RedisFuture<Object> stored = b.redis.hget(topic.metaKey, "inc");
         String what = "Reading partition " + p + " of topic '" + topic.name() + "' from event " + fromId;
+        long first = b.await(trimmed, what);
         List<StreamMessage<String, Object>> entries = b.await(range, what);
         topic.checkIncarnation(b.await(stored, what));
+        if (fromId < first) {
+            return IncomingBatch.failure(p, fromId, new PositionExpiredException(p, fromId, first, "redis driver"));
+        }
         if (entries.isEmpty()) {
             return null;
         }
@@ -169,7 +175,14 @@ final class RedisReads {
         }
     }
 
-    private CorruptDataException missing(DataRequest r, long id, String field) {
+    private DiasporaException missing(DataRequest r, long id, String field) {
+        if (topic.retention.any()) {
+            long first = topic.backend.await(topic.trim(r.partition()), "Reading the first retained event of"
+                    + " partition " + r.partition() + " of topic '" + topic.name() + "'");
+            if (id < first) {
+                return new PositionExpiredException(r.partition(), id, first, "redis driver (reading data)");
+            }
+        }
         return new CorruptDataException("partition " + r.partition() + ", event id " + id + ": its data (field '"
                 + field + "' of the hash key " + topic.inc.data(r.partition()) + ") is missing from the Redis server"
                 + " at " + topic.backend.config.address() + ": the topic was deleted, or another program removed it;"

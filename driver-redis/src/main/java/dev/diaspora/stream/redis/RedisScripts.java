@@ -41,6 +41,7 @@ final class RedisScripts {
             local now = ARGV[3]
             local count = tonumber(ARGV[4])
             local first = nxt
+            local added = 0
             local i = 5
             for e = 1, count do
               local t = ARGV[i + 1]
@@ -48,6 +49,7 @@ final class RedisScripts {
               if t < last then t = last end
               last = t
               local n = tonumber(ARGV[i + 4])
+              added = added + string.len(ARGV[i]) + tonumber(ARGV[i + 2])
               redis.call('XADD', KEYS[2], '0-' .. string.format('%%d', nxt + 1), 'm', ARGV[i], 't', t,
                 'z', ARGV[i + 2], 'k', ARGV[i + 3])
               local id = string.format('%%d', nxt)
@@ -59,11 +61,58 @@ final class RedisScripts {
               i = i + 5 + n
               nxt = nxt + 1
             end
+            redis.call('HINCRBY', KEYS[4], 'bytes', added)
             redis.call('HSET', KEYS[4], 'next', string.format('%%d', nxt), 'ts', last)
             redis.call('HSET', KEYS[5], slot, seq .. ' ' .. string.format('%%d', first))
             redis.call('PEXPIRE', KEYS[5], 3600000)
             return first
             """.formatted(DELETED));
+
+    /**
+     * Applies retention to a partition: drops events from the front (stream entry and data fields) while the oldest
+     * is older than the cutoff or the partition holds more than the byte limit, at most 1000 per call. KEYS: stream,
+     * data, state, meta. ARGV: cutoff (19-digit nanoseconds, or ''), byte limit (or ''), incarnation. Returns the
+     * first retained id, or -1 if the incarnation is gone (nothing is written then).
+     */
+    static final RedisScripts TRIM = new RedisScripts("""
+            if redis.call('HGET', KEYS[4], 'inc') ~= ARGV[3] then return -1 end
+            local first = tonumber(redis.call('HGET', KEYS[3], 'first') or '0')
+            local nxt = tonumber(redis.call('HGET', KEYS[3], 'next') or '0')
+            local bytes = tonumber(redis.call('HGET', KEYS[3], 'bytes') or '0')
+            local cutoff = ARGV[1]
+            local maxb = tonumber(ARGV[2])
+            local budget = 1000
+            while first < nxt and budget > 0 do
+              local id = '0-' .. string.format('%d', first + 1)
+              local e = redis.call('XRANGE', KEYS[1], id, id)
+              local size = 0
+              if #e > 0 then
+                local f = e[1][2]
+                local t, z, k, m = '', 0, 0, ''
+                for j = 1, #f, 2 do
+                  if f[j] == 't' then t = f[j + 1]
+                  elseif f[j] == 'z' then z = tonumber(f[j + 1])
+                  elseif f[j] == 'k' then k = tonumber(f[j + 1])
+                  elseif f[j] == 'm' then m = f[j + 1] end
+                end
+                local tooOld = cutoff ~= '' and t < cutoff
+                local tooBig = maxb ~= nil and bytes > maxb
+                if not tooOld and not tooBig then break end
+                redis.call('XDEL', KEYS[1], id)
+                local did = string.format('%d', first)
+                if z > 0 and k == 0 then redis.call('HDEL', KEYS[2], did) end
+                if z > 0 and k > 0 then
+                  for c = 0, math.floor((z + k - 1) / k) - 1 do redis.call('HDEL', KEYS[2], did .. '.' .. c) end
+                end
+                size = string.len(m) + z
+              end
+              bytes = bytes - size
+              first = first + 1
+              budget = budget - 1
+            end
+            redis.call('HSET', KEYS[3], 'first', string.format('%d', first), 'bytes', string.format('%d', bytes))
+            return first
+            """);
 
     /** Creates a topic. KEYS: meta, registry. ARGV: name, incarnation, options, components. Returns 1, or 0 if taken. */
     static final RedisScripts CREATE = new RedisScripts("""

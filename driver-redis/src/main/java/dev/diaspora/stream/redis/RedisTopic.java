@@ -11,6 +11,8 @@ import dev.diaspora.stream.spi.GroupMembership;
 import dev.diaspora.stream.spi.IncomingBatch;
 import dev.diaspora.stream.spi.LocalReadSession;
 import dev.diaspora.stream.spi.LocalTopic;
+import dev.diaspora.stream.spi.Retention;
+import dev.diaspora.stream.spi.StorageClock;
 import dev.diaspora.stream.spi.ReadSession;
 import dev.diaspora.stream.spi.SessionConfig;
 import dev.diaspora.stream.spi.TopicBackend;
@@ -22,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -48,6 +51,7 @@ final class RedisTopic implements TopicBackend, LocalTopic {
     private final ChangeNotifier notifier = new ChangeNotifier();
     private final RedisReads reads;
     private final RedisGroups groups;
+    final Retention retention;
     private RedisTailWatcher watcher; // guarded by this
     private boolean closed; // guarded by this
 
@@ -66,6 +70,7 @@ final class RedisTopic implements TopicBackend, LocalTopic {
         this.partitions = List.copyOf(ps);
         this.reads = new RedisReads(this);
         this.groups = new RedisGroups(this);
+        this.retention = Retention.of(options);
     }
 
     @Override
@@ -97,12 +102,32 @@ final class RedisTopic implements TopicBackend, LocalTopic {
 
     @Override
     public PartitionBounds bounds(int p) {
+        CompletableFuture<Long> first = trim(p);
         RedisFuture<Object> next = backend.redis.hget(inc.state(p), "next");
         RedisFuture<Object> stored = backend.redis.hget(metaKey, "inc");
         String what = "Reading the bounds of partition " + p + " of topic '" + name + "'";
+        long f = backend.await(first, what);
         Object n = backend.await(next, what);
         checkIncarnation(backend.await(stored, what));
-        return new PartitionBounds(0, n == null ? 0 : Long.parseLong(RedisCodecs.text(n)));
+        long end = n == null ? 0 : Long.parseLong(RedisCodecs.text(n));
+        return new PartitionBounds(Math.max(0, Math.min(f, end)), end);
+    }
+
+    /**
+     * Applies retention to partition {@code p} (pipelined: callers send their next command at once, and Lettuce keeps
+     * the order). Time comes from {@link StorageClock}.
+     *
+     * @return the first retained id (0 without retention; -1 if the topic is gone)
+     */
+    CompletableFuture<Long> trim(int p) {
+        if (!retention.any()) {
+            return CompletableFuture.completedFuture(0L);
+        }
+        String cutoff = retention.retentionMs() > 0
+                ? RedisAppender.stamp(StorageClock.nowNanos() - retention.retentionMs() * 1_000_000L) : "";
+        String bytes = retention.retentionBytes() > 0 ? Long.toString(retention.retentionBytes()) : "";
+        return RedisScripts.TRIM.run(backend.redis, new String[] {inc.stream(p), inc.data(p), inc.state(p),
+                metaKey}, cutoff, bytes, incarnation);
     }
 
     @Override

@@ -97,16 +97,6 @@ class RedisBadInputTest {
     }
 
     @Test
-    void retentionIsRefusedAsAnOptionThisDriverDoesNotHave() {
-        try (Driver d = shared()) {
-            InvalidOptionException e = assertThrows(InvalidOptionException.class, () -> d.createTopic("kept",
-                    Metadata.of("{\"retention.ms\":1000}")));
-            assertTrue(e.getMessage().contains("retention.ms"), e.getMessage());
-            assertFalse(d.topicExists("kept"));
-        }
-    }
-
-    @Test
     void unreachableServerFailsWithinTheTimeoutNamingTheAddress() throws Exception {
         int port = RedisServerProcess.freePort(); // nothing listens there
         long start = System.nanoTime();
