@@ -1,6 +1,8 @@
 package dev.diaspora.stream.redis;
 
+import dev.diaspora.stream.ConsumerOptions;
 import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.tck.CrashableMember;
 import dev.diaspora.stream.tck.DriverTck;
 import dev.diaspora.stream.tck.ExternalServers;
 import java.nio.file.Path;
@@ -22,6 +24,12 @@ class RedisTckTest extends DriverTck {
     }
 
     private static final String PREFIX = RedisTestServers.uniquePrefix("tck");
+
+    /** A member whose connection goes through a proxy that a crash closes (see {@link CrashableRedisMember}). */
+    @Override
+    public CrashableMember crashableMember(String topicName, ConsumerOptions options) {
+        return CrashableRedisMember.open(currentDriverOptions(), topicName, options);
+    }
 
     @Override
     protected String driverName() {
