@@ -4,7 +4,6 @@ import dev.diaspora.stream.ConsumerOptions;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.tck.CrashableMember;
 import dev.diaspora.stream.tck.DriverTck;
-import dev.diaspora.stream.tck.ExternalServers;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 
