@@ -44,6 +44,9 @@ final class RedisTailWatcher implements AutoCloseable {
             try {
                 if (connection == null) {
                     connection = backend.dedicatedConnection();
+                    if (closed) {
+                        return; // close() closes it (a connection is never abandoned mid-handshake)
+                    }
                     connection.setTimeout(Duration.ofMillis(BLOCK_MS + backend.config.commandTimeout.toMillis()));
                     RedisCommands<String, Object> r = connection.sync();
                     for (int i = 0; i < streams.length; i++) {
@@ -84,10 +87,14 @@ final class RedisTailWatcher implements AutoCloseable {
                     c.closeAsync();
                 }
                 notifier.changed();
-                try {
-                    Thread.sleep(Math.min(1000, backend.config.connectTimeout.toMillis()));
-                } catch (InterruptedException ie) {
-                    return;
+                synchronized (this) {
+                    try {
+                        if (!closed) {
+                            wait(Math.min(1000, backend.config.connectTimeout.toMillis()));
+                        }
+                    } catch (InterruptedException ie) {
+                        return;
+                    }
                 }
             }
         }
@@ -102,13 +109,23 @@ final class RedisTailWatcher implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        thread.interrupt(); // ends a blocked XREAD at once (Lettuce's wait is interruptible)
+        synchronized (this) {
+            notifyAll(); // ends a pause between reconnection attempts
+        }
+        // Closing the connection ends a blocked XREAD at once. The thread is not interrupted: an interrupt during
+        // the connection's handshake would leave Lettuce a half-open channel whose handshake timer fires after the
+        // client has shut down (an ERROR in the log). A connection still being opened is closed by the thread's own
+        // check, or below once the thread has ended.
+        StatefulRedisConnection<String, Object> c = connection;
+        if (c != null) {
+            c.closeAsync();
+        }
         try {
-            thread.join(5000);
+            thread.join(backend.config.connectTimeout.toMillis() + 5000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        StatefulRedisConnection<String, Object> c = connection;
+        c = connection;
         connection = null;
         if (c != null && c.isOpen()) {
             c.close();
