@@ -75,6 +75,7 @@ class TopicsIT {
         String text = ctl.run("driver", "list").ok().out();
         assertTrue(text.contains("files: ") && text.contains("root_path (string, required)"), text);
         assertTrue(text.contains("memory: ") && text.contains("num_partitions (integer, default 1)"), text);
+        assertTrue(text.contains("redis: ") && text.contains("key_prefix (string, default "), text);
         JsonNode json = JsonConfig.MAPPER.readTree(ctl.run("driver", "list", "--json").ok().out());
         assertTrue(json.size() >= 2);
         assertEquals("files", json.get(0).get("name").asText());

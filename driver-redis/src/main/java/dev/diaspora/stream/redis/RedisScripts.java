@@ -1,0 +1,241 @@
+package dev.diaspora.stream.redis;
+
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The server-side Lua scripts: each runs atomically on the server, which is what makes EventIDs dense and unique
+ * across processes and topic creation and deletion race-free. A script is sent by its SHA-1 and, when the server does
+ * not know it (first use, or after a restart), by its text.
+ *
+ * <p>Thread safety: immutable.
+ */
+final class RedisScripts {
+    /** The error prefix of an operation on a deleted incarnation. */
+    static final String DELETED = "DIASPORA_DELETED";
+
+    /**
+     * Appends a batch. KEYS: meta, stream, data, state, dedup. ARGV: incarnation, batch sequence, storage time
+     * (19-digit nanoseconds), count, then per event: metadata, explicit time or '', data size, chunk size (0: one
+     * field), number of values, the values. Returns the first EventID (the earlier answer for a re-sent batch).
+     */
+    static final RedisScripts APPEND = new RedisScripts("""
+            local inc = redis.call('HGET', KEYS[1], 'inc')
+            if inc ~= ARGV[1] then return redis.error_reply('%1$s topic deleted') end
+            local seq = ARGV[2]
+            local slot = tostring(tonumber(seq) %% 256)
+            local prev = redis.call('HGET', KEYS[5], slot)
+            if prev then
+              local s, f = string.match(prev, '^(%%d+) (%%d+)$')
+              if s == seq then return tonumber(f) end
+            end
+            local nxt = tonumber(redis.call('HGET', KEYS[4], 'next') or '0')
+            local last = redis.call('HGET', KEYS[4], 'ts') or '0000000000000000000'
+            local now = ARGV[3]
+            local count = tonumber(ARGV[4])
+            local first = nxt
+            local added = 0
+            local i = 5
+            for e = 1, count do
+              local t = ARGV[i + 1]
+              if t == '' then t = now end
+              if t < last then t = last end
+              last = t
+              local n = tonumber(ARGV[i + 4])
+              added = added + string.len(ARGV[i]) + tonumber(ARGV[i + 2])
+              redis.call('XADD', KEYS[2], '0-' .. string.format('%%d', nxt + 1), 'm', ARGV[i], 't', t,
+                'z', ARGV[i + 2], 'k', ARGV[i + 3])
+              local id = string.format('%%d', nxt)
+              if n == 1 then
+                redis.call('HSET', KEYS[3], id, ARGV[i + 5])
+              else
+                for c = 0, n - 1 do redis.call('HSET', KEYS[3], id .. '.' .. c, ARGV[i + 5 + c]) end
+              end
+              i = i + 5 + n
+              nxt = nxt + 1
+            end
+            redis.call('HINCRBY', KEYS[4], 'bytes', added)
+            redis.call('HSET', KEYS[4], 'next', string.format('%%d', nxt), 'ts', last)
+            redis.call('HSET', KEYS[5], slot, seq .. ' ' .. string.format('%%d', first))
+            redis.call('PEXPIRE', KEYS[5], 3600000)
+            return first
+            """.formatted(DELETED));
+
+    /**
+     * Applies retention to a partition: drops events from the front (stream entry and data fields) while the oldest
+     * is older than the cutoff or the partition holds more than the byte limit, at most 1000 per call. KEYS: stream,
+     * data, state, meta. ARGV: cutoff (19-digit nanoseconds, or ''), byte limit (or ''), incarnation. Returns the
+     * first retained id, or -1 if the incarnation is gone (nothing is written then).
+     */
+    static final RedisScripts TRIM = new RedisScripts("""
+            if redis.call('HGET', KEYS[4], 'inc') ~= ARGV[3] then return -1 end
+            local first = tonumber(redis.call('HGET', KEYS[3], 'first') or '0')
+            local nxt = tonumber(redis.call('HGET', KEYS[3], 'next') or '0')
+            local bytes = tonumber(redis.call('HGET', KEYS[3], 'bytes') or '0')
+            local cutoff = ARGV[1]
+            local maxb = tonumber(ARGV[2])
+            local budget = 1000
+            while first < nxt and budget > 0 do
+              local id = '0-' .. string.format('%d', first + 1)
+              local e = redis.call('XRANGE', KEYS[1], id, id)
+              local size = 0
+              if #e > 0 then
+                local f = e[1][2]
+                local t, z, k, m = '', 0, 0, ''
+                for j = 1, #f, 2 do
+                  if f[j] == 't' then t = f[j + 1]
+                  elseif f[j] == 'z' then z = tonumber(f[j + 1])
+                  elseif f[j] == 'k' then k = tonumber(f[j + 1])
+                  elseif f[j] == 'm' then m = f[j + 1] end
+                end
+                local tooOld = cutoff ~= '' and t < cutoff
+                local tooBig = maxb ~= nil and bytes > maxb
+                if not tooOld and not tooBig then break end
+                redis.call('XDEL', KEYS[1], id)
+                local did = string.format('%d', first)
+                if z > 0 and k == 0 then redis.call('HDEL', KEYS[2], did) end
+                if z > 0 and k > 0 then
+                  for c = 0, math.floor((z + k - 1) / k) - 1 do redis.call('HDEL', KEYS[2], did .. '.' .. c) end
+                end
+                size = string.len(m) + z
+              end
+              bytes = bytes - size
+              first = first + 1
+              budget = budget - 1
+            end
+            redis.call('HSET', KEYS[3], 'first', string.format('%d', first), 'bytes', string.format('%d', bytes))
+            return first
+            """);
+
+    /** Creates a topic. KEYS: meta, registry. ARGV: name, incarnation, options, components. Returns 1, or 0 if taken. */
+    static final RedisScripts CREATE = new RedisScripts("""
+            local t = redis.call('TYPE', KEYS[1]).ok
+            if t == 'hash' then return 0 end
+            if t ~= 'none' then return redis.error_reply('WRONGTYPE the key ' .. KEYS[1] .. ' holds a ' .. t) end
+            redis.call('HSET', KEYS[1], 'inc', ARGV[2], 'options', ARGV[3], 'components', ARGV[4])
+            redis.call('SADD', KEYS[2], ARGV[1])
+            return 1
+            """);
+
+    /**
+     * Deletes a topic. KEYS: meta, registry, control. ARGV: name, topic key base. Returns 1, or 0 if it does not
+     * exist.
+     */
+    static final RedisScripts DELETE = new RedisScripts("""
+            local inc = redis.call('HGET', KEYS[1], 'inc')
+            if not inc then return 0 end
+            local options = cjson.decode(redis.call('HGET', KEYS[1], 'options'))
+            local base = ARGV[2] .. inc .. ':'
+            local n = tonumber(options['num_partitions'] or 1)
+            for p = 0, n - 1 do
+              redis.call('UNLINK', base .. p .. ':s', base .. p .. ':d', base .. p .. ':h')
+            end
+            for _, name in ipairs(redis.call('SMEMBERS', base .. 'names')) do
+              redis.call('UNLINK', base .. 'pos:' .. name, base .. 'group:' .. name)
+            end
+            redis.call('UNLINK', base .. 'names', KEYS[1])
+            redis.call('SREM', KEYS[2], ARGV[1])
+            redis.call('XADD', KEYS[3], 'MAXLEN', '~', '16', '*', 'deleted', inc)
+            return 1
+            """);
+
+    /** Stores positions. KEYS: meta, positions, names. ARGV: incarnation, name, then partition, position pairs. */
+    static final RedisScripts COMMIT = new RedisScripts("""
+            local inc = redis.call('HGET', KEYS[1], 'inc')
+            if inc ~= ARGV[1] then return redis.error_reply('%1$s topic deleted') end
+            for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+            redis.call('SADD', KEYS[3], ARGV[2])
+            return 1
+            """.formatted(DELETED));
+
+    /** Refreshes a lease. KEYS: lease. ARGV: token, milliseconds. Returns 1 if still held. */
+    static final RedisScripts REFRESH = new RedisScripts("""
+            if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+            return 0
+            """);
+
+    /** Releases a lease. KEYS: lease. ARGV: token. */
+    static final RedisScripts RELEASE = new RedisScripts("""
+            if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+            return 0
+            """);
+
+    /** Joins or heartbeats. KEYS: group set. ARGV: member id, session timeout (ms). Server time decides. */
+    static final RedisScripts HEARTBEAT = new RedisScripts("""
+            local t = redis.call('TIME')
+            local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+            redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+            return 1
+            """);
+
+    /** Lists the live members (unsorted). KEYS: group set. Drops the expired ones first. */
+    static final RedisScripts MEMBERS = new RedisScripts("""
+            local t = redis.call('TIME')
+            local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+            redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. now)
+            return redis.call('ZRANGE', KEYS[1], 0, -1)
+            """);
+
+    /**
+     * Takes a lease for a group member. KEYS: lease, group set. ARGV: member id, value ("member token"), lease ms.
+     * Returns 1 if taken: the key is free, or held by a member that is no longer live.
+     */
+    static final RedisScripts MEMBER_LEASE = new RedisScripts("""
+            local cur = redis.call('GET', KEYS[1])
+            if cur then
+              local sp = string.find(cur, ' ', 1, true)
+              if not sp then return 0 end
+              local holder = string.sub(cur, 1, sp - 1)
+              local t = redis.call('TIME')
+              local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+              local score = redis.call('ZSCORE', KEYS[2], holder)
+              if score and tonumber(score) >= now then return 0 end
+            end
+            redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+            return 1
+            """);
+
+    final String text;
+    final String sha;
+
+    private RedisScripts(String text) {
+        this.text = text;
+        try {
+            this.sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-1 is missing from this JDK", e);
+        }
+    }
+
+    /** Runs the script by SHA-1, sending its text if the server does not know it. Returns its integer answer. */
+    CompletableFuture<Long> run(RedisAsyncCommands<String, Object> redis, String[] keys, Object... args) {
+        return run(redis, ScriptOutputType.INTEGER, keys, args);
+    }
+
+    /** Runs a script whose answer is a list. */
+    CompletableFuture<List<Object>> runList(RedisAsyncCommands<String, Object> redis, String[] keys, Object... args) {
+        return run(redis, ScriptOutputType.MULTI, keys, args);
+    }
+
+    private <T> CompletableFuture<T> run(RedisAsyncCommands<String, Object> redis, ScriptOutputType type,
+            String[] keys, Object... args) {
+        return redis.<T>evalsha(sha, type, keys, args).toCompletableFuture()
+                .exceptionallyCompose(e -> {
+                    Throwable c = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                            ? e.getCause() : e;
+                    if (c instanceof RedisNoScriptException
+                            || (c.getMessage() != null && c.getMessage().startsWith("NOSCRIPT"))) {
+                        return redis.<T>eval(text, type, keys, args).toCompletableFuture();
+                    }
+                    return CompletableFuture.failedFuture(c);
+                });
+    }
+}

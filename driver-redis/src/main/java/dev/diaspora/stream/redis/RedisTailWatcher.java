@@ -1,0 +1,134 @@
+package dev.diaspora.stream.redis;
+
+import dev.diaspora.stream.spi.ChangeNotifier;
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.XReadArgs;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Wakes the tailing consumers of one topic handle when any process appends to one of its partitions or deletes the
+ * topic: a thread blocked on the server in {@code XREAD BLOCK} over every partition stream and the topic's control
+ * stream, on a connection of its own (no client-side polling; the block timeout only bounds how late it notices
+ * {@link #close()}). Each wake-up moves the watched ids to the stream's newest entry, so a burst of appends costs one
+ * wake-up, not one per event.
+ *
+ * <p>Thread safety: started and closed by its topic; the thread is confined to itself.
+ */
+final class RedisTailWatcher implements AutoCloseable {
+    private static final long BLOCK_MS = 2000;
+
+    private final RedisBackend backend;
+    private final String[] streams;
+    private final ChangeNotifier notifier;
+    private final Thread thread;
+    private volatile boolean closed;
+    private volatile StatefulRedisConnection<String, Object> connection;
+
+    RedisTailWatcher(RedisBackend backend, String[] streams, ChangeNotifier notifier, String threadName) {
+        this.backend = backend;
+        this.streams = streams;
+        this.notifier = notifier;
+        this.thread = new Thread(this::run, threadName);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void run() {
+        String[] ids = new String[streams.length];
+        while (!closed) {
+            try {
+                if (connection == null) {
+                    connection = backend.dedicatedConnection();
+                    if (closed) {
+                        return; // close() closes it (a connection is never abandoned mid-handshake)
+                    }
+                    connection.setTimeout(Duration.ofMillis(BLOCK_MS + backend.config.commandTimeout.toMillis()));
+                    RedisCommands<String, Object> r = connection.sync();
+                    for (int i = 0; i < streams.length; i++) {
+                        ids[i] = top(r, streams[i]);
+                    }
+                    notifier.changed(); // anything appended while the watcher was not connected
+                }
+                RedisCommands<String, Object> r = connection.sync();
+                @SuppressWarnings("unchecked")
+                XReadArgs.StreamOffset<String>[] offsets = new XReadArgs.StreamOffset[streams.length];
+                for (int i = 0; i < streams.length; i++) {
+                    offsets[i] = XReadArgs.StreamOffset.from(streams[i], ids[i]);
+                }
+                List<StreamMessage<String, Object>> got = r.xread(XReadArgs.Builder.block(BLOCK_MS).count(1), offsets);
+                if (got == null || got.isEmpty()) {
+                    continue;
+                }
+                for (StreamMessage<String, Object> m : got) {
+                    for (int i = 0; i < streams.length; i++) {
+                        if (streams[i].equals(m.getStream())) {
+                            ids[i] = top(r, streams[i]);
+                            if (ids[i].equals("0-0")) {
+                                ids[i] = m.getId(); // emptied meanwhile (deleted): go on after what was seen
+                            }
+                        }
+                    }
+                }
+                notifier.changed();
+            } catch (RuntimeException e) {
+                if (closed) {
+                    return;
+                }
+                // the server went away: drop the connection, wake the readers (their reads report the error), and
+                // connect again after a pause
+                StatefulRedisConnection<String, Object> c = connection;
+                connection = null;
+                if (c != null) {
+                    c.closeAsync();
+                }
+                notifier.changed();
+                synchronized (this) {
+                    try {
+                        if (!closed) {
+                            wait(Math.min(1000, backend.config.connectTimeout.toMillis()));
+                        }
+                    } catch (InterruptedException ie) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /** @return the id of the newest entry of {@code stream}, or 0-0 if it is empty or missing */
+    private static String top(RedisCommands<String, Object> r, String stream) {
+        List<StreamMessage<String, Object>> last = r.xrevrange(stream, Range.unbounded(), Limit.from(1));
+        return last.isEmpty() ? "0-0" : last.get(0).getId();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        synchronized (this) {
+            notifyAll(); // ends a pause between reconnection attempts
+        }
+        // Closing the connection ends a blocked XREAD at once. The thread is not interrupted: an interrupt during
+        // the connection's handshake would leave Lettuce a half-open channel whose handshake timer fires after the
+        // client has shut down (an ERROR in the log). A connection still being opened is closed by the thread's own
+        // check, or below once the thread has ended.
+        StatefulRedisConnection<String, Object> c = connection;
+        if (c != null) {
+            c.closeAsync();
+        }
+        try {
+            thread.join(backend.config.connectTimeout.toMillis() + 5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        c = connection;
+        connection = null;
+        if (c != null && c.isOpen()) {
+            c.close();
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package dev.diaspora.stream.redis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.diaspora.stream.DataView;
+import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.Ordering;
+import dev.diaspora.stream.spi.AppenderConfig;
+import dev.diaspora.stream.spi.Appender;
+import dev.diaspora.stream.spi.Backend;
+import dev.diaspora.stream.spi.OutgoingBatch;
+import dev.diaspora.stream.spi.TopicBackend;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A batch sent again (as Lettuce does after a reconnect, for commands that had no answer) is stored once: the append
+ * script answers the re-sent batch with the ids it got the first time. Driven through the SPI, so the re-send is
+ * exact and deterministic instead of depending on when a server dies.
+ */
+@Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class RedisResendTest {
+    private static final String PREFIX = RedisTestServers.uniquePrefix("resend");
+
+    @BeforeAll
+    static void needsRedis() {
+        RedisTestServers.assumeSharedServer();
+    }
+
+    @AfterAll
+    static void cleanUp() {
+        RedisTestServers.deletePrefix(RedisTestServers.SHARED_URI, PREFIX);
+    }
+
+    private static OutgoingBatch batch(long producerId, long sequence, String... texts) {
+        StringBuilder all = new StringBuilder();
+        int[] offsets = new int[texts.length + 1];
+        DataView[] data = new DataView[texts.length];
+        for (int i = 0; i < texts.length; i++) {
+            all.append(texts[i]);
+            offsets[i + 1] = all.toString().getBytes(StandardCharsets.UTF_8).length;
+            data[i] = DataView.of(texts[i].getBytes(StandardCharsets.UTF_8));
+        }
+        return new OutgoingBatch(texts.length, all.toString().getBytes(StandardCharsets.UTF_8), offsets, data, null,
+                producerId, sequence);
+    }
+
+    @Test
+    void aResentBatchIsStoredOnceAndAnsweredWithItsIds() throws Exception {
+        RedisDriverProvider provider = new RedisDriverProvider();
+        try (Backend b = provider.open(provider.options().validate(Metadata.of("{\"key_prefix\":\"" + PREFIX
+                + "\"}"), "driver options"))) {
+            b.createTopic("resend", provider.topicOptions().validate(Metadata.of("{}"), "topic options"),
+                    Metadata.of("{}"));
+            try (TopicBackend t = b.openTopic("resend")) {
+                Appender a = t.appender(new AppenderConfig("p", 42, 4, Ordering.STRICT));
+                Appender other = t.appender(new AppenderConfig("q", 43, 4, Ordering.STRICT));
+                assertEquals(0, a.append(0, batch(42, 0, "{\"a\":0}", "{\"a\":1}")).get(10, TimeUnit.SECONDS));
+                assertEquals(2, other.append(0, batch(43, 0, "{\"b\":0}")).get(10, TimeUnit.SECONDS));
+                assertEquals(3, a.append(0, batch(42, 1, "{\"a\":2}")).get(10, TimeUnit.SECONDS));
+                // both of a's batches sent again, in order, as after a reconnect
+                assertEquals(0, a.append(0, batch(42, 0, "{\"a\":0}", "{\"a\":1}")).get(10, TimeUnit.SECONDS));
+                assertEquals(3, a.append(0, batch(42, 1, "{\"a\":2}")).get(10, TimeUnit.SECONDS));
+                assertEquals(4, t.bounds(0).next(), "a re-sent batch was stored twice");
+                assertEquals(4, a.append(0, batch(42, 2, "{\"a\":3}")).get(10, TimeUnit.SECONDS));
+                assertEquals(5, t.bounds(0).next());
+            }
+        }
+    }
+}

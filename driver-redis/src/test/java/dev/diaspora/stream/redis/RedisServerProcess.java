@@ -1,0 +1,110 @@
+package dev.diaspora.stream.redis;
+
+import dev.diaspora.stream.tck.ExternalServers;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A private {@code redis-server} on a free loopback port, for tests that kill and restart the server or need a
+ * server configured in a way the shared one must not be (a password). Persistence: AOF with fsync on every write, in
+ * the test's directory, so that what the server acknowledged survives a SIGKILL.
+ *
+ * <p>Ownership: the test closes it (killing the server). Thread safety: not thread-safe.
+ */
+final class RedisServerProcess implements AutoCloseable {
+    private final Path dir;
+    private final int port;
+    private final List<String> extra;
+    private Process process;
+
+    private RedisServerProcess(Path dir, int port, List<String> extra) {
+        this.dir = dir;
+        this.port = port;
+        this.extra = extra;
+    }
+
+    /**
+     * Starts a server (skips, or fails with -Ddiaspora.requireServers=true, if redis-server is not installed).
+     *
+     * @param extraArgs more server arguments; {@code {port}} in them is replaced by the server's port
+     */
+    static RedisServerProcess start(Path dir, String... extraArgs) throws Exception {
+        ExternalServers.assumeAvailable("redis-server", binary() != null,
+                "no redis-server binary on the PATH; install Redis (e.g. apt-get install redis-server)");
+        RedisServerProcess s = new RedisServerProcess(dir, freePort(), List.of(extraArgs));
+        s.startProcess();
+        return s;
+    }
+
+    private static String binary() {
+        for (String d : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
+            if (Files.isExecutable(Path.of(d, "redis-server"))) {
+                return Path.of(d, "redis-server").toString();
+            }
+        }
+        return null;
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    int port() {
+        return port;
+    }
+
+    String uri() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    private void startProcess() throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(binary(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--dir", dir.toString(), "--appendonly", "yes", "--appendfsync", "always", "--save", "",
+                "--daemonize", "no", "--logfile", dir.resolve("redis.log").toString()));
+        for (String a : extra) {
+            cmd.add(a.replace("{port}", Integer.toString(port))); // e.g. "--port 0 --tls-port {port}" for TLS only
+        }
+        process = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("redis.out").toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return;
+            } catch (IOException e) {
+                if (!process.isAlive() || System.nanoTime() - deadline > 0) {
+                    throw new IllegalStateException("redis-server did not start on port " + port + ": "
+                            + Files.readString(dir.resolve("redis.out")), e);
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    /** Kills the server with SIGKILL (no shutdown save) and waits for it to end. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** Starts the server again on the same port and directory (it reloads its append-only file). */
+    void restart() throws Exception {
+        startProcess();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            kill();
+        }
+    }
+}
