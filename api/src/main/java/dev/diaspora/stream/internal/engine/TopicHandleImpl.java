@@ -103,8 +103,8 @@ final class TopicHandleImpl implements TopicHandle {
     public Producer producer(ProducerOptions options) {
         checkOpen();
         ProducerImpl p = new ProducerImpl(this, Objects.requireNonNull(options, "options"));
+        mbeans.put(p, EngineMBeans.producer(this, p)); // before it is a child: closing the handle then finds both
         children.add(p);
-        mbeans.put(p, EngineMBeans.producer(this, p));
         return p;
     }
 
@@ -119,8 +119,8 @@ final class TopicHandleImpl implements TopicHandle {
             }
         }
         ConsumerImpl c = new ConsumerImpl(this, options);
+        mbeans.put(c, EngineMBeans.consumer(this, c)); // before it is a child: closing the handle then finds both
         children.add(c);
-        mbeans.put(c, EngineMBeans.consumer(this, c));
         return c;
     }
 

@@ -15,7 +15,9 @@ import org.slf4j.LoggerFactory;
  * One MBean in the platform MBean server, named
  * {@code dev.diaspora.stream:type=<type>,<key>=<value>...,id=<n>}: the values the user chose (topic and component
  * names) are quoted with {@link ObjectName#quote}, and {@code id} is a number unique in the JVM, so two producers of
- * one name do not collide. {@link #close()} unregisters it. A registration that fails (a security manager, a name
+ * one name do not collide. {@link #close()} unregisters it. With the system property {@value #ENABLED_PROPERTY}
+ * {@code =false} nothing is registered and the platform MBean server is not started (its start-up costs tens of
+ * milliseconds, more on a loaded machine: short-lived command-line runs turn it off). A registration that fails (a security manager, a name
  * taken by someone else) is logged once at WARN and leaves the object without an MBean: metrics never fail an open.
  * Not API.
  *
@@ -24,6 +26,8 @@ import org.slf4j.LoggerFactory;
 public final class JmxRegistration implements AutoCloseable {
     /** The JMX domain of every Diaspora MBean. */
     public static final String DOMAIN = "dev.diaspora.stream";
+    /** System property: {@code false} turns the MBeans off (read at each registration; default {@code true}). */
+    public static final String ENABLED_PROPERTY = "diaspora.jmx";
 
     private static final Logger LOG = LoggerFactory.getLogger(JmxRegistration.class);
     private static final AtomicLong IDS = new AtomicLong();
@@ -44,6 +48,9 @@ public final class JmxRegistration implements AutoCloseable {
      * @return the registration, to close when the object closes
      */
     public static JmxRegistration register(String type, Map<String, String> keys, MetricsMBean bean) {
+        if ("false".equalsIgnoreCase(System.getProperty(ENABLED_PROPERTY, "true").trim())) {
+            return new JmxRegistration(null);
+        }
         StringBuilder sb = new StringBuilder(DOMAIN).append(":type=").append(type);
         for (Map.Entry<String, String> k : keys.entrySet()) {
             sb.append(',').append(k.getKey()).append('=').append(ObjectName.quote(k.getValue()));
