@@ -8,6 +8,7 @@
 module dev.diaspora.stream {
     requires transitive com.fasterxml.jackson.databind;
     requires org.slf4j;
+    requires java.management;
 
     exports dev.diaspora.stream;
     exports dev.diaspora.stream.spi;

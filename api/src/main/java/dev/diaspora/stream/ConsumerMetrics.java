@@ -14,9 +14,19 @@ package dev.diaspora.stream;
  * @param eventsLost EventIDs reported lost by the driver ({@link EventsLostException}), summed over the ranges
  * @param eventsExpired EventIDs between a position and the first retained id, each time a position was found below
  *     it (retention had dropped them: {@link ConsumerOptions#onExpiredPosition(ExpiredPositionPolicy)})
+ * @param lag events stored and not yet delivered to the application, summed over the partitions the consumer holds
+ *     ({@code bounds(p).next() - position(p)} each, read when the snapshot is taken: {@link Consumer#metrics()} asks
+ *     the driver for the end of each held partition, a call to the storage for remote drivers)
  */
 public record ConsumerMetrics(long eventsDelivered, long bytesDelivered, long batchesFetched, long prefetchedEvents,
-        long prefetchedBytes, long eventsSkipped, long eventsLost, long eventsExpired) {
+        long prefetchedBytes, long eventsSkipped, long eventsLost, long eventsExpired, long lag) {
+    /** Metrics without a lag figure (lag 0). */
+    public ConsumerMetrics(long eventsDelivered, long bytesDelivered, long batchesFetched, long prefetchedEvents,
+            long prefetchedBytes, long eventsSkipped, long eventsLost, long eventsExpired) {
+        this(eventsDelivered, bytesDelivered, batchesFetched, prefetchedEvents, prefetchedBytes, eventsSkipped,
+                eventsLost, eventsExpired, 0);
+    }
+
     /** Metrics of a consumer that met no expired position. */
     public ConsumerMetrics(long eventsDelivered, long bytesDelivered, long batchesFetched, long prefetchedEvents,
             long prefetchedBytes, long eventsSkipped, long eventsLost) {

@@ -68,6 +68,12 @@ public final class DiasporaCtl implements Callable<Integer> {
 
     /** Runs the tool and exits the JVM with its status. */
     public static void main(String[] args) {
+        // Most commands run for moments: the engine's JMX MBeans (docs/metrics.md) would start the platform MBean
+        // server on every run, tens of milliseconds and more on a loaded machine. They stay off unless asked for
+        // with -Ddiaspora.jmx=true (DIASPORA_CTL_JAVA_OPTS), e.g. to watch a long `server` or `forward`.
+        if (System.getProperty("diaspora.jmx") == null) {
+            System.setProperty("diaspora.jmx", "false");
+        }
         // Results go through a buffer (System.out flushes every line); commands flush where timing matters.
         PrintStream out = new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16),
                 false, StandardCharsets.UTF_8);

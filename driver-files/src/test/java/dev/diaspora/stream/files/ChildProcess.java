@@ -36,6 +36,7 @@ final class ChildProcess implements AutoCloseable {
         cmd.add("-XX:TieredStopAtLevel=1");
         cmd.add("-Xshare:auto");
         cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
+        cmd.add("-Ddiaspora.jmx=false"); // no MBean server start-up in a child that only stores or reads
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(main.getName());

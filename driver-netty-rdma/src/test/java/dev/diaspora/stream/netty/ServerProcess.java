@@ -29,6 +29,7 @@ final class ServerProcess implements AutoCloseable {
         Path log = root.resolveSibling(root.getFileName() + ".stderr");
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m",
                 "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                "-Ddiaspora.jmx=false",
                 "-cp", System.getProperty("java.class.path"), ServerMain.class.getName(), root.toString(),
                 Integer.toString(port));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();

@@ -64,7 +64,8 @@ public final class GroupMemberProcess implements AutoCloseable {
             String consumer, Duration sessionTimeout) throws IOException {
         Path log = logDir.resolve("member-" + consumer + ".stderr");
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m",
-                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp",
+                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                "-Ddiaspora.jmx=false", "-cp",
                 System.getProperty("java.class.path"), GroupMemberProcess.class.getName(), driver, options.toString(),
                 topic, consumer, Long.toString(sessionTimeout.toMillis()));
         return new GroupMemberProcess(new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(

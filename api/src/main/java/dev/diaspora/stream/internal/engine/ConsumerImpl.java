@@ -1160,10 +1160,15 @@ final class ConsumerImpl implements Consumer {
 
     @Override
     public ConsumerMetrics metrics() {
+        return counters(ConsumerLag.total(topic, this)); // asks the driver: outside the lock
+    }
+
+    /** @return the counters, with {@code lag} as given (the MBean reads the lag on its own) */
+    ConsumerMetrics counters(long lag) {
         lock.lock();
         try {
             return new ConsumerMetrics(eventsDelivered.sum(), bytesDelivered.sum(), batchesFetched.sum(),
-                    prefetchedEvents, prefetchedBytes, unreadable.skipped(), unreadable.lost(), expired.count());
+                    prefetchedEvents, prefetchedBytes, unreadable.skipped(), unreadable.lost(), expired.count(), lag);
         } finally {
             lock.unlock();
         }

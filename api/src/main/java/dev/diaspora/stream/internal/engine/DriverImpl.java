@@ -11,6 +11,7 @@ import dev.diaspora.stream.TopicHandle;
 import dev.diaspora.stream.TopicMismatchException;
 import dev.diaspora.stream.Validator;
 import dev.diaspora.stream.internal.components.Components;
+import dev.diaspora.stream.internal.metrics.JmxRegistration;
 import dev.diaspora.stream.spi.Backend;
 import dev.diaspora.stream.spi.DriverProvider;
 import dev.diaspora.stream.spi.Options;
@@ -39,11 +40,27 @@ final class DriverImpl implements Driver {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Object timerLock = new Object();
     private ScheduledThreadPoolExecutor timer; // guarded by timerLock; made on first use
+    private final JmxRegistration mbean;
 
     DriverImpl(DriverProvider provider, Backend backend, List<Path> pluginPath) {
         this.provider = provider;
         this.backend = backend;
         this.pluginPath = pluginPath;
+        this.mbean = EngineMBeans.driver(this);
+    }
+
+    /** @return how many topic handles are open */
+    long openTopics() {
+        return topics.size();
+    }
+
+    /** @return how many producers or consumers ({@code type}) are open on this driver's topic handles */
+    long openChildren(Class<?> type) {
+        long n = 0;
+        for (TopicHandleImpl t : topics) {
+            n += t.openChildren(type);
+        }
+        return n;
     }
 
     @Override
@@ -245,6 +262,7 @@ final class DriverImpl implements Driver {
         } catch (RuntimeException e) {
             first = first == null ? e : first;
         }
+        mbean.close();
         if (first != null) {
             throw first;
         }

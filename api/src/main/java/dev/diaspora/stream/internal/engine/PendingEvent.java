@@ -3,6 +3,7 @@ package dev.diaspora.stream.internal.engine;
 import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.PushCallback;
+import dev.diaspora.stream.internal.metrics.LatencyHistogram;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,9 +18,12 @@ final class PendingEvent {
     final long permitBytes;
     private final CompletableFuture<Long> future;
     private final PushCallback callback;
+    private final LatencyHistogram latency;
+    private final long pushedAt = System.nanoTime();
 
     PendingEvent(Metadata metadata, DataView data, int requested, long permitBytes, CompletableFuture<Long> future,
-            PushCallback callback) {
+            PushCallback callback, LatencyHistogram latency) {
+        this.latency = latency;
         this.metadata = metadata;
         this.data = data;
         this.requested = requested;
@@ -29,6 +33,7 @@ final class PendingEvent {
     }
 
     void succeed(int partition, long id) {
+        latency.record(System.nanoTime() - pushedAt);
         data.release();
         if (future != null) {
             future.complete(id);

@@ -18,6 +18,7 @@ import dev.diaspora.stream.TopicHandle;
 import dev.diaspora.stream.ValidationException;
 import dev.diaspora.stream.Validator;
 import dev.diaspora.stream.internal.components.Components;
+import dev.diaspora.stream.internal.metrics.LatencyHistogram;
 import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.AppenderConfig;
 import dev.diaspora.stream.spi.Backend;
@@ -72,6 +73,7 @@ final class ProducerImpl implements Producer {
     private final LongAdder failed = new LongAdder();
     private final LongAdder bytesStored = new LongAdder();
     private final LongAdder batches = new LongAdder();
+    private final LatencyHistogram pushLatency = new LatencyHistogram();
 
     ProducerImpl(TopicHandleImpl topic, ProducerOptions options) {
         this.topic = topic;
@@ -152,7 +154,7 @@ final class ProducerImpl implements Producer {
         long bytes = metadata.size() + data.size();
         gate.acquire(bytes, options.backPressure(), options.maxBlock().toNanos());
         pushed.increment();
-        PendingEvent e = new PendingEvent(metadata, data, partition, bytes, f, cb);
+        PendingEvent e = new PendingEvent(metadata, data, partition, bytes, f, cb, pushLatency);
         if (pool.threadCount() == 0) {
             process(e);
         } else {
@@ -301,6 +303,11 @@ final class ProducerImpl implements Producer {
             fs[p] = batchers[p].flush();
         }
         return CompletableFuture.allOf(fs);
+    }
+
+    /** @return the times from push to stored of the events stored so far */
+    LatencyHistogram pushLatency() {
+        return pushLatency;
     }
 
     @Override

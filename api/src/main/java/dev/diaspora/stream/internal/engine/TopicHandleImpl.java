@@ -13,6 +13,7 @@ import dev.diaspora.stream.Serializer;
 import dev.diaspora.stream.StartAt;
 import dev.diaspora.stream.TopicHandle;
 import dev.diaspora.stream.Validator;
+import dev.diaspora.stream.internal.metrics.JmxRegistration;
 import dev.diaspora.stream.spi.TopicBackend;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +33,7 @@ final class TopicHandleImpl implements TopicHandle {
     private final Serializer serializer;
     private final List<PartitionInfo> partitions;
     private final Set<AutoCloseable> children = ConcurrentHashMap.newKeySet();
+    private final Map<AutoCloseable, JmxRegistration> mbeans = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile String closedBecause = ""; // why, when the driver closed it (a deleteTopic)
 
@@ -43,6 +45,11 @@ final class TopicHandleImpl implements TopicHandle {
         this.selector = selector;
         this.serializer = serializer;
         this.partitions = List.copyOf(backend.partitions());
+    }
+
+    /** @return how many of this handle's open producers or consumers are of {@code type} */
+    long openChildren(Class<?> type) {
+        return children.stream().filter(type::isInstance).count();
     }
 
     DriverImpl driver() {
@@ -96,6 +103,7 @@ final class TopicHandleImpl implements TopicHandle {
     public Producer producer(ProducerOptions options) {
         checkOpen();
         ProducerImpl p = new ProducerImpl(this, Objects.requireNonNull(options, "options"));
+        mbeans.put(p, EngineMBeans.producer(this, p)); // before it is a child: closing the handle then finds both
         children.add(p);
         return p;
     }
@@ -111,12 +119,17 @@ final class TopicHandleImpl implements TopicHandle {
             }
         }
         ConsumerImpl c = new ConsumerImpl(this, options);
+        mbeans.put(c, EngineMBeans.consumer(this, c)); // before it is a child: closing the handle then finds both
         children.add(c);
         return c;
     }
 
     void closed(AutoCloseable child) {
         children.remove(child);
+        JmxRegistration r = mbeans.remove(child);
+        if (r != null) {
+            r.close();
+        }
     }
 
     @Override

@@ -27,7 +27,8 @@ class PartitionBatcherBatchTest {
             Metadata md = Metadata.of(text);
             byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
             DataView data = DataView.of(ByteBuffer.wrap(new byte[i]));
-            PendingEvent e = new PendingEvent(md, data, -1, utf8.length + i, null, (p, id, err) -> { });
+            PendingEvent e = new PendingEvent(md, data, -1, utf8.length + i, null, (p, id, err) -> { },
+                    new dev.diaspora.stream.internal.metrics.LatencyHistogram());
             if (i % 2 == 0) {
                 batch.add(e, null);
             } else { // a buffer with a non-zero position, as a custom serializer may return

@@ -53,6 +53,7 @@ class BrokenDriversTest {
             Map.entry(Fault.UNSELECTED_BYTES, "required_R13_subViewSelectsExactBytes"),
             Map.entry(Fault.DUPLICATE, "required_R16_everyConsumerSeesEveryEventExactlyOnce"),
             Map.entry(Fault.NO_TAILING, "required_S2_pendingPullCompletesWhenEventArrives"),
+            Map.entry(Fault.NO_NOTIFY, "required_S18_storedEventWakesTheWaitingConsumer"),
             Map.entry(Fault.WRONG_METADATA, "required_S14_metadataTextDeliveredVerbatim"),
             Map.entry(Fault.LOST_DATA, "required_R12_bigEventRoundTrips"),
             Map.entry(Fault.LEAK_THREAD, "required_R2_createdTopicExistsAndOpens"),
@@ -154,6 +155,13 @@ class BrokenDriversTest {
         @Override
         Fault fault() {
             return Fault.NO_TAILING;
+        }
+    }
+
+    static final class NoNotifyFault extends FaultyReferenceTck {
+        @Override
+        Fault fault() {
+            return Fault.NO_NOTIFY;
         }
     }
 
@@ -277,6 +285,7 @@ class BrokenDriversTest {
             Map.entry(Fault.UNSELECTED_BYTES, UnselectedBytesFault.class),
             Map.entry(Fault.DUPLICATE, DuplicateFault.class),
             Map.entry(Fault.NO_TAILING, NoTailingFault.class),
+            Map.entry(Fault.NO_NOTIFY, NoNotifyFault.class),
             Map.entry(Fault.WRONG_METADATA, WrongMetadataFault.class),
             Map.entry(Fault.LOST_DATA, LostDataFault.class),
             Map.entry(Fault.LEAK_THREAD, LeakThreadFault.class),

@@ -18,6 +18,11 @@ enum Fault {
     DUPLICATE,
     /** Never signals the change notifier; a session sees only the events that existed when it opened. */
     NO_TAILING,
+    /**
+     * Never signals the change notifier, but sessions read the live topic: every event arrives, only at the engine's
+     * 100 ms re-poll instead of at once (the memory driver with its {@code notifier().changed()} call removed).
+     */
+    NO_NOTIFY,
     /** Corrupts one byte (the first digit) of the metadata of every record read. */
     WRONG_METADATA,
     /** {@code readData} leaves the target zeroed for events with more than 1 KiB of data. */

@@ -169,7 +169,7 @@ final class ReferenceTopic implements TopicBackend, LocalTopic {
         if (!live()) { // deleted during the append: the events went with the old topic
             return CompletableFuture.failedFuture(TopicNames.deleted(topic.name, "reference driver"));
         }
-        if (fault != Fault.NO_TAILING) {
+        if (fault != Fault.NO_TAILING && fault != Fault.NO_NOTIFY) {
             topic.notifier.changed();
         }
         return CompletableFuture.completedFuture(first);

@@ -1,0 +1,112 @@
+package dev.diaspora.stream.internal.engine;
+
+import static dev.diaspora.stream.internal.metrics.MetricsMBean.Metric.ofLong;
+
+import dev.diaspora.stream.ConsumerMetrics;
+import dev.diaspora.stream.ProducerMetrics;
+import dev.diaspora.stream.internal.metrics.JmxRegistration;
+import dev.diaspora.stream.internal.metrics.LatencyHistogram;
+import dev.diaspora.stream.internal.metrics.MetricsMBean;
+import dev.diaspora.stream.internal.metrics.MetricsMBean.Metric;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The MBeans of drivers, producers and consumers: which attributes each has, their units, and their names
+ * (documented in {@code docs/metrics.md}). Every value is read from the object's counters when JMX asks. Not API.
+ *
+ * <p>Thread safety: stateless.
+ */
+final class EngineMBeans {
+    static final String EVENTS = "events";
+    static final String BYTES = "bytes";
+    static final String NANOS = "nanoseconds";
+
+    private EngineMBeans() {
+    }
+
+    static JmxRegistration driver(DriverImpl driver) {
+        MetricsMBean bean = new MetricsMBean("driver '" + driver.name() + "'", List.of(
+                ofLong("OpenTopics", "topics", "topic handles open", driver::openTopics),
+                ofLong("OpenProducers", "producers", "producers open on its topic handles",
+                        () -> driver.openChildren(ProducerImpl.class)),
+                ofLong("OpenConsumers", "consumers", "consumers open on its topic handles",
+                        () -> driver.openChildren(ConsumerImpl.class))));
+        return JmxRegistration.register("Driver", Map.of("driver", driver.name()), bean);
+    }
+
+    static JmxRegistration producer(TopicHandleImpl topic, ProducerImpl producer) {
+        LatencyHistogram latency = producer.pushLatency();
+        MetricsMBean bean = new MetricsMBean("producer '" + producer.name() + "' of topic '" + topic.name() + "'",
+                List.of(
+                        ofLong("EventsPushed", EVENTS, "events accepted by push", () -> m(producer).eventsPushed()),
+                        ofLong("EventsStored", EVENTS, "events whose push completed successfully",
+                                () -> m(producer).eventsStored()),
+                        ofLong("EventsFailed", EVENTS, "events whose push failed", () -> m(producer).eventsFailed()),
+                        ofLong("BytesStored", BYTES, "metadata plus data bytes of stored events",
+                                () -> m(producer).bytesStored()),
+                        ofLong("BatchesSent", "batches", "batches handed to the driver",
+                                () -> m(producer).batchesSent()),
+                        ofLong("PendingEvents", EVENTS, "events pushed and not yet completed",
+                                () -> m(producer).pendingEvents()),
+                        ofLong("PendingBytes", BYTES, "bytes pushed and not yet completed",
+                                () -> m(producer).pendingBytes()),
+                        ofLong("BackPressureTime", NANOS, "total time push spent blocked at the memory bound",
+                                () -> m(producer).backPressureNanos()),
+                        ofLong("PushLatencyCount", EVENTS, "stored events whose push latency was recorded",
+                                latency::count),
+                        ofLong("PushLatencyP50", NANOS, "median time from push to stored, since the producer opened",
+                                () -> latency.percentileNanos(0.50)),
+                        ofLong("PushLatencyP90", NANOS, "90th percentile of the push latency",
+                                () -> latency.percentileNanos(0.90)),
+                        ofLong("PushLatencyP99", NANOS, "99th percentile of the push latency",
+                                () -> latency.percentileNanos(0.99)),
+                        ofLong("PushLatencyMax", NANOS, "largest push latency (upper edge of its bucket)",
+                                () -> latency.percentileNanos(1.0))));
+        return JmxRegistration.register("Producer", keys(topic, producer.name()), bean);
+    }
+
+    static JmxRegistration consumer(TopicHandleImpl topic, ConsumerImpl consumer) {
+        MetricsMBean bean = new MetricsMBean("consumer '" + consumer.name() + "' of topic '" + topic.name() + "'",
+                List.of(
+                        ofLong("EventsDelivered", EVENTS, "events handed to the application",
+                                () -> m(consumer).eventsDelivered()),
+                        ofLong("BytesDelivered", BYTES, "selected data bytes of the delivered events",
+                                () -> m(consumer).bytesDelivered()),
+                        ofLong("BatchesFetched", "batches", "batches read from the driver",
+                                () -> m(consumer).batchesFetched()),
+                        ofLong("PrefetchedEvents", EVENTS, "events read ahead and not yet delivered",
+                                () -> m(consumer).prefetchedEvents()),
+                        ofLong("PrefetchedBytes", BYTES, "bytes read ahead and not yet delivered",
+                                () -> m(consumer).prefetchedBytes()),
+                        ofLong("EventsSkipped", EVENTS, "unreadable events skipped", () -> m(consumer).eventsSkipped()),
+                        ofLong("EventsLost", EVENTS, "event ids the driver reported lost",
+                                () -> m(consumer).eventsLost()),
+                        ofLong("EventsExpired", EVENTS, "event ids passed over because retention had dropped them",
+                                () -> m(consumer).eventsExpired()),
+                        ofLong("Lag", EVENTS, "events stored and not yet delivered, summed over the partitions held",
+                                () -> ConsumerLag.total(topic, consumer)),
+                        new Metric("PartitionLag", long[].class, EVENTS,
+                                "lag of each partition, indexed by partition; -1 for a partition not held",
+                                () -> ConsumerLag.perPartition(topic, consumer))));
+        return JmxRegistration.register("Consumer", keys(topic, consumer.name()), bean);
+    }
+
+    private static Map<String, String> keys(TopicHandleImpl topic, String name) {
+        Map<String, String> keys = new LinkedHashMap<>();
+        keys.put("driver", topic.driver().name());
+        keys.put("topic", topic.name());
+        keys.put("name", name);
+        return keys;
+    }
+
+    private static ProducerMetrics m(ProducerImpl p) {
+        return p.metrics();
+    }
+
+    /** The counters without the lag: each attribute read would otherwise ask the driver for every partition's end. */
+    private static ConsumerMetrics m(ConsumerImpl c) {
+        return c.counters(0);
+    }
+}
