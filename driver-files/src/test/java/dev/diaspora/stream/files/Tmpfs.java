@@ -32,6 +32,14 @@ final class Tmpfs {
                 + " CAP_SYS_ADMIN, as in CI): " + out);
     }
 
+    /** Remounts the tmpfs on {@code dir} with {@code options} ("ro" or "rw"); fails the test if it cannot. */
+    static void remount(Path dir, String options) {
+        String out = run("mount", "-o", "remount," + options, dir.toString());
+        if (out != null) {
+            throw new AssertionError("cannot remount " + dir + " " + options + ": " + out);
+        }
+    }
+
     /** Unmounts {@code dir} (lazily, so that a file a failed test left open does not keep it). */
     static void unmount(Path dir) {
         String out = run("umount", "-l", dir.toString());

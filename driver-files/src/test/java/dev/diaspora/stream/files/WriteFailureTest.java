@@ -3,6 +3,7 @@ package dev.diaspora.stream.files;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.diaspora.stream.BatchSize;
@@ -12,6 +13,7 @@ import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.Driver;
 import dev.diaspora.stream.Event;
+import dev.diaspora.stream.InvalidOptionException;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.Producer;
 import dev.diaspora.stream.ProducerOptions;
@@ -125,6 +127,45 @@ class WriteFailureTest {
                                 .join(), "stored again once space came back, ids follow the acknowledged ones");
                         acked.add(n);
                     }
+                }
+            }
+            checkStored(mnt, "t");
+        } finally {
+            Tmpfs.unmount(mnt);
+        }
+    }
+
+    @Test
+    void aReadOnlyRootPathIsRefusedAtDriverOpenNamingThePath() throws Exception {
+        // tests run as root, which ignores permission bits: a read-only mount refuses writes to every user
+        Path mnt = Files.createDirectory(root.resolve("ro"));
+        Tmpfs.assumeMountedReadOnly(mnt);
+        try {
+            for (Path rootPath : List.of(mnt, mnt.resolve("sub/dir"))) {
+                InvalidOptionException e = assertThrows(InvalidOptionException.class, () -> open(rootPath));
+                assertTrue(e.getMessage().contains(rootPath.toString()) && e.getMessage().contains("root_path")
+                        && e.getMessage().contains("read-only") && e.getMessage().contains("remount it read-write"),
+                        e.getMessage());
+            }
+        } finally {
+            Tmpfs.unmount(mnt);
+        }
+    }
+
+    @Test
+    void aRootPathThatBecameReadOnlyIsReportedByCreateTopicNamingThePath() throws Exception {
+        Path mnt = Files.createDirectory(root.resolve("ro-later"));
+        Tmpfs.assumeMounted(mnt, "1m");
+        try {
+            try (Driver d = open(mnt)) {
+                Tmpfs.remount(mnt, "ro");
+                DiasporaException e = assertThrows(DiasporaException.class, () -> d.createTopic("t"));
+                assertTrue(e.getMessage().contains(mnt.toString()) && e.getMessage().contains("'t'")
+                        && e.getMessage().contains("read-only"), e.getMessage());
+                Tmpfs.remount(mnt, "rw");
+                d.createTopic("t"); // nothing of the failed creation is in the way
+                try (TopicHandle t = d.openTopic("t"); Producer p = t.producer()) {
+                    pushBatch(p, 0, 3);
                 }
             }
             checkStored(mnt, "t");

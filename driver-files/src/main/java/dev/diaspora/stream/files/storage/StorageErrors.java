@@ -44,6 +44,31 @@ public final class StorageErrors {
                 + ". The events of this batch were not stored", cause, true);
     }
 
+    /**
+     * Says why a directory could not be written, and what to do, for errors raised before any event is involved
+     * (opening the driver, creating a topic).
+     *
+     * @param e what the file system said
+     * @return for example {@code "the file system is read-only (Read-only file system): remount it read-write, or
+     *     use a directory on a writable file system"}
+     */
+    public static String whyUnwritable(Throwable e) {
+        String os = reason(e);
+        if (isReadOnly(os)) {
+            return "the file system is read-only (" + os + "): remount it read-write, or use a directory on a writable"
+                    + " file system";
+        } else if (isNoSpace(os)) {
+            return "the file system is full (" + os + "): free space on it, or use a directory on another file system";
+        } else if (e instanceof java.nio.file.AccessDeniedException || os.contains("Permission denied")
+                || os.contains("Operation not permitted")) {
+            return "this process may not write there (" + os + "): give its user write permission on the directory"
+                    + " (producers and consumers both write there: events, positions, leases)";
+        } else if (isIoError(os)) {
+            return "the device reported an I/O error (" + os + "): check the disk";
+        }
+        return os;
+    }
+
     /** @return the operating system's reason of a file-system failure, without the path the JDK prepends */
     static String reason(Throwable e) {
         if (e instanceof FileSystemException && ((FileSystemException) e).getReason() != null) {
