@@ -61,11 +61,21 @@ class WriteFailureTest {
         failMidWrite(".index", 3 * IndexDescriptor.RECORD_SIZE + 10);
     }
 
+    @Test
+    void anIoErrorWhenForcingTheIndexOfAnFsyncTopicLeavesNoRecordOfTheBatchVisible() {
+        // the index records are written whole, then fsync reports EIO: the batch is not stored, so they must go
+        failMidWrite(".index", Integer.MAX_VALUE, "{\"durability\":\"fsync\"}");
+    }
+
     private void failMidWrite(String suffix, int partialBytes) {
+        failMidWrite(suffix, partialBytes, "{}");
+    }
+
+    private void failMidWrite(String suffix, int partialBytes, String topicOptions) {
         ProducerOptions batches = ProducerOptions.defaults().batchSize(BatchSize.of(8)).linger(Duration.ofSeconds(5));
         try (FailingWrites faults = FailingWrites.install(suffix, partialBytes)) {
             try (Driver d = open(root)) {
-                d.createTopic("t");
+                d.createTopic("t", Metadata.of(topicOptions));
                 try (TopicHandle t = d.openTopic("t"); Producer p = t.producer(batches)) {
                     pushBatch(p, 0, 8);
                     faults.arm();
