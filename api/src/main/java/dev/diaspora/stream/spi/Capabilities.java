@@ -19,8 +19,8 @@ package dev.diaspora.stream.spi;
  *     thread does not poll Kafka within the session timeout); false where a lease is an OS lock held until its process
  *     dies (files: a dead process loses them at once, a stalled one keeps them until it wakes up and gives
  *     them up); false on netty too, where a lease is bound to the member's connection to the partition's server
- * @param retention the topic options {@code retention.ms} and {@code retention.bytes} drop old events (memory, files;
- *     not yet netty, kafka), reading time from {@link StorageClock}, and reads below the first retained id fail with
+ * @param retention the topic options {@code retention.ms} and {@code retention.bytes} drop old events (memory, files,
+ *     netty; not yet kafka), reading time from {@link StorageClock}, and reads below the first retained id fail with
  *     {@link dev.diaspora.stream.PositionExpiredException}
  */
 public record Capabilities(boolean crossProcess, boolean persistent, boolean nativePartialRead, boolean timeLookup,

@@ -124,15 +124,18 @@ final class AppendWorker implements Runnable {
             }
             for (int i = r.committed(); i < go.size(); i++) {
                 Pending x = go.get(i);
-                x.appender.failed(p);
+                x.appender.failed(p, r.error());
                 x.future.completeExceptionally(i == r.committed() || r.error() instanceof TopicNotFoundException
                         ? r.error() : new DiasporaException("partition " + p + ": not appended because an earlier batch failed: "
-                                + r.error().getMessage(), r.error()));
+                                + r.error().getMessage(), r.error(), r.error().isRetriable()));
             }
             TopicNotFoundException gone = refused.isEmpty() ? null : topic.gone(); // one stat, failure path only
             for (Pending x : refused) {
+                DiasporaException first = x.appender.failure(p);
                 x.future.completeExceptionally(gone != null ? gone : new DiasporaException("partition " + p
-                        + ": not appended because an earlier batch of the same producer failed (STRICT ordering)"));
+                        + ": not appended because an earlier batch of the same producer failed (STRICT ordering)"
+                        + (first == null ? "" : ": " + first.getMessage()), first,
+                        first != null && first.isRetriable()));
             }
         }
     }

@@ -1,5 +1,6 @@
 package dev.diaspora.stream.files;
 
+import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.AppenderConfig;
 import dev.diaspora.stream.spi.OutgoingBatch;
@@ -16,6 +17,7 @@ final class FilesAppender implements Appender {
     private final FilesTopic topic;
     private final long[] lastSequence; // guarded by this
     private final long[] failedUpTo; // guarded by this
+    private final DiasporaException[] failure; // guarded by this: the last failure per partition
 
     FilesAppender(FilesTopic topic, AppenderConfig config) {
         this.topic = topic;
@@ -23,6 +25,7 @@ final class FilesAppender implements Appender {
         this.lastSequence = new long[n];
         this.failedUpTo = new long[n];
         Arrays.fill(failedUpTo, -1);
+        this.failure = new DiasporaException[n];
     }
 
     @Override
@@ -39,8 +42,14 @@ final class FilesAppender implements Appender {
         return seq <= failedUpTo[p];
     }
 
-    /** Records a failure: every batch of {@code p} handed over so far fails. */
-    synchronized void failed(int p) {
+    /** Records a failure: every batch of {@code p} handed over so far fails, with {@code error} as the cause. */
+    synchronized void failed(int p, DiasporaException error) {
         failedUpTo[p] = lastSequence[p];
+        failure[p] = error;
+    }
+
+    /** @return the last failure recorded for {@code p}, or null */
+    synchronized DiasporaException failure(int p) {
+        return failure[p];
     }
 }

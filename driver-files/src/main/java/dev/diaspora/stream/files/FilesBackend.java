@@ -6,6 +6,7 @@ import dev.diaspora.stream.TopicExistsException;
 import dev.diaspora.stream.TopicNotFoundException;
 import dev.diaspora.stream.files.storage.FileLocks;
 import dev.diaspora.stream.files.storage.PartitionLog;
+import dev.diaspora.stream.files.storage.StorageErrors;
 import dev.diaspora.stream.spi.Backend;
 import dev.diaspora.stream.spi.Options;
 import dev.diaspora.stream.spi.TopicBackend;
@@ -99,8 +100,8 @@ final class FilesBackend implements Backend {
             if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
                 throw exists(name, target);
             }
-            throw new DiasporaException("Cannot create topic '" + name + "' in " + root + ": " + e
-                    + ". Check that the directory is writable and has free space", e);
+            throw new DiasporaException("Cannot create topic '" + name + "' in " + root + ": "
+                    + StorageErrors.whyUnwritable(e) + ". Nothing of the topic was left behind", e);
         } finally {
             if (Files.exists(tmp, LinkOption.NOFOLLOW_LINKS)) {
                 deleteTree(tmp);

@@ -2,6 +2,7 @@ package dev.diaspora.stream.files;
 
 import dev.diaspora.stream.InvalidOptionException;
 import dev.diaspora.stream.files.storage.LogConfig;
+import dev.diaspora.stream.files.storage.StorageErrors;
 import dev.diaspora.stream.spi.AbstractDriverProvider;
 import dev.diaspora.stream.spi.Backend;
 import dev.diaspora.stream.spi.Capabilities;
@@ -88,14 +89,32 @@ public final class FilesDriverProvider extends AbstractDriverProvider {
             Files.createDirectories(root);
         } catch (IOException e) {
             throw new InvalidOptionException("Invalid value \"" + given + "\" for option '" + ROOT_PATH
-                    + "' of driver 'files': cannot create the directory " + root + ": " + e
-                    + ". Check that its parent exists and is writable", e);
+                    + "' of driver 'files': cannot create the directory " + root + ": "
+                    + StorageErrors.whyUnwritable(e) + ". Check also that its parent exists", e);
         }
-        if (!Files.isWritable(root)) {
-            throw new InvalidOptionException("Invalid value \"" + given + "\" for option '" + ROOT_PATH
-                    + "' of driver 'files': the directory " + root + " is not writable by this process. Producers"
-                    + " and consumers both write there (events, positions, leases): fix its permissions");
-        }
+        checkWritable(given, root);
         return new FilesBackend(root);
+    }
+
+    /**
+     * Creates and removes a probe file in {@code root}: the honest test of writability (permission bits, ACLs, a
+     * read-only mount, a full file system), which {@code access(2)} alone does not give for every user (root ignores
+     * permission bits). Done once per driver open, so that an unusable root fails here and not at the first push.
+     */
+    private static void checkWritable(String given, Path root) {
+        Path probe = root.resolve(".probe-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+        try {
+            Files.createFile(probe);
+            Files.delete(probe);
+        } catch (IOException e) {
+            try {
+                Files.deleteIfExists(probe);
+            } catch (IOException ignored) {
+                // the probe could not be created or cannot be removed either; the error below names the directory
+            }
+            throw new InvalidOptionException("Invalid value \"" + given + "\" for option '" + ROOT_PATH
+                    + "' of driver 'files': the directory " + root + " is not writable by this process: "
+                    + StorageErrors.whyUnwritable(e), e);
+        }
     }
 }

@@ -66,7 +66,7 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
     private final Object peerKey;
     private final Object lifecycle = new Object();
     private AppendWorker worker; // guarded by lifecycle
-    private RetentionWorker retention; // guarded by lifecycle: started with the worker if the topic has retention
+    private RetentionWorker retention; // guarded by lifecycle: started at open if the topic has retention
     private TailWatcher watcher; // guarded by lifecycle
     private final List<TailWatcher> watchers = new ArrayList<>(); // guarded by lifecycle: every one started
     private int sessions; // guarded by lifecycle
@@ -104,6 +104,12 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
         }
         this.peerKey = identity(dir);
         PEERS.computeIfAbsent(peerKey, k -> new CopyOnWriteArraySet<>()).add(notifier);
+        // every open handle trims, not only producing ones: a topic only consumed (a partition server whose clients
+        // only read, an archiving process) is trimmed too
+        Retention r = Retention.of(config.options());
+        synchronized (lifecycle) {
+            retention = r.any() ? new RetentionWorker(logs, r, this::gone) : null;
+        }
     }
 
     static String partitionDirName(int p) {
@@ -179,10 +185,6 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
             }
             if (worker == null) {
                 worker = new AppendWorker(this);
-                Retention r = Retention.of(config.options());
-                if (r.any()) {
-                    retention = new RetentionWorker(logs, r, this::gone);
-                }
             }
             w = worker;
         }

@@ -7,9 +7,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
- * The retention thread of one open topic handle that produces ({@code diaspora-files-retention-<n>}, a daemon):
- * every {@link #PERIOD_MS} ms it asks each partition log to remove the whole segments that {@code retention.ms} and
- * {@code retention.bytes} no longer keep ({@link PartitionLog#applyRetention}). It takes no lock that appenders or
+ * The retention thread of one open topic handle ({@code diaspora-files-retention-<n>}, a daemon): every {@link #PERIOD_MS} ms it asks each partition log to remove the whole segments that
+ * {@code retention.ms} and {@code retention.bytes} no longer keep ({@link PartitionLog#applyRetention}). It takes no lock that appenders or
  * readers wait for, so a removal never stalls a push or a poll. Several processes may run one on the same topic:
  * removals are idempotent.
  *

@@ -4,13 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.diaspora.stream.Consumer;
+import dev.diaspora.stream.ConsumerOptions;
 import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.Driver;
+import dev.diaspora.stream.Event;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.Producer;
 import dev.diaspora.stream.TopicHandle;
+import dev.diaspora.stream.spi.StorageClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -141,6 +146,37 @@ class FilesRetentionTest {
         assertFalse(Files.exists(root.resolve("ret").resolve(P0).resolve(String.format("%020d.data", first))),
                 "the data file left by the interrupted removal is deleted at open");
         assertFalse(Files.exists(root.resolve("ret").resolve(P0).resolve(String.format("%020d.meta", first))));
+    }
+
+    @Test
+    @Timeout(60)
+    void aTopicOnlyConsumedIsTrimmedToo() throws Exception {
+        try {
+            try (Driver d = open()) {
+                d.createTopic("ret", Metadata.of("{\"segment_size\":65536,\"retention.ms\":600000}"));
+                try (TopicHandle t = d.openTopic("ret"); Producer p = t.producer()) {
+                    for (int n = 0; n < 100; n++) { // about four segments, none old yet
+                        p.push(Metadata.of("{\"n\":" + n + "}"), DataView.of(new byte[2048])).join();
+                    }
+                }
+            }
+            StorageClock.advance(Duration.ofMinutes(20));
+            // no producer in this process, and none anywhere: a handle with a consumer (here, on a partition server,
+            // any client's handle) trims the segments whose events are older than retention.ms
+            try (Driver d = open(); TopicHandle t = d.openTopic("ret");
+                    Consumer c = t.consumer(ConsumerOptions.named("reader"))) {
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                while (t.bounds(0).first() == 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                assertTrue(t.bounds(0).first() > 0, "retention removed old segments: " + t.bounds(0));
+                assertEquals(100, t.bounds(0).next(), "never the newest segment");
+                Event e = c.poll(Duration.ofSeconds(10)).orElseThrow();
+                assertEquals(t.bounds(0).first(), e.id(), "the consumer starts at the first retained event");
+            }
+        } finally {
+            StorageClock.reset();
+        }
     }
 
     private static long retentionThreads() {

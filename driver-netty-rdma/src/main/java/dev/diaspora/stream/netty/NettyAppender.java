@@ -1,5 +1,6 @@
 package dev.diaspora.stream.netty;
 
+import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.AppenderConfig;
 import dev.diaspora.stream.spi.OutgoingBatch;
@@ -81,10 +82,35 @@ final class NettyAppender implements Appender {
             return CompletableFuture.failedFuture(new IllegalArgumentException("empty batch"));
         }
         if (all.size() == 1) {
-            return first;
+            return globalPartition(first, partition, c);
         }
         CompletableFuture<Long> head = first;
-        return CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])).thenCompose(v -> head);
+        return globalPartition(CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])).thenCompose(v -> head),
+                partition, c);
+    }
+
+    /**
+     * A server names its partitions by their local numbers (its share of the topic); when the partition's local
+     * number differs, a plain error of the server (a full disk, an I/O error) is prefixed with the topic's partition
+     * number, keeping whether it is retriable. Typed errors pass unchanged.
+     */
+    private static CompletableFuture<Long> globalPartition(CompletableFuture<Long> f, int partition, Connection c,
+            int local) {
+        return f.exceptionallyCompose(e -> {
+            Throwable t = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                    ? e.getCause() : e;
+            if (t.getClass() != DiasporaException.class) {
+                return CompletableFuture.failedFuture(t);
+            }
+            DiasporaException d = (DiasporaException) t;
+            return CompletableFuture.failedFuture(new DiasporaException("partition " + partition + " (stored as"
+                    + " partition " + local + " on server " + c.address + "): " + d.getMessage(), d, d.isRetriable()));
+        });
+    }
+
+    private CompletableFuture<Long> globalPartition(CompletableFuture<Long> f, int partition, Connection c) {
+        int local = topic.localOf(partition);
+        return local == partition ? f : globalPartition(f, partition, c, local);
     }
 
     private CompletableFuture<ByteBuf> send(Connection c, NettyTopic.Handle handle, int partition, OutgoingBatch batch, int from,

@@ -7,6 +7,7 @@ import dev.diaspora.stream.spi.Capabilities;
 import dev.diaspora.stream.spi.OptionSchema;
 import dev.diaspora.stream.spi.OptionSpec;
 import dev.diaspora.stream.spi.Options;
+import dev.diaspora.stream.spi.Retention;
 import java.util.List;
 
 /**
@@ -61,10 +62,11 @@ public final class NettyDriverProvider extends AbstractDriverProvider {
                     .doc("Size in bytes at which a partition's segments roll on its server (files engine)."),
             OptionSpec.string("durability").defaultValue("os").oneOf("os", "fsync")
                     .doc("\"os\": an append completes once the server's OS has the bytes; \"fsync\": once they are"
-                            + " on the server's device."));
-    /** Groups: yes; a stalled member (its connection alive) keeps its leases until it gives them up (README). */
+                            + " on the server's device."),
+            Retention.specs(true)[0], Retention.specs(true)[1], Retention.specs(true)[2]);
+    /** Retention: enforced by each server on its partitions. Groups: yes; a stalled member (its connection alive) keeps its leases until it gives them up (README). */
     private static final Capabilities CAPABILITIES = new Capabilities(true, true, true, true, true,
-            Protocol.MAX_EVENT_SIZE).withGroups(true, false);
+            Protocol.MAX_EVENT_SIZE).withGroups(true, false).withRetention(true);
 
     /** Creates the provider; {@code ServiceLoader} calls this. */
     public NettyDriverProvider() {

@@ -7,6 +7,7 @@ import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.EventTooLargeException;
 import dev.diaspora.stream.InvalidOptionException;
 import dev.diaspora.stream.InvalidSelectionException;
+import dev.diaspora.stream.PositionExpiredException;
 import dev.diaspora.stream.TopicExistsException;
 import dev.diaspora.stream.TopicNotFoundException;
 import io.netty.buffer.ByteBuf;
@@ -102,6 +103,12 @@ final class Protocol {
     static final byte E_LOST = 12;
     /** A group member the coordinator does not know (left, its connection closed, or the server restarted). */
     static final byte E_UNKNOWN_MEMBER = 13;
+    /**
+     * A position retention dropped: in READ answers the message is {@code "<position> <first retained id> <where>"},
+     * and the client raises {@link PositionExpiredException} (its read session follows the consumer's policy);
+     * elsewhere a retriable error whose message says it.
+     */
+    static final byte E_EXPIRED = 14;
 
     private Protocol() {
     }
@@ -242,6 +249,8 @@ final class Protocol {
             return E_TOO_LARGE;
         } else if (e instanceof InvalidSelectionException) {
             return E_SELECTION;
+        } else if (e instanceof PositionExpiredException) {
+            return E_EXPIRED;
         } else if (e instanceof DiasporaException && ((DiasporaException) e).isRetriable()) {
             return E_RETRIABLE;
         }
@@ -253,6 +262,12 @@ final class Protocol {
         if (e instanceof EventsLostException) {
             EventsLostException l = (EventsLostException) e;
             return l.firstLostId() + " " + l.lastLostId() + " " + (l.why() == null ? "" : l.why());
+        }
+        if (e instanceof PositionExpiredException) {
+            PositionExpiredException x = (PositionExpiredException) e;
+            String m = String.valueOf(x.getMessage());
+            int cut = m.indexOf(": partition ");
+            return x.position() + " " + x.firstRetainedId() + " " + (cut > 0 ? m.substring(0, cut) : "");
         }
         return String.valueOf(e.getMessage());
     }
@@ -267,6 +282,16 @@ final class Protocol {
             } catch (RuntimeException e) {
                 return new DiasporaException("partition " + p + ": a lost range the client cannot parse: " + message
                         + " (from server " + server + ")");
+            }
+        }
+        if (kind == E_EXPIRED) {
+            String[] f = message.split(" ", 3);
+            try {
+                return new PositionExpiredException(p, Long.parseLong(f[0]), Long.parseLong(f[1]),
+                        (f.length > 2 ? f[2] : "") + " (from server " + server + ")");
+            } catch (RuntimeException e) {
+                return new DiasporaException("partition " + p + ": a position retention dropped, in a form the client"
+                        + " cannot parse: " + message + " (from server " + server + ")", null, true);
             }
         }
         return toException(kind, message, server);
@@ -284,6 +309,7 @@ final class Protocol {
             case E_TOO_LARGE: return new EventTooLargeException(m);
             case E_SELECTION: return new InvalidSelectionException(m);
             case E_RETRIABLE: return new DiasporaException(m, null, true);
+            case E_EXPIRED: return new DiasporaException(m, null, true); // outside READ answers: read again
             case E_UNKNOWN_MEMBER: return new UnknownMemberException(m);
             case E_AUTH: return new DiasporaException("authentication refused: " + m + ". Give the server's token in"
                     + " the driver option 'token'");

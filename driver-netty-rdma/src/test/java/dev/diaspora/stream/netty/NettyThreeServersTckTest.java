@@ -35,6 +35,12 @@ class NettyThreeServersTckTest extends DriverTck {
         return servers.driverOptions();
     }
 
+    /** Retention drops whole segments on the server: small ones, rolled after a second, make it visible. */
+    @Override
+    public String retentionTopicOptions() {
+        return ",\"segment_size\":65536,\"segment.ms\":1000";
+    }
+
     /** A member whose connections go through proxies that a crash closes (see {@link CrashableNettyMember}). */
     @Override
     public CrashableMember crashableMember(String topicName, ConsumerOptions options) {

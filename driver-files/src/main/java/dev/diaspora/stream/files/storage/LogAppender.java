@@ -38,6 +38,8 @@ final class LogAppender {
     private GatheringWriter writer;
     private final IdReservation ids;
     private long knownEnd = -1; // the log end after this appender's last refresh or commit
+    private Path target; // the file the current step writes, named by the error if it fails
+    private boolean fresh; // count, metaEnd and dataEnd describe seg's committed end under this lock hold
 
     // State of the newest segment, valid between refresh() and the end of an append.
     private Segment seg;
@@ -63,12 +65,14 @@ final class LogAppender {
         int committed = 0;
         ByteBuffer staging = FileIo.acquireStaging();
         writer = new GatheringWriter(staging);
+        fresh = false;
         try {
             refresh();
             long events = 0;
             for (OutgoingBatch b : batches) {
                 events += b.count();
             }
+            target = log.dir().resolve(IdReservation.FILE);
             ids.cover(seg.base + count + events); // forced before any record hands these ids out
             for (int k = 0; k < batches.size(); k++) {
                 OutgoingBatch b = batches.get(k);
@@ -83,18 +87,48 @@ final class LogAppender {
             commit();
             committed = batches.size();
         } catch (IOException | RuntimeException e) {
-            if (seg != null) {
-                seg.forgetTail(); // re-read from the files next time
-            }
-            pending = 0;
             DiasporaException d = e instanceof DiasporaException ? (DiasporaException) e
-                    : new DiasporaException(log.where() + ": cannot append to " + log.dir() + ": " + e, e);
+                    : StorageErrors.appendFailed(log.where(), target != null ? target : log.dir(), e);
+            rollBack();
             return new AppendResult(java.util.Arrays.copyOf(firstIds, committed), committed, d);
         } finally {
             writer = null;
+            target = null;
             FileIo.release(staging);
         }
         return new AppendResult(firstIds, committed, null);
+    }
+
+    /**
+     * After a failed append (full disk, I/O error), under the append lock: cuts what it wrote past the committed end
+     * of the newest segment, so that no index record of a failed batch stays visible (a write that stopped midway
+     * may have left whole records of the batch) and the space the failed batch took is given back at once. If the
+     * cut fails too, the next append's {@link #refresh} cuts the same torn tail (the cached tail is forgotten).
+     */
+    private void rollBack() {
+        pending = 0;
+        if (seg == null) {
+            return;
+        }
+        try {
+            if (!fresh) {
+                return; // the committed end is not known under this lock hold: refresh() cuts what is torn
+            }
+            if (seg.writer(Segment.INDEX).size() > IndexDescriptor.recordOffset(count)) {
+                seg.writer(Segment.INDEX).truncate(IndexDescriptor.recordOffset(count));
+            }
+            if (seg.writer(Segment.META).size() > metaEnd) {
+                seg.writer(Segment.META).truncate(metaEnd);
+            }
+            if (seg.writer(Segment.DATA).size() > dataEnd) {
+                seg.writer(Segment.DATA).truncate(dataEnd);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("{}: could not cut the failed append yet ({}); the next append cuts it", log.where(),
+                    e.toString());
+        } finally {
+            seg.forgetTail(); // re-read from the files next time
+        }
     }
 
     /** Finds the newest segment (another process may have rolled), computes its committed end and cuts the rest. */
@@ -151,6 +185,7 @@ final class LogAppender {
             skip(end, next, reason, dangling);
         }
         knownEnd = seg.base + count;
+        fresh = true;
     }
 
     /**
@@ -262,6 +297,7 @@ final class LogAppender {
             pending++;
             dataOffset += dataLength;
         }
+        target = seg.path(Segment.DATA);
         writer.begin(seg.writer(Segment.DATA), pendingDataEnd);
         for (int i = 0; i < n; i++) {
             DataView d = b.data(i);
@@ -270,6 +306,7 @@ final class LogAppender {
             }
         }
         pendingDataEnd = writer.finish();
+        target = seg.path(Segment.META);
         writer.begin(seg.writer(Segment.META), pendingMetaEnd);
         writer.addBytes(meta, 0, at);
         pendingMetaEnd = writer.finish();
@@ -315,9 +352,12 @@ final class LogAppender {
             return;
         }
         if (config.fsync()) {
+            target = seg.path(Segment.DATA);
             seg.writer(Segment.DATA).force(false);
+            target = seg.path(Segment.META);
             seg.writer(Segment.META).force(false);
         }
+        target = seg.path(Segment.INDEX);
         writer.begin(seg.writer(Segment.INDEX), IndexDescriptor.recordOffset(count));
         writer.addBytes(index.array(), 0, pending * IndexDescriptor.RECORD_SIZE);
         long end = writer.finish();
@@ -334,6 +374,7 @@ final class LogAppender {
 
     /** Starts a new segment at the next EventID: data and metadata files first, the index last (by rename). */
     private void roll(long newBase) throws IOException {
+        fresh = false;
         Path dir = log.dir();
         int p = seg.partition;
         createFile(dir.resolve(Segment.fileName(newBase, Segment.suffix(Segment.DATA))),
@@ -356,10 +397,12 @@ final class LogAppender {
         pendingDataEnd = dataEnd;
         pendingMetaEnd = metaEnd;
         seg.committed(new Segment.Tail(0, 0, FileHeaderDescriptor.LENGTH, metaEnd, dataEnd, Long.MIN_VALUE));
+        fresh = true;
         LOG.debug("{}: rolled to a new segment at EventID {}", log.where(), newBase);
     }
 
     private void createFile(Path file, ByteBuffer header) throws IOException {
+        target = file;
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             FileIo.writeFully(ch, header, 0);

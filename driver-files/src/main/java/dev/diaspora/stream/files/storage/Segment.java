@@ -10,6 +10,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.function.BiFunction;
 import java.util.zip.CRC32C;
 
 /**
@@ -232,11 +233,21 @@ final class Segment {
         tail = null;
     }
 
+    /**
+     * Test seam: when set, wraps every writer channel as it is opened (tests inject I/O errors with it, such as an
+     * EIO halfway through a write). Null in production; never set outside tests.
+     */
+    static volatile BiFunction<Path, FileChannel, FileChannel> writerWrapper;
+
     /** @return the appender's read-write channel on one of the files (append-lock holder only) */
     FileChannel writer(int kind) throws IOException {
         FileChannel ch = writers[kind];
         if (ch == null || !ch.isOpen()) {
             ch = FileChannel.open(paths[kind], StandardOpenOption.READ, StandardOpenOption.WRITE);
+            BiFunction<Path, FileChannel, FileChannel> wrap = writerWrapper;
+            if (wrap != null) {
+                ch = wrap.apply(paths[kind], ch);
+            }
             writers[kind] = ch;
         }
         return ch;
