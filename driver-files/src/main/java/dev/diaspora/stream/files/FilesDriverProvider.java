@@ -67,35 +67,45 @@ public final class FilesDriverProvider extends AbstractDriverProvider {
 
     @Override
     public Backend open(Options options) {
+        return new FilesBackend(rootPath(options, "files"));
+    }
+
+    /**
+     * Checks the {@code root_path} option of driver {@code driver} and creates the directory.
+     *
+     * @return the absolute, normalized directory
+     * @throws InvalidOptionException if it is missing, not a path, a file, or not writable
+     */
+    static Path rootPath(Options options, String driver) {
         String given = options.string(ROOT_PATH);
         if (given == null || given.isBlank()) {
             throw new InvalidOptionException("Invalid value \"" + given + "\" for option '" + ROOT_PATH
-                    + "' of driver 'files': give a directory path. " + ROOT_PATH_DOC);
+                    + "' of driver '" + driver + "': give a directory path. " + ROOT_PATH_DOC);
         }
         Path root;
         try {
             root = Path.of(given).toAbsolutePath().normalize();
         } catch (InvalidPathException e) {
             throw new InvalidOptionException("Invalid value \"" + given + "\" for option '" + ROOT_PATH
-                    + "' of driver 'files': not a valid path (" + e.getReason() + ")", e);
+                    + "' of driver '" + driver + "': not a valid path (" + e.getReason() + ")", e);
         }
         if (Files.exists(root) && !Files.isDirectory(root)) {
             throw new InvalidOptionException("Invalid value \"" + given + "\" for option '" + ROOT_PATH
-                    + "' of driver 'files': " + root + " is a file, not a directory. Give a directory (it is"
+                    + "' of driver '" + driver + "': " + root + " is a file, not a directory. Give a directory (it is"
                     + " created if missing)");
         }
         try {
             Files.createDirectories(root);
         } catch (IOException e) {
             throw new InvalidOptionException("Invalid value \"" + given + "\" for option '" + ROOT_PATH
-                    + "' of driver 'files': cannot create the directory " + root + ": " + e
+                    + "' of driver '" + driver + "': cannot create the directory " + root + ": " + e
                     + ". Check that its parent exists and is writable", e);
         }
         if (!Files.isWritable(root)) {
             throw new InvalidOptionException("Invalid value \"" + given + "\" for option '" + ROOT_PATH
-                    + "' of driver 'files': the directory " + root + " is not writable by this process. Producers"
+                    + "' of driver '" + driver + "': the directory " + root + " is not writable by this process. Producers"
                     + " and consumers both write there (events, positions, leases): fix its permissions");
         }
-        return new FilesBackend(root);
+        return root;
     }
 }
