@@ -31,7 +31,7 @@ import java.util.Map;
  *   <li>integers that fit a signed or unsigned 64-bit integer as they are; other numbers as doubles, with the
  *       shortest digits that read back to the same double, fixed-point for 1e-4 &lt;= |v| &lt; 1e15 (always with a
  *       {@code .}: {@code 2.0}), else {@code d.ddde+XX} with at least two exponent digits ({@code 1e+20},
- *       {@code 1e-05}); NaN and infinities as {@code null}.</li>
+ *       {@code 1e-05}).</li>
  * </ul>
  *
  * <p>Doubles: nlohmann prints Grisu2 digits, which are the shortest round-trip digits for all but a tiny fraction of
