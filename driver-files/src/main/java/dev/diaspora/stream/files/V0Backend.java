@@ -70,6 +70,9 @@ final class V0Backend implements Backend {
         } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
             throw exists(name, target);
         } catch (IOException e) {
+            if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                throw exists(name, target); // another creator renamed its topic into place first
+            }
             throw new DiasporaException("Cannot create v0 topic '" + name + "' in " + root + ": " + e
                     + ". Check that the directory is writable and has free space", e);
         } finally {

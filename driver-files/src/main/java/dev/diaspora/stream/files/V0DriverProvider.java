@@ -34,7 +34,8 @@ public final class V0DriverProvider extends AbstractDriverProvider {
             OptionSpec.string(FilesDriverProvider.ROOT_PATH).required().doc("Directory that holds the topics, the"
                     + " root_path the C++ files driver was given; created if missing."));
     private static final OptionSchema TOPIC_OPTIONS = OptionSchema.topicOptions();
-    private static final Capabilities CAPABILITIES = new Capabilities(true, true, true, false, false, MAX_EVENT_SIZE);
+    private static final Capabilities CAPABILITIES = new Capabilities(true, true, true, false, false, MAX_EVENT_SIZE, false, false,
+            false, false);
 
     /** Creates the provider; {@code ServiceLoader} calls this. */
     public V0DriverProvider() {
