@@ -44,6 +44,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class V0Topic implements TopicBackend, LocalTopic, TailWatcher.Watched {
     private static final AtomicInteger THREADS = new AtomicInteger();
+    private static final String IO_THREAD = "diaspora-files-v0-io-";
 
     private final V0Backend backend;
     private final String name;
@@ -130,7 +131,7 @@ final class V0Topic implements TopicBackend, LocalTopic, TailWatcher.Watched {
         synchronized (lifecycle) {
             if (io == null) {
                 io = Executors.newSingleThreadExecutor(r -> {
-                    Thread t = new Thread(r, "diaspora-files-v0-io-" + THREADS.incrementAndGet());
+                    Thread t = new Thread(r, IO_THREAD + THREADS.incrementAndGet());
                     t.setDaemon(true);
                     return t;
                 });
@@ -314,6 +315,7 @@ final class V0Topic implements TopicBackend, LocalTopic, TailWatcher.Watched {
             ws = List.copyOf(watchers);
             watcher = null;
         }
+        e = e != null && Thread.currentThread().getName().startsWith(IO_THREAD) ? shutdownOnly(e) : e;
         if (e != null) {
             e.shutdown(); // appends what was handed over
             try {
@@ -333,6 +335,12 @@ final class V0Topic implements TopicBackend, LocalTopic, TailWatcher.Watched {
             p.close();
         }
         backend.closed(this);
+    }
+
+    /** Closed from a push continuation on the I/O thread: it cannot wait for itself; it ends once its queue is done. */
+    private static ExecutorService shutdownOnly(ExecutorService e) {
+        e.shutdown();
+        return null;
     }
 
     @Override
