@@ -22,10 +22,21 @@ package dev.diaspora.stream.spi;
  * @param retention the topic options {@code retention.ms} and {@code retention.bytes} drop old events (memory, files,
  *     netty; not yet kafka), reading time from {@link StorageClock}, and reads below the first retained id fail with
  *     {@link dev.diaspora.stream.PositionExpiredException}
+ * @param metadataVerbatim consumers receive the metadata text exactly as it was pushed (every driver but
+ *     {@code files-v0}, which stores metadata as the C++ library does: the same JSON value, re-written compact with
+ *     sorted keys, integers beyond 64 bits as doubles)
  */
 public record Capabilities(boolean crossProcess, boolean persistent, boolean nativePartialRead, boolean timeLookup,
         boolean deleteTopic, long maxEventSize, boolean consumerGroups, boolean staleMemberTakeover,
-        boolean retention) {
+        boolean retention, boolean metadataVerbatim) {
+    /** Capabilities of a driver that delivers metadata text verbatim. */
+    public Capabilities(boolean crossProcess, boolean persistent, boolean nativePartialRead, boolean timeLookup,
+            boolean deleteTopic, long maxEventSize, boolean consumerGroups, boolean staleMemberTakeover,
+            boolean retention) {
+        this(crossProcess, persistent, nativePartialRead, timeLookup, deleteTopic, maxEventSize, consumerGroups,
+                staleMemberTakeover, retention, true);
+    }
+
     /** Capabilities of a driver without retention. */
     public Capabilities(boolean crossProcess, boolean persistent, boolean nativePartialRead, boolean timeLookup,
             boolean deleteTopic, long maxEventSize, boolean consumerGroups, boolean staleMemberTakeover) {
@@ -42,12 +53,18 @@ public record Capabilities(boolean crossProcess, boolean persistent, boolean nat
     /** @return a copy with these group capabilities */
     public Capabilities withGroups(boolean consumerGroups, boolean staleMemberTakeover) {
         return new Capabilities(crossProcess, persistent, nativePartialRead, timeLookup, deleteTopic, maxEventSize,
-                consumerGroups, staleMemberTakeover, retention);
+                consumerGroups, staleMemberTakeover, retention, metadataVerbatim);
     }
 
     /** @return a copy with this retention capability */
     public Capabilities withRetention(boolean retention) {
         return new Capabilities(crossProcess, persistent, nativePartialRead, timeLookup, deleteTopic, maxEventSize,
-                consumerGroups, staleMemberTakeover, retention);
+                consumerGroups, staleMemberTakeover, retention, metadataVerbatim);
+    }
+
+    /** @return a copy with this metadata capability */
+    public Capabilities withMetadataVerbatim(boolean metadataVerbatim) {
+        return new Capabilities(crossProcess, persistent, nativePartialRead, timeLookup, deleteTopic, maxEventSize,
+                consumerGroups, staleMemberTakeover, retention, metadataVerbatim);
     }
 }

@@ -8,6 +8,7 @@ import dev.diaspora.stream.bench.jmh.ApiBenchmark;
 import dev.diaspora.stream.bench.jmh.EngineMemoryBenchmark;
 import dev.diaspora.stream.bench.jmh.FilesAppendBenchmark;
 import dev.diaspora.stream.bench.jmh.FilesReadBenchmark;
+import dev.diaspora.stream.bench.jmh.V0ReadBenchmark;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.concurrent.TimeUnit;
@@ -30,7 +31,7 @@ class BenchmarkSmokeTest {
 
     @ParameterizedTest
     @ValueSource(classes = {ApiBenchmark.class, EngineMemoryBenchmark.class, FilesAppendBenchmark.class,
-        FilesReadBenchmark.class})
+        FilesReadBenchmark.class, V0ReadBenchmark.class})
     void runsOneShortIteration(Class<?> benchmark) throws Exception {
         System.setProperty("bench.dir", dir.toString());
         Options opts = new OptionsBuilder()

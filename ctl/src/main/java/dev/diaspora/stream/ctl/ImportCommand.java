@@ -169,7 +169,9 @@ final class ImportCommand extends CtlCommand {
         ObjectNode options = JsonConfig.MAPPER.createObjectNode();
         boolean sameDriver = d.name().equals(header.path("driver").asText());
         config.properties().forEach(f -> {
-            if (!COMPONENT_KEYS.contains(f.getKey()) && (sameDriver || f.getKey().equals("num_partitions"))) {
+            // "layout" describes how a driver stores the topic (files-v0, files); it is not an option
+            if (!COMPONENT_KEYS.contains(f.getKey()) && !f.getKey().equals("layout")
+                    && (sameDriver || f.getKey().equals("num_partitions"))) {
                 options.set(f.getKey(), f.getValue());
             }
         });

@@ -1,5 +1,7 @@
 package dev.diaspora.stream.files;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.TopicExistsException;
@@ -54,6 +56,8 @@ final class FilesBackend implements Backend {
     private static final Logger LOG = LoggerFactory.getLogger(FilesBackend.class);
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Duration STALE_TMP = Duration.ofHours(1);
+    /** The {@code "layout"} of this driver's topics in {@code listTopics}; the C++ layout is {@code "v0"}. */
+    static final String LAYOUT = "files";
 
     private final Path root;
     private final Set<FilesTopic> open = ConcurrentHashMap.newKeySet();
@@ -122,6 +126,11 @@ final class FilesBackend implements Backend {
             throw new TopicNotFoundException("Topic '" + name + "' does not exist under root_path " + root
                     + "; create it first with createTopic(\"" + name + "\")");
         }
+        if (V0Layout.isTopic(dir)) {
+            throw new TopicNotFoundException("Topic '" + name + "' under " + root + " is in the layout of the C++"
+                    + " files driver (v0), which this driver does not open: open it with the \"files-v0\" driver"
+                    + " (same root_path), or copy it into this layout with diaspora-ctl export/import or forward");
+        }
         TopicIdentity identity = TopicIdentity.open(dir, name);
         FilesTopic t;
         try {
@@ -159,9 +168,13 @@ final class FilesBackend implements Backend {
                     continue;
                 }
                 try (TopicIdentity t = TopicIdentity.open(d, name)) {
-                    out.put(name, t.config().description());
+                    out.put(name, withLayout(t.config().description()));
                 } catch (TopicNotFoundException e) {
-                    LOG.debug("listTopics: skipping {}: {}", d, e.getMessage()); // not a topic, or being created
+                    if (V0Layout.isTopic(d)) { // a topic of the C++ driver: listed with "layout":"v0"
+                        listV0(out, d, name);
+                    } else {
+                        LOG.debug("listTopics: skipping {}: {}", d, e.getMessage()); // not a topic, or being created
+                    }
                 } catch (DiasporaException e) {
                     LOG.warn("listTopics: not listing {}: {}", d, e.getMessage()); // damaged: say so, once per call
                 }
@@ -175,6 +188,21 @@ final class FilesBackend implements Backend {
         return out;
     }
 
+    /** @return {@code description} with {@code "layout":"files"} first, so listings say which layout a topic uses */
+    private static Metadata withLayout(Metadata description) {
+        ObjectNode d = JsonNodeFactory.instance.objectNode().put("layout", LAYOUT);
+        d.setAll((ObjectNode) description.json());
+        return Metadata.of(d);
+    }
+
+    private static void listV0(Map<String, Metadata> out, Path d, String name) {
+        try {
+            out.put(name, V0Layout.description(d, name));
+        } catch (DiasporaException e) {
+            LOG.warn("listTopics: not listing {}: {}", d, e.getMessage());
+        }
+    }
+
     @Override
     public Metadata describeTopic(String name) {
         checkOpen();
@@ -183,9 +211,9 @@ final class FilesBackend implements Backend {
             return null;
         }
         try (TopicIdentity t = TopicIdentity.open(dir, name)) {
-            return t.config().description();
+            return withLayout(t.config().description());
         } catch (TopicNotFoundException e) {
-            return null; // deleted meanwhile
+            return V0Layout.isTopic(dir) ? V0Layout.description(dir, name) : null; // C++ layout, or deleted meanwhile
         }
     }
 

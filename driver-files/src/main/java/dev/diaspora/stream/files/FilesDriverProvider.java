@@ -68,32 +68,42 @@ public final class FilesDriverProvider extends AbstractDriverProvider {
 
     @Override
     public Backend open(Options options) {
+        return new FilesBackend(rootPath(options, "files"));
+    }
+
+    /**
+     * Checks the {@code root_path} option of driver {@code driver} and creates the directory.
+     *
+     * @return the absolute, normalized directory
+     * @throws InvalidOptionException if it is missing, not a path, a file, or not writable
+     */
+    static Path rootPath(Options options, String driver) {
         String given = options.string(ROOT_PATH);
         if (given == null || given.isBlank()) {
             throw new InvalidOptionException("Invalid value \"" + given + "\" for option '" + ROOT_PATH
-                    + "' of driver 'files': give a directory path. " + ROOT_PATH_DOC);
+                    + "' of driver '" + driver + "': give a directory path. " + ROOT_PATH_DOC);
         }
         Path root;
         try {
             root = Path.of(given).toAbsolutePath().normalize();
         } catch (InvalidPathException e) {
             throw new InvalidOptionException("Invalid value \"" + given + "\" for option '" + ROOT_PATH
-                    + "' of driver 'files': not a valid path (" + e.getReason() + ")", e);
+                    + "' of driver '" + driver + "': not a valid path (" + e.getReason() + ")", e);
         }
         if (Files.exists(root) && !Files.isDirectory(root)) {
             throw new InvalidOptionException("Invalid value \"" + given + "\" for option '" + ROOT_PATH
-                    + "' of driver 'files': " + root + " is a file, not a directory. Give a directory (it is"
+                    + "' of driver '" + driver + "': " + root + " is a file, not a directory. Give a directory (it is"
                     + " created if missing)");
         }
         try {
             Files.createDirectories(root);
         } catch (IOException e) {
             throw new InvalidOptionException("Invalid value \"" + given + "\" for option '" + ROOT_PATH
-                    + "' of driver 'files': cannot create the directory " + root + ": "
+                    + "' of driver '" + driver + "': cannot create the directory " + root + ": "
                     + StorageErrors.whyUnwritable(e) + ". Check also that its parent exists", e);
         }
-        checkWritable(given, root);
-        return new FilesBackend(root);
+        checkWritable(given, root, driver);
+        return root;
     }
 
     /**
@@ -101,7 +111,7 @@ public final class FilesDriverProvider extends AbstractDriverProvider {
      * read-only mount, a full file system), which {@code access(2)} alone does not give for every user (root ignores
      * permission bits). Done once per driver open, so that an unusable root fails here and not at the first push.
      */
-    private static void checkWritable(String given, Path root) {
+    private static void checkWritable(String given, Path root, String driver) {
         Path probe = root.resolve(".probe-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
         try {
             Files.createFile(probe);
@@ -113,7 +123,7 @@ public final class FilesDriverProvider extends AbstractDriverProvider {
                 // the probe could not be created or cannot be removed either; the error below names the directory
             }
             throw new InvalidOptionException("Invalid value \"" + given + "\" for option '" + ROOT_PATH
-                    + "' of driver 'files': the directory " + root + " is not writable by this process: "
+                    + "' of driver '" + driver + "': the directory " + root + " is not writable by this process: "
                     + StorageErrors.whyUnwritable(e), e);
         }
     }

@@ -19,19 +19,42 @@ import java.util.concurrent.locks.LockSupport;
 final class TailWatcher implements Runnable {
     private static final AtomicInteger THREADS = new AtomicInteger();
 
-    private final FilesTopic topic;
-    private final PartitionLog[] logs;
+    /** What a watcher watches: a topic whose partitions it checks for growth. */
+    interface Watched {
+        /** @return whether {@code w} should keep running (see {@link FilesTopic#keepWatching}) */
+        boolean keepWatching(TailWatcher w);
+
+        /** @return true if partition {@code p} grew or rolled since the last call (one {@code fstat}) */
+        boolean pollGrowth(int p);
+    }
+
+    private final Watched topic;
+    private final int partitions;
     private final ChangeNotifier notifier;
     private final Thread thread;
     private final long intervalNanos;
 
     TailWatcher(FilesTopic topic, PartitionLog[] logs, ChangeNotifier notifier) {
+        this(new Watched() {
+            @Override
+            public boolean keepWatching(TailWatcher w) {
+                return topic.keepWatching(w);
+            }
+
+            @Override
+            public boolean pollGrowth(int p) {
+                return logs[p].pollGrowth();
+            }
+        }, logs.length, notifier);
+    }
+
+    TailWatcher(Watched topic, int partitions, ChangeNotifier notifier) {
         this.topic = topic;
-        this.logs = logs;
+        this.partitions = partitions;
         this.notifier = notifier;
         this.thread = new Thread(this, "diaspora-files-watch-" + THREADS.incrementAndGet());
         thread.setDaemon(true);
-        this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(Math.min(20, Math.max(1, logs.length / 64)));
+        this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(Math.min(20, Math.max(1, partitions / 64)));
     }
 
     void start() {
@@ -42,8 +65,8 @@ final class TailWatcher implements Runnable {
     public void run() {
         while (topic.keepWatching(this)) {
             boolean grew = false;
-            for (PartitionLog l : logs) {
-                grew |= l.pollGrowth();
+            for (int p = 0; p < partitions; p++) {
+                grew |= topic.pollGrowth(p);
             }
             if (grew) {
                 notifier.changed();

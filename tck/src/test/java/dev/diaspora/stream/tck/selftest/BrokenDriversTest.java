@@ -172,6 +172,19 @@ class BrokenDriversTest {
         }
     }
 
+    /** Wrong metadata from a driver that declares it re-writes metadata text: the JSON-value check must catch it. */
+    static final class WrongMetadataValueFault extends FaultyReferenceTck {
+        @Override
+        Fault fault() {
+            return Fault.WRONG_METADATA;
+        }
+
+        @Override
+        public Capabilities capabilities() {
+            return super.capabilities().withMetadataVerbatim(false);
+        }
+    }
+
     static final class LostDataFault extends FaultyReferenceTck {
         @Override
         Fault fault() {
@@ -420,6 +433,13 @@ class BrokenDriversTest {
                 }
             }));
         }
+        tests.add(dynamicTest("fault wrong-metadata, declared not verbatim, still fails S14", () -> {
+            Outcome o = run(WrongMetadataValueFault.class, "required_S14_metadataTextDeliveredVerbatim");
+            System.out.println("[tck self-test] wrong metadata, not verbatim: " + o.summary());
+            assertTrue(o.failures().containsKey("required_S14_metadataTextDeliveredVerbatim")
+                    && o.failures().get("required_S14_metadataTextDeliveredVerbatim").contains("metadata value"),
+                    "a driver without metadataVerbatim is still checked for the JSON value: " + o.summary());
+        }));
         return tests.stream();
     }
 }
