@@ -14,7 +14,10 @@ public interface TopicHandle extends AutoCloseable {
     /** @return the topic name */
     String name();
 
-    /** @return the partitions, in index order */
+    /**
+     * @return the partitions, in index order; a later call returns more once partitions are added
+     *     ({@link Driver#addPartitions})
+     */
     List<PartitionInfo> partitions();
 
     /** @return the topic's validator */

@@ -1,5 +1,7 @@
 package dev.diaspora.stream.spi;
 
+import java.util.Set;
+
 /**
  * What a driver can do, declared by its provider; the TCK skips (with the reason) the contracts a driver lacks.
  *
@@ -22,10 +24,27 @@ package dev.diaspora.stream.spi;
  * @param retention the topic options {@code retention.ms} and {@code retention.bytes} drop old events (memory, files;
  *     not yet netty, kafka), reading time from {@link StorageClock}, and reads below the first retained id fail with
  *     {@link dev.diaspora.stream.PositionExpiredException}
+ * @param addPartitions {@code Driver.addPartitions} grows a topic, and open producers and consumers see the new
+ *     partitions without reopening (memory, files, kafka; not netty)
+ * @param alterableOptions the topic options {@code Driver.alterTopic} may change (for example
+ *     {@code retention.ms}); empty if the driver cannot change a topic's options after creation
  */
 public record Capabilities(boolean crossProcess, boolean persistent, boolean nativePartialRead, boolean timeLookup,
         boolean deleteTopic, long maxEventSize, boolean consumerGroups, boolean staleMemberTakeover,
-        boolean retention) {
+        boolean retention, boolean addPartitions, Set<String> alterableOptions) {
+    /** Copies the set of alterable options. */
+    public Capabilities {
+        alterableOptions = Set.copyOf(alterableOptions);
+    }
+
+    /** Capabilities of a driver whose topics cannot change after creation. */
+    public Capabilities(boolean crossProcess, boolean persistent, boolean nativePartialRead, boolean timeLookup,
+            boolean deleteTopic, long maxEventSize, boolean consumerGroups, boolean staleMemberTakeover,
+            boolean retention) {
+        this(crossProcess, persistent, nativePartialRead, timeLookup, deleteTopic, maxEventSize, consumerGroups,
+                staleMemberTakeover, retention, false, Set.of());
+    }
+
     /** Capabilities of a driver without retention. */
     public Capabilities(boolean crossProcess, boolean persistent, boolean nativePartialRead, boolean timeLookup,
             boolean deleteTopic, long maxEventSize, boolean consumerGroups, boolean staleMemberTakeover) {
@@ -42,12 +61,22 @@ public record Capabilities(boolean crossProcess, boolean persistent, boolean nat
     /** @return a copy with these group capabilities */
     public Capabilities withGroups(boolean consumerGroups, boolean staleMemberTakeover) {
         return new Capabilities(crossProcess, persistent, nativePartialRead, timeLookup, deleteTopic, maxEventSize,
-                consumerGroups, staleMemberTakeover, retention);
+                consumerGroups, staleMemberTakeover, retention, addPartitions, alterableOptions);
     }
 
     /** @return a copy with this retention capability */
     public Capabilities withRetention(boolean retention) {
         return new Capabilities(crossProcess, persistent, nativePartialRead, timeLookup, deleteTopic, maxEventSize,
-                consumerGroups, staleMemberTakeover, retention);
+                consumerGroups, staleMemberTakeover, retention, addPartitions, alterableOptions);
+    }
+
+    /**
+     * @param addPartitions whether {@code Driver.addPartitions} works
+     * @param alterableOptions the topic options {@code Driver.alterTopic} may change
+     * @return a copy with these topic-change capabilities
+     */
+    public Capabilities withTopicChanges(boolean addPartitions, String... alterableOptions) {
+        return new Capabilities(crossProcess, persistent, nativePartialRead, timeLookup, deleteTopic, maxEventSize,
+                consumerGroups, staleMemberTakeover, retention, addPartitions, Set.of(alterableOptions));
     }
 }

@@ -20,7 +20,10 @@ public interface TopicBackend extends AutoCloseable {
     /** @return the topic name */
     String name();
 
-    /** @return the partitions in index order (never empty) */
+    /**
+     * @return the partitions in index order (never empty). Producers call this for every event: return a list kept
+     *     ready, and a longer one once the driver knows partitions were added (see {@link Backend#addPartitions})
+     */
     List<PartitionInfo> partitions();
 
     /** @return the component configurations stored at creation ({@link Backend#createTopic}) */

@@ -30,7 +30,6 @@ final class TopicHandleImpl implements TopicHandle {
     private final Validator validator;
     private final PartitionSelector selector;
     private final Serializer serializer;
-    private final List<PartitionInfo> partitions;
     private final Set<AutoCloseable> children = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile String closedBecause = ""; // why, when the driver closed it (a deleteTopic)
@@ -42,7 +41,6 @@ final class TopicHandleImpl implements TopicHandle {
         this.validator = validator;
         this.selector = selector;
         this.serializer = serializer;
-        this.partitions = List.copyOf(backend.partitions());
     }
 
     DriverImpl driver() {
@@ -58,9 +56,10 @@ final class TopicHandleImpl implements TopicHandle {
         return backend.name();
     }
 
+    /** The driver's current list: it grows when partitions are added (see {@code Driver.addPartitions}). */
     @Override
     public List<PartitionInfo> partitions() {
-        return partitions;
+        return backend.partitions();
     }
 
     @Override
@@ -86,6 +85,7 @@ final class TopicHandleImpl implements TopicHandle {
     }
 
     void checkPartition(int p) {
+        List<PartitionInfo> partitions = partitions();
         if (p < 0 || p >= partitions.size()) {
             throw new IllegalArgumentException("partition " + p + " is out of range: topic '" + name() + "' has "
                     + partitions.size() + " partitions (0.." + (partitions.size() - 1) + ")");
@@ -157,7 +157,8 @@ final class TopicHandleImpl implements TopicHandle {
         checkOpen();
         ConsumerOptions.named(name); // validates the name
         Map<Integer, Long> m = new TreeMap<>();
-        for (int p = 0; p < partitions.size(); p++) {
+        int n = partitions().size();
+        for (int p = 0; p < n; p++) {
             PartitionBounds b = backend.bounds(p);
             long id;
             switch (position.kind()) {
@@ -210,6 +211,6 @@ final class TopicHandleImpl implements TopicHandle {
 
     @Override
     public String toString() {
-        return "TopicHandle[" + name() + ", " + partitions.size() + " partitions]";
+        return "TopicHandle[" + name() + ", " + partitions().size() + " partitions]";
     }
 }
