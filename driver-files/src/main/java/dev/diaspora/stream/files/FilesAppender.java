@@ -14,8 +14,8 @@ import java.util.concurrent.CompletableFuture;
  */
 final class FilesAppender implements Appender {
     private final FilesTopic topic;
-    private final long[] lastSequence; // guarded by this
-    private final long[] failedUpTo; // guarded by this
+    private long[] lastSequence; // guarded by this; grown when partitions are added
+    private long[] failedUpTo; // guarded by this; grown when partitions are added
 
     FilesAppender(FilesTopic topic, AppenderConfig config) {
         this.topic = topic;
@@ -31,6 +31,12 @@ final class FilesAppender implements Appender {
     }
 
     synchronized long nextSequence(int p) {
+        if (p >= lastSequence.length) { // the topic grew since this appender was made
+            int old = lastSequence.length;
+            lastSequence = Arrays.copyOf(lastSequence, p + 1);
+            failedUpTo = Arrays.copyOf(failedUpTo, p + 1);
+            Arrays.fill(failedUpTo, old, p + 1, -1);
+        }
         return ++lastSequence[p];
     }
 

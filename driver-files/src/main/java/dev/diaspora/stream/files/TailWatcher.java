@@ -20,18 +20,16 @@ final class TailWatcher implements Runnable {
     private static final AtomicInteger THREADS = new AtomicInteger();
 
     private final FilesTopic topic;
-    private final PartitionLog[] logs;
     private final ChangeNotifier notifier;
     private final Thread thread;
     private final long intervalNanos;
 
-    TailWatcher(FilesTopic topic, PartitionLog[] logs, ChangeNotifier notifier) {
+    TailWatcher(FilesTopic topic, ChangeNotifier notifier) {
         this.topic = topic;
-        this.logs = logs;
         this.notifier = notifier;
         this.thread = new Thread(this, "diaspora-files-watch-" + THREADS.incrementAndGet());
         thread.setDaemon(true);
-        this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(Math.min(20, Math.max(1, logs.length / 64)));
+        this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(Math.min(20, Math.max(1, topic.logs().length / 64)));
     }
 
     void start() {
@@ -42,7 +40,8 @@ final class TailWatcher implements Runnable {
     public void run() {
         while (topic.keepWatching(this)) {
             boolean grew = false;
-            for (PartitionLog l : logs) {
+            topic.refreshChanges(false); // partitions added by another process: watch them too
+            for (PartitionLog l : topic.logs()) {
                 grew |= l.pollGrowth();
             }
             if (grew) {
