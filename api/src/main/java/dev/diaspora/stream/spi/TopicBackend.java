@@ -41,6 +41,14 @@ public interface TopicBackend extends AutoCloseable {
     }
 
     /**
+     * @return the bytes partition {@code p} (checked to be in range) occupies in storage, or empty if the driver does
+     *     not know (the default)
+     */
+    default java.util.OptionalLong storedBytes(int p) {
+        return java.util.OptionalLong.empty();
+    }
+
+    /**
      * @return the id of the first event of partition {@code p} stored at or after {@code time}, or
      *     {@code bounds(p).next()} if there is none
      * @throws UnsupportedOperationException if {@link Capabilities#timeLookup()} is false

@@ -205,6 +205,25 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
         return logs[p].bounds();
     }
 
+    /** The sizes of the partition directory's files (segments, indexes, reservation), summed; empty if unreadable. */
+    @Override
+    public java.util.OptionalLong storedBytes(int p) {
+        long total = 0;
+        try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(
+                dir.resolve(PARTITIONS_DIR).resolve(partitionDirName(p)))) {
+            for (Path f : ds) {
+                try {
+                    total += Files.readAttributes(f, BasicFileAttributes.class).size();
+                } catch (java.nio.file.NoSuchFileException e) {
+                    // removed by retention meanwhile
+                }
+            }
+        } catch (IOException e) {
+            return java.util.OptionalLong.empty();
+        }
+        return java.util.OptionalLong.of(total);
+    }
+
     @Override
     public List<LostRange> lostRanges(int p) {
         return logs[p].lostRanges();

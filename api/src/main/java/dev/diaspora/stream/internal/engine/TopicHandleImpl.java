@@ -127,6 +127,13 @@ final class TopicHandleImpl implements TopicHandle {
     }
 
     @Override
+    public java.util.OptionalLong storedBytes(int partition) {
+        checkOpen();
+        checkPartition(partition);
+        return backend.storedBytes(partition);
+    }
+
+    @Override
     public List<LostRange> lostRanges(int partition) {
         checkOpen();
         checkPartition(partition);
