@@ -299,8 +299,7 @@ final class KafkaBackend implements Backend {
     @Override
     public void createTopic(String name, Options topicOptions, Metadata components) {
         int n = topicOptions.intValue("num_partitions", 1);
-        NewTopic t = new NewTopic(name, n, config.replicationFactor)
-                .configs(Map.of("message.timestamp.type", "LogAppendTime"));
+        NewTopic t = new NewTopic(name, n, config.replicationFactor).configs(KafkaTopicConfigs.of(topicOptions));
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.apiTimeoutMs());
         while (true) {
             try {
