@@ -276,7 +276,7 @@ final class KafkaBackend implements Backend {
         }
     }
 
-    private void writeRegistry(String name, byte[] value) {
+    void writeRegistry(String name, byte[] value) {
         try {
             producer.send(new ProducerRecord<>(REGISTRY_TOPIC, 0, name.getBytes(StandardCharsets.UTF_8), value))
                     .get(config.apiTimeoutMs() * 2, TimeUnit.MILLISECONDS);
@@ -355,6 +355,11 @@ final class KafkaBackend implements Backend {
             }
             throw fail("describing topic '" + name + "'", e.getCause());
         }
+    }
+
+    @Override
+    public void alterTopic(String name, Options changes) {
+        KafkaTopicConfigs.alter(this, name, changes);
     }
 
     @Override

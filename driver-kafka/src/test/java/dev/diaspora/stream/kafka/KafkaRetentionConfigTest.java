@@ -1,9 +1,11 @@
 package dev.diaspora.stream.kafka;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.diaspora.stream.Driver;
+import dev.diaspora.stream.InvalidOptionException;
 import dev.diaspora.stream.Metadata;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +17,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The retention topic options reach the broker's topic configuration (issue 13), against a real embedded broker. */
+/**
+ * The retention topic options reach the broker's topic configuration, at creation and through alterTopic (issue 13),
+ * against a real embedded broker.
+ */
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class KafkaRetentionConfigTest {
     @RegisterExtension
@@ -46,6 +51,23 @@ class KafkaRetentionConfigTest {
             Config plain = brokerConfig("kret-2");
             assertTrue(plain.get("retention.ms").isDefault(), "without the option the broker's default stays: "
                     + plain.get("retention.ms"));
+        }
+    }
+
+    @Test
+    void alterTopicChangesTheBrokersConfigsAndRefusesTheOthers() throws Exception {
+        try (Driver d = Driver.open("kafka", Metadata.of("{\"bootstrap.servers\":\""
+                + BROKER.kafka().bootstrapServers() + "\"}"))) {
+            d.createTopic("kret-3", Metadata.of("{\"retention.ms\":3600000}"));
+            d.alterTopic("kret-3", Metadata.of("{\"retention.ms\":7200000,\"retention.bytes\":2097152}"));
+            Config c = brokerConfig("kret-3");
+            assertEquals("7200000", c.get("retention.ms").value());
+            assertEquals("2097152", c.get("retention.bytes").value());
+            assertEquals(7200000, d.listTopics().get("kret-3").json().get("retention.ms").asLong());
+            InvalidOptionException e = assertThrows(InvalidOptionException.class,
+                    () -> d.alterTopic("kret-3", Metadata.of("{\"framing\":\"header\"}")));
+            assertTrue(e.getMessage().contains("framing") && e.getMessage().contains("retention.ms"), e.getMessage());
+            assertEquals("7200000", brokerConfig("kret-3").get("retention.ms").value(), "nothing changed");
         }
     }
 }
