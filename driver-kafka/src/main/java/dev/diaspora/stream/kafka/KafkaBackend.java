@@ -363,6 +363,11 @@ final class KafkaBackend implements Backend {
     }
 
     @Override
+    public void addPartitions(String name, int newCount) {
+        KafkaTopicConfigs.addPartitions(this, name, newCount);
+    }
+
+    @Override
     public TopicBackend openTopic(String name) {
         TopicDescription d = describe(name);
         if (d == null || isHidden(name)) {

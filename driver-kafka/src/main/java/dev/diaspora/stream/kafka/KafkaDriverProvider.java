@@ -61,7 +61,7 @@ public final class KafkaDriverProvider extends AbstractDriverProvider {
      */
     private static final Capabilities CAPABILITIES = new Capabilities(true, true, false, true, true,
             MAX_REQUEST_SIZE - RECORD_OVERHEAD).withGroups(true, true)
-            .withTopicChanges(false, Retention.RETENTION_MS, Retention.RETENTION_BYTES, Retention.SEGMENT_MS);
+            .withTopicChanges(true, Retention.RETENTION_MS, Retention.RETENTION_BYTES, Retention.SEGMENT_MS);
 
     /** Creates the provider; {@code ServiceLoader} calls this. */
     public KafkaDriverProvider() {

@@ -41,6 +41,19 @@ final class KafkaTopicConfigs {
         return configs;
     }
 
+    /** Grows a topic with Kafka's {@code createPartitions}; open handles see the count within about a second. */
+    static void addPartitions(KafkaBackend backend, String name, int newCount) {
+        org.apache.kafka.clients.admin.TopicDescription d = backend.describe(name);
+        if (d == null) {
+            throw new TopicNotFoundException("Topic '" + name + "' does not exist in Kafka; create it first with"
+                    + " createTopic(\"" + name + "\")");
+        }
+        dev.diaspora.stream.spi.Partitions.checkGrowth(name, d.partitions().size(), newCount);
+        backend.call(backend.admin.createPartitions(Map.of(name,
+                org.apache.kafka.clients.admin.NewPartitions.increaseTo(newCount))).all(), "adding partitions to topic '"
+                + name + "'");
+    }
+
     /**
      * Sets the changed retention options on the broker's topic, then in the registry entry (what {@code listTopics}
      * reports). The broker applies them at once, to every producer and consumer.
