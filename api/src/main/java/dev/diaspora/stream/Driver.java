@@ -141,6 +141,35 @@ public interface Driver extends AutoCloseable {
     Map<String, Metadata> listTopics();
 
     /**
+     * Changes options of an existing topic, for example its retention:
+     * {@code driver.alterTopic("collisions", Metadata.of("{\"retention.ms\":86400000}"))}. Only the options the
+     * driver can change after creation are accepted ({@code Capabilities.alterableOptions()}, listed by the error);
+     * the others keep their values. Open producers, consumers and the driver's background work (retention) of every
+     * process follow the new values; {@link #listTopics()} reports them.
+     *
+     * @throws InvalidOptionException naming each option that is unknown, invalid or fixed at creation, and the ones
+     *     this driver can change; nothing is changed
+     * @throws UnsupportedOperationException naming the driver if it cannot change any topic option
+     * @throws TopicNotFoundException naming the topic if it does not exist
+     */
+    void alterTopic(String name, Metadata options);
+
+    /**
+     * Grows a topic to {@code newCount} partitions; new partitions start empty, existing ones keep their events. Open
+     * producers pass the new count to their partition selector (events go to the new partitions as the selector
+     * decides) and open consumers of all partitions start reading the new ones from their first event: a consumer
+     * group rebalances to include them, a consumer with explicit targets keeps its targets. Other processes follow
+     * within the driver's refresh interval (see its README).
+     *
+     * @throws IllegalArgumentException if {@code newCount} is not larger than the current count: partitions are never
+     *     removed
+     * @throws UnsupportedOperationException naming the driver if it cannot add partitions
+     *     ({@code Capabilities.addPartitions()})
+     * @throws TopicNotFoundException naming the topic if it does not exist
+     */
+    void addPartitions(String name, int newCount);
+
+    /**
      * Deletes a topic and its stored events.
      *
      * @throws TopicNotFoundException if it does not exist

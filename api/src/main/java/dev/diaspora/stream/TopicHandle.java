@@ -3,6 +3,7 @@ package dev.diaspora.stream;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -14,7 +15,10 @@ public interface TopicHandle extends AutoCloseable {
     /** @return the topic name */
     String name();
 
-    /** @return the partitions, in index order */
+    /**
+     * @return the partitions, in index order; a later call returns more once partitions are added
+     *     ({@link Driver#addPartitions})
+     */
     List<PartitionInfo> partitions();
 
     /** @return the topic's validator */
@@ -59,6 +63,16 @@ public interface TopicHandle extends AutoCloseable {
      */
     default List<LostRange> lostRanges(int partition) {
         return List.of();
+    }
+
+    /**
+     * @return the bytes partition {@code partition} occupies in the driver's storage (for the files driver, the size of
+     *     its files: events, indexes and bookkeeping), or empty if the driver does not report it. A snapshot, for
+     *     monitoring and {@code diaspora-ctl topic describe}.
+     * @throws IllegalArgumentException if the partition is out of range
+     */
+    default OptionalLong storedBytes(int partition) {
+        return OptionalLong.empty();
     }
 
     /** @return the names that have stored positions on this topic */

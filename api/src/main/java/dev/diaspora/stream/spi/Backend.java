@@ -46,6 +46,33 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
+     * Changes options of an existing topic; open producers, consumers and background work (retention) of every
+     * process follow the new values. Called only with options the provider lists in
+     * {@link Capabilities#alterableOptions()}.
+     *
+     * @param changes the options to change, validated, without defaults (an absent option keeps its value)
+     * @throws dev.diaspora.stream.TopicNotFoundException if the topic does not exist
+     * @throws UnsupportedOperationException if the driver declares no alterable options (the default)
+     */
+    default void alterTopic(String name, Options changes) {
+        throw new UnsupportedOperationException("this driver cannot change topic options");
+    }
+
+    /**
+     * Grows a topic to {@code newCount} partitions (larger than the current count, checked by the engine against
+     * {@link TopicBackend#partitions()} and again here, atomically). Open topic backends of every process report the
+     * new partitions from {@link TopicBackend#partitions()} (and {@link LocalTopic#numPartitions()}) once they see
+     * the change; new partitions start empty.
+     *
+     * @throws dev.diaspora.stream.TopicNotFoundException if the topic does not exist
+     * @throws IllegalArgumentException if the topic already has {@code newCount} partitions or more
+     * @throws UnsupportedOperationException if {@link Capabilities#addPartitions()} is false (the default)
+     */
+    default void addPartitions(String name, int newCount) {
+        throw new UnsupportedOperationException("this driver cannot add partitions");
+    }
+
+    /**
      * Deletes a topic and its events.
      *
      * @throws dev.diaspora.stream.TopicNotFoundException if it does not exist

@@ -1,5 +1,7 @@
 package dev.diaspora.stream.spi;
 
+import java.util.Set;
+
 /**
  * What a driver can do, declared by its provider; the TCK skips (with the reason) the contracts a driver lacks.
  *
@@ -25,16 +27,25 @@ package dev.diaspora.stream.spi;
  * @param metadataVerbatim consumers receive the metadata text exactly as it was pushed (every driver but
  *     {@code files-v0}, which stores metadata as the C++ library does: the same JSON value, re-written compact with
  *     sorted keys, integers beyond 64 bits as doubles)
+ * @param addPartitions {@code Driver.addPartitions} grows a topic, and open producers and consumers see the new
+ *     partitions without reopening (memory, files, kafka; not netty)
+ * @param alterableOptions the topic options {@code Driver.alterTopic} may change (for example
+ *     {@code retention.ms}); empty if the driver cannot change a topic's options after creation
  */
 public record Capabilities(boolean crossProcess, boolean persistent, boolean nativePartialRead, boolean timeLookup,
         boolean deleteTopic, long maxEventSize, boolean consumerGroups, boolean staleMemberTakeover,
-        boolean retention, boolean metadataVerbatim) {
-    /** Capabilities of a driver that delivers metadata text verbatim. */
+        boolean retention, boolean metadataVerbatim, boolean addPartitions, Set<String> alterableOptions) {
+    /** Copies the set of alterable options. */
+    public Capabilities {
+        alterableOptions = Set.copyOf(alterableOptions);
+    }
+
+    /** Capabilities of a driver that delivers metadata verbatim and whose topics cannot change after creation. */
     public Capabilities(boolean crossProcess, boolean persistent, boolean nativePartialRead, boolean timeLookup,
             boolean deleteTopic, long maxEventSize, boolean consumerGroups, boolean staleMemberTakeover,
             boolean retention) {
         this(crossProcess, persistent, nativePartialRead, timeLookup, deleteTopic, maxEventSize, consumerGroups,
-                staleMemberTakeover, retention, true);
+                staleMemberTakeover, retention, true, false, Set.of());
     }
 
     /** Capabilities of a driver without retention. */
@@ -53,18 +64,28 @@ public record Capabilities(boolean crossProcess, boolean persistent, boolean nat
     /** @return a copy with these group capabilities */
     public Capabilities withGroups(boolean consumerGroups, boolean staleMemberTakeover) {
         return new Capabilities(crossProcess, persistent, nativePartialRead, timeLookup, deleteTopic, maxEventSize,
-                consumerGroups, staleMemberTakeover, retention, metadataVerbatim);
+                consumerGroups, staleMemberTakeover, retention, metadataVerbatim, addPartitions, alterableOptions);
     }
 
     /** @return a copy with this retention capability */
     public Capabilities withRetention(boolean retention) {
         return new Capabilities(crossProcess, persistent, nativePartialRead, timeLookup, deleteTopic, maxEventSize,
-                consumerGroups, staleMemberTakeover, retention, metadataVerbatim);
+                consumerGroups, staleMemberTakeover, retention, metadataVerbatim, addPartitions, alterableOptions);
     }
 
     /** @return a copy with this metadata capability */
     public Capabilities withMetadataVerbatim(boolean metadataVerbatim) {
         return new Capabilities(crossProcess, persistent, nativePartialRead, timeLookup, deleteTopic, maxEventSize,
-                consumerGroups, staleMemberTakeover, retention, metadataVerbatim);
+                consumerGroups, staleMemberTakeover, retention, metadataVerbatim, addPartitions, alterableOptions);
+    }
+
+    /**
+     * @param addPartitions whether {@code Driver.addPartitions} works
+     * @param alterableOptions the topic options {@code Driver.alterTopic} may change
+     * @return a copy with these topic-change capabilities
+     */
+    public Capabilities withTopicChanges(boolean addPartitions, String... alterableOptions) {
+        return new Capabilities(crossProcess, persistent, nativePartialRead, timeLookup, deleteTopic, maxEventSize,
+                consumerGroups, staleMemberTakeover, retention, metadataVerbatim, addPartitions, Set.of(alterableOptions));
     }
 }

@@ -28,7 +28,7 @@ final class GroupSession {
     private final String name;
     private final Duration sessionTimeout;
     private GroupMember member; // null while it has left (the application is idle)
-    private final int numPartitions;
+    private final java.util.function.IntSupplier numPartitions; // grows when partitions are added
     private final long timeoutNanos;
     private final long heartbeatNanos;
     private final long checkNanos;
@@ -37,7 +37,7 @@ final class GroupSession {
     private long nextCheck;
     private boolean closed;
 
-    GroupSession(GroupMembership groups, String name, int numPartitions, Duration sessionTimeout,
+    GroupSession(GroupMembership groups, String name, java.util.function.IntSupplier numPartitions, Duration sessionTimeout,
             Duration heartbeatInterval) {
         this.groups = groups;
         this.name = name;
@@ -132,8 +132,9 @@ final class GroupSession {
             nextBeat = now + heartbeatNanos;
         }
         List<String> members = member.members();
-        int[] share = GroupAssignor.assign(members, numPartitions).getOrDefault(member.id(), new int[0]);
-        boolean[] mine = new boolean[numPartitions];
+        int n = numPartitions.getAsInt();
+        int[] share = GroupAssignor.assign(members, n).getOrDefault(member.id(), new int[0]);
+        boolean[] mine = new boolean[n];
         for (int p : share) {
             mine[p] = true;
         }

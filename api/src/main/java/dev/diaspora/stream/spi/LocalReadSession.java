@@ -37,6 +37,12 @@ import org.slf4j.LoggerFactory;
  * read (storing their acknowledged positions first, through a lease it still holds) and takes the new ones as soon as
  * their leases are free. Otherwise it takes every free partition once, when it opens.
  *
+ * <p><b>Added partitions.</b> Partitions added to the topic after the session opened ({@link LocalTopic#numPartitions()}
+ * grows) join the assignment: a group member's next check includes them in the balanced assignment, a session without
+ * targets and without groups takes the free ones at its next poll, and a session with targets keeps its targets. A
+ * new partition without a stored position is read from its first event, whatever {@code startAt} says: its events
+ * were all written after the consumer opened.
+ *
  * <p>Thread safety: confined to one thread, except {@link #wakeup()}.
  */
 public class LocalReadSession implements ReadSession {
@@ -51,6 +57,9 @@ public class LocalReadSession implements ReadSession {
     private Part[] order = new Part[0]; // held partitions in index order, for round robin
     private Set<Integer> assignment = Set.of();
     private final GroupSession group; // null: static assignment
+    private final boolean allPartitions; // no targets, no group: takes added partitions too
+    private final int initialPartitions; // the count when the session opened; later ones start at their first event
+    private int seenPartitions; // static sessions: the count whose partitions were offered
     private volatile boolean woken;
     private int next; // round-robin cursor into order
     private boolean closed;
@@ -80,9 +89,12 @@ public class LocalReadSession implements ReadSession {
         this.startAt = config.startAt();
         this.listener = config.listener();
         this.onExpired = config.onExpiredPosition();
+        this.initialPartitions = topic.numPartitions();
+        this.seenPartitions = initialPartitions;
         GroupMembership gm = config.targets() == null ? topic.groups() : null;
+        this.allPartitions = config.targets() == null && gm == null;
         if (gm != null) {
-            this.group = new GroupSession(gm, name, topic.numPartitions(), config.sessionTimeout(),
+            this.group = new GroupSession(gm, name, topic::numPartitions, config.sessionTimeout(),
                     config.heartbeatInterval());
             try {
                 group.settle(this);
@@ -106,7 +118,7 @@ public class LocalReadSession implements ReadSession {
                     got.put(p, Lease.of(lease));
                 }
             } else {
-                for (int p = 0; p < topic.numPartitions(); p++) {
+                for (int p = 0; p < initialPartitions; p++) {
                     AutoCloseable lease = topic.tryLease(name, p);
                     if (lease != null) {
                         got.put(p, Lease.of(lease));
@@ -133,7 +145,8 @@ public class LocalReadSession implements ReadSession {
         for (Map.Entry<Integer, Lease> e : leases.entrySet()) {
             int p = e.getKey();
             Long s = stored.get(p);
-            add.add(new Part(p, e.getValue(), s != null ? clamp(p, s) : resolve(p, startAt)));
+            add.add(new Part(p, e.getValue(), s != null ? clamp(p, s)
+                    : resolve(p, p >= initialPartitions ? StartAt.EARLIEST : startAt)));
         }
         for (Part part : add) {
             held.put(part.p, part);
@@ -262,9 +275,13 @@ public class LocalReadSession implements ReadSession {
         long deadline = System.nanoTime() + timeoutNanos;
         ChangeNotifier notifier = topic.notifier();
         while (true) {
-            if (group != null) {
+            if (group != null || allPartitions) {
                 Set<Integer> before = assignment;
-                group.maintain(this, false);
+                if (group != null) {
+                    group.maintain(this, false);
+                } else {
+                    takeAddedPartitions();
+                }
                 if (assignment != before) {
                     return null; // the engine reads the new assignment before anything else moves
                 }
@@ -329,10 +346,34 @@ public class LocalReadSession implements ReadSession {
         }
     }
 
+    /** A session without targets or groups: leases the free partitions added since it last looked. */
+    private void takeAddedPartitions() {
+        int n = topic.numPartitions();
+        if (n <= seenPartitions) {
+            return;
+        }
+        Map<Integer, Lease> got = new TreeMap<>();
+        try {
+            for (int p = seenPartitions; p < n; p++) {
+                AutoCloseable lease = topic.tryLease(name, p);
+                if (lease != null) {
+                    got.put(p, Lease.of(lease));
+                }
+            }
+            acquire(got);
+        } catch (RuntimeException e) {
+            release(got.values());
+            throw e;
+        }
+        seenPartitions = n;
+    }
+
     @Override
     public void keepAlive() {
         if (group != null) {
             group.maintain(this, false);
+        } else if (allPartitions) {
+            takeAddedPartitions();
         }
     }
 

@@ -71,6 +71,20 @@ public final class OptionSchema {
      * @throws InvalidOptionException naming the key, the bad value and what is accepted
      */
     public Options validate(Metadata options, String what) {
+        return validate(options, what, true);
+    }
+
+    /**
+     * Validates the options given in {@code options} without filling in defaults or requiring anything: for changes
+     * to options set earlier ({@code Driver.alterTopic}).
+     *
+     * @throws InvalidOptionException naming the key, the bad value and what is accepted
+     */
+    public Options validateChanges(Metadata options, String what) {
+        return validate(options, what, false);
+    }
+
+    private Options validate(Metadata options, String what, boolean complete) {
         JsonNode root;
         try {
             root = options.json();
@@ -95,7 +109,7 @@ public final class OptionSchema {
             }
             out.set(e.getKey(), e.getValue());
         }
-        for (OptionSpec s : specs.values()) {
+        for (OptionSpec s : complete ? specs.values() : List.<OptionSpec>of()) {
             if (!out.has(s.name())) {
                 if (s.isRequired()) {
                     throw new InvalidOptionException("Missing required option '" + s.name() + "' for " + what + ": "

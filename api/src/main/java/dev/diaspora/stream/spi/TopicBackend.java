@@ -20,7 +20,10 @@ public interface TopicBackend extends AutoCloseable {
     /** @return the topic name */
     String name();
 
-    /** @return the partitions in index order (never empty) */
+    /**
+     * @return the partitions in index order (never empty). Producers call this for every event: return a list kept
+     *     ready, and a longer one once the driver knows partitions were added (see {@link Backend#addPartitions})
+     */
     List<PartitionInfo> partitions();
 
     /** @return the component configurations stored at creation ({@link Backend#createTopic}) */
@@ -35,6 +38,14 @@ public interface TopicBackend extends AutoCloseable {
      */
     default List<LostRange> lostRanges(int p) {
         return List.of();
+    }
+
+    /**
+     * @return the bytes partition {@code p} (checked to be in range) occupies in storage, or empty if the driver does
+     *     not know (the default)
+     */
+    default java.util.OptionalLong storedBytes(int p) {
+        return java.util.OptionalLong.empty();
     }
 
     /**

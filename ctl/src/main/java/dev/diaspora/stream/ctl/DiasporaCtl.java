@@ -197,7 +197,8 @@ public final class DiasporaCtl implements Callable<Integer> {
         } else if (c instanceof dev.diaspora.stream.DiasporaException d) {
             return ShellAdvice.rewrite(d);
         } else if (c instanceof CtlException || c instanceof UsageException
-                || c instanceof IllegalArgumentException || c instanceof IllegalStateException) {
+                || c instanceof IllegalArgumentException || c instanceof IllegalStateException
+                || c instanceof UnsupportedOperationException) {
             return m == null ? c.getClass().getSimpleName() : m;
         }
         return "internal error: " + c.getClass().getName() + (m == null ? "" : ": " + m)

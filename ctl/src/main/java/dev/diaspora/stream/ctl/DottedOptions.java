@@ -18,7 +18,9 @@ import java.util.regex.Pattern;
  * The dotted options of the C++ tool: every {@code --driver.K V}, {@code --topic.K V}, {@code --validator.K V},
  * {@code --serializer.K V} and {@code --partition-selector.K V} pair is taken out of the arguments before picocli sees
  * them and placed into one JSON object per prefix. {@code K} may be dotted ({@code a.b.c} builds nested objects,
- * replacing a non-object on the way). {@code --driver.K=V} is accepted too.
+ * replacing a non-object on the way), except the topic options whose names have dots: {@code --topic.retention.ms},
+ * {@code --topic.retention.bytes} and {@code --topic.segment.ms} set those options. {@code --driver.K=V} is accepted
+ * too.
  *
  * <p>Value typing follows the C++ tool's {@code parse_value}:
  * <ul>
@@ -37,6 +39,11 @@ import java.util.regex.Pattern;
 final class DottedOptions {
     /** The prefixes, in the order the help lists them. */
     static final List<String> PREFIXES = List.of("driver", "topic", "validator", "serializer", "partition-selector");
+    private static final String TOPIC = "topic";
+    /** Topic options whose names contain dots: {@code --topic.retention.ms V} sets them instead of nesting. */
+    private static final java.util.Set<String> DOTTED_TOPIC_OPTIONS = java.util.Set.of(
+            dev.diaspora.stream.spi.Retention.RETENTION_MS, dev.diaspora.stream.spi.Retention.RETENTION_BYTES,
+            dev.diaspora.stream.spi.Retention.SEGMENT_MS);
 
     private static final Pattern NUMBER = Pattern.compile("[+-]?(?:[0-9]+\\.?[0-9]*|\\.[0-9]+)");
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -86,7 +93,12 @@ final class DottedOptions {
                 throw new CtlException("invalid option " + a + ": expected --" + prefix
                         + ".<key> <value> where <key> is a name or a dotted path such as a.b.c");
             }
-            put(objects.computeIfAbsent(prefix, p -> JsonNodeFactory.instance.objectNode()), key, parseValue(value));
+            ObjectNode target = objects.computeIfAbsent(prefix, p -> JsonNodeFactory.instance.objectNode());
+            if (TOPIC.equals(prefix) && DOTTED_TOPIC_OPTIONS.contains(key)) {
+                target.set(key, parseValue(value)); // an option whose name has dots, not a nested object
+            } else {
+                put(target, key, parseValue(value));
+            }
         }
         return new DottedOptions(objects, rest);
     }

@@ -31,15 +31,18 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code diaspora-ctl topic create|list|describe|delete}.
+ * {@code diaspora-ctl topic create|list|describe|alter|add-partitions|delete}.
  *
  * <p>Thread safety: confined to the command's thread.
  */
-@Command(name = "topic", mixinStandardHelpOptions = true, description = "Create, list, describe and delete topics.",
+@Command(name = "topic", mixinStandardHelpOptions = true,
+        description = "Create, list, describe, alter, grow and delete topics.",
         subcommands = {TopicCommand.Create.class, TopicCommand.ListTopics.class, TopicCommand.Describe.class,
-            TopicCommand.Delete.class})
+            TopicCommand.Alter.class, TopicCommand.AddPartitions.class, TopicCommand.Delete.class})
 final class TopicCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(TopicCommand.class);
+    /** The retention options {@code describe} shows on their own (absent: no limit). */
+    private static final String[] RETENTION_KEYS = {"retention.ms", "retention.bytes", "segment.ms"};
 
     @Spec
     CommandSpec spec;
@@ -172,8 +175,9 @@ final class TopicCommand implements Callable<Integer> {
     }
 
     @Command(name = "describe", mixinStandardHelpOptions = true, description = {"Describe a topic as one JSON "
-        + "document: its options and components, each partition's bounds (first and next EventID, number of events) "
-        + "and the stored positions of its consumer names."})
+        + "document: its options and components, its retention options, each partition's bounds (first and next "
+        + "EventID, number of events) and stored bytes (where the driver reports them), and the stored positions of "
+        + "its consumer names."})
     static final class Describe extends CtlCommand {
         @Mixin
         DriverOptions driver;
@@ -201,6 +205,12 @@ final class TopicCommand implements Callable<Integer> {
                     throw new TopicNotFoundException("Topic '" + topic.name + "' does not exist");
                 }
                 out.set("config", config.json());
+                ObjectNode retention = out.putObject("retention"); // empty: events are kept forever
+                for (String key : RETENTION_KEYS) {
+                    if (config.json().hasNonNull(key)) {
+                        retention.set(key, config.json().get(key));
+                    }
+                }
                 ArrayNode parts = out.putArray("partitions");
                 for (PartitionInfo p : t.partitions()) {
                     PartitionBounds b = t.bounds(p.index());
@@ -213,6 +223,7 @@ final class TopicCommand implements Callable<Integer> {
                     po.put("first", b.first());
                     po.put("next", b.next());
                     po.put("events", b.count());
+                    t.storedBytes(p.index()).ifPresent(bytes -> po.put("bytes", bytes)); // where the driver knows
                 }
                 ObjectNode consumers = out.putObject("consumers");
                 for (String name : new TreeSet<>(t.consumerNames())) {
@@ -221,6 +232,74 @@ final class TopicCommand implements Callable<Integer> {
                 }
                 ctx.out().println(Output.pretty(out));
             }
+            return 0;
+        }
+    }
+
+    @Command(name = "alter", mixinStandardHelpOptions = true, description = {"Change options of an existing topic.",
+        "",
+        "Options come from --topic-config FILE.json with --topic.<key> <value> merged over it (for example "
+            + "--topic.retention.ms 86400000). Only the options the driver can change after creation are accepted "
+            + "(the error lists them); open producers and consumers follow the new values."})
+    static final class Alter extends CtlCommand {
+        @Mixin
+        DriverOptions driver;
+
+        @Mixin
+        TopicName topic;
+
+        @Option(names = "--topic-config", paramLabel = "FILE", description = "JSON file with the options to change.")
+        Path topicConfig;
+
+        Alter(CtlContext ctx) {
+            super(ctx);
+        }
+
+        @Override
+        Set<String> dottedPrefixes() {
+            return Set.of("driver", "topic");
+        }
+
+        @Override
+        int execute() {
+            ObjectNode options = JsonConfig.merged(topicConfig, "--topic-config", ctx.dotted(), "topic");
+            try (Driver d = driver.open(ctx)) {
+                d.alterTopic(topic.name, Metadata.of(options));
+            }
+            LOG.info("Topic '{}' altered: {}", topic.name, options);
+            return 0;
+        }
+    }
+
+    @Command(name = "add-partitions", mixinStandardHelpOptions = true, description = {"Grow a topic to more "
+        + "partitions.", "", "New partitions start empty; open producers spread events over them and open consumers "
+        + "of all partitions read them from their first event. Partitions are never removed."})
+    static final class AddPartitions extends CtlCommand {
+        @Mixin
+        DriverOptions driver;
+
+        @Mixin
+        TopicName topic;
+
+        @Option(names = {"-p", "--partitions"}, required = true, paramLabel = "COUNT",
+                description = "The new number of partitions, larger than the current one.")
+        int count;
+
+        AddPartitions(CtlContext ctx) {
+            super(ctx);
+        }
+
+        @Override
+        Set<String> dottedPrefixes() {
+            return Set.of("driver");
+        }
+
+        @Override
+        int execute() {
+            try (Driver d = driver.open(ctx)) {
+                d.addPartitions(topic.name, count);
+            }
+            LOG.info("Topic '{}' now has {} partitions", topic.name, count);
             return 0;
         }
     }

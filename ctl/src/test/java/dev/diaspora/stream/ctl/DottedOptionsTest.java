@@ -46,6 +46,14 @@ class DottedOptionsTest {
     }
 
     @Test
+    void shouldKeepTopicOptionsNamedWithDotsWhole() {
+        DottedOptions d = DottedOptions.extract(new String[] {"--topic.retention.ms", "60000",
+            "--topic.retention.bytes", "4096", "--topic.segment.ms", "1000", "--topic.other.ms", "1"});
+        assertEquals("{\"retention.ms\":60000,\"retention.bytes\":4096,\"segment.ms\":1000,\"other\":{\"ms\":1}}",
+                d.get("topic").toString());
+    }
+
+    @Test
     void shouldReplaceANonObjectOnTheWay() {
         DottedOptions d = DottedOptions.extract(new String[] {"--topic.a", "1", "--topic.a.b", "2"});
         JsonNode t = d.get("topic");

@@ -15,9 +15,9 @@ import java.util.concurrent.CompletableFuture;
  */
 final class FilesAppender implements Appender {
     private final FilesTopic topic;
-    private final long[] lastSequence; // guarded by this
-    private final long[] failedUpTo; // guarded by this
-    private final DiasporaException[] failure; // guarded by this: the last failure per partition
+    private long[] lastSequence; // guarded by this; grown when partitions are added
+    private long[] failedUpTo; // guarded by this; grown when partitions are added
+    private DiasporaException[] failure; // guarded by this: the last failure per partition; grown likewise
 
     FilesAppender(FilesTopic topic, AppenderConfig config) {
         this.topic = topic;
@@ -34,6 +34,13 @@ final class FilesAppender implements Appender {
     }
 
     synchronized long nextSequence(int p) {
+        if (p >= lastSequence.length) { // the topic grew since this appender was made
+            int old = lastSequence.length;
+            lastSequence = Arrays.copyOf(lastSequence, p + 1);
+            failedUpTo = Arrays.copyOf(failedUpTo, p + 1);
+            Arrays.fill(failedUpTo, old, p + 1, -1);
+            failure = Arrays.copyOf(failure, p + 1);
+        }
         return ++lastSequence[p];
     }
 

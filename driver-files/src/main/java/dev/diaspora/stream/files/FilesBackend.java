@@ -6,11 +6,13 @@ import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.TopicExistsException;
 import dev.diaspora.stream.TopicNotFoundException;
+import dev.diaspora.stream.TopicOptions;
 import dev.diaspora.stream.files.storage.FileLocks;
 import dev.diaspora.stream.files.storage.PartitionLog;
 import dev.diaspora.stream.files.storage.StorageErrors;
 import dev.diaspora.stream.spi.Backend;
 import dev.diaspora.stream.spi.Options;
+import dev.diaspora.stream.spi.Partitions;
 import dev.diaspora.stream.spi.TopicBackend;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -168,7 +170,7 @@ final class FilesBackend implements Backend {
                     continue;
                 }
                 try (TopicIdentity t = TopicIdentity.open(d, name)) {
-                    out.put(name, withLayout(t.config().description()));
+                    out.put(name, withLayout(effective(d, name, t).description()));
                 } catch (TopicNotFoundException e) {
                     if (V0Layout.isTopic(d)) { // a topic of the C++ driver: listed with "layout":"v0"
                         listV0(out, d, name);
@@ -211,9 +213,79 @@ final class FilesBackend implements Backend {
             return null;
         }
         try (TopicIdentity t = TopicIdentity.open(dir, name)) {
-            return withLayout(t.config().description());
+            return withLayout(effective(dir, name, t).description());
         } catch (TopicNotFoundException e) {
             return V0Layout.isTopic(dir) ? V0Layout.description(dir, name) : null; // C++ layout, or deleted meanwhile
+        }
+    }
+
+    /** @return the topic's configuration with its later changes ({@link TopicChangesFile}) */
+    static TopicConfig effective(Path dir, String name, TopicIdentity identity) {
+        TopicConfig created = identity.config();
+        return created.with(TopicChangesFile.read(dir, name, created.id()));
+    }
+
+    @Override
+    public void alterTopic(String name, Options changes) {
+        checkOpen();
+        Path dir = existingTopic(name);
+        ObjectNode changed = (ObjectNode) changes.toMetadata().json();
+        TopicChangesFile.change(dir, name, current -> changed);
+        refreshOpen(name);
+    }
+
+    /**
+     * Creates the new partitions' directories (replacing any that a crashed earlier call left), then records the new
+     * count in {@code changes.json}: a crash in between leaves the old count (see {@link TopicChangesFile}).
+     */
+    @Override
+    public void addPartitions(String name, int newCount) {
+        checkOpen();
+        Path dir = existingTopic(name);
+        TopicChangesFile.change(dir, name, current -> {
+            Partitions.checkGrowth(name, current.numPartitions(), newCount);
+            Path parts = dir.resolve(FilesTopic.PARTITIONS_DIR);
+            try {
+                for (int p = current.numPartitions(); p < newCount; p++) {
+                    Path pd = parts.resolve(FilesTopic.partitionDirName(p));
+                    if (Files.exists(pd, LinkOption.NOFOLLOW_LINKS)) {
+                        deleteTree(pd); // left by a crashed addPartitions: beyond the count, nobody reads it
+                    }
+                    PartitionLog.create(Files.createDirectory(pd), p);
+                    if (current.log().fsync()) {
+                        forceTree(pd);
+                    }
+                }
+                if (current.log().fsync()) {
+                    forceDirectory(parts);
+                }
+            } catch (IOException e) {
+                throw new DiasporaException("Cannot add partitions to topic '" + name + "' in " + parts + ": " + e
+                        + ". Check that the directory is writable and has free space; the topic keeps its "
+                        + current.numPartitions() + " partitions", e);
+            }
+            ObjectNode changed = JsonNodeFactory.instance.objectNode();
+            changed.put(TopicOptions.NUM_PARTITIONS, newCount);
+            return changed;
+        });
+        refreshOpen(name);
+    }
+
+    private Path existingTopic(String name) {
+        Path dir = root.resolve(name);
+        if (!topicExists(name)) {
+            throw new TopicNotFoundException("Topic '" + name + "' does not exist under root_path " + root
+                    + "; create it first with createTopic(\"" + name + "\")");
+        }
+        return dir;
+    }
+
+    /** Open handles of this backend see a change at once; other processes' within {@link TopicChangesFile#CHECK_NANOS}. */
+    private void refreshOpen(String name) {
+        for (FilesTopic t : List.copyOf(open)) {
+            if (t.name().equals(name)) {
+                t.refreshChanges(true);
+            }
         }
     }
 
@@ -372,7 +444,7 @@ final class FilesBackend implements Backend {
         });
     }
 
-    private static void forceDirectory(Path dir) {
+    static void forceDirectory(Path dir) {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         } catch (IOException e) {

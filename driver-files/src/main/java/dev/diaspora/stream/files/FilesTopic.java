@@ -17,6 +17,7 @@ import dev.diaspora.stream.spi.ChangeNotifier;
 import dev.diaspora.stream.spi.DataRequest;
 import dev.diaspora.stream.spi.IncomingBatch;
 import dev.diaspora.stream.spi.LocalTopic;
+import dev.diaspora.stream.spi.Partitions;
 import dev.diaspora.stream.spi.OutgoingBatch;
 import dev.diaspora.stream.spi.ReadSession;
 import dev.diaspora.stream.spi.Retention;
@@ -48,6 +49,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Thread safety: thread-safe.
  */
 final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FilesTopic.class);
     static final String PARTITIONS_DIR = "partitions";
     static final String CONSUMERS_DIR = "consumers";
     /** Open handles of each topic in this JVM (by directory identity), so that local appends wake them all. */
@@ -56,10 +58,12 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
     private final FilesBackend backend;
     private final String name;
     private final Path dir;
-    private final TopicConfig config;
+    private volatile TopicConfig config; // topic.json with changes.json laid over it; replaced under lifecycle
     private final TopicIdentity identity;
-    private final PartitionLog[] logs;
-    private final List<PartitionInfo> partitions;
+    private volatile PartitionLog[] logs; // replaced by a longer copy under lifecycle when partitions are added
+    private volatile List<PartitionInfo> partitions;
+    private volatile long nextChangeCheck; // System.nanoTime() of the next look at changes.json
+    private Object changesStamp; // guarded by lifecycle: the changes.json last applied
     private final ConsumerFiles consumers;
     private final FilesGroups groups;
     private final ChangeNotifier notifier = new ChangeNotifier();
@@ -77,39 +81,89 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
         this.name = name;
         this.dir = dir;
         this.identity = identity;
-        this.config = identity.config();
-        this.logs = new PartitionLog[config.numPartitions()];
-        List<PartitionInfo> ps = new ArrayList<>();
-        try {
-            for (int p = 0; p < logs.length; p++) {
-                logs[p] = PartitionLog.open(dir.resolve(PARTITIONS_DIR).resolve(partitionDirName(p)), name, p,
-                        config.log());
-                logs[p].appendGuard(identity::changed);
-                ps.add(new PartitionInfo(p, Metadata.EMPTY));
-            }
-        } catch (RuntimeException e) {
-            for (PartitionLog l : logs) {
-                if (l != null) {
-                    l.close();
-                }
-            }
-            throw e;
-        }
-        this.partitions = List.copyOf(ps);
+        this.changesStamp = TopicChangesFile.stamp(dir);
+        this.config = FilesBackend.effective(dir, name, identity);
         this.consumers = new ConsumerFiles(dir.resolve(CONSUMERS_DIR), name);
+        this.logs = openLogs(new PartitionLog[0], config.numPartitions());
+        this.partitions = Partitions.plain(logs.length);
+        this.nextChangeCheck = System.nanoTime() + TopicChangesFile.CHECK_NANOS;
         this.groups = new FilesGroups(dir.resolve(CONSUMERS_DIR), this, consumers);
-        for (int p = 0; p < logs.length; p++) {
-            int partition = p;
-            logs[p].positionsFloor(() -> consumers.maxPosition(partition));
-        }
         this.peerKey = identity(dir);
         PEERS.computeIfAbsent(peerKey, k -> new CopyOnWriteArraySet<>()).add(notifier);
         // every open handle trims, not only producing ones: a topic only consumed (a partition server whose clients
         // only read, an archiving process) is trimmed too
         Retention r = Retention.of(config.options());
         synchronized (lifecycle) {
-            retention = r.any() ? new RetentionWorker(logs, r, this::gone) : null;
+            retention = r.any() ? new RetentionWorker(this::logs, r, this::gone) : null;
         }
+    }
+
+    /** @return {@code have} followed by the opened logs of partitions {@code have.length..n-1} */
+    private PartitionLog[] openLogs(PartitionLog[] have, int n) {
+        PartitionLog[] out = java.util.Arrays.copyOf(have, n);
+        try {
+            for (int p = have.length; p < n; p++) {
+                out[p] = PartitionLog.open(dir.resolve(PARTITIONS_DIR).resolve(partitionDirName(p)), name, p,
+                        config.log());
+                out[p].appendGuard(identity::changed);
+                int partition = p;
+                out[p].positionsFloor(() -> consumers.maxPosition(partition));
+            }
+        } catch (RuntimeException e) {
+            for (int p = have.length; p < n; p++) {
+                if (out[p] != null) {
+                    out[p].close();
+                }
+            }
+            throw e;
+        }
+        return out;
+    }
+
+    /**
+     * Applies a new {@code changes.json} (another process, or this one, added partitions or changed retention): opens
+     * the new partitions' logs and hands the new retention to the running retention thread. Looks at the file at
+     * most every {@link TopicChangesFile#CHECK_NANOS} unless {@code force}; cheap otherwise (one clock read).
+     */
+    void refreshChanges(boolean force) {
+        long now = System.nanoTime();
+        if (!force && now - nextChangeCheck < 0) {
+            return;
+        }
+        nextChangeCheck = now + TopicChangesFile.CHECK_NANOS;
+        Object stamp = TopicChangesFile.stamp(dir);
+        synchronized (lifecycle) {
+            if (closed.get() || java.util.Objects.equals(stamp, changesStamp)) {
+                return;
+            }
+            TopicConfig next;
+            try {
+                next = identity.config().with(TopicChangesFile.read(dir, name, identity.config().id()));
+            } catch (RuntimeException e) {
+                // damaged or unreadable: keep the configuration in effect, say why once per new file
+                LOG.warn("topic '{}': cannot apply {}: {}", name, TopicChangesFile.FILE, e.getMessage());
+                changesStamp = stamp;
+                return;
+            }
+            PartitionLog[] have = logs;
+            if (next.numPartitions() > have.length) {
+                logs = openLogs(have, next.numPartitions());
+                partitions = Partitions.plain(next.numPartitions());
+            }
+            config = next;
+            changesStamp = stamp;
+            Retention r = Retention.of(next.options());
+            if (retention != null) {
+                retention.retention(r);
+            } else if (r.any()) { // every open handle trims (see the constructor)
+                retention = new RetentionWorker(this::logs, r, this::gone);
+            }
+        }
+        notifier.changed(); // tailing sessions look at the new partition count
+    }
+
+    PartitionLog[] logs() {
+        return logs;
     }
 
     static String partitionDirName(int p) {
@@ -136,6 +190,7 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
 
     @Override
     public List<PartitionInfo> partitions() {
+        refreshChanges(false);
         return partitions;
     }
 
@@ -146,6 +201,7 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
 
     @Override
     public int numPartitions() {
+        refreshChanges(false);
         return logs.length;
     }
 
@@ -153,6 +209,25 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
     public PartitionBounds bounds(int p) {
         identity.check();
         return logs[p].bounds();
+    }
+
+    /** The sizes of the partition directory's files (segments, indexes, reservation), summed; empty if unreadable. */
+    @Override
+    public java.util.OptionalLong storedBytes(int p) {
+        long total = 0;
+        try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(
+                dir.resolve(PARTITIONS_DIR).resolve(partitionDirName(p)))) {
+            for (Path f : ds) {
+                try {
+                    total += Files.readAttributes(f, BasicFileAttributes.class).size();
+                } catch (java.nio.file.NoSuchFileException e) {
+                    // removed by retention meanwhile
+                }
+            }
+        } catch (IOException e) {
+            return java.util.OptionalLong.empty();
+        }
+        return java.util.OptionalLong.of(total);
     }
 
     @Override
@@ -222,7 +297,7 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
         synchronized (lifecycle) {
             sessions++;
             if (watcher == null && !closed.get()) {
-                watcher = new TailWatcher(this, logs, notifier);
+                watcher = new TailWatcher(this, notifier);
                 watchers.removeIf(t -> !t.isAlive());
                 watchers.add(watcher);
                 watcher.start();

@@ -19,8 +19,8 @@ final class RetentionWorker implements Runnable {
     static final long PERIOD_MS = 200;
     private static final AtomicInteger THREADS = new AtomicInteger();
 
-    private final PartitionLog[] logs;
-    private final Retention retention;
+    private final Supplier<PartitionLog[]> logs; // the topic's current logs: partitions may be added
+    private volatile Retention retention; // changed by Driver.alterTopic (FilesTopic.refreshChanges)
     private final Supplier<?> gone;
     private final Thread thread;
     private boolean stopping; // guarded by this
@@ -29,7 +29,7 @@ final class RetentionWorker implements Runnable {
      * @param gone non-null once the topic this handle opened was deleted (in any process): the thread then ends, and
      *     the handle's next operation reports the deletion
      */
-    RetentionWorker(PartitionLog[] logs, Retention retention, Supplier<?> gone) {
+    RetentionWorker(Supplier<PartitionLog[]> logs, Retention retention, Supplier<?> gone) {
         this.logs = logs;
         this.retention = retention;
         this.gone = gone;
@@ -50,8 +50,9 @@ final class RetentionWorker implements Runnable {
                 return;
             }
             long now = StorageClock.nowNanos();
-            for (PartitionLog log : logs) {
-                log.applyRetention(retention, now);
+            Retention r = retention;
+            for (PartitionLog log : logs.get()) {
+                log.applyRetention(r, now);
             }
             synchronized (this) {
                 long deadline = System.nanoTime() + PERIOD_MS * 1_000_000L;
@@ -64,6 +65,14 @@ final class RetentionWorker implements Runnable {
                     }
                 }
             }
+        }
+    }
+
+    /** Applies new retention options from the next round on (within {@link #PERIOD_MS}). */
+    void retention(Retention retention) {
+        this.retention = retention;
+        synchronized (this) {
+            notifyAll();
         }
     }
 

@@ -24,17 +24,23 @@ final class TailWatcher implements Runnable {
         /** @return whether {@code w} should keep running (see {@link FilesTopic#keepWatching}) */
         boolean keepWatching(TailWatcher w);
 
+        /** Looks once per round for changes of the topic itself (partitions another process added). */
+        default void refresh() {
+        }
+
+        /** @return the number of partitions to watch now (may grow between rounds) */
+        int partitionCount();
+
         /** @return true if partition {@code p} grew or rolled since the last call (one {@code fstat}) */
         boolean pollGrowth(int p);
     }
 
     private final Watched topic;
-    private final int partitions;
     private final ChangeNotifier notifier;
     private final Thread thread;
     private final long intervalNanos;
 
-    TailWatcher(FilesTopic topic, PartitionLog[] logs, ChangeNotifier notifier) {
+    TailWatcher(FilesTopic topic, ChangeNotifier notifier) {
         this(new Watched() {
             @Override
             public boolean keepWatching(TailWatcher w) {
@@ -42,19 +48,28 @@ final class TailWatcher implements Runnable {
             }
 
             @Override
-            public boolean pollGrowth(int p) {
-                return logs[p].pollGrowth();
+            public void refresh() {
+                topic.refreshChanges(false); // partitions added by another process: watch them too
             }
-        }, logs.length, notifier);
+
+            @Override
+            public int partitionCount() {
+                return topic.logs().length;
+            }
+
+            @Override
+            public boolean pollGrowth(int p) {
+                return topic.logs()[p].pollGrowth();
+            }
+        }, notifier);
     }
 
-    TailWatcher(Watched topic, int partitions, ChangeNotifier notifier) {
+    TailWatcher(Watched topic, ChangeNotifier notifier) {
         this.topic = topic;
-        this.partitions = partitions;
         this.notifier = notifier;
         this.thread = new Thread(this, "diaspora-files-watch-" + THREADS.incrementAndGet());
         thread.setDaemon(true);
-        this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(Math.min(20, Math.max(1, partitions / 64)));
+        this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(Math.min(20, Math.max(1, topic.partitionCount() / 64)));
     }
 
     void start() {
@@ -65,6 +80,8 @@ final class TailWatcher implements Runnable {
     public void run() {
         while (topic.keepWatching(this)) {
             boolean grew = false;
+            topic.refresh();
+            int partitions = topic.partitionCount();
             for (int p = 0; p < partitions; p++) {
                 grew |= topic.pollGrowth(p);
             }

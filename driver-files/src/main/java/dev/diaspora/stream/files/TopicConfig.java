@@ -55,7 +55,47 @@ record TopicConfig(String id, int numPartitions, LogConfig log, Metadata options
         RANDOM.nextBytes(id);
         String body = "{\"format\":" + FORMAT + ",\"id\":\"" + HexFormat.of().formatHex(id) + "\",\"options\":"
                 + options.toMetadata() + ",\"components\":" + components;
+        return sealed(body);
+    }
+
+    /** @return {@code body} (a JSON object without its closing brace) closed with its {@code crc32c} member */
+    static byte[] sealed(String body) {
         return (body + CRC_MEMBER + crcHex(body) + "\"}").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * @return the text of a file written by {@link #sealed}, its checksum verified
+     * @throws CorruptDataException naming the file if it is not UTF-8, has no checksum or fails it
+     */
+    static String unsealed(byte[] bytes, Path file, String what) {
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new CorruptDataException(what + ": " + file + " is not valid UTF-8 (" + e + ")", e);
+        }
+        String stripped = text.stripTrailing();
+        int at = stripped.lastIndexOf(CRC_MEMBER);
+        String tail = at < 0 ? "" : stripped.substring(at + CRC_MEMBER.length());
+        if (!tail.matches("[0-9a-f]{8}\"}") || !tail.substring(0, 8).equals(crcHex(stripped.substring(0, at)))) {
+            throw new CorruptDataException(what + ": " + file + " has no valid \"crc32c\" member (damaged)");
+        }
+        return text;
+    }
+
+    /**
+     * @return this configuration with {@code changed} options ({@code num_partitions}, retention) laid over the
+     *     stored ones (see {@link TopicChangesFile})
+     */
+    TopicConfig with(ObjectNode changed) {
+        if (changed == null || changed.isEmpty()) {
+            return this;
+        }
+        ObjectNode o = ((ObjectNode) options.json()).deepCopy();
+        o.setAll(changed);
+        int n = o.path("num_partitions").asInt(numPartitions);
+        return new TopicConfig(id, n, log, Metadata.of(o), components);
     }
 
     private static String crcHex(String bodyWithoutClosingBrace) {

@@ -35,7 +35,7 @@ public final class V0DriverProvider extends AbstractDriverProvider {
                     + " root_path the C++ files driver was given; created if missing."));
     private static final OptionSchema TOPIC_OPTIONS = OptionSchema.topicOptions();
     private static final Capabilities CAPABILITIES = new Capabilities(true, true, true, false, false, MAX_EVENT_SIZE, false, false,
-            false, false);
+            false).withMetadataVerbatim(false);
 
     /** Creates the provider; {@code ServiceLoader} calls this. */
     public V0DriverProvider() {

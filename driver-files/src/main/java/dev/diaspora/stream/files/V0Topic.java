@@ -195,7 +195,7 @@ final class V0Topic implements TopicBackend, LocalTopic, TailWatcher.Watched {
         synchronized (lifecycle) {
             sessions++;
             if (watcher == null && !closed.get()) {
-                watcher = new TailWatcher(this, parts.length, notifier);
+                watcher = new TailWatcher(this, notifier);
                 watchers.removeIf(t -> !t.isAlive());
                 watchers.add(watcher);
                 watcher.start();
@@ -238,6 +238,11 @@ final class V0Topic implements TopicBackend, LocalTopic, TailWatcher.Watched {
             }
             return false;
         }
+    }
+
+    @Override
+    public int partitionCount() {
+        return parts.length;
     }
 
     @Override

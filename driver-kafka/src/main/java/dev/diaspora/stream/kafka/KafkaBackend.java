@@ -271,7 +271,7 @@ final class KafkaBackend implements Backend {
         }
     }
 
-    private void writeRegistry(String name, byte[] value) {
+    void writeRegistry(String name, byte[] value) {
         try {
             producer.send(new ProducerRecord<>(REGISTRY_TOPIC, 0, name.getBytes(StandardCharsets.UTF_8), value))
                     .get(config.apiTimeoutMs() * 2, TimeUnit.MILLISECONDS);
@@ -294,7 +294,9 @@ final class KafkaBackend implements Backend {
     @Override
     public void createTopic(String name, Options topicOptions, Metadata components) {
         int n = topicOptions.intValue("num_partitions", 1);
-        NewTopic t = new NewTopic(name, n, replication.replicationFactor).configs(replication.topicConfigs());
+        java.util.Map<String, String> configs = new java.util.HashMap<>(replication.topicConfigs());
+        configs.putAll(KafkaTopicConfigs.of(topicOptions)); // retention options of the topic
+        NewTopic t = new NewTopic(name, n, replication.replicationFactor).configs(configs);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.apiTimeoutMs());
         while (true) {
             try {
@@ -353,6 +355,16 @@ final class KafkaBackend implements Backend {
             }
             throw fail("describing topic '" + name + "'", e.getCause());
         }
+    }
+
+    @Override
+    public void alterTopic(String name, Options changes) {
+        KafkaTopicConfigs.alter(this, name, changes);
+    }
+
+    @Override
+    public void addPartitions(String name, int newCount) {
+        KafkaTopicConfigs.addPartitions(this, name, newCount);
     }
 
     @Override

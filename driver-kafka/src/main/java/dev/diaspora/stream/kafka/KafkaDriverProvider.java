@@ -6,6 +6,7 @@ import dev.diaspora.stream.spi.Capabilities;
 import dev.diaspora.stream.spi.OptionSchema;
 import dev.diaspora.stream.spi.OptionSpec;
 import dev.diaspora.stream.spi.Options;
+import dev.diaspora.stream.spi.Retention;
 
 /**
  * The {@code kafka} driver: topics are Kafka topics, an event is one Kafka record, an EventID is the record's offset,
@@ -89,14 +90,16 @@ public final class KafkaDriverProvider extends AbstractDriverProvider {
             OptionSpec.string(FRAMING).defaultValue("inline").oneOf("inline", "header")
                     .doc(FRAMING_DOC + " Default for the topics this driver creates."));
     private static final OptionSchema TOPIC_OPTIONS = OptionSchema.topicOptions(OptionSpec.string(FRAMING)
-            .oneOf("inline", "header").doc(FRAMING_DOC + " Default: the driver's 'framing' option."));
+            .oneOf("inline", "header").doc(FRAMING_DOC + " Default: the driver's 'framing' option."),
+            Retention.specs(true)[0], Retention.specs(true)[1], Retention.specs(true)[2]);
     /**
      * Consumer groups are Kafka's; a stalled fetch thread leaves the group after {@code max.poll.interval.ms}, which the
      * driver sets to {@code ConsumerOptions.sessionTimeout} (Kafka's heartbeat thread beats on otherwise), so a stale
      * member's partitions are taken over while its process lives.
      */
     private static final Capabilities CAPABILITIES = new Capabilities(true, true, false, true, true,
-            DEFAULT_MAX_EVENT_SIZE).withGroups(true, true);
+            DEFAULT_MAX_EVENT_SIZE).withGroups(true, true)
+            .withTopicChanges(true, Retention.RETENTION_MS, Retention.RETENTION_BYTES, Retention.SEGMENT_MS);
 
     /** Creates the provider; {@code ServiceLoader} calls this. */
     public KafkaDriverProvider() {

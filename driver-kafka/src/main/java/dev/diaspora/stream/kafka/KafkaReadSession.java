@@ -82,6 +82,7 @@ final class KafkaReadSession implements ReadSession {
     private final KafkaPartitions held;
     private final List<String> leases = new ArrayList<>();
     private final StartAt startAt;
+    private final int initialPartitions; // partitions added later are read from their first event
     private volatile boolean woken;
     private boolean assignedOnce;
     private boolean closed;
@@ -98,6 +99,7 @@ final class KafkaReadSession implements ReadSession {
         this.name = config.consumerName();
         this.listener = config.listener() == null ? SessionListener.NONE : config.listener();
         this.startAt = config.startAt();
+        this.initialPartitions = topic.partitions().size();
         this.held = new KafkaPartitions(topic.name, name, topic.framing);
         this.sessionTimeoutMs = config.sessionTimeout().toMillis();
         int[] targets = config.targets();
@@ -127,6 +129,8 @@ final class KafkaReadSession implements ReadSession {
         defaults.put("partition.assignment.strategy",
                 "org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
         defaults.put("group.protocol", "classic");
+        // partitions added to the topic reach the group within about this long (Kafka's default is 5 minutes)
+        defaults.put("metadata.max.age.ms", "2000");
         Map<String, Object> forced = new HashMap<>();
         forced.put("group.id", name);
         forced.put("enable.auto.commit", "false");
@@ -195,7 +199,8 @@ final class KafkaReadSession implements ReadSession {
             if (s != null) {
                 pos = Math.min(Math.max(s.offset(), lo), hi);
             } else {
-                pos = resolve(tp.partition(), startAt, lo, hi);
+                pos = resolve(tp.partition(), tp.partition() >= initialPartitions ? StartAt.EARLIEST : startAt, lo,
+                        hi);
             }
             consumer.seek(tp, pos);
             starts.put(tp.partition(), pos);

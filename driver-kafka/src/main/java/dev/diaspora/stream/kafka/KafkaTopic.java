@@ -47,8 +47,10 @@ final class KafkaTopic implements TopicBackend {
     final String name;
     /** How this topic's records are laid out: stored with the topic, so every reader decodes what writers wrote. */
     final RecordFraming framing;
-    private final List<PartitionInfo> partitions;
-    private final List<TopicPartition> tps;
+    private volatile List<PartitionInfo> partitions; // replaced when Kafka reports more partitions (addPartitions)
+    private volatile List<TopicPartition> tps;
+    private volatile long nextPartitionCheck; // nanoTime of the next look at the partition count
+    private final java.util.concurrent.atomic.AtomicBoolean checking = new java.util.concurrent.atomic.AtomicBoolean();
     private final Metadata components;
     /** This topic's identity in Kafka: every operation fails once it was deleted or replaced. */
     final KafkaIncarnation incarnation;
@@ -65,15 +67,46 @@ final class KafkaTopic implements TopicBackend {
                         .putLong(topicId.getLeastSignificantBits()).array();
         this.name = name;
         this.framing = framing;
+        grow(numPartitions);
+        this.nextPartitionCheck = System.nanoTime() + PARTITION_CHECK_NANOS;
+        this.components = components;
+    }
+
+    /** How often an open topic asks Kafka for its partition count (in the background; partitions may be added). */
+    static final long PARTITION_CHECK_NANOS = 1_000_000_000L;
+
+    /** Lists {@code n} partitions if that is more than listed now. */
+    private synchronized void grow(int n) {
+        if (partitions != null && n <= partitions.size()) {
+            return;
+        }
         List<PartitionInfo> ps = new ArrayList<>();
         List<TopicPartition> t = new ArrayList<>();
-        for (int p = 0; p < numPartitions; p++) {
+        for (int p = 0; p < n; p++) {
             ps.add(new PartitionInfo(p, Metadata.of("{\"partition_id\":" + p + "}")));
             t.add(new TopicPartition(name, p));
         }
-        this.partitions = List.copyOf(ps);
-        this.tps = List.copyOf(t);
-        this.components = components;
+        tps = List.copyOf(t);
+        partitions = List.copyOf(ps);
+    }
+
+    /** At most every second, asks Kafka for the partition count without waiting for the answer. */
+    private void checkPartitionCount() {
+        long now = System.nanoTime();
+        if (now - nextPartitionCheck < 0 || !checking.compareAndSet(false, true)) {
+            return;
+        }
+        nextPartitionCheck = now + PARTITION_CHECK_NANOS;
+        try {
+            backend.admin.describeTopics(List.of(name)).topicNameValues().get(name).whenComplete((d, err) -> {
+                if (d != null) {
+                    grow(d.partitions().size());
+                }
+                checking.set(false);
+            });
+        } catch (RuntimeException e) {
+            checking.set(false); // closed admin client: the count stays
+        }
     }
 
     @Override
@@ -83,6 +116,7 @@ final class KafkaTopic implements TopicBackend {
 
     @Override
     public List<PartitionInfo> partitions() {
+        checkPartitionCount();
         return partitions;
     }
 

@@ -54,7 +54,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 public abstract class DriverTck implements TopicContract, ProducerContract, ConsumerContract, DataSelectionContract,
         PositionContract, ConcurrencyContract, PropertyContract, BadInputContract, IncarnationContract, GroupContract,
-        CreateIfAbsentContract, RetentionContract, WakeupContract {
+        CreateIfAbsentContract, RetentionContract, WakeupContract, TopicChangeContract {
     private static final String RUN_ID = Long.toString(ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36), 36);
     private static final AtomicInteger TOPIC_COUNTER = new AtomicInteger();
 

@@ -34,12 +34,7 @@ final class MemoryBackend implements Backend {
 
     @Override
     public TopicBackend openTopic(String name) {
-        MemoryTopicState state = store.topics.get(name);
-        if (state == null) {
-            throw new TopicNotFoundException("Topic '" + name + "' does not exist in this memory driver; create it"
-                    + " first with createTopic(\"" + name + "\")");
-        }
-        return new MemoryTopic(state);
+        return new MemoryTopic(state(name));
     }
 
     @Override
@@ -56,6 +51,25 @@ final class MemoryBackend implements Backend {
             out.put(t.name, Metadata.of(d));
         }
         return out;
+    }
+
+    @Override
+    public void alterTopic(String name, Options changes) {
+        state(name).alter(changes);
+    }
+
+    @Override
+    public void addPartitions(String name, int newCount) {
+        state(name).addPartitions(newCount);
+    }
+
+    private MemoryTopicState state(String name) {
+        MemoryTopicState state = store.topics.get(name);
+        if (state == null) {
+            throw new TopicNotFoundException("Topic '" + name + "' does not exist in this memory driver; create it"
+                    + " first with createTopic(\"" + name + "\")");
+        }
+        return state;
     }
 
     @Override

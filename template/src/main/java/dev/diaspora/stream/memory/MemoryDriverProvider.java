@@ -29,7 +29,8 @@ public final class MemoryDriverProvider extends AbstractDriverProvider {
                     + " same name; without it, topics live and die with the Driver instance."));
     private static final OptionSchema TOPIC_OPTIONS = OptionSchema.topicOptions(Retention.specs(false));
     private static final Capabilities CAPABILITIES = new Capabilities(false, false, true, true, true,
-            Integer.MAX_VALUE - 8, true, true, true);
+            Integer.MAX_VALUE - 8, true, true, true)
+            .withTopicChanges(true, Retention.RETENTION_MS, Retention.RETENTION_BYTES);
     private static final ConcurrentHashMap<String, MemoryStore> INSTANCES = new ConcurrentHashMap<>();
 
     /** Creates the provider; {@code ServiceLoader} calls this. */

@@ -30,7 +30,7 @@ final class MemoryPartition {
     }
 
     private final int index;
-    private final Retention retention;
+    private volatile Retention retention; // changed by Driver.alterTopic
     private final List<Record> records = new ArrayList<>(); // guarded by this; records[i] is id offset + i
     private long offset; // guarded by this: the id of records[0]
     private long first; // guarded by this: the first retained id (>= offset)
@@ -40,6 +40,12 @@ final class MemoryPartition {
     MemoryPartition(int index, Retention retention) {
         this.index = index;
         this.retention = retention;
+    }
+
+    /** Applies new retention options ({@code Driver.alterTopic}); drops what they no longer keep at once. */
+    synchronized void retention(Retention retention) {
+        this.retention = retention;
+        applyRetention();
     }
 
     private long end() {

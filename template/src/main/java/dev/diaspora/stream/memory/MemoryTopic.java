@@ -11,12 +11,12 @@ import dev.diaspora.stream.spi.GroupMembership;
 import dev.diaspora.stream.spi.IncomingBatch;
 import dev.diaspora.stream.spi.LocalReadSession;
 import dev.diaspora.stream.spi.LocalTopic;
+import dev.diaspora.stream.spi.Partitions;
 import dev.diaspora.stream.spi.ReadSession;
 import dev.diaspora.stream.spi.SessionConfig;
 import dev.diaspora.stream.spi.TopicBackend;
 import dev.diaspora.stream.spi.TopicNames;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -37,15 +37,10 @@ import java.util.concurrent.CompletableFuture;
  */
 final class MemoryTopic implements TopicBackend, LocalTopic {
     private final MemoryTopicState state;
-    private final List<PartitionInfo> partitions;
+    private volatile List<PartitionInfo> partitions = List.of(); // rebuilt when the topic grew
 
     MemoryTopic(MemoryTopicState state) {
         this.state = state;
-        List<PartitionInfo> ps = new ArrayList<>();
-        for (int p = 0; p < state.partitions.length; p++) {
-            ps.add(new PartitionInfo(p, Metadata.EMPTY));
-        }
-        this.partitions = List.copyOf(ps);
     }
 
     @Override
@@ -55,7 +50,13 @@ final class MemoryTopic implements TopicBackend, LocalTopic {
 
     @Override
     public List<PartitionInfo> partitions() {
-        return partitions;
+        List<PartitionInfo> ps = partitions;
+        int n = state.partitions.length;
+        if (ps.size() != n) {
+            ps = Partitions.plain(n);
+            partitions = ps;
+        }
+        return ps;
     }
 
     @Override

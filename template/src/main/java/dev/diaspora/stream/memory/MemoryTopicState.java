@@ -1,6 +1,10 @@
 package dev.diaspora.stream.memory;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.TopicOptions;
+import dev.diaspora.stream.spi.Options;
+import dev.diaspora.stream.spi.Partitions;
 import dev.diaspora.stream.spi.ChangeNotifier;
 import dev.diaspora.stream.spi.Retention;
 import dev.diaspora.stream.spi.TopicNames;
@@ -16,8 +20,10 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class MemoryTopicState {
     final String name;
-    final MemoryPartition[] partitions;
-    final Metadata options;
+    /** Replaced by a longer copy (same partitions first) when partitions are added; guarded by this for writes. */
+    volatile MemoryPartition[] partitions;
+    /** The options as stored; replaced by {@code alterTopic} and {@code addPartitions}, under this. */
+    volatile Metadata options;
     final Metadata components;
     final ChangeNotifier notifier = new ChangeNotifier();
     /** consumer name -> partition -> next id to read */
@@ -38,6 +44,36 @@ final class MemoryTopicState {
         for (int p = 0; p < numPartitions; p++) {
             partitions[p] = new MemoryPartition(p, retention);
         }
+    }
+
+    /** Grows the topic to {@code newCount} partitions. */
+    synchronized void addPartitions(int newCount) {
+        checkLive();
+        MemoryPartition[] old = partitions;
+        Partitions.checkGrowth(name, old.length, newCount);
+        Retention retention = Retention.of(options);
+        MemoryPartition[] grown = java.util.Arrays.copyOf(old, newCount);
+        for (int p = old.length; p < newCount; p++) {
+            grown[p] = new MemoryPartition(p, retention);
+        }
+        ObjectNode o = ((ObjectNode) options.json()).deepCopy();
+        o.put(TopicOptions.NUM_PARTITIONS, newCount);
+        options = Metadata.of(o);
+        partitions = grown;
+        notifier.changed(); // tailing sessions look at the new count
+    }
+
+    /** Applies changed options (validated, alterable ones only). */
+    synchronized void alter(Options changes) {
+        checkLive();
+        ObjectNode o = ((ObjectNode) options.json()).deepCopy();
+        o.setAll((ObjectNode) changes.toMetadata().json());
+        options = Metadata.of(o);
+        Retention retention = Retention.of(options);
+        for (MemoryPartition p : partitions) {
+            p.retention(retention);
+        }
+        notifier.changed();
     }
 
     /** @throws dev.diaspora.stream.TopicNotFoundException if this incarnation was deleted */

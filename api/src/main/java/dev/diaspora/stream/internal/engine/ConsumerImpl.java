@@ -45,7 +45,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
@@ -80,16 +79,17 @@ final class ConsumerImpl implements Consumer {
     private volatile Set<Integer> assignment = Set.of();
     private Set<Integer> sessionAssignment; // fetch thread: the session's set last seen
     private volatile int[] parts = new int[0]; // assigned partitions, sorted; replaced under lock
-    private final boolean[] assigned; // guarded by lock
+    // per partition, indexed by partition; replaced by longer copies when the topic grows (grow)
+    private boolean[] assigned; // guarded by lock
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition space = lock.newCondition();
-    private final ArrayDeque<Object>[] ready; // guarded by lock: EventImpl or ReadyMarker
-    private final long[] readyEvents; // guarded by lock
-    private final boolean[] pausedShadow; // guarded by lock: what the fetch thread has paused
-    private final boolean[] failed; // guarded by lock
+    private ArrayDeque<Object>[] ready; // guarded by lock: EventImpl or ReadyMarker
+    private long[] readyEvents; // guarded by lock
+    private boolean[] pausedShadow; // guarded by lock: what the fetch thread has paused
+    private boolean[] failed; // guarded by lock
     /** Per partition: the EventID to read again after a retriable data-read failure, or -1; fetch thread only. */
-    private final long[] rewindTo;
+    private long[] rewindTo;
     private long nextRewindAttempt;
     private long prefetchedBytes; // guarded by lock
     private long prefetchedEvents; // guarded by lock
@@ -103,11 +103,11 @@ final class ConsumerImpl implements Consumer {
     private final AtomicReference<Thread> owner = new AtomicReference<>();
     private int ownerDepth; // touched only by the owner
 
-    private final AtomicLongArray acked; // per topic partition: next id after the last acknowledged, or -1
+    private final PartitionLongs acked; // per topic partition: next id after the last acknowledged, or -1
     private final Tenures tenures;
-    private final long[] committed; // fetch thread only
-    private final AtomicLongArray delivered; // per topic partition: next id to deliver
-    private final boolean[] paused; // fetch thread only
+    private long[] committed; // fetch thread only
+    private final PartitionLongs delivered; // per topic partition: next id to deliver
+    private boolean[] paused; // fetch thread only
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
     private final Thread fetchThread;
     private volatile boolean running = true;
@@ -136,26 +136,19 @@ final class ConsumerImpl implements Consumer {
         this.ackIntervalNanos = options.ackInterval().toNanos();
         int n = topic.partitions().size();
         this.unreadable = new UnreadableEvents(options.name(), topic.name(), options.onUnreadableEvent(), n);
-        this.assigned = new boolean[n];
-        this.ready = new ArrayDeque[n];
-        for (int i = 0; i < n; i++) {
-            ready[i] = new ArrayDeque<>();
-        }
-        this.readyEvents = new long[n];
-        this.pausedShadow = new boolean[n];
-        this.failed = new boolean[n];
-        this.rewindTo = new long[n];
-        java.util.Arrays.fill(rewindTo, -1);
-        this.paused = new boolean[n];
-        this.acked = new AtomicLongArray(n);
+        this.assigned = new boolean[0];
+        this.ready = new ArrayDeque[0];
+        this.readyEvents = new long[0];
+        this.pausedShadow = new boolean[0];
+        this.failed = new boolean[0];
+        this.rewindTo = new long[0];
+        this.paused = new boolean[0];
+        this.committed = new long[0];
+        this.acked = new PartitionLongs(n, -1);
         this.tenures = new Tenures(n);
-        this.committed = new long[n];
-        this.delivered = new AtomicLongArray(n);
-        for (int p = 0; p < n; p++) {
-            acked.set(p, -1);
-            committed[p] = -1;
-        }
+        this.delivered = new PartitionLongs(n, 0);
         this.group = new GroupEvents(options.name(), topic.name(), options.assignmentListener(), n);
+        grow(n);
         this.pollWatch = new PollWatch(options.maxPollInterval().toNanos(), System.nanoTime());
         this.expired = new ExpiredPositions(options.name(), topic.name(), this::revoking);
         this.session = topic.backend().openSession(new SessionConfig(options.name(), options.targets(),
@@ -401,6 +394,10 @@ final class ConsumerImpl implements Consumer {
         if (copy.equals(assignment)) {
             return;
         }
+        int size = copy.stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
+        if (size > assigned.length) {
+            grow(size); // partitions were added to the topic: before anything indexes them
+        }
         Map<Integer, Long> starts = new HashMap<>();
         for (int p : copy) {
             if (!assignment.contains(p)) {
@@ -439,6 +436,40 @@ final class ConsumerImpl implements Consumer {
             if (fetchThread != null) { // not for the first assignment, made in the constructor: listed as assigned below
                 group.onAssigned(Set.copyOf(starts.keySet()));
             }
+        }
+    }
+
+    /**
+     * Makes the per-partition state cover {@code n} partitions (the topic grew; see {@code Driver.addPartitions}).
+     * Fetch thread (or constructor): the arrays guarded by the lock are replaced under it, those of the fetch thread
+     * by it; the state other threads update without the lock grows in place ({@link PartitionLongs}).
+     */
+    @SuppressWarnings("unchecked")
+    private void grow(int n) {
+        int old = assigned.length;
+        acked.grow(n);
+        delivered.grow(n);
+        tenures.grow(n);
+        unreadable.grow(n);
+        group.grow(n);
+        rewindTo = java.util.Arrays.copyOf(rewindTo, n);
+        java.util.Arrays.fill(rewindTo, old, n, -1);
+        paused = java.util.Arrays.copyOf(paused, n);
+        committed = java.util.Arrays.copyOf(committed, n);
+        java.util.Arrays.fill(committed, old, n, -1);
+        lock.lock();
+        try {
+            ArrayDeque<Object>[] r = java.util.Arrays.copyOf(ready, n);
+            for (int i = old; i < n; i++) {
+                r[i] = new ArrayDeque<>();
+            }
+            ready = r;
+            readyEvents = java.util.Arrays.copyOf(readyEvents, n);
+            pausedShadow = java.util.Arrays.copyOf(pausedShadow, n);
+            failed = java.util.Arrays.copyOf(failed, n);
+            assigned = java.util.Arrays.copyOf(assigned, n);
+        } finally {
+            lock.unlock();
         }
     }
 

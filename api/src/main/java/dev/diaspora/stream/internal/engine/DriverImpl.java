@@ -160,6 +160,30 @@ final class DriverImpl implements Driver {
     }
 
     @Override
+    public void alterTopic(String name, Metadata options) {
+        checkOpen();
+        Drivers.checkTopicName(name);
+        Objects.requireNonNull(options, "options");
+        backend.alterTopic(name, TopicChanges.options(provider, name, options));
+    }
+
+    @Override
+    public void addPartitions(String name, int newCount) {
+        checkOpen();
+        Drivers.checkTopicName(name);
+        TopicChanges.checkAddPartitions(provider, name);
+        int current = currentPartitions(name);
+        dev.diaspora.stream.spi.Partitions.checkGrowth(name, current, newCount);
+        backend.addPartitions(name, newCount);
+    }
+
+    private int currentPartitions(String name) {
+        try (TopicBackend tb = backend.openTopic(name)) {
+            return tb.partitions().size();
+        }
+    }
+
+    @Override
     public TopicHandle openTopic(String name) {
         checkOpen();
         Drivers.checkTopicName(name);

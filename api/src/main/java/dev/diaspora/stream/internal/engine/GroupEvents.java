@@ -3,7 +3,6 @@ package dev.diaspora.stream.internal.engine;
 import dev.diaspora.stream.AssignmentListener;
 import dev.diaspora.stream.ConsumerConflictException;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,13 +19,13 @@ final class GroupEvents {
     private final String consumer;
     private final String topic;
     private final AssignmentListener listener;
-    private final AtomicIntegerArray revoked; // per partition: 1 from revocation until assigned again
+    private final PartitionLongs revoked; // per partition: 1 from revocation until assigned again
 
     GroupEvents(String consumer, String topic, AssignmentListener listener, int numPartitions) {
         this.consumer = consumer;
         this.topic = topic;
         this.listener = listener;
-        this.revoked = new AtomicIntegerArray(numPartitions);
+        this.revoked = new PartitionLongs(numPartitions, 0);
     }
 
     /** Marks partitions revoked; call before reading their acknowledged positions (see {@link #checkAck}). */
@@ -34,6 +33,11 @@ final class GroupEvents {
         for (int p : partitions) {
             revoked.set(p, 1);
         }
+    }
+
+    /** The topic grew to {@code numPartitions} partitions. */
+    void grow(int numPartitions) {
+        revoked.grow(numPartitions);
     }
 
     /** The partitions arrived (again). */

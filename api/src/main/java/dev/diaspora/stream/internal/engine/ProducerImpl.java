@@ -53,8 +53,8 @@ final class ProducerImpl implements Producer {
     private final Serializer serializer;
     /** The default serializer in batch mode: the batch copies the metadata's text itself, with no buffer view. */
     private final boolean verbatimIntoBatch;
-    private final List<PartitionInfo> partitions;
-    private final PartitionBatcher[] batchers;
+    /** One per partition; replaced by a longer copy (same batchers first) when the topic grows. */
+    private volatile PartitionBatcher[] batchers;
     private final PermitGate gate;
     private final long maxEventSize;
     private final String maxEventSizeOption;
@@ -82,7 +82,6 @@ final class ProducerImpl implements Producer {
         this.validator = topic.validator();
         this.selector = topic.selector();
         this.serializer = topic.serializer();
-        this.partitions = topic.partitions();
         this.gate = new PermitGate(options.maxPendingEvents(), options.maxPendingBytes());
         this.failures = new PushFailures(options.name(), topic.name(), options.onError(), topic.driver()::timer);
         Backend.EventSizeLimit limit = topic.driver().maxEventSize();
@@ -92,11 +91,29 @@ final class ProducerImpl implements Producer {
                 new AppenderConfig(options.name(), producerId, options.maxNumBatches(), options.ordering()));
         this.recordMode = appender.mode() == Appender.Mode.RECORD;
         this.verbatimIntoBatch = !recordMode && serializer == Components.defaultSerializer();
-        this.batchers = new PartitionBatcher[partitions.size()];
-        long linger = options.linger().toNanos();
-        for (int p = 0; p < batchers.length; p++) {
-            batchers[p] = new PartitionBatcher(this, p, appender, options.batchSize(), options.maxNumBatches(),
-                    options.maxBatchBytes(), linger);
+        this.batchers = new PartitionBatcher[0];
+        batcher(topic.partitions().size() - 1);
+    }
+
+    /** @return partition {@code p}'s batcher, made (with those of the partitions before it) if the topic grew */
+    private PartitionBatcher batcher(int p) {
+        PartitionBatcher[] b = batchers;
+        if (p < b.length) {
+            return b[p];
+        }
+        synchronized (this) {
+            b = batchers;
+            if (p >= b.length) {
+                PartitionBatcher[] grown = java.util.Arrays.copyOf(b, p + 1);
+                long linger = options.linger().toNanos();
+                for (int i = b.length; i < grown.length; i++) {
+                    grown[i] = new PartitionBatcher(this, i, appender, options.batchSize(), options.maxNumBatches(),
+                            options.maxBatchBytes(), linger);
+                }
+                batchers = grown;
+                b = grown;
+            }
+            return b[p];
         }
     }
 
@@ -204,6 +221,7 @@ final class ProducerImpl implements Producer {
         try {
             e.metadata.checkSyntax();
             validator.validate(e.metadata, e.data);
+            List<PartitionInfo> partitions = topic.partitions(); // grows when partitions are added
             p = selector.select(e.metadata, e.requested, partitions);
             if (p < 0 || p >= partitions.size()) {
                 throw new DiasporaException("partition selector " + selector.config() + " returned partition " + p
@@ -220,7 +238,7 @@ final class ProducerImpl implements Producer {
             if (recordMode) {
                 send(e, p, serialized, size);
             } else {
-                batchers[p].add(e, serialized);
+                batcher(p).add(e, serialized);
             }
         } catch (DiasporaException ex) {
             failEarly(e, p, ex);
@@ -298,6 +316,7 @@ final class ProducerImpl implements Producer {
         if (recordMode) {
             return appender.flush();
         }
+        PartitionBatcher[] batchers = this.batchers;
         CompletableFuture<?>[] fs = new CompletableFuture<?>[batchers.length];
         for (int p = 0; p < batchers.length; p++) {
             fs[p] = batchers[p].flush();

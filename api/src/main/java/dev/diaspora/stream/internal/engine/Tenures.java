@@ -1,8 +1,6 @@
 package dev.diaspora.stream.internal.engine;
 
 import dev.diaspora.stream.ConsumerConflictException;
-import java.util.concurrent.atomic.AtomicIntegerArray;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * A consumer's tenures of its partitions: a counter per partition, advanced each time a group rebalance assigns the
@@ -15,15 +13,15 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * any thread.
  */
 final class Tenures {
-    private final AtomicIntegerArray tenure;
+    private final PartitionLongs tenure;
 
     Tenures(int numPartitions) {
-        this.tenure = new AtomicIntegerArray(numPartitions);
+        this.tenure = new PartitionLongs(numPartitions, 0);
     }
 
     /** @return the current tenure of partition {@code p}, to stamp on the events delivered from it */
     int current(int p) {
-        return tenure.get(p);
+        return (int) tenure.get(p);
     }
 
     /**
@@ -41,7 +39,7 @@ final class Tenures {
      * @throws ConsumerConflictException if the event was delivered in an earlier tenure (nothing changes; if a new
      *     tenure began during the call, a value it set is taken back unless the new tenure raised it further)
      */
-    void acknowledge(AtomicLongArray acked, int p, long next, int eventTenure, String consumer, String topic) {
+    void acknowledge(PartitionLongs acked, int p, long next, int eventTenure, String consumer, String topic) {
         if (tenure.get(p) != eventTenure) {
             throw stale(p, next - 1, consumer, topic);
         }
@@ -57,6 +55,11 @@ final class Tenures {
                 return;
             }
         }
+    }
+
+    /** The topic grew to {@code numPartitions} partitions. */
+    void grow(int numPartitions) {
+        tenure.grow(numPartitions);
     }
 
     private static ConsumerConflictException stale(int p, long id, String consumer, String topic) {

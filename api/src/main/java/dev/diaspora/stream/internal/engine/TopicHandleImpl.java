@@ -31,7 +31,6 @@ final class TopicHandleImpl implements TopicHandle {
     private final Validator validator;
     private final PartitionSelector selector;
     private final Serializer serializer;
-    private final List<PartitionInfo> partitions;
     private final Set<AutoCloseable> children = ConcurrentHashMap.newKeySet();
     private final Map<AutoCloseable, JmxRegistration> mbeans = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -44,7 +43,6 @@ final class TopicHandleImpl implements TopicHandle {
         this.validator = validator;
         this.selector = selector;
         this.serializer = serializer;
-        this.partitions = List.copyOf(backend.partitions());
     }
 
     /** @return how many of this handle's open producers or consumers are of {@code type} */
@@ -65,9 +63,10 @@ final class TopicHandleImpl implements TopicHandle {
         return backend.name();
     }
 
+    /** The driver's current list: it grows when partitions are added (see {@code Driver.addPartitions}). */
     @Override
     public List<PartitionInfo> partitions() {
-        return partitions;
+        return backend.partitions();
     }
 
     @Override
@@ -93,6 +92,7 @@ final class TopicHandleImpl implements TopicHandle {
     }
 
     void checkPartition(int p) {
+        List<PartitionInfo> partitions = partitions();
         if (p < 0 || p >= partitions.size()) {
             throw new IllegalArgumentException("partition " + p + " is out of range: topic '" + name() + "' has "
                     + partitions.size() + " partitions (0.." + (partitions.size() - 1) + ")");
@@ -140,6 +140,13 @@ final class TopicHandleImpl implements TopicHandle {
     }
 
     @Override
+    public java.util.OptionalLong storedBytes(int partition) {
+        checkOpen();
+        checkPartition(partition);
+        return backend.storedBytes(partition);
+    }
+
+    @Override
     public List<LostRange> lostRanges(int partition) {
         checkOpen();
         checkPartition(partition);
@@ -170,7 +177,8 @@ final class TopicHandleImpl implements TopicHandle {
         checkOpen();
         ConsumerOptions.named(name); // validates the name
         Map<Integer, Long> m = new TreeMap<>();
-        for (int p = 0; p < partitions.size(); p++) {
+        int n = partitions().size();
+        for (int p = 0; p < n; p++) {
             PartitionBounds b = backend.bounds(p);
             long id;
             switch (position.kind()) {
@@ -223,6 +231,6 @@ final class TopicHandleImpl implements TopicHandle {
 
     @Override
     public String toString() {
-        return "TopicHandle[" + name() + ", " + partitions.size() + " partitions]";
+        return "TopicHandle[" + name() + ", " + partitions().size() + " partitions]";
     }
 }

@@ -9,7 +9,6 @@ import dev.diaspora.stream.UnreadableEventPolicy;
 import dev.diaspora.stream.ValidationException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,9 +29,9 @@ final class UnreadableEvents {
     private final String topic;
     private final UnreadableEventPolicy policy;
     /** Per partition: first id -> id after, of ranges gone past without delivery (skipped or lost). */
-    private final ConcurrentSkipListMap<Long, Long>[] passed;
+    private volatile ConcurrentSkipListMap<Long, Long>[] passed; // grown by copy: the maps themselves stay
     /** Per partition: where the consumer started reading it; ids before it count as acknowledged. */
-    private final AtomicLongArray starts;
+    private final PartitionLongs starts;
     private final LongAdder skipped = new LongAdder();
     private final LongAdder lostIds = new LongAdder();
 
@@ -42,7 +41,7 @@ final class UnreadableEvents {
         this.topic = topic;
         this.policy = policy;
         this.passed = new ConcurrentSkipListMap[partitions];
-        this.starts = new AtomicLongArray(partitions);
+        this.starts = new PartitionLongs(partitions, 0);
         for (int p = 0; p < partitions; p++) {
             passed[p] = new ConcurrentSkipListMap<>();
         }
@@ -53,7 +52,7 @@ final class UnreadableEvents {
      * marker, with an error that says how to go past it. Under SKIP: logs, counts, records the id as gone past
      * (advancing {@code acked} if everything before it is acknowledged) and returns the skip marker.
      */
-    ReadyMarker unreadable(int p, long id, DiasporaException cause, AtomicLongArray acked) {
+    ReadyMarker unreadable(int p, long id, DiasporaException cause, PartitionLongs acked) {
         if (policy == UnreadableEventPolicy.FAIL) {
             return ReadyMarker.failed(explain(p, id, cause));
         }
@@ -65,13 +64,27 @@ final class UnreadableEvents {
     }
 
     /** A driver reported a lost range: logs, counts, records it as gone past; the marker fails one pull. */
-    ReadyMarker lost(EventsLostException e, AtomicLongArray acked) {
+    ReadyMarker lost(EventsLostException e, PartitionLongs acked) {
         lostIds.add(e.count());
         LOG.warn("consumer '{}' of topic '{}': partition {}, events {} to {} ({} events) are lost; going on with"
                 + " event {}: {}", consumer, topic, e.partition(), e.firstLostId(), e.lastLostId(), e.count(),
                 e.lastLostId() + 1, e.getMessage());
         wentPast(e.partition(), e.firstLostId(), e.lastLostId() + 1, acked);
         return ReadyMarker.lost(e, e.partition(), e.firstLostId(), e.lastLostId() + 1);
+    }
+
+    /** The topic grew to {@code partitions} partitions. Fetch thread. */
+    void grow(int partitions) {
+        ConcurrentSkipListMap<Long, Long>[] old = passed;
+        if (partitions <= old.length) {
+            return;
+        }
+        ConcurrentSkipListMap<Long, Long>[] grown = java.util.Arrays.copyOf(old, partitions);
+        for (int p = old.length; p < partitions; p++) {
+            grown[p] = new ConcurrentSkipListMap<>();
+        }
+        starts.grow(partitions);
+        passed = grown;
     }
 
     /** Partition {@code p} was assigned and starts at {@code position}. */
@@ -89,7 +102,7 @@ final class UnreadableEvents {
         return lostIds.sum();
     }
 
-    private void wentPast(int p, long from, long next, AtomicLongArray acked) {
+    private void wentPast(int p, long from, long next, PartitionLongs acked) {
         passed[p].merge(from, next, Math::max);
         stepOver(p, acked);
     }
@@ -98,7 +111,7 @@ final class UnreadableEvents {
      * Moves partition {@code p}'s acknowledged position over the ranges gone past that it has reached: if everything
      * before a skipped event is acknowledged, so is the skipped event. No allocation when nothing was skipped.
      */
-    void stepOver(int p, AtomicLongArray acked) {
+    void stepOver(int p, PartitionLongs acked) {
         ConcurrentSkipListMap<Long, Long> m = passed[p];
         while (!m.isEmpty()) {
             Map.Entry<Long, Long> e = m.firstEntry();

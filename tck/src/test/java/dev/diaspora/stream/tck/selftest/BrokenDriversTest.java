@@ -69,7 +69,8 @@ class BrokenDriversTest {
             Map.entry(Fault.DOUBLE_ASSIGN, "required_G1_membersShareThePartitionsEvenlyAndRebalanceOnJoinAndLeave"),
             Map.entry(Fault.IGNORE_RETENTION, "optional_R25_retentionMsDropsEventsOlderThanTheLimit"),
             Map.entry(Fault.SILENT_EXPIRY, "optional_R25_consumerBehindRetentionFollowsItsPolicy"),
-            Map.entry(Fault.IGNORE_GENERATION, "optional_G6_aDroppedMemberThatWakesStoresNoPositionForLostPartitions"));
+            Map.entry(Fault.IGNORE_GENERATION, "optional_G6_aDroppedMemberThatWakesStoresNoPositionForLostPartitions"),
+            Map.entry(Fault.STALE_PARTITIONS, "optional_R26_openProducersAndConsumersSeeAddedPartitions"));
 
     /** The reduced environment of the broken runs: a fifth of the events, a tenth of the timeouts. */
     static TckEnvironment brokenRunEnvironment() {
@@ -100,7 +101,8 @@ class BrokenDriversTest {
         public Capabilities capabilities() {
             Capabilities c = super.capabilities();
             return new Capabilities(c.crossProcess(), true, c.nativePartialRead(), c.timeLookup(), c.deleteTopic(),
-                    c.maxEventSize(), c.consumerGroups(), c.staleMemberTakeover(), c.retention());
+                    c.maxEventSize(), c.consumerGroups(), c.staleMemberTakeover(), c.retention(), c.metadataVerbatim(),
+                    c.addPartitions(), c.alterableOptions());
         }
 
         @AfterEach
@@ -290,6 +292,13 @@ class BrokenDriversTest {
         }
     }
 
+    static final class StalePartitionsFault extends FaultyReferenceTck {
+        @Override
+        Fault fault() {
+            return Fault.STALE_PARTITIONS;
+        }
+    }
+
     private static final Map<Fault, Class<? extends FaultyReferenceTck>> CLASSES = Map.ofEntries(
             Map.entry(Fault.NONE, NoneFault.class),
             Map.entry(Fault.DROP_EVENT, DropEventFault.class),
@@ -314,7 +323,8 @@ class BrokenDriversTest {
             Map.entry(Fault.DOUBLE_ASSIGN, DoubleAssignFault.class),
             Map.entry(Fault.IGNORE_RETENTION, IgnoreRetentionFault.class),
             Map.entry(Fault.SILENT_EXPIRY, SilentExpiryFault.class),
-            Map.entry(Fault.IGNORE_GENERATION, IgnoreGenerationFault.class));
+            Map.entry(Fault.IGNORE_GENERATION, IgnoreGenerationFault.class),
+            Map.entry(Fault.STALE_PARTITIONS, StalePartitionsFault.class));
 
     /** The outcome of one run: failed test method names with their first message line, and the count run. */
     record Outcome(Map<String, String> failures, List<String> passed, int skipped, long millis, String slowest) {

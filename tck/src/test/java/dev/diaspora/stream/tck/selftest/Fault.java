@@ -60,7 +60,12 @@ enum Fault {
      * A group member's lease stays {@code held()} after a live member took it over (the driver ignores the member's
      * generation): a member dropped while stalled still stores positions for the partitions it lost (issue 12).
      */
-    IGNORE_GENERATION;
+    IGNORE_GENERATION,
+    /**
+     * Adds partitions, but an open topic handle keeps listing the partitions it opened with: open producers never
+     * use the new ones (issue 13).
+     */
+    STALE_PARTITIONS;
 
     /** @return the option value, e.g. {@code drop_event} */
     String optionValue() {

@@ -7,6 +7,8 @@ import dev.diaspora.stream.TopicNotFoundException;
 import dev.diaspora.stream.spi.Backend;
 import dev.diaspora.stream.spi.Options;
 import dev.diaspora.stream.spi.TopicBackend;
+import dev.diaspora.stream.spi.Partitions;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -70,6 +72,41 @@ final class ReferenceBackend implements Backend {
             }
         }
         return out;
+    }
+
+    @Override
+    public void alterTopic(String name, Options changes) {
+        synchronized (store) {
+            ReferenceStore.Topic t = existing(name);
+            ObjectNode o = t.options.json().deepCopy();
+            o.setAll((ObjectNode) changes.toMetadata().json());
+            t.options = Metadata.of(o);
+        }
+    }
+
+    @Override
+    public void addPartitions(String name, int newCount) {
+        synchronized (store) {
+            ReferenceStore.Topic t = existing(name);
+            Partitions.checkGrowth(name, t.partitions.length, newCount);
+            ReferenceStore.Partition[] grown = Arrays.copyOf(t.partitions, newCount);
+            for (int p = t.partitions.length; p < newCount; p++) {
+                grown[p] = new ReferenceStore.Partition();
+            }
+            ObjectNode o = t.options.json().deepCopy();
+            o.put("num_partitions", newCount);
+            t.options = Metadata.of(o);
+            t.partitions = grown;
+            t.notifier.changed();
+        }
+    }
+
+    private ReferenceStore.Topic existing(String name) {
+        ReferenceStore.Topic t = store.topics.get(name);
+        if (t == null) {
+            throw new TopicNotFoundException("Topic '" + name + "' does not exist.");
+        }
+        return t;
     }
 
     @Override

@@ -63,7 +63,9 @@ public final class ReferenceDriverProvider implements DriverProvider {
 
     @Override
     public Capabilities capabilities() {
-        return new Capabilities(false, false, true, true, true, 64L << 20, true, true, true);
+        return new Capabilities(false, false, true, true, true, 64L << 20, true, true, true)
+                .withTopicChanges(true, dev.diaspora.stream.spi.Retention.RETENTION_MS,
+                        dev.diaspora.stream.spi.Retention.RETENTION_BYTES);
     }
 
     @Override

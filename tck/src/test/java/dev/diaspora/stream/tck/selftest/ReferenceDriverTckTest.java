@@ -25,7 +25,8 @@ class ReferenceDriverTckTest extends DriverTck {
     public Capabilities capabilities() {
         Capabilities c = super.capabilities();
         return new Capabilities(c.crossProcess(), true, c.nativePartialRead(), c.timeLookup(), c.deleteTopic(),
-                c.maxEventSize(), c.consumerGroups(), c.staleMemberTakeover(), c.retention());
+                c.maxEventSize(), c.consumerGroups(), c.staleMemberTakeover(), c.retention(), c.metadataVerbatim(),
+                c.addPartitions(), c.alterableOptions());
     }
 
     @AfterEach

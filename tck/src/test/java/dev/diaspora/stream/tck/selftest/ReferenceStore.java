@@ -67,9 +67,9 @@ final class ReferenceStore {
     /** One topic. */
     static final class Topic {
         final String name;
-        final Metadata options;
+        volatile Metadata options; // replaced under the store's lock (alterTopic, addPartitions)
         final Metadata components;
-        final Partition[] partitions;
+        volatile Partition[] partitions; // replaced by a longer copy under the store's lock (addPartitions)
         final Map<String, Map<Integer, Long>> committed = new HashMap<>(); // guarded by itself
         /** Lease key (name, partition) to its holder's token; guarded by itself. */
         final Map<String, Object> leases = new HashMap<>();

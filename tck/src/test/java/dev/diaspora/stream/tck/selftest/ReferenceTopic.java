@@ -17,6 +17,7 @@ import dev.diaspora.stream.spi.OutgoingBatch;
 import dev.diaspora.stream.spi.ReadSession;
 import dev.diaspora.stream.spi.SessionConfig;
 import dev.diaspora.stream.spi.TopicBackend;
+import dev.diaspora.stream.spi.Partitions;
 import dev.diaspora.stream.spi.Retention;
 import dev.diaspora.stream.spi.StorageClock;
 import dev.diaspora.stream.spi.TopicNames;
@@ -41,18 +42,18 @@ final class ReferenceTopic implements TopicBackend, LocalTopic {
     private final ReferenceStore.Topic topic;
     private final Fault fault;
     private final boolean recordMode;
-    private final List<PartitionInfo> partitions = new ArrayList<>();
-    private final Retention retention;
+    private volatile List<PartitionInfo> partitions;
 
     ReferenceTopic(ReferenceStore store, ReferenceStore.Topic topic, Fault fault, boolean recordMode) {
         this.recordMode = recordMode;
         this.store = store;
         this.topic = topic;
         this.fault = fault;
-        this.retention = Retention.of(topic.options);
-        for (int i = 0; i < topic.partitions.length; i++) {
-            partitions.add(new PartitionInfo(i, Metadata.EMPTY));
-        }
+        this.partitions = Partitions.plain(topic.partitions.length);
+    }
+
+    private Retention retention() {
+        return Retention.of(topic.options);
     }
 
     @Override
@@ -62,7 +63,12 @@ final class ReferenceTopic implements TopicBackend, LocalTopic {
 
     @Override
     public List<PartitionInfo> partitions() {
-        return partitions;
+        List<PartitionInfo> ps = partitions;
+        if (ps.size() != topic.partitions.length && fault != Fault.STALE_PARTITIONS) {
+            ps = Partitions.plain(topic.partitions.length);
+            partitions = ps;
+        }
+        return ps;
     }
 
     @Override
@@ -80,7 +86,7 @@ final class ReferenceTopic implements TopicBackend, LocalTopic {
         checkLive();
         ReferenceStore.Partition part = topic.partitions[p];
         synchronized (part) {
-            part.retain(retention, fault == Fault.IGNORE_RETENTION);
+            part.retain(retention(), fault == Fault.IGNORE_RETENTION);
             return new PartitionBounds(part.first, part.next);
         }
     }
@@ -164,7 +170,7 @@ final class ReferenceTopic implements TopicBackend, LocalTopic {
                 }
                 part.records.add(new ReferenceStore.Record(id, md, data, ts));
             }
-            part.retain(retention, fault == Fault.IGNORE_RETENTION);
+            part.retain(retention(), fault == Fault.IGNORE_RETENTION);
         }
         if (!live()) { // deleted during the append: the events went with the old topic
             return CompletableFuture.failedFuture(TopicNames.deleted(topic.name, "reference driver"));
@@ -211,7 +217,7 @@ final class ReferenceTopic implements TopicBackend, LocalTopic {
         ReferenceStore.Partition part = topic.partitions[p];
         List<ReferenceStore.Record> got = new ArrayList<>();
         synchronized (part) {
-            part.retain(retention, fault == Fault.IGNORE_RETENTION);
+            part.retain(retention(), fault == Fault.IGNORE_RETENTION);
             if (fromId < part.first && fault != Fault.SILENT_EXPIRY) {
                 return IncomingBatch.failure(p, fromId, new PositionExpiredException(p, fromId, part.first,
                         "reference driver"));
@@ -390,7 +396,7 @@ final class ReferenceTopic implements TopicBackend, LocalTopic {
     }
 
     private final class SnapshotView implements LocalTopic {
-        private final long[] ends = new long[topic.partitions.length];
+        private long[] ends = new long[0];
         private long version;
 
         SnapshotView() {
@@ -399,6 +405,7 @@ final class ReferenceTopic implements TopicBackend, LocalTopic {
 
         private synchronized void refresh() {
             version = topic.notifier.version();
+            ends = new long[topic.partitions.length];
             for (int p = 0; p < ends.length; p++) {
                 ends[p] = bounds(p).next();
             }
