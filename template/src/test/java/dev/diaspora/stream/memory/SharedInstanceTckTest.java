@@ -24,7 +24,7 @@ class SharedInstanceTckTest extends DriverTck {
     public Capabilities capabilities() {
         Capabilities c = super.capabilities();
         return new Capabilities(c.crossProcess(), true, c.nativePartialRead(), c.timeLookup(), c.deleteTopic(),
-                c.maxEventSize(), c.consumerGroups(), c.staleMemberTakeover(), false, c.addPartitions(),
+                c.maxEventSize(), c.consumerGroups(), c.staleMemberTakeover(), false, c.metadataVerbatim(), c.addPartitions(),
                 c.alterableOptions());
     }
 }
