@@ -1,23 +1,13 @@
 package dev.diaspora.stream.examples.rabbitmq;
 
-import dev.diaspora.stream.Consumer;
-import dev.diaspora.stream.ConsumerOptions;
-import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.Driver;
-import dev.diaspora.stream.Event;
 import dev.diaspora.stream.Metadata;
-import dev.diaspora.stream.Producer;
-import dev.diaspora.stream.StartAt;
-import dev.diaspora.stream.TopicHandle;
+import dev.diaspora.stream.examples.RoundTrip;
 import java.net.URI;
 import java.net.URLDecoder;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The same producer and consumer as the quick start, against RabbitMQ streams: only the driver name and options
@@ -87,34 +77,8 @@ public final class RabbitExample {
         if (uri == null) {
             throw new IllegalArgumentException(USAGE);
         }
-        Instant start = Instant.now();
         try (Driver driver = Driver.open("rabbitmq", options(uri, passwordEnv))) {
-            driver.createTopicIfAbsent(topicName, Metadata.of("{\"num_partitions\":3}"));
-            try (TopicHandle topic = driver.openTopic(topicName)) {
-                try (Producer producer = topic.producer()) {
-                    for (int i = 0; i < events; i++) {
-                        byte[] data = ("frame " + i).getBytes(StandardCharsets.UTF_8);
-                        producer.push(Metadata.of("{\"frame\":" + i + "}"), DataView.of(ByteBuffer.wrap(data)));
-                    }
-                    producer.flush().join();
-                }
-                System.out.println("produced " + events + " events to topic '" + topicName + "' at " + uri);
-                ConsumerOptions opts = ConsumerOptions.named("example-" + start.toEpochMilli())
-                        .startAt(StartAt.time(start));
-                int seen = 0;
-                try (Consumer consumer = topic.consumer(opts)) {
-                    Optional<Event> e;
-                    while (seen < events && (e = consumer.poll(Duration.ofSeconds(10))).isPresent()) {
-                        Event ev = e.get();
-                        System.out.println("consumed partition " + ev.partition() + " id " + ev.id() + " "
-                                + ev.metadata() + " '" + new String(ev.data().toByteArray(), StandardCharsets.UTF_8)
-                                + "'");
-                        ev.acknowledge();
-                        seen++;
-                    }
-                }
-                System.out.println("consumed " + seen + " events");
-            }
+            RoundTrip.run(driver, topicName, events, uri);
         }
     }
 }
