@@ -1,19 +1,8 @@
 package dev.diaspora.stream.examples.kafka;
 
-import dev.diaspora.stream.Consumer;
-import dev.diaspora.stream.ConsumerOptions;
-import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.Driver;
-import dev.diaspora.stream.Event;
 import dev.diaspora.stream.Metadata;
-import dev.diaspora.stream.Producer;
-import dev.diaspora.stream.StartAt;
-import dev.diaspora.stream.TopicHandle;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.Optional;
+import dev.diaspora.stream.examples.RoundTrip;
 
 /**
  * The same producer and consumer as the quick start, against a Kafka cluster: only the driver name and options
@@ -49,35 +38,9 @@ public final class KafkaExample {
         if (bootstrap == null) {
             throw new IllegalArgumentException("usage: KafkaExample --bootstrap host:port [--topic name] [--events n]");
         }
-        Instant start = Instant.now();
         String options = "{\"bootstrap.servers\":\"" + bootstrap + "\"}";
         try (Driver driver = Driver.open("kafka", Metadata.of(options))) {
-            driver.createTopicIfAbsent(topicName, Metadata.of("{\"num_partitions\":3}"));
-            try (TopicHandle topic = driver.openTopic(topicName)) {
-                try (Producer producer = topic.producer()) {
-                    for (int i = 0; i < events; i++) {
-                        byte[] data = ("frame " + i).getBytes(StandardCharsets.UTF_8);
-                        producer.push(Metadata.of("{\"frame\":" + i + "}"), DataView.of(ByteBuffer.wrap(data)));
-                    }
-                    producer.flush().join();
-                }
-                System.out.println("produced " + events + " events to Kafka topic '" + topicName + "' at " + bootstrap);
-                ConsumerOptions opts = ConsumerOptions.named("example-" + start.toEpochMilli())
-                        .startAt(StartAt.time(start));
-                int seen = 0;
-                try (Consumer consumer = topic.consumer(opts)) {
-                    Optional<Event> e;
-                    while (seen < events && (e = consumer.poll(Duration.ofSeconds(10))).isPresent()) {
-                        Event ev = e.get();
-                        System.out.println("consumed partition " + ev.partition() + " offset " + ev.id() + " "
-                                + ev.metadata() + " '" + new String(ev.data().toByteArray(), StandardCharsets.UTF_8)
-                                + "'");
-                        ev.acknowledge();
-                        seen++;
-                    }
-                }
-                System.out.println("consumed " + seen + " events");
-            }
+            RoundTrip.run(driver, topicName, events, "Kafka " + bootstrap);
         }
     }
 }

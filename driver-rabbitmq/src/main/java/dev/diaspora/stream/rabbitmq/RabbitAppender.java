@@ -1,0 +1,113 @@
+package dev.diaspora.stream.rabbitmq;
+
+import com.rabbitmq.stream.Producer;
+import dev.diaspora.stream.DataView;
+import dev.diaspora.stream.spi.Appender;
+import dev.diaspora.stream.spi.OutgoingBatch;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * RECORD-mode appender: one stream message per event, published by a named stream producer per partition
+ * ({@code diaspora-<writer>-<p>}) with publishing ids 0, 1, 2...: the server drops a message whose publishing id it
+ * already stored for that name, so the client's re-sends after a reconnect never store an event twice. A send
+ * completes when the partition's {@link PartitionTail} sees it committed (its offset gives the EventID), and fails
+ * when the broker refuses it.
+ *
+ * <p>Thread safety: thread-safe; the engine calls {@link #send} in push order per partition.
+ */
+final class RabbitAppender implements Appender {
+    private final RabbitTopic topic;
+    private final long writer = ThreadLocalRandom.current().nextLong();
+    private final Producer[] producers;
+    private final AtomicLongArray sequences;
+    /** The last send per partition: a partition's sends complete in order (the follower sees them in order). */
+    private final ConcurrentHashMap<Integer, CompletableFuture<Void>> last = new ConcurrentHashMap<>();
+
+    RabbitAppender(RabbitTopic topic) {
+        this.topic = topic;
+        this.producers = new Producer[topic.numPartitions()];
+        this.sequences = new AtomicLongArray(topic.numPartitions());
+    }
+
+    @Override
+    public Mode mode() {
+        return Mode.RECORD;
+    }
+
+    @Override
+    public CompletableFuture<Long> append(int partition, OutgoingBatch batch) {
+        throw new UnsupportedOperationException("the rabbitmq appender works in RECORD mode");
+    }
+
+    private synchronized Producer producer(int p) {
+        if (producers[p] == null) {
+            producers[p] = topic.backend.environment.producerBuilder().stream(topic.stream(p))
+                    .name("diaspora-" + Long.toHexString(writer) + "-" + p).build();
+        }
+        return producers[p];
+    }
+
+    @Override
+    public void send(int partition, ByteBuffer metadata, DataView data, AppendCallback callback) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        last.put(partition, done);
+        AppendCallback complete = (id, error) -> {
+            try {
+                callback.onComplete(id, error);
+            } finally {
+                done.complete(null);
+            }
+        };
+        PartitionTail tail;
+        Producer producer;
+        try {
+            topic.checkLiveSometimes(); // never publish into a topic created again under the name
+            tail = topic.tail(partition);
+            producer = producer(partition);
+        } catch (RuntimeException e) {
+            complete.onComplete(-1, e);
+            return;
+        }
+        // Publishing ids must reach the client in increasing order (the server drops an id at or below the last one
+        // it stored for the name): number and hand over each partition's events under one lock.
+        synchronized (producer) {
+            long seq = sequences.getAndIncrement(partition);
+            byte[] body;
+            try {
+                body = Layout.event(writer, seq, metadata, data);
+            } catch (RuntimeException e) {
+                complete.onComplete(-1, e);
+                return;
+            }
+            tail.expect(writer, seq, complete);
+            try {
+                producer.send(producer.messageBuilder().publishingId(seq).addData(body).build(), status -> {
+                    if (!status.isConfirmed()) {
+                        tail.failed(writer, seq, topic.publishFailure(partition, status.getCode()));
+                    }
+                });
+            } catch (RuntimeException e) {
+                tail.failed(writer, seq, e);
+            }
+        }
+    }
+
+    @Override
+    public CompletableFuture<Void> flush() {
+        return CompletableFuture.allOf(last.values().toArray(new CompletableFuture<?>[0]));
+    }
+
+    @Override
+    public synchronized void close() {
+        for (int p = 0; p < producers.length; p++) {
+            if (producers[p] != null) {
+                producers[p].close();
+                producers[p] = null;
+            }
+        }
+    }
+}

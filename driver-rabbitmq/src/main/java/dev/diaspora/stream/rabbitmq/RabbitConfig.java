@@ -1,0 +1,166 @@
+package dev.diaspora.stream.rabbitmq;
+
+import com.rabbitmq.stream.AuthenticationFailureException;
+import com.rabbitmq.stream.BackOffDelayPolicy;
+import com.rabbitmq.stream.Environment;
+import com.rabbitmq.stream.EnvironmentBuilder;
+import com.rabbitmq.stream.impl.Client;
+import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.InvalidOptionException;
+import dev.diaspora.stream.spi.Options;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * The validated driver options: where the server is, how to log in, and the bound of every request. The password
+ * (or token) is kept here only and never appears in {@link #toString()} or in an error message.
+ *
+ * <p>Thread safety: immutable.
+ */
+final class RabbitConfig {
+    /**
+     * The start of the name of every connection the driver opens (as the server lists them). The client also names
+     * its threads after it: it must not start with {@code diaspora-}, the prefix of threads the driver owns.
+     */
+    static final String CONNECTION_PREFIX = "rabbitmq-stream-diaspora";
+
+    final String host;
+    final int port;
+    final String username;
+    private final String password;
+    final String virtualHost;
+    final boolean tls;
+    final Duration timeout;
+
+    private RabbitConfig(String host, int port, String username, String password, String virtualHost, boolean tls,
+            Duration timeout) {
+        this.host = host;
+        this.port = port;
+        this.username = username;
+        this.password = password;
+        this.virtualHost = virtualHost;
+        this.tls = tls;
+        this.timeout = timeout;
+    }
+
+    static RabbitConfig from(Options o) {
+        String host = o.string(RabbitDriverProvider.HOST);
+        if (host == null || host.isBlank()) {
+            throw new InvalidOptionException("Option 'host' of driver 'rabbitmq' must not be empty");
+        }
+        int given = (o.has(RabbitDriverProvider.PASSWORD) ? 1 : 0) + (o.has(RabbitDriverProvider.PASSWORD_FILE) ? 1 : 0)
+                + (o.has(RabbitDriverProvider.PASSWORD_ENV) ? 1 : 0);
+        if (given > 1) {
+            throw new InvalidOptionException("Options 'password', 'password_file' and 'password_env' of driver"
+                    + " 'rabbitmq' exclude each other: give one");
+        }
+        String password = "guest";
+        if (o.has(RabbitDriverProvider.PASSWORD)) {
+            password = o.string(RabbitDriverProvider.PASSWORD);
+        } else if (o.has(RabbitDriverProvider.PASSWORD_FILE)) {
+            Path file = Path.of(o.string(RabbitDriverProvider.PASSWORD_FILE));
+            try {
+                password = Files.readString(file).strip();
+            } catch (IOException e) {
+                throw new InvalidOptionException("Option 'password_file' of driver 'rabbitmq': cannot read " + file
+                        + " (" + e.getClass().getSimpleName() + "); give a readable file holding the password or"
+                        + " token", e);
+            }
+        } else if (o.has(RabbitDriverProvider.PASSWORD_ENV)) {
+            String var = o.string(RabbitDriverProvider.PASSWORD_ENV);
+            password = System.getenv(var);
+            if (password == null) {
+                throw new InvalidOptionException("Option 'password_env' of driver 'rabbitmq': the environment"
+                        + " variable '" + var + "' is not set; export it with the password or token");
+            }
+            password = password.strip();
+        }
+        return new RabbitConfig(host, o.intValue(RabbitDriverProvider.PORT, 5552),
+                o.string(RabbitDriverProvider.USERNAME), password, o.string(RabbitDriverProvider.VIRTUAL_HOST),
+                o.bool(RabbitDriverProvider.TLS, false), Duration.ofMillis(o.integer(RabbitDriverProvider.TIMEOUT_MS,
+                        10_000)));
+    }
+
+    /** @return where the driver connects, for messages: {@code host:port vhost /} */
+    String address() {
+        return host + ":" + port + " (virtual host '" + virtualHost + "')";
+    }
+
+    private SslContext sslContext() {
+        try {
+            return SslContextBuilder.forClient().build();
+        } catch (IOException e) {
+            throw new DiasporaException("cannot set up TLS for RabbitMQ at " + address() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Connects a low-level client (admin requests, bounds), turning connection failures into clear errors. */
+    Client client(Client.ClientParameters parameters, EventLoopGroup group) {
+        parameters.clientProperty("connection_name", CONNECTION_PREFIX + "-admin").eventLoopGroup(group).host(host).port(port).username(username).password(password).virtualHost(virtualHost)
+                .rpcTimeout(timeout)
+                .bootstrapCustomizer(b -> b.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) timeout.toMillis()));
+        if (tls) {
+            parameters.sslContext(sslContext());
+        }
+        try {
+            return new Client(parameters);
+        } catch (RuntimeException e) {
+            throw connectFailure(e);
+        }
+    }
+
+    /** Builds the client environment (producers and consumers that recover from lost connections). */
+    Environment environment(ScheduledExecutorService scheduler, EventLoopGroup group) {
+        EnvironmentBuilder b = Environment.builder().id(CONNECTION_PREFIX).host(host).port(port).username(username).password(password)
+                .virtualHost(virtualHost).rpcTimeout(timeout).scheduledExecutorService(scheduler)
+                .recoveryBackOffDelayPolicy(BackOffDelayPolicy.fixedWithInitialDelay(Duration.ofMillis(200),
+                        Duration.ofMillis(500)))
+                .topologyUpdateBackOffDelayPolicy(BackOffDelayPolicy.fixedWithInitialDelay(Duration.ofMillis(200),
+                        Duration.ofMillis(500)))
+                .netty().eventLoopGroup(group).bootstrapCustomizer(bs -> bs.option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                        (int) timeout.toMillis())).environmentBuilder();
+        if (tls) {
+            b = b.tls().sslContext(sslContext()).environmentBuilder();
+        }
+        try {
+            return b.build();
+        } catch (RuntimeException e) {
+            throw connectFailure(e);
+        }
+    }
+
+    DiasporaException connectFailure(Throwable e) {
+        String m = String.valueOf(e.getMessage());
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof AuthenticationFailureException) {
+                return new DiasporaException("RabbitMQ at " + address() + " refused user '" + username + "': wrong"
+                        + " user name or password/token; check the options 'username' and 'password',"
+                        + " 'password_file' or 'password_env'", e);
+            }
+            if (String.valueOf(c.getMessage()).contains("VIRTUAL_HOST_ACCESS_FAILURE")
+                    || String.valueOf(c.getMessage()).contains("code 12")) {
+                return new DiasporaException("RabbitMQ at " + host + ":" + port + " refused the virtual host '"
+                        + virtualHost + "' to user '" + username + "': it does not exist or the user has no access;"
+                        + " create it (rabbitmqctl add_vhost) and grant permissions, or fix option 'virtual_host'", e);
+            }
+            if (c instanceof java.net.ConnectException || c instanceof io.netty.channel.ConnectTimeoutException) {
+                return new DiasporaException("cannot connect to RabbitMQ's stream protocol at " + host + ":" + port
+                        + " within " + timeout.toMillis() + " ms (" + c.getMessage() + "): is the server running"
+                        + " with the stream plugin enabled (rabbitmq-plugins enable rabbitmq_stream, port 5552)?", e);
+            }
+        }
+        return new DiasporaException("cannot connect to RabbitMQ's stream protocol at " + address() + ": " + m, e);
+    }
+
+    @Override
+    public String toString() {
+        return "rabbitmq " + username + "@" + address() + (tls ? " tls" : "");
+    }
+}

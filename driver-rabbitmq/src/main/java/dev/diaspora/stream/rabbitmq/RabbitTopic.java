@@ -1,0 +1,451 @@
+package dev.diaspora.stream.rabbitmq;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.rabbitmq.stream.Message;
+import com.rabbitmq.stream.OffsetSpecification;
+import dev.diaspora.stream.CorruptDataException;
+import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.PartitionBounds;
+import dev.diaspora.stream.PartitionInfo;
+import dev.diaspora.stream.PositionExpiredException;
+import dev.diaspora.stream.TopicNotFoundException;
+import dev.diaspora.stream.spi.Appender;
+import dev.diaspora.stream.spi.AppenderConfig;
+import dev.diaspora.stream.spi.ChangeNotifier;
+import dev.diaspora.stream.spi.DataRequest;
+import dev.diaspora.stream.spi.IncomingBatch;
+import dev.diaspora.stream.spi.LocalReadSession;
+import dev.diaspora.stream.spi.LocalTopic;
+import dev.diaspora.stream.spi.ReadSession;
+import dev.diaspora.stream.spi.SessionConfig;
+import dev.diaspora.stream.spi.TopicBackend;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * An open topic of the rabbitmq driver. It implements {@link LocalTopic}, so consumers get the shared
+ * {@link LocalReadSession}: reads by EventID go to {@link Cursor}s (subscriptions at offset id + 1), bounds and time
+ * lookups to short reads of the admin connection, positions to the server's offset tracking on the topic's config
+ * stream (reference {@code diaspora:<consumer name>:<partition>}, the stored value being the next EventID).
+ *
+ * <p>Thread safety: thread-safe.
+ */
+final class RabbitTopic implements TopicBackend, LocalTopic {
+    /** Cursors kept per partition; the least recently used one is closed beyond this. */
+    private static final int CURSORS_PER_PARTITION = 4;
+    private static final AtomicLong TOKENS = new AtomicLong();
+
+    final RabbitBackend backend;
+    private final String name;
+    private final int partitionCount;
+    private final List<PartitionInfo> partitions;
+    private final Metadata components;
+    private final String[] streams;
+    private final ChangeNotifier notifier = new ChangeNotifier();
+    private final PartitionTail[] tails;
+    private final List<List<Cursor>> cursors = new ArrayList<>();
+    /** Records handed to the engine, by location token, until their batch is released. */
+    private final ConcurrentHashMap<Long, byte[]> inFlight = new ConcurrentHashMap<>();
+    private final Set<String> registeredNames = ConcurrentHashMap.newKeySet();
+    /** The topic's incarnation: a topic deleted and created again under the name is another topic. */
+    private final String incarnation;
+    private volatile long checkedAt = System.nanoTime();
+    private volatile boolean deleted;
+    private volatile boolean closed;
+
+    /** How often reads and pushes check that the topic was not deleted (admin calls check every time). */
+    private static final long CHECK_INTERVAL_NANOS = 250_000_000L;
+
+    RabbitTopic(RabbitBackend backend, String name, ObjectNode record) {
+        this.backend = backend;
+        this.name = name;
+        this.partitionCount = record.path("options").path("num_partitions").asInt(1);
+        JsonNode comps = record.get("components");
+        this.components = comps instanceof ObjectNode ? Metadata.of(comps) : Metadata.EMPTY;
+        List<PartitionInfo> ps = new ArrayList<>();
+        this.streams = new String[partitionCount];
+        for (int p = 0; p < partitionCount; p++) {
+            ps.add(new PartitionInfo(p, Metadata.EMPTY));
+            streams[p] = RabbitBackend.partitionStream(name, p);
+            cursors.add(new ArrayList<>());
+        }
+        this.partitions = List.copyOf(ps);
+        this.tails = new PartitionTail[partitionCount];
+        this.incarnation = record.path("incarnation").asText();
+    }
+
+    /**
+     * Fails with {@link TopicNotFoundException} if the topic was deleted (or deleted and created again) since this
+     * handle opened it: reads the stored topic record again.
+     */
+    void checkLive() {
+        checkOpen();
+        if (deleted) {
+            throw gone();
+        }
+        checkedAt = System.nanoTime();
+        ObjectNode now;
+        try {
+            now = backend.topicRecord(name);
+        } catch (RuntimeException e) {
+            now = null; // a config stream that cannot be read any more (deleted while read) is gone
+        }
+        if (now == null || !incarnation.equals(now.path("incarnation").asText())) {
+            deleted = true;
+            throw gone();
+        }
+    }
+
+    /** {@link #checkLive()} at most every 250 ms. */
+    void checkLiveSometimes() {
+        if (deleted) {
+            throw gone();
+        }
+        if (System.nanoTime() - checkedAt > CHECK_INTERVAL_NANOS) {
+            checkLive();
+        }
+    }
+
+    /** @return the error of a publish the broker refused: the topic's absence if that is the reason */
+    DiasporaException publishFailure(int p, short code) {
+        try {
+            checkLive();
+        } catch (TopicNotFoundException e) {
+            return e;
+        } catch (RuntimeException e) {
+            // fall through: report the broker's code
+        }
+        return new DiasporaException("RabbitMQ did not store an event in partition " + p + " of topic '" + name
+                + "' (stream '" + streams[p] + "'): code " + code + " (" + StreamAdmin.codeName(code) + ")", null,
+                true);
+    }
+
+    /** @return a message's single data section, or null if it has none (a foreign message) */
+    static byte[] body(Message m) {
+        try {
+            return m.getBodyAsBinary();
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    String stream(int p) {
+        return streams[p];
+    }
+
+    TopicNotFoundException gone() {
+        return new TopicNotFoundException("Topic '" + name + "' no longer exists in RabbitMQ at "
+                + backend.config.address() + " (deleted by another client?)");
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("the topic handle of '" + name + "' is closed");
+        }
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public List<PartitionInfo> partitions() {
+        return partitions;
+    }
+
+    @Override
+    public int numPartitions() {
+        return partitionCount;
+    }
+
+    @Override
+    public Metadata components() {
+        return components;
+    }
+
+    @Override
+    public PartitionBounds bounds(int p) {
+        checkLive();
+        StreamAdmin.Tail tail = backend.admin.tail(streams[p]);
+        long first = backend.admin.firstOffset(streams[p], OffsetSpecification.first());
+        if (tail == null || first < 0) {
+            throw gone();
+        }
+        // offset 0 is the partition's header: EventID = offset - 1, and the next id is the last offset
+        return new PartitionBounds(Math.max(0, first - 1), tail.lastOffset());
+    }
+
+    @Override
+    public long idForTime(int p, Instant time) {
+        checkLive();
+        // chunk times are milliseconds: round up, so that every event found was stored at or after `time`
+        long ms = time.getEpochSecond() * 1000 + (time.getNano() + 999_999) / 1_000_000;
+        StreamAdmin.Tail tail = backend.admin.tail(streams[p]);
+        if (tail == null) {
+            throw gone();
+        }
+        if (tail.timestampMs() < ms) {
+            return tail.lastOffset();
+        }
+        long offset = backend.admin.firstOffset(streams[p], OffsetSpecification.timestamp(ms));
+        if (offset < 0) {
+            throw gone();
+        }
+        return Math.max(0, offset - 1);
+    }
+
+    synchronized PartitionTail tail(int p) {
+        checkOpen();
+        if (tails[p] == null) {
+            tails[p] = new PartitionTail(this, p);
+        }
+        return tails[p];
+    }
+
+    @Override
+    public Appender appender(AppenderConfig config) {
+        checkLive();
+        return new RabbitAppender(this);
+    }
+
+    @Override
+    public ReadSession openSession(SessionConfig config) {
+        checkLive();
+        return new LocalReadSession(this, config);
+    }
+
+    private Cursor cursor(int p, long fromOffset) {
+        List<Cursor> list = cursors.get(p);
+        synchronized (list) {
+            for (Cursor c : list) {
+                if (c.next() == fromOffset) {
+                    return c;
+                }
+            }
+            if (list.size() >= CURSORS_PER_PARTITION) {
+                Cursor oldest = list.get(0);
+                for (Cursor c : list) {
+                    if (c.lastUsed() < oldest.lastUsed()) {
+                        oldest = c;
+                    }
+                }
+                list.remove(oldest);
+                oldest.close();
+            }
+            Cursor c = new Cursor(this, p, fromOffset);
+            list.add(c);
+            return c;
+        }
+    }
+
+    private void drop(int p, Cursor cursor) {
+        List<Cursor> list = cursors.get(p);
+        synchronized (list) {
+            list.remove(cursor);
+        }
+        cursor.close();
+        notifier.changed(); // the caller returns no records: make its session read again at once
+    }
+
+    @Override
+    public IncomingBatch read(int p, long fromId, int maxEvents, long maxBytes) {
+        checkLiveSometimes();
+        long from = fromId + 1;
+        Cursor cursor = cursor(p, from);
+        Cursor.Rec r = cursor.peek();
+        if (r == null) {
+            return null;
+        }
+        if (r.offset() > from) {
+            long first = backend.admin.firstOffset(streams[p], OffsetSpecification.first());
+            if (first > from) { // retention removed the events before it
+                return IncomingBatch.failure(p, fromId, new PositionExpiredException(p, fromId, first - 1,
+                        "rabbitmq driver (stream '" + streams[p] + "')"));
+            }
+            // Offset `from` holds no message: something other than messages (offset tracking, which the driver
+            // keeps out of partition streams) was written there by another program.
+            drop(p, cursor);
+            return IncomingBatch.failure(p, fromId, new CorruptDataException("partition " + p + " of topic '" + name
+                    + "', event id " + fromId + ": stream '" + streams[p] + "' holds no message at offset " + from
+                    + " (the next is at " + r.offset() + "): another program stored offset tracking or other entries"
+                    + " in this partition stream; seek past it to go on"));
+        }
+        List<Cursor.Rec> recs = new ArrayList<>();
+        DiasporaException error = null;
+        long bytes = 0;
+        int mdBytes = 0;
+        while (recs.size() < maxEvents && (r = cursor.peek()) != null && r.offset() == from + recs.size()) {
+            if (Layout.kind(r.body()) != Layout.KIND_EVENT) {
+                error = new CorruptDataException("partition " + p + " of topic '" + name + "', event id "
+                        + (r.offset() - 1) + " (stream '" + streams[p] + "', offset " + r.offset() + "): "
+                        + Layout.describe(r.body()) + "; seek past it to go on");
+                cursor.take();
+                break;
+            }
+            long size = r.body().length - Layout.EVENT_HEADER;
+            if (!recs.isEmpty() && bytes + size > maxBytes) {
+                break;
+            }
+            bytes += size;
+            mdBytes += Layout.metadataSize(r.body());
+            recs.add(r);
+            cursor.take();
+        }
+        if (recs.isEmpty()) {
+            return IncomingBatch.failure(p, fromId, error);
+        }
+        int n = recs.size();
+        byte[] md = new byte[mdBytes];
+        int[] offsets = new int[n + 1];
+        long[] ts = new long[n];
+        long[] sizes = new long[n];
+        long[] locations = new long[n];
+        for (int i = 0; i < n; i++) {
+            Cursor.Rec rec = recs.get(i);
+            byte[] body = rec.body();
+            int m = Layout.metadataSize(body);
+            System.arraycopy(body, Layout.EVENT_HEADER, md, offsets[i], m);
+            offsets[i + 1] = offsets[i] + m;
+            ts[i] = rec.timestampMs() * 1_000_000L;
+            sizes[i] = body.length - Layout.EVENT_HEADER - m;
+            long token = TOKENS.incrementAndGet();
+            locations[i] = token;
+            inFlight.put(token, body);
+        }
+        Runnable release = () -> {
+            for (long token : locations) {
+                inFlight.remove(token);
+            }
+        };
+        return new IncomingBatch(p, fromId, n, ByteBuffer.wrap(md), offsets, ts, sizes, locations, release, error);
+    }
+
+    @Override
+    public void readData(List<DataRequest> requests) {
+        for (DataRequest r : requests) {
+            byte[] body = inFlight.get(r.descriptor().locationAsLong());
+            if (body == null) {
+                r.fail(new DiasporaException("partition " + r.partition() + ", event id " + r.eventId()
+                        + ": its data was released before it was read"));
+                continue;
+            }
+            int off = Layout.dataOffset(body);
+            r.fillFrom(ByteBuffer.wrap(body, off, body.length - off));
+        }
+    }
+
+    /**
+     * Positions are tracked on the topic's config stream, one reference per (name, partition): the server writes
+     * offset tracking as entries of the stream it tracks, which take offsets, so tracking a partition stream itself
+     * would leave holes in its EventIDs.
+     */
+    private static String reference(String consumerName, int p) {
+        return "diaspora:" + consumerName + ":" + p;
+    }
+
+    @Override
+    public Set<String> consumerNames() {
+        checkLive();
+        String config = RabbitBackend.configStream(name);
+        StreamAdmin.Tail tail = backend.admin.tail(config);
+        if (tail == null) {
+            throw gone();
+        }
+        Set<String> names = new HashSet<>();
+        if (tail.lastOffset() > 0) {
+            backend.admin.read(config, OffsetSpecification.offset(1), (offset, ts, m) -> {
+                byte[] body = body(m);
+                if (Layout.kind(body) == Layout.KIND_CONSUMER) {
+                    names.add(Metadata.of(Layout.text(body)).json().path("consumer").asText());
+                }
+                return offset >= tail.lastOffset();
+            });
+        }
+        return names;
+    }
+
+    @Override
+    public Map<Integer, Long> committed(String consumerName) {
+        checkLive();
+        Map<Integer, Long> out = new TreeMap<>();
+        for (int p = 0; p < partitionCount; p++) {
+            long o = backend.admin.queryOffset(reference(consumerName, p), RabbitBackend.configStream(name));
+            if (o >= 0) {
+                out.put(p, o);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void commit(String consumerName, Map<Integer, Long> positions) {
+        checkOpen();
+        if (registeredNames.add(consumerName) && !consumerNames().contains(consumerName)) {
+            backend.publish(RabbitBackend.configStream(name), Layout.text(Layout.KIND_CONSUMER,
+                    "{\"consumer\":" + com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+                            .textNode(consumerName) + "}"));
+        }
+        for (Map.Entry<Integer, Long> e : positions.entrySet()) {
+            backend.admin.storeOffset(reference(consumerName, e.getKey()), RabbitBackend.configStream(name),
+                    e.getValue());
+        }
+    }
+
+    @Override
+    public void storePositions(String consumerName, Map<Integer, Long> positions) {
+        commit(consumerName, positions);
+    }
+
+    @Override
+    public AutoCloseable tryLease(String consumerName, int p) {
+        return Leases.tryLease(backend.config.host + ":" + backend.config.port + backend.config.virtualHost,
+                streams[p], consumerName);
+    }
+
+    @Override
+    public ChangeNotifier notifier() {
+        return notifier;
+    }
+
+    @Override
+    public void close() {
+        close(false);
+    }
+
+    /**
+     * Closes the handle. When the whole driver closes ({@code driverClosing}), subscriptions are not cancelled one
+     * by one (a request each): closing the connections right after ends them all.
+     */
+    synchronized void close(boolean driverClosing) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (int p = 0; p < partitionCount; p++) {
+            if (tails[p] != null) {
+                tails[p].close(driverClosing);
+            }
+            List<Cursor> list = cursors.get(p);
+            synchronized (list) {
+                if (!driverClosing) {
+                    for (Cursor c : list) {
+                        c.close();
+                    }
+                }
+                list.clear();
+            }
+        }
+        backend.closed(this);
+    }
+}

@@ -1,0 +1,254 @@
+package dev.diaspora.stream.rabbitmq;
+
+import com.rabbitmq.stream.Constants;
+import com.rabbitmq.stream.Message;
+import com.rabbitmq.stream.OffsetSpecification;
+import com.rabbitmq.stream.impl.Client;
+import dev.diaspora.stream.DiasporaException;
+import io.netty.channel.EventLoopGroup;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The driver's administrative connection: one low-level stream-protocol client for creating and deleting streams,
+ * short reads that answer a question (the last chunk of a stream, its first offset, the first offset at a time, a
+ * scan of a small stream) and the server's offset tracking. RabbitMQ 3.10 has no request for a stream's bounds
+ * (StreamStats arrived in 3.11), so the bounds are read: every stream the driver makes holds a record at offset 0, so
+ * a subscription at "last" always receives the last chunk at once.
+ *
+ * <p>Thread safety: thread-safe; a lost connection is replaced at the next request.
+ */
+final class StreamAdmin implements AutoCloseable {
+    /** Receives one subscription's deliveries on the client's dispatch thread. */
+    interface Sink {
+        /** A chunk of {@code count} records from {@code first} arrives (before its messages). */
+        default void chunk(long first, long count) {
+        }
+
+        /** @return true when the sink has what it wants (the subscription is then cancelled) */
+        boolean message(long offset, long timestampMs, Message message);
+    }
+
+    private final RabbitConfig config;
+    private final Map<Byte, Subscription> subscriptions = new ConcurrentHashMap<>();
+    private final AtomicInteger nextId = new AtomicInteger();
+    private Client client; // guarded by this
+    private boolean closed; // guarded by this
+
+    private static final class Subscription {
+        final Sink sink;
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+
+        Subscription(Sink sink) {
+            this.sink = sink;
+        }
+    }
+
+    private final EventLoopGroup group;
+
+    StreamAdmin(RabbitConfig config, EventLoopGroup group) {
+        this.config = config;
+        this.group = group;
+        client(); // fail at open with a clear error when the server cannot be reached
+    }
+
+    private synchronized Client client() {
+        if (closed) {
+            throw new IllegalStateException("the rabbitmq driver is closed");
+        }
+        if (client == null || !client.isOpen()) {
+            client = config.client(new Client.ClientParameters()
+                    .chunkListener((c, id, offset, count, size) -> {
+                        Subscription s = subscriptions.get(id);
+                        if (s != null && !s.done.isDone()) {
+                            s.sink.chunk(offset, count);
+                            c.credit(id, 1);
+                        }
+                        return null;
+                    })
+                    .messageListener((id, offset, ts, committed, ctx, message) -> {
+                        Subscription s = subscriptions.get(id);
+                        if (s != null && !s.done.isDone()) {
+                            try {
+                                if (s.sink.message(offset, ts, message)) {
+                                    s.done.complete(null);
+                                }
+                            } catch (RuntimeException e) {
+                                s.done.completeExceptionally(e);
+                            }
+                        }
+                    }), group);
+        }
+        return client;
+    }
+
+    private DiasporaException failure(String what, short code) {
+        return new DiasporaException("RabbitMQ at " + config.address() + " refused to " + what + ": response code "
+                + code + " (" + codeName(code) + ")");
+    }
+
+    static String codeName(short code) {
+        switch (code) {
+            case Constants.RESPONSE_CODE_STREAM_DOES_NOT_EXIST: return "stream does not exist";
+            case Constants.RESPONSE_CODE_STREAM_ALREADY_EXISTS: return "stream already exists";
+            case Constants.RESPONSE_CODE_STREAM_NOT_AVAILABLE: return "stream not available";
+            case Constants.RESPONSE_CODE_ACCESS_REFUSED: return "access refused: the user lacks permissions";
+            case Constants.RESPONSE_CODE_PRECONDITION_FAILED: return "precondition failed";
+            default: return "see RabbitMQ's stream protocol";
+        }
+    }
+
+    /** @return true if created, false if it existed */
+    boolean create(String stream, Map<String, String> arguments) {
+        Client.Response r = client().create(stream, arguments);
+        if (r.isOk()) {
+            return true;
+        }
+        if (r.getResponseCode() == Constants.RESPONSE_CODE_STREAM_ALREADY_EXISTS) {
+            return false;
+        }
+        throw failure("create stream '" + stream + "' with " + arguments, r.getResponseCode());
+    }
+
+    /** @return true if deleted, false if it did not exist */
+    boolean delete(String stream) {
+        Client.Response r = client().delete(stream);
+        if (r.isOk()) {
+            return true;
+        }
+        if (r.getResponseCode() == Constants.RESPONSE_CODE_STREAM_DOES_NOT_EXIST) {
+            return false;
+        }
+        throw failure("delete stream '" + stream + "'", r.getResponseCode());
+    }
+
+    boolean exists(String stream) {
+        Client.StreamMetadata m = client().metadata(stream).get(stream);
+        return m != null && m.isResponseOk();
+    }
+
+    /**
+     * Subscribes to {@code stream} at {@code from} and feeds {@code sink} until it says it is done.
+     *
+     * @return false if the stream does not exist
+     */
+    boolean read(String stream, OffsetSpecification from, Sink sink) {
+        Subscription s = new Subscription(sink);
+        byte id = register(s);
+        Client c = client();
+        try {
+            Client.Response r = c.subscribe(id, stream, from, 1);
+            if (!r.isOk()) {
+                if (r.getResponseCode() == Constants.RESPONSE_CODE_STREAM_DOES_NOT_EXIST) {
+                    return false;
+                }
+                throw failure("read stream '" + stream + "'", r.getResponseCode());
+            }
+            try {
+                s.done.get(config.timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                throw new DiasporaException("RabbitMQ at " + config.address() + " did not deliver stream '" + stream
+                        + "' from " + from + " within " + config.timeout.toMillis() + " ms", e);
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException ? (RuntimeException) e.getCause()
+                        : new DiasporaException("reading stream '" + stream + "': " + e.getCause(), e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new dev.diaspora.stream.InterruptException("interrupted reading stream '" + stream + "'", e);
+            }
+            c.unsubscribe(id);
+            return true;
+        } finally {
+            s.done.complete(null);
+            subscriptions.remove(id, s);
+        }
+    }
+
+    private byte register(Subscription s) {
+        for (int i = 0; i < 512; i++) {
+            byte id = (byte) nextId.getAndIncrement();
+            if (subscriptions.putIfAbsent(id, s) == null) {
+                return id;
+            }
+        }
+        throw new DiasporaException("more than 256 concurrent reads on the admin connection to " + config.address());
+    }
+
+    /** The last chunk of a stream: its last offset and its timestamp. */
+    record Tail(long lastOffset, long timestampMs) {
+    }
+
+    /** @return the last offset of a non-empty stream and its chunk's time, or null if the stream does not exist */
+    Tail tail(String stream) {
+        long[] last = {-1};
+        Tail[] out = {null};
+        boolean found = read(stream, OffsetSpecification.last(), new Sink() {
+            @Override
+            public void chunk(long first, long count) {
+                last[0] = first + count - 1;
+            }
+
+            @Override
+            public boolean message(long offset, long ts, Message m) {
+                out[0] = new Tail(Math.max(last[0], offset), ts);
+                return true;
+            }
+        });
+        return found ? out[0] : null;
+    }
+
+    /** @return the first offset of {@code spec} (first, timestamp), or -1 if the stream does not exist */
+    long firstOffset(String stream, OffsetSpecification spec) {
+        long[] first = {-1};
+        boolean found = read(stream, spec, (offset, ts, m) -> {
+            first[0] = offset;
+            return true;
+        });
+        return found ? first[0] : -1;
+    }
+
+    /** @return the stored offset of {@code reference} on {@code stream}, or -1 if none */
+    long queryOffset(String reference, String stream) {
+        Client.QueryOffsetResponse r = client().queryOffset(reference, stream);
+        if (r.isOk()) {
+            return r.getOffset();
+        }
+        if (r.getResponseCode() == Constants.RESPONSE_CODE_NO_OFFSET) {
+            return -1;
+        }
+        throw failure("read the stored offset of '" + reference + "' on stream '" + stream + "'",
+                r.getResponseCode());
+    }
+
+    /**
+     * Stores an offset and waits until the server reports it (storing has no reply in the protocol), so that the
+     * caller may say it is stored.
+     */
+    void storeOffset(String reference, String stream, long offset) {
+        Client c = client();
+        c.storeOffset(reference, stream, offset);
+        long deadline = System.nanoTime() + config.timeout.toNanos();
+        while (queryOffset(reference, stream) != offset) {
+            if (System.nanoTime() > deadline) {
+                throw new DiasporaException("RabbitMQ at " + config.address() + " did not store offset " + offset
+                        + " of '" + reference + "' on stream '" + stream + "' within " + config.timeout.toMillis()
+                        + " ms");
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        if (client != null) {
+            client.close();
+            client = null;
+        }
+    }
+}

@@ -1,0 +1,161 @@
+package dev.diaspora.stream.rabbitmq;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.diaspora.stream.Consumer;
+import dev.diaspora.stream.ConsumerOptions;
+import dev.diaspora.stream.DataView;
+import dev.diaspora.stream.Driver;
+import dev.diaspora.stream.Event;
+import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.Producer;
+import dev.diaspora.stream.TopicHandle;
+import dev.diaspora.stream.tck.ExternalServers;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Connections cut from the server side while producing and consuming: the server kills the driver's stream
+ * connections (those named {@code rabbitmq-stream-diaspora*}) through {@code rabbitmqctl eval}. Every push that completed
+ * is stored exactly once (the client re-sends unconfirmed messages, the server drops those it had stored for the
+ * producer name), and a consumer resumes after its last acknowledged event.
+ */
+@Timeout(120)
+class RabbitFaultTest {
+    private static final String PREFIX = "rfault-" + Long.toHexString(System.nanoTime()) + "-";
+
+    @BeforeAll
+    static void server() {
+        RabbitServer.assumeStreamPlugin();
+        ExternalServers.assumeAvailable("rabbitmqctl", killConnections() >= 0,
+                "the test cuts connections with rabbitmqctl eval, which needs root on the server's machine");
+    }
+
+    @AfterAll
+    static void cleanUp() {
+        RabbitServer.deleteTopics(PREFIX);
+    }
+
+    /** @return the number of driver connections the server killed, or -1 if rabbitmqctl cannot be run */
+    static int killConnections() {
+        String expr = "length([exit(P, kill) || P <- rabbit_stream:list(<<\"/\">>),"
+                + " {client_properties, Props} <- rabbit_stream_reader:info(P, [client_properties]),"
+                + " {<<\"connection_name\">>, _, N} <- Props,"
+                + " lists:prefix(\"" + RabbitConfig.CONNECTION_PREFIX + "\", binary_to_list(N))]).";
+        try {
+            Process p = new ProcessBuilder("rabbitmqctl", "eval", expr).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                return -1;
+            }
+            return Integer.parseInt(out);
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    @Test
+    void everyCompletedPushIsStoredOnceAcrossCutConnections() throws Exception {
+        String name = PREFIX + "produce";
+        int n = 3000;
+        try (Driver driver = Driver.open("rabbitmq", Metadata.of(RabbitServer.options()))) {
+            driver.createTopic(name, Metadata.of("{\"num_partitions\":1}"));
+            try (TopicHandle topic = driver.openTopic(name)) {
+                List<CompletableFuture<Long>> pushes = new ArrayList<>();
+                int kills = 0;
+                try (Producer producer = topic.producer()) {
+                    for (int i = 0; i < n; i++) {
+                        pushes.add(producer.push(Metadata.of("{\"i\":" + i + "}"),
+                                DataView.of(("event " + i).getBytes(StandardCharsets.UTF_8))));
+                        if (i % 1000 == 500) {
+                            kills += killConnections();
+                        }
+                    }
+                    try {
+                        producer.flush().get(60, TimeUnit.SECONDS);
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        // some pushes may fail; each has its own future
+                    }
+                }
+                assertTrue(kills > 0, "the server killed no driver connection");
+                Map<Integer, Long> completed = new HashMap<>();
+                for (int i = 0; i < n; i++) {
+                    CompletableFuture<Long> f = pushes.get(i);
+                    assertTrue(f.isDone(), "push " + i + " neither completed nor failed");
+                    if (!f.isCompletedExceptionally()) {
+                        completed.put(i, f.get());
+                    }
+                }
+                Map<Integer, Integer> stored = new HashMap<>();
+                Map<Long, Integer> byId = new HashMap<>();
+                try (Consumer c = topic.consumer(ConsumerOptions.named("check"))) {
+                    Optional<Event> e;
+                    while ((e = c.poll(Duration.ofSeconds(3))).isPresent()) {
+                        int i = e.get().metadata().json().get("i").asInt();
+                        stored.merge(i, 1, Integer::sum);
+                        byId.put(e.get().id(), i);
+                    }
+                }
+                for (Map.Entry<Integer, Integer> s : stored.entrySet()) {
+                    assertEquals(1, s.getValue(), "event " + s.getKey() + " stored more than once");
+                }
+                for (Map.Entry<Integer, Long> c : completed.entrySet()) {
+                    assertEquals(c.getKey(), byId.get(c.getValue()), "completed push " + c.getKey()
+                            + " is not the event stored at its id " + c.getValue());
+                }
+                assertTrue(completed.size() > n / 2, "only " + completed.size() + " of " + n + " pushes completed");
+            }
+        }
+    }
+
+    @Test
+    void consumerResumesAfterItsLastAcknowledgedEvent() throws Exception {
+        String name = PREFIX + "consume";
+        int n = 200;
+        try (Driver driver = Driver.open("rabbitmq", Metadata.of(RabbitServer.options()))) {
+            driver.createTopic(name, Metadata.of("{\"num_partitions\":1}"));
+            try (TopicHandle topic = driver.openTopic(name)) {
+                try (Producer producer = topic.producer()) {
+                    for (int i = 0; i < n; i++) {
+                        producer.push(Metadata.of("{\"i\":" + i + "}"), DataView.EMPTY);
+                    }
+                    producer.flush().get(30, TimeUnit.SECONDS);
+                }
+                try (Consumer c = topic.consumer(ConsumerOptions.named("resumer"))) {
+                    for (int i = 0; i < 120; i++) {
+                        Event e = c.poll(Duration.ofSeconds(10)).orElseThrow();
+                        assertEquals(i, e.id());
+                        if (i == 60) {
+                            assertTrue(killConnections() > 0, "the server killed no driver connection");
+                        }
+                        if (i < 100) {
+                            e.acknowledge();
+                        }
+                    }
+                    c.commit().get(30, TimeUnit.SECONDS);
+                }
+                assertTrue(killConnections() >= 0);
+                try (Consumer c = topic.consumer(ConsumerOptions.named("resumer"))) {
+                    Event e = c.poll(Duration.ofSeconds(10)).orElseThrow();
+                    assertEquals(100, e.id(), "the consumer must resume after the last acknowledged event (99)");
+                }
+            }
+        }
+    }
+}
