@@ -90,6 +90,10 @@ public final class PartitionLog implements AutoCloseable {
      * @throws DiasporaException naming the file and the fix if the directory is not a valid partition
      */
     public static PartitionLog open(Path partitionDir, String topic, int partition, LogConfig config) {
+        return open(partitionDir, topic, partition, config, 0);
+    }
+
+    private static PartitionLog open(Path partitionDir, String topic, int partition, LogConfig config, int attempt) {
         String where = "topic '" + topic + "' partition " + partition;
         TreeMap<Long, Path> indexes = new TreeMap<>();
         TreeMap<Long, Path> datas = new TreeMap<>();
@@ -125,6 +129,14 @@ public final class PartitionLog implements AutoCloseable {
                     size = Files.size(e.getValue());
                 } catch (IOException x) {
                     continue; // removed meanwhile
+                }
+                if (size > FileHeaderDescriptor.LENGTH
+                        && Files.exists(partitionDir.resolve(Segment.fileName(e.getKey(), ".index")))
+                        && attempt < 10) {
+                    // another process rolled a segment while the directory was listed: a roll creates the index (by
+                    // rename) before it writes any event, so the listing missed the index and the size saw later
+                    // events. List again.
+                    return open(partitionDir, topic, partition, config, attempt + 1);
                 }
                 if (size > FileHeaderDescriptor.LENGTH) {
                     throw new CorruptDataException(where + ": the index segment "
