@@ -4,6 +4,7 @@ import dev.diaspora.stream.DataDescriptor;
 import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.DiasporaException;
 import java.nio.ByteBuffer;
+import java.util.List;
 
 /**
  * One event's data read: fill {@link #target()} from offset 0 with exactly the bytes {@link #descriptor()} selects,
@@ -85,5 +86,29 @@ public final class DataRequest {
             }
             at[0] += target.write(at[0], whole.slice(base + (int) off, (int) size));
         });
+    }
+
+    /** Receives one run of requests of the same partition. */
+    @FunctionalInterface
+    public interface PartitionRun {
+        /** @param requests consecutive requests of {@code partition}, a view of the caller's list */
+        void read(int partition, List<DataRequest> requests);
+    }
+
+    /**
+     * Splits {@code requests} into runs of consecutive requests of the same partition, in order, so that a driver
+     * storing partitions apart reads each run with one call (and can coalesce neighbouring events' reads).
+     */
+    public static void byPartition(List<DataRequest> requests, PartitionRun run) {
+        int i = 0;
+        while (i < requests.size()) {
+            int p = requests.get(i).partition;
+            int j = i + 1;
+            while (j < requests.size() && requests.get(j).partition == p) {
+                j++;
+            }
+            run.read(p, requests.subList(i, j));
+            i = j;
+        }
     }
 }

@@ -341,16 +341,7 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
 
     @Override
     public void readData(List<DataRequest> requests) {
-        int i = 0;
-        while (i < requests.size()) {
-            int p = requests.get(i).partition();
-            int j = i + 1;
-            while (j < requests.size() && requests.get(j).partition() == p) {
-                j++;
-            }
-            logs[p].readData(requests.subList(i, j));
-            i = j;
-        }
+        DataRequest.byPartition(requests, (p, run) -> logs[p].readData(run));
     }
 
     @Override

@@ -1,13 +1,13 @@
 package dev.diaspora.stream.files;
 
 import dev.diaspora.stream.CorruptDataException;
-import dev.diaspora.stream.DataDescriptor;
 import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.InvalidMetadataException;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.PartitionBounds;
 import dev.diaspora.stream.spi.DataRequest;
+import dev.diaspora.stream.files.storage.PieceReader;
 import dev.diaspora.stream.spi.IncomingBatch;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -16,6 +16,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -258,66 +259,106 @@ final class V0Partition implements AutoCloseable {
                 null, error);
     }
 
-    /** Reads exactly the selected ranges of each request's event straight into its target. */
+    /**
+     * Reads exactly the selected ranges of each request's event into its target, with one system call for a run of
+     * small ranges that follow each other in the file (see {@link PieceReader}).
+     */
     void readData(List<DataRequest> requests) {
-        for (DataRequest r : requests) {
-            DataDescriptor d = r.descriptor();
-            if (d.size() == 0) {
-                continue;
-            }
-            if (!open()) {
-                r.fail(damage(r.eventId(), dir.resolve(V0Layout.DATA), "the file is gone"));
-                continue;
-            }
-            long base = d.locationAsLong();
-            DataView target = r.target();
-            long[] at = {0};
-            IOException[] failed = {null};
-            boolean[] shortRead = {false};
-            d.flatten((off, len) -> {
-                if (failed[0] != null || shortRead[0]) {
-                    return;
+        if (!open()) {
+            for (DataRequest r : requests) {
+                if (r.descriptor().size() > 0) {
+                    r.fail(damage(r.eventId(), dir.resolve(V0Layout.DATA), "the file is gone"));
                 }
-                try {
-                    long got = readInto(base + off, target, at[0], len);
-                    shortRead[0] = got < len;
-                    at[0] += len;
-                } catch (IOException e) {
-                    failed[0] = e;
+            }
+            return;
+        }
+        List<Piece> pieces = new ArrayList<>(requests.size());
+        for (DataRequest r : requests) {
+            if (r.descriptor().size() > 0) {
+                plan(r, pieces);
+            }
+        }
+        try {
+            PieceReader.read(dataCh, pieces, new PieceReader.Sink<>() {
+                @Override
+                public boolean skipped(Piece p) {
+                    return p.owner.failed;
+                }
+
+                @Override
+                public void landed(Piece p, ByteBuffer bytes) {
+                    // no checksums in this layout: the bytes are already in the target
+                }
+
+                @Override
+                public void cut(Piece p) {
+                    p.owner.fail(damage(p.owner.request.eventId(), dir.resolve(V0Layout.DATA), "the file ends before"
+                            + " the event's data (cut after the event was listed)"));
                 }
             });
-            if (failed[0] != null) {
-                r.fail(new DiasporaException(where() + ", event " + r.eventId() + ": cannot read "
-                        + dir.resolve(V0Layout.DATA) + ": " + failed[0], failed[0]));
-            } else if (shortRead[0]) {
-                r.fail(damage(r.eventId(), dir.resolve(V0Layout.DATA), "the file ends before the event's data"
-                        + " (cut after the event was listed)"));
+        } catch (IOException e) {
+            for (Piece p : pieces) {
+                p.owner.fail(new DiasporaException(where() + ", event " + p.owner.request.eventId() + ": cannot read "
+                        + dir.resolve(V0Layout.DATA) + ": " + e, e));
             }
         }
     }
 
-    /** Reads {@code len} bytes of the data file at {@code pos} into {@code target} at {@code targetOff}. */
-    private long readInto(long pos, DataView target, long targetOff, long len) throws IOException {
-        long done = 0;
-        long segStart = 0;
-        for (int s = 0; s < target.segmentCount() && done < len; s++) {
-            ByteBuffer seg = target.segment(s);
-            long segEnd = segStart + seg.remaining();
-            long want = targetOff + done;
-            if (want < segEnd) {
-                int in = (int) (want - segStart);
-                int k = (int) Math.min(seg.remaining() - in, len - done);
-                ByteBuffer slice = seg.duplicate();
-                slice.position(seg.position() + in).limit(seg.position() + in + k);
-                int got = readFully(dataCh, slice, pos + done);
-                done += got;
-                if (got < k) {
-                    return done;
+    /** Adds the pieces of one request: its selected ranges in event order, split over the target's segments. */
+    private void plan(DataRequest r, List<Piece> pieces) {
+        Owner owner = new Owner(r);
+        long base = r.descriptor().locationAsLong();
+        DataView target = r.target();
+        int[] seg = {0};
+        int[] inSeg = {0};
+        int mark = pieces.size();
+        r.descriptor().flatten((off, len) -> {
+            long pos = base + off;
+            while (len > 0 && !owner.failed) {
+                if (seg[0] >= target.segmentCount()) {
+                    while (pieces.size() > mark) {
+                        pieces.remove(pieces.size() - 1);
+                    }
+                    owner.fail(new DiasporaException(where() + ", event " + r.eventId() + ": the target view ("
+                            + target + ") is smaller than the selection (" + r.descriptor().size() + " bytes)"));
+                    return;
                 }
+                ByteBuffer s = target.segment(seg[0]);
+                int room = s.remaining() - inSeg[0];
+                if (room <= 0) {
+                    seg[0]++;
+                    inSeg[0] = 0;
+                    continue;
+                }
+                int k = (int) Math.min(room, Math.min(len, Integer.MAX_VALUE - 8));
+                pieces.add(new Piece(owner, pos, k, s.slice(s.position() + inSeg[0], k)));
+                inSeg[0] += k;
+                pos += k;
+                len -= k;
             }
-            segStart = segEnd;
+        });
+    }
+
+    /** A request being read, failed at most once. */
+    private static final class Owner {
+        final DataRequest request;
+        boolean failed;
+
+        Owner(DataRequest request) {
+            this.request = request;
         }
-        return done;
+
+        void fail(DiasporaException e) {
+            if (!failed) {
+                failed = true;
+                request.fail(e);
+            }
+        }
+    }
+
+    /** One selected range of one event's data, landing in one segment of its target. */
+    private record Piece(Owner owner, long filePosition, int length, ByteBuffer target)
+            implements PieceReader.Piece {
     }
 
     /** Reads until {@code dst} is full or the file ends. @return the bytes read */

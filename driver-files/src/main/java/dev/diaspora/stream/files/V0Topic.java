@@ -261,9 +261,7 @@ final class V0Topic implements TopicBackend, LocalTopic, TailWatcher.Watched {
 
     @Override
     public void readData(List<DataRequest> requests) {
-        for (DataRequest r : requests) {
-            parts[r.partition()].readData(List.of(r));
-        }
+        DataRequest.byPartition(requests, (p, run) -> parts[p].readData(run));
     }
 
     @Override

@@ -19,21 +19,14 @@ import java.util.zip.CRC32C;
  * (for the data CRCs at their end; or one small read per event when the region is large), then the data. For each
  * event the selected ranges are widened to whole blocks (the unit of the data checksum); the bytes of a widened
  * block outside the selection are read into a scratch buffer, never into the target. Then:
- * <ul>
- *   <li>a selected range of at least {@value #DIRECT_READ_MIN} bytes is read straight into the target buffer (no copy
- *       in the JVM for a direct target; heap targets are read in chunks of at most 1 MiB);</li>
- *   <li>smaller pieces that are adjacent in the file, across consecutive events, are coalesced into one read into a
- *       direct staging buffer and copied out: one system call for many small events beats one per event, and the
- *       JDK would copy a heap target through a temporary buffer anyway.</li>
- * </ul>
+ {@link PieceReader} reads the pieces: a selected range of at least {@value PieceReader#DIRECT_READ_MIN} bytes
+ * straight into the target, smaller pieces adjacent in the file (across consecutive events) coalesced into one read.
  * Each block's CRC32C is computed over its pieces in file order (scratch, target, scratch), so the selected bytes are
  * checked where they land.
  *
  * <p>Thread safety: thread-safe (no shared mutable state; staging buffers come from a pool).
  */
 final class DataReader {
-    /** Selected pieces at least this large are read directly into the target. */
-    static final int DIRECT_READ_MIN = 64 * 1024;
     private static final int B = FileHeaderDescriptor.DATA_BLOCK_SIZE;
     private static final int MAX_GROUP = 4096;
     private static final int META_REGION_MAX = 1 << 20;
@@ -61,7 +54,7 @@ final class DataReader {
     }
 
     /** One contiguous piece of the file: into the target, or into scratch (dst == null). */
-    private static final class Unit {
+    private static final class Unit implements PieceReader.Piece {
         final Req req;
         final long filePos;
         final long eventOff;
@@ -74,6 +67,21 @@ final class DataReader {
             this.eventOff = eventOff;
             this.len = len;
             this.dst = dst;
+        }
+
+        @Override
+        public long filePosition() {
+            return filePos;
+        }
+
+        @Override
+        public int length() {
+            return len;
+        }
+
+        @Override
+        public ByteBuffer target() {
+            return dst;
         }
     }
 
@@ -297,64 +305,22 @@ final class DataReader {
         if (units.isEmpty()) {
             return;
         }
-        FileChannel data = s.reader(Segment.DATA);
-        ByteBuffer staging = null;
-        try {
-            int u = 0;
-            while (u < units.size()) {
-                Unit x = units.get(u);
-                if (x.req.failed) {
-                    u++;
-                    continue;
-                }
-                if (x.dst != null && x.len >= DIRECT_READ_MIN) {
-                    ByteBuffer dst = x.dst.duplicate().clear();
-                    int got = FileIo.readFully(data, dst, x.filePos);
-                    if (got < x.len) {
-                        fail(x.req, cut(s, x));
-                    } else {
-                        feed(x.req, x.dst.duplicate().clear(), x.eventOff, crc, s);
-                    }
-                    u++;
-                    continue;
-                }
-                if (staging == null) {
-                    staging = FileIo.acquireStaging();
-                }
-                long start = x.filePos;
-                long endPos = start;
-                int v = u;
-                while (v < units.size()) {
-                    Unit y = units.get(v);
-                    if (y.req.failed || (y.dst != null && y.len >= DIRECT_READ_MIN) || y.filePos != endPos
-                            || endPos - start + y.len > staging.capacity()) {
-                        break;
-                    }
-                    endPos += y.len;
-                    v++;
-                }
-                staging.clear().limit((int) (endPos - start));
-                int got = FileIo.readFully(data, staging, start);
-                for (int w = u; w < v; w++) {
-                    Unit y = units.get(w);
-                    if (y.req.failed) {
-                        continue;
-                    }
-                    int off = (int) (y.filePos - start);
-                    if (off + y.len > got) {
-                        fail(y.req, cut(s, y));
-                        continue;
-                    }
-                    if (y.dst != null) {
-                        y.dst.put(0, staging, off, y.len);
-                    }
-                    feed(y.req, staging.slice(off, y.len), y.eventOff, crc, s);
-                }
-                u = v;
+        PieceReader.read(s.reader(Segment.DATA), units, new PieceReader.Sink<>() {
+            @Override
+            public boolean skipped(Unit u) {
+                return u.req.failed;
             }
-        } finally {
-            FileIo.release(staging);
-        }
+
+            @Override
+            public void landed(Unit u, ByteBuffer bytes) {
+                feed(u.req, bytes, u.eventOff, crc, s);
+            }
+
+            @Override
+            public void cut(Unit u) {
+                fail(u.req, DataReader.this.cut(s, u));
+            }
+        });
     }
 
     /** Feeds bytes at event offset {@code off} to the request's block checksums, in file order. */
