@@ -28,7 +28,8 @@ import javax.net.ssl.SSLException;
  * The client's connection to one partition server: request/answer correlation by request id, frames written whole
  * (a frame's parts go out contiguously from the event loop), NOTIFY pushes routed to the open topics. A lost
  * connection fails every pending request with a retriable error; the next request reconnects (a new generation:
- * topic handles are re-opened, leases of the old connection are gone).
+ * topic handles are re-opened, leases of the old connection are gone). Pending requests and the last error belong to
+ * one socket ({@link Handler}), so that the late close of a lost socket never fails requests of its successor.
  *
  * <p>Thread safety: thread-safe. Never call {@link #callSync} from an event-loop thread.
  */
@@ -43,13 +44,12 @@ final class Connection {
     private final String host;
     private final int port;
     private final AtomicLong ids = new AtomicLong();
-    private final Map<Long, CompletableFuture<ByteBuf>> pending = new ConcurrentHashMap<>();
     private final Map<Integer, EndsListener> listeners = new ConcurrentHashMap<>();
     private volatile Channel channel; // guarded by this for changes
+    private volatile Handler current; // the handler of channel, or of the last channel tried
     private volatile String serverId;
     private volatile int maxFrame = Protocol.DEFAULT_MAX_FRAME;
     private volatile int generation;
-    private volatile DiasporaException lastError;
     private volatile DiasporaException reconnectError; // of the last reconnect, if it failed
     private volatile boolean closed;
 
@@ -108,7 +108,7 @@ final class Connection {
             return ch;
         }
         if (inEventLoop()) { // e.g. a producer's next batch sent from the completion of one that failed
-            throw closedError();
+            throw closedError(current);
         }
         try {
             Channel c = reconnect();
@@ -128,7 +128,6 @@ final class Connection {
         if (closed) {
             throw new DiasporaException("the driver is closed");
         }
-        lastError = null;
         Bootstrap b = new Bootstrap().group(backend.group()).channel(Transport.get().channel())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, backend.connectTimeoutMillis())
@@ -141,7 +140,7 @@ final class Connection {
                         // bounds what a server (or whatever answers at that address) can make this client buffer
                         c.pipeline().addLast("frames", new FrameDecoder(Protocol.MAX_HELLO_ANSWER,
                                 Protocol.DEFAULT_MAX_FRAME, "partition server " + address));
-                        c.pipeline().addLast("client", new Handler());
+                        c.pipeline().addLast("client", newSocketHandler());
                     }
                 });
         ChannelFuture f = b.connect(host, port);
@@ -221,7 +220,15 @@ final class Connection {
         return send(ch, type, payload, tail);
     }
 
-    private CompletableFuture<ByteBuf> send(Channel ch, byte type, ByteBuf payload, List<ByteBuf> tail) {
+    /** @return the handler of a new socket of this connection: it holds the socket's pending requests */
+    ChannelInboundHandlerAdapter newSocketHandler() {
+        Handler h = new Handler();
+        current = h;
+        return h;
+    }
+
+    /** Sends a frame on {@code ch}, a socket set up with {@link #newSocketHandler()}; see {@link #call}. */
+    CompletableFuture<ByteBuf> send(Channel ch, byte type, ByteBuf payload, List<ByteBuf> tail) {
         long len = Protocol.HEADER + (payload == null ? 0 : payload.readableBytes());
         for (ByteBuf t : tail) {
             len += t.readableBytes();
@@ -231,16 +238,21 @@ final class Connection {
             return CompletableFuture.failedFuture(new DiasporaException("request " + Protocol.typeName(type)
                     + " of " + len + " bytes exceeds the server's frame limit of " + maxFrame + " bytes"));
         }
+        Handler h = ch.pipeline().get(Handler.class);
+        if (h == null) { // the pipeline is torn down: the channel closed
+            release(payload, tail);
+            return CompletableFuture.failedFuture(closedError(current));
+        }
         long id = ids.incrementAndGet();
         CompletableFuture<ByteBuf> f = new CompletableFuture<>();
-        pending.put(id, f);
+        h.pending.put(id, f);
         ByteBuf head = ch.alloc().buffer(4 + Protocol.HEADER).writeInt((int) len).writeByte(type).writeLong(id);
         try {
             ch.eventLoop().execute(() -> {
                 if (!ch.isActive()) {
                     release(payload, tail);
                     head.release();
-                    fail(id, closedError());
+                    h.fail(id, closedError(h));
                     return;
                 }
                 ch.write(head, ch.voidPromise());
@@ -255,11 +267,11 @@ final class Connection {
         } catch (java.util.concurrent.RejectedExecutionException e) { // the driver is closing
             release(payload, tail);
             head.release();
-            fail(id, closedError());
+            h.fail(id, closedError(h));
             return f;
         }
         if (!ch.isActive()) { // closed before the task ran, or the loop is shut down
-            fail(id, closedError());
+            h.fail(id, closedError(h));
         }
         return f;
     }
@@ -307,7 +319,12 @@ final class Connection {
 
     /** @return the error of a call that found the connection lost (retriable unless the driver is closed) */
     DiasporaException closedError() {
-        DiasporaException e = lastError;
+        return closedError(current);
+    }
+
+    /** @return the error of a call that found the socket of {@code h} (may be null) lost */
+    private DiasporaException closedError(Handler h) {
+        DiasporaException e = h == null ? null : h.lastError;
         if (e != null) {
             return e;
         }
@@ -320,13 +337,6 @@ final class Connection {
                 + (r == null ? "the next call reconnects" : "reconnecting failed: " + r.getMessage()), r, true);
     }
 
-    private void fail(long id, DiasporaException e) {
-        CompletableFuture<ByteBuf> f = pending.remove(id);
-        if (f != null) {
-            f.completeExceptionally(e);
-        }
-    }
-
     void close() {
         closed = true;
         Channel ch;
@@ -336,9 +346,9 @@ final class Connection {
         if (ch != null) {
             ch.close().awaitUninterruptibly(2000);
         }
-        DiasporaException e = closedError();
-        for (Long id : List.copyOf(pending.keySet())) {
-            fail(id, e);
+        Handler h = current;
+        if (h != null) {
+            h.failAll(closedError(h));
         }
     }
 
@@ -356,8 +366,24 @@ final class Connection {
         }
     }
 
-    /** Inbound frames of this connection. */
+    /** Inbound frames of one socket of this connection, and the requests waiting for them. */
     private final class Handler extends ChannelInboundHandlerAdapter {
+        final Map<Long, CompletableFuture<ByteBuf>> pending = new ConcurrentHashMap<>();
+        volatile DiasporaException lastError;
+
+        void fail(long id, DiasporaException e) {
+            CompletableFuture<ByteBuf> f = pending.remove(id);
+            if (f != null) {
+                f.completeExceptionally(e);
+            }
+        }
+
+        void failAll(DiasporaException e) {
+            for (Long id : List.copyOf(pending.keySet())) {
+                fail(id, e);
+            }
+        }
+
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ByteBuf frame = (ByteBuf) msg;
@@ -412,10 +438,7 @@ final class Connection {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            DiasporaException e = closedError();
-            for (Long id : List.copyOf(pending.keySet())) {
-                fail(id, e);
-            }
+            failAll(closedError(this));
             ctx.fireChannelInactive();
         }
 
