@@ -16,7 +16,7 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * The producer and consumer of the quick start, for the examples that run them against a server (kafka, rabbitmq):
+ * The producer and consumer of the quick start, for the examples that run them against a server (kafka, redis, rabbitmq):
  * only the driver and its options differ between them.
  *
  * <p>Thread safety: stateless; {@link #run} uses only its arguments.

@@ -2,6 +2,7 @@ package dev.diaspora.stream.examples.kafka;
 
 import dev.diaspora.stream.Driver;
 import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.examples.ExampleArgs;
 import dev.diaspora.stream.examples.RoundTrip;
 
 /**
@@ -15,32 +16,14 @@ public final class KafkaExample {
     private KafkaExample() {
     }
 
+    private static final String USAGE = "usage: KafkaExample --bootstrap host:port [--topic name] [--events n]";
+
     public static void main(String[] args) {
-        String bootstrap = null;
-        String topicName = "diaspora-example";
-        int events = 10;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--bootstrap":
-                    bootstrap = args[++i];
-                    break;
-                case "--topic":
-                    topicName = args[++i];
-                    break;
-                case "--events":
-                    events = Integer.parseInt(args[++i]);
-                    break;
-                default:
-                    throw new IllegalArgumentException("unknown argument " + args[i]
-                            + "; usage: KafkaExample --bootstrap host:port [--topic name] [--events n]");
-            }
-        }
-        if (bootstrap == null) {
-            throw new IllegalArgumentException("usage: KafkaExample --bootstrap host:port [--topic name] [--events n]");
-        }
-        String options = "{\"bootstrap.servers\":\"" + bootstrap + "\"}";
+        String[] bootstrap = {null};
+        ExampleArgs a = new ExampleArgs(USAGE, 10).flag("--bootstrap", v -> bootstrap[0] = v).parse(args);
+        String options = "{\"bootstrap.servers\":\"" + a.require(bootstrap[0], "--bootstrap") + "\"}";
         try (Driver driver = Driver.open("kafka", Metadata.of(options))) {
-            RoundTrip.run(driver, topicName, events, "Kafka " + bootstrap);
+            RoundTrip.run(driver, a.topic(), a.events(), "Kafka " + bootstrap[0]);
         }
     }
 }

@@ -8,6 +8,7 @@ import dev.diaspora.stream.Driver;
 import dev.diaspora.stream.Event;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.Producer;
+import dev.diaspora.stream.examples.ExampleArgs;
 import dev.diaspora.stream.TopicHandle;
 import dev.diaspora.stream.netty.PartitionServer;
 import java.nio.ByteBuffer;
@@ -20,7 +21,7 @@ import java.util.Optional;
  * driver over loopback: each event carries 64 KiB of data taken from direct buffers (sent without a copy), and the
  * consumer fetches only the first 1 KiB of each event's data (the servers send just those bytes).
  *
- * <p>Usage: {@code NettyExample [--root dir] [--events n]}. With a root directory that survives the run (default
+ * <p>Usage: {@code NettyExample [--root dir] [--topic name] [--events n]}. With a root directory that survives the run (default
  * {@code ./diaspora-netty-data}), a second run finds the topic and the consumer's position again.
  */
 public final class NettyExample {
@@ -31,21 +32,12 @@ public final class NettyExample {
     }
 
     public static void main(String[] args) {
-        Path root = Path.of("diaspora-netty-data");
-        int events = 20;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--root":
-                    root = Path.of(args[++i]);
-                    break;
-                case "--events":
-                    events = Integer.parseInt(args[++i]);
-                    break;
-                default:
-                    throw new IllegalArgumentException("unknown argument " + args[i]
-                            + "; usage: NettyExample [--root dir] [--events n]");
-            }
-        }
+        Path[] rootArg = {Path.of("diaspora-netty-data")};
+        ExampleArgs args0 = new ExampleArgs("usage: NettyExample [--root dir] [--topic name] [--events n]", 20)
+                .defaultTopic("frames").flag("--root", v -> rootArg[0] = Path.of(v)).parse(args);
+        Path root = rootArg[0];
+        int events = args0.events();
+        String topicName = args0.topic();
         try (PartitionServer a = PartitionServer.builder().host("127.0.0.1").port(0).rootPath(root.resolve("a"))
                 .start();
                 PartitionServer b = PartitionServer.builder().host("127.0.0.1").port(0).rootPath(root.resolve("b"))
@@ -53,8 +45,8 @@ public final class NettyExample {
             String options = "{\"servers\":[\"127.0.0.1:" + a.port() + "\",\"127.0.0.1:" + b.port() + "\"]}";
             System.out.println("servers listening on ports " + a.port() + " and " + b.port());
             try (Driver driver = Driver.open("netty", Metadata.of(options))) {
-                driver.createTopicIfAbsent("frames", Metadata.of("{\"num_partitions\":4}")); // 2 on each server
-                try (TopicHandle topic = driver.openTopic("frames")) {
+                driver.createTopicIfAbsent(topicName, Metadata.of("{\"num_partitions\":4}")); // 2 on each server
+                try (TopicHandle topic = driver.openTopic(topicName)) {
                     try (Producer producer = topic.producer()) {
                         for (int i = 0; i < events; i++) {
                             ByteBuffer data = ByteBuffer.allocateDirect(DATA_SIZE);

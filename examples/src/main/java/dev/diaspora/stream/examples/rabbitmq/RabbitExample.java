@@ -2,6 +2,7 @@ package dev.diaspora.stream.examples.rabbitmq;
 
 import dev.diaspora.stream.Driver;
 import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.examples.ExampleArgs;
 import dev.diaspora.stream.examples.RoundTrip;
 import java.net.URI;
 import java.net.URLDecoder;
@@ -52,33 +53,12 @@ public final class RabbitExample {
     }
 
     public static void main(String[] args) {
-        String uri = null;
-        String passwordEnv = null;
-        String topicName = "diaspora-example";
-        int events = 10;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--uri":
-                    uri = args[++i];
-                    break;
-                case "--password-env":
-                    passwordEnv = args[++i];
-                    break;
-                case "--topic":
-                    topicName = args[++i];
-                    break;
-                case "--events":
-                    events = Integer.parseInt(args[++i]);
-                    break;
-                default:
-                    throw new IllegalArgumentException("unknown argument " + args[i] + "; " + USAGE);
-            }
-        }
-        if (uri == null) {
-            throw new IllegalArgumentException(USAGE);
-        }
-        try (Driver driver = Driver.open("rabbitmq", options(uri, passwordEnv))) {
-            RoundTrip.run(driver, topicName, events, uri);
+        String[] uri = {null};
+        String[] passwordEnv = {null};
+        ExampleArgs a = new ExampleArgs(USAGE, 10).flag("--uri", v -> uri[0] = v)
+                .flag("--password-env", v -> passwordEnv[0] = v).parse(args);
+        try (Driver driver = Driver.open("rabbitmq", options(a.require(uri[0], "--uri"), passwordEnv[0]))) {
+            RoundTrip.run(driver, a.topic(), a.events(), uri[0]);
         }
     }
 }
