@@ -126,7 +126,7 @@ public final class KafkaVsRawBenchmark {
     private static void measure(String bootstrap, Plan plan, Map<String, List<Double>> results, PrintStream out)
             throws Exception {
         long maxEvent = plan.mdSize + (long) Arrays.stream(plan.sizes).max().orElse(0);
-        Runner runner = new Runner(bootstrap, plan.mdSize, maxEvent);
+        Runner runner = new Runner(bootstrap, plan.mdSize, maxEvent, plan.metrics);
         try {
             int seq = 0;
             for (int rep = plan.warmup ? -1 : 0; rep < plan.reps; rep++) {
@@ -239,6 +239,7 @@ public final class KafkaVsRawBenchmark {
     /** One raw producer and one driver, shared by every run; a fresh topic and consumer per run. */
     private static final class Runner implements AutoCloseable {
         private final String bootstrap;
+        private final boolean metrics;
         private final byte[] metadata;
         private final Admin admin;
         private final KafkaProducer<byte[], byte[]> rawProducer;
@@ -253,8 +254,9 @@ public final class KafkaVsRawBenchmark {
          *     sides raise their limits alike (driver: {@code max_event_size}; raw: {@code max.request.size},
          *     {@code buffer.memory} and the topic's {@code max.message.bytes}, the values the driver then uses)
          */
-        Runner(String bootstrap, int mdSize, long maxEvent) {
+        Runner(String bootstrap, int mdSize, long maxEvent, boolean metrics) {
             this.bootstrap = bootstrap;
+            this.metrics = metrics;
             long maxEventSize = Math.max(1_048_448L, maxEvent);
             long maxRequest = maxEventSize + 128; // the driver's record overhead allowance
             this.maxMessageBytes = maxRequest;
@@ -373,6 +375,10 @@ public final class KafkaVsRawBenchmark {
                     }
                     p.flush().get(300, TimeUnit.SECONDS);
                     produce = System.nanoTime() - t0;
+                    if (metrics) { // time push spent blocked at the producer's memory bound
+                        System.out.printf(Locale.ROOT, "#   driver producer: %.3f s of %.3f s blocked in push%n",
+                                p.metrics().backPressureNanos() / 1e9, produce / 1e9);
+                    }
                 }
                 t0 = System.nanoTime();
                 try (Consumer c = th.consumer(ConsumerOptions.named("drv-" + topic).targets(0)
