@@ -1,7 +1,6 @@
 package dev.diaspora.stream.netty;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.diaspora.stream.DiasporaException;
@@ -129,18 +128,14 @@ final class NettyBackend implements Backend {
         checkOpen();
         int n = topicOptions.intValue("num_partitions", 1);
         int servers = connections.size();
-        ArrayNode placement = JsonNodeFactory.instance.arrayNode();
         int[] counts = new int[servers];
         for (int p = 0; p < n; p++) {
-            Connection c = connections.get(p % servers);
-            placement.add(c.serverId());
             counts[p % servers]++;
         }
         ObjectNode stored = ((ObjectNode) components.json()).deepCopy();
-        ObjectNode place = stored.putObject(PLACEMENT);
-        place.put("num_partitions", n);
-        place.set("servers", placement);
-        place.put("topic_id", UUID.randomUUID().toString()); // this incarnation: a re-created topic has another
+        // topic_id names this incarnation: a re-created topic has another
+        stored.set(PLACEMENT, Placement.create(connections.stream().map(Connection::serverId).toList(), n,
+                UUID.randomUUID().toString()));
         List<Connection> done = new ArrayList<>();
         try {
             for (int s = 0; s < servers; s++) {
@@ -231,25 +226,98 @@ final class NettyBackend implements Backend {
     @Override
     public Map<String, Metadata> listTopics() {
         checkOpen();
-        Map<String, Metadata> out = new TreeMap<>();
+        Map<String, ObjectNode> first = new TreeMap<>();
+        Map<String, Map<String, Integer>> localCounts = new HashMap<>();
         for (Connection c : connections) {
             ByteBuf a = c.callSync(Protocol.LIST_TOPICS, null);
             try {
                 int n = a.readInt();
                 for (int i = 0; i < n; i++) {
                     String name = Protocol.readString(a, "topic name");
-                    ObjectNode d = (ObjectNode) Metadata.of(Protocol.readJson(a, "description")).json().deepCopy();
-                    JsonNode place = d.remove(PLACEMENT);
-                    if (place != null && place.has("num_partitions")) {
-                        d.set("num_partitions", place.get("num_partitions"));
-                    }
-                    out.putIfAbsent(name, Metadata.of(d));
+                    ObjectNode d = (ObjectNode) Metadata.of(Protocol.readJson(a, "description")).json();
+                    first.putIfAbsent(name, d);
+                    localCounts.computeIfAbsent(name, k -> new HashMap<>()).put(c.serverId(),
+                            d.path("num_partitions").asInt());
                 }
             } finally {
                 a.release();
             }
         }
+        Map<String, Metadata> out = new TreeMap<>();
+        first.forEach((name, stored) -> {
+            ObjectNode d = stored.deepCopy();
+            JsonNode place = d.remove(PLACEMENT);
+            if (place != null && place.has("num_partitions")) { // the count is what every server of the ring holds
+                int created = place.get("num_partitions").asInt();
+                int n = created;
+                try {
+                    n = Math.max(created, Placement.of(name, stored).count(localCounts.get(name)));
+                } catch (DiasporaException e) {
+                    // a placement this client cannot map: the count it was created with
+                }
+                d.put("num_partitions", n);
+            }
+            out.put(name, Metadata.of(d));
+        });
         return out;
+    }
+
+    /**
+     * Sends the changes to every server holding the topic; each validates them and applies them with its files
+     * engine (retention takes effect there). A server that fails leaves the others changed: call again, the change
+     * is idempotent.
+     */
+    @Override
+    public void alterTopic(String name, Options changes) {
+        checkOpen();
+        TopicChangeFrames.AlterTopic req = new TopicChangeFrames.AlterTopic(name, changes.toMetadata().toString());
+        boolean any = false;
+        for (Connection c : connections) {
+            try {
+                c.callSync(Protocol.ALTER_TOPIC, req.encode(alloc())).release();
+                any = true;
+            } catch (TopicNotFoundException e) {
+                // this server holds none of its partitions
+            }
+        }
+        if (!any) {
+            throw new TopicNotFoundException("Topic '" + name + "' does not exist on the partition servers "
+                    + connections + "; create it first with createTopic(\"" + name + "\")");
+        }
+    }
+
+    /**
+     * Asks every server of the topic's ring to add its share of partitions {@code current..newCount-1} (the ring
+     * rule of {@link Placement}); the count grows once all of them have. A server that fails leaves the topic at its
+     * old count (the others' new partitions are not mapped by anyone): call again with the same count to complete it.
+     * Open topics of this driver see the new count at once, those of other clients with the servers' next NOTIFY.
+     */
+    @Override
+    public void addPartitions(String name, int newCount) {
+        checkOpen();
+        if (newCount > TopicChangeFrames.MAX_PARTITIONS) {
+            throw new IllegalArgumentException("Topic '" + name + "': the netty driver holds at most "
+                    + TopicChangeFrames.MAX_PARTITIONS + " partitions per topic, got " + newCount);
+        }
+        try (NettyTopic t = (NettyTopic) openTopic(name)) {
+            dev.diaspora.stream.spi.Partitions.checkGrowth(name, t.numPartitions(), newCount);
+            TopicChangeFrames.AddPartitions req = new TopicChangeFrames.AddPartitions(name, newCount);
+            for (String id : t.placement().ring()) {
+                Connection c = byServerId(id); // every server of the ring: openTopic checked it
+                ByteBuf a = c.callSync(Protocol.ADD_PARTITIONS, req.encode(alloc()));
+                int local;
+                try {
+                    local = TopicChangeFrames.PartitionCount.decode(a).local();
+                } finally {
+                    a.release();
+                }
+                for (NettyTopic o : List.copyOf(open)) {
+                    if (o.name().equals(name)) {
+                        o.partitionsAdded(c, local);
+                    }
+                }
+            }
+        }
     }
 
     @Override

@@ -64,9 +64,14 @@ public final class NettyDriverProvider extends AbstractDriverProvider {
                     .doc("\"os\": an append completes once the server's OS has the bytes; \"fsync\": once they are"
                             + " on the server's device."),
             Retention.specs(true)[0], Retention.specs(true)[1], Retention.specs(true)[2]);
-    /** Retention: enforced by each server on its partitions. Groups: yes; a stalled member (its connection alive) keeps its leases until it gives them up (README). */
+    /**
+     * Retention: enforced by each server on its partitions. Groups: yes; a stalled member (its connection alive) keeps
+     * its leases until it gives them up (README). Topic changes: partitions are added on the topic's servers by the
+     * placement's ring rule, and the retention options change on every server of the topic (README, "Topic changes").
+     */
     private static final Capabilities CAPABILITIES = new Capabilities(true, true, true, true, true,
-            Protocol.MAX_EVENT_SIZE).withGroups(true, false).withRetention(true);
+            Protocol.MAX_EVENT_SIZE).withGroups(true, false).withRetention(true)
+            .withTopicChanges(true, Retention.RETENTION_MS, Retention.RETENTION_BYTES);
 
     /** Creates the provider; {@code ServiceLoader} calls this. */
     public NettyDriverProvider() {

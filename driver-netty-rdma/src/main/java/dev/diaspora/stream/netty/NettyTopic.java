@@ -21,7 +21,6 @@ import dev.diaspora.stream.spi.ReadSession;
 import dev.diaspora.stream.spi.SessionConfig;
 import dev.diaspora.stream.spi.TopicBackend;
 import io.netty.buffer.ByteBuf;
-import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -34,7 +33,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.IntFunction;
 
 /**
@@ -48,12 +46,6 @@ import java.util.function.IntFunction;
  */
 final class NettyTopic implements TopicBackend, LocalTopic {
     /** How long reads of a partition whose server failed wait before trying that server again. */
-    /**
-     * Selected bytes per READ_DATA request: a batch's data is asked for in requests of about this size, all sent before
-     * the first answer is awaited. It bounds the memory one answer holds on the server and the client (a 512-event
-     * batch of 64 KiB events would otherwise be one 32 MiB frame).
-     */
-    static final long READ_DATA_CHUNK = 4 << 20;
     private static final long READ_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
     private final NettyBackend backend;
@@ -63,23 +55,23 @@ final class NettyTopic implements TopicBackend, LocalTopic {
     private final JsonNode stored;
     /** Set when a server says the topic was deleted (a NOTIFY without ends). */
     private volatile boolean deleted;
-    private final int numPartitions;
-    /** Per global partition: its server and its index there. */
-    private final Connection[] serverOf;
-    private final int[] localOf;
-    /** Per connection: the global partition of each local index. */
-    private final Map<Connection, int[]> globalOf = new HashMap<>();
-    /** Per connection: {handle, generation}; read without a lock (event loops), changed under handlesLock. */
+    /** The rule that maps partitions to servers; the count comes from what the servers hold ({@link #grow}). */
+    private final Placement placement;
+    /** The partitions mapped now; replaced by a larger map when the topic grows. */
+    private volatile PartitionMap map;
+    /** Per server id of the topic: the most partitions that server said it holds; guarded by itself. */
+    private final Map<String, Integer> localCounts = new HashMap<>();
+    /** Per connection: the last ends it reported, applied again to partitions mapped later. */
+    private final Map<Connection, long[]> lastEnds = new ConcurrentHashMap<>();
     private final Map<Connection, int[]> handles = new ConcurrentHashMap<>();
     private final Object handlesLock = new Object();
     /** Leases of this topic's sessions, taken again when their connection is re-established; guarded by itself. */
     private final List<Lease> leases = new ArrayList<>();
     /** Per global partition: when a read may go to its server again after failing (0: any time). */
-    private final AtomicLongArray retryReadAt;
+    private final LongChunks retryReadAt;
     private final AtomicBoolean reopening = new AtomicBoolean();
-    private final AtomicLongArray knownEnd;
+    private final LongChunks knownEnd;
     private final ChangeNotifier notifier = new ChangeNotifier();
-    private final List<PartitionInfo> partitions;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final NettyGroups groups;
 
@@ -88,83 +80,70 @@ final class NettyTopic implements TopicBackend, LocalTopic {
         this.name = name;
         ObjectNode stored = null;
         Map<Connection, Integer> handleOf = new HashMap<>();
-        Map<Connection, long[][]> boundsOf = new HashMap<>();
+        Map<Connection, long[]> endsOf = new HashMap<>();
         for (Map.Entry<Connection, ByteBuf> e : openAnswers.entrySet()) {
             ByteBuf a = e.getValue();
-            int h = a.readInt();
+            handleOf.put(e.getKey(), a.readInt());
             ObjectNode c = (ObjectNode) Metadata.of(Protocol.readJson(a, "components")).json();
-            int n = a.readInt();
-            long[][] b = new long[n][2];
-            for (int i = 0; i < n; i++) {
-                b[i][0] = a.readLong();
-                b[i][1] = a.readLong();
-            }
-            handleOf.put(e.getKey(), h);
-            boundsOf.put(e.getKey(), b);
+            endsOf.put(e.getKey(), readEnds(a));
             if (stored == null) {
                 stored = c;
             }
         }
-        JsonNode place = stored.get(NettyBackend.PLACEMENT);
-        if (place == null || !place.path("servers").isArray()) {
-            throw new DiasporaException("Topic '" + name + "' has no partition placement on server "
-                    + openAnswers.keySet().iterator().next() + ": it was not created through the netty driver");
+        Placement pl;
+        try {
+            pl = Placement.of(name, stored);
+            java.util.function.Function<String, Connection> byId = id -> {
+                Connection c = backend.byServerId(id);
+                return c != null && handleOf.containsKey(c) ? c : null;
+            };
+            new PartitionMap(name, pl, pl.created(), byId); // names a server of the topic the client does not list
+            endsOf.forEach((c, ends) -> {
+                if (pl.ring().contains(c.serverId())) {
+                    localCounts.put(c.serverId(), ends.length);
+                }
+            });
+            int n = pl.count(localCounts);
+            if (n < pl.created()) {
+                throw new DiasporaException("The servers of topic '" + name + "' hold " + localCounts + " of its"
+                        + " partitions, fewer than the " + pl.created() + " it was created with: the topic is"
+                        + " damaged");
+            }
+            this.map = new PartitionMap(name, pl, n, byId);
+        } catch (RuntimeException e) {
+            closeHandles(handleOf);
+            throw e;
         }
+        this.placement = pl;
         this.stored = stored;
         ObjectNode user = stored.deepCopy();
         user.remove(NettyBackend.PLACEMENT);
         this.components = Metadata.of(user);
-        JsonNode servers = place.get("servers");
-        this.numPartitions = servers.size();
-        this.serverOf = new Connection[numPartitions];
-        this.localOf = new int[numPartitions];
-        this.knownEnd = new AtomicLongArray(numPartitions);
-        this.retryReadAt = new AtomicLongArray(numPartitions);
-        Map<Connection, List<Integer>> hosted = new HashMap<>();
-        for (int p = 0; p < numPartitions; p++) {
-            String id = servers.get(p).asText();
-            Connection c = backend.byServerId(id);
-            if (c == null || !handleOf.containsKey(c)) {
-                closeHandles(handleOf);
-                throw new DiasporaException("Partition " + p + " of topic '" + name + "' is stored on the partition"
-                        + " server with id " + id + ", which is not among the servers of option 'servers' "
-                        + backend.connections() + ". Add that server to the option");
-            }
-            List<Integer> l = hosted.computeIfAbsent(c, k -> new ArrayList<>());
-            serverOf[p] = c;
-            localOf[p] = l.size();
-            l.add(p);
-        }
-        List<PartitionInfo> infos = new ArrayList<>();
-        for (int p = 0; p < numPartitions; p++) {
-            infos.add(new PartitionInfo(p, Metadata.of("{\"server\":" + Protocol.jsonString(serverOf[p].address)
-                    + "}")));
-        }
-        this.partitions = List.copyOf(infos);
-        this.groups = new NettyGroups(this, serverOf[0]);
-        for (Map.Entry<Connection, List<Integer>> e : hosted.entrySet()) {
-            Connection c = e.getKey();
-            int[] g = e.getValue().stream().mapToInt(Integer::intValue).toArray();
-            globalOf.put(c, g);
-            long[][] b = boundsOf.get(c);
-            if (b.length != g.length) {
-                closeHandles(handleOf);
-                throw new DiasporaException("Server " + c + " holds " + b.length + " partitions of topic '" + name
-                        + "', its placement says " + g.length + ": the topic is damaged");
-            }
-            for (int i = 0; i < g.length; i++) {
-                knownEnd.set(g[i], b[i][1]);
-            }
-        }
+        this.knownEnd = new LongChunks(map.size);
+        this.retryReadAt = new LongChunks(map.size);
+        this.groups = new NettyGroups(this, map.serverOf(0));
         for (Map.Entry<Connection, Integer> e : handleOf.entrySet()) {
             Connection c = e.getKey();
-            if (globalOf.containsKey(c)) {
+            if (localCounts.containsKey(c.serverId())) {
+                lastEnds.put(c, endsOf.get(c));
+                applyEnds(c, endsOf.get(c));
                 handles.put(c, new int[] {e.getValue(), c.generation()});
                 c.listen(e.getValue(), this::onEnds);
             } else {
                 closeHandle(c, e.getValue());
             }
         }
+    }
+
+    /** @return the ends of the partitions of an OPEN_TOPIC answer (after its components) */
+    private static long[] readEnds(ByteBuf a) {
+        int n = Protocol.readCount(a, TopicChangeFrames.MAX_PARTITIONS, 16, "OPEN_TOPIC partitions");
+        long[] ends = new long[n];
+        for (int i = 0; i < n; i++) {
+            a.readLong(); // first retained id: asked again by bounds()
+            ends[i] = a.readLong();
+        }
+        return ends;
     }
 
     private void closeHandles(Map<Connection, Integer> handleOf) {
@@ -183,15 +162,56 @@ final class NettyTopic implements TopicBackend, LocalTopic {
             notifier.wakeAll();
             return;
         }
-        int[] g = globalOf.get(c);
-        if (g == null) {
-            return;
+        lastEnds.put(c, ends);
+        boolean grew = grow(c, ends.length);
+        if (applyEnds(c, ends) || grew) {
+            notifier.changed();
         }
+    }
+
+    /** @return true if an end of a mapped partition of {@code c} moved */
+    private boolean applyEnds(Connection c, long[] ends) {
+        int[] g = map.globalOf(c);
         boolean changed = false;
-        for (int i = 0; i < Math.min(g.length, ends.length); i++) {
+        for (int i = 0; g != null && i < Math.min(g.length, ends.length); i++) {
             changed |= raiseEnd(g[i], ends[i]);
         }
-        if (changed) {
+        return changed;
+    }
+
+    /**
+     * Records that {@code c} holds {@code local} partitions of this topic (a NOTIFY with more ends, an OPEN_TOPIC or
+     * ADD_PARTITIONS answer) and maps the partitions that every server now holds.
+     *
+     * @return true if the topic has more partitions than before
+     */
+    private boolean grow(Connection c, int local) {
+        synchronized (localCounts) {
+            Integer had = localCounts.get(c.serverId());
+            if (had == null || local <= had) {
+                return false;
+            }
+            localCounts.put(c.serverId(), local);
+            int n = placement.count(localCounts);
+            if (n <= map.size) {
+                return false; // another server of the topic has not added its share yet
+            }
+            knownEnd.ensure(n);
+            retryReadAt.ensure(n);
+            map = new PartitionMap(name, placement, n, backend::byServerId);
+        }
+        lastEnds.forEach(this::applyEnds); // the new partitions' ends, reported before they were mapped
+        return true;
+    }
+
+    /** @return the rule that maps this topic's partitions to servers */
+    Placement placement() {
+        return placement;
+    }
+
+    /** Called after an ADD_PARTITIONS through this client: {@code c} now holds {@code local} partitions. */
+    void partitionsAdded(Connection c, int local) {
+        if (grow(c, local)) {
             notifier.changed();
         }
     }
@@ -286,11 +306,10 @@ final class NettyTopic implements TopicBackend, LocalTopic {
                     throw TopicNames.deleted(name, "partition server " + c.address + " now holds another topic of"
                             + " that name");
                 }
-                int n = a.readInt();
-                int[] g = globalOf.get(c);
-                for (int i = 0; i < n && i < g.length; i++) {
-                    a.readLong();
-                    raiseEnd(g[i], a.readLong());
+                long[] ends = readEnds(a);
+                lastEnds.put(c, ends);
+                if (grow(c, ends.length) | applyEnds(c, ends)) {
+                    notifier.changed();
                 }
                 c.listen(nh, this::onEnds);
                 if (h != null) {
@@ -374,7 +393,7 @@ final class NettyTopic implements TopicBackend, LocalTopic {
         ByteBuf req = backend.alloc().buffer();
         req.writeInt(handle);
         Protocol.writeString(req, consumer);
-        req.writeInt(localOf[p]);
+        req.writeInt(map.localOf(p));
         ByteBuf a = c.callSync(Protocol.LEASE, req);
         try {
             return a.readLong();
@@ -409,7 +428,7 @@ final class NettyTopic implements TopicBackend, LocalTopic {
 
     @Override
     public List<PartitionInfo> partitions() {
-        return partitions;
+        return map.partitions();
     }
 
     @Override
@@ -419,13 +438,15 @@ final class NettyTopic implements TopicBackend, LocalTopic {
 
     @Override
     public int numPartitions() {
-        return numPartitions;
+        return map.size;
     }
 
     @Override
     public PartitionBounds bounds(int p) {
-        Connection c = serverOf[p];
-        ByteBuf a = callOnHandle(c, Protocol.BOUNDS, h -> backend.alloc().buffer(8).writeInt(h).writeInt(localOf[p]));
+        PartitionMap m = map;
+        Connection c = m.serverOf(p);
+        ByteBuf a = callOnHandle(c, Protocol.BOUNDS,
+                h -> backend.alloc().buffer(8).writeInt(h).writeInt(m.localOf(p)));
         try {
             PartitionBounds b = new PartitionBounds(a.readLong(), a.readLong());
             raiseEnd(p, b.next());
@@ -437,9 +458,10 @@ final class NettyTopic implements TopicBackend, LocalTopic {
 
     @Override
     public List<LostRange> lostRanges(int p) {
-        Connection c = serverOf[p];
+        PartitionMap m = map;
+        Connection c = m.serverOf(p);
         ByteBuf a = callOnHandle(c, Protocol.LOST_RANGES,
-                h -> backend.alloc().buffer(8).writeInt(h).writeInt(localOf[p]));
+                h -> backend.alloc().buffer(8).writeInt(h).writeInt(m.localOf(p)));
         try {
             int n = Protocol.readCount(a, Protocol.MAX_COUNT, 18, "LOST_RANGES count");
             List<LostRange> out = new ArrayList<>(n);
@@ -454,9 +476,10 @@ final class NettyTopic implements TopicBackend, LocalTopic {
 
     @Override
     public long idForTime(int p, Instant time) {
-        Connection c = serverOf[p];
+        PartitionMap m = map;
+        Connection c = m.serverOf(p);
         ByteBuf a = callOnHandle(c, Protocol.ID_FOR_TIME, h -> backend.alloc().buffer(20).writeInt(h)
-                .writeInt(localOf[p]).writeLong(time.getEpochSecond()).writeInt(time.getNano()));
+                .writeInt(m.localOf(p)).writeLong(time.getEpochSecond()).writeInt(time.getNano()));
         try {
             return a.readLong();
         } finally {
@@ -479,7 +502,7 @@ final class NettyTopic implements TopicBackend, LocalTopic {
     @Override
     public Set<String> consumerNames() {
         Set<String> out = new TreeSet<>();
-        for (Connection c : globalOf.keySet()) {
+        for (Connection c : map.servers().keySet()) {
             ByteBuf a = callOnHandle(c, Protocol.CONSUMER_NAMES, h -> backend.alloc().buffer(4).writeInt(h));
             try {
                 int n = a.readInt();
@@ -496,7 +519,7 @@ final class NettyTopic implements TopicBackend, LocalTopic {
     @Override
     public Map<Integer, Long> committed(String consumer) {
         Map<Integer, Long> out = new TreeMap<>();
-        for (Map.Entry<Connection, int[]> e : globalOf.entrySet()) {
+        for (Map.Entry<Connection, int[]> e : map.servers().entrySet()) {
             Connection c = e.getKey();
             ByteBuf a = callOnHandle(c, Protocol.COMMITTED, h -> {
                 ByteBuf req = backend.alloc().buffer();
@@ -528,8 +551,9 @@ final class NettyTopic implements TopicBackend, LocalTopic {
     @Override
     public void commit(String consumer, Map<Integer, Long> positions) {
         Map<Connection, Map<Integer, Long>> split = new HashMap<>();
-        positions.forEach((p, pos) -> split.computeIfAbsent(serverOf[checkPartition(p)], k -> new TreeMap<>())
-                .put(localOf[p], pos));
+        PartitionMap m = map;
+        positions.forEach((p, pos) -> split.computeIfAbsent(m.serverOf(checkPartition(p)), k -> new TreeMap<>())
+                .put(m.localOf(p), pos));
         List<CompletableFuture<ByteBuf>> calls = new ArrayList<>();
         List<Connection> order = new ArrayList<>();
         try {
@@ -559,13 +583,14 @@ final class NettyTopic implements TopicBackend, LocalTopic {
     }
 
     /** Releases the answers of calls from {@code from} on, whenever they come (their caller gave up). */
-    private static void releaseLater(List<CompletableFuture<ByteBuf>> calls, int from) {
+    static void releaseLater(List<CompletableFuture<ByteBuf>> calls, int from) {
         for (int k = from; k < calls.size(); k++) {
             calls.get(k).thenAccept(ByteBuf::release);
         }
     }
 
     private int checkPartition(int p) {
+        int numPartitions = map.size;
         if (p < 0 || p >= numPartitions) {
             throw new IllegalArgumentException("partition " + p + " of topic '" + name + "' does not exist (it has "
                     + numPartitions + ")");
@@ -585,7 +610,7 @@ final class NettyTopic implements TopicBackend, LocalTopic {
      */
     @Override
     public AutoCloseable tryLease(String consumer, int p) {
-        Connection c = serverOf[checkPartition(p)];
+        Connection c = map.serverOf(checkPartition(p));
         Lease l;
         synchronized (handlesLock) { // no re-lease of this topic's leases runs meanwhile
             int handle = handle(c);
@@ -650,7 +675,8 @@ final class NettyTopic implements TopicBackend, LocalTopic {
 
     @Override
     public IncomingBatch read(int p, long fromId, int maxEvents, long maxBytes) {
-        Connection c = serverOf[p];
+        PartitionMap m = map;
+        Connection c = m.serverOf(p);
         checkNotDeleted(c);
         long retryAt = retryReadAt.get(p);
         if (retryAt != 0 && System.nanoTime() - retryAt < 0) {
@@ -661,7 +687,7 @@ final class NettyTopic implements TopicBackend, LocalTopic {
         }
         ByteBuf a;
         try {
-            a = callOnHandle(c, Protocol.READ, h -> backend.alloc().buffer(28).writeInt(h).writeInt(localOf[p])
+            a = callOnHandle(c, Protocol.READ, h -> backend.alloc().buffer(28).writeInt(h).writeInt(m.localOf(p))
                     .writeLong(fromId).writeInt(maxEvents).writeLong(Math.max(1, maxBytes)));
             retryReadAt.set(p, 0);
         } catch (DiasporaException e) {
@@ -671,35 +697,9 @@ final class NettyTopic implements TopicBackend, LocalTopic {
             throw e;
         }
         try {
-            boolean has = a.readByte() != 0;
-            raiseEnd(p, a.readLong());
-            if (!has) {
-                return null;
-            }
-            long first = a.readLong();
-            int n = Protocol.readCount(a, Protocol.MAX_COUNT, 28, "READ count");
-            int kind = a.readByte();
-            DiasporaException error = kind == -1 ? null
-                    : Protocol.readError(kind, Protocol.readString(a, "error"), p, c.address);
-            int[] offsets = new int[n + 1];
-            for (int i = 0; i < n; i++) {
-                offsets[i + 1] = offsets[i] + a.readInt();
-            }
-            long[] ts = new long[n];
-            long[] sizes = new long[n];
-            long[] locations = new long[n];
-            for (int i = 0; i < n; i++) {
-                ts[i] = a.readLong();
-                sizes[i] = a.readLong();
-                locations[i] = a.readLong();
-            }
-            ByteBuffer md = ByteBuffer.allocate(offsets[n]);
-            a.readBytes(md);
-            md.flip();
-            if (n == 0 && error != null) {
-                return IncomingBatch.failure(p, first, error);
-            }
-            return new IncomingBatch(p, first, n, md, offsets, ts, sizes, locations, null, error);
+            ReadAnswer r = ReadAnswer.decode(a, p, c.address);
+            raiseEnd(p, r.end());
+            return r.batch();
         } finally {
             a.release();
         }
@@ -707,62 +707,11 @@ final class NettyTopic implements TopicBackend, LocalTopic {
 
     @Override
     public void readData(List<DataRequest> requests) {
-        Map<Connection, List<DataRequest>> split = new HashMap<>();
+        PartitionMap m = map;
         for (DataRequest r : requests) {
-            split.computeIfAbsent(serverOf[checkPartition(r.partition())], k -> new ArrayList<>()).add(r);
+            checkPartition(r.partition());
         }
-        List<CompletableFuture<ByteBuf>> calls = new ArrayList<>();
-        List<List<DataRequest>> chunks = new ArrayList<>();
-        List<Connection> order = new ArrayList<>();
-        try {
-            for (Map.Entry<Connection, List<DataRequest>> e : split.entrySet()) {
-                Connection c = e.getKey();
-                long limit = Math.min(c.maxFrame() / 2, READ_DATA_CHUNK);
-                List<DataRequest> chunk = new ArrayList<>();
-                long bytes = 0;
-                for (DataRequest r : e.getValue()) {
-                    long size = r.descriptor().size();
-                    if (!chunk.isEmpty() && bytes + size > limit) {
-                        calls.add(sendReadData(c, chunk));
-                        chunks.add(chunk);
-                        order.add(c);
-                        chunk = new ArrayList<>();
-                        bytes = 0;
-                    }
-                    chunk.add(r);
-                    bytes += size;
-                }
-                calls.add(sendReadData(c, chunk));
-                chunks.add(chunk);
-                order.add(c);
-            }
-        } catch (RuntimeException e) { // another server is down: the answers of those sent are nobody's
-            releaseLater(calls, 0);
-            throw e;
-        }
-        for (int i = 0; i < calls.size(); i++) {
-            ByteBuf a;
-            try {
-                a = order.get(i).await(calls.get(i), Protocol.READ_DATA);
-            } catch (RuntimeException e) {
-                releaseLater(calls, i + 1);
-                throw e;
-            }
-            try {
-                ReadDataCodec.fill(order.get(i).address, chunks.get(i), a);
-            } catch (RuntimeException e) {
-                releaseLater(calls, i + 1);
-                throw e;
-            } finally {
-                a.release();
-            }
-        }
-    }
-
-    private CompletableFuture<ByteBuf> sendReadData(Connection c, List<DataRequest> chunk) {
-        Handle h = handleOf(c);
-        return c.call(Protocol.READ_DATA, ReadDataCodec.encode(backend.alloc(), h.id(), localOf, chunk), List.of(),
-                h.generation());
+        RemoteReads.readData(this, m, requests);
     }
 
     @Override
@@ -771,11 +720,11 @@ final class NettyTopic implements TopicBackend, LocalTopic {
     }
 
     Connection serverOf(int p) {
-        return serverOf[checkPartition(p)];
+        return map.serverOf(checkPartition(p));
     }
 
     int localOf(int p) {
-        return localOf[p];
+        return map.localOf(p);
     }
 
     NettyBackend backend() {

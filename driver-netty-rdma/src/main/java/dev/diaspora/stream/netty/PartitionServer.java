@@ -71,6 +71,7 @@ public final class PartitionServer implements AutoCloseable {
     private final EventLoopGroup io;
     private final ExecutorService workers;
     private final ServerGroups groups;
+    private final AdminRequests admin = new AdminRequests(this);
     private final Channel listener;
     private final Map<String, ServerTopic> topics = new HashMap<>(); // guarded by itself
     private final Set<ServerConnection> connections = ConcurrentHashMap.newKeySet();
@@ -245,6 +246,11 @@ public final class PartitionServer implements AutoCloseable {
     /** @return the consumer-group coordinator of the topics whose partition 0 this server holds */
     ServerGroups groups() {
         return groups;
+    }
+
+    /** @return the topic administration requests (create, list, delete, alter, add partitions) */
+    AdminRequests admin() {
+        return admin;
     }
 
     /** Counts data bytes sent by READ_DATA: zero-copy (whole blocks from the file) or read and copied. */

@@ -71,6 +71,8 @@ final class Protocol {
     static final byte HEARTBEAT = 21;
     static final byte LEAVE = 22;
     static final byte MEMBERS = 23;
+    static final byte ALTER_TOPIC = 24;
+    static final byte ADD_PARTITIONS = 25;
     // answers and pushes (server to client)
     static final byte OK = 64;
     static final byte ERROR = 65;
@@ -138,6 +140,8 @@ final class Protocol {
             case HEARTBEAT: return "HEARTBEAT";
             case LEAVE: return "LEAVE";
             case MEMBERS: return "MEMBERS";
+            case ALTER_TOPIC: return "ALTER_TOPIC";
+            case ADD_PARTITIONS: return "ADD_PARTITIONS";
             case OK: return "OK";
             case ERROR: return "ERROR";
             case NOTIFY: return "NOTIFY";
@@ -162,6 +166,13 @@ final class Protocol {
         String s = in.toString(in.readerIndex(), n, StandardCharsets.UTF_8);
         in.skipBytes(n);
         return s;
+    }
+
+    /** Reads a topic name and checks it with the engine's rule: clients are not trusted to have done so. */
+    static String readTopicName(ByteBuf in) {
+        String name = readString(in, "topic name");
+        dev.diaspora.stream.spi.TopicNames.check(name);
+        return name;
     }
 
     static void writeJson(ByteBuf out, String json) {

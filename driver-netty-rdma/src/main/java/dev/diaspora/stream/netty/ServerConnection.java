@@ -2,14 +2,12 @@ package dev.diaspora.stream.netty;
 
 import static dev.diaspora.stream.netty.Protocol.need;
 import static dev.diaspora.stream.netty.Protocol.readCount;
-import static dev.diaspora.stream.netty.Protocol.readJson;
 import static dev.diaspora.stream.netty.Protocol.readString;
 
 import dev.diaspora.stream.DataDescriptor;
 import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.InvalidSelectionException;
-import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.Ordering;
 import dev.diaspora.stream.files.StoredDataSource;
 import dev.diaspora.stream.files.storage.StoredData;
@@ -50,8 +48,8 @@ import org.slf4j.LoggerFactory;
  * One client connection of a {@link PartitionServer}: authenticates the HELLO, then serves requests. APPEND and
  * CLOSE_APPENDER run on the event loop, in arrival order (the files appender is asynchronous, so order per
  * partition is the order of the frames); every other request runs on the server's worker pool, since storage calls
- * may block. State the connection owns (topic handles, leases, appenders, group members: {@link ServerGroups}) is
- * released when it closes.
+ * may block; topic administration is {@link AdminRequests}' and consumer groups are {@link ServerGroups}'. State the
+ * connection owns (topic handles, leases, appenders, group members) is released when it closes.
  *
  * <p>Thread safety: the maps are concurrent; appenders are touched on the event loop only.
  */
@@ -163,17 +161,8 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
 
     private Object handle(int type, ByteBuf in) {
         switch (type) {
-            case Protocol.CREATE_TOPIC: {
-                String name = topicName(in);
-                String options = readJson(in, "topic options");
-                String components = readJson(in, "components");
-                end(in, type);
-                server.storage().createTopic(name, new dev.diaspora.stream.files.FilesDriverProvider().topicOptions()
-                        .validate(Metadata.of(options), "topic '" + name + "'"), Metadata.of(components));
-                return null;
-            }
             case Protocol.OPEN_TOPIC: {
-                String name = topicName(in);
+                String name = Protocol.readTopicName(in);
                 end(in, type);
                 return openTopic(name);
             }
@@ -186,29 +175,6 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                     pendingEnds.remove(h);
                     server.releaseTopic(t);
                 }
-                return null;
-            }
-            case Protocol.LIST_TOPICS: {
-                end(in, type);
-                Map<String, Metadata> all = server.storage().listTopics();
-                ByteBuf out = channel.alloc().buffer();
-                out.writeInt(all.size());
-                for (Map.Entry<String, Metadata> e : all.entrySet()) {
-                    Protocol.writeString(out, e.getKey());
-                    Protocol.writeJson(out, e.getValue().toString());
-                }
-                return out;
-            }
-            case Protocol.TOPIC_EXISTS: {
-                String name = topicName(in);
-                end(in, type);
-                boolean exists = server.storage().topicExists(name);
-                return channel.alloc().buffer(1).writeByte(exists ? 1 : 0);
-            }
-            case Protocol.DELETE_TOPIC: {
-                String name = topicName(in);
-                end(in, type);
-                server.deleteTopic(name);
                 return null;
             }
             case Protocol.BOUNDS: {
@@ -306,6 +272,9 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                 if (ServerGroups.isGroupRequest(type)) {
                     return server.groups().serve(this, type, in);
                 }
+                if (AdminRequests.isAdminRequest(type)) {
+                    return server.admin().serve(channel.alloc(), type, in);
+                }
                 throw new Protocol.BadFrameException("unknown request type " + type);
         }
     }
@@ -334,13 +303,6 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             throw TopicNames.deleted(t.name, "deleted on partition server " + server.serverId());
         }
         return t;
-    }
-
-    /** Reads a topic name and checks it with the engine's rule: clients are not trusted to have done so. */
-    private static String topicName(ByteBuf in) {
-        String name = readString(in, "topic name");
-        TopicNames.check(name);
-        return name;
     }
 
     private static int partition(ServerTopic t, int p) {

@@ -1,0 +1,145 @@
+package dev.diaspora.stream.netty;
+
+import dev.diaspora.stream.InvalidOptionException;
+import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.TopicNotFoundException;
+import dev.diaspora.stream.files.FilesDriverProvider;
+import dev.diaspora.stream.spi.Options;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The topic administration requests of a {@link PartitionServer} (PROTOCOL.md, "Requests" and "Topic changes"):
+ * create, list, exists, delete, alter and add partitions. They act on the server's files storage and hold no state
+ * of a connection, so any connection may send them; they run on the server's worker pool.
+ *
+ * <p>Thread safety: thread-safe; topic changes of one server are serialized (the files engine serializes them
+ * across processes too, but a server decides its share of new partitions from the count it reads first).
+ */
+final class AdminRequests {
+    private static final FilesDriverProvider FILES = new FilesDriverProvider();
+
+    private final PartitionServer server;
+    private final Object changeLock = new Object();
+
+    AdminRequests(PartitionServer server) {
+        this.server = server;
+    }
+
+    /** @return whether {@code type} is an admin request served by {@link #serve} */
+    static boolean isAdminRequest(int type) {
+        return type == Protocol.CREATE_TOPIC || type == Protocol.LIST_TOPICS || type == Protocol.TOPIC_EXISTS
+                || type == Protocol.DELETE_TOPIC || type == Protocol.ALTER_TOPIC || type == Protocol.ADD_PARTITIONS;
+    }
+
+    /**
+     * Serves one admin request (its header already read); every request checks for trailing bytes before it acts.
+     *
+     * @return the OK payload, or null for none
+     */
+    ByteBuf serve(ByteBufAllocator alloc, int type, ByteBuf in) {
+        switch (type) {
+            case Protocol.CREATE_TOPIC: {
+                String name = Protocol.readTopicName(in);
+                String options = Protocol.readJson(in, "topic options");
+                String components = Protocol.readJson(in, "components");
+                ServerConnection.end(in, type);
+                server.storage().createTopic(name, FILES.topicOptions().validate(Metadata.of(options),
+                        "topic '" + name + "'"), Metadata.of(components));
+                return null;
+            }
+            case Protocol.LIST_TOPICS: {
+                ServerConnection.end(in, type);
+                Map<String, Metadata> all = server.storage().listTopics();
+                ByteBuf out = alloc.buffer();
+                out.writeInt(all.size());
+                for (Map.Entry<String, Metadata> e : all.entrySet()) {
+                    Protocol.writeString(out, e.getKey());
+                    Protocol.writeJson(out, e.getValue().toString());
+                }
+                return out;
+            }
+            case Protocol.TOPIC_EXISTS: {
+                String name = Protocol.readTopicName(in);
+                ServerConnection.end(in, type);
+                boolean exists = server.storage().topicExists(name);
+                return alloc.buffer(1).writeByte(exists ? 1 : 0);
+            }
+            case Protocol.DELETE_TOPIC: {
+                String name = Protocol.readTopicName(in);
+                ServerConnection.end(in, type);
+                server.deleteTopic(name);
+                return null;
+            }
+            case Protocol.ALTER_TOPIC:
+                alter(TopicChangeFrames.AlterTopic.decode(in));
+                return null;
+            case Protocol.ADD_PARTITIONS:
+                return new TopicChangeFrames.PartitionCount(addPartitions(TopicChangeFrames.AddPartitions.decode(in)))
+                        .encode(alloc);
+            default:
+                throw new Protocol.BadFrameException("unknown request type " + type);
+        }
+    }
+
+    /**
+     * Applies option changes through the files engine, which hands them to the topic's open handle on this server
+     * (retention then applies to the next trimming round). A client is not trusted: the options are validated again
+     * and only those the files engine may change are accepted.
+     */
+    private void alter(TopicChangeFrames.AlterTopic req) {
+        Metadata given = Metadata.of(req.options());
+        String what = "topic '" + req.name() + "'";
+        Options changes = FILES.topicOptions().validateChanges(given, what); // JSON object, known options, values
+        Set<String> alterable = FILES.capabilities().alterableOptions();
+        Set<String> fixed = new TreeSet<>();
+        for (Iterator<String> it = given.json().fieldNames(); it.hasNext();) {
+            String key = it.next();
+            if (!alterable.contains(key)) {
+                fixed.add(key);
+            }
+        }
+        if (given.json().isEmpty() || !fixed.isEmpty()) {
+            throw new InvalidOptionException("Cannot change option" + (fixed.size() == 1 ? " " : "s ") + fixed
+                    + " of " + what + " on partition server " + server.serverId() + ": give a non-empty object of"
+                    + " options among " + new TreeSet<>(alterable) + "; nothing was changed");
+        }
+        synchronized (changeLock) {
+            describe(req.name());
+            server.storage().alterTopic(req.name(), changes);
+        }
+    }
+
+    /** @return this server's partition count of the topic after adding its share of partitions up to the count */
+    private int addPartitions(TopicChangeFrames.AddPartitions req) {
+        synchronized (changeLock) {
+            Metadata d = describe(req.name());
+            Placement placement = Placement.of(req.name(), d.json());
+            int have = d.json().path("num_partitions").asInt();
+            int want = placement.localCount(server.serverId(), req.count());
+            if (placement.ring().indexOf(server.serverId()) < 0) {
+                throw new InvalidOptionException("Partition server " + server.serverId() + " holds no partition of"
+                        + " topic '" + req.name() + "' (its servers are " + placement.ring() + "): send"
+                        + " ADD_PARTITIONS to those");
+            }
+            if (want > have) { // otherwise an earlier or concurrent call already added this server's share
+                server.storage().addPartitions(req.name(), want);
+                return want;
+            }
+            return have;
+        }
+    }
+
+    private Metadata describe(String name) {
+        Metadata d = server.storage().describeTopic(name);
+        if (d == null) {
+            throw new TopicNotFoundException("Topic '" + name + "' does not exist on partition server "
+                    + server.serverId());
+        }
+        return d;
+    }
+}
