@@ -15,7 +15,14 @@ import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.DefaultEventLoopGroupProvider;
+import io.lettuce.core.resource.EventLoopGroupProvider;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.EventExecutorGroup;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ImmediateEventExecutor;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The Lettuce client of one driver, for a single server (or Sentinel) or for a Redis Cluster, and the connections it
@@ -84,14 +91,21 @@ final class RedisClients implements AutoCloseable {
         this.commands = first.commands();
     }
 
-    /** One set of Lettuce event loops for the JVM (their threads are daemons), as Lettuce recommends. */
+    /**
+     * One set of Lettuce event loops for the JVM (their threads are daemons), as Lettuce recommends. Their I/O event
+     * loops are never shut down: Lettuce's default provider shuts them down when the last client using them shuts
+     * down, and a reconnection the client had scheduled before (its server was down) then runs on the computation
+     * loops against dead I/O loops, which Netty logs as an ERROR ("Failed to submit a listener notification task.
+     * Event loop shut down?").
+     */
     private static ClientResources sharedResources() {
         ClientResources r = resources;
         if (r == null) {
             synchronized (RedisClients.class) {
                 r = resources;
                 if (r == null) {
-                    r = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).build();
+                    r = DefaultClientResources.builder().eventLoopGroupProvider(new JvmEventLoops(2))
+                            .computationThreadPoolSize(2).build();
                     resources = r;
                 }
             }
@@ -119,6 +133,35 @@ final class RedisClients implements AutoCloseable {
     public void close() {
         shared.close();
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
+
+    /** Lettuce's event loop groups, allocated once and kept for the JVM: a client's release does not shut them down. */
+    private static final class JvmEventLoops implements EventLoopGroupProvider {
+        private final DefaultEventLoopGroupProvider groups;
+
+        JvmEventLoops(int threads) {
+            this.groups = new DefaultEventLoopGroupProvider(threads);
+        }
+
+        @Override
+        public <T extends EventLoopGroup> T allocate(Class<T> type) {
+            return groups.allocate(type);
+        }
+
+        @Override
+        public int threadPoolSize() {
+            return groups.threadPoolSize();
+        }
+
+        @Override
+        public Future<Boolean> release(EventExecutorGroup group, long quietPeriod, long timeout, TimeUnit unit) {
+            return ImmediateEventExecutor.INSTANCE.newSucceededFuture(Boolean.TRUE);
+        }
+
+        @Override
+        public Future<Boolean> shutdown(long quietPeriod, long timeout, TimeUnit unit) {
+            return groups.shutdown(quietPeriod, timeout, unit);
+        }
     }
 
     @Override
