@@ -1,9 +1,6 @@
 package dev.diaspora.stream.redis;
 
 import dev.diaspora.stream.tck.ExternalServers;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,19 +86,7 @@ final class RedisClusterProcess implements AutoCloseable {
                 .start();
         processes.add(p);
         ports.add(port);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (true) {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-                return;
-            } catch (IOException e) {
-                if (!p.isAlive() || System.nanoTime() - deadline > 0) {
-                    throw new IllegalStateException("redis-server did not start on port " + port + ": "
-                            + Files.readString(d.resolve("redis.out")), e);
-                }
-                Thread.sleep(50);
-            }
-        }
+        RedisServerProcess.awaitListening(p, port, d.resolve("redis.out"));
     }
 
     /** Waits until every live node says {@code cluster_state:ok} and agrees on who serves the slots. */
