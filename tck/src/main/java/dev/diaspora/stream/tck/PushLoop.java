@@ -56,6 +56,7 @@ public final class PushLoop implements AutoCloseable {
     private final AtomicInteger afterMark = new AtomicInteger();
     private final AtomicBoolean stop = new AtomicBoolean();
     private final Thread thread;
+    private int settled; // pushes whose future completed or failed, guarded by this
 
     private PushLoop(TopicHandle topic, int partitions, int limit, String threadName) {
         this.topic = topic;
@@ -88,12 +89,13 @@ public final class PushLoop implements AutoCloseable {
                         .whenComplete((id, err) -> {
                             if (err != null) {
                                 failures.add(n + ": " + err);
-                                return;
+                            } else {
+                                completed.put(p + ":" + id, n);
+                                if (marked.get()) {
+                                    afterMark.incrementAndGet();
+                                }
                             }
-                            completed.put(p + ":" + id, n);
-                            if (marked.get()) {
-                                afterMark.incrementAndGet();
-                            }
+                            settled();
                         });
                 pushed.incrementAndGet();
                 if (i % PAUSE_EVERY == 0) {
@@ -108,6 +110,11 @@ public final class PushLoop implements AutoCloseable {
         } catch (Exception e) {
             closeErrors.add("producer: " + e); // close may report the failures of pushes made during the fault
         }
+    }
+
+    private synchronized void settled() {
+        settled++;
+        notifyAll();
     }
 
     /** @return how many pushes were made so far */
@@ -159,13 +166,28 @@ public final class PushLoop implements AutoCloseable {
     }
 
     /**
-     * Waits for the loop to end (after its limit or {@link #stop()}, and the final flush).
+     * Waits for the loop to end (after its limit or {@link #stop()}, and the final flush) and for the future of every
+     * push to have completed or failed (a flush that fails because some pushes failed may return before the others
+     * are settled).
      *
-     * @return whether it ended within {@code timeout}
+     * @return whether all of it happened within {@code timeout}
      */
     public boolean awaitEnd(Duration timeout) throws InterruptedException {
-        thread.join(timeout.toMillis());
-        return !thread.isAlive();
+        long until = System.nanoTime() + timeout.toNanos();
+        thread.join(Math.max(1, timeout.toMillis()));
+        if (thread.isAlive()) {
+            return false;
+        }
+        synchronized (this) {
+            while (settled < pushed.get()) {
+                long left = TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime());
+                if (left <= 0) {
+                    return false;
+                }
+                wait(left);
+            }
+        }
+        return true;
     }
 
     /**
