@@ -155,20 +155,20 @@ final class RedisConfig {
                     + e.getMessage() + "); use redis://host:port, rediss://host:port,"
                     + " redis-sentinel://host:port/0#master or, with cluster true, redis://host:port,host:port");
         }
-        RedisURI.Builder b = RedisURI.builder(parsed);
+        // set on the parsed URI itself: RedisURI.builder(uri) drops a Sentinel URI's sentinels
         if (secret != null) {
             String u = user != null ? user : uriUser(text);
             if (u != null) {
-                b.withAuthentication(u, secret);
+                parsed.setAuthentication(u, secret);
             } else {
-                b.withPassword(secret); // the server's default user (requirepass)
+                parsed.setAuthentication(secret); // the server's default user (requirepass)
             }
         }
         if (parsed.isSsl() && !o.bool(TLS_VERIFY, true)) {
-            b.withVerifyPeer(false);
+            parsed.setVerifyPeer(false);
         }
-        b.withTimeout(commandTimeout);
-        return b.build();
+        parsed.setTimeout(commandTimeout);
+        return parsed;
     }
 
     /**
