@@ -34,8 +34,7 @@ final class RedisAppender implements Appender {
         RedisBackend b = topic.backend;
         int chunk = b.config.chunkSize;
         RedisKeys.Incarnation k = topic.inc;
-        String[] keys = {topic.metaKey, k.stream(partition), k.data(partition), k.state(partition),
-                k.dedup(partition, producerId)};
+        String[] keys = {k.stream(partition), k.data(partition), k.state(partition), k.dedup(partition, producerId)};
         List<Object> args = new ArrayList<>(5 + batch.count() * 6);
         args.add(topic.incarnation);
         args.add(Long.toString(batch.sequence()));

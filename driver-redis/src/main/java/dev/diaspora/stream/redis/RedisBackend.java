@@ -8,18 +8,9 @@ import dev.diaspora.stream.TopicNotFoundException;
 import dev.diaspora.stream.spi.Backend;
 import dev.diaspora.stream.spi.Options;
 import dev.diaspora.stream.spi.TopicBackend;
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisFuture;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.SslOptions;
-import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
-import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -36,21 +27,19 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * An open redis driver: one Lettuce client and one multiplexed connection (commands from every thread are pipelined
- * on it), a completion thread (futures complete there, never on Lettuce's I/O threads), the lease refresher, and
+ * An open redis driver: one Lettuce client ({@link RedisClients}: a server or a cluster) and its multiplexed
+ * connection (commands from every thread are pipelined on it), a completion thread (futures complete there, never on Lettuce's I/O threads), the lease refresher, and
  * topic administration through server-side scripts.
  *
  * <p>Thread safety: thread-safe.
  */
 final class RedisBackend implements Backend {
     private static final AtomicInteger THREADS = new AtomicInteger();
-    private static volatile ClientResources resources;
 
     final RedisConfig config;
     final RedisKeys keys;
-    private final RedisClient client;
-    private final StatefulRedisConnection<String, Object> connection;
-    final RedisAsyncCommands<String, Object> redis;
+    private final RedisClients clients;
+    final RedisClusterAsyncCommands<String, Object> redis;
     final ExecutorService completions;
     final RedisLeases leases;
     private final Set<RedisTopic> open = ConcurrentHashMap.newKeySet();
@@ -59,21 +48,12 @@ final class RedisBackend implements Backend {
     RedisBackend(RedisConfig config) {
         this.config = config;
         this.keys = new RedisKeys(config.prefix);
-        this.client = RedisClient.create(sharedResources(), config.uri);
-        ClientOptions.Builder options = ClientOptions.builder()
-                .socketOptions(SocketOptions.builder().connectTimeout(config.connectTimeout).keepAlive(true).build())
-                .timeoutOptions(TimeoutOptions.enabled(config.commandTimeout));
-        if (config.tlsCaFile != null) {
-            options.sslOptions(SslOptions.builder().jdkSslProvider().trustManager(config.tlsCaFile.toFile()).build());
-        }
-        client.setOptions(options.build());
         try {
-            this.connection = client.connect(RedisCodecs.CODEC);
+            this.clients = new RedisClients(config);
         } catch (RuntimeException e) {
-            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
             throw RedisErrors.wrap(e, "Opening the redis driver", config.address());
         }
-        this.redis = connection.async();
+        this.redis = clients.commands();
         this.completions = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
                 task -> {
                     Thread t = new Thread(task, "diaspora-redis-completion-" + THREADS.incrementAndGet());
@@ -83,24 +63,9 @@ final class RedisBackend implements Backend {
         this.leases = new RedisLeases(this, "diaspora-redis-lease-" + THREADS.incrementAndGet());
     }
 
-    /** One set of Lettuce event loops for the JVM (their threads are daemons), as Lettuce recommends. */
-    private static ClientResources sharedResources() {
-        ClientResources r = resources;
-        if (r == null) {
-            synchronized (RedisBackend.class) {
-                r = resources;
-                if (r == null) {
-                    r = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).build();
-                    resources = r;
-                }
-            }
-        }
-        return r;
-    }
-
-    /** @return a new dedicated connection (for blocking reads), closed by its user */
-    StatefulRedisConnection<String, Object> dedicatedConnection() {
-        return client.connect(RedisCodecs.CODEC);
+    /** @return a new connection of its own (for blocking reads), closed by its user */
+    RedisClients.Connection dedicatedConnection() {
+        return clients.connect();
     }
 
     /** Waits for a command's answer, bounded by the command and connect timeouts, mapping errors. */
@@ -121,16 +86,52 @@ final class RedisBackend implements Backend {
         return await((CompletionStage<T>) f, what);
     }
 
+    /**
+     * Creates a topic: first each partition's state hash holding the new incarnation (an append checks it there, in
+     * the partition's own slot), then the meta hash by a script that refuses a taken name, then the name in the
+     * registry (another slot). A name found taken has its partitions' fresh keys removed again, and its registry entry
+     * added (repairing a creation that died before that step).
+     */
     @Override
     public void createTopic(String name, Options topicOptions, Metadata components) {
         String inc = UUID.randomUUID().toString().replace("-", "").substring(0, 16);
-        long created = await(RedisScripts.CREATE.run(redis, new String[] {keys.meta(name), keys.registry()}, name,
-                inc, topicOptions.toMetadata().json().toString(), components.json().toString()),
-                "Creating topic '" + name + "'");
+        String what = "Creating topic '" + name + "'";
+        int n = topicOptions.intValue("num_partitions", 1);
+        RedisKeys.Incarnation k = keys.incarnation(name, inc, config.slotPerPartition);
+        List<RedisFuture<Boolean>> states = new ArrayList<>();
+        for (int p = 0; p < n; p++) {
+            states.add(redis.hset(k.state(p), "inc", inc));
+        }
+        for (RedisFuture<Boolean> f : states) {
+            await(f, what);
+        }
+        long created;
+        try {
+            created = await(RedisScripts.CREATE.run(redis, new String[] {keys.meta(name)}, inc,
+                    topicOptions.toMetadata().json().toString(), components.json().toString(),
+                    config.slotPerPartition ? RedisConfig.SLOTS_PARTITION : RedisConfig.SLOTS_TOPIC), what);
+        } catch (RuntimeException e) {
+            unlinkPartitions(k, n, what);
+            throw e;
+        }
         if (created == 0) {
+            unlinkPartitions(k, n, what);
+            await(redis.sadd(keys.registry(), name), what);
             throw new TopicExistsException("Topic '" + name + "' already exists on the Redis server at "
                     + config.address() + " (key_prefix '" + config.prefix + "'); open it with openTopic(\"" + name
                     + "\") or choose another name");
+        }
+        await(redis.sadd(keys.registry(), name), what);
+    }
+
+    /** Removes the stream, data and state keys of every partition of an incarnation (each command in one slot). */
+    private void unlinkPartitions(RedisKeys.Incarnation k, int n, String what) {
+        List<RedisFuture<Long>> answers = new ArrayList<>();
+        for (int p = 0; p < n; p++) {
+            answers.add(redis.unlink(k.stream(p), k.data(p), k.state(p)));
+        }
+        for (RedisFuture<Long> f : answers) {
+            await(f, what);
         }
     }
 
@@ -144,7 +145,8 @@ final class RedisBackend implements Backend {
                     + name + "\")");
         }
         RedisTopic t = new RedisTopic(this, name, RedisCodecs.text(meta.get("inc")), parse(meta, "options", name),
-                parse(meta, "components", name));
+                parse(meta, "components", name), RedisConfig.SLOTS_PARTITION.equals(RedisCodecs.text(
+                        meta.get("layout"))));
         open.add(t);
         return t;
     }
@@ -206,14 +208,28 @@ final class RedisBackend implements Backend {
         return Metadata.of(d);
     }
 
+    /**
+     * Deletes a topic: a script removes its meta hash and its consumer names' positions and groups (the topic's slot)
+     * and wakes tailing consumers; then the partitions' keys go (their own slots with {@code slots: partition}); then
+     * the registry entry, added back if a creation of the same name ran meanwhile. Lease keys expire by themselves.
+     */
     @Override
     public void deleteTopic(String name) {
         checkOpen();
-        long deleted = await(RedisScripts.DELETE.run(redis, new String[] {keys.meta(name), keys.registry(),
-                keys.control(name)}, name, keys.topicBase(name)), "Deleting topic '" + name + "'");
-        if (deleted == 0) {
+        String what = "Deleting topic '" + name + "'";
+        List<Object> gone = await(RedisScripts.DELETE.runList(redis, new String[] {keys.meta(name),
+                keys.control(name)}, keys.topicBase(name)), what);
+        if (gone.isEmpty()) {
             throw new TopicNotFoundException("Topic '" + name + "' does not exist on the Redis server at "
                     + config.address() + "; nothing to delete");
+        }
+        String inc = RedisCodecs.text(gone.get(0));
+        int n = Metadata.of(RedisCodecs.text(gone.get(1))).json().path("num_partitions").asInt(1);
+        boolean spread = RedisConfig.SLOTS_PARTITION.equals(RedisCodecs.text(gone.get(2)));
+        unlinkPartitions(keys.incarnation(name, inc, spread), n, what);
+        await(redis.srem(keys.registry(), name), what);
+        if (await(redis.exists(keys.meta(name)), what) > 0) {
+            await(redis.sadd(keys.registry(), name), what); // created again meanwhile: keep it listed
         }
     }
 
@@ -237,8 +253,7 @@ final class RedisBackend implements Backend {
             t.close();
         }
         leases.close();
-        connection.close();
-        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        clients.close();
         completions.shutdown();
         try {
             completions.awaitTermination(10, TimeUnit.SECONDS);

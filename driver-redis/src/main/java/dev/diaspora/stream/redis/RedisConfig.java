@@ -10,6 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The driver options of the {@code redis} driver, validated, and the Lettuce {@link RedisURI} they make. The password
@@ -30,6 +32,12 @@ final class RedisConfig {
     static final String LEASE_MS = "lease_ms";
     static final String TLS_VERIFY = "tls_verify";
     static final String TLS_CA_FILE = "tls_ca_file";
+    static final String CLUSTER = "cluster";
+    static final String SLOTS = "slots";
+    /** {@link #SLOTS}: every key of a topic in one slot (its name as the hash tag) */
+    static final String SLOTS_TOPIC = "topic";
+    /** {@link #SLOTS}: each partition's stream, data and state in a slot of its own */
+    static final String SLOTS_PARTITION = "partition";
 
     /** The largest event (metadata plus data), also the driver's declared {@code maxEventSize}. */
     static final long MAX_EVENT_SIZE = 64L << 20;
@@ -37,7 +45,16 @@ final class RedisConfig {
     static final OptionSchema SCHEMA = OptionSchema.of(
             OptionSpec.string(URI).defaultValue("redis://127.0.0.1:6379").doc("The server: redis://[user[:password]@]"
                     + "host[:port][/database], rediss://... for TLS, redis-sentinel://host:port[,host:port]/"
-                    + "database#master for Sentinel."),
+                    + "database#master for Sentinel; with cluster true, one or more nodes of the cluster separated"
+                    + " by commas (redis://host:port,host:port)."),
+            OptionSpec.bool(CLUSTER).defaultValue(false).doc("The uri names nodes of a Redis Cluster: the driver"
+                    + " learns the cluster's topology from them, follows MOVED and ASK redirections and refreshes"
+                    + " the topology when it changes (a failover)."),
+            OptionSpec.string(SLOTS).defaultValue(SLOTS_TOPIC).oneOf(SLOTS_TOPIC, SLOTS_PARTITION).doc("Where the"
+                    + " keys of the topics this driver creates live on a cluster: 'topic' puts all of a topic's"
+                    + " keys in one slot (one node serves the topic), 'partition' gives each partition's keys a"
+                    + " slot of their own, so that a topic's partitions spread over the cluster's nodes. Stored"
+                    + " with each topic: every process uses the layout the topic was created with."),
             OptionSpec.string(USERNAME).doc("ACL user name (with password_file or password_env; or put it in the"
                     + " URI)."),
             OptionSpec.string(PASSWORD_FILE).doc("A file whose content (trailing newline removed) is the password or"
@@ -64,7 +81,13 @@ final class RedisConfig {
                     + " site's CA, or a self-signed server's certificate) instead of the JDK's default trust"
                     + " store."));
 
+    /** the server, or the first seed node of a cluster */
     final RedisURI uri;
+    /** the seed nodes of a cluster (empty unless {@link #cluster}) */
+    final List<RedisURI> seeds;
+    final boolean cluster;
+    /** whether topics this driver creates give each partition a slot of its own */
+    final boolean slotPerPartition;
     final String prefix;
     final Duration connectTimeout;
     final Duration commandTimeout;
@@ -75,36 +98,28 @@ final class RedisConfig {
     final Path tlsCaFile;
 
     RedisConfig(Options o) {
+        this.cluster = o.bool(CLUSTER, false);
+        this.slotPerPartition = SLOTS_PARTITION.equals(o.string(SLOTS));
+        this.connectTimeout = Duration.ofMillis(o.integer(CONNECT_TIMEOUT_MS, 5000));
+        this.commandTimeout = Duration.ofMillis(o.integer(COMMAND_TIMEOUT_MS, 10_000));
         String text = o.string(URI);
-        RedisURI parsed;
-        try {
-            parsed = RedisURI.create(text);
-        } catch (RuntimeException e) {
-            throw new InvalidOptionException("Driver option 'uri' of the redis driver is not a Redis URI ("
-                    + e.getMessage() + "); use redis://host:port, rediss://host:port or"
-                    + " redis-sentinel://host:port/0#master");
-        }
-        RedisURI.Builder b = RedisURI.builder(parsed);
+        List<String> texts = cluster ? seedTexts(text) : List.of(text);
         String user = o.string(USERNAME);
         char[] secret = secret(o);
-        if (secret != null) {
-            String u = user != null ? user : uriUser(text);
-            if (u != null) {
-                b.withAuthentication(u, secret);
-            } else {
-                b.withPassword(secret); // the server's default user (requirepass)
-            }
-        } else if (user != null) {
+        if (secret == null && user != null) {
             throw new InvalidOptionException("Driver option 'username' of the redis driver needs a password: give"
                     + " 'password_file' or 'password_env', or put user:password in the uri");
         }
-        if (parsed.isSsl() && !o.bool(TLS_VERIFY, true)) {
-            b.withVerifyPeer(false);
+        List<RedisURI> uris = new ArrayList<>();
+        for (String t : texts) {
+            uris.add(build(o, t, user, secret, commandTimeout));
         }
-        this.connectTimeout = Duration.ofMillis(o.integer(CONNECT_TIMEOUT_MS, 5000));
-        this.commandTimeout = Duration.ofMillis(o.integer(COMMAND_TIMEOUT_MS, 10_000));
-        b.withTimeout(commandTimeout);
-        this.uri = b.build();
+        this.uri = uris.get(0);
+        this.seeds = cluster ? List.copyOf(uris) : List.of();
+        if (cluster && uri.getSentinels() != null && !uri.getSentinels().isEmpty()) {
+            throw new InvalidOptionException("Driver option 'cluster' of the redis driver is true but the uri names"
+                    + " Sentinels: give the cluster's nodes as redis://host:port,host:port, or drop 'cluster'");
+        }
         this.prefix = o.string(KEY_PREFIX);
         if (prefix.isEmpty() || prefix.contains("{") || prefix.contains("}")) {
             throw new InvalidOptionException("Driver option 'key_prefix' of the redis driver is '" + prefix
@@ -123,11 +138,64 @@ final class RedisConfig {
             throw new InvalidOptionException("Driver option 'tls_ca_file' of the redis driver names '" + ca
                     + "', which is not a readable file; give a PEM file of the certificates to trust");
         }
-        if (ca != null && !parsed.isSsl()) {
+        if (ca != null && !uri.isSsl()) {
             throw new InvalidOptionException("Driver option 'tls_ca_file' of the redis driver has no effect with"
-                    + " the uri " + address(parsed) + ": use a rediss:// uri for TLS, or drop tls_ca_file");
+                    + " the uri " + address(uri) + ": use a rediss:// uri for TLS, or drop tls_ca_file");
         }
         this.tlsCaFile = ca == null ? null : Path.of(ca);
+    }
+
+    /** @return one server's URI with the credentials, TLS verification and command timeout of the options */
+    private static RedisURI build(Options o, String text, String user, char[] secret, Duration commandTimeout) {
+        RedisURI parsed;
+        try {
+            parsed = RedisURI.create(text);
+        } catch (RuntimeException e) {
+            throw new InvalidOptionException("Driver option 'uri' of the redis driver is not a Redis URI ("
+                    + e.getMessage() + "); use redis://host:port, rediss://host:port,"
+                    + " redis-sentinel://host:port/0#master or, with cluster true, redis://host:port,host:port");
+        }
+        // set on the parsed URI itself: RedisURI.builder(uri) drops a Sentinel URI's sentinels
+        if (secret != null) {
+            String u = user != null ? user : uriUser(text);
+            if (u != null) {
+                parsed.setAuthentication(u, secret);
+            } else {
+                parsed.setAuthentication(secret); // the server's default user (requirepass)
+            }
+        }
+        if (parsed.isSsl() && !o.bool(TLS_VERIFY, true)) {
+            parsed.setVerifyPeer(false);
+        }
+        parsed.setTimeout(commandTimeout);
+        return parsed;
+    }
+
+    /**
+     * @return the node URIs of a cluster's {@code uri} option: comma-separated, a node without a scheme taking the
+     *     first one's ({@code redis://a:7000,b:7001})
+     */
+    private static List<String> seedTexts(String text) {
+        List<String> out = new ArrayList<>();
+        String scheme = null;
+        for (String part : text.split(",")) {
+            String t = part.strip();
+            if (t.isEmpty()) {
+                continue;
+            }
+            int sep = t.indexOf("://");
+            if (sep > 0) {
+                scheme = scheme == null ? t.substring(0, sep + 3) : scheme;
+            } else {
+                t = (scheme == null ? "redis://" : scheme) + t;
+            }
+            out.add(t);
+        }
+        if (out.isEmpty()) {
+            throw new InvalidOptionException("Driver option 'uri' of the redis driver names no cluster node: give"
+                    + " one or more as redis://host:port,host:port");
+        }
+        return out;
     }
 
     /** @return the user named in a URI's user info ({@code redis://user@host}), or null */
@@ -176,6 +244,13 @@ final class RedisConfig {
 
     /** @return where the server is, for messages: host:port (or the Sentinel addresses), never the password */
     String address() {
+        if (cluster) {
+            StringBuilder s = new StringBuilder("cluster nodes ");
+            for (int i = 0; i < seeds.size(); i++) {
+                s.append(i == 0 ? "" : ",").append(address(seeds.get(i)));
+            }
+            return s.toString();
+        }
         return address(uri);
     }
 

@@ -72,6 +72,13 @@ final class RedisErrors {
                         + rootMsg + "); check the ACL user and password or token (username, password_file,"
                         + " password_env or the uri)", e);
             }
+            if (rootMsg.contains("HandshakeHandler not registered")) {
+                // Lettuce's words when the handshake failed and closed the channel before the connection was
+                // reported (seen with a refused password on a loaded machine): the refusal itself is lost
+                return new DiasporaException(what + ": the Redis server at " + address + " ended the connection"
+                        + " during its handshake (authentication or TLS); check the ACL user and password or token"
+                        + " (username, password_file, password_env or the uri) and the TLS options", e);
+            }
             return new DiasporaException(what + ": cannot connect to the Redis server at " + address + " ("
                     + root.getClass().getSimpleName() + ": " + rootMsg + "); check that it runs and is reachable,"
                     + " and the uri option (connect_timeout_ms bounds the wait)", e);

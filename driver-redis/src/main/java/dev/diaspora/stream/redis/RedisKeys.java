@@ -1,9 +1,11 @@
 package dev.diaspora.stream.redis;
 
 /**
- * The names of every key the driver uses (see the module README). All keys of one topic carry the hash tag
+ * The names of every key the driver uses (see the module README). The keys of one topic carry the hash tag
  * {@code {name}}, so that they live in one slot; the partitions of one incarnation (a topic deleted and created
- * again is a new incarnation, with fresh keys) add the incarnation id.
+ * again is a new incarnation, with fresh keys) add the incarnation id. With the layout {@code slots: partition}, the
+ * keys of each partition (stream, data, state, retried batches) carry a hash tag of their own, {@code {name:inc:p}},
+ * so that a cluster spreads a topic's partitions over its slots; every script still touches the keys of one slot.
  *
  * <p>Thread safety: immutable.
  */
@@ -34,26 +36,36 @@ final class RedisKeys {
         return topicBase(topic) + "ctl";
     }
 
-    /** Keys of one incarnation of one topic. */
-    record Incarnation(String base) {
+    /**
+     * Keys of one incarnation of one topic.
+     *
+     * @param base the prefix of the incarnation's keys in the topic's slot
+     * @param partitionTag the prefix of a partition's own hash tag, or null when partitions stay in the topic's slot
+     */
+    record Incarnation(String base, String partitionTag) {
+        /** @return the prefix of partition {@code p}'s keys */
+        private String partition(int p) {
+            return partitionTag == null ? base + p + ":" : partitionTag + p + "}:";
+        }
+
         /** @return partition {@code p}'s stream: one entry per event (metadata, time, data size) */
         String stream(int p) {
-            return base + p + ":s";
+            return partition(p) + "s";
         }
 
         /** @return partition {@code p}'s data hash: one field per event, or per chunk of a large event */
         String data(int p) {
-            return base + p + ":d";
+            return partition(p) + "d";
         }
 
-        /** @return partition {@code p}'s state hash: the next EventID and the last timestamp */
+        /** @return partition {@code p}'s state hash: the incarnation, next EventID, last timestamp, retention state */
         String state(int p) {
-            return base + p + ":h";
+            return partition(p) + "h";
         }
 
         /** @return the hash that makes a producer's retried batches idempotent in partition {@code p} */
         String dedup(int p, long producerId) {
-            return base + p + ":w:" + Long.toHexString(producerId);
+            return partition(p) + "w:" + Long.toHexString(producerId);
         }
 
         /** @return the set of consumer names with stored positions */
@@ -77,8 +89,12 @@ final class RedisKeys {
         }
     }
 
-    /** @return the keys of incarnation {@code inc} of {@code topic} */
-    Incarnation incarnation(String topic, String inc) {
-        return new Incarnation(topicBase(topic) + inc + ":");
+    /**
+     * @param slotPerPartition whether each partition's keys have a hash tag of their own
+     * @return the keys of incarnation {@code inc} of {@code topic}
+     */
+    Incarnation incarnation(String topic, String inc, boolean slotPerPartition) {
+        return new Incarnation(topicBase(topic) + inc + ":",
+                slotPerPartition ? prefix + ":{" + topic + ":" + inc + ":" : null);
     }
 }

@@ -2,7 +2,7 @@ package dev.diaspora.stream.redis;
 
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -22,22 +22,24 @@ final class RedisScripts {
     static final String DELETED = "DIASPORA_DELETED";
 
     /**
-     * Appends a batch. KEYS: meta, stream, data, state, dedup. ARGV: incarnation, batch sequence, storage time
-     * (19-digit nanoseconds), count, then per event: metadata, explicit time or '', data size, chunk size (0: one
-     * field), number of values, the values. Returns the first EventID (the earlier answer for a re-sent batch).
+     * Appends a batch. KEYS: stream, data, state, dedup (one partition's keys: one slot). ARGV: incarnation, batch
+     * sequence, storage time (19-digit nanoseconds), count, then per event: metadata, explicit time or '', data size,
+     * chunk size (0: one field), number of values, the values. Returns the first EventID (the earlier answer for a
+     * re-sent batch). The state hash holds the incarnation from the topic's creation until its deletion, which is how
+     * an append to a deleted topic is refused without touching a key of another slot.
      */
     static final RedisScripts APPEND = new RedisScripts("""
-            local inc = redis.call('HGET', KEYS[1], 'inc')
+            local inc = redis.call('HGET', KEYS[3], 'inc')
             if inc ~= ARGV[1] then return redis.error_reply('%1$s topic deleted') end
             local seq = ARGV[2]
             local slot = tostring(tonumber(seq) %% 256)
-            local prev = redis.call('HGET', KEYS[5], slot)
+            local prev = redis.call('HGET', KEYS[4], slot)
             if prev then
               local s, f = string.match(prev, '^(%%d+) (%%d+)$')
               if s == seq then return tonumber(f) end
             end
-            local nxt = tonumber(redis.call('HGET', KEYS[4], 'next') or '0')
-            local last = redis.call('HGET', KEYS[4], 'ts') or '0000000000000000000'
+            local nxt = tonumber(redis.call('HGET', KEYS[3], 'next') or '0')
+            local last = redis.call('HGET', KEYS[3], 'ts') or '0000000000000000000'
             local now = ARGV[3]
             local count = tonumber(ARGV[4])
             local first = nxt
@@ -50,32 +52,32 @@ final class RedisScripts {
               last = t
               local n = tonumber(ARGV[i + 4])
               added = added + string.len(ARGV[i]) + tonumber(ARGV[i + 2])
-              redis.call('XADD', KEYS[2], '0-' .. string.format('%%d', nxt + 1), 'm', ARGV[i], 't', t,
+              redis.call('XADD', KEYS[1], '0-' .. string.format('%%d', nxt + 1), 'm', ARGV[i], 't', t,
                 'z', ARGV[i + 2], 'k', ARGV[i + 3])
               local id = string.format('%%d', nxt)
               if n == 1 then
-                redis.call('HSET', KEYS[3], id, ARGV[i + 5])
+                redis.call('HSET', KEYS[2], id, ARGV[i + 5])
               else
-                for c = 0, n - 1 do redis.call('HSET', KEYS[3], id .. '.' .. c, ARGV[i + 5 + c]) end
+                for c = 0, n - 1 do redis.call('HSET', KEYS[2], id .. '.' .. c, ARGV[i + 5 + c]) end
               end
               i = i + 5 + n
               nxt = nxt + 1
             end
-            redis.call('HINCRBY', KEYS[4], 'bytes', added)
-            redis.call('HSET', KEYS[4], 'next', string.format('%%d', nxt), 'ts', last)
-            redis.call('HSET', KEYS[5], slot, seq .. ' ' .. string.format('%%d', first))
-            redis.call('PEXPIRE', KEYS[5], 3600000)
+            redis.call('HINCRBY', KEYS[3], 'bytes', added)
+            redis.call('HSET', KEYS[3], 'next', string.format('%%d', nxt), 'ts', last)
+            redis.call('HSET', KEYS[4], slot, seq .. ' ' .. string.format('%%d', first))
+            redis.call('PEXPIRE', KEYS[4], 3600000)
             return first
             """.formatted(DELETED));
 
     /**
      * Applies retention to a partition: drops events from the front (stream entry and data fields) while the oldest
      * is older than the cutoff or the partition holds more than the byte limit, at most 1000 per call. KEYS: stream,
-     * data, state, meta. ARGV: cutoff (19-digit nanoseconds, or ''), byte limit (or ''), incarnation. Returns the
+     * data, state. ARGV: cutoff (19-digit nanoseconds, or ''), byte limit (or ''), incarnation. Returns the
      * first retained id, or -1 if the incarnation is gone (nothing is written then).
      */
     static final RedisScripts TRIM = new RedisScripts("""
-            if redis.call('HGET', KEYS[4], 'inc') ~= ARGV[3] then return -1 end
+            if redis.call('HGET', KEYS[3], 'inc') ~= ARGV[3] then return -1 end
             local first = tonumber(redis.call('HGET', KEYS[3], 'first') or '0')
             local nxt = tonumber(redis.call('HGET', KEYS[3], 'next') or '0')
             local bytes = tonumber(redis.call('HGET', KEYS[3], 'bytes') or '0')
@@ -114,36 +116,34 @@ final class RedisScripts {
             return first
             """);
 
-    /** Creates a topic. KEYS: meta, registry. ARGV: name, incarnation, options, components. Returns 1, or 0 if taken. */
+    /**
+     * Creates a topic. KEYS: meta. ARGV: incarnation, options, components, layout. Returns 1, or 0 if taken. (The
+     * caller adds the name to the registry, a key of another slot.)
+     */
     static final RedisScripts CREATE = new RedisScripts("""
             local t = redis.call('TYPE', KEYS[1]).ok
             if t == 'hash' then return 0 end
             if t ~= 'none' then return redis.error_reply('WRONGTYPE the key ' .. KEYS[1] .. ' holds a ' .. t) end
-            redis.call('HSET', KEYS[1], 'inc', ARGV[2], 'options', ARGV[3], 'components', ARGV[4])
-            redis.call('SADD', KEYS[2], ARGV[1])
+            redis.call('HSET', KEYS[1], 'inc', ARGV[1], 'options', ARGV[2], 'components', ARGV[3], 'layout', ARGV[4])
             return 1
             """);
 
     /**
-     * Deletes a topic. KEYS: meta, registry, control. ARGV: name, topic key base. Returns 1, or 0 if it does not
-     * exist.
+     * Deletes a topic's keys in the topic's slot: its meta hash and the positions and groups of its consumer names,
+     * and wakes tailing consumers. KEYS: meta, control. ARGV: the incarnation key base. Returns the incarnation, the
+     * options and the layout of what it deleted (the caller deletes the partitions' keys, which may live in other
+     * slots), or an empty list if the topic does not exist.
      */
     static final RedisScripts DELETE = new RedisScripts("""
-            local inc = redis.call('HGET', KEYS[1], 'inc')
-            if not inc then return 0 end
-            local options = cjson.decode(redis.call('HGET', KEYS[1], 'options'))
-            local base = ARGV[2] .. inc .. ':'
-            local n = tonumber(options['num_partitions'] or 1)
-            for p = 0, n - 1 do
-              redis.call('UNLINK', base .. p .. ':s', base .. p .. ':d', base .. p .. ':h')
-            end
+            local m = redis.call('HMGET', KEYS[1], 'inc', 'options', 'layout')
+            if not m[1] then return {} end
+            local base = ARGV[1] .. m[1] .. ':'
             for _, name in ipairs(redis.call('SMEMBERS', base .. 'names')) do
               redis.call('UNLINK', base .. 'pos:' .. name, base .. 'group:' .. name)
             end
             redis.call('UNLINK', base .. 'names', KEYS[1])
-            redis.call('SREM', KEYS[2], ARGV[1])
-            redis.call('XADD', KEYS[3], 'MAXLEN', '~', '16', '*', 'deleted', inc)
-            return 1
+            redis.call('XADD', KEYS[2], 'MAXLEN', '~', '16', '*', 'deleted', m[1])
+            return {m[1], m[2], m[3] or 'topic'}
             """);
 
     /** Stores positions. KEYS: meta, positions, names. ARGV: incarnation, name, then partition, position pairs. */
@@ -216,16 +216,16 @@ final class RedisScripts {
     }
 
     /** Runs the script by SHA-1, sending its text if the server does not know it. Returns its integer answer. */
-    CompletableFuture<Long> run(RedisAsyncCommands<String, Object> redis, String[] keys, Object... args) {
+    CompletableFuture<Long> run(RedisClusterAsyncCommands<String, Object> redis, String[] keys, Object... args) {
         return run(redis, ScriptOutputType.INTEGER, keys, args);
     }
 
     /** Runs a script whose answer is a list. */
-    CompletableFuture<List<Object>> runList(RedisAsyncCommands<String, Object> redis, String[] keys, Object... args) {
+    CompletableFuture<List<Object>> runList(RedisClusterAsyncCommands<String, Object> redis, String[] keys, Object... args) {
         return run(redis, ScriptOutputType.MULTI, keys, args);
     }
 
-    private <T> CompletableFuture<T> run(RedisAsyncCommands<String, Object> redis, ScriptOutputType type,
+    private <T> CompletableFuture<T> run(RedisClusterAsyncCommands<String, Object> redis, ScriptOutputType type,
             String[] keys, Object... args) {
         return redis.<T>evalsha(sha, type, keys, args).toCompletableFuture()
                 .exceptionallyCompose(e -> {

@@ -45,6 +45,8 @@ final class RedisTopic implements TopicBackend, LocalTopic {
     private final String name;
     final String incarnation;
     final RedisKeys.Incarnation inc;
+    /** whether each partition's keys have a slot of their own (the topic's layout, from its meta hash) */
+    private final boolean slotPerPartition;
     final String metaKey;
     private final Metadata components;
     private final List<PartitionInfo> partitions;
@@ -52,14 +54,16 @@ final class RedisTopic implements TopicBackend, LocalTopic {
     private final RedisReads reads;
     private final RedisGroups groups;
     final Retention retention;
-    private RedisTailWatcher watcher; // guarded by this
+    private final List<RedisTailWatcher> watchers = new ArrayList<>(); // guarded by this
     private boolean closed; // guarded by this
 
-    RedisTopic(RedisBackend backend, String name, String incarnation, Metadata options, Metadata components) {
+    RedisTopic(RedisBackend backend, String name, String incarnation, Metadata options, Metadata components,
+            boolean slotPerPartition) {
         this.backend = backend;
         this.name = name;
         this.incarnation = incarnation;
-        this.inc = backend.keys.incarnation(name, incarnation);
+        this.slotPerPartition = slotPerPartition;
+        this.inc = backend.keys.incarnation(name, incarnation, slotPerPartition);
         this.metaKey = backend.keys.meta(name);
         this.components = components;
         int n = options.json().path("num_partitions").asInt(1);
@@ -126,8 +130,8 @@ final class RedisTopic implements TopicBackend, LocalTopic {
         String cutoff = retention.retentionMs() > 0
                 ? RedisAppender.stamp(StorageClock.nowNanos() - retention.retentionMs() * 1_000_000L) : "";
         String bytes = retention.retentionBytes() > 0 ? Long.toString(retention.retentionBytes()) : "";
-        return RedisScripts.TRIM.run(backend.redis, new String[] {inc.stream(p), inc.data(p), inc.state(p),
-                metaKey}, cutoff, bytes, incarnation);
+        return RedisScripts.TRIM.run(backend.redis, new String[] {inc.stream(p), inc.data(p), inc.state(p)}, cutoff,
+                bytes, incarnation);
     }
 
     @Override
@@ -140,17 +144,34 @@ final class RedisTopic implements TopicBackend, LocalTopic {
         return new RedisAppender(this, config.producerId());
     }
 
+    /**
+     * Opens a read session, starting the topic's tail watchers with its first one: one {@code XREAD BLOCK} over every
+     * partition stream and the control stream when they share the topic's slot, else one per partition and one for
+     * the control stream (a command touches the keys of one slot only).
+     */
     @Override
     public ReadSession openSession(SessionConfig config) {
         synchronized (this) {
-            if (watcher == null && !closed) {
-                String[] streams = new String[partitions.size() + 1];
-                for (int p = 0; p < partitions.size(); p++) {
-                    streams[p] = inc.stream(p);
+            if (watchers.isEmpty() && !closed) {
+                List<String[]> groups = new ArrayList<>();
+                if (slotPerPartition) {
+                    for (int p = 0; p < partitions.size(); p++) {
+                        groups.add(new String[] {inc.stream(p)});
+                    }
+                    groups.add(new String[] {backend.keys.control(name)});
+                } else {
+                    String[] streams = new String[partitions.size() + 1];
+                    for (int p = 0; p < partitions.size(); p++) {
+                        streams[p] = inc.stream(p);
+                    }
+                    streams[partitions.size()] = backend.keys.control(name);
+                    groups.add(streams);
                 }
-                streams[partitions.size()] = backend.keys.control(name);
-                watcher = new RedisTailWatcher(backend, streams, notifier, "diaspora-redis-tail-"
-                        + WATCHERS.incrementAndGet());
+                int n = WATCHERS.incrementAndGet();
+                for (int i = 0; i < groups.size(); i++) {
+                    watchers.add(new RedisTailWatcher(backend, groups.get(i), notifier, "diaspora-redis-tail-" + n
+                            + (groups.size() > 1 ? "-" + i : "")));
+                }
             }
         }
         return new LocalReadSession(this, config);
@@ -241,16 +262,19 @@ final class RedisTopic implements TopicBackend, LocalTopic {
 
     @Override
     public void close() {
-        RedisTailWatcher w;
+        List<RedisTailWatcher> ws;
         synchronized (this) {
             if (closed) {
                 return;
             }
             closed = true;
-            w = watcher;
-            watcher = null;
+            ws = List.copyOf(watchers);
+            watchers.clear();
         }
-        if (w != null) {
+        for (RedisTailWatcher w : ws) {
+            w.stop();
+        }
+        for (RedisTailWatcher w : ws) {
             w.close();
         }
         notifier.wakeAll();

@@ -75,6 +75,15 @@ final class RedisServerProcess implements AutoCloseable {
         }
         process = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("redis.out").toFile()).start();
+        awaitListening(process, port, dir.resolve("redis.out"));
+    }
+
+    /**
+     * Waits up to ten seconds until a just started {@code redis-server} accepts connections on {@code port}.
+     *
+     * @param out where the server's output goes, quoted when it does not start
+     */
+    static void awaitListening(Process process, int port, Path out) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (true) {
             try (Socket s = new Socket()) {
@@ -83,7 +92,7 @@ final class RedisServerProcess implements AutoCloseable {
             } catch (IOException e) {
                 if (!process.isAlive() || System.nanoTime() - deadline > 0) {
                     throw new IllegalStateException("redis-server did not start on port " + port + ": "
-                            + Files.readString(dir.resolve("redis.out")), e);
+                            + Files.readString(out), e);
                 }
                 Thread.sleep(50);
             }
