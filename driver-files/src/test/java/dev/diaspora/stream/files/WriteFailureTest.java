@@ -187,9 +187,36 @@ class WriteFailureTest {
 
     @Test
     void aSegmentWhoseCreationFailedIsPassedOverByOpenAndCreatedAgainByTheNextRoll() throws Exception {
-        // 64 KiB segments and events of 40,000 bytes of data: every event starts a segment, event n at base n. The
-        // roll to base 2 fails while it writes the header of 00000000000000000002.meta (the disk filled up), after
-        // it created the data file: a header-only data file and a cut metadata file stay, and no index.
+        failRollToBase2(p -> assertEquals(2, p.push(Content.metadata("big", 3), DataView.of(bigData(3))).join(),
+                "the next roll creates the segment again, at the same base"));
+        assertBig(List.of(0L, 1L, 3L));
+    }
+
+    @Test
+    void theFilesOfAFailedRollThatTheLogWentPastAreRemovedByTheNextOpen() throws Exception {
+        Path part = failRollToBase2(p -> {
+            // a small event still fits the segment at base 1, so the log goes past base 2; the next roll is at 3
+            assertEquals(2, p.push(Content.metadata("big", 100), DataView.of(bigData(100))).join());
+            assertEquals(3, p.push(Content.metadata("big", 4), DataView.of(bigData(4))).join());
+        });
+        assertTrue(Files.exists(part.resolve(String.format("%020d.index", 3))));
+        assertTrue(Files.exists(part.resolve(String.format("%020d.data", 2))), "left by the failed roll");
+        assertBig(List.of(0L, 1L, 100L, 4L));
+        for (String f : List.of("data", "meta")) {
+            assertFalse(Files.exists(part.resolve(String.format("%020d.%s", 2, f))),
+                    "the open removed the failed roll's ." + f + " file, which no roll can complete any more");
+        }
+    }
+
+    /**
+     * 64 KiB segments and events of 40,000 bytes of data: every such event starts a segment, event n at base n. The
+     * roll to base 2 fails while it writes the header of 00000000000000000002.meta (the disk filled up), after it
+     * created the data file: a header-only data file and a cut metadata file stay, and no index. Another driver
+     * opens the partition meanwhile and reads it; then the disk is repaired and {@code afterRepair} pushes more.
+     *
+     * @return the partition directory
+     */
+    private Path failRollToBase2(java.util.function.Consumer<Producer> afterRepair) throws Exception {
         String failing = String.format("%020d.meta", 2);
         Path part = root.resolve("t").resolve(FilesTopic.PARTITIONS_DIR).resolve(FilesTopic.partitionDirName(0));
         try (FailingWrites faults = FailingWrites.install(failing, 10); Driver d = open(root)) {
@@ -208,15 +235,15 @@ class WriteFailureTest {
                 assertFalse(Files.exists(part.resolve(String.format("%020d.index", 2))), "and no index");
                 assertBig(List.of(0L, 1L)); // another driver opens the partition and reads it
                 faults.disarm();
-                assertEquals(2, p.push(Content.metadata("big", 3), DataView.of(bigData(3))).join(),
-                        "the next roll creates the segment again, at the same base");
+                afterRepair.accept(p);
             }
         }
-        assertBig(List.of(0L, 1L, 3L));
+        return part;
     }
 
+    /** @return the data of event {@code n}: 40,000 bytes, or 100 for {@code n >= 100} */
     private static byte[] bigData(long n) {
-        byte[] b = new byte[40_000];
+        byte[] b = new byte[n >= 100 ? 100 : 40_000];
         new java.util.SplittableRandom(n).nextBytes(b);
         return b;
     }

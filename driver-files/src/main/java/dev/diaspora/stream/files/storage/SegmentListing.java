@@ -18,6 +18,10 @@ import java.util.function.Consumer;
  * and by the time the data file's size is read the segment may hold events. Such a directory is listed again rather
  * than reported as damaged.
  *
+ * <p>A data file that holds only its header and has no index, below the newest index, is what a roll that failed
+ * before its index (a full disk, an I/O error) left when the log then went on in the older segment: no roll can
+ * complete it any more (rolls happen at the newest segment's end), so its files are removed.
+ *
  * <p>Thread safety: stateless; safe from any thread.
  */
 final class SegmentListing {
@@ -89,7 +93,7 @@ final class SegmentListing {
             if (!indexes.isEmpty() && e.getKey() < indexes.firstKey()) {
                 // retention removes the index first (the commit point of a drop), then the metadata and data:
                 // these are what an interrupted drop left behind
-                removeLeftover(partitionDir, e.getKey());
+                removeLeftover(partitionDir, e.getKey(), "an interrupted retention drop");
                 continue;
             }
             if (indexes.containsKey(e.getKey())) {
@@ -101,10 +105,22 @@ final class SegmentListing {
             } catch (IOException x) {
                 continue; // removed meanwhile
             }
-            if (size <= FileHeaderDescriptor.LENGTH) {
-                continue; // a roll in progress, or one that failed before its index: no events
-            }
             Path index = partitionDir.resolve(Segment.fileName(e.getKey(), ".index"));
+            if (size <= FileHeaderDescriptor.LENGTH) {
+                // no events: a roll in progress, or one that failed before its index
+                if (!indexes.isEmpty() && e.getKey() < indexes.lastKey()) {
+                    if (Files.exists(index)) {
+                        if (mayRetry) {
+                            return false; // the listing missed an index that exists: list again
+                        }
+                    } else {
+                        // failed, and the log went past it: every later roll is at or after the newest index
+                        // (rolls happen at the newest segment's end), so none can complete this one
+                        removeLeftover(partitionDir, e.getKey(), "a segment roll that failed before its index");
+                    }
+                }
+                continue;
+            }
             if (mayRetry && Files.exists(index)) {
                 // another process rolled a segment while the directory was listed: a roll creates the index (by
                 // rename) before it writes any event, so the listing missed the index and the size saw later events
@@ -123,13 +139,13 @@ final class SegmentListing {
         return true;
     }
 
-    private static void removeLeftover(Path partitionDir, long base) {
-        for (String suffix : new String[] {".meta", ".data"}) {
+    /** Removes the files of the segment at {@code base} that has no index any more, or never had one. */
+    private static void removeLeftover(Path partitionDir, long base, String leftBy) {
+        for (String suffix : new String[] {".meta", ".data", ".index.tmp"}) {
             try {
                 Files.deleteIfExists(partitionDir.resolve(Segment.fileName(base, suffix)));
             } catch (IOException e) {
-                LOG.debug("cannot remove {} left by an interrupted retention drop: {}", Segment.fileName(base, suffix),
-                        e.toString());
+                LOG.debug("cannot remove {} left by {}: {}", Segment.fileName(base, suffix), leftBy, e.toString());
             }
         }
     }
