@@ -206,12 +206,22 @@ final class ChildCtl {
 
     /** Opens the files driver on this fixture's root in the test JVM. */
     Driver openDriver() {
-        return Driver.open("files", Metadata.of("{\"root_path\":" + EventJson.quote(root.toString()) + "}"));
+        return openDriver("files");
+    }
+
+    /** Opens driver {@code type} ({@code files}, {@code files-v0}) on this fixture's root in the test JVM. */
+    Driver openDriver(String type) {
+        return Driver.open(type, Metadata.of("{\"root_path\":" + EventJson.quote(root.toString()) + "}"));
     }
 
     /** @return the number of events stored in {@code topic} */
     long count(String topic) {
-        try (Driver d = openDriver(); TopicHandle t = d.openTopic(topic)) {
+        return count("files", topic);
+    }
+
+    /** @return the number of events stored in {@code topic} of driver {@code type} on this fixture's root */
+    long count(String type, String topic) {
+        try (Driver d = openDriver(type); TopicHandle t = d.openTopic(topic)) {
             long n = 0;
             for (int p = 0; p < t.partitions().size(); p++) {
                 n += t.bounds(p).count();
@@ -229,8 +239,13 @@ final class ChildCtl {
 
     /** Reads every event of {@code topic} with a throwaway consumer name (acknowledging nothing). */
     List<Stored> readAll(String topic) {
+        return readAll("files", topic);
+    }
+
+    /** Reads every event of {@code topic} of driver {@code type} on this fixture's root; see {@link #readAll}. */
+    List<Stored> readAll(String type, String topic) {
         List<Stored> out = new ArrayList<>();
-        try (Driver d = openDriver(); TopicHandle t = d.openTopic(topic)) {
+        try (Driver d = openDriver(type); TopicHandle t = d.openTopic(topic)) {
             int n = t.partitions().size();
             long total = 0;
             for (int p = 0; p < n; p++) {

@@ -4,21 +4,17 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.Metadata;
-import dev.diaspora.stream.TopicExistsException;
 import dev.diaspora.stream.TopicNotFoundException;
 import dev.diaspora.stream.TopicOptions;
 import dev.diaspora.stream.files.storage.FileLocks;
 import dev.diaspora.stream.files.storage.PartitionLog;
-import dev.diaspora.stream.files.storage.StorageErrors;
 import dev.diaspora.stream.spi.Backend;
 import dev.diaspora.stream.spi.Options;
 import dev.diaspora.stream.spi.Partitions;
 import dev.diaspora.stream.spi.TopicBackend;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -28,24 +24,18 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileTime;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Topic administration under {@code root_path}. A topic is created complete in a hidden directory
- * ({@code .tmp-<random>}) and renamed into place in one atomic step, so other processes never see half a topic, and
- * deleted by renaming it away ({@code .deleted-<random>}) before its files are removed. No topic name starts with
+ * Topic administration under {@code root_path}. A topic is created complete in a hidden directory and renamed into
+ * place in one atomic step ({@link TopicDirectories}), so other processes never see half a topic, and deleted by
+ * renaming it away ({@code .deleted-<random>}) before its files are removed. No topic name starts with
  * {@code '.'} (the engine's rule, {@link dev.diaspora.stream.spi.TopicNames}), so these never collide with a topic.
  *
  * <p>Incarnations: a delete takes every partition's append lock before the rename, and every open handle checks its
@@ -56,18 +46,19 @@ import org.slf4j.LoggerFactory;
  */
 final class FilesBackend implements Backend {
     private static final Logger LOG = LoggerFactory.getLogger(FilesBackend.class);
-    private static final SecureRandom RANDOM = new SecureRandom();
     private static final Duration STALE_TMP = Duration.ofHours(1);
     /** The {@code "layout"} of this driver's topics in {@code listTopics}; the C++ layout is {@code "v0"}. */
     static final String LAYOUT = "files";
 
     private final Path root;
-    private final Set<FilesTopic> open = ConcurrentHashMap.newKeySet();
-    private final AtomicBoolean closed = new AtomicBoolean();
+    private final TopicDirectories topics;
+    private final OpenTopics<FilesTopic> open;
 
     FilesBackend(Path root) {
         this.root = root;
-        cleanLeftovers();
+        this.topics = new TopicDirectories(root, "topic");
+        this.open = new OpenTopics<>("the files driver on " + root);
+        topics.cleanLeftovers(STALE_TMP);
     }
 
     Path root() {
@@ -76,16 +67,10 @@ final class FilesBackend implements Backend {
 
     @Override
     public void createTopic(String name, Options topicOptions, Metadata components) {
-        checkOpen();
-        Path target = root.resolve(name);
-        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-            throw exists(name, target);
-        }
+        open.checkOpen();
         int n = topicOptions.intValue("num_partitions", 1);
         boolean fsync = "fsync".equals(topicOptions.string(FilesDriverProvider.DURABILITY));
-        Path tmp = root.resolve(".tmp-" + randomSuffix());
-        try {
-            Files.createDirectory(tmp);
+        topics.create(name, tmp -> {
             Files.write(tmp.resolve(TopicConfig.FILE), TopicConfig.json(topicOptions, components),
                     StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             Path parts = Files.createDirectory(tmp.resolve(FilesTopic.PARTITIONS_DIR));
@@ -96,37 +81,18 @@ final class FilesBackend implements Backend {
             if (fsync) {
                 forceTree(tmp);
             }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            if (fsync) {
-                forceDirectory(root);
-            }
-        } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
-            throw exists(name, target);
-        } catch (IOException e) {
-            if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-                throw exists(name, target);
-            }
-            throw new DiasporaException("Cannot create topic '" + name + "' in " + root + ": "
-                    + StorageErrors.whyUnwritable(e) + ". Nothing of the topic was left behind", e);
-        } finally {
-            if (Files.exists(tmp, LinkOption.NOFOLLOW_LINKS)) {
-                deleteTree(tmp);
-            }
+        });
+        if (fsync) {
+            forceDirectory(root);
         }
-    }
-
-    private TopicExistsException exists(String name, Path target) {
-        return new TopicExistsException("Topic '" + name + "' already exists (" + target + "); open it with openTopic(\""
-                + name + "\") or choose another name");
     }
 
     @Override
     public TopicBackend openTopic(String name) {
-        checkOpen();
-        Path dir = root.resolve(name);
+        open.checkOpen();
+        Path dir = topics.dir(name);
         if (!Files.isDirectory(dir)) {
-            throw new TopicNotFoundException("Topic '" + name + "' does not exist under root_path " + root
-                    + "; create it first with createTopic(\"" + name + "\")");
+            throw topics.notFound(name);
         }
         if (V0Layout.isTopic(dir)) {
             throw new TopicNotFoundException("Topic '" + name + "' under " + root + " is in the layout of the C++"
@@ -141,12 +107,7 @@ final class FilesBackend implements Backend {
             identity.close();
             throw e;
         }
-        open.add(t);
-        if (closed.get()) {
-            t.close();
-            checkOpen();
-        }
-        return t;
+        return open.add(t);
     }
 
     void closed(FilesTopic t) {
@@ -155,38 +116,27 @@ final class FilesBackend implements Backend {
 
     @Override
     public boolean topicExists(String name) {
-        checkOpen();
-        return Files.isRegularFile(root.resolve(name).resolve(TopicConfig.FILE));
+        open.checkOpen();
+        return Files.isRegularFile(topics.dir(name).resolve(TopicConfig.FILE));
     }
 
     @Override
     public Map<String, Metadata> listTopics() {
-        checkOpen();
+        open.checkOpen();
         Map<String, Metadata> out = new TreeMap<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(root)) {
-            for (Path d : ds) {
-                String name = d.getFileName().toString();
-                if (name.startsWith(".") || !Files.isDirectory(d)) {
-                    continue;
+        topics.forEachCandidate((name, d) -> {
+            try (TopicIdentity t = TopicIdentity.open(d, name)) {
+                out.put(name, withLayout(effective(d, name, t).description()));
+            } catch (TopicNotFoundException e) {
+                if (V0Layout.isTopic(d)) { // a topic of the C++ driver: listed with "layout":"v0"
+                    V0Backend.listV0(out, d, name);
+                } else {
+                    LOG.debug("listTopics: skipping {}: {}", d, e.getMessage()); // not a topic, or being created
                 }
-                try (TopicIdentity t = TopicIdentity.open(d, name)) {
-                    out.put(name, withLayout(effective(d, name, t).description()));
-                } catch (TopicNotFoundException e) {
-                    if (V0Layout.isTopic(d)) { // a topic of the C++ driver: listed with "layout":"v0"
-                        listV0(out, d, name);
-                    } else {
-                        LOG.debug("listTopics: skipping {}: {}", d, e.getMessage()); // not a topic, or being created
-                    }
-                } catch (DiasporaException e) {
-                    LOG.warn("listTopics: not listing {}: {}", d, e.getMessage()); // damaged: say so, once per call
-                }
+            } catch (DiasporaException e) {
+                LOG.warn("listTopics: not listing {}: {}", d, e.getMessage()); // damaged: say so, once per call
             }
-        } catch (NoSuchFileException e) {
-            return out;
-        } catch (IOException e) {
-            throw new DiasporaException("Cannot list the topics in " + root + ": " + e
-                    + ". Check that the directory is readable", e);
-        }
+        });
         return out;
     }
 
@@ -197,18 +147,10 @@ final class FilesBackend implements Backend {
         return Metadata.of(d);
     }
 
-    private static void listV0(Map<String, Metadata> out, Path d, String name) {
-        try {
-            out.put(name, V0Layout.description(d, name));
-        } catch (DiasporaException e) {
-            LOG.warn("listTopics: not listing {}: {}", d, e.getMessage());
-        }
-    }
-
     @Override
     public Metadata describeTopic(String name) {
-        checkOpen();
-        Path dir = root.resolve(name);
+        open.checkOpen();
+        Path dir = topics.dir(name);
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             return null;
         }
@@ -227,7 +169,7 @@ final class FilesBackend implements Backend {
 
     @Override
     public void alterTopic(String name, Options changes) {
-        checkOpen();
+        open.checkOpen();
         Path dir = existingTopic(name);
         ObjectNode changed = (ObjectNode) changes.toMetadata().json();
         TopicChangesFile.change(dir, name, current -> changed);
@@ -240,7 +182,7 @@ final class FilesBackend implements Backend {
      */
     @Override
     public void addPartitions(String name, int newCount) {
-        checkOpen();
+        open.checkOpen();
         Path dir = existingTopic(name);
         TopicChangesFile.change(dir, name, current -> {
             Partitions.checkGrowth(name, current.numPartitions(), newCount);
@@ -249,7 +191,7 @@ final class FilesBackend implements Backend {
                 for (int p = current.numPartitions(); p < newCount; p++) {
                     Path pd = parts.resolve(FilesTopic.partitionDirName(p));
                     if (Files.exists(pd, LinkOption.NOFOLLOW_LINKS)) {
-                        deleteTree(pd); // left by a crashed addPartitions: beyond the count, nobody reads it
+                        TopicDirectories.deleteTree(pd); // left by a crashed addPartitions: beyond the count, nobody reads it
                     }
                     PartitionLog.create(Files.createDirectory(pd), p);
                     if (current.log().fsync()) {
@@ -272,37 +214,31 @@ final class FilesBackend implements Backend {
     }
 
     private Path existingTopic(String name) {
-        Path dir = root.resolve(name);
         if (!topicExists(name)) {
-            throw new TopicNotFoundException("Topic '" + name + "' does not exist under root_path " + root
-                    + "; create it first with createTopic(\"" + name + "\")");
+            throw topics.notFound(name);
         }
-        return dir;
+        return topics.dir(name);
     }
 
     /** Open handles of this backend see a change at once; other processes' within {@link TopicChangesFile#CHECK_NANOS}. */
     private void refreshOpen(String name) {
-        for (FilesTopic t : List.copyOf(open)) {
-            if (t.name().equals(name)) {
-                t.refreshChanges(true);
-            }
+        for (FilesTopic t : open.named(name)) {
+            t.refreshChanges(true);
         }
     }
 
     @Override
     public void deleteTopic(String name) {
-        checkOpen();
-        Path dir = root.resolve(name);
+        open.checkOpen();
+        Path dir = topics.dir(name);
         if (!topicExists(name)) {
             throw new TopicNotFoundException("Topic '" + name + "' does not exist under root_path " + root
                     + "; nothing to delete");
         }
-        for (FilesTopic t : List.copyOf(open)) {
-            if (t.name().equals(name)) {
-                t.close();
-            }
+        for (FilesTopic t : open.named(name)) {
+            t.close();
         }
-        Path trash = root.resolve(".deleted-" + randomSuffix());
+        Path trash = root.resolve(".deleted-" + TopicDirectories.randomSuffix());
         List<FileLocks.Shared> locks = new ArrayList<>();
         try {
             // Every partition's append lock, as appenders of every process take it: an append either completes
@@ -334,7 +270,7 @@ final class FilesBackend implements Backend {
                 }
             }
         }
-        deleteTree(trash);
+        TopicDirectories.deleteTree(trash);
     }
 
     /** @return the lock file of every partition directory of the topic in {@code dir}, in partition order */
@@ -353,77 +289,9 @@ final class FilesBackend implements Backend {
         return out;
     }
 
-    private void checkOpen() {
-        if (closed.get()) {
-            throw new IllegalStateException("the files driver on " + root + " is closed");
-        }
-    }
-
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        RuntimeException first = null;
-        for (FilesTopic t : List.copyOf(open)) {
-            try {
-                t.close();
-            } catch (RuntimeException e) {
-                first = first == null ? e : first;
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
-    }
-
-    /** Removes what crashed creations and deletions left behind: {@code .deleted-*}, and {@code .tmp-*} over 1 h. */
-    private void cleanLeftovers() {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(root)) {
-            Instant staleBefore = Instant.now().minus(STALE_TMP);
-            for (Path d : ds) {
-                String name = d.getFileName().toString();
-                if (name.startsWith(".deleted-")) {
-                    deleteTree(d);
-                } else if (name.startsWith(".tmp-")) {
-                    FileTime t = Files.getLastModifiedTime(d, LinkOption.NOFOLLOW_LINKS);
-                    if (t.toInstant().isBefore(staleBefore)) {
-                        deleteTree(d);
-                    }
-                }
-            }
-        } catch (IOException e) {
-            LOG.debug("cannot clean leftovers in {}: {}", root, e.toString());
-        }
-    }
-
-    private static String randomSuffix() {
-        return Long.toString(RANDOM.nextLong() & Long.MAX_VALUE, 36);
-    }
-
-    static void deleteTree(Path dir) {
-        try {
-            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.deleteIfExists(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFileFailed(Path file, IOException exc) {
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-                    Files.deleteIfExists(d);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException e) {
-            LOG.warn("cannot remove {} completely: {}; remove it by hand", dir, e.toString());
-        }
+        open.closeAll();
     }
 
     private static void forceTree(Path dir) throws IOException {

@@ -2,34 +2,35 @@ package dev.diaspora.stream.files;
 
 import dev.diaspora.stream.spi.IncomingBatch;
 import dev.diaspora.stream.spi.LocalReadSession;
+import dev.diaspora.stream.spi.LocalTopic;
 import dev.diaspora.stream.spi.SessionConfig;
 
 /**
- * The shared {@link LocalReadSession}, which also tells its topic when it closes: the tail watcher runs while
- * sessions exist. A damaged record reaches the engine as {@code IncomingBatch.failure} (see {@code FilesTopic.read}),
- * so it fails pulls of its own partition only.
+ * The shared {@link LocalReadSession} of both file layouts, which also tells its {@link SessionWatch} when it closes:
+ * the tail watcher runs while sessions exist. A damaged record reaches the engine as {@code IncomingBatch.failure}
+ * (see {@code FilesTopic.read}), so it fails pulls of its own partition only.
  *
  * <p>Thread safety: confined to the consumer's fetch thread, except {@link #wakeup()}.
  */
 final class FilesReadSession extends LocalReadSession {
-    private final FilesTopic topic;
+    private final Runnable beforePoll;
     private final Runnable onClose;
     private boolean closed;
 
-    private FilesReadSession(FilesTopic topic, SessionConfig config, Runnable onClose) {
+    /**
+     * @param beforePoll run before every poll: the files layout checks that the topic is still the one this session
+     *     opened (one {@code stat}); a no-op for v0
+     * @param onClose run once, when the session closes
+     */
+    FilesReadSession(LocalTopic topic, SessionConfig config, Runnable beforePoll, Runnable onClose) {
         super(topic, config);
-        this.topic = topic;
+        this.beforePoll = beforePoll;
         this.onClose = onClose;
     }
 
-    static FilesReadSession open(FilesTopic topic, SessionConfig config, Runnable onClose) {
-        return new FilesReadSession(topic, config, onClose);
-    }
-
-    /** Checks first that the topic is still the one this session opened (one {@code stat}). */
     @Override
     public IncomingBatch poll(int maxEvents, long maxBytes, long timeoutNanos) {
-        topic.checkLive();
+        beforePoll.run();
         return super.poll(maxEvents, maxBytes, timeoutNanos);
     }
 

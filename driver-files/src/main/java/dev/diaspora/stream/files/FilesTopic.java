@@ -28,7 +28,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -48,7 +47,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Thread safety: thread-safe.
  */
-final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
+final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource, TailWatcher.Watched {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FilesTopic.class);
     static final String PARTITIONS_DIR = "partitions";
     static final String CONSUMERS_DIR = "consumers";
@@ -71,9 +70,7 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
     private final Object lifecycle = new Object();
     private AppendWorker worker; // guarded by lifecycle
     private RetentionWorker retention; // guarded by lifecycle: started at open if the topic has retention
-    private TailWatcher watcher; // guarded by lifecycle
-    private final List<TailWatcher> watchers = new ArrayList<>(); // guarded by lifecycle: every one started
-    private int sessions; // guarded by lifecycle
+    private final SessionWatch watch = new SessionWatch(this, notifier);
     private final AtomicBoolean closed = new AtomicBoolean();
 
     FilesTopic(FilesBackend backend, String name, Path dir, TopicIdentity identity) {
@@ -284,44 +281,23 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
     public ReadSession openSession(SessionConfig config) {
         checkOpen();
         identity.check();
-        sessionOpened();
-        try {
-            return FilesReadSession.open(this, config, this::sessionClosed);
-        } catch (RuntimeException e) {
-            sessionClosed();
-            throw e;
-        }
+        return watch.open(this, config, identity::check); // a deleted topic fails the poll, not "no events"
     }
 
-    private void sessionOpened() {
-        synchronized (lifecycle) {
-            sessions++;
-            if (watcher == null && !closed.get()) {
-                watcher = new TailWatcher(this, notifier);
-                watchers.removeIf(t -> !t.isAlive());
-                watchers.add(watcher);
-                watcher.start();
-            }
-        }
+    /** For the tail watcher: partitions another process added are watched too. */
+    @Override
+    public void refresh() {
+        refreshChanges(false);
     }
 
-    private void sessionClosed() {
-        synchronized (lifecycle) {
-            sessions--;
-        }
+    @Override
+    public int partitionCount() {
+        return logs.length;
     }
 
-    /** Asked by the watcher on every round: should it keep running? If not, it is forgotten (under the lock). */
-    boolean keepWatching(TailWatcher w) {
-        synchronized (lifecycle) {
-            if (sessions > 0 && !closed.get() && watcher == w) {
-                return true;
-            }
-            if (watcher == w) {
-                watcher = null;
-            }
-            return false;
-        }
+    @Override
+    public boolean pollGrowth(int p) {
+        return logs[p].pollGrowth();
     }
 
     @Override
@@ -396,14 +372,6 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
 
     // ------------------------------------------------------------------ lifecycle
 
-    /**
-     * @throws dev.diaspora.stream.TopicNotFoundException if the topic was deleted or re-created since this handle
-     *     opened it (one {@code stat})
-     */
-    void checkLive() {
-        identity.check();
-    }
-
     /** @return null if the topic is still the one this handle opened, else the error to report */
     TopicNotFoundException gone() {
         return identity.changed();
@@ -422,12 +390,9 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
         }
         AppendWorker w;
         RetentionWorker rw;
-        List<TailWatcher> ws;
-        synchronized (lifecycle) { // closed is set: no new worker or watcher starts after this
+        synchronized (lifecycle) { // closed is set: no new worker starts after this
             w = worker;
             rw = retention;
-            ws = List.copyOf(watchers);
-            watcher = null;
         }
         if (rw != null) {
             rw.close();
@@ -435,9 +400,7 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
         if (w != null) {
             w.close(); // appends what was handed over, then stops
         }
-        for (TailWatcher t : ws) {
-            t.join();
-        }
+        watch.close();
         Set<ChangeNotifier> peers = PEERS.get(peerKey);
         if (peers != null) {
             peers.remove(notifier);

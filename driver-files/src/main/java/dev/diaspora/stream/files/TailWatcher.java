@@ -1,10 +1,10 @@
 package dev.diaspora.stream.files;
 
-import dev.diaspora.stream.files.storage.PartitionLog;
 import dev.diaspora.stream.spi.ChangeNotifier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Predicate;
 
 /**
  * Sees appends made by other processes: while a topic has read sessions, a daemon thread
@@ -14,16 +14,13 @@ import java.util.concurrent.locks.LockSupport;
  * the notifier directly.) Topics with many partitions are checked less often: one round takes at most about 64
  * checks per millisecond.
  *
- * <p>Thread safety: started and stopped by its {@link FilesTopic}; the loop runs on its own thread.
+ * <p>Thread safety: started and stopped by its topic's {@link SessionWatch}; the loop runs on its own thread.
  */
 final class TailWatcher implements Runnable {
     private static final AtomicInteger THREADS = new AtomicInteger();
 
     /** What a watcher watches: a topic whose partitions it checks for growth. */
     interface Watched {
-        /** @return whether {@code w} should keep running (see {@link FilesTopic#keepWatching}) */
-        boolean keepWatching(TailWatcher w);
-
         /** Looks once per round for changes of the topic itself (partitions another process added). */
         default void refresh() {
         }
@@ -37,36 +34,17 @@ final class TailWatcher implements Runnable {
 
     private final Watched topic;
     private final ChangeNotifier notifier;
+    private final Predicate<TailWatcher> keepRunning;
     private final Thread thread;
     private final long intervalNanos;
 
-    TailWatcher(FilesTopic topic, ChangeNotifier notifier) {
-        this(new Watched() {
-            @Override
-            public boolean keepWatching(TailWatcher w) {
-                return topic.keepWatching(w);
-            }
-
-            @Override
-            public void refresh() {
-                topic.refreshChanges(false); // partitions added by another process: watch them too
-            }
-
-            @Override
-            public int partitionCount() {
-                return topic.logs().length;
-            }
-
-            @Override
-            public boolean pollGrowth(int p) {
-                return topic.logs()[p].pollGrowth();
-            }
-        }, notifier);
-    }
-
-    TailWatcher(Watched topic, ChangeNotifier notifier) {
+    /**
+     * @param keepRunning asked before every round; the watcher ends when it says false (see {@link SessionWatch})
+     */
+    TailWatcher(Watched topic, ChangeNotifier notifier, Predicate<TailWatcher> keepRunning) {
         this.topic = topic;
         this.notifier = notifier;
+        this.keepRunning = keepRunning;
         this.thread = new Thread(this, "diaspora-files-watch-" + THREADS.incrementAndGet());
         thread.setDaemon(true);
         this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(Math.min(20, Math.max(1, topic.partitionCount() / 64)));
@@ -78,7 +56,7 @@ final class TailWatcher implements Runnable {
 
     @Override
     public void run() {
-        while (topic.keepWatching(this)) {
+        while (keepRunning.test(this)) {
             boolean grew = false;
             topic.refresh();
             int partitions = topic.partitionCount();

@@ -10,7 +10,6 @@ import dev.diaspora.stream.spi.AppenderConfig;
 import dev.diaspora.stream.spi.ChangeNotifier;
 import dev.diaspora.stream.spi.DataRequest;
 import dev.diaspora.stream.spi.IncomingBatch;
-import dev.diaspora.stream.spi.LocalReadSession;
 import dev.diaspora.stream.spi.LocalTopic;
 import dev.diaspora.stream.spi.OutgoingBatch;
 import dev.diaspora.stream.spi.ReadSession;
@@ -32,7 +31,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * An open topic in the C++ layout ({@link V0Layout}). Reads go through the shared {@link LocalReadSession}
+ * An open topic in the C++ layout ({@link V0Layout}). Reads go through the shared {@link FilesReadSession}
  * (start positions, leases, tailing); positions and leases are those of the files driver ({@link ConsumerFiles}),
  * kept in {@code .diaspora-java/consumers/} beside the partitions, where C++ never looks. Appends run on one I/O
  * thread per handle ({@code diaspora-files-v0-io-<n>}) through the JVM's {@link V0Writer} of the topic.
@@ -57,9 +56,7 @@ final class V0Topic implements TopicBackend, LocalTopic, TailWatcher.Watched {
     private final ChangeNotifier notifier = new ChangeNotifier();
     private final Object lifecycle = new Object();
     private ExecutorService io; // guarded by lifecycle
-    private TailWatcher watcher; // guarded by lifecycle
-    private final List<TailWatcher> watchers = new ArrayList<>(); // guarded by lifecycle
-    private int sessions; // guarded by lifecycle
+    private final SessionWatch watch = new SessionWatch(this, notifier);
     private final AtomicBoolean closed = new AtomicBoolean();
 
     V0Topic(V0Backend backend, String name, Path dir) {
@@ -192,52 +189,7 @@ final class V0Topic implements TopicBackend, LocalTopic, TailWatcher.Watched {
     public ReadSession openSession(SessionConfig config) {
         checkOpen();
         consumersDir();
-        synchronized (lifecycle) {
-            sessions++;
-            if (watcher == null && !closed.get()) {
-                watcher = new TailWatcher(this, notifier);
-                watchers.removeIf(t -> !t.isAlive());
-                watchers.add(watcher);
-                watcher.start();
-            }
-        }
-        try {
-            return new LocalReadSession(this, config) {
-                private boolean sessionClosed;
-
-                @Override
-                public void close() {
-                    try {
-                        super.close();
-                    } finally {
-                        if (!sessionClosed) {
-                            sessionClosed = true;
-                            synchronized (lifecycle) {
-                                sessions--;
-                            }
-                        }
-                    }
-                }
-            };
-        } catch (RuntimeException e) {
-            synchronized (lifecycle) {
-                sessions--;
-            }
-            throw e;
-        }
-    }
-
-    @Override
-    public boolean keepWatching(TailWatcher w) {
-        synchronized (lifecycle) {
-            if (sessions > 0 && !closed.get() && watcher == w) {
-                return true;
-            }
-            if (watcher == w) {
-                watcher = null;
-            }
-            return false;
-        }
+        return watch.open(this, config, () -> { });
     }
 
     @Override
@@ -312,11 +264,8 @@ final class V0Topic implements TopicBackend, LocalTopic, TailWatcher.Watched {
             return;
         }
         ExecutorService e;
-        List<TailWatcher> ws;
         synchronized (lifecycle) {
             e = io;
-            ws = List.copyOf(watchers);
-            watcher = null;
         }
         e = e != null && Thread.currentThread().getName().startsWith(IO_THREAD) ? shutdownOnly(e) : e;
         if (e != null) {
@@ -330,9 +279,7 @@ final class V0Topic implements TopicBackend, LocalTopic, TailWatcher.Watched {
                 Thread.currentThread().interrupt();
             }
         }
-        for (TailWatcher t : ws) {
-            t.join();
-        }
+        watch.close();
         notifier.wakeAll();
         for (V0Partition p : parts) {
             p.close();

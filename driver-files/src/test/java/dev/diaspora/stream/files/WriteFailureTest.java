@@ -19,6 +19,7 @@ import dev.diaspora.stream.Producer;
 import dev.diaspora.stream.ProducerOptions;
 import dev.diaspora.stream.TopicHandle;
 import dev.diaspora.stream.files.storage.FailingWrites;
+import dev.diaspora.stream.files.storage.FileHeaderDescriptor;
 import dev.diaspora.stream.files.storage.IndexDescriptor;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -181,6 +182,83 @@ class WriteFailureTest {
             checkStored(mnt, "t");
         } finally {
             Tmpfs.unmount(mnt);
+        }
+    }
+
+    @Test
+    void aSegmentWhoseCreationFailedIsPassedOverByOpenAndCreatedAgainByTheNextRoll() throws Exception {
+        failRollToBase2(p -> assertEquals(2, p.push(Content.metadata("big", 3), DataView.of(bigData(3))).join(),
+                "the next roll creates the segment again, at the same base"));
+        assertBig(List.of(0L, 1L, 3L));
+    }
+
+    @Test
+    void theFilesOfAFailedRollThatTheLogWentPastAreRemovedByTheNextOpen() throws Exception {
+        Path part = failRollToBase2(p -> {
+            // a small event still fits the segment at base 1, so the log goes past base 2; the next roll is at 3
+            assertEquals(2, p.push(Content.metadata("big", 100), DataView.of(bigData(100))).join());
+            assertEquals(3, p.push(Content.metadata("big", 4), DataView.of(bigData(4))).join());
+        });
+        assertTrue(Files.exists(part.resolve(String.format("%020d.index", 3))));
+        assertTrue(Files.exists(part.resolve(String.format("%020d.data", 2))), "left by the failed roll");
+        assertBig(List.of(0L, 1L, 100L, 4L));
+        for (String f : List.of("data", "meta")) {
+            assertFalse(Files.exists(part.resolve(String.format("%020d.%s", 2, f))),
+                    "the open removed the failed roll's ." + f + " file, which no roll can complete any more");
+        }
+    }
+
+    /**
+     * 64 KiB segments and events of 40,000 bytes of data: every such event starts a segment, event n at base n. The
+     * roll to base 2 fails while it writes the header of 00000000000000000002.meta (the disk filled up), after it
+     * created the data file: a header-only data file and a cut metadata file stay, and no index. Another driver
+     * opens the partition meanwhile and reads it; then the disk is repaired and {@code afterRepair} pushes more.
+     *
+     * @return the partition directory
+     */
+    private Path failRollToBase2(java.util.function.Consumer<Producer> afterRepair) throws Exception {
+        String failing = String.format("%020d.meta", 2);
+        Path part = root.resolve("t").resolve(FilesTopic.PARTITIONS_DIR).resolve(FilesTopic.partitionDirName(0));
+        try (FailingWrites faults = FailingWrites.install(failing, 10); Driver d = open(root)) {
+            d.createTopic("t", Metadata.of("{\"segment_size\":65536}"));
+            try (TopicHandle t = d.openTopic("t");
+                    Producer p = t.producer(ProducerOptions.defaults().batchSize(BatchSize.of(1)))) {
+                for (long n = 0; n < 2; n++) {
+                    assertEquals(n, p.push(Content.metadata("big", n), DataView.of(bigData(n))).join());
+                }
+                faults.arm();
+                DiasporaException e = failure(p.push(Content.metadata("big", 2), DataView.of(bigData(2))));
+                p.flush().exceptionally(x -> null).join();
+                assertTrue(e.isRetriable() && e.getMessage().contains(failing), e.getMessage());
+                assertEquals(FileHeaderDescriptor.LENGTH, Files.size(part.resolve(String.format("%020d.data", 2))),
+                        "the failed roll left a header-only data file");
+                assertFalse(Files.exists(part.resolve(String.format("%020d.index", 2))), "and no index");
+                assertBig(List.of(0L, 1L)); // another driver opens the partition and reads it
+                faults.disarm();
+                afterRepair.accept(p);
+            }
+        }
+        return part;
+    }
+
+    /** @return the data of event {@code n}: 40,000 bytes, or 100 for {@code n >= 100} */
+    private static byte[] bigData(long n) {
+        byte[] b = new byte[n >= 100 ? 100 : 40_000];
+        new java.util.SplittableRandom(n).nextBytes(b);
+        return b;
+    }
+
+    /** Opens the topic with a fresh driver and reads exactly the events {@code keys} of {@code "big"}, in order. */
+    private void assertBig(List<Long> keys) {
+        try (Driver d = open(root); TopicHandle t = d.openTopic("t");
+                Consumer c = t.consumer(ConsumerOptions.named("check-" + keys.size()))) {
+            assertEquals(keys.size(), t.bounds(0).next());
+            for (int i = 0; i < keys.size(); i++) {
+                Event e = c.poll(Duration.ofSeconds(10)).orElseThrow();
+                assertEquals(i, e.id());
+                assertEquals(Content.metadata("big", keys.get(i)).toString(), e.metadata().toString());
+                org.junit.jupiter.api.Assertions.assertArrayEquals(bigData(keys.get(i)), e.data().toByteArray());
+            }
         }
     }
 

@@ -403,7 +403,7 @@ final class LogAppender {
 
     private void createFile(Path file, ByteBuffer header) throws IOException {
         target = file;
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        try (FileChannel ch = Segment.openForWriting(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             FileIo.writeFully(ch, header, 0);
             if (config.fsync()) {

@@ -14,12 +14,10 @@ import dev.diaspora.stream.spi.OutgoingBatch;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
-import java.util.TreeMap;
 import java.util.function.Supplier;
 import java.util.function.LongSupplier;
 import java.util.zip.CRC32C;
@@ -85,104 +83,17 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
-     * Opens a partition: lists its segments and checks that no index segment is missing.
+     * Opens a partition: lists its segments and checks that no index segment is missing ({@link SegmentListing}).
      *
      * @throws DiasporaException naming the file and the fix if the directory is not a valid partition
      */
     public static PartitionLog open(Path partitionDir, String topic, int partition, LogConfig config) {
-        return open(partitionDir, topic, partition, config, 0);
-    }
-
-    private static PartitionLog open(Path partitionDir, String topic, int partition, LogConfig config, int attempt) {
-        String where = "topic '" + topic + "' partition " + partition;
-        TreeMap<Long, Path> indexes = new TreeMap<>();
-        TreeMap<Long, Path> datas = new TreeMap<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(partitionDir)) {
-            for (Path f : ds) {
-                String n = f.getFileName().toString();
-                if (n.length() == 26 && n.endsWith(".index")) {
-                    Long base = parseBase(n);
-                    if (base != null) {
-                        indexes.put(base, f);
-                    }
-                } else if (n.length() == 25 && n.endsWith(".data")) {
-                    Long base = parseBase(n);
-                    if (base != null) {
-                        datas.put(base, f);
-                    }
-                }
-            }
-        } catch (IOException e) {
-            throw new DiasporaException(where + ": cannot list the partition directory " + partitionDir + ": " + e
-                    + ". Check that it exists and is readable", e);
-        }
-        for (var e : datas.entrySet()) {
-            if (!indexes.isEmpty() && e.getKey() < indexes.firstKey()) {
-                // retention removes the index first (the commit point of a drop), then the metadata and data:
-                // these are what an interrupted drop left behind
-                removeLeftover(partitionDir, e.getKey());
-                continue;
-            }
-            if (!indexes.containsKey(e.getKey())) {
-                long size;
-                try {
-                    size = Files.size(e.getValue());
-                } catch (IOException x) {
-                    continue; // removed meanwhile
-                }
-                if (size > FileHeaderDescriptor.LENGTH
-                        && Files.exists(partitionDir.resolve(Segment.fileName(e.getKey(), ".index")))
-                        && attempt < 10) {
-                    // another process rolled a segment while the directory was listed: a roll creates the index (by
-                    // rename) before it writes any event, so the listing missed the index and the size saw later
-                    // events. List again.
-                    return open(partitionDir, topic, partition, config, attempt + 1);
-                }
-                if (size > FileHeaderDescriptor.LENGTH) {
-                    throw new CorruptDataException(where + ": the index segment "
-                            + partitionDir.resolve(Segment.fileName(e.getKey(), ".index")) + " is missing, but its data"
-                            + " file " + e.getValue() + " holds " + (size - FileHeaderDescriptor.LENGTH) + " bytes of"
-                            + " events from EventID " + e.getKey() + ". Restore the index file from a backup, or delete "
-                            + Segment.fileName(e.getKey(), ".data") + " and " + Segment.fileName(e.getKey(), ".meta")
-                            + " to drop those events");
-                }
-            }
-        }
-        if (indexes.isEmpty()) {
-            throw new CorruptDataException(where + ": the partition directory " + partitionDir + " holds no index"
-                    + " segment (*.index); its files were removed. Restore them from a backup or recreate the topic");
-        }
-        Segment[] segs = new Segment[indexes.size()];
-        int i = 0;
-        for (long base : indexes.keySet()) {
-            segs[i++] = new Segment(partitionDir, base, topic, partition);
+        long[] bases = SegmentListing.indexBases(partitionDir, topic, partition);
+        Segment[] segs = new Segment[bases.length];
+        for (int i = 0; i < bases.length; i++) {
+            segs[i] = new Segment(partitionDir, bases[i], topic, partition);
         }
         return new PartitionLog(partitionDir, topic, partition, config, segs);
-    }
-
-    private static void removeLeftover(Path partitionDir, long base) {
-        for (String suffix : new String[] {".meta", ".data"}) {
-            try {
-                Files.deleteIfExists(partitionDir.resolve(Segment.fileName(base, suffix)));
-            } catch (IOException e) {
-                LOG.debug("cannot remove {} left by an interrupted retention drop: {}", Segment.fileName(base, suffix),
-                        e.toString());
-            }
-        }
-    }
-
-    private static Long parseBase(String name) {
-        for (int i = 0; i < 20; i++) {
-            char c = name.charAt(i);
-            if (c < '0' || c > '9') {
-                return null;
-            }
-        }
-        try {
-            return Long.parseLong(name.substring(0, 20));
-        } catch (NumberFormatException e) {
-            return null;
-        }
     }
 
     /** @return the partition directory */

@@ -234,20 +234,24 @@ final class Segment {
     }
 
     /**
-     * Test seam: when set, wraps every writer channel as it is opened (tests inject I/O errors with it, such as an
-     * EIO halfway through a write). Null in production; never set outside tests.
+     * Test seam: when set, wraps every channel the appender writes segment files through as it is opened, including
+     * the files a roll creates (tests inject I/O errors with it, such as an EIO halfway through a write). Null in
+     * production; never set outside tests.
      */
     static volatile BiFunction<Path, FileChannel, FileChannel> writerWrapper;
+
+    /** @return a channel on {@code file} opened with {@code options}, through the {@link #writerWrapper} seam */
+    static FileChannel openForWriting(Path file, StandardOpenOption... options) throws IOException {
+        FileChannel ch = FileChannel.open(file, options);
+        BiFunction<Path, FileChannel, FileChannel> wrap = writerWrapper;
+        return wrap != null ? wrap.apply(file, ch) : ch;
+    }
 
     /** @return the appender's read-write channel on one of the files (append-lock holder only) */
     FileChannel writer(int kind) throws IOException {
         FileChannel ch = writers[kind];
         if (ch == null || !ch.isOpen()) {
-            ch = FileChannel.open(paths[kind], StandardOpenOption.READ, StandardOpenOption.WRITE);
-            BiFunction<Path, FileChannel, FileChannel> wrap = writerWrapper;
-            if (wrap != null) {
-                ch = wrap.apply(paths[kind], ch);
-            }
+            ch = openForWriting(paths[kind], StandardOpenOption.READ, StandardOpenOption.WRITE);
             writers[kind] = ch;
         }
         return ch;
