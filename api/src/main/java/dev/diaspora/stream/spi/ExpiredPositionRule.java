@@ -2,7 +2,10 @@ package dev.diaspora.stream.spi;
 
 import dev.diaspora.stream.ExpiredPositionPolicy;
 import dev.diaspora.stream.PartitionBounds;
+import dev.diaspora.stream.StartAt;
+import java.time.Instant;
 import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
 
 /**
  * A read session's side of {@link ExpiredPositionPolicy} ({@code ConsumerOptions.onExpiredPosition}): what becomes of
@@ -13,6 +16,7 @@ import java.util.function.Supplier;
  * counts it in {@code ConsumerMetrics.eventsExpired}.
  *
  * <ul>
+ *   <li>A {@code StartAt} the session starts at or seeks to: {@link #resolve}.</li>
  *   <li>A position the session starts at (a stored position, {@code StartAt.id}) or seeks to: {@link #start}.
  *       EARLIEST goes on at the first retained id, LATEST at the end; FAIL keeps the position, so the read there
  *       fails.</li>
@@ -64,6 +68,29 @@ public final class ExpiredPositionRule {
         }
         listener.expired(p, position, bounds.first(), resume);
         return resume;
+    }
+
+    /**
+     * Where a session starts a partition without a stored position ({@code startAt}) or seeks to: EARLIEST and
+     * LATEST are the bounds, an id goes through {@link #start}, a time is the first id stored at or after it (never
+     * below the first retained id).
+     *
+     * @param bounds the partition's bounds now
+     * @param idForTime the partition's first id stored at or after a time (asked only for {@code StartAt.time})
+     */
+    public long resolve(int p, StartAt at, PartitionBounds bounds, ToLongFunction<Instant> idForTime) {
+        switch (at.kind()) {
+            case EARLIEST:
+                return bounds.first();
+            case LATEST:
+                return bounds.next();
+            case ID:
+                return start(p, at.id(), bounds);
+            case TIME:
+                return Math.max(idForTime.applyAsLong(at.time()), bounds.first());
+            default:
+                throw new IllegalStateException(at.toString());
+        }
     }
 
     /**

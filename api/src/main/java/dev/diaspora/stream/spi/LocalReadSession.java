@@ -4,7 +4,6 @@ import dev.diaspora.stream.ConsumerConflictException;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.EventsLostException;
 import dev.diaspora.stream.InterruptException;
-import dev.diaspora.stream.PartitionBounds;
 import dev.diaspora.stream.PositionExpiredException;
 import dev.diaspora.stream.StartAt;
 import java.util.ArrayList;
@@ -226,19 +225,7 @@ public class LocalReadSession implements ReadSession {
     }
 
     private long resolve(int p, StartAt at) {
-        PartitionBounds b = topic.bounds(p);
-        switch (at.kind()) {
-            case EARLIEST:
-                return b.first();
-            case LATEST:
-                return b.next();
-            case ID:
-                return onExpired.start(p, at.id(), b);
-            case TIME:
-                return Math.max(topic.idForTime(p, at.time()), b.first());
-            default:
-                throw new IllegalStateException(at.toString());
-        }
+        return onExpired.resolve(p, at, topic.bounds(p), time -> topic.idForTime(p, time));
     }
 
     private Part part(int p) {

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.diaspora.stream.ExpiredPositionPolicy;
 import dev.diaspora.stream.PartitionBounds;
+import dev.diaspora.stream.StartAt;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +50,19 @@ class ExpiredPositionRuleTest {
                 "FAIL keeps the position: the read there fails and reports it");
         assertEquals(List.of(List.of(1L, 5L, 20L, 20L), List.of(2L, 5L, 20L, 30L)), heard);
         assertEquals(20, new ExpiredPositionRule(null, null).start(0, 5, BOUNDS), "EARLIEST is the default");
+    }
+
+    @Test
+    void startAtResolvesWithinTheRetainedIds() {
+        ExpiredPositionRule latest = new ExpiredPositionRule(ExpiredPositionPolicy.LATEST, listener);
+        assertEquals(20, latest.resolve(0, StartAt.EARLIEST, BOUNDS, t -> 0));
+        assertEquals(30, latest.resolve(0, StartAt.LATEST, BOUNDS, t -> 0));
+        assertEquals(25, latest.resolve(0, StartAt.id(25), BOUNDS, t -> 0));
+        assertEquals(30, latest.resolve(0, StartAt.id(3), BOUNDS, t -> 0), "an id below follows the policy");
+        assertEquals(20, latest.resolve(0, StartAt.time(Instant.EPOCH), BOUNDS, t -> 4),
+                "a time whose first id was dropped starts at the first retained id, as nothing expired");
+        assertEquals(27, latest.resolve(0, StartAt.time(Instant.EPOCH), BOUNDS, t -> 27));
+        assertEquals(List.of(List.of(0L, 3L, 20L, 30L)), heard);
     }
 
     @Test

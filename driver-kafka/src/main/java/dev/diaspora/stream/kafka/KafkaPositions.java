@@ -107,19 +107,10 @@ final class KafkaPositions {
         return id;
     }
 
+    /** {@link ExpiredPositionRule#resolve}, an id past the end taken as the end (Kafka cannot fetch there). */
     private long resolve(int p, StartAt at, PartitionBounds b) {
-        switch (at.kind()) {
-            case EARLIEST:
-                return b.first();
-            case LATEST:
-                return b.next();
-            case ID:
-                return rule.start(p, Math.min(at.id(), b.next()), b);
-            case TIME:
-                return Math.max(topic.idForTime(p, at.time()), b.first());
-            default:
-                throw new IllegalStateException(at.toString());
-        }
+        StartAt within = at.kind() == StartAt.Kind.ID && at.id() > b.next() ? StartAt.id(b.next()) : at;
+        return rule.resolve(p, within, b, time -> topic.idForTime(p, time));
     }
 
     private Map<TopicPartition, PartitionBounds> bounds(Collection<TopicPartition> tps) {
