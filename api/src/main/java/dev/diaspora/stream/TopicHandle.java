@@ -66,9 +66,11 @@ public interface TopicHandle extends AutoCloseable {
     }
 
     /**
-     * @return the bytes partition {@code partition} occupies in the driver's storage (for the files driver, the size of
-     *     its files: events, indexes and bookkeeping), or empty if the driver does not report it. A snapshot, for
-     *     monitoring and {@code diaspora-ctl topic describe}.
+     * @return the bytes partition {@code partition} occupies in the driver's storage, or empty if the driver does not
+     *     report it. A snapshot, for monitoring and {@code diaspora-ctl topic describe}. {@code files}: the size of
+     *     its files (events, indexes and bookkeeping); {@code memory}: the metadata and data bytes of its retained
+     *     events; {@code kafka}: the size of its log on the partition's leader (each follower holds about as much
+     *     again); the other drivers report nothing.
      * @throws IllegalArgumentException if the partition is out of range
      */
     default OptionalLong storedBytes(int partition) {

@@ -3,9 +3,7 @@ package dev.diaspora.stream.spi;
 import dev.diaspora.stream.ConsumerConflictException;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.EventsLostException;
-import dev.diaspora.stream.ExpiredPositionPolicy;
 import dev.diaspora.stream.InterruptException;
-import dev.diaspora.stream.PartitionBounds;
 import dev.diaspora.stream.PositionExpiredException;
 import dev.diaspora.stream.StartAt;
 import java.util.ArrayList;
@@ -28,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * {@link LocalTopic#read} answers with a {@link PositionExpiredException} because retention dropped the events
  * meanwhile) follows {@link SessionConfig#onExpiredPosition()}: EARLIEST and LATEST move the position to the first
  * retained id or the end, FAIL keeps it and hands the failure to the engine, which fails pulls of the partition until
- * a seek. Each case is reported to {@link SessionListener#expired}.
+ * a seek. Each case is reported to {@link SessionListener#expired}. The rules are {@link ExpiredPositionRule}'s,
+ * which drivers with a read session of their own apply too.
  *
  * <p><b>Assignment.</b> With explicit targets the session leases them when it opens and keeps them (static
  * assignment, outside any group). Without targets, if the topic provides {@link LocalTopic#groups()}, the session is
@@ -52,7 +51,7 @@ public class LocalReadSession implements ReadSession {
     private final String name;
     private final StartAt startAt;
     private final SessionListener listener;
-    private final ExpiredPositionPolicy onExpired;
+    private final ExpiredPositionRule onExpired;
     private final TreeMap<Integer, Part> held = new TreeMap<>();
     private Part[] order = new Part[0]; // held partitions in index order, for round robin
     private Set<Integer> assignment = Set.of();
@@ -88,7 +87,7 @@ public class LocalReadSession implements ReadSession {
         this.name = config.consumerName();
         this.startAt = config.startAt();
         this.listener = config.listener();
-        this.onExpired = config.onExpiredPosition();
+        this.onExpired = new ExpiredPositionRule(config.onExpiredPosition(), listener);
         this.initialPartitions = topic.numPartitions();
         this.seenPartitions = initialPartitions;
         GroupMembership gm = config.targets() == null ? topic.groups() : null;
@@ -220,35 +219,13 @@ public class LocalReadSession implements ReadSession {
         assignment = Collections.unmodifiableSet(new LinkedHashSet<>(held.keySet()));
     }
 
+    /** A stored position below the first retained id follows the policy (FAIL: stays, and the read will fail). */
     private long clamp(int p, long pos) {
-        PartitionBounds b = topic.bounds(p);
-        return pos < b.first() ? expired(p, pos, b) : pos;
-    }
-
-    /** {@code pos} is below the first retained id: applies the policy (FAIL: stays, and the read will fail). */
-    private long expired(int p, long pos, PartitionBounds b) {
-        long resume = onExpired == ExpiredPositionPolicy.EARLIEST ? b.first()
-                : onExpired == ExpiredPositionPolicy.LATEST ? b.next() : -1;
-        if (resume >= 0) {
-            listener.expired(p, pos, b.first(), resume);
-        }
-        return resume >= 0 ? resume : pos;
+        return onExpired.start(p, pos, topic.bounds(p));
     }
 
     private long resolve(int p, StartAt at) {
-        PartitionBounds b = topic.bounds(p);
-        switch (at.kind()) {
-            case EARLIEST:
-                return b.first();
-            case LATEST:
-                return b.next();
-            case ID:
-                return at.id() < b.first() ? expired(p, at.id(), b) : at.id();
-            case TIME:
-                return Math.max(topic.idForTime(p, at.time()), b.first());
-            default:
-                throw new IllegalStateException(at.toString());
-        }
+        return onExpired.resolve(p, at, topic.bounds(p), time -> topic.idForTime(p, time));
     }
 
     private Part part(int p) {
@@ -335,14 +312,13 @@ public class LocalReadSession implements ReadSession {
                 return b;
             }
             PositionExpiredException e = (PositionExpiredException) b.error();
-            if (onExpired == ExpiredPositionPolicy.FAIL || attempt >= 3) {
-                listener.expired(part.p, part.position, e.firstRetainedId(), -1);
+            long resume = onExpired.overtaken(part.p, part.position, e.firstRetainedId(), () -> topic.bounds(part.p),
+                    attempt);
+            if (resume < 0) {
                 return b;
             }
             b.release();
-            PartitionBounds bounds = topic.bounds(part.p);
-            part.position = expired(part.p, part.position,
-                    new PartitionBounds(Math.max(bounds.first(), e.firstRetainedId()), bounds.next()));
+            part.position = resume;
         }
     }
 

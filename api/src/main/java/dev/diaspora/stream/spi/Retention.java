@@ -4,8 +4,11 @@ package dev.diaspora.stream.spi;
  * A topic's retention options, shared by the drivers that enforce them: {@code retention.ms} (drop events older than
  * this, by storage timestamp), {@code retention.bytes} (per partition: drop the oldest events while the partition
  * holds more), {@code segment.ms} (segmented drivers start a new segment once the open one is this old, so that time
- * retention can drop it). None is set by default: events are kept forever. Declare {@link #specs(boolean)} among the
- * driver's topic options and read them with {@link #of(Options)}.
+ * retention can drop it). An absent option sets no limit: drivers that enforce retention themselves (memory, files,
+ * netty) then keep events forever, while a driver that hands the options to a storage system with defaults of its own
+ * leaves that default in force and says so in its README (kafka: the broker's {@code log.retention.hours}, 7 days
+ * unless the broker is configured otherwise). Declare {@link #specs(boolean)} among the driver's topic options and
+ * read them with {@link #of(Options)}.
  *
  * <p>Thread safety: immutable.
  *
@@ -20,6 +23,9 @@ public record Retention(long retentionMs, long retentionBytes, long segmentMs) {
     public static final String RETENTION_BYTES = "retention.bytes";
     /** Topic option: the age at which a segment rolls, in milliseconds. */
     public static final String SEGMENT_MS = "segment.ms";
+    private static final String ABSENT = " Absent: no limit, or the storage system's own default where the driver"
+            + " hands retention to one (kafka: the broker's, 7 days unless configured otherwise).";
+
     /** No retention: everything is kept. */
     public static final Retention NONE = new Retention(-1, -1, -1);
 
@@ -30,10 +36,10 @@ public record Retention(long retentionMs, long retentionBytes, long segmentMs) {
     public static OptionSpec[] specs(boolean segmented) {
         OptionSpec ms = OptionSpec.integer(RETENTION_MS).min(1).doc("Drop events older than this many milliseconds"
                 + " (by storage time). Segmented drivers drop whole segments, once their newest event is this old."
-                + " None by default: keep everything.");
+                + ABSENT);
         OptionSpec bytes = OptionSpec.integer(RETENTION_BYTES).min(1).doc("Per partition: drop the oldest events"
                 + " while the partition holds more than this many bytes (segmented drivers: whole segments, never the"
-                + " newest). None by default: keep everything.");
+                + " newest)." + ABSENT);
         if (!segmented) {
             return new OptionSpec[] {ms, bytes};
         }

@@ -57,7 +57,8 @@ public final class FilesDriverProvider extends AbstractDriverProvider {
             OptionSpec.string(DURABILITY).defaultValue("os").oneOf("os", "fsync").doc(DURABILITY_DOC),
             Retention.specs(true)[0], Retention.specs(true)[1], Retention.specs(true)[2]);
     private static final Capabilities CAPABILITIES = new Capabilities(true, true, true, true, true, MAX_EVENT_SIZE,
-            true, false, true).withTopicChanges(true, Retention.RETENTION_MS, Retention.RETENTION_BYTES);
+            true, false, true).withTopicChanges(true, Retention.RETENTION_MS, Retention.RETENTION_BYTES,
+                    Retention.SEGMENT_MS, SEGMENT_SIZE);
 
     /** Creates the provider; {@code ServiceLoader} calls this. */
     public FilesDriverProvider() {

@@ -118,8 +118,9 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource, Ta
     }
 
     /**
-     * Applies a new {@code changes.json} (another process, or this one, added partitions or changed retention): opens
-     * the new partitions' logs and hands the new retention to the running retention thread. Looks at the file at
+     * Applies a new {@code changes.json} (another process, or this one, added partitions or changed retention or
+     * segment options): opens the new partitions' logs, gives every log the new segment size and age, and hands the
+     * new retention to the running retention thread. Looks at the file at
      * most every {@link TopicChangesFile#CHECK_NANOS} unless {@code force}; cheap otherwise (one clock read).
      */
     void refreshChanges(boolean force) {
@@ -149,6 +150,9 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource, Ta
             }
             config = next;
             changesStamp = stamp;
+            for (PartitionLog log : logs) {
+                log.config(next.log()); // segment size and age: the next append rolls by them
+            }
             Retention r = Retention.of(next.options());
             if (retention != null) {
                 retention.retention(r);

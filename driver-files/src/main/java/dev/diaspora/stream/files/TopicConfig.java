@@ -85,8 +85,8 @@ record TopicConfig(String id, int numPartitions, LogConfig log, Metadata options
     }
 
     /**
-     * @return this configuration with {@code changed} options ({@code num_partitions}, retention) laid over the
-     *     stored ones (see {@link TopicChangesFile})
+     * @return this configuration with {@code changed} options ({@code num_partitions}, retention, segment size and
+     *     age) laid over the stored ones (see {@link TopicChangesFile}); {@code durability} never changes
      */
     TopicConfig with(ObjectNode changed) {
         if (changed == null || changed.isEmpty()) {
@@ -95,7 +95,14 @@ record TopicConfig(String id, int numPartitions, LogConfig log, Metadata options
         ObjectNode o = ((ObjectNode) options.json()).deepCopy();
         o.setAll(changed);
         int n = o.path("num_partitions").asInt(numPartitions);
-        return new TopicConfig(id, n, log, Metadata.of(o), components);
+        long segmentSize = o.path(FilesDriverProvider.SEGMENT_SIZE).asLong(log.segmentSize());
+        if (segmentSize < LogConfig.MIN_SEGMENT_SIZE) {
+            throw new CorruptDataException("the changed options " + changed + " hold a segment_size below "
+                    + LogConfig.MIN_SEGMENT_SIZE + ", which alterTopic never writes: restore " + TopicChangesFile.FILE
+                    + " from a backup, or delete it to go back to the options the topic was created with");
+        }
+        LogConfig changedLog = new LogConfig(segmentSize, log.fsync(), o.path(Retention.SEGMENT_MS).asLong(-1));
+        return new TopicConfig(id, n, changedLog, Metadata.of(o), components);
     }
 
     private static String crcHex(String bodyWithoutClosingBrace) {

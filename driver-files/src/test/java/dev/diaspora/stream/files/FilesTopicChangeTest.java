@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.diaspora.stream.CorruptDataException;
 import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.Driver;
+import dev.diaspora.stream.InvalidOptionException;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.PartitionBounds;
 import dev.diaspora.stream.Producer;
@@ -130,6 +131,80 @@ class FilesTopicChangeTest {
                 }
                 assertEquals(20, t.bounds(0).first(), "the running retention thread applies the changed retention.ms");
                 assertEquals(600000, d.listTopics().get("ret").json().get("retention.ms").asLong());
+            }
+        } finally {
+            StorageClock.reset();
+        }
+    }
+
+    private static long segments(Path partitionDir) throws Exception {
+        try (java.util.stream.Stream<Path> files = Files.list(partitionDir)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".index")).count();
+        }
+    }
+
+    /**
+     * segment_size and segment.ms changed by another driver instance (as another process would) reach an open
+     * producer's partition log at its next append, and a reopened topic rolls by them too; durability stays fixed.
+     */
+    @Test
+    @Timeout(60)
+    void segmentOptionsChangeFromTheNextRollAndSurviveARestart() throws Exception {
+        byte[] kib = new byte[1024];
+        Path part = root.resolve("seg").resolve(FilesTopic.PARTITIONS_DIR).resolve(FilesTopic.partitionDirName(0));
+        try {
+            try (Driver d = open()) {
+                d.createTopic("seg", Metadata.of("{\"segment_size\":1048576}"));
+            }
+            try (Driver d = open(); TopicHandle t = d.openTopic("seg"); Producer p = t.producer()) {
+                for (int n = 0; n < 8; n++) {
+                    p.push(Content.metadata("s", n), DataView.of(kib), 0).join();
+                }
+                StorageClock.advance(Duration.ofMinutes(20));
+                p.push(Content.metadata("s", 8), DataView.EMPTY, 0).join();
+                assertEquals(1, segments(part), "no segment.ms yet: old events do not roll the segment");
+
+                try (Driver other = open()) {
+                    InvalidOptionException e = assertThrows(InvalidOptionException.class,
+                            () -> other.alterTopic("seg", Metadata.of("{\"durability\":\"fsync\"}")));
+                    assertTrue(e.getMessage().contains("durability") && e.getMessage().contains("segment_size")
+                            && e.getMessage().contains("segment.ms"), e.getMessage());
+                    other.alterTopic("seg", Metadata.of("{\"segment_size\":65536}"));
+                }
+                long pushed = 9 * 1024;
+                while (segments(part) < 3) { // the handle notices changes.json within about 100 ms
+                    assertTrue(pushed < 1000 * 1024, "segments should roll at 64 KiB, not 1 MiB, once the handle"
+                            + " sees the change: " + segments(part) + " segment(s) after " + pushed + " bytes");
+                    p.push(Content.metadata("s", 9), DataView.of(kib), 0).join();
+                    pushed += kib.length;
+                }
+
+                try (Driver other = open()) {
+                    other.alterTopic("seg", Metadata.of("{\"segment.ms\":60000}"));
+                }
+                long before = segments(part);
+                StorageClock.advance(Duration.ofMinutes(20));
+                long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                while (segments(part) == before) { // metadata only: the data file cannot reach 64 KiB
+                    assertTrue(System.nanoTime() < deadline, "segment.ms should roll a 20 minutes old segment");
+                    p.push(Content.metadata("s", 10), DataView.EMPTY, 0).join();
+                }
+                assertEquals(before + 1, segments(part), "one roll by age");
+            }
+
+            try (Driver d = open(); TopicHandle t = d.openTopic("seg"); Producer p = t.producer()) {
+                Metadata listed = d.listTopics().get("seg");
+                assertEquals(65536, listed.json().get("segment_size").asLong(), "listTopics: " + listed);
+                assertEquals(60000, listed.json().get("segment.ms").asLong(), "listTopics: " + listed);
+                long before = segments(part);
+                StorageClock.advance(Duration.ofMinutes(20));
+                p.push(Content.metadata("s", 11), DataView.EMPTY, 0).join();
+                assertEquals(before + 1, segments(part), "after a restart, segment.ms rolls the old segment");
+                for (int n = 0; n < 200; n++) {
+                    p.push(Content.metadata("s", 12), DataView.of(kib), 0).join();
+                }
+                assertTrue(segments(part) >= before + 4, "after a restart, 200 KiB make at least 3 segments of"
+                        + " 64 KiB: " + (segments(part) - before) + " new segments");
             }
         } finally {
             StorageClock.reset();

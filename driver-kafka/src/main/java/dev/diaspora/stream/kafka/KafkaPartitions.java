@@ -120,6 +120,17 @@ final class KafkaPartitions {
         return paused.remove(p);
     }
 
+    /** @return whether the engine paused {@code p} */
+    boolean paused(int p) {
+        return paused.contains(p);
+    }
+
+    /** @return how many records of {@code p} are buffered, not yet handed to the engine */
+    int buffered(int p) {
+        ArrayDeque<ConsumerRecord<byte[], ByteBuffer>> q = buffered.get(p);
+        return q == null ? 0 : q.size();
+    }
+
     /**
      * Buffers the records of a Kafka poll that follow each held partition's position, except those {@code foreign}
      * rejects (written to another incarnation of the topic).

@@ -5,6 +5,7 @@ import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.InvalidOptionException;
 import dev.diaspora.stream.StartAt;
 import dev.diaspora.stream.spi.DataRequest;
+import dev.diaspora.stream.spi.ExpiredPositionRule;
 import dev.diaspora.stream.spi.IncomingBatch;
 import dev.diaspora.stream.spi.ReadSession;
 import dev.diaspora.stream.spi.SessionConfig;
@@ -21,13 +22,14 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.NoOffsetForPartitionException;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
@@ -60,6 +62,10 @@ import org.apache.kafka.common.serialization.ByteBufferDeserializer;
  * holds its records' data views until the engine releases it, and {@link #readData} copies only the selected bytes
  * from there into the allocator's buffers.
  *
+ * <p>Positions: where partitions start, seeks, and positions below the log start offset (retention), which follow
+ * {@code ConsumerOptions.onExpiredPosition} as on every driver, are {@link KafkaPositions}' job; Kafka's own
+ * {@code auto.offset.reset} is {@code none}.
+ *
  * <p>Thread safety: confined to the consumer's fetch thread, except {@link #wakeup()}.
  */
 final class KafkaReadSession implements ReadSession {
@@ -81,8 +87,7 @@ final class KafkaReadSession implements ReadSession {
     private final KafkaConsumer<byte[], ByteBuffer> consumer;
     private final KafkaPartitions held;
     private final List<String> leases = new ArrayList<>();
-    private final StartAt startAt;
-    private final int initialPartitions; // partitions added later are read from their first event
+    private final KafkaPositions positions;
     private volatile boolean woken;
     private boolean assignedOnce;
     private boolean closed;
@@ -98,8 +103,6 @@ final class KafkaReadSession implements ReadSession {
         this.topic = topic;
         this.name = config.consumerName();
         this.listener = config.listener() == null ? SessionListener.NONE : config.listener();
-        this.startAt = config.startAt();
-        this.initialPartitions = topic.partitions().size();
         this.held = new KafkaPartitions(topic.name, name, topic.framing);
         this.sessionTimeoutMs = config.sessionTimeout().toMillis();
         int[] targets = config.targets();
@@ -134,7 +137,8 @@ final class KafkaReadSession implements ReadSession {
         Map<String, Object> forced = new HashMap<>();
         forced.put("group.id", name);
         forced.put("enable.auto.commit", "false");
-        forced.put("auto.offset.reset", "earliest");
+        // Kafka never moves a position by itself: one below the log start follows onExpiredPosition (KafkaPositions)
+        forced.put("auto.offset.reset", "none");
         forced.put("allow.auto.create.topics", "false"); // a consumer must not bring a deleted topic back
         try {
             consumer = new KafkaConsumer<>(topic.backend.config.client(defaults, forced), new ByteArrayDeserializer(),
@@ -143,6 +147,8 @@ final class KafkaReadSession implements ReadSession {
             releaseLeases();
             throw new DiasporaException("kafka: cannot create a consumer for '" + name + "': " + e, e);
         }
+        positions = new KafkaPositions(topic, name, consumer, held, config.startAt(),
+                new ExpiredPositionRule(config.onExpiredPosition(), listener), () -> woken = true);
         try {
             if (targets != null) {
                 List<TopicPartition> tps = new ArrayList<>();
@@ -182,56 +188,11 @@ final class KafkaReadSession implements ReadSession {
         }
     }
 
-    /** Seeks newly held partitions to the stored position of the name, else to {@code startAt}. */
+    /** Starts newly held partitions ({@link KafkaPositions#start}); they are no longer lost. */
     private void startPartitions(Collection<TopicPartition> tps) {
-        if (tps.isEmpty()) {
-            return;
-        }
-        Map<TopicPartition, OffsetAndMetadata> stored = retry(() -> consumer.committed(new HashSet<>(tps)));
-        Map<TopicPartition, Long> first = retry(() -> consumer.beginningOffsets(tps));
-        Map<TopicPartition, Long> end = retry(() -> consumer.endOffsets(tps));
-        Map<Integer, Long> starts = new HashMap<>();
+        positions.start(tps);
         for (TopicPartition tp : tps) {
-            OffsetAndMetadata s = stored.get(tp);
-            long pos;
-            long lo = first.get(tp);
-            long hi = Math.max(lo, end.get(tp));
-            if (s != null) {
-                pos = Math.min(Math.max(s.offset(), lo), hi);
-            } else {
-                pos = resolve(tp.partition(), tp.partition() >= initialPartitions ? StartAt.EARLIEST : startAt, lo,
-                        hi);
-            }
-            consumer.seek(tp, pos);
-            starts.put(tp.partition(), pos);
             lost.remove(tp.partition());
-        }
-        held.start(starts);
-    }
-
-    private long resolve(int p, StartAt at, long first, long end) {
-        switch (at.kind()) {
-            case EARLIEST:
-                return first;
-            case LATEST:
-                return end;
-            case ID:
-                return Math.min(Math.max(at.id(), first), end);
-            case TIME:
-                return Math.max(topic.idForTime(p, at.time()), first);
-            default:
-                throw new IllegalStateException(at.toString());
-        }
-    }
-
-    /** Runs a blocking consumer call, retrying when a pending {@link #wakeup()} interrupts it. */
-    private <T> T retry(Supplier<T> call) {
-        while (true) {
-            try {
-                return call.get();
-            } catch (WakeupException e) {
-                woken = true;
-            }
         }
     }
 
@@ -256,6 +217,7 @@ final class KafkaReadSession implements ReadSession {
                     // the next owner re-reads from the last commit: at-least-once
                 }
             }
+            positions.drop(leaving);
             held.drop(leaving);
         }
 
@@ -275,6 +237,7 @@ final class KafkaReadSession implements ReadSession {
             }
             listener.revoking(leaving); // positions not stored: the next owner starts after the last commit
             lost.addAll(leaving);
+            positions.drop(leaving);
             held.drop(leaving);
         }
 
@@ -299,7 +262,7 @@ final class KafkaReadSession implements ReadSession {
     public IncomingBatch poll(int maxEvents, long maxBytes, long timeoutNanos) {
         topic.checkEvery(INCARNATION_CHECK_NANOS); // a deleted or re-created topic fails the poll (one describe)
         upkeepIfDue(); // buffered records of a partition this member lost are dropped before they are served
-        IncomingBatch b = held.next(maxEvents, maxBytes);
+        IncomingBatch b = next(maxEvents, maxBytes);
         if (b != null) {
             return b;
         }
@@ -322,7 +285,13 @@ final class KafkaReadSession implements ReadSession {
                     + e, e);
         }
         distribute(records);
-        return held.next(maxEvents, maxBytes);
+        return next(maxEvents, maxBytes);
+    }
+
+    /** @return a buffered batch, else the failure of a partition whose position retention dropped (FAIL), or null */
+    private IncomingBatch next(int maxEvents, long maxBytes) {
+        IncomingBatch b = held.next(maxEvents, maxBytes);
+        return b != null ? b : positions.failure();
     }
 
     private void distribute(ConsumerRecords<byte[], ByteBuffer> records) {
@@ -384,7 +353,7 @@ final class KafkaReadSession implements ReadSession {
             return;
         }
         try {
-            retry(() -> {
+            positions.call(() -> {
                 consumer.commitSync(m);
                 return null;
             });
@@ -412,14 +381,7 @@ final class KafkaReadSession implements ReadSession {
     @Override
     public long seek(int p, StartAt position) {
         position(p); // checks the assignment
-        TopicPartition tp = new TopicPartition(topic.name, p);
-        long first = retry(() -> consumer.beginningOffsets(List.of(tp))).get(tp);
-        long end = Math.max(first, retry(() -> consumer.endOffsets(List.of(tp))).get(tp));
-        long id = position.kind() == StartAt.Kind.ID ? Math.max(position.id(), first)
-                : resolve(p, position, first, end);
-        consumer.seek(tp, id);
-        held.seek(p, id);
-        return id;
+        return positions.seek(p, position);
     }
 
     @Override
@@ -431,7 +393,7 @@ final class KafkaReadSession implements ReadSession {
 
     @Override
     public void resume(int p) {
-        if (held.resume(p)) {
+        if (held.resume(p) && !positions.failing(p)) { // FAIL: stays paused in Kafka until a seek
             consumer.resume(List.of(new TopicPartition(topic.name, p)));
         }
     }
@@ -493,13 +455,21 @@ final class KafkaReadSession implements ReadSession {
                     + " its group: " + e, e);
         } finally {
             pausedNow.retainAll(consumer.assignment());
+            pausedNow.removeIf(tp -> positions.failing(tp.partition()));
             consumer.resume(pausedNow);
         }
     }
 
+    /** One Kafka poll; positions found below the log start follow the policy ({@link KafkaPositions#outOfRange}). */
     private ConsumerRecords<byte[], ByteBuffer> kafkaPoll(Duration timeout) {
         try {
             return consumer.poll(timeout);
+        } catch (OffsetOutOfRangeException e) {
+            positions.outOfRange(e.offsetOutOfRangePartitions()); // records fetched for others come with the next poll
+            return ConsumerRecords.empty();
+        } catch (NoOffsetForPartitionException e) {
+            startPartitions(e.partitions()); // a start that failed inside a rebalance callback: start them again
+            return ConsumerRecords.empty();
         } finally {
             lastKafkaPoll = System.nanoTime();
         }

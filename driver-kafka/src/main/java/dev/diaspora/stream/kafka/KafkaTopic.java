@@ -139,6 +139,35 @@ final class KafkaTopic implements TopicBackend {
         return new PartitionBounds(first, Math.max(first, next));
     }
 
+    /**
+     * The size of the partition's log on its leader ({@code Admin.describeLogDirs}: segments and indexes, summed over
+     * the leader's log directories); each follower holds about as much again. Empty while the partition has no leader.
+     * Two admin round trips (the leader, then its log directories), for {@code diaspora-ctl topic describe}.
+     */
+    @Override
+    public java.util.OptionalLong storedBytes(int p) {
+        incarnation.check();
+        TopicPartition tp = new TopicPartition(name, p);
+        org.apache.kafka.common.Node leader = backend.call(backend.admin.describeTopics(List.of(name))
+                .topicNameValues().get(name), "describing topic '" + name + "'").partitions().get(p).leader();
+        if (leader == null || leader.isEmpty()) {
+            return java.util.OptionalLong.empty();
+        }
+        Map<String, org.apache.kafka.clients.admin.LogDirDescription> dirs = backend.call(backend.admin
+                .describeLogDirs(List.of(leader.id())).descriptions().get(leader.id()), "describing the log"
+                + " directories of broker " + leader.id() + " (partition " + p + " of topic '" + name + "')");
+        long total = 0;
+        boolean found = false;
+        for (org.apache.kafka.clients.admin.LogDirDescription d : dirs.values()) {
+            org.apache.kafka.clients.admin.ReplicaInfo r = d.replicaInfos().get(tp);
+            if (r != null && !r.isFuture()) {
+                total += r.size();
+                found = true;
+            }
+        }
+        return found ? java.util.OptionalLong.of(total) : java.util.OptionalLong.empty();
+    }
+
     @Override
     public long idForTime(int p, Instant time) {
         incarnation.check();

@@ -4,9 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.Driver;
 import dev.diaspora.stream.InvalidOptionException;
 import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.Producer;
+import dev.diaspora.stream.TopicHandle;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -51,6 +54,27 @@ class KafkaRetentionConfigTest {
             Config plain = brokerConfig("kret-2");
             assertTrue(plain.get("retention.ms").isDefault(), "without the option the broker's default stays: "
                     + plain.get("retention.ms"));
+        }
+    }
+
+    /** storedBytes is the size of the partition's log on its leader (describeLogDirs), 0 while empty. */
+    @Test
+    void storedBytesIsTheLeadersLogSize() throws Exception {
+        try (Driver d = Driver.open("kafka", Metadata.of("{\"bootstrap.servers\":\""
+                + BROKER.kafka().bootstrapServers() + "\"}"))) {
+            d.createTopic("kret-size", Metadata.of("{\"num_partitions\":2}"));
+            try (TopicHandle t = d.openTopic("kret-size")) {
+                assertEquals(0, t.storedBytes(0).orElseThrow(), "an empty partition's log");
+                try (Producer p = t.producer()) {
+                    for (int i = 0; i < 10; i++) {
+                        p.push(Metadata.of("{}"), DataView.of(new byte[1000]), 0).get(30, TimeUnit.SECONDS);
+                    }
+                }
+                long bytes = t.storedBytes(0).orElseThrow();
+                assertTrue(bytes >= 10_000 && bytes < 100_000, "10 records of 1000 bytes and their framing: " + bytes);
+                assertEquals(0, t.storedBytes(1).orElseThrow(), "the other partition is still empty");
+            }
+            d.deleteTopic("kret-size");
         }
     }
 

@@ -104,6 +104,12 @@ final class MemoryPartition {
         return new PartitionBounds(first, end());
     }
 
+    /** @return the metadata and data bytes of the retained events (what {@code retention.bytes} bounds) */
+    synchronized long retainedBytes() {
+        applyRetention();
+        return retainedBytes;
+    }
+
     /**
      * Reads up to {@code maxEvents} records from {@code fromId}; null at the end; a failure with
      * {@link PositionExpiredException} below the first retained id.

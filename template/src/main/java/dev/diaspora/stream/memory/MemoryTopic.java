@@ -75,6 +75,13 @@ final class MemoryTopic implements TopicBackend, LocalTopic {
         return state.partitions[p].bounds();
     }
 
+    /** The metadata and data bytes of the partition's retained events (records' object overhead not counted). */
+    @Override
+    public java.util.OptionalLong storedBytes(int p) {
+        state.checkLive();
+        return java.util.OptionalLong.of(state.partitions[p].retainedBytes());
+    }
+
     @Override
     public long idForTime(int p, Instant time) {
         state.checkLive();

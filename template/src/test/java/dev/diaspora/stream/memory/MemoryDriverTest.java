@@ -46,6 +46,34 @@ class MemoryDriverTest {
         }
     }
 
+    /**
+     * Issue 13: storedBytes reports the metadata and data bytes of the retained events, per partition, and shrinks
+     * when retention.bytes drops events.
+     */
+    @Test
+    void storedBytesCountsTheRetainedEvents() {
+        try (Driver d = Driver.open("memory")) {
+            d.createTopic("sized", Metadata.of("{\"num_partitions\":2}"));
+            TopicHandle t = d.openTopic("sized");
+            assertEquals(0, t.storedBytes(0).orElseThrow(), "an empty partition");
+            Metadata md = Metadata.of("{\"n\":1}");
+            long mdSize;
+            try (Producer p = t.producer()) {
+                p.push(md, DataView.of(new byte[100]), 0).join();
+                mdSize = t.storedBytes(0).orElseThrow() - 100; // the serialized metadata, whatever the serializer
+                assertTrue(mdSize > 0, "the metadata counts too: " + mdSize);
+                p.push(md, DataView.of(new byte[101]), 0).join();
+                p.push(md, DataView.of(new byte[102]), 0).join();
+            }
+            assertEquals(3 * mdSize + 303, t.storedBytes(0).orElseThrow(), "metadata plus data of 3 events");
+            assertEquals(0, t.storedBytes(1).orElseThrow(), "the other partition holds nothing");
+            d.alterTopic("sized", Metadata.of("{\"retention.bytes\":" + (mdSize + 102) + "}"));
+            assertEquals(2, t.bounds(0).first(), "retention.bytes keeps the newest event only");
+            assertEquals(mdSize + 102, t.storedBytes(0).orElseThrow(), "the bytes of the event retained");
+            assertThrows(IllegalArgumentException.class, () -> t.storedBytes(2), "out of range");
+        }
+    }
+
     /** Issue 11: a handle closed by its own driver's deleteTopic says why, and what to do. */
     @Test
     void aHandleOfATopicDeletedThroughItsDriverSaysSo() {

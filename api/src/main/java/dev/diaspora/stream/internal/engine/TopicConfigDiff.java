@@ -19,7 +19,8 @@ import java.util.Set;
  * components are compared (a driver's description may carry more); an option a topic does not store (written before
  * the option existed) counts as its default. An option neither given nor defaulted is the driver's choice and is not
  * compared (the netty driver's servers fill in {@code segment_size}), except the retention options, whose absence
- * means "keep everything" ({@link Retention}). Numbers compare by value ({@code 4} equals {@code 4.0}).
+ * means "no limit" (or the storage system's default, on kafka: {@link Retention}). Numbers compare by value
+ * ({@code 4} equals {@code 4.0}).
  *
  * <p>Thread safety: stateless. Not API.
  */

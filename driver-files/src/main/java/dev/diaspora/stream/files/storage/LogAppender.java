@@ -31,7 +31,7 @@ final class LogAppender {
     private static final Logger LOG = LoggerFactory.getLogger(LogAppender.class);
 
     private final PartitionLog log;
-    private final LogConfig config;
+    private LogConfig config; // the log's, read at each append: Driver.alterTopic may change its segment size and age
     private final CRC32C crc = new CRC32C();
     private byte[] meta = new byte[4096];
     private ByteBuffer index = ByteBuffer.allocate(64 * IndexDescriptor.RECORD_SIZE).order(ByteOrder.LITTLE_ENDIAN);
@@ -53,9 +53,9 @@ final class LogAppender {
     private Segment firstTimestampOf; // the segment whose first event's timestamp is firstTimestamp
     private long firstTimestamp;
 
-    LogAppender(PartitionLog log, LogConfig config) {
+    LogAppender(PartitionLog log) {
         this.log = log;
-        this.config = config;
+        this.config = log.config();
         this.ids = new IdReservation(log.dir(), log.partition(), log.where());
     }
 
@@ -66,6 +66,7 @@ final class LogAppender {
         ByteBuffer staging = FileIo.acquireStaging();
         writer = new GatheringWriter(staging);
         fresh = false;
+        config = log.config();
         try {
             refresh();
             long events = 0;

@@ -43,7 +43,7 @@ public final class PartitionLog implements AutoCloseable {
     private final Path dir;
     private final String topic;
     private final int partition;
-    private final LogConfig config;
+    private volatile LogConfig config; // segment size and age may change (Driver.alterTopic); durability does not
     private final SegmentChain chain;
     private final Object appendLockInit = new Object();
     private FileLocks.Shared appendLock; // guarded by appendLockInit
@@ -104,6 +104,23 @@ public final class PartitionLog implements AutoCloseable {
     /** @return the partition index */
     public int partition() {
         return partition;
+    }
+
+    /** @return how the log writes now */
+    LogConfig config() {
+        return config;
+    }
+
+    /**
+     * Changes the segment size and age (the topic's options were altered): the next append rolls by them.
+     *
+     * @throws IllegalArgumentException if {@code changed} has another durability, which is fixed at creation
+     */
+    public void config(LogConfig changed) {
+        if (changed.fsync() != config.fsync()) {
+            throw new IllegalArgumentException(where() + ": durability cannot change");
+        }
+        config = changed;
     }
 
     String where() {
@@ -533,7 +550,7 @@ public final class PartitionLog implements AutoCloseable {
                 return new AppendResult(new long[0], 0, refused);
             }
             if (appender == null) {
-                appender = new LogAppender(this, config);
+                appender = new LogAppender(this);
             }
             return appender.append(batches);
         } finally {
