@@ -2,7 +2,6 @@ package dev.diaspora.stream.internal.components;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.networknt.schema.AbsoluteIri;
-import com.networknt.schema.Error;
 import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaContext;
 import com.networknt.schema.SchemaException;
@@ -13,21 +12,14 @@ import com.networknt.schema.SpecificationVersion;
 import com.networknt.schema.dialect.BasicDialectRegistry;
 import com.networknt.schema.dialect.Dialect;
 import com.networknt.schema.dialect.Dialects;
-import com.networknt.schema.i18n.MessageSource;
 import com.networknt.schema.keyword.Keyword;
 import com.networknt.schema.keyword.KeywordValidator;
 import dev.diaspora.stream.InvalidOptionException;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.text.MessageFormat;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Properties;
 import java.util.Set;
-import java.util.function.Supplier;
 import java.util.regex.PatternSyntaxException;
 
 /**
@@ -163,8 +155,8 @@ final class SchemaCompiler {
                     .build());
         }
         SchemaRegistryConfig config = SchemaRegistryConfig.builder()
+                // the root bundle of the library's messages is English; the default locale would pick a translation
                 .locale(Locale.ROOT)
-                .messageSource(new EnglishMessages())
                 .build();
         return SchemaRegistry.builder()
                 .defaultDialectId(Dialects.getDraft202012().getId())
@@ -195,33 +187,6 @@ final class SchemaCompiler {
                 unknown.add(at);
             }
             return null; // no check
-        }
-    }
-
-    /**
-     * The library's English messages, whatever the default locale: a {@link java.util.ResourceBundle} lookup falls
-     * back to the default locale's bundle, and the rest of each message is English.
-     */
-    private static final class EnglishMessages implements MessageSource {
-        private final Properties messages = new Properties();
-
-        EnglishMessages() {
-            try (InputStream in = Error.class.getResourceAsStream("/jsv-messages.properties")) {
-                if (in != null) {
-                    messages.load(in);
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read json-schema-validator's messages", e);
-            }
-        }
-
-        @Override
-        public String getMessage(String key, Supplier<String> defaultMessage, Locale locale, Object... args) {
-            String pattern = messages.getProperty(key);
-            if (pattern == null) {
-                pattern = defaultMessage != null ? defaultMessage.get() : key;
-            }
-            return args == null || args.length == 0 ? pattern : new MessageFormat(pattern, Locale.ROOT).format(args);
         }
     }
 }
