@@ -2,6 +2,8 @@ package dev.diaspora.stream.internal.components;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.networknt.schema.Error;
+import com.networknt.schema.Schema;
 import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.ValidationException;
@@ -11,48 +13,57 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The {@code schema} validator: checks each event's metadata against a schema given as
- * {@code {"type":"schema","schema":{...}}} (keywords in {@link SchemaChecker}); the data is not read. A mismatch
- * throws {@link ValidationException} listing every violation, each as a JSON pointer and what is wrong, e.g.
- * {@code Metadata does not match the topic's schema: /energy: expected integer, got string "high"; /detector:
- * required field is missing}. Metadata that is not valid JSON throws the {@code InvalidMetadataException} of
- * {@link Metadata#json()}.
+ * The {@code schema} validator: checks each event's metadata against a JSON Schema given as
+ * {@code {"type":"schema","schema":{...}}}, with json-schema-validator (drafts and what is refused when the validator
+ * is built: {@link SchemaCompiler}); the data is not read. It runs after the producer's syntax check, on the tree that
+ * {@link Metadata#json()} parses once per event. A mismatch throws {@link ValidationException} listing every
+ * violation (the first {@link #MAX_REPORTED}, then a count), each as a JSON pointer and what is wrong
+ * ({@link SchemaMessages}), e.g. {@code Metadata does not match the topic's schema: /energy: expected integer, got
+ * string "high"; /detector: required field is missing}. Metadata that is not valid JSON throws the
+ * {@code InvalidMetadataException} of {@link Metadata#json()}.
  *
- * <p>Thread safety: immutable.
+ * <p>Thread safety: immutable; {@link #validate} may be called from any number of threads at once.
  */
 final class SchemaValidator implements Validator {
-    private final SchemaChecker checker;
+    /** At most this many violations are spelled out in one message; the rest are counted. */
+    static final int MAX_REPORTED = 100;
+
+    private final Schema schema;
+    private final JsonNode schemaNode;
     private final Metadata config;
 
-    private SchemaValidator(SchemaChecker checker, Metadata config) {
-        this.checker = checker;
+    private SchemaValidator(Schema schema, JsonNode schemaNode, Metadata config) {
+        this.schema = schema;
+        this.schemaNode = schemaNode;
         this.config = config;
     }
 
     /**
-     * @throws dev.diaspora.stream.InvalidOptionException if {@code "schema"} is missing, not an object, or uses an
-     *     unsupported keyword or a malformed value
+     * @throws dev.diaspora.stream.InvalidOptionException if {@code "schema"} is missing or not an object, or if the
+     *     schema is not a valid schema of its draft, uses an unknown keyword or names an unsupported draft
      */
     static SchemaValidator fromConfig(Metadata config) {
         ComponentConfig options = ComponentConfig.of("the schema validator", config, "type", "schema");
-        JsonNode schema = options.requiredObject("schema");
-        SchemaChecker checker = SchemaChecker.compile(schema);
+        // a copy: later changes to the caller's tree cannot change what is checked
+        JsonNode schema = options.requiredObject("schema").deepCopy();
+        Schema compiled = SchemaCompiler.compile(schema);
         ObjectNode node = Json.object();
         node.put("type", SchemaValidatorProvider.NAME);
         node.set("schema", schema);
-        return new SchemaValidator(checker, Metadata.of(node)); // snapshots: later changes to the tree do not matter
+        return new SchemaValidator(compiled, schema, Metadata.of(node));
     }
 
     @Override
     public void validate(Metadata metadata, DataView data) {
         JsonNode json = metadata.json();
-        List<String> violations = new ArrayList<>();
-        int total = checker.check(json, violations);
-        if (total > 0) {
+        List<Error> errors = schema.validate(json);
+        if (!errors.isEmpty()) {
+            List<String> violations = new ArrayList<>(Math.min(errors.size(), MAX_REPORTED));
+            SchemaMessages.format(errors, schemaNode, MAX_REPORTED, violations);
             StringBuilder msg = new StringBuilder("Metadata does not match the topic's schema: ")
                     .append(String.join("; ", violations));
-            if (total > violations.size()) {
-                msg.append("; and ").append(total - violations.size()).append(" more");
+            if (errors.size() > violations.size()) {
+                msg.append("; and ").append(errors.size() - violations.size()).append(" more");
             }
             throw new ValidationException(msg.toString());
         }

@@ -5,9 +5,9 @@ import dev.diaspora.stream.Validator;
 import dev.diaspora.stream.spi.ValidatorProvider;
 
 /**
- * Registers the {@code schema} validator: {@code {"type":"schema","schema":{...}}}, a small JSON-Schema-like checker
- * (the supported keywords are listed on {@code SchemaChecker}). Not API: public only because
- * {@link java.util.ServiceLoader} needs it.
+ * Registers the {@code schema} validator: {@code {"type":"schema","schema":{...}}}, JSON Schema (drafts 2020-12, the
+ * default, 2019-09, 7, 6 and 4) checked by json-schema-validator (see {@code SchemaCompiler}). Not API: public only
+ * because {@link java.util.ServiceLoader} needs it.
  *
  * <p>Thread safety: immutable.
  */

@@ -484,7 +484,7 @@ class ComponentsTest {
         void shouldCountViolationsBeyondTheReportedOnes() {
             Validator v = schema("{\"type\":\"array\",\"items\":{\"type\":\"string\"}}");
             StringBuilder doc = new StringBuilder("[");
-            for (int i = 0; i < SchemaChecker.MAX_REPORTED + 50; i++) {
+            for (int i = 0; i < SchemaValidator.MAX_REPORTED + 50; i++) {
                 doc.append(i == 0 ? "" : ",").append(i);
             }
             String msg = violations(v, doc.append(']').toString());
@@ -522,11 +522,11 @@ class ComponentsTest {
                 "{\"properties\":[]}",
                 "{\"properties\":{\"a\":1}}",
                 "{\"items\":[{}]}",
-                "{\"enum\":[]}",
+                "{\"enum\":\"a\"}",
                 "{\"minimum\":\"1\"}",
                 "{\"maxLength\":-1}",
                 "{\"minLength\":1.5}",
-                "{\"additionalProperties\":{}}",
+                "{\"additionalProperties\":1}",
             };
             for (String s : bad) {
                 assertThrows(InvalidOptionException.class, () -> schema(s), s);

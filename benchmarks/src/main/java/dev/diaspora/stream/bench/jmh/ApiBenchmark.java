@@ -1,7 +1,9 @@
 package dev.diaspora.stream.bench.jmh;
 
 import dev.diaspora.stream.DataDescriptor;
+import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.Validator;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -19,7 +21,10 @@ import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * Per-event API costs that every driver pays: {@link DataDescriptor#flatten()} of a derived view (sub-view of a
- * strided view), and metadata creation plus syntax check for a 128 B JSON object, from bytes and from a String.
+ * strided view), and metadata creation plus syntax check for a 128 B JSON object, from bytes and from a String. Next
+ * to the syntax check, what a topic with the {@code schema} validator adds per event: the check plus parse plus
+ * validation of the same object ({@code metadataSchemaValidateUtf8}, the producer's path), and the validation alone
+ * on an already parsed tree ({@code metadataSchemaValidateParsed}).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -32,6 +37,8 @@ public class ApiBenchmark {
     DataDescriptor subOfStrided;
     String json;
     byte[] jsonUtf8;
+    Validator schemaValidator;
+    Metadata parsed;
 
     @Setup
     public void setup() {
@@ -47,6 +54,14 @@ public class ApiBenchmark {
         if (jsonUtf8.length != 128) {
             throw new IllegalStateException("metadata is " + jsonUtf8.length + " bytes");
         }
+        // the kind of schema a topic holds (required fields, types, bounds), in keywords that the hand-written checker
+        // before json-schema-validator also knew, so that this benchmark measures both
+        schemaValidator = Validator.fromConfig(Metadata.of("{\"type\":\"schema\",\"schema\":{\"type\":\"object\","
+                + "\"required\":[\"run\",\"step\"],\"properties\":{\"run\":{\"type\":\"integer\",\"minimum\":0},"
+                + "\"step\":{\"type\":\"integer\",\"minimum\":0},\"name\":{\"type\":\"string\",\"maxLength\":200}},"
+                + "\"additionalProperties\":false}}"));
+        parsed = Metadata.ofUtf8(jsonUtf8);
+        schemaValidator.validate(parsed, DataView.EMPTY); // parses once, and fails setup if the object did not match
     }
 
     @Benchmark
@@ -76,5 +91,19 @@ public class ApiBenchmark {
         Metadata m = Metadata.of(json);
         m.checkSyntax();
         return m;
+    }
+
+    @Benchmark
+    public Metadata metadataSchemaValidateUtf8() {
+        Metadata m = Metadata.ofUtf8(jsonUtf8);
+        m.checkSyntax();
+        schemaValidator.validate(m, DataView.EMPTY);
+        return m;
+    }
+
+    @Benchmark
+    public Metadata metadataSchemaValidateParsed() {
+        schemaValidator.validate(parsed, DataView.EMPTY);
+        return parsed;
     }
 }
