@@ -109,6 +109,14 @@ public final class DiasporaMeterBinder implements MeterBinder, AutoCloseable {
                             "event ids the driver reported lost"),
                     new Spec("EventsExpired", "diaspora.consumer.events.expired", Kind.COUNTER, "events",
                             "event ids passed over because retention had dropped them"),
+                    new Spec("PollLatencyP50", "diaspora.consumer.poll.latency.percentile", Kind.NANOS_GAUGE,
+                            "seconds", "time a pull waited for its event", Tags.of("phi", "0.5")),
+                    new Spec("PollLatencyP90", "diaspora.consumer.poll.latency.percentile", Kind.NANOS_GAUGE,
+                            "seconds", "time a pull waited for its event", Tags.of("phi", "0.9")),
+                    new Spec("PollLatencyP99", "diaspora.consumer.poll.latency.percentile", Kind.NANOS_GAUGE,
+                            "seconds", "time a pull waited for its event", Tags.of("phi", "0.99")),
+                    new Spec("PollLatencyMax", "diaspora.consumer.poll.latency.max", Kind.NANOS_GAUGE, "seconds",
+                            "largest time a pull waited for its event"),
                     new Spec("Lag", "diaspora.consumer.lag", Kind.GAUGE, "events",
                             "events stored and not yet delivered, over the partitions held")));
 

@@ -307,8 +307,11 @@ final class ConsumerImpl implements Consumer {
         } finally {
             lock.unlock();
         }
+        LatencyHistogram latency = deliverer.pollLatency();
         return new ConsumerMetrics(deliverer.eventsDelivered(), deliverer.bytesDelivered(), fetch.batchesFetched(),
-                prefetchedEvents, prefetchedBytes, unreadable.skipped(), unreadable.lost(), fetch.eventsExpired(), lag);
+                prefetchedEvents, prefetchedBytes, unreadable.skipped(), unreadable.lost(), fetch.eventsExpired(), lag,
+                latency.percentileNanos(0.50), latency.percentileNanos(0.90), latency.percentileNanos(0.99),
+                latency.percentileNanos(1.0));
     }
 
     /** @return how long pulls waited for the events they returned (0 for an event ready at the call) */

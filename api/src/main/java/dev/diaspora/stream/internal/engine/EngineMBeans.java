@@ -68,6 +68,7 @@ final class EngineMBeans {
     }
 
     static JmxRegistration consumer(TopicHandleImpl topic, ConsumerImpl consumer) {
+        LatencyHistogram latency = consumer.pollLatency();
         MetricsMBean bean = new MetricsMBean("consumer '" + consumer.name() + "' of topic '" + topic.name() + "'",
                 List.of(
                         ofLong("EventsDelivered", EVENTS, "events handed to the application",
@@ -85,6 +86,16 @@ final class EngineMBeans {
                                 () -> m(consumer).eventsLost()),
                         ofLong("EventsExpired", EVENTS, "event ids passed over because retention had dropped them",
                                 () -> m(consumer).eventsExpired()),
+                        ofLong("PollLatencyCount", EVENTS, "delivered events whose poll latency was recorded",
+                                latency::count),
+                        ofLong("PollLatencyP50", NANOS, "median time a pull waited for its event (0: it was ready),"
+                                + " since the consumer opened", () -> latency.percentileNanos(0.50)),
+                        ofLong("PollLatencyP90", NANOS, "90th percentile of the poll latency",
+                                () -> latency.percentileNanos(0.90)),
+                        ofLong("PollLatencyP99", NANOS, "99th percentile of the poll latency",
+                                () -> latency.percentileNanos(0.99)),
+                        ofLong("PollLatencyMax", NANOS, "largest poll latency (upper edge of its bucket)",
+                                () -> latency.percentileNanos(1.0)),
                         ofLong("Lag", EVENTS, "events stored and not yet delivered, summed over the partitions held",
                                 () -> ConsumerLag.total(topic, consumer)),
                         new Metric("PartitionLag", long[].class, EVENTS,
