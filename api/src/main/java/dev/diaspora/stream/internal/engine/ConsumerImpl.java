@@ -166,6 +166,19 @@ final class ConsumerImpl implements Consumer {
         }
     }
 
+    @Override
+    public int poll(EventProcessor processor, int maxEvents, Duration timeout) {
+        Objects.requireNonNull(processor, "processor");
+        Objects.requireNonNull(timeout, "timeout");
+        enter();
+        try {
+            checkNotClosed();
+            return deliverer.drain(processor, maxEvents, timeout);
+        } finally {
+            exit();
+        }
+    }
+
     /**
      * {@link #poll} for {@code process}, iteration and streams, which go on past a lost range: it was logged at WARN
      * and counted in {@link ConsumerMetrics#eventsLost()} when it was read; only pull and poll report it.

@@ -2,7 +2,9 @@ package dev.diaspora.stream.internal.engine;
 
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.Event;
+import dev.diaspora.stream.EventProcessor;
 import dev.diaspora.stream.InterruptException;
+import dev.diaspora.stream.StopEventProcessor;
 import dev.diaspora.stream.internal.metrics.LatencyHistogram;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -119,6 +121,63 @@ final class PullDeliverer {
             Thread.currentThread().interrupt();
             return Optional.of(joinUnwrapped(f));
         }
+    }
+
+    /**
+     * Consumer.poll(EventProcessor, int, Duration): hands ready events to {@code processor} outside the lock, taking
+     * the lock once per event and allocating nothing per event; only a wait for the first event goes through
+     * {@link #poll(Duration)}.
+     */
+    int drain(EventProcessor processor, int maxEvents, Duration timeout) {
+        int n = 0;
+        while (n < maxEvents) {
+            ReadyItem o;
+            lock.lock();
+            try {
+                if (unsubscribed) {
+                    return n == 0 ? -1 : n;
+                }
+                if (topicGone != null) {
+                    if (n == 0) {
+                        throw topicGone;
+                    }
+                    return n;
+                }
+                o = takeIfNoneWaits();
+                if (o instanceof ReadyMarker m) {
+                    if (n == 0) {
+                        throw m.error;
+                    }
+                    queues.putBack(m); // reported by the next call, after the events handed over in this one
+                    return n;
+                }
+            } finally {
+                lock.unlock();
+            }
+            EventImpl e;
+            if (o != null) {
+                e = (EventImpl) o;
+                counted(e, 0);
+            } else if (n > 0) {
+                return n; // never waits once events were handed over
+            } else {
+                Optional<Event> first = poll(timeout);
+                if (first.isEmpty()) {
+                    return 0;
+                }
+                if (first.get().isNoMoreEvents()) {
+                    return -1;
+                }
+                e = (EventImpl) first.get();
+            }
+            n++;
+            try {
+                processor.process(e);
+            } catch (StopEventProcessor s) {
+                return n;
+            }
+        }
+        return n;
     }
 
     /** Pairs waiting pulls with ready items; returns at once if another thread is delivering. */
