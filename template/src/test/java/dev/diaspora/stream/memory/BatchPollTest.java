@@ -39,7 +39,8 @@ class BatchPollTest {
         producer.flush().get(10, TimeUnit.SECONDS);
     }
 
-    private static void awaitPrefetched(Consumer consumer, long n) {
+    /** Waits until the consumer's fetch thread has queued {@code n} events (fails after 30 s). */
+    static void awaitPrefetched(Consumer consumer, long n) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (consumer.metrics().prefetchedEvents() < n) { // until the fetch thread has queued them all
             assertTrue(System.nanoTime() < deadline, "the consumer prefetches " + n + " events");

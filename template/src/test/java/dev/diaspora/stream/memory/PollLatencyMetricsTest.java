@@ -61,11 +61,7 @@ class PollLatencyMetricsTest {
                 producer.push(Metadata.of("{\"i\":" + i + "}"), DataView.of(ByteBuffer.allocate(4)));
             }
             producer.flush().get(10, TimeUnit.SECONDS);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (consumer.metrics().prefetchedEvents() < ready) { // until the fetch thread queued them all
-                assertTrue(System.nanoTime() < deadline, "the consumer prefetches the " + ready + " events");
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-            }
+            BatchPollTest.awaitPrefetched(consumer, ready);
             for (int i = 1; i <= ready; i++) {
                 assertEquals(i, consumer.poll(Duration.ZERO).orElseThrow().id(), "a ready event");
             }
