@@ -85,6 +85,33 @@ public interface Consumer extends Iterable<Event>, AutoCloseable {
     Optional<Event> poll(Duration timeout);
 
     /**
+     * The batch form of {@link #poll(Duration)}, for tight loops: hands the events that are ready, up to
+     * {@code maxEvents}, to {@code processor} on this thread, one at a time, in the order {@code poll} would return
+     * them; waits at most {@code timeout} for the first event if none is ready, never for the later ones. When events
+     * are ready the engine allocates nothing on the calling thread per event (no future, no {@link Optional}); it takes
+     * the consumer's queue lock once per event and calls the processor outside it.
+     *
+     * <p>Ownership: each event is handed over as one returned by {@code poll}: the processor may keep it, with its
+     * metadata and data, after it returns, acknowledge it then or later, and releases its data as for {@code poll}.
+     * The processor may call this consumer (acknowledge, commit, even pull again) on this thread.
+     *
+     * <p>Errors are reported as by {@code poll}, but never after an event in the same call: when the next item is an
+     * {@link EventsLostException} or a read error and events were handed over already, the call returns their count and
+     * the next call throws. {@link StopEventProcessor} from the processor ends the call (the event it was processing
+     * counts as handed over); any other exception from the processor ends it and propagates, its event delivered.
+     *
+     * @param maxEvents the most events to hand over; 0 or less hands over none
+     * @param timeout how long to wait for the first event; {@link Duration#ZERO} does not wait
+     * @return the number of events handed over (0 if none arrived within {@code timeout}), or -1 once the consumer
+     *     was unsubscribed (nothing follows, as {@link EventID#NO_MORE_EVENTS} for {@code poll})
+     * @throws EventsLostException once, when the partition's next ids hold no event and no event was handed over yet
+     * @throws DiasporaException the specific read error of the next event, unwrapped, when no event was handed over yet
+     * @throws InterruptException if the thread is interrupted while waiting
+     * @throws IllegalStateException if the consumer is closed
+     */
+    int poll(EventProcessor processor, int maxEvents, Duration timeout);
+
+    /**
      * Processes events until {@code maxEvents} are processed, the processor throws {@link StopEventProcessor}, the
      * stream ends, or no event arrives for {@code idleTimeout}. Events of one partition are processed in order;
      * partitions may run in parallel on {@code pool} (null or 0 threads: on this thread). Any other processor exception

@@ -59,6 +59,24 @@ public final class DiasporaMeterBinder implements MeterBinder, AutoCloseable {
         }
     }
 
+    /** The meters of a latency histogram's attributes ({@code <prefix>LatencyP50} ... {@code Max}). */
+    private static List<Spec> latency(String prefix, String meter, String description) {
+        return List.of(
+                new Spec(prefix + "LatencyP50", meter + ".percentile", Kind.NANOS_GAUGE, "seconds", description,
+                        Tags.of("phi", "0.5")),
+                new Spec(prefix + "LatencyP90", meter + ".percentile", Kind.NANOS_GAUGE, "seconds", description,
+                        Tags.of("phi", "0.9")),
+                new Spec(prefix + "LatencyP99", meter + ".percentile", Kind.NANOS_GAUGE, "seconds", description,
+                        Tags.of("phi", "0.99")),
+                new Spec(prefix + "LatencyMax", meter + ".max", Kind.NANOS_GAUGE, "seconds", "largest " + description));
+    }
+
+    private static List<Spec> concat(List<Spec> a, List<Spec> b) {
+        List<Spec> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+
     private static final Map<String, List<Spec>> SPECS = Map.of(
             "Driver", List.of(
                     new Spec("OpenTopics", "diaspora.driver.topics.open", Kind.GAUGE, "topics",
@@ -67,7 +85,7 @@ public final class DiasporaMeterBinder implements MeterBinder, AutoCloseable {
                             "producers open"),
                     new Spec("OpenConsumers", "diaspora.driver.consumers.open", Kind.GAUGE, "consumers",
                             "consumers open")),
-            "Producer", List.of(
+            "Producer", concat(List.of(
                     new Spec("EventsPushed", "diaspora.producer.events.pushed", Kind.COUNTER, "events",
                             "events accepted by push"),
                     new Spec("EventsStored", "diaspora.producer.events.stored", Kind.COUNTER, "events",
@@ -83,16 +101,9 @@ public final class DiasporaMeterBinder implements MeterBinder, AutoCloseable {
                     new Spec("PendingBytes", "diaspora.producer.pending.bytes", Kind.GAUGE, "bytes",
                             "bytes pushed and not yet completed"),
                     new Spec("BackPressureTime", "diaspora.producer.backpressure.time", Kind.NANOS_COUNTER,
-                            "seconds", "total time push spent blocked at the memory bound"),
-                    new Spec("PushLatencyP50", "diaspora.producer.push.latency.percentile", Kind.NANOS_GAUGE,
-                            "seconds", "time from push to stored", Tags.of("phi", "0.5")),
-                    new Spec("PushLatencyP90", "diaspora.producer.push.latency.percentile", Kind.NANOS_GAUGE,
-                            "seconds", "time from push to stored", Tags.of("phi", "0.9")),
-                    new Spec("PushLatencyP99", "diaspora.producer.push.latency.percentile", Kind.NANOS_GAUGE,
-                            "seconds", "time from push to stored", Tags.of("phi", "0.99")),
-                    new Spec("PushLatencyMax", "diaspora.producer.push.latency.max", Kind.NANOS_GAUGE, "seconds",
-                            "largest time from push to stored")),
-            "Consumer", List.of(
+                            "seconds", "total time push spent blocked at the memory bound")),
+                    latency("Push", "diaspora.producer.push.latency", "time from push to stored")),
+            "Consumer", concat(List.of(
                     new Spec("EventsDelivered", "diaspora.consumer.events.delivered", Kind.COUNTER, "events",
                             "events handed to the application"),
                     new Spec("BytesDelivered", "diaspora.consumer.bytes.delivered", Kind.COUNTER, "bytes",
@@ -110,7 +121,8 @@ public final class DiasporaMeterBinder implements MeterBinder, AutoCloseable {
                     new Spec("EventsExpired", "diaspora.consumer.events.expired", Kind.COUNTER, "events",
                             "event ids passed over because retention had dropped them"),
                     new Spec("Lag", "diaspora.consumer.lag", Kind.GAUGE, "events",
-                            "events stored and not yet delivered, over the partitions held")));
+                            "events stored and not yet delivered, over the partitions held")),
+                    latency("Poll", "diaspora.consumer.poll.latency", "time a pull waited for its event")));
 
     private final MBeanServer server;
     private final List<MeterRegistry> registries = new CopyOnWriteArrayList<>();

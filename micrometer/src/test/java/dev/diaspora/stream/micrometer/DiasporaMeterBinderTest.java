@@ -53,6 +53,11 @@ class DiasporaMeterBinderTest {
             assertEquals(20, registry.get("diaspora.consumer.events.delivered").tag("topic", t)
                     .tag("name", "mm-reader").functionCounter().count());
             assertEquals(n - 20, registry.get("diaspora.consumer.lag").tag("topic", t).gauge().value());
+            double pollMax = registry.get("diaspora.consumer.poll.latency.max").tag("topic", t).timeGauge()
+                    .value(TimeUnit.NANOSECONDS);
+            double pollP50 = registry.get("diaspora.consumer.poll.latency.percentile").tag("topic", t)
+                    .tag("phi", "0.5").timeGauge().value(TimeUnit.NANOSECONDS);
+            assertTrue(pollP50 <= pollMax, "poll latency p50 " + pollP50 + " <= max " + pollMax);
             for (int p = 0; p < 2; p++) { // the producer's round robin stored n/2 events in each partition
                 assertEquals(n / 2 - readFrom[p], registry.get("diaspora.consumer.partition.lag").tag("topic", t)
                         .tag("partition", Integer.toString(p)).gauge().value(), "lag of partition " + p);

@@ -8,6 +8,7 @@ import dev.diaspora.stream.internal.metrics.JmxRegistration;
 import dev.diaspora.stream.internal.metrics.LatencyHistogram;
 import dev.diaspora.stream.internal.metrics.MetricsMBean;
 import dev.diaspora.stream.internal.metrics.MetricsMBean.Metric;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,9 +38,8 @@ final class EngineMBeans {
     }
 
     static JmxRegistration producer(TopicHandleImpl topic, ProducerImpl producer) {
-        LatencyHistogram latency = producer.pushLatency();
         MetricsMBean bean = new MetricsMBean("producer '" + producer.name() + "' of topic '" + topic.name() + "'",
-                List.of(
+                concat(List.of(
                         ofLong("EventsPushed", EVENTS, "events accepted by push", () -> m(producer).eventsPushed()),
                         ofLong("EventsStored", EVENTS, "events whose push completed successfully",
                                 () -> m(producer).eventsStored()),
@@ -53,23 +53,14 @@ final class EngineMBeans {
                         ofLong("PendingBytes", BYTES, "bytes pushed and not yet completed",
                                 () -> m(producer).pendingBytes()),
                         ofLong("BackPressureTime", NANOS, "total time push spent blocked at the memory bound",
-                                () -> m(producer).backPressureNanos()),
-                        ofLong("PushLatencyCount", EVENTS, "stored events whose push latency was recorded",
-                                latency::count),
-                        ofLong("PushLatencyP50", NANOS, "median time from push to stored, since the producer opened",
-                                () -> latency.percentileNanos(0.50)),
-                        ofLong("PushLatencyP90", NANOS, "90th percentile of the push latency",
-                                () -> latency.percentileNanos(0.90)),
-                        ofLong("PushLatencyP99", NANOS, "99th percentile of the push latency",
-                                () -> latency.percentileNanos(0.99)),
-                        ofLong("PushLatencyMax", NANOS, "largest push latency (upper edge of its bucket)",
-                                () -> latency.percentileNanos(1.0))));
+                                () -> m(producer).backPressureNanos())),
+                latency("Push", "stored events", "push latency (from push to stored)", producer.pushLatency())));
         return JmxRegistration.register("Producer", keys(topic, producer.name()), bean);
     }
 
     static JmxRegistration consumer(TopicHandleImpl topic, ConsumerImpl consumer) {
         MetricsMBean bean = new MetricsMBean("consumer '" + consumer.name() + "' of topic '" + topic.name() + "'",
-                List.of(
+                concat(List.of(
                         ofLong("EventsDelivered", EVENTS, "events handed to the application",
                                 () -> m(consumer).eventsDelivered()),
                         ofLong("BytesDelivered", BYTES, "selected data bytes of the delivered events",
@@ -89,8 +80,28 @@ final class EngineMBeans {
                                 () -> ConsumerLag.total(topic, consumer)),
                         new Metric("PartitionLag", long[].class, EVENTS,
                                 "lag of each partition, indexed by partition; -1 for a partition not held",
-                                () -> ConsumerLag.perPartition(topic, consumer))));
+                                () -> ConsumerLag.perPartition(topic, consumer))),
+                latency("Poll", "delivered events", "poll latency (a pull's wait for its event, 0 if it was ready)",
+                        consumer.pollLatency())));
         return JmxRegistration.register("Consumer", keys(topic, consumer.name()), bean);
+    }
+
+    /** The attributes of a latency histogram, named {@code <prefix>LatencyCount}, {@code P50}, ... {@code Max}. */
+    private static List<Metric> latency(String prefix, String counted, String what, LatencyHistogram h) {
+        return List.of(
+                ofLong(prefix + "LatencyCount", EVENTS, counted + " whose " + what + " was recorded", h::count),
+                ofLong(prefix + "LatencyP50", NANOS, "median " + what + ", since it opened",
+                        () -> h.percentileNanos(0.50)),
+                ofLong(prefix + "LatencyP90", NANOS, "90th percentile of the " + what, () -> h.percentileNanos(0.90)),
+                ofLong(prefix + "LatencyP99", NANOS, "99th percentile of the " + what, () -> h.percentileNanos(0.99)),
+                ofLong(prefix + "LatencyMax", NANOS, "largest " + what + " (upper edge of its bucket)",
+                        () -> h.percentileNanos(1.0)));
+    }
+
+    private static List<Metric> concat(List<Metric> a, List<Metric> b) {
+        List<Metric> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     private static Map<String, String> keys(TopicHandleImpl topic, String name) {

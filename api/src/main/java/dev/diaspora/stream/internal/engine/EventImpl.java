@@ -7,7 +7,7 @@ import dev.diaspora.stream.Metadata;
 import java.time.Instant;
 
 /** A delivered event; {@code acknowledge()} goes to its consumer. Not API. */
-final class EventImpl implements Event {
+final class EventImpl implements Event, ReadyItem {
     /** The end-of-stream sentinel. */
     static final EventImpl NO_MORE = new EventImpl(null, Metadata.EMPTY, DataView.EMPTY, -1, EventID.NO_MORE_EVENTS, 0L,
             0);
@@ -63,7 +63,8 @@ final class EventImpl implements Event {
         }
     }
 
-    long bytes() {
+    @Override
+    public long bytes() {
         return metadata.size() + data.size();
     }
 

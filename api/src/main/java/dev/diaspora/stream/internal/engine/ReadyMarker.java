@@ -8,7 +8,7 @@ import dev.diaspora.stream.DiasporaException;
  *
  * <p>Thread safety: immutable; queued and taken under the consumer's lock.
  */
-final class ReadyMarker {
+final class ReadyMarker implements ReadyItem {
     enum Kind {
         /** An unreadable event under FAIL: stays at the head of its partition, every pull fails with it until seek. */
         FAILED,
@@ -46,5 +46,10 @@ final class ReadyMarker {
 
     boolean sticky() {
         return kind == Kind.FAILED;
+    }
+
+    @Override
+    public long bytes() {
+        return 0;
     }
 }

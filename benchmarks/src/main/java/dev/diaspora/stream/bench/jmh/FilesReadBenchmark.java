@@ -7,6 +7,7 @@ import dev.diaspora.stream.DataSelector;
 import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.Driver;
 import dev.diaspora.stream.Event;
+import dev.diaspora.stream.EventProcessor;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.Producer;
 import dev.diaspora.stream.ProducerOptions;
@@ -133,13 +134,17 @@ public class FilesReadBenchmark {
         }
     }
 
+    /** @return the data selector of the {@code selectivity} parameter */
+    private DataSelector selector() {
+        double sel = selectivity;
+        return sel >= 1.0 ? DataSelector.ALL : (m, d) -> d.makeSubView(0, (long) Math.floor(d.size() * sel));
+    }
+
     /** Each invocation: a new consumer (new name) reads all EVENTS events from the start. */
     @Benchmark
     @OperationsPerInvocation(EVENTS)
     public long filesDriver(Filled f, Bytes bytes) {
-        double sel = selectivity;
-        DataSelector selector = sel >= 1.0 ? DataSelector.ALL
-                : (m, d) -> d.makeSubView(0, (long) Math.floor(d.size() * sel));
+        DataSelector selector = selector();
         long sum = 0;
         try (Consumer c = f.topic.consumer(ConsumerOptions.named("bench-" + (f.consumers++))
                 .startAt(StartAt.EARLIEST).dataSelector(selector).batchSize(BatchSize.adaptive()))) {
@@ -154,6 +159,31 @@ public class FilesReadBenchmark {
         }
         bytes.dataBytes += sum;
         return sum;
+    }
+
+    /**
+     * As {@link #filesDriver}, through the batch poll ({@code poll(EventProcessor, maxEvents, timeout)}), which
+     * allocates nothing per event on the calling thread; run with {@code -prof gc} for the allocation per event.
+     */
+    @Benchmark
+    @OperationsPerInvocation(EVENTS)
+    public long filesDriverBatchPoll(Filled f, Bytes bytes) {
+        DataSelector selector = selector();
+        long[] sum = new long[1];
+        EventProcessor sink = e -> sum[0] += e.data().size();
+        try (Consumer c = f.topic.consumer(ConsumerOptions.named("bench-" + (f.consumers++))
+                .startAt(StartAt.EARLIEST).dataSelector(selector).batchSize(BatchSize.adaptive()))) {
+            int read = 0;
+            while (read < EVENTS) {
+                int n = c.poll(sink, EVENTS - read, Duration.ofSeconds(10));
+                if (n <= 0) {
+                    throw new IllegalStateException("only " + read + " events read");
+                }
+                read += n;
+            }
+        }
+        bytes.dataBytes += sum[0];
+        return sum[0];
     }
 
     /** Ceiling: one sequential pass over the FileChannel log of the same bytes, 1 MiB direct reads. */

@@ -1,0 +1,210 @@
+package dev.diaspora.stream.internal.engine;
+
+import dev.diaspora.stream.DataAllocator;
+import dev.diaspora.stream.DataDescriptor;
+import dev.diaspora.stream.DataSelector;
+import dev.diaspora.stream.DataView;
+import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.EventsLostException;
+import dev.diaspora.stream.InvalidSelectionException;
+import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.Serializer;
+import dev.diaspora.stream.UnreadableEventPolicy;
+import dev.diaspora.stream.spi.DataRequest;
+import dev.diaspora.stream.spi.IncomingBatch;
+import dev.diaspora.stream.spi.ReadSession;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * Turns a batch the driver read into ready items: runs the deserializer, the data selector and the allocator on each
+ * event, asks the session for the selected bytes of the whole batch at once, and builds the events, with markers for
+ * what cannot be delivered ({@link UnreadableEvents}). Also releases the data of items that will not be delivered.
+ * Not API.
+ *
+ * <p>Thread safety: {@link #materialize} on the consumer's fetch thread only; {@link #release} from any thread.
+ */
+final class BatchMaterializer {
+    /**
+     * A prepared batch.
+     *
+     * @param items events and markers in EventID order
+     * @param events how many of the items are events
+     * @param bytes the bytes of those events
+     * @param rewindTo the id the session must be moved back (or on) to before it reads the partition again, or -1
+     */
+    record Prepared(List<ReadyItem> items, int events, long bytes, long rewindTo) {
+    }
+
+    private final ConsumerImpl consumer;
+    private final Serializer serializer;
+    private final DataSelector selector;
+    private final DataAllocator allocator;
+    private final boolean failStops;
+    private final UnreadableEvents unreadable;
+    private final AckTracker acks;
+
+    BatchMaterializer(ConsumerImpl consumer, Serializer serializer, DataSelector selector, DataAllocator allocator,
+            UnreadableEventPolicy policy, UnreadableEvents unreadable, AckTracker acks) {
+        this.consumer = consumer;
+        this.serializer = serializer;
+        this.selector = selector;
+        this.allocator = allocator;
+        this.failStops = policy == UnreadableEventPolicy.FAIL;
+        this.unreadable = unreadable;
+        this.acks = acks;
+    }
+
+    /** Prepares batch {@code b} (and releases it), reading the selected data through {@code session}. */
+    Prepared materialize(IncomingBatch b, ReadSession session) {
+        int p = b.partition();
+        int n = b.count();
+        DiasporaException[] unprepared = null; // per event: why it could not be prepared (deserialize, select, allocate)
+        List<DataRequest> requests = null;
+        DataDescriptor[] selections = new DataDescriptor[n];
+        DataRequest[] byEvent = new DataRequest[n];
+        Metadata[] mds = new Metadata[n];
+        int good = n;
+        for (int i = 0; i < n; i++) {
+            long id = b.firstId() + i;
+            try {
+                Metadata md = serializer.deserialize(b.metadata(i));
+                DataDescriptor sel = select(p, id, md, b.descriptor(i));
+                if (sel.size() > 0) {
+                    DataRequest r = new DataRequest(p, id, sel, allocate(p, id, md, sel));
+                    if (requests == null) {
+                        requests = new ArrayList<>();
+                    }
+                    requests.add(r);
+                    byEvent[i] = r;
+                }
+                mds[i] = md;
+                selections[i] = sel;
+            } catch (RuntimeException e) {
+                DiasporaException d = e instanceof DiasporaException ? (DiasporaException) e
+                        : new DiasporaException("partition " + p + ", event " + id
+                                + ": the deserializer, data selector or allocator failed: " + e, e);
+                if (unprepared == null) {
+                    unprepared = new DiasporaException[n];
+                }
+                unprepared[i] = d; // handled in order below, so that nothing after a rewind point is counted
+                if (failStops) {
+                    good = i;
+                    break;
+                }
+            }
+        }
+        if (requests != null) {
+            readData(p, requests, session);
+        }
+        List<ReadyItem> out = new ArrayList<>(good + 1);
+        long bytes = 0;
+        int events = 0;
+        long rewindTo = -1;
+        int tenure = acks.tenure(p); // one read per batch: tenures change on this (the fetch) thread only
+        for (int i = 0; i < good; i++) {
+            if (unprepared != null && unprepared[i] != null) {
+                out.add(unreadable.unreadable(p, b.firstId() + i, unprepared[i], acks.acked())); // SKIP
+                continue;
+            }
+            DataRequest r = byEvent[i];
+            if (r != null && r.error() != null) {
+                long id = b.firstId() + i;
+                ReadyMarker m = r.error().isRetriable() ? null
+                        : unreadable.unreadable(p, id, r.error(), acks.acked());
+                if (m != null && !m.sticky()) {
+                    allocator.release(r.target()); // skipped: the other events' data is good
+                    out.add(m);
+                    continue;
+                }
+                for (int j = i; j < good; j++) {
+                    if (byEvent[j] != null) {
+                        allocator.release(byEvent[j].target());
+                    }
+                }
+                if (m == null) {
+                    // a transient failure (a lost connection): deliver what came before it, pause the partition
+                    // and read it again from there (retryRewinds), rather than stopping it until the user seeks
+                    rewindTo = id;
+                } else {
+                    out.add(m);
+                }
+                good = -1;
+                break;
+            }
+            DataView data = r == null ? DataView.EMPTY : r.target().trim(selections[i].size());
+            EventImpl e = new EventImpl(consumer, mds[i], data, p, b.firstId() + i, b.timestampNanos(i), tenure);
+            bytes += e.bytes();
+            events++;
+            out.add(e);
+        }
+        if (good >= 0 && good < n) { // FAIL: the event that stopped the preparing loop
+            out.add(unreadable.unreadable(p, b.firstId() + good, unprepared[good], acks.acked()));
+        } else if (good == n && b.error() != null) { // the driver could not read the record after them
+            long id = b.firstId() + n;
+            DiasporaException error = b.error();
+            if (error instanceof EventsLostException lost) {
+                rewindTo = lost.lastLostId() + 1; // a no-op for a session that has already moved past the range
+                out.add(unreadable.lost(lost, acks.acked()));
+            } else if (error.isRetriable()) {
+                out.add(ReadyMarker.failed(error));
+            } else {
+                ReadyMarker m = unreadable.unreadable(p, id, error, acks.acked());
+                if (!m.sticky()) {
+                    rewindTo = id + 1; // the session stays at an unreadable record: move it past
+                }
+                out.add(m);
+            }
+        }
+        b.release();
+        return new Prepared(out, events, bytes, rewindTo);
+    }
+
+    private DataDescriptor select(int p, long id, Metadata md, DataDescriptor whole) {
+        DataDescriptor sel = selector.select(md, whole);
+        if (sel == null) {
+            return DataDescriptor.NONE;
+        }
+        if (sel.size() > 0 && !sel.isDerivedFrom(whole)) {
+            throw new InvalidSelectionException("partition " + p + ", event " + id + ": the data selector returned "
+                    + sel + ", which was not made from the descriptor it was given (" + whole + "); return the given"
+                    + " descriptor, a view of it, or DataDescriptor.NONE");
+        }
+        return sel;
+    }
+
+    private DataView allocate(int p, long id, Metadata md, DataDescriptor sel) {
+        DataView target = allocator.allocate(md, sel);
+        if (target == null || target.size() < sel.size()) {
+            if (target != null) {
+                allocator.release(target);
+            }
+            throw new InvalidSelectionException("partition " + p + ", event " + id + ": the data allocator returned "
+                    + (target == null ? "null" : target.size() + " bytes") + " for a selection of " + sel.size()
+                    + " bytes");
+        }
+        return target;
+    }
+
+    private static void readData(int p, List<DataRequest> requests, ReadSession session) {
+        try {
+            session.readData(requests);
+        } catch (RuntimeException e) {
+            for (DataRequest r : requests) {
+                r.fail(e instanceof DiasporaException ? (DiasporaException) e
+                        : new DiasporaException("partition " + p + ", event " + r.eventId()
+                                + ": the driver failed to read the data: " + e, e));
+            }
+        }
+    }
+
+    /** Gives the data of events that will not be delivered back to the allocator. */
+    void release(Collection<ReadyItem> items) {
+        for (ReadyItem o : items) {
+            if (o instanceof EventImpl e && e.data().size() > 0) {
+                allocator.release(e.data());
+            }
+        }
+    }
+}

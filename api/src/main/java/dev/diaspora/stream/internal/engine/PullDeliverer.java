@@ -1,0 +1,363 @@
+package dev.diaspora.stream.internal.engine;
+
+import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.Event;
+import dev.diaspora.stream.EventProcessor;
+import dev.diaspora.stream.InterruptException;
+import dev.diaspora.stream.StopEventProcessor;
+import dev.diaspora.stream.internal.metrics.LatencyHistogram;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Hands ready events to the application's pulls: a pull or poll takes a ready event at once when no earlier pull is
+ * waiting, and otherwise waits in line until the fetch thread (or a later pull) pairs it with the next event. One
+ * deliverer at a time, so that a cancelled pull puts its event back before any later pull takes one and partition
+ * order holds. Counts what it delivers and how long pulls waited for it. Not API.
+ *
+ * <p>Thread safety: thread-safe; the queues are read and changed under the consumer's lock, which this class takes.
+ * The pulls themselves are confined to one application thread at a time by the consumer.
+ */
+final class PullDeliverer {
+    /** A waiting pull, with when it started. */
+    private static final class Waiting extends CompletableFuture<Event> {
+        final long since = System.nanoTime();
+    }
+
+    private final ReentrantLock lock;
+    private final ReadyQueues queues;
+    private final ArrayDeque<Waiting> pending = new ArrayDeque<>(); // guarded by lock
+    private boolean delivering; // guarded by lock
+    private boolean unsubscribed; // guarded by lock
+    /** Set when the session reports the topic deleted (or replaced): every later pull fails with it. */
+    private volatile DiasporaException topicGone;
+    private final LongAdder eventsDelivered = new LongAdder();
+    private final LongAdder bytesDelivered = new LongAdder();
+    private final LatencyHistogram pollLatency = new LatencyHistogram();
+
+    PullDeliverer(ReentrantLock lock, ReadyQueues queues) {
+        this.lock = lock;
+        this.queues = queues;
+    }
+
+    /** Consumer.pull: completes with the next event (at once if one is ready). */
+    CompletableFuture<Event> pull() {
+        Waiting f;
+        lock.lock();
+        try {
+            if (unsubscribed) {
+                return CompletableFuture.completedFuture(EventImpl.NO_MORE);
+            }
+            if (topicGone != null) {
+                return CompletableFuture.failedFuture(topicGone);
+            }
+            ReadyItem o = takeIfNoneWaits();
+            if (o instanceof ReadyMarker m) {
+                return CompletableFuture.failedFuture(m.error);
+            } else if (o instanceof EventImpl e) {
+                return CompletableFuture.completedFuture(counted(e, 0));
+            }
+            f = new Waiting();
+            pending.add(f);
+        } finally {
+            lock.unlock();
+        }
+        deliver();
+        return f;
+    }
+
+    /** Consumer.poll: the next event, waiting up to {@code timeout} for one. */
+    Optional<Event> poll(Duration timeout) {
+        Waiting f;
+        lock.lock();
+        try {
+            if (unsubscribed) {
+                return Optional.of(EventImpl.NO_MORE);
+            }
+            if (topicGone != null) {
+                throw topicGone;
+            }
+            ReadyItem o = takeIfNoneWaits();
+            if (o instanceof ReadyMarker m) {
+                throw m.error;
+            } else if (o instanceof EventImpl e) {
+                return Optional.of(counted(e, 0));
+            }
+            if (timeout.isZero() || timeout.isNegative()) {
+                return Optional.empty();
+            }
+            f = new Waiting();
+            pending.add(f);
+        } finally {
+            lock.unlock();
+        }
+        deliver();
+        try {
+            return Optional.of(f.get(timeout.toNanos(), TimeUnit.NANOSECONDS));
+        } catch (TimeoutException e) {
+            if (f.cancel(false)) {
+                forget(f);
+                return Optional.empty();
+            }
+            return Optional.of(joinUnwrapped(f));
+        } catch (ExecutionException e) {
+            throw unwrap(e.getCause());
+        } catch (InterruptedException e) {
+            if (f.cancel(false)) {
+                forget(f);
+                throw new InterruptException("poll", e);
+            }
+            Thread.currentThread().interrupt();
+            return Optional.of(joinUnwrapped(f));
+        }
+    }
+
+    /**
+     * Consumer.poll(EventProcessor, int, Duration): hands ready events to {@code processor} outside the lock, taking
+     * the lock once per event and allocating nothing per event; only a wait for the first event goes through
+     * {@link #poll(Duration)}.
+     */
+    int drain(EventProcessor processor, int maxEvents, Duration timeout) {
+        int n = 0;
+        while (n < maxEvents) {
+            ReadyItem o;
+            lock.lock();
+            try {
+                if (unsubscribed) {
+                    return n == 0 ? -1 : n;
+                }
+                if (topicGone != null) {
+                    if (n == 0) {
+                        throw topicGone;
+                    }
+                    return n;
+                }
+                o = takeIfNoneWaits();
+                if (o instanceof ReadyMarker m) {
+                    if (n == 0) {
+                        throw m.error;
+                    }
+                    queues.putBack(m); // reported by the next call, after the events handed over in this one
+                    return n;
+                }
+            } finally {
+                lock.unlock();
+            }
+            EventImpl e;
+            if (o != null) {
+                e = (EventImpl) o;
+                counted(e, 0);
+            } else if (n > 0) {
+                return n; // never waits once events were handed over
+            } else {
+                Optional<Event> first = poll(timeout);
+                if (first.isEmpty()) {
+                    return 0;
+                }
+                if (first.get().isNoMoreEvents()) {
+                    return -1;
+                }
+                e = (EventImpl) first.get();
+            }
+            n++;
+            try {
+                processor.process(e);
+            } catch (StopEventProcessor s) {
+                return n;
+            }
+        }
+        return n;
+    }
+
+    /** Pairs waiting pulls with ready items; returns at once if another thread is delivering. */
+    void deliver() {
+        lock.lock();
+        try {
+            if (delivering) {
+                return;
+            }
+            delivering = true;
+        } finally {
+            lock.unlock();
+        }
+        while (true) {
+            Waiting f;
+            ReadyItem item;
+            lock.lock();
+            try {
+                while ((f = pending.peek()) != null && f.isDone()) {
+                    pending.poll();
+                }
+                item = f == null ? null : queues.takeNext();
+                if (item == null) {
+                    delivering = false;
+                    return;
+                }
+                pending.poll();
+            } finally {
+                lock.unlock();
+            }
+            boolean taken;
+            if (item instanceof ReadyMarker m) {
+                taken = f.completeExceptionally(m.error) || m.sticky();
+            } else {
+                EventImpl e = (EventImpl) item;
+                taken = f.complete(e);
+                if (taken) {
+                    counted(e, System.nanoTime() - f.since);
+                }
+            }
+            if (!taken) { // the pull was cancelled meanwhile: the item goes back for the next one
+                lock.lock();
+                try {
+                    queues.putBack(item);
+                } finally {
+                    lock.unlock();
+                }
+            }
+        }
+    }
+
+    /** @return the next ready item if no pull waits before this one (they come first), else null. Holds lock. */
+    private ReadyItem takeIfNoneWaits() {
+        return delivering || !pending.isEmpty() ? null : queues.takeNext();
+    }
+
+    private EventImpl counted(EventImpl e, long waitedNanos) {
+        eventsDelivered.increment();
+        bytesDelivered.add(e.data().size());
+        pollLatency.record(waitedNanos);
+        return e;
+    }
+
+    /** @return whether a pull is waiting for an event */
+    boolean waiting() {
+        lock.lock();
+        try {
+            return !pending.isEmpty();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A read failed: the first waiting pull (if any) fails with {@code error}. */
+    void failFirst(DiasporaException error) {
+        Waiting f;
+        lock.lock();
+        try {
+            f = pending.poll();
+        } finally {
+            lock.unlock();
+        }
+        if (f != null) {
+            f.completeExceptionally(error);
+        }
+    }
+
+    /** The topic is gone: every waiting pull and every later one fails with {@code error}. */
+    void topicGone(DiasporaException error) {
+        List<Waiting> failed;
+        lock.lock();
+        try {
+            topicGone = error;
+            failed = new ArrayList<>(pending);
+            pending.clear();
+        } finally {
+            lock.unlock();
+        }
+        for (Waiting f : failed) {
+            f.completeExceptionally(error);
+        }
+    }
+
+    /** @return the error every pull fails with since the topic went away, or null */
+    DiasporaException topicGone() {
+        return topicGone;
+    }
+
+    /**
+     * Queues a prepared batch of partition {@code p} and delivers it to waiting pulls.
+     *
+     * @return false if it was not queued (the consumer stopped, or the partition left): the caller releases it
+     */
+    boolean offer(int p, BatchMaterializer.Prepared batch) {
+        lock.lock();
+        try {
+            if (unsubscribed || !queues.add(p, batch.items(), batch.events(), batch.bytes())) {
+                return false;
+            }
+        } finally {
+            lock.unlock();
+        }
+        deliver();
+        return true;
+    }
+
+    /**
+     * The consumer stops: waiting and later pulls complete with the end-of-stream sentinel, and the queued items go
+     * to {@code dropped} (to release).
+     */
+    void stop(Collection<ReadyItem> dropped) {
+        List<Waiting> waiting;
+        lock.lock();
+        try {
+            unsubscribed = true;
+            waiting = new ArrayList<>(pending);
+            pending.clear();
+            queues.clear(dropped);
+        } finally {
+            lock.unlock();
+        }
+        for (Waiting f : waiting) {
+            f.complete(EventImpl.NO_MORE);
+        }
+    }
+
+    long eventsDelivered() {
+        return eventsDelivered.sum();
+    }
+
+    long bytesDelivered() {
+        return bytesDelivered.sum();
+    }
+
+    /** @return how long pulls waited for the events they returned (0 for an event ready at the call) */
+    LatencyHistogram pollLatency() {
+        return pollLatency;
+    }
+
+    private void forget(Waiting f) {
+        lock.lock();
+        try {
+            pending.remove(f);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static Event joinUnwrapped(CompletableFuture<Event> f) {
+        try {
+            return f.join();
+        } catch (CompletionException e) {
+            throw unwrap(e.getCause());
+        }
+    }
+
+    static RuntimeException unwrap(Throwable t) {
+        if (t instanceof RuntimeException) {
+            return (RuntimeException) t;
+        }
+        return new DiasporaException(String.valueOf(t), t);
+    }
+}

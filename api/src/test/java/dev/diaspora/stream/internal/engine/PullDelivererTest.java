@@ -1,0 +1,169 @@
+package dev.diaspora.stream.internal.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.diaspora.stream.DataView;
+import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.Event;
+import dev.diaspora.stream.EventsLostException;
+import dev.diaspora.stream.Metadata;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@link PullDeliverer} over real {@link ReadyQueues} of one partition: waiting pulls served in call order, a
+ * cancelled pull losing no event, markers failing the pull they meet, and the ends (topic gone, stop).
+ */
+@Timeout(10)
+class PullDelivererTest {
+    private final ReentrantLock lock = new ReentrantLock();
+    private final PartitionLongs delivered = new PartitionLongs(1, 0);
+    private final ReadyQueues queues = new ReadyQueues(100, delivered, new ReadyQueues.Signals() {
+        @Override
+        public void spaceFreed() {
+        }
+
+        @Override
+        public void belowThreshold(int partition) {
+        }
+    });
+    private final PullDeliverer deliverer = new PullDeliverer(lock, queues);
+    private long nextId;
+
+    PullDelivererTest() {
+        queues.grow(1);
+        queues.arrive(0, 0);
+        queues.assignment(new int[] {0});
+    }
+
+    private List<EventImpl> offer(int n) {
+        List<ReadyItem> items = new ArrayList<>();
+        List<EventImpl> events = new ArrayList<>();
+        long bytes = 0;
+        for (int i = 0; i < n; i++) {
+            EventImpl e = new EventImpl(null, Metadata.EMPTY, DataView.of(new byte[4]), 0, nextId++, 0, 0);
+            items.add(e);
+            events.add(e);
+            bytes += e.bytes();
+        }
+        assertTrue(deliverer.offer(0, new BatchMaterializer.Prepared(items, n, bytes, -1)));
+        return events;
+    }
+
+    @Test
+    void waitingPullsAreServedInCallOrderAndACancelledOneLosesNothing() throws Exception {
+        CompletableFuture<Event> first = deliverer.pull();
+        CompletableFuture<Event> second = deliverer.pull();
+        CompletableFuture<Event> third = deliverer.pull();
+        assertFalse(first.isDone());
+        assertTrue(deliverer.waiting());
+        second.cancel(false);
+        List<EventImpl> events = offer(3);
+        assertSame(events.get(0), first.get(1, TimeUnit.SECONDS));
+        assertSame(events.get(1), third.get(1, TimeUnit.SECONDS), "the cancelled pull's event goes to the next one");
+        assertSame(events.get(2), deliverer.poll(Duration.ZERO).orElseThrow());
+        assertFalse(deliverer.waiting());
+        assertEquals(3, deliverer.eventsDelivered());
+        assertEquals(12, deliverer.bytesDelivered());
+        assertEquals(3, deliverer.pollLatency().count(), "each delivered event's wait is recorded");
+        assertEquals(3, delivered.get(0), "the position follows the deliveries");
+    }
+
+    @Test
+    void aPollThatTimesOutLeavesNoWaitingPullAndLosesNoEvent() {
+        assertTrue(deliverer.poll(Duration.ofMillis(5)).isEmpty());
+        assertFalse(deliverer.waiting());
+        assertEquals(0, deliverer.pollLatency().count(), "a poll that returned nothing is not recorded");
+        List<EventImpl> events = offer(1);
+        assertSame(events.get(0), deliverer.poll(Duration.ZERO).orElseThrow());
+    }
+
+    @Test
+    void aLostRangeFailsOnePullThenTheNextEventFollows() throws Exception {
+        offer(1);
+        EventsLostException lost = new EventsLostException(0, 1, 2, "test");
+        List<ReadyItem> items = new ArrayList<>();
+        items.add(ReadyMarker.lost(lost, 0, 1, 3));
+        EventImpl after = new EventImpl(null, Metadata.EMPTY, DataView.EMPTY, 0, 3, 0, 0);
+        items.add(after);
+        assertTrue(deliverer.offer(0, new BatchMaterializer.Prepared(items, 1, after.bytes(), -1)));
+        assertEquals(0, deliverer.poll(Duration.ZERO).orElseThrow().id());
+        assertSame(lost, assertThrows(EventsLostException.class, () -> deliverer.poll(Duration.ZERO)));
+        assertSame(after, deliverer.pull().get(1, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aStickyFailureFailsEveryPullUntilTheQueueIsCleared() {
+        DiasporaException bad = new DiasporaException("bad event");
+        List<ReadyItem> items = new ArrayList<>();
+        items.add(ReadyMarker.failed(bad));
+        assertTrue(deliverer.offer(0, new BatchMaterializer.Prepared(items, 0, 0, -1)));
+        assertSame(bad, assertThrows(DiasporaException.class, () -> deliverer.poll(Duration.ZERO)));
+        ExecutionException e = assertThrows(ExecutionException.class, () -> deliverer.pull().get(1, TimeUnit.SECONDS));
+        assertSame(bad, e.getCause());
+        List<ReadyItem> dropped = new ArrayList<>();
+        lock.lock();
+        try {
+            queues.seeked(0, 5, dropped);
+        } finally {
+            lock.unlock();
+        }
+        assertEquals(1, dropped.size());
+        assertTrue(deliverer.poll(Duration.ZERO).isEmpty(), "after the seek the partition is readable again");
+    }
+
+    @Test
+    void aReadErrorFailsTheFirstWaitingPullOnly() {
+        CompletableFuture<Event> first = deliverer.pull();
+        CompletableFuture<Event> second = deliverer.pull();
+        DiasporaException error = new DiasporaException("read failed", null, true);
+        deliverer.failFirst(error);
+        assertTrue(first.isCompletedExceptionally());
+        assertFalse(second.isDone());
+        offer(1);
+        assertEquals(0, second.join().id());
+    }
+
+    @Test
+    void aGoneTopicFailsWaitingAndLaterPulls() {
+        CompletableFuture<Event> waiting = deliverer.pull();
+        DiasporaException gone = new DiasporaException("topic deleted");
+        deliverer.topicGone(gone);
+        assertTrue(waiting.isCompletedExceptionally());
+        assertSame(gone, assertThrows(DiasporaException.class, () -> deliverer.poll(Duration.ofSeconds(1))));
+        assertTrue(deliverer.pull().isCompletedExceptionally());
+    }
+
+    @Test
+    void stoppingEndsWaitingAndLaterPullsAndHandsBackTheQueuedEvents() throws Exception {
+        CompletableFuture<Event> waiting = deliverer.pull();
+        waiting.cancel(false); // a cancelled pull keeps nothing
+        List<EventImpl> events = offer(2);
+        CompletableFuture<Event> next = deliverer.pull();
+        assertSame(events.get(0), next.get(1, TimeUnit.SECONDS));
+        CompletableFuture<Event> open = deliverer.pull();
+        assertSame(events.get(1), open.get(1, TimeUnit.SECONDS));
+        CompletableFuture<Event> last = deliverer.pull();
+        offer(1);
+        List<EventImpl> queued = offer(1);
+        List<ReadyItem> dropped = new ArrayList<>();
+        deliverer.stop(dropped);
+        assertEquals(List.of(queued.get(0)), dropped, "the queued event is handed back for release");
+        assertEquals(2, last.get(1, TimeUnit.SECONDS).id());
+        assertTrue(deliverer.pull().join().isNoMoreEvents());
+        assertTrue(deliverer.poll(Duration.ofSeconds(1)).orElseThrow().isNoMoreEvents());
+        assertFalse(deliverer.offer(0, new BatchMaterializer.Prepared(List.of(), 0, 0, -1)), "nothing is queued");
+        assertEquals(0, queues.prefetchedEvents());
+    }
+}
