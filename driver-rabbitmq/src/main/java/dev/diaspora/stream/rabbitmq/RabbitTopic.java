@@ -2,6 +2,7 @@ package dev.diaspora.stream.rabbitmq;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.rabbitmq.stream.Constants;
 import com.rabbitmq.stream.Message;
 import com.rabbitmq.stream.OffsetSpecification;
 import dev.diaspora.stream.CorruptDataException;
@@ -96,13 +97,39 @@ final class RabbitTopic implements TopicBackend, LocalTopic {
         checkedAt = System.nanoTime();
         ObjectNode now;
         try {
-            now = backend.topicRecord(name);
+            now = topicRecordRetried();
         } catch (RuntimeException e) {
-            now = null; // a config stream that cannot be read any more (deleted while read) is gone
+            // a config stream deleted while read is gone; a server that cannot be reached says nothing either way
+            boolean exists;
+            try {
+                exists = backend.admin.exists(RabbitBackend.configStream(name));
+            } catch (RuntimeException again) {
+                e.addSuppressed(again);
+                exists = true;
+            }
+            if (exists) {
+                throw new DiasporaException("cannot check that topic '" + name + "' still exists in RabbitMQ at "
+                        + backend.config.address() + ": " + e.getMessage(), e, true);
+            }
+            now = null;
         }
         if (now == null || !incarnation.equals(now.path("incarnation").asText())) {
             deleted = true;
             throw gone();
+        }
+    }
+
+    /** Reads the topic record, once more if the first read fails (the admin connection reconnects in between). */
+    private ObjectNode topicRecordRetried() {
+        try {
+            return backend.topicRecord(name);
+        } catch (RuntimeException e) {
+            try {
+                return backend.topicRecord(name);
+            } catch (RuntimeException again) {
+                again.addSuppressed(e);
+                throw again;
+            }
         }
     }
 
@@ -116,14 +143,20 @@ final class RabbitTopic implements TopicBackend, LocalTopic {
         }
     }
 
-    /** @return the error of a publish the broker refused: the topic's absence if that is the reason */
+    /**
+     * @return the error of a publish the broker refused or the client gave up on: the topic's absence if the stream
+     *     is missing. Runs on the client's threads: the topic is read again only for a missing stream, never for a
+     *     timeout (the server may be unreachable, and the read would hold the client's thread for as long).
+     */
     DiasporaException publishFailure(int p, short code) {
-        try {
-            checkLive();
-        } catch (TopicNotFoundException e) {
-            return e;
-        } catch (RuntimeException e) {
-            // fall through: report the broker's code
+        if (code == Constants.RESPONSE_CODE_STREAM_DOES_NOT_EXIST || code == Constants.RESPONSE_CODE_STREAM_NOT_AVAILABLE) {
+            try {
+                checkLive();
+            } catch (TopicNotFoundException e) {
+                return e;
+            } catch (RuntimeException e) {
+                // fall through: report the broker's code
+            }
         }
         return new DiasporaException("RabbitMQ did not store an event in partition " + p + " of topic '" + name
                 + "' (stream '" + streams[p] + "'): code " + code + " (" + StreamAdmin.codeName(code) + ")", null,
@@ -207,7 +240,7 @@ final class RabbitTopic implements TopicBackend, LocalTopic {
 
     synchronized PartitionTail tail(int p) {
         checkOpen();
-        if (tails[p] == null) {
+        if (tails[p] == null || tails[p].dead()) { // a follower the client closed by itself is replaced
             tails[p] = new PartitionTail(this, p);
         }
         return tails[p];

@@ -51,10 +51,18 @@ class RabbitFaultTest {
 
     /** @return the number of driver connections the server killed, or -1 if rabbitmqctl cannot be run */
     static int killConnections() {
+        return killConnections(RabbitConfig.CONNECTION_PREFIX);
+    }
+
+    /**
+     * @param prefix the start of the names of the connections to kill
+     * @return the number of connections the server killed, or -1 if rabbitmqctl cannot be run
+     */
+    static int killConnections(String prefix) {
         String expr = "length([exit(P, kill) || P <- rabbit_stream:list(<<\"/\">>),"
                 + " {client_properties, Props} <- rabbit_stream_reader:info(P, [client_properties]),"
                 + " {<<\"connection_name\">>, _, N} <- Props,"
-                + " lists:prefix(\"" + RabbitConfig.CONNECTION_PREFIX + "\", binary_to_list(N))]).";
+                + " lists:prefix(\"" + prefix + "\", binary_to_list(N))]).";
         try {
             Process p = new ProcessBuilder("rabbitmqctl", "eval", expr).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
@@ -120,6 +128,44 @@ class RabbitFaultTest {
                             + " is not the event stored at its id " + c.getValue());
                 }
                 assertTrue(completed.size() > n / 2, "only " + completed.size() + " of " + n + " pushes completed");
+            }
+        }
+    }
+
+    /**
+     * Only the consumer connections are killed (the follower subscription that completes pushes, not the producer's
+     * connection): the follower resubscribes from the last offset it saw, and every push completes, at the EventID
+     * holding its event.
+     */
+    @Test
+    void pushesCompleteWhenTheFollowerSubscriptionIsCut() throws Exception {
+        String name = PREFIX + "follower";
+        int n = 2000;
+        try (Driver driver = Driver.open("rabbitmq", Metadata.of(RabbitServer.options()))) {
+            driver.createTopic(name, Metadata.of("{\"num_partitions\":1}"));
+            try (TopicHandle topic = driver.openTopic(name)) {
+                List<CompletableFuture<Long>> pushes = new ArrayList<>();
+                int kills = 0;
+                try (Producer producer = topic.producer()) {
+                    for (int i = 0; i < n; i++) {
+                        pushes.add(producer.push(Metadata.of("{\"i\":" + i + "}"), DataView.EMPTY));
+                        if (i % 1000 == 500) {
+                            kills += killConnections(RabbitConfig.CONNECTION_PREFIX + "-consumer");
+                        }
+                    }
+                    producer.flush().get(60, TimeUnit.SECONDS);
+                }
+                assertTrue(kills > 0, "the server killed no follower connection");
+                Map<Long, Integer> byId = new HashMap<>();
+                try (Consumer c = topic.consumer(ConsumerOptions.named("check"))) {
+                    for (int i = 0; i < n; i++) {
+                        Event e = c.poll(Duration.ofSeconds(10)).orElseThrow();
+                        byId.put(e.id(), e.metadata().json().get("i").asInt());
+                    }
+                }
+                for (int i = 0; i < n; i++) {
+                    assertEquals(i, byId.get(pushes.get(i).get()), "push " + i + " completed at the wrong id");
+                }
             }
         }
     }
