@@ -31,6 +31,8 @@ final class RabbitAppender implements Appender {
     /** The recovery state of one partition's producer; guarded by itself. */
     private static final class Recovery {
         boolean recovering;
+        /** Recovered since the last send looked: the stream it reattached to may be another incarnation's. */
+        boolean recovered;
         long since;
     }
     private final AtomicLongArray sequences;
@@ -69,6 +71,9 @@ final class RabbitAppender implements Appender {
                             if (now && !r.recovering) {
                                 r.since = System.nanoTime();
                             }
+                            if (!now && r.recovering) {
+                                r.recovered = true;
+                            }
                             r.recovering = now;
                             r.notifyAll();
                         }
@@ -81,10 +86,14 @@ final class RabbitAppender implements Appender {
      * Waits while the producer of {@code p} recovers a lost connection, until the push timeout has passed since the
      * loss: the client fails a message sent meanwhile at once, while the messages sent before the loss are re-sent
      * after it. Blocks the engine's sending thread as a client's full buffer would, keeping the partition's order.
+     *
+     * @return whether the producer recovered (or was recovering) since the last call: a stream deleted and created
+     *     again under its name is where the client reattaches it, so the caller checks the topic's incarnation
      */
-    private void awaitOpen(int p) {
+    private boolean awaitOpen(int p) {
         Recovery r = recovery[p];
         synchronized (r) {
+            boolean waited = r.recovering;
             long left;
             while (r.recovering && (left = r.since + topic.backend.config.pushTimeout.toNanos() - System.nanoTime())
                     > 0) {
@@ -92,9 +101,12 @@ final class RabbitAppender implements Appender {
                     TimeUnit.NANOSECONDS.timedWait(r, left);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    return; // send at once: the client fails the message if the producer is still recovering
+                    break; // send at once: the client fails the message if the producer is still recovering
                 }
             }
+            boolean recovered = waited || r.recovered;
+            r.recovered = false;
+            return recovered;
         }
     }
 
@@ -121,7 +133,14 @@ final class RabbitAppender implements Appender {
         }
         // Publishing ids must reach the client in increasing order (the server drops an id at or below the last one
         // it stored for the name): number and hand over each partition's events under one lock.
-        awaitOpen(partition);
+        try {
+            if (awaitOpen(partition)) {
+                topic.checkLive(); // never publish into a topic created again under the name
+            }
+        } catch (RuntimeException e) {
+            complete.onComplete(-1, e);
+            return;
+        }
         synchronized (producer) {
             long seq = sequences.getAndIncrement(partition);
             byte[] body;
