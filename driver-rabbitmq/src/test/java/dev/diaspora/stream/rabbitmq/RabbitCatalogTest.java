@@ -15,12 +15,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The topic catalog does not grow with every topic ever created: deleted topics leave it when it is compacted into a
@@ -29,20 +28,12 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(180)
 class RabbitCatalogTest {
-    private static final String PREFIX = "rcat-" + Long.toHexString(System.nanoTime()) + "-";
+    @RegisterExtension
+    static final RabbitServer.Topics TOPICS = new RabbitServer.Topics("rcat");
+    private static final String PREFIX = TOPICS.prefix;
     private static final Metadata ONE = Metadata.of("{\"num_partitions\":1}");
 
     private RabbitBackend backend;
-
-    @BeforeAll
-    static void server() {
-        RabbitServer.assumeStreamPlugin();
-    }
-
-    @AfterAll
-    static void cleanUp() {
-        RabbitServer.deleteTopics(PREFIX);
-    }
 
     @BeforeEach
     void open() {

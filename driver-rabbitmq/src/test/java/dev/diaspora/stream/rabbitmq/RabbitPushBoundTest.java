@@ -20,10 +20,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A push always ends: the driver reaches the server through a {@link LoopbackProxy} ({@code load_balancer}, so that
@@ -33,20 +32,12 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(90)
 class RabbitPushBoundTest {
-    private static final String PREFIX = "rbound-" + Long.toHexString(System.nanoTime()) + "-";
+    @RegisterExtension
+    static final RabbitServer.Topics TOPICS = new RabbitServer.Topics("rbound");
+    private static final String PREFIX = TOPICS.prefix;
     private static final int PUSH_TIMEOUT_MS = 2_000;
     /** Beyond the push timeout: the sweep's period and a loaded machine's scheduling. */
     private static final long SLACK_MS = 10_000;
-
-    @BeforeAll
-    static void server() {
-        RabbitServer.assumeStreamPlugin();
-    }
-
-    @AfterAll
-    static void cleanUp() {
-        RabbitServer.deleteTopics(PREFIX);
-    }
 
     @Test
     void everyPushEndsWithinTheBoundWhenTheServerIsCutOffForGood() throws Exception {
