@@ -62,6 +62,8 @@ final class RabbitTopic implements TopicBackend, LocalTopic {
     private final String incarnation;
     private volatile long checkedAt = System.nanoTime();
     private volatile boolean deleted;
+    /** A publish failed in a way that may mean the topic was deleted: the next check reads the record at once. */
+    private volatile boolean suspect;
     private volatile boolean closed;
 
     /** How often reads and pushes check that the topic was not deleted (admin calls check every time). */
@@ -133,30 +135,30 @@ final class RabbitTopic implements TopicBackend, LocalTopic {
         }
     }
 
-    /** {@link #checkLive()} at most every 250 ms. */
+    /** {@link #checkLive()} at most every 250 ms, or at once after a publish failure that may mean a delete. */
     void checkLiveSometimes() {
         if (deleted) {
             throw gone();
         }
-        if (System.nanoTime() - checkedAt > CHECK_INTERVAL_NANOS) {
+        if (suspect || System.nanoTime() - checkedAt > CHECK_INTERVAL_NANOS) {
+            suspect = false;
             checkLive();
         }
     }
 
     /**
-     * @return the error of a publish the broker refused or the client gave up on: the topic's absence if the stream
-     *     is missing. Runs on the client's threads: the topic is read again only for a missing stream, never for a
-     *     timeout (the server may be unreachable, and the read would hold the client's thread for as long).
+     * @return the error of a publish the broker refused or the client gave up on. Runs on the client's threads (a
+     *     Netty I/O thread for the server's publish errors), so it reads nothing from the server: a code saying the
+     *     stream or its producer is gone marks the topic suspect, and the next push reads the topic record again
+     *     ({@link #checkLiveSometimes}) and fails with {@link TopicNotFoundException} if it was deleted.
      */
     DiasporaException publishFailure(int p, short code) {
-        if (code == Constants.RESPONSE_CODE_STREAM_DOES_NOT_EXIST || code == Constants.RESPONSE_CODE_STREAM_NOT_AVAILABLE) {
-            try {
-                checkLive();
-            } catch (TopicNotFoundException e) {
-                return e;
-            } catch (RuntimeException e) {
-                // fall through: report the broker's code
-            }
+        if (code == Constants.RESPONSE_CODE_STREAM_DOES_NOT_EXIST || code == Constants.RESPONSE_CODE_STREAM_NOT_AVAILABLE
+                || code == Constants.CODE_PRODUCER_CLOSED) {
+            suspect = true;
+        }
+        if (deleted) {
+            return gone();
         }
         return new DiasporaException("RabbitMQ did not store an event in partition " + p + " of topic '" + name
                 + "' (stream '" + streams[p] + "'): code " + code + " (" + StreamAdmin.codeName(code) + ")", null,
