@@ -27,7 +27,7 @@ final class Layout {
     static final byte KIND_TOPIC = 3;
     /** A consumer name that stored positions, in the config stream. */
     static final byte KIND_CONSUMER = 4;
-    /** A create or delete of a topic, in the catalog stream. */
+    /** A catalog record (create, delete, snapshot of names, sealed), in a catalog stream: see {@link Catalog}. */
     static final byte KIND_CATALOG = 5;
 
     static final int EVENT_HEADER = 4 + 8 + 8 + 4;

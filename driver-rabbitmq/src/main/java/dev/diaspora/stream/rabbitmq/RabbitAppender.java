@@ -1,6 +1,7 @@
 package dev.diaspora.stream.rabbitmq;
 
 import com.rabbitmq.stream.Producer;
+import com.rabbitmq.stream.Resource;
 import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.OutgoingBatch;
@@ -8,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
@@ -23,6 +25,16 @@ final class RabbitAppender implements Appender {
     private final RabbitTopic topic;
     private final long writer = ThreadLocalRandom.current().nextLong();
     private final Producer[] producers;
+    /** Per partition: whether its producer is recovering a lost connection, and since when. */
+    private final Recovery[] recovery;
+
+    /** The recovery state of one partition's producer; guarded by itself. */
+    private static final class Recovery {
+        boolean recovering;
+        /** Recovered since the last send looked: the stream it reattached to may be another incarnation's. */
+        boolean recovered;
+        long since;
+    }
     private final AtomicLongArray sequences;
     /** The last send per partition: a partition's sends complete in order (the follower sees them in order). */
     private final ConcurrentHashMap<Integer, CompletableFuture<Void>> last = new ConcurrentHashMap<>();
@@ -30,6 +42,10 @@ final class RabbitAppender implements Appender {
     RabbitAppender(RabbitTopic topic) {
         this.topic = topic;
         this.producers = new Producer[topic.numPartitions()];
+        this.recovery = new Recovery[topic.numPartitions()];
+        for (int p = 0; p < recovery.length; p++) {
+            recovery[p] = new Recovery();
+        }
         this.sequences = new AtomicLongArray(topic.numPartitions());
     }
 
@@ -46,9 +62,52 @@ final class RabbitAppender implements Appender {
     private synchronized Producer producer(int p) {
         if (producers[p] == null) {
             producers[p] = topic.backend.environment.producerBuilder().stream(topic.stream(p))
-                    .name("diaspora-" + Long.toHexString(writer) + "-" + p).build();
+                    .name("diaspora-" + Long.toHexString(writer) + "-" + p)
+                    .confirmTimeout(topic.backend.config.pushTimeout)
+                    .listeners(ctx -> {
+                        Recovery r = recovery[p];
+                        synchronized (r) {
+                            boolean now = ctx.currentState() == Resource.State.RECOVERING;
+                            if (now && !r.recovering) {
+                                r.since = System.nanoTime();
+                            }
+                            if (!now && r.recovering) {
+                                r.recovered = true;
+                            }
+                            r.recovering = now;
+                            r.notifyAll();
+                        }
+                    }).build();
         }
         return producers[p];
+    }
+
+    /**
+     * Waits while the producer of {@code p} recovers a lost connection, until the push timeout has passed since the
+     * loss: the client fails a message sent meanwhile at once, while the messages sent before the loss are re-sent
+     * after it. Blocks the engine's sending thread as a client's full buffer would, keeping the partition's order.
+     *
+     * @return whether the producer recovered (or was recovering) since the last call: a stream deleted and created
+     *     again under its name is where the client reattaches it, so the caller checks the topic's incarnation
+     */
+    private boolean awaitOpen(int p) {
+        Recovery r = recovery[p];
+        synchronized (r) {
+            boolean waited = r.recovering;
+            long left;
+            while (r.recovering && (left = r.since + topic.backend.config.pushTimeout.toNanos() - System.nanoTime())
+                    > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(r, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break; // send at once: the client fails the message if the producer is still recovering
+                }
+            }
+            boolean recovered = waited || r.recovered;
+            r.recovered = false;
+            return recovered;
+        }
     }
 
     @Override
@@ -74,6 +133,14 @@ final class RabbitAppender implements Appender {
         }
         // Publishing ids must reach the client in increasing order (the server drops an id at or below the last one
         // it stored for the name): number and hand over each partition's events under one lock.
+        try {
+            if (awaitOpen(partition)) {
+                topic.checkLive(); // never publish into a topic created again under the name
+            }
+        } catch (RuntimeException e) {
+            complete.onComplete(-1, e);
+            return;
+        }
         synchronized (producer) {
             long seq = sequences.getAndIncrement(partition);
             byte[] body;
@@ -86,7 +153,9 @@ final class RabbitAppender implements Appender {
             tail.expect(writer, seq, complete);
             try {
                 producer.send(producer.messageBuilder().publishingId(seq).addData(body).build(), status -> {
-                    if (!status.isConfirmed()) {
+                    if (status.isConfirmed()) {
+                        tail.confirmed(writer, seq);
+                    } else {
                         tail.failed(writer, seq, topic.publishFailure(partition, status.getCode()));
                     }
                 });

@@ -20,7 +20,6 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -45,7 +44,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Thread safety: thread-safe.
  */
 final class RabbitBackend implements Backend {
-    static final String CATALOG = "__diaspora.catalog";
     private static final AtomicInteger THREADS = new AtomicInteger();
 
     final RabbitConfig config;
@@ -53,6 +51,7 @@ final class RabbitBackend implements Backend {
     /** The I/O threads of every connection of this backend, ended without a quiet period at close. */
     private final EventLoopGroup group;
     final Environment environment;
+    private final Catalog catalog;
     private final ScheduledExecutorService scheduler;
     private final Set<RabbitTopic> open = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
@@ -72,8 +71,8 @@ final class RabbitBackend implements Backend {
         try {
             a = new StreamAdmin(config, group);
             env = config.environment(scheduler, group);
-            if (a.create(CATALOG, Map.of())) {
-                publish(env, CATALOG, Layout.text(Layout.KIND_HEADER, "{\"catalog\":true}"));
+            if (a.create(Catalog.ANCHOR, Map.of())) {
+                publish(env, Catalog.ANCHOR, Layout.text(Layout.KIND_HEADER, "{\"catalog\":true}"));
             }
         } catch (RuntimeException e) {
             if (env != null) {
@@ -87,8 +86,15 @@ final class RabbitBackend implements Backend {
         }
         this.admin = a;
         this.environment = env;
+        this.catalog = new Catalog(this, a);
     }
 
+    /** @return the topic catalog (tests inspect it) */
+    Catalog catalog() {
+        return catalog;
+    }
+
+    /** @return the stream that holds topic {@code topic}'s record, positions and consumer names */
     static String configStream(String topic) {
         return topic + "/config";
     }
@@ -162,7 +168,7 @@ final class RabbitBackend implements Backend {
             record.set("components", components.json());
             record.put("incarnation", UUID.randomUUID().toString());
             publish(configStream(name), Layout.text(Layout.KIND_TOPIC, record.toString()));
-            publish(CATALOG, Layout.text(Layout.KIND_CATALOG, "{\"create\":" + quote(name) + "}"));
+            catalog.created(name);
         } catch (RuntimeException e) {
             try {
                 admin.delete(configStream(name));
@@ -217,22 +223,7 @@ final class RabbitBackend implements Backend {
     @Override
     public Map<String, Metadata> listTopics() {
         checkOpen();
-        StreamAdmin.Tail tail = admin.tail(CATALOG);
-        Set<String> names = new LinkedHashSet<>();
-        if (tail != null && tail.lastOffset() > 0) {
-            admin.read(CATALOG, OffsetSpecification.first(), (offset, ts, m) -> {
-                byte[] body = RabbitTopic.body(m);
-                if (Layout.kind(body) == Layout.KIND_CATALOG) {
-                    JsonNode j = Metadata.of(Layout.text(body)).json();
-                    if (j.has("create")) {
-                        names.add(j.get("create").asText());
-                    } else if (j.has("delete")) {
-                        names.remove(j.get("delete").asText());
-                    }
-                }
-                return offset >= tail.lastOffset();
-            });
-        }
+        Set<String> names = catalog.list().names();
         Map<String, Metadata> out = new TreeMap<>();
         for (String name : new ArrayList<>(names)) {
             Metadata d = describeTopic(name);
@@ -283,7 +274,7 @@ final class RabbitBackend implements Backend {
                 failures.add(e);
             }
         }
-        publish(CATALOG, Layout.text(Layout.KIND_CATALOG, "{\"delete\":" + quote(name) + "}"));
+        catalog.deleted(name);
         if (!failures.isEmpty()) {
             throw failures.get(0);
         }

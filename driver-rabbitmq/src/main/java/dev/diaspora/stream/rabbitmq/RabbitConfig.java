@@ -1,5 +1,6 @@
 package dev.diaspora.stream.rabbitmq;
 
+import com.rabbitmq.stream.Address;
 import com.rabbitmq.stream.AuthenticationFailureException;
 import com.rabbitmq.stream.BackOffDelayPolicy;
 import com.rabbitmq.stream.Environment;
@@ -38,9 +39,13 @@ final class RabbitConfig {
     final String virtualHost;
     final boolean tls;
     final Duration timeout;
+    /** Every connection to host:port, whatever address a node advertises. */
+    final boolean loadBalancer;
+    /** The bound of a push (see {@link PartitionTail}). */
+    final Duration pushTimeout;
 
     private RabbitConfig(String host, int port, String username, String password, String virtualHost, boolean tls,
-            Duration timeout) {
+            Duration timeout, boolean loadBalancer, Duration pushTimeout) {
         this.host = host;
         this.port = port;
         this.username = username;
@@ -48,6 +53,8 @@ final class RabbitConfig {
         this.virtualHost = virtualHost;
         this.tls = tls;
         this.timeout = timeout;
+        this.loadBalancer = loadBalancer;
+        this.pushTimeout = pushTimeout;
     }
 
     static RabbitConfig from(Options o) {
@@ -85,7 +92,8 @@ final class RabbitConfig {
         return new RabbitConfig(host, o.intValue(RabbitDriverProvider.PORT, 5552),
                 o.string(RabbitDriverProvider.USERNAME), password, o.string(RabbitDriverProvider.VIRTUAL_HOST),
                 o.bool(RabbitDriverProvider.TLS, false), Duration.ofMillis(o.integer(RabbitDriverProvider.TIMEOUT_MS,
-                        10_000)));
+                        10_000)), o.bool(RabbitDriverProvider.LOAD_BALANCER, false),
+                Duration.ofMillis(o.integer(RabbitDriverProvider.PUSH_TIMEOUT_MS, 30_000)));
     }
 
     /** @return where the driver connects, for messages: {@code host:port vhost /} */
@@ -126,6 +134,10 @@ final class RabbitConfig {
                         Duration.ofMillis(500)))
                 .netty().eventLoopGroup(group).bootstrapCustomizer(bs -> bs.option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
                         (int) timeout.toMillis())).environmentBuilder();
+        if (loadBalancer) {
+            Address entry = new Address(host, port);
+            b = b.addressResolver(advertised -> entry);
+        }
         if (tls) {
             b = b.tls().sslContext(sslContext()).environmentBuilder();
         }
@@ -153,7 +165,8 @@ final class RabbitConfig {
             if (c instanceof java.net.ConnectException || c instanceof io.netty.channel.ConnectTimeoutException) {
                 return new DiasporaException("cannot connect to RabbitMQ's stream protocol at " + host + ":" + port
                         + " within " + timeout.toMillis() + " ms (" + c.getMessage() + "): is the server running"
-                        + " with the stream plugin enabled (rabbitmq-plugins enable rabbitmq_stream, port 5552)?", e);
+                        + " with the stream plugin enabled (rabbitmq-plugins enable rabbitmq_stream, port 5552)?", e,
+                        true);
             }
         }
         return new DiasporaException("cannot connect to RabbitMQ's stream protocol at " + address() + ": " + m, e);

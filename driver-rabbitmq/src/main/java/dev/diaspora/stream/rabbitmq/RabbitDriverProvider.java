@@ -33,6 +33,16 @@ public final class RabbitDriverProvider extends AbstractDriverProvider {
     public static final String TLS = "tls";
     /** Driver option: the bound, in milliseconds, of connecting and of every request to the server. */
     public static final String TIMEOUT_MS = "timeout_ms";
+    /**
+     * Driver option: every connection goes to {@link #HOST}:{@link #PORT} (a load balancer or proxy in front of the
+     * nodes) rather than to the address each node advertises.
+     */
+    public static final String LOAD_BALANCER = "load_balancer";
+    /**
+     * Driver option: the bound, in milliseconds, of a push's wait for the server to confirm its event and for the
+     * driver to see it stored; a push not seen within it fails with a retriable error.
+     */
+    public static final String PUSH_TIMEOUT_MS = "push_timeout_ms";
     /** Topic option: RabbitMQ's {@code x-max-age} of the topic's streams, e.g. {@code "7D"}, {@code "12h"}. */
     public static final String MAX_AGE = "max_age";
     /** Topic option: RabbitMQ's {@code x-max-length-bytes} of each of the topic's streams. */
@@ -61,7 +71,14 @@ public final class RabbitDriverProvider extends AbstractDriverProvider {
             OptionSpec.bool(TLS).defaultValue(false).doc("Connect with TLS (server certificate checked against the"
                     + " JDK's default trust store)."),
             OptionSpec.integer(TIMEOUT_MS).defaultValue(10_000).min(100).max(600_000)
-                    .doc("Bound of connecting and of every request to the server, in milliseconds."));
+                    .doc("Bound of connecting and of every request to the server, in milliseconds."),
+            OptionSpec.bool(LOAD_BALANCER).defaultValue(false).doc("Connect every producer and consumer to host:port"
+                    + " (a load balancer or proxy in front of the nodes) instead of the address the node hosting a"
+                    + " stream advertises."),
+            OptionSpec.integer(PUSH_TIMEOUT_MS).defaultValue(30_000).min(1_000).max(3_600_000)
+                    .doc("Bound of a push, in milliseconds: a push whose event the driver has not seen stored within"
+                            + " it (server unreachable, lost subscription) fails with a retriable error naming the"
+                            + " stream; its event may still be stored."));
     private static final OptionSchema TOPIC_OPTIONS = OptionSchema.topicOptions(
             OptionSpec.string(MAX_AGE).doc("Server-side retention by age of each partition stream (x-max-age),"
                     + " e.g. '7D', '12h', '30m': RabbitMQ removes whole segments older than this."),

@@ -2,6 +2,7 @@ package dev.diaspora.stream.rabbitmq;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.rabbitmq.stream.Constants;
 import com.rabbitmq.stream.Message;
 import com.rabbitmq.stream.OffsetSpecification;
 import dev.diaspora.stream.CorruptDataException;
@@ -61,6 +62,8 @@ final class RabbitTopic implements TopicBackend, LocalTopic {
     private final String incarnation;
     private volatile long checkedAt = System.nanoTime();
     private volatile boolean deleted;
+    /** A publish failed in a way that may mean the topic was deleted: the next check reads the record at once. */
+    private volatile boolean suspect;
     private volatile boolean closed;
 
     /** How often reads and pushes check that the topic was not deleted (admin calls check every time). */
@@ -96,9 +99,21 @@ final class RabbitTopic implements TopicBackend, LocalTopic {
         checkedAt = System.nanoTime();
         ObjectNode now;
         try {
-            now = backend.topicRecord(name);
+            now = topicRecordRetried();
         } catch (RuntimeException e) {
-            now = null; // a config stream that cannot be read any more (deleted while read) is gone
+            // a config stream deleted while read is gone; a server that cannot be reached says nothing either way
+            boolean exists;
+            try {
+                exists = backend.admin.exists(RabbitBackend.configStream(name));
+            } catch (RuntimeException again) {
+                e.addSuppressed(again);
+                exists = true;
+            }
+            if (exists) {
+                throw new DiasporaException("cannot check that topic '" + name + "' still exists in RabbitMQ at "
+                        + backend.config.address() + ": " + e.getMessage(), e, true);
+            }
+            now = null;
         }
         if (now == null || !incarnation.equals(now.path("incarnation").asText())) {
             deleted = true;
@@ -106,24 +121,44 @@ final class RabbitTopic implements TopicBackend, LocalTopic {
         }
     }
 
-    /** {@link #checkLive()} at most every 250 ms. */
+    /** Reads the topic record, once more if the first read fails (the admin connection reconnects in between). */
+    private ObjectNode topicRecordRetried() {
+        try {
+            return backend.topicRecord(name);
+        } catch (RuntimeException e) {
+            try {
+                return backend.topicRecord(name);
+            } catch (RuntimeException again) {
+                again.addSuppressed(e);
+                throw again;
+            }
+        }
+    }
+
+    /** {@link #checkLive()} at most every 250 ms, or at once after a publish failure that may mean a delete. */
     void checkLiveSometimes() {
         if (deleted) {
             throw gone();
         }
-        if (System.nanoTime() - checkedAt > CHECK_INTERVAL_NANOS) {
+        if (suspect || System.nanoTime() - checkedAt > CHECK_INTERVAL_NANOS) {
+            suspect = false;
             checkLive();
         }
     }
 
-    /** @return the error of a publish the broker refused: the topic's absence if that is the reason */
+    /**
+     * @return the error of a publish the broker refused or the client gave up on. Runs on the client's threads (a
+     *     Netty I/O thread for the server's publish errors), so it reads nothing from the server: a code saying the
+     *     stream or its producer is gone marks the topic suspect, and the next push reads the topic record again
+     *     ({@link #checkLiveSometimes}) and fails with {@link TopicNotFoundException} if it was deleted.
+     */
     DiasporaException publishFailure(int p, short code) {
-        try {
-            checkLive();
-        } catch (TopicNotFoundException e) {
-            return e;
-        } catch (RuntimeException e) {
-            // fall through: report the broker's code
+        if (code == Constants.RESPONSE_CODE_STREAM_DOES_NOT_EXIST || code == Constants.RESPONSE_CODE_STREAM_NOT_AVAILABLE
+                || code == Constants.CODE_PRODUCER_CLOSED) {
+            suspect = true;
+        }
+        if (deleted) {
+            return gone();
         }
         return new DiasporaException("RabbitMQ did not store an event in partition " + p + " of topic '" + name
                 + "' (stream '" + streams[p] + "'): code " + code + " (" + StreamAdmin.codeName(code) + ")", null,
@@ -207,7 +242,7 @@ final class RabbitTopic implements TopicBackend, LocalTopic {
 
     synchronized PartitionTail tail(int p) {
         checkOpen();
-        if (tails[p] == null) {
+        if (tails[p] == null || tails[p].dead()) { // a follower the client closed by itself is replaced
             tails[p] = new PartitionTail(this, p);
         }
         return tails[p];

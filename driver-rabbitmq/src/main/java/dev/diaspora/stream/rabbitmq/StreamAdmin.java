@@ -41,10 +41,12 @@ final class StreamAdmin implements AutoCloseable {
     private boolean closed; // guarded by this
 
     private static final class Subscription {
+        final String stream;
         final Sink sink;
         final CompletableFuture<Void> done = new CompletableFuture<>();
 
-        Subscription(Sink sink) {
+        Subscription(String stream, Sink sink) {
+            this.stream = stream;
             this.sink = sink;
         }
     }
@@ -63,6 +65,21 @@ final class StreamAdmin implements AutoCloseable {
         }
         if (client == null || !client.isOpen()) {
             client = config.client(new Client.ClientParameters()
+                    .shutdownListener(ctx -> { // the connection is lost: end the reads now, not at their timeout
+                        for (Subscription s : subscriptions.values()) {
+                            s.done.completeExceptionally(new DiasporaException("the connection to RabbitMQ at "
+                                    + config.address() + " was lost while reading stream '" + s.stream + "'", null,
+                                    true));
+                        }
+                    })
+                    .metadataListener((stream, code) -> { // deleted while read: end the read now, not at its timeout
+                        for (Subscription s : subscriptions.values()) {
+                            if (s.stream.equals(stream)) {
+                                s.done.completeExceptionally(new DiasporaException("stream '" + stream + "' became"
+                                        + " unavailable while read: " + codeName(code), null, true));
+                            }
+                        }
+                    })
                     .chunkListener((c, id, offset, count, size) -> {
                         Subscription s = subscriptions.get(id);
                         if (s != null && !s.done.isDone()) {
@@ -99,6 +116,9 @@ final class StreamAdmin implements AutoCloseable {
             case Constants.RESPONSE_CODE_STREAM_NOT_AVAILABLE: return "stream not available";
             case Constants.RESPONSE_CODE_ACCESS_REFUSED: return "access refused: the user lacks permissions";
             case Constants.RESPONSE_CODE_PRECONDITION_FAILED: return "precondition failed";
+            case Constants.CODE_PUBLISH_CONFIRM_TIMEOUT: return "not confirmed within option 'push_timeout_ms'";
+            case Constants.CODE_PRODUCER_NOT_AVAILABLE: return "the producer's connection is lost";
+            case Constants.CODE_PRODUCER_CLOSED: return "the producer was closed";
             default: return "see RabbitMQ's stream protocol";
         }
     }
@@ -138,7 +158,7 @@ final class StreamAdmin implements AutoCloseable {
      * @return false if the stream does not exist
      */
     boolean read(String stream, OffsetSpecification from, Sink sink) {
-        Subscription s = new Subscription(sink);
+        Subscription s = new Subscription(stream, sink);
         byte id = register(s);
         Client c = client();
         try {

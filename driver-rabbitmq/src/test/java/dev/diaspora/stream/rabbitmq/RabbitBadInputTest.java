@@ -26,10 +26,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -38,17 +37,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(60)
 class RabbitBadInputTest {
-    private static final String PREFIX = "rbad-" + Long.toHexString(System.nanoTime()) + "-";
-
-    @BeforeAll
-    static void server() {
-        RabbitServer.assumeStreamPlugin();
-    }
-
-    @AfterAll
-    static void cleanUp() {
-        RabbitServer.deleteTopics(PREFIX);
-    }
+    @RegisterExtension
+    static final RabbitServer.Topics TOPICS = new RabbitServer.Topics("rbad");
+    private static final String PREFIX = TOPICS.prefix;
 
     private static DiasporaException openFails(String options) {
         return assertThrows(DiasporaException.class, () -> Driver.open("rabbitmq", Metadata.of(options)).close());

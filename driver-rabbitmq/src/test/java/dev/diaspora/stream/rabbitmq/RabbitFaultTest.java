@@ -22,10 +22,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Connections cut from the server side while producing and consuming: the server kills the driver's stream
@@ -35,26 +35,30 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(120)
 class RabbitFaultTest {
-    private static final String PREFIX = "rfault-" + Long.toHexString(System.nanoTime()) + "-";
+    @RegisterExtension
+    static final RabbitServer.Topics TOPICS = new RabbitServer.Topics("rfault");
+    private static final String PREFIX = TOPICS.prefix;
 
     @BeforeAll
     static void server() {
-        RabbitServer.assumeStreamPlugin();
         ExternalServers.assumeAvailable("rabbitmqctl", killConnections() >= 0,
                 "the test cuts connections with rabbitmqctl eval, which needs root on the server's machine");
     }
 
-    @AfterAll
-    static void cleanUp() {
-        RabbitServer.deleteTopics(PREFIX);
-    }
-
     /** @return the number of driver connections the server killed, or -1 if rabbitmqctl cannot be run */
     static int killConnections() {
+        return killConnections(RabbitConfig.CONNECTION_PREFIX);
+    }
+
+    /**
+     * @param prefix the start of the names of the connections to kill
+     * @return the number of connections the server killed, or -1 if rabbitmqctl cannot be run
+     */
+    static int killConnections(String prefix) {
         String expr = "length([exit(P, kill) || P <- rabbit_stream:list(<<\"/\">>),"
                 + " {client_properties, Props} <- rabbit_stream_reader:info(P, [client_properties]),"
                 + " {<<\"connection_name\">>, _, N} <- Props,"
-                + " lists:prefix(\"" + RabbitConfig.CONNECTION_PREFIX + "\", binary_to_list(N))]).";
+                + " lists:prefix(\"" + prefix + "\", binary_to_list(N))]).";
         try {
             Process p = new ProcessBuilder("rabbitmqctl", "eval", expr).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
@@ -70,6 +74,39 @@ class RabbitFaultTest {
         }
     }
 
+    /** The pushes of {@link #pushKilling} and how many connections the server killed meanwhile. */
+    private record Run(List<CompletableFuture<Long>> pushes, int kills) {
+    }
+
+    /**
+     * Pushes {@code n} events ({@code {"i":i}}, data {@code "event i"}) through a new producer without waiting, killing
+     * the connections whose names start with {@code prefix} after pushes 500, 1500, ..., then flushes (some pushes
+     * may fail: each has its own future) and closes the producer.
+     */
+    private static Run pushKilling(TopicHandle topic, int n, String prefix) throws Exception {
+        List<CompletableFuture<Long>> pushes = new ArrayList<>();
+        int kills = 0;
+        Producer producer = topic.producer();
+        for (int i = 0; i < n; i++) {
+            pushes.add(producer.push(Metadata.of("{\"i\":" + i + "}"),
+                    DataView.of(("event " + i).getBytes(StandardCharsets.UTF_8))));
+            if (i % 1000 == 500) {
+                kills += killConnections(prefix);
+            }
+        }
+        try {
+            producer.flush().get(60, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            // the failed pushes' futures say what happened to each
+        }
+        try {
+            producer.close();
+        } catch (dev.diaspora.stream.EventsFailedException e) {
+            // the same failures, summed
+        }
+        return new Run(pushes, kills);
+    }
+
     @Test
     void everyCompletedPushIsStoredOnceAcrossCutConnections() throws Exception {
         String name = PREFIX + "produce";
@@ -77,23 +114,9 @@ class RabbitFaultTest {
         try (Driver driver = Driver.open("rabbitmq", Metadata.of(RabbitServer.options()))) {
             driver.createTopic(name, Metadata.of("{\"num_partitions\":1}"));
             try (TopicHandle topic = driver.openTopic(name)) {
-                List<CompletableFuture<Long>> pushes = new ArrayList<>();
-                int kills = 0;
-                try (Producer producer = topic.producer()) {
-                    for (int i = 0; i < n; i++) {
-                        pushes.add(producer.push(Metadata.of("{\"i\":" + i + "}"),
-                                DataView.of(("event " + i).getBytes(StandardCharsets.UTF_8))));
-                        if (i % 1000 == 500) {
-                            kills += killConnections();
-                        }
-                    }
-                    try {
-                        producer.flush().get(60, TimeUnit.SECONDS);
-                    } catch (java.util.concurrent.ExecutionException e) {
-                        // some pushes may fail; each has its own future
-                    }
-                }
-                assertTrue(kills > 0, "the server killed no driver connection");
+                Run run = pushKilling(topic, n, RabbitConfig.CONNECTION_PREFIX);
+                List<CompletableFuture<Long>> pushes = run.pushes();
+                assertTrue(run.kills() > 0, "the server killed no driver connection");
                 Map<Integer, Long> completed = new HashMap<>();
                 for (int i = 0; i < n; i++) {
                     CompletableFuture<Long> f = pushes.get(i);
@@ -120,6 +143,38 @@ class RabbitFaultTest {
                             + " is not the event stored at its id " + c.getValue());
                 }
                 assertTrue(completed.size() > n / 2, "only " + completed.size() + " of " + n + " pushes completed");
+            }
+        }
+    }
+
+    /**
+     * Only the consumer connections are killed (the follower subscription that completes pushes, not the producer's
+     * connection): the follower resubscribes from the last offset it saw, and every push completes, at the EventID
+     * holding its event.
+     */
+    @Test
+    void pushesCompleteWhenTheFollowerSubscriptionIsCut() throws Exception {
+        String name = PREFIX + "follower";
+        int n = 2000;
+        try (Driver driver = Driver.open("rabbitmq", Metadata.of(RabbitServer.options()))) {
+            driver.createTopic(name, Metadata.of("{\"num_partitions\":1}"));
+            try (TopicHandle topic = driver.openTopic(name)) {
+                Run run = pushKilling(topic, n, RabbitConfig.CONNECTION_PREFIX + "-consumer");
+                assertTrue(run.kills() > 0, "the server killed no follower connection");
+                for (int i = 0; i < n; i++) { // every push completes: none failed
+                    assertTrue(run.pushes().get(i).isDone() && !run.pushes().get(i).isCompletedExceptionally(),
+                            "push " + i + " did not complete: " + run.pushes().get(i));
+                }
+                Map<Long, Integer> byId = new HashMap<>();
+                try (Consumer c = topic.consumer(ConsumerOptions.named("check"))) {
+                    for (int i = 0; i < n; i++) {
+                        Event e = c.poll(Duration.ofSeconds(10)).orElseThrow();
+                        byId.put(e.id(), e.metadata().json().get("i").asInt());
+                    }
+                }
+                for (int i = 0; i < n; i++) {
+                    assertEquals(i, byId.get(run.pushes().get(i).get()), "push " + i + " completed at the wrong id");
+                }
             }
         }
     }

@@ -4,6 +4,9 @@ import dev.diaspora.stream.Driver;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.TopicNotFoundException;
 import dev.diaspora.stream.tck.ExternalServers;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /** The RabbitMQ server the tests use: 127.0.0.1, stream port 5552, guest/guest (see the README). */
 final class RabbitServer {
@@ -41,5 +44,29 @@ final class RabbitServer {
 
     static String options() {
         return "{\"host\":\"" + HOST + "\",\"port\":" + STREAM_PORT + "}";
+    }
+
+    /**
+     * The topics of one test class ({@code @RegisterExtension static final}): the class is skipped (or fails under
+     * -Ddiaspora.requireServers=true) without the stream plugin, and every topic whose name starts with
+     * {@link #prefix} is deleted after it.
+     */
+    static final class Topics implements BeforeAllCallback, AfterAllCallback {
+        /** The start of the names of the class's topics: its kind and the run. */
+        final String prefix;
+
+        Topics(String kind) {
+            this.prefix = kind + "-" + Long.toHexString(System.nanoTime()) + "-";
+        }
+
+        @Override
+        public void beforeAll(ExtensionContext context) {
+            assumeStreamPlugin();
+        }
+
+        @Override
+        public void afterAll(ExtensionContext context) {
+            deleteTopics(prefix);
+        }
     }
 }
