@@ -43,8 +43,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link dev.diaspora.stream.spi.LocalReadSession} (through {@link FilesReadSession}).
  *
  * <p>Tailing: a local append bumps the notifier of every open handle of the topic in this JVM; appends by other
- * processes are seen by the watcher thread ({@link TailWatcher}), which checks the newest index of each partition
- * every millisecond or so.
+ * processes are seen through file change events, or by the watcher thread ({@link TailWatcher}) where there are
+ * none.
  *
  * <p>Thread safety: thread-safe.
  */
@@ -103,8 +103,7 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
         PartitionLog[] out = java.util.Arrays.copyOf(have, n);
         try {
             for (int p = have.length; p < n; p++) {
-                out[p] = PartitionLog.open(dir.resolve(PARTITIONS_DIR).resolve(partitionDirName(p)), name, p,
-                        config.log());
+                out[p] = PartitionLog.open(partitionDir(p), name, p, config.log());
                 out[p].appendGuard(identity::changed);
                 int partition = p;
                 out[p].positionsFloor(() -> consumers.maxPosition(partition));
@@ -166,6 +165,10 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
         return logs;
     }
 
+    Path partitionDir(int p) {
+        return dir.resolve(PARTITIONS_DIR).resolve(partitionDirName(p));
+    }
+
     static String partitionDirName(int p) {
         return String.format("%08d", p);
     }
@@ -215,8 +218,7 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
     @Override
     public java.util.OptionalLong storedBytes(int p) {
         long total = 0;
-        try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(
-                dir.resolve(PARTITIONS_DIR).resolve(partitionDirName(p)))) {
+        try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(partitionDir(p))) {
             for (Path f : ds) {
                 try {
                     total += Files.readAttributes(f, BasicFileAttributes.class).size();
