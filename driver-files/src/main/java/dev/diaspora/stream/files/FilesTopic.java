@@ -161,6 +161,11 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource {
         notifier.changed(); // tailing sessions look at the new partition count
     }
 
+    /** @return the file whose creation announces a change of this topic (another process added partitions) */
+    Path changesFile() {
+        return dir.resolve(TopicChangesFile.FILE);
+    }
+
     PartitionLog[] logs() {
         return logs;
     }

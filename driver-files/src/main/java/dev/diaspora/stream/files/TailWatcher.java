@@ -24,9 +24,10 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li><b>File change events</b> (Linux, local file systems: {@link DirectoryEvents}): the partition directories
  *       are watched; a write to an index file (or a new index or lost-range link) bumps the notifier at once from the
- *       JVM's event thread, without waking this thread. This thread then only runs a check every
- *       {@value #BACKSTOP_MS} ms: it watches partitions another process added, applies {@code changes.json}, and
- *       catches anything an event could have missed. An idle consumer costs about ten rounds a second.</li>
+ *       JVM's event thread, without waking this thread. The topic's directory is watched too: a new
+ *       {@code changes.json} wakes this thread, which applies it (and watches partitions another process added).
+ *       Otherwise the thread only runs a check every {@value #BACKSTOP_MS} ms, which catches anything an event could
+ *       have missed: an idle consumer costs about one round a second.</li>
  *   <li><b>Polling</b> elsewhere (network file systems, other platforms, events turned off or unavailable): a round
  *       every millisecond while partitions grow and for {@value #ACTIVE_MS} ms after the last growth, then every
  *       {@value #IDLE_POLL_MS} ms until the next growth. Topics with many partitions are checked less often: one round
@@ -39,7 +40,7 @@ import org.slf4j.LoggerFactory;
 final class TailWatcher implements Runnable {
     private static final AtomicInteger THREADS = new AtomicInteger();
     /** Period of the check that runs beside file change events. */
-    static final long BACKSTOP_MS = 100;
+    static final long BACKSTOP_MS = 1000;
     /** Polling without events: how long after the last growth rounds stay at the fast interval. */
     static final long ACTIVE_MS = 1000;
     /** Polling without events: the interval once partitions have been idle for {@link #ACTIVE_MS}. */
@@ -52,8 +53,16 @@ final class TailWatcher implements Runnable {
         /** @return whether {@code w} should keep running (see {@link FilesTopic#keepWatching}) */
         boolean keepWatching(TailWatcher w);
 
-        /** Looks once per round for changes of the topic itself (partitions another process added). */
-        default void refresh() {
+        /**
+         * Looks once per round for changes of the topic itself (partitions another process added): at most every
+         * 100 ms or so, unless {@code force}.
+         */
+        default void refresh(boolean force) {
+        }
+
+        /** @return the file whose creation announces a change of the topic itself, or null if there is none */
+        default Path changesFile() {
+            return null;
         }
 
         /** @return the topic's name (for diagnostics) */
@@ -81,6 +90,7 @@ final class TailWatcher implements Runnable {
     private final AtomicLong signals = new AtomicLong();
     private final List<DirectoryEvents.Subscription> subscriptions = new ArrayList<>(); // watcher thread only
     private volatile boolean evented; // true while file change events cover every partition
+    private volatile boolean changesPending; // set by the event thread: the topic's changes file was (re)written
 
     TailWatcher(FilesTopic topic, ChangeNotifier notifier) {
         this(new Watched() {
@@ -90,8 +100,13 @@ final class TailWatcher implements Runnable {
             }
 
             @Override
-            public void refresh() {
-                topic.refreshChanges(false); // partitions added by another process: watch them too
+            public void refresh(boolean force) {
+                topic.refreshChanges(force); // partitions added by another process: watch them too
+            }
+
+            @Override
+            public Path changesFile() {
+                return topic.changesFile();
             }
 
             @Override
@@ -141,9 +156,11 @@ final class TailWatcher implements Runnable {
                     : null;
             long lastGrowth = System.nanoTime();
             while (topic.keepWatching(this)) {
-                topic.refresh();
+                boolean force = changesPending;
+                changesPending = false;
+                topic.refresh(force);
                 int partitions = topic.partitionCount();
-                if (events != null && subscriptions.size() < partitions) {
+                if (events != null && subscriptions.size() < partitions + 1) {
                     subscribe(events, partitions); // at start, and for partitions added meanwhile
                     if (!evented) {
                         events = null;
@@ -176,9 +193,12 @@ final class TailWatcher implements Runnable {
                 : Math.max(intervalNanos, TimeUnit.MILLISECONDS.toNanos(IDLE_POLL_MS));
     }
 
-    /** Watches partitions {@code subscriptions.size()..partitions-1}; on failure polls every partition instead. */
+    /**
+     * Watches the topic's directory for its changes file (first), then partitions {@code subscriptions.size() - 1} to
+     * {@code partitions - 1}; on failure polls every partition instead.
+     */
     private void subscribe(DirectoryEvents events, int partitions) {
-        DirectoryEvents.Listener listener = new DirectoryEvents.Listener() {
+        DirectoryEvents.Listener appends = new DirectoryEvents.Listener() {
             @Override
             public boolean wants(String name) {
                 return topic.commitFile(name);
@@ -191,13 +211,29 @@ final class TailWatcher implements Runnable {
             }
         };
         try {
-            for (int p = subscriptions.size(); p < partitions; p++) {
-                subscriptions.add(events.subscribe(topic.partitionDir(p), listener));
+            if (subscriptions.isEmpty()) {
+                Path changes = topic.changesFile();
+                subscriptions.add(changes == null ? null : events.subscribe(changes.getParent(),
+                        new DirectoryEvents.Listener() {
+                            @Override
+                            public boolean wants(String name) {
+                                return name.equals(changes.getFileName().toString());
+                            }
+
+                            @Override
+                            public void signal() {
+                                changesPending = true;
+                                LockSupport.unpark(thread); // a round applies it now
+                            }
+                        }));
+            }
+            for (int p = subscriptions.size() - 1; p < partitions; p++) {
+                subscriptions.add(events.subscribe(topic.partitionDir(p), appends));
             }
             evented = true;
         } catch (IOException | RuntimeException e) {
-            LoggerFactory.getLogger(TailWatcher.class).warn("topic '{}': cannot watch the partition directories for"
-                    + " changes ({}); polling them instead", topic.topicName(), e.toString());
+            LoggerFactory.getLogger(TailWatcher.class).warn("topic '{}': cannot watch its directories for changes"
+                    + " ({}); polling them instead", topic.topicName(), e.toString());
             evented = false;
             unsubscribe();
         }
@@ -205,7 +241,9 @@ final class TailWatcher implements Runnable {
 
     private void unsubscribe() {
         for (DirectoryEvents.Subscription s : subscriptions) {
-            s.close();
+            if (s != null) {
+                s.close();
+            }
         }
         subscriptions.clear();
     }
