@@ -22,14 +22,15 @@ import org.slf4j.LoggerFactory;
  * The JVM's one source of file-change events for the tail watchers: a single JDK {@link WatchService} (inotify on
  * Linux: one inotify instance and the JDK's poller thread) plus one dispatcher thread ({@code diaspora-files-events},
  * a daemon that blocks until the kernel reports a change). Every {@link TailWatcher} of the JVM subscribes its
- * partition directories here, so that any number of topics and consumers share one instance (the kernel allows 128
- * per user by default). An idle subscriber costs no CPU: nothing wakes until a file in a watched directory is
- * written.
+ * directories here, so that any number of topics and consumers share one instance (the kernel allows 128 per user by
+ * default). An idle subscriber costs no CPU: nothing wakes until a file in a watched directory is written. The
+ * instance exists while it has subscriptions: the last one closed closes the watch service, whose threads then end
+ * (so that no library thread outlives the drivers that use it); the next subscription makes a new one.
  *
  * <p>Used only where the events are complete: on Linux, for directories on local file systems, where the kernel
  * reports every {@code write} of any process on the host. Network file systems (NFS, Lustre, GPFS, BeeGFS, CIFS,
- * FUSE) report only the writes of this host, and other platforms' watch services poll; there {@link #covering}
- * returns null and the tail watcher polls. The system property {@code diaspora.files.inotify=false} turns the events
+ * FUSE) report only the writes of this host, and other platforms' watch services poll; there {@link #covers}
+ * returns false and the tail watcher polls. The system property {@code diaspora.files.inotify=false} turns the events
  * off (the watchers then poll everywhere).
  *
  * <p>Writers must append with {@code write} calls (as the drivers' writers do): stores through a shared memory mapping
@@ -45,8 +46,7 @@ final class DirectoryEvents {
     private static final Set<String> LOCAL = Set.of("ext2", "ext3", "ext4", "xfs", "btrfs", "tmpfs", "ramfs", "zfs",
             "f2fs", "bcachefs", "jfs", "reiserfs", "nilfs2", "overlay");
 
-    private static DirectoryEvents shared; // guarded by DirectoryEvents.class
-    private static boolean unavailable; // guarded by DirectoryEvents.class: creating the watch service failed once
+    private static DirectoryEvents shared; // guarded by DirectoryEvents.class; null while nobody subscribes
 
     /** Receives the changes of a watched directory. */
     interface Listener {
@@ -69,11 +69,15 @@ final class DirectoryEvents {
 
         @Override
         public void close() {
-            synchronized (lock) {
+            synchronized (DirectoryEvents.class) {
                 List<Listener> ls = listeners.get(key);
                 if (ls != null && ls.remove(listener) && ls.isEmpty()) {
                     listeners.remove(key);
                     key.cancel(); // the last subscriber of this directory: the kernel stops watching it
+                    if (listeners.isEmpty() && shared == DirectoryEvents.this) {
+                        shared = null;
+                        closeService(); // the threads end; the next subscription starts a new instance
+                    }
                 }
             }
         }
@@ -81,8 +85,7 @@ final class DirectoryEvents {
 
     private final WatchService service;
     /** Subscribers per watched directory (the JDK gives one key per directory, however often it is registered). */
-    private final Map<WatchKey, List<Listener>> listeners = new ConcurrentHashMap<>();
-    private final Object lock = new Object(); // subscribing and cancelling
+    private final Map<WatchKey, List<Listener>> listeners = new ConcurrentHashMap<>(); // changed under the class lock
 
     private DirectoryEvents(WatchService service) {
         this.service = service;
@@ -92,51 +95,55 @@ final class DirectoryEvents {
     }
 
     /**
-     * @return the shared instance if change events of {@code dir} reach this JVM from every process that writes there
-     *     (Linux, a local file system, events not turned off), else null: the caller must poll
+     * @return true if change events of {@code dir} reach this JVM from every process that writes there (Linux, a local
+     *     file system, events not turned off); if not, the caller must poll
      */
-    static DirectoryEvents covering(Path dir) {
+    static boolean covers(Path dir) {
         if (!Boolean.parseBoolean(System.getProperty(PROPERTY, "true"))
                 || !System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux")) {
-            return null;
+            return false;
         }
         try {
-            if (!LOCAL.contains(Files.getFileStore(dir).type())) {
-                return null;
-            }
+            return LOCAL.contains(Files.getFileStore(dir).type());
         } catch (IOException | RuntimeException e) {
-            return null;
-        }
-        synchronized (DirectoryEvents.class) {
-            if (shared == null && !unavailable) {
-                try {
-                    shared = new DirectoryEvents(FileSystems.getDefault().newWatchService());
-                } catch (IOException | RuntimeException e) {
-                    unavailable = true; // e.g. the user's inotify instances are used up: poll, and say so once
-                    LOG.warn("files driver: no file change events ({}); consumers tailing topics poll each partition"
-                            + " instead (up to 50 checks per second each when idle)", e.toString());
-                }
-            }
-            return shared;
+            return false;
         }
     }
 
     /**
-     * Watches {@code dir} (creations and writes of the files in it) for {@code listener}.
+     * Watches {@code dir} (creations and writes of the files in it) for {@code listener}, through the JVM's instance
+     * (made if there is none).
      *
-     * @throws IOException if the directory cannot be watched (it vanished, or the user's inotify watches are used up:
-     *     {@code /proc/sys/fs/inotify/max_user_watches})
+     * @throws IOException if the directory cannot be watched (it vanished, or the user's inotify instances or watches
+     *     are used up: {@code /proc/sys/fs/inotify/max_user_instances}, {@code max_user_watches})
      */
-    Subscription subscribe(Path dir, Listener listener) throws IOException {
-        synchronized (lock) {
+    static Subscription subscribe(Path dir, Listener listener) throws IOException {
+        synchronized (DirectoryEvents.class) {
+            if (shared == null) {
+                shared = new DirectoryEvents(FileSystems.getDefault().newWatchService());
+            }
+            DirectoryEvents events = shared;
             WatchKey key;
             try {
-                key = dir.register(service, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
-            } catch (ClosedWatchServiceException e) {
-                throw new IOException("the watch service is closed", e);
+                key = dir.register(events.service, StandardWatchEventKinds.ENTRY_CREATE,
+                        StandardWatchEventKinds.ENTRY_MODIFY);
+            } catch (IOException | RuntimeException e) {
+                if (events.listeners.isEmpty()) {
+                    shared = null;
+                    events.closeService();
+                }
+                throw e;
             }
-            listeners.computeIfAbsent(key, k -> new CopyOnWriteArrayList<>()).add(listener);
-            return new Subscription(key, listener);
+            events.listeners.computeIfAbsent(key, k -> new CopyOnWriteArrayList<>()).add(listener);
+            return events.new Subscription(key, listener);
+        }
+    }
+
+    private void closeService() {
+        try {
+            service.close();
+        } catch (IOException e) {
+            LOG.debug("closing the watch service", e);
         }
     }
 

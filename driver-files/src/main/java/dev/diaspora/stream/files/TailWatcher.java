@@ -152,19 +152,16 @@ final class TailWatcher implements Runnable {
     @Override
     public void run() {
         try {
-            DirectoryEvents events = topic.partitionCount() > 0 ? DirectoryEvents.covering(topic.partitionDir(0))
-                    : null;
+            boolean events = topic.partitionCount() > 0 && DirectoryEvents.covers(topic.partitionDir(0));
             long lastGrowth = System.nanoTime();
             while (topic.keepWatching(this)) {
                 boolean force = changesPending;
                 changesPending = false;
                 topic.refresh(force);
                 int partitions = topic.partitionCount();
-                if (events != null && subscriptions.size() < partitions + 1) {
-                    subscribe(events, partitions); // at start, and for partitions added meanwhile
-                    if (!evented) {
-                        events = null;
-                    }
+                if (events && subscriptions.size() < partitions + 1) {
+                    subscribe(partitions); // at start, and for partitions added meanwhile
+                    events = evented;
                 }
                 rounds.incrementAndGet(); // after the first subscription: evented() is settled once rounds() > 0
                 boolean grew = false;
@@ -197,7 +194,7 @@ final class TailWatcher implements Runnable {
      * Watches the topic's directory for its changes file (first), then partitions {@code subscriptions.size() - 1} to
      * {@code partitions - 1}; on failure polls every partition instead.
      */
-    private void subscribe(DirectoryEvents events, int partitions) {
+    private void subscribe(int partitions) {
         DirectoryEvents.Listener appends = new DirectoryEvents.Listener() {
             @Override
             public boolean wants(String name) {
@@ -213,7 +210,7 @@ final class TailWatcher implements Runnable {
         try {
             if (subscriptions.isEmpty()) {
                 Path changes = topic.changesFile();
-                subscriptions.add(changes == null ? null : events.subscribe(changes.getParent(),
+                subscriptions.add(changes == null ? null : DirectoryEvents.subscribe(changes.getParent(),
                         new DirectoryEvents.Listener() {
                             @Override
                             public boolean wants(String name) {
@@ -228,7 +225,7 @@ final class TailWatcher implements Runnable {
                         }));
             }
             for (int p = subscriptions.size() - 1; p < partitions; p++) {
-                subscriptions.add(events.subscribe(topic.partitionDir(p), appends));
+                subscriptions.add(DirectoryEvents.subscribe(topic.partitionDir(p), appends));
             }
             evented = true;
         } catch (IOException | RuntimeException e) {
