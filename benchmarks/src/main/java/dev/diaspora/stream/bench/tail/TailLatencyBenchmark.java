@@ -26,9 +26,10 @@ import net.openhft.chronicle.wire.DocumentContext;
  * {@link System#nanoTime()}, one monotonic clock on Linux). The {@code files} driver (a consumer of a one-partition
  * topic) and a Chronicle Queue tailer (with a Chronicle {@code Pauser}, {@code balanced} by default) run side by side
  * in the same run: appends alternate between the two, spaced by a random pause (uniform within half to one and a half
- * of {@code --interval-ms}, seeded), so each tailer is usually idle when its event comes. Then both tailers idle for
- * {@code --idle-seconds} and the CPU time of each tailer process per second is printed (from the operating system,
- * which counts in ticks of 10 ms on Linux: use several seconds).
+ * of {@code --interval-ms}, seeded), so each tailer is usually idle when its event comes. Then, after 3 s for the
+ * tailers' JIT compilers to finish, both tailers idle for {@code --idle-seconds} and the CPU time of each tailer
+ * process per second is printed (from the operating system, which counts in ticks of 10 ms on Linux: use several
+ * seconds).
  *
  * <p>Usage: {@code TailLatencyBenchmark [--events N] [--warmup W] [--interval-ms D] [--idle-seconds S]
  * [--systems files,chronicle] [--chronicle-pauser balanced|busy|sleepy|millis] [--seed S] [--dir DIR]}; prints n,
@@ -39,6 +40,7 @@ import net.openhft.chronicle.wire.DocumentContext;
 public final class TailLatencyBenchmark {
     private static final List<String> SYSTEMS = List.of(TailerMain.FILES, TailerMain.CHRONICLE);
     private static final long WAIT_MILLIS = 120_000;
+    private static final long SETTLE_MILLIS = 3000;
 
     private TailLatencyBenchmark() {
     }
@@ -149,6 +151,7 @@ public final class TailLatencyBenchmark {
         if (seconds <= 0) {
             return;
         }
+        Thread.sleep(SETTLE_MILLIS); // the tailers' JIT compilers finish what the latency phase started
         long[] c0 = new long[tailers.size()];
         for (int i = 0; i < c0.length; i++) {
             c0[i] = tailers.get(i).cpuNanos();
