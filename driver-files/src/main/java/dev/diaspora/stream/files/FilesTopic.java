@@ -42,8 +42,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link dev.diaspora.stream.spi.LocalReadSession} (through {@link FilesReadSession}).
  *
  * <p>Tailing: a local append bumps the notifier of every open handle of the topic in this JVM; appends by other
- * processes are seen by the watcher thread ({@link TailWatcher}), which checks the newest index of each partition
- * every millisecond or so.
+ * processes are seen through file change events, or by the watcher thread ({@link TailWatcher}) where there are
+ * none.
  *
  * <p>Thread safety: thread-safe.
  */
@@ -100,8 +100,7 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource, Ta
         PartitionLog[] out = java.util.Arrays.copyOf(have, n);
         try {
             for (int p = have.length; p < n; p++) {
-                out[p] = PartitionLog.open(dir.resolve(PARTITIONS_DIR).resolve(partitionDirName(p)), name, p,
-                        config.log());
+                out[p] = PartitionLog.open(partitionDir(p), name, p, config.log());
                 out[p].appendGuard(identity::changed);
                 int partition = p;
                 out[p].positionsFloor(() -> consumers.maxPosition(partition));
@@ -163,8 +162,19 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource, Ta
         notifier.changed(); // tailing sessions look at the new partition count
     }
 
+    /** @return the file whose creation announces a change of this topic (another process added partitions) */
+    @Override
+    public Path changesFile() {
+        return dir.resolve(TopicChangesFile.FILE);
+    }
+
     PartitionLog[] logs() {
         return logs;
+    }
+
+    @Override
+    public Path partitionDir(int p) {
+        return dir.resolve(PARTITIONS_DIR).resolve(partitionDirName(p));
     }
 
     static String partitionDirName(int p) {
@@ -216,8 +226,7 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource, Ta
     @Override
     public java.util.OptionalLong storedBytes(int p) {
         long total = 0;
-        try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(
-                dir.resolve(PARTITIONS_DIR).resolve(partitionDirName(p)))) {
+        try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(partitionDir(p))) {
             for (Path f : ds) {
                 try {
                     total += Files.readAttributes(f, BasicFileAttributes.class).size();
@@ -290,8 +299,18 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource, Ta
 
     /** For the tail watcher: partitions another process added are watched too. */
     @Override
-    public void refresh() {
-        refreshChanges(false);
+    public void refresh(boolean force) {
+        refreshChanges(force);
+    }
+
+    @Override
+    public String topicName() {
+        return name;
+    }
+
+    @Override
+    public boolean commitFile(String file) {
+        return PartitionLog.isCommitFile(file);
     }
 
     @Override

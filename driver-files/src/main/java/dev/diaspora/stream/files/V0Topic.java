@@ -198,6 +198,21 @@ final class V0Topic implements TopicBackend, LocalTopic, TailWatcher.Watched {
     }
 
     @Override
+    public String topicName() {
+        return name;
+    }
+
+    @Override
+    public Path partitionDir(int p) {
+        return V0Layout.partitionDir(dir, p);
+    }
+
+    @Override
+    public boolean commitFile(String file) {
+        return file.equals(V0Layout.INDEX);
+    }
+
+    @Override
     public boolean pollGrowth(int p) {
         return parts[p].pollGrowth();
     }

@@ -5,6 +5,7 @@ import dev.diaspora.stream.ConsumerOptions;
 import dev.diaspora.stream.Driver;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.TopicHandle;
+import dev.diaspora.stream.bench.child.ParentWatchdog;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -67,18 +68,7 @@ final class MemberProcess {
 
     /** The child's main: {@code --member DRIVER OPTIONS_JSON TOPIC NAME TIMEOUT_MS [static]}. */
     static void run(String[] args) throws Exception {
-        Thread watchdog = new Thread(() -> {
-            try {
-                while (System.in.read() >= 0) {
-                    // the parent holds the pipe open while it lives
-                }
-            } catch (IOException e) {
-                // closed
-            }
-            Runtime.getRuntime().halt(0);
-        }, "parent-watchdog");
-        watchdog.setDaemon(true);
-        watchdog.start();
+        ParentWatchdog.start();
         try (Driver d = Driver.open(args[1], Metadata.of(args[2])); TopicHandle t = d.openTopic(args[3])) {
             ConsumerOptions o = ConsumerOptions.named(args[4]).sessionTimeout(Duration.ofMillis(Long.parseLong(args[5])));
             if (args.length > 6 && args[6].equals("static")) {

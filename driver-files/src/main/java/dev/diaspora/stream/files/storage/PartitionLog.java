@@ -440,6 +440,11 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
+    /** For a tail watcher: true if writing or creating the partition's file {@code name} can commit events. */
+    public static boolean isCommitFile(String name) {
+        return name.endsWith(Segment.suffix(Segment.INDEX)) || name.endsWith(GapLinks.SUFFIX);
+    }
+
     // ------------------------------------------------------------------ retention
 
     /**
