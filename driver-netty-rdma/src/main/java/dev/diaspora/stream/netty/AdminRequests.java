@@ -22,6 +22,8 @@ import java.util.TreeSet;
  */
 final class AdminRequests {
     private static final FilesDriverProvider FILES = new FilesDriverProvider();
+    /** What a client may change: the netty driver's declared alterable options, not all the files engine allows. */
+    private static final Set<String> ALTERABLE = new NettyDriverProvider().capabilities().alterableOptions();
 
     private final PartitionServer server;
     private final Object changeLock = new Object();
@@ -89,13 +91,14 @@ final class AdminRequests {
     /**
      * Applies option changes through the files engine, which hands them to the topic's open handle on this server
      * (retention then applies to the next trimming round). A client is not trusted: the options are validated again
-     * and only those the files engine may change are accepted.
+     * and only those the netty driver declares alterable are accepted (the files engine could change more, such as
+     * segment options, but clients of this protocol version do not offer them).
      */
     private void alter(TopicChangeFrames.AlterTopic req) {
         Metadata given = Metadata.of(req.options());
         String what = "topic '" + req.name() + "'";
         Options changes = FILES.topicOptions().validateChanges(given, what); // JSON object, known options, values
-        Set<String> alterable = FILES.capabilities().alterableOptions();
+        Set<String> alterable = ALTERABLE;
         Set<String> fixed = new TreeSet<>();
         for (Iterator<String> it = given.json().fieldNames(); it.hasNext();) {
             String key = it.next();
