@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -171,8 +172,11 @@ class FilesTopicChangeTest {
                             && e.getMessage().contains("segment.ms"), e.getMessage());
                     other.alterTopic("seg", Metadata.of("{\"segment_size\":65536}"));
                 }
+                // the handle looks at changes.json at most every CHECK_NANOS: after that, its next push applies it
+                // (bounding the wait by bytes pushed instead made the test depend on how fast pushes run)
+                Thread.sleep(TimeUnit.NANOSECONDS.toMillis(TopicChangesFile.CHECK_NANOS) + 50);
                 long pushed = 9 * 1024;
-                while (segments(part) < 3) { // the handle notices changes.json within about 100 ms
+                while (segments(part) < 3) {
                     assertTrue(pushed < 1000 * 1024, "segments should roll at 64 KiB, not 1 MiB, once the handle"
                             + " sees the change: " + segments(part) + " segment(s) after " + pushed + " bytes");
                     p.push(Content.metadata("s", 9), DataView.of(kib), 0).join();
