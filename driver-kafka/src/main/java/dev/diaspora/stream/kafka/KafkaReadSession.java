@@ -96,7 +96,10 @@ final class KafkaReadSession implements ReadSession {
     private boolean idle;
     private final long sessionTimeoutMs;
     private long lastKafkaPoll = System.nanoTime();
-    /** Partitions Kafka took away without a revocation (this member was dropped), until they are assigned again. */
+    /**
+     * Partitions Kafka took away without a revocation (this member was dropped), or whose revocation could not store
+     * their positions, until they are assigned again.
+     */
     private final Set<Integer> lost = new HashSet<>();
 
     KafkaReadSession(KafkaTopic topic, SessionConfig config) {
@@ -214,7 +217,9 @@ final class KafkaReadSession implements ReadSession {
                     LOG.warn("kafka: consumer '{}' of topic '{}': the positions of partitions {} could not be stored"
                             + " before they left ({}); their next owner starts after the last stored ones and may"
                             + " deliver some events again", name, topic.name, leaving, e.toString());
-                    // the next owner re-reads from the last commit: at-least-once
+                    // the next owner re-reads from the last commit: at-least-once; a commit() that covers these
+                    // positions must not report them stored, so they count as lost (commit() throws for them)
+                    lost.addAll(leaving);
                 }
             }
             positions.drop(leaving);

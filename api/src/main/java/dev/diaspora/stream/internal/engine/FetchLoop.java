@@ -11,6 +11,7 @@ import dev.diaspora.stream.spi.SessionConfig;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -63,6 +64,8 @@ final class FetchLoop {
     private final Thread thread;
     private volatile Set<Integer> assignment = Set.of();
     private Set<Integer> sessionAssignment; // the session's set last seen
+    /** Fetch thread: partitions revoked since the last refresh, which start afresh even if they are back by then. */
+    private final Set<Integer> revokedSinceRefresh = new HashSet<>();
     private boolean[] paused = new boolean[0]; // what the session was told to pause
     private volatile boolean running = true;
     private volatile RuntimeException closeError;
@@ -299,12 +302,16 @@ final class FetchLoop {
     /** Reads the session's assignment; drops what left, starts what arrived. Fetch thread (or constructor). */
     private void refreshAssignment() {
         Set<Integer> now = session.assignment();
-        if (now == sessionAssignment) {
+        if (now == sessionAssignment && revokedSinceRefresh.isEmpty()) {
             return;
         }
         sessionAssignment = now;
         Set<Integer> copy = Set.copyOf(now);
-        if (copy.equals(assignment)) {
+        // a partition revoked and assigned again between two refreshes (a rebalance that gave it away and back while
+        // the thread was in the session) left and arrived: its prefetched events are stale, its tenure is new
+        Set<Integer> revoked = revokedSinceRefresh.isEmpty() ? Set.of() : Set.copyOf(revokedSinceRefresh);
+        revokedSinceRefresh.clear();
+        if (copy.equals(assignment) && revoked.isEmpty()) {
             return;
         }
         int size = copy.stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
@@ -313,7 +320,7 @@ final class FetchLoop {
         }
         Map<Integer, Long> starts = new HashMap<>();
         for (int p : copy) {
-            if (!assignment.contains(p)) {
+            if (!assignment.contains(p) || revoked.contains(p)) {
                 starts.put(p, session.position(p));
             }
         }
@@ -321,7 +328,7 @@ final class FetchLoop {
         lock.lock();
         try {
             for (int p : assignment) {
-                if (!copy.contains(p)) {
+                if (!copy.contains(p) || revoked.contains(p)) {
                     queues.leave(p, dropped);
                     paused[p] = false;
                 }
@@ -369,8 +376,26 @@ final class FetchLoop {
     private Map<Integer, Long> revoking(Set<Integer> leaving) {
         if (Thread.currentThread() == thread) { // not while the session opens: nothing was announced yet
             group.onRevoked(Set.copyOf(leaving)); // may still acknowledge: read below
+            revokedSinceRefresh.addAll(leaving);
+            dropPrefetched(leaving); // stale from now on: their acknowledgements fail (below)
         }
         return acks.revoking(leaving);
+    }
+
+    /** Drops the prefetched events of partitions about to leave, so that none is delivered after the revocation. */
+    private void dropPrefetched(Set<Integer> leaving) {
+        List<ReadyItem> dropped = new ArrayList<>();
+        lock.lock();
+        try {
+            for (int p : leaving) {
+                if (assignment.contains(p)) {
+                    queues.leave(p, dropped); // refreshAssignment makes it arrive again if the session still has it
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        materializer.release(dropped);
     }
 
     private void failPartition(int p, DiasporaException e) {
