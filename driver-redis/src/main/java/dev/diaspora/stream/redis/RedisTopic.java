@@ -174,7 +174,7 @@ final class RedisTopic implements TopicBackend, LocalTopic {
                 }
             }
         }
-        return new LocalReadSession(this, config);
+        return new LocalReadSession(new RedisSessionTopic(this, reads), config);
     }
 
     @Override
