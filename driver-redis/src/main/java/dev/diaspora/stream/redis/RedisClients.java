@@ -6,6 +6,8 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.SslOptions;
 import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.protocol.CommandType;
+import io.lettuce.core.protocol.RedisCommand;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.ClusterClientOptions;
@@ -59,7 +61,7 @@ final class RedisClients implements AutoCloseable {
         if (config.cluster) {
             RedisClusterClient c = RedisClusterClient.create(sharedResources(), config.seeds);
             ClusterClientOptions.Builder o = ClusterClientOptions.builder().socketOptions(socket)
-                    .timeoutOptions(TimeoutOptions.enabled(config.commandTimeout))
+                    .timeoutOptions(timeouts(config.commandTimeout))
                     .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
                             .enableAllAdaptiveRefreshTriggers()
                             .adaptiveRefreshTriggersTimeout(Duration.ofSeconds(1))
@@ -73,7 +75,7 @@ final class RedisClients implements AutoCloseable {
         } else {
             RedisClient c = RedisClient.create(sharedResources(), config.uri);
             ClientOptions.Builder o = ClientOptions.builder().socketOptions(socket)
-                    .timeoutOptions(TimeoutOptions.enabled(config.commandTimeout));
+                    .timeoutOptions(timeouts(config.commandTimeout));
             if (ssl != null) {
                 o.sslOptions(ssl);
             }
@@ -89,6 +91,27 @@ final class RedisClients implements AutoCloseable {
         }
         this.shared = first.stateful();
         this.commands = first.commands();
+    }
+
+    /**
+     * Command timeouts: {@code command_timeout_ms} for every command but {@code XREAD}, which only the tail watcher
+     * sends, blocked on the server for {@link RedisTailWatcher#BLOCK_MS}; it gets that much more, so that a command
+     * timeout below the block time does not fail an idle watcher's read (and make it reconnect) every block period.
+     */
+    static TimeoutOptions timeouts(Duration command) {
+        long ms = command.toMillis();
+        long xread = ms + RedisTailWatcher.BLOCK_MS;
+        return TimeoutOptions.builder().timeoutCommands().timeoutSource(new TimeoutOptions.TimeoutSource() {
+            @Override
+            public long getTimeout(RedisCommand<?, ?, ?> c) {
+                return c.getType() == CommandType.XREAD ? xread : ms;
+            }
+
+            @Override
+            public TimeUnit getTimeUnit() {
+                return TimeUnit.MILLISECONDS;
+            }
+        }).build();
     }
 
     /**

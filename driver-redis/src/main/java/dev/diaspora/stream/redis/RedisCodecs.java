@@ -4,6 +4,7 @@ import dev.diaspora.stream.DataView;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.ToByteBufEncoder;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
@@ -98,16 +99,20 @@ final class RedisCodecs implements RedisCodec<String, Object>, ToByteBufEncoder<
         } else if (keyOrValue instanceof byte[] a) {
             return a.length;
         } else if (keyOrValue instanceof String s) {
-            return s.length() * 3;
+            return ByteBufUtil.utf8Bytes(s);
         } else if (keyOrValue instanceof Part p) {
             return p.length();
         }
         return 0;
     }
 
+    /**
+     * Exact: Lettuce then writes each value straight into the command's buffer; with an estimate it encodes each
+     * value into a temporary buffer first and copies it over (a second copy of every event's data).
+     */
     @Override
     public boolean isEstimateExact() {
-        return false;
+        return true;
     }
 
     /** @return the bytes of a value received (a heap buffer from {@link #decodeValue}), as text */

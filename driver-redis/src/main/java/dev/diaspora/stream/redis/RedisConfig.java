@@ -112,7 +112,8 @@ final class RedisConfig {
         }
         List<RedisURI> uris = new ArrayList<>();
         for (String t : texts) {
-            uris.add(build(o, t, user, secret, commandTimeout));
+            uris.add(build(o, t, user, secret, commandTimeout.compareTo(connectTimeout) >= 0 ? commandTimeout
+                    : connectTimeout));
         }
         this.uri = uris.get(0);
         this.seeds = cluster ? List.copyOf(uris) : List.of();
@@ -145,8 +146,13 @@ final class RedisConfig {
         this.tlsCaFile = ca == null ? null : Path.of(ca);
     }
 
-    /** @return one server's URI with the credentials, TLS verification and command timeout of the options */
-    private static RedisURI build(Options o, String text, String user, char[] secret, Duration commandTimeout) {
+    /**
+     * @return one server's URI with the credentials and TLS verification of the options
+     * @param handshake the URI's timeout, which Lettuce applies to a new connection's handshake (HELLO, AUTH) and
+     *     nothing else here (commands have their own, {@link RedisClients}): the larger of the connect and command
+     *     timeouts, so that a small {@code command_timeout_ms} does not fail the first connection of a cold JVM
+     */
+    private static RedisURI build(Options o, String text, String user, char[] secret, Duration handshake) {
         RedisURI parsed;
         try {
             parsed = RedisURI.create(text);
@@ -167,7 +173,7 @@ final class RedisConfig {
         if (parsed.isSsl() && !o.bool(TLS_VERIFY, true)) {
             parsed.setVerifyPeer(false);
         }
-        parsed.setTimeout(commandTimeout);
+        parsed.setTimeout(handshake);
         return parsed;
     }
 

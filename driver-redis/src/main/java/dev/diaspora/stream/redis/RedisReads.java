@@ -6,7 +6,6 @@ import dev.diaspora.stream.PartitionBounds;
 import dev.diaspora.stream.PositionExpiredException;
 import dev.diaspora.stream.spi.DataRequest;
 import dev.diaspora.stream.spi.IncomingBatch;
-import io.lettuce.core.KeyValue;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisFuture;
@@ -14,13 +13,14 @@ import io.lettuce.core.StreamMessage;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeSet;
 
 /**
- * Reads of one topic: metadata by {@code XRANGE} on a partition's stream (entry {@code 0-(id+1)} is EventID
- * {@code id}, so a read from any id is one range query, and no data travels), data by {@code HGET}/{@code HMGET} on
- * the partition's data hash, fetching only the chunks a selection touches, every request of a call pipelined.
+ * Reads of one topic. A read of a partition is one call of the read script ({@link RedisScripts#READ}): an
+ * {@code XRANGE} of the stream (entry {@code 0-(id+1)} is EventID {@code id}, so a read from any id is one range
+ * query), cut at the byte limit on the server, with the data of each event stored as one field added when the caller
+ * asks for it ({@link #fetch}) and left on the server when not. Data read apart ({@link #readData}) is one call of the
+ * slicing script ({@link RedisScripts#SLICES}) per partition, which sends only the selected bytes of each field (the
+ * server cuts them), every call of a read pipelined.
  *
  * <p>The location of an event ({@link IncomingBatch#location}) is {@code id << 6 | log2(chunk size)} (0: the data is
  * one field), so a data read needs nothing else.
@@ -29,6 +29,16 @@ import java.util.TreeSet;
  */
 final class RedisReads {
     private final RedisTopic topic;
+
+    /**
+     * A batch and the data that came with it.
+     *
+     * @param batch the batch, or null at the end of the partition
+     * @param data per event of the batch, its whole data (a heap buffer owned by the caller), or null where it did
+     *     not come (not asked for, split into chunks, no data, or missing on the server); null if none came
+     */
+    record Fetched(IncomingBatch batch, ByteBuffer[] data) {
+    }
 
     RedisReads(RedisTopic topic) {
         this.topic = topic;
@@ -39,138 +49,263 @@ final class RedisReads {
     }
 
     IncomingBatch read(int p, long fromId, int maxEvents, long maxBytes) {
+        return fetch(p, fromId, maxEvents, maxBytes, false, null).batch();
+    }
+
+    /**
+     * Reads up to {@code maxEvents} events of partition {@code p} from {@code fromId}, in one round trip (the
+     * retention script and the incarnation check are pipelined with it).
+     *
+     * @param withData whether to bring the data of the events stored as one field with them
+     * @param release the batch's release callback, or null
+     */
+    @SuppressWarnings("unchecked")
+    Fetched fetch(int p, long fromId, int maxEvents, long maxBytes, boolean withData, Runnable release) {
         RedisBackend b = topic.backend;
         String key = topic.inc.stream(p);
         java.util.concurrent.CompletableFuture<Long> trimmed = topic.trim(p);
-        RedisFuture<List<StreamMessage<String, Object>>> range = b.redis.xrange(key,
-                Range.create(entryId(fromId), "+"), Limit.from(Math.max(1, maxEvents)));
+        java.util.concurrent.CompletableFuture<List<Object>> range = RedisScripts.READ.runList(b.redis,
+                new String[] {key, topic.inc.data(p)}, Long.toString(fromId), Integer.toString(Math.max(1, maxEvents)),
+                Long.toString(Math.max(0, maxBytes)), withData ? "1" : "0");
         RedisFuture<Object> stored = b.redis.hget(topic.metaKey, "inc");
         String what = "Reading partition " + p + " of topic '" + topic.name() + "' from event " + fromId;
         long first = b.await(trimmed, what);
-        List<StreamMessage<String, Object>> entries = b.await(range, what);
+        List<Object> entries = b.await(range, what);
         topic.checkIncarnation(b.await(stored, what));
         if (fromId < first) {
-            return IncomingBatch.failure(p, fromId, new PositionExpiredException(p, fromId, first, "redis driver"));
+            return new Fetched(IncomingBatch.failure(p, fromId, new PositionExpiredException(p, fromId, first,
+                    "redis driver")), null);
         }
         if (entries.isEmpty()) {
-            return null;
+            return new Fetched(null, null);
         }
+        int size = entries.size();
         int n = 0;
         int mdBytes = 0;
         long bytes = 0;
-        long[] ts = new long[entries.size()];
-        long[] sizes = new long[entries.size()];
-        long[] locations = new long[entries.size()];
-        ByteBuffer[] md = new ByteBuffer[entries.size()];
+        long[] ts = new long[size];
+        long[] sizes = new long[size];
+        long[] locations = new long[size];
+        ByteBuffer[] md = new ByteBuffer[size];
+        ByteBuffer[] data = null;
         DiasporaException error = null;
-        for (StreamMessage<String, Object> e : entries) {
+        Entry e = new Entry();
+        for (Object o : entries) {
             long id = fromId + n;
-            Map<String, Object> body = e.getBody();
-            String problem = problem(e, id, body);
+            List<Object> entry = (List<Object>) o;
+            String problem = e.parse(entry, id);
             if (problem != null) {
-                error = new CorruptDataException("partition " + p + ", event id " + id + ": the entry " + e.getId()
-                        + " of the stream key " + key + " " + problem + "; another program writes to this key."
-                        + " Give the redis driver another key_prefix, or seek past this event");
+                error = new CorruptDataException("partition " + p + ", event id " + id + ": the entry "
+                        + RedisCodecs.text(entry.get(0)) + " of the stream key " + key + " " + problem
+                        + "; another program writes to this key. Give the redis driver another key_prefix, or seek"
+                        + " past this event");
                 break;
             }
-            ByteBuffer m = (ByteBuffer) body.get("m");
-            long size = Long.parseLong(RedisCodecs.text(body.get("z")));
-            if (n > 0 && bytes + m.remaining() + size > maxBytes) {
+            if (n > 0 && bytes + e.m.remaining() + e.z > maxBytes) {
                 break;
             }
-            bytes += m.remaining() + size;
-            long chunk = Long.parseLong(RedisCodecs.text(body.get("k")));
-            md[n] = m;
-            mdBytes += m.remaining();
-            ts[n] = Long.parseLong(RedisCodecs.text(body.get("t")));
-            sizes[n] = size;
-            locations[n] = id << 6 | (chunk == 0 ? 0 : Long.numberOfTrailingZeros(chunk));
+            bytes += e.m.remaining() + e.z;
+            md[n] = e.m;
+            mdBytes += e.m.remaining();
+            ts[n] = e.t;
+            sizes[n] = e.z;
+            locations[n] = id << 6 | (e.k == 0 ? 0 : Long.numberOfTrailingZeros(e.k));
+            if (entry.size() > 2 && entry.get(2) != null) {
+                if (data == null) {
+                    data = new ByteBuffer[size];
+                }
+                data[n] = (ByteBuffer) entry.get(2);
+            }
             n++;
         }
         if (n == 0) {
-            return IncomingBatch.failure(p, fromId, error);
+            return new Fetched(IncomingBatch.failure(p, fromId, error), null);
         }
         ByteBuffer all = ByteBuffer.allocate(mdBytes);
         int[] offsets = new int[n + 1];
         for (int i = 0; i < n; i++) {
             offsets[i + 1] = offsets[i] + md[i].remaining();
-            all.put(md[i].duplicate());
+            all.put(md[i]);
         }
         all.flip();
-        return new IncomingBatch(p, fromId, n, all, offsets, ts, sizes, locations, null, error);
+        return new Fetched(new IncomingBatch(p, fromId, n, all, offsets, ts, sizes, locations, release, error),
+                data);
     }
 
-    /** @return what is wrong with an entry that should hold event {@code id}, or null */
-    private static String problem(StreamMessage<String, Object> e, long id, Map<String, Object> body) {
-        if (!entryId(id).equals(e.getId())) {
-            return "has the id " + e.getId() + " where the redis driver stores event " + id + " as " + entryId(id);
-        }
-        for (String f : new String[] {"m", "t", "z", "k"}) {
-            if (body == null || !body.containsKey(f)) {
-                return "has no field '" + f + "'";
+    /** The fields of one stream entry, parsed without building strings (reused along a batch). */
+    private static final class Entry {
+        ByteBuffer m;
+        long t;
+        long z;
+        long k;
+
+        /** @return what is wrong with an entry that should hold event {@code id}, or null */
+        @SuppressWarnings("unchecked")
+        String parse(List<Object> entry, long id) {
+            ByteBuffer entryId = (ByteBuffer) entry.get(0);
+            if (!isEntryId(entryId, id)) {
+                return "has the id " + RedisCodecs.text(entryId) + " where the redis driver stores event " + id
+                        + " as " + entryId(id);
             }
-        }
-        try {
-            Long.parseLong(RedisCodecs.text(body.get("t")));
-            Long.parseLong(RedisCodecs.text(body.get("z")));
-            long k = Long.parseLong(RedisCodecs.text(body.get("k")));
+            List<Object> fields = entry.get(1) instanceof List<?> l ? (List<Object>) l : List.of();
+            m = null;
+            ByteBuffer tb = null;
+            ByteBuffer zb = null;
+            ByteBuffer kb = null;
+            for (int j = 0; j + 1 < fields.size(); j += 2) {
+                ByteBuffer name = (ByteBuffer) fields.get(j);
+                if (name.remaining() != 1) {
+                    continue;
+                }
+                ByteBuffer value = (ByteBuffer) fields.get(j + 1);
+                switch (name.get(name.position())) {
+                    case 'm' -> m = value;
+                    case 't' -> tb = value;
+                    case 'z' -> zb = value;
+                    case 'k' -> kb = value;
+                    default -> { }
+                }
+            }
+            ByteBuffer[] all = {m, tb, zb, kb};
+            String[] names = {"m", "t", "z", "k"};
+            for (int i = 0; i < 4; i++) {
+                if (all[i] == null) {
+                    return "has no field '" + names[i] + "'";
+                }
+            }
+            t = digits(tb);
+            z = digits(zb);
+            k = digits(kb);
+            if (t < 0 || z < 0 || k < 0) {
+                return "has a field 't', 'z' or 'k' that is not a number";
+            }
             if (k != 0 && Long.bitCount(k) != 1) {
                 return "has the chunk size " + k + ", not a power of two";
             }
-        } catch (NumberFormatException x) {
-            return "has a field 't', 'z' or 'k' that is not a number";
+            return null;
         }
-        return null;
+
+        /** @return whether {@code b} is the text {@code 0-(id+1)} */
+        private static boolean isEntryId(ByteBuffer b, long id) {
+            int at = b.position();
+            if (b.remaining() < 3 || b.get(at) != '0' || b.get(at + 1) != '-') {
+                return false;
+            }
+            return digits(b.slice(at + 2, b.remaining() - 2)) == id + 1;
+        }
+
+        /** @return the non-negative decimal number {@code b} holds, or -1 if it holds anything else */
+        private static long digits(ByteBuffer b) {
+            int n = b.remaining();
+            if (n == 0 || n > 19) {
+                return -1;
+            }
+            long v = 0;
+            for (int i = b.position(); i < b.limit(); i++) {
+                int d = b.get(i) - '0';
+                if (d < 0 || d > 9) {
+                    return -1;
+                }
+                v = v * 10 + d;
+            }
+            return v;
+        }
     }
 
-    /** Fills every request, pipelining one command per event. */
+    /**
+     * Fills every request: one call of the slicing script per run of requests of one partition, all pipelined; only
+     * the selected bytes of each field travel.
+     */
     void readData(List<DataRequest> requests) {
         RedisBackend b = topic.backend;
-        List<RedisFuture<?>> answers = new ArrayList<>(requests.size());
-        List<long[]> chunkLists = new ArrayList<>(requests.size());
-        for (DataRequest r : requests) {
-            long loc = r.descriptor().locationAsLong();
-            long id = loc >>> 6;
-            int shift = (int) (loc & 63);
-            String key = topic.inc.data(r.partition());
-            if (shift == 0) {
-                answers.add(b.redis.hget(key, Long.toString(id)));
-                chunkLists.add(null);
-            } else {
-                TreeSet<Long> chunks = new TreeSet<>();
+        List<Slices> calls = new ArrayList<>();
+        DataRequest.byPartition(requests, (p, run) -> calls.add(new Slices(p, run)));
+        for (Slices s : calls) {
+            s.send(b);
+        }
+        for (Slices s : calls) {
+            s.fill(b);
+        }
+    }
+
+    /** The pieces of field that one run of data requests of one partition needs, and their answer. */
+    private final class Slices {
+        private final int p;
+        private final List<DataRequest> run;
+        private final List<Object> args = new ArrayList<>();
+        private final int[] firstPiece; // per request, its first piece; one more entry at the end
+        private java.util.concurrent.CompletableFuture<List<Object>> answer;
+
+        Slices(int p, List<DataRequest> run) {
+            this.p = p;
+            this.run = run;
+            this.firstPiece = new int[run.size() + 1];
+            for (int i = 0; i < run.size(); i++) {
+                DataRequest r = run.get(i);
+                firstPiece[i] = args.size() / 3;
+                long loc = r.descriptor().locationAsLong();
+                long id = loc >>> 6;
+                int shift = (int) (loc & 63);
                 r.descriptor().flatten((off, size) -> {
-                    for (long c = off >> shift; c <= (off + size - 1) >> shift; c++) {
-                        chunks.add(c);
+                    if (size <= 0) {
+                        return;
+                    }
+                    if (shift == 0) {
+                        piece(Long.toString(id), off, size);
+                        return;
+                    }
+                    long pos = off;
+                    long end = off + size;
+                    while (pos < end) {
+                        long c = pos >> shift;
+                        long chunkEnd = (c + 1) << shift;
+                        long len = Math.min(end, chunkEnd) - pos;
+                        piece(id + "." + c, pos - (c << shift), len);
+                        pos += len;
                     }
                 });
-                long[] list = chunks.stream().mapToLong(Long::longValue).toArray();
-                String[] fields = new String[list.length];
-                for (int i = 0; i < list.length; i++) {
-                    fields[i] = id + "." + list[i];
-                }
-                answers.add(list.length == 0 ? null : b.redis.hmget(key, fields));
-                chunkLists.add(list);
+            }
+            firstPiece[run.size()] = args.size() / 3;
+        }
+
+        private void piece(String field, long offset, long length) {
+            args.add(field);
+            args.add(Long.toString(offset));
+            args.add(Long.toString(length));
+        }
+
+        void send(RedisBackend b) {
+            if (!args.isEmpty()) {
+                answer = RedisScripts.SLICES.runList(b.redis, new String[] {topic.inc.data(p)}, args.toArray());
             }
         }
-        for (int i = 0; i < requests.size(); i++) {
-            DataRequest r = requests.get(i);
-            long id = r.descriptor().locationAsLong() >>> 6;
-            int shift = (int) (r.descriptor().locationAsLong() & 63);
-            String what = "Reading the data of event " + id + " of partition " + r.partition() + " of topic '"
-                    + topic.name() + "'";
-            RedisFuture<?> f = answers.get(i);
-            if (f == null) {
-                continue;
+
+        void fill(RedisBackend b) {
+            if (answer == null) {
+                return;
             }
-            Object got = b.await(f, what);
-            if (shift == 0) {
-                if (got == null) {
-                    r.fail(missing(r, id, id + ""));
-                    continue;
+            List<Object> pieces = b.await(answer, "Reading the data of " + run.size() + " events of partition " + p
+                    + " of topic '" + topic.name() + "'");
+            for (int i = 0; i < run.size(); i++) {
+                DataRequest r = run.get(i);
+                long id = r.descriptor().locationAsLong() >>> 6;
+                long at = 0;
+                for (int j = firstPiece[i]; j < firstPiece[i + 1]; j++) {
+                    ByteBuffer got = (ByteBuffer) pieces.get(j);
+                    String field = (String) args.get(3 * j);
+                    if (got == null) {
+                        r.fail(missing(r, id, field));
+                        break;
+                    }
+                    long want = Long.parseLong((String) args.get(3 * j + 2));
+                    if (got.remaining() != want) {
+                        r.fail(new CorruptDataException("partition " + p + ", event id " + id + ": the field '"
+                                + field + "' of the hash key " + topic.inc.data(p) + " holds fewer bytes than the"
+                                + " event's data size says; another program changed it. Seek past this event"));
+                        break;
+                    }
+                    at += r.target().write(at, got);
                 }
-                r.fillFrom((ByteBuffer) got);
-            } else {
-                fillFromChunks(r, id, shift, chunkLists.get(i), got);
             }
         }
     }
@@ -187,37 +322,6 @@ final class RedisReads {
                 + field + "' of the hash key " + topic.inc.data(r.partition()) + ") is missing from the Redis server"
                 + " at " + topic.backend.config.address() + ": the topic was deleted, or another program removed it;"
                 + " seek past this event");
-    }
-
-    @SuppressWarnings("unchecked")
-    private void fillFromChunks(DataRequest r, long id, int shift, long[] chunks, Object got) {
-        List<KeyValue<String, Object>> values = (List<KeyValue<String, Object>>) got;
-        ByteBuffer[] byChunk = new ByteBuffer[chunks.length];
-        for (int i = 0; i < chunks.length; i++) {
-            if (!values.get(i).hasValue()) {
-                r.fail(missing(r, id, id + "." + chunks[i]));
-                return;
-            }
-            byChunk[i] = (ByteBuffer) values.get(i).getValue();
-        }
-        long[] at = {0};
-        r.descriptor().flatten((off, size) -> {
-            long pos = off;
-            long end = off + size;
-            while (pos < end) {
-                long c = pos >> shift;
-                int idx = java.util.Arrays.binarySearch(chunks, c);
-                ByteBuffer chunk = byChunk[idx];
-                int inChunk = (int) (pos - (c << shift));
-                int len = (int) Math.min(end - pos, chunk.remaining() - inChunk);
-                if (len <= 0) {
-                    throw new DiasporaException("partition " + r.partition() + " event " + id + ": selected range ["
-                            + off + ", " + end + ") exceeds the stored data");
-                }
-                at[0] += r.target().write(at[0], chunk.slice(inChunk, len));
-                pos += len;
-            }
-        });
     }
 
     /** Binary search over the entries' times, one single-entry range query per step. */

@@ -117,6 +117,66 @@ final class RedisScripts {
             """);
 
     /**
+     * Reads a range of a partition in one step. KEYS: stream, data (one partition's keys: one slot). ARGV: first
+     * EventID, max entries, max bytes (metadata plus data; the first entry always counts), '1' to add the data of
+     * every entry stored as one field (chunk size 0) or '0' for none. Returns the stream entries as {@code XRANGE}
+     * does, {@code {id, {field, value, ...}}}, each with a third element, its data (nil if the field is missing), when
+     * its data was asked for and is stored as one field. Redis has no field projection for {@code XRANGE}: this is
+     * how one round trip returns metadata with data, or without.
+     */
+    static final RedisScripts READ = new RedisScripts("""
+            local from = tonumber(ARGV[1])
+            local e = redis.call('XRANGE', KEYS[1], '0-' .. string.format('%d', from + 1), '+', 'COUNT', ARGV[2])
+            local maxb = tonumber(ARGV[3])
+            local data = ARGV[4] == '1'
+            local bytes = 0
+            for i = 1, #e do
+              local f = e[i][2]
+              local m, z, k = '', 0, '0'
+              for j = 1, #f, 2 do
+                local n = f[j]
+                if n == 'm' then m = f[j + 1] elseif n == 'z' then z = tonumber(f[j + 1]) or 0
+                elseif n == 'k' then k = f[j + 1] end
+              end
+              bytes = bytes + string.len(m) + z
+              if i > 1 and bytes > maxb then
+                for j = #e, i, -1 do e[j] = nil end
+                break
+              end
+              if data and k == '0' and z > 0 then
+                e[i][3] = redis.call('HGET', KEYS[2], string.format('%d', from + i - 1)) or false
+              end
+            end
+            return e
+            """);
+
+    /**
+     * Reads parts of data fields: Redis cannot return part of a hash field, but a script can cut it on the server,
+     * so that only the selected bytes travel. KEYS: data. ARGV: triples of field, offset, length. Returns one value
+     * per triple (nil for a missing field), shorter than asked if the field is.
+     */
+    static final RedisScripts SLICES = new RedisScripts("""
+            local out = {}
+            local lastf, lastv
+            for i = 1, #ARGV, 3 do
+              local f = ARGV[i]
+              if f ~= lastf then
+                lastv = redis.call('HGET', KEYS[1], f)
+                lastf = f
+              end
+              if not lastv then
+                out[#out + 1] = false
+              else
+                local s = tonumber(ARGV[i + 1])
+                local n = tonumber(ARGV[i + 2])
+                if s == 0 and n >= string.len(lastv) then out[#out + 1] = lastv
+                else out[#out + 1] = string.sub(lastv, s + 1, s + n) end
+              end
+            end
+            return out
+            """);
+
+    /**
      * Creates a topic. KEYS: meta. ARGV: incarnation, options, components, layout. Returns 1, or 0 if taken. (The
      * caller adds the name to the registry, a key of another slot.)
      */

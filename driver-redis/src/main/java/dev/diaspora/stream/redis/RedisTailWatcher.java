@@ -23,7 +23,11 @@ import java.util.concurrent.TimeoutException;
  * <p>Thread safety: started and closed by its topic; the thread is confined to itself.
  */
 final class RedisTailWatcher implements AutoCloseable {
-    private static final long BLOCK_MS = 2000;
+    /**
+     * How long one {@code XREAD} blocks on the server: bounds how late the thread notices {@link #close()}. Its
+     * command timeout is {@code command_timeout_ms} plus this ({@link RedisClients#timeouts}), whatever the option.
+     */
+    static final long BLOCK_MS = 2000;
 
     private final RedisBackend backend;
     private final String[] streams;

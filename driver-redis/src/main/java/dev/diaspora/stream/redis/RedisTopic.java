@@ -29,7 +29,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An open topic of the redis driver: one incarnation of the topic's keys ({@link RedisKeys.Incarnation}). It
- * implements {@link LocalTopic}, so consumers get the shared {@link LocalReadSession}; reads are in
+ * implements {@link LocalTopic}, so consumers get the shared {@link LocalReadSession}, each through a
+ * {@link RedisSessionTopic} that decides per partition whether reads bring data along; reads are in
  * {@link RedisReads}, appends in {@link RedisAppender}, tailing in {@link RedisTailWatcher}.
  *
  * <p>Incarnations: reads, bounds and position writes check, in the same round trip, that the topic's stored
@@ -174,7 +175,7 @@ final class RedisTopic implements TopicBackend, LocalTopic {
                 }
             }
         }
-        return new LocalReadSession(this, config);
+        return new LocalReadSession(new RedisSessionTopic(this, reads), config);
     }
 
     @Override

@@ -42,7 +42,9 @@ import java.util.UUID;
  *
  * <p>Usage: {@code benchmarks/bin/redis-vs-raw [--uri
  * redis://127.0.0.1:6379] [--sizes 100,1024,65536] [--mb 50] [--reps 3] [--batch 64] [--inflight 4]}. Prints one
- * line per (size, mode, repetition) and a summary of medians with the driver/raw ratios.
+ * line per (size, mode, repetition) and a summary of medians with the driver/raw ratios, of the rates and of the CPU
+ * time per event of this process and of the Redis server (a figure that a loaded machine disturbs far less than a
+ * rate; the server's is only the benchmark's own on a server of its own).
  *
  * <p>Thread safety: a program; confined to its calling thread.
  */
@@ -92,19 +94,29 @@ public final class RedisVsRawBenchmark {
                 byte[] data = new byte[size];
                 new java.util.Random(size).nextBytes(data);
                 double[][] rates = new double[4][reps]; // raw produce, driver produce, raw consume, driver consume
+                double[][] cpuClient = new double[4][reps]; // CPU microseconds per event of this process, same order
+                double[][] cpuServer = new double[4][reps]; // and of the Redis server
                 for (int rep = -1; rep < reps; rep++) {
                     int n = rep < 0 ? events / 4 : events;
                     String stream = prefix + ":raw:" + size + ":" + rep;
                     String topic = "t" + size + "r" + (rep + 1);
                     double[] r = new double[4];
+                    double[][] cpu = new double[4][2];
                     boolean rawFirst = rep % 2 == 0;
                     for (int k = 0; k < 2; k++) {
+                        double[] c0 = cpu(raw);
                         if ((k == 0) == rawFirst) {
                             r[0] = rawProduce(raw.async(), stream, data, n, batch, inflight);
+                            double[] c1 = cpu(raw);
                             r[2] = rawConsume(raw.async(), stream, n, batch);
+                            perEvent(cpu[0], c0, c1, n);
+                            perEvent(cpu[2], c1, cpu(raw), n);
                         } else {
                             r[1] = driverProduce(driver, topic, data, n, batch, inflight);
+                            double[] c1 = cpu(raw);
                             r[3] = driverConsume(driver, topic, n);
+                            perEvent(cpu[1], c0, c1, n);
+                            perEvent(cpu[3], c1, cpu(raw), n);
                         }
                     }
                     raw.sync().unlink(stream.getBytes(StandardCharsets.UTF_8));
@@ -112,11 +124,15 @@ public final class RedisVsRawBenchmark {
                     if (rep >= 0) {
                         for (int m = 0; m < 4; m++) {
                             rates[m][rep] = r[m];
+                            cpuClient[m][rep] = cpu[m][0];
+                            cpuServer[m][rep] = cpu[m][1];
                         }
                     }
                     out.printf(Locale.ROOT, "size %d rep %s: produce raw %.0f driver %.0f ev/s; consume raw %.0f"
-                            + " driver %.0f ev/s%n", size, rep < 0 ? "warm-up" : Integer.toString(rep), r[0], r[1],
-                            r[2], r[3]);
+                            + " driver %.0f ev/s; CPU us/event client+server: produce raw %.1f+%.1f driver %.1f+%.1f,"
+                            + " consume raw %.1f+%.1f driver %.1f+%.1f%n", size, rep < 0 ? "warm-up"
+                            : Integer.toString(rep), r[0], r[1], r[2], r[3], cpu[0][0], cpu[0][1], cpu[1][0],
+                            cpu[1][1], cpu[2][0], cpu[2][1], cpu[3][0], cpu[3][1]);
                 }
                 String line = String.format(Locale.ROOT, "size %d (%d events, batch %d, inflight %d): produce raw %.0f"
                         + " driver %.0f ev/s (driver/raw %.2f); consume raw %.0f driver %.0f ev/s (driver/raw %.2f)",
@@ -125,6 +141,15 @@ public final class RedisVsRawBenchmark {
                         median(rates[3]) / median(rates[2]));
                 summary.add(line);
                 out.println(line);
+                String cpuLine = String.format(Locale.ROOT, "size %d CPU us/event (medians) client+server: produce"
+                        + " raw %.1f+%.1f driver %.1f+%.1f (driver/raw %.2f); consume raw %.1f+%.1f driver %.1f+%.1f"
+                        + " (driver/raw %.2f)", size, median(cpuClient[0]), median(cpuServer[0]), median(cpuClient[1]),
+                        median(cpuServer[1]), (median(cpuClient[1]) + median(cpuServer[1])) / (median(cpuClient[0])
+                        + median(cpuServer[0])), median(cpuClient[2]), median(cpuServer[2]), median(cpuClient[3]),
+                        median(cpuServer[3]), (median(cpuClient[3]) + median(cpuServer[3])) / (median(cpuClient[2])
+                        + median(cpuServer[2])));
+                summary.add(cpuLine);
+                out.println(cpuLine);
             }
         } finally {
             cleanUp(client, prefix);
@@ -212,6 +237,28 @@ public final class RedisVsRawBenchmark {
             }
             return n / ((System.nanoTime() - start) / 1e9);
         }
+    }
+
+    /**
+     * @return the CPU time so far of this process (all its threads: the client's work, wherever it runs) and of the
+     *     Redis server (all its threads, as {@code INFO cpu} reports them), in microseconds. The server's figure
+     *     includes other clients' work: use a server of the benchmark's own for it ({@code --uri}).
+     */
+    private static double[] cpu(StatefulRedisConnection<byte[], byte[]> raw) {
+        double self = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime() / 1e3;
+        double server = 0;
+        for (String line : raw.sync().info("cpu").split("\r?\n")) {
+            if (line.startsWith("used_cpu_sys:") || line.startsWith("used_cpu_user:")) {
+                server += Double.parseDouble(line.substring(line.indexOf(':') + 1).trim()) * 1e6;
+            }
+        }
+        return new double[] {self, server};
+    }
+
+    private static void perEvent(double[] into, double[] before, double[] after, int n) {
+        into[0] = (after[0] - before[0]) / n;
+        into[1] = (after[1] - before[1]) / n;
     }
 
     private static double median(double[] v) {

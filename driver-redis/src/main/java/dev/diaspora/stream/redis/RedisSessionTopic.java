@@ -1,0 +1,193 @@
+package dev.diaspora.stream.redis;
+
+import dev.diaspora.stream.PartitionBounds;
+import dev.diaspora.stream.spi.ChangeNotifier;
+import dev.diaspora.stream.spi.DataRequest;
+import dev.diaspora.stream.spi.GroupMembership;
+import dev.diaspora.stream.spi.IncomingBatch;
+import dev.diaspora.stream.spi.LocalTopic;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The topic as one consumer's read session sees it: reads of each partition bring the events' data along in the same
+ * round trip when this consumer's recent batches of that partition wanted it whole, and leave it on the server when
+ * not (the driver does not see the consumer's data selector, only the data requests it leads to).
+ *
+ * <p>Per partition it keeps a mode: a partition starts without data (a consumer that selects no data never fetches
+ * any); after each batch, the mode becomes "with data" if at least half of the batch's events that could come with
+ * their data (stored as one field) were asked for whole, and "without data" otherwise. A mispredicted batch costs
+ * one more round trip (data read apart, {@link RedisReads#readData}) or data fetched in vain, one batch each time
+ * the consumer's selections change. Data that came with a batch fills the requests of that batch only, whole or
+ * part; the rest is read apart.
+ *
+ * <p>Thread safety: used by one session, whose fetch thread reads and materializes; the pending batches are guarded
+ * by their deque, since a batch may be released from another thread.
+ */
+final class RedisSessionTopic implements LocalTopic {
+    /** pending batches kept per partition at most: a batch never released is dropped with its data */
+    private static final int MAX_PENDING = 4;
+
+    private final RedisTopic topic;
+    private final RedisReads reads;
+    private final Map<Integer, Partition> partitions = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** One partition's mode and the batches read and not yet released. */
+    private static final class Partition {
+        volatile boolean withData;
+        final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    }
+
+    /** A batch read and not yet released: its data and how its events were asked for. */
+    private static final class Pending {
+        long firstId;
+        long[] sizes;
+        long[] locations;
+        ByteBuffer[] data;
+        int eligible; // events stored as one field, with data
+        int whole; // of those, how many were asked for whole
+
+        void init(IncomingBatch b, ByteBuffer[] data) {
+            this.firstId = b.firstId();
+            this.sizes = new long[b.count()];
+            this.locations = new long[b.count()];
+            for (int i = 0; i < b.count(); i++) {
+                sizes[i] = b.dataSize(i);
+                locations[i] = b.location(i);
+                if (sizes[i] > 0 && (locations[i] & 63) == 0) {
+                    eligible++;
+                }
+            }
+            this.data = data;
+        }
+
+        boolean holds(long id) {
+            return id >= firstId && id < firstId + sizes.length;
+        }
+    }
+
+    RedisSessionTopic(RedisTopic topic, RedisReads reads) {
+        this.topic = topic;
+        this.reads = reads;
+    }
+
+    private Partition partition(int p) {
+        return partitions.computeIfAbsent(p, k -> new Partition());
+    }
+
+    @Override
+    public IncomingBatch read(int p, long fromId, int maxEvents, long maxBytes) {
+        Partition part = partition(p);
+        Pending pending = new Pending();
+        RedisReads.Fetched f = reads.fetch(p, fromId, maxEvents, maxBytes, part.withData,
+                () -> released(part, pending));
+        IncomingBatch b = f.batch();
+        if (b == null || b.count() == 0) {
+            return b;
+        }
+        synchronized (part.pending) {
+            pending.init(b, f.data());
+            if (part.pending.size() == MAX_PENDING) {
+                part.pending.removeFirst();
+            }
+            part.pending.addLast(pending);
+        }
+        return b;
+    }
+
+    /** Learns from a batch the engine is done with, and drops its data. */
+    private static void released(Partition part, Pending pending) {
+        synchronized (part.pending) {
+            if (!part.pending.remove(pending)) {
+                return; // dropped (never released in time): learn nothing from it
+            }
+        }
+        if (pending.eligible > 0) {
+            part.withData = 2 * pending.whole >= pending.eligible;
+        }
+    }
+
+    @Override
+    public void readData(List<DataRequest> requests) {
+        List<DataRequest> rest = null;
+        for (int i = 0; i < requests.size(); i++) {
+            DataRequest r = requests.get(i);
+            ByteBuffer inline = take(r);
+            if (inline != null) {
+                r.fillFrom(inline);
+            } else {
+                if (rest == null) {
+                    rest = new ArrayList<>(requests.size() - i);
+                }
+                rest.add(r);
+            }
+        }
+        if (rest != null) {
+            reads.readData(rest);
+        }
+    }
+
+    /** Counts a request in its batch; @return the data that came with its event, or null */
+    private ByteBuffer take(DataRequest r) {
+        Partition part = partitions.get(r.partition());
+        if (part == null) {
+            return null;
+        }
+        synchronized (part.pending) {
+            for (Pending p : part.pending) {
+                if (p.holds(r.eventId())) {
+                    int i = (int) (r.eventId() - p.firstId);
+                    if (p.sizes[i] > 0 && (p.locations[i] & 63) == 0 && r.descriptor().size() == p.sizes[i]) {
+                        p.whole++;
+                    }
+                    return p.data == null ? null : p.data[i];
+                }
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public int numPartitions() {
+        return topic.numPartitions();
+    }
+
+    @Override
+    public PartitionBounds bounds(int p) {
+        return topic.bounds(p);
+    }
+
+    @Override
+    public long idForTime(int p, Instant time) {
+        return topic.idForTime(p, time);
+    }
+
+    @Override
+    public Map<Integer, Long> committed(String name) {
+        return topic.committed(name);
+    }
+
+    @Override
+    public void commit(String name, Map<Integer, Long> positions) {
+        topic.commit(name, positions);
+    }
+
+    @Override
+    public AutoCloseable tryLease(String name, int p) {
+        return topic.tryLease(name, p);
+    }
+
+    @Override
+    public ChangeNotifier notifier() {
+        return topic.notifier();
+    }
+
+    @Override
+    public GroupMembership groups() {
+        return topic.groups();
+    }
+}
