@@ -147,9 +147,9 @@ final class Connection {
         if (!f.awaitUninterruptibly(backend.connectTimeoutMillis() + 1000L) || !f.isSuccess()) {
             f.channel().close();
             Throwable cause = f.cause();
-            throw new DiasporaException("Cannot connect to the partition server " + address + " within "
+            throw new LostException("Cannot connect to the partition server " + address + " within "
                     + backend.connectTimeoutMillis() + " ms: " + (cause == null ? "timed out" : cause.toString())
-                    + ". Check the 'servers' option and that the server runs (diaspora-ctl server)", cause, true);
+                    + ". Check the 'servers' option and that the server runs (diaspora-ctl server)", cause);
         }
         Channel nc = f.channel();
         try {
@@ -333,8 +333,8 @@ final class Connection {
                     null, false);
         }
         DiasporaException r = reconnectError;
-        return new DiasporaException("The connection to partition server " + address + " is lost; "
-                + (r == null ? "the next call reconnects" : "reconnecting failed: " + r.getMessage()), r, true);
+        return new LostException("The connection to partition server " + address + " is lost; "
+                + (r == null ? "the next call reconnects" : "reconnecting failed: " + r.getMessage()), r);
     }
 
     void close() {
@@ -357,12 +357,24 @@ final class Connection {
         return address;
     }
 
+    /**
+     * The connection to the server was lost, or could not be made: a request failing with it may succeed on the
+     * next connection (a producer's appends are retried with it, NettyAppender). Retriable.
+     */
+    static class LostException extends DiasporaException {
+        private static final long serialVersionUID = 1L;
+
+        LostException(String message, Throwable cause) {
+            super(message, cause, true);
+        }
+    }
+
     /** A request named state of an earlier connection to the server: not sent; retriable. */
-    static final class StaleHandleException extends DiasporaException {
+    static final class StaleHandleException extends LostException {
         private static final long serialVersionUID = 1L;
 
         StaleHandleException(String message) {
-            super(message, null, true);
+            super(message, null);
         }
     }
 
@@ -453,8 +465,8 @@ final class Connection {
                         + c.getMessage() + ". Check the driver option '" + NettyDriverProvider.TLS_TRUST
                         + "' (the certificates to trust) and the server's certificate", c);
             } else {
-                lastError = new DiasporaException("connection to partition server " + address + " failed: " + cause,
-                        cause, true);
+                lastError = new LostException("connection to partition server " + address + " failed: " + cause,
+                        cause);
             }
             ctx.close();
         }

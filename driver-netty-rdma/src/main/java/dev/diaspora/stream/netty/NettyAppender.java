@@ -7,9 +7,15 @@ import dev.diaspora.stream.spi.OutgoingBatch;
 import io.netty.buffer.ByteBuf;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.ArrayDeque;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -17,23 +23,132 @@ import java.util.concurrent.atomic.AtomicInteger;
  * several consecutive parts, all but the last flagged "more", if it exceeds the server's frame limit) made of a small
  * header, the batch's metadata buffer and the events' own data buffers, which the socket write gathers without copying
  * them. The server appends a split batch whole once its last part arrives, so its events get consecutive ids and the
- * first part's answer is the batch's first id. Frames are appended in arrival order, so order per partition is kept.
+ * first part's answer is the batch's first id.
+ *
+ * <p>Exactly once across lost connections (README, "Exactly-once appends"): per partition, one batch is on the wire
+ * at a time (the engine's other batches wait here), and a batch whose connection was lost ({@link
+ * Connection.LostException}) is sent again, with the same producer id and sequence, until it is stored or the
+ * driver's {@code delivery_timeout_ms} has passed since it was handed over; the server answers a batch it stored
+ * already with the ids it got the first time. Order per partition holds because the next batch goes out only once
+ * the previous one is stored or has failed for good. Errors the server answers (a full disk, a refused batch) are
+ * not retried here: they reach the producer as before.
  *
  * <p>Thread safety: thread-safe.
  */
 final class NettyAppender implements Appender {
     private static final AtomicInteger KEYS = new AtomicInteger();
+    private static final long FIRST_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    private static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
     private final NettyTopic topic;
     private final int key = KEYS.incrementAndGet();
+    private final long deliveryTimeoutNanos;
     private final Set<Connection> used = new HashSet<>(); // guarded by itself
+    private final Map<Integer, Lane> lanes = new ConcurrentHashMap<>();
+    private volatile boolean closed;
 
     NettyAppender(NettyTopic topic, AppenderConfig config) {
         this.topic = topic;
+        this.deliveryTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(topic.backend().deliveryTimeoutMillis());
     }
 
     @Override
     public CompletableFuture<Long> append(int partition, OutgoingBatch batch) {
+        if (batch.count() == 0) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("empty batch"));
+        }
+        CompletableFuture<Long> result = new CompletableFuture<>();
+        lanes.computeIfAbsent(partition, Lane::new).add(new Item(batch, result, System.nanoTime()));
+        return result;
+    }
+
+    /** A batch handed over by the engine, and when. */
+    private static final class Item {
+        final OutgoingBatch batch;
+        final CompletableFuture<Long> result;
+        final long since;
+        int attempts;
+
+        Item(OutgoingBatch batch, CompletableFuture<Long> result, long since) {
+            this.batch = batch;
+            this.result = result;
+            this.since = since;
+        }
+    }
+
+    /** The batches of one partition: the head is on the wire (or waiting to be sent again), the rest wait. */
+    private final class Lane {
+        final int partition;
+        final ArrayDeque<Item> queue = new ArrayDeque<>(); // guarded by this
+        boolean sending; // guarded by this: the head is being sent
+
+        Lane(int partition) {
+            this.partition = partition;
+        }
+
+        void add(Item it) {
+            synchronized (this) {
+                queue.add(it);
+                if (sending) {
+                    return;
+                }
+                sending = true;
+            }
+            sendHead();
+        }
+
+        void sendHead() {
+            Item head;
+            synchronized (this) {
+                head = queue.peek();
+                if (head == null) {
+                    sending = false;
+                    return;
+                }
+            }
+            head.attempts++;
+            attempt(partition, head.batch).whenComplete((id, err) -> {
+                if (err == null) {
+                    done(head, id, null);
+                    return;
+                }
+                Throwable t = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+                long left = head.since + deliveryTimeoutNanos - System.nanoTime();
+                if (t instanceof Connection.LostException && left > 0 && !closed) {
+                    long delay = Math.min(left, Math.min(MAX_BACKOFF_NANOS, FIRST_BACKOFF_NANOS
+                            << Math.min(head.attempts - 1, 10)));
+                    try {
+                        topic.backend().group().schedule(this::sendHead, delay, TimeUnit.NANOSECONDS);
+                        return;
+                    } catch (RejectedExecutionException e) {
+                        // the driver is closing: fail the batch
+                    }
+                }
+                done(head, null, deliveryTimeoutNanos > 0 && t instanceof Connection.LostException
+                        ? new DiasporaException("Partition " + partition + ": the batch was not stored within the"
+                                + " delivery timeout (driver option " + NettyDriverProvider.DELIVERY_TIMEOUT_MS + " = "
+                                + TimeUnit.NANOSECONDS.toMillis(deliveryTimeoutNanos) + " ms, " + head.attempts
+                                + " attempts" + (closed ? ", producer closed" : "") + "); it may or may not be stored."
+                                + " Last error: " + t.getMessage(), t, true)
+                        : t);
+            });
+        }
+
+        private void done(Item head, Long id, Throwable err) {
+            synchronized (this) {
+                queue.poll();
+            }
+            if (err == null) {
+                head.result.complete(id);
+            } else {
+                head.result.completeExceptionally(err);
+            }
+            sendHead();
+        }
+    }
+
+    /** Sends a batch once. */
+    private CompletableFuture<Long> attempt(int partition, OutgoingBatch batch) {
         Connection c;
         NettyTopic.Handle handle;
         try {
@@ -78,9 +193,6 @@ final class NettyAppender implements Appender {
             }
             from = to;
         }
-        if (first == null) {
-            return CompletableFuture.failedFuture(new IllegalArgumentException("empty batch"));
-        }
         if (all.size() == 1) {
             return globalPartition(first, partition, c);
         }
@@ -122,6 +234,7 @@ final class NettyAppender implements Appender {
 
     @Override
     public void close() {
+        closed = true; // batches waiting to be sent again fail at their next attempt
         List<Connection> cs;
         synchronized (used) {
             cs = List.copyOf(used);

@@ -43,6 +43,7 @@ final class NettyBackend implements Backend {
     private final String token;
     private final int connectTimeoutMillis;
     private final long requestTimeoutMillis;
+    private final long deliveryTimeoutMillis;
     private final SslContext ssl;
     private final EventLoopGroup group;
     private final List<Connection> connections = new ArrayList<>();
@@ -55,6 +56,7 @@ final class NettyBackend implements Backend {
         this.token = t == null ? "" : t;
         this.connectTimeoutMillis = options.intValue(NettyDriverProvider.CONNECT_TIMEOUT_MS, 10_000);
         this.requestTimeoutMillis = options.integer(NettyDriverProvider.REQUEST_TIMEOUT_MS, 30_000);
+        this.deliveryTimeoutMillis = options.integer(NettyDriverProvider.DELIVERY_TIMEOUT_MS, 120_000);
         this.ssl = options.bool(NettyDriverProvider.TLS, false) ? sslContext(options.string(
                 NettyDriverProvider.TLS_TRUST)) : null;
         this.group = Transport.get().group(options.intValue(NettyDriverProvider.IO_THREADS, 1), "diaspora-netty-io");
@@ -107,6 +109,11 @@ final class NettyBackend implements Backend {
 
     long requestTimeoutMillis() {
         return requestTimeoutMillis;
+    }
+
+    /** @return how long a producer's batch may take to be stored, retries included (0: no retries) */
+    long deliveryTimeoutMillis() {
+        return deliveryTimeoutMillis;
     }
 
     ByteBufAllocator alloc() {

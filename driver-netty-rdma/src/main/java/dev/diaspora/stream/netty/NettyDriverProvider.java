@@ -41,6 +41,11 @@ public final class NettyDriverProvider extends AbstractDriverProvider {
     public static final String REQUEST_TIMEOUT_MS = "request_timeout_ms";
     /** Driver option: event-loop threads of the client. */
     public static final String IO_THREADS = "io_threads";
+    /**
+     * Driver option: how long a producer's batch may take to be stored, retries after lost connections included, in
+     * milliseconds; 0 never retries.
+     */
+    public static final String DELIVERY_TIMEOUT_MS = "delivery_timeout_ms";
 
     private static final OptionSchema OPTIONS = OptionSchema.of(
             OptionSpec.array(SERVERS).required().doc("The partition servers, as [\"host:port\", ...]. Topics created"
@@ -55,6 +60,11 @@ public final class NettyDriverProvider extends AbstractDriverProvider {
                     .doc("How long connecting to a server may take."),
             OptionSpec.integer(REQUEST_TIMEOUT_MS).defaultValue(30_000).min(1).max(3_600_000)
                     .doc("How long a request may wait for the server's answer before failing (retriable)."),
+            OptionSpec.integer(DELIVERY_TIMEOUT_MS).defaultValue(120_000).min(0).max(3_600_000)
+                    .doc("How long a producer's batch may take to be stored: a push whose connection to its server is"
+                            + " lost is sent again (and stored once: the server deduplicates it) until it is stored or"
+                            + " this time has passed since the push was batched; only then does its future fail. 0:"
+                            + " never send again (a failed push may or may not be stored)."),
             OptionSpec.integer(IO_THREADS).defaultValue(1).min(1).max(64)
                     .doc("Client event-loop threads shared by the connections of this driver."));
     private static final OptionSchema TOPIC_OPTIONS = OptionSchema.topicOptions(

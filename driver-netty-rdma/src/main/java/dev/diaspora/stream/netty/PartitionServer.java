@@ -57,6 +57,8 @@ public final class PartitionServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PartitionServer.class);
     static final String ID_FILE = "server-id";
     static final String TOPICS_DIR = "topics";
+    /** Under the root: each topic's producer state, for deduplicating retried appends. */
+    static final String PRODUCER_STATE_DIR = "producer-state";
 
     private final Path root;
     private final String serverId;
@@ -281,7 +283,7 @@ public final class PartitionServer implements AutoCloseable {
             }
             ServerTopic t = topics.get(name);
             if (t == null) {
-                t = new ServerTopic(name, storage.openTopic(name));
+                t = new ServerTopic(name, storage.openTopic(name), producerState(name));
                 topics.put(name, t);
             }
             t.refs++;
@@ -307,6 +309,27 @@ public final class PartitionServer implements AutoCloseable {
                 t.close();
             }
             storage.deleteTopic(name);
+            deleteProducerState(name);
+        }
+    }
+
+    /** @return the directory of a topic's producer state (README, "Exactly-once appends") */
+    private Path producerState(String name) {
+        return root.resolve(PRODUCER_STATE_DIR).resolve(name);
+    }
+
+    /** A deleted topic's producers are forgotten with it; a failure only leaves files a new incarnation ignores. */
+    private void deleteProducerState(String name) {
+        Path d = producerState(name);
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(d)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                java.nio.file.Files.deleteIfExists(f);
+            }
+            java.nio.file.Files.deleteIfExists(d);
+        } catch (java.nio.file.NoSuchFileException e) {
+            // the topic was never appended to here
+        } catch (java.io.IOException e) {
+            LOG.warn("could not delete the producer state {} of deleted topic '{}': {}", d, name, e.toString());
         }
     }
 

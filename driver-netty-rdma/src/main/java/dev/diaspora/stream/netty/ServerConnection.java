@@ -35,6 +35,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -434,10 +435,11 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         int frameBytes = in.readableBytes();
         AppendRequest req;
         Appender appender;
+        ServerTopic t;
         int p;
         try {
             req = AppendRequest.decode(in);
-            ServerTopic t = topic(req.handle);
+            t = topic(req.handle);
             p = partition(t, req.partition);
             appender = appenders.get(req.appenderId());
             if (appender == null) {
@@ -457,7 +459,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         AssemblyKey key = new AssemblyKey(req.appenderId(), p);
         BatchAssembly assembly = assemblies.get(key);
         if (assembly == null && !req.more) { // the whole batch in one frame: the common case
-            submit(appender, p, new OutgoingBatch(req.count, req.metadata, req.offsets, req.data,
+            submit(t, appender, p, new OutgoingBatch(req.count, req.metadata, req.offsets, req.data,
                     req.timestampsNanos, req.producerId, req.sequence), frameBytes, in::release,
                     new long[] {reqId}, new int[] {0});
             return;
@@ -494,21 +496,27 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             if (assembly.refusal() == null) {
                 assemblingBytes -= assembly.bytes();
                 BatchAssembly whole = assembly;
-                submit(appender, p, whole.batch(), whole.bytes(), whole::release, whole.requestIds(),
+                submit(t, appender, p, whole.batch(), whole.bytes(), whole::release, whole.requestIds(),
                         whole.partStarts());
             }
         }
     }
 
     /**
-     * Appends a whole batch, then answers each of its frames ({@code requestIds}, whose first events are at
+     * Appends a whole batch (or finds it stored already: a retry), then answers each of its frames ({@code requestIds}, whose first events are at
      * {@code starts} in the batch) with the id of its first event, and runs {@code release}.
      */
-    private void submit(Appender appender, int p, OutgoingBatch batch, long bytes, Runnable release,
+    private void submit(ServerTopic t, Appender appender, int p, OutgoingBatch batch, long bytes, Runnable release,
             long[] requestIds, int[] starts) {
         pendingAppendBytes += bytes;
         updateAutoRead();
-        appender.append(p, batch).whenComplete((id, err) -> {
+        CompletableFuture<Long> appended;
+        try {
+            appended = t.appends(p).submit(appender, batch); // deduplicated by producer id and sequence
+        } catch (RuntimeException e) { // the partition's producer state cannot be read
+            appended = CompletableFuture.failedFuture(e);
+        }
+        appended.whenComplete((id, err) -> {
             release.run();
             Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
                     ? err.getCause() : err;

@@ -5,6 +5,7 @@ import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.spi.ChangeNotifier;
 import dev.diaspora.stream.spi.LocalTopic;
 import dev.diaspora.stream.spi.TopicBackend;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
@@ -37,18 +38,37 @@ final class ServerTopic {
     private final Map<String, ServerConnection> leaseHolders = new ConcurrentHashMap<>();
     private final Thread notifierThread;
     private volatile boolean closed;
+    /** Where the partitions' producer state lives: {@code <root>/producer-state/<topic>}. */
+    private final Path producerState;
+    private final Map<Integer, PartitionAppends> appends = new ConcurrentHashMap<>();
 
     record Subscriber(ServerConnection connection, int handle) {
     }
 
-    ServerTopic(String name, TopicBackend backend) {
+    ServerTopic(String name, TopicBackend backend, Path producerState) {
         this.name = name;
+        this.producerState = producerState;
         this.backend = backend;
         this.local = (LocalTopic) backend;
         this.components = backend.components();
         this.notifierThread = new Thread(this::notifyLoop, "partition-server-notify-" + name);
         notifierThread.setDaemon(true);
         notifierThread.start();
+    }
+
+    /**
+     * @return the appends of local partition {@code p}: one batch at a time, deduplicated by producer id and sequence
+     *     (its producer state is read from its file the first time)
+     */
+    PartitionAppends appends(int p) {
+        PartitionAppends a = appends.get(p);
+        if (a != null) {
+            return a;
+        }
+        synchronized (appends) {
+            return appends.computeIfAbsent(p, k -> new PartitionAppends(local, k,
+                    producerState.resolve(Integer.toString(k)), System::currentTimeMillis));
+        }
     }
 
     int numPartitions() {
@@ -151,6 +171,10 @@ final class ServerTopic {
             notifierThread.join(2000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        synchronized (appends) {
+            appends.values().forEach(PartitionAppends::close);
+            appends.clear();
         }
         backend.close();
     }

@@ -116,7 +116,10 @@ class NettyFaultTest {
         try (Servers other = twoServers ? Servers.start(dir.resolve("other"), 1) : null) {
             String list = "\"" + address + "\""
                     + (other == null ? "" : "," + other.serversJson().replaceAll("[\\[\\]]", ""));
-            Metadata options = Metadata.of("{\"servers\":[" + list + "],\"connect_timeout_ms\":1000}");
+            // delivery_timeout_ms 0: this test checks the errors of pushes that are not sent again (NettyExactlyOnceTest
+            // checks the retries)
+            Metadata options = Metadata.of("{\"servers\":[" + list + "],\"connect_timeout_ms\":1000,"
+                    + "\"delivery_timeout_ms\":0}");
             int partitions = 2; // with two servers: partition 0 on the killed one, 1 on the other
             int servers = twoServers ? 2 : 1;
             Run run = new Run(partitions);

@@ -45,7 +45,8 @@ class SplitBatchProtocolTest {
             int ha = open(a, "interleaved");
             int hb = open(b, "interleaved");
             assertTrue(a.send(RawClient.frame(Protocol.APPEND, 1001, part(ha, 0, true, 3, 100))));
-            RawClient.Frame other = b.request(Protocol.APPEND, part(hb, 0, false, 1, 100));
+            // another producer (8): a batch of producer 7 with the same sequence would be a retry (deduplicated)
+            RawClient.Frame other = b.request(Protocol.APPEND, part(hb, 8, 0, false, 1, 100));
             assertEquals(Protocol.OK, other.type(), other::toString);
             long otherId = ByteBuffer.wrap(other.payload()).getLong();
             assertTrue(a.send(RawClient.frame(Protocol.APPEND, 1002, part(ha, 0, false, 2, 100))));
@@ -115,13 +116,18 @@ class SplitBatchProtocolTest {
 
     /** @return the payload of an APPEND part of batch {@code sequence} of producer 7 (key 1, partition 0) */
     private static byte[] part(int h, long sequence, boolean more, int events, int dataSize) {
+        return part(h, 7, sequence, more, events, dataSize);
+    }
+
+    /** @return the payload of an APPEND part of batch {@code sequence} of {@code producer} (key 1, partition 0) */
+    private static byte[] part(int h, long producer, long sequence, boolean more, int events, int dataSize) {
         byte[] md = "{}".getBytes(StandardCharsets.UTF_8);
         return RawClient.payload(o -> {
             o.writeInt(h);
             o.writeInt(1);
             o.writeInt(0);
             o.writeInt(events);
-            o.writeLong(7);
+            o.writeLong(producer);
             o.writeLong(sequence);
             o.writeByte(more ? AppendRequest.FLAG_MORE : 0);
             for (int i = 0; i < events; i++) {

@@ -1,0 +1,136 @@
+package dev.diaspora.stream.netty;
+
+import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.spi.Appender;
+import dev.diaspora.stream.spi.LocalTopic;
+import dev.diaspora.stream.spi.OutgoingBatch;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.LongSupplier;
+
+/**
+ * The appends of one partition of a {@link ServerTopic}, from every connection, one batch at a time in arrival
+ * order: each batch is first looked up in the partition's {@link ProducerTable} (a retry of a stored batch is
+ * answered with its first id and not stored again), then recorded in the {@link ProducerJournal} and appended. One
+ * at a time is what lets the journal tell after a crash which recorded batches the log holds (README, "Exactly-once
+ * appends", for what it costs).
+ *
+ * <p>Thread safety: thread-safe; the table and journal are guarded by {@code this}.
+ */
+final class PartitionAppends implements AutoCloseable {
+    /** Producers remembered per partition. */
+    static final int MAX_PRODUCERS = 4096;
+    /** A producer silent this long is forgotten: 24 hours, far above the client's delivery timeout. */
+    static final long EXPIRY_MILLIS = 24L * 3600 * 1000;
+
+    private final LocalTopic local;
+    private final int partition;
+    private final LongSupplier clock;
+    private final ProducerTable table = new ProducerTable(MAX_PRODUCERS, EXPIRY_MILLIS); // guarded by this
+    private final ProducerJournal journal; // guarded by this
+    private final ArrayDeque<Pending> queue = new ArrayDeque<>(); // guarded by this
+    private boolean busy; // guarded by this: a batch is being appended
+    private boolean closed; // guarded by this
+
+    private record Pending(Appender appender, OutgoingBatch batch, CompletableFuture<Long> result) {
+    }
+
+    PartitionAppends(LocalTopic local, int partition, Path journalFile, LongSupplier clock) {
+        this.local = local;
+        this.partition = partition;
+        this.clock = clock;
+        this.journal = ProducerJournal.open(journalFile, local.bounds(partition).next(), table);
+    }
+
+    /**
+     * Appends {@code batch} with {@code appender} after the batches submitted before it, unless the same producer's
+     * batch of that sequence was stored already.
+     *
+     * @return the first EventID of the batch (of its first storing if it is a retry)
+     */
+    CompletableFuture<Long> submit(Appender appender, OutgoingBatch batch) {
+        CompletableFuture<Long> result = new CompletableFuture<>();
+        synchronized (this) {
+            queue.add(new Pending(appender, batch, result));
+            if (busy) {
+                return result;
+            }
+            busy = true;
+        }
+        runQueue();
+        return result;
+    }
+
+    /**
+     * Runs queued batches until one is appending asynchronously or the queue is empty. Only one thread runs it at a
+     * time ({@code busy}); the files appender is called without holding this object's lock, since it may complete
+     * an earlier append (which takes the lock in {@link #finish}) on its own thread while it holds its own locks.
+     */
+    private void runQueue() {
+        while (true) {
+            Pending next;
+            long first;
+            synchronized (this) {
+                next = queue.poll();
+                if (next == null) {
+                    busy = false;
+                    return;
+                }
+                OutgoingBatch b = next.batch();
+                long now = clock.getAsLong();
+                try {
+                    if (closed) {
+                        throw new DiasporaException("the partition server is closing the topic", null, true);
+                    }
+                    first = table.lookup(b.producerId(), b.sequence(), b.count(), now);
+                    if (first < 0) {
+                        journal.compactIfLarge(table);
+                        journal.intent(b.producerId(), b.sequence(), b.count(), local.bounds(partition).next(), now);
+                    }
+                } catch (RuntimeException e) {
+                    next.result().completeExceptionally(e);
+                    continue;
+                }
+            }
+            if (first >= 0) { // a retry of a stored batch
+                next.result().complete(first);
+                continue;
+            }
+            CompletableFuture<Long> appending;
+            try {
+                appending = next.appender().append(partition, next.batch());
+            } catch (RuntimeException e) {
+                appending = CompletableFuture.failedFuture(e);
+            }
+            if (!appending.isDone()) {
+                Pending p = next;
+                appending.whenComplete((id, err) -> {
+                    finish(p, id, err);
+                    runQueue();
+                });
+                return;
+            }
+            Throwable err = appending.handle((v, e) -> e).join();
+            finish(next, err == null ? appending.join() : null, err);
+        }
+    }
+
+    private void finish(Pending p, Long id, Throwable err) {
+        if (err == null) {
+            OutgoingBatch b = p.batch();
+            synchronized (this) {
+                table.stored(new ProducerTable.Stored(b.producerId(), b.sequence(), id, b.count(), clock.getAsLong()));
+            }
+            p.result().complete(id);
+        } else {
+            p.result().completeExceptionally(err);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        journal.close();
+    }
+}
