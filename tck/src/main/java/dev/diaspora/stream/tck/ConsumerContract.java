@@ -4,7 +4,6 @@ import static dev.diaspora.stream.tck.Tck.md;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -25,8 +24,6 @@ import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.Producer;
 import dev.diaspora.stream.ProducerOptions;
 import dev.diaspora.stream.StartAt;
-import dev.diaspora.stream.StopEventProcessor;
-import dev.diaspora.stream.ThreadPool;
 import dev.diaspora.stream.TopicHandle;
 import dev.diaspora.stream.UnreadableEventPolicy;
 import java.nio.ByteBuffer;
@@ -34,7 +31,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.ConcurrentModificationException;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -51,32 +47,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Rules R14, R15 and S1 to S4, S12 to S17 (the consumer side): getters, ordered delivery, iteration, pull and poll,
- * pending pulls, the end-of-stream sentinel, read errors, allocators, defaults, verbatim metadata, {@code process()}
- * and thread confinement. Ports the C++ ConsumerTest and EventConsumerTest and the Python {@code test_consumer.py}.
+ * Rules R14, R15 and S1 to S4, S12 to S14 and S16 (the consumer side): ordered delivery, pull and poll, pending
+ * pulls, the end-of-stream sentinel, read errors, allocators, defaults, verbatim metadata. Ports the C++ ConsumerTest
+ * and EventConsumerTest and the Python {@code test_consumer.py}. The getters, iteration, {@code process()} (S15) and
+ * the thread confinement of {@code poll} (S17) are the shared engine's alone: the api module tests them.
  */
 public interface ConsumerContract extends TckFixture {
-    /** R14: a consumer reports its name, topic and options; it reads every partition by default. */
-    @Test
-    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-    default void required_R14_consumerGettersEchoOptions() {
-        TopicHandle topic = newTopic(3);
-        try (Consumer consumer = topic.consumer("my_consumer")) {
-            assertEquals("my_consumer", consumer.name(), "R14: Consumer.name()");
-            assertEquals(topic.name(), consumer.topic().name(), "R14: Consumer.topic().name()");
-            assertNotNull(consumer.options().batchSize(), "R14: options().batchSize()");
-            assertTrue(consumer.options().maxNumBatches() > 0, "R14: options().maxNumBatches() > 0");
-            assertTrue(consumer.options().dataSelector() == DataSelector.ALL,
-                    "S13: the default data selector is DataSelector.ALL");
-            assertEquals(Set.of(0, 1, 2), consumer.assignment(), "R14: a consumer reads every partition by default");
-        }
-        ConsumerOptions options = ConsumerOptions.named("tuned").batchSize(BatchSize.of(16)).maxNumBatches(3);
-        try (Consumer consumer = topic.consumer(options)) {
-            assertEquals(BatchSize.of(16), consumer.options().batchSize(), "R14: options().batchSize()");
-            assertEquals(3, consumer.options().maxNumBatches(), "R14: options().maxNumBatches()");
-        }
-    }
-
     /** R14: explicit targets limit the consumer to those partitions. */
     @Test
     @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
@@ -169,54 +145,6 @@ public interface ConsumerContract extends TckFixture {
             assertNoMoreEvents(consumer, "R15");
         }
         assertTrue(oddAllocations.isEmpty(), "S12: the allocator was called for empty selections: " + oddAllocations);
-    }
-
-    /** R14: iteration yields the events in order and ends after its idle timeout (the Python iterator case). */
-    @Test
-    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-    default void required_R14_iteratorYieldsEventsThenEndsAfterIdleTimeout() {
-        TopicHandle topic = newTopic(1);
-        try (Producer producer = topic.producer()) {
-            for (int i = 0; i < 10; i++) {
-                await(producer.push(md("{\"index\":" + i + ",\"value\":\"event_" + i + "\"}"), DataView.EMPTY),
-                        "R14: push " + i);
-            }
-            await(producer.flush(), "R14: flush");
-        }
-        Duration idle = env().timeout(Duration.ofMillis(500));
-        try (Consumer consumer = topic.consumer("my_consumer")) {
-            Iterator<Event> it = consumer.iterator(idle);
-            int count = 0;
-            long lastEvent = System.nanoTime();
-            while (it.hasNext()) {
-                Event e = it.next();
-                lastEvent = System.nanoTime();
-                assertEquals(count, e.id(), "R14: iteration order");
-                assertEquals("{\"index\":" + count + ",\"value\":\"event_" + count + "\"}", e.metadata().toString(),
-                        "R14: metadata of event " + count);
-                e.acknowledge();
-                count++;
-                assertTrue(count <= 10, "R14: iteration yielded more than the 10 events");
-            }
-            long ended = System.nanoTime() - lastEvent;
-            assertEquals(10, count, "R14: iteration must yield exactly the 10 events");
-            assertTrue(ended >= idle.toNanos() / 2, "S3: iteration ended " + Duration.ofNanos(ended)
-                    + " after the last event, before its idle timeout " + idle);
-        }
-    }
-
-    /** R14: {@code stream()} gives the events in order. */
-    @Test
-    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-    default void required_R14_streamGivesEventsInOrder() {
-        TopicHandle topic = newTopic(1);
-        try (Producer producer = topic.producer()) {
-            pushNumbered(producer, 8);
-        }
-        try (Consumer consumer = topic.consumer("tck")) {
-            List<Long> ids = consumer.stream().limit(5).map(Event::id).collect(Collectors.toList());
-            assertEquals(List.of(0L, 1L, 2L, 3L, 4L), ids, "R14: the first 5 events of stream()");
-        }
     }
 
     /**
@@ -913,226 +841,6 @@ public interface ConsumerContract extends TckFixture {
                         + " views allocated, " + delivered.size() + " delivered, " + released.size()
                         + " released: a prefetched view was dropped without release()");
             }
-        }
-    }
-
-    /** S17: polling while another thread is blocked in poll fails fast with ConcurrentModificationException. */
-    @Test
-    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-    default void required_S17_concurrentPollFailsFast() throws InterruptedException {
-        TopicHandle topic = newTopic(1);
-        try (Consumer consumer = topic.consumer("tck")) {
-            AtomicReference<Object> result = new AtomicReference<>();
-            Thread poller = new Thread(() -> {
-                try {
-                    result.set(consumer.poll(env().pullTimeout().multipliedBy(3)));
-                } catch (Throwable t) {
-                    result.set(t);
-                }
-            }, "tck-poller");
-            poller.start();
-            awaitInPoll(poller);
-            assertThrows(ConcurrentModificationException.class, () -> consumer.poll(Duration.ZERO),
-                    "S17: poll from a second thread while the first is blocked in poll");
-            consumer.unsubscribe();
-            poller.join(env().pullTimeout().toMillis());
-            assertFalse(poller.isAlive(), "S3: unsubscribe from another thread must end a blocked poll");
-            assertTrue(result.get() instanceof Optional, "S3: the blocked poll must return after unsubscribe, got "
-                    + result.get());
-        }
-    }
-
-    /** S15: {@code process()} returns after {@code maxEvents}; the next event is still there. */
-    @Test
-    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-    default void required_S15_processStopsAtMaxEvents() {
-        TopicHandle topic = newTopic(1);
-        try (Producer producer = topic.producer()) {
-            pushNumbered(producer, 20);
-        }
-        try (Consumer consumer = topic.consumer("tck")) {
-            List<Long> ids = new ArrayList<>();
-            long n = consumer.process(e -> ids.add(e.id()), env().pullTimeout(), 5, null);
-            assertEquals(5, n, "S15: process() with maxEvents 5");
-            assertEquals(List.of(0L, 1L, 2L, 3L, 4L), ids, "S15: the events processed");
-            assertEquals(5, nextEvent(consumer, "S15: the event after maxEvents must not be lost").id());
-        }
-    }
-
-    /** S15: {@code StopEventProcessor} ends process() cleanly on the caller's thread. */
-    @Test
-    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-    default void required_S15_stopEventProcessorEndsProcessingInline() {
-        TopicHandle topic = newTopic(1);
-        try (Producer producer = topic.producer()) {
-            pushNumbered(producer, 10);
-        }
-        try (Consumer consumer = topic.consumer("tck")) {
-            List<Long> ids = new ArrayList<>();
-            long start = System.nanoTime();
-            long n = consumer.process(e -> {
-                ids.add(e.id());
-                if (e.id() == 3) {
-                    throw new StopEventProcessor();
-                }
-            }, env().pullTimeout(), 1000, ThreadPool.inline());
-            assertTrue(System.nanoTime() - start < env().pullTimeout().toNanos(),
-                    "S15: process() did not stop on StopEventProcessor (it waited for the idle timeout)");
-            assertEquals(List.of(0L, 1L, 2L, 3L), ids, "S15: events processed until the stop");
-            assertTrue(n == 3 || n == 4, "S15: process() must return the number processed (3 or 4), got " + n);
-        }
-    }
-
-    /**
-     * S15: {@code StopEventProcessor} ends process() cleanly with a 2-thread pool, promptly, also when process() has
-     * already handed out every event and is waiting for more (the processor throws once the consumer has delivered
-     * all of them, or after a short wait if it hands them out in smaller steps).
-     */
-    @Test
-    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-    default void required_S15_stopEventProcessorEndsProcessingOnPool() {
-        TopicHandle topic = newTopic(4);
-        int n = env().events(100);
-        try (Producer producer = topic.producer()) {
-            pushNumbered(producer, n);
-        }
-        ThreadPool pool = driver().makeThreadPool(2);
-        AtomicInteger processed = new AtomicInteger();
-        int stopAt = Math.max(1, n / 10);
-        Duration idle = env().pullTimeout();
-        try (Consumer consumer = topic.consumer("tck")) {
-            long start = System.nanoTime();
-            long count = consumer.process(e -> {
-                if (processed.incrementAndGet() == stopAt) {
-                    long until = System.nanoTime() + env().timeout(Duration.ofSeconds(1)).toNanos();
-                    while (consumer.metrics().eventsDelivered() < n && System.nanoTime() - until < 0) {
-                        Thread.yield();
-                    }
-                    throw new StopEventProcessor();
-                }
-            }, idle, Long.MAX_VALUE, pool);
-            long took = System.nanoTime() - start;
-            assertTrue(took < idle.toNanos() / 2, "S15: process() on a pool took " + Duration.ofNanos(took)
-                    + " to return after StopEventProcessor (its idle timeout is " + idle + ")");
-            assertTrue(count >= stopAt - 1 && count < n, "S15: process() returned " + count + " after a stop at "
-                    + stopAt + " of " + n);
-        }
-    }
-
-    /** S15: process() returns after its idle timeout when no event arrives. */
-    @Test
-    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-    default void required_S15_processReturnsAfterIdleTimeout() {
-        TopicHandle topic = newTopic(1);
-        try (Producer producer = topic.producer()) {
-            pushNumbered(producer, 3);
-        }
-        Duration idle = env().timeout(Duration.ofMillis(500));
-        try (Consumer consumer = topic.consumer("tck")) {
-            long start = System.nanoTime();
-            long n = consumer.process(e -> { }, idle, 1000, null);
-            long took = System.nanoTime() - start;
-            assertEquals(3, n, "S15: events processed before the idle timeout");
-            assertTrue(took >= idle.toNanos() / 2, "S15: process() returned before its idle timeout: "
-                    + Duration.ofNanos(took));
-            assertTrue(took < env().pullTimeout().toNanos(), "S15: process() overran its idle timeout " + idle
-                    + ": " + Duration.ofNanos(took));
-        }
-    }
-
-    /** S15: any other processor exception stops process() and is rethrown. */
-    @Test
-    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-    default void required_S15_processorExceptionIsRethrown() {
-        TopicHandle topic = newTopic(1);
-        try (Producer producer = topic.producer()) {
-            pushNumbered(producer, 5);
-        }
-        IllegalStateException boom = new IllegalStateException("tck boom");
-        try (Consumer consumer = topic.consumer("tck")) {
-            List<Long> ids = new ArrayList<>();
-            try {
-                consumer.process(e -> {
-                    ids.add(e.id());
-                    if (e.id() == 2) {
-                        throw boom;
-                    }
-                }, env().pullTimeout(), 1000, null);
-                fail("S15: process() must rethrow the processor's exception");
-            } catch (RuntimeException e) {
-                assertTrue(e == boom || Tck.causedBy(e, IllegalStateException.class) && chainHolds(e, boom),
-                        "S15: process() must rethrow the processor's exception, got " + e);
-            }
-            assertEquals(List.of(0L, 1L, 2L), ids, "S15: processing stops at the exception");
-        }
-    }
-
-    private static boolean chainHolds(Throwable t, Throwable wanted) {
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c == wanted) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** S15: on a pool, the events of one partition are processed one at a time and in id order. */
-    @Test
-    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-    default void required_S15_processKeepsPartitionOrderOnPool() {
-        TopicHandle topic = newTopic(4);
-        int n = env().events(100);
-        try (Producer producer = topic.producer()) {
-            pushNumbered(producer, n);
-        }
-        ThreadPool pool = driver().makeThreadPool(2);
-        AtomicBoolean[] busy = new AtomicBoolean[4];
-        long[] next = new long[4];
-        ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
-        for (int p = 0; p < 4; p++) {
-            busy[p] = new AtomicBoolean();
-        }
-        try (Consumer consumer = topic.consumer("tck")) {
-            long count = consumer.process(e -> {
-                int p = e.partition();
-                if (!busy[p].compareAndSet(false, true)) {
-                    problems.add("two events of partition " + p + " processed at once");
-                }
-                synchronized (next) {
-                    if (next[p] != e.id()) {
-                        problems.add("partition " + p + ": expected id " + next[p] + ", got " + e.id());
-                    }
-                    next[p] = e.id() + 1;
-                }
-                Thread.yield();
-                busy[p].set(false);
-            }, env().pullTimeout(), n, pool);
-            assertEquals(n, count, "S15: events processed with maxEvents " + n);
-            assertTrue(problems.isEmpty(), "S15: " + problems);
-        }
-    }
-
-    /** S15/S3: process() ends when the consumer is unsubscribed from another thread (NO_MORE_EVENTS). */
-    @Test
-    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-    default void required_S15_processEndsOnUnsubscribe() {
-        TopicHandle topic = newTopic(1);
-        try (Producer producer = topic.producer()) {
-            pushNumbered(producer, 3);
-        }
-        try (Consumer consumer = topic.consumer("tck")) {
-            AtomicInteger seen = new AtomicInteger();
-            Thread stopper = new Thread(() -> {
-                awaitCondition(() -> seen.get() >= 3, env().pullTimeout(), () -> "events never processed");
-                consumer.unsubscribe();
-            }, "tck-unsubscriber");
-            stopper.setDaemon(true);
-            stopper.start();
-            long start = System.nanoTime();
-            long n = consumer.process(e -> seen.incrementAndGet(), env().pullTimeout().multipliedBy(3), 1000, null);
-            assertEquals(3, n, "S15: events processed");
-            assertTrue(System.nanoTime() - start < env().pullTimeout().toNanos() * 2,
-                    "S15: process() did not end on NO_MORE_EVENTS after unsubscribe");
         }
     }
 
