@@ -6,6 +6,7 @@ import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.TopicNotFoundException;
 import dev.diaspora.stream.TopicOptions;
+import dev.diaspora.stream.files.storage.DirectoryTrees;
 import dev.diaspora.stream.files.storage.FileLocks;
 import dev.diaspora.stream.files.storage.PartitionLog;
 import dev.diaspora.stream.spi.Backend;
@@ -191,7 +192,7 @@ final class FilesBackend implements Backend {
                 for (int p = current.numPartitions(); p < newCount; p++) {
                     Path pd = parts.resolve(FilesTopic.partitionDirName(p));
                     if (Files.exists(pd, LinkOption.NOFOLLOW_LINKS)) {
-                        TopicDirectories.deleteTree(pd); // left by a crashed addPartitions: beyond the count, nobody reads it
+                        DirectoryTrees.deleteTree(pd); // left by a crashed addPartitions: beyond the count, nobody reads it
                     }
                     PartitionLog.create(Files.createDirectory(pd), p);
                     if (current.log().fsync()) {
@@ -270,7 +271,7 @@ final class FilesBackend implements Backend {
                 }
             }
         }
-        TopicDirectories.deleteTree(trash);
+        DirectoryTrees.deleteTree(trash);
     }
 
     /** @return the lock file of every partition directory of the topic in {@code dir}, in partition order */

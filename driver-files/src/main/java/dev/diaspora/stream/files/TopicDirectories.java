@@ -3,19 +3,17 @@ package dev.diaspora.stream.files;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.TopicExistsException;
 import dev.diaspora.stream.TopicNotFoundException;
+import dev.diaspora.stream.files.storage.DirectoryTrees;
 import dev.diaspora.stream.files.storage.StorageErrors;
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -91,7 +89,7 @@ final class TopicDirectories {
                     + StorageErrors.whyUnwritable(e) + ". Nothing of the topic was left behind", e);
         } finally {
             if (Files.exists(tmp, LinkOption.NOFOLLOW_LINKS)) {
-                deleteTree(tmp);
+                DirectoryTrees.deleteTree(tmp);
             }
         }
     }
@@ -128,11 +126,11 @@ final class TopicDirectories {
             for (Path d : ds) {
                 String name = d.getFileName().toString();
                 if (name.startsWith(".deleted-")) {
-                    deleteTree(d);
+                    DirectoryTrees.deleteTree(d);
                 } else if (name.startsWith(".tmp-")) {
                     FileTime t = Files.getLastModifiedTime(d, LinkOption.NOFOLLOW_LINKS);
                     if (t.toInstant().isBefore(staleBefore)) {
-                        deleteTree(d);
+                        DirectoryTrees.deleteTree(d);
                     }
                 }
             }
@@ -156,32 +154,6 @@ final class TopicDirectories {
     /** @return a random suffix for hidden work directories ({@code .tmp-}, {@code .deleted-}) */
     static String randomSuffix() {
         return Long.toString(RANDOM.nextLong() & Long.MAX_VALUE, 36);
-    }
-
-    /** Removes {@code dir} and everything below it, as far as it can; says so once if something stays. */
-    static void deleteTree(Path dir) {
-        try {
-            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.deleteIfExists(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFileFailed(Path file, IOException exc) {
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-                    Files.deleteIfExists(d);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException e) {
-            LOG.warn("cannot remove {} completely: {}; remove it by hand", dir, e.toString());
-        }
     }
 
     @Override

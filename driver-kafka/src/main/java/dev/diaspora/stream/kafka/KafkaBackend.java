@@ -31,27 +31,19 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.CloseOptions;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.KafkaFuture;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Topic administration over one Kafka cluster: an {@link Admin} client, one idempotent {@link KafkaProducer} shared by
- * every appender, and the compacted {@code __diaspora_topics} registry that holds each topic's options and
- * component configurations (key = topic name, value = JSON, tombstone on delete).
+ * every appender, and the {@link KafkaTopicRegistry} that holds each topic's options and component configurations.
  *
  * <p>Thread safety: thread-safe.
  */
 final class KafkaBackend implements Backend {
-    /** The compacted topic that holds each Diaspora topic's options and components. */
-    static final String REGISTRY_TOPIC = "__diaspora_topics";
     static final String DEFAULT_COMPONENTS = "{\"validator\":{\"type\":\"default\"},"
             + "\"partition_selector\":{\"type\":\"default\"},\"serializer\":{\"type\":\"default\"}}";
 
@@ -65,8 +57,8 @@ final class KafkaBackend implements Backend {
     final KafkaProducer<byte[], byte[]> producer;
     /** Runs producer completions off Kafka's network thread, in completion order (so per partition in order). */
     final ExecutorService completions;
-    private final KafkaConsumer<byte[], byte[]> registryReader;
-    private final Map<String, JsonNode> registry = new HashMap<>();
+    /** Each topic's options and components. */
+    final KafkaTopicRegistry registry;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> pending =
             new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -79,7 +71,6 @@ final class KafkaBackend implements Backend {
         long timeout = config.apiTimeoutMs();
         Admin a = null;
         KafkaProducer<byte[], byte[]> p = null;
-        KafkaConsumer<byte[], byte[]> r = null;
         try {
             a = Admin.create(config.client(Map.of("client.id", clientId("admin")), Map.of()));
             this.replication = new KafkaReplication(config, KafkaReplication.brokers(a, config, timeout));
@@ -92,14 +83,9 @@ final class KafkaBackend implements Backend {
             pd.put("buffer.memory", String.valueOf(Math.max(32L << 20, 2 * config.maxRequestSize())));
             p = new KafkaProducer<>(config.client(pd, Map.of("acks", "all", "enable.idempotence", "true")),
                     new ByteArraySerializer(), new ByteArraySerializer());
-            r = new KafkaConsumer<>(config.client(Map.of("client.id", clientId("registry")),
-                    Map.of("enable.auto.commit", "false", "auto.offset.reset", "earliest")),
-                    new ByteArrayDeserializer(), new ByteArrayDeserializer());
-            ensureRegistryTopic(a, timeout);
-            r.assign(List.of(new TopicPartition(REGISTRY_TOPIC, 0)));
-            r.seekToBeginning(List.of(new TopicPartition(REGISTRY_TOPIC, 0)));
+            this.registry = new KafkaTopicRegistry(config, a, p, replication.registryReplicationFactor);
         } catch (RuntimeException e) {
-            closeQuietly(r, p, a);
+            closeQuietly(p, a);
             if (e instanceof DiasporaException) {
                 throw e;
             }
@@ -108,7 +94,6 @@ final class KafkaBackend implements Backend {
         }
         this.admin = a;
         this.producer = p;
-        this.registryReader = r;
         ThreadPoolExecutor ex = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
                 task -> {
                     Thread t = new Thread(task, "diaspora-kafka-completion-" + THREADS.incrementAndGet());
@@ -118,7 +103,7 @@ final class KafkaBackend implements Backend {
         this.completions = ex;
     }
 
-    private static void closeQuietly(AutoCloseable... cs) {
+    static void closeQuietly(AutoCloseable... cs) {
         for (AutoCloseable c : cs) {
             if (c != null) {
                 try {
@@ -140,28 +125,6 @@ final class KafkaBackend implements Backend {
 
     static String clientId(String role) {
         return "diaspora-kafka-" + role + "-" + CLIENTS.incrementAndGet();
-    }
-
-    private void ensureRegistryTopic(Admin a, long timeout) {
-        try {
-            Set<String> names = a.listTopics().names().get(timeout, TimeUnit.MILLISECONDS);
-            if (names.contains(REGISTRY_TOPIC)) {
-                return;
-            }
-            NewTopic t = new NewTopic(REGISTRY_TOPIC, 1, replication.registryReplicationFactor)
-                    .configs(Map.of("cleanup.policy", "compact"));
-            a.createTopics(List.of(t)).all().get(timeout, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {
-                throw new DiasporaException("kafka: cannot create the registry topic " + REGISTRY_TOPIC + ": "
-                        + e.getCause(), e.getCause());
-            }
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new DiasporaException("kafka: timed out after " + timeout + " ms creating " + REGISTRY_TOPIC, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptException("creating " + REGISTRY_TOPIC, e);
-        }
     }
 
     /** Waits for a Kafka future within the API timeout, unwrapping its failure. */
@@ -227,67 +190,6 @@ final class KafkaBackend implements Backend {
         }
     }
 
-    // ---------------------------------------------------------------- registry
-
-    /** Reads the registry up to its end and returns the entry of {@code name}, or null. */
-    JsonNode registryEntry(String name) {
-        synchronized (registry) {
-            catchUpRegistry();
-            return registry.get(name);
-        }
-    }
-
-    private Map<String, JsonNode> registrySnapshot() {
-        synchronized (registry) {
-            catchUpRegistry();
-            return new HashMap<>(registry);
-        }
-    }
-
-    private void catchUpRegistry() {
-        TopicPartition tp = new TopicPartition(REGISTRY_TOPIC, 0);
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.apiTimeoutMs());
-        try {
-            long end = registryReader.endOffsets(List.of(tp)).get(tp);
-            while (registryReader.position(tp) < end) {
-                if (System.nanoTime() - deadline > 0) {
-                    throw new DiasporaException("kafka: timed out reading " + REGISTRY_TOPIC + " up to offset " + end);
-                }
-                for (ConsumerRecord<byte[], byte[]> rec : registryReader.poll(Duration.ofMillis(200))) {
-                    String key = new String(rec.key(), StandardCharsets.UTF_8);
-                    if (rec.value() == null) {
-                        registry.remove(key);
-                    } else {
-                        try {
-                            registry.put(key, Metadata.ofUtf8(rec.value()).json());
-                        } catch (RuntimeException e) {
-                            registry.remove(key); // not ours or damaged: default components
-                        }
-                    }
-                }
-            }
-        } catch (KafkaException e) {
-            throw new DiasporaException("kafka: cannot read " + REGISTRY_TOPIC + ": " + e, e);
-        }
-    }
-
-    void writeRegistry(String name, byte[] value) {
-        try {
-            producer.send(new ProducerRecord<>(REGISTRY_TOPIC, 0, name.getBytes(StandardCharsets.UTF_8), value))
-                    .get(config.apiTimeoutMs() * 2, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            throw new DiasporaException("kafka: cannot write the entry of topic '" + name + "' to " + REGISTRY_TOPIC
-                    + ": " + e.getCause(), e.getCause());
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new DiasporaException("kafka: timed out writing the entry of topic '" + name + "' to "
-                    + REGISTRY_TOPIC, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptException("writing " + REGISTRY_TOPIC, e);
-        } catch (KafkaException e) {
-            throw new DiasporaException("kafka: cannot write the entry of topic '" + name + "': " + e, e);
-        }
-    }
 
     // ---------------------------------------------------------------- Backend
 
@@ -324,7 +226,7 @@ final class KafkaBackend implements Backend {
                 ? topicOptions.string(KafkaDriverProvider.FRAMING) : config.framing.optionValue());
         entry.set("options", stored);
         entry.set("components", components.json());
-        writeRegistry(name, entry.toString().getBytes(StandardCharsets.UTF_8));
+        registry.write(name, entry.toString().getBytes(StandardCharsets.UTF_8));
         // wait until the topic's metadata is visible, so openTopic right after works
         while (describe(name) == null) {
             if (System.nanoTime() - deadline > 0) {
@@ -375,7 +277,7 @@ final class KafkaBackend implements Backend {
                     + "; create it first with createTopic(\"" + name + "\")");
         }
         replication.warnIfUnderReplicated(d);
-        JsonNode entry = registryEntry(name);
+        JsonNode entry = registry.entry(name);
         Metadata components = entry != null && entry.has("components") ? Metadata.of(entry.get("components"))
                 : Metadata.of(DEFAULT_COMPONENTS);
         return new KafkaTopic(this, name, d.partitions().size(), components, framingOf(name, entry), d.topicId());
@@ -387,7 +289,7 @@ final class KafkaBackend implements Backend {
         if (f == null || !f.isTextual()) {
             return RecordFraming.INLINE;
         }
-        return RecordFraming.of(f.textValue(), "stored for topic '" + name + "' in " + REGISTRY_TOPIC
+        return RecordFraming.of(f.textValue(), "stored for topic '" + name + "' in " + KafkaTopicRegistry.TOPIC
                 + " (written by a newer driver?)");
     }
 
@@ -411,7 +313,7 @@ final class KafkaBackend implements Backend {
         }
         Map<String, TopicDescription> ds = ours.isEmpty() ? Map.of()
                 : call(admin.describeTopics(ours).allTopicNames(), "describing topics");
-        Map<String, JsonNode> reg = registrySnapshot();
+        Map<String, JsonNode> reg = registry.snapshot();
         Map<String, Metadata> out = new TreeMap<>();
         for (Map.Entry<String, TopicDescription> e : ds.entrySet()) {
             ObjectNode d = JsonNodeFactory.instance.objectNode();
@@ -442,7 +344,7 @@ final class KafkaBackend implements Backend {
             }
             throw fail("deleting topic '" + name + "'", e.getCause());
         }
-        writeRegistry(name, null);
+        registry.write(name, null);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.apiTimeoutMs());
         while (describe(name) != null && System.nanoTime() - deadline < 0) {
             sleep(20);
@@ -471,9 +373,7 @@ final class KafkaBackend implements Backend {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        synchronized (registry) {
-            closeQuietly(registryReader);
-        }
+        registry.close();
         closeQuietly(admin);
     }
 }

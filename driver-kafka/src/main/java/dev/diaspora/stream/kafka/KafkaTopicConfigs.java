@@ -72,12 +72,12 @@ final class KafkaTopicConfigs {
         ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, name);
         backend.call(backend.admin.incrementalAlterConfigs(Map.of(topic, ops)).all(), "changing the configs "
                 + changed + " of topic '" + name + "'");
-        JsonNode old = backend.registryEntry(name);
+        JsonNode old = backend.registry.entry(name);
         ObjectNode entry = old instanceof ObjectNode ? ((ObjectNode) old).deepCopy()
                 : JsonNodeFactory.instance.objectNode();
         ObjectNode options = entry.get("options") instanceof ObjectNode ? (ObjectNode) entry.get("options")
                 : entry.putObject("options");
         options.setAll(changed);
-        backend.writeRegistry(name, entry.toString().getBytes(StandardCharsets.UTF_8));
+        backend.registry.write(name, entry.toString().getBytes(StandardCharsets.UTF_8));
     }
 }

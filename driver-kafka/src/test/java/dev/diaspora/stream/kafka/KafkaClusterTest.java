@@ -82,7 +82,7 @@ class KafkaClusterTest {
         try (Driver driver = open(null); Admin admin = admin()) {
             driver.createTopic(name, Metadata.of("{\"num_partitions\":3}"));
             assertReplicas(3, describe(admin, name));
-            assertReplicas(3, describe(admin, KafkaBackend.REGISTRY_TOPIC));
+            assertReplicas(3, describe(admin, KafkaTopicRegistry.TOPIC));
             Config config = configOf(admin, name);
             assertEquals("2", config.get("min.insync.replicas").value());
             assertEquals(String.valueOf(KafkaDriverProvider.MAX_REQUEST_SIZE), config.get("max.message.bytes").value());

@@ -4,7 +4,6 @@ import static dev.diaspora.stream.tck.Tck.md;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -44,34 +43,6 @@ import org.junit.jupiter.api.Timeout;
  * {@code test_producer.py}.
  */
 public interface ProducerContract extends TckFixture {
-    /** R8: a producer reports the name, topic and options it was made with (the Python test_producer case). */
-    @Test
-    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-    default void required_R8_producerGettersEchoOptions() {
-        TopicHandle topic = newTopic(1);
-        ThreadPool pool = driver().defaultThreadPool();
-        ProducerOptions options = ProducerOptions.named("my_producer").batchSize(BatchSize.of(32)).maxNumBatches(4)
-                .threadPool(pool).ordering(Ordering.LOOSE);
-        try (Producer producer = topic.producer(options)) {
-            assertEquals("my_producer", producer.name(), "R8: Producer.name()");
-            assertEquals(topic.name(), producer.topic().name(), "R8: Producer.topic().name()");
-            assertEquals(BatchSize.of(32), producer.options().batchSize(), "R8: options().batchSize()");
-            assertEquals(4, producer.options().maxNumBatches(), "R8: options().maxNumBatches()");
-            assertEquals(Ordering.LOOSE, producer.options().ordering(), "R8: options().ordering()");
-            assertSame(pool, producer.options().threadPool(), "R8: options().threadPool()");
-            List<CompletableFuture<Long>> futures = new ArrayList<>();
-            for (int i = 0; i < 10; i++) {
-                futures.add(producer.push(md("{\"index\":" + i + "}"), DataView.EMPTY));
-            }
-            await(producer.flush(), "R8: flush");
-            Set<Long> ids = new HashSet<>();
-            for (CompletableFuture<Long> f : futures) {
-                ids.add(await(f, "R8: push"));
-            }
-            assertEquals(Set.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L), ids, "R8: EventIDs of 10 LOOSE pushes");
-        }
-    }
-
     /** R8/S9: pushes to a one-partition topic get the EventIDs 0, 1, 2, ... in push order. */
     @Test
     @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)

@@ -11,6 +11,7 @@ import dev.diaspora.stream.ConsumerOptions;
 import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.Event;
 import dev.diaspora.stream.InvalidOptionException;
+import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.Producer;
 import dev.diaspora.stream.StartAt;
 import dev.diaspora.stream.TopicHandle;
@@ -207,8 +208,9 @@ public interface TopicChangeContract extends RetentionContract {
                 await(producer.push(md("{\"event_num\":20}"), DataView.of(numberedData(20))), "push");
                 assertEquals(0, topic.bounds(0).first(), "R26: no retention yet: everything is kept");
                 driver().alterTopic(name, md("{\"retention.ms\":600000}"));
-                assertEquals(600000, driver().listTopics().get(name).json().get(Retention.RETENTION_MS).asLong(),
-                        "R26: listTopics reports the changed option");
+                Metadata listed = driver().listTopics().get(name);
+                assertEquals(600000L, listed.json().path(Retention.RETENTION_MS).asLong(-1),
+                        "R26: listTopics must report the changed option " + Retention.RETENTION_MS + ": " + listed);
                 await(producer.push(md("{\"event_num\":21}"), DataView.of(numberedData(21))), "push");
             }
             awaitCondition(() -> topic.bounds(0).first() >= 20, env().pullTimeout(),

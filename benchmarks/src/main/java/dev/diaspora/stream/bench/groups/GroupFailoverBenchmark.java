@@ -9,7 +9,7 @@ import dev.diaspora.stream.Driver;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.Producer;
 import dev.diaspora.stream.TopicHandle;
-import dev.diaspora.stream.bench.jmh.Payload;
+import dev.diaspora.stream.files.storage.DirectoryTrees;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -153,7 +153,7 @@ public final class GroupFailoverBenchmark {
                         java.util.Arrays.toString(round(cpu[1])), mean(cpu[0]) - mean(cpu[1]));
             }
         } finally {
-            Payload.deleteTree(work);
+            DirectoryTrees.deleteTree(work);
         }
         try (Driver memory = Driver.open("memory")) {
             print(out, "memory stalled member -> first event at the successor", b.memoryStalls(memory, stalls));

@@ -9,6 +9,7 @@ import dev.diaspora.stream.PushCallback;
 import dev.diaspora.stream.TopicHandle;
 import dev.diaspora.stream.bench.jmh.baseline.ChannelLog;
 import dev.diaspora.stream.bench.jmh.baseline.ChronicleLog;
+import dev.diaspora.stream.files.storage.DirectoryTrees;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -70,7 +71,7 @@ public class FilesAppendBenchmark {
             producer.close();
             topic.close();
             driver.close();
-            Payload.deleteTree(dir);
+            DirectoryTrees.deleteTree(dir);
             if (failure.get() != null) {
                 throw new IllegalStateException("push failed", failure.get());
             }
@@ -91,7 +92,7 @@ public class FilesAppendBenchmark {
         @TearDown(Level.Iteration)
         public void tearDown() throws IOException {
             log.close();
-            Payload.deleteTree(dir);
+            DirectoryTrees.deleteTree(dir);
         }
     }
 
@@ -111,7 +112,7 @@ public class FilesAppendBenchmark {
             if (log != null) {
                 log.close();
             }
-            Payload.deleteTree(dir);
+            DirectoryTrees.deleteTree(dir);
         }
     }
 

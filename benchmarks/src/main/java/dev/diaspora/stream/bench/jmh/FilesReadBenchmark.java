@@ -15,6 +15,7 @@ import dev.diaspora.stream.StartAt;
 import dev.diaspora.stream.TopicHandle;
 import dev.diaspora.stream.bench.jmh.baseline.ChannelLog;
 import dev.diaspora.stream.bench.jmh.baseline.ChronicleLog;
+import dev.diaspora.stream.files.storage.DirectoryTrees;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -117,7 +118,7 @@ public class FilesReadBenchmark {
             if (chronicle != null) {
                 chronicle.close();
             }
-            Payload.deleteTree(dir);
+            DirectoryTrees.deleteTree(dir);
         }
 
         ChronicleLog chronicle() {

@@ -11,6 +11,7 @@ import dev.diaspora.stream.Producer;
 import dev.diaspora.stream.ProducerOptions;
 import dev.diaspora.stream.StartAt;
 import dev.diaspora.stream.TopicHandle;
+import dev.diaspora.stream.files.storage.DirectoryTrees;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -82,7 +83,7 @@ public class V0ReadBenchmark {
     public void tearDown() {
         topic.close();
         open.close();
-        Payload.deleteTree(dir);
+        DirectoryTrees.deleteTree(dir);
     }
 
     /** Each invocation: a new consumer (new name) reads all EVENTS events, full data, from the start. */

@@ -7,7 +7,7 @@ import dev.diaspora.stream.Event;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.Producer;
 import dev.diaspora.stream.TopicHandle;
-import dev.diaspora.stream.bench.jmh.Payload;
+import dev.diaspora.stream.files.storage.DirectoryTrees;
 import dev.diaspora.stream.netty.PartitionServer;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -108,7 +108,7 @@ public final class NettyVsRawBenchmark {
             }
         } finally {
             b.close();
-            Payload.deleteTree(work);
+            DirectoryTrees.deleteTree(work);
         }
         return 0;
     }

@@ -5,6 +5,7 @@ import dev.diaspora.stream.Driver;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.Producer;
 import dev.diaspora.stream.TopicHandle;
+import dev.diaspora.stream.files.storage.DirectoryTrees;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -141,7 +142,7 @@ public final class TailLatencyBenchmark {
             for (Appender a : appenders) {
                 a.close();
             }
-            deleteTree(work);
+            DirectoryTrees.deleteTree(work);
         }
     }
 
@@ -165,14 +166,6 @@ public final class TailLatencyBenchmark {
             line.append(String.format(Locale.ROOT, " %s %.2f", systems.get(i), pct));
         }
         out.println(line);
-    }
-
-    private static void deleteTree(Path dir) {
-        try (var walk = Files.walk(dir)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (java.io.IOException e) {
-            // a temporary directory: left behind
-        }
     }
 
     /** Appends one record holding a sequence number and the time before the append. */

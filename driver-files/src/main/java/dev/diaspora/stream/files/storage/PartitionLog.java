@@ -1,7 +1,6 @@
 package dev.diaspora.stream.files.storage;
 
 import dev.diaspora.stream.CorruptDataException;
-import dev.diaspora.stream.DataDescriptor;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.EventsLostException;
 import dev.diaspora.stream.LostRange;
@@ -49,6 +48,7 @@ public final class PartitionLog implements AutoCloseable {
     private FileLocks.Shared appendLock; // guarded by appendLockInit
     private volatile LogAppender appender; // created and used under the append lock
     private final DataReader dataReader = new DataReader(this);
+    private final RecordReader reader = new RecordReader(this);
     private volatile boolean closed;
     private volatile Supplier<? extends DiasporaException> appendGuard; // see appendGuard(...)
     private volatile LongSupplier positionsFloor = () -> -1;
@@ -159,6 +159,11 @@ public final class PartitionLog implements AutoCloseable {
         return chain.lastTimestampBefore(s, crc);
     }
 
+    /** @return the timestamp of the last committed event before {@code id}, for time lookup across a lost range */
+    long timestampBefore(long id, CRC32C crc) throws IOException {
+        return chain.timestampBefore(id, crc);
+    }
+
     /**
      * @return the segment holding event {@code id}, or null if {@code id} is at or after the committed end
      * @throws EventsLostException if {@code id} lies in a lost range
@@ -206,7 +211,7 @@ public final class PartitionLog implements AutoCloseable {
             chain.pruneRemoved();
         }
         try {
-            return readRecords(fromId, maxEvents, maxBytes);
+            return reader.readRecords(fromId, maxEvents, maxBytes);
         } catch (CorruptDataException | EventsLostException | PositionExpiredException e) {
             throw e;
         } catch (DiasporaException e) {
@@ -226,99 +231,6 @@ public final class PartitionLog implements AutoCloseable {
         }
         long first = chain.segments()[0].base;
         return id < first ? new PositionExpiredException(partition, id, first, "topic '" + topic + "'") : e;
-    }
-
-    private IncomingBatch readRecords(long fromId, int maxEvents, long maxBytes) {
-        try {
-            CRC32C crc = new CRC32C();
-            Segment s = segmentFor(fromId, crc);
-            if (s == null) {
-                return null;
-            }
-            Segment.Tail t = s.tail(crc);
-            long idx = fromId - s.base;
-            int n = (int) Math.min(Math.max(1, maxEvents), t.count() - idx);
-            ByteBuffer recs = s.readRecords(idx, n);
-            n = Math.min(n, recs.limit() / IndexDescriptor.RECORD_SIZE);
-            int k = 0;
-            long bytes = 0;
-            long metaStart = -1;
-            long metaEndPos = -1;
-            for (int i = 0; i < n; i++) {
-                int at = i * IndexDescriptor.RECORD_SIZE;
-                if (!IndexDescriptor.crcMatches(recs, at, crc)) {
-                    if (i == 0) {
-                        throw corrupt(fromId, "its index record fails its checksum (" + s.path(Segment.INDEX)
-                                + " offset " + IndexDescriptor.recordOffset(idx) + ")");
-                    }
-                    break;
-                }
-                long mpos = IndexDescriptor.metaPosition(recs, at);
-                long mlen = Integer.toUnsignedLong(IndexDescriptor.metaLength(recs, at));
-                long dlen = IndexDescriptor.dataLength(recs, at);
-                long mdLen = mlen - 4 * IndexDescriptor.blockCount(dlen);
-                if (i > 0 && (mpos != metaEndPos || metaEndPos + mlen - metaStart > Integer.MAX_VALUE - 8
-                        || bytes + mdLen + dlen > maxBytes)) {
-                    break;
-                }
-                if (i == 0) {
-                    metaStart = mpos;
-                }
-                metaEndPos = mpos + mlen;
-                bytes += mdLen + dlen;
-                k++;
-            }
-            if (k == 0) {
-                return null; // the index shrank under us (cut by hand): nothing to read yet
-            }
-            byte[] meta = new byte[(int) (metaEndPos - metaStart)];
-            int got = FileIo.readFully(s.reader(Segment.META), ByteBuffer.wrap(meta), metaStart);
-            int[] offsets = new int[k + 1];
-            long[] ts = new long[k];
-            long[] sizes = new long[k];
-            long[] locations = new long[k];
-            int src = 0;
-            int dst = 0;
-            int good = 0;
-            for (int i = 0; i < k; i++) {
-                int at = i * IndexDescriptor.RECORD_SIZE;
-                int mlen = IndexDescriptor.metaLength(recs, at);
-                long dlen = IndexDescriptor.dataLength(recs, at);
-                String problem = null;
-                if (src + (long) mlen > got) {
-                    problem = "its metadata record lies past the end of " + s.path(Segment.META) + " (file cut)";
-                } else {
-                    crc.reset();
-                    crc.update(meta, src, mlen);
-                    if ((int) crc.getValue() != IndexDescriptor.metaCrc(recs, at)) {
-                        problem = "its metadata record fails its checksum (" + s.path(Segment.META) + " offset "
-                                + (metaStart + src) + ")";
-                    }
-                }
-                if (problem != null) {
-                    if (i == 0) {
-                        throw corrupt(fromId, problem);
-                    }
-                    break;
-                }
-                int mdLen = (int) (mlen - 4 * IndexDescriptor.blockCount(dlen));
-                if (dst != src) {
-                    System.arraycopy(meta, src, meta, dst, mdLen); // drop the data CRCs: metadata back to back
-                }
-                offsets[i] = dst;
-                dst += mdLen;
-                offsets[i + 1] = dst;
-                src += mlen;
-                ts[i] = IndexDescriptor.timestamp(recs, at);
-                sizes[i] = dlen;
-                locations[i] = fromId + i; // the location is the EventID; data reads look the record up again
-                good++;
-            }
-            return new IncomingBatch(partition, fromId, good, ByteBuffer.wrap(meta), offsets, ts, sizes, locations,
-                    null);
-        } catch (IOException e) {
-            throw ioFailure("read", e);
-        }
     }
 
     /**
@@ -346,83 +258,12 @@ public final class PartitionLog implements AutoCloseable {
      *     are damaged ({@link CorruptDataException})
      */
     public StoredData storedData(long id, long dataSize) {
-        try {
-            CRC32C crc = new CRC32C();
-            Segment s = segmentFor(id, crc);
-            if (s == null || id >= s.base + s.tail(crc).count()) {
-                throw new DiasporaException(where() + ": event " + id + " does not exist (next EventID is "
-                        + bounds().next() + ")");
-            }
-            ByteBuffer rec = s.readRecords(id - s.base, 1);
-            if (rec.limit() < IndexDescriptor.RECORD_SIZE || !IndexDescriptor.crcMatches(rec, 0, crc)) {
-                throw corrupt(id, "its index record fails its checksum");
-            }
-            long pos = IndexDescriptor.dataPosition(rec, 0);
-            long len = IndexDescriptor.dataLength(rec, 0);
-            if (dataSize != len) {
-                throw new DiasporaException(where() + " event " + id + ": the descriptor describes " + dataSize
-                        + " bytes but the event holds " + len);
-            }
-            int mlen = IndexDescriptor.metaLength(rec, 0);
-            ByteBuffer meta = ByteBuffer.allocate(mlen);
-            if (FileIo.readFully(s.reader(Segment.META), meta, IndexDescriptor.metaPosition(rec, 0)) < mlen) {
-                throw corrupt(id, "its metadata record lies past the end of " + s.path(Segment.META) + " (file cut)");
-            }
-            crc.reset();
-            crc.update(meta.array(), 0, mlen);
-            if ((int) crc.getValue() != IndexDescriptor.metaCrc(rec, 0)) {
-                throw corrupt(id, "its metadata record fails its checksum");
-            }
-            int nb = (int) IndexDescriptor.blockCount(len);
-            ByteBuffer tail = ByteBuffer.wrap(meta.array(), mlen - 4 * nb, 4 * nb).slice()
-                    .order(java.nio.ByteOrder.LITTLE_ENDIAN);
-            int[] crcs = new int[nb];
-            for (int b = 0; b < nb; b++) {
-                crcs[b] = tail.getInt(4 * b);
-            }
-            return new StoredData(s.path(Segment.DATA), pos, len, crcs);
-        } catch (IOException e) {
-            throw ioFailure("read", e);
-        }
+        return reader.storedData(id, dataSize);
     }
 
     /** @return the first EventID stored at or after {@code nanos} (since the epoch), or the next EventID */
     public long idForTime(long nanos) {
-        try {
-            CRC32C crc = new CRC32C();
-            PartitionBounds b = bounds();
-            long lo = b.first();
-            long hi = b.next();
-            while (lo < hi) {
-                long mid = lo + (hi - lo) / 2;
-                long ts = timestampOf(mid, crc);
-                if (ts < nanos) {
-                    lo = mid + 1;
-                } else {
-                    hi = mid;
-                }
-            }
-            return lo;
-        } catch (IOException e) {
-            throw ioFailure("search", e);
-        }
-    }
-
-    private long timestampOf(long id, CRC32C crc) throws IOException {
-        Segment s;
-        try {
-            s = segmentFor(id, crc);
-        } catch (EventsLostException e) { // a lost id sorts with the last event before its range
-            return chain.timestampBefore(id, crc);
-        }
-        if (s == null) {
-            return Long.MAX_VALUE;
-        }
-        ByteBuffer rec = s.readRecords(id - s.base, 1);
-        if (rec.limit() < IndexDescriptor.RECORD_SIZE || !IndexDescriptor.crcMatches(rec, 0, crc)) {
-            throw corrupt(id, "its index record fails its checksum (time lookup)");
-        }
-        return IndexDescriptor.timestamp(rec, 0);
+        return reader.idForTime(nanos);
     }
 
     /**

@@ -3,6 +3,7 @@
  * index files with checksums ({@link dev.diaspora.stream.files.storage.PartitionLog}), safe for several processes and
  * after crashes. Not API: public only so that the netty partition server can host partitions on it and send whole
  * checksummed data blocks ({@link dev.diaspora.stream.files.storage.StoredData}) with zero-copy transfers. The binary layouts are the
- * {@code *Descriptor} classes and the module's FORMAT.md.
+ * {@code *Descriptor} classes and the module's FORMAT.md. The benchmarks module uses
+ * {@link dev.diaspora.stream.files.storage.DirectoryTrees} for its data directories.
  */
 package dev.diaspora.stream.files.storage;

@@ -70,7 +70,12 @@ class BrokenDriversTest {
             Map.entry(Fault.IGNORE_RETENTION, "optional_R25_retentionMsDropsEventsOlderThanTheLimit"),
             Map.entry(Fault.SILENT_EXPIRY, "optional_R25_consumerBehindRetentionFollowsItsPolicy"),
             Map.entry(Fault.IGNORE_GENERATION, "optional_G6_aDroppedMemberThatWakesStoresNoPositionForLostPartitions"),
-            Map.entry(Fault.STALE_PARTITIONS, "optional_R26_openProducersAndConsumersSeeAddedPartitions"));
+            Map.entry(Fault.STALE_PARTITIONS, "optional_R26_openProducersAndConsumersSeeAddedPartitions"),
+            Map.entry(Fault.WRONG_TIME_LOOKUP, "optional_S6_startAtTimeStartsAtFirstEventStoredFromThen"),
+            Map.entry(Fault.NO_CONSUMER_NAMES, "required_R9_consumerNamesAndPositionsReportStoredPositions"),
+            Map.entry(Fault.IGNORE_RESET, "required_R9_resetPositionsMovesStoredPositions"),
+            Map.entry(Fault.LIST_WITHOUT_COMPONENTS, "required_R3_listTopicsDescribesEachTopic"),
+            Map.entry(Fault.IGNORE_ALTER, "optional_R26_alterTopicRetentionTakesEffect"));
 
     /** The reduced environment of the broken runs: a fifth of the events, a tenth of the timeouts. */
     static TckEnvironment brokenRunEnvironment() {
@@ -299,6 +304,41 @@ class BrokenDriversTest {
         }
     }
 
+    static final class WrongTimeLookupFault extends FaultyReferenceTck {
+        @Override
+        Fault fault() {
+            return Fault.WRONG_TIME_LOOKUP;
+        }
+    }
+
+    static final class NoConsumerNamesFault extends FaultyReferenceTck {
+        @Override
+        Fault fault() {
+            return Fault.NO_CONSUMER_NAMES;
+        }
+    }
+
+    static final class IgnoreResetFault extends FaultyReferenceTck {
+        @Override
+        Fault fault() {
+            return Fault.IGNORE_RESET;
+        }
+    }
+
+    static final class ListWithoutComponentsFault extends FaultyReferenceTck {
+        @Override
+        Fault fault() {
+            return Fault.LIST_WITHOUT_COMPONENTS;
+        }
+    }
+
+    static final class IgnoreAlterFault extends FaultyReferenceTck {
+        @Override
+        Fault fault() {
+            return Fault.IGNORE_ALTER;
+        }
+    }
+
     private static final Map<Fault, Class<? extends FaultyReferenceTck>> CLASSES = Map.ofEntries(
             Map.entry(Fault.NONE, NoneFault.class),
             Map.entry(Fault.DROP_EVENT, DropEventFault.class),
@@ -324,7 +364,12 @@ class BrokenDriversTest {
             Map.entry(Fault.IGNORE_RETENTION, IgnoreRetentionFault.class),
             Map.entry(Fault.SILENT_EXPIRY, SilentExpiryFault.class),
             Map.entry(Fault.IGNORE_GENERATION, IgnoreGenerationFault.class),
-            Map.entry(Fault.STALE_PARTITIONS, StalePartitionsFault.class));
+            Map.entry(Fault.STALE_PARTITIONS, StalePartitionsFault.class),
+            Map.entry(Fault.WRONG_TIME_LOOKUP, WrongTimeLookupFault.class),
+            Map.entry(Fault.NO_CONSUMER_NAMES, NoConsumerNamesFault.class),
+            Map.entry(Fault.IGNORE_RESET, IgnoreResetFault.class),
+            Map.entry(Fault.LIST_WITHOUT_COMPONENTS, ListWithoutComponentsFault.class),
+            Map.entry(Fault.IGNORE_ALTER, IgnoreAlterFault.class));
 
     /** The outcome of one run: failed test method names with their first message line, and the count run. */
     record Outcome(Map<String, String> failures, List<String> passed, int skipped, long millis, String slowest) {

@@ -65,7 +65,17 @@ enum Fault {
      * Adds partitions, but an open topic handle keeps listing the partitions it opened with: open producers never
      * use the new ones (issue 13).
      */
-    STALE_PARTITIONS;
+    STALE_PARTITIONS,
+    /** {@code idForTime} answers the first retained id whatever the time: start-at-time starts at the beginning. */
+    WRONG_TIME_LOOKUP,
+    /** {@code consumerNames} lists no name, though positions are stored. */
+    NO_CONSUMER_NAMES,
+    /** {@code storePositions} (an offline reset) stores nothing; commits of live consumers still do. */
+    IGNORE_RESET,
+    /** {@code listTopics} describes each topic by its options only, without its components. */
+    LIST_WITHOUT_COMPONENTS,
+    /** {@code alterTopic} accepts the changes and keeps the old options: a lowered retention never applies. */
+    IGNORE_ALTER;
 
     /** @return the option value, e.g. {@code drop_event} */
     String optionValue() {

@@ -67,7 +67,9 @@ final class ReferenceBackend implements Backend {
         synchronized (store) {
             for (ReferenceStore.Topic t : store.topics.values()) {
                 ObjectNode d = t.options.json().deepCopy();
-                d.setAll((ObjectNode) t.components.json().deepCopy());
+                if (fault != Fault.LIST_WITHOUT_COMPONENTS) {
+                    d.setAll((ObjectNode) t.components.json().deepCopy());
+                }
                 out.put(t.name, Metadata.of(d));
             }
         }
@@ -78,6 +80,9 @@ final class ReferenceBackend implements Backend {
     public void alterTopic(String name, Options changes) {
         synchronized (store) {
             ReferenceStore.Topic t = existing(name);
+            if (fault == Fault.IGNORE_ALTER) {
+                return;
+            }
             ObjectNode o = t.options.json().deepCopy();
             o.setAll((ObjectNode) changes.toMetadata().json());
             t.options = Metadata.of(o);

@@ -97,6 +97,9 @@ final class ReferenceTopic implements TopicBackend, LocalTopic {
         long nanos = Math.addExact(Math.multiplyExact(time.getEpochSecond(), 1_000_000_000L), time.getNano());
         ReferenceStore.Partition part = topic.partitions[p];
         synchronized (part) {
+            if (fault == Fault.WRONG_TIME_LOOKUP) {
+                return part.first;
+            }
             for (ReferenceStore.Record r : part.records) { // timestamps are non-decreasing; a scan is enough here
                 if (r.timestampNanos() >= nanos) {
                     return r.id();
@@ -309,11 +312,19 @@ final class ReferenceTopic implements TopicBackend, LocalTopic {
         if (fault == Fault.IGNORE_ACKS) {
             return;
         }
-        storePositions(name, positions);
+        store(name, positions);
     }
 
     @Override
     public void storePositions(String name, Map<Integer, Long> positions) {
+        if (fault == Fault.IGNORE_RESET) {
+            checkLive();
+            return;
+        }
+        store(name, positions);
+    }
+
+    private void store(String name, Map<Integer, Long> positions) {
         checkLive();
         synchronized (topic.committed) {
             topic.committed.computeIfAbsent(name, k -> new HashMap<>()).putAll(positions);
@@ -326,7 +337,7 @@ final class ReferenceTopic implements TopicBackend, LocalTopic {
         synchronized (topic.committed) {
             Set<String> out = new TreeSet<>();
             topic.committed.forEach((k, v) -> {
-                if (!v.isEmpty()) {
+                if (!v.isEmpty() && fault != Fault.NO_CONSUMER_NAMES) {
                     out.add(k);
                 }
             });
