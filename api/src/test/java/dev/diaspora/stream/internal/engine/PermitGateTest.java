@@ -35,37 +35,27 @@ class PermitGateTest {
         assertEquals(0, gate.wakeUps(), "a release that frees less than 1/16 of the bound woke the blocked push");
 
         gate.release(1, 1); // 4 of 64 free: a sixteenth
-        assertEquals(1, gate.wakeUps());
-        pusher.join(TimeUnit.NANOSECONDS.toMillis(WAIT_NANOS));
-        assertFalse(pusher.isAlive(), "the woken push did not get its permit");
+        assertWokenAndThrough(gate, pusher);
         assertEquals(61, gate.pendingEvents());
     }
 
     @Test
     void shouldWakeABlockedPushOnBytesOnlyWhenASixteenthOfTheByteBoundIsFree() throws Exception {
         PermitGate gate = new PermitGate(1_000, 1_600, NO_RECHECK);
-        gate.acquire(1_600, BackPressure.BLOCK, 0);
-        Thread pusher = blockedPusher(gate, 50);
-        awaitWaiters(gate, 1);
+        Thread pusher = blockedPusherBehind(gate, 1_600, 50);
 
         gate.release(0, 99); // the event count is far from its bound; 99 of 1,600 bytes free is not a sixteenth
         assertEquals(0, gate.wakeUps());
         gate.release(0, 1);
-        assertEquals(1, gate.wakeUps());
-        pusher.join(TimeUnit.NANOSECONDS.toMillis(WAIT_NANOS));
-        assertFalse(pusher.isAlive(), "the woken push did not get its permit");
+        assertWokenAndThrough(gate, pusher);
     }
 
     @Test
     void shouldLetAnEventLargerThanTheByteBoundThroughOnceNothingIsPending() throws Exception {
         PermitGate gate = new PermitGate(1_000, 1_600, NO_RECHECK);
-        gate.acquire(100, BackPressure.BLOCK, 0);
-        Thread pusher = blockedPusher(gate, 5_000);
-        awaitWaiters(gate, 1);
-        gate.release(1, 100);
-        assertEquals(1, gate.wakeUps());
-        pusher.join(TimeUnit.NANOSECONDS.toMillis(WAIT_NANOS));
-        assertFalse(pusher.isAlive(), "the oversized event did not pass when nothing was pending");
+        Thread pusher = blockedPusherBehind(gate, 100, 5_000);
+        gate.release(1, 100); // nothing pending: the oversized event passes
+        assertWokenAndThrough(gate, pusher);
         assertEquals(5_000, gate.pendingBytes());
     }
 
@@ -122,6 +112,21 @@ class PermitGateTest {
             assertEquals(0, gate.pendingEvents());
             assertTrue(gate.wakeUps() <= releases, trace.toString());
         });
+    }
+
+    /** Takes one event of {@code heldBytes}, then starts a push of {@code wantedBytes} and waits until it blocks. */
+    private static Thread blockedPusherBehind(PermitGate gate, long heldBytes, long wantedBytes) {
+        gate.acquire(heldBytes, BackPressure.BLOCK, 0);
+        Thread pusher = blockedPusher(gate, wantedBytes);
+        awaitWaiters(gate, 1);
+        return pusher;
+    }
+
+    /** One wake-up so far, and the blocked push got its permit. */
+    private static void assertWokenAndThrough(PermitGate gate, Thread pusher) throws InterruptedException {
+        assertEquals(1, gate.wakeUps());
+        pusher.join(TimeUnit.NANOSECONDS.toMillis(WAIT_NANOS));
+        assertFalse(pusher.isAlive(), "the woken push did not get its permit");
     }
 
     private static Thread blockedPusher(PermitGate gate, long bytes) {
