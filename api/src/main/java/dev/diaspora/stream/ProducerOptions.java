@@ -12,6 +12,12 @@ import java.util.Objects;
  * 65,536 pending events and 64 MiB pending bytes (metadata plus referenced data), batches sealed at 4 MiB, no linger,
  * 30 s to flush on close.
  *
+ * <p>The memory bound is both counts at once: {@code push} admits an event while the events and bytes pending (pushed,
+ * outcome not yet known), this event included, stay within {@code maxPendingEvents} and {@code maxPendingBytes} (an
+ * event larger than {@code maxPendingBytes} passes when nothing else is pending). A push blocked there
+ * ({@link BackPressure#BLOCK}) resumes once a sixteenth of the bound is free again (events and bytes), or nothing is
+ * pending, rather than as soon as one event completes; it also looks again every 10 ms.
+ *
  * <p>Thread safety: immutable.
  */
 public final class ProducerOptions {
@@ -111,7 +117,7 @@ public final class ProducerOptions {
                 maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError);
     }
 
-    /** Sets what {@code push} does at the memory bound. */
+    /** Sets what {@code push} does at the memory bound ({@code maxPendingEvents}, {@code maxPendingBytes}). */
     public ProducerOptions backPressure(BackPressure backPressure) {
         return copy(name, batchSize, maxNumBatches, ordering, threadPool,
                 Objects.requireNonNull(backPressure, "backPressure"), maxBlock, maxPendingEvents, maxPendingBytes,

@@ -11,10 +11,25 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The producer-wide memory bound: events and bytes pushed and not yet completed. Permits are taken in {@code push} on
  * the caller's thread (lock-free when there is room) and released when the event's outcome is known. Not API.
+ *
+ * <p>Hysteresis: a push blocked at the bound is woken only once a sixteenth of the bound (in events and in bytes) is
+ * free again, or nothing is pending, not on every release. Drivers that complete events one by one (RECORD mode:
+ * Kafka) would otherwise make the completing thread signal, and the pusher wake, take one permit and block again,
+ * once per event. A blocked push also looks again every {@value #RECHECK_NANOS} ns, so it never waits for a wake-up
+ * that does not come; the bound itself (what {@code tryAcquire} admits) is unchanged.
  */
 final class PermitGate {
+    /** A blocked push is woken once this fraction (1/n) of each bound is free. */
+    static final int WAKE_FRACTION = 16;
+    static final long RECHECK_NANOS = 10_000_000L;
+
     private final long maxEvents;
     private final long maxBytes;
+    /** Release wakes a blocked push when at most this many events, and {@link #wakeBytes} bytes, stay pending. */
+    private final long wakeEvents;
+    private final long wakeBytes;
+    private final long recheckNanos;
+    private final AtomicLong wakeUps = new AtomicLong();
     private final AtomicLong events = new AtomicLong();
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicLong blockedNanos = new AtomicLong();
@@ -23,8 +38,16 @@ final class PermitGate {
     private volatile int waiters; // read on release to skip the lock when nobody waits
 
     PermitGate(long maxEvents, long maxBytes) {
+        this(maxEvents, maxBytes, RECHECK_NANOS);
+    }
+
+    /** {@code recheckNanos}: how often a blocked push looks again without a wake-up (tests make it long) */
+    PermitGate(long maxEvents, long maxBytes, long recheckNanos) {
+        this.recheckNanos = recheckNanos;
         this.maxEvents = maxEvents;
         this.maxBytes = maxBytes;
+        this.wakeEvents = maxEvents - Math.max(1, maxEvents / WAKE_FRACTION);
+        this.wakeBytes = maxBytes - Math.max(1, maxBytes / WAKE_FRACTION);
     }
 
     /**
@@ -52,7 +75,7 @@ final class PermitGate {
                 if (left <= 0) {
                     throw full(n, "it stayed full for " + TimeUnit.NANOSECONDS.toMillis(maxBlockNanos) + " ms");
                 }
-                released.awaitNanos(Math.min(left, 10_000_000L));
+                released.awaitNanos(Math.min(left, recheckNanos));
             }
         } catch (InterruptedException e) {
             throw new InterruptException("push blocked at the producer's memory bound", e);
@@ -85,9 +108,10 @@ final class PermitGate {
     }
 
     void release(long eventsDone, long bytesDone) {
-        events.addAndGet(-eventsDone);
-        bytes.addAndGet(-bytesDone);
-        if (waiters > 0) {
+        long e = events.addAndGet(-eventsDone);
+        long b = bytes.addAndGet(-bytesDone);
+        if (waiters > 0 && (e <= 0 || e <= wakeEvents && b <= wakeBytes)) {
+            wakeUps.incrementAndGet();
             lock.lock();
             try {
                 released.signalAll();
@@ -103,6 +127,16 @@ final class PermitGate {
 
     long pendingBytes() {
         return bytes.get();
+    }
+
+    /** @return how often a release woke blocked pushes (tests) */
+    long wakeUps() {
+        return wakeUps.get();
+    }
+
+    /** @return the pushes blocked now (tests) */
+    int waiters() {
+        return waiters;
     }
 
     long blockedNanos() {

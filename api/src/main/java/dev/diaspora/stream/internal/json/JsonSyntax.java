@@ -1,5 +1,8 @@
 package dev.diaspora.stream.internal.json;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -183,6 +186,25 @@ public final class JsonSyntax {
         return pos;
     }
 
+    /** Eight bytes of a byte[] at any index, in one read (the order does not matter to {@link #plainAscii}). */
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
+
+    /**
+     * @return whether none of the eight bytes of {@code w} is below 0x20, above 0x7F, a quote or a backslash: the
+     *     bytes {@link #string} steps over one by one as printable ASCII. Each test sets a byte's high bit where it
+     *     holds for that byte; borrows can set more bits above a byte that holds, never where none does, so "no
+     *     bit set" is exact.
+     */
+    static boolean plainAscii(long w) {
+        long control = (w - ONES * 0x20) & ~w; // a byte below 0x20 (bytes of 0x80 and above are caught by w itself)
+        long quote = w ^ (ONES * '"');
+        long backslash = w ^ (ONES * '\\');
+        long hits = w | control | ((quote - ONES) & ~quote) | ((backslash - ONES) & ~backslash);
+        return (hits & HIGHS) == 0;
+    }
+
     /**
      * Scans a string whose opening quote is before {@code pos}.
      *
@@ -193,7 +215,16 @@ public final class JsonSyntax {
         int unescapedBytes = 0; // for names: Jackson limits their length once unescaped
         int shrink = 0; // bytes minus UTF-16 units so far (escapes, multi-byte characters): for the value limit
         boolean expectLow = false; // for names: after an escaped high surrogate, Jackson wants an escaped low one
+        int bytewiseUntil = pos; // after a word that is not all plain ASCII, its bytes go one by one
         while (true) {
+            if (pos >= bytewiseUntil && pos + 8 <= end && !expectLow) {
+                if (plainAscii((long) LONGS.get(b, pos))) { // eight printable ASCII bytes, no quote, no backslash
+                    pos += 8;
+                    unescapedBytes += 8;
+                    continue;
+                }
+                bytewiseUntil = pos + 8;
+            }
             if (pos == end) {
                 throw error(b, start, pos, "unexpected end of input in a string that starts at byte " + (open - start));
             }

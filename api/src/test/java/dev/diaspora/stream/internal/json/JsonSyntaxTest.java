@@ -173,4 +173,42 @@ class JsonSyntaxTest {
         }
         fail("a truncated range must be rejected");
     }
+    /** The eight-byte step of string scanning agrees with the byte loop: for every byte value at every position. */
+    @Test
+    void shouldStepOverEightBytesOnlyWhenEachIsPlainAscii() {
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(16);
+        for (int at = 0; at < 8; at++) {
+            for (int v = 0; v < 256; v++) {
+                long w = 0;
+                for (int i = 0; i < 8; i++) {
+                    int x = i == at ? v : 0x20 + rnd.nextInt(0x60);
+                    x = x == '"' || x == '\\' ? 'a' : x;
+                    w |= (long) (i == at ? v : x) << (8 * i);
+                }
+                boolean plain = v >= 0x20 && v < 0x80 && v != '"' && v != '\\';
+                assertEquals(plain, JsonSyntax.plainAscii(w), "byte " + v + " at " + at);
+            }
+        }
+        for (int n = 0; n < 100_000; n++) { // random words: the byte-wise definition decides
+            long w = rnd.nextLong();
+            boolean plain = true;
+            for (int i = 0; i < 8; i++) {
+                int x = (int) (w >>> (8 * i)) & 0xFF;
+                plain &= x >= 0x20 && x < 0x80 && x != '"' && x != '\\';
+            }
+            assertEquals(plain, JsonSyntax.plainAscii(w), () -> Long.toHexString(w));
+        }
+    }
+
+    /** A long string with one byte of every value at every offset: same verdict as Jackson. */
+    @Test
+    void shouldAgreeWithJacksonOnEveryByteInsideALongString() {
+        for (int at = 0; at < 24; at++) {
+            for (int v = 0; v < 256; v++) {
+                byte[] b = bytes("\"" + "abcdefgh".repeat(3) + "\"");
+                b[1 + at] = (byte) v;
+                agree(b);
+            }
+        }
+    }
 }
