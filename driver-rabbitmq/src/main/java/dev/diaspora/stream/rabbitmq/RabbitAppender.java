@@ -7,7 +7,6 @@ import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.OutgoingBatch;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -36,8 +35,8 @@ final class RabbitAppender implements Appender {
         long since;
     }
     private final AtomicLongArray sequences;
-    /** The last send per partition: a partition's sends complete in order (the follower sees them in order). */
-    private final ConcurrentHashMap<Integer, CompletableFuture<Void>> last = new ConcurrentHashMap<>();
+    /** Every send not completed yet: {@link #flush} waits for all of them, whatever order they complete in. */
+    private final Outstanding outstanding = new Outstanding();
 
     RabbitAppender(RabbitTopic topic) {
         this.topic = topic;
@@ -112,13 +111,12 @@ final class RabbitAppender implements Appender {
 
     @Override
     public void send(int partition, ByteBuffer metadata, DataView data, AppendCallback callback) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        last.put(partition, done);
+        Outstanding.Epoch epoch = outstanding.begin();
         AppendCallback complete = (id, error) -> {
             try {
                 callback.onComplete(id, error);
             } finally {
-                done.complete(null);
+                outstanding.end(epoch);
             }
         };
         PartitionTail tail;
@@ -167,7 +165,7 @@ final class RabbitAppender implements Appender {
 
     @Override
     public CompletableFuture<Void> flush() {
-        return CompletableFuture.allOf(last.values().toArray(new CompletableFuture<?>[0]));
+        return outstanding.flush();
     }
 
     @Override
