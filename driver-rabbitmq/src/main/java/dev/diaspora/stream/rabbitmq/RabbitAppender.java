@@ -150,7 +150,7 @@ final class RabbitAppender implements Appender {
             }
             tail.expect(writer, seq, complete);
             try {
-                producer.send(producer.messageBuilder().publishingId(seq).addData(body).build(), status -> {
+                producer.send(new DataSectionCodec.DataMessage(body, seq), status -> {
                     if (status.isConfirmed()) {
                         tail.confirmed(writer, seq);
                     } else {
