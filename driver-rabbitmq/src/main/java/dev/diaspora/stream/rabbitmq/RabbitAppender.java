@@ -3,6 +3,8 @@ package dev.diaspora.stream.rabbitmq;
 import com.rabbitmq.stream.Producer;
 import com.rabbitmq.stream.Resource;
 import dev.diaspora.stream.DataView;
+import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.TopicNotFoundException;
 import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.OutgoingBatch;
 import java.nio.ByteBuffer;
@@ -126,7 +128,7 @@ final class RabbitAppender implements Appender {
             tail = topic.tail(partition);
             producer = producer(partition);
         } catch (RuntimeException e) {
-            complete.onComplete(-1, e);
+            complete.onComplete(-1, naming(partition, e));
             return;
         }
         // Publishing ids must reach the client in increasing order (the server drops an id at or below the last one
@@ -136,7 +138,7 @@ final class RabbitAppender implements Appender {
                 topic.checkLive(); // never publish into a topic created again under the name
             }
         } catch (RuntimeException e) {
-            complete.onComplete(-1, e);
+            complete.onComplete(-1, naming(partition, e));
             return;
         }
         synchronized (producer) {
@@ -161,6 +163,18 @@ final class RabbitAppender implements Appender {
                 tail.failed(writer, seq, e);
             }
         }
+    }
+
+    /**
+     * @return a retriable failure of a push (the server unreachable while the topic is checked) as one naming the
+     *     partition and its stream, like the failures of the pushes that were waiting; other errors as they are
+     */
+    private RuntimeException naming(int partition, RuntimeException e) {
+        if (!(e instanceof DiasporaException d) || !d.isRetriable() || e instanceof TopicNotFoundException) {
+            return e;
+        }
+        return new DiasporaException("partition " + partition + " of topic '" + topic.name() + "' (stream '"
+                + topic.stream(partition) + "'): " + d.getMessage(), d, true);
     }
 
     @Override
