@@ -3,11 +3,12 @@ package dev.diaspora.stream.rabbitmq;
 import com.rabbitmq.stream.Producer;
 import com.rabbitmq.stream.Resource;
 import dev.diaspora.stream.DataView;
+import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.TopicNotFoundException;
 import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.OutgoingBatch;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -36,8 +37,8 @@ final class RabbitAppender implements Appender {
         long since;
     }
     private final AtomicLongArray sequences;
-    /** The last send per partition: a partition's sends complete in order (the follower sees them in order). */
-    private final ConcurrentHashMap<Integer, CompletableFuture<Void>> last = new ConcurrentHashMap<>();
+    /** Every send not completed yet: {@link #flush} waits for all of them, whatever order they complete in. */
+    private final Outstanding outstanding = new Outstanding();
 
     RabbitAppender(RabbitTopic topic) {
         this.topic = topic;
@@ -112,13 +113,12 @@ final class RabbitAppender implements Appender {
 
     @Override
     public void send(int partition, ByteBuffer metadata, DataView data, AppendCallback callback) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        last.put(partition, done);
+        Outstanding.Epoch epoch = outstanding.begin();
         AppendCallback complete = (id, error) -> {
             try {
                 callback.onComplete(id, error);
             } finally {
-                done.complete(null);
+                outstanding.end(epoch);
             }
         };
         PartitionTail tail;
@@ -128,7 +128,7 @@ final class RabbitAppender implements Appender {
             tail = topic.tail(partition);
             producer = producer(partition);
         } catch (RuntimeException e) {
-            complete.onComplete(-1, e);
+            complete.onComplete(-1, naming(partition, e));
             return;
         }
         // Publishing ids must reach the client in increasing order (the server drops an id at or below the last one
@@ -138,7 +138,7 @@ final class RabbitAppender implements Appender {
                 topic.checkLive(); // never publish into a topic created again under the name
             }
         } catch (RuntimeException e) {
-            complete.onComplete(-1, e);
+            complete.onComplete(-1, naming(partition, e));
             return;
         }
         synchronized (producer) {
@@ -152,7 +152,7 @@ final class RabbitAppender implements Appender {
             }
             tail.expect(writer, seq, complete);
             try {
-                producer.send(producer.messageBuilder().publishingId(seq).addData(body).build(), status -> {
+                producer.send(new DataSectionCodec.DataMessage(body, seq), status -> {
                     if (status.isConfirmed()) {
                         tail.confirmed(writer, seq);
                     } else {
@@ -165,9 +165,21 @@ final class RabbitAppender implements Appender {
         }
     }
 
+    /**
+     * @return a retriable failure of a push (the server unreachable while the topic is checked) as one naming the
+     *     partition and its stream, like the failures of the pushes that were waiting; other errors as they are
+     */
+    private RuntimeException naming(int partition, RuntimeException e) {
+        if (!(e instanceof DiasporaException d) || !d.isRetriable() || e instanceof TopicNotFoundException) {
+            return e;
+        }
+        return new DiasporaException("partition " + partition + " of topic '" + topic.name() + "' (stream '"
+                + topic.stream(partition) + "'): " + d.getMessage(), d, true);
+    }
+
     @Override
     public CompletableFuture<Void> flush() {
-        return CompletableFuture.allOf(last.values().toArray(new CompletableFuture<?>[0]));
+        return outstanding.flush();
     }
 
     @Override

@@ -127,7 +127,7 @@ final class RabbitConfig {
     /** Builds the client environment (producers and consumers that recover from lost connections). */
     Environment environment(ScheduledExecutorService scheduler, EventLoopGroup group) {
         EnvironmentBuilder b = Environment.builder().id(CONNECTION_PREFIX).host(host).port(port).username(username).password(password)
-                .virtualHost(virtualHost).rpcTimeout(timeout).scheduledExecutorService(scheduler)
+                .virtualHost(virtualHost).rpcTimeout(timeout).scheduledExecutorService(scheduler).codec(new DataSectionCodec())
                 .recoveryBackOffDelayPolicy(BackOffDelayPolicy.fixedWithInitialDelay(Duration.ofMillis(200),
                         Duration.ofMillis(500)))
                 .topologyUpdateBackOffDelayPolicy(BackOffDelayPolicy.fixedWithInitialDelay(Duration.ofMillis(200),

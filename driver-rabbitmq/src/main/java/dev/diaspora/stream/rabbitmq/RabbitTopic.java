@@ -45,6 +45,8 @@ final class RabbitTopic implements TopicBackend, LocalTopic {
     /** Cursors kept per partition; the least recently used one is closed beyond this. */
     private static final int CURSORS_PER_PARTITION = 4;
     private static final AtomicLong TOKENS = new AtomicLong();
+    /** The low bits of a data location: the event's index in its batch; the high bits are the batch's token. */
+    static final int INDEX_BITS = 20;
 
     final RabbitBackend backend;
     private final String name;
@@ -55,8 +57,8 @@ final class RabbitTopic implements TopicBackend, LocalTopic {
     private final ChangeNotifier notifier = new ChangeNotifier();
     private final PartitionTail[] tails;
     private final List<List<Cursor>> cursors = new ArrayList<>();
-    /** Records handed to the engine, by location token, until their batch is released. */
-    private final ConcurrentHashMap<Long, byte[]> inFlight = new ConcurrentHashMap<>();
+    /** The bodies of each batch handed to the engine, by the batch's token, until the batch is released. */
+    private final ConcurrentHashMap<Long, byte[][]> inFlight = new ConcurrentHashMap<>();
     private final Set<String> registeredNames = ConcurrentHashMap.newKeySet();
     /** The topic's incarnation: a topic deleted and created again under the name is another topic. */
     private final String incarnation;
@@ -298,11 +300,11 @@ final class RabbitTopic implements TopicBackend, LocalTopic {
         checkLiveSometimes();
         long from = fromId + 1;
         Cursor cursor = cursor(p, from);
-        Cursor.Rec r = cursor.peek();
-        if (r == null) {
+        long at = cursor.first();
+        if (at < 0) {
             return null;
         }
-        if (r.offset() > from) {
+        if (at > from) {
             long first = backend.admin.firstOffset(streams[p], OffsetSpecification.first());
             if (first > from) { // retention removed the events before it
                 return IncomingBatch.failure(p, fromId, new PositionExpiredException(p, fromId, first - 1,
@@ -313,68 +315,58 @@ final class RabbitTopic implements TopicBackend, LocalTopic {
             drop(p, cursor);
             return IncomingBatch.failure(p, fromId, new CorruptDataException("partition " + p + " of topic '" + name
                     + "', event id " + fromId + ": stream '" + streams[p] + "' holds no message at offset " + from
-                    + " (the next is at " + r.offset() + "): another program stored offset tracking or other entries"
+                    + " (the next is at " + at + "): another program stored offset tracking or other entries"
                     + " in this partition stream; seek past it to go on"));
         }
-        List<Cursor.Rec> recs = new ArrayList<>();
-        DiasporaException error = null;
-        long bytes = 0;
-        int mdBytes = 0;
-        while (recs.size() < maxEvents && (r = cursor.peek()) != null && r.offset() == from + recs.size()) {
-            if (Layout.kind(r.body()) != Layout.KIND_EVENT) {
-                error = new CorruptDataException("partition " + p + " of topic '" + name + "', event id "
-                        + (r.offset() - 1) + " (stream '" + streams[p] + "', offset " + r.offset() + "): "
-                        + Layout.describe(r.body()) + "; seek past it to go on");
-                cursor.take();
-                break;
-            }
-            long size = r.body().length - Layout.EVENT_HEADER;
-            if (!recs.isEmpty() && bytes + size > maxBytes) {
-                break;
-            }
-            bytes += size;
-            mdBytes += Layout.metadataSize(r.body());
-            recs.add(r);
-            cursor.take();
+        Cursor.Drained d = cursor.drain(maxEvents, maxBytes);
+        if (d.count == 0) { // the record at the position is not an event of this layout
+            byte[] body = cursor.takeOne();
+            return IncomingBatch.failure(p, fromId, new CorruptDataException("partition " + p + " of topic '" + name
+                    + "', event id " + fromId + " (stream '" + streams[p] + "', offset " + from + "): "
+                    + Layout.describe(body) + "; seek past it to go on"));
         }
-        if (recs.isEmpty()) {
-            return IncomingBatch.failure(p, fromId, error);
-        }
-        int n = recs.size();
-        byte[] md = new byte[mdBytes];
+        return batch(p, fromId, d);
+    }
+
+    /**
+     * The engine's batch of drained events: their metadata copied back to back (the one copy the batch format
+     * needs), the bodies kept whole under one location token until the batch is released, each event's location
+     * being the token and its index in the batch.
+     */
+    private IncomingBatch batch(int p, long fromId, Cursor.Drained d) {
+        int n = d.count;
+        byte[] md = new byte[d.metadataBytes];
         int[] offsets = new int[n + 1];
         long[] ts = new long[n];
         long[] sizes = new long[n];
         long[] locations = new long[n];
+        long token = TOKENS.incrementAndGet();
+        long base = token << INDEX_BITS;
         for (int i = 0; i < n; i++) {
-            Cursor.Rec rec = recs.get(i);
-            byte[] body = rec.body();
+            byte[] body = d.bodies[i];
             int m = Layout.metadataSize(body);
             System.arraycopy(body, Layout.EVENT_HEADER, md, offsets[i], m);
             offsets[i + 1] = offsets[i] + m;
-            ts[i] = rec.timestampMs() * 1_000_000L;
+            ts[i] = d.timesMs[i] * 1_000_000L;
             sizes[i] = body.length - Layout.EVENT_HEADER - m;
-            long token = TOKENS.incrementAndGet();
-            locations[i] = token;
-            inFlight.put(token, body);
+            locations[i] = base | i;
         }
-        Runnable release = () -> {
-            for (long token : locations) {
-                inFlight.remove(token);
-            }
-        };
-        return new IncomingBatch(p, fromId, n, ByteBuffer.wrap(md), offsets, ts, sizes, locations, release, error);
+        inFlight.put(token, d.bodies);
+        return new IncomingBatch(p, fromId, n, ByteBuffer.wrap(md), offsets, ts, sizes, locations,
+                () -> inFlight.remove(token), null);
     }
 
     @Override
     public void readData(List<DataRequest> requests) {
         for (DataRequest r : requests) {
-            byte[] body = inFlight.get(r.descriptor().locationAsLong());
-            if (body == null) {
+            long location = r.descriptor().locationAsLong();
+            byte[][] bodies = inFlight.get(location >>> INDEX_BITS);
+            if (bodies == null) {
                 r.fail(new DiasporaException("partition " + r.partition() + ", event id " + r.eventId()
                         + ": its data was released before it was read"));
                 continue;
             }
+            byte[] body = bodies[(int) (location & (Cursor.MAX_DRAIN - 1))];
             int off = Layout.dataOffset(body);
             r.fillFrom(ByteBuffer.wrap(body, off, body.length - off));
         }

@@ -9,6 +9,7 @@ import dev.diaspora.stream.Driver;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.Producer;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,6 +37,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * back to learn their offsets: that cost is part of what is measured). Raw consumer: a subscription from the first
  * offset that copies each body once ({@code getBodyAsBinary}), timed until the last message; driver consumer:
  * {@code poll} per event with the default heap allocator, timed the same way.
+ *
+ * <p>Each phase also reports the CPU time this JVM spent per event (every thread: client, driver, engine, JIT and
+ * GC; not the server's): on a loaded machine events/s of both sides fall with the CPU they get, while the CPU an event
+ * costs the client stays comparable.
  *
  * <p>Usage: {@code benchmarks/bin/rabbitmq-vs-raw [--reps 3] [--sizes 100,1024,65536] [--mb 50] [--metadata 32]
  * [--host 127.0.0.1] [--port 5552] [--warmup true]}.
@@ -84,11 +89,16 @@ public final class RabbitVsRawBenchmark {
                         String name = prefix + seq++;
                         double[] r = mode.equals("raw") ? raw(env, name, size, mdSize, n)
                                 : driver(driver, name, size, mdSize, n);
-                        out.printf(Locale.ROOT, "%s size %6d mode %-6s n %8d | produce %10.0f ev/s | consume %10.0f"
-                                + " ev/s%n", rep < 0 ? "warmup" : "rep " + rep, size, mode, n, r[0], r[1]);
+                        out.printf(Locale.ROOT, "%s size %6d mode %-6s n %8d | produce %10.0f ev/s %7.2f cpu-us/ev |"
+                                + " consume %10.0f ev/s %7.2f cpu-us/ev%n", rep < 0 ? "warmup" : "rep " + rep, size,
+                                mode, n, r[0], r[2], r[1], r[3]);
                         if (rep >= 0) {
                             results.computeIfAbsent(size + "/" + mode + "/produce", x -> new ArrayList<>()).add(r[0]);
                             results.computeIfAbsent(size + "/" + mode + "/consume", x -> new ArrayList<>()).add(r[1]);
+                            results.computeIfAbsent(size + "/" + mode + "/produce-cpu", x -> new ArrayList<>())
+                                    .add(r[2]);
+                            results.computeIfAbsent(size + "/" + mode + "/consume-cpu", x -> new ArrayList<>())
+                                    .add(r[3]);
                         }
                     }
                 }
@@ -97,8 +107,8 @@ public final class RabbitVsRawBenchmark {
         out.println("# load after: " + loadAverage());
         out.println();
         out.println("| event (data + " + mdSize + " B metadata) | side | raw ev/s (median) | driver ev/s (median)"
-                + " | driver/raw, paired per repetition: median |");
-        out.println("|---|---|---|---|---|");
+                + " | driver/raw, paired per repetition: median | client CPU us/event raw / driver (medians) |");
+        out.println("|---|---|---|---|---|---|");
         for (int size : sizes) {
             for (String phase : List.of("produce", "consume")) {
                 List<Double> raw = results.get(size + "/raw/" + phase);
@@ -110,8 +120,10 @@ public final class RabbitVsRawBenchmark {
                 for (int i = 0; i < ratio.length; i++) {
                     ratio[i] = drv.get(i) / raw.get(i);
                 }
-                out.printf(Locale.ROOT, "| %d B | %s | %.0f | %.0f | **%.2f** |%n", size, phase, median(raw),
-                        median(drv), median(Arrays.stream(ratio).boxed().toList()));
+                out.printf(Locale.ROOT, "| %d B | %s | %.0f | %.0f | **%.2f** | %.2f / %.2f |%n", size, phase,
+                        median(raw), median(drv), median(Arrays.stream(ratio).boxed().toList()),
+                        median(results.get(size + "/raw/" + phase + "-cpu")),
+                        median(results.get(size + "/driver/" + phase + "-cpu")));
             }
         }
         return results;
@@ -125,6 +137,7 @@ public final class RabbitVsRawBenchmark {
                     .build();
             CountDownLatch confirmed = new CountDownLatch(1);
             AtomicLong left = new AtomicLong(n);
+            long c0 = cpuNanos();
             long t0 = System.nanoTime();
             for (long i = 0; i < n; i++) {
                 producer.send(producer.messageBuilder().publishingId(i).addData(body).build(), s -> {
@@ -138,9 +151,11 @@ public final class RabbitVsRawBenchmark {
             }
             await(confirmed, "raw confirms");
             double produce = n / ((System.nanoTime() - t0) / 1e9);
+            double produceCpu = (cpuNanos() - c0) / 1e3 / n;
             producer.close();
             CountDownLatch consumed = new CountDownLatch(1);
             AtomicLong seen = new AtomicLong();
+            long c1 = cpuNanos();
             long t1 = System.nanoTime();
             com.rabbitmq.stream.Consumer consumer = env.consumerBuilder().stream(stream)
                     .offset(OffsetSpecification.first()).messageHandler((ctx, m) -> {
@@ -150,8 +165,9 @@ public final class RabbitVsRawBenchmark {
                     }).build();
             await(consumed, "raw consume");
             double consume = n / ((System.nanoTime() - t1) / 1e9);
+            double consumeCpu = (cpuNanos() - c1) / 1e3 / n;
             consumer.close();
-            return new double[] {produce, consume};
+            return new double[] {produce, consume, produceCpu, consumeCpu};
         } finally {
             env.deleteStream(stream);
         }
@@ -166,6 +182,7 @@ public final class RabbitVsRawBenchmark {
             }
             Metadata metadata = Metadata.of(md.append("\"}").toString());
             byte[] data = new byte[size];
+            long c0 = cpuNanos();
             long t0 = System.nanoTime();
             try (Producer producer = handle.producer()) {
                 for (long i = 0; i < n; i++) {
@@ -174,6 +191,8 @@ public final class RabbitVsRawBenchmark {
                 producer.flush().get(300, TimeUnit.SECONDS);
             }
             double produce = n / ((System.nanoTime() - t0) / 1e9);
+            double produceCpu = (cpuNanos() - c0) / 1e3 / n;
+            long c1 = cpuNanos();
             long t1 = System.nanoTime();
             try (Consumer consumer = handle.consumer(ConsumerOptions.named("bench"))) {
                 for (long i = 0; i < n; i++) {
@@ -182,10 +201,17 @@ public final class RabbitVsRawBenchmark {
                 }
             }
             double consume = n / ((System.nanoTime() - t1) / 1e9);
-            return new double[] {produce, consume};
+            double consumeCpu = (cpuNanos() - c1) / 1e3 / n;
+            return new double[] {produce, consume, produceCpu, consumeCpu};
         } finally {
             driver.deleteTopic(topic);
         }
+    }
+
+    /** @return the CPU time of this JVM (every thread: client, driver, engine, JIT, GC) in nanoseconds, or -1 */
+    private static long cpuNanos() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime() : -1;
     }
 
     private static void await(CountDownLatch latch, String what) throws InterruptedException {
