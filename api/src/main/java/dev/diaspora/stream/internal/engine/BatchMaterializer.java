@@ -202,9 +202,14 @@ final class BatchMaterializer {
     /** Gives the data of events that will not be delivered back to the allocator. */
     void release(Collection<ReadyItem> items) {
         for (ReadyItem o : items) {
-            if (o instanceof EventImpl e && e.data().size() > 0) {
-                allocator.release(e.data());
-            }
+            release(o);
+        }
+    }
+
+    /** Gives the data of an event that will not be delivered back to the allocator (a marker holds none). */
+    void release(ReadyItem item) {
+        if (item instanceof EventImpl e && e.data().size() > 0) {
+            allocator.release(e.data());
         }
     }
 }

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(10)
 class PullDelivererTest {
     private final ReentrantLock lock = new ReentrantLock();
+    private final List<ReadyItem> released = new ArrayList<>();
     private final PartitionLongs delivered = new PartitionLongs(1, 0);
     private final ReadyQueues queues = new ReadyQueues(100, delivered, new ReadyQueues.Signals() {
         @Override
@@ -38,7 +39,7 @@ class PullDelivererTest {
         public void belowThreshold(int partition) {
         }
     });
-    private final PullDeliverer deliverer = new PullDeliverer(lock, queues);
+    private final PullDeliverer deliverer = new PullDeliverer(lock, queues, released::add);
     private long nextId;
 
     PullDelivererTest() {
