@@ -44,7 +44,7 @@ public interface DataAllocator {
     private static DataView allocate(long size, boolean direct) {
         if (size <= MAX_SEGMENT) {
             int n = (int) size;
-            return DataView.of(direct ? ByteBuffer.allocateDirect(n) : ByteBuffer.allocate(n));
+            return DataView.ofOwned(direct ? ByteBuffer.allocateDirect(n) : ByteBuffer.allocate(n));
         }
         List<ByteBuffer> segs = new ArrayList<>();
         for (long left = size; left > 0; left -= MAX_SEGMENT) {

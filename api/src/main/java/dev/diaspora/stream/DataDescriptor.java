@@ -132,9 +132,15 @@ public final class DataDescriptor {
 
     /** A descriptor whose location is one {@code long} (8 bytes, little-endian), the common case for drivers. */
     public static DataDescriptor of(long location, long size) {
+        if (size < 0) {
+            throw new IllegalArgumentException("data size must be >= 0, got " + size);
+        }
+        // drivers call this once per event read: one array, written in place (no wrapper buffer, no defensive copy)
         byte[] b = new byte[Long.BYTES];
-        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putLong(location);
-        return of(b, size);
+        for (int i = 0; i < Long.BYTES; i++) {
+            b[i] = (byte) (location >>> (8 * i)); // little-endian, as locationAsLong reads it
+        }
+        return new DataDescriptor(b, size, NO_SELECTIONS, size);
     }
 
     /** @return a copy of the opaque location bytes */

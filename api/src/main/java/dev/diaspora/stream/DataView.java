@@ -80,6 +80,14 @@ public final class DataView {
         return new DataView(segs, total, onRelease);
     }
 
+    /**
+     * Wraps a buffer the caller has just made and hands over: its [position, limit) is the view, without the slice
+     * {@link #of(ByteBuffer...)} takes to keep the caller's buffer apart (the allocators' per-event path).
+     */
+    static DataView ofOwned(ByteBuffer fresh) {
+        return new DataView(new ByteBuffer[] {fresh}, fresh.remaining(), null);
+    }
+
     /** @return the number of bytes in the view */
     public long size() {
         return size;

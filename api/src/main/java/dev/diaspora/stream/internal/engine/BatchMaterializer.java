@@ -24,12 +24,18 @@ import java.util.List;
  * Not API.
  *
  * <p>Thread safety: {@link #materialize} on the consumer's fetch thread only; {@link #release} from any thread.
+ *
+ * <p>Allocation: the per-batch work arrays, the list of data requests and the list of prepared items are owned by the
+ * materializer and reused from batch to batch (cleared after each, so that they pin no event); what is left per event
+ * is what the event itself is made of: its {@link EventImpl}, the deserializer's {@link Metadata}, the driver's
+ * descriptor, the allocator's view and the SPI's {@link DataRequest}, all of which the application may keep.
  */
 final class BatchMaterializer {
     /**
      * A prepared batch.
      *
-     * @param items events and markers in EventID order
+     * @param items events and markers in EventID order; owned by the materializer: valid until the next
+     *     {@link #materialize} (the ready queues copy the items out)
      * @param events how many of the items are events
      * @param bytes the bytes of those events
      * @param rewindTo the id the session must be moved back (or on) to before it reads the partition again, or -1
@@ -44,6 +50,13 @@ final class BatchMaterializer {
     private final boolean failStops;
     private final UnreadableEvents unreadable;
     private final AckTracker acks;
+    // fetch-thread scratch, reused by every batch and cleared after it (see the class comment)
+    private final List<DataRequest> requests = new ArrayList<>();
+    private final ArrayList<ReadyItem> out = new ArrayList<>();
+    private DataDescriptor[] selections = new DataDescriptor[0];
+    private DataRequest[] byEvent = new DataRequest[0];
+    private Metadata[] mds = new Metadata[0];
+    private DiasporaException[] unprepared = new DiasporaException[0]; // per event: why it could not be prepared
 
     BatchMaterializer(ConsumerImpl consumer, Serializer serializer, DataSelector selector, DataAllocator allocator,
             UnreadableEventPolicy policy, UnreadableEvents unreadable, AckTracker acks) {
@@ -60,11 +73,29 @@ final class BatchMaterializer {
     Prepared materialize(IncomingBatch b, ReadSession session) {
         int p = b.partition();
         int n = b.count();
-        DiasporaException[] unprepared = null; // per event: why it could not be prepared (deserialize, select, allocate)
-        List<DataRequest> requests = null;
-        DataDescriptor[] selections = new DataDescriptor[n];
-        DataRequest[] byEvent = new DataRequest[n];
-        Metadata[] mds = new Metadata[n];
+        if (n > mds.length) {
+            int size = Math.max(n, 2 * mds.length);
+            selections = new DataDescriptor[size];
+            byEvent = new DataRequest[size];
+            mds = new Metadata[size];
+            unprepared = new DiasporaException[size];
+        }
+        out.clear();
+        try {
+            return materialize(b, session, n);
+        } finally {
+            // the arrays are sized for the largest batch so far: clear what this one used, so they pin no event
+            java.util.Arrays.fill(selections, 0, n, null);
+            java.util.Arrays.fill(byEvent, 0, n, null);
+            java.util.Arrays.fill(mds, 0, n, null);
+            java.util.Arrays.fill(unprepared, 0, n, null);
+            requests.clear();
+        }
+    }
+
+    private Prepared materialize(IncomingBatch b, ReadSession session, int n) {
+        int p = b.partition();
+        boolean anyUnprepared = false;
         int good = n;
         for (int i = 0; i < n; i++) {
             long id = b.firstId() + i;
@@ -73,9 +104,6 @@ final class BatchMaterializer {
                 DataDescriptor sel = select(p, id, md, b.descriptor(i));
                 if (sel.size() > 0) {
                     DataRequest r = new DataRequest(p, id, sel, allocate(p, id, md, sel));
-                    if (requests == null) {
-                        requests = new ArrayList<>();
-                    }
                     requests.add(r);
                     byEvent[i] = r;
                 }
@@ -85,9 +113,7 @@ final class BatchMaterializer {
                 DiasporaException d = e instanceof DiasporaException ? (DiasporaException) e
                         : new DiasporaException("partition " + p + ", event " + id
                                 + ": the deserializer, data selector or allocator failed: " + e, e);
-                if (unprepared == null) {
-                    unprepared = new DiasporaException[n];
-                }
+                anyUnprepared = true;
                 unprepared[i] = d; // handled in order below, so that nothing after a rewind point is counted
                 if (failStops) {
                     good = i;
@@ -95,16 +121,15 @@ final class BatchMaterializer {
                 }
             }
         }
-        if (requests != null) {
+        if (!requests.isEmpty()) {
             readData(p, requests, session);
         }
-        List<ReadyItem> out = new ArrayList<>(good + 1);
         long bytes = 0;
         int events = 0;
         long rewindTo = -1;
         int tenure = acks.tenure(p); // one read per batch: tenures change on this (the fetch) thread only
         for (int i = 0; i < good; i++) {
-            if (unprepared != null && unprepared[i] != null) {
+            if (anyUnprepared && unprepared[i] != null) {
                 out.add(unreadable.unreadable(p, b.firstId() + i, unprepared[i], acks.acked())); // SKIP
                 continue;
             }
@@ -199,12 +224,22 @@ final class BatchMaterializer {
         }
     }
 
+    /** The last prepared batch was queued or released: its items list is cleared, so that it pins no event. */
+    void done() {
+        out.clear();
+    }
+
     /** Gives the data of events that will not be delivered back to the allocator. */
     void release(Collection<ReadyItem> items) {
         for (ReadyItem o : items) {
-            if (o instanceof EventImpl e && e.data().size() > 0) {
-                allocator.release(e.data());
-            }
+            release(o);
+        }
+    }
+
+    /** Gives the data of an event that will not be delivered back to the allocator (a marker holds none). */
+    void release(ReadyItem item) {
+        if (item instanceof EventImpl e && e.data().size() > 0) {
+            allocator.release(e.data());
         }
     }
 }

@@ -85,9 +85,9 @@ final class ConsumerImpl implements Consumer {
                         fetch.wakeup(); // set before any item is taken: items arrive from the running loop
                     }
                 });
-        this.deliverer = new PullDeliverer(lock, queues);
         this.materializer = new BatchMaterializer(this, topic.serializer(), options.dataSelector(),
                 options.dataAllocator(), options.onUnreadableEvent(), unreadable, acks);
+        this.deliverer = new PullDeliverer(lock, queues, materializer::release);
         this.pollWatch = new PollWatch(options.maxPollInterval().toNanos(), System.nanoTime());
         this.fetch = new FetchLoop(topic, options, lock, space, queues, deliverer, materializer, acks, unreadable,
                 group, pollWatch, () -> owner.get() != null);

@@ -220,6 +220,7 @@ final class FetchLoop {
         if (!deliverer.offer(p, prepared)) {
             materializer.release(prepared.items());
         }
+        materializer.done(); // the queues hold the items now: the scratch list lets go of them
     }
 
     /**

@@ -37,6 +37,7 @@ final class PullDeliverer {
 
     private final ReentrantLock lock;
     private final ReadyQueues queues;
+    private final java.util.function.Consumer<ReadyItem> release;
     private final ArrayDeque<Waiting> pending = new ArrayDeque<>(); // guarded by lock
     private boolean delivering; // guarded by lock
     private boolean unsubscribed; // guarded by lock
@@ -46,9 +47,14 @@ final class PullDeliverer {
     private final LongAdder bytesDelivered = new LongAdder();
     private final LatencyHistogram pollLatency = new LatencyHistogram();
 
-    PullDeliverer(ReentrantLock lock, ReadyQueues queues) {
+    /**
+     * @param release gives back the data of an item that a cancelled pull could not put back (its partition was
+     *     moved, left or the consumer stopped since it was taken); called outside the lock
+     */
+    PullDeliverer(ReentrantLock lock, ReadyQueues queues, java.util.function.Consumer<ReadyItem> release) {
         this.lock = lock;
         this.queues = queues;
+        this.release = release;
     }
 
     /** Consumer.pull: completes with the next event (at once if one is ready). */
@@ -148,7 +154,8 @@ final class PullDeliverer {
                     if (n == 0) {
                         throw m.error;
                     }
-                    queues.putBack(m); // reported by the next call, after the events handed over in this one
+                    // reported by the next call, after the events handed over in this one (same lock hold: kept)
+                    queues.putBack(m, queues.epoch(m));
                     return n;
                 }
             } finally {
@@ -194,6 +201,7 @@ final class PullDeliverer {
         while (true) {
             Waiting f;
             ReadyItem item;
+            long epoch;
             lock.lock();
             try {
                 while ((f = pending.peek()) != null && f.isDone()) {
@@ -204,6 +212,7 @@ final class PullDeliverer {
                     delivering = false;
                     return;
                 }
+                epoch = queues.epoch(item); // a seek or rebalance before a put-back makes the item stale
                 pending.poll();
             } finally {
                 lock.unlock();
@@ -219,11 +228,15 @@ final class PullDeliverer {
                 }
             }
             if (!taken) { // the pull was cancelled meanwhile: the item goes back for the next one
+                boolean kept;
                 lock.lock();
                 try {
-                    queues.putBack(item);
+                    kept = queues.putBack(item, epoch);
                 } finally {
                     lock.unlock();
+                }
+                if (!kept) {
+                    release.accept(item);
                 }
             }
         }

@@ -10,4 +10,7 @@ package dev.diaspora.stream.internal.engine;
 sealed interface ReadyItem permits EventImpl, ReadyMarker {
     /** @return the prefetch bytes the item holds (metadata plus selected data; 0 for a marker) */
     long bytes();
+
+    /** @return the partition the item belongs to (-1 for a sticky marker, which is never taken off its queue) */
+    int partition();
 }

@@ -49,6 +49,11 @@ final class ReadyMarker implements ReadyItem {
     }
 
     @Override
+    public int partition() {
+        return partition;
+    }
+
+    @Override
     public long bytes() {
         return 0;
     }

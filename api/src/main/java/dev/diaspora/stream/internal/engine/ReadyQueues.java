@@ -32,6 +32,7 @@ final class ReadyQueues {
     private boolean[] pausedShadow; // what the fetch thread has paused, as last decided in wantPause
     private boolean[] failed; // a sticky marker was queued and not cleared by a seek
     private boolean[] assigned;
+    private long[] epochs; // bumped when a partition's queue and position are reset (seek, leave, arrive, clear)
     private volatile int[] parts = new int[0]; // the assigned partitions, sorted
     private int cursor;
     private long prefetchedBytes;
@@ -51,6 +52,7 @@ final class ReadyQueues {
         this.pausedShadow = new boolean[0];
         this.failed = new boolean[0];
         this.assigned = new boolean[0];
+        this.epochs = new long[0];
     }
 
     /** @return the number of partitions covered */
@@ -73,6 +75,7 @@ final class ReadyQueues {
         pausedShadow = Arrays.copyOf(pausedShadow, n);
         failed = Arrays.copyOf(failed, n);
         assigned = Arrays.copyOf(assigned, n);
+        epochs = Arrays.copyOf(epochs, n);
     }
 
     /** @return the assigned partitions, sorted; safe from any thread (the array is never changed once published) */
@@ -87,6 +90,7 @@ final class ReadyQueues {
     /** Partition {@code p} left: its items go to {@code into} (to release), its flags are cleared. */
     void leave(int p, Collection<ReadyItem> into) {
         assigned[p] = false;
+        epochs[p]++;
         drop(p, into);
         failed[p] = false;
         pausedShadow[p] = false;
@@ -95,6 +99,7 @@ final class ReadyQueues {
     /** Partition {@code p} arrived, to be read from {@code position}. */
     void arrive(int p, long position) {
         assigned[p] = true;
+        epochs[p]++;
         delivered.set(p, position);
     }
 
@@ -106,6 +111,7 @@ final class ReadyQueues {
 
     /** Partition {@code p} was moved to {@code id}: its items go to {@code into}, a sticky failure is cleared. */
     void seeked(int p, long id, Collection<ReadyItem> into) {
+        epochs[p]++;
         drop(p, into);
         failed[p] = false;
         delivered.set(p, id);
@@ -117,6 +123,7 @@ final class ReadyQueues {
             into.addAll(ready[p]);
             ready[p].clear();
             readyEvents[p] = 0;
+            epochs[p]++;
         }
         prefetchedBytes = 0;
         prefetchedEvents = 0;
@@ -237,28 +244,41 @@ final class ReadyQueues {
     }
 
     /**
-     * Puts an item taken by {@link #takeNext} back at the head of its queue (the pull it was for was cancelled). A
-     * sticky marker was never taken; an item of a partition that left meanwhile is dropped (the partition's next
-     * owner reads it again).
+     * @return the epoch of the partition of {@code item}, a ready item just taken: read it under the same lock as
+     *     {@link #takeNext}, to put the item back later with {@link #putBack} (0 for a sticky marker)
      */
-    void putBack(ReadyItem item) {
+    long epoch(ReadyItem item) {
+        int p = item.partition();
+        return p < 0 ? 0 : epochs[p];
+    }
+
+    /**
+     * Puts an item taken by {@link #takeNext} back at the head of its queue (the pull it was for was cancelled), unless
+     * its partition's queue was reset since it was taken: a seek (the item is from before it), the partition leaving
+     * (its next owner reads it again) or arriving anew, or the consumer stopping. A sticky marker was never taken.
+     *
+     * @param epoch the partition's {@link #epoch} when the item was taken
+     * @return false if the item was not queued again: the caller releases it (its data goes back to the allocator)
+     */
+    boolean putBack(ReadyItem item, long epoch) {
+        if (item instanceof ReadyMarker m && m.sticky()) {
+            return true; // still at the head of its queue
+        }
+        int i = item.partition();
+        if (!assigned(i) || epochs[i] != epoch) {
+            return false;
+        }
         if (item instanceof ReadyMarker m) {
-            int i = m.partition;
-            if (!m.sticky() && assigned(i)) {
-                ready[i].addFirst(m);
-                delivered.set(i, m.id);
-            }
-            return;
+            ready[i].addFirst(m);
+            delivered.set(i, m.id);
+            return true;
         }
         EventImpl e = (EventImpl) item;
-        int i = e.partition();
-        if (!assigned(i)) {
-            return;
-        }
         ready[i].addFirst(e);
         readyEvents[i]++;
         prefetchedEvents++;
         prefetchedBytes += e.bytes();
         delivered.set(i, e.id());
+        return true;
     }
 }

@@ -27,18 +27,43 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(10)
 class PullDelivererTest {
-    private final ReentrantLock lock = new ReentrantLock();
+    /** Runs once, under the lock, right after the deliverer lets go of it: what another thread may do then. */
+    private Runnable afterUnlock;
+    private final ReentrantLock lock = new ReentrantLock() {
+        @Override
+        public void unlock() {
+            super.unlock();
+            Runnable r = afterUnlock;
+            if (r != null && getHoldCount() == 0) {
+                afterUnlock = null;
+                lock();
+                try {
+                    r.run();
+                } finally {
+                    unlock();
+                }
+            }
+        }
+    };
+    private final List<ReadyItem> released = new ArrayList<>();
+    /**
+     * Armed by the next take (which runs under the lock): runs once the deliverer has let go of the lock, before it
+     * completes the pull: what another thread may do between take and delivery.
+     */
+    private Runnable onTake;
     private final PartitionLongs delivered = new PartitionLongs(1, 0);
     private final ReadyQueues queues = new ReadyQueues(100, delivered, new ReadyQueues.Signals() {
         @Override
         public void spaceFreed() {
+            afterUnlock = onTake; // called under the lock, on the deliverer's thread, as an event is taken
+            onTake = null;
         }
 
         @Override
         public void belowThreshold(int partition) {
         }
     });
-    private final PullDeliverer deliverer = new PullDeliverer(lock, queues);
+    private final PullDeliverer deliverer = new PullDeliverer(lock, queues, released::add);
     private long nextId;
 
     PullDelivererTest() {
@@ -78,6 +103,38 @@ class PullDelivererTest {
         assertEquals(12, deliverer.bytesDelivered());
         assertEquals(3, deliverer.pollLatency().count(), "each delivered event's wait is recorded");
         assertEquals(3, delivered.get(0), "the position follows the deliveries");
+    }
+
+    @Test
+    void aPullCancelledWhileASeekMovesItsPartitionDoesNotBringBackThePreSeekEvent() throws Exception {
+        CompletableFuture<Event> pull = deliverer.pull();
+        List<ReadyItem> dropped = new ArrayList<>();
+        onTake = () -> { // between the take and the completion: the pull is cancelled and the partition moved to 100
+            pull.cancel(false);
+            queues.seeked(0, 100, dropped);
+        };
+        List<EventImpl> before = offer(1);
+        assertTrue(pull.isCancelled());
+        assertEquals(List.of(before.get(0)), released, "the pre-seek event's data goes back to the allocator");
+        assertEquals(100, delivered.get(0), "the position stays where the seek put it");
+        nextId = 100;
+        List<EventImpl> after = offer(1);
+        assertSame(after.get(0), deliverer.poll(Duration.ZERO).orElseThrow(), "the first event after the seek");
+    }
+
+    @Test
+    void aPullCancelledAfterItsPartitionLeftReleasesTheEventsData() {
+        CompletableFuture<Event> pull = deliverer.pull();
+        List<ReadyItem> dropped = new ArrayList<>();
+        onTake = () -> {
+            pull.cancel(false);
+            queues.leave(0, dropped);
+            queues.arrive(0, 7); // and came back (a new tenure) before the put-back
+        };
+        List<EventImpl> events = offer(1);
+        assertEquals(List.of(events.get(0)), released, "not dropped silently, not queued into the new tenure");
+        assertEquals(7, delivered.get(0));
+        assertTrue(deliverer.poll(Duration.ZERO).isEmpty());
     }
 
     @Test

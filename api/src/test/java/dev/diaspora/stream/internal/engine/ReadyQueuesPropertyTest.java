@@ -21,7 +21,9 @@ import org.junit.jupiter.api.Test;
  * takes put back, seeks, rebalances (partitions leaving and arriving), topic growth and pause decisions, checked after
  * every step against a plain model of per-partition lists with a round-robin cursor: which item each take returns
  * (the same object), the delivery positions, the prefetch counts, which partitions want pausing, the resume signals,
- * and the items handed back for release.
+ * and the items handed back for release. A cancelled take may be put back after a seek of its partition or a
+ * rebalance: the item is then stale, is not queued again (a pre-seek event would be delivered after the seek) and goes
+ * back to the caller for release (its data would leak otherwise).
  *
  * <p>Replay: a failure names the base seed, the case and its seed and the steps so far; run again with
  * {@code -Dtck.seed=<base seed>}.
@@ -135,6 +137,8 @@ class ReadyQueuesPropertyTest {
         rq.grow(size);
         m.grow(size);
         ReadyItem lastTaken = null;
+        long lastEpoch = 0;
+        boolean lastStale = false; // the partition of lastTaken was moved, left or arrived since the take
         for (int step = 0; step < STEPS; step++) {
             int op = rnd.nextInt(100);
             if (op < 30) { // a batch arrives
@@ -192,11 +196,18 @@ class ReadyQueuesPropertyTest {
                 // a later step may cancel this pull (a sticky marker is never taken); batches arriving and
                 // rebalances may come between, as on the fetch thread
                 lastTaken = expected instanceof ReadyMarker r && r.sticky() ? null : expected;
+                lastEpoch = got == null ? 0 : rq.epoch(got);
+                lastStale = false;
             } else if (op < 68) { // the pull of the last take was cancelled: its item goes back
                 if (lastTaken != null) {
                     trace.append("putBack ");
-                    rq.putBack(lastTaken);
-                    putBack(m, lastTaken);
+                    boolean kept = rq.putBack(lastTaken, lastEpoch);
+                    boolean expectKept = !lastStale && m.assigned[lastTaken.partition()];
+                    assertEquals(expectKept, kept, "putBack of " + lastTaken + " (stale: " + lastStale
+                            + ") queued it again; else the caller releases it");
+                    if (expectKept) {
+                        putBack(m, lastTaken);
+                    }
                     lastTaken = null;
                 }
             } else if (op < 76) { // a seek
@@ -210,7 +221,9 @@ class ReadyQueuesPropertyTest {
                     m.failed[p] = false;
                     m.position[p] = id;
                     m.nextId[p] = id;
-                    lastTaken = null; // a seek does not race with a pull of its own partition in these steps
+                    if (lastTaken != null && lastTaken.partition() == p) {
+                        lastStale = true; // the seek raced with a pull of its partition that may be cancelled
+                    }
                 }
             } else if (op < 84) { // a rebalance
                 TreeSet<Integer> now = new TreeSet<>();
@@ -228,6 +241,9 @@ class ReadyQueuesPropertyTest {
                         m.assigned[p] = false;
                         m.failed[p] = false;
                         m.shadow[p] = false;
+                        if (lastTaken != null && lastTaken.partition() == p) {
+                            lastStale = true; // even if it comes back before the put-back: a new tenure
+                        }
                     }
                 }
                 for (int p : now) {
@@ -264,19 +280,15 @@ class ReadyQueuesPropertyTest {
 
     private static void putBack(Model m, ReadyItem item) {
         if (item instanceof ReadyMarker r) {
-            if (!r.sticky() && m.assigned[r.partition]) {
-                m.q.get(r.partition).addFirst(r);
-                m.position[r.partition] = r.id;
-            }
+            m.q.get(r.partition).addFirst(r);
+            m.position[r.partition] = r.id;
             return;
         }
         EventImpl e = (EventImpl) item;
-        if (m.assigned[e.partition()]) {
-            m.q.get(e.partition()).addFirst(e);
-            m.events++;
-            m.bytes += e.bytes();
-            m.position[e.partition()] = e.id();
-        }
+        m.q.get(e.partition()).addFirst(e);
+        m.events++;
+        m.bytes += e.bytes();
+        m.position[e.partition()] = e.id();
     }
 
     private static void check(Model m, ReadyQueues rq, PartitionLongs delivered, int size) {
