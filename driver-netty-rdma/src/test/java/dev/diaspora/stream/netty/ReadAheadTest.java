@@ -38,62 +38,74 @@ class ReadAheadTest {
 
     @Test
     void shouldKeepTheNextReadInFlightAndUseItOnlyForTheReadItAnticipated() {
-        try (Servers servers = Servers.start(root, 1)) {
-            produce(servers);
-            NettyBackend backend = backend(servers);
-            try (NettyTopic topic = (NettyTopic) backend.openTopic("ahead");
-                    NettyReadSession s = (NettyReadSession) topic.openSession(new SessionConfig("c", new int[] {0},
-                            StartAt.EARLIEST))) {
-                ReadAhead ahead = s.readAhead();
-                assertEquals(Map.of(), ahead.inFlight());
+        withSession((servers, s) -> {
+            ReadAhead ahead = s.readAhead();
+            assertEquals(Map.of(), ahead.inFlight());
 
-                assertBatch(0, 10, s.poll(10, Long.MAX_VALUE, WAIT));
-                assertEquals(Map.of(0, 10L), ahead.inFlight(), "the READ of the next batch is sent at once");
-                assertBatch(10, 10, s.poll(10, Long.MAX_VALUE, WAIT));
-                assertEquals(1, ahead.used(), "the second batch is the answer read ahead");
-                assertEquals(Map.of(0, 20L), ahead.inFlight());
+            assertBatch(0, 10, s.poll(10, Long.MAX_VALUE, WAIT));
+            assertEquals(Map.of(0, 10L), ahead.inFlight(), "the READ of the next batch is sent at once");
+            assertBatch(10, 10, s.poll(10, Long.MAX_VALUE, WAIT));
+            assertEquals(1, ahead.used(), "the second batch is the answer read ahead");
+            assertEquals(Map.of(0, 20L), ahead.inFlight());
 
-                assertBatch(20, 5, s.poll(5, Long.MAX_VALUE, WAIT)); // asks for fewer events than were read ahead
-                assertEquals(1, ahead.used(), "an answer for more events than asked is dropped");
-                assertEquals(Map.of(0, 25L), ahead.inFlight());
+            assertBatch(20, 5, s.poll(5, Long.MAX_VALUE, WAIT)); // asks for fewer events than were read ahead
+            assertEquals(1, ahead.used(), "an answer for more events than asked is dropped");
+            assertEquals(Map.of(0, 25L), ahead.inFlight());
 
-                s.seek(0, StartAt.id(3));
-                assertBatch(3, 10, s.poll(10, Long.MAX_VALUE, WAIT));
-                assertEquals(1, ahead.used(), "after a seek the answer read ahead is not the one asked for");
-
-                s.seek(0, StartAt.id(30));
-                assertBatch(30, 5, s.poll(10, Long.MAX_VALUE, WAIT));
-                assertEquals(Map.of(), ahead.inFlight(), "nothing is read ahead past the partition's end");
-                assertNull(s.poll(10, Long.MAX_VALUE, 100_000_000L));
+            IncomingBatch few = s.poll(10, 40, WAIT); // fewer bytes than the 5 events read ahead hold
+            try {
+                assertEquals(25, few.firstId());
+                assertTrue(few.count() < 5, "a batch within 40 bytes: " + few.count() + " events");
             } finally {
-                backend.close();
+                few.release();
             }
-        }
+            assertEquals(1, ahead.used(), "an answer above the byte limit is dropped");
+
+            s.seek(0, StartAt.id(3));
+            assertBatch(3, 10, s.poll(10, Long.MAX_VALUE, WAIT));
+            assertEquals(1, ahead.used(), "after a seek the answer read ahead is not the one asked for");
+
+            s.seek(0, StartAt.id(30));
+            assertBatch(30, 5, s.poll(10, Long.MAX_VALUE, WAIT));
+            assertEquals(Map.of(), ahead.inFlight(), "nothing is read ahead past the partition's end");
+            assertNull(s.poll(10, Long.MAX_VALUE, 100_000_000L));
+        });
     }
 
     @Test
     void shouldReadAgainWhenTheConnectionOfTheReadAheadIsLost() {
+        withSession((servers, s) -> {
+            assertBatch(0, 10, s.poll(10, Long.MAX_VALUE, WAIT));
+            assertEquals(Map.of(0, 10L), s.readAhead().inFlight());
+            servers.first().dropConnections();
+            IncomingBatch b = null;
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (b == null && System.nanoTime() < deadline) { // a retriable failure may come first
+                try {
+                    b = s.poll(10, Long.MAX_VALUE, 100_000_000L);
+                } catch (dev.diaspora.stream.DiasporaException e) {
+                    if (!e.isRetriable()) {
+                        throw e;
+                    }
+                }
+            }
+            assertBatch(10, 10, b);
+        });
+    }
+
+    private interface SessionBody {
+        void run(Servers servers, NettyReadSession s);
+    }
+
+    /** Runs {@code body} on a session of partition 0 of topic "ahead" ({@link #EVENTS} events) on one server. */
+    private void withSession(SessionBody body) {
         try (Servers servers = Servers.start(root, 1)) {
             produce(servers);
             NettyBackend backend = backend(servers);
             try (NettyTopic topic = (NettyTopic) backend.openTopic("ahead");
                     NettyReadSession s = (NettyReadSession) topic.openSession(new SessionConfig("c", new int[] {0},
                             StartAt.EARLIEST))) {
-                assertBatch(0, 10, s.poll(10, Long.MAX_VALUE, WAIT));
-                assertEquals(Map.of(0, 10L), s.readAhead().inFlight());
-                servers.first().dropConnections();
-                IncomingBatch b = null;
-                long deadline = System.nanoTime() + 20_000_000_000L;
-                while (b == null && System.nanoTime() < deadline) { // a retriable failure may come first
-                    try {
-                        b = s.poll(10, Long.MAX_VALUE, 100_000_000L);
-                    } catch (dev.diaspora.stream.DiasporaException e) {
-                        if (!e.isRetriable()) {
-                            throw e;
-                        }
-                    }
-                }
-                assertBatch(10, 10, b);
+                body.run(servers, s);
             } finally {
                 backend.close();
             }
