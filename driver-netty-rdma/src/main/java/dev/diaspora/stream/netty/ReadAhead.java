@@ -15,7 +15,9 @@ import java.util.Map;
 /**
  * One read session's view of a {@link NettyTopic} that keeps the next READ of a partition in flight: when a read
  * returns events and the server holds more, the READ for the events that follow is sent at once, so that its answer
- * travels while the engine selects, allocates and fetches the data of the batch just returned. The next read of the
+ * travels while the engine selects, allocates and fetches the data of the batch just returned. It asks for as many
+ * events as the read did, within the bytes that the read's limit leaves after the batch (the engine's room if the
+ * application takes nothing meanwhile), so that its answer fits the next read. The next read of the
  * partition takes that answer if it asks from the same id and the batch fits its limits; otherwise (a seek, a rewind,
  * a smaller limit, a failure of the early READ) the answer is dropped and the read is made as usual. Everything else
  * goes to the topic unchanged.
@@ -44,7 +46,9 @@ final class ReadAhead implements LocalTopic {
             b = topic.read(p, fromId, maxEvents, maxBytes);
         }
         if (b != null && b.count() > 0 && b.error() == null) {
-            NettyTopic.PendingRead next = topic.sendRead(p, b.firstId() + b.count(), maxEvents, maxBytes);
+            // the room the engine will have if the application takes nothing meanwhile: the answer then fits
+            long room = Math.max(1, maxBytes - bytes(b));
+            NettyTopic.PendingRead next = topic.sendRead(p, b.firstId() + b.count(), maxEvents, room);
             if (next != null) {
                 ahead.put(p, next);
             }
@@ -78,11 +82,16 @@ final class ReadAhead implements LocalTopic {
 
     /** @return true if {@code b} keeps to {@code maxBytes} as a read with that limit would (at least one event) */
     private static boolean fits(IncomingBatch b, long maxBytes) {
+        return b.count() <= 1 || bytes(b) <= maxBytes;
+    }
+
+    /** @return the metadata and data bytes of {@code b}'s events, as a read's byte limit counts them */
+    private static long bytes(IncomingBatch b) {
         long bytes = 0;
         for (int i = 0; i < b.count(); i++) {
             bytes += b.metadataSize(i) + b.dataSize(i);
         }
-        return b.count() <= 1 || bytes <= maxBytes;
+        return bytes;
     }
 
     /** @return the partitions with a READ in flight, for tests */

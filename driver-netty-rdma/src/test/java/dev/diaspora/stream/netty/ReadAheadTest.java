@@ -72,6 +72,31 @@ class ReadAheadTest {
         });
     }
 
+    /**
+     * The READ sent ahead asks for the bytes the read's limit leaves after its batch (the engine's room if the
+     * application takes nothing), so its answer serves a next read with that smaller limit.
+     */
+    @Test
+    void shouldReadAheadWithinTheBytesTheBatchLeaves() {
+        withSession((servers, s) -> {
+            IncomingBatch first = s.poll(10, 100, WAIT);
+            long used;
+            try {
+                assertTrue(first.count() > 1 && first.count() < 10, "100 bytes hold a few events: " + first.count());
+                used = 0;
+                for (int i = 0; i < first.count(); i++) {
+                    used += first.metadataSize(i) + first.dataSize(i);
+                }
+            } finally {
+                first.release();
+            }
+            IncomingBatch next = s.poll(10, 100 - used, WAIT);
+            assertNotNull(next);
+            next.release();
+            assertEquals(1, s.readAhead().used(), "the answer read ahead fits the room the first batch left");
+        });
+    }
+
     @Test
     void shouldReadAgainWhenTheConnectionOfTheReadAheadIsLost() {
         withSession((servers, s) -> {
