@@ -14,7 +14,9 @@ import java.util.concurrent.TimeUnit;
  * has announced again after a reconnect, and fails its polls with a
  * {@link dev.diaspora.stream.ConsumerConflictException} once one of its leases is lost (a reconnect re-takes them,
  * but another consumer of the same name may have taken a partition while the connection was down), if it has explicit
- * targets; a group member (no targets) gives the lost partition up and goes on with its group's assignment.
+ * targets; a group member (no targets) gives the lost partition up and goes on with its group's assignment. Its reads
+ * go through a {@link ReadAhead}, which keeps the next READ of a partition in flight while the engine fetches the data
+ * of the batch before.
  *
  * <p>Thread safety: confined to one thread, except {@link #wakeup()}.
  */
@@ -30,9 +32,15 @@ final class NettyReadSession extends LocalReadSession {
     private final String name;
     /** A group member gives a lost lease up and rebalances ({@code Lease.held()} is false) instead of failing. */
     private final boolean grouped;
+    private final ReadAhead ahead;
 
     NettyReadSession(NettyTopic topic, SessionConfig config) {
-        super(topic, config);
+        this(topic, new ReadAhead(topic), config);
+    }
+
+    private NettyReadSession(NettyTopic topic, ReadAhead ahead, SessionConfig config) {
+        super(ahead, config);
+        this.ahead = ahead;
         this.topic = topic;
         this.name = config.consumerName();
         this.grouped = config.targets() == null;
@@ -69,6 +77,20 @@ final class NettyReadSession extends LocalReadSession {
                 Thread.currentThread().interrupt();
                 throw new InterruptException("reading event data", ie);
             }
+        }
+    }
+
+    /** @return the session's read ahead, for tests */
+    ReadAhead readAhead() {
+        return ahead;
+    }
+
+    @Override
+    public void close() {
+        try {
+            super.close();
+        } finally {
+            ahead.discardAll();
         }
     }
 }

@@ -687,8 +687,7 @@ final class NettyTopic implements TopicBackend, LocalTopic {
         }
         ByteBuf a;
         try {
-            a = callOnHandle(c, Protocol.READ, h -> backend.alloc().buffer(28).writeInt(h).writeInt(m.localOf(p))
-                    .writeLong(fromId).writeInt(maxEvents).writeLong(Math.max(1, maxBytes)));
+            a = callOnHandle(c, Protocol.READ, h -> readRequest(h, m.localOf(p), fromId, maxEvents, maxBytes));
             retryReadAt.set(p, 0);
         } catch (DiasporaException e) {
             if (e.isRetriable()) {
@@ -696,6 +695,58 @@ final class NettyTopic implements TopicBackend, LocalTopic {
             }
             throw e;
         }
+        return decodeRead(p, c, a);
+    }
+
+    /**
+     * Sends a READ without waiting for its answer, for {@link ReadAhead}: only if the partition is known to hold
+     * events from {@code fromId} and this topic's handle on its server is usable as is (a read ahead never
+     * reconnects).
+     *
+     * @return the read in flight, or null if none was sent
+     */
+    PendingRead sendRead(int p, long fromId, int maxEvents, long maxBytes) {
+        PartitionMap m = map;
+        if (deleted || closed.get() || p < 0 || p >= m.size || fromId >= knownEnd.get(p)) {
+            return null;
+        }
+        Connection c = m.serverOf(p);
+        int[] h = handles.get(c);
+        if (h == null || h[1] != c.generation() || !c.isActive()) {
+            return null;
+        }
+        CompletableFuture<ByteBuf> f = c.call(Protocol.READ, readRequest(h[0], m.localOf(p), fromId, maxEvents,
+                maxBytes), List.of(), h[1]);
+        return new PendingRead(p, fromId, maxEvents, maxBytes, c, f);
+    }
+
+    /**
+     * @return the batch of a read sent by {@link #sendRead} (null at the end), waiting for its answer
+     * @throws DiasporaException as the READ failed
+     */
+    IncomingBatch awaitRead(PendingRead r) {
+        return decodeRead(r.partition(), r.connection(), r.connection().await(r.answer(), Protocol.READ));
+    }
+
+    /**
+     * A READ in flight (see {@link #sendRead}): of partition {@code partition} from {@code from}, with the limits it
+     * was sent with.
+     */
+    record PendingRead(int partition, long from, int maxEvents, long maxBytes, Connection connection,
+            CompletableFuture<ByteBuf> answer) {
+        /** Drops the read: its answer is released when it arrives. */
+        void discard() {
+            answer.thenAccept(ByteBuf::release);
+        }
+    }
+
+    private ByteBuf readRequest(int handle, int local, long fromId, int maxEvents, long maxBytes) {
+        return backend.alloc().buffer(28).writeInt(handle).writeInt(local).writeLong(fromId).writeInt(maxEvents)
+                .writeLong(Math.max(1, maxBytes));
+    }
+
+    /** Decodes and releases READ answer {@code a} of partition {@code p} from {@code c}; raises the known end. */
+    private IncomingBatch decodeRead(int p, Connection c, ByteBuf a) {
         try {
             ReadAnswer r = ReadAnswer.decode(a, p, c.address);
             raiseEnd(p, r.end());

@@ -56,8 +56,14 @@ import org.slf4j.LoggerFactory;
  */
 final class ServerConnection extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(ServerConnection.class);
-    /** Selections at least this large go zero-copy (whole blocks) on plaintext connections. */
-    static final long ZERO_COPY_MIN = 256 << 10;
+    /**
+     * Selections at least this large go zero-copy (whole blocks) on plaintext connections, if widening them to whole
+     * blocks adds at most a quarter: one block, so that a whole 64 KiB event (exactly one checksum block) leaves the
+     * file by {@code sendfile} instead of being read, checked and copied here.
+     */
+    static final long ZERO_COPY_MIN = Protocol.BLOCK_SIZE;
+    /** Selections at least this large may also be widened by up to two blocks (their unaligned ends). */
+    static final long ZERO_COPY_WIDE = 256 << 10;
 
     private final PartitionServer server;
     private final Channel channel;
@@ -618,8 +624,8 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * READ_DATA. A selection of at least {@link #ZERO_COPY_MIN} bytes on a plaintext connection is sent as whole
-     * 64 KiB blocks straight from the data file (a zero-copy file-to-socket transfer) with their CRCs, which the
+     * READ_DATA. A selection of at least {@link #ZERO_COPY_MIN} bytes on a plaintext connection that whole blocks
+     * cover with little waste (see {@link #zeroCopyWorthIt}) is sent as whole 64 KiB blocks straight from the data file (a zero-copy file-to-socket transfer) with their CRCs, which the
      * client verifies; smaller ones, or any on a TLS connection, are read here (checked against their CRCs) and only
      * the selected bytes are sent.
      */
@@ -674,7 +680,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                 for (int k = 1; k < sp.length; k += 2) {
                     widened += sp[k];
                 }
-                if (widened <= sizes[i] + sizes[i] / 4 + 2L * Protocol.BLOCK_SIZE) {
+                if (zeroCopyWorthIt(sizes[i], widened)) {
                     try {
                         stored[i] = source.storedData(parts[i], ids[i], baseSizes[i]);
                         spans[i] = sp;
@@ -764,6 +770,18 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         data.release();
         server.countData(length - copied, copied);
         return new Reply(out, length + head.readableBytes());
+    }
+
+    /**
+     * @return true if a selection of {@code size} bytes, {@code widened} bytes once widened to whole blocks, should go
+     *     zero-copy: widening adds at most a quarter, and for selections of {@link #ZERO_COPY_WIDE} or more also up to
+     *     two blocks (a large unaligned selection). A whole event or a block-aligned selection adds nothing.
+     */
+    static boolean zeroCopyWorthIt(long size, long widened) {
+        if (size < ZERO_COPY_MIN) {
+            return false;
+        }
+        return widened <= size + size / 4 + (size >= ZERO_COPY_WIDE ? 2L * Protocol.BLOCK_SIZE : 0);
     }
 
     /** @return the selection widened to whole blocks, as (offset, length) pairs in selection order, merged */

@@ -111,6 +111,40 @@ class ZeroCopyDataTest {
         }
     }
 
+    /**
+     * A whole event of one block (64 KiB) or a little more leaves the file zero-copy; a 64 KiB selection that straddles
+     * two blocks (twice the bytes once widened) is read and copied.
+     */
+    @Test
+    void shouldSendWholeEventsOfOneBlockZeroCopyButNotHalfUsedBlocks() {
+        int[] sizes = {64 << 10, 64 << 10, 100 << 10, 1 << 20};
+        try (Servers servers = Servers.start(root, 1);
+                Driver driver = Driver.open("netty", servers.driverOptions())) {
+            driver.createTopic("blocks", Metadata.of("{\"num_partitions\":1}"));
+            try (TopicHandle topic = driver.openTopic("blocks")) {
+                try (Producer p = topic.producer()) {
+                    for (int i = 0; i < sizes.length; i++) {
+                        p.push(Metadata.of("{\"i\":" + i + "}"), DataView.of(content(i, sizes[i])));
+                    }
+                    p.flush().join();
+                }
+                long straddling = 64 << 10;
+                DataSelector selector = (md, d) -> d.size() == 1 << 20 ? d.makeSubView(1000, straddling) : d;
+                try (Consumer c = topic.consumer(ConsumerOptions.named("check").dataSelector(selector))) {
+                    for (int i = 0; i < sizes.length; i++) {
+                        Event e = c.poll(Duration.ofSeconds(20)).orElseThrow(() -> new AssertionError("missing"));
+                        byte[] all = content(i, sizes[i]);
+                        byte[] want = i == 3 ? java.util.Arrays.copyOfRange(all, 1000, 1000 + (int) straddling) : all;
+                        assertArrayEquals(want, e.data().toByteArray(), "seed " + SEED + " event " + i);
+                    }
+                }
+                PartitionServer s = servers.first();
+                assertEquals((64 << 10) * 2 + (100 << 10), s.zeroCopyBytes(), "whole events went zero-copy");
+                assertEquals(straddling, s.copiedBytes(), "the straddling selection was copied");
+            }
+        }
+    }
+
     @Test
     void shouldFailAnEventWhoseBlockIsDamagedOnDisk() throws IOException {
         try (Servers servers = Servers.start(root, 1);
