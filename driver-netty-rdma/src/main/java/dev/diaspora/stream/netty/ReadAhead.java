@@ -1,15 +1,9 @@
 package dev.diaspora.stream.netty;
 
 import dev.diaspora.stream.DiasporaException;
-import dev.diaspora.stream.PartitionBounds;
-import dev.diaspora.stream.spi.ChangeNotifier;
-import dev.diaspora.stream.spi.DataRequest;
-import dev.diaspora.stream.spi.GroupMembership;
 import dev.diaspora.stream.spi.IncomingBatch;
-import dev.diaspora.stream.spi.LocalTopic;
-import java.time.Instant;
+import dev.diaspora.stream.spi.ForwardingLocalTopic;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -27,7 +21,7 @@ import java.util.Map;
  *
  * <p>Thread safety: {@link #read} and {@link #discardAll} on the session's thread only; the rest is the topic's.
  */
-final class ReadAhead implements LocalTopic {
+final class ReadAhead extends ForwardingLocalTopic {
     /** Marks "no usable answer read ahead" (null is an answer: the end). */
     private static final IncomingBatch NONE = IncomingBatch.failure(0, 0, new DiasporaException("none"));
 
@@ -36,6 +30,7 @@ final class ReadAhead implements LocalTopic {
     private long used; // reads answered from a READ sent ahead, for tests
 
     ReadAhead(NettyTopic topic) {
+        super(topic);
         this.topic = topic;
     }
 
@@ -110,50 +105,5 @@ final class ReadAhead implements LocalTopic {
     void discardAll() {
         ahead.values().forEach(NettyTopic.PendingRead::discard);
         ahead.clear();
-    }
-
-    @Override
-    public int numPartitions() {
-        return topic.numPartitions();
-    }
-
-    @Override
-    public PartitionBounds bounds(int p) {
-        return topic.bounds(p);
-    }
-
-    @Override
-    public long idForTime(int p, Instant time) {
-        return topic.idForTime(p, time);
-    }
-
-    @Override
-    public void readData(List<DataRequest> requests) {
-        topic.readData(requests);
-    }
-
-    @Override
-    public Map<Integer, Long> committed(String name) {
-        return topic.committed(name);
-    }
-
-    @Override
-    public void commit(String name, Map<Integer, Long> positions) {
-        topic.commit(name, positions);
-    }
-
-    @Override
-    public AutoCloseable tryLease(String name, int p) {
-        return topic.tryLease(name, p);
-    }
-
-    @Override
-    public ChangeNotifier notifier() {
-        return topic.notifier();
-    }
-
-    @Override
-    public GroupMembership groups() {
-        return topic.groups();
     }
 }

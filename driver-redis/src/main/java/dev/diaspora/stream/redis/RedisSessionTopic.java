@@ -1,13 +1,9 @@
 package dev.diaspora.stream.redis;
 
-import dev.diaspora.stream.PartitionBounds;
-import dev.diaspora.stream.spi.ChangeNotifier;
 import dev.diaspora.stream.spi.DataRequest;
-import dev.diaspora.stream.spi.GroupMembership;
 import dev.diaspora.stream.spi.IncomingBatch;
-import dev.diaspora.stream.spi.LocalTopic;
+import dev.diaspora.stream.spi.ForwardingLocalTopic;
 import java.nio.ByteBuffer;
-import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +24,7 @@ import java.util.Map;
  * <p>Thread safety: used by one session, whose fetch thread reads and materializes; the pending batches are guarded
  * by their deque, since a batch may be released from another thread.
  */
-final class RedisSessionTopic implements LocalTopic {
+final class RedisSessionTopic extends ForwardingLocalTopic {
     /** pending batches kept per partition at most: a batch never released is dropped with its data */
     private static final int MAX_PENDING = 4;
 
@@ -71,6 +67,7 @@ final class RedisSessionTopic implements LocalTopic {
     }
 
     RedisSessionTopic(RedisTopic topic, RedisReads reads) {
+        super(topic);
         this.topic = topic;
         this.reads = reads;
     }
@@ -149,45 +146,5 @@ final class RedisSessionTopic implements LocalTopic {
             }
         }
         return null;
-    }
-
-    @Override
-    public int numPartitions() {
-        return topic.numPartitions();
-    }
-
-    @Override
-    public PartitionBounds bounds(int p) {
-        return topic.bounds(p);
-    }
-
-    @Override
-    public long idForTime(int p, Instant time) {
-        return topic.idForTime(p, time);
-    }
-
-    @Override
-    public Map<Integer, Long> committed(String name) {
-        return topic.committed(name);
-    }
-
-    @Override
-    public void commit(String name, Map<Integer, Long> positions) {
-        topic.commit(name, positions);
-    }
-
-    @Override
-    public AutoCloseable tryLease(String name, int p) {
-        return topic.tryLease(name, p);
-    }
-
-    @Override
-    public ChangeNotifier notifier() {
-        return topic.notifier();
-    }
-
-    @Override
-    public GroupMembership groups() {
-        return topic.groups();
     }
 }
