@@ -23,9 +23,11 @@ class RedisVsRawSmokeTest {
         List<String> summary = RedisVsRawBenchmark.run(new String[] {"--reps", "1", "--sizes", "1024", "--mb",
             "0.05"}, new PrintStream(bytes, true, StandardCharsets.UTF_8));
         String out = bytes.toString(StandardCharsets.UTF_8);
-        assertEquals(1, summary.size(), out);
+        assertEquals(2, summary.size(), out); // events/s, then CPU per event of client and server
         assertTrue(summary.get(0).matches("size 1024 .*produce raw [0-9]+ driver [0-9]+ ev/s \\(driver/raw [0-9.]+\\);"
                 + " consume raw [0-9]+ driver [0-9]+ ev/s \\(driver/raw [0-9.]+\\)"), out);
+        assertTrue(summary.get(1).matches("size 1024 CPU us/event \\(medians\\) client\\+server: produce raw .*"
+                + "\\(driver/raw [0-9.]+\\); consume raw .*\\(driver/raw [0-9.]+\\)"), out);
         assertTrue(out.contains("load before: ") && out.contains("# load after: "), out);
     }
 }
