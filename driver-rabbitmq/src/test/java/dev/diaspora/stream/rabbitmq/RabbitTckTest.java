@@ -9,7 +9,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The whole TCK against the rabbitmq driver on the real server. The kit names topics {@code tck-<run>-<n>-<test>};
- * each test's topics are deleted after it, so the shared server does not pile up streams (each holds open files).
+ * each test's topics are deleted after it (only this run's: other builds may share the server), so the shared server does not pile up streams (each holds open files).
  *
  * <p>The deletion is an {@link AfterEachCallback} extension, not an {@code @AfterEach} method: JUnit runs a subclass's
  * {@code @AfterEach} methods before its superclass's, so a method here would delete the streams while the test's
@@ -18,7 +18,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class RabbitTckTest extends DriverTck {
     @RegisterExtension
-    final AfterEachCallback deleteTopics = context -> RabbitServer.deleteTopics("tck-");
+    final AfterEachCallback deleteTopics = context -> RabbitServer.deleteTopics(runTopicPrefix());
 
     @BeforeAll
     static void server() {

@@ -132,7 +132,18 @@ public abstract class DriverTck implements TopicContract, ProducerContract, Cons
             base = base.substring(base.length() - 40);
         }
         base = base.replaceAll("^-+|-+$", "");
-        return "tck-" + RUN_ID + "-" + TOPIC_COUNTER.incrementAndGet() + "-" + base;
+        return runTopicPrefix() + TOPIC_COUNTER.incrementAndGet() + "-" + base;
+    }
+
+    /**
+     * The start of every topic name {@link #newTopicName()} gives in this JVM (a run id drawn at class loading), so
+     * that a driver's test can delete its own topics from a shared server without touching those of another run
+     * (another build on the same machine, or a developer's).
+     *
+     * @return {@code tck-<run id>-}
+     */
+    public static String runTopicPrefix() {
+        return "tck-" + RUN_ID + "-";
     }
 
     /** Opens the driver for a test, after noting which library threads exist already. */

@@ -71,7 +71,6 @@ final class BatchMaterializer {
 
     /** Prepares batch {@code b} (and releases it), reading the selected data through {@code session}. */
     Prepared materialize(IncomingBatch b, ReadSession session) {
-        int p = b.partition();
         int n = b.count();
         if (n > mds.length) {
             int size = Math.max(n, 2 * mds.length);

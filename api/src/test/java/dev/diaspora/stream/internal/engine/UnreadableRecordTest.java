@@ -166,6 +166,12 @@ class UnreadableRecordTest {
                 return IncomingBatch.failure(p, fromId, new CorruptDataException("partition 0, event 5: metadata"
                         + " fails its checksum"));
             }
+            return batch(p, fromId, n, end == 5 && fromId + n == 5
+                    ? new CorruptDataException("partition 0, event 5: metadata fails its checksum") : null);
+        }
+
+        /** @return events {@code fromId..fromId+n-1} of partition {@code p}, metadata {@code {"id":<id>}}, no data */
+        static IncomingBatch batch(int p, long fromId, int n, CorruptDataException errorAfter) {
             StringBuilder md = new StringBuilder();
             int[] offsets = new int[n + 1];
             for (int i = 0; i < n; i++) {
@@ -173,8 +179,7 @@ class UnreadableRecordTest {
                 offsets[i + 1] = md.length();
             }
             return new IncomingBatch(p, fromId, n, ByteBuffer.wrap(md.toString().getBytes(StandardCharsets.UTF_8)),
-                    offsets, new long[n], new long[n], new long[n], null, end == 5 && fromId + n == 5
-                            ? new CorruptDataException("partition 0, event 5: metadata fails its checksum") : null);
+                    offsets, new long[n], new long[n], new long[n], null, errorAfter);
         }
 
         @Override
