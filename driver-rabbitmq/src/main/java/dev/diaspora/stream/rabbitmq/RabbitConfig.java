@@ -38,6 +38,8 @@ final class RabbitConfig {
     private final String password;
     final String virtualHost;
     final boolean tls;
+    /** PEM certificates to trust instead of the JDK's default trust store; null for the default. */
+    private final Path tlsTrust;
     final Duration timeout;
     /** Every connection to host:port, whatever address a node advertises. */
     final boolean loadBalancer;
@@ -45,13 +47,14 @@ final class RabbitConfig {
     final Duration pushTimeout;
 
     private RabbitConfig(String host, int port, String username, String password, String virtualHost, boolean tls,
-            Duration timeout, boolean loadBalancer, Duration pushTimeout) {
+            Path tlsTrust, Duration timeout, boolean loadBalancer, Duration pushTimeout) {
         this.host = host;
         this.port = port;
         this.username = username;
         this.password = password;
         this.virtualHost = virtualHost;
         this.tls = tls;
+        this.tlsTrust = tlsTrust;
         this.timeout = timeout;
         this.loadBalancer = loadBalancer;
         this.pushTimeout = pushTimeout;
@@ -89,11 +92,28 @@ final class RabbitConfig {
             }
             password = password.strip();
         }
+        boolean tls = o.bool(RabbitDriverProvider.TLS, false);
         return new RabbitConfig(host, o.intValue(RabbitDriverProvider.PORT, 5552),
                 o.string(RabbitDriverProvider.USERNAME), password, o.string(RabbitDriverProvider.VIRTUAL_HOST),
-                o.bool(RabbitDriverProvider.TLS, false), Duration.ofMillis(o.integer(RabbitDriverProvider.TIMEOUT_MS,
+                tls, trust(o, tls), Duration.ofMillis(o.integer(RabbitDriverProvider.TIMEOUT_MS,
                         10_000)), o.bool(RabbitDriverProvider.LOAD_BALANCER, false),
                 Duration.ofMillis(o.integer(RabbitDriverProvider.PUSH_TIMEOUT_MS, 30_000)));
+    }
+
+    private static Path trust(Options o, boolean tls) {
+        if (!o.has(RabbitDriverProvider.TLS_TRUST)) {
+            return null;
+        }
+        Path file = Path.of(o.string(RabbitDriverProvider.TLS_TRUST));
+        if (!tls) {
+            throw new InvalidOptionException("Option 'tls_trust' of driver 'rabbitmq' needs 'tls': true (the"
+                    + " certificates to trust are for TLS connections; set 'tls' and a TLS port, 5551 by default)");
+        }
+        if (!Files.isReadable(file)) {
+            throw new InvalidOptionException("Option 'tls_trust' of driver 'rabbitmq': cannot read " + file
+                    + "; give a readable PEM file of the CA or server certificates to trust");
+        }
+        return file;
     }
 
     /** @return where the driver connects, for messages: {@code host:port vhost /} */
@@ -103,8 +123,12 @@ final class RabbitConfig {
 
     private SslContext sslContext() {
         try {
-            return SslContextBuilder.forClient().build();
-        } catch (IOException e) {
+            SslContextBuilder b = SslContextBuilder.forClient();
+            if (tlsTrust != null) {
+                b.trustManager(tlsTrust.toFile());
+            }
+            return b.build();
+        } catch (IOException | IllegalArgumentException e) { // Netty: IllegalArgumentException for a bad PEM file
             throw new DiasporaException("cannot set up TLS for RabbitMQ at " + address() + ": " + e.getMessage(), e);
         }
     }
@@ -161,6 +185,12 @@ final class RabbitConfig {
                 return new DiasporaException("RabbitMQ at " + host + ":" + port + " refused the virtual host '"
                         + virtualHost + "' to user '" + username + "': it does not exist or the user has no access;"
                         + " create it (rabbitmqctl add_vhost) and grant permissions, or fix option 'virtual_host'", e);
+            }
+            if (c instanceof javax.net.ssl.SSLHandshakeException) {
+                return new DiasporaException("the TLS handshake with RabbitMQ at " + host + ":" + port + " failed ("
+                        + c.getMessage() + "): if the server's certificate is not trusted, give its CA in option"
+                        + " 'tls_trust' (a PEM file); check that the port is the stream plugin's TLS port (5551 by"
+                        + " default)", e);
             }
             if (c instanceof java.net.ConnectException || c instanceof io.netty.channel.ConnectTimeoutException) {
                 return new DiasporaException("cannot connect to RabbitMQ's stream protocol at " + host + ":" + port

@@ -29,8 +29,10 @@ public final class RabbitDriverProvider extends AbstractDriverProvider {
     public static final String PASSWORD_ENV = "password_env";
     /** Driver option: the virtual host. */
     public static final String VIRTUAL_HOST = "virtual_host";
-    /** Driver option: connect with TLS, trusting the JDK's default trust store. */
+    /** Driver option: connect with TLS, trusting the JDK's default trust store unless {@link #TLS_TRUST} is given. */
     public static final String TLS = "tls";
+    /** Driver option: a PEM file of the CA or server certificates to trust (with {@link #TLS}). */
+    public static final String TLS_TRUST = "tls_trust";
     /** Driver option: the bound, in milliseconds, of connecting and of every request to the server. */
     public static final String TIMEOUT_MS = "timeout_ms";
     /**
@@ -69,7 +71,9 @@ public final class RabbitDriverProvider extends AbstractDriverProvider {
             OptionSpec.string(PASSWORD_ENV).doc("Environment variable holding the password or token."),
             OptionSpec.string(VIRTUAL_HOST).defaultValue("/").doc("Virtual host."),
             OptionSpec.bool(TLS).defaultValue(false).doc("Connect with TLS (server certificate checked against the"
-                    + " JDK's default trust store)."),
+                    + " JDK's default trust store, or tls_trust)."),
+            OptionSpec.string(TLS_TRUST).doc("PEM file of the CA or server certificates to trust instead of the"
+                    + " JDK's default trust store (a site's private CA); needs tls: true."),
             OptionSpec.integer(TIMEOUT_MS).defaultValue(10_000).min(100).max(600_000)
                     .doc("Bound of connecting and of every request to the server, in milliseconds."),
             OptionSpec.bool(LOAD_BALANCER).defaultValue(false).doc("Connect every producer and consumer to host:port"
