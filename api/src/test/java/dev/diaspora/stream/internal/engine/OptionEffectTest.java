@@ -37,8 +37,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The renamed options do what their names say (issue 18 item 2). {@code maxInFlightBatches}: a producer never has more
  * than that many appends of one partition outstanding at the driver, and reaches that many when it has the events.
- * {@code maxPrefetchBatches}: a consumer whose application does not pull reads that many read batches of a partition
- * ahead, and stops there. The driver holds every append until the test completes it, and serves a partition of
+ * {@code maxPrefetchBatches}: a consumer whose application does not pull reads exactly that many read batches of a
+ * partition ahead, and stops there. The driver holds every append until the test completes it, and serves a partition of
  * 100,000 small events, counting how far it was read.
  */
 class OptionEffectTest {
@@ -176,9 +176,8 @@ class OptionEffectTest {
                 Consumer consumer = t.consumer(ConsumerOptions.named("c").targets(0).dataSelector(DataSelector.NONE)
                         .batchSize(BatchSize.of(readBatch)).maxPrefetchBatches(batches))) {
             long read = settled(topic.readUpTo);
-            assertTrue(read >= (long) batches * readBatch && read <= (long) (batches + 1) * readBatch,
-                    "events read ahead with maxPrefetchBatches(" + batches + ") and read batches of " + readBatch
-                            + ": " + read);
+            assertEquals((long) batches * readBatch, read, "events read ahead with maxPrefetchBatches(" + batches
+                    + ") and read batches of " + readBatch);
             // pulling makes room: the consumer reads on
             for (int i = 0; i < read; i++) {
                 assertEquals(i, consumer.poll(EngineRuleFixture.PULL_TIMEOUT).orElseThrow().id());
