@@ -12,7 +12,7 @@ import java.util.Objects;
  * consumers that share the partitions. Defaults: all partitions, start at {@link StartAt#EARLIEST} for partitions with
  * no stored position, {@link DataSelector#ALL} and {@link DataAllocator#heap()} (Java users expect the data; set
  * {@link DataSelector#NONE} for metadata-only consumers), adaptive batch size (512 events per read), 2 batches read
- * ahead per partition, 64 MiB prefetched at most, acknowledgements persisted every second, and
+ * ahead per partition ({@code maxPrefetchBatches}), 64 MiB prefetched at most, acknowledgements persisted every second, and
  * {@link UnreadableEventPolicy#FAIL} for events that cannot be read, and {@link ExpiredPositionPolicy#EARLIEST} for
  * positions that retention dropped.
  *
@@ -31,10 +31,9 @@ public final class ConsumerOptions {
     private final DataSelector dataSelector;
     private final DataAllocator dataAllocator;
     private final BatchSize batchSize;
-    private final int maxNumBatches;
+    private final int maxPrefetchBatches;
     private final long maxPrefetchBytes;
     private final Duration ackInterval;
-    private final ThreadPool threadPool;
     private final UnreadableEventPolicy onUnreadableEvent;
     private final Group group;
     private final ExpiredPositionPolicy onExpiredPosition;
@@ -53,8 +52,8 @@ public final class ConsumerOptions {
     public static final Duration DEFAULT_MAX_POLL_INTERVAL = Duration.ofMinutes(5);
 
     private ConsumerOptions(String name, int[] targets, StartAt startAt, DataSelector dataSelector,
-            DataAllocator dataAllocator, BatchSize batchSize, int maxNumBatches, long maxPrefetchBytes,
-            Duration ackInterval, ThreadPool threadPool, UnreadableEventPolicy onUnreadableEvent, Group group,
+            DataAllocator dataAllocator, BatchSize batchSize, int maxPrefetchBatches, long maxPrefetchBytes,
+            Duration ackInterval, UnreadableEventPolicy onUnreadableEvent, Group group,
             ExpiredPositionPolicy onExpiredPosition) {
         this.group = group;
         this.onExpiredPosition = onExpiredPosition;
@@ -64,10 +63,9 @@ public final class ConsumerOptions {
         this.dataSelector = dataSelector;
         this.dataAllocator = dataAllocator;
         this.batchSize = batchSize;
-        this.maxNumBatches = maxNumBatches;
+        this.maxPrefetchBatches = maxPrefetchBatches;
         this.maxPrefetchBytes = maxPrefetchBytes;
         this.ackInterval = ackInterval;
-        this.threadPool = threadPool;
         this.onUnreadableEvent = onUnreadableEvent;
     }
 
@@ -80,20 +78,20 @@ public final class ConsumerOptions {
     public static ConsumerOptions named(String name) {
         checkName(name);
         return new ConsumerOptions(name, null, StartAt.EARLIEST, DataSelector.ALL, DataAllocator.heap(),
-                BatchSize.adaptive(), 2, 64L << 20, Duration.ofSeconds(1), null, UnreadableEventPolicy.FAIL, Group.DEFAULT,
+                BatchSize.adaptive(), 2, 64L << 20, Duration.ofSeconds(1), UnreadableEventPolicy.FAIL, Group.DEFAULT,
                 ExpiredPositionPolicy.EARLIEST);
     }
 
     private ConsumerOptions with(int[] targets, StartAt startAt, DataSelector dataSelector,
-            DataAllocator dataAllocator, BatchSize batchSize, int maxNumBatches, long maxPrefetchBytes,
-            Duration ackInterval, ThreadPool threadPool) {
-        return new ConsumerOptions(name, targets, startAt, dataSelector, dataAllocator, batchSize, maxNumBatches,
-                maxPrefetchBytes, ackInterval, threadPool, onUnreadableEvent, group, onExpiredPosition);
+            DataAllocator dataAllocator, BatchSize batchSize, int maxPrefetchBatches, long maxPrefetchBytes,
+            Duration ackInterval) {
+        return new ConsumerOptions(name, targets, startAt, dataSelector, dataAllocator, batchSize, maxPrefetchBatches,
+                maxPrefetchBytes, ackInterval, onUnreadableEvent, group, onExpiredPosition);
     }
 
     private ConsumerOptions withGroup(Group g) {
-        return new ConsumerOptions(name, targets, startAt, dataSelector, dataAllocator, batchSize, maxNumBatches,
-                maxPrefetchBytes, ackInterval, threadPool, onUnreadableEvent, g, onExpiredPosition);
+        return new ConsumerOptions(name, targets, startAt, dataSelector, dataAllocator, batchSize, maxPrefetchBatches,
+                maxPrefetchBytes, ackInterval, onUnreadableEvent, g, onExpiredPosition);
     }
 
     /**
@@ -215,59 +213,92 @@ public final class ConsumerOptions {
         if (t.length == 0) {
             throw new IllegalArgumentException("targets must name at least one partition");
         }
-        return with(t, startAt, dataSelector, dataAllocator, batchSize, maxNumBatches, maxPrefetchBytes, ackInterval,
-                threadPool);
+        return with(t, startAt, dataSelector, dataAllocator, batchSize, maxPrefetchBatches, maxPrefetchBytes, ackInterval);
     }
 
     /** Sets where partitions with no stored position start. */
     public ConsumerOptions startAt(StartAt startAt) {
         return with(targets, Objects.requireNonNull(startAt, "startAt"), dataSelector, dataAllocator, batchSize,
-                maxNumBatches, maxPrefetchBytes, ackInterval, threadPool);
+                maxPrefetchBatches, maxPrefetchBytes, ackInterval);
     }
 
     /** Sets the data selector. */
     public ConsumerOptions dataSelector(DataSelector dataSelector) {
         return with(targets, startAt, Objects.requireNonNull(dataSelector, "dataSelector"), dataAllocator, batchSize,
-                maxNumBatches, maxPrefetchBytes, ackInterval, threadPool);
+                maxPrefetchBatches, maxPrefetchBytes, ackInterval);
     }
 
     /** Sets the data allocator. */
     public ConsumerOptions dataAllocator(DataAllocator dataAllocator) {
         return with(targets, startAt, dataSelector, Objects.requireNonNull(dataAllocator, "dataAllocator"), batchSize,
-                maxNumBatches, maxPrefetchBytes, ackInterval, threadPool);
+                maxPrefetchBatches, maxPrefetchBytes, ackInterval);
     }
 
     /** Sets the number of events per driver read. */
     public ConsumerOptions batchSize(BatchSize batchSize) {
         return with(targets, startAt, dataSelector, dataAllocator, Objects.requireNonNull(batchSize, "batchSize"),
-                maxNumBatches, maxPrefetchBytes, ackInterval, threadPool);
+                maxPrefetchBatches, maxPrefetchBytes, ackInterval);
     }
 
-    /** Sets the number of batches read ahead per partition. */
+    /**
+     * Sets how many read batches of one partition the consumer reads ahead of the application: the fetch thread
+     * pauses a partition once it holds {@code maxPrefetchBatches} &times; the read batch size events that were not
+     * pulled yet (the read batch size is {@link #batchSize(BatchSize)}, or {@link #ADAPTIVE_READ_BATCH} when
+     * adaptive), and resumes it as the application pulls. {@link #maxPrefetchBytes(long)} bounds the whole consumer
+     * as well.
+     *
+     * @throws IllegalArgumentException if &lt; 1
+     */
+    public ConsumerOptions maxPrefetchBatches(int maxPrefetchBatches) {
+        ProducerOptions.positive("maxPrefetchBatches", maxPrefetchBatches);
+        return with(targets, startAt, dataSelector, dataAllocator, batchSize, maxPrefetchBatches, maxPrefetchBytes,
+                ackInterval);
+    }
+
+    /**
+     * The former name of {@link #maxPrefetchBatches(int)}, which it calls.
+     *
+     * @deprecated the producer's option of the same name meant something else (appends in flight); use
+     *     {@link #maxPrefetchBatches(int)}
+     */
+    @Deprecated(since = "0.1.0", forRemoval = true)
     public ConsumerOptions maxNumBatches(int maxNumBatches) {
         ProducerOptions.positive("maxNumBatches", maxNumBatches);
-        return with(targets, startAt, dataSelector, dataAllocator, batchSize, maxNumBatches, maxPrefetchBytes,
-                ackInterval, threadPool);
+        return maxPrefetchBatches(maxNumBatches);
     }
 
     /** Sets the consumer-wide bound on prefetched bytes (metadata plus selected data). */
     public ConsumerOptions maxPrefetchBytes(long maxPrefetchBytes) {
         ProducerOptions.positive("maxPrefetchBytes", maxPrefetchBytes);
-        return with(targets, startAt, dataSelector, dataAllocator, batchSize, maxNumBatches, maxPrefetchBytes,
-                ackInterval, threadPool);
+        return with(targets, startAt, dataSelector, dataAllocator, batchSize, maxPrefetchBatches, maxPrefetchBytes,
+                ackInterval);
     }
 
     /** Sets how often acknowledgements are persisted. */
     public ConsumerOptions ackInterval(Duration ackInterval) {
         ProducerOptions.nonNegative("ackInterval", ackInterval);
-        return with(targets, startAt, dataSelector, dataAllocator, batchSize, maxNumBatches, maxPrefetchBytes,
-                ackInterval, threadPool);
+        return with(targets, startAt, dataSelector, dataAllocator, batchSize, maxPrefetchBatches, maxPrefetchBytes,
+                ackInterval);
     }
 
-    /** Sets the pool that runs selector and allocator; null (the default) runs them on the fetch thread. */
+    /**
+     * Was documented as the pool that runs the data selector and allocator, and never used: they run on the
+     * consumer's fetch thread. Accepts null (no pool, which is what every consumer has) and rejects a pool.
+     *
+     * @throws IllegalArgumentException if {@code threadPool} is not null
+     * @deprecated remove the call. The selector and allocator run on the consumer's fetch thread, one event at a
+     *     time; to process events in parallel, pass a pool to
+     *     {@link Consumer#process(EventProcessor, Duration, long, ThreadPool)}, or open more consumers of the name.
+     */
+    @Deprecated(since = "0.1.0", forRemoval = true)
     public ConsumerOptions threadPool(ThreadPool threadPool) {
-        return with(targets, startAt, dataSelector, dataAllocator, batchSize, maxNumBatches, maxPrefetchBytes,
-                ackInterval, threadPool);
+        if (threadPool != null) {
+            throw new IllegalArgumentException("ConsumerOptions.threadPool is not supported: a consumer runs its data"
+                    + " selector and allocator on its fetch thread, so remove the threadPool call; to process events"
+                    + " in parallel pass the pool to Consumer.process(processor, idleTimeout, maxEvents, pool), or"
+                    + " open more consumers of the same name");
+        }
+        return this;
     }
 
     /**
@@ -278,8 +309,8 @@ public final class ConsumerOptions {
      */
     public ConsumerOptions onUnreadableEvent(UnreadableEventPolicy policy) {
         Objects.requireNonNull(policy, "policy");
-        return new ConsumerOptions(name, targets, startAt, dataSelector, dataAllocator, batchSize, maxNumBatches,
-                maxPrefetchBytes, ackInterval, threadPool, policy, group, onExpiredPosition);
+        return new ConsumerOptions(name, targets, startAt, dataSelector, dataAllocator, batchSize, maxPrefetchBatches,
+                maxPrefetchBytes, ackInterval, policy, group, onExpiredPosition);
     }
 
     /**
@@ -295,8 +326,8 @@ public final class ConsumerOptions {
      */
     public ConsumerOptions onExpiredPosition(ExpiredPositionPolicy policy) {
         Objects.requireNonNull(policy, "policy");
-        return new ConsumerOptions(name, targets, startAt, dataSelector, dataAllocator, batchSize, maxNumBatches,
-                maxPrefetchBytes, ackInterval, threadPool, onUnreadableEvent, group, policy);
+        return new ConsumerOptions(name, targets, startAt, dataSelector, dataAllocator, batchSize, maxPrefetchBatches,
+                maxPrefetchBytes, ackInterval, onUnreadableEvent, group, policy);
     }
 
     /** @return what the consumer does when a position lies below the first retained event */
@@ -339,9 +370,18 @@ public final class ConsumerOptions {
         return batchSize;
     }
 
-    /** @return batches read ahead per partition */
+    /** @return read batches prefetched per partition, at most */
+    public int maxPrefetchBatches() {
+        return maxPrefetchBatches;
+    }
+
+    /**
+     * @return {@link #maxPrefetchBatches()}
+     * @deprecated use {@link #maxPrefetchBatches()}
+     */
+    @Deprecated(since = "0.1.0", forRemoval = true)
     public int maxNumBatches() {
-        return maxNumBatches;
+        return maxPrefetchBatches;
     }
 
     /** @return the prefetch bound in bytes */
@@ -354,9 +394,13 @@ public final class ConsumerOptions {
         return ackInterval;
     }
 
-    /** @return the pool, or null */
+    /**
+     * @return null: consumers have no pool
+     * @deprecated see {@link #threadPool(ThreadPool)}
+     */
+    @Deprecated(since = "0.1.0", forRemoval = true)
     public ThreadPool threadPool() {
-        return threadPool;
+        return null;
     }
 
     /** Checks a consumer name: it may become a file name, so it is never a path. */

@@ -13,7 +13,7 @@ import java.util.List;
  * <p>Ownership: the memory belongs to the allocator's owner. {@link #release(DataView)} is called for views of
  * prefetched events that are dropped before delivery (close, seek), so pooled allocators can take them back.
  *
- * <p>Threading: as {@link DataSelector}: the fetch thread or pool, sequentially per partition.
+ * <p>Threading: as {@link DataSelector}: the consumer's fetch thread, one event at a time.
  */
 @FunctionalInterface
 public interface DataAllocator {

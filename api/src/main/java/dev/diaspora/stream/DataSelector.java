@@ -5,8 +5,10 @@ package dev.diaspora.stream;
  * {@link DataDescriptor#NONE} or null (nothing), or a view made from it ({@code makeSubView}, ...). A descriptor not
  * derived from the one given fails that event with {@link InvalidSelectionException}.
  *
- * <p>Threading: called on the consumer's fetch thread (or its pool), sequentially per partition in EventID order,
- * possibly concurrently across partitions, and possibly ahead of {@code pull()}. It must not block for long.
+ * <p>Threading: called on the consumer's fetch thread, one event at a time, in EventID order per partition, and
+ * possibly ahead of {@code pull()} (while events are prefetched). A consumer never calls it from two threads at
+ * once; a selector shared by several consumers is called from each one's fetch thread. It must not block for long:
+ * the fetch thread reads every partition of the consumer and heartbeats for its group.
  */
 @FunctionalInterface
 public interface DataSelector {

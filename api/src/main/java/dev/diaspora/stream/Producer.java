@@ -22,8 +22,10 @@ import java.util.concurrent.CompletableFuture;
  * every engine lock. Continuations must not block; use the {@code *Async} variants to move off that thread. Joining
  * another push's future inside a continuation can deadlock.
  *
- * <p>Thread safety: thread-safe. With {@link Ordering#STRICT}, pushes from several threads are ordered by the
- * producer's sequencer.
+ * <p>Thread safety: thread-safe. Pushes from several threads are ordered as they enter the producer: with a
+ * 0-thread pool each push joins its partition's batch on the pushing thread, under that partition's lock; with a
+ * pool, pushes join one queue per producer that one task at a time drains in order. Either way, EventIDs of one
+ * partition follow the order in which the pushes returned ({@link Ordering#STRICT}, the only ordering).
  */
 public interface Producer extends AutoCloseable {
     /** @return the producer's name */

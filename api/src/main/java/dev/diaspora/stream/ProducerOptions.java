@@ -7,10 +7,10 @@ import java.util.Objects;
  * Options of a {@link Producer}, built fluently: {@code ProducerOptions.named("app1").batchSize(BatchSize.of(128))}.
  * Each setter returns a new, immutable instance.
  *
- * <p>Defaults: adaptive batch size, 2 batches in flight per partition, {@link Ordering#STRICT}, the driver's default
- * thread pool (0 threads: the pipeline runs inline in {@code push}), block on back-pressure for at most 60 s, at most
- * 65,536 pending events and 64 MiB pending bytes (metadata plus referenced data), batches sealed at 4 MiB, no linger,
- * 30 s to flush on close.
+ * <p>Defaults: adaptive batch size, 2 batches in flight per partition ({@code maxInFlightBatches}),
+ * {@link Ordering#STRICT}, the driver's default thread pool (0 threads: the pipeline runs inline in {@code push}),
+ * block on back-pressure for at most 60 s, at most 65,536 pending events and 64 MiB pending bytes (metadata plus
+ * referenced data), batches sealed at 4 MiB, no linger, 30 s to flush on close.
  *
  * <p>The memory bound is both counts at once: {@code push} admits an event while the events and bytes pending (pushed,
  * outcome not yet known), this event included, stay within {@code maxPendingEvents} and {@code maxPendingBytes} (an
@@ -35,7 +35,7 @@ public final class ProducerOptions {
 
     private final String name;
     private final BatchSize batchSize;
-    private final int maxNumBatches;
+    private final int maxInFlightBatches;
     private final Ordering ordering;
     private final ThreadPool threadPool;
     private final BackPressure backPressure;
@@ -47,12 +47,12 @@ public final class ProducerOptions {
     private final Duration closeTimeout;
     private final PushErrorHandler onError;
 
-    private ProducerOptions(String name, BatchSize batchSize, int maxNumBatches, Ordering ordering,
+    private ProducerOptions(String name, BatchSize batchSize, int maxInFlightBatches, Ordering ordering,
             ThreadPool threadPool, BackPressure backPressure, Duration maxBlock, int maxPendingEvents,
             long maxPendingBytes, long maxBatchBytes, Duration linger, Duration closeTimeout, PushErrorHandler onError) {
         this.name = name;
         this.batchSize = batchSize;
-        this.maxNumBatches = maxNumBatches;
+        this.maxInFlightBatches = maxInFlightBatches;
         this.ordering = ordering;
         this.threadPool = threadPool;
         this.backPressure = backPressure;
@@ -75,51 +75,76 @@ public final class ProducerOptions {
         return DEFAULTS.name(name);
     }
 
-    private ProducerOptions copy(String name, BatchSize batchSize, int maxNumBatches, Ordering ordering,
+    private ProducerOptions copy(String name, BatchSize batchSize, int maxInFlightBatches, Ordering ordering,
             ThreadPool threadPool, BackPressure backPressure, Duration maxBlock, int maxPendingEvents,
             long maxPendingBytes, long maxBatchBytes, Duration linger, Duration closeTimeout, PushErrorHandler onError) {
-        return new ProducerOptions(name, batchSize, maxNumBatches, ordering, threadPool, backPressure, maxBlock,
+        return new ProducerOptions(name, batchSize, maxInFlightBatches, ordering, threadPool, backPressure, maxBlock,
                 maxPendingEvents, maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError);
     }
 
     /** Sets the producer's name. */
     public ProducerOptions name(String name) {
-        return copy(Objects.requireNonNull(name, "name"), batchSize, maxNumBatches, ordering, threadPool,
+        return copy(Objects.requireNonNull(name, "name"), batchSize, maxInFlightBatches, ordering, threadPool,
                 backPressure, maxBlock, maxPendingEvents, maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError);
     }
 
     /** Sets the batch size per partition. */
     public ProducerOptions batchSize(BatchSize batchSize) {
-        return copy(name, Objects.requireNonNull(batchSize, "batchSize"), maxNumBatches, ordering, threadPool,
+        return copy(name, Objects.requireNonNull(batchSize, "batchSize"), maxInFlightBatches, ordering, threadPool,
                 backPressure, maxBlock, maxPendingEvents, maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError);
     }
 
     /**
-     * Sets how many batches of one partition may be in flight to the driver at once.
+     * Sets how many appends of one partition may be in flight to the driver at once (sealed batches handed to the
+     * driver whose outcome is not known yet). With an adaptive batch size this is also what makes batches grow: a
+     * batch is sealed at once while fewer than this many are in flight, and accumulates events while all are busy.
      *
      * @throws IllegalArgumentException if &lt; 1
      */
-    public ProducerOptions maxNumBatches(int maxNumBatches) {
-        positive("maxNumBatches", maxNumBatches);
-        return copy(name, batchSize, maxNumBatches, ordering, threadPool, backPressure, maxBlock, maxPendingEvents,
+    public ProducerOptions maxInFlightBatches(int maxInFlightBatches) {
+        positive("maxInFlightBatches", maxInFlightBatches);
+        return copy(name, batchSize, maxInFlightBatches, ordering, threadPool, backPressure, maxBlock, maxPendingEvents,
                 maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError);
     }
 
-    /** Sets the ordering. */
+    /**
+     * The former name of {@link #maxInFlightBatches(int)}, which it calls.
+     *
+     * @deprecated the consumer's option of the same name meant something else (its read-ahead); use
+     *     {@link #maxInFlightBatches(int)}
+     */
+    @Deprecated(since = "0.1.0", forRemoval = true)
+    public ProducerOptions maxNumBatches(int maxNumBatches) {
+        positive("maxNumBatches", maxNumBatches);
+        return maxInFlightBatches(maxNumBatches);
+    }
+
+    /**
+     * Sets the ordering. {@link Ordering#STRICT}, the default, is the only ordering producers have.
+     *
+     * @throws IllegalArgumentException for {@link Ordering#LOOSE}, which no producer implements (see its Javadoc for
+     *     what to use instead)
+     */
     public ProducerOptions ordering(Ordering ordering) {
-        return copy(name, batchSize, maxNumBatches, Objects.requireNonNull(ordering, "ordering"), threadPool,
+        if (Objects.requireNonNull(ordering, "ordering") != Ordering.STRICT) {
+            throw new IllegalArgumentException("ordering " + ordering + " is not supported: every producer keeps push"
+                    + " order per partition (Ordering.STRICT, the default), so remove the ordering(" + ordering
+                    + ") call; for more throughput give the producer a threadPool (the pipeline leaves the pushing"
+                    + " thread), raise maxInFlightBatches, or push from several producers to several partitions");
+        }
+        return copy(name, batchSize, maxInFlightBatches, ordering, threadPool,
                 backPressure, maxBlock, maxPendingEvents, maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError);
     }
 
     /** Sets the pool that runs the validate/select/serialize pipeline; null means the driver's default. */
     public ProducerOptions threadPool(ThreadPool threadPool) {
-        return copy(name, batchSize, maxNumBatches, ordering, threadPool, backPressure, maxBlock, maxPendingEvents,
+        return copy(name, batchSize, maxInFlightBatches, ordering, threadPool, backPressure, maxBlock, maxPendingEvents,
                 maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError);
     }
 
     /** Sets what {@code push} does at the memory bound ({@code maxPendingEvents}, {@code maxPendingBytes}). */
     public ProducerOptions backPressure(BackPressure backPressure) {
-        return copy(name, batchSize, maxNumBatches, ordering, threadPool,
+        return copy(name, batchSize, maxInFlightBatches, ordering, threadPool,
                 Objects.requireNonNull(backPressure, "backPressure"), maxBlock, maxPendingEvents, maxPendingBytes,
                 maxBatchBytes, linger, closeTimeout, onError);
     }
@@ -127,42 +152,42 @@ public final class ProducerOptions {
     /** Sets how long {@code push} blocks at the memory bound before it throws. */
     public ProducerOptions maxBlock(Duration maxBlock) {
         nonNegative("maxBlock", maxBlock);
-        return copy(name, batchSize, maxNumBatches, ordering, threadPool, backPressure, maxBlock, maxPendingEvents,
+        return copy(name, batchSize, maxInFlightBatches, ordering, threadPool, backPressure, maxBlock, maxPendingEvents,
                 maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError);
     }
 
     /** Sets the producer-wide bound on events pushed and not yet completed. */
     public ProducerOptions maxPendingEvents(int maxPendingEvents) {
         positive("maxPendingEvents", maxPendingEvents);
-        return copy(name, batchSize, maxNumBatches, ordering, threadPool, backPressure, maxBlock, maxPendingEvents,
+        return copy(name, batchSize, maxInFlightBatches, ordering, threadPool, backPressure, maxBlock, maxPendingEvents,
                 maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError);
     }
 
     /** Sets the producer-wide bound on bytes (metadata plus data) pushed and not yet completed. */
     public ProducerOptions maxPendingBytes(long maxPendingBytes) {
         positive("maxPendingBytes", maxPendingBytes);
-        return copy(name, batchSize, maxNumBatches, ordering, threadPool, backPressure, maxBlock, maxPendingEvents,
+        return copy(name, batchSize, maxInFlightBatches, ordering, threadPool, backPressure, maxBlock, maxPendingEvents,
                 maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError);
     }
 
     /** Sets the size (metadata plus data) at which a partition's open batch is sealed. */
     public ProducerOptions maxBatchBytes(long maxBatchBytes) {
         positive("maxBatchBytes", maxBatchBytes);
-        return copy(name, batchSize, maxNumBatches, ordering, threadPool, backPressure, maxBlock, maxPendingEvents,
+        return copy(name, batchSize, maxInFlightBatches, ordering, threadPool, backPressure, maxBlock, maxPendingEvents,
                 maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError);
     }
 
     /** Sets how long a fixed-size batch may wait to fill before it is sent anyway; zero (the default) waits for flush. */
     public ProducerOptions linger(Duration linger) {
         nonNegative("linger", linger);
-        return copy(name, batchSize, maxNumBatches, ordering, threadPool, backPressure, maxBlock, maxPendingEvents,
+        return copy(name, batchSize, maxInFlightBatches, ordering, threadPool, backPressure, maxBlock, maxPendingEvents,
                 maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError);
     }
 
     /** Sets how long {@code close()} waits for the final flush. */
     public ProducerOptions closeTimeout(Duration closeTimeout) {
         nonNegative("closeTimeout", closeTimeout);
-        return copy(name, batchSize, maxNumBatches, ordering, threadPool, backPressure, maxBlock, maxPendingEvents,
+        return copy(name, batchSize, maxInFlightBatches, ordering, threadPool, backPressure, maxBlock, maxPendingEvents,
                 maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError);
     }
 
@@ -175,7 +200,7 @@ public final class ProducerOptions {
      * failed since the previous flush. Null (the default) calls nothing.
      */
     public ProducerOptions onError(PushErrorHandler onError) {
-        return copy(name, batchSize, maxNumBatches, ordering, threadPool, backPressure, maxBlock, maxPendingEvents,
+        return copy(name, batchSize, maxInFlightBatches, ordering, threadPool, backPressure, maxBlock, maxPendingEvents,
                 maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError);
     }
 
@@ -194,12 +219,21 @@ public final class ProducerOptions {
         return batchSize;
     }
 
-    /** @return batches in flight per partition */
-    public int maxNumBatches() {
-        return maxNumBatches;
+    /** @return appends in flight per partition, at most */
+    public int maxInFlightBatches() {
+        return maxInFlightBatches;
     }
 
-    /** @return the ordering */
+    /**
+     * @return {@link #maxInFlightBatches()}
+     * @deprecated use {@link #maxInFlightBatches()}
+     */
+    @Deprecated(since = "0.1.0", forRemoval = true)
+    public int maxNumBatches() {
+        return maxInFlightBatches;
+    }
+
+    /** @return the ordering: {@link Ordering#STRICT} */
     public Ordering ordering() {
         return ordering;
     }
@@ -258,7 +292,7 @@ public final class ProducerOptions {
 
     @Override
     public String toString() {
-        return "ProducerOptions[name=" + name + ", batchSize=" + batchSize + ", maxNumBatches=" + maxNumBatches
+        return "ProducerOptions[name=" + name + ", batchSize=" + batchSize + ", maxInFlightBatches=" + maxInFlightBatches
                 + ", ordering=" + ordering + "]";
     }
 }

@@ -157,7 +157,7 @@ class OptionsTest {
             PushErrorHandler h = (partition, md, error) -> { };
             ProducerOptions with = p.onError(h);
             assertNull(p.onError(), "immutable");
-            assertSame(h, with.maxNumBatches(3).linger(java.time.Duration.ofMillis(5)).name("x").onError());
+            assertSame(h, with.maxInFlightBatches(3).linger(java.time.Duration.ofMillis(5)).name("x").onError());
             assertNull(with.onError(null).onError());
         }
 
@@ -166,7 +166,7 @@ class OptionsTest {
             ProducerOptions d = ProducerOptions.defaults();
             assertEquals("", d.name());
             assertTrue(d.batchSize().isAdaptive());
-            assertEquals(2, d.maxNumBatches());
+            assertEquals(2, d.maxInFlightBatches());
             assertEquals(Ordering.STRICT, d.ordering());
             assertNull(d.threadPool());
             assertEquals(ProducerOptions.BackPressure.BLOCK, d.backPressure());
@@ -177,7 +177,7 @@ class OptionsTest {
             assertEquals(Duration.ZERO, d.linger());
             assertEquals(Duration.ofSeconds(30), d.closeTimeout());
             assertEquals("app1", ProducerOptions.named("app1").name());
-            assertEquals(2, ProducerOptions.named("app1").maxNumBatches());
+            assertEquals(2, ProducerOptions.named("app1").maxInFlightBatches());
         }
 
         static Stream<Arguments> setters() {
@@ -185,8 +185,7 @@ class OptionsTest {
             return Stream.of(
                     setter("name", o -> o.name("p2"), o -> o.name(), "p2"),
                     setter("batchSize", o -> o.batchSize(BatchSize.of(128)), o -> o.batchSize(), BatchSize.of(128)),
-                    setter("maxNumBatches", o -> o.maxNumBatches(7), o -> o.maxNumBatches(), 7),
-                    setter("ordering", o -> o.ordering(Ordering.LOOSE), o -> o.ordering(), Ordering.LOOSE),
+                    setter("maxInFlightBatches", o -> o.maxInFlightBatches(7), o -> o.maxInFlightBatches(), 7),
                     setter("threadPool", o -> o.threadPool(pool), o -> o.threadPool(), pool),
                     setter("backPressure", o -> o.backPressure(ProducerOptions.BackPressure.FAIL_FAST),
                             o -> o.backPressure(), ProducerOptions.BackPressure.FAIL_FAST),
@@ -208,7 +207,7 @@ class OptionsTest {
         @MethodSource("setters")
         void shouldReturnANewInstanceAndLeaveTheOriginal(String what, Function<ProducerOptions, ProducerOptions> set,
                 Function<ProducerOptions, Object> get, Object value) {
-            ProducerOptions original = ProducerOptions.named("orig").maxNumBatches(3).ordering(Ordering.LOOSE);
+            ProducerOptions original = ProducerOptions.named("orig").maxInFlightBatches(3).maxPendingEvents(77);
             String before = original.toString();
             Object oldValue = get.apply(original);
             ProducerOptions changed = set.apply(original);
@@ -220,25 +219,25 @@ class OptionsTest {
             if (!what.equals("name")) {
                 assertEquals("orig", changed.name(), what);
             }
-            if (!what.equals("maxNumBatches")) {
-                assertEquals(3, changed.maxNumBatches(), what);
+            if (!what.equals("maxInFlightBatches")) {
+                assertEquals(3, changed.maxInFlightBatches(), what);
             }
-            if (!what.equals("ordering")) {
-                assertEquals(Ordering.LOOSE, changed.ordering(), what);
+            if (!what.equals("maxPendingEvents")) {
+                assertEquals(77, changed.maxPendingEvents(), what);
             }
         }
 
         @Test
         void shouldCarryEveryValueThroughAChain() {
             ThreadPool pool = ThreadPool.inline();
-            ProducerOptions o = ProducerOptions.named("x").batchSize(BatchSize.of(9)).maxNumBatches(4)
-                    .ordering(Ordering.LOOSE).threadPool(pool).backPressure(ProducerOptions.BackPressure.FAIL_FAST)
+            ProducerOptions o = ProducerOptions.named("x").batchSize(BatchSize.of(9)).maxInFlightBatches(4)
+                    .ordering(Ordering.STRICT).threadPool(pool).backPressure(ProducerOptions.BackPressure.FAIL_FAST)
                     .maxBlock(Duration.ofSeconds(2)).maxPendingEvents(10).maxPendingBytes(1000).maxBatchBytes(100)
                     .linger(Duration.ofMillis(1)).closeTimeout(Duration.ofSeconds(3));
             assertEquals("x", o.name());
             assertEquals(BatchSize.of(9), o.batchSize());
-            assertEquals(4, o.maxNumBatches());
-            assertEquals(Ordering.LOOSE, o.ordering());
+            assertEquals(4, o.maxInFlightBatches());
+            assertEquals(Ordering.STRICT, o.ordering());
             assertSame(pool, o.threadPool());
             assertEquals(ProducerOptions.BackPressure.FAIL_FAST, o.backPressure());
             assertEquals(Duration.ofSeconds(2), o.maxBlock());
@@ -250,11 +249,33 @@ class OptionsTest {
             assertNull(o.threadPool(null).threadPool(), "null thread pool means the driver's default");
         }
 
+        /** LOOSE was accepted and never honoured: it is refused, and the message says what to do instead. */
+        @Test
+        @SuppressWarnings("removal")
+        void looseOrderingIsRefusedNamingWhatToUseInstead() {
+            ProducerOptions o = ProducerOptions.named("p");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> o.ordering(Ordering.LOOSE));
+            for (String part : new String[] {"LOOSE", "STRICT", "remove", "threadPool", "maxInFlightBatches"}) {
+                assertTrue(e.getMessage().contains(part), part + " in: " + e.getMessage());
+            }
+            assertSame(Ordering.STRICT, o.ordering(Ordering.STRICT).ordering());
+        }
+
+        /** The old name forwards to the new one, and is refused with its own name for a bad value. */
+        @Test
+        @SuppressWarnings("removal")
+        void maxNumBatchesIsTheDeprecatedNameOfMaxInFlightBatches() {
+            ProducerOptions o = ProducerOptions.named("p").maxNumBatches(5);
+            assertEquals(5, o.maxInFlightBatches());
+            assertEquals(5, o.maxNumBatches());
+            rejects("maxNumBatches", () -> o.maxNumBatches(0));
+        }
+
         @Test
         void shouldRejectBadValuesNamingTheOption() {
             ProducerOptions o = ProducerOptions.defaults();
             for (int bad : new int[] {0, -1, Integer.MIN_VALUE}) {
-                rejects("maxNumBatches", () -> o.maxNumBatches(bad));
+                rejects("maxInFlightBatches", () -> o.maxInFlightBatches(bad));
                 rejects("maxPendingEvents", () -> o.maxPendingEvents(bad));
                 rejects("maxPendingBytes", () -> o.maxPendingBytes(bad));
                 rejects("maxBatchBytes", () -> o.maxBatchBytes(bad));
@@ -272,9 +293,9 @@ class OptionsTest {
             rejectsNull("ordering", () -> o.ordering(null));
             rejectsNull("backPressure", () -> o.backPressure(null));
             // the message also names the bad value
-            assertTrue(rejects("maxNumBatches", () -> o.maxNumBatches(-3)).getMessage().contains("-3"));
+            assertTrue(rejects("maxInFlightBatches", () -> o.maxInFlightBatches(-3)).getMessage().contains("-3"));
             // and a failed call leaves the defaults alone
-            assertEquals(2, ProducerOptions.defaults().maxNumBatches());
+            assertEquals(2, ProducerOptions.defaults().maxInFlightBatches());
         }
     }
 
@@ -288,7 +309,7 @@ class OptionsTest {
             assertSame(UnreadableEventPolicy.FAIL, c.onUnreadableEvent());
             ConsumerOptions skip = c.onUnreadableEvent(UnreadableEventPolicy.SKIP);
             assertSame(UnreadableEventPolicy.FAIL, c.onUnreadableEvent(), "immutable");
-            assertSame(UnreadableEventPolicy.SKIP, skip.maxNumBatches(3).targets(1).onUnreadableEvent());
+            assertSame(UnreadableEventPolicy.SKIP, skip.maxPrefetchBatches(3).targets(1).onUnreadableEvent());
             assertTrue(skip.toString().contains("onUnreadableEvent=SKIP"), skip.toString());
             assertThrows(NullPointerException.class, () -> c.onUnreadableEvent(null));
         }
@@ -303,10 +324,9 @@ class OptionsTest {
             assertNotNull(c.dataAllocator());
             assertTrue(c.batchSize().isAdaptive());
             assertEquals(512, ConsumerOptions.ADAPTIVE_READ_BATCH);
-            assertEquals(2, c.maxNumBatches());
+            assertEquals(2, c.maxPrefetchBatches());
             assertEquals(64L << 20, c.maxPrefetchBytes());
             assertEquals(Duration.ofSeconds(1), c.ackInterval());
-            assertNull(c.threadPool());
         }
 
         @ParameterizedTest
@@ -377,7 +397,6 @@ class OptionsTest {
         }
 
         static Stream<Arguments> setters() {
-            ThreadPool pool = ThreadPool.inline();
             DataSelector sel = (m, d) -> d.makeSubView(0, 1);
             DataAllocator alloc = DataAllocator.direct();
             StartAt at = StartAt.id(9);
@@ -387,10 +406,9 @@ class OptionsTest {
                     setter("dataSelector", o -> o.dataSelector(sel), o -> o.dataSelector(), sel),
                     setter("dataAllocator", o -> o.dataAllocator(alloc), o -> o.dataAllocator(), alloc),
                     setter("batchSize", o -> o.batchSize(BatchSize.of(3)), o -> o.batchSize(), BatchSize.of(3)),
-                    setter("maxNumBatches", o -> o.maxNumBatches(8), o -> o.maxNumBatches(), 8),
+                    setter("maxPrefetchBatches", o -> o.maxPrefetchBatches(8), o -> o.maxPrefetchBatches(), 8),
                     setter("maxPrefetchBytes", o -> o.maxPrefetchBytes(1), o -> o.maxPrefetchBytes(), 1L),
-                    setter("ackInterval", o -> o.ackInterval(Duration.ZERO), o -> o.ackInterval(), Duration.ZERO),
-                    setter("threadPool", o -> o.threadPool(pool), o -> o.threadPool(), pool));
+                    setter("ackInterval", o -> o.ackInterval(Duration.ZERO), o -> o.ackInterval(), Duration.ZERO));
         }
 
         static Arguments setter(String what, Function<ConsumerOptions, ConsumerOptions> set,
@@ -402,15 +420,15 @@ class OptionsTest {
         @MethodSource("setters")
         void shouldReturnANewInstanceAndLeaveTheOriginal(String what, Function<ConsumerOptions, ConsumerOptions> set,
                 Function<ConsumerOptions, Object> get, Object value) {
-            ConsumerOptions original = ConsumerOptions.named("orig").maxNumBatches(5).startAt(StartAt.LATEST);
+            ConsumerOptions original = ConsumerOptions.named("orig").maxPrefetchBatches(5).startAt(StartAt.LATEST);
             Object oldValue = get.apply(original);
             ConsumerOptions changed = set.apply(original);
             assertNotSame(original, changed, what);
             assertEquals(value, get.apply(changed), what);
             assertEquals(oldValue, get.apply(original), what + ": the original is unchanged");
             assertEquals("orig", changed.name(), what + ": the name is carried over");
-            if (!what.equals("maxNumBatches")) {
-                assertEquals(5, changed.maxNumBatches(), what);
+            if (!what.equals("maxPrefetchBatches")) {
+                assertEquals(5, changed.maxPrefetchBatches(), what);
             }
             if (!what.equals("startAt")) {
                 assertSame(StartAt.LATEST, changed.startAt(), what);
@@ -419,26 +437,53 @@ class OptionsTest {
 
         @Test
         void shouldCarryTargetsThroughOtherSetters() {
-            ConsumerOptions c = ConsumerOptions.named("c").targets(4, 2).maxNumBatches(3).batchSize(BatchSize.of(7))
+            ConsumerOptions c = ConsumerOptions.named("c").targets(4, 2).maxPrefetchBatches(3).batchSize(BatchSize.of(7))
                     .ackInterval(Duration.ofMillis(10)).maxPrefetchBytes(99).startAt(StartAt.LATEST)
-                    .dataSelector(DataSelector.NONE).threadPool(null);
+                    .dataSelector(DataSelector.NONE);
             assertArrayEquals(new int[] {2, 4}, c.targets());
-            assertEquals(3, c.maxNumBatches());
+            assertEquals(3, c.maxPrefetchBatches());
             assertEquals(BatchSize.of(7), c.batchSize());
             assertEquals(Duration.ofMillis(10), c.ackInterval());
             assertEquals(99, c.maxPrefetchBytes());
             assertSame(DataSelector.NONE, c.dataSelector());
-            assertNull(c.threadPool());
             String s = c.toString();
             assertTrue(s.contains("c") && s.contains("[2, 4]") && s.contains("latest"), s);
             assertTrue(ConsumerOptions.named("c").toString().contains("all"));
+        }
+
+        /**
+         * The consumer's pool was documented as running the selector and allocator and never used: a pool is refused
+         * with a message that says what to do; null (what every consumer has) is accepted.
+         */
+        @Test
+        @SuppressWarnings("removal")
+        void threadPoolIsRefusedNamingWhatToUseInstead() {
+            ConsumerOptions c = ConsumerOptions.named("c");
+            try (ThreadPool pool = ThreadPool.create(1)) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.threadPool(pool));
+                for (String part : new String[] {"threadPool", "fetch thread", "remove", "Consumer.process"}) {
+                    assertTrue(e.getMessage().contains(part), part + " in: " + e.getMessage());
+                }
+            }
+            assertSame(c, c.threadPool(null));
+            assertNull(c.threadPool());
+        }
+
+        /** The old name forwards to the new one, and is refused with its own name for a bad value. */
+        @Test
+        @SuppressWarnings("removal")
+        void maxNumBatchesIsTheDeprecatedNameOfMaxPrefetchBatches() {
+            ConsumerOptions c = ConsumerOptions.named("c").maxNumBatches(6);
+            assertEquals(6, c.maxPrefetchBatches());
+            assertEquals(6, c.maxNumBatches());
+            rejects("maxNumBatches", () -> c.maxNumBatches(0));
         }
 
         @Test
         void shouldRejectBadValuesNamingTheOption() {
             ConsumerOptions c = ConsumerOptions.named("c");
             for (int bad : new int[] {0, -1, Integer.MIN_VALUE}) {
-                rejects("maxNumBatches", () -> c.maxNumBatches(bad));
+                rejects("maxPrefetchBatches", () -> c.maxPrefetchBatches(bad));
                 rejects("maxPrefetchBytes", () -> c.maxPrefetchBytes(bad));
             }
             rejects("ackInterval", () -> c.ackInterval(Duration.ofMillis(-1)));
@@ -447,7 +492,7 @@ class OptionsTest {
             rejectsNull("dataSelector", () -> c.dataSelector(null));
             rejectsNull("dataAllocator", () -> c.dataAllocator(null));
             rejectsNull("batchSize", () -> c.batchSize(null));
-            assertEquals(2, c.maxNumBatches(), "a failed call leaves the options alone");
+            assertEquals(2, c.maxPrefetchBatches(), "a failed call leaves the options alone");
         }
     }
 }

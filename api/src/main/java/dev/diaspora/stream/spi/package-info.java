@@ -11,7 +11,8 @@
  *
  * <p>Ownership and threading, for every driver:
  * <ul>
- *   <li>At most {@code maxNumBatches} appends are outstanding per partition and per appender.</li>
+ *   <li>At most {@code maxInFlightBatches} appends ({@code AppenderConfig.maxInFlight}) are outstanding per
+ *       partition and per appender.</li>
  *   <li>Appends of one partition complete in call order, or every later in-flight append of that partition fails
  *       once one fails (no reordering on retry).</li>
  *   <li>The engine never changes buffer positions; a driver reads data only with absolute operations or on

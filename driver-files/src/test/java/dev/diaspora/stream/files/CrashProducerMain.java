@@ -23,7 +23,7 @@ public final class CrashProducerMain {
         PrintStream out = System.out;
         try (Driver d = Driver.open("files", Metadata.of("{\"root_path\":\"" + args[0] + "\"}"));
                 TopicHandle t = d.openTopic(args[1]);
-                Producer producer = t.producer(ProducerOptions.named("crash").maxNumBatches(4))) {
+                Producer producer = t.producer(ProducerOptions.named("crash").maxInFlightBatches(4))) {
             int n = t.partitions().size();
             long[] next = new long[n];
             for (int p = 0; p < n; p++) {

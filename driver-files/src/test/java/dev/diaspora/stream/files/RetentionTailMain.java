@@ -33,7 +33,7 @@ public final class RetentionTailMain {
         try (Driver d = Driver.open("files", Metadata.of("{\"root_path\":\"" + args[0] + "\"}"));
                 TopicHandle t = d.openTopic(args[1]);
                 Consumer c = t.consumer(ConsumerOptions.named("tail").maxPrefetchBytes(1 << 20)
-                        .batchSize(BatchSize.of(4)).maxNumBatches(1))) {
+                        .batchSize(BatchSize.of(4)).maxPrefetchBatches(1))) {
             System.out.println("READY");
             while (true) {
                 Optional<Event> o = c.poll(Duration.ofSeconds(60));

@@ -71,8 +71,7 @@ public interface ConsumerContract extends TckFixture {
                 .threadPool(driver().defaultThreadPool()))) {
             pushNumbered(producer, n);
         }
-        try (Consumer consumer = topic.consumer(ConsumerOptions.named("myconsumer").dataSelector(DataSelector.NONE)
-                .threadPool(driver().defaultThreadPool()))) {
+        try (Consumer consumer = topic.consumer(ConsumerOptions.named("myconsumer").dataSelector(DataSelector.NONE))) {
             for (int i = 0; i < n; i++) {
                 Event e = nextEvent(consumer, "R15: event " + i);
                 assertEquals(i, e.id(), "R15: id of the event with position " + i);

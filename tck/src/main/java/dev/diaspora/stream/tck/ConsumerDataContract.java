@@ -185,7 +185,7 @@ public interface ConsumerDataContract extends TckFixture {
             pushNumbered(producer, n);
         }
         try (Consumer consumer = topic.consumer(ConsumerOptions.named("tck").batchSize(BatchSize.of(1))
-                .maxNumBatches(1).maxPrefetchBytes(8))) {
+                .maxPrefetchBatches(1).maxPrefetchBytes(8))) {
             long[] next = new long[2];
             for (Event e : nextEvents(consumer, n, "S16")) {
                 assertEquals(next[e.partition()]++, e.id(), "S16: order within partition " + e.partition());

@@ -60,8 +60,8 @@ public interface ProducerContract extends TckFixture {
     }
 
     /**
-     * R8: every combination of pool threads (0, 1, 2), batch size (adaptive, 10) and ordering (STRICT, LOOSE) stores
-     * every event, with and without data, flushing every 5 events (the C++ EventProducerTest); STRICT keeps push order.
+     * R8: every combination of pool threads (0, 1, 2) and batch size (adaptive, 10) stores every event, with and
+     * without data, flushing every 5 events (the C++ EventProducerTest), in push order (STRICT, the only ordering).
      */
     @Test
     @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
@@ -70,39 +70,35 @@ public interface ProducerContract extends TckFixture {
         for (int threads = 0; threads <= 2; threads++) {
             ThreadPool pool = threads == 0 ? ThreadPool.inline() : driver().makeThreadPool(threads);
             for (BatchSize batch : new BatchSize[] {BatchSize.adaptive(), BatchSize.of(10)}) {
-                for (Ordering ordering : Ordering.values()) {
-                    String config = "threads=" + threads + ", batch=" + batch + ", ordering=" + ordering;
-                    TopicHandle topic = newTopic(1);
-                    List<CompletableFuture<Long>> futures = new ArrayList<>();
-                    try (Producer producer = topic.producer(ProducerOptions.named("myproducer").threadPool(pool)
-                            .batchSize(batch).ordering(ordering))) {
-                        for (int i = 0; i < 2 * n; i++) {
-                            DataView data = i < n ? DataView.EMPTY : DataView.of(numberedData(i));
-                            futures.add(producer.push(md("{\"event_num\":" + i + "}"), data));
-                            if (i % 5 == 4 && !batch.isAdaptive()) {
-                                await(producer.flush(), "R8: flush (" + config + ")");
-                            }
-                        }
-                        await(producer.flush(), "R8: final flush (" + config + ")");
-                    }
-                    long[] idOf = new long[2 * n];
-                    Set<Long> ids = new HashSet<>();
+                String config = "threads=" + threads + ", batch=" + batch;
+                TopicHandle topic = newTopic(1);
+                List<CompletableFuture<Long>> futures = new ArrayList<>();
+                try (Producer producer = topic.producer(ProducerOptions.named("myproducer").threadPool(pool)
+                        .batchSize(batch))) {
                     for (int i = 0; i < 2 * n; i++) {
-                        idOf[i] = await(futures.get(i), "R8: push " + i + " (" + config + ")");
-                        assertTrue(ids.add(idOf[i]), "R8: EventID " + idOf[i] + " given twice (" + config + ")");
-                        if (ordering == Ordering.STRICT) {
-                            assertEquals(i, idOf[i], "S11: STRICT push " + i + " got another EventID (" + config + ")");
+                        DataView data = i < n ? DataView.EMPTY : DataView.of(numberedData(i));
+                        futures.add(producer.push(md("{\"event_num\":" + i + "}"), data));
+                        if (i % 5 == 4 && !batch.isAdaptive()) {
+                            await(producer.flush(), "R8: flush (" + config + ")");
                         }
                     }
-                    assertEquals(2L * n, topic.bounds(0).next(), "R8: bounds(0).next() (" + config + ")");
-                    try (Consumer consumer = topic.consumer("check")) {
-                        for (Event e : nextEvents(consumer, 2 * n, "R8: reading back (" + config + ")")) {
-                            int num = (int) Tck.field(e, "event_num");
-                            assertEquals(idOf[num], e.id(), "R8: event_num " + num + " stored under another id ("
-                                    + config + ")");
-                            assertArrayEquals(num < n ? new byte[0] : numberedData(num), e.data().toByteArray(),
-                                    "R8: data of event " + num + " (" + config + ")");
-                        }
+                    await(producer.flush(), "R8: final flush (" + config + ")");
+                }
+                long[] idOf = new long[2 * n];
+                Set<Long> ids = new HashSet<>();
+                for (int i = 0; i < 2 * n; i++) {
+                    idOf[i] = await(futures.get(i), "R8: push " + i + " (" + config + ")");
+                    assertTrue(ids.add(idOf[i]), "R8: EventID " + idOf[i] + " given twice (" + config + ")");
+                    assertEquals(i, idOf[i], "S11: STRICT push " + i + " got another EventID (" + config + ")");
+                }
+                assertEquals(2L * n, topic.bounds(0).next(), "R8: bounds(0).next() (" + config + ")");
+                try (Consumer consumer = topic.consumer("check")) {
+                    for (Event e : nextEvents(consumer, 2 * n, "R8: reading back (" + config + ")")) {
+                        int num = (int) Tck.field(e, "event_num");
+                        assertEquals(idOf[num], e.id(), "R8: event_num " + num + " stored under another id ("
+                                + config + ")");
+                        assertArrayEquals(num < n ? new byte[0] : numberedData(num), e.data().toByteArray(),
+                                "R8: data of event " + num + " (" + config + ")");
                     }
                 }
             }

@@ -70,7 +70,7 @@ public interface PropertyContract extends TckFixture {
 
         ProducerOptions producerOptions = ProducerOptions.named("property")
                 .batchSize(r.nextBoolean() ? BatchSize.adaptive() : BatchSize.of(1 + r.nextInt(16)))
-                .maxNumBatches(1 + r.nextInt(4))
+                .maxInFlightBatches(1 + r.nextInt(4))
                 .threadPool(r.nextInt(3) == 0 ? driver().makeThreadPool(2) : ThreadPool.inline());
         where += ", producer " + producerOptions;
         try (Producer producer = topic.producer(producerOptions)) {
@@ -110,8 +110,7 @@ public interface PropertyContract extends TckFixture {
         ConsumerOptions consumerOptions = ConsumerOptions.named("property").dataSelector(selector)
                 .dataAllocator(allocator)
                 .batchSize(r.nextBoolean() ? BatchSize.adaptive() : BatchSize.of(1 + r.nextInt(32)))
-                .maxNumBatches(1 + r.nextInt(3))
-                .threadPool(r.nextInt(3) == 0 ? driver().makeThreadPool(2) : null);
+                .maxPrefetchBatches(1 + r.nextInt(3));
         where += ", consumer " + consumerOptions;
 
         Map<Integer, List<Long>> idsByPartition = new HashMap<>();

@@ -92,7 +92,7 @@ public interface TopicContract extends TckFixture {
         TopicHandle topic = newTopic(2);
         ThreadPool pool = driver().makeThreadPool(2);
         try (Producer producer = topic.producer(ProducerOptions.named("p").threadPool(pool));
-                Consumer consumer = topic.consumer(ConsumerOptions.named("c").threadPool(pool))) {
+                Consumer consumer = topic.consumer(ConsumerOptions.named("c"))) {
             pushNumbered(producer, 4);
             nextEvents(consumer, 4, "S10");
             for (Thread t : DriverTck.libraryThreads()) {

@@ -107,8 +107,8 @@ class BatchPollTest {
         try (Driver driver = Driver.open("memory", Metadata.of("{}"))) {
             driver.createTopic(name, Metadata.of("{\"num_partitions\":1}"));
             TopicHandle topic = driver.openTopic(name);
-            // the pause threshold (batch size x maxNumBatches) above the events: all of them are prefetched
-            Consumer consumer = topic.consumer(ConsumerOptions.named("alloc").maxNumBatches(64));
+            // the pause threshold (batch size x maxPrefetchBatches) above the events: all of them are prefetched
+            Consumer consumer = topic.consumer(ConsumerOptions.named("alloc").maxPrefetchBatches(64));
             fill(topic.producer(), warmUp + measured);
             awaitPrefetched(consumer, warmUp + measured);
 

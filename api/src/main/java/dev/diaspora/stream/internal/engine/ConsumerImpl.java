@@ -73,7 +73,7 @@ final class ConsumerImpl implements Consumer {
         this.acks = new AckTracker(options.name(), topic.name(), n, group, unreadable);
         this.delivered = new PartitionLongs(n, 0);
         Condition space = lock.newCondition();
-        this.queues = new ReadyQueues((long) readBatch * options.maxNumBatches(), delivered,
+        this.queues = new ReadyQueues((long) readBatch * options.maxPrefetchBatches(), delivered,
                 new ReadyQueues.Signals() {
                     @Override
                     public void spaceFreed() {

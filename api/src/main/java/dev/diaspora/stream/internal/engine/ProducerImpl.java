@@ -88,7 +88,7 @@ final class ProducerImpl implements Producer {
         this.maxEventSize = limit.bytes();
         this.maxEventSizeOption = limit.option();
         this.appender = topic.backend().appender(
-                new AppenderConfig(options.name(), producerId, options.maxNumBatches(), options.ordering()));
+                new AppenderConfig(options.name(), producerId, options.maxInFlightBatches(), options.ordering()));
         this.recordMode = appender.mode() == Appender.Mode.RECORD;
         this.verbatimIntoBatch = !recordMode && serializer == Components.defaultSerializer();
         this.batchers = new PartitionBatcher[0];
@@ -107,7 +107,7 @@ final class ProducerImpl implements Producer {
                 PartitionBatcher[] grown = java.util.Arrays.copyOf(b, p + 1);
                 long linger = options.linger().toNanos();
                 for (int i = b.length; i < grown.length; i++) {
-                    grown[i] = new PartitionBatcher(this, i, appender, options.batchSize(), options.maxNumBatches(),
+                    grown[i] = new PartitionBatcher(this, i, appender, options.batchSize(), options.maxInFlightBatches(),
                             options.maxBatchBytes(), linger);
                 }
                 batchers = grown;

@@ -44,14 +44,14 @@ class ClientSurfaceTest extends EngineRuleFixture {
     void producerGettersEchoOptions() {
         TopicHandle topic = newTopic(1);
         ThreadPool pool = driver().defaultThreadPool();
-        ProducerOptions options = ProducerOptions.named("my_producer").batchSize(BatchSize.of(32)).maxNumBatches(4)
-                .threadPool(pool).ordering(Ordering.LOOSE);
+        ProducerOptions options = ProducerOptions.named("my_producer").batchSize(BatchSize.of(32)).maxInFlightBatches(4)
+                .threadPool(pool).ordering(Ordering.STRICT);
         try (Producer producer = topic.producer(options)) {
             assertEquals("my_producer", producer.name(), "Producer.name()");
             assertEquals(topic.name(), producer.topic().name(), "Producer.topic().name()");
             assertEquals(BatchSize.of(32), producer.options().batchSize(), "options().batchSize()");
-            assertEquals(4, producer.options().maxNumBatches(), "options().maxNumBatches()");
-            assertEquals(Ordering.LOOSE, producer.options().ordering(), "options().ordering()");
+            assertEquals(4, producer.options().maxInFlightBatches(), "options().maxInFlightBatches()");
+            assertEquals(Ordering.STRICT, producer.options().ordering(), "options().ordering()");
             assertSame(pool, producer.options().threadPool(), "options().threadPool()");
             List<CompletableFuture<Long>> futures = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
@@ -60,7 +60,7 @@ class ClientSurfaceTest extends EngineRuleFixture {
             await(producer.flush());
             Set<Long> ids = new HashSet<>();
             futures.forEach(f -> ids.add(await(f)));
-            assertEquals(Set.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L), ids, "EventIDs of 10 LOOSE pushes");
+            assertEquals(Set.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L), ids, "EventIDs of 10 pushes");
         }
     }
 
@@ -72,15 +72,15 @@ class ClientSurfaceTest extends EngineRuleFixture {
             assertEquals("my_consumer", consumer.name(), "Consumer.name()");
             assertEquals(topic.name(), consumer.topic().name(), "Consumer.topic().name()");
             assertNotNull(consumer.options().batchSize(), "options().batchSize()");
-            assertTrue(consumer.options().maxNumBatches() > 0, "options().maxNumBatches() > 0");
+            assertTrue(consumer.options().maxPrefetchBatches() > 0, "options().maxPrefetchBatches() > 0");
             assertSame(DataSelector.ALL, consumer.options().dataSelector(),
                     "S13: the default data selector is DataSelector.ALL");
             assertEquals(Set.of(0, 1, 2), consumer.assignment(), "a consumer reads every partition by default");
         }
-        ConsumerOptions options = ConsumerOptions.named("tuned").batchSize(BatchSize.of(16)).maxNumBatches(3);
+        ConsumerOptions options = ConsumerOptions.named("tuned").batchSize(BatchSize.of(16)).maxPrefetchBatches(3);
         try (Consumer consumer = topic.consumer(options)) {
             assertEquals(BatchSize.of(16), consumer.options().batchSize(), "options().batchSize()");
-            assertEquals(3, consumer.options().maxNumBatches(), "options().maxNumBatches()");
+            assertEquals(3, consumer.options().maxPrefetchBatches(), "options().maxPrefetchBatches()");
         }
     }
 

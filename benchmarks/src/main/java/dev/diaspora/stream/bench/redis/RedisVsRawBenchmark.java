@@ -35,7 +35,7 @@ import java.util.UUID;
  * <p>Raw producer: per batch of {@code --batch} events, that many {@code XADD} commands (fields {@code m}, {@code d};
  * automatic ids) pipelined on one connection, at most {@code --inflight} batches outstanding, timed until the last
  * answer. Driver producer: {@code push(metadata, data)} per event with {@code BatchSize.of(--batch)} and
- * {@code maxNumBatches(--inflight)}, timed until {@code flush()} completes (the driver also assigns dense ids and
+ * {@code maxInFlightBatches(--inflight)}, timed until {@code flush()} completes (the driver also assigns dense ids and
  * stores data apart from metadata in the same round trip, which the raw peer does not). Raw consumer: {@code XRANGE}
  * of {@code --batch} entries at a time, data included (one copy per value, as Lettuce decodes it); driver consumer:
  * {@code poll} per event, selector {@code ALL}, heap allocator.
@@ -215,7 +215,7 @@ public final class RedisVsRawBenchmark {
         driver.createTopic(topic, Metadata.of("{}"));
         Metadata metadata = Metadata.of(new String(METADATA, StandardCharsets.UTF_8));
         try (TopicHandle t = driver.openTopic(topic); Producer p = t.producer(ProducerOptions.defaults()
-                .batchSize(BatchSize.of(batch)).maxNumBatches(inflight))) {
+                .batchSize(BatchSize.of(batch)).maxInFlightBatches(inflight))) {
             long start = System.nanoTime();
             for (int i = 0; i < n; i++) {
                 p.push(metadata, DataView.of(data));

@@ -8,7 +8,6 @@ import dev.diaspora.stream.Driver;
 import dev.diaspora.stream.Event;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.StartAt;
-import dev.diaspora.stream.ThreadPool;
 import dev.diaspora.stream.TopicHandle;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -66,7 +65,7 @@ public final class ConsumerBenchmark {
             "-c, --driver-config JSON   driver options: JSON object or file ({})",
             "-t, --topic NAME           topic (required)",
             "-n, --num-events N         events to receive (1000; suffixes k K m M)",
-            "-p, --num-threads N        driver thread pool size (1)",
+            "-p, --num-threads N        reported only, as C++ takes it: a consumer has no pool (1)",
             "-s, --data-selectivity F   fraction of each fetched event's data (1)",
             "-i, --data-interest F      fraction of events whose data is fetched (1)",
             "--json                     results as one JSON document",
@@ -123,12 +122,12 @@ public final class ConsumerBenchmark {
         AtomicLong progressCount = new AtomicLong();
         long[] io0 = procIo();
         try (Driver driver = Driver.open(driverName, Metadata.of(config))) {
-            ThreadPool pool = driver.makeThreadPool(p);
+            // -p is reported, not used: the consumer's selector runs on its fetch thread (a Java consumer has no pool)
             try (TopicHandle th = driver.openTopic(topic)) {
                 Thread progress = Report.progress("consumer", n, progressCount::get);
                 start = System.nanoTime();
                 try (Consumer consumer = th.consumer(ConsumerOptions.named(a.str("name", "benchmark-consumer"))
-                        .threadPool(pool).startAt(StartAt.EARLIEST).dataSelector(selector))) {
+                        .startAt(StartAt.EARLIEST).dataSelector(selector))) {
                     while (received < n) {
                         long t0 = System.nanoTime();
                         Optional<Event> e = consumer.poll(idle);

@@ -1,12 +1,10 @@
-package dev.diaspora.stream.bench;
+package dev.diaspora.stream.bench.programs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.diaspora.stream.bench.programs.ConsumerBenchmark;
-import dev.diaspora.stream.bench.programs.ProducerBenchmark;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
