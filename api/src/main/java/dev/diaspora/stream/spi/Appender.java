@@ -3,6 +3,8 @@ package dev.diaspora.stream.spi;
 import dev.diaspora.stream.DataView;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Stores events for one producer, in one of two modes.
@@ -46,14 +48,33 @@ public interface Appender extends AutoCloseable {
 
     /**
      * BATCH mode: stores a batch in partition {@code partition}, assigning consecutive EventIDs under the driver's
-     * append lock. Must not block on I/O: do the I/O on a driver thread, or inline only if it is a memory copy.
+     * append lock, and completes {@code done} with the EventID of the batch's first event (or exceptionally). Must not
+     * block on I/O: do the I/O on a driver thread, or inline only if it is a memory copy.
      *
-     * <p>When the future completes successfully every event of the batch is readable by any consumer. The driver
-     * must not keep references to the batch's data after completing.
+     * <p>The engine attaches its completion to {@code done} before the call, so the driver may complete it on any
+     * thread at any time, also inside this call; a driver whose client returns a future passes it on with
+     * {@link #completeWith}. A second completion is ignored, as for any {@link CompletableFuture}. A
+     * {@code RuntimeException} thrown by this method fails the batch like an exceptional completion.
      *
-     * @return the EventID of the batch's first event
+     * <p>When {@code done} completes successfully every event of the batch is readable by any consumer. The driver
+     * must not keep references to the batch's data after completing it.
      */
-    CompletableFuture<Long> append(int partition, OutgoingBatch batch);
+    void append(int partition, OutgoingBatch batch, CompletableFuture<Long> done);
+
+    /**
+     * Completes {@code done} as {@code result} completes, with its value or its failure (unwrapped from a
+     * {@link java.util.concurrent.CompletionException}): for a BATCH-mode driver whose client returns a future.
+     */
+    static void completeWith(CompletableFuture<Long> done, CompletionStage<Long> result) {
+        result.whenComplete((id, err) -> {
+            if (err == null) {
+                done.complete(id);
+            } else {
+                done.completeExceptionally(err instanceof CompletionException && err.getCause() != null
+                        ? err.getCause() : err);
+            }
+        });
+    }
 
     /**
      * RECORD mode: stores one event. Must not block on I/O (a client's own bounded buffer may block briefly).

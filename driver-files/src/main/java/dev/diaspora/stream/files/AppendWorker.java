@@ -57,17 +57,16 @@ final class AppendWorker implements Runnable {
         thread.start();
     }
 
-    /** Queues a batch; never blocks. */
-    CompletableFuture<Long> submit(FilesAppender appender, int partition, OutgoingBatch batch) {
-        CompletableFuture<Long> f = new CompletableFuture<>();
+    /** Queues a batch, to complete {@code done}; never blocks. */
+    void submit(FilesAppender appender, int partition, OutgoingBatch batch, CompletableFuture<Long> done) {
         synchronized (this) { // one order for sequence numbers and the queue; no submit after STOP
-            if (stopping) {
-                return CompletableFuture.failedFuture(new DiasporaException("topic '" + topic.name()
-                        + "' is closed; the batch was not appended"));
+            if (!stopping) {
+                queue.add(new Pending(appender, partition, batch, done, appender.nextSequence(partition)));
+                return;
             }
-            queue.add(new Pending(appender, partition, batch, f, appender.nextSequence(partition)));
         }
-        return f;
+        done.completeExceptionally(new DiasporaException("topic '" + topic.name()
+                + "' is closed; the batch was not appended"));
     }
 
     @Override

@@ -29,8 +29,8 @@ final class FilesAppender implements Appender {
     }
 
     @Override
-    public CompletableFuture<Long> append(int partition, OutgoingBatch batch) {
-        return topic.submit(this, partition, batch);
+    public void append(int partition, OutgoingBatch batch, CompletableFuture<Long> done) {
+        topic.submit(this, partition, batch, done);
     }
 
     synchronized long nextSequence(int p) {

@@ -261,19 +261,20 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource, Ta
     }
 
     /** Hands a batch to the I/O thread (started on first use); a closed topic refuses it with a clear error. */
-    CompletableFuture<Long> submit(FilesAppender appender, int partition, OutgoingBatch batch) {
+    void submit(FilesAppender appender, int partition, OutgoingBatch batch, CompletableFuture<Long> done) {
         AppendWorker w;
         synchronized (lifecycle) {
             if (closed.get()) {
-                return CompletableFuture.failedFuture(new DiasporaException("topic '" + name
+                done.completeExceptionally(new DiasporaException("topic '" + name
                         + "' is closed; the batch was not appended"));
+                return;
             }
             if (worker == null) {
                 worker = new AppendWorker(this);
             }
             w = worker;
         }
-        return w.submit(appender, partition, batch);
+        w.submit(appender, partition, batch, done);
     }
 
     /** Called by the I/O thread after it committed events: wakes the tailing readers of every handle in this JVM. */

@@ -151,8 +151,7 @@ final class V0Topic implements TopicBackend, LocalTopic, TailWatcher.Watched {
         }
 
         @Override
-        public CompletableFuture<Long> append(int partition, OutgoingBatch batch) {
-            CompletableFuture<Long> f = new CompletableFuture<>();
+        public void append(int partition, OutgoingBatch batch, CompletableFuture<Long> f) {
             try {
                 executor.execute(() -> {
                     if (failed.contains(partition)) { // STRICT: nothing after a failed batch of this partition
@@ -172,7 +171,6 @@ final class V0Topic implements TopicBackend, LocalTopic, TailWatcher.Watched {
                 f.completeExceptionally(new DiasporaException("v0 topic '" + name + "' is closed; the batch was not"
                         + " appended"));
             }
-            return f;
         }
 
         @Override

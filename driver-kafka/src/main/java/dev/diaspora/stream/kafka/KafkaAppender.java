@@ -37,7 +37,7 @@ final class KafkaAppender implements Appender {
     }
 
     @Override
-    public CompletableFuture<Long> append(int partition, OutgoingBatch batch) {
+    public void append(int partition, OutgoingBatch batch, CompletableFuture<Long> done) {
         throw new UnsupportedOperationException("the kafka appender works in RECORD mode");
     }
 

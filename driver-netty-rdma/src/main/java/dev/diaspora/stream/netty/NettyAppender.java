@@ -53,13 +53,12 @@ final class NettyAppender implements Appender {
     }
 
     @Override
-    public CompletableFuture<Long> append(int partition, OutgoingBatch batch) {
+    public void append(int partition, OutgoingBatch batch, CompletableFuture<Long> result) {
         if (batch.count() == 0) {
-            return CompletableFuture.failedFuture(new IllegalArgumentException("empty batch"));
+            result.completeExceptionally(new IllegalArgumentException("empty batch"));
+            return;
         }
-        CompletableFuture<Long> result = new CompletableFuture<>();
         lanes.computeIfAbsent(partition, Lane::new).add(new Item(batch, result, System.nanoTime()));
-        return result;
     }
 
     /** A batch handed over by the engine, and when. */

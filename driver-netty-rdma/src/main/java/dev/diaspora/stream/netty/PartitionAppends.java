@@ -97,11 +97,11 @@ final class PartitionAppends implements AutoCloseable {
                 next.result().complete(first);
                 continue;
             }
-            CompletableFuture<Long> appending;
+            CompletableFuture<Long> appending = new CompletableFuture<>();
             try {
-                appending = next.appender().append(partition, next.batch());
+                next.appender().append(partition, next.batch(), appending);
             } catch (RuntimeException e) {
-                appending = CompletableFuture.failedFuture(e);
+                appending.completeExceptionally(e);
             }
             if (!appending.isDone()) {
                 Pending p = next;

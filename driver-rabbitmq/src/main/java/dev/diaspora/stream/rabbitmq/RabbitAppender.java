@@ -56,7 +56,7 @@ final class RabbitAppender implements Appender {
     }
 
     @Override
-    public CompletableFuture<Long> append(int partition, OutgoingBatch batch) {
+    public void append(int partition, OutgoingBatch batch, CompletableFuture<Long> done) {
         throw new UnsupportedOperationException("the rabbitmq appender works in RECORD mode");
     }
 

@@ -30,7 +30,7 @@ final class RedisAppender implements Appender {
     }
 
     @Override
-    public CompletableFuture<Long> append(int partition, OutgoingBatch batch) {
+    public void append(int partition, OutgoingBatch batch, CompletableFuture<Long> done) {
         RedisBackend b = topic.backend;
         int chunk = b.config.chunkSize;
         RedisKeys.Incarnation k = topic.inc;
@@ -68,7 +68,7 @@ final class RedisAppender implements Appender {
         if (topic.retention.any()) {
             topic.trim(partition); // pipelined after the append; its failures show in the next read or bounds
         }
-        return appended
+        Appender.completeWith(done, appended
                 .handleAsync((first, error) -> {
                     if (error != null) {
                         Throwable c = RedisErrors.unwrap(error);
@@ -79,7 +79,7 @@ final class RedisAppender implements Appender {
                     }
                     topic.notifier().changed();
                     return first;
-                }, b.completions);
+                }, b.completions));
     }
 
     /** @return a time as the 19-digit decimal nanoseconds the append script compares as text */

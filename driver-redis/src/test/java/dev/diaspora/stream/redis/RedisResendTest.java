@@ -11,6 +11,7 @@ import dev.diaspora.stream.spi.Backend;
 import dev.diaspora.stream.spi.OutgoingBatch;
 import dev.diaspora.stream.spi.TopicBackend;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -49,6 +50,12 @@ class RedisResendTest {
                 producerId, sequence);
     }
 
+    private static long append(Appender a, OutgoingBatch batch) throws Exception {
+        CompletableFuture<Long> done = new CompletableFuture<>();
+        a.append(0, batch, done);
+        return done.get(10, TimeUnit.SECONDS);
+    }
+
     @Test
     void aResentBatchIsStoredOnceAndAnsweredWithItsIds() throws Exception {
         RedisDriverProvider provider = new RedisDriverProvider();
@@ -59,14 +66,14 @@ class RedisResendTest {
             try (TopicBackend t = b.openTopic("resend")) {
                 Appender a = t.appender(new AppenderConfig("p", 42, 4, Ordering.STRICT));
                 Appender other = t.appender(new AppenderConfig("q", 43, 4, Ordering.STRICT));
-                assertEquals(0, a.append(0, batch(42, 0, "{\"a\":0}", "{\"a\":1}")).get(10, TimeUnit.SECONDS));
-                assertEquals(2, other.append(0, batch(43, 0, "{\"b\":0}")).get(10, TimeUnit.SECONDS));
-                assertEquals(3, a.append(0, batch(42, 1, "{\"a\":2}")).get(10, TimeUnit.SECONDS));
+                assertEquals(0, append(a, batch(42, 0, "{\"a\":0}", "{\"a\":1}")));
+                assertEquals(2, append(other, batch(43, 0, "{\"b\":0}")));
+                assertEquals(3, append(a, batch(42, 1, "{\"a\":2}")));
                 // both of a's batches sent again, in order, as after a reconnect
-                assertEquals(0, a.append(0, batch(42, 0, "{\"a\":0}", "{\"a\":1}")).get(10, TimeUnit.SECONDS));
-                assertEquals(3, a.append(0, batch(42, 1, "{\"a\":2}")).get(10, TimeUnit.SECONDS));
+                assertEquals(0, append(a, batch(42, 0, "{\"a\":0}", "{\"a\":1}")));
+                assertEquals(3, append(a, batch(42, 1, "{\"a\":2}")));
                 assertEquals(4, t.bounds(0).next(), "a re-sent batch was stored twice");
-                assertEquals(4, a.append(0, batch(42, 2, "{\"a\":3}")).get(10, TimeUnit.SECONDS));
+                assertEquals(4, append(a, batch(42, 2, "{\"a\":3}")));
                 assertEquals(5, t.bounds(0).next());
             }
         }

@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * An open topic of the memory driver. It implements {@link LocalTopic}, so consumers get the shared
@@ -92,16 +91,18 @@ final class MemoryTopic implements TopicBackend, LocalTopic {
     public Appender appender(AppenderConfig config) {
         // The copy into memory is the whole "I/O", so appending inline is allowed by the SPI (no blocking I/O).
         state.checkLive();
-        return (partition, batch) -> {
+        return (partition, batch, done) -> {
             if (state.deleted) {
-                return CompletableFuture.failedFuture(TopicNames.deleted(state.name, "memory driver"));
+                done.completeExceptionally(TopicNames.deleted(state.name, "memory driver"));
+                return;
             }
             long first = state.partitions[partition].append(batch);
             if (state.deleted) { // deleted during the append: the event may have gone with the old topic
-                return CompletableFuture.failedFuture(TopicNames.deleted(state.name, "memory driver"));
+                done.completeExceptionally(TopicNames.deleted(state.name, "memory driver"));
+                return;
             }
             state.notifier.changed();
-            return CompletableFuture.completedFuture(first);
+            done.complete(first);
         };
     }
 

@@ -14,15 +14,16 @@ import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 
 /**
  * One partition's open batch, sealed batches waiting for a slot, and in-flight count. Work under the lock is O(1)
- * per event plus the metadata copy; appends are issued under the lock (so they reach the driver in order) but their
- * completions are attached, and futures completed, outside it. Not API.
+ * per event plus the metadata copy; appends are issued under the lock (so they reach the driver in order), each with
+ * its completion already attached to the future the driver completes, and completions run outside the lock. Not API.
  */
 final class PartitionBatcher {
     /** A batch being filled, then sealed and sent. */
-    static final class Batch {
+    static final class Batch implements BiConsumer<Long, Throwable> {
         byte[] metadata;
         int[] offsets;
         DataView[] data;
@@ -31,6 +32,9 @@ final class PartitionBatcher {
         long bytes;
         long permitBytes;
         long sequence;
+        PartitionBatcher owner; // set when sent
+        long firstId; // the outcome, from the completing thread to finish()
+        Throwable error;
 
         /** Sized for {@code capacity} events and {@code metadataBytes} of metadata; it grows past them if needed. */
         Batch(int capacity, int metadataBytes) {
@@ -69,6 +73,12 @@ final class PartitionBatcher {
             permitBytes += e.permitBytes;
         }
 
+        /** The batch's future completed. */
+        @Override
+        public void accept(Long id, Throwable err) {
+            owner.completed(this, id, err);
+        }
+
         OutgoingBatch toOutgoing(long producerId) {
             return new OutgoingBatch(count, metadata, offsets, data, null, producerId, sequence);
         }
@@ -93,6 +103,7 @@ final class PartitionBatcher {
     private long doneWatermark; // guarded by this: every batch with sequence < watermark has completed
     private final PriorityQueue<Long> doneOutOfOrder = new PriorityQueue<>(); // guarded by this
     private final ArrayDeque<Object[]> waiters = new ArrayDeque<>(); // guarded by this: {Long target, CF<Void>}
+    private List<Batch> completedInline; // guarded by this: completed inside append, finished after the lock
     private ScheduledFuture<?> lingerTask; // guarded by this
 
     private static final int MIN_CAPACITY_HINT = 8;
@@ -114,7 +125,7 @@ final class PartitionBatcher {
 
     /** Adds an event that passed the pipeline; {@code serialized} null means its metadata text verbatim. */
     void add(PendingEvent e, ByteBuffer serialized) {
-        List<Object[]> sends;
+        List<Batch> sends;
         synchronized (this) {
             if (open == null) {
                 open = new Batch(capacityHint, metadataHint);
@@ -130,11 +141,11 @@ final class PartitionBatcher {
             }
             sends = takeSends();
         }
-        attach(sends);
+        finishInline(sends);
     }
 
     private void lingerExpired(Batch b) {
-        List<Object[]> sends;
+        List<Batch> sends;
         synchronized (this) {
             if (open != b) {
                 return;
@@ -142,13 +153,13 @@ final class PartitionBatcher {
             seal();
             sends = takeSends();
         }
-        attach(sends);
+        finishInline(sends);
     }
 
     /** Seals the open batch (if any), sends what the slots allow, and returns a future of every batch sealed so far. */
     CompletableFuture<Void> flush() {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        List<Object[]> sends;
+        List<Batch> sends;
         synchronized (this) {
             if (open != null) {
                 seal();
@@ -160,7 +171,7 @@ final class PartitionBatcher {
                 waiters.add(new Object[] {nextSequence, done});
             }
         }
-        attach(sends);
+        finishInline(sends);
         return done;
     }
 
@@ -192,52 +203,74 @@ final class PartitionBatcher {
         open = null;
     }
 
-    private List<Object[]> takeSends() { // holds this; issues appends in order
-        List<Object[]> out = null;
+    /**
+     * Hands sealed batches to the driver while slots allow, in order (holds this). Each batch's completion is
+     * attached to its future before the driver sees it, so the I/O thread that completes it never races the attach.
+     * A driver may complete the future inside {@code append} (an inline driver, or a refusal): that completion runs
+     * on this thread while it holds the lock, so it is queued here and returned, to be run after the lock is released.
+     *
+     * @return batches completed inside {@code append}, for {@link #finishInline} outside the lock; or null
+     */
+    private List<Batch> takeSends() { // holds this
         while (inFlight < maxInFlight && !sealed.isEmpty()) {
             Batch b = sealed.poll();
             inFlight++;
-            CompletableFuture<Long> f;
+            CompletableFuture<Long> f = new CompletableFuture<>();
+            f.whenComplete(b);
+            b.owner = this;
             try {
-                f = appender.append(partition, b.toOutgoing(producer.id()));
+                appender.append(partition, b.toOutgoing(producer.id()), f);
             } catch (RuntimeException ex) {
-                f = CompletableFuture.failedFuture(ex);
+                f.completeExceptionally(ex);
             }
             producer.batchSent();
-            if (out == null) {
-                out = new ArrayList<>(2);
-            }
-            out.add(new Object[] {b, f});
         }
-        return out;
+        List<Batch> inline = completedInline;
+        completedInline = null;
+        return inline;
     }
 
-    @SuppressWarnings("unchecked")
-    private void attach(List<Object[]> sends) { // outside the lock
-        if (sends == null) {
+    /** A batch's future completed: on the driver's thread, or (inline, lock held) deferred to the issuing thread. */
+    void completed(Batch b, Long id, Throwable err) {
+        b.firstId = id == null ? -1 : id;
+        b.error = err;
+        if (Thread.holdsLock(this)) { // completed inside append, under takeSends: finish after the lock
+            if (completedInline == null) {
+                completedInline = new ArrayList<>(2);
+            }
+            completedInline.add(b);
             return;
         }
-        for (Object[] s : sends) {
-            Batch b = (Batch) s[0];
-            ((CompletableFuture<Long>) s[1]).whenComplete((id, err) -> {
-                batchDone(b, id == null ? -1 : id, err);
-                List<Object[]> next;
-                List<CompletableFuture<Void>> flushed;
-                synchronized (this) {
-                    inFlight--;
-                    markDone(b.sequence);
-                    if (fixedSize == 0 && open != null && sealed.isEmpty()) {
-                        seal(); // adaptive: the backend is free again, send what accumulated
-                    }
-                    next = takeSends();
-                    flushed = takeFlushed();
-                }
-                for (CompletableFuture<Void> f : flushed) {
-                    f.complete(null);
-                }
-                attach(next);
-            });
+        finish(b);
+    }
+
+    /** Runs the completions of batches that completed inside {@code append}; outside the lock. */
+    private void finishInline(List<Batch> inline) {
+        if (inline == null) {
+            return;
         }
+        for (Batch b : inline) {
+            finish(b);
+        }
+    }
+
+    private void finish(Batch b) { // outside the lock
+        batchDone(b, b.firstId, b.error);
+        List<Batch> inline;
+        List<CompletableFuture<Void>> flushed;
+        synchronized (this) {
+            inFlight--;
+            markDone(b.sequence);
+            if (fixedSize == 0 && open != null && sealed.isEmpty()) {
+                seal(); // adaptive: the backend is free again, send what accumulated
+            }
+            inline = takeSends();
+            flushed = takeFlushed();
+        }
+        for (CompletableFuture<Void> f : flushed) {
+            f.complete(null);
+        }
+        finishInline(inline);
     }
 
     private void markDone(long seq) { // holds this

@@ -35,8 +35,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The smallest working driver, for the engine's own tests of the rules that no driver can break (process, thread
  * confinement, getters, iteration): topics are in-memory lists of records private to one driver instance; appends
- * copy and complete inline; reads and data reads go through the shared {@link LocalReadSession}. No retention, no
- * groups, no time lookup. Registered in this module's test resources as {@code engine-test-log}.
+ * copy and complete inline (and fail a batch whose future has no completion attached yet); reads and data reads go
+ * through the shared {@link LocalReadSession}. No retention, no groups, no time lookup. Registered in this module's test resources as {@code engine-test-log}.
  *
  * <p>Thread safety: thread-safe (each partition's monitor guards its records).
  */
@@ -153,10 +153,15 @@ final class LogTestDriver {
 
         @Override
         public Appender appender(AppenderConfig config) {
-            return (p, batch) -> {
+            return (p, batch, done) -> {
+                if (done.getNumberOfDependents() == 0) { // the engine attaches its completion before handing over
+                    done.completeExceptionally(new IllegalStateException("engine-test-log: the engine handed over a"
+                            + " batch whose future had nothing attached"));
+                    return;
+                }
                 long first = append(records.get(p), batch);
                 notifier.changed();
-                return CompletableFuture.completedFuture(first);
+                done.complete(first);
             };
         }
 

@@ -147,7 +147,7 @@ class UnreadableRecordTest {
 
         @Override
         public Appender appender(AppenderConfig config) {
-            return (p, b) -> CompletableFuture.failedFuture(new UnsupportedOperationException("read-only"));
+            return (p, b, done) -> done.completeExceptionally(new UnsupportedOperationException("read-only"));
         }
 
         @Override

@@ -112,7 +112,7 @@ final class ReferenceTopic implements TopicBackend, LocalTopic {
     @Override
     public Appender appender(AppenderConfig config) {
         if (!recordMode) {
-            return this::append;
+            return (partition, batch, done) -> Appender.completeWith(done, append(partition, batch));
         }
         // RECORD mode, as a driver whose client batches by itself (Kafka): one event per send, an id per callback
         return new Appender() {
@@ -122,7 +122,7 @@ final class ReferenceTopic implements TopicBackend, LocalTopic {
             }
 
             @Override
-            public CompletableFuture<Long> append(int partition, OutgoingBatch batch) {
+            public void append(int partition, OutgoingBatch batch, CompletableFuture<Long> done) {
                 throw new UnsupportedOperationException("RECORD mode");
             }
 

@@ -1,0 +1,62 @@
+package dev.diaspora.stream.internal.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.diaspora.stream.BatchSize;
+import dev.diaspora.stream.DataView;
+import dev.diaspora.stream.Producer;
+import dev.diaspora.stream.ProducerOptions;
+import dev.diaspora.stream.TopicHandle;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * How a batch's completion reaches the producer engine: the engine attaches it to the future before the driver sees
+ * the batch ({@code engine-test-log} fails a batch whose future has nothing attached), and a driver that completes
+ * inside {@code append} does not run the engine's completion (and so the user's callbacks) under the batcher's lock.
+ */
+@Timeout(60)
+class BatchCompletionTest extends EngineRuleFixture {
+    @Test
+    void theCompletionIsAttachedBeforeTheDriverSeesTheBatch() {
+        TopicHandle topic = newTopic(1);
+        try (Producer producer = topic.producer(ProducerOptions.named("p").batchSize(BatchSize.of(16)))) {
+            pushNumbered(producer, 100); // engine-test-log fails any batch whose future has no dependent
+            assertEquals(100, producer.metrics().eventsStored());
+        }
+    }
+
+    @Test
+    void aCallbackOfABatchCompletedInsideAppendRunsOutsideTheBatchersLock() throws Exception {
+        TopicHandle topic = newTopic(1);
+        try (Producer producer = topic.producer(ProducerOptions.named("p").batchSize(BatchSize.of(1)))) {
+            // engine-test-log completes inside append; the callback pushes again to the same partition from another
+            // thread, which must not wait for this callback to return (it would if the lock were still held)
+            AtomicReference<Object> other = new AtomicReference<>();
+            CompletableFuture<Void> callbackDone = new CompletableFuture<>();
+            producer.push(md("{\"a\":0}"), DataView.EMPTY, -1, (p, id, err) -> {
+                Thread t = new Thread(() -> {
+                    try {
+                        other.set(producer.push(md("{\"a\":1}"), DataView.EMPTY).get());
+                    } catch (Exception e) {
+                        other.set(e);
+                    }
+                });
+                t.start();
+                try {
+                    t.join(5_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                if (t.isAlive()) {
+                    other.compareAndSet(null, "the second push waited for the first event's callback");
+                }
+                callbackDone.complete(null);
+            });
+            await(callbackDone);
+            assertEquals(1L, other.get(), "the push from the callback's helper thread");
+        }
+    }
+}
