@@ -4,6 +4,7 @@ import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.InvalidOptionException;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.files.FilesDriverProvider;
+import dev.diaspora.stream.netty.protocol.Protocol;
 import dev.diaspora.stream.spi.Backend;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;

@@ -1,8 +1,6 @@
 package dev.diaspora.stream.netty;
 
-import static dev.diaspora.stream.netty.Protocol.need;
-import static dev.diaspora.stream.netty.Protocol.readCount;
-import static dev.diaspora.stream.netty.Protocol.readString;
+import static dev.diaspora.stream.netty.protocol.Protocol.need;
 
 import dev.diaspora.stream.DataDescriptor;
 import dev.diaspora.stream.DataView;
@@ -11,12 +9,21 @@ import dev.diaspora.stream.InvalidSelectionException;
 import dev.diaspora.stream.Ordering;
 import dev.diaspora.stream.files.StoredDataSource;
 import dev.diaspora.stream.files.storage.StoredData;
-import dev.diaspora.stream.spi.TopicNames;
+import dev.diaspora.stream.netty.protocol.Answers;
+import dev.diaspora.stream.netty.protocol.AppendRequest;
+import dev.diaspora.stream.netty.protocol.ConsumerRequests;
+import dev.diaspora.stream.netty.protocol.Handshake;
+import dev.diaspora.stream.netty.protocol.PartitionRequests;
+import dev.diaspora.stream.netty.protocol.Protocol;
+import dev.diaspora.stream.netty.protocol.ReadAnswer;
+import dev.diaspora.stream.netty.protocol.Request;
+import dev.diaspora.stream.netty.protocol.TopicRequests;
 import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.AppenderConfig;
 import dev.diaspora.stream.spi.DataRequest;
 import dev.diaspora.stream.spi.IncomingBatch;
 import dev.diaspora.stream.spi.OutgoingBatch;
+import dev.diaspora.stream.spi.TopicNames;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -28,7 +35,6 @@ import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -130,12 +136,11 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         if (type == Protocol.CLOSE_APPENDER || type == Protocol.RELEASE) {
             // in arrival order: a lease released before a LEASE of the same connection must be free for it
             try {
-                if (type == Protocol.RELEASE) {
-                    long lease = frame.readLong();
-                    end(frame, type);
-                    closeQuietly(leases.remove(lease));
+                Request r = Request.decode(type, frame);
+                if (r instanceof ConsumerRequests.Release rel) {
+                    closeQuietly(leases.remove(rel.lease()));
                 } else {
-                    closeAppender(frame);
+                    closeAppender((PartitionRequests.CloseAppender) r);
                 }
                 ok(reqId, null);
             } catch (RuntimeException e) {
@@ -156,7 +161,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
 
     private void serve(long reqId, int type, ByteBuf in) {
         try {
-            ok(reqId, handle(type, in)); // each request checks for trailing bytes before it acts
+            ok(reqId, handle(Request.decode(type, in))); // decoding checks the whole frame before it acts
         } catch (Protocol.BadFrameException | IndexOutOfBoundsException e) {
             badFrame(reqId, e);
         } catch (RuntimeException e) {
@@ -166,137 +171,74 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private Object handle(int type, ByteBuf in) {
-        switch (type) {
-            case Protocol.OPEN_TOPIC: {
-                String name = Protocol.readTopicName(in);
-                end(in, type);
-                return openTopic(name);
+    private Object handle(Request r) {
+        if (r instanceof TopicRequests.OpenTopic o) {
+            return openTopic(o.name());
+        } else if (r instanceof TopicRequests.CloseTopic c) {
+            ServerTopic t = handles.remove(c.handle());
+            if (t != null) {
+                t.unsubscribe(new ServerTopic.Subscriber(this, c.handle()));
+                pendingEnds.remove(c.handle());
+                server.releaseTopic(t);
             }
-            case Protocol.CLOSE_TOPIC: {
-                int h = in.readInt();
-                end(in, type);
-                ServerTopic t = handles.remove(h);
-                if (t != null) {
-                    t.unsubscribe(new ServerTopic.Subscriber(this, h));
-                    pendingEnds.remove(h);
-                    server.releaseTopic(t);
+            return null;
+        } else if (r instanceof PartitionRequests.Bounds q) {
+            ServerTopic t = topic(q.handle());
+            var b = t.local.bounds(partition(t, q.partition()));
+            return answer(new Answers.BoundsAnswer(b.first(), b.next())::encode);
+        } else if (r instanceof PartitionRequests.IdForTime q) {
+            ServerTopic t = topic(q.handle());
+            int p = partition(t, q.partition());
+            long id = t.local.idForTime(p, Instant.ofEpochSecond(q.seconds(), q.nanos()));
+            return answer(new Answers.LongValue(id)::encode);
+        } else if (r instanceof PartitionRequests.Read q) {
+            return read(q);
+        } else if (r instanceof PartitionRequests.ReadData q) {
+            return readData(q);
+        } else if (r instanceof ConsumerRequests.Committed q) {
+            ServerTopic t = topic(q.handle());
+            return answer(new Answers.Positions(t.local.committed(q.consumer()))::encode);
+        } else if (r instanceof ConsumerRequests.Commit q) {
+            ServerTopic t = topic(q.handle());
+            Map<Integer, Long> positions = new HashMap<>();
+            q.positions().forEach((p, pos) -> positions.put(partition(t, p), pos));
+            t.checkCommit(q.consumer(), positions.keySet(), this);
+            t.local.commit(q.consumer(), positions);
+            return null;
+        } else if (r instanceof ConsumerRequests.Lease q) {
+            ServerTopic t = topic(q.handle());
+            AutoCloseable lease = t.lease(q.consumer(), partition(t, q.partition()), this);
+            long id = 0;
+            if (lease != null) {
+                id = nextLease.incrementAndGet();
+                leases.put(id, lease);
+                if (closing) { // the connection closed meanwhile: do not keep the lease
+                    closeQuietly(leases.remove(id));
                 }
-                return null;
             }
-            case Protocol.BOUNDS: {
-                ServerTopic t = topic(in.readInt());
-                int p = partition(t, in.readInt());
-                end(in, type);
-                var b = t.local.bounds(p);
-                return channel.alloc().buffer(16).writeLong(b.first()).writeLong(b.next());
-            }
-            case Protocol.ID_FOR_TIME: {
-                ServerTopic t = topic(in.readInt());
-                int p = partition(t, in.readInt());
-                long seconds = in.readLong();
-                int nanos = in.readInt();
-                end(in, type);
-                if (nanos < 0 || nanos > 999_999_999) {
-                    throw new Protocol.BadFrameException("ID_FOR_TIME: nanoseconds " + nanos + " outside [0, 1e9)");
-                }
-                return channel.alloc().buffer(8).writeLong(t.local.idForTime(p, Instant.ofEpochSecond(seconds,
-                        nanos)));
-            }
-            case Protocol.READ:
-                return read(in);
-            case Protocol.READ_DATA:
-                return readData(in);
-            case Protocol.COMMITTED: {
-                ServerTopic t = topic(in.readInt());
-                String name = readString(in, "consumer name");
-                end(in, type);
-                Map<Integer, Long> c = t.local.committed(name);
-                ByteBuf out = channel.alloc().buffer(4 + 12 * c.size());
-                out.writeInt(c.size());
-                c.forEach((p, pos) -> out.writeInt(p).writeLong(pos));
-                return out;
-            }
-            case Protocol.COMMIT: {
-                ServerTopic t = topic(in.readInt());
-                String name = readString(in, "consumer name");
-                int n = readCount(in, t.numPartitions(), 12, "COMMIT positions");
-                Map<Integer, Long> positions = new HashMap<>();
-                for (int i = 0; i < n; i++) {
-                    int p = partition(t, in.readInt());
-                    long pos = in.readLong();
-                    if (pos < 0) {
-                        throw new Protocol.BadFrameException("COMMIT: negative position " + pos);
-                    }
-                    positions.put(p, pos);
-                }
-                end(in, type);
-                t.checkCommit(name, positions.keySet(), this);
-                t.local.commit(name, positions);
-                return null;
-            }
-            case Protocol.LEASE: {
-                ServerTopic t = topic(in.readInt());
-                String name = readString(in, "consumer name");
-                int p = partition(t, in.readInt());
-                end(in, type);
-                AutoCloseable lease = t.lease(name, p, this);
-                long id = 0;
-                if (lease != null) {
-                    id = nextLease.incrementAndGet();
-                    leases.put(id, lease);
-                    if (closing) { // the connection closed meanwhile: do not keep the lease
-                        closeQuietly(leases.remove(id));
-                    }
-                }
-                return channel.alloc().buffer(8).writeLong(id);
-            }
-            case Protocol.CONSUMER_NAMES: {
-                ServerTopic t = topic(in.readInt());
-                end(in, type);
-                ByteBuf out = channel.alloc().buffer();
-                var names = t.backend.consumerNames();
-                out.writeInt(names.size());
-                for (String n : names) {
-                    Protocol.writeString(out, n);
-                }
-                return out;
-            }
-            case Protocol.LOST_RANGES: {
-                ServerTopic t = topic(in.readInt());
-                int p = partition(t, in.readInt());
-                end(in, type);
-                ByteBuf out = channel.alloc().buffer();
-                var ranges = t.backend.lostRanges(p);
-                out.writeInt(ranges.size());
-                for (var r : ranges) {
-                    out.writeLong(r.first()).writeLong(r.last());
-                    Protocol.writeString(out, truncate(r.why()));
-                }
-                return out;
-            }
-            default:
-                if (ServerGroups.isGroupRequest(type)) {
-                    return server.groups().serve(this, type, in);
-                }
-                if (AdminRequests.isAdminRequest(type)) {
-                    return server.admin().serve(channel.alloc(), type, in);
-                }
-                throw new Protocol.BadFrameException("unknown request type " + type);
+            return answer(new Answers.LongValue(id)::encode);
+        } else if (r instanceof ConsumerRequests.ConsumerNames q) {
+            ServerTopic t = topic(q.handle());
+            return answer(new Answers.Names(List.copyOf(t.backend.consumerNames()))::encode);
+        } else if (r instanceof PartitionRequests.LostRanges q) {
+            ServerTopic t = topic(q.handle());
+            return answer(new Answers.LostRangeList(t.backend.lostRanges(partition(t, q.partition())))::encode);
+        } else if (ServerGroups.isGroupRequest(r.type())) {
+            return server.groups().serve(this, r);
+        } else if (AdminRequests.isAdminRequest(r.type())) {
+            return server.admin().serve(channel.alloc(), r);
         }
+        throw new Protocol.BadFrameException("unknown request type " + r.type());
+    }
+
+    /** @return a new buffer of this channel's allocator holding what {@code encoder} writes */
+    ByteBuf answer(java.util.function.Consumer<ByteBuf> encoder) {
+        return Protocol.encode(channel.alloc(), encoder);
     }
 
     /** @return whether this connection is closing (its state is being released) */
     boolean isClosing() {
         return closing;
-    }
-
-    /** Checks that a request's fields took the whole frame, before the request acts (PROTOCOL.md: trailing bytes). */
-    static void end(ByteBuf in, int type) {
-        if (in.isReadable()) {
-            throw new Protocol.BadFrameException(Protocol.typeName(type) + ": " + in.readableBytes()
-                    + " unexpected trailing bytes");
-        }
     }
 
     /** @return the topic of a handle of this connection */
@@ -326,15 +268,9 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         if (type != Protocol.HELLO) {
             throw new Protocol.BadFrameException("the first frame must be HELLO, got " + Protocol.typeName(type));
         }
-        need(in, 6, "HELLO");
-        int magic = in.readInt();
-        int version = in.readUnsignedShort();
-        if (magic != Protocol.MAGIC) {
-            throw new Protocol.BadFrameException("HELLO: wrong magic 0x" + Integer.toHexString(magic)
-                    + " (not a Diaspora client?)");
-        }
-        byte[] token = readString(in, "token").getBytes(StandardCharsets.UTF_8);
-        end(in, Protocol.HELLO);
+        Handshake.Hello hello = Handshake.Hello.decode(in);
+        int version = hello.version();
+        byte[] token = hello.token().getBytes(StandardCharsets.UTF_8);
         if (version != Protocol.VERSION) {
             server.refusals().warn("version", peer(), "protocol version " + version + " (this server speaks "
                     + Protocol.VERSION + ")");
@@ -356,11 +292,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         if (guard != null) {
             guard.handshakeDone();
         }
-        ByteBuf out = channel.alloc().buffer();
-        out.writeShort(Protocol.VERSION);
-        Protocol.writeString(out, server.serverId());
-        out.writeInt(server.maxFrame());
-        ok(reqId, out);
+        ok(reqId, answer(new Handshake.HelloAnswer(Protocol.VERSION, server.serverId(), server.maxFrame())::encode));
     }
 
     // ------------------------------------------------------------------ topics
@@ -376,14 +308,11 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         }
         t.subscribe(new ServerTopic.Subscriber(this, h));
         long[] ends = t.ends();
-        ByteBuf out = channel.alloc().buffer();
-        out.writeInt(h);
-        Protocol.writeJson(out, t.components.toString());
-        out.writeInt(ends.length);
+        long[] firsts = new long[ends.length];
         for (int p = 0; p < ends.length; p++) {
-            out.writeLong(t.local.bounds(p).first()).writeLong(ends[p]);
+            firsts[p] = t.local.bounds(p).first();
         }
-        return out;
+        return answer(new Answers.OpenTopicAnswer(h, t.components.toString(), firsts, ends)::encode);
     }
 
     /** Called by a topic's notifier thread: sends the latest ends of a handle, coalescing while not writable. */
@@ -407,12 +336,10 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             if (ends == null) {
                 continue;
             }
-            ByteBuf f = channel.alloc().buffer(4 + Protocol.HEADER + 8 + 8 * ends.length);
-            f.writeInt(Protocol.HEADER + 8 + 8 * ends.length).writeByte(Protocol.NOTIFY).writeLong(0);
-            f.writeInt(h).writeInt(ends.length);
-            for (long e : ends) {
-                f.writeLong(e);
-            }
+            Answers.Notify push = new Answers.Notify(h, ends);
+            ByteBuf f = channel.alloc().buffer(4 + Protocol.HEADER + push.size());
+            f.writeInt(Protocol.HEADER + push.size()).writeByte(Protocol.NOTIFY).writeLong(0);
+            push.encode(f);
             channel.write(f, channel.voidPromise());
         }
         channel.flush();
@@ -530,7 +457,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                 if (err != null) {
                     error(requestIds[i], cause);
                 } else {
-                    ok(requestIds[i], channel.alloc().buffer(8).writeLong(id + starts[i]));
+                    ok(requestIds[i], answer(new Answers.LongValue(id + starts[i])::encode));
                 }
             }
             onLoop(() -> {
@@ -554,10 +481,8 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     private record AssemblyKey(long appender, int partition) {
     }
 
-    private void closeAppender(ByteBuf in) {
-        long akey = ((long) in.readInt() << 32) | (in.readInt() & 0xFFFF_FFFFL);
-        end(in, Protocol.CLOSE_APPENDER);
-        Appender a = appenders.remove(akey);
+    private void closeAppender(PartitionRequests.CloseAppender req) {
+        Appender a = appenders.remove(req.appenderId());
         if (a != null) {
             a.close();
         }
@@ -565,48 +490,13 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
 
     // ------------------------------------------------------------------ reads
 
-    private ByteBuf read(ByteBuf in) {
-        ServerTopic t = topic(in.readInt());
-        int p = partition(t, in.readInt());
-        long from = in.readLong();
-        int maxEvents = in.readInt();
-        long maxBytes = in.readLong();
-        end(in, Protocol.READ);
-        if (from < 0 || maxEvents < 1 || maxEvents > Protocol.MAX_COUNT || maxBytes < 1) {
-            throw new Protocol.BadFrameException("READ: from " + from + ", maxEvents " + maxEvents + ", maxBytes "
-                    + maxBytes + " out of range");
-        }
-        maxBytes = Math.min(maxBytes, server.maxFrame() / 2);
-        IncomingBatch b = t.local.read(p, from, maxEvents, maxBytes);
-        long end = t.local.bounds(p).next();
-        ByteBuf out = channel.alloc().buffer();
+    private ByteBuf read(PartitionRequests.Read req) {
+        ServerTopic t = topic(req.handle());
+        int p = partition(t, req.partition());
+        long maxBytes = Math.min(req.maxBytes(), server.maxFrame() / 2);
+        IncomingBatch b = t.local.read(p, req.from(), req.maxEvents(), maxBytes);
         try {
-            if (b == null) {
-                out.writeByte(0).writeLong(end);
-                return out;
-            }
-            int n = b.count();
-            out.writeByte(1).writeLong(end).writeLong(b.firstId()).writeInt(n);
-            DiasporaException err = b.error();
-            if (err != null) {
-                out.writeByte(Protocol.kindOf(err));
-                Protocol.writeString(out, truncate(Protocol.errorMessage(err)));
-            } else {
-                out.writeByte(-1);
-            }
-            for (int i = 0; i < n; i++) {
-                out.writeInt(b.metadataSize(i));
-            }
-            for (int i = 0; i < n; i++) {
-                out.writeLong(b.timestampNanos(i)).writeLong(b.dataSize(i)).writeLong(b.location(i));
-            }
-            for (int i = 0; i < n; i++) {
-                out.writeBytes(b.metadata(i));
-            }
-            return out;
-        } catch (RuntimeException e) {
-            out.release();
-            throw e;
+            return answer(new ReadAnswer(t.local.bounds(p).next(), b)::encode);
         } finally {
             if (b != null) {
                 b.release();
@@ -629,9 +519,9 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
      * client verifies; smaller ones, or any on a TLS connection, are read here (checked against their CRCs) and only
      * the selected bytes are sent.
      */
-    private Object readData(ByteBuf in) {
-        ServerTopic t = topic(in.readInt());
-        int n = readCount(in, Protocol.MAX_COUNT, 24, "READ_DATA count"); // 24: a request without ranges
+    private Object readData(PartitionRequests.ReadData req) {
+        ServerTopic t = topic(req.handle());
+        int n = req.items().size();
         DiasporaException[] early = new DiasporaException[n];
         long[] sizes = new long[n];
         long[] baseSizes = new long[n];
@@ -639,17 +529,12 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         int[] parts = new int[n];
         long[] ids = new long[n];
         for (int i = 0; i < n; i++) {
-            parts[i] = partition(t, in.readInt());
-            ids[i] = in.readLong();
-            baseSizes[i] = in.readLong();
-            int nr = readCount(in, Protocol.MAX_RANGES, 16, "READ_DATA ranges");
-            if (baseSizes[i] < 0) {
-                throw new Protocol.BadFrameException("READ_DATA: negative data size " + baseSizes[i]);
-            }
-            long[] bounds = new long[2 * nr];
-            for (int r = 0; r < bounds.length; r++) {
-                bounds[r] = in.readLong();
-            }
+            PartitionRequests.ReadData.Item item = req.items().get(i);
+            parts[i] = partition(t, item.partition());
+            ids[i] = item.eventId();
+            baseSizes[i] = item.baseSize();
+            long[] bounds = item.ranges();
+            int nr = bounds.length / 2;
             descriptors[i] = DataDescriptor.NONE;
             try { // a hostile range (negative, outside the data) fails this request only
                 List<DataDescriptor.Range> ranges = new ArrayList<>(nr);
@@ -663,7 +548,6 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                         : new InvalidSelectionException("bad selection: " + e.getMessage());
             }
         }
-        end(in, Protocol.READ_DATA);
         // zero-copy candidates: whole blocks from the file, when widening costs little
         StoredData[] stored = new StoredData[n];
         long[][] spans = new long[n][];
@@ -737,7 +621,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             DiasporaException e = early[i] != null ? early[i] : byIndex[i] != null ? byIndex[i].error() : null;
             if (e != null) {
                 head.writeByte(Protocol.kindOf(e));
-                Protocol.writeString(head, truncate(e.getMessage()));
+                Protocol.writeString(head, Protocol.truncate(e.getMessage()));
             } else if (stored[i] != null) {
                 StoredData sd = stored[i];
                 long[] sp = spans[i];
@@ -840,11 +724,6 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private static String truncate(String s) {
-        String m = s == null ? "error" : s;
-        return m.length() > 8000 ? m.substring(0, 8000) + "..." : m;
-    }
-
     // ------------------------------------------------------------------ answers
 
     private void ok(long reqId, Object payload) {
@@ -910,7 +789,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     }
 
     private void writeError(long reqId, byte kind, String message, boolean close) {
-        ByteBuf f = Protocol.errorFrame(channel.alloc(), reqId, kind, truncate(message));
+        ByteBuf f = Protocol.errorFrame(channel.alloc(), reqId, kind, Protocol.truncate(message));
         if (close) {
             closing = true;
             channel.config().setAutoRead(false);
