@@ -142,6 +142,7 @@ public final class PartitionServer implements AutoCloseable {
                             ServerConnection c = new ServerConnection(PartitionServer.this, ch);
                             connections.add(c);
                             ch.closeFuture().addListener(f -> connections.remove(c));
+                            ch.pipeline().addLast("handshake", c.handshake()); // removes itself after HELLO
                             ch.pipeline().addLast("server", c);
                         }
                     });
