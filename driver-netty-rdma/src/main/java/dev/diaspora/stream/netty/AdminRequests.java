@@ -4,10 +4,16 @@ import dev.diaspora.stream.InvalidOptionException;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.TopicNotFoundException;
 import dev.diaspora.stream.files.FilesDriverProvider;
+import dev.diaspora.stream.netty.protocol.Answers;
+import dev.diaspora.stream.netty.protocol.Protocol;
+import dev.diaspora.stream.netty.protocol.Request;
+import dev.diaspora.stream.netty.protocol.TopicChangeFrames;
+import dev.diaspora.stream.netty.protocol.TopicRequests;
 import dev.diaspora.stream.spi.Options;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -39,53 +45,31 @@ final class AdminRequests {
     }
 
     /**
-     * Serves one admin request (its header already read); every request checks for trailing bytes before it acts.
+     * Serves one admin request.
      *
      * @return the OK payload, or null for none
      */
-    ByteBuf serve(ByteBufAllocator alloc, int type, ByteBuf in) {
-        switch (type) {
-            case Protocol.CREATE_TOPIC: {
-                String name = Protocol.readTopicName(in);
-                String options = Protocol.readJson(in, "topic options");
-                String components = Protocol.readJson(in, "components");
-                ServerConnection.end(in, type);
-                server.storage().createTopic(name, FILES.topicOptions().validate(Metadata.of(options),
-                        "topic '" + name + "'"), Metadata.of(components));
-                return null;
-            }
-            case Protocol.LIST_TOPICS: {
-                ServerConnection.end(in, type);
-                Map<String, Metadata> all = server.storage().listTopics();
-                ByteBuf out = alloc.buffer();
-                out.writeInt(all.size());
-                for (Map.Entry<String, Metadata> e : all.entrySet()) {
-                    Protocol.writeString(out, e.getKey());
-                    Protocol.writeJson(out, e.getValue().toString());
-                }
-                return out;
-            }
-            case Protocol.TOPIC_EXISTS: {
-                String name = Protocol.readTopicName(in);
-                ServerConnection.end(in, type);
-                boolean exists = server.storage().topicExists(name);
-                return alloc.buffer(1).writeByte(exists ? 1 : 0);
-            }
-            case Protocol.DELETE_TOPIC: {
-                String name = Protocol.readTopicName(in);
-                ServerConnection.end(in, type);
-                server.deleteTopic(name);
-                return null;
-            }
-            case Protocol.ALTER_TOPIC:
-                alter(TopicChangeFrames.AlterTopic.decode(in));
-                return null;
-            case Protocol.ADD_PARTITIONS:
-                return new TopicChangeFrames.PartitionCount(addPartitions(TopicChangeFrames.AddPartitions.decode(in)))
-                        .encode(alloc);
-            default:
-                throw new Protocol.BadFrameException("unknown request type " + type);
+    ByteBuf serve(ByteBufAllocator alloc, Request r) {
+        if (r instanceof TopicRequests.CreateTopic c) {
+            server.storage().createTopic(c.name(), FILES.topicOptions().validate(Metadata.of(c.options()),
+                    "topic '" + c.name() + "'"), Metadata.of(c.components()));
+            return null;
+        } else if (r instanceof TopicRequests.ListTopics) {
+            Map<String, String> all = new LinkedHashMap<>();
+            server.storage().listTopics().forEach((name, description) -> all.put(name, description.toString()));
+            return Protocol.encode(alloc, new Answers.TopicList(all)::encode);
+        } else if (r instanceof TopicRequests.TopicExists e) {
+            return Protocol.encode(alloc, new Answers.Flag(server.storage().topicExists(e.name()))::encode);
+        } else if (r instanceof TopicRequests.DeleteTopic d) {
+            server.deleteTopic(d.name());
+            return null;
+        } else if (r instanceof TopicChangeFrames.AlterTopic a) {
+            alter(a);
+            return null;
+        } else if (r instanceof TopicChangeFrames.AddPartitions a) {
+            return Protocol.encode(alloc, new TopicChangeFrames.PartitionCount(addPartitions(a))::encode);
         }
+        throw new Protocol.BadFrameException("unknown request type " + r.type());
     }
 
     /**

@@ -2,6 +2,8 @@ package dev.diaspora.stream.netty;
 
 import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.netty.protocol.AppendRequest;
+import dev.diaspora.stream.netty.protocol.Protocol;
 import dev.diaspora.stream.spi.OutgoingBatch;
 import io.netty.buffer.ByteBuf;
 import java.util.ArrayList;

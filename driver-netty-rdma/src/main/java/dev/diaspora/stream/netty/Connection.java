@@ -2,6 +2,9 @@ package dev.diaspora.stream.netty;
 
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.InterruptException;
+import dev.diaspora.stream.netty.protocol.Answers;
+import dev.diaspora.stream.netty.protocol.Handshake;
+import dev.diaspora.stream.netty.protocol.Protocol;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -153,14 +156,13 @@ final class Connection {
         }
         Channel nc = f.channel();
         try {
-            ByteBuf hello = nc.alloc().buffer();
-            hello.writeInt(Protocol.MAGIC).writeShort(Protocol.VERSION);
-            Protocol.writeString(hello, backend.token());
+            ByteBuf hello = Handshake.Hello.of(backend.token()).encode(nc.alloc());
             ByteBuf answer = await(send(nc, Protocol.HELLO, hello, List.of()), Protocol.HELLO);
             try {
-                int version = answer.readUnsignedShort();
-                serverId = Protocol.readString(answer, "server id");
-                maxFrame = Math.min(answer.readInt(), Protocol.DEFAULT_MAX_FRAME);
+                Handshake.HelloAnswer a = Handshake.HelloAnswer.decode(answer);
+                int version = a.version();
+                serverId = a.serverId();
+                maxFrame = Math.min(a.maxFrame(), Protocol.DEFAULT_MAX_FRAME);
                 if (version != Protocol.VERSION) {
                     throw new DiasporaException("server " + address + " speaks protocol version " + version);
                 }
@@ -412,9 +414,9 @@ final class Connection {
                         }
                     }
                 } else if (type == Protocol.ERROR) {
-                    int kind = frame.readByte();
-                    String message = Protocol.readString(frame, "error message");
-                    DiasporaException e = Protocol.toException(kind, message, address);
+                    Answers.ErrorAnswer error = Answers.ErrorAnswer.decode(frame);
+                    int kind = error.kind();
+                    DiasporaException e = Protocol.toException(kind, error.message(), address);
                     CompletableFuture<ByteBuf> f = pending.remove(id);
                     if (f != null) {
                         f.completeExceptionally(e);
@@ -424,15 +426,10 @@ final class Connection {
                         lastError = e; // the server closes the connection after these
                     }
                 } else if (type == Protocol.NOTIFY) {
-                    int handle = frame.readInt();
-                    int n = Protocol.readCount(frame, Protocol.MAX_COUNT, 8, "NOTIFY");
-                    long[] ends = new long[n];
-                    for (int i = 0; i < n; i++) {
-                        ends[i] = frame.readLong();
-                    }
-                    EndsListener l = listeners.get(handle);
+                    Answers.Notify push = Answers.Notify.decode(frame);
+                    EndsListener l = listeners.get(push.handle());
                     if (l != null) {
-                        l.ends(Connection.this, ends);
+                        l.ends(Connection.this, push.ends());
                     }
                 } else {
                     lastError = new DiasporaException("server " + address + " sent an unknown frame type " + type);

@@ -1,5 +1,6 @@
 package dev.diaspora.stream.netty;
 
+import dev.diaspora.stream.netty.protocol.Protocol;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;

@@ -1,13 +1,17 @@
 package dev.diaspora.stream.netty;
 
 import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.netty.protocol.AppendRequest;
+import dev.diaspora.stream.netty.protocol.Answers;
+import dev.diaspora.stream.netty.protocol.PartitionRequests;
+import dev.diaspora.stream.netty.protocol.Protocol;
 import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.AppenderConfig;
 import dev.diaspora.stream.spi.OutgoingBatch;
 import io.netty.buffer.ByteBuf;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -182,7 +186,7 @@ final class NettyAppender implements Appender {
             if (first == null) {
                 first = f.thenApply(b -> {
                     try {
-                        return b.readLong();
+                        return Answers.LongValue.decode(b).value();
                     } finally {
                         b.release();
                     }
@@ -242,7 +246,7 @@ final class NettyAppender implements Appender {
         for (Connection c : cs) {
             try {
                 int h = topic.handleNow(c); // a lost connection took the appender with it
-                c.call(Protocol.CLOSE_APPENDER, topic.backend().alloc().buffer(8).writeInt(h).writeInt(key))
+                c.call(Protocol.CLOSE_APPENDER, new PartitionRequests.CloseAppender(h, key).encode(topic.backend().alloc()))
                         .whenComplete((b, e) -> {
                             if (b != null) {
                                 b.release();

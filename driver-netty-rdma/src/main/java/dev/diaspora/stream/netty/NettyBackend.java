@@ -8,6 +8,10 @@ import dev.diaspora.stream.InvalidOptionException;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.TopicExistsException;
 import dev.diaspora.stream.TopicNotFoundException;
+import dev.diaspora.stream.netty.protocol.Answers;
+import dev.diaspora.stream.netty.protocol.Protocol;
+import dev.diaspora.stream.netty.protocol.TopicRequests;
+import dev.diaspora.stream.netty.protocol.TopicChangeFrames;
 import dev.diaspora.stream.spi.Backend;
 import dev.diaspora.stream.spi.Options;
 import dev.diaspora.stream.spi.TopicBackend;
@@ -159,11 +163,8 @@ final class NettyBackend implements Backend {
                 }
                 o.put("num_partitions", counts[s]);
                 Connection c = connections.get(s);
-                ByteBuf req = alloc().buffer();
-                Protocol.writeString(req, name);
-                Protocol.writeJson(req, o.toString());
-                Protocol.writeJson(req, stored.toString());
-                c.callSync(Protocol.CREATE_TOPIC, req).release();
+                c.callSync(Protocol.CREATE_TOPIC, new TopicRequests.CreateTopic(name, o.toString(), stored.toString())
+                        .encode(alloc())).release();
                 done.add(c);
             }
         } catch (RuntimeException e) {
@@ -186,10 +187,8 @@ final class NettyBackend implements Backend {
         Map<Connection, ByteBuf> answers = new LinkedHashMap<>();
         try {
             for (Connection c : connections) {
-                ByteBuf req = alloc().buffer();
-                Protocol.writeString(req, name);
                 try {
-                    answers.put(c, c.callSync(Protocol.OPEN_TOPIC, req));
+                    answers.put(c, c.callSync(Protocol.OPEN_TOPIC, new TopicRequests.OpenTopic(name).encode(alloc())));
                 } catch (TopicNotFoundException e) {
                     // this server holds none of its partitions
                 }
@@ -216,11 +215,9 @@ final class NettyBackend implements Backend {
     public boolean topicExists(String name) {
         checkOpen();
         for (Connection c : connections) {
-            ByteBuf req = alloc().buffer();
-            Protocol.writeString(req, name);
-            ByteBuf a = c.callSync(Protocol.TOPIC_EXISTS, req);
+            ByteBuf a = c.callSync(Protocol.TOPIC_EXISTS, new TopicRequests.TopicExists(name).encode(alloc()));
             try {
-                if (a.readByte() != 0) {
+                if (Answers.Flag.decode(a).value()) {
                     return true;
                 }
             } finally {
@@ -236,12 +233,11 @@ final class NettyBackend implements Backend {
         Map<String, ObjectNode> first = new TreeMap<>();
         Map<String, Map<String, Integer>> localCounts = new HashMap<>();
         for (Connection c : connections) {
-            ByteBuf a = c.callSync(Protocol.LIST_TOPICS, null);
+            ByteBuf a = c.callSync(Protocol.LIST_TOPICS, new TopicRequests.ListTopics().encode(alloc()));
             try {
-                int n = a.readInt();
-                for (int i = 0; i < n; i++) {
-                    String name = Protocol.readString(a, "topic name");
-                    ObjectNode d = (ObjectNode) Metadata.of(Protocol.readJson(a, "description")).json();
+                for (Map.Entry<String, String> topic : Answers.TopicList.decode(a).topics().entrySet()) {
+                    String name = topic.getKey();
+                    ObjectNode d = (ObjectNode) Metadata.of(topic.getValue()).json();
                     first.putIfAbsent(name, d);
                     localCounts.computeIfAbsent(name, k -> new HashMap<>()).put(c.serverId(),
                             d.path("num_partitions").asInt());
@@ -351,9 +347,7 @@ final class NettyBackend implements Backend {
     }
 
     private void deleteOn(Connection c, String name) {
-        ByteBuf req = alloc().buffer();
-        Protocol.writeString(req, name);
-        c.callSync(Protocol.DELETE_TOPIC, req).release();
+        c.callSync(Protocol.DELETE_TOPIC, new TopicRequests.DeleteTopic(name).encode(alloc())).release();
     }
 
     private void checkOpen() {

@@ -1,6 +1,7 @@
 package dev.diaspora.stream.netty;
 
 import dev.diaspora.stream.InvalidOptionException;
+import dev.diaspora.stream.netty.protocol.Protocol;
 import dev.diaspora.stream.spi.AbstractDriverProvider;
 import dev.diaspora.stream.spi.Backend;
 import dev.diaspora.stream.spi.Capabilities;

@@ -1,12 +1,14 @@
 package dev.diaspora.stream.netty;
 
 import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.netty.protocol.Answers;
+import dev.diaspora.stream.netty.protocol.ConsumerRequests;
+import dev.diaspora.stream.netty.protocol.Protocol;
 import dev.diaspora.stream.spi.GroupMember;
 import dev.diaspora.stream.spi.GroupMembership;
 import dev.diaspora.stream.spi.Lease;
 import io.netty.buffer.ByteBuf;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -40,7 +42,7 @@ final class NettyGroups implements GroupMembership {
     @Override
     public GroupMember join(String consumerName, Duration sessionTimeout) {
         long ms = sessionTimeout.toMillis();
-        if (ms <= 0 || ms > ServerGroups.MAX_SESSION_TIMEOUT_MS) {
+        if (ms <= 0 || ms > ConsumerRequests.MAX_SESSION_TIMEOUT_MS) {
             throw new IllegalArgumentException("session timeout " + sessionTimeout + " of consumer '" + consumerName
                     + "' is outside what the netty driver accepts (1 ms to 1 day)");
         }
@@ -64,16 +66,11 @@ final class NettyGroups implements GroupMembership {
         }
 
         void join() {
-            ByteBuf a = topic.callOnHandle(coordinator, Protocol.JOIN, h -> {
-                ByteBuf req = topic.backend().alloc().buffer();
-                req.writeInt(h);
-                Protocol.writeString(req, consumer);
-                req.writeInt(timeoutMs);
-                return req;
-            });
+            ByteBuf a = topic.callOnHandle(coordinator, Protocol.JOIN,
+                    h -> new ConsumerRequests.Join(h, consumer, timeoutMs).encode(topic.backend().alloc()));
             try {
                 String was = id;
-                id = Protocol.readString(a, "member id");
+                id = Answers.Text.decode(a, "member id").value();
                 generation = coordinator.generation();
                 if (was != null) {
                     LOG.info("consumer '{}' of topic '{}': rejoined its group as member {} (was {}) on coordinator {}",
@@ -119,7 +116,8 @@ final class NettyGroups implements GroupMembership {
             try {
                 ensureJoined();
                 try {
-                    coordinator.callSync(Protocol.HEARTBEAT, idPayload()).release();
+                    coordinator.callSync(Protocol.HEARTBEAT, new ConsumerRequests.Heartbeat(id)
+                            .encode(topic.backend().alloc())).release();
                 } catch (Protocol.UnknownMemberException e) {
                     join(); // the coordinator restarted (or ended the membership): join again under a new id
                 }
@@ -132,29 +130,15 @@ final class NettyGroups implements GroupMembership {
             }
         }
 
-        private ByteBuf idPayload() {
-            ByteBuf req = topic.backend().alloc().buffer();
-            Protocol.writeString(req, id);
-            return req;
-        }
-
         @Override
         public List<String> members() {
             try {
                 ensureJoined();
-                ByteBuf a = topic.callOnHandle(coordinator, Protocol.MEMBERS, h -> {
-                    ByteBuf req = topic.backend().alloc().buffer();
-                    req.writeInt(h);
-                    Protocol.writeString(req, consumer);
-                    return req;
-                });
+                ByteBuf a = topic.callOnHandle(coordinator, Protocol.MEMBERS,
+                        h -> new ConsumerRequests.Members(h, consumer).encode(topic.backend().alloc()));
                 try {
-                    int n = Protocol.readCount(a, ServerGroups.MAX_MEMBERS_PER_CONNECTION * 1024, 2, "members");
-                    List<String> out = new ArrayList<>(n);
-                    for (int i = 0; i < n; i++) {
-                        out.add(Protocol.readString(a, "member id"));
-                    }
-                    lastMembers = List.copyOf(out);
+                    lastMembers = List.copyOf(Answers.Names.decode(a, ServerGroups.MAX_MEMBERS_PER_CONNECTION * 1024,
+                            "members").names());
                 } finally {
                     a.release();
                 }
@@ -191,7 +175,8 @@ final class NettyGroups implements GroupMembership {
                 return; // the coordinator ended the membership with the connection
             }
             try {
-                coordinator.callSync(Protocol.LEAVE, idPayload()).release();
+                coordinator.callSync(Protocol.LEAVE, new ConsumerRequests.Leave(id).encode(topic.backend().alloc()))
+                        .release();
             } catch (DiasporaException e) {
                 // unknown (the coordinator restarted) or unreachable: either way the membership is over
                 LOG.debug("consumer '{}': leaving its group on {}: {}", consumer, coordinator.address, e.toString());

@@ -9,7 +9,12 @@ import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.PartitionBounds;
 import dev.diaspora.stream.PartitionInfo;
 import dev.diaspora.stream.TopicNotFoundException;
-import dev.diaspora.stream.spi.TopicNames;
+import dev.diaspora.stream.netty.protocol.Answers;
+import dev.diaspora.stream.netty.protocol.ConsumerRequests;
+import dev.diaspora.stream.netty.protocol.PartitionRequests;
+import dev.diaspora.stream.netty.protocol.Protocol;
+import dev.diaspora.stream.netty.protocol.ReadAnswer;
+import dev.diaspora.stream.netty.protocol.TopicRequests;
 import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.AppenderConfig;
 import dev.diaspora.stream.spi.ChangeNotifier;
@@ -20,6 +25,7 @@ import dev.diaspora.stream.spi.LocalTopic;
 import dev.diaspora.stream.spi.ReadSession;
 import dev.diaspora.stream.spi.SessionConfig;
 import dev.diaspora.stream.spi.TopicBackend;
+import dev.diaspora.stream.spi.TopicNames;
 import io.netty.buffer.ByteBuf;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -82,10 +88,10 @@ final class NettyTopic implements TopicBackend, LocalTopic {
         Map<Connection, Integer> handleOf = new HashMap<>();
         Map<Connection, long[]> endsOf = new HashMap<>();
         for (Map.Entry<Connection, ByteBuf> e : openAnswers.entrySet()) {
-            ByteBuf a = e.getValue();
-            handleOf.put(e.getKey(), a.readInt());
-            ObjectNode c = (ObjectNode) Metadata.of(Protocol.readJson(a, "components")).json();
-            endsOf.put(e.getKey(), readEnds(a));
+            Answers.OpenTopicAnswer a = Answers.OpenTopicAnswer.decode(e.getValue());
+            handleOf.put(e.getKey(), a.handle());
+            ObjectNode c = (ObjectNode) Metadata.of(a.components()).json();
+            endsOf.put(e.getKey(), a.ends()); // the first retained ids are asked again by bounds()
             if (stored == null) {
                 stored = c;
             }
@@ -135,25 +141,13 @@ final class NettyTopic implements TopicBackend, LocalTopic {
         }
     }
 
-    /** @return the ends of the partitions of an OPEN_TOPIC answer (after its components) */
-    private static long[] readEnds(ByteBuf a) {
-        int n = Protocol.readCount(a, TopicChangeFrames.MAX_PARTITIONS, 16, "OPEN_TOPIC partitions");
-        long[] ends = new long[n];
-        for (int i = 0; i < n; i++) {
-            a.readLong(); // first retained id: asked again by bounds()
-            ends[i] = a.readLong();
-        }
-        return ends;
-    }
-
     private void closeHandles(Map<Connection, Integer> handleOf) {
         handleOf.forEach(this::closeHandle);
     }
 
     private void closeHandle(Connection c, int h) {
         c.unlisten(h);
-        ByteBuf req = backend.alloc().buffer(4).writeInt(h);
-        c.call(Protocol.CLOSE_TOPIC, req).thenAccept(ByteBuf::release);
+        c.call(Protocol.CLOSE_TOPIC, new TopicRequests.CloseTopic(h).encode(backend.alloc())).thenAccept(ByteBuf::release);
     }
 
     private void onEnds(Connection c, long[] ends) {
@@ -286,19 +280,18 @@ final class NettyTopic implements TopicBackend, LocalTopic {
             if (h != null) {
                 c.unlisten(h[0]);
             }
-            ByteBuf req = backend.alloc().buffer();
-            Protocol.writeString(req, name);
             ByteBuf a;
             try {
-                a = c.callSync(Protocol.OPEN_TOPIC, req);
+                a = c.callSync(Protocol.OPEN_TOPIC, new TopicRequests.OpenTopic(name).encode(backend.alloc()));
             } catch (TopicNotFoundException e) { // deleted while we were away
                 deleted = true;
                 notifier.wakeAll();
                 throw TopicNames.deleted(name, "partition server " + c.address + " no longer has it");
             }
             try {
-                int nh = a.readInt();
-                JsonNode now = Metadata.of(Protocol.readJson(a, "components")).json();
+                Answers.OpenTopicAnswer open = Answers.OpenTopicAnswer.decode(a);
+                int nh = open.handle();
+                JsonNode now = Metadata.of(open.components()).json();
                 if (!now.equals(stored)) { // deleted and re-created while we were away (a server restart)
                     closeHandle(c, nh);
                     deleted = true;
@@ -306,7 +299,7 @@ final class NettyTopic implements TopicBackend, LocalTopic {
                     throw TopicNames.deleted(name, "partition server " + c.address + " now holds another topic of"
                             + " that name");
                 }
-                long[] ends = readEnds(a);
+                long[] ends = open.ends();
                 lastEnds.put(c, ends);
                 if (grow(c, ends.length) | applyEnds(c, ends)) {
                     notifier.changed();
@@ -390,13 +383,10 @@ final class NettyTopic implements TopicBackend, LocalTopic {
     }
 
     private long lease(Connection c, int handle, String consumer, int p) {
-        ByteBuf req = backend.alloc().buffer();
-        req.writeInt(handle);
-        Protocol.writeString(req, consumer);
-        req.writeInt(map.localOf(p));
-        ByteBuf a = c.callSync(Protocol.LEASE, req);
+        ByteBuf a = c.callSync(Protocol.LEASE, new ConsumerRequests.Lease(handle, consumer, map.localOf(p))
+                .encode(backend.alloc()));
         try {
-            return a.readLong();
+            return Answers.LongValue.decode(a).value();
         } finally {
             a.release();
         }
@@ -446,9 +436,10 @@ final class NettyTopic implements TopicBackend, LocalTopic {
         PartitionMap m = map;
         Connection c = m.serverOf(p);
         ByteBuf a = callOnHandle(c, Protocol.BOUNDS,
-                h -> backend.alloc().buffer(8).writeInt(h).writeInt(m.localOf(p)));
+                h -> new PartitionRequests.Bounds(h, m.localOf(p)).encode(backend.alloc()));
         try {
-            PartitionBounds b = new PartitionBounds(a.readLong(), a.readLong());
+            Answers.BoundsAnswer bounds = Answers.BoundsAnswer.decode(a);
+            PartitionBounds b = new PartitionBounds(bounds.first(), bounds.next());
             raiseEnd(p, b.next());
             return b;
         } finally {
@@ -461,14 +452,9 @@ final class NettyTopic implements TopicBackend, LocalTopic {
         PartitionMap m = map;
         Connection c = m.serverOf(p);
         ByteBuf a = callOnHandle(c, Protocol.LOST_RANGES,
-                h -> backend.alloc().buffer(8).writeInt(h).writeInt(m.localOf(p)));
+                h -> new PartitionRequests.LostRanges(h, m.localOf(p)).encode(backend.alloc()));
         try {
-            int n = Protocol.readCount(a, Protocol.MAX_COUNT, 18, "LOST_RANGES count");
-            List<LostRange> out = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                out.add(new LostRange(a.readLong(), a.readLong(), Protocol.readString(a, "lost range why")));
-            }
-            return out;
+            return Answers.LostRangeList.decode(a).ranges();
         } finally {
             a.release();
         }
@@ -478,10 +464,10 @@ final class NettyTopic implements TopicBackend, LocalTopic {
     public long idForTime(int p, Instant time) {
         PartitionMap m = map;
         Connection c = m.serverOf(p);
-        ByteBuf a = callOnHandle(c, Protocol.ID_FOR_TIME, h -> backend.alloc().buffer(20).writeInt(h)
-                .writeInt(m.localOf(p)).writeLong(time.getEpochSecond()).writeInt(time.getNano()));
+        ByteBuf a = callOnHandle(c, Protocol.ID_FOR_TIME, h -> new PartitionRequests.IdForTime(h, m.localOf(p),
+                time.getEpochSecond(), time.getNano()).encode(backend.alloc()));
         try {
-            return a.readLong();
+            return Answers.LongValue.decode(a).value();
         } finally {
             a.release();
         }
@@ -503,12 +489,10 @@ final class NettyTopic implements TopicBackend, LocalTopic {
     public Set<String> consumerNames() {
         Set<String> out = new TreeSet<>();
         for (Connection c : map.servers().keySet()) {
-            ByteBuf a = callOnHandle(c, Protocol.CONSUMER_NAMES, h -> backend.alloc().buffer(4).writeInt(h));
+            ByteBuf a = callOnHandle(c, Protocol.CONSUMER_NAMES,
+                    h -> new ConsumerRequests.ConsumerNames(h).encode(backend.alloc()));
             try {
-                int n = a.readInt();
-                for (int i = 0; i < n; i++) {
-                    out.add(Protocol.readString(a, "consumer name"));
-                }
+                out.addAll(Answers.Names.decode(a, Protocol.MAX_COUNT, "consumer name").names());
             } finally {
                 a.release();
             }
@@ -521,21 +505,14 @@ final class NettyTopic implements TopicBackend, LocalTopic {
         Map<Integer, Long> out = new TreeMap<>();
         for (Map.Entry<Connection, int[]> e : map.servers().entrySet()) {
             Connection c = e.getKey();
-            ByteBuf a = callOnHandle(c, Protocol.COMMITTED, h -> {
-                ByteBuf req = backend.alloc().buffer();
-                req.writeInt(h);
-                Protocol.writeString(req, consumer);
-                return req;
-            });
+            ByteBuf a = callOnHandle(c, Protocol.COMMITTED,
+                    h -> new ConsumerRequests.Committed(h, consumer).encode(backend.alloc()));
             try {
-                int n = a.readInt();
-                for (int i = 0; i < n; i++) {
-                    int local = a.readInt();
-                    long pos = a.readLong();
+                Answers.Positions.decode(a).positions().forEach((local, pos) -> {
                     if (local >= 0 && local < e.getValue().length) {
                         out.put(e.getValue()[local], pos);
                     }
-                }
+                });
             } finally {
                 a.release();
             }
@@ -560,11 +537,7 @@ final class NettyTopic implements TopicBackend, LocalTopic {
             for (Map.Entry<Connection, Map<Integer, Long>> e : split.entrySet()) {
                 Connection c = e.getKey();
                 Handle h = handleOf(c);
-                ByteBuf req = backend.alloc().buffer();
-                req.writeInt(h.id());
-                Protocol.writeString(req, consumer);
-                req.writeInt(e.getValue().size());
-                e.getValue().forEach((lp, pos) -> req.writeInt(lp).writeLong(pos));
+                ByteBuf req = new ConsumerRequests.Commit(h.id(), consumer, e.getValue()).encode(backend.alloc());
                 calls.add(c.call(Protocol.COMMIT, req, List.of(), h.generation()));
                 order.add(c);
             }
@@ -662,7 +635,7 @@ final class NettyTopic implements TopicBackend, LocalTopic {
                 held = lost || generation != connection.generation() ? 0 : id;
             }
             if (held != 0) {
-                connection.call(Protocol.RELEASE, backend.alloc().buffer(8).writeLong(held)).whenComplete((b, e) -> {
+                connection.call(Protocol.RELEASE, new ConsumerRequests.Release(held).encode(backend.alloc())).whenComplete((b, e) -> {
                     if (b != null) {
                         b.release();
                     }
@@ -741,8 +714,8 @@ final class NettyTopic implements TopicBackend, LocalTopic {
     }
 
     private ByteBuf readRequest(int handle, int local, long fromId, int maxEvents, long maxBytes) {
-        return backend.alloc().buffer(28).writeInt(handle).writeInt(local).writeLong(fromId).writeInt(maxEvents)
-                .writeLong(Math.max(1, maxBytes));
+        return new PartitionRequests.Read(handle, local, fromId, maxEvents, Math.max(1, maxBytes))
+                .encode(backend.alloc());
     }
 
     /** Decodes and releases READ answer {@code a} of partition {@code p} from {@code c}; raises the known end. */

@@ -3,6 +3,7 @@ package dev.diaspora.stream.netty;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.PartitionInfo;
+import dev.diaspora.stream.netty.protocol.Protocol;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -4,6 +4,7 @@ import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.InvalidOptionException;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.files.FilesDriverProvider;
+import dev.diaspora.stream.netty.protocol.Protocol;
 import dev.diaspora.stream.spi.Backend;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -141,6 +142,7 @@ public final class PartitionServer implements AutoCloseable {
                             ServerConnection c = new ServerConnection(PartitionServer.this, ch);
                             connections.add(c);
                             ch.closeFuture().addListener(f -> connections.remove(c));
+                            ch.pipeline().addLast("handshake", c.handshake()); // removes itself after HELLO
                             ch.pipeline().addLast("server", c);
                         }
                     });

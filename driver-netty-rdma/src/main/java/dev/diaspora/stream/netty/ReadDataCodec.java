@@ -3,10 +3,13 @@ package dev.diaspora.stream.netty;
 import dev.diaspora.stream.CorruptDataException;
 import dev.diaspora.stream.DataDescriptor;
 import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.netty.protocol.PartitionRequests;
+import dev.diaspora.stream.netty.protocol.Protocol;
 import dev.diaspora.stream.spi.DataRequest;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.zip.CRC32C;
@@ -27,21 +30,22 @@ final class ReadDataCodec {
      * @return the payload of a READ_DATA request for {@code chunk} on topic handle {@code handle}
      */
     static ByteBuf encode(ByteBufAllocator alloc, int handle, int[] localOf, List<DataRequest> chunk) {
-        ByteBuf req = alloc.buffer();
-        req.writeInt(handle).writeInt(chunk.size());
+        List<PartitionRequests.ReadData.Item> items = new ArrayList<>(chunk.size());
         for (DataRequest r : chunk) {
             DataDescriptor d = r.descriptor();
-            req.writeInt(localOf[r.partition()]).writeLong(r.eventId()).writeLong(d.baseSize());
-            int countAt = req.writerIndex();
-            req.writeInt(0);
+            long[][] ranges = {new long[8]};
             int[] n = {0};
             d.flatten((off, size) -> {
-                req.writeLong(off).writeLong(size);
-                n[0]++;
+                if (n[0] == ranges[0].length) {
+                    ranges[0] = Arrays.copyOf(ranges[0], 2 * n[0]);
+                }
+                ranges[0][n[0]++] = off;
+                ranges[0][n[0]++] = size;
             });
-            req.setInt(countAt, n[0]);
+            items.add(new PartitionRequests.ReadData.Item(localOf[r.partition()], r.eventId(), d.baseSize(),
+                    Arrays.copyOf(ranges[0], n[0])));
         }
-        return req;
+        return new PartitionRequests.ReadData(handle, items).encode(alloc);
     }
 
     /**

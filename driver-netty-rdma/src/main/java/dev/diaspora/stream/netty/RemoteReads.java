@@ -1,5 +1,6 @@
 package dev.diaspora.stream.netty;
 
+import dev.diaspora.stream.netty.protocol.Protocol;
 import dev.diaspora.stream.spi.DataRequest;
 import io.netty.buffer.ByteBuf;
 import java.util.ArrayList;

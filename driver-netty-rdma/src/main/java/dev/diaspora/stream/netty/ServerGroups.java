@@ -2,6 +2,10 @@ package dev.diaspora.stream.netty;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.netty.protocol.Answers;
+import dev.diaspora.stream.netty.protocol.ConsumerRequests;
+import dev.diaspora.stream.netty.protocol.Protocol;
+import dev.diaspora.stream.netty.protocol.Request;
 import io.netty.buffer.ByteBuf;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -29,11 +33,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class ServerGroups {
     /** The longest member id accepted from a client; ids made here are 16 hexadecimal digits. */
-    static final int MAX_MEMBER_ID = 64;
+    static final int MAX_MEMBER_ID = ConsumerRequests.MAX_MEMBER_ID;
     /** The longest consumer name, as the engine allows ({@code ConsumerOptions}). */
-    static final int MAX_CONSUMER_NAME = 200;
-    /** The longest session timeout: one day. */
-    static final long MAX_SESSION_TIMEOUT_MS = TimeUnit.DAYS.toMillis(1);
+    static final int MAX_CONSUMER_NAME = ConsumerRequests.MAX_CONSUMER_NAME;
     /** The most members one connection may have at once (a client opens one per group consumer). */
     static final int MAX_MEMBERS_PER_CONNECTION = 4096;
 
@@ -76,76 +78,32 @@ final class ServerGroups {
     }
 
     /**
-     * Serves one group request of {@code conn} (its header already read).
+     * Serves one group request of {@code conn}.
      *
      * @return the OK payload, or null for none
      */
-    ByteBuf serve(ServerConnection conn, int type, ByteBuf in) {
-        switch (type) {
-            case Protocol.JOIN: {
-                ServerTopic t = conn.topic(in.readInt());
-                String consumer = consumerName(in);
-                int timeoutMs = in.readInt();
-                ServerConnection.end(in, type);
-                if (timeoutMs <= 0 || timeoutMs > MAX_SESSION_TIMEOUT_MS) {
-                    throw new Protocol.BadFrameException("JOIN: session timeout " + timeoutMs + " ms outside [1, "
-                            + MAX_SESSION_TIMEOUT_MS + "]");
-                }
-                checkCoordinator(t);
-                String id = join(conn, key(t, consumer), TimeUnit.MILLISECONDS.toNanos(timeoutMs));
-                ByteBuf out = conn.channel().alloc().buffer();
-                Protocol.writeString(out, id);
-                return out;
-            }
-            case Protocol.HEARTBEAT: {
-                String id = memberId(in);
-                ServerConnection.end(in, type);
-                heartbeat(conn, id);
-                return null;
-            }
-            case Protocol.LEAVE: {
-                String id = memberId(in);
-                ServerConnection.end(in, type);
-                leave(conn, id);
-                return null;
-            }
-            case Protocol.MEMBERS: {
-                ServerTopic t = conn.topic(in.readInt());
-                String consumer = consumerName(in);
-                ServerConnection.end(in, type);
-                checkCoordinator(t);
-                List<String> ids = members(key(t, consumer));
-                ByteBuf out = conn.channel().alloc().buffer();
-                out.writeInt(ids.size());
-                for (String id : ids) {
-                    Protocol.writeString(out, id);
-                }
-                return out;
-            }
-            default:
-                throw new Protocol.BadFrameException("unknown request type " + type);
+    ByteBuf serve(ServerConnection conn, Request r) {
+        if (r instanceof ConsumerRequests.Join j) {
+            ServerTopic t = conn.topic(j.handle());
+            checkCoordinator(t);
+            String id = join(conn, key(t, j.consumer()), TimeUnit.MILLISECONDS.toNanos(j.timeoutMs()));
+            return conn.answer(new Answers.Text(id)::encode);
+        } else if (r instanceof ConsumerRequests.Heartbeat h) {
+            heartbeat(conn, h.memberId());
+            return null;
+        } else if (r instanceof ConsumerRequests.Leave l) {
+            leave(conn, l.memberId());
+            return null;
+        } else if (r instanceof ConsumerRequests.Members m) {
+            ServerTopic t = conn.topic(m.handle());
+            checkCoordinator(t);
+            return conn.answer(new Answers.Names(members(key(t, m.consumer())))::encode);
         }
+        throw new Protocol.BadFrameException("unknown request type " + r.type());
     }
 
     private static String key(ServerTopic t, String consumer) {
         return t.name + '\0' + consumer;
-    }
-
-    private static String consumerName(ByteBuf in) {
-        String name = Protocol.readString(in, "consumer name");
-        if (name.isEmpty() || name.length() > MAX_CONSUMER_NAME) {
-            throw new Protocol.BadFrameException("consumer name of " + name.length() + " characters; names have 1 to "
-                    + MAX_CONSUMER_NAME);
-        }
-        return name;
-    }
-
-    private static String memberId(ByteBuf in) {
-        int n = in.getUnsignedShort(in.readerIndex());
-        if (n > MAX_MEMBER_ID) {
-            throw new Protocol.BadFrameException("member id of " + n + " bytes; ids are at most " + MAX_MEMBER_ID);
-        }
-        return Protocol.readString(in, "member id");
     }
 
     /** Refuses group requests for a topic whose partition 0 is on another server: that one coordinates. */

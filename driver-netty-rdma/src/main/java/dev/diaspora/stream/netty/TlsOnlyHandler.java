@@ -1,5 +1,6 @@
 package dev.diaspora.stream.netty;
 
+import dev.diaspora.stream.netty.protocol.Protocol;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;

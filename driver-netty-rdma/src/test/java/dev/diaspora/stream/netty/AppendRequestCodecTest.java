@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.diaspora.stream.DataView;
+import dev.diaspora.stream.netty.protocol.AppendRequest;
+import dev.diaspora.stream.netty.protocol.Protocol;
 import dev.diaspora.stream.spi.OutgoingBatch;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;

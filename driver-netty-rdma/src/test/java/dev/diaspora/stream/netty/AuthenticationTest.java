@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.Driver;
 import dev.diaspora.stream.InvalidOptionException;
+import dev.diaspora.stream.netty.protocol.Protocol;
 import dev.diaspora.stream.tck.LogCapture;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -4,8 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.diaspora.stream.Metadata;
-import dev.diaspora.stream.spi.OptionSpec;
+import dev.diaspora.stream.netty.protocol.Protocol;
 import dev.diaspora.stream.spi.OptionSchema;
+import dev.diaspora.stream.spi.OptionSpec;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;

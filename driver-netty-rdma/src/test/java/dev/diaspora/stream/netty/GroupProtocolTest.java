@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.diaspora.stream.Driver;
 import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.netty.protocol.Protocol;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.diaspora.stream.Driver;
 import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.netty.protocol.Protocol;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetric;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;

@@ -12,6 +12,7 @@ import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.Producer;
 import dev.diaspora.stream.TopicHandle;
 import dev.diaspora.stream.TopicNotFoundException;
+import dev.diaspora.stream.netty.protocol.Protocol;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;

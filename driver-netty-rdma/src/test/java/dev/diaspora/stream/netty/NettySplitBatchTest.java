@@ -13,6 +13,7 @@ import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.Producer;
 import dev.diaspora.stream.ProducerOptions;
 import dev.diaspora.stream.TopicHandle;
+import dev.diaspora.stream.netty.protocol.Protocol;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

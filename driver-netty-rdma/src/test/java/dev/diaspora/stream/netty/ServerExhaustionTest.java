@@ -6,13 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.diaspora.stream.DataView;
-import dev.diaspora.stream.tck.LogCapture;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.Driver;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.Producer;
 import dev.diaspora.stream.ProducerOptions;
 import dev.diaspora.stream.TopicHandle;
+import dev.diaspora.stream.netty.protocol.Protocol;
+import dev.diaspora.stream.tck.LogCapture;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;

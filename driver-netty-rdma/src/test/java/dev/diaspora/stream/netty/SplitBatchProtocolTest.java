@@ -3,6 +3,8 @@ package dev.diaspora.stream.netty;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.diaspora.stream.netty.protocol.AppendRequest;
+import dev.diaspora.stream.netty.protocol.Protocol;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

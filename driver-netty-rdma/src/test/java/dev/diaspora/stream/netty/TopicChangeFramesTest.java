@@ -7,16 +7,18 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.diaspora.stream.netty.protocol.Protocol;
+import dev.diaspora.stream.netty.protocol.TopicChangeFrames;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Function;
-import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,7 +47,7 @@ class TopicChangeFramesTest {
             assertEquals(add, roundTrip(add.encode(ByteBufAllocator.DEFAULT), TopicChangeFrames.AddPartitions::decode));
             TopicChangeFrames.PartitionCount count = new TopicChangeFrames.PartitionCount(
                     r.nextInt(TopicChangeFrames.MAX_PARTITIONS + 1));
-            assertEquals(count, roundTrip(count.encode(ByteBufAllocator.DEFAULT),
+            assertEquals(count, roundTrip(Protocol.encode(ByteBufAllocator.DEFAULT, count::encode),
                     TopicChangeFrames.PartitionCount::decode));
         });
     }
@@ -58,7 +60,8 @@ class TopicChangeFramesTest {
                     ? new TopicChangeFrames.AlterTopic(name(r), options(r)).encode(ByteBufAllocator.DEFAULT)
                     : which == 1 ? new TopicChangeFrames.AddPartitions(name(r), 1 + r.nextInt(1000))
                             .encode(ByteBufAllocator.DEFAULT)
-                    : new TopicChangeFrames.PartitionCount(r.nextInt(1000)).encode(ByteBufAllocator.DEFAULT);
+                    : Protocol.encode(ByteBufAllocator.DEFAULT,
+                            new TopicChangeFrames.PartitionCount(r.nextInt(1000))::encode);
             ByteBuf mutated;
             int kind = r.nextInt(3);
             if (kind == 0) { // truncated

@@ -1,4 +1,4 @@
-package dev.diaspora.stream.netty;
+package dev.diaspora.stream.netty.protocol;
 
 import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.EventTooLargeException;
@@ -17,26 +17,26 @@ import java.util.List;
  *
  * <p>Thread safety: immutable after {@link #decode}; the arrays are not copied, do not modify them.
  */
-final class AppendRequest {
+public final class AppendRequest {
     /** Flags bit 0: the events carry explicit timestamps. */
-    static final int FLAG_TIMESTAMPS = 1;
+    public static final int FLAG_TIMESTAMPS = 1;
     /** Flags bit 1: more parts of the same batch follow in later APPEND frames. */
-    static final int FLAG_MORE = 2;
+    public static final int FLAG_MORE = 2;
     /** Bytes of the fixed part of the header: handle, key, partition, count, producer id, sequence, flags. */
-    static final int HEAD = 33;
+    public static final int HEAD = 33;
 
-    final int handle;
-    final int appenderKey;
-    final int partition;
-    final int count;
-    final long producerId;
-    final long sequence;
-    final boolean timestamps;
-    final boolean more;
-    final byte[] metadata;
-    final int[] offsets;
-    final DataView[] data;
-    final long[] timestampsNanos;
+    public final int handle;
+    public final int appenderKey;
+    public final int partition;
+    public final int count;
+    public final long producerId;
+    public final long sequence;
+    public final boolean timestamps;
+    public final boolean more;
+    public final byte[] metadata;
+    public final int[] offsets;
+    public final DataView[] data;
+    public final long[] timestampsNanos;
 
     private AppendRequest(int handle, int appenderKey, int partition, int count, long producerId, long sequence,
             int flags, byte[] metadata, int[] offsets, DataView[] data, long[] timestampsNanos) {
@@ -63,7 +63,7 @@ final class AppendRequest {
      * @return the payload's buffers in order; the first is the header (allocated from {@code alloc}); the caller owns
      *     them all
      */
-    static List<ByteBuf> encode(ByteBufAllocator alloc, int handle, int appenderKey, int partition,
+    public static List<ByteBuf> encode(ByteBufAllocator alloc, int handle, int appenderKey, int partition,
             OutgoingBatch batch, int from, int to, boolean more) {
         int count = to - from;
         boolean ts = batch.hasTimestamps();
@@ -97,7 +97,7 @@ final class AppendRequest {
     }
 
     /** @return the key of the server-side files appender: (handle, appenderKey) */
-    long appenderId() {
+    public long appenderId() {
         return ((long) handle << 32) | (appenderKey & 0xFFFF_FFFFL);
     }
 
@@ -108,7 +108,7 @@ final class AppendRequest {
      * @throws Protocol.BadFrameException if the frame breaks PROTOCOL.md
      * @throws EventTooLargeException if one event is above the largest event size
      */
-    static AppendRequest decode(ByteBuf in) {
+    public static AppendRequest decode(ByteBuf in) {
         int handle = in.readInt();
         int key = in.readInt();
         int p = in.readInt();

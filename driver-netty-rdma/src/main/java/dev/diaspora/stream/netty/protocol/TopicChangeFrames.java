@@ -1,7 +1,6 @@
-package dev.diaspora.stream.netty;
+package dev.diaspora.stream.netty.protocol;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 
 /**
  * The frame kinds of topic changes (PROTOCOL.md, "Topic changes"), one codec for both sides: the client encodes a
@@ -10,55 +9,61 @@ import io.netty.buffer.ByteBufAllocator;
  *
  * <p>Thread safety: stateless; the records are immutable.
  */
-final class TopicChangeFrames {
+public final class TopicChangeFrames {
     /** The most partitions a topic may grow to: one frame of NOTIFY or OPEN_TOPIC answer stays small. */
-    static final int MAX_PARTITIONS = 1 << 16;
+    public static final int MAX_PARTITIONS = 1 << 16;
 
     private TopicChangeFrames() {
     }
 
     /** ALTER_TOPIC: change options of a topic on one server (its files engine validates and applies them). */
-    record AlterTopic(String name, String options) {
-        ByteBuf encode(ByteBufAllocator alloc) {
-            ByteBuf out = alloc.buffer();
-            Protocol.writeString(out, name);
-            Protocol.writeJson(out, options);
-            return out;
+    public record AlterTopic(String name, String options) implements Request {
+        @Override
+        public byte type() {
+            return Protocol.ALTER_TOPIC;
         }
 
-        static AlterTopic decode(ByteBuf in) {
-            String name = Protocol.readTopicName(in);
-            String options = Protocol.readJson(in, "ALTER_TOPIC options");
-            ServerConnection.end(in, Protocol.ALTER_TOPIC);
-            return new AlterTopic(name, options);
+        @Override
+        public void encode(ByteBuf out) {
+            Protocol.writeString(out, name);
+            Protocol.writeJson(out, options);
+        }
+
+        public static AlterTopic decode(ByteBuf in) {
+            return Protocol.request(Protocol.ALTER_TOPIC, in, b -> new AlterTopic(Protocol.readTopicName(b),
+                    Protocol.readJson(b, "ALTER_TOPIC options")));
         }
     }
 
     /**
      * ADD_PARTITIONS: grow a topic to {@code count} partitions in all; the server adds its share of them (by the
-     * ring rule of {@link Placement}) and answers with a {@link PartitionCount}.
+     * ring rule of the driver's placement) and answers with a {@link PartitionCount}.
      */
-    record AddPartitions(String name, int count) {
-        ByteBuf encode(ByteBufAllocator alloc) {
-            ByteBuf out = alloc.buffer();
-            Protocol.writeString(out, name);
-            out.writeInt(count);
-            return out;
+    public record AddPartitions(String name, int count) implements Request {
+        @Override
+        public byte type() {
+            return Protocol.ADD_PARTITIONS;
         }
 
-        static AddPartitions decode(ByteBuf in) {
-            String name = Protocol.readTopicName(in);
-            return new AddPartitions(name, lastCount(in, 1, "ADD_PARTITIONS count"));
+        @Override
+        public void encode(ByteBuf out) {
+            Protocol.writeString(out, name);
+            out.writeInt(count);
+        }
+
+        public static AddPartitions decode(ByteBuf in) {
+            return Protocol.answer("ADD_PARTITIONS", in, b -> new AddPartitions(Protocol.readTopicName(b),
+                    lastCount(b, 1, "ADD_PARTITIONS count")));
         }
     }
 
     /** The answer to ADD_PARTITIONS: the partitions of the topic this server holds now. */
-    record PartitionCount(int local) {
-        ByteBuf encode(ByteBufAllocator alloc) {
-            return alloc.buffer(4).writeInt(local);
+    public record PartitionCount(int local) {
+        public void encode(ByteBuf out) {
+            out.writeInt(local);
         }
 
-        static PartitionCount decode(ByteBuf in) {
+        public static PartitionCount decode(ByteBuf in) {
             return new PartitionCount(lastCount(in, 0, "ADD_PARTITIONS answer count"));
         }
     }
@@ -67,7 +72,7 @@ final class TopicChangeFrames {
     private static int lastCount(ByteBuf in, int min, String field) {
         Protocol.need(in, 4, field);
         int n = in.readInt();
-        ServerConnection.end(in, Protocol.ADD_PARTITIONS);
+        Protocol.end(in, Protocol.ADD_PARTITIONS);
         if (n < min || n > MAX_PARTITIONS) {
             throw new Protocol.BadFrameException(field + " " + Integer.toUnsignedString(n) + " outside [" + min + ", "
                     + MAX_PARTITIONS + "]");

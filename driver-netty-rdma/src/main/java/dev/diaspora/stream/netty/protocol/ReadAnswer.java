@@ -1,4 +1,4 @@
-package dev.diaspora.stream.netty;
+package dev.diaspora.stream.netty.protocol;
 
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.spi.IncomingBatch;
@@ -14,13 +14,17 @@ import java.nio.ByteBuffer;
  * @param end the partition's next id on the server when it answered
  * @param batch the events read (metadata copied out of the frame), or null if the read was at the end
  */
-record ReadAnswer(long end, IncomingBatch batch) {
+public record ReadAnswer(long end, IncomingBatch batch) {
     /**
      * Decodes a READ answer for global partition {@code p} from {@code server} (the frame is not released).
      *
      * @throws Protocol.BadFrameException if the answer is truncated or a count is out of range
      */
-    static ReadAnswer decode(ByteBuf a, int p, String server) {
+    public static ReadAnswer decode(ByteBuf in, int p, String server) {
+        return Protocol.answer("READ answer", in, a -> decodeFields(a, p, server));
+    }
+
+    private static ReadAnswer decodeFields(ByteBuf a, int p, String server) {
         boolean has = a.readByte() != 0;
         long end = a.readLong();
         if (!has) {
@@ -33,7 +37,12 @@ record ReadAnswer(long end, IncomingBatch batch) {
                 : Protocol.readError(kind, Protocol.readString(a, "error"), p, server);
         int[] offsets = new int[n + 1];
         for (int i = 0; i < n; i++) {
-            offsets[i + 1] = offsets[i] + a.readInt();
+            long m = a.readUnsignedInt();
+            if (offsets[i] + m > a.readableBytes()) { // more metadata than the frame holds
+                throw new Protocol.BadFrameException("READ answer: metadata size " + m + " of event " + i
+                        + " exceeds the frame");
+            }
+            offsets[i + 1] = (int) (offsets[i] + m);
         }
         long[] ts = new long[n];
         long[] sizes = new long[n];
@@ -43,6 +52,7 @@ record ReadAnswer(long end, IncomingBatch batch) {
             sizes[i] = a.readLong();
             locations[i] = a.readLong();
         }
+        Protocol.need(a, offsets[n], "READ answer metadata");
         ByteBuffer md = ByteBuffer.allocate(offsets[n]);
         a.readBytes(md);
         md.flip();
@@ -50,5 +60,35 @@ record ReadAnswer(long end, IncomingBatch batch) {
             return new ReadAnswer(end, IncomingBatch.failure(p, first, error));
         }
         return new ReadAnswer(end, new IncomingBatch(p, first, n, md, offsets, ts, sizes, locations, null, error));
+    }
+
+    /**
+     * Encodes the answer on the server: the end, then the batch if any (its error's message as {@link
+     * Protocol#errorMessage}, cut to the protocol's length). The batch is not released.
+     */
+    public void encode(ByteBuf out) {
+        if (batch == null) {
+            out.writeByte(0).writeLong(end);
+            return;
+        }
+        IncomingBatch b = batch;
+        int n = b.count();
+        out.writeByte(1).writeLong(end).writeLong(b.firstId()).writeInt(n);
+        DiasporaException err = b.error();
+        if (err != null) {
+            out.writeByte(Protocol.kindOf(err));
+            Protocol.writeString(out, Protocol.truncate(Protocol.errorMessage(err)));
+        } else {
+            out.writeByte(-1);
+        }
+        for (int i = 0; i < n; i++) {
+            out.writeInt(b.metadataSize(i));
+        }
+        for (int i = 0; i < n; i++) {
+            out.writeLong(b.timestampNanos(i)).writeLong(b.dataSize(i)).writeLong(b.location(i));
+        }
+        for (int i = 0; i < n; i++) {
+            out.writeBytes(b.metadata(i));
+        }
     }
 }

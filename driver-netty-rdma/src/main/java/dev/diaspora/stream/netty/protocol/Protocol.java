@@ -1,4 +1,4 @@
-package dev.diaspora.stream.netty;
+package dev.diaspora.stream.netty.protocol;
 
 import dev.diaspora.stream.ConsumerConflictException;
 import dev.diaspora.stream.CorruptDataException;
@@ -13,109 +13,115 @@ import dev.diaspora.stream.TopicNotFoundException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Function;
 
 /**
  * The wire protocol of PROTOCOL.md: frame types, error kinds, limits, and the primitive encodings (strings, blobs).
  * Every decoder checks lengths against what is readable and throws {@link BadFrameException}, which closes the
  * connection with an error frame.
  *
+ * <p>This package is the netty driver's wire codec, shared by its client and its partition server: one record per
+ * request kind ({@link Request}) and per answer payload ({@link Answers}), each with one {@code encode} and one
+ * {@code decode}. It is public only so that both sides share it; it is not an API for applications, which use the
+ * driver through the {@code dev.diaspora.stream} API.
+ *
  * <p>Thread safety: stateless.
  */
-final class Protocol {
+public final class Protocol {
     /** "DSPN": the first four bytes of a HELLO payload. */
-    static final int MAGIC = 0x4453_504E;
-    static final int VERSION = 1;
+    public static final int MAGIC = 0x4453_504E;
+    public static final int VERSION = 1;
     /** Frame header after the length field: type (1) and request id (8). */
-    static final int HEADER = 9;
+    public static final int HEADER = 9;
     /** Default and hard limits of one frame (after the 4-byte length). */
-    static final int DEFAULT_MAX_FRAME = 256 << 20;
-    static final int MIN_MAX_FRAME = 64 << 10;
+    public static final int DEFAULT_MAX_FRAME = 256 << 20;
+    public static final int MIN_MAX_FRAME = 64 << 10;
     /** A server's frame limit until the HELLO of a connection succeeded: a stranger cannot make it buffer more. */
-    static final int MAX_HELLO_FRAME = 4096;
+    public static final int MAX_HELLO_FRAME = 4096;
     /** The longest token, in UTF-8 bytes: a HELLO (magic, version, token) fits {@link #MAX_HELLO_FRAME}. */
-    static final int MAX_TOKEN = MAX_HELLO_FRAME - HEADER - 8;
+    public static final int MAX_TOKEN = MAX_HELLO_FRAME - HEADER - 8;
     /** A client's frame limit until the server answered its HELLO (an answer or an error message fits it). */
-    static final int MAX_HELLO_ANSWER = 64 << 10;
+    public static final int MAX_HELLO_ANSWER = 64 << 10;
     /** The largest event a client may push (metadata + data): half a default frame, so any event fits a frame. */
-    static final long MAX_EVENT_SIZE = 128L << 20;
+    public static final long MAX_EVENT_SIZE = 128L << 20;
     /** Longest string field (names, tokens, messages), in UTF-8 bytes. */
-    static final int MAX_STRING = 65_535;
+    public static final int MAX_STRING = 65_535;
     /** Longest JSON blob (topic options, components, placement). */
-    static final int MAX_JSON = 16 << 20;
+    public static final int MAX_JSON = 16 << 20;
     /** Most events in one APPEND or READ, and requests in one READ_DATA. */
-    static final int MAX_COUNT = 1 << 20;
+    public static final int MAX_COUNT = 1 << 20;
     /** Most ranges of one selection in READ_DATA. */
-    static final int MAX_RANGES = 1 << 16;
+    public static final int MAX_RANGES = 1 << 16;
 
     // requests (client to server)
-    static final byte HELLO = 1;
-    static final byte CREATE_TOPIC = 2;
-    static final byte OPEN_TOPIC = 3;
-    static final byte CLOSE_TOPIC = 4;
-    static final byte LIST_TOPICS = 5;
-    static final byte TOPIC_EXISTS = 6;
-    static final byte DELETE_TOPIC = 7;
-    static final byte BOUNDS = 8;
-    static final byte ID_FOR_TIME = 9;
-    static final byte READ = 10;
-    static final byte READ_DATA = 11;
-    static final byte COMMITTED = 12;
-    static final byte COMMIT = 13;
-    static final byte LEASE = 14;
-    static final byte RELEASE = 15;
-    static final byte CONSUMER_NAMES = 16;
-    static final byte APPEND = 17;
-    static final byte CLOSE_APPENDER = 18;
-    static final byte LOST_RANGES = 19;
-    static final byte JOIN = 20;
-    static final byte HEARTBEAT = 21;
-    static final byte LEAVE = 22;
-    static final byte MEMBERS = 23;
-    static final byte ALTER_TOPIC = 24;
-    static final byte ADD_PARTITIONS = 25;
+    public static final byte HELLO = 1;
+    public static final byte CREATE_TOPIC = 2;
+    public static final byte OPEN_TOPIC = 3;
+    public static final byte CLOSE_TOPIC = 4;
+    public static final byte LIST_TOPICS = 5;
+    public static final byte TOPIC_EXISTS = 6;
+    public static final byte DELETE_TOPIC = 7;
+    public static final byte BOUNDS = 8;
+    public static final byte ID_FOR_TIME = 9;
+    public static final byte READ = 10;
+    public static final byte READ_DATA = 11;
+    public static final byte COMMITTED = 12;
+    public static final byte COMMIT = 13;
+    public static final byte LEASE = 14;
+    public static final byte RELEASE = 15;
+    public static final byte CONSUMER_NAMES = 16;
+    public static final byte APPEND = 17;
+    public static final byte CLOSE_APPENDER = 18;
+    public static final byte LOST_RANGES = 19;
+    public static final byte JOIN = 20;
+    public static final byte HEARTBEAT = 21;
+    public static final byte LEAVE = 22;
+    public static final byte MEMBERS = 23;
+    public static final byte ALTER_TOPIC = 24;
+    public static final byte ADD_PARTITIONS = 25;
     // answers and pushes (server to client)
-    static final byte OK = 64;
-    static final byte ERROR = 65;
-    static final byte NOTIFY = 66;
+    public static final byte OK = 64;
+    public static final byte ERROR = 65;
+    public static final byte NOTIFY = 66;
 
     // READ_DATA answer statuses (other values are error kinds)
-    static final byte DATA_SELECTED = -1;
-    static final byte DATA_BLOCKS = -2;
+    public static final byte DATA_SELECTED = -1;
+    public static final byte DATA_BLOCKS = -2;
     /**
      * The checksum block of READ_DATA "blocks" answers: one CRC32C per 64 KiB of event data. A wire constant (a client
      * needs no storage code to verify blocks); the server sends the stored blocks as they are, so it checks at start
      * that its storage engine uses the same size.
      */
-    static final int BLOCK_SIZE = 64 << 10;
+    public static final int BLOCK_SIZE = 64 << 10;
 
     // error kinds
-    static final byte E_GENERIC = 0;
-    static final byte E_BAD_FRAME = 1;
-    static final byte E_AUTH = 2;
-    static final byte E_VERSION = 3;
-    static final byte E_TOPIC_NOT_FOUND = 4;
-    static final byte E_TOPIC_EXISTS = 5;
-    static final byte E_CONFLICT = 6;
-    static final byte E_CORRUPT = 7;
-    static final byte E_INVALID_OPTION = 8;
-    static final byte E_TOO_LARGE = 9;
-    static final byte E_SELECTION = 10;
-    static final byte E_RETRIABLE = 11;
+    public static final byte E_GENERIC = 0;
+    public static final byte E_BAD_FRAME = 1;
+    public static final byte E_AUTH = 2;
+    public static final byte E_VERSION = 3;
+    public static final byte E_TOPIC_NOT_FOUND = 4;
+    public static final byte E_TOPIC_EXISTS = 5;
+    public static final byte E_CONFLICT = 6;
+    public static final byte E_CORRUPT = 7;
+    public static final byte E_INVALID_OPTION = 8;
+    public static final byte E_TOO_LARGE = 9;
+    public static final byte E_SELECTION = 10;
+    public static final byte E_RETRIABLE = 11;
     /** A lost range (READ answers only): the message is {@code "<first> <last> <why>"}. */
-    static final byte E_LOST = 12;
+    public static final byte E_LOST = 12;
     /** A group member the coordinator does not know (left, its connection closed, or the server restarted). */
-    static final byte E_UNKNOWN_MEMBER = 13;
+    public static final byte E_UNKNOWN_MEMBER = 13;
     /**
      * A position retention dropped: in READ answers the message is {@code "<position> <first retained id> <where>"},
      * and the client raises {@link PositionExpiredException} (its read session follows the consumer's policy);
      * elsewhere a retriable error whose message says it.
      */
-    static final byte E_EXPIRED = 14;
+    public static final byte E_EXPIRED = 14;
 
     private Protocol() {
     }
 
-    static String typeName(int type) {
+    public static String typeName(int type) {
         switch (type) {
             case HELLO: return "HELLO";
             case CREATE_TOPIC: return "CREATE_TOPIC";
@@ -151,7 +157,7 @@ final class Protocol {
 
     // ------------------------------------------------------------------ primitive encodings
 
-    static void writeString(ByteBuf out, String s) {
+    public static void writeString(ByteBuf out, String s) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         if (b.length > MAX_STRING) {
             throw new IllegalArgumentException("string of " + b.length + " UTF-8 bytes exceeds " + MAX_STRING);
@@ -160,7 +166,7 @@ final class Protocol {
         out.writeBytes(b);
     }
 
-    static String readString(ByteBuf in, String field) {
+    public static String readString(ByteBuf in, String field) {
         int n = in.readUnsignedShort();
         need(in, n, field);
         String s = in.toString(in.readerIndex(), n, StandardCharsets.UTF_8);
@@ -169,13 +175,13 @@ final class Protocol {
     }
 
     /** Reads a topic name and checks it with the engine's rule: clients are not trusted to have done so. */
-    static String readTopicName(ByteBuf in) {
+    public static String readTopicName(ByteBuf in) {
         String name = readString(in, "topic name");
         dev.diaspora.stream.spi.TopicNames.check(name);
         return name;
     }
 
-    static void writeJson(ByteBuf out, String json) {
+    public static void writeJson(ByteBuf out, String json) {
         byte[] b = json.getBytes(StandardCharsets.UTF_8);
         if (b.length > MAX_JSON) {
             throw new IllegalArgumentException("JSON of " + b.length + " bytes exceeds " + MAX_JSON);
@@ -184,7 +190,7 @@ final class Protocol {
         out.writeBytes(b);
     }
 
-    static String readJson(ByteBuf in, String field) {
+    public static String readJson(ByteBuf in, String field) {
         int n = in.readInt();
         if (n < 0 || n > MAX_JSON) {
             throw new BadFrameException(field + ": JSON length " + Integer.toUnsignedString(n) + " outside [0, "
@@ -197,7 +203,7 @@ final class Protocol {
     }
 
     /** @return a count read as u32, checked against {@code max} and against the bytes left at {@code minBytesEach} */
-    static int readCount(ByteBuf in, int max, int minBytesEach, String field) {
+    public static int readCount(ByteBuf in, int max, int minBytesEach, String field) {
         int n = in.readInt();
         if (n < 0 || n > max) {
             throw new BadFrameException(field + ": count " + Integer.toUnsignedString(n) + " outside [0, " + max + "]");
@@ -206,7 +212,7 @@ final class Protocol {
         return n;
     }
 
-    static void need(ByteBuf in, long n, String field) {
+    public static void need(ByteBuf in, long n, String field) {
         if (n > in.readableBytes()) {
             throw new BadFrameException(field + ": needs " + n + " bytes, the frame has " + in.readableBytes()
                     + " left");
@@ -214,7 +220,7 @@ final class Protocol {
     }
 
     /** @return {@code s} as a JSON string literal */
-    static String jsonString(String s) {
+    public static String jsonString(String s) {
         StringBuilder b = new StringBuilder(s.length() + 2).append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -229,17 +235,66 @@ final class Protocol {
         return b.append('"').toString();
     }
 
+    /**
+     * Decodes a request payload with {@code body} and checks that it took the whole frame (PROTOCOL.md: trailing
+     * bytes are a bad frame).
+     *
+     * @throws BadFrameException if the payload is truncated, has trailing bytes or breaks a bound
+     */
+    public static <T> T request(int type, ByteBuf in, Function<ByteBuf, T> body) {
+        T t = answer(typeName(type), in, body);
+        end(in, type);
+        return t;
+    }
+
+    /**
+     * Decodes an answer payload with {@code body}; a payload shorter than its fields is a {@link BadFrameException}.
+     * Trailing bytes are not checked (an answer may grow at its end in a later version).
+     */
+    public static <T> T answer(String what, ByteBuf in, Function<ByteBuf, T> body) {
+        try {
+            return body.apply(in);
+        } catch (IndexOutOfBoundsException e) {
+            throw new BadFrameException(what + ": truncated or malformed (" + e.getMessage() + ")");
+        }
+    }
+
+    /** @return a new buffer of {@code alloc} holding what {@code encoder} writes; the caller owns it */
+    public static ByteBuf encode(ByteBufAllocator alloc, java.util.function.Consumer<ByteBuf> encoder) {
+        ByteBuf out = alloc.buffer();
+        try {
+            encoder.accept(out);
+            return out;
+        } catch (RuntimeException e) {
+            out.release();
+            throw e;
+        }
+    }
+
+    /** Checks that a request's fields took the whole frame, before the request acts (PROTOCOL.md: trailing bytes). */
+    public static void end(ByteBuf in, int type) {
+        if (in.isReadable()) {
+            throw new BadFrameException(typeName(type) + ": " + in.readableBytes() + " unexpected trailing bytes");
+        }
+    }
+
+    /** @return {@code s} cut to 8000 characters, as messages in error frames and lost ranges are sent */
+    public static String truncate(String s) {
+        String m = s == null ? "error" : s;
+        return m.length() > 8000 ? m.substring(0, 8000) + "..." : m;
+    }
+
     // ------------------------------------------------------------------ errors
 
     /** @return a whole ERROR frame (length included) */
-    static ByteBuf errorFrame(ByteBufAllocator alloc, long reqId, byte kind, String message) {
+    public static ByteBuf errorFrame(ByteBufAllocator alloc, long reqId, byte kind, String message) {
         ByteBuf f = alloc.buffer();
         f.writeInt(0).writeByte(ERROR).writeLong(reqId).writeByte(kind);
         writeString(f, message);
         return f.setInt(0, f.readableBytes() - 4);
     }
 
-    static byte kindOf(Throwable e) {
+    public static byte kindOf(Throwable e) {
         if (e instanceof BadFrameException) {
             return E_BAD_FRAME;
         } else if (e instanceof UnknownMemberException) {
@@ -269,7 +324,7 @@ final class Protocol {
     }
 
     /** @return the message of an error of a READ answer: for a lost range, its ids first (see {@link #E_LOST}) */
-    static String errorMessage(DiasporaException e) {
+    public static String errorMessage(DiasporaException e) {
         if (e instanceof EventsLostException) {
             EventsLostException l = (EventsLostException) e;
             return l.firstLostId() + " " + l.lastLostId() + " " + (l.why() == null ? "" : l.why());
@@ -284,7 +339,7 @@ final class Protocol {
     }
 
     /** @return the client-side exception of an error in a READ answer of partition {@code p} */
-    static DiasporaException readError(int kind, String message, int p, String server) {
+    public static DiasporaException readError(int kind, String message, int p, String server) {
         if (kind == E_LOST) {
             String[] f = message.split(" ", 3);
             try {
@@ -309,7 +364,7 @@ final class Protocol {
     }
 
     /** @return the client-side exception for an error frame from {@code server} */
-    static DiasporaException toException(int kind, String message, String server) {
+    public static DiasporaException toException(int kind, String message, String server) {
         String m = message + " (from server " + server + ")";
         switch (kind) {
             case E_TOPIC_NOT_FOUND: return new TopicNotFoundException(m);
@@ -329,19 +384,19 @@ final class Protocol {
     }
 
     /** A frame that does not follow the protocol: the connection is closed after an error frame. */
-    static final class BadFrameException extends DiasporaException {
+    public static final class BadFrameException extends DiasporaException {
         private static final long serialVersionUID = 1L;
 
-        BadFrameException(String message) {
+        public BadFrameException(String message) {
             super("bad frame: " + message);
         }
     }
 
     /** A group member the coordinator does not know: the client joins again (ERROR kind {@link #E_UNKNOWN_MEMBER}). */
-    static final class UnknownMemberException extends DiasporaException {
+    public static final class UnknownMemberException extends DiasporaException {
         private static final long serialVersionUID = 1L;
 
-        UnknownMemberException(String message) {
+        public UnknownMemberException(String message) {
             super(message);
         }
     }
