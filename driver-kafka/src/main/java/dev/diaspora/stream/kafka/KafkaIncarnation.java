@@ -3,11 +3,12 @@ package dev.diaspora.stream.kafka;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.TopicNotFoundException;
 import dev.diaspora.stream.spi.TopicNames;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.function.Consumer;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.Uuid;
@@ -20,28 +21,49 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  * <p>Kafka's producer and consumer address topics by name, so a record sent through a handle of a deleted topic can
  * land in the topic re-created under that name. No push may succeed for an event that is not in the topic it was
  * pushed to, so a send acknowledged by Kafka completes only after a topic-id check <em>begun after the
- * acknowledgement</em> confirms the id: {@link #confirm} groups the acknowledgements that arrive while a check is in
- * flight and confirms them with the next one (one asynchronous describe per group, no thread blocks). A changed id or
- * a missing topic fails the group and every later push of the handle with {@link TopicNotFoundException}. (An event
- * acknowledged by the old topic just before its deletion may be failed too: failing is the safe side.) Admin calls
- * and read sessions check with {@link #check()} (one describe).
+ * acknowledgement</em> confirms the id. Those checks run in numbered rounds: an acknowledgement takes a {@link #ticket}
+ * (the number of the next round to begin), and a round begins at most every {@link #CONFIRM_INTERVAL_NANOS} (one
+ * asynchronous describe; no thread blocks), so a burst of acknowledgements costs one describe per interval, however
+ * many events it holds. When a round's answer is in, every {@link Listener} learns it ({@link Listener#confirmed}, on
+ * the backend's completion thread) and completes the acknowledgements that held its ticket or an earlier one. A changed id or a missing topic fails the
+ * round and every later push of the handle with {@link TopicNotFoundException}. (An event acknowledged by the old
+ * topic just before its deletion may be failed too: failing is the safe side.) Admin calls and read sessions check
+ * with {@link #check()} (one describe).
  *
  * <p>Thread safety: thread-safe.
  */
 final class KafkaIncarnation {
+    /**
+     * At most one round of topic-id checks for acknowledged sends begins in this interval (10 ms): the delay this adds
+     * to a push's completion under load, traded for one describe per interval instead of one per acknowledgement group.
+     */
+    static final long CONFIRM_INTERVAL_NANOS = 10_000_000L;
+
+    /** Learns the outcome of each round of checks, in round order. */
+    interface Listener {
+        /**
+         * Round {@code round} (and every earlier one) has its answer. Called on the backend's completion thread.
+         *
+         * @param failure null if it confirmed the incarnation, else the error of the tickets of that round
+         */
+        void confirmed(long round, Throwable failure);
+    }
+
     private final KafkaTopic topic;
     private final Uuid id; // ZERO_UUID: the broker gave none (compared by existence only)
+    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private final Object lock = new Object();
-    private List<Waiter> waiting = new ArrayList<>(); // guarded by lock
-    private boolean checking; // guarded by lock
+    private long begun; // rounds begun; guarded by lock
+    private boolean wanted; // a ticket of round begun + 1 was given out; guarded by lock
+    private boolean inFlight; // round begun has no answer yet; guarded by lock
+    private boolean scheduled; // a timer will begin the next round; guarded by lock
+    private long lastBegin; // nanoTime the last round began; guarded by lock
     private volatile TopicNotFoundException gone;
-
-    private record Waiter(Runnable ok, Consumer<Throwable> fail) {
-    }
 
     KafkaIncarnation(KafkaTopic topic, Uuid id) {
         this.topic = topic;
         this.id = id == null ? Uuid.ZERO_UUID : id;
+        this.lastBegin = System.nanoTime() - CONFIRM_INTERVAL_NANOS;
     }
 
     /** @return the error of every operation once the topic was found deleted or replaced, else null (no I/O) */
@@ -74,37 +96,81 @@ final class KafkaIncarnation {
         }
     }
 
-    /**
-     * Runs {@code ok} once a topic-id check begun after this call confirms the incarnation, or {@code fail} with the
-     * reason; both run on the backend's completion thread, in call order.
-     */
-    void confirm(Runnable ok, Consumer<Throwable> fail) {
-        boolean start;
+    void addListener(Listener l) {
+        listeners.add(l);
+    }
+
+    void removeListener(Listener l) {
+        listeners.remove(l);
+    }
+
+    /** @return the number of rounds begun so far (tests) */
+    long roundsBegun() {
         synchronized (lock) {
-            waiting.add(new Waiter(ok, fail));
-            start = !checking;
-            checking = true;
-        }
-        if (start) {
-            round();
+            return begun;
         }
     }
 
-    private void round() {
-        List<Waiter> group;
+    /**
+     * Called for an acknowledged send: the round whose answer decides it, which begins after this call (now, or once
+     * {@link #CONFIRM_INTERVAL_NANOS} passed since the last one began). The listeners learn its outcome.
+     */
+    long ticket() {
+        long round;
+        boolean start = false;
         synchronized (lock) {
-            group = waiting;
-            waiting = new ArrayList<>();
+            round = begun + 1;
+            wanted = true;
+            if (!inFlight && !scheduled) {
+                start = beginOrScheduleLocked();
+            }
         }
+        if (start) {
+            describe(round);
+        }
+        return round;
+    }
+
+    /** @return true if round {@code begun} + 1 was begun (the caller issues its describe), false if it is scheduled */
+    private boolean beginOrScheduleLocked() {
+        long now = System.nanoTime();
+        long wait = lastBegin + CONFIRM_INTERVAL_NANOS - now;
+        if (wait > 0) {
+            scheduled = true;
+            CompletableFuture.delayedExecutor(wait, TimeUnit.NANOSECONDS, Runnable::run).execute(this::due);
+            return false;
+        }
+        begun++;
+        wanted = false;
+        inFlight = true;
+        lastBegin = now;
+        return true;
+    }
+
+    /** The timer: begins the next round (its tickets were given out before this). */
+    private void due() {
+        long round = 0;
+        synchronized (lock) {
+            scheduled = false;
+            if (wanted && !inFlight && beginOrScheduleLocked()) {
+                round = begun;
+            }
+        }
+        if (round > 0) {
+            describe(round);
+        }
+    }
+
+    private void describe(long round) {
         if (gone != null) {
-            finish(group, gone);
+            answer(round, gone);
             return;
         }
         KafkaFuture<TopicDescription> f;
         try {
             f = topic.backend.admin.describeTopics(List.of(topic.name)).topicNameValues().get(topic.name);
         } catch (RuntimeException e) {
-            finish(group, unconfirmed(e));
+            answer(round, unconfirmed(e));
             return;
         }
         f.whenComplete((d, err) -> {
@@ -119,7 +185,7 @@ final class KafkaIncarnation {
             if (failure instanceof TopicNotFoundException) {
                 gone = (TopicNotFoundException) failure;
             }
-            finish(group, failure);
+            answer(round, failure);
         });
     }
 
@@ -130,23 +196,28 @@ final class KafkaIncarnation {
                 e);
     }
 
-    private void finish(List<Waiter> group, Throwable failure) {
-        topic.backend.complete(() -> {
-            for (Waiter w : group) {
-                if (failure == null) {
-                    w.ok().run();
-                } else {
-                    w.fail().accept(failure);
-                }
-            }
-        });
-        boolean again;
-        synchronized (lock) {
-            again = !waiting.isEmpty();
-            checking = again;
+    /**
+     * Hands round {@code round}'s answer to the completion thread: listeners run there, never on the thread that took a
+     * ticket (which may hold its own lock) nor on the admin client's.
+     */
+    private void answer(long round, Throwable failure) {
+        topic.backend.complete(() -> answered(round, failure));
+    }
+
+    /** On the completion thread: round {@code round}'s answer: tells the listeners, then begins the next round if tickets wait for it. */
+    private void answered(long round, Throwable failure) {
+        for (Listener l : listeners) {
+            l.confirmed(round, failure);
         }
-        if (again) {
-            topic.backend.complete(this::round); // not on the admin client's thread: round() only issues a request
+        long next = 0;
+        synchronized (lock) {
+            inFlight = false;
+            if (wanted && !scheduled && beginOrScheduleLocked()) {
+                next = begun;
+            }
+        }
+        if (next > 0) {
+            describe(next);
         }
     }
 }

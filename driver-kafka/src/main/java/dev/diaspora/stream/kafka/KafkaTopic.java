@@ -27,11 +27,12 @@ import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.errors.UnknownMemberIdException;
 
 /**
@@ -56,6 +57,7 @@ final class KafkaTopic implements TopicBackend {
     final KafkaIncarnation incarnation;
     /** The topic id as the value of each record's {@link #INCARNATION_HEADER}; null if Kafka gave none. */
     private final byte[] incarnationHeader;
+    private final RecordHeaders marks;
     private volatile long lastSessionCheck; // nanoTime of the last check by a read session
 
     KafkaTopic(KafkaBackend backend, String name, int numPartitions, Metadata components, RecordFraming framing,
@@ -65,6 +67,8 @@ final class KafkaTopic implements TopicBackend {
         this.incarnationHeader = topicId == null || Uuid.ZERO_UUID.equals(topicId) ? null
                 : ByteBuffer.allocate(16).putLong(topicId.getMostSignificantBits())
                         .putLong(topicId.getLeastSignificantBits()).array();
+        this.marks = incarnationHeader == null ? null
+                : new RecordHeaders(new Header[] {new RecordHeader(INCARNATION_HEADER, incarnationHeader)});
         this.name = name;
         this.framing = framing;
         grow(numPartitions);
@@ -266,14 +270,13 @@ final class KafkaTopic implements TopicBackend {
     }
 
     /**
-     * Marks a record with this incarnation: a send through a handle of a deleted topic may still reach the topic
-     * re-created under its name (Kafka addresses topics by name) before the driver notices; its push then fails, and
-     * readers of the new topic skip it ({@link #foreign}).
+     * The headers that mark each record with this incarnation (null if Kafka gave no topic id): a send through a handle
+     * of a deleted topic may still reach the topic re-created under its name (Kafka addresses topics by name) before
+     * the driver notices; its push then fails, and readers of the new topic skip it ({@link #foreign}). One shared,
+     * immutable header, not one per record.
      */
-    void mark(ProducerRecord<byte[], byte[]> record) {
-        if (incarnationHeader != null) {
-            record.headers().add(INCARNATION_HEADER, incarnationHeader);
-        }
+    RecordHeaders marks() {
+        return marks;
     }
 
     /** @return true if {@code r} was sent through a handle of another incarnation of the name (see {@link #mark}) */

@@ -55,15 +55,20 @@ enum RecordFraming {
      * Builds the record of one event. Copies {@code metadata}; in HEADER framing the data's array is referenced, not
      * copied, when {@code data} is one heap segment covering its whole array (kafka-clients copies it into its batch
      * during {@code send}).
+     *
+     * @param marks headers every record of the topic carries (shared, never modified: the record copies the list, not
+     *     the headers), or null
      */
-    ProducerRecord<byte[], byte[]> record(String topic, int partition, ByteBuffer metadata, DataView data) {
+    ProducerRecord<byte[], byte[]> record(String topic, int partition, ByteBuffer metadata, DataView data,
+            RecordHeaders marks) {
         if (this == INLINE) {
-            return new ProducerRecord<>(topic, partition, null, inline(metadata, data));
+            return new ProducerRecord<>(topic, partition, (byte[]) null, inline(metadata, data), marks);
         }
         byte[] md = new byte[metadata.remaining()];
-        metadata.duplicate().get(md);
-        Header[] h = {new RecordHeader(METADATA_HEADER, md)};
-        return new ProducerRecord<>(topic, partition, (byte[]) null, wholeArray(data), new RecordHeaders(h));
+        metadata.get(metadata.position(), md);
+        RecordHeaders h = new RecordHeaders(marks);
+        h.add(new RecordHeader(METADATA_HEADER, md));
+        return new ProducerRecord<>(topic, partition, (byte[]) null, wholeArray(data), h);
     }
 
     private static byte[] inline(ByteBuffer metadata, DataView data) {
@@ -78,7 +83,7 @@ enum RecordFraming {
         v[1] = (byte) (md >>> 16);
         v[2] = (byte) (md >>> 8);
         v[3] = (byte) md;
-        metadata.duplicate().get(v, 4, md);
+        metadata.get(metadata.position(), v, 4, md); // absolute: no view of the buffer
         if (data.size() > 0) {
             data.read(0, v, 4 + md, (int) data.size());
         }

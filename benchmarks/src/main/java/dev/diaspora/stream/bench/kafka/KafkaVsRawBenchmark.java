@@ -56,7 +56,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * <p>Usage: {@code benchmarks/bin/kafka-vs-raw [--reps 5] [--sizes 100,1024,65536] [--mb 200] [--metadata 32]
  * [--modes raw,inline,header] [--warmup true] [--metrics false] [--bootstrap host:port]}. {@code --mb} is the event
  * bytes (metadata + data) per run; {@code --metrics true} prints the Kafka producers' batching figures (JMX) after each
- * run; with {@code --bootstrap} the program uses that broker (for example one in another JVM, on other cores) instead
+ * run, and each producer's heap allocation and CPU time per event over every thread of this JVM ({@link JvmCost}); with {@code --bootstrap} the program uses that broker (for example one in another JVM, on other cores) instead
  * of starting one in its own JVM. Sizes above about 1 MiB (for example
  * {@code --sizes 1048576,8388608,67108864 --mb 400})
  * raise the limits of both sides alike: the driver's {@code max_event_size}, and for raw kafka-clients the
@@ -321,12 +321,16 @@ public final class KafkaVsRawBenchmark {
             value[2] = (byte) (metadata.length >>> 8);
             System.arraycopy(metadata, 0, value, 4, metadata.length);
             System.arraycopy(data, 0, value, 4 + metadata.length, data.length);
+            JvmCost cost = metrics ? JvmCost.now() : null;
             long t0 = System.nanoTime();
             for (long i = 0; i < n; i++) {
                 rawProducer.send(new ProducerRecord<>(topic, 0, null, value));
             }
             rawProducer.flush();
             long produce = System.nanoTime() - t0;
+            if (metrics) {
+                System.out.println(JvmCost.perEvent("raw producer", cost, n));
+            }
             Properties cp = common();
             cp.putAll(settings);
             cp.put("group.id", "raw-" + topic);
@@ -368,6 +372,7 @@ public final class KafkaVsRawBenchmark {
             try (TopicHandle th = driver.openTopic(topic)) {
                 Metadata md = Metadata.ofUtf8(metadata);
                 DataView view = DataView.of(data);
+                JvmCost cost = metrics ? JvmCost.now() : null;
                 long t0 = System.nanoTime();
                 try (Producer p = th.producer()) {
                     for (long i = 0; i < n; i++) {
@@ -376,6 +381,7 @@ public final class KafkaVsRawBenchmark {
                     p.flush().get(300, TimeUnit.SECONDS);
                     produce = System.nanoTime() - t0;
                     if (metrics) { // time push spent blocked at the producer's memory bound
+                        System.out.println(JvmCost.perEvent("driver producer", cost, n));
                         System.out.printf(Locale.ROOT, "#   driver producer: %.3f s of %.3f s blocked in push%n",
                                 p.metrics().backPressureNanos() / 1e9, produce / 1e9);
                     }
