@@ -1,0 +1,186 @@
+package dev.diaspora.stream.redis;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.diaspora.stream.Consumer;
+import dev.diaspora.stream.ConsumerOptions;
+import dev.diaspora.stream.DataDescriptor;
+import dev.diaspora.stream.DataSelector;
+import dev.diaspora.stream.DataView;
+import dev.diaspora.stream.Driver;
+import dev.diaspora.stream.Event;
+import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.Producer;
+import dev.diaspora.stream.TopicHandle;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Values above {@link RedisReads#INLINE_MAX} never pass through a script when read whole or mostly: they come with
+ * plain {@code HGET}s (a script's answer is copied twice more on the server, which made 64 KiB consume 2-2.5 times
+ * slower); small selections of them still go through the slicing script, which sends only the selected bytes. On a
+ * private server whose {@code MONITOR} tells a client's commands from the ones a script ran. And the data is right
+ * for sizes around the threshold, whole, chunked and selected (seeded).
+ */
+class RedisLargeValueReadTest {
+    private static final int LARGE = 64 * 1024;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void largeValuesReadWholeComeWithPlainCommandsAndSmallOnesInsideTheReadScript() throws Exception {
+        int events = 300; // several batches, so that the read mode learns that the consumer wants data whole
+        byte[][] data = randomData(events, i -> i % 3 == 0 ? RedisReads.INLINE_MAX : RedisReads.INLINE_MAX
+                + (i % 3 == 1 ? 1 : LARGE), 7);
+        try (RedisServerProcess server = RedisServerProcess.start(dir); Driver d = server.openDriver("")) {
+            d.createTopic("large", Metadata.of("{}"));
+            try (TopicHandle t = d.openTopic("large")) {
+                push(t, data);
+                List<String> lines;
+                try (RedisMonitor monitor = new RedisMonitor(server.port());
+                        Consumer c = t.consumer(ConsumerOptions.named("all"))) {
+                    for (int i = 0; i < events; i++) {
+                        assertArrayEquals(data[i], c.poll(Duration.ofSeconds(10)).orElseThrow().data().toByteArray(),
+                                "event " + i + " of " + data[i].length + " bytes");
+                    }
+                    lines = monitor.lines(server);
+                }
+                long large = events - events / 3;
+                assertEquals(large, RedisMonitor.count(lines, "HGET", false, ":d"), "the values of more than "
+                        + RedisReads.INLINE_MAX + " bytes, each read with one HGET");
+                long inScripts = RedisMonitor.count(lines, "HGET", true, ":d");
+                // the small ones: the first batch through the slicing script, the others inside the read script
+                assertEquals(events / 3, inScripts, "values read by a script: only the "
+                        + RedisReads.INLINE_MAX + "-byte ones, each once");
+            }
+        }
+    }
+
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void smallSelectionsOfLargeValuesAreCutOnTheServerAndLargeOnesReadPlain() throws Exception {
+        int events = 120;
+        byte[][] data = randomData(events, i -> LARGE, 11);
+        // even events: 10 % of the value (the script sends those bytes only); odd: 90 % (the whole field, cut here)
+        DataSelector selector = (m, whole) -> m.json().path("i").asInt() % 2 == 0
+                ? whole.makeSubView(100, whole.size() / 10) : whole.makeSubView(50, whole.size() * 9 / 10);
+        try (RedisServerProcess server = RedisServerProcess.start(dir); Driver d = server.openDriver("")) {
+            d.createTopic("sel", Metadata.of("{}"));
+            try (TopicHandle t = d.openTopic("sel")) {
+                push(t, data);
+                List<String> lines;
+                try (RedisMonitor monitor = new RedisMonitor(server.port());
+                        Consumer c = t.consumer(ConsumerOptions.named("sel").dataSelector(selector))) {
+                    for (int i = 0; i < events; i++) {
+                        Event e = c.poll(Duration.ofSeconds(10)).orElseThrow();
+                        int off = i % 2 == 0 ? 100 : 50;
+                        int len = i % 2 == 0 ? LARGE / 10 : LARGE * 9 / 10;
+                        assertArrayEquals(java.util.Arrays.copyOfRange(data[i], off, off + len),
+                                e.data().toByteArray(), "event " + i);
+                    }
+                    lines = monitor.lines(server);
+                }
+                assertEquals(events / 2, RedisMonitor.count(lines, "HGET", false, ":d"), "mostly selected values,"
+                        + " each read with one HGET");
+                assertEquals(events / 2, RedisMonitor.count(lines, "HGET", true, ":d"), "values of which a tenth"
+                        + " is selected, each cut by the slicing script");
+            }
+        }
+    }
+
+    /** 0 none, 1 whole, 2 sub-view, 3 strided view (parameters as fractions of the size) */
+    private record Choice(int kind, double a, double b) {
+        DataDescriptor apply(DataDescriptor whole) {
+            long size = whole.size();
+            return switch (kind) {
+                case 0 -> DataDescriptor.NONE;
+                case 1 -> whole;
+                case 2 -> whole.makeSubView((long) (a * size / 2), Math.max(1, (long) (b * size / 2)));
+                default -> {
+                    long block = Math.max(1, (long) (a * size / 8));
+                    long gap = (long) (b * block);
+                    yield whole.makeStridedView(0, Math.max(1, size / (block + gap) - 1), block, gap);
+                }
+            };
+        }
+    }
+
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void sizesAroundTheThresholdWholeChunkedAndSelectedReadBack() throws Exception {
+        long seed = System.nanoTime();
+        Random random = new Random(seed);
+        String why = " (seed " + seed + "L)";
+        int events = 240;
+        int[] sizes = {100, RedisReads.INLINE_MAX - 1, RedisReads.INLINE_MAX, RedisReads.INLINE_MAX + 1, 32768,
+            32769, LARGE, 70000};
+        byte[][] data = randomData(events, i -> sizes[random.nextInt(sizes.length)], random.nextLong());
+        Choice[] choices = new Choice[events];
+        int kind = 1;
+        for (int i = 0; i < events; i++) {
+            if (random.nextInt(20) == 0) {
+                kind = random.nextInt(4);
+            }
+            choices[i] = new Choice(random.nextInt(6) == 0 ? random.nextInt(4) : kind, random.nextDouble(),
+                    random.nextDouble());
+        }
+        // chunks of 32 KiB: 32769, 64 KiB and 70,000 bytes are split, their chunks above the threshold or below
+        try (RedisServerProcess server = RedisServerProcess.start(dir);
+                Driver d = server.openDriver("\"chunk_size\":32768")) {
+            d.createTopic("around", Metadata.of("{}"));
+            try (TopicHandle t = d.openTopic("around")) {
+                push(t, data);
+                DataSelector selector = (m, whole) -> choices[m.json().path("i").asInt()].apply(whole);
+                try (Consumer c = t.consumer(ConsumerOptions.named("around").dataSelector(selector))) {
+                    for (int i = 0; i < events; i++) {
+                        Event e = c.poll(Duration.ofSeconds(10)).orElseThrow();
+                        assertEquals(i, e.metadata().json().path("i").asInt(), "order" + why);
+                        assertArrayEquals(expected(data[i], choices[i]), e.data().toByteArray(), "event " + i
+                                + " of " + data[i].length + " bytes, " + choices[i] + why);
+                    }
+                }
+            }
+        }
+    }
+
+    private static byte[][] randomData(int events, IntFunction<Integer> size, long seed) {
+        Random random = new Random(seed);
+        byte[][] data = new byte[events][];
+        for (int i = 0; i < events; i++) {
+            data[i] = new byte[size.apply(i)];
+            random.nextBytes(data[i]);
+        }
+        return data;
+    }
+
+    private static void push(TopicHandle t, byte[][] data) throws Exception {
+        try (Producer p = t.producer()) {
+            for (int i = 0; i < data.length; i++) {
+                p.push(Metadata.of("{\"i\":" + i + "}"), DataView.of(ByteBuffer.wrap(data[i])));
+            }
+            p.flush().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    /** @return the bytes a choice selects, by flattening the same view of a descriptor of the data's size */
+    private static byte[] expected(byte[] data, Choice choice) {
+        DataDescriptor sel = choice.apply(DataDescriptor.of(0L, data.length));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (DataDescriptor.Range r : sel.flatten()) {
+            out.write(data, (int) r.offset(), (int) r.size());
+        }
+        return out.toByteArray();
+    }
+}
