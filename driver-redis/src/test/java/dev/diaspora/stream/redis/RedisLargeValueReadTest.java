@@ -2,7 +2,9 @@ package dev.diaspora.stream.redis;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.diaspora.stream.BatchSize;
 import dev.diaspora.stream.Consumer;
 import dev.diaspora.stream.ConsumerOptions;
 import dev.diaspora.stream.DataDescriptor;
@@ -17,6 +19,8 @@ import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -41,29 +45,41 @@ class RedisLargeValueReadTest {
     @Test
     @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void largeValuesReadWholeComeWithPlainCommandsAndSmallOnesInsideTheReadScript() throws Exception {
-        int events = 300; // several batches, so that the read mode learns that the consumer wants data whole
-        byte[][] data = randomData(events, i -> i % 3 == 0 ? RedisReads.INLINE_MAX : RedisReads.INLINE_MAX
-                + (i % 3 == 1 ? 1 : LARGE), 7);
+        int events = 300;
+        // every third event is at the threshold (may travel inside a script), the others above it (must not)
+        IntFunction<Integer> size = i -> i % 3 == 0 ? RedisReads.INLINE_MAX : RedisReads.INLINE_MAX
+                + (i % 3 == 1 ? 1 : LARGE);
+        byte[][] data = randomData(events, size, 7);
         try (RedisServerProcess server = RedisServerProcess.start(dir); Driver d = server.openDriver("")) {
             d.createTopic("large", Metadata.of("{}"));
             try (TopicHandle t = d.openTopic("large")) {
                 push(t, data);
                 List<String> lines;
+                // batches of 32: the first is read without data, the next ones with the small values inside
                 try (RedisMonitor monitor = new RedisMonitor(server.port());
-                        Consumer c = t.consumer(ConsumerOptions.named("all"))) {
+                        Consumer c = t.consumer(ConsumerOptions.named("all").batchSize(BatchSize.of(32)))) {
                     for (int i = 0; i < events; i++) {
                         assertArrayEquals(data[i], c.poll(Duration.ofSeconds(10)).orElseThrow().data().toByteArray(),
                                 "event " + i + " of " + data[i].length + " bytes");
                     }
                     lines = monitor.lines(server);
                 }
-                long large = events - events / 3;
-                assertEquals(large, RedisMonitor.count(lines, "HGET", false, ":d"), "the values of more than "
-                        + RedisReads.INLINE_MAX + " bytes, each read with one HGET");
-                long inScripts = RedisMonitor.count(lines, "HGET", true, ":d");
-                // the small ones: the first batch through the slicing script, the others inside the read script
-                assertEquals(events / 3, inScripts, "values read by a script: only the "
-                        + RedisReads.INLINE_MAX + "-byte ones, each once");
+                List<String> small = new ArrayList<>();
+                List<String> large = new ArrayList<>();
+                for (int i = 0; i < events; i++) {
+                    (size.apply(i) > RedisReads.INLINE_MAX ? large : small).add(Integer.toString(i));
+                }
+                List<String> plain = RedisMonitor.arguments(lines, "HGET", false, ":d");
+                assertEquals(large, plain.stream().sorted(Comparator.comparingInt(Integer::parseInt)).toList(),
+                        "each value of more than " + RedisReads.INLINE_MAX + " bytes, and only those, read once"
+                        + " with a client's HGET");
+                List<String> inScripts = new ArrayList<>(RedisMonitor.arguments(lines, "HGET", true, ":d"));
+                inScripts.addAll(RedisMonitor.arguments(lines, "HMGET", true, ":d"));
+                assertEquals(small, inScripts.stream().sorted(Comparator.comparingInt(Integer::parseInt)).toList(),
+                        "each value of " + RedisReads.INLINE_MAX + " bytes, and only those, read once by a script");
+                assertTrue(RedisMonitor.arguments(lines, "HMGET", true, ":d").size() > events / 6,
+                        "the read script brought the small values along once it learned that the consumer wants"
+                        + " them whole");
             }
         }
     }
@@ -92,10 +108,15 @@ class RedisLargeValueReadTest {
                     }
                     lines = monitor.lines(server);
                 }
-                assertEquals(events / 2, RedisMonitor.count(lines, "HGET", false, ":d"), "mostly selected values,"
-                        + " each read with one HGET");
-                assertEquals(events / 2, RedisMonitor.count(lines, "HGET", true, ":d"), "values of which a tenth"
-                        + " is selected, each cut by the slicing script");
+                List<String> even = new ArrayList<>();
+                List<String> odd = new ArrayList<>();
+                for (int i = 0; i < events; i++) {
+                    (i % 2 == 0 ? even : odd).add(Integer.toString(i));
+                }
+                assertEquals(odd, RedisMonitor.arguments(lines, "HGET", false, ":d"), "mostly selected values,"
+                        + " each read with one client HGET");
+                assertEquals(even, RedisMonitor.arguments(lines, "HGET", true, ":d"), "values of which a tenth is"
+                        + " selected, each cut by the slicing script");
             }
         }
     }

@@ -85,23 +85,24 @@ final class RedisMonitor implements AutoCloseable {
     }
 
     /**
-     * @return how many of {@code lines} are the command {@code command} (upper case) called by a script
-     *     ({@code fromScript}) or sent by a client, on a key ending in {@code keySuffix}
+     * @return the arguments after the key of each of {@code lines} that is the command {@code command} called by a
+     *     script ({@code fromScript}) or sent by a client, on a key ending in {@code keySuffix} (for {@code HGET}
+     *     and {@code HMGET}: the fields read), all in one list; the arguments must be plain text
      */
-    static long count(List<String> lines, String command, boolean fromScript, String keySuffix) {
-        long n = 0;
+    static List<String> arguments(List<String> lines, String command, boolean fromScript, String keySuffix) {
+        List<String> out = new ArrayList<>();
         for (String l : lines) {
             int close = l.indexOf("] \"");
             if (close < 0 || l.substring(0, close).endsWith(" lua") != fromScript) {
                 continue;
             }
-            String[] words = l.substring(close + 2).split("\" \"", 3); // "CMD" "key" "rest...
-            if (words.length >= 2 && words[0].substring(1).equalsIgnoreCase(command)
-                    && words[1].endsWith(keySuffix)) {
-                n++;
+            String words = l.substring(close + 3, l.length() - 1); // CMD" "key" "arg" ... "arg
+            String[] w = words.split("\" \"");
+            if (w.length >= 2 && w[0].equalsIgnoreCase(command) && w[1].endsWith(keySuffix)) {
+                out.addAll(List.of(w).subList(2, w.length));
             }
         }
-        return n;
+        return out;
     }
 
     @Override
