@@ -207,19 +207,22 @@ final class RedisReads {
     }
 
     /**
-     * Fills every request, in one round trip: per field touched, either a plain {@code HGET} of the whole field (a
-     * field larger than {@link #INLINE_MAX} of which at least half is selected: the value goes straight from the
-     * hash to the socket) or a piece of one call of the slicing script per partition (small fields, whose copies
-     * through Lua cost less than one reply each, and small selections of large fields, where the script sends only
-     * the selected bytes); every command is sent before any answer is awaited.
+     * Fills every request: per field touched, either a plain {@code HGET} of the whole field (a field larger than
+     * {@link #INLINE_MAX} of which at least half is selected: the value goes straight from the hash to the socket)
+     * or a piece of one call of the slicing script per partition (small fields, whose copies through Lua cost less
+     * than one reply each, and small selections of large fields, where the script sends only the selected bytes).
+     * The scripts and the first {@code HGET}s are sent before any answer is awaited; the {@code HGET}s keep at most
+     * {@link RedisFieldReads#WINDOW_BYTES} of answers outstanding ({@link RedisFieldReads}).
      */
     void readData(List<DataRequest> requests) {
         RedisBackend b = topic.backend;
+        RedisFieldReads plain = new RedisFieldReads(b);
         List<Slices> calls = new ArrayList<>();
-        DataRequest.byPartition(requests, (p, run) -> calls.add(new Slices(p, run)));
+        DataRequest.byPartition(requests, (p, run) -> calls.add(new Slices(p, run, plain)));
         for (Slices s : calls) {
             s.send(b);
         }
+        plain.start();
         for (Slices s : calls) {
             s.fill(b);
         }
@@ -243,14 +246,14 @@ final class RedisReads {
         private final List<Piece> pieces = new ArrayList<>();
         private final int[] firstPiece; // per request, its first piece; one more entry at the end
         private final List<Object> scriptArgs = new ArrayList<>(); // triples of field, offset, length
-        private final List<String> plainFields = new ArrayList<>();
-        private final List<RedisFuture<Object>> plain = new ArrayList<>();
+        private final RedisFieldReads plain;
         private final List<Piece> fieldPieces = new ArrayList<>(); // one request's pieces of its current field
         private java.util.concurrent.CompletableFuture<List<Object>> answer;
 
-        Slices(int p, List<DataRequest> run) {
+        Slices(int p, List<DataRequest> run, RedisFieldReads plain) {
             this.p = p;
             this.run = run;
+            this.plain = plain;
             this.firstPiece = new int[run.size() + 1];
             for (int i = 0; i < run.size(); i++) {
                 DataRequest r = run.get(i);
@@ -302,12 +305,10 @@ final class RedisReads {
             }
             long fieldSize = fieldPieces.get(0).fieldSize();
             boolean whole = fieldSize > INLINE_MAX && 2 * selected >= fieldSize;
-            if (whole) {
-                plainFields.add(fieldPieces.get(0).field());
-            }
+            int at = whole ? plain.add(topic.inc.data(p), fieldPieces.get(0).field(), fieldSize) : -1;
             for (Piece x : fieldPieces) {
                 if (whole) {
-                    pieces.add(new Piece(x.field(), x.offset(), x.length(), fieldSize, plainFields.size() - 1, true));
+                    pieces.add(new Piece(x.field(), x.offset(), x.length(), fieldSize, at, true));
                 } else {
                     pieces.add(new Piece(x.field(), x.offset(), x.length(), fieldSize, scriptArgs.size() / 3, false));
                     scriptArgs.add(x.field());
@@ -319,12 +320,8 @@ final class RedisReads {
         }
 
         void send(RedisBackend b) {
-            String key = topic.inc.data(p);
-            for (String field : plainFields) {
-                plain.add(b.redis.hget(key, field));
-            }
             if (!scriptArgs.isEmpty()) {
-                answer = RedisScripts.SLICES.runList(b.redis, new String[] {key}, scriptArgs.toArray());
+                answer = RedisScripts.SLICES.runList(b.redis, new String[] {topic.inc.data(p)}, scriptArgs.toArray());
             }
         }
 
@@ -332,17 +329,13 @@ final class RedisReads {
             String what = "Reading the data of " + run.size() + " events of partition " + p + " of topic '"
                     + topic.name() + "'";
             List<Object> sliced = answer == null ? List.of() : b.await(answer, what);
-            Object[] whole = new Object[plain.size()];
-            for (int j = 0; j < whole.length; j++) {
-                whole[j] = b.await(plain.get(j), what);
-            }
             for (int i = 0; i < run.size(); i++) {
                 DataRequest r = run.get(i);
                 long id = r.descriptor().locationAsLong() >>> 6;
                 long at = 0;
                 for (int j = firstPiece[i]; j < firstPiece[i + 1]; j++) {
                     Piece x = pieces.get(j);
-                    ByteBuffer got = (ByteBuffer) (x.plain() ? whole[x.at()] : sliced.get(x.at()));
+                    ByteBuffer got = (ByteBuffer) (x.plain() ? plain.take(x.at(), what) : sliced.get(x.at()));
                     if (got == null) {
                         r.fail(missing(r, id, x.field()));
                         break;
