@@ -154,7 +154,10 @@ final class RedisReads {
         long z;
         long k;
 
-        /** @return what is wrong with the entry at {@code at} of {@code entries}, which should hold event {@code id}, or null */
+        /**
+         * @return what is wrong with the entry at {@code at} of {@code entries}, which should hold event {@code id},
+         *     or null
+         */
         String parse(List<Object> entries, int at, long id) {
             ByteBuffer entryId = (ByteBuffer) entries.get(at);
             if (!isEntryId(entryId, id)) {

@@ -17,10 +17,10 @@ import java.util.Map;
  * <p>Per partition it keeps a mode: a partition starts without data (a consumer that selects no data never fetches
  * any); after each batch, the mode becomes "with data" if at least half of the batch's events that could come with
  * their data (stored as one field of at most {@link RedisReads#INLINE_MAX} bytes) were asked for whole, and "without
- * data" otherwise. Larger values never come with the batch: they are read apart, with plain commands. A mispredicted batch costs
- * one more round trip (data read apart, {@link RedisReads#readData}) or data fetched in vain, one batch each time
- * the consumer's selections change. Data that came with a batch fills the requests of that batch only, whole or
- * part; the rest is read apart.
+ * data" otherwise. Larger values never come with the batch: they are read apart, with plain commands. A
+ * mispredicted batch costs one more round trip (data read apart, {@link RedisReads#readData}) or data fetched in
+ * vain, one batch each time the consumer's selections change. Data that came with a batch fills the requests of
+ * that batch only, whole or part; the rest is read apart.
  *
  * <p>Thread safety: used by one session, whose fetch thread reads and materializes; the pending batches are guarded
  * by their deque, since a batch may be released from another thread.

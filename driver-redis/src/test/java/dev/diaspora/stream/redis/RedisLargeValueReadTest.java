@@ -7,24 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.diaspora.stream.BatchSize;
 import dev.diaspora.stream.Consumer;
 import dev.diaspora.stream.ConsumerOptions;
-import dev.diaspora.stream.DataDescriptor;
 import dev.diaspora.stream.DataSelector;
-import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.Driver;
 import dev.diaspora.stream.Event;
 import dev.diaspora.stream.Metadata;
-import dev.diaspora.stream.Producer;
 import dev.diaspora.stream.TopicHandle;
-import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
+import java.util.function.ObjIntConsumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,38 +45,26 @@ class RedisLargeValueReadTest {
         IntFunction<Integer> size = i -> i % 3 == 0 ? RedisReads.INLINE_MAX : RedisReads.INLINE_MAX
                 + (i % 3 == 1 ? 1 : LARGE);
         byte[][] data = randomData(events, size, 7);
-        try (RedisServerProcess server = RedisServerProcess.start(dir); Driver d = server.openDriver("")) {
-            d.createTopic("large", Metadata.of("{}"));
-            try (TopicHandle t = d.openTopic("large")) {
-                push(t, data);
-                List<String> lines;
-                // batches of 32: the first is read without data, the next ones with the small values inside
-                try (RedisMonitor monitor = new RedisMonitor(server.port());
-                        Consumer c = t.consumer(ConsumerOptions.named("all").batchSize(BatchSize.of(32)))) {
-                    for (int i = 0; i < events; i++) {
-                        assertArrayEquals(data[i], c.poll(Duration.ofSeconds(10)).orElseThrow().data().toByteArray(),
-                                "event " + i + " of " + data[i].length + " bytes");
-                    }
-                    lines = monitor.lines(server);
-                }
-                List<String> small = new ArrayList<>();
-                List<String> large = new ArrayList<>();
-                for (int i = 0; i < events; i++) {
-                    (size.apply(i) > RedisReads.INLINE_MAX ? large : small).add(Integer.toString(i));
-                }
-                List<String> plain = RedisMonitor.arguments(lines, "HGET", false, ":d");
-                assertEquals(large, plain.stream().sorted(Comparator.comparingInt(Integer::parseInt)).toList(),
-                        "each value of more than " + RedisReads.INLINE_MAX + " bytes, and only those, read once"
-                        + " with a client's HGET");
-                List<String> inScripts = new ArrayList<>(RedisMonitor.arguments(lines, "HGET", true, ":d"));
-                inScripts.addAll(RedisMonitor.arguments(lines, "HMGET", true, ":d"));
-                assertEquals(small, inScripts.stream().sorted(Comparator.comparingInt(Integer::parseInt)).toList(),
-                        "each value of " + RedisReads.INLINE_MAX + " bytes, and only those, read once by a script");
-                assertTrue(RedisMonitor.arguments(lines, "HMGET", true, ":d").size() > events / 6,
-                        "the read script brought the small values along once it learned that the consumer wants"
-                        + " them whole");
-            }
+        // batches of 32: the first is read without data, the next ones with the small values inside
+        List<String> lines = readMonitored(data, ConsumerOptions.named("all").batchSize(BatchSize.of(32)),
+                (e, i) -> assertArrayEquals(data[i], e.data().toByteArray(), "event " + i + " of " + data[i].length
+                        + " bytes"));
+        List<String> small = new ArrayList<>();
+        List<String> large = new ArrayList<>();
+        for (int i = 0; i < events; i++) {
+            (size.apply(i) > RedisReads.INLINE_MAX ? large : small).add(Integer.toString(i));
         }
+        List<String> plain = RedisMonitor.arguments(lines, "HGET", false, ":d");
+        assertEquals(large, plain.stream().sorted(Comparator.comparingInt(Integer::parseInt)).toList(),
+                "each value of more than " + RedisReads.INLINE_MAX + " bytes, and only those, read once"
+                + " with a client's HGET");
+        List<String> inScripts = new ArrayList<>(RedisMonitor.arguments(lines, "HGET", true, ":d"));
+        inScripts.addAll(RedisMonitor.arguments(lines, "HMGET", true, ":d"));
+        assertEquals(small, inScripts.stream().sorted(Comparator.comparingInt(Integer::parseInt)).toList(),
+                "each value of " + RedisReads.INLINE_MAX + " bytes, and only those, read once by a script");
+        assertTrue(RedisMonitor.arguments(lines, "HMGET", true, ":d").size() > events / 6,
+                "the read script brought the small values along once it learned that the consumer wants"
+                + " them whole");
     }
 
     @Test
@@ -92,50 +75,21 @@ class RedisLargeValueReadTest {
         // even events: 10 % of the value (the script sends those bytes only); odd: 90 % (the whole field, cut here)
         DataSelector selector = (m, whole) -> m.json().path("i").asInt() % 2 == 0
                 ? whole.makeSubView(100, whole.size() / 10) : whole.makeSubView(50, whole.size() * 9 / 10);
-        try (RedisServerProcess server = RedisServerProcess.start(dir); Driver d = server.openDriver("")) {
-            d.createTopic("sel", Metadata.of("{}"));
-            try (TopicHandle t = d.openTopic("sel")) {
-                push(t, data);
-                List<String> lines;
-                try (RedisMonitor monitor = new RedisMonitor(server.port());
-                        Consumer c = t.consumer(ConsumerOptions.named("sel").dataSelector(selector))) {
-                    for (int i = 0; i < events; i++) {
-                        Event e = c.poll(Duration.ofSeconds(10)).orElseThrow();
-                        int off = i % 2 == 0 ? 100 : 50;
-                        int len = i % 2 == 0 ? LARGE / 10 : LARGE * 9 / 10;
-                        assertArrayEquals(java.util.Arrays.copyOfRange(data[i], off, off + len),
-                                e.data().toByteArray(), "event " + i);
-                    }
-                    lines = monitor.lines(server);
-                }
-                List<String> even = new ArrayList<>();
-                List<String> odd = new ArrayList<>();
-                for (int i = 0; i < events; i++) {
-                    (i % 2 == 0 ? even : odd).add(Integer.toString(i));
-                }
-                assertEquals(odd, RedisMonitor.arguments(lines, "HGET", false, ":d"), "mostly selected values,"
-                        + " each read with one client HGET");
-                assertEquals(even, RedisMonitor.arguments(lines, "HGET", true, ":d"), "values of which a tenth is"
-                        + " selected, each cut by the slicing script");
-            }
+        List<String> lines = readMonitored(data, ConsumerOptions.named("sel").dataSelector(selector), (e, i) -> {
+            int off = i % 2 == 0 ? 100 : 50;
+            int len = i % 2 == 0 ? LARGE / 10 : LARGE * 9 / 10;
+            assertArrayEquals(java.util.Arrays.copyOfRange(data[i], off, off + len), e.data().toByteArray(),
+                    "event " + i);
+        });
+        List<String> even = new ArrayList<>();
+        List<String> odd = new ArrayList<>();
+        for (int i = 0; i < events; i++) {
+            (i % 2 == 0 ? even : odd).add(Integer.toString(i));
         }
-    }
-
-    /** 0 none, 1 whole, 2 sub-view, 3 strided view (parameters as fractions of the size) */
-    private record Choice(int kind, double a, double b) {
-        DataDescriptor apply(DataDescriptor whole) {
-            long size = whole.size();
-            return switch (kind) {
-                case 0 -> DataDescriptor.NONE;
-                case 1 -> whole;
-                case 2 -> whole.makeSubView((long) (a * size / 2), Math.max(1, (long) (b * size / 2)));
-                default -> {
-                    long block = Math.max(1, (long) (a * size / 8));
-                    long gap = (long) (b * block);
-                    yield whole.makeStridedView(0, Math.max(1, size / (block + gap) - 1), block, gap);
-                }
-            };
-        }
+        assertEquals(odd, RedisMonitor.arguments(lines, "HGET", false, ":d"), "mostly selected values,"
+                + " each read with one client HGET");
+        assertEquals(even, RedisMonitor.arguments(lines, "HGET", true, ":d"), "values of which a tenth is"
+                + " selected, each cut by the slicing script");
     }
 
     @Test
@@ -148,29 +102,51 @@ class RedisLargeValueReadTest {
         int[] sizes = {100, RedisReads.INLINE_MAX - 1, RedisReads.INLINE_MAX, RedisReads.INLINE_MAX + 1, 32768,
             32769, LARGE, 70000};
         byte[][] data = randomData(events, i -> sizes[random.nextInt(sizes.length)], random.nextLong());
-        Choice[] choices = new Choice[events];
+        RedisReadModesTest.Choice[] choices = new RedisReadModesTest.Choice[events];
         int kind = 1;
         for (int i = 0; i < events; i++) {
             if (random.nextInt(20) == 0) {
                 kind = random.nextInt(4);
             }
-            choices[i] = new Choice(random.nextInt(6) == 0 ? random.nextInt(4) : kind, random.nextDouble(),
-                    random.nextDouble());
+            choices[i] = new RedisReadModesTest.Choice(random.nextInt(6) == 0 ? random.nextInt(4) : kind,
+                    random.nextDouble(), random.nextDouble(), random.nextDouble());
         }
         // chunks of 32 KiB: 32769, 64 KiB and 70,000 bytes are split, their chunks above the threshold or below
         try (RedisServerProcess server = RedisServerProcess.start(dir);
                 Driver d = server.openDriver("\"chunk_size\":32768")) {
             d.createTopic("around", Metadata.of("{}"));
             try (TopicHandle t = d.openTopic("around")) {
-                push(t, data);
+                RedisReadModesTest.push(t, data);
                 DataSelector selector = (m, whole) -> choices[m.json().path("i").asInt()].apply(whole);
                 try (Consumer c = t.consumer(ConsumerOptions.named("around").dataSelector(selector))) {
                     for (int i = 0; i < events; i++) {
                         Event e = c.poll(Duration.ofSeconds(10)).orElseThrow();
                         assertEquals(i, e.metadata().json().path("i").asInt(), "order" + why);
-                        assertArrayEquals(expected(data[i], choices[i]), e.data().toByteArray(), "event " + i
-                                + " of " + data[i].length + " bytes, " + choices[i] + why);
+                        assertArrayEquals(RedisReadModesTest.expected(data[i], choices[i]), e.data().toByteArray(),
+                                "event " + i + " of " + data[i].length + " bytes, " + choices[i] + why);
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * Pushes {@code data} to a new topic on a private server and reads it all back with {@code options}, checking
+     * each event in order.
+     *
+     * @return the commands the server ran while the consumer read
+     */
+    private List<String> readMonitored(byte[][] data, ConsumerOptions options, ObjIntConsumer<Event> check)
+            throws Exception {
+        try (RedisServerProcess server = RedisServerProcess.start(dir); Driver d = server.openDriver("")) {
+            d.createTopic("large", Metadata.of("{}"));
+            try (TopicHandle t = d.openTopic("large")) {
+                RedisReadModesTest.push(t, data);
+                try (RedisMonitor monitor = new RedisMonitor(server.port()); Consumer c = t.consumer(options)) {
+                    for (int i = 0; i < data.length; i++) {
+                        check.accept(c.poll(Duration.ofSeconds(10)).orElseThrow(), i);
+                    }
+                    return monitor.lines(server);
                 }
             }
         }
@@ -184,24 +160,5 @@ class RedisLargeValueReadTest {
             random.nextBytes(data[i]);
         }
         return data;
-    }
-
-    private static void push(TopicHandle t, byte[][] data) throws Exception {
-        try (Producer p = t.producer()) {
-            for (int i = 0; i < data.length; i++) {
-                p.push(Metadata.of("{\"i\":" + i + "}"), DataView.of(ByteBuffer.wrap(data[i])));
-            }
-            p.flush().get(60, TimeUnit.SECONDS);
-        }
-    }
-
-    /** @return the bytes a choice selects, by flattening the same view of a descriptor of the data's size */
-    private static byte[] expected(byte[] data, Choice choice) {
-        DataDescriptor sel = choice.apply(DataDescriptor.of(0L, data.length));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (DataDescriptor.Range r : sel.flatten()) {
-            out.write(data, (int) r.offset(), (int) r.size());
-        }
-        return out.toByteArray();
     }
 }

@@ -51,7 +51,7 @@ class RedisReadModesTest {
     }
 
     /** 0 none, 1 whole, 2 sub-view, 3 strided view; with the view's parameters as fractions of the size */
-    private record Choice(int kind, double a, double b, double c) {
+    record Choice(int kind, double a, double b, double c) {
         DataDescriptor apply(DataDescriptor whole) {
             long size = whole.size();
             return switch (kind) {
@@ -153,17 +153,18 @@ class RedisReadModesTest {
         }
     }
 
-    private static void push(TopicHandle t, byte[][] data) throws Exception {
+    /** Pushes each of {@code data} with the metadata {@code {"i": index}} and waits until all are stored. */
+    static void push(TopicHandle t, byte[][] data) throws Exception {
         try (Producer p = t.producer()) {
             for (int i = 0; i < data.length; i++) {
                 p.push(Metadata.of("{\"i\":" + i + "}"), DataView.of(ByteBuffer.wrap(data[i])));
             }
-            p.flush().get(30, TimeUnit.SECONDS);
+            p.flush().get(60, TimeUnit.SECONDS);
         }
     }
 
     /** @return the bytes a choice selects, by flattening the same view of a descriptor of the data's size */
-    private static byte[] expected(byte[] data, Choice choice) {
+    static byte[] expected(byte[] data, Choice choice) {
         if (data.length == 0) {
             return new byte[0];
         }
