@@ -17,10 +17,11 @@ import java.util.List;
 /**
  * Reads of one topic. A read of a partition is one call of the read script ({@link RedisScripts#READ}): an
  * {@code XRANGE} of the stream (entry {@code 0-(id+1)} is EventID {@code id}, so a read from any id is one range
- * query), cut at the byte limit on the server, with the data of each event stored as one field added when the caller
- * asks for it ({@link #fetch}) and left on the server when not. Data read apart ({@link #readData}) is one call of the
- * slicing script ({@link RedisScripts#SLICES}) per partition, which sends only the selected bytes of each field (the
- * server cuts them), every call of a read pipelined.
+ * query), cut at the byte limit on the server, with the data of each event stored as one field of at most
+ * {@link #INLINE_MAX} bytes added when the caller asks for it ({@link #fetch}) and left on the server when not. Data
+ * read apart ({@link #readData}) is, per partition, one call of the slicing script ({@link RedisScripts#SLICES}),
+ * which sends only the selected bytes of each field (the server cuts them), and one plain {@code HGET} per large
+ * field read whole or mostly, every command of a read pipelined.
  *
  * <p>The location of an event ({@link IncomingBatch#location}) is {@code id << 6 | log2(chunk size)} (0: the data is
  * one field), so a data read needs nothing else.
@@ -28,6 +29,15 @@ import java.util.List;
  * <p>Thread safety: thread-safe (stateless besides its topic).
  */
 final class RedisReads {
+    /**
+     * The largest value that travels inside a script's answer (the read script's data, the slicing script's pieces):
+     * a script's answer is copied on the server twice more than a plain command's (into Lua, and out again), which
+     * for large values costs more than the round trip a pipelined {@code HGET} adds.
+     */
+    static final int INLINE_MAX = 16 * 1024;
+
+    private static final String INLINE_MAX_ARG = Integer.toString(INLINE_MAX);
+
     private final RedisTopic topic;
 
     /**
@@ -56,17 +66,17 @@ final class RedisReads {
      * Reads up to {@code maxEvents} events of partition {@code p} from {@code fromId}, in one round trip (the
      * retention script and the incarnation check are pipelined with it).
      *
-     * @param withData whether to bring the data of the events stored as one field with them
+     * @param withData whether to bring the data of the events stored as one field of at most {@link #INLINE_MAX}
+     *     bytes with them
      * @param release the batch's release callback, or null
      */
-    @SuppressWarnings("unchecked")
     Fetched fetch(int p, long fromId, int maxEvents, long maxBytes, boolean withData, Runnable release) {
         RedisBackend b = topic.backend;
         String key = topic.inc.stream(p);
         java.util.concurrent.CompletableFuture<Long> trimmed = topic.trim(p);
         java.util.concurrent.CompletableFuture<List<Object>> range = RedisScripts.READ.runList(b.redis,
                 new String[] {key, topic.inc.data(p)}, Long.toString(fromId), Integer.toString(Math.max(1, maxEvents)),
-                Long.toString(Math.max(0, maxBytes)), withData ? "1" : "0");
+                Long.toString(Math.max(0, maxBytes)), withData ? INLINE_MAX_ARG : "0");
         RedisFuture<Object> stored = b.redis.hget(topic.metaKey, "inc");
         String what = "Reading partition " + p + " of topic '" + topic.name() + "' from event " + fromId;
         long first = b.await(trimmed, what);
@@ -79,7 +89,7 @@ final class RedisReads {
         if (entries.isEmpty()) {
             return new Fetched(null, null);
         }
-        int size = entries.size();
+        int size = entries.size() / RedisScripts.READ_STRIDE;
         int n = 0;
         int mdBytes = 0;
         long bytes = 0;
@@ -90,13 +100,12 @@ final class RedisReads {
         ByteBuffer[] data = null;
         DiasporaException error = null;
         Entry e = new Entry();
-        for (Object o : entries) {
+        for (int at = 0; n < size; at += RedisScripts.READ_STRIDE) {
             long id = fromId + n;
-            List<Object> entry = (List<Object>) o;
-            String problem = e.parse(entry, id);
+            String problem = e.parse(entries, at, id);
             if (problem != null) {
                 error = new CorruptDataException("partition " + p + ", event id " + id + ": the entry "
-                        + RedisCodecs.text(entry.get(0)) + " of the stream key " + key + " " + problem
+                        + RedisCodecs.text(entries.get(at)) + " of the stream key " + key + " " + problem
                         + "; another program writes to this key. Give the redis driver another key_prefix, or seek"
                         + " past this event");
                 break;
@@ -110,11 +119,12 @@ final class RedisReads {
             ts[n] = e.t;
             sizes[n] = e.z;
             locations[n] = id << 6 | (e.k == 0 ? 0 : Long.numberOfTrailingZeros(e.k));
-            if (entry.size() > 2 && entry.get(2) != null) {
+            Object d = entries.get(at + 5);
+            if (d != null) {
                 if (data == null) {
                     data = new ByteBuffer[size];
                 }
-                data[n] = (ByteBuffer) entry.get(2);
+                data[n] = (ByteBuffer) d;
             }
             n++;
         }
@@ -132,50 +142,37 @@ final class RedisReads {
                 data);
     }
 
-    /** The fields of one stream entry, parsed without building strings (reused along a batch). */
+    /**
+     * The fields of one stream entry, parsed without building strings (reused along a batch), from the read
+     * script's flat answer: id, {@code m}, {@code t}, {@code z}, {@code k} (null where missing).
+     */
     private static final class Entry {
+        private static final String[] NAMES = {"m", "t", "z", "k"};
+
         ByteBuffer m;
         long t;
         long z;
         long k;
 
-        /** @return what is wrong with an entry that should hold event {@code id}, or null */
-        @SuppressWarnings("unchecked")
-        String parse(List<Object> entry, long id) {
-            ByteBuffer entryId = (ByteBuffer) entry.get(0);
+        /**
+         * @return what is wrong with the entry at {@code at} of {@code entries}, which should hold event {@code id},
+         *     or null
+         */
+        String parse(List<Object> entries, int at, long id) {
+            ByteBuffer entryId = (ByteBuffer) entries.get(at);
             if (!isEntryId(entryId, id)) {
                 return "has the id " + RedisCodecs.text(entryId) + " where the redis driver stores event " + id
                         + " as " + entryId(id);
             }
-            List<Object> fields = entry.get(1) instanceof List<?> l ? (List<Object>) l : List.of();
-            m = null;
-            ByteBuffer tb = null;
-            ByteBuffer zb = null;
-            ByteBuffer kb = null;
-            for (int j = 0; j + 1 < fields.size(); j += 2) {
-                ByteBuffer name = (ByteBuffer) fields.get(j);
-                if (name.remaining() != 1) {
-                    continue;
-                }
-                ByteBuffer value = (ByteBuffer) fields.get(j + 1);
-                switch (name.get(name.position())) {
-                    case 'm' -> m = value;
-                    case 't' -> tb = value;
-                    case 'z' -> zb = value;
-                    case 'k' -> kb = value;
-                    default -> { }
-                }
-            }
-            ByteBuffer[] all = {m, tb, zb, kb};
-            String[] names = {"m", "t", "z", "k"};
             for (int i = 0; i < 4; i++) {
-                if (all[i] == null) {
-                    return "has no field '" + names[i] + "'";
+                if (entries.get(at + 1 + i) == null) {
+                    return "has no field '" + NAMES[i] + "'";
                 }
             }
-            t = digits(tb);
-            z = digits(zb);
-            k = digits(kb);
+            m = (ByteBuffer) entries.get(at + 1);
+            t = digits((ByteBuffer) entries.get(at + 2));
+            z = digits((ByteBuffer) entries.get(at + 3));
+            k = digits((ByteBuffer) entries.get(at + 4));
             if (t < 0 || z < 0 || k < 0) {
                 return "has a field 't', 'z' or 'k' that is not a number";
             }
@@ -213,98 +210,148 @@ final class RedisReads {
     }
 
     /**
-     * Fills every request: one call of the slicing script per run of requests of one partition, all pipelined; only
-     * the selected bytes of each field travel.
+     * Fills every request: per field touched, either a plain {@code HGET} of the whole field (a field larger than
+     * {@link #INLINE_MAX} of which at least half is selected: the value goes straight from the hash to the socket)
+     * or a piece of one call of the slicing script per partition (small fields, whose copies through Lua cost less
+     * than one reply each, and small selections of large fields, where the script sends only the selected bytes).
+     * The scripts and the first {@code HGET}s are sent before any answer is awaited; the {@code HGET}s keep at most
+     * {@link RedisFieldReads#WINDOW_BYTES} of answers outstanding ({@link RedisFieldReads}).
      */
     void readData(List<DataRequest> requests) {
         RedisBackend b = topic.backend;
+        RedisFieldReads plain = new RedisFieldReads(b);
         List<Slices> calls = new ArrayList<>();
-        DataRequest.byPartition(requests, (p, run) -> calls.add(new Slices(p, run)));
+        DataRequest.byPartition(requests, (p, run) -> calls.add(new Slices(p, run, plain)));
         for (Slices s : calls) {
             s.send(b);
         }
+        plain.start();
         for (Slices s : calls) {
             s.fill(b);
         }
     }
 
-    /** The pieces of field that one run of data requests of one partition needs, and their answer. */
+    /**
+     * One range of one field that a request needs.
+     *
+     * @param offset where the range starts in the field
+     * @param fieldSize the field's size (the event's data size, or its chunk's)
+     * @param at where the answer is: the index of the script's answer, or of the plain read
+     * @param plain whether the field is read with a plain {@code HGET} (then cut on the client)
+     */
+    private record Piece(String field, long offset, long length, long fieldSize, int at, boolean plain) {
+    }
+
+    /** The fields and pieces of field that one run of data requests of one partition needs, and their answers. */
     private final class Slices {
         private final int p;
         private final List<DataRequest> run;
-        private final List<Object> args = new ArrayList<>();
+        private final List<Piece> pieces = new ArrayList<>();
         private final int[] firstPiece; // per request, its first piece; one more entry at the end
+        private final List<Object> scriptArgs = new ArrayList<>(); // triples of field, offset, length
+        private final RedisFieldReads plain;
+        private final List<Piece> fieldPieces = new ArrayList<>(); // one request's pieces of its current field
         private java.util.concurrent.CompletableFuture<List<Object>> answer;
 
-        Slices(int p, List<DataRequest> run) {
+        Slices(int p, List<DataRequest> run, RedisFieldReads plain) {
             this.p = p;
             this.run = run;
+            this.plain = plain;
             this.firstPiece = new int[run.size() + 1];
             for (int i = 0; i < run.size(); i++) {
                 DataRequest r = run.get(i);
-                firstPiece[i] = args.size() / 3;
+                firstPiece[i] = pieces.size();
                 long loc = r.descriptor().locationAsLong();
                 long id = loc >>> 6;
                 int shift = (int) (loc & 63);
+                long base = r.descriptor().baseSize();
                 r.descriptor().flatten((off, size) -> {
                     if (size <= 0) {
                         return;
                     }
                     if (shift == 0) {
-                        piece(Long.toString(id), off, size);
+                        range(Long.toString(id), off, size, base);
                         return;
                     }
                     long pos = off;
                     long end = off + size;
                     while (pos < end) {
                         long c = pos >> shift;
-                        long chunkEnd = (c + 1) << shift;
+                        long chunkStart = c << shift;
+                        long chunkEnd = Math.min(base, (c + 1) << shift);
                         long len = Math.min(end, chunkEnd) - pos;
-                        piece(id + "." + c, pos - (c << shift), len);
+                        range(id + "." + c, pos - chunkStart, len, chunkEnd - chunkStart);
                         pos += len;
                     }
                 });
+                endField();
             }
-            firstPiece[run.size()] = args.size() / 3;
+            firstPiece[run.size()] = pieces.size();
         }
 
-        private void piece(String field, long offset, long length) {
-            args.add(field);
-            args.add(Long.toString(offset));
-            args.add(Long.toString(length));
+        /** Adds a range of a field; the ranges of one field of one request come one after the other. */
+        private void range(String field, long offset, long length, long fieldSize) {
+            if (!fieldPieces.isEmpty() && !fieldPieces.get(0).field().equals(field)) {
+                endField();
+            }
+            fieldPieces.add(new Piece(field, offset, length, fieldSize, -1, false));
+        }
+
+        /** Decides how the field whose pieces were just added is read. */
+        private void endField() {
+            if (fieldPieces.isEmpty()) {
+                return;
+            }
+            long selected = 0;
+            for (Piece x : fieldPieces) {
+                selected += x.length();
+            }
+            long fieldSize = fieldPieces.get(0).fieldSize();
+            boolean whole = fieldSize > INLINE_MAX && 2 * selected >= fieldSize;
+            int at = whole ? plain.add(topic.inc.data(p), fieldPieces.get(0).field(), fieldSize) : -1;
+            for (Piece x : fieldPieces) {
+                if (whole) {
+                    pieces.add(new Piece(x.field(), x.offset(), x.length(), fieldSize, at, true));
+                } else {
+                    pieces.add(new Piece(x.field(), x.offset(), x.length(), fieldSize, scriptArgs.size() / 3, false));
+                    scriptArgs.add(x.field());
+                    scriptArgs.add(Long.toString(x.offset()));
+                    scriptArgs.add(Long.toString(x.length()));
+                }
+            }
+            fieldPieces.clear();
         }
 
         void send(RedisBackend b) {
-            if (!args.isEmpty()) {
-                answer = RedisScripts.SLICES.runList(b.redis, new String[] {topic.inc.data(p)}, args.toArray());
+            if (!scriptArgs.isEmpty()) {
+                answer = RedisScripts.SLICES.runList(b.redis, new String[] {topic.inc.data(p)}, scriptArgs.toArray());
             }
         }
 
         void fill(RedisBackend b) {
-            if (answer == null) {
-                return;
-            }
-            List<Object> pieces = b.await(answer, "Reading the data of " + run.size() + " events of partition " + p
-                    + " of topic '" + topic.name() + "'");
+            String what = "Reading the data of " + run.size() + " events of partition " + p + " of topic '"
+                    + topic.name() + "'";
+            List<Object> sliced = answer == null ? List.of() : b.await(answer, what);
             for (int i = 0; i < run.size(); i++) {
                 DataRequest r = run.get(i);
                 long id = r.descriptor().locationAsLong() >>> 6;
                 long at = 0;
                 for (int j = firstPiece[i]; j < firstPiece[i + 1]; j++) {
-                    ByteBuffer got = (ByteBuffer) pieces.get(j);
-                    String field = (String) args.get(3 * j);
+                    Piece x = pieces.get(j);
+                    ByteBuffer got = (ByteBuffer) (x.plain() ? plain.take(x.at(), what) : sliced.get(x.at()));
                     if (got == null) {
-                        r.fail(missing(r, id, field));
+                        r.fail(missing(r, id, x.field()));
                         break;
                     }
-                    long want = Long.parseLong((String) args.get(3 * j + 2));
-                    if (got.remaining() != want) {
+                    if (got.remaining() != (x.plain() ? x.fieldSize() : x.length())) {
                         r.fail(new CorruptDataException("partition " + p + ", event id " + id + ": the field '"
-                                + field + "' of the hash key " + topic.inc.data(p) + " holds fewer bytes than the"
-                                + " event's data size says; another program changed it. Seek past this event"));
+                                + x.field() + "' of the hash key " + topic.inc.data(p) + " holds " + (got.remaining()
+                                < x.fieldSize() ? "fewer" : "more") + " bytes than the event's data size says;"
+                                + " another program changed it. Seek past this event"));
                         break;
                     }
-                    at += r.target().write(at, got);
+                    at += r.target().write(at, x.plain() ? got.slice(got.position() + (int) x.offset(),
+                            (int) x.length()) : got);
                 }
             }
         }

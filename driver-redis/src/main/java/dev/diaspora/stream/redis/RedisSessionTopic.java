@@ -16,10 +16,11 @@ import java.util.Map;
  *
  * <p>Per partition it keeps a mode: a partition starts without data (a consumer that selects no data never fetches
  * any); after each batch, the mode becomes "with data" if at least half of the batch's events that could come with
- * their data (stored as one field) were asked for whole, and "without data" otherwise. A mispredicted batch costs
- * one more round trip (data read apart, {@link RedisReads#readData}) or data fetched in vain, one batch each time
- * the consumer's selections change. Data that came with a batch fills the requests of that batch only, whole or
- * part; the rest is read apart.
+ * their data (stored as one field of at most {@link RedisReads#INLINE_MAX} bytes) were asked for whole, and "without
+ * data" otherwise. Larger values never come with the batch: they are read apart, with plain commands. A
+ * mispredicted batch costs one more round trip (data read apart, {@link RedisReads#readData}) or data fetched in
+ * vain, one batch each time the consumer's selections change. Data that came with a batch fills the requests of
+ * that batch only, whole or part; the rest is read apart.
  *
  * <p>Thread safety: used by one session, whose fetch thread reads and materializes; the pending batches are guarded
  * by their deque, since a batch may be released from another thread.
@@ -44,7 +45,7 @@ final class RedisSessionTopic extends ForwardingLocalTopic {
         long[] sizes;
         long[] locations;
         ByteBuffer[] data;
-        int eligible; // events stored as one field, with data
+        int eligible; // events whose data can come with the batch (see inlinable)
         int whole; // of those, how many were asked for whole
 
         void init(IncomingBatch b, ByteBuffer[] data) {
@@ -54,11 +55,16 @@ final class RedisSessionTopic extends ForwardingLocalTopic {
             for (int i = 0; i < b.count(); i++) {
                 sizes[i] = b.dataSize(i);
                 locations[i] = b.location(i);
-                if (sizes[i] > 0 && (locations[i] & 63) == 0) {
+                if (inlinable(sizes[i], locations[i])) {
                     eligible++;
                 }
             }
             this.data = data;
+        }
+
+        /** @return whether an event's data can come with its batch: stored as one field, not empty, small */
+        static boolean inlinable(long size, long location) {
+            return size > 0 && size <= RedisReads.INLINE_MAX && (location & 63) == 0;
         }
 
         boolean holds(long id) {
@@ -138,7 +144,7 @@ final class RedisSessionTopic extends ForwardingLocalTopic {
             for (Pending p : part.pending) {
                 if (p.holds(r.eventId())) {
                     int i = (int) (r.eventId() - p.firstId);
-                    if (p.sizes[i] > 0 && (p.locations[i] & 63) == 0 && r.descriptor().size() == p.sizes[i]) {
+                    if (Pending.inlinable(p.sizes[i], p.locations[i]) && r.descriptor().size() == p.sizes[i]) {
                         p.whole++;
                     }
                     return p.data == null ? null : p.data[i];

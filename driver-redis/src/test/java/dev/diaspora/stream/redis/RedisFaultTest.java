@@ -31,8 +31,7 @@ class RedisFaultTest {
     @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void serverKilledAndRestartedLosesAndDuplicatesNoCompletedEvent() throws Exception {
         try (RedisServerProcess server = RedisServerProcess.start(dir);
-                Driver driver = Driver.open("redis", Metadata.of("{\"uri\":\"" + server.uri()
-                        + "\",\"command_timeout_ms\":20000,\"connect_timeout_ms\":1000}"))) {
+                Driver driver = server.openDriver("\"command_timeout_ms\":20000,\"connect_timeout_ms\":1000")) {
             driver.createTopic("fault", Metadata.of("{\"num_partitions\":" + PARTITIONS + "}"));
             TopicHandle topic = driver.openTopic("fault");
             Map<String, Integer> completed;

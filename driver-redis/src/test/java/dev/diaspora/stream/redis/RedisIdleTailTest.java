@@ -11,8 +11,6 @@ import dev.diaspora.stream.Event;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.Producer;
 import dev.diaspora.stream.TopicHandle;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,19 +32,16 @@ class RedisIdleTailTest {
     @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void idleTailingWithACommandTimeoutBelowTheBlockTimeNeitherTimesOutNorReconnects() throws Exception {
         try (RedisServerProcess server = RedisServerProcess.start(dir);
-                Driver driver = Driver.open("redis", Metadata.of("{\"uri\":\"" + server.uri()
-                        + "\",\"command_timeout_ms\":1000}"))) {
+                Driver driver = server.openDriver("\"command_timeout_ms\":1000")) {
             driver.createTopic("idle", Metadata.of("{}"));
-            RedisClient inspector = RedisClient.create(server.uri());
             try (TopicHandle topic = driver.openTopic("idle");
-                    Consumer consumer = topic.consumer(ConsumerOptions.named("tail"));
-                    StatefulRedisConnection<String, String> info = inspector.connect()) {
+                    Consumer consumer = topic.consumer(ConsumerOptions.named("tail"))) {
                 // the consumer's session starts the watcher; wait until it has opened its connection
                 assertTrue(consumer.poll(Duration.ofMillis(500)).isEmpty(), "the topic is empty");
-                long before = connectionsReceived(info.sync().info("stats"));
+                long before = server.stat("total_connections_received");
                 // idle for more than two block periods: each XREAD BLOCK 2000 outlives the 1 s command timeout
                 assertTrue(consumer.poll(Duration.ofMillis(4500)).isEmpty(), "nothing was pushed");
-                long after = connectionsReceived(info.sync().info("stats"));
+                long after = server.stat("total_connections_received");
                 assertEquals(before, after, "the tail watcher reconnected while idle (" + (after - before)
                         + " new connections): its blocked XREAD timed out after command_timeout_ms");
                 try (Producer p = topic.producer()) {
@@ -56,18 +51,7 @@ class RedisIdleTailTest {
                 }
                 Event e = consumer.poll(Duration.ofSeconds(10)).orElseThrow();
                 assertEquals("after idle", new String(e.data().toByteArray(), StandardCharsets.UTF_8));
-            } finally {
-                inspector.shutdown();
             }
         }
-    }
-
-    private static long connectionsReceived(String stats) {
-        for (String line : stats.split("\r?\n")) {
-            if (line.startsWith("total_connections_received:")) {
-                return Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
-            }
-        }
-        throw new IllegalStateException("no total_connections_received in INFO stats: " + stats);
     }
 }

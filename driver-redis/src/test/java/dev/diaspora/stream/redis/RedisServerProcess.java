@@ -1,6 +1,10 @@
 package dev.diaspora.stream.redis;
 
+import dev.diaspora.stream.Driver;
+import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.tck.ExternalServers;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -23,6 +27,8 @@ final class RedisServerProcess implements AutoCloseable {
     private final int port;
     private final List<String> extra;
     private Process process;
+    private RedisClient inspectorClient;
+    private StatefulRedisConnection<String, String> inspector;
 
     private RedisServerProcess(Path dir, int port, List<String> extra) {
         this.dir = dir;
@@ -64,6 +70,34 @@ final class RedisServerProcess implements AutoCloseable {
 
     String uri() {
         return "redis://127.0.0.1:" + port;
+    }
+
+    /**
+     * Opens a redis driver on this server.
+     *
+     * @param options more driver options, as JSON members without braces ({@code "command_timeout_ms":1000}), or ""
+     */
+    Driver openDriver(String options) {
+        return Driver.open("redis", Metadata.of("{\"uri\":\"" + uri() + "\"" + (options.isEmpty() ? "" : "," + options)
+                + "}"));
+    }
+
+    /**
+     * Reads a number of the server's {@code INFO stats} (e.g. {@code total_connections_received}) on a connection of
+     * the test's own, opened at the first call and kept until {@link #close}, so that calls open no connection.
+     */
+    long stat(String field) {
+        if (inspector == null) {
+            inspectorClient = RedisClient.create(uri());
+            inspector = inspectorClient.connect();
+        }
+        String stats = inspector.sync().info("stats");
+        for (String line : stats.split("\r?\n")) {
+            if (line.startsWith(field + ":")) {
+                return Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+            }
+        }
+        throw new IllegalStateException("no " + field + " in INFO stats: " + stats);
     }
 
     private void startProcess() throws Exception {
@@ -112,6 +146,11 @@ final class RedisServerProcess implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
+        if (inspectorClient != null) {
+            inspectorClient.shutdown();
+            inspectorClient = null;
+            inspector = null;
+        }
         if (process != null && process.isAlive()) {
             kill();
         }
