@@ -71,15 +71,13 @@ class OptionEffectTest {
         @Override
         public Appender appender(AppenderConfig config) {
             configuredInFlight = config.maxInFlight();
-            return (p, batch) -> {
-                CompletableFuture<Long> done = new CompletableFuture<>();
+            return (p, batch, done) -> {
                 long first = nextId.getAndAdd(batch.count());
                 maxOutstanding.accumulateAndGet(outstanding.incrementAndGet(), Math::max);
                 held.add(() -> {
                     outstanding.decrementAndGet(); // before completing: the completion may issue the next append
                     done.complete(first);
                 });
-                return done;
             };
         }
 
