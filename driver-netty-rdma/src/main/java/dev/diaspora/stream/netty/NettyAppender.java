@@ -153,12 +153,12 @@ final class NettyAppender implements Appender {
     /** Sends a batch once. */
     private CompletableFuture<Long> attempt(int partition, OutgoingBatch batch) {
         Connection c;
-        NettyTopic.Handle handle;
+        TopicHandles.Handle handle;
         try {
             c = topic.serverOf(partition);
             // never waits for a reconnect: the engine calls this under its partition lock, which the completions
             // of earlier appends (on the event loop) need
-            handle = topic.handleNowOf(c);
+            handle = topic.handles().handleNowOf(c);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -228,8 +228,8 @@ final class NettyAppender implements Appender {
         return local == partition ? f : globalPartition(f, partition, c, local);
     }
 
-    private CompletableFuture<ByteBuf> send(Connection c, NettyTopic.Handle handle, int partition, OutgoingBatch batch, int from,
-            int to, boolean more) {
+    private CompletableFuture<ByteBuf> send(Connection c, TopicHandles.Handle handle, int partition,
+            OutgoingBatch batch, int from, int to, boolean more) {
         List<ByteBuf> frame = AppendRequest.encode(topic.backend().alloc(), handle.id(), key, topic.localOf(partition),
                 batch, from, to, more);
         return c.call(Protocol.APPEND, frame.get(0), frame.subList(1, frame.size()), handle.generation());
@@ -245,9 +245,9 @@ final class NettyAppender implements Appender {
         }
         for (Connection c : cs) {
             try {
-                int h = topic.handleNow(c); // a lost connection took the appender with it
-                c.call(Protocol.CLOSE_APPENDER, new PartitionRequests.CloseAppender(h, key).encode(topic.backend().alloc()))
-                        .whenComplete((b, e) -> {
+                int h = topic.handles().handleNow(c); // a lost connection took the appender with it
+                c.call(Protocol.CLOSE_APPENDER, new PartitionRequests.CloseAppender(h, key)
+                        .encode(topic.backend().alloc())).whenComplete((b, e) -> {
                             if (b != null) {
                                 b.release();
                             }

@@ -66,7 +66,7 @@ final class NettyGroups implements GroupMembership {
         }
 
         void join() {
-            ByteBuf a = topic.callOnHandle(coordinator, Protocol.JOIN,
+            ByteBuf a = topic.handles().callOnHandle(coordinator, Protocol.JOIN,
                     h -> new ConsumerRequests.Join(h, consumer, timeoutMs).encode(topic.backend().alloc()));
             try {
                 String was = id;
@@ -134,7 +134,7 @@ final class NettyGroups implements GroupMembership {
         public List<String> members() {
             try {
                 ensureJoined();
-                ByteBuf a = topic.callOnHandle(coordinator, Protocol.MEMBERS,
+                ByteBuf a = topic.handles().callOnHandle(coordinator, Protocol.MEMBERS,
                         h -> new ConsumerRequests.Members(h, consumer).encode(topic.backend().alloc()));
                 try {
                     lastMembers = List.copyOf(Answers.Names.decode(a, ServerGroups.MAX_MEMBERS_PER_CONNECTION * 1024,

@@ -49,7 +49,7 @@ final class NettyReadSession extends LocalReadSession {
     @Override
     public IncomingBatch poll(int maxEvents, long maxBytes, long timeoutNanos) {
         if (!grouped) {
-            topic.checkLeases(name, assignment());
+            topic.handles().checkLeases(name, assignment());
         }
         return super.poll(maxEvents, maxBytes, timeoutNanos);
     }

@@ -4,6 +4,7 @@ import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.InvalidOptionException;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.files.FilesDriverProvider;
+import dev.diaspora.stream.files.StoredDataSource;
 import dev.diaspora.stream.netty.protocol.Protocol;
 import dev.diaspora.stream.spi.Backend;
 import io.netty.bootstrap.ServerBootstrap;
@@ -83,9 +84,9 @@ public final class PartitionServer implements AutoCloseable {
     private final AtomicLong copiedBytes = new AtomicLong();
 
     private PartitionServer(Builder b) {
-        if (dev.diaspora.stream.files.storage.StoredData.BLOCK_SIZE != Protocol.BLOCK_SIZE) {
+        if (StoredDataSource.CHECKSUM_BLOCK_SIZE != Protocol.BLOCK_SIZE) { // the protocol's is the wire constant
             throw new IllegalStateException("the files engine's checksum block ("
-                    + dev.diaspora.stream.files.storage.StoredData.BLOCK_SIZE + " bytes) differs from the protocol's ("
+                    + StoredDataSource.CHECKSUM_BLOCK_SIZE + " bytes) differs from the protocol's ("
                     + Protocol.BLOCK_SIZE + "): zero-copy READ_DATA answers would be misread; build both from one"
                     + " release");
         }

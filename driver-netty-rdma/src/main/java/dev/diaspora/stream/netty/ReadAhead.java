@@ -26,7 +26,7 @@ final class ReadAhead extends ForwardingLocalTopic {
     private static final IncomingBatch NONE = IncomingBatch.failure(0, 0, new DiasporaException("none"));
 
     private final NettyTopic topic;
-    private final Map<Integer, NettyTopic.PendingRead> ahead = new HashMap<>();
+    private final Map<Integer, RemoteReads.PendingRead> ahead = new HashMap<>();
     private long used; // reads answered from a READ sent ahead, for tests
 
     ReadAhead(NettyTopic topic) {
@@ -43,7 +43,7 @@ final class ReadAhead extends ForwardingLocalTopic {
         if (b != null && b.count() > 0 && b.error() == null) {
             // the room the engine will have if the application takes nothing meanwhile: the answer then fits
             long room = Math.max(1, maxBytes - bytes(b));
-            NettyTopic.PendingRead next = topic.sendRead(p, b.firstId() + b.count(), maxEvents, room);
+            RemoteReads.PendingRead next = topic.sendRead(p, b.firstId() + b.count(), maxEvents, room);
             if (next != null) {
                 ahead.put(p, next);
             }
@@ -53,7 +53,7 @@ final class ReadAhead extends ForwardingLocalTopic {
 
     /** @return the answer read ahead for this read, or {@link #NONE} */
     private IncomingBatch take(int p, long fromId, int maxEvents, long maxBytes) {
-        NettyTopic.PendingRead r = ahead.remove(p);
+        RemoteReads.PendingRead r = ahead.remove(p);
         if (r == null) {
             return NONE;
         }
@@ -103,7 +103,7 @@ final class ReadAhead extends ForwardingLocalTopic {
 
     /** Drops every READ in flight (the session closes). */
     void discardAll() {
-        ahead.values().forEach(NettyTopic.PendingRead::discard);
+        ahead.values().forEach(RemoteReads.PendingRead::discard);
         ahead.clear();
     }
 }

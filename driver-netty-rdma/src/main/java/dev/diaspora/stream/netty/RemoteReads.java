@@ -1,20 +1,27 @@
 package dev.diaspora.stream.netty;
 
+import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.netty.protocol.PartitionRequests;
 import dev.diaspora.stream.netty.protocol.Protocol;
+import dev.diaspora.stream.netty.protocol.ReadAnswer;
 import dev.diaspora.stream.spi.DataRequest;
+import dev.diaspora.stream.spi.IncomingBatch;
 import io.netty.buffer.ByteBuf;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
- * The data reads of a {@link NettyTopic} (READ_DATA): requests split by server and in chunks of about
- * {@link #READ_DATA_CHUNK} selected bytes, all sent before the first answer is awaited, and their answers filled
- * into the requests' targets.
+ * The reads of a {@link NettyTopic} from its servers. READ: the metadata of a partition's events, answered locally
+ * at the known end (the servers push it), backed off for a moment after its server failed, and sent ahead of need
+ * for {@link ReadAhead}. READ_DATA: requests split by server and in chunks of about {@link #READ_DATA_CHUNK}
+ * selected bytes, all sent before the first answer is awaited, and their answers verified and filled into the
+ * requests' targets ({@link ReadDataCodec}).
  *
- * <p>Thread safety: stateless.
+ * <p>Thread safety: thread-safe.
  */
 final class RemoteReads {
     /**
@@ -23,12 +30,109 @@ final class RemoteReads {
      * batch of 64 KiB events would otherwise be one 32 MiB frame).
      */
     static final long READ_DATA_CHUNK = 4 << 20;
+    /** How long reads of a partition whose server failed wait before trying that server again. */
+    private static final long READ_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
-    private RemoteReads() {
+    private final NettyTopic topic;
+    private final TopicHandles handles;
+    /** Per global partition: when a read may go to its server again after failing (0: any time). */
+    private final LongChunks retryReadAt;
+
+    RemoteReads(NettyTopic topic, TopicHandles handles, int partitions) {
+        this.topic = topic;
+        this.handles = handles;
+        this.retryReadAt = new LongChunks(partitions);
+    }
+
+    /** Makes room for the partitions of a grown topic. */
+    void ensure(int partitions) {
+        retryReadAt.ensure(partitions);
+    }
+
+    /** READ of global partition {@code p} (mapped by {@code m}), waiting for the answer; null at the end. */
+    IncomingBatch read(PartitionMap m, int p, long fromId, int maxEvents, long maxBytes) {
+        Connection c = m.serverOf(p);
+        topic.checkNotDeleted(c);
+        long retryAt = retryReadAt.get(p);
+        if (retryAt != 0 && System.nanoTime() - retryAt < 0) {
+            return null; // its server failed a moment ago: let the session serve the other partitions meanwhile
+        }
+        if (fromId >= topic.knownEnd(p) && handles.current(c)) {
+            return null; // the server pushes the end when it moves (a lost connection pushes nothing: ask)
+        }
+        ByteBuf a;
+        try {
+            a = handles.callOnHandle(c, Protocol.READ, h -> readRequest(h, m.localOf(p), fromId, maxEvents,
+                    maxBytes));
+            retryReadAt.set(p, 0);
+        } catch (DiasporaException e) {
+            if (e.isRetriable()) {
+                retryReadAt.set(p, System.nanoTime() + READ_RETRY_NANOS);
+            }
+            throw e;
+        }
+        return decodeRead(p, c, a);
+    }
+
+    /**
+     * Sends a READ without waiting for its answer, for {@link ReadAhead}: only if the partition is known to hold
+     * events from {@code fromId} and the topic's handle on its server is usable as is (a read ahead never
+     * reconnects).
+     *
+     * @return the read in flight, or null if none was sent
+     */
+    PendingRead sendRead(PartitionMap m, int p, long fromId, int maxEvents, long maxBytes) {
+        if (p < 0 || p >= m.size || fromId >= topic.knownEnd(p)) {
+            return null;
+        }
+        Connection c = m.serverOf(p);
+        TopicHandles.Handle h = handles.ifCurrent(c);
+        if (h == null) {
+            return null;
+        }
+        CompletableFuture<ByteBuf> f = c.call(Protocol.READ, readRequest(h.id(), m.localOf(p), fromId, maxEvents,
+                maxBytes), List.of(), h.generation());
+        return new PendingRead(p, fromId, maxEvents, maxBytes, c, f);
+    }
+
+    /**
+     * @return the batch of a read sent by {@link #sendRead} (null at the end), waiting for its answer
+     * @throws DiasporaException as the READ failed
+     */
+    IncomingBatch awaitRead(PendingRead r) {
+        return decodeRead(r.partition(), r.connection(), r.connection().await(r.answer(), Protocol.READ));
+    }
+
+    /**
+     * A READ in flight (see {@link #sendRead}): of partition {@code partition} from {@code from}, with the limits it
+     * was sent with.
+     */
+    record PendingRead(int partition, long from, int maxEvents, long maxBytes, Connection connection,
+            CompletableFuture<ByteBuf> answer) {
+        /** Drops the read: its answer is released when it arrives. */
+        void discard() {
+            answer.thenAccept(ByteBuf::release);
+        }
+    }
+
+    private ByteBuf readRequest(int handle, int local, long fromId, int maxEvents, long maxBytes) {
+        return new PartitionRequests.Read(handle, local, fromId, maxEvents, Math.max(1, maxBytes))
+                .encode(topic.backend().alloc());
+    }
+
+    /** Decodes and releases READ answer {@code a} of partition {@code p} from {@code c}; raises the known end. */
+    private IncomingBatch decodeRead(int p, Connection c, ByteBuf a) {
+        try {
+            ReadAnswer r = ReadAnswer.decode(a, p, c.address);
+            topic.raiseEnd(p, r.end());
+            return r.batch();
+        } finally {
+            a.release();
+        }
     }
 
     /** Fills {@code requests} (partitions already checked against {@code m}) from their servers. */
-    static void readData(NettyTopic topic, PartitionMap m, List<DataRequest> requests) {
+    void readData(PartitionMap m, List<DataRequest> requests) {
         Map<Connection, List<DataRequest>> split = new HashMap<>();
         for (DataRequest r : requests) {
             split.computeIfAbsent(m.serverOf(r.partition()), k -> new ArrayList<>()).add(r);
@@ -45,7 +149,7 @@ final class RemoteReads {
                 for (DataRequest r : e.getValue()) {
                     long size = r.descriptor().size();
                     if (!chunk.isEmpty() && bytes + size > limit) {
-                        calls.add(send(topic, m, c, chunk));
+                        calls.add(send(m, c, chunk));
                         chunks.add(chunk);
                         order.add(c);
                         chunk = new ArrayList<>();
@@ -54,7 +158,7 @@ final class RemoteReads {
                     chunk.add(r);
                     bytes += size;
                 }
-                calls.add(send(topic, m, c, chunk));
+                calls.add(send(m, c, chunk));
                 chunks.add(chunk);
                 order.add(c);
             }
@@ -81,9 +185,8 @@ final class RemoteReads {
         }
     }
 
-    private static CompletableFuture<ByteBuf> send(NettyTopic topic, PartitionMap m, Connection c,
-            List<DataRequest> chunk) {
-        NettyTopic.Handle h = topic.handleOf(c);
+    private CompletableFuture<ByteBuf> send(PartitionMap m, Connection c, List<DataRequest> chunk) {
+        TopicHandles.Handle h = handles.handleOf(c);
         return c.call(Protocol.READ_DATA, ReadDataCodec.encode(topic.backend().alloc(), h.id(), m.localOf(), chunk),
                 List.of(), h.generation());
     }
