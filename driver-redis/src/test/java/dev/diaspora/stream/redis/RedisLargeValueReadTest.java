@@ -102,15 +102,7 @@ class RedisLargeValueReadTest {
         int[] sizes = {100, RedisReads.INLINE_MAX - 1, RedisReads.INLINE_MAX, RedisReads.INLINE_MAX + 1, 32768,
             32769, LARGE, 70000};
         byte[][] data = randomData(events, i -> sizes[random.nextInt(sizes.length)], random.nextLong());
-        RedisReadModesTest.Choice[] choices = new RedisReadModesTest.Choice[events];
-        int kind = 1;
-        for (int i = 0; i < events; i++) {
-            if (random.nextInt(20) == 0) {
-                kind = random.nextInt(4);
-            }
-            choices[i] = new RedisReadModesTest.Choice(random.nextInt(6) == 0 ? random.nextInt(4) : kind,
-                    random.nextDouble(), random.nextDouble(), random.nextDouble());
-        }
+        RedisReadModesTest.Choice[] choices = RedisReadModesTest.Choice.inRuns(random, events);
         // chunks of 32 KiB: 32769, 64 KiB and 70,000 bytes are split, their chunks above the threshold or below
         try (RedisServerProcess server = RedisServerProcess.start(dir);
                 Driver d = server.openDriver("\"chunk_size\":32768")) {

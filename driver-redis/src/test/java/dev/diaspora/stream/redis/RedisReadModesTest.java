@@ -52,6 +52,20 @@ class RedisReadModesTest {
 
     /** 0 none, 1 whole, 2 sub-view, 3 strided view; with the view's parameters as fractions of the size */
     record Choice(int kind, double a, double b, double c) {
+        /** @return one choice per event, in runs of one kind (so that the read mode has something to learn) */
+        static Choice[] inRuns(Random random, int events) {
+            Choice[] choices = new Choice[events];
+            int kind = 1;
+            for (int i = 0; i < events; i++) {
+                if (random.nextInt(40) == 0) {
+                    kind = random.nextInt(4);
+                }
+                choices[i] = new Choice(random.nextInt(8) == 0 ? random.nextInt(4) : kind, random.nextDouble(),
+                        random.nextDouble(), random.nextDouble());
+            }
+            return choices;
+        }
+
         DataDescriptor apply(DataDescriptor whole) {
             long size = whole.size();
             return switch (kind) {
@@ -76,19 +90,13 @@ class RedisReadModesTest {
         Random random = new Random(seed);
         String why = " (seed " + seed + "L)";
         byte[][] data = new byte[EVENTS][];
-        Choice[] choices = new Choice[EVENTS];
-        int kind = 1;
         for (int i = 0; i < EVENTS; i++) {
             int roll = random.nextInt(10);
             data[i] = new byte[roll == 0 ? 0 : roll < 3 ? 1 + random.nextInt(300) : roll < 8
                     ? 500 + random.nextInt(1500) : CHUNK + random.nextInt(2 * CHUNK)];
             random.nextBytes(data[i]);
-            if (random.nextInt(40) == 0) {
-                kind = random.nextInt(4); // runs of one kind, so that the read mode has something to learn
-            }
-            choices[i] = new Choice(random.nextInt(8) == 0 ? random.nextInt(4) : kind, random.nextDouble(),
-                    random.nextDouble(), random.nextDouble());
         }
+        Choice[] choices = Choice.inRuns(random, EVENTS);
         try (Driver d = Driver.open("redis", Metadata.of("{\"key_prefix\":\"" + PREFIX + "\",\"chunk_size\":" + CHUNK
                 + "}"))) {
             d.createTopic("modes", Metadata.of("{}"));
