@@ -26,8 +26,6 @@ import dev.diaspora.stream.spi.Options;
 import dev.diaspora.stream.spi.ReadSession;
 import dev.diaspora.stream.spi.SessionConfig;
 import dev.diaspora.stream.spi.SessionListener;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -88,14 +86,7 @@ class RevokedAndReturnedTest {
             if (n <= 0) {
                 return null;
             }
-            StringBuilder md = new StringBuilder();
-            int[] offsets = new int[n + 1];
-            for (int i = 0; i < n; i++) {
-                md.append("{\"id\":").append(fromId + i).append('}');
-                offsets[i + 1] = md.length();
-            }
-            return new IncomingBatch(p, fromId, n, ByteBuffer.wrap(md.toString().getBytes(StandardCharsets.UTF_8)),
-                    offsets, new long[n], new long[n], new long[n], null);
+            return UnreadableRecordTest.idEvents(p, fromId, n);
         }
 
         @Override

@@ -81,6 +81,18 @@ class UnreadableRecordTest {
     }
 
     /** @return a backend whose every topic is a new {@code topic} (for the engine tests' fixed drivers) */
+    /** {@code n} events of partition {@code p} from {@code fromId}: metadata {@code {"id":<EventID>}}, no data. */
+    static IncomingBatch idEvents(int p, long fromId, int n) {
+        StringBuilder md = new StringBuilder();
+        int[] offsets = new int[n + 1];
+        for (int i = 0; i < n; i++) {
+            md.append("{\"id\":").append(fromId + i).append('}');
+            offsets[i + 1] = md.length();
+        }
+        return new IncomingBatch(p, fromId, n, ByteBuffer.wrap(md.toString().getBytes(StandardCharsets.UTF_8)),
+                offsets, new long[n], new long[n], new long[n], null);
+    }
+
     static Backend backendOf(java.util.function.Supplier<TopicBackend> topic) {
         return new Backend() {
             @Override
