@@ -22,8 +22,6 @@ import dev.diaspora.stream.spi.Capabilities;
 import dev.diaspora.stream.spi.IncomingBatch;
 import dev.diaspora.stream.spi.OptionSchema;
 import dev.diaspora.stream.spi.Options;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -92,15 +90,8 @@ class OptionEffectTest {
             if (n <= 0) {
                 return null;
             }
-            StringBuilder md = new StringBuilder();
-            int[] offsets = new int[n + 1];
-            for (int i = 0; i < n; i++) {
-                md.append("{\"id\":").append(fromId + i).append('}');
-                offsets[i + 1] = md.length();
-            }
             readUpTo.accumulateAndGet(fromId + n, Math::max);
-            return new IncomingBatch(p, fromId, n, ByteBuffer.wrap(md.toString().getBytes(StandardCharsets.UTF_8)),
-                    offsets, new long[n], new long[n], new long[n], null);
+            return UnreadableRecordTest.idEvents(p, fromId, n);
         }
     }
 

@@ -80,6 +80,11 @@ class UnreadableRecordTest {
         }
     }
 
+    /** {@code n} events of partition {@code p} from {@code fromId}: metadata {@code {"id":<EventID>}}, no data. */
+    static IncomingBatch idEvents(int p, long fromId, int n) {
+        return FixedTopic.batch(p, fromId, n, null);
+    }
+
     /** @return a backend whose every topic is a new {@code topic} (for the engine tests' fixed drivers) */
     static Backend backendOf(java.util.function.Supplier<TopicBackend> topic) {
         return new Backend() {
