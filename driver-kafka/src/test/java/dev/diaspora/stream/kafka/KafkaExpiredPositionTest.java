@@ -194,7 +194,7 @@ class KafkaExpiredPositionTest {
                 push(producer, 0, 25);
             }
             try (LogCapture log = new LogCapture(); Consumer c = topic.consumer(ConsumerOptions.named("r").targets(0)
-                    .batchSize(BatchSize.of(1)).maxNumBatches(1).onExpiredPosition(policy))) {
+                    .batchSize(BatchSize.of(1)).maxPrefetchBatches(1).onExpiredPosition(policy))) {
                 assertEquals(0, next(c, "the first event").id());
                 dropBefore(topic, 20);
                 List<Long> ids = new ArrayList<>(List.of(0L));

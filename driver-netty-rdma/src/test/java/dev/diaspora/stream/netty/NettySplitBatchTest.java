@@ -85,7 +85,7 @@ class NettySplitBatchTest {
     private static Map<Long, String> push(Driver d, int worker, CountDownLatch go) {
         try (TopicHandle t = d.openTopic("split");
                 Producer p = t.producer(ProducerOptions.named("w" + worker).batchSize(BatchSize.of(120))
-                        .maxBatchBytes(1L << 20).maxNumBatches(4))) {
+                        .maxBatchBytes(1L << 20).maxInFlightBatches(4))) {
             go.await();
             List<CompletableFuture<Long>> ids = new ArrayList<>();
             for (int n = 0; n < EVENTS; n++) {
