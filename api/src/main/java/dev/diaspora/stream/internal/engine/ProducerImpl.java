@@ -42,6 +42,12 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class ProducerImpl implements Producer {
     private static final int DRAIN_BURST = 256;
+    /**
+     * How long a drain task that has found more than one event waits, spinning, for the next push before it lets the
+     * pool thread go: a pusher in the middle of a burst then needs no wake-up of the pool (lock, task, notify, futex).
+     * A drain that found one event at a time (a slow or idle producer) does not wait, so idle costs nothing.
+     */
+    private static final long DRAIN_LINGER_NANOS = 20_000;
 
     private final TopicHandleImpl topic;
     private final ProducerOptions options;
@@ -181,14 +187,16 @@ final class ProducerImpl implements Producer {
     }
 
     private void scheduleDrain() {
-        if (draining.compareAndSet(false, true)) {
+        if (!draining.get() && draining.compareAndSet(false, true)) {
             pool.execute(this::drain);
         }
     }
 
     private void drain() {
+        boolean burst = false; // more than one event came during this task: a pusher is busy, worth waiting for
         while (true) {
-            for (int i = 0; i < DRAIN_BURST; i++) {
+            int taken = 0;
+            for (; taken < DRAIN_BURST; taken++) {
                 Object o = queue.poll();
                 if (o == null) {
                     break;
@@ -200,6 +208,10 @@ final class ProducerImpl implements Producer {
                     CompletableFuture<Void> marker = (CompletableFuture<Void>) o;
                     flushNow().whenComplete((v, err) -> marker.complete(null));
                 }
+            }
+            burst |= taken > 1;
+            if (burst && taken < DRAIN_BURST && awaitPush()) {
+                continue; // the burst goes on, without a wake-up
             }
             if (queue.isEmpty()) {
                 draining.set(false);
@@ -213,6 +225,18 @@ final class ProducerImpl implements Producer {
                 return;
             }
         }
+    }
+
+    /** @return true if a push arrived within {@link #DRAIN_LINGER_NANOS} (a bounded spin) */
+    private boolean awaitPush() {
+        long deadline = System.nanoTime() + DRAIN_LINGER_NANOS;
+        do {
+            if (!queue.isEmpty()) {
+                return true;
+            }
+            Thread.onSpinWait();
+        } while (System.nanoTime() - deadline < 0);
+        return !queue.isEmpty();
     }
 
     /** validate, select, serialize; then the batcher. Failures fail this event only. */

@@ -1,21 +1,29 @@
 package dev.diaspora.stream.internal.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.diaspora.stream.BatchSize;
 import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.Producer;
 import dev.diaspora.stream.ProducerOptions;
+import dev.diaspora.stream.ThreadPool;
 import dev.diaspora.stream.TopicHandle;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
  * How a batch's completion reaches the producer engine: the engine attaches it to the future before the driver sees
- * the batch ({@code engine-test-log} fails a batch whose future has nothing attached), and a driver that completes
- * inside {@code append} does not run the engine's completion (and so the user's callbacks) under the batcher's lock.
+ * the batch ({@code engine-test-log} fails a batch whose future has nothing attached), a driver that completes inside
+ * {@code append} does not run the engine's completion (and so the user's callbacks) under the batcher's lock, and the
+ * pool's drain task, which waits briefly for the next push of a burst, costs no CPU once the producer is idle.
  */
 @Timeout(60)
 class BatchCompletionTest extends EngineRuleFixture {
@@ -57,6 +65,39 @@ class BatchCompletionTest extends EngineRuleFixture {
             });
             await(callbackDone);
             assertEquals(1L, other.get(), "the push from the callback's helper thread");
+        }
+    }
+
+    @Test
+    void anIdleProducerOnAPoolCostsNoCpu() throws Exception {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        Assumptions.assumeTrue(mx.isThreadCpuTimeSupported(), "thread CPU time is not measurable on this JVM");
+        if (!mx.isThreadCpuTimeEnabled()) {
+            mx.setThreadCpuTimeEnabled(true);
+        }
+        TopicHandle topic = newTopic(1);
+        try (ThreadPool pool = ThreadPool.create(1);
+                Producer producer = topic.producer(ProducerOptions.named("p").threadPool(pool))) {
+            CompletableFuture<Long> poolThread = new CompletableFuture<>();
+            pool.execute(() -> poolThread.complete(Thread.currentThread().getId()));
+            long tid = await(poolThread);
+            for (int round = 0; round < 20; round++) { // bursts, so that the drain task waits for pushes
+                List<CompletableFuture<Long>> fs = new ArrayList<>();
+                for (int i = 0; i < 500; i++) {
+                    fs.add(producer.push(md("{\"i\":" + i + "}"), DataView.EMPTY));
+                }
+                await(producer.flush());
+                fs.forEach(EngineRuleFixture::await);
+            }
+            Thread.sleep(100); // past any wait of the last drain task
+            long cpu0 = mx.getThreadCpuTime(tid);
+            long wall0 = System.nanoTime();
+            Thread.sleep(1_000);
+            long cpu = mx.getThreadCpuTime(tid) - cpu0;
+            long wall = System.nanoTime() - wall0;
+            assertTrue(cpu0 >= 0, "the pool thread is alive");
+            assertTrue(cpu < wall / 100, "the idle producer's pool thread used " + cpu / 1_000 + " us of CPU in "
+                    + wall / 1_000 + " us (limit 1 %)");
         }
     }
 }
