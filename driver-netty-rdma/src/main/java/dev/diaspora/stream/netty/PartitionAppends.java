@@ -32,6 +32,13 @@ final class PartitionAppends implements AutoCloseable {
     private final ArrayDeque<Pending> queue = new ArrayDeque<>(); // guarded by this
     private boolean busy; // guarded by this: a batch is being appended
     private boolean closed; // guarded by this
+    /**
+     * The partition's log end, or -1 when it must be read from the log (after a failed append). Appends of the
+     * partition go through this object only, one at a time, so a stored batch moves the end to its first id plus
+     * its count: reading the end from the files before every append (index reads, a lock) would cost more than
+     * the append's own writes.
+     */
+    private long logEnd; // guarded by this
 
     private record Pending(Appender appender, OutgoingBatch batch, CompletableFuture<Long> result) {
     }
@@ -40,7 +47,8 @@ final class PartitionAppends implements AutoCloseable {
         this.local = local;
         this.partition = partition;
         this.clock = clock;
-        this.journal = ProducerJournal.open(journalFile, local.bounds(partition).next(), table);
+        this.logEnd = local.bounds(partition).next();
+        this.journal = ProducerJournal.open(journalFile, logEnd, table);
     }
 
     /**
@@ -86,7 +94,10 @@ final class PartitionAppends implements AutoCloseable {
                     first = table.lookup(b.producerId(), b.sequence(), b.count(), now);
                     if (first < 0) {
                         journal.compactIfLarge(table);
-                        journal.intent(b.producerId(), b.sequence(), b.count(), local.bounds(partition).next(), now);
+                        if (logEnd < 0) {
+                            logEnd = local.bounds(partition).next();
+                        }
+                        journal.intent(b.producerId(), b.sequence(), b.count(), logEnd, now);
                     }
                 } catch (RuntimeException e) {
                     next.result().completeExceptionally(e);
@@ -121,9 +132,13 @@ final class PartitionAppends implements AutoCloseable {
             OutgoingBatch b = p.batch();
             synchronized (this) {
                 table.stored(new ProducerTable.Stored(b.producerId(), b.sequence(), id, b.count(), clock.getAsLong()));
+                logEnd = id + b.count();
             }
             p.result().complete(id);
         } else {
+            synchronized (this) {
+                logEnd = -1; // a failed append may have stored part of the batch: read the end again
+            }
             p.result().completeExceptionally(err);
         }
     }

@@ -1,0 +1,91 @@
+package dev.diaspora.stream.netty;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.diaspora.stream.DataView;
+import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.Ordering;
+import dev.diaspora.stream.PartitionBounds;
+import dev.diaspora.stream.files.FilesDriverProvider;
+import dev.diaspora.stream.spi.Appender;
+import dev.diaspora.stream.spi.AppenderConfig;
+import dev.diaspora.stream.spi.Backend;
+import dev.diaspora.stream.spi.ForwardingLocalTopic;
+import dev.diaspora.stream.spi.LocalTopic;
+import dev.diaspora.stream.spi.OutgoingBatch;
+import dev.diaspora.stream.spi.TopicBackend;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link PartitionAppends} over a real {@code files} topic: the log end each INTENT record carries is kept from the
+ * appends' own answers, not read from the log's files before every append (which cost more than the append).
+ */
+class PartitionAppendsTest {
+    private static final long PRODUCER = 7;
+    private static final int COUNT = 3;
+
+    @Test
+    void shouldReadTheLogEndOnceAndStillRecordTheRightEndForEveryBatch(@TempDir Path dir) throws Exception {
+        FilesDriverProvider files = new FilesDriverProvider();
+        Backend storage = files.open(files.options().validate(Metadata.of("{\"root_path\":"
+                + "\"" + dir.resolve("topics") + "\"" + "}"), "test storage"));
+        try {
+            storage.createTopic("t", files.topicOptions().validate(Metadata.of("{\"num_partitions\":1}"), "t"),
+                    Metadata.of("{}"));
+            TopicBackend topic = storage.openTopic("t");
+            CountingBounds counting = new CountingBounds((LocalTopic) topic);
+            Appender appender = topic.appender(new AppenderConfig("test", PRODUCER, Integer.MAX_VALUE,
+                    Ordering.STRICT));
+            Path state = dir.resolve("producer-state");
+            int batches = 20;
+            PartitionAppends appends = new PartitionAppends(counting, 0, state, System::currentTimeMillis);
+            for (int s = 0; s < batches; s++) {
+                assertEquals((long) s * COUNT, appends.submit(appender, batch(s)).get());
+            }
+            assertEquals(1, counting.calls.get(), "the log end is read when the partition's appends open, not"
+                    + " before each append");
+            appends.close();
+
+            // the journal's intents carry the right ends: reopened, it knows every batch as stored (a retry of any
+            // recent one is answered with its first id, not stored again)
+            PartitionAppends reopened = new PartitionAppends(counting, 0, state, System::currentTimeMillis);
+            for (int s = batches - 5; s < batches; s++) {
+                assertEquals((long) s * COUNT, reopened.submit(appender, batch(s)).get());
+            }
+            assertEquals((long) batches * COUNT, counting.bounds(0).next());
+            reopened.close();
+            appender.close();
+            topic.close();
+        } finally {
+            storage.close();
+        }
+    }
+
+    private static OutgoingBatch batch(long sequence) {
+        byte[] md = "{}{}{}".getBytes(StandardCharsets.US_ASCII);
+        DataView[] data = new DataView[COUNT];
+        for (int i = 0; i < COUNT; i++) {
+            data[i] = DataView.of(new byte[] {(byte) sequence, (byte) i});
+        }
+        return new OutgoingBatch(COUNT, md, new int[] {0, 2, 4, 6}, data, null, PRODUCER, sequence);
+    }
+
+    /** The files topic, counting the calls of {@link #bounds}. */
+    private static final class CountingBounds extends ForwardingLocalTopic {
+        final AtomicInteger calls = new AtomicInteger();
+
+        CountingBounds(LocalTopic delegate) {
+            super(delegate);
+        }
+
+        @Override
+        public PartitionBounds bounds(int p) {
+            calls.incrementAndGet();
+            return super.bounds(p);
+        }
+    }
+}
