@@ -4,7 +4,7 @@ import dev.diaspora.stream.DataView;
 import java.nio.ByteBuffer;
 
 /**
- * A batch of events for one partition, handed by the engine to {@link Appender#append}.
+ * A batch of events for one partition, handed by the engine to {@link BatchAppender#append}.
  *
  * <p>Layout: the serialized metadata of all events back to back in one buffer ({@link #metadataBuffer()}, event
  * {@code i} at {@code [metadataOffset(i), metadataOffset(i+1))}), one {@link DataView} per event (the producer's own

@@ -55,7 +55,10 @@ public interface TopicBackend extends AutoCloseable {
      */
     long idForTime(int p, Instant time);
 
-    /** @return a new appender for one producer */
+    /**
+     * @return a new appender for one producer, owned by it: a {@link BatchAppender} (the engine batches) or a
+     *     {@link RecordAppender} (the driver's client batches); never null
+     */
     Appender appender(AppenderConfig config);
 
     /**

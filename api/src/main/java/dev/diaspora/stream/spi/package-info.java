@@ -4,10 +4,11 @@
  *
  * <p>Entry point: {@link dev.diaspora.stream.spi.DriverProvider}, registered through {@code ServiceLoader}. It opens
  * a {@link dev.diaspora.stream.spi.Backend} (topic admin), which opens {@link dev.diaspora.stream.spi.TopicBackend}s,
- * which make one {@link dev.diaspora.stream.spi.Appender} per producer and one
- * {@link dev.diaspora.stream.spi.ReadSession} per consumer. Log-structured drivers (a partition is an append-only
- * log read by offset) implement {@link dev.diaspora.stream.spi.LocalTopic} and get their read sessions from
- * {@link dev.diaspora.stream.spi.LocalReadSession}.
+ * which make one {@link dev.diaspora.stream.spi.Appender} per producer (a
+ * {@link dev.diaspora.stream.spi.BatchAppender} if the engine batches, a {@link dev.diaspora.stream.spi.RecordAppender}
+ * if the driver's client does) and one {@link dev.diaspora.stream.spi.ReadSession} per consumer. Log-structured
+ * drivers (a partition is an append-only log read by offset) implement {@link dev.diaspora.stream.spi.LocalTopic} and
+ * get their read sessions from {@link dev.diaspora.stream.spi.LocalReadSession}.
  *
  * <p>Ownership and threading, for every driver:
  * <ul>

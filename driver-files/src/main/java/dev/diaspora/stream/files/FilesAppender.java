@@ -1,8 +1,8 @@
 package dev.diaspora.stream.files;
 
 import dev.diaspora.stream.DiasporaException;
-import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.AppenderConfig;
+import dev.diaspora.stream.spi.BatchAppender;
 import dev.diaspora.stream.spi.OutgoingBatch;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
@@ -13,7 +13,7 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Thread safety: thread-safe.
  */
-final class FilesAppender implements Appender {
+final class FilesAppender implements BatchAppender {
     private final FilesTopic topic;
     private long[] lastSequence; // guarded by this; grown when partitions are added
     private long[] failedUpTo; // guarded by this; grown when partitions are added

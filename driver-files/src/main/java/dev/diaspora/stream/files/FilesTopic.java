@@ -11,8 +11,8 @@ import dev.diaspora.stream.PartitionInfo;
 import dev.diaspora.stream.TopicNotFoundException;
 import dev.diaspora.stream.files.storage.PartitionLog;
 import dev.diaspora.stream.files.storage.StoredData;
-import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.AppenderConfig;
+import dev.diaspora.stream.spi.BatchAppender;
 import dev.diaspora.stream.spi.ChangeNotifier;
 import dev.diaspora.stream.spi.DataRequest;
 import dev.diaspora.stream.spi.IncomingBatch;
@@ -254,7 +254,7 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource, Ta
     // ------------------------------------------------------------------ appends
 
     @Override
-    public Appender appender(AppenderConfig config) {
+    public BatchAppender appender(AppenderConfig config) {
         checkOpen();
         identity.check();
         return new FilesAppender(this, config);

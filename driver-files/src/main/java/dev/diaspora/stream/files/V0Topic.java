@@ -5,8 +5,8 @@ import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.PartitionBounds;
 import dev.diaspora.stream.PartitionInfo;
-import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.AppenderConfig;
+import dev.diaspora.stream.spi.BatchAppender;
 import dev.diaspora.stream.spi.ChangeNotifier;
 import dev.diaspora.stream.spi.DataRequest;
 import dev.diaspora.stream.spi.IncomingBatch;
@@ -121,7 +121,7 @@ final class V0Topic implements TopicBackend, LocalTopic, TailWatcher.Watched {
     // ------------------------------------------------------------------ appends
 
     @Override
-    public Appender appender(AppenderConfig config) {
+    public BatchAppender appender(AppenderConfig config) {
         checkOpen();
         V0Writer writer = V0Writer.acquire(dir, name);
         ExecutorService executor;
@@ -139,7 +139,7 @@ final class V0Topic implements TopicBackend, LocalTopic, TailWatcher.Watched {
     }
 
     /** One producer's appender: batches go to the handle's I/O thread in call order. */
-    private final class V0Appender implements Appender {
+    private final class V0Appender implements BatchAppender {
         private final V0Writer writer;
         private final ExecutorService executor;
         private final Set<Integer> failed = java.util.concurrent.ConcurrentHashMap.newKeySet();

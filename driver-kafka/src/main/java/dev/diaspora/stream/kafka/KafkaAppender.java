@@ -4,8 +4,7 @@ import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.EventTooLargeException;
 import dev.diaspora.stream.TopicNotFoundException;
-import dev.diaspora.stream.spi.Appender;
-import dev.diaspora.stream.spi.OutgoingBatch;
+import dev.diaspora.stream.spi.RecordAppender;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -32,7 +31,7 @@ import org.apache.kafka.common.errors.TimeoutException;
  *
  * <p>Thread safety: thread-safe; the engine calls {@link #send} in push order per partition.
  */
-final class KafkaAppender implements Appender, KafkaIncarnation.Listener {
+final class KafkaAppender implements RecordAppender, KafkaIncarnation.Listener {
     private static final int INITIAL_RING = 1024;
     private static final int DRAIN_CHUNK = 256;
 
@@ -68,16 +67,6 @@ final class KafkaAppender implements Appender, KafkaIncarnation.Listener {
     KafkaAppender(KafkaTopic topic) {
         this.topic = topic;
         topic.incarnation.addListener(this);
-    }
-
-    @Override
-    public Mode mode() {
-        return Mode.RECORD;
-    }
-
-    @Override
-    public void append(int partition, OutgoingBatch batch, CompletableFuture<Long> done) {
-        throw new UnsupportedOperationException("the kafka appender works in RECORD mode");
     }
 
     /** One event on its way: Kafka's callback for its record, then an entry of the ring. */

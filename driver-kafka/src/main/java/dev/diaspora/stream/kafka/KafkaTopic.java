@@ -4,9 +4,9 @@ import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.PartitionBounds;
 import dev.diaspora.stream.PartitionInfo;
-import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.AppenderConfig;
 import dev.diaspora.stream.spi.ReadSession;
+import dev.diaspora.stream.spi.RecordAppender;
 import dev.diaspora.stream.spi.SessionConfig;
 import dev.diaspora.stream.spi.TopicBackend;
 import java.nio.ByteBuffer;
@@ -181,7 +181,7 @@ final class KafkaTopic implements TopicBackend {
     }
 
     @Override
-    public Appender appender(AppenderConfig config) {
+    public RecordAppender appender(AppenderConfig config) {
         incarnation.check();
         return new KafkaAppender(this);
     }

@@ -6,8 +6,8 @@ import dev.diaspora.stream.netty.protocol.Answers;
 import dev.diaspora.stream.netty.protocol.AppendRequest;
 import dev.diaspora.stream.netty.protocol.PartitionRequests;
 import dev.diaspora.stream.netty.protocol.Protocol;
-import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.AppenderConfig;
+import dev.diaspora.stream.spi.BatchAppender;
 import dev.diaspora.stream.spi.OutgoingBatch;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -31,7 +31,7 @@ final class AppendPath {
     private final ServerConnection connection;
     private final Channel channel;
     private final ServerReplies replies;
-    private final Map<Long, Appender> appenders = new HashMap<>();
+    private final Map<Long, BatchAppender> appenders = new HashMap<>();
     private final Map<AssemblyKey, BatchAssembly> assemblies = new HashMap<>();
     private long pendingAppendBytes;
     private long assemblingBytes; // bytes of the frames of incomplete batches
@@ -58,7 +58,7 @@ final class AppendPath {
         for (AssemblyKey k : List.copyOf(assemblies.keySet())) {
             dropAssembly(k);
         }
-        for (Appender a : appenders.values()) {
+        for (BatchAppender a : appenders.values()) {
             a.close();
         }
         appenders.clear();
@@ -68,7 +68,7 @@ final class AppendPath {
     void append(long reqId, ByteBuf in) {
         int frameBytes = in.readableBytes();
         AppendRequest req;
-        Appender appender;
+        BatchAppender appender;
         ServerTopic t;
         int p;
         try {
@@ -77,8 +77,9 @@ final class AppendPath {
             p = ServerConnection.partition(t, req.partition);
             appender = appenders.get(req.appenderId());
             if (appender == null) {
-                appender = t.backend.appender(new AppenderConfig("remote " + replies.peer(), req.producerId,
-                        Integer.MAX_VALUE, Ordering.STRICT));
+                // the server's storage is log-structured (files): its appenders take batches as the server gets them
+                appender = (BatchAppender) t.backend.appender(new AppenderConfig("remote " + replies.peer(),
+                        req.producerId, Integer.MAX_VALUE, Ordering.STRICT));
                 appenders.put(req.appenderId(), appender);
             }
         } catch (Protocol.BadFrameException | IndexOutOfBoundsException e) {
@@ -140,7 +141,7 @@ final class AppendPath {
      * Appends a whole batch (or finds it stored already: a retry), then answers each of its frames ({@code requestIds}, whose first events are at
      * {@code starts} in the batch) with the id of its first event, and runs {@code release}.
      */
-    private void submit(ServerTopic t, Appender appender, int p, OutgoingBatch batch, long bytes, Runnable release,
+    private void submit(ServerTopic t, BatchAppender appender, int p, OutgoingBatch batch, long bytes, Runnable release,
             long[] requestIds, int[] starts) {
         pendingAppendBytes += bytes;
         updateAutoRead();
@@ -185,7 +186,7 @@ final class AppendPath {
 
     /** Serves CLOSE_APPENDER. */
     void closeAppender(PartitionRequests.CloseAppender req) {
-        Appender a = appenders.remove(req.appenderId());
+        BatchAppender a = appenders.remove(req.appenderId());
         if (a != null) {
             a.close();
         }

@@ -5,8 +5,8 @@ import dev.diaspora.stream.netty.protocol.AppendRequest;
 import dev.diaspora.stream.netty.protocol.Answers;
 import dev.diaspora.stream.netty.protocol.PartitionRequests;
 import dev.diaspora.stream.netty.protocol.Protocol;
-import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.AppenderConfig;
+import dev.diaspora.stream.spi.BatchAppender;
 import dev.diaspora.stream.spi.OutgoingBatch;
 import io.netty.buffer.ByteBuf;
 import java.util.ArrayDeque;
@@ -39,7 +39,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Thread safety: thread-safe.
  */
-final class NettyAppender implements Appender {
+final class NettyAppender implements BatchAppender {
     private static final AtomicInteger KEYS = new AtomicInteger();
     private static final long FIRST_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     private static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(500);

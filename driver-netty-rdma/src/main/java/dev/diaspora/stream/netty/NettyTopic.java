@@ -12,8 +12,8 @@ import dev.diaspora.stream.netty.protocol.Answers;
 import dev.diaspora.stream.netty.protocol.ConsumerRequests;
 import dev.diaspora.stream.netty.protocol.PartitionRequests;
 import dev.diaspora.stream.netty.protocol.Protocol;
-import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.AppenderConfig;
+import dev.diaspora.stream.spi.BatchAppender;
 import dev.diaspora.stream.spi.ChangeNotifier;
 import dev.diaspora.stream.spi.DataRequest;
 import dev.diaspora.stream.spi.IncomingBatch;
@@ -305,7 +305,7 @@ final class NettyTopic implements TopicBackend, LocalTopic {
     }
 
     @Override
-    public Appender appender(AppenderConfig config) {
+    public BatchAppender appender(AppenderConfig config) {
         checkOpen();
         return new NettyAppender(this, config);
     }

@@ -1,7 +1,7 @@
 package dev.diaspora.stream.netty;
 
 import dev.diaspora.stream.DiasporaException;
-import dev.diaspora.stream.spi.Appender;
+import dev.diaspora.stream.spi.BatchAppender;
 import dev.diaspora.stream.spi.LocalTopic;
 import dev.diaspora.stream.spi.OutgoingBatch;
 import java.nio.file.Path;
@@ -40,7 +40,7 @@ final class PartitionAppends implements AutoCloseable {
      */
     private long logEnd; // guarded by this
 
-    private record Pending(Appender appender, OutgoingBatch batch, CompletableFuture<Long> result) {
+    private record Pending(BatchAppender appender, OutgoingBatch batch, CompletableFuture<Long> result) {
     }
 
     PartitionAppends(LocalTopic local, int partition, Path journalFile, LongSupplier clock) {
@@ -57,7 +57,7 @@ final class PartitionAppends implements AutoCloseable {
      *
      * @return the first EventID of the batch (of its first storing if it is a retry)
      */
-    CompletableFuture<Long> submit(Appender appender, OutgoingBatch batch) {
+    CompletableFuture<Long> submit(BatchAppender appender, OutgoingBatch batch) {
         CompletableFuture<Long> result = new CompletableFuture<>();
         synchronized (this) {
             queue.add(new Pending(appender, batch, result));

@@ -4,7 +4,7 @@ import com.rabbitmq.stream.Consumer;
 import com.rabbitmq.stream.OffsetSpecification;
 import com.rabbitmq.stream.Resource;
 import dev.diaspora.stream.DiasporaException;
-import dev.diaspora.stream.spi.Appender.AppendCallback;
+import dev.diaspora.stream.spi.RecordAppender.AppendCallback;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

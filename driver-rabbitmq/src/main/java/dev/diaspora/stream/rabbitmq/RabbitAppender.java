@@ -5,8 +5,7 @@ import com.rabbitmq.stream.Resource;
 import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.TopicNotFoundException;
-import dev.diaspora.stream.spi.Appender;
-import dev.diaspora.stream.spi.OutgoingBatch;
+import dev.diaspora.stream.spi.RecordAppender;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -22,7 +21,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  *
  * <p>Thread safety: thread-safe; the engine calls {@link #send} in push order per partition.
  */
-final class RabbitAppender implements Appender {
+final class RabbitAppender implements RecordAppender {
     private final RabbitTopic topic;
     private final long writer = ThreadLocalRandom.current().nextLong();
     private final Producer[] producers;
@@ -48,16 +47,6 @@ final class RabbitAppender implements Appender {
             recovery[p] = new Recovery();
         }
         this.sequences = new AtomicLongArray(topic.numPartitions());
-    }
-
-    @Override
-    public Mode mode() {
-        return Mode.RECORD;
-    }
-
-    @Override
-    public void append(int partition, OutgoingBatch batch, CompletableFuture<Long> done) {
-        throw new UnsupportedOperationException("the rabbitmq appender works in RECORD mode");
     }
 
     private synchronized Producer producer(int p) {

@@ -12,7 +12,6 @@ import dev.diaspora.stream.PartitionBounds;
 import dev.diaspora.stream.PartitionInfo;
 import dev.diaspora.stream.PositionExpiredException;
 import dev.diaspora.stream.TopicNotFoundException;
-import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.AppenderConfig;
 import dev.diaspora.stream.spi.ChangeNotifier;
 import dev.diaspora.stream.spi.DataRequest;
@@ -20,6 +19,7 @@ import dev.diaspora.stream.spi.IncomingBatch;
 import dev.diaspora.stream.spi.LocalReadSession;
 import dev.diaspora.stream.spi.LocalTopic;
 import dev.diaspora.stream.spi.ReadSession;
+import dev.diaspora.stream.spi.RecordAppender;
 import dev.diaspora.stream.spi.SessionConfig;
 import dev.diaspora.stream.spi.TopicBackend;
 import java.nio.ByteBuffer;
@@ -251,7 +251,7 @@ final class RabbitTopic implements TopicBackend, LocalTopic {
     }
 
     @Override
-    public Appender appender(AppenderConfig config) {
+    public RecordAppender appender(AppenderConfig config) {
         checkLive();
         return new RabbitAppender(this);
     }

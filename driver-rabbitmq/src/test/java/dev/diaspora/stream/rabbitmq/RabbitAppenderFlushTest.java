@@ -8,9 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.Ordering;
-import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.AppenderConfig;
 import dev.diaspora.stream.spi.Backend;
+import dev.diaspora.stream.spi.RecordAppender;
 import dev.diaspora.stream.spi.TopicBackend;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -41,7 +41,7 @@ class RabbitAppenderFlushTest {
             b.createTopic(name, provider.topicOptions().validate(Metadata.of("{}"), "topic options"),
                     Metadata.EMPTY);
             try (TopicBackend t = b.openTopic(name)) {
-                Appender a = t.appender(new AppenderConfig("p", 1, 16, Ordering.STRICT));
+                RecordAppender a = (RecordAppender) t.appender(new AppenderConfig("p", 1, 16, Ordering.STRICT));
                 CountDownLatch inCallback = new CountDownLatch(1);
                 CountDownLatch release = new CountDownLatch(1);
                 CompletableFuture<Long> first = new CompletableFuture<>();

@@ -1,7 +1,7 @@
 package dev.diaspora.stream.redis;
 
 import dev.diaspora.stream.DataView;
-import dev.diaspora.stream.spi.Appender;
+import dev.diaspora.stream.spi.BatchAppender;
 import dev.diaspora.stream.spi.OutgoingBatch;
 import dev.diaspora.stream.spi.StorageClock;
 import dev.diaspora.stream.spi.TopicNames;
@@ -20,7 +20,7 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Thread safety: thread-safe.
  */
-final class RedisAppender implements Appender {
+final class RedisAppender implements BatchAppender {
     private final RedisTopic topic;
     private final long producerId;
 
@@ -68,7 +68,7 @@ final class RedisAppender implements Appender {
         if (topic.retention.any()) {
             topic.trim(partition); // pipelined after the append; its failures show in the next read or bounds
         }
-        Appender.completeWith(done, appended
+        BatchAppender.completeWith(done, appended
                 .handleAsync((first, error) -> {
                     if (error != null) {
                         Throwable c = RedisErrors.unwrap(error);

@@ -3,8 +3,8 @@ package dev.diaspora.stream.redis;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.PartitionBounds;
 import dev.diaspora.stream.PartitionInfo;
-import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.AppenderConfig;
+import dev.diaspora.stream.spi.BatchAppender;
 import dev.diaspora.stream.spi.ChangeNotifier;
 import dev.diaspora.stream.spi.DataRequest;
 import dev.diaspora.stream.spi.GroupMembership;
@@ -141,7 +141,7 @@ final class RedisTopic implements TopicBackend, LocalTopic {
     }
 
     @Override
-    public Appender appender(AppenderConfig config) {
+    public BatchAppender appender(AppenderConfig config) {
         return new RedisAppender(this, config.producerId());
     }
 

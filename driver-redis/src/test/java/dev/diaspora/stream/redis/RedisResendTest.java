@@ -6,8 +6,8 @@ import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.Ordering;
 import dev.diaspora.stream.spi.AppenderConfig;
-import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.Backend;
+import dev.diaspora.stream.spi.BatchAppender;
 import dev.diaspora.stream.spi.OutgoingBatch;
 import dev.diaspora.stream.spi.TopicBackend;
 import java.nio.charset.StandardCharsets;
@@ -50,7 +50,7 @@ class RedisResendTest {
                 producerId, sequence);
     }
 
-    private static long append(Appender a, OutgoingBatch batch) throws Exception {
+    private static long append(BatchAppender a, OutgoingBatch batch) throws Exception {
         CompletableFuture<Long> done = new CompletableFuture<>();
         a.append(0, batch, done);
         return done.get(10, TimeUnit.SECONDS);
@@ -64,8 +64,8 @@ class RedisResendTest {
             b.createTopic("resend", provider.topicOptions().validate(Metadata.of("{}"), "topic options"),
                     Metadata.of("{}"));
             try (TopicBackend t = b.openTopic("resend")) {
-                Appender a = t.appender(new AppenderConfig("p", 42, 4, Ordering.STRICT));
-                Appender other = t.appender(new AppenderConfig("q", 43, 4, Ordering.STRICT));
+                BatchAppender a = (BatchAppender) t.appender(new AppenderConfig("p", 42, 4, Ordering.STRICT));
+                BatchAppender other = (BatchAppender) t.appender(new AppenderConfig("q", 43, 4, Ordering.STRICT));
                 assertEquals(0, append(a, batch(42, 0, "{\"a\":0}", "{\"a\":1}")));
                 assertEquals(2, append(other, batch(43, 0, "{\"b\":0}")));
                 assertEquals(3, append(a, batch(42, 1, "{\"a\":2}")));

@@ -3,8 +3,8 @@ package dev.diaspora.stream.memory;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.PartitionBounds;
 import dev.diaspora.stream.PartitionInfo;
-import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.AppenderConfig;
+import dev.diaspora.stream.spi.BatchAppender;
 import dev.diaspora.stream.spi.ChangeNotifier;
 import dev.diaspora.stream.spi.DataRequest;
 import dev.diaspora.stream.spi.GroupMembership;
@@ -88,7 +88,7 @@ final class MemoryTopic implements TopicBackend, LocalTopic {
     }
 
     @Override
-    public Appender appender(AppenderConfig config) {
+    public BatchAppender appender(AppenderConfig config) {
         // The copy into memory is the whole "I/O", so appending inline is allowed by the SPI (no blocking I/O).
         state.checkLive();
         return (partition, batch, done) -> {

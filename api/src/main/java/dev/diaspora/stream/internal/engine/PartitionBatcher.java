@@ -3,7 +3,7 @@ package dev.diaspora.stream.internal.engine;
 import dev.diaspora.stream.BatchSize;
 import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.DiasporaException;
-import dev.diaspora.stream.spi.Appender;
+import dev.diaspora.stream.spi.BatchAppender;
 import dev.diaspora.stream.spi.OutgoingBatch;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
@@ -86,7 +86,7 @@ final class PartitionBatcher {
 
     private final ProducerImpl producer;
     private final int partition;
-    private final Appender appender;
+    private final BatchAppender appender;
     private final int fixedSize; // 0 when adaptive
     private final int maxInFlight;
     private final long maxBatchBytes;
@@ -111,7 +111,7 @@ final class PartitionBatcher {
     private static final int MIN_METADATA_HINT = 256;
     private static final int MAX_METADATA_HINT = 1 << 20;
 
-    PartitionBatcher(ProducerImpl producer, int partition, Appender appender, BatchSize batchSize, int maxInFlight,
+    PartitionBatcher(ProducerImpl producer, int partition, BatchAppender appender, BatchSize batchSize, int maxInFlight,
             long maxBatchBytes, long lingerNanos) {
         this.producer = producer;
         this.partition = partition;

@@ -22,6 +22,8 @@ import dev.diaspora.stream.internal.metrics.LatencyHistogram;
 import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.AppenderConfig;
 import dev.diaspora.stream.spi.Backend;
+import dev.diaspora.stream.spi.BatchAppender;
+import dev.diaspora.stream.spi.RecordAppender;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
@@ -52,12 +54,19 @@ final class ProducerImpl implements Producer {
     private final TopicHandleImpl topic;
     private final ProducerOptions options;
     private final Appender appender;
+    /** The appender if the engine batches ({@link PartitionBatcher}s), else null. */
+    private final BatchAppender batchAppender;
+    /** The appender if the driver's client batches (one {@code send} per event, no batchers), else null. */
+    private final RecordAppender recordAppender;
     private final boolean recordMode;
     private final ThreadPool pool;
     private final Validator validator;
     private final PartitionSelector selector;
     private final Serializer serializer;
-    /** The default serializer in batch mode: the batch copies the metadata's text itself, with no buffer view. */
+    /**
+     * The default serializer with a {@link BatchAppender}: the batch copies the metadata's text itself, with no buffer
+     * view.
+     */
     private final boolean verbatimIntoBatch;
     /** One per partition; replaced by a longer copy (same batchers first) when the topic grows. */
     private volatile PartitionBatcher[] batchers;
@@ -93,9 +102,14 @@ final class ProducerImpl implements Producer {
         Backend.EventSizeLimit limit = topic.driver().maxEventSize();
         this.maxEventSize = limit.bytes();
         this.maxEventSizeOption = limit.option();
-        this.appender = topic.backend().appender(
-                new AppenderConfig(options.name(), producerId, options.maxInFlightBatches(), options.ordering()));
-        this.recordMode = appender.mode() == Appender.Mode.RECORD;
+        this.appender = Objects.requireNonNull(topic.backend().appender(
+                new AppenderConfig(options.name(), producerId, options.maxInFlightBatches(), options.ordering())),
+                () -> "the '" + topic.driver().name() + "' driver returned no appender for topic '" + topic.name()
+                        + "': TopicBackend.appender must return a BatchAppender or a RecordAppender");
+        // Appender is sealed: exactly one of the two
+        this.recordAppender = appender instanceof RecordAppender ? (RecordAppender) appender : null;
+        this.batchAppender = appender instanceof BatchAppender ? (BatchAppender) appender : null;
+        this.recordMode = recordAppender != null;
         this.verbatimIntoBatch = !recordMode && serializer == Components.defaultSerializer();
         this.batchers = new PartitionBatcher[0];
         batcher(topic.partitions().size() - 1);
@@ -113,8 +127,8 @@ final class ProducerImpl implements Producer {
                 PartitionBatcher[] grown = java.util.Arrays.copyOf(b, p + 1);
                 long linger = options.linger().toNanos();
                 for (int i = b.length; i < grown.length; i++) {
-                    grown[i] = new PartitionBatcher(this, i, appender, options.batchSize(), options.maxInFlightBatches(),
-                            options.maxBatchBytes(), linger);
+                    grown[i] = new PartitionBatcher(this, i, batchAppender, options.batchSize(),
+                            options.maxInFlightBatches(), options.maxBatchBytes(), linger);
                 }
                 batchers = grown;
                 b = grown;
@@ -271,10 +285,10 @@ final class ProducerImpl implements Producer {
         }
     }
 
-    /** RECORD mode: one event straight to the driver, which batches by itself. */
+    /** A {@link RecordAppender}: one event straight to the driver, which batches by itself. */
     private void send(PendingEvent e, int p, ByteBuffer serialized, long size) {
         batches.increment();
-        appender.send(p, serialized, e.data, (id, err) -> {
+        recordAppender.send(p, serialized, e.data, (id, err) -> {
             Throwable cause = err == null || err instanceof DiasporaException ? err
                     : new DiasporaException("partition " + p + ": the driver failed to store the event: " + err, err);
             if (cause == null) {
@@ -338,7 +352,7 @@ final class ProducerImpl implements Producer {
 
     private CompletableFuture<Void> flushNow() {
         if (recordMode) {
-            return appender.flush();
+            return recordAppender.flush();
         }
         PartitionBatcher[] batchers = this.batchers;
         CompletableFuture<?>[] fs = new CompletableFuture<?>[batchers.length];

@@ -6,9 +6,9 @@ import dev.diaspora.stream.PartitionInfo;
 import dev.diaspora.stream.TopicExistsException;
 import dev.diaspora.stream.TopicNotFoundException;
 import dev.diaspora.stream.spi.AbstractDriverProvider;
-import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.AppenderConfig;
 import dev.diaspora.stream.spi.Backend;
+import dev.diaspora.stream.spi.BatchAppender;
 import dev.diaspora.stream.spi.Capabilities;
 import dev.diaspora.stream.spi.ChangeNotifier;
 import dev.diaspora.stream.spi.DataRequest;
@@ -152,7 +152,7 @@ final class LogTestDriver {
         }
 
         @Override
-        public Appender appender(AppenderConfig config) {
+        public BatchAppender appender(AppenderConfig config) {
             return (p, batch, done) -> {
                 if (done.getNumberOfDependents() == 0) { // the engine attaches its completion before handing over
                     done.completeExceptionally(new IllegalStateException("engine-test-log: the engine handed over a"

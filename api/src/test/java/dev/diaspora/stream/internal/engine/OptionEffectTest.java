@@ -15,9 +15,9 @@ import dev.diaspora.stream.Producer;
 import dev.diaspora.stream.ProducerOptions;
 import dev.diaspora.stream.TopicHandle;
 import dev.diaspora.stream.spi.AbstractDriverProvider;
-import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.AppenderConfig;
 import dev.diaspora.stream.spi.Backend;
+import dev.diaspora.stream.spi.BatchAppender;
 import dev.diaspora.stream.spi.Capabilities;
 import dev.diaspora.stream.spi.IncomingBatch;
 import dev.diaspora.stream.spi.OptionSchema;
@@ -67,7 +67,7 @@ class OptionEffectTest {
         volatile int configuredInFlight;
 
         @Override
-        public Appender appender(AppenderConfig config) {
+        public BatchAppender appender(AppenderConfig config) {
             configuredInFlight = config.maxInFlight();
             return (p, batch, done) -> {
                 long first = nextId.getAndAdd(batch.count());

@@ -16,6 +16,7 @@ import dev.diaspora.stream.TopicHandle;
 import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.AppenderConfig;
 import dev.diaspora.stream.spi.Backend;
+import dev.diaspora.stream.spi.BatchAppender;
 import dev.diaspora.stream.spi.Capabilities;
 import dev.diaspora.stream.spi.ChangeNotifier;
 import dev.diaspora.stream.spi.DataRequest;
@@ -152,7 +153,7 @@ class UnreadableRecordTest {
 
         @Override
         public Appender appender(AppenderConfig config) {
-            return (p, b, done) -> done.completeExceptionally(new UnsupportedOperationException("read-only"));
+            return (BatchAppender) (p, b, done) -> done.completeExceptionally(new IllegalStateException("read-only"));
         }
 
         @Override

@@ -26,7 +26,10 @@ public final class ReferenceDriverProvider implements DriverProvider {
     public static final String NAME = "tck-reference";
     /** Option: the deliberate defect. */
     public static final String FAULT = "fault";
-    /** Option: {@code batch} (default) or {@code record}, the SPI's two appender modes. */
+    /**
+     * Option: {@code batch} (default, a {@code BatchAppender}) or {@code record} (a {@code RecordAppender}), the SPI's
+     * two kinds of appender.
+     */
     public static final String APPEND_MODE = "append_mode";
     /** Option: the name of a JVM-wide store that outlives the driver instance. */
     public static final String STORE = "store";
@@ -50,7 +53,8 @@ public final class ReferenceDriverProvider implements DriverProvider {
                 OptionSpec.string(FAULT).oneOf(Fault.optionValues()).defaultValue("none")
                         .doc("A deliberate defect to inject."),
                 OptionSpec.string(APPEND_MODE).oneOf("batch", "record").defaultValue("batch")
-                        .doc("How the engine hands events over: batch (Appender.append) or record (Appender.send)."),
+                        .doc("How the engine hands events over: batch (BatchAppender.append) or record"
+                                + " (RecordAppender.send)."),
                 OptionSpec.string(STORE).defaultValue("")
                         .doc("Name of a JVM-wide store that keeps topics across driver instances; empty: per"
                                 + " instance."));

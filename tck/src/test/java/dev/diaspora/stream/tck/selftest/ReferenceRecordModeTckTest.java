@@ -4,7 +4,7 @@ import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.tck.DriverTck;
 import java.nio.file.Path;
 
-/** The whole TCK against the reference driver in the SPI's RECORD mode (the mode a Kafka driver uses). */
+/** The whole TCK against the reference driver with a {@code RecordAppender} (the kind a Kafka driver uses). */
 class ReferenceRecordModeTckTest extends DriverTck {
     @Override
     protected String driverName() {

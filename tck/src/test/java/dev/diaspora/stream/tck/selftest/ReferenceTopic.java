@@ -8,6 +8,7 @@ import dev.diaspora.stream.StartAt;
 import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.AppenderConfig;
+import dev.diaspora.stream.spi.BatchAppender;
 import dev.diaspora.stream.spi.ChangeNotifier;
 import dev.diaspora.stream.spi.DataRequest;
 import dev.diaspora.stream.spi.IncomingBatch;
@@ -15,6 +16,7 @@ import dev.diaspora.stream.spi.LocalReadSession;
 import dev.diaspora.stream.spi.LocalTopic;
 import dev.diaspora.stream.spi.OutgoingBatch;
 import dev.diaspora.stream.spi.ReadSession;
+import dev.diaspora.stream.spi.RecordAppender;
 import dev.diaspora.stream.spi.SessionConfig;
 import dev.diaspora.stream.spi.TopicBackend;
 import dev.diaspora.stream.spi.Partitions;
@@ -112,20 +114,11 @@ final class ReferenceTopic implements TopicBackend, LocalTopic {
     @Override
     public Appender appender(AppenderConfig config) {
         if (!recordMode) {
-            return (partition, batch, done) -> Appender.completeWith(done, append(partition, batch));
+            return (BatchAppender) (partition, batch, done) -> BatchAppender.completeWith(done,
+                    append(partition, batch));
         }
-        // RECORD mode, as a driver whose client batches by itself (Kafka): one event per send, an id per callback
-        return new Appender() {
-            @Override
-            public Mode mode() {
-                return Mode.RECORD;
-            }
-
-            @Override
-            public void append(int partition, OutgoingBatch batch, CompletableFuture<Long> done) {
-                throw new UnsupportedOperationException("RECORD mode");
-            }
-
+        // as a driver whose client batches by itself (Kafka): one event per send, an id per callback
+        return new RecordAppender() {
             @Override
             public void send(int partition, ByteBuffer metadata, DataView data, AppendCallback callback) {
                 byte[] md = new byte[metadata.remaining()];
@@ -138,6 +131,11 @@ final class ReferenceTopic implements TopicBackend, LocalTopic {
                 } else {
                     callback.onComplete(f.join(), null);
                 }
+            }
+
+            @Override
+            public CompletableFuture<Void> flush() {
+                return CompletableFuture.completedFuture(null); // every send completed within its call
             }
         };
     }
