@@ -6,11 +6,13 @@ import dev.diaspora.stream.PartitionBounds;
 import dev.diaspora.stream.PositionExpiredException;
 import dev.diaspora.stream.spi.DataRequest;
 import dev.diaspora.stream.spi.IncomingBatch;
-import io.lettuce.core.KeyValue;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.StreamMessage;
+import io.lettuce.core.output.ValueListOutput;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -79,30 +81,31 @@ final class RedisReads {
         String key = topic.inc.stream(p);
         int count = Math.max(1, maxEvents);
         java.util.concurrent.CompletableFuture<Long> trimmed = topic.trim(p);
-        RedisFuture<List<StreamMessage<String, Object>>> range = b.redis.xrange(key,
-                Range.create(entryId(fromId), "+"), Limit.from(count));
-        RedisFuture<List<KeyValue<String, Object>>> values = null;
+        RedisFuture<RedisRangeOutput> range = b.redis.dispatch(CommandType.XRANGE, new RedisRangeOutput(),
+                new CommandArgs<>(RedisCodecs.CODEC).addKey(key).add(entryId(fromId)).add("+").add("COUNT")
+                        .add(count));
+        RedisFuture<List<Object>> values = null;
         if (dataFields > 0) {
-            String[] fields = new String[Math.min(dataFields, count)];
-            for (int i = 0; i < fields.length; i++) {
-                fields[i] = Long.toString(fromId + i);
+            CommandArgs<String, Object> args = new CommandArgs<>(RedisCodecs.CODEC).addKey(topic.inc.data(p));
+            for (int i = 0, n = Math.min(dataFields, count); i < n; i++) {
+                args.add(fromId + i);
             }
-            values = b.redis.hmget(topic.inc.data(p), fields);
+            values = b.redis.dispatch(CommandType.HMGET, new ValueListOutput<>(RedisCodecs.CODEC), args);
         }
         RedisFuture<Object> stored = b.redis.hget(topic.metaKey, "inc");
         String what = "Reading partition " + p + " of topic '" + topic.name() + "' from event " + fromId;
         long first = b.await(trimmed, what);
-        List<StreamMessage<String, Object>> entries = b.await(range, what);
-        List<KeyValue<String, Object>> got = values == null ? List.of() : b.await(values, what);
+        RedisRangeOutput entries = b.await(range, what);
+        List<Object> got = values == null ? List.of() : b.await(values, what);
         topic.checkIncarnation(b.await(stored, what));
         if (fromId < first) {
             return new Fetched(IncomingBatch.failure(p, fromId, new PositionExpiredException(p, fromId, first,
                     "redis driver")), null);
         }
-        if (entries.isEmpty()) {
+        int size = entries.size();
+        if (size == 0) {
             return new Fetched(null, null);
         }
-        int size = entries.size();
         int n = 0;
         int mdBytes = 0;
         long bytes = 0;
@@ -115,11 +118,10 @@ final class RedisReads {
         Entry e = new Entry();
         for (; n < size; n++) {
             long id = fromId + n;
-            StreamMessage<String, Object> entry = entries.get(n);
-            String problem = e.parse(entry, id);
+            String problem = e.parse(entries, n, id);
             if (problem != null) {
                 error = new CorruptDataException("partition " + p + ", event id " + id + ": the entry "
-                        + entry.getId() + " of the stream key " + key + " " + problem
+                        + entries.id(n) + " of the stream key " + key + " " + problem
                         + "; another program writes to this key. Give the redis driver another key_prefix, or seek"
                         + " past this event");
                 break;
@@ -133,11 +135,11 @@ final class RedisReads {
             ts[n] = e.t;
             sizes[n] = e.z;
             locations[n] = id << 6 | (e.k == 0 ? 0 : Long.numberOfTrailingZeros(e.k));
-            if (n < got.size() && e.k == 0 && e.z > 0 && got.get(n).hasValue()) {
+            if (n < got.size() && e.k == 0 && e.z > 0 && got.get(n) != null) {
                 if (data == null) {
                     data = new ByteBuffer[size];
                 }
-                data[n] = (ByteBuffer) got.get(n).getValue();
+                data[n] = (ByteBuffer) got.get(n);
             }
         }
         if (n == 0) {
@@ -154,10 +156,7 @@ final class RedisReads {
                 data);
     }
 
-    /**
-     * The fields of one stream entry ({@code m}, {@code t}, {@code z}, {@code k}), parsed without building strings
-     * (reused along a batch).
-     */
+    /** The fields of one stream entry ({@code m}, {@code t}, {@code z}, {@code k}), checked (reused along a batch). */
     private static final class Entry {
         private static final String[] NAMES = {"m", "t", "z", "k"};
 
@@ -166,22 +165,24 @@ final class RedisReads {
         long z;
         long k;
 
-        /** @return what is wrong with {@code entry}, which should hold event {@code id}, or null */
-        String parse(StreamMessage<String, Object> entry, long id) {
-            if (!entry.getId().equals(entryId(id))) {
-                return "has the id " + entry.getId() + " where the redis driver stores event " + id + " as "
+        /** @return what is wrong with entry {@code i} of {@code range}, which should hold event {@code id}, or null */
+        String parse(RedisRangeOutput range, int i, long id) {
+            if (range.seq(i) != id + 1) {
+                return "has the id " + range.id(i) + " where the redis driver stores event " + id + " as "
                         + entryId(id);
             }
-            java.util.Map<String, Object> body = entry.getBody();
-            for (String name : NAMES) {
-                if (body.get(name) == null) {
-                    return "has no field '" + name + "'";
+            m = range.metadata(i);
+            if (m == null) {
+                return "has no field 'm'";
+            }
+            for (int f = 1; f <= 3; f++) {
+                if (range.number(i, f) == RedisRangeOutput.MISSING) {
+                    return "has no field '" + NAMES[f] + "'";
                 }
             }
-            m = (ByteBuffer) body.get("m");
-            t = digits((ByteBuffer) body.get("t"));
-            z = digits((ByteBuffer) body.get("z"));
-            k = digits((ByteBuffer) body.get("k"));
+            t = range.number(i, 1);
+            z = range.number(i, 2);
+            k = range.number(i, 3);
             if (t < 0 || z < 0 || k < 0) {
                 return "has a field 't', 'z' or 'k' that is not a number";
             }
@@ -189,23 +190,6 @@ final class RedisReads {
                 return "has the chunk size " + k + ", not a power of two";
             }
             return null;
-        }
-
-        /** @return the non-negative decimal number {@code b} holds, or -1 if it holds anything else */
-        private static long digits(ByteBuffer b) {
-            int n = b.remaining();
-            if (n == 0 || n > 19) {
-                return -1;
-            }
-            long v = 0;
-            for (int i = b.position(); i < b.limit(); i++) {
-                int d = b.get(i) - '0';
-                if (d < 0 || d > 9) {
-                    return -1;
-                }
-                v = v * 10 + d;
-            }
-            return v;
         }
     }
 
