@@ -10,18 +10,21 @@ import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.StreamMessage;
+import io.lettuce.core.output.ValueListOutput;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads of one topic. A read of a partition is one call of the read script ({@link RedisScripts#READ}): an
- * {@code XRANGE} of the stream (entry {@code 0-(id+1)} is EventID {@code id}, so a read from any id is one range
- * query), cut at the byte limit on the server, with the data of each event stored as one field of at most
- * {@link #INLINE_MAX} bytes added when the caller asks for it ({@link #fetch}) and left on the server when not. Data
- * read apart ({@link #readData}) is, per partition, one call of the slicing script ({@link RedisScripts#SLICES}),
- * which sends only the selected bytes of each field (the server cuts them), and one plain {@code HGET} per large
- * field read whole or mostly, every command of a read pipelined.
+ * Reads of one topic. A read of a partition is plain commands in one round trip: an {@code XRANGE} of the stream
+ * (entry {@code 0-(id+1)} is EventID {@code id}, so a read from any id is one range query), cut at the byte limit on
+ * the client, and, when the caller asks for data ({@link #fetch}), an {@code HMGET} of the data fields of the range's
+ * first events (a one-field event's data field is named by its EventID, so the fields are known before the range
+ * is). Data read apart ({@link #readData}) is, per partition, one call of the slicing script
+ * ({@link RedisScripts#SLICES}), which sends only the selected bytes of each field (the server cuts them), and one
+ * plain {@code HGET} per large field read whole or mostly, every command of a read pipelined.
  *
  * <p>The location of an event ({@link IncomingBatch#location}) is {@code id << 6 | log2(chunk size)} (0: the data is
  * one field), so a data read needs nothing else.
@@ -30,13 +33,12 @@ import java.util.List;
  */
 final class RedisReads {
     /**
-     * The largest value that travels inside a script's answer (the read script's data, the slicing script's pieces):
-     * a script's answer is copied on the server twice more than a plain command's (into Lua, and out again), which
-     * for large values costs more than the round trip a pipelined {@code HGET} adds.
+     * Fields larger than this, read whole or mostly, come with windowed plain {@code HGET}s ({@link RedisFieldReads})
+     * rather than through the slicing script (a script's answer is copied on the server twice more than a plain
+     * command's: into Lua, and out again); and only events with data of at most this size count when a consumer's
+     * reads learn whether to bring data along ({@link RedisSessionTopic}).
      */
     static final int INLINE_MAX = 16 * 1024;
-
-    private static final String INLINE_MAX_ARG = Integer.toString(INLINE_MAX);
 
     private final RedisTopic topic;
 
@@ -59,37 +61,51 @@ final class RedisReads {
     }
 
     IncomingBatch read(int p, long fromId, int maxEvents, long maxBytes) {
-        return fetch(p, fromId, maxEvents, maxBytes, false, null).batch();
+        return fetch(p, fromId, maxEvents, maxBytes, 0, null).batch();
     }
 
     /**
-     * Reads up to {@code maxEvents} events of partition {@code p} from {@code fromId}, in one round trip (the
-     * retention script and the incarnation check are pipelined with it).
+     * Reads up to {@code maxEvents} events of partition {@code p} from {@code fromId}, in one round trip of plain
+     * commands (the retention script, when the topic has retention, and the incarnation check are pipelined with
+     * them): an {@code XRANGE} of the stream and, when {@code dataFields} is positive, an {@code HMGET} of the data
+     * fields of the events {@code fromId} to {@code fromId + dataFields - 1} (a one-field event's data is the field
+     * named by its EventID, so the fields are known before the range is). The batch is cut at {@code maxBytes} here
+     * (the first event always counts); data fetched past the cut is dropped.
      *
-     * @param withData whether to bring the data of the events stored as one field of at most {@link #INLINE_MAX}
-     *     bytes with them
+     * @param dataFields how many of the events' data fields to bring along (0: none); fields of events stored in
+     *     chunks, or past the end of the partition, come back empty
      * @param release the batch's release callback, or null
      */
-    Fetched fetch(int p, long fromId, int maxEvents, long maxBytes, boolean withData, Runnable release) {
+    Fetched fetch(int p, long fromId, int maxEvents, long maxBytes, int dataFields, Runnable release) {
         RedisBackend b = topic.backend;
         String key = topic.inc.stream(p);
+        int count = Math.max(1, maxEvents);
         java.util.concurrent.CompletableFuture<Long> trimmed = topic.trim(p);
-        java.util.concurrent.CompletableFuture<List<Object>> range = RedisScripts.READ.runList(b.redis,
-                new String[] {key, topic.inc.data(p)}, Long.toString(fromId), Integer.toString(Math.max(1, maxEvents)),
-                Long.toString(Math.max(0, maxBytes)), withData ? INLINE_MAX_ARG : "0");
+        RedisFuture<RedisRangeOutput> range = b.redis.dispatch(CommandType.XRANGE, new RedisRangeOutput(),
+                new CommandArgs<>(RedisCodecs.CODEC).addKey(key).add(entryId(fromId)).add("+").add("COUNT")
+                        .add(count));
+        RedisFuture<List<Object>> values = null;
+        if (dataFields > 0) {
+            CommandArgs<String, Object> args = new CommandArgs<>(RedisCodecs.CODEC).addKey(topic.inc.data(p));
+            for (int i = 0, n = Math.min(dataFields, count); i < n; i++) {
+                args.add(fromId + i);
+            }
+            values = b.redis.dispatch(CommandType.HMGET, new ValueListOutput<>(RedisCodecs.CODEC), args);
+        }
         RedisFuture<Object> stored = b.redis.hget(topic.metaKey, "inc");
         String what = "Reading partition " + p + " of topic '" + topic.name() + "' from event " + fromId;
         long first = b.await(trimmed, what);
-        List<Object> entries = b.await(range, what);
+        RedisRangeOutput entries = b.await(range, what);
+        List<Object> got = values == null ? List.of() : b.await(values, what);
         topic.checkIncarnation(b.await(stored, what));
         if (fromId < first) {
             return new Fetched(IncomingBatch.failure(p, fromId, new PositionExpiredException(p, fromId, first,
                     "redis driver")), null);
         }
-        if (entries.isEmpty()) {
+        int size = entries.size();
+        if (size == 0) {
             return new Fetched(null, null);
         }
-        int size = entries.size() / RedisScripts.READ_STRIDE;
         int n = 0;
         int mdBytes = 0;
         long bytes = 0;
@@ -100,12 +116,12 @@ final class RedisReads {
         ByteBuffer[] data = null;
         DiasporaException error = null;
         Entry e = new Entry();
-        for (int at = 0; n < size; at += RedisScripts.READ_STRIDE) {
+        for (; n < size; n++) {
             long id = fromId + n;
-            String problem = e.parse(entries, at, id);
+            String problem = e.parse(entries, n, id);
             if (problem != null) {
                 error = new CorruptDataException("partition " + p + ", event id " + id + ": the entry "
-                        + RedisCodecs.text(entries.get(at)) + " of the stream key " + key + " " + problem
+                        + entries.id(n) + " of the stream key " + key + " " + problem
                         + "; another program writes to this key. Give the redis driver another key_prefix, or seek"
                         + " past this event");
                 break;
@@ -119,14 +135,12 @@ final class RedisReads {
             ts[n] = e.t;
             sizes[n] = e.z;
             locations[n] = id << 6 | (e.k == 0 ? 0 : Long.numberOfTrailingZeros(e.k));
-            Object d = entries.get(at + 5);
-            if (d != null) {
+            if (n < got.size() && e.k == 0 && e.z > 0 && got.get(n) != null) {
                 if (data == null) {
                     data = new ByteBuffer[size];
                 }
-                data[n] = (ByteBuffer) d;
+                data[n] = (ByteBuffer) got.get(n);
             }
-            n++;
         }
         if (n == 0) {
             return new Fetched(IncomingBatch.failure(p, fromId, error), null);
@@ -142,10 +156,7 @@ final class RedisReads {
                 data);
     }
 
-    /**
-     * The fields of one stream entry, parsed without building strings (reused along a batch), from the read
-     * script's flat answer: id, {@code m}, {@code t}, {@code z}, {@code k} (null where missing).
-     */
+    /** The fields of one stream entry ({@code m}, {@code t}, {@code z}, {@code k}), checked (reused along a batch). */
     private static final class Entry {
         private static final String[] NAMES = {"m", "t", "z", "k"};
 
@@ -154,25 +165,24 @@ final class RedisReads {
         long z;
         long k;
 
-        /**
-         * @return what is wrong with the entry at {@code at} of {@code entries}, which should hold event {@code id},
-         *     or null
-         */
-        String parse(List<Object> entries, int at, long id) {
-            ByteBuffer entryId = (ByteBuffer) entries.get(at);
-            if (!isEntryId(entryId, id)) {
-                return "has the id " + RedisCodecs.text(entryId) + " where the redis driver stores event " + id
-                        + " as " + entryId(id);
+        /** @return what is wrong with entry {@code i} of {@code range}, which should hold event {@code id}, or null */
+        String parse(RedisRangeOutput range, int i, long id) {
+            if (range.seq(i) != id + 1) {
+                return "has the id " + range.id(i) + " where the redis driver stores event " + id + " as "
+                        + entryId(id);
             }
-            for (int i = 0; i < 4; i++) {
-                if (entries.get(at + 1 + i) == null) {
-                    return "has no field '" + NAMES[i] + "'";
+            m = range.metadata(i);
+            if (m == null) {
+                return "has no field 'm'";
+            }
+            for (int f = 1; f <= 3; f++) {
+                if (range.number(i, f) == RedisRangeOutput.MISSING) {
+                    return "has no field '" + NAMES[f] + "'";
                 }
             }
-            m = (ByteBuffer) entries.get(at + 1);
-            t = digits((ByteBuffer) entries.get(at + 2));
-            z = digits((ByteBuffer) entries.get(at + 3));
-            k = digits((ByteBuffer) entries.get(at + 4));
+            t = range.number(i, 1);
+            z = range.number(i, 2);
+            k = range.number(i, 3);
             if (t < 0 || z < 0 || k < 0) {
                 return "has a field 't', 'z' or 'k' that is not a number";
             }
@@ -180,32 +190,6 @@ final class RedisReads {
                 return "has the chunk size " + k + ", not a power of two";
             }
             return null;
-        }
-
-        /** @return whether {@code b} is the text {@code 0-(id+1)} */
-        private static boolean isEntryId(ByteBuffer b, long id) {
-            int at = b.position();
-            if (b.remaining() < 3 || b.get(at) != '0' || b.get(at + 1) != '-') {
-                return false;
-            }
-            return digits(b.slice(at + 2, b.remaining() - 2)) == id + 1;
-        }
-
-        /** @return the non-negative decimal number {@code b} holds, or -1 if it holds anything else */
-        private static long digits(ByteBuffer b) {
-            int n = b.remaining();
-            if (n == 0 || n > 19) {
-                return -1;
-            }
-            long v = 0;
-            for (int i = b.position(); i < b.limit(); i++) {
-                int d = b.get(i) - '0';
-                if (d < 0 || d > 9) {
-                    return -1;
-                }
-                v = v * 10 + d;
-            }
-            return v;
         }
     }
 

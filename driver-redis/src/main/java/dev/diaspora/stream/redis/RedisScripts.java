@@ -117,64 +117,6 @@ final class RedisScripts {
             """);
 
     /**
-     * Reads a range of a partition in one step. KEYS: stream, data (one partition's keys: one slot). ARGV: first
-     * EventID, max entries, max bytes (metadata plus data; the first entry always counts), the largest data size to
-     * add to an entry ('0': none): the data of every entry stored as one field (chunk size 0) of at most that size
-     * is added. Returns a flat list of {@value #READ_STRIDE} elements per entry: its id and its fields {@code m},
-     * {@code t}, {@code z}, {@code k} (nil where missing), then its data (nil when not asked for or missing). Redis
-     * has no field projection for {@code XRANGE}: this is how one round trip returns metadata with data, or without.
-     *
-     * <p>What the server spends is Lua's: each value of the range is copied into Lua and out again. So the answer is
-     * flat (no field names, no nesting: half the values {@code XRANGE}'s shape has to convert, and fewer for the
-     * client to decode), the data comes with one {@code HMGET} rather than one {@code HGET} per entry, the fields are
-     * taken by position when in the order the driver writes them, and values larger than the limit are left out:
-     * for them the copies cost more than the round trip a plain {@code HGET} adds.
-     */
-    static final RedisScripts READ = new RedisScripts("""
-            local from = tonumber(ARGV[1])
-            local e = redis.call('XRANGE', KEYS[1], '0-' .. string.format('%d', from + 1), '+', 'COUNT', ARGV[2])
-            local maxb = tonumber(ARGV[3])
-            local small = tonumber(ARGV[4])
-            local bytes = 0
-            local out, want, at = {}, {}, {}
-            for i = 1, #e do
-              local f = e[i][2]
-              local m, t, z, k
-              if f[1] == 'm' and f[3] == 't' and f[5] == 'z' and f[7] == 'k' then
-                m, t, z, k = f[2], f[4], f[6], f[8]
-              else
-                for j = 1, #f, 2 do
-                  local n = f[j]
-                  if n == 'm' then m = f[j + 1] elseif n == 't' then t = f[j + 1]
-                  elseif n == 'z' then z = f[j + 1] elseif n == 'k' then k = f[j + 1] end
-                end
-              end
-              local size = tonumber(z) or 0
-              bytes = bytes + string.len(m or '') + size
-              if i > 1 and bytes > maxb then break end
-              local o = #out
-              out[o + 1] = e[i][1]
-              out[o + 2] = m or false
-              out[o + 3] = t or false
-              out[o + 4] = z or false
-              out[o + 5] = k or false
-              out[o + 6] = false
-              if k == '0' and size > 0 and size <= small then
-                want[#want + 1] = string.format('%d', from + i - 1)
-                at[#at + 1] = o + 6
-              end
-            end
-            if #want > 0 then
-              local d = redis.call('HMGET', KEYS[2], unpack(want))
-              for j = 1, #at do out[at[j]] = d[j] end
-            end
-            return out
-            """);
-
-    /** The elements per entry of the read script's answer. */
-    static final int READ_STRIDE = 6;
-
-    /**
      * Reads parts of data fields: Redis cannot return part of a hash field, but a script can cut it on the server,
      * so that only the selected bytes travel. KEYS: data. ARGV: triples of field, offset, length. Returns one value
      * per triple (nil for a missing field), shorter than asked if the field is.

@@ -15,12 +15,16 @@ import java.util.Map;
  * not (the driver does not see the consumer's data selector, only the data requests it leads to).
  *
  * <p>Per partition it keeps a mode: a partition starts without data (a consumer that selects no data never fetches
- * any); after each batch, the mode becomes "with data" if at least half of the batch's events that could come with
+ * any); after each batch, the mode becomes "with data" if at least half of the batch's events that can come with
  * their data (stored as one field of at most {@link RedisReads#INLINE_MAX} bytes) were asked for whole, and "without
- * data" otherwise. Larger values never come with the batch: they are read apart, with plain commands. A
- * mispredicted batch costs one more round trip (data read apart, {@link RedisReads#readData}) or data fetched in
- * vain, one batch each time the consumer's selections change. Data that came with a batch fills the requests of
- * that batch only, whole or part; the rest is read apart.
+ * data" otherwise. A read with data asks for the data fields of as many events as fit in the read's byte limit at the
+ * size of the last batch's events ({@link #dataFields}); it does not know the sizes of the events it has not read
+ * yet, so in a partition whose events mix small and large data, the large data in that range comes along too, and a
+ * partition whose events grow fetches up to one batch of data past the byte limit in vain. A partition of large
+ * events only never reads with data: their data is read apart, with windowed plain commands. A mispredicted batch
+ * costs one more round trip (data read apart, {@link RedisReads#readData}) or data fetched in vain, one batch each
+ * time the consumer's selections change. Data that came with a batch fills the requests of that batch only, whole or
+ * part; the rest is read apart.
  *
  * <p>Thread safety: used by one session, whose fetch thread reads and materializes; the pending batches are guarded
  * by their deque, since a batch may be released from another thread.
@@ -36,6 +40,7 @@ final class RedisSessionTopic extends ForwardingLocalTopic {
     /** One partition's mode and the batches read and not yet released. */
     private static final class Partition {
         volatile boolean withData;
+        volatile long eventBytes; // metadata plus data per event in the last batch read (0: none yet)
         final ArrayDeque<Pending> pending = new ArrayDeque<>();
     }
 
@@ -86,12 +91,17 @@ final class RedisSessionTopic extends ForwardingLocalTopic {
     public IncomingBatch read(int p, long fromId, int maxEvents, long maxBytes) {
         Partition part = partition(p);
         Pending pending = new Pending();
-        RedisReads.Fetched f = reads.fetch(p, fromId, maxEvents, maxBytes, part.withData,
-                () -> released(part, pending));
+        RedisReads.Fetched f = reads.fetch(p, fromId, maxEvents, maxBytes, part.withData
+                ? dataFields(maxEvents, maxBytes, part.eventBytes) : 0, () -> released(part, pending));
         IncomingBatch b = f.batch();
         if (b == null || b.count() == 0) {
             return b;
         }
+        long bytes = 0;
+        for (int i = 0; i < b.count(); i++) {
+            bytes += b.metadataSize(i) + b.dataSize(i);
+        }
+        part.eventBytes = Math.max(1, bytes / b.count());
         synchronized (part.pending) {
             pending.init(b, f.data());
             if (part.pending.size() == MAX_PENDING) {
@@ -100,6 +110,19 @@ final class RedisSessionTopic extends ForwardingLocalTopic {
             part.pending.addLast(pending);
         }
         return b;
+    }
+
+    /**
+     * @return how many events' data fields a read with data asks for: as many as fit in {@code maxBytes} at the size
+     *     of the partition's last batch's events (one more, so that a batch cut by bytes is not one short), so that
+     *     data past the byte limit, which the read drops, is rarely fetched; at most {@code maxEvents}
+     */
+    static int dataFields(int maxEvents, long maxBytes, long eventBytes) {
+        if (eventBytes <= 0) {
+            return maxEvents;
+        }
+        long fit = Math.max(0, maxBytes / eventBytes);
+        return fit >= maxEvents ? maxEvents : (int) fit + 1;
     }
 
     /** Learns from a batch the engine is done with, and drops its data. */
