@@ -334,8 +334,8 @@ public final class ConsumerOptions {
 
     /**
      * Sets the handler of failures on this consumer's fetch thread that no pull carries: acknowledgements that cannot
-     * be stored yet (retried every {@code ackInterval}), group upkeep that fails (retried), an unexpected failure that
-     * stops the fetch thread. Failures that reach pulls (a read error, a deleted topic) are not reported here too.
+     * be stored yet (retried every {@code ackInterval}), group upkeep that fails (retried), an
+     * {@link AssignmentListener} that throws, an unexpected failure that stops the fetch thread. Failures that reach pulls (a read error, a deleted topic) are not reported here too.
      * See {@link BackgroundErrorHandler} for its threading rules. Null (the default) uses the driver's handler
      * ({@link Driver#open(String, Metadata, BackgroundErrorHandler)}), which logs unless set.
      */
