@@ -7,7 +7,8 @@ import java.util.Set;
  * and partitions move between members when members join, leave or stop heartbeating (see {@link Consumer}).
  *
  * <p>Threading: called on the consumer's fetch thread, one call at a time, never under an engine lock. A listener
- * that throws is logged at WARN and the consumer goes on. A slow listener delays the consumer's heartbeats: keep it
+ * that throws is reported to the consumer's {@link BackgroundErrorHandler} (logged at WARN by default) and the consumer
+ * goes on. A slow listener delays the consumer's heartbeats: keep it
  * shorter than {@link ConsumerOptions#sessionTimeout()}.
  */
 public interface AssignmentListener {

@@ -37,6 +37,7 @@ public final class ConsumerOptions {
     private final UnreadableEventPolicy onUnreadableEvent;
     private final Group group;
     private final ExpiredPositionPolicy onExpiredPosition;
+    private final BackgroundErrorHandler onBackgroundError;
 
     /** The group settings, kept together so that the long constructor does not grow with them. */
     private record Group(Duration sessionTimeout, Duration heartbeatInterval, AssignmentListener listener,
@@ -54,7 +55,8 @@ public final class ConsumerOptions {
     private ConsumerOptions(String name, int[] targets, StartAt startAt, DataSelector dataSelector,
             DataAllocator dataAllocator, BatchSize batchSize, int maxPrefetchBatches, long maxPrefetchBytes,
             Duration ackInterval, UnreadableEventPolicy onUnreadableEvent, Group group,
-            ExpiredPositionPolicy onExpiredPosition) {
+            ExpiredPositionPolicy onExpiredPosition, BackgroundErrorHandler onBackgroundError) {
+        this.onBackgroundError = onBackgroundError;
         this.group = group;
         this.onExpiredPosition = onExpiredPosition;
         this.name = name;
@@ -79,19 +81,19 @@ public final class ConsumerOptions {
         checkName(name);
         return new ConsumerOptions(name, null, StartAt.EARLIEST, DataSelector.ALL, DataAllocator.heap(),
                 BatchSize.adaptive(), 2, 64L << 20, Duration.ofSeconds(1), UnreadableEventPolicy.FAIL, Group.DEFAULT,
-                ExpiredPositionPolicy.EARLIEST);
+                ExpiredPositionPolicy.EARLIEST, null);
     }
 
     private ConsumerOptions with(int[] targets, StartAt startAt, DataSelector dataSelector,
             DataAllocator dataAllocator, BatchSize batchSize, int maxPrefetchBatches, long maxPrefetchBytes,
             Duration ackInterval) {
         return new ConsumerOptions(name, targets, startAt, dataSelector, dataAllocator, batchSize, maxPrefetchBatches,
-                maxPrefetchBytes, ackInterval, onUnreadableEvent, group, onExpiredPosition);
+                maxPrefetchBytes, ackInterval, onUnreadableEvent, group, onExpiredPosition, onBackgroundError);
     }
 
     private ConsumerOptions withGroup(Group g) {
         return new ConsumerOptions(name, targets, startAt, dataSelector, dataAllocator, batchSize, maxPrefetchBatches,
-                maxPrefetchBytes, ackInterval, onUnreadableEvent, g, onExpiredPosition);
+                maxPrefetchBytes, ackInterval, onUnreadableEvent, g, onExpiredPosition, onBackgroundError);
     }
 
     /**
@@ -310,7 +312,7 @@ public final class ConsumerOptions {
     public ConsumerOptions onUnreadableEvent(UnreadableEventPolicy policy) {
         Objects.requireNonNull(policy, "policy");
         return new ConsumerOptions(name, targets, startAt, dataSelector, dataAllocator, batchSize, maxPrefetchBatches,
-                maxPrefetchBytes, ackInterval, policy, group, onExpiredPosition);
+                maxPrefetchBytes, ackInterval, policy, group, onExpiredPosition, onBackgroundError);
     }
 
     /**
@@ -327,7 +329,24 @@ public final class ConsumerOptions {
     public ConsumerOptions onExpiredPosition(ExpiredPositionPolicy policy) {
         Objects.requireNonNull(policy, "policy");
         return new ConsumerOptions(name, targets, startAt, dataSelector, dataAllocator, batchSize, maxPrefetchBatches,
-                maxPrefetchBytes, ackInterval, onUnreadableEvent, group, policy);
+                maxPrefetchBytes, ackInterval, onUnreadableEvent, group, policy, onBackgroundError);
+    }
+
+    /**
+     * Sets the handler of failures on this consumer's fetch thread that no pull carries: acknowledgements that cannot
+     * be stored yet (retried every {@code ackInterval}), group upkeep that fails (retried), an
+     * {@link AssignmentListener} that throws, an unexpected failure that stops the fetch thread. Failures that reach pulls (a read error, a deleted topic) are not reported here too.
+     * See {@link BackgroundErrorHandler} for its threading rules. Null (the default) uses the driver's handler
+     * ({@link Driver#open(String, Metadata, BackgroundErrorHandler)}), which logs unless set.
+     */
+    public ConsumerOptions onBackgroundError(BackgroundErrorHandler handler) {
+        return new ConsumerOptions(name, targets, startAt, dataSelector, dataAllocator, batchSize, maxPrefetchBatches,
+                maxPrefetchBytes, ackInterval, onUnreadableEvent, group, onExpiredPosition, handler);
+    }
+
+    /** @return the handler of the fetch thread's unreported failures, or null for the driver's */
+    public BackgroundErrorHandler onBackgroundError() {
+        return onBackgroundError;
     }
 
     /** @return what the consumer does when a position lies below the first retained event */

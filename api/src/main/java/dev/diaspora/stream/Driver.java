@@ -33,6 +33,19 @@ public interface Driver extends AutoCloseable {
     }
 
     /**
+     * Opens a driver by name with its options and the handler of failures on its background threads: the driver's
+     * own threads (see {@link BackgroundErrorHandler}) and, unless their options set another, the threads of its
+     * producers and consumers. {@code Driver.open(name, options)} uses {@link BackgroundErrorHandler#logging()}.
+     *
+     * @param onBackgroundError must be thread-safe and must not block; exceptions it throws are logged and ignored
+     * @throws DriverNotFoundException naming the drivers that are available and the artifact to add
+     * @throws InvalidOptionException naming the bad key or value and the accepted ones
+     */
+    static Driver open(String name, Metadata options, BackgroundErrorHandler onBackgroundError) {
+        return Drivers.open(name, options, java.util.Objects.requireNonNull(onBackgroundError, "onBackgroundError"));
+    }
+
+    /**
      * Opens a driver by name with options given as a map, without writing JSON:
      * {@code Driver.open("files", Map.of(FilesDriverProvider.ROOT_PATH, dir))}. The map is converted as
      * {@link Metadata#of(Map)} describes (nested maps for nested options, lists for arrays, {@code Duration}s as

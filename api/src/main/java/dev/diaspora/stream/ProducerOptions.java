@@ -31,7 +31,7 @@ public final class ProducerOptions {
 
     private static final ProducerOptions DEFAULTS = new ProducerOptions("", BatchSize.adaptive(), 2, Ordering.STRICT,
             null, BackPressure.BLOCK, Duration.ofSeconds(60), 65_536, 64L << 20, 4L << 20, Duration.ZERO,
-            Duration.ofSeconds(30), null);
+            Duration.ofSeconds(30), null, null);
 
     private final String name;
     private final BatchSize batchSize;
@@ -46,10 +46,12 @@ public final class ProducerOptions {
     private final Duration linger;
     private final Duration closeTimeout;
     private final PushErrorHandler onError;
+    private final BackgroundErrorHandler onBackgroundError;
 
     private ProducerOptions(String name, BatchSize batchSize, int maxInFlightBatches, Ordering ordering,
             ThreadPool threadPool, BackPressure backPressure, Duration maxBlock, int maxPendingEvents,
-            long maxPendingBytes, long maxBatchBytes, Duration linger, Duration closeTimeout, PushErrorHandler onError) {
+            long maxPendingBytes, long maxBatchBytes, Duration linger, Duration closeTimeout, PushErrorHandler onError,
+            BackgroundErrorHandler onBackgroundError) {
         this.name = name;
         this.batchSize = batchSize;
         this.maxInFlightBatches = maxInFlightBatches;
@@ -63,6 +65,7 @@ public final class ProducerOptions {
         this.linger = linger;
         this.closeTimeout = closeTimeout;
         this.onError = onError;
+        this.onBackgroundError = onBackgroundError;
     }
 
     /** @return the defaults, with an empty name */
@@ -77,21 +80,25 @@ public final class ProducerOptions {
 
     private ProducerOptions copy(String name, BatchSize batchSize, int maxInFlightBatches, Ordering ordering,
             ThreadPool threadPool, BackPressure backPressure, Duration maxBlock, int maxPendingEvents,
-            long maxPendingBytes, long maxBatchBytes, Duration linger, Duration closeTimeout, PushErrorHandler onError) {
+            long maxPendingBytes, long maxBatchBytes, Duration linger, Duration closeTimeout, PushErrorHandler onError,
+            BackgroundErrorHandler onBackgroundError) {
         return new ProducerOptions(name, batchSize, maxInFlightBatches, ordering, threadPool, backPressure, maxBlock,
-                maxPendingEvents, maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError);
+                maxPendingEvents, maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError,
+                onBackgroundError);
     }
 
     /** Sets the producer's name. */
     public ProducerOptions name(String name) {
         return copy(Objects.requireNonNull(name, "name"), batchSize, maxInFlightBatches, ordering, threadPool,
-                backPressure, maxBlock, maxPendingEvents, maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError);
+                backPressure, maxBlock, maxPendingEvents, maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError,
+                onBackgroundError);
     }
 
     /** Sets the batch size per partition. */
     public ProducerOptions batchSize(BatchSize batchSize) {
         return copy(name, Objects.requireNonNull(batchSize, "batchSize"), maxInFlightBatches, ordering, threadPool,
-                backPressure, maxBlock, maxPendingEvents, maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError);
+                backPressure, maxBlock, maxPendingEvents, maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError,
+                onBackgroundError);
     }
 
     /**
@@ -104,7 +111,8 @@ public final class ProducerOptions {
     public ProducerOptions maxInFlightBatches(int maxInFlightBatches) {
         positive("maxInFlightBatches", maxInFlightBatches);
         return copy(name, batchSize, maxInFlightBatches, ordering, threadPool, backPressure, maxBlock, maxPendingEvents,
-                maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError);
+                maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError,
+                onBackgroundError);
     }
 
     /**
@@ -133,62 +141,71 @@ public final class ProducerOptions {
                     + " thread), raise maxInFlightBatches, or push from several producers to several partitions");
         }
         return copy(name, batchSize, maxInFlightBatches, ordering, threadPool,
-                backPressure, maxBlock, maxPendingEvents, maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError);
+                backPressure, maxBlock, maxPendingEvents, maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError,
+                onBackgroundError);
     }
 
     /** Sets the pool that runs the validate/select/serialize pipeline; null means the driver's default. */
     public ProducerOptions threadPool(ThreadPool threadPool) {
         return copy(name, batchSize, maxInFlightBatches, ordering, threadPool, backPressure, maxBlock, maxPendingEvents,
-                maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError);
+                maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError,
+                onBackgroundError);
     }
 
     /** Sets what {@code push} does at the memory bound ({@code maxPendingEvents}, {@code maxPendingBytes}). */
     public ProducerOptions backPressure(BackPressure backPressure) {
         return copy(name, batchSize, maxInFlightBatches, ordering, threadPool,
                 Objects.requireNonNull(backPressure, "backPressure"), maxBlock, maxPendingEvents, maxPendingBytes,
-                maxBatchBytes, linger, closeTimeout, onError);
+                maxBatchBytes, linger, closeTimeout, onError,
+                onBackgroundError);
     }
 
     /** Sets how long {@code push} blocks at the memory bound before it throws. */
     public ProducerOptions maxBlock(Duration maxBlock) {
         nonNegative("maxBlock", maxBlock);
         return copy(name, batchSize, maxInFlightBatches, ordering, threadPool, backPressure, maxBlock, maxPendingEvents,
-                maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError);
+                maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError,
+                onBackgroundError);
     }
 
     /** Sets the producer-wide bound on events pushed and not yet completed. */
     public ProducerOptions maxPendingEvents(int maxPendingEvents) {
         positive("maxPendingEvents", maxPendingEvents);
         return copy(name, batchSize, maxInFlightBatches, ordering, threadPool, backPressure, maxBlock, maxPendingEvents,
-                maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError);
+                maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError,
+                onBackgroundError);
     }
 
     /** Sets the producer-wide bound on bytes (metadata plus data) pushed and not yet completed. */
     public ProducerOptions maxPendingBytes(long maxPendingBytes) {
         positive("maxPendingBytes", maxPendingBytes);
         return copy(name, batchSize, maxInFlightBatches, ordering, threadPool, backPressure, maxBlock, maxPendingEvents,
-                maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError);
+                maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError,
+                onBackgroundError);
     }
 
     /** Sets the size (metadata plus data) at which a partition's open batch is sealed. */
     public ProducerOptions maxBatchBytes(long maxBatchBytes) {
         positive("maxBatchBytes", maxBatchBytes);
         return copy(name, batchSize, maxInFlightBatches, ordering, threadPool, backPressure, maxBlock, maxPendingEvents,
-                maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError);
+                maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError,
+                onBackgroundError);
     }
 
     /** Sets how long a fixed-size batch may wait to fill before it is sent anyway; zero (the default) waits for flush. */
     public ProducerOptions linger(Duration linger) {
         nonNegative("linger", linger);
         return copy(name, batchSize, maxInFlightBatches, ordering, threadPool, backPressure, maxBlock, maxPendingEvents,
-                maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError);
+                maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError,
+                onBackgroundError);
     }
 
     /** Sets how long {@code close()} waits for the final flush. */
     public ProducerOptions closeTimeout(Duration closeTimeout) {
         nonNegative("closeTimeout", closeTimeout);
         return copy(name, batchSize, maxInFlightBatches, ordering, threadPool, backPressure, maxBlock, maxPendingEvents,
-                maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError);
+                maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError,
+                onBackgroundError);
     }
 
     /**
@@ -201,12 +218,30 @@ public final class ProducerOptions {
      */
     public ProducerOptions onError(PushErrorHandler onError) {
         return copy(name, batchSize, maxInFlightBatches, ordering, threadPool, backPressure, maxBlock, maxPendingEvents,
-                maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError);
+                maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError,
+                onBackgroundError);
     }
 
     /** @return the handler of failed pushes, or null */
     public PushErrorHandler onError() {
         return onError;
+    }
+
+    /**
+     * Sets the handler of failures on this producer's background work that no push's future carries: its drain task
+     * on the thread pool failing outside any one event (the drain goes on with the next events). Failed events go to
+     * their futures and to {@link #onError(PushErrorHandler)}, not here. See {@link BackgroundErrorHandler} for its
+     * threading rules. Null (the default) uses the driver's handler
+     * ({@link Driver#open(String, Metadata, BackgroundErrorHandler)}), which logs unless set.
+     */
+    public ProducerOptions onBackgroundError(BackgroundErrorHandler handler) {
+        return copy(name, batchSize, maxInFlightBatches, ordering, threadPool, backPressure, maxBlock, maxPendingEvents,
+                maxPendingBytes, maxBatchBytes, linger, closeTimeout, onError, handler);
+    }
+
+    /** @return the handler of the producer's unreported background failures, or null for the driver's */
+    public BackgroundErrorHandler onBackgroundError() {
+        return onBackgroundError;
     }
 
     /** @return the producer's name */

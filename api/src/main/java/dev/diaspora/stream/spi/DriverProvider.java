@@ -1,5 +1,7 @@
 package dev.diaspora.stream.spi;
 
+import dev.diaspora.stream.BackgroundErrorHandler;
+
 /**
  * A driver, registered through {@code java.util.ServiceLoader}: list the class in
  * {@code META-INF/services/dev.diaspora.stream.spi.DriverProvider} (and {@code provides ... with} in a module-info).
@@ -37,4 +39,18 @@ public interface DriverProvider {
      * @param options validated against {@link #options()}, defaults filled in
      */
     Backend open(Options options);
+
+    /**
+     * Opens the driver with the handler its background threads report failures to (failures no future, callback or
+     * read would otherwise carry: a completion drain, a scheduler, a server task). The engine calls this form; the
+     * default ignores the handler and calls {@link #open(Options)}, so a driver without threads of its own needs
+     * nothing more. A driver with such threads overrides this one, and implements {@link #open(Options)} as
+     * {@code open(options, BackgroundErrorHandler.logging())}.
+     *
+     * @param options validated against {@link #options()}, defaults filled in
+     * @param onBackgroundError never null; thread-safe, does not block, and never throws (the engine guards it)
+     */
+    default Backend open(Options options, BackgroundErrorHandler onBackgroundError) {
+        return open(options);
+    }
 }

@@ -241,8 +241,8 @@ final class KafkaAppender implements RecordAppender, KafkaIncarnation.Listener {
                 chunk[i] = null;
                 try {
                     s.complete();
-                } catch (RuntimeException e) {
-                    // a completion must not stop the others
+                } catch (RuntimeException e) { // a completion must not stop the others
+                    topic.backend.errors.onError("kafka: a push completion failed; the other completions go on", e);
                 }
             }
         }

@@ -3,6 +3,7 @@ package dev.diaspora.stream.kafka;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.diaspora.stream.BackgroundErrorHandler;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.InterruptException;
 import dev.diaspora.stream.Metadata;
@@ -63,11 +64,19 @@ final class KafkaBackend implements Backend {
     private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> pending =
             new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final AtomicBoolean draining = new AtomicBoolean();
+    /** Told about failures on the driver's threads that no future carries (the completion drain). */
+    final BackgroundErrorHandler errors;
     /** How the topics this driver creates are replicated, fixed when it opens (the cluster's size). */
     final KafkaReplication replication;
 
     KafkaBackend(KafkaConfig config) {
+        this(config, BackgroundErrorHandler.logging());
+    }
+
+    /** @param errors told about failures on the driver's threads that no future carries */
+    KafkaBackend(KafkaConfig config, BackgroundErrorHandler errors) {
         this.config = config;
+        this.errors = errors;
         long timeout = config.apiTimeoutMs();
         Admin a = null;
         KafkaProducer<byte[], byte[]> p = null;
@@ -179,8 +188,8 @@ final class KafkaBackend implements Backend {
             while ((r = pending.poll()) != null) {
                 try {
                     r.run();
-                } catch (RuntimeException e) {
-                    // a completion must not stop the others
+                } catch (Throwable e) { // a completion must not stop the others (an Error would leave draining set)
+                    errors.onError("kafka: a producer completion failed; the other completions go on", e);
                 }
             }
             draining.set(false);

@@ -1,5 +1,6 @@
 package dev.diaspora.stream.kafka;
 
+import dev.diaspora.stream.BackgroundErrorHandler;
 import dev.diaspora.stream.spi.AbstractDriverProvider;
 import dev.diaspora.stream.spi.Backend;
 import dev.diaspora.stream.spi.Capabilities;
@@ -110,6 +111,11 @@ public final class KafkaDriverProvider extends AbstractDriverProvider {
 
     @Override
     public Backend open(Options options) {
-        return new KafkaBackend(KafkaConfig.from(options));
+        return open(options, BackgroundErrorHandler.logging());
+    }
+
+    @Override
+    public Backend open(Options options, BackgroundErrorHandler onBackgroundError) {
+        return new KafkaBackend(KafkaConfig.from(options), onBackgroundError);
     }
 }

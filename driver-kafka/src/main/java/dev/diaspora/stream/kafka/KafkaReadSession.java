@@ -69,7 +69,6 @@ import org.apache.kafka.common.serialization.ByteBufferDeserializer;
  * <p>Thread safety: confined to the consumer's fetch thread, except {@link #wakeup()}.
  */
 final class KafkaReadSession implements ReadSession {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(KafkaReadSession.class);
     /** Bound on waiting for the first group assignment in the constructor. */
     private static final long FIRST_ASSIGNMENT_MS = 30_000;
     /** The longest heartbeat interval given to Kafka, whatever ConsumerOptions.heartbeatInterval says. */
@@ -214,9 +213,10 @@ final class KafkaReadSession implements ReadSession {
                 try {
                     commitHeld(toCommit); // the partitions are still ours until this callback returns
                 } catch (RuntimeException e) {
-                    LOG.warn("kafka: consumer '{}' of topic '{}': the positions of partitions {} could not be stored"
-                            + " before they left ({}); their next owner starts after the last stored ones and may"
-                            + " deliver some events again", name, topic.name, leaving, e.toString());
+                    topic.backend.errors.onError("kafka: consumer '" + name + "' of topic '" + topic.name
+                            + "': the positions of partitions " + leaving + " could not be stored before they left;"
+                            + " their next owner starts after the last stored ones and may deliver some events again",
+                            e);
                     // the next owner re-reads from the last commit: at-least-once; a commit() that covers these
                     // positions must not report them stored, so they count as lost (commit() throws for them)
                     lost.addAll(leaving);

@@ -1,5 +1,6 @@
 package dev.diaspora.stream.netty;
 
+import dev.diaspora.stream.BackgroundErrorHandler;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.InvalidOptionException;
 import dev.diaspora.stream.Metadata;
@@ -82,6 +83,7 @@ public final class PartitionServer implements AutoCloseable {
     private volatile boolean closed;
     private final AtomicLong zeroCopyBytes = new AtomicLong();
     private final AtomicLong copiedBytes = new AtomicLong();
+    private final BackgroundErrorHandler errors;
 
     private PartitionServer(Builder b) {
         if (StoredDataSource.CHECKSUM_BLOCK_SIZE != Protocol.BLOCK_SIZE) { // the protocol's is the wire constant
@@ -91,6 +93,7 @@ public final class PartitionServer implements AutoCloseable {
                     + " release");
         }
         this.root = b.rootPath.toAbsolutePath().normalize();
+        this.errors = b.errors;
         this.token = b.token == null ? null : b.token.getBytes(StandardCharsets.UTF_8);
         this.maxFrame = b.maxFrameLength;
         this.maxPendingAppendBytes = b.maxPendingAppendBytes;
@@ -286,7 +289,7 @@ public final class PartitionServer implements AutoCloseable {
             }
             ServerTopic t = topics.get(name);
             if (t == null) {
-                t = new ServerTopic(name, storage.openTopic(name), producerState(name));
+                t = new ServerTopic(name, storage.openTopic(name), producerState(name), errors);
                 topics.put(name, t);
             }
             t.refs++;
@@ -332,7 +335,7 @@ public final class PartitionServer implements AutoCloseable {
         } catch (java.nio.file.NoSuchFileException e) {
             // the topic was never appended to here
         } catch (java.io.IOException e) {
-            LOG.warn("could not delete the producer state {} of deleted topic '{}': {}", d, name, e.toString());
+            errors.onError("could not delete the producer state " + d + " of deleted topic '" + name + "'", e);
         }
     }
 
@@ -387,8 +390,27 @@ public final class PartitionServer implements AutoCloseable {
         private Duration idleTimeout = Duration.ofMinutes(5);
         private int maxConnections = 4096;
         private int maxConnectionsPerAddress = 1024;
+        private BackgroundErrorHandler errors = BackgroundErrorHandler.logging();
 
         private Builder() {
+        }
+
+        /**
+         * The handler of failures on the server's own threads that no request carries (a topic's notifier thread, the
+         * producer state of a deleted topic that cannot be removed); default {@link BackgroundErrorHandler#logging()}.
+         * It must be thread-safe and must not block; an exception it throws is logged and ignored.
+         */
+        public Builder onBackgroundError(BackgroundErrorHandler handler) {
+            BackgroundErrorHandler h = Objects.requireNonNull(handler, "handler");
+            this.errors = (where, e) -> {
+                try {
+                    h.onError(where, e);
+                } catch (RuntimeException bug) {
+                    BackgroundErrorHandler.logging().onError(where + " (the background error handler threw " + bug
+                            + ")", e);
+                }
+            };
+            return this;
         }
 
         /** The directory that holds the server's identity and its partitions (created if missing). Required. */

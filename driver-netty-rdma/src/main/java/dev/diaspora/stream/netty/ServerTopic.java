@@ -1,5 +1,6 @@
 package dev.diaspora.stream.netty;
 
+import dev.diaspora.stream.BackgroundErrorHandler;
 import dev.diaspora.stream.ConsumerConflictException;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.spi.ChangeNotifier;
@@ -10,8 +11,6 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A topic open in a {@link PartitionServer}: the files topic holding this server's partitions, shared by every
@@ -21,7 +20,6 @@ import org.slf4j.LoggerFactory;
  * <p>Thread safety: thread-safe; {@code refs} is guarded by the server's topic registry.
  */
 final class ServerTopic {
-    private static final Logger LOG = LoggerFactory.getLogger(ServerTopic.class);
     private static final long IDLE_WAIT_NANOS = 1_000_000_000L;
 
     final String name;
@@ -41,12 +39,15 @@ final class ServerTopic {
     /** Where the partitions' producer state lives: {@code <root>/producer-state/<topic>}. */
     private final Path producerState;
     private final Map<Integer, PartitionAppends> appends = new ConcurrentHashMap<>();
+    private final BackgroundErrorHandler errors;
 
     record Subscriber(ServerConnection connection, int handle) {
     }
 
-    ServerTopic(String name, TopicBackend backend, Path producerState) {
+    /** @param errors told about failures of the notifier thread, which no request carries */
+    ServerTopic(String name, TopicBackend backend, Path producerState, BackgroundErrorHandler errors) {
         this.name = name;
+        this.errors = errors;
         this.producerState = producerState;
         this.backend = backend;
         this.local = (LocalTopic) backend;
@@ -145,7 +146,7 @@ final class ServerTopic {
                 return;
             } catch (RuntimeException e) {
                 if (!closed) {
-                    LOG.warn("topic '{}': notifier round failed: {}", name, e.toString());
+                    errors.onError("topic '" + name + "': notifier round failed", e);
                     try {
                         Thread.sleep(100);
                     } catch (InterruptedException ie) {

@@ -71,7 +71,8 @@ final class PartitionTail implements AutoCloseable {
                 .listeners(this::stateChanged)
                 .messageHandler((ctx, message) -> seen(ctx.offset(), RabbitTopic.body(message))).build();
         long period = Math.max(50, Math.min(1_000, topic.backend.config.pushTimeout.toMillis() / 4));
-        this.sweep = topic.backend.scheduler().scheduleAtFixedRate(this::sweep, period, period, TimeUnit.MILLISECONDS);
+        this.sweep = topic.backend.scheduler().scheduleAtFixedRate(this::sweepSafely, period, period,
+                TimeUnit.MILLISECONDS);
     }
 
     private void stateChanged(Resource.Context ctx) {
@@ -145,6 +146,15 @@ final class PartitionTail implements AutoCloseable {
     }
 
     /** Fails the sends that waited longer than the push timeout, oldest first (a partition's sends end in order). */
+    /** A periodic task that throws is never run again: report the failure and keep sweeping. */
+    private void sweepSafely() {
+        try {
+            sweep();
+        } catch (RuntimeException e) {
+            topic.backend.errors.onError("rabbitmq: " + stream + ": the push timeout sweep failed; it goes on", e);
+        }
+    }
+
     private void sweep() {
         long now = System.nanoTime();
         List<Map.Entry<Key, Pending>> expired = new ArrayList<>();

@@ -7,6 +7,7 @@ import com.rabbitmq.stream.ConfirmationStatus;
 import com.rabbitmq.stream.Environment;
 import com.rabbitmq.stream.OffsetSpecification;
 import com.rabbitmq.stream.Producer;
+import dev.diaspora.stream.BackgroundErrorHandler;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.TopicExistsException;
@@ -53,11 +54,19 @@ final class RabbitBackend implements Backend {
     final Environment environment;
     private final Catalog catalog;
     private final ScheduledExecutorService scheduler;
+    /** Told about failures on the driver's threads that no future carries. */
+    final BackgroundErrorHandler errors;
     private final Set<RabbitTopic> open = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     RabbitBackend(RabbitConfig config) {
+        this(config, BackgroundErrorHandler.logging());
+    }
+
+    /** @param errors told about failures on the driver's threads that no future carries (the push timeout sweep) */
+    RabbitBackend(RabbitConfig config, BackgroundErrorHandler errors) {
         this.config = config;
+        this.errors = errors;
         int instance = THREADS.incrementAndGet();
         this.scheduler = Executors.newScheduledThreadPool(1, r -> {
             Thread t = new Thread(r, "diaspora-rabbitmq-scheduler-" + instance);

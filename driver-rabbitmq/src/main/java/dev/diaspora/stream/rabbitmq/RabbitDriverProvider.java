@@ -1,5 +1,6 @@
 package dev.diaspora.stream.rabbitmq;
 
+import dev.diaspora.stream.BackgroundErrorHandler;
 import dev.diaspora.stream.spi.AbstractDriverProvider;
 import dev.diaspora.stream.spi.Backend;
 import dev.diaspora.stream.spi.Capabilities;
@@ -106,6 +107,11 @@ public final class RabbitDriverProvider extends AbstractDriverProvider {
 
     @Override
     public Backend open(Options options) {
-        return new RabbitBackend(RabbitConfig.from(options));
+        return open(options, BackgroundErrorHandler.logging());
+    }
+
+    @Override
+    public Backend open(Options options, BackgroundErrorHandler onBackgroundError) {
+        return new RabbitBackend(RabbitConfig.from(options), onBackgroundError);
     }
 }

@@ -1,6 +1,7 @@
 package dev.diaspora.stream.redis;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.diaspora.stream.BackgroundErrorHandler;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.TopicExistsException;
@@ -42,11 +43,19 @@ final class RedisBackend implements Backend {
     final RedisClusterAsyncCommands<String, Object> redis;
     final ExecutorService completions;
     final RedisLeases leases;
+    /** Told about failures on the driver's threads that no future or read carries. */
+    final BackgroundErrorHandler errors;
     private final Set<RedisTopic> open = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     RedisBackend(RedisConfig config) {
+        this(config, BackgroundErrorHandler.logging());
+    }
+
+    /** @param errors told about failures on the driver's threads that no future or read carries (lease refresh) */
+    RedisBackend(RedisConfig config, BackgroundErrorHandler errors) {
         this.config = config;
+        this.errors = errors;
         this.keys = new RedisKeys(config.prefix);
         try {
             this.clients = new RedisClients(config);

@@ -1,5 +1,6 @@
 package dev.diaspora.stream.redis;
 
+import dev.diaspora.stream.BackgroundErrorHandler;
 import dev.diaspora.stream.spi.AbstractDriverProvider;
 import dev.diaspora.stream.spi.Backend;
 import dev.diaspora.stream.spi.Capabilities;
@@ -31,6 +32,11 @@ public final class RedisDriverProvider extends AbstractDriverProvider {
 
     @Override
     public Backend open(Options options) {
-        return new RedisBackend(new RedisConfig(options));
+        return open(options, BackgroundErrorHandler.logging());
+    }
+
+    @Override
+    public Backend open(Options options, BackgroundErrorHandler onBackgroundError) {
+        return new RedisBackend(new RedisConfig(options), onBackgroundError);
     }
 }

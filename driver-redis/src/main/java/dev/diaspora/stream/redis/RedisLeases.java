@@ -101,6 +101,9 @@ final class RedisLeases implements AutoCloseable {
                 answers.add(RedisScripts.REFRESH.run(backend.redis, new String[] {h.key}, h.token,
                         Long.toString(backend.config.leaseMs)));
             }
+            int failed = 0;
+            RuntimeException firstFailure = null;
+            String firstKey = null;
             for (int i = 0; i < answers.size(); i++) {
                 try {
                     if (answers.get(i).join() == 0 && !asked.get(i).released) {
@@ -109,7 +112,15 @@ final class RedisLeases implements AutoCloseable {
                 } catch (RuntimeException e) {
                     // the server is unreachable: the next round tries again; a lease that expired meanwhile is
                     // taken by another session, and this one's next refresh finds it lost
+                    if (failed++ == 0) {
+                        firstFailure = e;
+                        firstKey = asked.get(i).key;
+                    }
                 }
+            }
+            if (failed > 0) { // one report per round, not one per lease
+                backend.errors.onError("redis: cannot refresh " + failed + " of " + asked.size() + " consumer"
+                        + " leases yet (" + firstKey + " first), will retry", firstFailure);
             }
         }
     }

@@ -69,7 +69,8 @@ final class ConsumerImpl implements Consumer {
         int n = topic.partitions().size();
         int readBatch = options.batchSize().valueOr(ConsumerOptions.ADAPTIVE_READ_BATCH);
         this.unreadable = new UnreadableEvents(options.name(), topic.name(), options.onUnreadableEvent(), n);
-        GroupEvents group = new GroupEvents(options.name(), topic.name(), options.assignmentListener(), n);
+        GroupEvents group = new GroupEvents(options.name(), topic.name(), options.assignmentListener(), n,
+                topic.driver().backgroundErrors(options.onBackgroundError()));
         this.acks = new AckTracker(options.name(), topic.name(), n, group, unreadable);
         this.delivered = new PartitionLongs(n, 0);
         Condition space = lock.newCondition();

@@ -1,6 +1,7 @@
 package dev.diaspora.stream.internal.engine;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.diaspora.stream.BackgroundErrorHandler;
 import dev.diaspora.stream.Driver;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.PartitionSelector;
@@ -41,8 +42,10 @@ final class DriverImpl implements Driver {
     private final Object timerLock = new Object();
     private ScheduledThreadPoolExecutor timer; // guarded by timerLock; made on first use
     private final JmxRegistration mbean;
+    private final BackgroundErrorHandler errors; // guarded: never throws
 
-    DriverImpl(DriverProvider provider, Backend backend, List<Path> pluginPath) {
+    DriverImpl(DriverProvider provider, Backend backend, List<Path> pluginPath, BackgroundErrorHandler errors) {
+        this.errors = errors;
         this.provider = provider;
         this.backend = backend;
         this.pluginPath = pluginPath;
@@ -77,6 +80,14 @@ final class DriverImpl implements Driver {
         Backend.EventSizeLimit limit = backend.maxEventSize();
         return limit != null ? limit : new Backend.EventSizeLimit(provider.capabilities().maxEventSize(),
                 "the driver's size limit (Capabilities.maxEventSize of driver '" + provider.name() + "')");
+    }
+
+    /**
+     * @return the handler of background failures for a producer or consumer: its own ({@code own}, guarded), or
+     *     the driver's when it has none
+     */
+    BackgroundErrorHandler backgroundErrors(BackgroundErrorHandler own) {
+        return own != null ? BackgroundErrors.guarded(own) : errors;
     }
 
     /** @return a new daemon thread named {@code diaspora-<driver>-<role>-<n>} */
@@ -250,7 +261,7 @@ final class DriverImpl implements Driver {
         if (threads == 0) {
             return ThreadPool.inline();
         }
-        ThreadPool p = new PriorityThreadPool(threads, "diaspora-" + provider.name() + "-pool");
+        ThreadPool p = new PriorityThreadPool(threads, "diaspora-" + provider.name() + "-pool", errors);
         pools.add(p);
         return p;
     }

@@ -2,6 +2,7 @@ package dev.diaspora.stream.internal.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.diaspora.stream.BackgroundErrorHandler;
 import dev.diaspora.stream.Driver;
 import dev.diaspora.stream.DriverInfo;
 import dev.diaspora.stream.DriverNotFoundException;
@@ -52,6 +53,11 @@ public final class Drivers {
 
     /** Opens the named driver; see {@link Driver#open(String, Metadata)}. */
     public static Driver open(String name, Metadata options) {
+        return open(name, options, BackgroundErrors.LOGGING);
+    }
+
+    /** Opens the named driver; see {@link Driver#open(String, Metadata, BackgroundErrorHandler)}. */
+    public static Driver open(String name, Metadata options, BackgroundErrorHandler onBackgroundError) {
         Objects.requireNonNull(name, "driver name");
         Objects.requireNonNull(options, "options");
         Map<String, DriverProvider> all = providers();
@@ -96,9 +102,10 @@ public final class Drivers {
             }
         }
         Options validated = provider.options().validate(Metadata.of(rest), "driver '" + name + "'");
-        Backend backend = provider.open(validated);
+        BackgroundErrorHandler errors = BackgroundErrors.guarded(onBackgroundError);
+        Backend backend = provider.open(validated, errors);
         try {
-            return new DriverImpl(provider, backend, List.copyOf(pluginPath));
+            return new DriverImpl(provider, backend, List.copyOf(pluginPath), errors);
         } catch (RuntimeException e) {
             backend.close();
             throw e;

@@ -1,5 +1,6 @@
 package dev.diaspora.stream.internal.engine;
 
+import dev.diaspora.stream.BackgroundErrorHandler;
 import dev.diaspora.stream.ConsumerOptions;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.InterruptException;
@@ -69,6 +70,7 @@ final class FetchLoop {
     private boolean[] paused = new boolean[0]; // what the session was told to pause
     private volatile boolean running = true;
     private volatile RuntimeException closeError;
+    private final BackgroundErrorHandler errors;
 
     /**
      * Opens the session and reads its first assignment; {@link #start()} starts the thread.
@@ -80,6 +82,7 @@ final class FetchLoop {
             UnreadableEvents unreadable, GroupEvents group, PollWatch pollWatch, BooleanSupplier inPull) {
         this.name = options.name();
         this.topic = topicHandle.name();
+        this.errors = topicHandle.driver().backgroundErrors(options.onBackgroundError());
         this.readBatch = options.batchSize().valueOr(ConsumerOptions.ADAPTIVE_READ_BATCH);
         this.maxPrefetchBytes = options.maxPrefetchBytes();
         this.ackIntervalNanos = options.ackInterval().toNanos();
@@ -148,8 +151,7 @@ final class FetchLoop {
                     try {
                         persistAcks();
                     } catch (RuntimeException e) {
-                        LOG.warn("consumer '{}' of topic '{}': cannot persist acknowledgements yet, will retry: {}",
-                                name, topic, e.toString());
+                        errors.onError(where() + "cannot persist acknowledgements yet, will retry", e);
                     }
                     nextAck = now + ackIntervalNanos;
                 }
@@ -191,7 +193,7 @@ final class FetchLoop {
         } catch (InterruptedException e) {
             // closing
         } catch (Throwable t) {
-            LOG.error("consumer '{}' of topic '{}': fetch thread failed", name, topic, t);
+            errors.onError(where() + "fetch thread failed", t);
             closeError = t instanceof RuntimeException ? (RuntimeException) t : new DiasporaException("fetch thread", t);
         } finally {
             try {
@@ -245,8 +247,7 @@ final class FetchLoop {
             }
         } catch (RuntimeException e) {
             pollWatch.undo(!idle);
-            LOG.warn("consumer '{}' of topic '{}': cannot {} the group yet, will retry: {}", name, topic,
-                    idle ? "leave" : "rejoin", e.toString());
+            errors.onError(where() + "cannot " + (idle ? "leave" : "rejoin") + " the group yet, will retry", e);
         }
         refreshAssignment();
     }
@@ -261,10 +262,15 @@ final class FetchLoop {
                     topicGone((TopicNotFoundException) e);
                 }
             } else {
-                LOG.warn("consumer '{}' of topic '{}': group upkeep failed, retrying: {}", name, topic, e.toString());
+                errors.onError(where() + "group upkeep failed, retrying", e);
             }
         }
         refreshAssignment();
+    }
+
+    /** @return the start of a background report's place: {@code consumer 'name' of topic 'topic': } */
+    private String where() {
+        return "consumer '" + name + "' of topic '" + topic + "': ";
     }
 
     private void sessionError(RuntimeException e) {

@@ -1,10 +1,9 @@
 package dev.diaspora.stream.internal.engine;
 
 import dev.diaspora.stream.AssignmentListener;
+import dev.diaspora.stream.BackgroundErrorHandler;
 import dev.diaspora.stream.ConsumerConflictException;
 import java.util.Set;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A consumer's side of group rebalances: which partitions were revoked (so that a later acknowledgement of one of
@@ -14,14 +13,15 @@ import org.slf4j.LoggerFactory;
  * {@link #checkAck} on any thread.
  */
 final class GroupEvents {
-    private static final Logger LOG = LoggerFactory.getLogger(GroupEvents.class);
-
     private final String consumer;
     private final String topic;
     private final AssignmentListener listener;
+    private final BackgroundErrorHandler errors;
     private final PartitionLongs revoked; // per partition: 1 from revocation until assigned again
 
-    GroupEvents(String consumer, String topic, AssignmentListener listener, int numPartitions) {
+    GroupEvents(String consumer, String topic, AssignmentListener listener, int numPartitions,
+            BackgroundErrorHandler errors) {
+        this.errors = errors;
         this.consumer = consumer;
         this.topic = topic;
         this.listener = listener;
@@ -66,8 +66,8 @@ final class GroupEvents {
         try {
             listener.onAssigned(partitions);
         } catch (RuntimeException e) {
-            LOG.warn("consumer '{}' of topic '{}': the assignment listener failed in onAssigned({}); the consumer goes"
-                    + " on", consumer, topic, partitions, e);
+            errors.onError("consumer '" + consumer + "' of topic '" + topic + "': the assignment listener failed in"
+                    + " onAssigned(" + partitions + "); the consumer goes on", e);
         }
     }
 
@@ -75,8 +75,8 @@ final class GroupEvents {
         try {
             listener.onRevoked(partitions);
         } catch (RuntimeException e) {
-            LOG.warn("consumer '{}' of topic '{}': the assignment listener failed in onRevoked({}); the consumer goes"
-                    + " on", consumer, topic, partitions, e);
+            errors.onError("consumer '" + consumer + "' of topic '" + topic + "': the assignment listener failed in"
+                    + " onRevoked(" + partitions + "); the consumer goes on", e);
         }
     }
 }

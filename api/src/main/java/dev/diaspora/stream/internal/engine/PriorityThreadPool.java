@@ -1,18 +1,16 @@
 package dev.diaspora.stream.internal.engine;
 
+import dev.diaspora.stream.BackgroundErrorHandler;
 import dev.diaspora.stream.ThreadPool;
 import java.util.PriorityQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * N daemon threads over one priority queue: higher priority first, FIFO among ties (a sequence number breaks ties).
  * Not API.
  */
 public final class PriorityThreadPool implements ThreadPool {
-    private static final Logger LOG = LoggerFactory.getLogger(PriorityThreadPool.class);
     private static final AtomicInteger POOLS = new AtomicInteger();
 
     private static final class Task implements Comparable<Task> {
@@ -38,9 +36,16 @@ public final class PriorityThreadPool implements ThreadPool {
     private final Thread[] threads;
     private long seq; // guarded by lock
     private boolean closed; // guarded by lock
+    private final BackgroundErrorHandler errors;
 
-    /** Starts {@code n} daemon threads named {@code <prefix>-<pool>-<i>}. */
+    /** Starts {@code n} daemon threads named {@code <prefix>-<pool>-<i>}; failed tasks are logged. */
     public PriorityThreadPool(int n, String prefix) {
+        this(n, prefix, BackgroundErrors.LOGGING);
+    }
+
+    /** Starts {@code n} daemon threads named {@code <prefix>-<pool>-<i>}; failed tasks go to {@code errors}. */
+    PriorityThreadPool(int n, String prefix, BackgroundErrorHandler errors) {
+        this.errors = errors;
         if (n < 1) {
             throw new IllegalArgumentException("thread count must be >= 1, got " + n);
         }
@@ -95,7 +100,7 @@ public final class PriorityThreadPool implements ThreadPool {
             try {
                 t.work.run();
             } catch (Throwable e) {
-                LOG.warn("task on {} failed", Thread.currentThread().getName(), e);
+                errors.onError("task on " + Thread.currentThread().getName() + " failed", e);
             }
         }
     }

@@ -1,5 +1,6 @@
 package dev.diaspora.stream.internal.engine;
 
+import dev.diaspora.stream.BackgroundErrorHandler;
 import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.EventTooLargeException;
@@ -82,6 +83,7 @@ final class ProducerImpl implements Producer {
 
     // failed events: reported by the next flush and to options.onError()
     private final PushFailures failures;
+    private final BackgroundErrorHandler errors;
 
     private final LongAdder pushed = new LongAdder();
     private final LongAdder stored = new LongAdder();
@@ -98,6 +100,7 @@ final class ProducerImpl implements Producer {
         this.selector = topic.selector();
         this.serializer = topic.serializer();
         this.gate = new PermitGate(options.maxPendingEvents(), options.maxPendingBytes());
+        this.errors = topic.driver().backgroundErrors(options.onBackgroundError());
         this.failures = new PushFailures(options.name(), topic.name(), options.onError(), topic.driver()::timer);
         Backend.EventSizeLimit limit = topic.driver().maxEventSize();
         this.maxEventSize = limit.bytes();
@@ -207,6 +210,19 @@ final class ProducerImpl implements Producer {
     }
 
     private void drain() {
+        try {
+            drainQueue();
+        } catch (Throwable t) { // escaped the handling of one event (an Error, an engine bug): no future carries it
+            errors.onError("producer '" + options.name() + "' of topic '" + topic.name() + "': the drain task failed;"
+                    + " it goes on with the next events", t);
+            draining.set(false);
+            if (!queue.isEmpty()) {
+                scheduleDrain();
+            }
+        }
+    }
+
+    private void drainQueue() {
         boolean burst = false; // more than one event came during this task: a pusher is busy, worth waiting for
         while (true) {
             int taken = 0;

@@ -73,7 +73,7 @@ class AckTrackerPropertyTest {
     private static void runCase(SplittableRandom rnd, StringBuilder trace) {
         int size = 1 + rnd.nextInt(3);
         UnreadableEvents unreadable = new UnreadableEvents("c", "t", UnreadableEventPolicy.SKIP, size);
-        GroupEvents group = new GroupEvents("c", "t", AssignmentListener.NONE, size);
+        GroupEvents group = new GroupEvents("c", "t", AssignmentListener.NONE, size, BackgroundErrors.LOGGING);
         AckTracker acks = new AckTracker("c", "t", size, group, unreadable);
         List<Part> model = new ArrayList<>();
         for (int p = 0; p < size; p++) {
