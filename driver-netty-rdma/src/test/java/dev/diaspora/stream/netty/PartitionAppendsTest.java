@@ -7,7 +7,7 @@ import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.Ordering;
 import dev.diaspora.stream.PartitionBounds;
 import dev.diaspora.stream.files.FilesDriverProvider;
-import dev.diaspora.stream.spi.Appender;
+import dev.diaspora.stream.spi.BatchAppender;
 import dev.diaspora.stream.spi.AppenderConfig;
 import dev.diaspora.stream.spi.Backend;
 import dev.diaspora.stream.spi.ForwardingLocalTopic;
@@ -38,7 +38,7 @@ class PartitionAppendsTest {
                     Metadata.of("{}"));
             TopicBackend topic = storage.openTopic("t");
             CountingBounds counting = new CountingBounds((LocalTopic) topic);
-            Appender appender = topic.appender(new AppenderConfig("test", PRODUCER, Integer.MAX_VALUE,
+            BatchAppender appender = (BatchAppender) topic.appender(new AppenderConfig("test", PRODUCER, Integer.MAX_VALUE,
                     Ordering.STRICT));
             Path state = dir.resolve("producer-state");
             int batches = 20;

@@ -16,7 +16,7 @@ import dev.diaspora.stream.ProducerOptions;
 import dev.diaspora.stream.ThreadPool;
 import dev.diaspora.stream.TopicHandle;
 import dev.diaspora.stream.spi.AbstractDriverProvider;
-import dev.diaspora.stream.spi.Appender;
+import dev.diaspora.stream.spi.BatchAppender;
 import dev.diaspora.stream.spi.AppenderConfig;
 import dev.diaspora.stream.spi.Backend;
 import dev.diaspora.stream.spi.Capabilities;
@@ -74,8 +74,8 @@ class BackgroundErrorTest {
         }
 
         @Override
-        public Appender appender(AppenderConfig config) {
-            Appender readOnly = super.appender(config);
+        public BatchAppender appender(AppenderConfig config) {
+            BatchAppender readOnly = (BatchAppender) super.appender(config);
             return (p, b, done) -> {
                 if (APPEND_THROWS.getAndSet(false)) {
                     throw new AssertionError("driver bug in append");
