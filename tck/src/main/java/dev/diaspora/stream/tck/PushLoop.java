@@ -52,6 +52,7 @@ public final class PushLoop implements AutoCloseable {
     private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
     private final List<String> closeErrors = Collections.synchronizedList(new ArrayList<>());
     private final AtomicInteger pushed = new AtomicInteger();
+    private final AtomicInteger completions = new AtomicInteger();
     private final AtomicBoolean marked = new AtomicBoolean();
     private final AtomicInteger afterMark = new AtomicInteger();
     private final AtomicBoolean stop = new AtomicBoolean();
@@ -91,6 +92,7 @@ public final class PushLoop implements AutoCloseable {
                                 failures.add(n + ": " + err);
                             } else {
                                 completed.put(p + ":" + id, n);
+                                completions.incrementAndGet();
                                 if (marked.get()) {
                                     afterMark.incrementAndGet();
                                 }
@@ -120,6 +122,14 @@ public final class PushLoop implements AutoCloseable {
     /** @return how many pushes were made so far */
     public int pushed() {
         return pushed.get();
+    }
+
+    /**
+     * @return how many push futures completed (live); can exceed {@code completed().size()} when a server lost
+     *     completed events and gave their ids again (a failover under asynchronous replication)
+     */
+    public int completedCount() {
+        return completions.get();
     }
 
     /** @return {@code "partition:id"} to event number of every push whose future completed (live) */
