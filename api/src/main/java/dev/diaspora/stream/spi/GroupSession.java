@@ -90,8 +90,11 @@ final class GroupSession {
 
     /** How long a joining member waits for its share to be released by the members that held it. */
     static final long SETTLE_NANOS = TimeUnit.SECONDS.toNanos(1);
-    /** How often a joining member retries the leases of its share while it settles. */
-    static final long SETTLE_RETRY_MILLIS = 10;
+    /**
+     * How often a joining member retries the leases of its share while it settles: after 10 ms at first, doubling
+     * (jittered, so that members joining together spread their tries) up to 80 ms, within the member's check period.
+     */
+    static final Backoff SETTLE_RETRY = Backoff.exponential(Duration.ofMillis(10), Duration.ofMillis(80));
 
     /**
      * Moves the session to its share right after joining: the members that held it release it at their next check
@@ -100,14 +103,14 @@ final class GroupSession {
      * every check.
      */
     void settle(LocalReadSession session) {
-        long deadline = System.nanoTime() + Math.min(SETTLE_NANOS, timeoutNanos);
-        while (!maintain(session, true) && System.nanoTime() - deadline < 0) {
-            try {
-                Thread.sleep(SETTLE_RETRY_MILLIS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+        Backoff.Retry retry = SETTLE_RETRY.deadline(Duration.ofNanos(Math.min(SETTLE_NANOS, timeoutNanos)))
+                .start(Clock.system());
+        try {
+            while (!maintain(session, true) && retry.pause()) {
+                // the members that held the share release it at their next check
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

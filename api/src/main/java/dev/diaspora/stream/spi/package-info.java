@@ -22,5 +22,10 @@
  *       not hold a lock while completing a future.</li>
  *   <li>A read session is used by one thread (the consumer's fetch thread), except {@code wakeup()}.</li>
  * </ul>
+ *
+ * <p>Time and retries: a driver that waits and tries again (a lost connection, a file caught mid-write) paces the
+ * tries with the one retry policy, {@link dev.diaspora.stream.spi.Backoff}, and reads time from a
+ * {@link dev.diaspora.stream.spi.Clock} ({@code Clock.system()} in production), which its tests can replace to count
+ * the pauses instead of sleeping through them.
  */
 package dev.diaspora.stream.spi;

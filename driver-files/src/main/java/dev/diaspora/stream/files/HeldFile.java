@@ -1,5 +1,7 @@
 package dev.diaspora.stream.files;
 
+import dev.diaspora.stream.spi.Backoff;
+import dev.diaspora.stream.spi.Clock;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
@@ -7,10 +9,10 @@ import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
-import java.util.concurrent.locks.LockSupport;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +35,12 @@ final class HeldFile implements AutoCloseable {
     /** The file name suffix after the member id. */
     static final String SUFFIX = ".held";
     private static final Logger LOG = LoggerFactory.getLogger(HeldFile.class);
-    private static final int READ_ATTEMPTS = 5;
+    /**
+     * The pauses before a torn file is read again: 1 ms at first (a torn write is over within microseconds),
+     * doubling (jittered) up to 4 ms, four times; then the file counts as unreadable.
+     */
+    static final Backoff TORN_READ_RETRY = Backoff.exponential(Duration.ofMillis(1), Duration.ofMillis(4))
+            .maxRetries(4);
 
     private final Path file;
     private final FileChannel channel;
@@ -134,7 +141,13 @@ final class HeldFile implements AutoCloseable {
      *     it) or it stays unreadable over a few attempts
      */
     static List<Integer> read(Path file) {
-        for (int attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
+        return read(file, Clock.system());
+    }
+
+    /** {@link #read(Path)}, pausing on {@code clock} between the reads of a torn file (tests count the pauses) */
+    static List<Integer> read(Path file, Clock clock) {
+        Backoff.Retry retry = null;
+        while (true) {
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
                 long size = ch.size();
                 if (size <= Integer.MAX_VALUE / 2) {
@@ -152,9 +165,18 @@ final class HeldFile implements AutoCloseable {
             } catch (IOException e) {
                 LOG.debug("cannot read {}: {}", file, e.toString());
             }
-            LockSupport.parkNanos(1_000_000L); // a torn write is over within microseconds
+            if (retry == null) {
+                retry = TORN_READ_RETRY.start(clock);
+            }
+            try {
+                if (!retry.pause()) {
+                    return null;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null; // advisory: the member is described without its partitions
+            }
         }
-        return null;
     }
 
     @Override

@@ -10,6 +10,8 @@ import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.TopicExistsException;
 import dev.diaspora.stream.TopicNotFoundException;
 import dev.diaspora.stream.spi.Backend;
+import dev.diaspora.stream.spi.Backoff;
+import dev.diaspora.stream.spi.Clock;
 import dev.diaspora.stream.spi.Options;
 import dev.diaspora.stream.spi.TopicBackend;
 import java.nio.charset.StandardCharsets;
@@ -45,6 +47,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * <p>Thread safety: thread-safe.
  */
 final class KafkaBackend implements Backend {
+    /**
+     * The pace of the waits for a topic change to become visible in Kafka (a created topic in the metadata, a deleted
+     * one gone from it): 20 ms at first, doubling (jittered) up to 200 ms, within the API timeout.
+     */
+    static final Backoff TOPIC_WAIT = Backoff.exponential(Duration.ofMillis(20), Duration.ofMillis(200));
     static final String DEFAULT_COMPONENTS = "{\"validator\":{\"type\":\"default\"},"
             + "\"partition_selector\":{\"type\":\"default\"},\"serializer\":{\"type\":\"default\"}}";
 
@@ -208,7 +215,7 @@ final class KafkaBackend implements Backend {
         java.util.Map<String, String> configs = new java.util.HashMap<>(replication.topicConfigs());
         configs.putAll(KafkaTopicConfigs.of(topicOptions)); // retention options of the topic
         NewTopic t = new NewTopic(name, n, replication.replicationFactor).configs(configs);
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.apiTimeoutMs());
+        Backoff.Retry wait = topicWait();
         while (true) {
             try {
                 await(admin.createTopics(List.of(t)).all(), "creating topic '" + name + "'");
@@ -216,11 +223,10 @@ final class KafkaBackend implements Backend {
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException) {
                     // a topic being deleted is reported as existing for a moment: wait if it is not visible
-                    if (describe(name) != null || System.nanoTime() - deadline > 0) {
+                    if (describe(name) != null || !pause(wait)) {
                         throw new TopicExistsException("Topic '" + name + "' already exists in Kafka at "
                                 + config.bootstrap + "; open it with openTopic(\"" + name + "\") or choose another name");
                     }
-                    sleep(100);
                     continue;
                 }
                 if (KafkaReplication.isRefusal(e.getCause())) {
@@ -238,17 +244,22 @@ final class KafkaBackend implements Backend {
         registry.write(name, entry.toString().getBytes(StandardCharsets.UTF_8));
         // wait until the topic's metadata is visible, so openTopic right after works
         while (describe(name) == null) {
-            if (System.nanoTime() - deadline > 0) {
+            if (!pause(wait)) {
                 throw new DiasporaException("kafka: topic '" + name + "' was created but is not visible after "
                         + config.apiTimeoutMs() + " ms");
             }
-            sleep(20);
         }
     }
 
-    private static void sleep(long ms) {
+    /** @return a wait for a topic change to become visible, of at most the API timeout, paced by {@link #TOPIC_WAIT} */
+    private Backoff.Retry topicWait() {
+        return TOPIC_WAIT.deadline(Duration.ofMillis(config.apiTimeoutMs())).start(Clock.system());
+    }
+
+    /** @return false at once if the wait is over, else true after its next pause */
+    private static boolean pause(Backoff.Retry wait) {
         try {
-            Thread.sleep(ms);
+            return wait.pause();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptException("waiting for Kafka", e);
@@ -354,9 +365,9 @@ final class KafkaBackend implements Backend {
             throw fail("deleting topic '" + name + "'", e.getCause());
         }
         registry.write(name, null);
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.apiTimeoutMs());
-        while (describe(name) != null && System.nanoTime() - deadline < 0) {
-            sleep(20);
+        Backoff.Retry wait = topicWait();
+        while (describe(name) != null && pause(wait)) {
+            // Kafka deletes asynchronously: wait until the topic is gone, at most the API timeout
         }
     }
 

@@ -6,9 +6,12 @@ import dev.diaspora.stream.netty.protocol.Answers;
 import dev.diaspora.stream.netty.protocol.PartitionRequests;
 import dev.diaspora.stream.netty.protocol.Protocol;
 import dev.diaspora.stream.spi.AppenderConfig;
+import dev.diaspora.stream.spi.Backoff;
 import dev.diaspora.stream.spi.BatchAppender;
+import dev.diaspora.stream.spi.Clock;
 import dev.diaspora.stream.spi.OutgoingBatch;
 import io.netty.buffer.ByteBuf;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -41,8 +44,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class NettyAppender implements BatchAppender {
     private static final AtomicInteger KEYS = new AtomicInteger();
-    private static final long FIRST_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
-    private static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    /**
+     * The pauses before a batch whose connection was lost is sent again: 20 ms at first, doubling (jittered) up to
+     * 500 ms; the delivery timeout, counted from the handover, bounds them.
+     */
+    static final Backoff RESEND = Backoff.exponential(Duration.ofMillis(20), Duration.ofMillis(500));
 
     private final NettyTopic topic;
     private final int key = KEYS.incrementAndGet();
@@ -71,6 +77,7 @@ final class NettyAppender implements BatchAppender {
         final CompletableFuture<Long> result;
         final long since;
         int attempts;
+        Backoff.Retry resends; // made at the first lost connection
 
         Item(OutgoingBatch batch, CompletableFuture<Long> result, long since) {
             this.batch = batch;
@@ -118,8 +125,10 @@ final class NettyAppender implements BatchAppender {
                 Throwable t = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
                 long left = head.since + deliveryTimeoutNanos - System.nanoTime();
                 if (t instanceof Connection.LostException && left > 0 && !closed) {
-                    long delay = Math.min(left, Math.min(MAX_BACKOFF_NANOS, FIRST_BACKOFF_NANOS
-                            << Math.min(head.attempts - 1, 10)));
+                    if (head.resends == null) {
+                        head.resends = RESEND.start(Clock.system());
+                    }
+                    long delay = Math.min(left, head.resends.nextDelayNanos()); // unbounded: never -1
                     try {
                         topic.backend().group().schedule(this::sendHead, delay, TimeUnit.NANOSECONDS);
                         return;

@@ -4,13 +4,14 @@ import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.netty.protocol.Answers;
 import dev.diaspora.stream.netty.protocol.ConsumerRequests;
 import dev.diaspora.stream.netty.protocol.Protocol;
+import dev.diaspora.stream.spi.Backoff;
+import dev.diaspora.stream.spi.Clock;
 import dev.diaspora.stream.spi.GroupMember;
 import dev.diaspora.stream.spi.GroupMembership;
 import dev.diaspora.stream.spi.Lease;
 import io.netty.buffer.ByteBuf;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +30,11 @@ import org.slf4j.LoggerFactory;
 final class NettyGroups implements GroupMembership {
     private static final Logger LOG = LoggerFactory.getLogger(NettyGroups.class);
     /** How long a member waits before trying to rejoin an unreachable coordinator again. */
-    static final long REJOIN_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    /**
+     * How long a member waits before it tries to rejoin again after a failed attempt: 500 ms at first, doubling
+     * (jittered) up to 2 s while the coordinator stays unreachable; a successful join starts again at 500 ms.
+     */
+    static final Backoff REJOIN_RETRY = Backoff.exponential(Duration.ofMillis(500), Duration.ofSeconds(2));
 
     private final NettyTopic topic;
     private final Connection coordinator;
@@ -58,6 +63,7 @@ final class NettyGroups implements GroupMembership {
         private int generation; // of the coordinator connection that joined
         private List<String> lastMembers = List.of();
         private long retryJoinAt; // nanoTime before which no rejoin is tried (0: any time)
+        private Backoff.Retry rejoins; // made at the first failed rejoin
         private boolean closed;
 
         Member(String consumer, int timeoutMs) {
@@ -83,7 +89,7 @@ final class NettyGroups implements GroupMembership {
 
         /**
          * Joins again if the connection that joined is gone: the coordinator ended the membership with it. A failed
-         * attempt is not repeated for {@link #REJOIN_RETRY_NANOS}, so that an unreachable coordinator host does not
+         * attempt is not repeated before the pause of {@link #REJOIN_RETRY}, so that an unreachable coordinator host does not
          * hold the session's thread for a connect timeout at every check.
          */
         private void ensureJoined() {
@@ -98,9 +104,15 @@ final class NettyGroups implements GroupMembership {
             try {
                 join();
                 retryJoinAt = 0;
+                if (rejoins != null) {
+                    rejoins.reset();
+                }
             } catch (DiasporaException e) {
                 if (e.isRetriable()) {
-                    retryJoinAt = now + REJOIN_RETRY_NANOS;
+                    if (rejoins == null) {
+                        rejoins = REJOIN_RETRY.start(Clock.system());
+                    }
+                    retryJoinAt = now + rejoins.nextDelayNanos(); // unbounded: never -1
                 }
                 throw e;
             }

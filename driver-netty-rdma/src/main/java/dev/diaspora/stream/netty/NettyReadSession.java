@@ -1,13 +1,13 @@
 package dev.diaspora.stream.netty;
 
-import dev.diaspora.stream.DiasporaException;
-import dev.diaspora.stream.InterruptException;
+import dev.diaspora.stream.spi.Backoff;
+import dev.diaspora.stream.spi.Clock;
 import dev.diaspora.stream.spi.DataRequest;
 import dev.diaspora.stream.spi.IncomingBatch;
 import dev.diaspora.stream.spi.LocalReadSession;
 import dev.diaspora.stream.spi.SessionConfig;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A {@link LocalReadSession} on a {@link NettyTopic} that rides over a lost connection: it reads the data of events it
@@ -21,18 +21,20 @@ import java.util.concurrent.TimeUnit;
  * <p>Thread safety: confined to one thread, except {@link #wakeup()}.
  */
 final class NettyReadSession extends LocalReadSession {
-    private static final long RETRY_PAUSE_MILLIS = 100;
     /**
-     * How long a data read is retried here (a blip); after that the retriable error goes to the engine, which rewinds
-     * the partition and reads it again on a later fetch, while the other partitions go on.
+     * How a data read that failed retriably is retried here (a blip): after 100 ms at first, doubling (jittered) up
+     * to 400 ms, for at most a second (or the request timeout if shorter); after that the retriable error goes to the
+     * engine, which rewinds the partition and reads it again on a later fetch, while the other partitions go on.
      */
-    private static final long RETRY_WINDOW_MILLIS = 1000;
+    static final Backoff READ_RETRY = Backoff.exponential(Duration.ofMillis(100), Duration.ofMillis(400))
+            .deadline(Duration.ofSeconds(1));
 
     private final NettyTopic topic;
     private final String name;
     /** A group member gives a lost lease up and rebalances ({@code Lease.held()} is false) instead of failing. */
     private final boolean grouped;
     private final ReadAhead ahead;
+    private final Backoff readRetry;
 
     NettyReadSession(NettyTopic topic, SessionConfig config) {
         this(topic, new ReadAhead(topic), config);
@@ -44,6 +46,13 @@ final class NettyReadSession extends LocalReadSession {
         this.topic = topic;
         this.name = config.consumerName();
         this.grouped = config.targets() == null;
+        this.readRetry = readRetry(topic.backend().requestTimeoutMillis());
+    }
+
+    /** @return {@link #READ_RETRY}, its deadline cut to the request timeout if that is shorter */
+    static Backoff readRetry(long requestTimeoutMillis) {
+        Duration timeout = Duration.ofMillis(requestTimeoutMillis);
+        return timeout.compareTo(READ_RETRY.deadline()) < 0 ? READ_RETRY.deadline(timeout) : READ_RETRY;
     }
 
     @Override
@@ -55,29 +64,12 @@ final class NettyReadSession extends LocalReadSession {
     }
 
     /**
-     * Reads the selected data; a retriable failure (lost connection, server restarting) is tried again every 100 ms
-     * for up to a second, then left to the engine, which reads those events again later.
+     * Reads the selected data; a retriable failure (lost connection, server restarting) is tried again as
+     * {@link #READ_RETRY} says, then left to the engine, which reads those events again later.
      */
     @Override
     public void readData(List<DataRequest> requests) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.min(RETRY_WINDOW_MILLIS,
-                topic.backend().requestTimeoutMillis()));
-        while (true) {
-            try {
-                super.readData(requests);
-                return;
-            } catch (DiasporaException e) {
-                if (!e.isRetriable() || System.nanoTime() - deadline > 0) {
-                    throw e;
-                }
-            }
-            try {
-                Thread.sleep(RETRY_PAUSE_MILLIS);
-            } catch (InterruptedException ie) {
-                Thread.currentThread().interrupt();
-                throw new InterruptException("reading event data", ie);
-            }
-        }
+        readRetry.run(Clock.system(), "reading event data", () -> super.readData(requests));
     }
 
     /** @return the session's read ahead, for tests */

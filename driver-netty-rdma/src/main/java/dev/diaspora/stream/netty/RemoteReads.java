@@ -4,15 +4,17 @@ import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.netty.protocol.PartitionRequests;
 import dev.diaspora.stream.netty.protocol.Protocol;
 import dev.diaspora.stream.netty.protocol.ReadAnswer;
+import dev.diaspora.stream.spi.Backoff;
 import dev.diaspora.stream.spi.DataRequest;
 import dev.diaspora.stream.spi.IncomingBatch;
 import io.netty.buffer.ByteBuf;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The reads of a {@link NettyTopic} from its servers. READ: the metadata of a partition's events, answered locally
@@ -30,23 +32,30 @@ final class RemoteReads {
      * batch of 64 KiB events would otherwise be one 32 MiB frame).
      */
     static final long READ_DATA_CHUNK = 4 << 20;
-    /** How long reads of a partition whose server failed wait before trying that server again. */
-    private static final long READ_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    /**
+     * How long reads of a partition whose server failed wait before trying that server again: 500 ms after the first
+     * failure, doubling (jittered) up to 2 s while the failures go on; a read that works starts again at 500 ms.
+     */
+    static final Backoff READ_RETRY = Backoff.exponential(Duration.ofMillis(500), Duration.ofSeconds(2));
 
     private final NettyTopic topic;
     private final TopicHandles handles;
     /** Per global partition: when a read may go to its server again after failing (0: any time). */
     private final LongChunks retryReadAt;
+    /** Per global partition: reads that failed retriably in a row (0 after one that worked). */
+    private final LongChunks failedReads;
 
     RemoteReads(NettyTopic topic, TopicHandles handles, int partitions) {
         this.topic = topic;
         this.handles = handles;
         this.retryReadAt = new LongChunks(partitions);
+        this.failedReads = new LongChunks(partitions);
     }
 
     /** Makes room for the partitions of a grown topic. */
     void ensure(int partitions) {
         retryReadAt.ensure(partitions);
+        failedReads.ensure(partitions);
     }
 
     /** READ of global partition {@code p} (mapped by {@code m}), waiting for the answer; null at the end. */
@@ -64,10 +73,16 @@ final class RemoteReads {
         try {
             a = handles.callOnHandle(c, Protocol.READ, h -> readRequest(h, m.localOf(p), fromId, maxEvents,
                     maxBytes));
-            retryReadAt.set(p, 0);
+            if (retryAt != 0) {
+                retryReadAt.set(p, 0);
+                failedReads.set(p, 0);
+            }
         } catch (DiasporaException e) {
             if (e.isRetriable()) {
-                retryReadAt.set(p, System.nanoTime() + READ_RETRY_NANOS);
+                long n = failedReads.get(p) + 1; // one fetch thread per session: a race only blurs the pause
+                failedReads.set(p, n);
+                retryReadAt.set(p, System.nanoTime() + READ_RETRY.delayNanos((int) Math.min(n, 64),
+                        ThreadLocalRandom.current()));
             }
             throw e;
         }

@@ -3,10 +3,13 @@ package dev.diaspora.stream.netty;
 import dev.diaspora.stream.BackgroundErrorHandler;
 import dev.diaspora.stream.ConsumerConflictException;
 import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.spi.Backoff;
 import dev.diaspora.stream.spi.ChangeNotifier;
+import dev.diaspora.stream.spi.Clock;
 import dev.diaspora.stream.spi.LocalTopic;
 import dev.diaspora.stream.spi.TopicBackend;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
@@ -21,6 +24,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class ServerTopic {
     private static final long IDLE_WAIT_NANOS = 1_000_000_000L;
+    /** The notifier thread's pauses after failed rounds: 100 ms at first, doubling (jittered) up to 2 s. */
+    static final Backoff NOTIFY_RETRY = Backoff.exponential(Duration.ofMillis(100), Duration.ofSeconds(2));
 
     final String name;
     final TopicBackend backend;
@@ -40,12 +45,19 @@ final class ServerTopic {
     private final Path producerState;
     private final Map<Integer, PartitionAppends> appends = new ConcurrentHashMap<>();
     private final BackgroundErrorHandler errors;
+    private final Clock clock;
 
     record Subscriber(ServerConnection connection, int handle) {
     }
 
     /** @param errors told about failures of the notifier thread, which no request carries */
     ServerTopic(String name, TopicBackend backend, Path producerState, BackgroundErrorHandler errors) {
+        this(name, backend, producerState, errors, Clock.system());
+    }
+
+    /** @param clock the clock of the notifier thread's pauses after a failed round (tests count them) */
+    ServerTopic(String name, TopicBackend backend, Path producerState, BackgroundErrorHandler errors, Clock clock) {
+        this.clock = clock;
         this.name = name;
         this.errors = errors;
         this.producerState = producerState;
@@ -130,6 +142,7 @@ final class ServerTopic {
 
     private void notifyLoop() {
         ChangeNotifier notifier = local.notifier();
+        Backoff.Retry retry = NOTIFY_RETRY.start(clock);
         long[] last = null;
         while (!closed) {
             try {
@@ -141,6 +154,9 @@ final class ServerTopic {
                         s.connection().pushEnds(s.handle(), now);
                     }
                 }
+                if (retry.retries() != 0) {
+                    retry.reset(); // a good round: the next failure pauses the shortest time again
+                }
                 notifier.await(v, IDLE_WAIT_NANOS);
             } catch (InterruptedException e) {
                 return;
@@ -148,7 +164,7 @@ final class ServerTopic {
                 if (!closed) {
                     errors.onError("topic '" + name + "': notifier round failed", e);
                     try {
-                        Thread.sleep(100);
+                        retry.pause(); // unbounded: always pauses
                     } catch (InterruptedException ie) {
                         return;
                     }

@@ -9,6 +9,7 @@ import dev.diaspora.stream.spi.Backend;
 import dev.diaspora.stream.spi.LocalTopic;
 import dev.diaspora.stream.spi.TopicBackend;
 import dev.diaspora.stream.tck.LogCapture;
+import dev.diaspora.stream.tck.RecordingClock;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.file.Path;
@@ -81,6 +82,26 @@ class ServerBackgroundErrorTest {
                 t.close();
             }
         }
+    }
+
+    /**
+     * After a failed round the notifier pauses as {@link ServerTopic#NOTIFY_RETRY} says (100 ms, then doubling,
+     * jittered), on the topic's clock: a clock that counts the pauses and returns at once.
+     */
+    @Test
+    void aFailedNotifierRoundIsFollowedByThePausesOfTheRetryPolicy() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        RecordingClock clock = new RecordingClock();
+        try (Backend storage = storage()) {
+            ServerTopic t = new ServerTopic("t", failingTopic(storage, calls), dir.resolve("state"), (where, e) -> { },
+                    clock);
+            try {
+                awaitAtLeast(calls, 3); // two failed rounds, then a good one
+            } finally {
+                t.close();
+            }
+        }
+        clock.assertPausesFollow(ServerTopic.NOTIFY_RETRY, 2); // one per failed round
     }
 
     @Test

@@ -1,6 +1,8 @@
 package dev.diaspora.stream.redis;
 
+import dev.diaspora.stream.spi.Backoff;
 import dev.diaspora.stream.spi.ChangeNotifier;
+import dev.diaspora.stream.spi.Clock;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
@@ -28,6 +30,11 @@ final class RedisTailWatcher implements AutoCloseable {
      * command timeout is {@code command_timeout_ms} plus this ({@link RedisClients#timeouts}), whatever the option.
      */
     static final long BLOCK_MS = 2000;
+    /**
+     * The pauses between attempts to connect again after the server went away: 100 ms at first, doubling (jittered)
+     * up to 1 s, and never longer than {@code connect_timeout_ms}; a connection that works starts again at 100 ms.
+     */
+    static final Backoff RECONNECT = Backoff.exponential(Duration.ofMillis(100), Duration.ofSeconds(1));
 
     private final RedisBackend backend;
     private final String[] streams;
@@ -48,6 +55,7 @@ final class RedisTailWatcher implements AutoCloseable {
     private void run() {
         String[] ids = new String[streams.length];
         long wait = BLOCK_MS + backend.config.commandTimeout.toMillis();
+        Backoff.Retry reconnects = RECONNECT.start(Clock.system());
         while (!closed) {
             try {
                 if (connection == null) {
@@ -61,6 +69,7 @@ final class RedisTailWatcher implements AutoCloseable {
                         ids[i] = top(r, streams[i], wait);
                     }
                     notifier.changed(); // anything appended while the watcher was not connected
+                    reconnects.reset();
                 }
                 RedisClusterAsyncCommands<String, Object> r = connection.commands();
                 @SuppressWarnings("unchecked")
@@ -96,10 +105,12 @@ final class RedisTailWatcher implements AutoCloseable {
                     c.stateful().closeAsync();
                 }
                 notifier.changed();
+                long pauseMs = Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(reconnects.nextDelayNanos()),
+                        backend.config.connectTimeout.toMillis()));
                 synchronized (this) {
                     try {
                         if (!closed) {
-                            wait(Math.min(1000, backend.config.connectTimeout.toMillis()));
+                            wait(pauseMs); // not the clock's sleep: stop() must end the pause at once
                         }
                     } catch (InterruptedException ie) {
                         return;

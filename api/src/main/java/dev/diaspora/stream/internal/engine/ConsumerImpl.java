@@ -13,6 +13,7 @@ import dev.diaspora.stream.StopEventProcessor;
 import dev.diaspora.stream.ThreadPool;
 import dev.diaspora.stream.TopicHandle;
 import dev.diaspora.stream.internal.metrics.LatencyHistogram;
+import dev.diaspora.stream.spi.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.ConcurrentModificationException;
@@ -46,6 +47,9 @@ import java.util.stream.StreamSupport;
  * <p>Thread safety: as {@link Consumer} documents: pulls confined to one thread at a time, the rest thread-safe.
  */
 final class ConsumerImpl implements Consumer {
+    /** The longest wait for an event in an inline {@code process()}, which then looks at its idle timeout again. */
+    private static final Duration IDLE_SLICE = Duration.ofMillis(100);
+
     private final TopicHandleImpl topic;
     private final ConsumerOptions options;
     private final ReentrantLock lock = new ReentrantLock(); // guards the ready queues and the waiting pulls
@@ -88,8 +92,9 @@ final class ConsumerImpl implements Consumer {
                 });
         this.materializer = new BatchMaterializer(this, topic.serializer(), options.dataSelector(),
                 options.dataAllocator(), options.onUnreadableEvent(), unreadable, acks);
-        this.deliverer = new PullDeliverer(lock, queues, materializer::release);
-        this.pollWatch = new PollWatch(options.maxPollInterval().toNanos(), System.nanoTime());
+        this.deliverer = new PullDeliverer(lock, queues, materializer::release, topic.driver().clock());
+        this.pollWatch = new PollWatch(options.maxPollInterval().toNanos(),
+                topic.driver().clock().nanoTime());
         this.fetch = new FetchLoop(topic, options, lock, space, queues, deliverer, materializer, acks, unreadable,
                 group, pollWatch, () -> owner.get() != null);
         fetch.start();
@@ -197,12 +202,25 @@ final class ConsumerImpl implements Consumer {
     @Override
     public long process(EventProcessor processor, Duration idleTimeout, long maxEvents, ThreadPool pool) {
         if (pool == null || pool.threadCount() == 0) {
+            // the idle timeout is measured on the clock, waiting at most IDLE_SLICE at a time for an event
+            Clock clock = topic.driver().clock();
+            long idleNanos = idleTimeout.toNanos();
+            long idleSince = clock.nanoTime();
             long count = 0;
             while (count < maxEvents) {
-                Optional<Event> e = pollPastLosses(idleTimeout);
-                if (e.isEmpty() || e.get().isNoMoreEvents()) {
+                long left = idleNanos - (clock.nanoTime() - idleSince);
+                Optional<Event> e = pollPastLosses(left <= 0 ? Duration.ZERO
+                        : left > IDLE_SLICE.toNanos() ? IDLE_SLICE : Duration.ofNanos(left));
+                if (e.isEmpty()) {
+                    if (left <= 0) {
+                        break; // idle for the whole timeout, and nothing ready now either
+                    }
+                    continue;
+                }
+                if (e.get().isNoMoreEvents()) {
                     break;
                 }
+                idleSince = clock.nanoTime();
                 try {
                     processor.process(e.get());
                 } catch (StopEventProcessor s) {
@@ -212,7 +230,7 @@ final class ConsumerImpl implements Consumer {
             }
             return count;
         }
-        return new ParallelProcess(this, processor, pool).run(idleTimeout, maxEvents);
+        return new ParallelProcess(this, processor, pool, topic.driver().clock()).run(idleTimeout, maxEvents);
     }
 
     @Override

@@ -14,6 +14,7 @@ import dev.diaspora.stream.Validator;
 import dev.diaspora.stream.internal.components.Components;
 import dev.diaspora.stream.internal.metrics.JmxRegistration;
 import dev.diaspora.stream.spi.Backend;
+import dev.diaspora.stream.spi.Clock;
 import dev.diaspora.stream.spi.DriverProvider;
 import dev.diaspora.stream.spi.Options;
 import dev.diaspora.stream.spi.TopicBackend;
@@ -43,13 +44,21 @@ final class DriverImpl implements Driver {
     private ScheduledThreadPoolExecutor timer; // guarded by timerLock; made on first use
     private final JmxRegistration mbean;
     private final BackgroundErrorHandler errors; // guarded: never throws
+    private final Clock clock;
 
-    DriverImpl(DriverProvider provider, Backend backend, List<Path> pluginPath, BackgroundErrorHandler errors) {
+    DriverImpl(DriverProvider provider, Backend backend, List<Path> pluginPath, BackgroundErrorHandler errors,
+            Clock clock) {
         this.errors = errors;
+        this.clock = clock;
         this.provider = provider;
         this.backend = backend;
         this.pluginPath = pluginPath;
         this.mbean = EngineMBeans.driver(this);
+    }
+
+    /** @return the clock of this driver's producers and consumers: {@link Clock#system()} except in tests */
+    Clock clock() {
+        return clock;
     }
 
     /** @return how many topic handles are open */

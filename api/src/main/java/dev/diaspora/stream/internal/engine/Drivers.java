@@ -11,6 +11,7 @@ import dev.diaspora.stream.InvalidOptionException;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.internal.json.Json;
 import dev.diaspora.stream.spi.Backend;
+import dev.diaspora.stream.spi.Clock;
 import dev.diaspora.stream.spi.DriverProvider;
 import dev.diaspora.stream.spi.Options;
 import dev.diaspora.stream.spi.TopicNames;
@@ -58,6 +59,15 @@ public final class Drivers {
 
     /** Opens the named driver; see {@link Driver#open(String, Metadata, BackgroundErrorHandler)}. */
     public static Driver open(String name, Metadata options, BackgroundErrorHandler onBackgroundError) {
+        return open(name, options, onBackgroundError, Clock.system());
+    }
+
+    /**
+     * Opens the named driver whose producers and consumers take their time from {@code clock}: the engine's seam for
+     * tests of timing rules, which pass a clock they move. Package-private on purpose: a user has no reason to run the
+     * engine on another clock, so it is no option of {@link Driver#open}.
+     */
+    static Driver open(String name, Metadata options, BackgroundErrorHandler onBackgroundError, Clock clock) {
         Objects.requireNonNull(name, "driver name");
         Objects.requireNonNull(options, "options");
         Map<String, DriverProvider> all = providers();
@@ -105,7 +115,7 @@ public final class Drivers {
         BackgroundErrorHandler errors = BackgroundErrors.guarded(onBackgroundError);
         Backend backend = provider.open(validated, errors);
         try {
-            return new DriverImpl(provider, backend, List.copyOf(pluginPath), errors);
+            return new DriverImpl(provider, backend, List.copyOf(pluginPath), errors, clock);
         } catch (RuntimeException e) {
             backend.close();
             throw e;

@@ -5,7 +5,7 @@ import dev.diaspora.stream.ConsumerOptions;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.InterruptException;
 import dev.diaspora.stream.StartAt;
-import dev.diaspora.stream.TopicNotFoundException;
+import dev.diaspora.stream.spi.Clock;
 import dev.diaspora.stream.spi.IncomingBatch;
 import dev.diaspora.stream.spi.ReadSession;
 import dev.diaspora.stream.spi.SessionConfig;
@@ -30,9 +30,9 @@ import org.slf4j.LoggerFactory;
  * A consumer's fetch thread, the only thread that uses the driver's {@link ReadSession} (so drivers whose client is
  * single-threaded, like Kafka's, work unchanged): it polls batches while the prefetch bound allows, has them prepared
  * ({@link BatchMaterializer}) and queued ({@link PullDeliverer#offer}); follows the session's assignment; pauses and
- * resumes partitions; moves partitions back or on ({@link Rewinds}); runs the application's seeks and commits as
- * commands; persists acknowledgements every ackInterval; and tells the session when the application stops pulling.
- * Not API.
+ * resumes partitions; moves partitions back or on ({@link Rewinds}); pauses after failed polls ({@link ReadFailures});
+ * runs the application's seeks and commits as commands; persists acknowledgements every ackInterval; and tells the
+ * session when the application stops pulling. Time is the driver's {@link Clock}. Not API.
  *
  * <p>Thread safety: {@link #commit}, {@link #seek}, {@link #assignment}, {@link #wakeup} and {@link #stop} from any
  * thread; the rest runs on the fetch thread (or in the constructor).
@@ -58,7 +58,7 @@ final class FetchLoop {
     private final BooleanSupplier inPull;
     private final ExpiredPositions expired;
     private final ReadSession session;
-    private final Rewinds rewinds = new Rewinds();
+    private final Rewinds rewinds;
     private final Rewinds.Failer failPartition = this::failPartition;
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
     private final LongAdder batchesFetched = new LongAdder();
@@ -71,6 +71,8 @@ final class FetchLoop {
     private volatile boolean running = true;
     private volatile RuntimeException closeError;
     private final BackgroundErrorHandler errors;
+    private final ReadFailures failures;
+    private final Clock clock;
 
     /**
      * Opens the session and reads its first assignment; {@link #start()} starts the thread.
@@ -83,6 +85,9 @@ final class FetchLoop {
         this.name = options.name();
         this.topic = topicHandle.name();
         this.errors = topicHandle.driver().backgroundErrors(options.onBackgroundError());
+        this.clock = topicHandle.driver().clock();
+        this.rewinds = new Rewinds(clock);
+        this.failures = new ReadFailures(name, topic, deliverer, errors, clock);
         this.readBatch = options.batchSize().valueOr(ConsumerOptions.ADAPTIVE_READ_BATCH);
         this.maxPrefetchBytes = options.maxPrefetchBytes();
         this.ackIntervalNanos = options.ackInterval().toNanos();
@@ -139,14 +144,14 @@ final class FetchLoop {
     }
 
     private void run() {
-        long nextAck = System.nanoTime() + ackIntervalNanos;
+        long nextAck = clock.nanoTime() + ackIntervalNanos;
         if (!assignment.isEmpty()) {
             group.onAssigned(assignment);
         }
         try {
             while (running) {
                 runCommands();
-                long now = System.nanoTime();
+                long now = clock.nanoTime();
                 if (now - nextAck >= 0 && deliverer.topicGone() == null) {
                     try {
                         persistAcks();
@@ -181,9 +186,10 @@ final class FetchLoop {
                     Thread.interrupted();
                     continue;
                 } catch (RuntimeException e) {
-                    sessionError(e);
+                    failures.pollFailed(e);
                     continue;
                 }
+                failures.pollSucceeded();
                 refreshAssignment();
                 if (b != null) {
                     batchesFetched.increment();
@@ -257,46 +263,13 @@ final class FetchLoop {
         try {
             session.keepAlive();
         } catch (RuntimeException e) {
-            if (e instanceof TopicNotFoundException) {
-                if (deliverer.topicGone() == null) {
-                    topicGone((TopicNotFoundException) e);
-                }
-            } else {
-                errors.onError(where() + "group upkeep failed, retrying", e);
-            }
+            failures.upkeepFailed(e);
         }
         refreshAssignment();
     }
 
-    /** @return the start of a background report's place: {@code consumer 'name' of topic 'topic': } */
     private String where() {
-        return "consumer '" + name + "' of topic '" + topic + "': ";
-    }
-
-    private void sessionError(RuntimeException e) {
-        DiasporaException d = e instanceof DiasporaException ? (DiasporaException) e
-                : new DiasporaException("consumer '" + name + "' of topic '" + topic + "': the driver failed to read: "
-                        + e, e);
-        if (d instanceof TopicNotFoundException) {
-            topicGone(d);
-            return;
-        }
-        LOG.warn("consumer '{}' of topic '{}': read failed, retrying: {}", name, topic, e.toString());
-        deliverer.failFirst(d);
-        try {
-            Thread.sleep(100);
-        } catch (InterruptedException ie) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /**
-     * The topic was deleted or replaced: retrying cannot help. Fails every pending pull and every later one with the
-     * driver's error (which names the topic and says to reopen it), logs it once, and stops reading.
-     */
-    private void topicGone(DiasporaException d) {
-        LOG.error("consumer '{}' of topic '{}': {}; the consumer stops reading, close it", name, topic, d.getMessage());
-        deliverer.topicGone(d);
+        return failures.where();
     }
 
     private void runCommands() {

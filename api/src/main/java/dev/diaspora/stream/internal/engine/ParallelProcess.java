@@ -5,6 +5,7 @@ import dev.diaspora.stream.EventProcessor;
 import dev.diaspora.stream.InterruptException;
 import dev.diaspora.stream.StopEventProcessor;
 import dev.diaspora.stream.ThreadPool;
+import dev.diaspora.stream.spi.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -15,7 +16,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code Consumer.process} on a pool: one lane per partition keeps events of a partition in order on one task at a
- * time; partitions run in parallel. The number of events handed to lanes and not yet processed is bounded. Not API.
+ * time; partitions run in parallel. The number of events handed to lanes and not yet processed is bounded. The idle
+ * timeout is measured on the consumer's {@link Clock}. Not API.
  */
 final class ParallelProcess {
     private static final Duration SLICE = Duration.ofMillis(20);
@@ -23,6 +25,7 @@ final class ParallelProcess {
     private final ConsumerImpl consumer;
     private final EventProcessor processor;
     private final ThreadPool pool;
+    private final Clock clock;
     private final int maxOutstanding;
     private final Object lock = new Object();
     private final Map<Integer, Lane> lanes = new HashMap<>();
@@ -69,8 +72,9 @@ final class ParallelProcess {
         }
     }
 
-    ParallelProcess(ConsumerImpl consumer, EventProcessor processor, ThreadPool pool) {
+    ParallelProcess(ConsumerImpl consumer, EventProcessor processor, ThreadPool pool, Clock clock) {
         this.consumer = consumer;
+        this.clock = clock;
         this.processor = processor;
         this.pool = pool;
         this.maxOutstanding = Math.max(16, pool.threadCount() * 64);
@@ -78,7 +82,7 @@ final class ParallelProcess {
 
     long run(Duration idleTimeout, long maxEvents) {
         long handed = 0;
-        long idleSince = System.nanoTime();
+        long idleSince = clock.nanoTime();
         try {
             while (!stop && handed < maxEvents) {
                 synchronized (lock) {
@@ -92,12 +96,12 @@ final class ParallelProcess {
                 // poll in short slices so a stop raised on a lane ends the loop promptly, not after idleTimeout
                 Optional<Event> e = consumer.pollPastLosses(idleTimeout.compareTo(SLICE) < 0 ? idleTimeout : SLICE);
                 if (e.isEmpty()) {
-                    if (System.nanoTime() - idleSince >= idleTimeout.toNanos()) {
+                    if (clock.nanoTime() - idleSince >= idleTimeout.toNanos()) {
                         break;
                     }
                     continue;
                 }
-                idleSince = System.nanoTime();
+                idleSince = clock.nanoTime();
                 if (e.get().isNoMoreEvents()) {
                     break;
                 }

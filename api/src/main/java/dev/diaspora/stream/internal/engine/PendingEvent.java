@@ -4,6 +4,7 @@ import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.PushCallback;
 import dev.diaspora.stream.internal.metrics.LatencyHistogram;
+import dev.diaspora.stream.spi.Clock;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,11 +20,15 @@ final class PendingEvent {
     private final CompletableFuture<Long> future;
     private final PushCallback callback;
     private final LatencyHistogram latency;
-    private final long pushedAt = System.nanoTime();
+    private final Clock clock;
+    private final long pushedAt;
 
+    /** @param clock the producer's clock: the push latency is measured on it */
     PendingEvent(Metadata metadata, DataView data, int requested, long permitBytes, CompletableFuture<Long> future,
-            PushCallback callback, LatencyHistogram latency) {
+            PushCallback callback, LatencyHistogram latency, Clock clock) {
         this.latency = latency;
+        this.clock = clock;
+        this.pushedAt = clock.nanoTime();
         this.metadata = metadata;
         this.data = data;
         this.requested = requested;
@@ -33,7 +38,7 @@ final class PendingEvent {
     }
 
     void succeed(int partition, long id) {
-        latency.record(System.nanoTime() - pushedAt);
+        latency.record(clock.nanoTime() - pushedAt);
         data.release();
         if (future != null) {
             future.complete(id);

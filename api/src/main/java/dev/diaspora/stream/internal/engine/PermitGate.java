@@ -3,6 +3,7 @@ package dev.diaspora.stream.internal.engine;
 import dev.diaspora.stream.BackPressureException;
 import dev.diaspora.stream.InterruptException;
 import dev.diaspora.stream.ProducerOptions;
+import dev.diaspora.stream.spi.Clock;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
@@ -37,12 +38,19 @@ final class PermitGate {
     private final Condition released = lock.newCondition();
     private volatile int waiters; // read on release to skip the lock when nobody waits
 
-    PermitGate(long maxEvents, long maxBytes) {
-        this(maxEvents, maxBytes, RECHECK_NANOS);
+    private final Clock clock;
+
+    /** @param clock the producer's clock: maxBlock is measured on it */
+    PermitGate(long maxEvents, long maxBytes, Clock clock) {
+        this(maxEvents, maxBytes, RECHECK_NANOS, clock);
     }
 
-    /** {@code recheckNanos}: how often a blocked push looks again without a wake-up (tests make it long) */
-    PermitGate(long maxEvents, long maxBytes, long recheckNanos) {
+    /**
+     * {@code recheckNanos}: how often (in real time) a blocked push looks again without a wake-up (tests make it long);
+     * a push blocked longer than maxBlock on {@code clock} fails at its next look
+     */
+    PermitGate(long maxEvents, long maxBytes, long recheckNanos, Clock clock) {
+        this.clock = clock;
         this.recheckNanos = recheckNanos;
         this.maxEvents = maxEvents;
         this.maxBytes = maxBytes;
@@ -65,13 +73,13 @@ final class PermitGate {
                     : PoolThread.current() ? "push was called on a library pool thread, which must not block"
                             : "maxBlock is zero");
         }
-        long start = System.nanoTime();
+        long start = clock.nanoTime();
         long deadline = start + maxBlockNanos;
         lock.lock();
         waiters++;
         try {
             while (!tryAcquire(n)) {
-                long left = deadline - System.nanoTime();
+                long left = deadline - clock.nanoTime();
                 if (left <= 0) {
                     throw full(n, "it stayed full for " + TimeUnit.NANOSECONDS.toMillis(maxBlockNanos) + " ms");
                 }
@@ -82,7 +90,7 @@ final class PermitGate {
         } finally {
             waiters--;
             lock.unlock();
-            blockedNanos.addAndGet(System.nanoTime() - start);
+            blockedNanos.addAndGet(clock.nanoTime() - start);
         }
     }
 

@@ -24,6 +24,7 @@ import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.AppenderConfig;
 import dev.diaspora.stream.spi.Backend;
 import dev.diaspora.stream.spi.BatchAppender;
+import dev.diaspora.stream.spi.Clock;
 import dev.diaspora.stream.spi.RecordAppender;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -72,6 +73,7 @@ final class ProducerImpl implements Producer {
     /** One per partition; replaced by a longer copy (same batchers first) when the topic grows. */
     private volatile PartitionBatcher[] batchers;
     private final PermitGate gate;
+    private final Clock clock;
     private final long maxEventSize;
     private final String maxEventSizeOption;
     private final long producerId = ThreadLocalRandom.current().nextLong();
@@ -99,7 +101,8 @@ final class ProducerImpl implements Producer {
         this.validator = topic.validator();
         this.selector = topic.selector();
         this.serializer = topic.serializer();
-        this.gate = new PermitGate(options.maxPendingEvents(), options.maxPendingBytes());
+        this.clock = topic.driver().clock();
+        this.gate = new PermitGate(options.maxPendingEvents(), options.maxPendingBytes(), clock);
         this.errors = topic.driver().backgroundErrors(options.onBackgroundError());
         this.failures = new PushFailures(options.name(), topic.name(), options.onError(), topic.driver()::timer);
         Backend.EventSizeLimit limit = topic.driver().maxEventSize();
@@ -194,7 +197,7 @@ final class ProducerImpl implements Producer {
         long bytes = metadata.size() + data.size();
         gate.acquire(bytes, options.backPressure(), options.maxBlock().toNanos());
         pushed.increment();
-        PendingEvent e = new PendingEvent(metadata, data, partition, bytes, f, cb, pushLatency);
+        PendingEvent e = new PendingEvent(metadata, data, partition, bytes, f, cb, pushLatency, clock);
         if (pool.threadCount() == 0) {
             process(e);
         } else {
@@ -257,7 +260,11 @@ final class ProducerImpl implements Producer {
         }
     }
 
-    /** @return true if a push arrived within {@link #DRAIN_LINGER_NANOS} (a bounded spin) */
+    /**
+     * @return true if a push arrived within {@link #DRAIN_LINGER_NANOS} (a bounded spin). The spin is timed by the
+     *     JVM's clock, not the producer's: it bounds CPU spent spinning, no rule a test moves a clock for, and on a
+     *     test clock that stands still it would never end.
+     */
     private boolean awaitPush() {
         long deadline = System.nanoTime() + DRAIN_LINGER_NANOS;
         do {

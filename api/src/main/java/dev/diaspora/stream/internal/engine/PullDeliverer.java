@@ -6,6 +6,7 @@ import dev.diaspora.stream.EventProcessor;
 import dev.diaspora.stream.InterruptException;
 import dev.diaspora.stream.StopEventProcessor;
 import dev.diaspora.stream.internal.metrics.LatencyHistogram;
+import dev.diaspora.stream.spi.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -32,10 +33,15 @@ import java.util.concurrent.locks.ReentrantLock;
 final class PullDeliverer {
     /** A waiting pull, with when it started. */
     private static final class Waiting extends CompletableFuture<Event> {
-        final long since = System.nanoTime();
+        final long since;
+
+        Waiting(long since) {
+            this.since = since;
+        }
     }
 
     private final ReentrantLock lock;
+    private final Clock clock;
     private final ReadyQueues queues;
     private final java.util.function.Consumer<ReadyItem> release;
     private final ArrayDeque<Waiting> pending = new ArrayDeque<>(); // guarded by lock
@@ -50,9 +56,12 @@ final class PullDeliverer {
     /**
      * @param release gives back the data of an item that a cancelled pull could not put back (its partition was
      *     moved, left or the consumer stopped since it was taken); called outside the lock
+     * @param clock the consumer's clock: how long pulls wait is measured on it
      */
-    PullDeliverer(ReentrantLock lock, ReadyQueues queues, java.util.function.Consumer<ReadyItem> release) {
+    PullDeliverer(ReentrantLock lock, ReadyQueues queues, java.util.function.Consumer<ReadyItem> release,
+            Clock clock) {
         this.lock = lock;
+        this.clock = clock;
         this.queues = queues;
         this.release = release;
     }
@@ -74,7 +83,7 @@ final class PullDeliverer {
             } else if (o instanceof EventImpl e) {
                 return CompletableFuture.completedFuture(counted(e, 0));
             }
-            f = new Waiting();
+            f = new Waiting(clock.nanoTime());
             pending.add(f);
         } finally {
             lock.unlock();
@@ -103,7 +112,7 @@ final class PullDeliverer {
             if (timeout.isZero() || timeout.isNegative()) {
                 return Optional.empty();
             }
-            f = new Waiting();
+            f = new Waiting(clock.nanoTime());
             pending.add(f);
         } finally {
             lock.unlock();
@@ -224,7 +233,7 @@ final class PullDeliverer {
                 EventImpl e = (EventImpl) item;
                 taken = f.complete(e);
                 if (taken) {
-                    counted(e, System.nanoTime() - f.since);
+                    counted(e, clock.nanoTime() - f.since);
                 }
             }
             if (!taken) { // the pull was cancelled meanwhile: the item goes back for the next one

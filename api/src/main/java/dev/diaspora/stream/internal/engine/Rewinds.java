@@ -2,20 +2,25 @@ package dev.diaspora.stream.internal.engine;
 
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.StartAt;
+import dev.diaspora.stream.spi.Backoff;
+import dev.diaspora.stream.spi.Clock;
 import dev.diaspora.stream.spi.ReadSession;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The partitions a consumer's session must be moved before it reads them again: back to an event whose data read
  * failed retriably, or on past a lost range or a skipped record. A partition with a pending move is paused; the move
- * is retried (a seek may need the server) until it succeeds or fails for good, which stops the partition. Not API.
+ * is retried (a seek may need the server) until it succeeds or fails for good, which stops the partition: after a
+ * round in which a move failed retriably, the next round waits {@link #MOVE_RETRY} (200 ms at first, doubling,
+ * jittered, up to 2 s; a round without a retriable failure starts again at 200 ms). Not API.
  *
  * <p>Thread safety: not thread-safe; the consumer's fetch thread only (or while the consumer is built).
  */
 final class Rewinds {
-    private static final long RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    /** The pauses between rounds of moves that fail retriably. */
+    static final Backoff MOVE_RETRY = Backoff.exponential(Duration.ofMillis(200), Duration.ofSeconds(2));
 
     /** Stops a partition for good. */
     interface Failer {
@@ -23,7 +28,14 @@ final class Rewinds {
     }
 
     private long[] rewindTo = new long[0]; // per partition: the EventID to move to, or -1
+    private final Backoff.Retry retry;
     private long nextAttempt;
+
+    /** @param clock the consumer's clock, on which the pauses are measured */
+    Rewinds(Clock clock) {
+        this.retry = MOVE_RETRY.start(clock);
+        this.nextAttempt = clock.nanoTime();
+    }
 
     /** Covers at least {@code n} partitions. */
     void grow(int n) {
@@ -50,11 +62,12 @@ final class Rewinds {
         return rewindTo[p] >= 0;
     }
 
-    /** Tries the pending moves of the assigned partitions (at most every 200 ms after a failed one). */
+    /** Tries the pending moves of the assigned partitions (not before the pause after a failed one is over). */
     void retry(long now, ReadSession session, Set<Integer> assignment, Failer failer) {
         if (now - nextAttempt < 0) {
             return;
         }
+        boolean failedRetriably = false;
         for (int p = 0; p < rewindTo.length; p++) {
             if (rewindTo[p] < 0) {
                 continue;
@@ -70,13 +83,19 @@ final class Rewinds {
                 if (!e.isRetriable()) {
                     rewindTo[p] = -1;
                     failer.fail(p, e);
+                } else {
+                    failedRetriably = true;
                 }
-                nextAttempt = now + RETRY_NANOS;
             } catch (RuntimeException e) {
                 rewindTo[p] = -1;
                 failer.fail(p, new DiasporaException("partition " + p + ": cannot read the events after a failed"
                         + " data read again: " + e, e));
             }
+        }
+        if (failedRetriably) {
+            nextAttempt = now + retry.nextDelayNanos(); // unbounded: never -1
+        } else if (retry.retries() != 0) {
+            retry.reset();
         }
     }
 }

@@ -10,6 +10,7 @@ import dev.diaspora.stream.Event;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.Producer;
 import dev.diaspora.stream.TopicHandle;
+import dev.diaspora.stream.spi.Clock;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,7 +36,12 @@ abstract class EngineRuleFixture {
 
     @BeforeEach
     void openDriver() {
-        driver = Driver.open("engine-test-log");
+        driver = Drivers.open("engine-test-log", Metadata.EMPTY, BackgroundErrors.LOGGING, clock());
+    }
+
+    /** @return the clock of the test's producers and consumers: the JVM's, unless a test class moves its own */
+    Clock clock() {
+        return Clock.system();
     }
 
     @AfterEach

@@ -28,7 +28,8 @@ class PartitionBatcherBatchTest {
             byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
             DataView data = DataView.of(ByteBuffer.wrap(new byte[i]));
             PendingEvent e = new PendingEvent(md, data, -1, utf8.length + i, null, (p, id, err) -> { },
-                    new dev.diaspora.stream.internal.metrics.LatencyHistogram());
+                    new dev.diaspora.stream.internal.metrics.LatencyHistogram(),
+                    dev.diaspora.stream.spi.Clock.system());
             if (i % 2 == 0) {
                 batch.add(e, null);
             } else { // a buffer with a non-zero position, as a custom serializer may return

@@ -5,7 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.diaspora.stream.BackPressureException;
 import dev.diaspora.stream.ProducerOptions.BackPressure;
+import dev.diaspora.stream.spi.Clock;
+import dev.diaspora.stream.spi.ManualClock;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -22,7 +26,7 @@ class PermitGateTest {
 
     @Test
     void shouldNotWakeABlockedPushForEachReleasedEvent() throws Exception {
-        PermitGate gate = new PermitGate(64, 1L << 20, NO_RECHECK);
+        PermitGate gate = new PermitGate(64, 1L << 20, NO_RECHECK, Clock.system());
         for (int i = 0; i < 64; i++) {
             gate.acquire(1, BackPressure.BLOCK, 0);
         }
@@ -41,7 +45,7 @@ class PermitGateTest {
 
     @Test
     void shouldWakeABlockedPushOnBytesOnlyWhenASixteenthOfTheByteBoundIsFree() throws Exception {
-        PermitGate gate = new PermitGate(1_000, 1_600, NO_RECHECK);
+        PermitGate gate = new PermitGate(1_000, 1_600, NO_RECHECK, Clock.system());
         Thread pusher = blockedPusherBehind(gate, 1_600, 50);
 
         gate.release(0, 99); // the event count is far from its bound; 99 of 1,600 bytes free is not a sixteenth
@@ -52,11 +56,42 @@ class PermitGateTest {
 
     @Test
     void shouldLetAnEventLargerThanTheByteBoundThroughOnceNothingIsPending() throws Exception {
-        PermitGate gate = new PermitGate(1_000, 1_600, NO_RECHECK);
+        PermitGate gate = new PermitGate(1_000, 1_600, NO_RECHECK, Clock.system());
         Thread pusher = blockedPusherBehind(gate, 100, 5_000);
         gate.release(1, 100); // nothing pending: the oversized event passes
         assertWokenAndThrough(gate, pusher);
         assertEquals(5_000, gate.pendingBytes());
+    }
+
+    /**
+     * maxBlock is measured on the producer's clock: a push blocked with a maxBlock of an hour fails once the clock has
+     * moved past the hour (at its next look, {@code recheckNanos} of real time later), not before.
+     */
+    @Test
+    void aBlockedPushFailsOnceMaxBlockHasPassedOnTheProducersClock() throws Exception {
+        ManualClock clock = new ManualClock();
+        PermitGate gate = new PermitGate(1, Long.MAX_VALUE, TimeUnit.MILLISECONDS.toNanos(5), clock);
+        gate.acquire(1, BackPressure.BLOCK, 0);
+        AtomicReference<Throwable> outcome = new AtomicReference<>();
+        Thread pusher = new Thread(() -> {
+            try {
+                gate.acquire(1, BackPressure.BLOCK, TimeUnit.HOURS.toNanos(1));
+                outcome.set(new AssertionError("the push got a permit that nobody released"));
+            } catch (Throwable t) {
+                outcome.set(t);
+            }
+        }, "permit-gate-pusher");
+        pusher.setDaemon(true);
+        pusher.start();
+        awaitParked(gate, pusher);
+        clock.advance(Duration.ofMinutes(59));
+        pusher.join(50); // ten looks at the gate
+        assertTrue(pusher.isAlive(), "the push failed before its maxBlock had passed: " + outcome.get());
+        clock.advance(Duration.ofMinutes(2));
+        pusher.join(TimeUnit.NANOSECONDS.toMillis(WAIT_NANOS));
+        assertFalse(pusher.isAlive(), "the push did not fail once its maxBlock had passed on the clock");
+        assertTrue(outcome.get() instanceof BackPressureException, "got " + outcome.get());
+        assertTrue(outcome.get().getMessage().contains("3600000 ms"), outcome.get().getMessage());
     }
 
     /**
@@ -70,7 +105,7 @@ class PermitGateTest {
             int max = 8 + rnd.nextInt(120);
             int total = 5_000 + rnd.nextInt(5_000);
             trace.append("max=").append(max).append(" total=").append(total).append('\n');
-            PermitGate gate = new PermitGate(max, Long.MAX_VALUE);
+            PermitGate gate = new PermitGate(max, Long.MAX_VALUE, Clock.system());
             AtomicLong pushed = new AtomicLong();
             AtomicReference<Throwable> error = new AtomicReference<>();
             Thread pusher = new Thread(() -> {
