@@ -50,6 +50,12 @@ class RedisResendTest {
                 producerId, sequence);
     }
 
+    private static OutgoingBatch largeBatch(long producerId, long sequence, byte[] data) {
+        byte[] md = "{}".getBytes(StandardCharsets.UTF_8);
+        return new OutgoingBatch(1, md, new int[] {0, md.length}, new DataView[] {DataView.of(data)}, null, producerId,
+                sequence);
+    }
+
     private static long append(BatchAppender a, OutgoingBatch batch) throws Exception {
         CompletableFuture<Long> done = new CompletableFuture<>();
         a.append(0, batch, done);
@@ -75,6 +81,32 @@ class RedisResendTest {
                 assertEquals(4, t.bounds(0).next(), "a re-sent batch was stored twice");
                 assertEquals(4, append(a, batch(42, 2, "{\"a\":3}")));
                 assertEquals(5, t.bounds(0).next());
+            }
+        }
+    }
+
+    @Test
+    void aResentBatchOfLargeValuesIsStoredOnceAndLeavesNoTemporaryKey() throws Exception {
+        RedisDriverProvider provider = new RedisDriverProvider();
+        byte[] large = new byte[RedisReads.INLINE_MAX + 1];
+        new java.util.Random(5).nextBytes(large);
+        try (Backend b = provider.open(provider.options().validate(Metadata.of("{\"key_prefix\":\"" + PREFIX
+                + "\"}"), "driver options"))) {
+            b.createTopic("large", provider.topicOptions().validate(Metadata.of("{}"), "topic options"),
+                    Metadata.of("{}"));
+            try (TopicBackend t = b.openTopic("large")) {
+                BatchAppender a = (BatchAppender) t.appender(new AppenderConfig("p", 42, 4, Ordering.STRICT));
+                assertEquals(0, append(a, largeBatch(42, 0, large)));
+                // sent again, as after a reconnect: its value is written ahead again, and must not stay behind
+                assertEquals(0, append(a, largeBatch(42, 0, large)));
+                assertEquals(1, t.bounds(0).next(), "a re-sent batch was stored twice");
+                try (io.lettuce.core.api.StatefulRedisConnection<String, String> c = RedisTestServers.client(
+                        RedisTestServers.SHARED_URI).connect()) {
+                    assertEquals(java.util.List.of(), RedisLargeValueWriteTest.scan(c.sync(), PREFIX + ":{large}:*:u:*"),
+                            "temporary keys left");
+                    assertEquals(1, RedisLargeValueWriteTest.scan(c.sync(), PREFIX + ":{large}:*:v:*").size(),
+                            "value keys");
+                }
             }
         }
     }
