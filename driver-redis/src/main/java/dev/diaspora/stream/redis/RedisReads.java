@@ -229,9 +229,13 @@ final class RedisReads {
         for (Slices s : calls) {
             s.send(b);
         }
-        plain.start();
-        for (Slices s : calls) {
-            s.fill(b);
+        try {
+            plain.start();
+            for (Slices s : calls) {
+                s.fill(b);
+            }
+        } finally {
+            plain.abandon(); // reads of a request that failed early may still be on their way
         }
     }
 
@@ -259,6 +263,8 @@ final class RedisReads {
         private final List<Object> scriptArgs = new ArrayList<>(); // triples of field, offset, length
         private final RedisFieldReads plain;
         private final List<Piece> fieldPieces = new ArrayList<>(); // one request's pieces of its current field
+        private DataRequest current; // the request whose pieces are being added
+        private long targetAt; // where the next piece of the current request goes in its target
         private java.util.concurrent.CompletableFuture<List<Object>> answer;
 
         Slices(int p, List<DataRequest> run, RedisFieldReads plain) {
@@ -269,6 +275,8 @@ final class RedisReads {
             for (int i = 0; i < run.size(); i++) {
                 DataRequest r = run.get(i);
                 firstPiece[i] = pieces.size();
+                current = r;
+                targetAt = 0;
                 long loc = r.descriptor().locationAsLong();
                 long id = loc >>> 6;
                 int shift = (int) (loc & SHIFT);
@@ -316,9 +324,10 @@ final class RedisReads {
             if (fieldPieces.get(0).keyed()) {
                 for (Piece x : fieldPieces) {
                     boolean whole = x.offset() == 0 && x.length() == fieldSize;
-                    int at = whole ? plain.addValue(x.field(), fieldSize, topic.inc.values(p))
-                            : plain.addRange(x.field(), x.offset(), x.length());
+                    int at = whole ? plain.addValue(x.field(), fieldSize, topic.inc.values(p), current.target(),
+                            targetAt) : plain.addRange(x.field(), x.offset(), x.length(), current.target(), targetAt);
                     pieces.add(new Piece(x.field(), x.offset(), x.length(), fieldSize, at, true, whole, true));
+                    targetAt += x.length();
                 }
                 fieldPieces.clear();
                 return;
@@ -330,6 +339,7 @@ final class RedisReads {
             boolean whole = fieldSize > INLINE_MAX && 2 * selected >= fieldSize;
             int at = whole ? plain.addField(topic.inc.data(p), fieldPieces.get(0).field(), fieldSize) : -1;
             for (Piece x : fieldPieces) {
+                targetAt += x.length();
                 if (whole) {
                     pieces.add(new Piece(x.field(), x.offset(), x.length(), fieldSize, at, true, true, false));
                 } else {
@@ -359,7 +369,12 @@ final class RedisReads {
                 long at = 0;
                 for (int j = firstPiece[i]; j < firstPiece[i + 1]; j++) {
                     Piece x = pieces.get(j);
-                    ByteBuffer got = (ByteBuffer) (x.plain() ? plain.take(x.at(), what) : sliced.get(x.at()));
+                    Object reply = x.plain() ? plain.take(x.at(), what) : sliced.get(x.at());
+                    if (reply == RedisFieldReads.WRITTEN) { // already in the target, at this piece's place
+                        at += x.length();
+                        continue;
+                    }
+                    ByteBuffer got = (ByteBuffer) reply;
                     if (got == null) {
                         r.fail(missing(r, id, where(x)));
                         break;
