@@ -209,6 +209,52 @@ class RedisLargeValueWriteTest {
         }
     }
 
+    /**
+     * A producer process killed (SIGKILL) while it pushes large events, wherever it is between its {@code SET}s and
+     * its scripts: every event visible reads back whole, no value key is without its event, and every temporary key
+     * left expires.
+     */
+    @Test
+    void aProducerProcessKilledWhilePushingLargeEventsLeavesNoPartialEventAndNothingForever() throws Exception {
+        int size = 2 * CHUNK + 10;
+        try (RedisServerProcess server = RedisServerProcess.start(dir); Driver d = server.openDriver("")) {
+            d.createTopic("kill", Metadata.of("{}"));
+            Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp",
+                    System.getProperty("java.class.path"), ProducerMain.class.getName(), server.uri(), "diaspora",
+                    "kill", "a", "1000000", Integer.toString(size))
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            long next;
+            try (TopicHandle t = d.openTopic("kill")) {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (t.bounds(0).next() < 200 && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                child.destroyForcibly();
+                assertTrue(child.waitFor(10, TimeUnit.SECONDS), "the producer process did not die");
+                next = t.bounds(0).next();
+                assertTrue(next >= 200, "the producer stored " + next + " events in 60 s");
+                try (Consumer c = t.consumer(ConsumerOptions.named("check"))) {
+                    for (long id = 0; id < next; id++) {
+                        byte[] got = c.poll(Duration.ofSeconds(10)).orElseThrow().data().toByteArray();
+                        byte[] want = new byte[size];
+                        java.util.Arrays.fill(want, (byte) id);
+                        assertArrayEquals(want, got, "event " + id);
+                    }
+                }
+            }
+            try (StatefulRedisConnection<String, String> c = RedisTestServers.client(server.uri()).connect()) {
+                RedisCommands<String, String> r = c.sync();
+                assertEquals(next, scan(r, "diaspora:*:v:*").size(), "value keys of the " + next
+                        + " events stored (one each, at the child's default chunk size), and of no other");
+                for (String k : scan(r, "diaspora:*:u:*")) {
+                    long pttl = r.pttl(k);
+                    assertTrue(pttl > 0 && pttl <= 60_000 + 2 * 10_000, k + " expires in " + pttl + " ms");
+                }
+            }
+        }
+    }
+
     private static long nextId(TopicHandle t) {
         return t.bounds(0).next();
     }
