@@ -210,6 +210,33 @@ class RedisLargeValueWriteTest {
     }
 
     /**
+     * A batch whose large values are not on the server when its script runs (here: their {@code SET}s refused, by an
+     * ACL user without {@code SET}) is refused whole, small events included, and the push says why.
+     */
+    @Test
+    void aBatchWhoseLargeValuesAreMissingIsRefusedWhole() throws Exception {
+        try (RedisServerProcess server = RedisServerProcess.start(dir);
+                Driver admin = server.openDriver("")) {
+            admin.createTopic("m", Metadata.of("{}"));
+            try (StatefulRedisConnection<String, String> c = RedisTestServers.client(server.uri()).connect()) {
+                c.sync().aclSetuser("noset", io.lettuce.core.AclSetuserArgs.Builder.on().addPassword("secret")
+                        .allKeys().allChannels().allCommands().removeCommand(io.lettuce.core.protocol.CommandType.SET));
+            }
+            try (Driver refused = Driver.open("redis", Metadata.of("{\"uri\":\"redis://noset:secret@127.0.0.1:"
+                    + server.port() + "\"}")); TopicHandle t = refused.openTopic("m");
+                    Producer p = t.producer(dev.diaspora.stream.ProducerOptions.defaults()
+                            .batchSize(dev.diaspora.stream.BatchSize.of(2)))) {
+                p.push(Metadata.of("{\"i\":0}"), DataView.of(data(0, 100)));
+                p.push(Metadata.of("{\"i\":1}"), DataView.of(data(1, RedisReads.INLINE_MAX + 1)));
+                ExecutionException e = assertThrows(ExecutionException.class, () -> p.flush().get(30, TimeUnit.SECONDS));
+                String msg = String.valueOf(e.getCause().getMessage());
+                assertTrue(msg.contains("writing its large values ahead") && msg.contains("NOPERM"), msg);
+                assertEquals(0, nextId(t), "part of the batch stored");
+            }
+        }
+    }
+
+    /**
      * A producer process killed (SIGKILL) while it pushes large events, wherever it is between its {@code SET}s and
      * its scripts: every event visible reads back whole, no value key is without its event, and every temporary key
      * left expires.
