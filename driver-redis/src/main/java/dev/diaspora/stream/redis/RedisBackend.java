@@ -36,6 +36,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class RedisBackend implements Backend {
     private static final AtomicInteger THREADS = new AtomicInteger();
+    /** Stream entries looked at per call when deleting the value keys of a partition (one short script each). */
+    private static final int DROP_PAGE = 1000;
 
     final RedisConfig config;
     final RedisKeys keys;
@@ -133,11 +135,34 @@ final class RedisBackend implements Backend {
         await(redis.sadd(keys.registry(), name), what);
     }
 
-    /** Removes the stream, data and state keys of every partition of an incarnation (each command in one slot). */
+    /**
+     * Removes the keys of every partition of an incarnation (each command in one slot): first the state hashes, so
+     * that appends of old handles fail from then on and add no more value keys; then, in partitions that ever stored
+     * large data in value keys, those keys (found from the stream's entries, {@link #DROP_PAGE} entries per call);
+     * then the streams and data hashes.
+     */
     private void unlinkPartitions(RedisKeys.Incarnation k, int n, String what) {
+        List<java.util.concurrent.CompletableFuture<Long>> states = new ArrayList<>();
+        for (int p = 0; p < n; p++) {
+            states.add(RedisScripts.END_PARTITION.run(redis, new String[] {k.state(p)}));
+        }
+        for (int p = 0; p < n; p++) {
+            if (await(states.get(p), what) == 0) {
+                continue;
+            }
+            String from = "-";
+            while (true) {
+                List<Object> last = await(RedisScripts.DROP_VALUES.runList(redis, new String[] {k.stream(p)},
+                        k.values(p), from, Integer.toString(DROP_PAGE)), what);
+                if (last.isEmpty()) {
+                    break;
+                }
+                from = "(" + RedisCodecs.text(last.get(0));
+            }
+        }
         List<RedisFuture<Long>> answers = new ArrayList<>();
         for (int p = 0; p < n; p++) {
-            answers.add(redis.unlink(k.stream(p), k.data(p), k.state(p)));
+            answers.add(redis.unlink(k.stream(p), k.data(p)));
         }
         for (RedisFuture<Long> f : answers) {
             await(f, what);

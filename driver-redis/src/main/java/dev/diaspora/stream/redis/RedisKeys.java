@@ -63,6 +63,22 @@ final class RedisKeys {
             return partition(p) + "h";
         }
 
+        /**
+         * @return the prefix of the string keys holding partition {@code p}'s large data: {@code <prefix><EventID>}
+         *     for one-field data, {@code <prefix><EventID>.<chunk>} for data split into chunks
+         */
+        String values(int p) {
+            return partition(p) + "v:";
+        }
+
+        /**
+         * @return the temporary key of the {@code index}-th large value of a producer's batch in partition {@code p},
+         *     written before the append script, which renames it into place (unique per producer, batch and value)
+         */
+        String upload(int p, long producerId, long sequence, int index) {
+            return partition(p) + "u:" + Long.toHexString(producerId) + ":" + sequence + ":" + index;
+        }
+
         /** @return the hash that makes a producer's retried batches idempotent in partition {@code p} */
         String dedup(int p, long producerId) {
             return partition(p) + "w:" + Long.toHexString(producerId);

@@ -8,7 +8,7 @@ import java.util.Arrays;
 /**
  * An {@code XRANGE} answer of a partition stream parsed straight from the reply, as Lettuce reads it: per entry its
  * id, its metadata (the one copy of a value the client makes) and its numeric fields {@code t}, {@code z},
- * {@code k} read as numbers in place, with no string, map or buffer made for field names, ids or numbers (Lettuce's
+ * {@code k}, {@code v} read as numbers in place, with no string, map or buffer made for field names, ids or numbers (Lettuce's
  * own stream output builds a map and several objects per entry, which at 100 B events cost the client more than the
  * server spends on the command).
  *
@@ -32,7 +32,7 @@ final class RedisRangeOutput extends CommandOutput<String, Object, RedisRangeOut
 
     private int phase = TOP;
     private int left; // field names and values left in the current entry
-    private int field; // the field whose value comes next: 0 m, 1 t, 2 z, 3 k, -1 another, -2 a name comes next
+    private int field; // the field whose value comes next: 0 m, 1 t, 2 z, 3 k, 4 v, -1 another, -2 a name next
 
     private int size;
     private long[] seq = new long[0]; // per entry, N of the id 0-N, or -1 for another form
@@ -41,6 +41,7 @@ final class RedisRangeOutput extends CommandOutput<String, Object, RedisRangeOut
     private long[] t = new long[0];
     private long[] z = new long[0];
     private long[] k = new long[0];
+    private long[] v = new long[0];
 
     RedisRangeOutput() {
         super(RedisCodecs.CODEC, null);
@@ -67,9 +68,17 @@ final class RedisRangeOutput extends CommandOutput<String, Object, RedisRangeOut
         return m[i];
     }
 
-    /** @return entry {@code i}'s field {@code t}, {@code z} or {@code k} ({@code name} 1, 2, 3), or a negative code */
+    /**
+     * @return entry {@code i}'s field {@code t}, {@code z}, {@code k} or {@code v} ({@code name} 1, 2, 3, 4), or a
+     *     negative code
+     */
     long number(int i, int name) {
-        return name == 1 ? t[i] : name == 2 ? z[i] : k[i];
+        return switch (name) {
+            case 1 -> t[i];
+            case 2 -> z[i];
+            case 3 -> k[i];
+            default -> v[i];
+        };
     }
 
     @Override
@@ -111,6 +120,7 @@ final class RedisRangeOutput extends CommandOutput<String, Object, RedisRangeOut
                 t[i] = MISSING;
                 z[i] = MISSING;
                 k[i] = MISSING;
+                v[i] = MISSING;
                 phase = FIELDS;
             }
             case FIELDS -> phase = ENTRY; // a nil field list
@@ -125,6 +135,7 @@ final class RedisRangeOutput extends CommandOutput<String, Object, RedisRangeOut
                             case 1 -> t[i] = digits(bytes);
                             case 2 -> z[i] = digits(bytes);
                             case 3 -> k[i] = digits(bytes);
+                            case 4 -> v[i] = digits(bytes);
                             default -> {
                             }
                         }
@@ -146,12 +157,13 @@ final class RedisRangeOutput extends CommandOutput<String, Object, RedisRangeOut
         t = Arrays.copyOf(t, capacity);
         z = Arrays.copyOf(z, capacity);
         k = Arrays.copyOf(k, capacity);
+        v = Arrays.copyOf(v, capacity);
         if (otherIds != null) {
             otherIds = Arrays.copyOf(otherIds, capacity);
         }
     }
 
-    /** @return 0 to 3 for the field names {@code m}, {@code t}, {@code z}, {@code k}; -1 for any other */
+    /** @return 0 to 4 for the field names {@code m}, {@code t}, {@code z}, {@code k}, {@code v}; -1 for any other */
     private static int fieldName(ByteBuffer b) {
         if (b == null || b.remaining() != 1) {
             return -1;
@@ -161,6 +173,7 @@ final class RedisRangeOutput extends CommandOutput<String, Object, RedisRangeOut
             case 't' -> 1;
             case 'z' -> 2;
             case 'k' -> 3;
+            case 'v' -> 4;
             default -> -1;
         };
     }

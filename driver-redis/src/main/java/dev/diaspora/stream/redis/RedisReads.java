@@ -23,11 +23,14 @@ import java.util.List;
  * the client, and, when the caller asks for data ({@link #fetch}), an {@code HMGET} of the data fields of the range's
  * first events (a one-field event's data field is named by its EventID, so the fields are known before the range
  * is). Data read apart ({@link #readData}) is, per partition, one call of the slicing script
- * ({@link RedisScripts#SLICES}), which sends only the selected bytes of each field (the server cuts them), and one
- * plain {@code HGET} per large field read whole or mostly, every command of a read pipelined.
+ * ({@link RedisScripts#SLICES}), which sends only the selected bytes of each field (the server cuts them), plain
+ * {@code HGET}s or {@code HMGET}s of large fields read whole or mostly, and, for data stored in value keys (above
+ * {@link #INLINE_MAX}, see {@link RedisAppender}), plain {@code GET}s or {@code MGET}s of values read whole and one
+ * {@code GETRANGE} per selected range, every command of a read pipelined ({@link RedisFieldReads}).
  *
- * <p>The location of an event ({@link IncomingBatch#location}) is {@code id << 6 | log2(chunk size)} (0: the data is
- * one field), so a data read needs nothing else.
+ * <p>The location of an event ({@link IncomingBatch#location}) is {@code id << 6 | keyed | log2(chunk size)} (0: the
+ * data is one field; {@link #KEYED}: the data is in value keys, not in the data hash), so a data read needs nothing
+ * else.
  *
  * <p>Thread safety: thread-safe (stateless besides its topic).
  */
@@ -39,6 +42,11 @@ final class RedisReads {
      * reads learn whether to bring data along ({@link RedisSessionTopic}).
      */
     static final int INLINE_MAX = 16 * 1024;
+
+    /** The location bit of an event whose data is in value keys (the entry's field {@code v}). */
+    static final long KEYED = 32;
+    /** The location bits of log2 of the chunk size (chunk sizes are at most 2^26). */
+    private static final long SHIFT = 31;
 
     private final RedisTopic topic;
 
@@ -134,8 +142,8 @@ final class RedisReads {
             mdBytes += e.m.remaining();
             ts[n] = e.t;
             sizes[n] = e.z;
-            locations[n] = id << 6 | (e.k == 0 ? 0 : Long.numberOfTrailingZeros(e.k));
-            if (n < got.size() && e.k == 0 && e.z > 0 && got.get(n) != null) {
+            locations[n] = id << 6 | (e.keyed ? KEYED : 0) | (e.k == 0 ? 0 : Long.numberOfTrailingZeros(e.k));
+            if (n < got.size() && e.k == 0 && !e.keyed && e.z > 0 && got.get(n) != null) {
                 if (data == null) {
                     data = new ByteBuffer[size];
                 }
@@ -156,7 +164,10 @@ final class RedisReads {
                 data);
     }
 
-    /** The fields of one stream entry ({@code m}, {@code t}, {@code z}, {@code k}), checked (reused along a batch). */
+    /**
+     * The fields of one stream entry ({@code m}, {@code t}, {@code z}, {@code k}, and {@code v} when the data is in
+     * value keys), checked (reused along a batch).
+     */
     private static final class Entry {
         private static final String[] NAMES = {"m", "t", "z", "k"};
 
@@ -164,6 +175,7 @@ final class RedisReads {
         long t;
         long z;
         long k;
+        boolean keyed;
 
         /** @return what is wrong with entry {@code i} of {@code range}, which should hold event {@code id}, or null */
         String parse(RedisRangeOutput range, int i, long id) {
@@ -189,6 +201,11 @@ final class RedisReads {
             if (k != 0 && Long.bitCount(k) != 1) {
                 return "has the chunk size " + k + ", not a power of two";
             }
+            long v = range.number(i, 4);
+            if (v != RedisRangeOutput.MISSING && v != 1) {
+                return "has a field 'v' that is not 1";
+            }
+            keyed = v == 1;
             return null;
         }
     }
@@ -198,8 +215,11 @@ final class RedisReads {
      * {@link #INLINE_MAX} of which at least half is selected: the value goes straight from the hash to the socket)
      * or a piece of one call of the slicing script per partition (small fields, whose copies through Lua cost less
      * than one reply each, and small selections of large fields, where the script sends only the selected bytes).
-     * The scripts and the first {@code HGET}s are sent before any answer is awaited; the {@code HGET}s keep at most
-     * {@link RedisFieldReads#WINDOW_BYTES} of answers outstanding ({@link RedisFieldReads}).
+     * Data in value keys is read with a plain {@code GET} (or {@code MGET} with its neighbours) when a range is the
+     * whole value, else a {@code GETRANGE}
+     * of the range (the server sends only the selected bytes, without a script). The scripts and the first plain
+     * reads are sent before any answer is awaited; the plain reads keep at most {@link RedisFieldReads#WINDOW_BYTES}
+     * of answers outstanding ({@link RedisFieldReads}).
      */
     void readData(List<DataRequest> requests) {
         RedisBackend b = topic.backend;
@@ -209,21 +229,29 @@ final class RedisReads {
         for (Slices s : calls) {
             s.send(b);
         }
-        plain.start();
-        for (Slices s : calls) {
-            s.fill(b);
+        try {
+            plain.start();
+            for (Slices s : calls) {
+                s.fill(b);
+            }
+        } finally {
+            plain.abandon(); // reads of a request that failed early may still be on their way
         }
     }
 
     /**
-     * One range of one field that a request needs.
+     * One range of one field (or value key) that a request needs.
      *
+     * @param field the hash field, or the value key when {@code keyed}
      * @param offset where the range starts in the field
      * @param fieldSize the field's size (the event's data size, or its chunk's)
      * @param at where the answer is: the index of the script's answer, or of the plain read
-     * @param plain whether the field is read with a plain {@code HGET} (then cut on the client)
+     * @param plain whether the answer comes from a plain command ({@link RedisFieldReads}) rather than the script
+     * @param whole whether the answer is the whole field, to cut on the client (else it is the range's bytes)
+     * @param keyed whether the data is in a value key
      */
-    private record Piece(String field, long offset, long length, long fieldSize, int at, boolean plain) {
+    private record Piece(String field, long offset, long length, long fieldSize, int at, boolean plain,
+            boolean whole, boolean keyed) {
     }
 
     /** The fields and pieces of field that one run of data requests of one partition needs, and their answers. */
@@ -235,6 +263,8 @@ final class RedisReads {
         private final List<Object> scriptArgs = new ArrayList<>(); // triples of field, offset, length
         private final RedisFieldReads plain;
         private final List<Piece> fieldPieces = new ArrayList<>(); // one request's pieces of its current field
+        private DataRequest current; // the request whose pieces are being added
+        private long targetAt; // where the next piece of the current request goes in its target
         private java.util.concurrent.CompletableFuture<List<Object>> answer;
 
         Slices(int p, List<DataRequest> run, RedisFieldReads plain) {
@@ -245,16 +275,20 @@ final class RedisReads {
             for (int i = 0; i < run.size(); i++) {
                 DataRequest r = run.get(i);
                 firstPiece[i] = pieces.size();
+                current = r;
+                targetAt = 0;
                 long loc = r.descriptor().locationAsLong();
                 long id = loc >>> 6;
-                int shift = (int) (loc & 63);
+                int shift = (int) (loc & SHIFT);
+                boolean keyed = (loc & KEYED) != 0;
+                String name = keyed ? topic.inc.values(p) + id : Long.toString(id);
                 long base = r.descriptor().baseSize();
                 r.descriptor().flatten((off, size) -> {
                     if (size <= 0) {
                         return;
                     }
                     if (shift == 0) {
-                        range(Long.toString(id), off, size, base);
+                        range(name, off, size, base, keyed);
                         return;
                     }
                     long pos = off;
@@ -264,7 +298,7 @@ final class RedisReads {
                         long chunkStart = c << shift;
                         long chunkEnd = Math.min(base, (c + 1) << shift);
                         long len = Math.min(end, chunkEnd) - pos;
-                        range(id + "." + c, pos - chunkStart, len, chunkEnd - chunkStart);
+                        range(name + "." + c, pos - chunkStart, len, chunkEnd - chunkStart, keyed);
                         pos += len;
                     }
                 });
@@ -274,11 +308,11 @@ final class RedisReads {
         }
 
         /** Adds a range of a field; the ranges of one field of one request come one after the other. */
-        private void range(String field, long offset, long length, long fieldSize) {
+        private void range(String field, long offset, long length, long fieldSize, boolean keyed) {
             if (!fieldPieces.isEmpty() && !fieldPieces.get(0).field().equals(field)) {
                 endField();
             }
-            fieldPieces.add(new Piece(field, offset, length, fieldSize, -1, false));
+            fieldPieces.add(new Piece(field, offset, length, fieldSize, -1, false, false, keyed));
         }
 
         /** Decides how the field whose pieces were just added is read. */
@@ -286,18 +320,31 @@ final class RedisReads {
             if (fieldPieces.isEmpty()) {
                 return;
             }
+            long fieldSize = fieldPieces.get(0).fieldSize();
+            if (fieldPieces.get(0).keyed()) {
+                for (Piece x : fieldPieces) {
+                    boolean whole = x.offset() == 0 && x.length() == fieldSize;
+                    int at = whole ? plain.addValue(x.field(), fieldSize, topic.inc.values(p), current.target(),
+                            targetAt) : plain.addRange(x.field(), x.offset(), x.length(), current.target(), targetAt);
+                    pieces.add(new Piece(x.field(), x.offset(), x.length(), fieldSize, at, true, whole, true));
+                    targetAt += x.length();
+                }
+                fieldPieces.clear();
+                return;
+            }
             long selected = 0;
             for (Piece x : fieldPieces) {
                 selected += x.length();
             }
-            long fieldSize = fieldPieces.get(0).fieldSize();
             boolean whole = fieldSize > INLINE_MAX && 2 * selected >= fieldSize;
-            int at = whole ? plain.add(topic.inc.data(p), fieldPieces.get(0).field(), fieldSize) : -1;
+            int at = whole ? plain.addField(topic.inc.data(p), fieldPieces.get(0).field(), fieldSize) : -1;
             for (Piece x : fieldPieces) {
+                targetAt += x.length();
                 if (whole) {
-                    pieces.add(new Piece(x.field(), x.offset(), x.length(), fieldSize, at, true));
+                    pieces.add(new Piece(x.field(), x.offset(), x.length(), fieldSize, at, true, true, false));
                 } else {
-                    pieces.add(new Piece(x.field(), x.offset(), x.length(), fieldSize, scriptArgs.size() / 3, false));
+                    pieces.add(new Piece(x.field(), x.offset(), x.length(), fieldSize, scriptArgs.size() / 3, false,
+                            false, false));
                     scriptArgs.add(x.field());
                     scriptArgs.add(Long.toString(x.offset()));
                     scriptArgs.add(Long.toString(x.length()));
@@ -322,26 +369,37 @@ final class RedisReads {
                 long at = 0;
                 for (int j = firstPiece[i]; j < firstPiece[i + 1]; j++) {
                     Piece x = pieces.get(j);
-                    ByteBuffer got = (ByteBuffer) (x.plain() ? plain.take(x.at(), what) : sliced.get(x.at()));
+                    Object reply = x.plain() ? plain.take(x.at(), what) : sliced.get(x.at());
+                    if (reply == RedisFieldReads.WRITTEN) { // already in the target, at this piece's place
+                        at += x.length();
+                        continue;
+                    }
+                    ByteBuffer got = (ByteBuffer) reply;
                     if (got == null) {
-                        r.fail(missing(r, id, x.field()));
+                        r.fail(missing(r, id, where(x)));
                         break;
                     }
-                    if (got.remaining() != (x.plain() ? x.fieldSize() : x.length())) {
-                        r.fail(new CorruptDataException("partition " + p + ", event id " + id + ": the field '"
-                                + x.field() + "' of the hash key " + topic.inc.data(p) + " holds " + (got.remaining()
-                                < x.fieldSize() ? "fewer" : "more") + " bytes than the event's data size says;"
-                                + " another program changed it. Seek past this event"));
+                    long expected = x.whole() ? x.fieldSize() : x.length();
+                    if (got.remaining() != expected) {
+                        r.fail(new CorruptDataException("partition " + p + ", event id " + id + ": " + where(x)
+                                + " holds " + (got.remaining() < expected ? "fewer" : "more") + " bytes than"
+                                + " the event's data size says; another program changed it. Seek past this event"));
                         break;
                     }
-                    at += r.target().write(at, x.plain() ? got.slice(got.position() + (int) x.offset(),
+                    at += r.target().write(at, x.whole() ? got.slice(got.position() + (int) x.offset(),
                             (int) x.length()) : got);
                 }
             }
         }
+
+        /** @return where a piece's data is on the server, for messages */
+        private String where(Piece x) {
+            return x.keyed() ? "the key " + x.field() : "the field '" + x.field() + "' of the hash key "
+                    + topic.inc.data(p);
+        }
     }
 
-    private DiasporaException missing(DataRequest r, long id, String field) {
+    private DiasporaException missing(DataRequest r, long id, String where) {
         if (topic.retention.any()) {
             long first = topic.backend.await(topic.trim(r.partition()), "Reading the first retained event of"
                     + " partition " + r.partition() + " of topic '" + topic.name() + "'");
@@ -349,10 +407,9 @@ final class RedisReads {
                 return new PositionExpiredException(r.partition(), id, first, "redis driver (reading data)");
             }
         }
-        return new CorruptDataException("partition " + r.partition() + ", event id " + id + ": its data (field '"
-                + field + "' of the hash key " + topic.inc.data(r.partition()) + ") is missing from the Redis server"
-                + " at " + topic.backend.config.address() + ": the topic was deleted, or another program removed it;"
-                + " seek past this event");
+        return new CorruptDataException("partition " + r.partition() + ", event id " + id + ": its data (" + where
+                + ") is missing from the Redis server at " + topic.backend.config.address() + ": the topic was"
+                + " deleted, or another program removed it; seek past this event");
     }
 
     /** Binary search over the entries' times, one single-entry range query per step. */

@@ -21,30 +21,72 @@ final class RedisScripts {
     /** The error prefix of an operation on a deleted incarnation. */
     static final String DELETED = "DIASPORA_DELETED";
 
+    /** The error prefix of an append whose large values, written ahead of the script, are gone. */
+    static final String UPLOAD_MISSING = "DIASPORA_UPLOAD_MISSING";
+
     /**
-     * Appends a batch. KEYS: stream, data, state, dedup (one partition's keys: one slot). ARGV: incarnation, batch
-     * sequence, storage time (19-digit nanoseconds), count, then per event: metadata, explicit time or '', data size,
-     * chunk size (0: one field), number of values, the values. Returns the first EventID (the earlier answer for a
-     * re-sent batch). The state hash holds the incarnation from the topic's creation until its deletion, which is how
-     * an append to a deleted topic is refused without touching a key of another slot.
+     * Lua: removes the data of event {@code did} (its EventID as text) of size {@code z}, chunk size {@code k} (0: one
+     * field), from the data hash {@code data}, or, when {@code keyed}, the string keys under {@code vp} that hold it.
+     */
+    private static final String DROP_DATA = """
+            local function dropData(data, vp, did, z, k, keyed)
+              if z == 0 then return end
+              local n = 1
+              if k > 0 then n = math.floor((z + k - 1) / k) end
+              for c = 0, n - 1 do
+                local f = did
+                if k > 0 then f = did .. '.' .. c end
+                if keyed then redis.call('UNLINK', vp .. f) else redis.call('HDEL', data, f) end
+              end
+            end
+            """;
+
+    /**
+     * Appends a batch. KEYS: stream, data, state, dedup (one partition's keys: one slot), then the temporary keys
+     * holding the batch's large values, in order ({@link RedisKeys.Incarnation#upload}), which the producer wrote
+     * with plain pipelined {@code SET}s just before. ARGV: incarnation, batch sequence, storage time (19-digit
+     * nanoseconds), count, the prefix of the partition's value keys ({@link RedisKeys.Incarnation#values}), then per
+     * event: metadata, explicit time or '', data size, chunk size (0: one field), number of values n, then n values
+     * (data in the data hash) or, when n is negative, nothing (its -n values are the next temporary keys: they are
+     * renamed into place, which moves them without copying, and the entry gets the field {@code v}). Returns the first
+     * EventID (the earlier answer for a re-sent batch). The state hash holds the incarnation from the topic's creation
+     * until its deletion, which is how an append to a deleted topic is refused without touching a key of another
+     * slot. Nothing is written before every check passed (a script's error does not undo its earlier writes); a
+     * batch refused or answered from the dedup hash removes its temporary keys.
      */
     static final RedisScripts APPEND = new RedisScripts("""
+            local function dropUploads() for j = 5, #KEYS do redis.call('UNLINK', KEYS[j]) end end
             local inc = redis.call('HGET', KEYS[3], 'inc')
-            if inc ~= ARGV[1] then return redis.error_reply('%1$s topic deleted') end
+            if inc ~= ARGV[1] then
+              dropUploads()
+              return redis.error_reply('%1$s topic deleted')
+            end
             local seq = ARGV[2]
             local slot = tostring(tonumber(seq) %% 256)
             local prev = redis.call('HGET', KEYS[4], slot)
             if prev then
               local s, f = string.match(prev, '^(%%d+) (%%d+)$')
-              if s == seq then return tonumber(f) end
+              if s == seq then
+                dropUploads()
+                return tonumber(f)
+              end
+            end
+            for j = 5, #KEYS do
+              if redis.call('EXISTS', KEYS[j]) == 0 then
+                dropUploads()
+                return redis.error_reply('%2$s ' .. KEYS[j])
+              end
             end
             local nxt = tonumber(redis.call('HGET', KEYS[3], 'next') or '0')
             local last = redis.call('HGET', KEYS[3], 'ts') or '0000000000000000000'
             local now = ARGV[3]
             local count = tonumber(ARGV[4])
+            local vp = ARGV[5]
             local first = nxt
             local added = 0
-            local i = 5
+            local i = 6
+            local u = 5
+            local keyed = false
             for e = 1, count do
               local t = ARGV[i + 1]
               if t == '' then t = now end
@@ -52,31 +94,46 @@ final class RedisScripts {
               last = t
               local n = tonumber(ARGV[i + 4])
               added = added + string.len(ARGV[i]) + tonumber(ARGV[i + 2])
-              redis.call('XADD', KEYS[1], '0-' .. string.format('%%d', nxt + 1), 'm', ARGV[i], 't', t,
-                'z', ARGV[i + 2], 'k', ARGV[i + 3])
               local id = string.format('%%d', nxt)
-              if n == 1 then
-                redis.call('HSET', KEYS[2], id, ARGV[i + 5])
+              local eid = '0-' .. string.format('%%d', nxt + 1)
+              if n >= 0 then
+                redis.call('XADD', KEYS[1], eid, 'm', ARGV[i], 't', t, 'z', ARGV[i + 2], 'k', ARGV[i + 3])
+                if n == 1 then
+                  redis.call('HSET', KEYS[2], id, ARGV[i + 5])
+                else
+                  for c = 0, n - 1 do redis.call('HSET', KEYS[2], id .. '.' .. c, ARGV[i + 5 + c]) end
+                end
+                i = i + 5 + n
               else
-                for c = 0, n - 1 do redis.call('HSET', KEYS[2], id .. '.' .. c, ARGV[i + 5 + c]) end
+                for c = 0, -n - 1 do
+                  local dst = vp .. id
+                  if ARGV[i + 3] ~= '0' then dst = dst .. '.' .. c end
+                  redis.call('RENAME', KEYS[u], dst)
+                  redis.call('PERSIST', dst)
+                  u = u + 1
+                end
+                redis.call('XADD', KEYS[1], eid, 'm', ARGV[i], 't', t, 'z', ARGV[i + 2], 'k', ARGV[i + 3], 'v', '1')
+                i = i + 5
+                keyed = true
               end
-              i = i + 5 + n
               nxt = nxt + 1
             end
             redis.call('HINCRBY', KEYS[3], 'bytes', added)
             redis.call('HSET', KEYS[3], 'next', string.format('%%d', nxt), 'ts', last)
+            if keyed then redis.call('HSET', KEYS[3], 'v', '1') end
             redis.call('HSET', KEYS[4], slot, seq .. ' ' .. string.format('%%d', first))
             redis.call('PEXPIRE', KEYS[4], 3600000)
             return first
-            """.formatted(DELETED));
+            """.formatted(DELETED, UPLOAD_MISSING));
 
     /**
-     * Applies retention to a partition: drops events from the front (stream entry and data fields) while the oldest
-     * is older than the cutoff or the partition holds more than the byte limit, at most 1000 per call. KEYS: stream,
-     * data, state. ARGV: cutoff (19-digit nanoseconds, or ''), byte limit (or ''), incarnation. Returns the
-     * first retained id, or -1 if the incarnation is gone (nothing is written then).
+     * Applies retention to a partition: drops events from the front (stream entry and data, in the data hash or in
+     * value keys) while the oldest is older than the cutoff or the partition holds more than the byte limit, at most
+     * 1000 per call. KEYS: stream, data, state. ARGV: cutoff (19-digit nanoseconds, or ''), byte limit (or ''),
+     * incarnation, the prefix of the partition's value keys. Returns the first retained id, or -1 if the incarnation
+     * is gone (nothing is written then).
      */
-    static final RedisScripts TRIM = new RedisScripts("""
+    static final RedisScripts TRIM = new RedisScripts(DROP_DATA + """
             if redis.call('HGET', KEYS[3], 'inc') ~= ARGV[3] then return -1 end
             local first = tonumber(redis.call('HGET', KEYS[3], 'first') or '0')
             local nxt = tonumber(redis.call('HGET', KEYS[3], 'next') or '0')
@@ -90,22 +147,19 @@ final class RedisScripts {
               local size = 0
               if #e > 0 then
                 local f = e[1][2]
-                local t, z, k, m = '', 0, 0, ''
+                local t, z, k, m, keyed = '', 0, 0, '', false
                 for j = 1, #f, 2 do
                   if f[j] == 't' then t = f[j + 1]
                   elseif f[j] == 'z' then z = tonumber(f[j + 1])
                   elseif f[j] == 'k' then k = tonumber(f[j + 1])
-                  elseif f[j] == 'm' then m = f[j + 1] end
+                  elseif f[j] == 'm' then m = f[j + 1]
+                  elseif f[j] == 'v' then keyed = true end
                 end
                 local tooOld = cutoff ~= '' and t < cutoff
                 local tooBig = maxb ~= nil and bytes > maxb
                 if not tooOld and not tooBig then break end
                 redis.call('XDEL', KEYS[1], id)
-                local did = string.format('%d', first)
-                if z > 0 and k == 0 then redis.call('HDEL', KEYS[2], did) end
-                if z > 0 and k > 0 then
-                  for c = 0, math.floor((z + k - 1) / k) - 1 do redis.call('HDEL', KEYS[2], did .. '.' .. c) end
-                end
+                dropData(KEYS[2], ARGV[4], string.format('%d', first), z, k, keyed)
                 size = string.len(m) + z
               end
               bytes = bytes - size
@@ -114,6 +168,40 @@ final class RedisScripts {
             end
             redis.call('HSET', KEYS[3], 'first', string.format('%d', first), 'bytes', string.format('%d', bytes))
             return first
+            """);
+
+    /**
+     * Ends a partition being deleted: removes its state hash (appends of old handles fail from then on). KEYS: state.
+     * Returns 1 if the partition ever stored data in value keys (the append script marks the state hash), else 0.
+     */
+    static final RedisScripts END_PARTITION = new RedisScripts("""
+            local keyed = redis.call('HGET', KEYS[1], 'v')
+            redis.call('UNLINK', KEYS[1])
+            if keyed then return 1 end
+            return 0
+            """);
+
+    /**
+     * Removes the value keys of up to {@code count} events of a partition being deleted, from an entry id on. KEYS:
+     * stream. ARGV: the prefix of the partition's value keys, the first entry id (inclusive, or '(' and an id for
+     * exclusive), count. Returns the id of the last entry looked at, in a list, or an empty list once the stream's
+     * end was reached.
+     */
+    static final RedisScripts DROP_VALUES = new RedisScripts(DROP_DATA + """
+            local e = redis.call('XRANGE', KEYS[1], ARGV[2], '+', 'COUNT', tonumber(ARGV[3]))
+            for _, x in ipairs(e) do
+              local s = string.match(x[1], '^0%-(%d+)$')
+              local f = x[2]
+              local z, k, keyed = 0, 0, false
+              for j = 1, #f, 2 do
+                if f[j] == 'z' then z = tonumber(f[j + 1]) or 0
+                elseif f[j] == 'k' then k = tonumber(f[j + 1]) or 0
+                elseif f[j] == 'v' then keyed = true end
+              end
+              if keyed and s then dropData(nil, ARGV[1], string.format('%d', tonumber(s) - 1), z, k, true) end
+            end
+            if #e < tonumber(ARGV[3]) then return {} end
+            return {e[#e][1]}
             """);
 
     /**

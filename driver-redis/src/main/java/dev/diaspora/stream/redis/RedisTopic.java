@@ -132,7 +132,7 @@ final class RedisTopic implements TopicBackend, LocalTopic {
                 ? RedisAppender.stamp(StorageClock.nowNanos() - retention.retentionMs() * 1_000_000L) : "";
         String bytes = retention.retentionBytes() > 0 ? Long.toString(retention.retentionBytes()) : "";
         return RedisScripts.TRIM.run(backend.redis, new String[] {inc.stream(p), inc.data(p), inc.state(p)}, cutoff,
-                bytes, incarnation);
+                bytes, incarnation, inc.values(p));
     }
 
     @Override

@@ -16,6 +16,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -24,7 +25,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Large events: data above {@code chunk_size} is stored as chunks of at most that size (checked on the server), and
+ * Large events: data above {@code chunk_size} is stored as chunks of at most that size (checked on the server: in the
+ * data hash, or in value keys for data above {@link RedisReads#INLINE_MAX}), and
  * reads back exactly, whole and through selections that cross chunk boundaries (seeded random data).
  */
 class RedisLargeEventTest {
@@ -93,12 +95,23 @@ class RedisLargeEventTest {
             String inc = r.hget(PREFIX + ":{big}:meta", "inc");
             String hash = PREFIX + ":{big}:" + inc + ":0:d";
             int fields = 0;
+            int keys = 0;
             for (int i = 0; i < SIZES.length; i++) {
-                fields += SIZES[i] == 0 ? 0 : SIZES[i] <= CHUNK ? 1 : (SIZES[i] + CHUNK - 1) / CHUNK;
+                int n = SIZES[i] == 0 ? 0 : SIZES[i] <= CHUNK ? 1 : (SIZES[i] + CHUNK - 1) / CHUNK;
+                if (SIZES[i] > RedisReads.INLINE_MAX) {
+                    keys += n; // large data: in value keys, one per chunk
+                } else {
+                    fields += n;
+                }
             }
             assertEquals(fields, r.hlen(hash), "data fields in " + hash);
             for (String f : r.hkeys(hash)) {
                 assertTrue(r.hstrlen(hash, f) <= CHUNK, "field " + f + " holds " + r.hstrlen(hash, f) + " bytes");
+            }
+            List<String> values = RedisLargeValueWriteTest.scan(r, PREFIX + ":{big}:" + inc + ":0:v:*");
+            assertEquals(keys, values.size(), "value keys " + values);
+            for (String k : values) {
+                assertTrue(r.strlen(k) <= CHUNK, "key " + k + " holds " + r.strlen(k) + " bytes");
             }
         }
     }

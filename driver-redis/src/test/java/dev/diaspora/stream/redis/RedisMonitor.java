@@ -91,6 +91,20 @@ final class RedisMonitor implements AutoCloseable {
      */
     static List<String> arguments(List<String> lines, String command, boolean fromScript, String keySuffix) {
         List<String> out = new ArrayList<>();
+        for (String[] w : commands(lines, command, fromScript)) {
+            if (w[1].endsWith(keySuffix)) {
+                out.addAll(List.of(w).subList(2, w.length));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * @return the words (command, key, arguments) of each of {@code lines} that is the command {@code command} with a
+     *     key, called by a script ({@code fromScript}) or sent by a client; the words must be plain text
+     */
+    static List<String[]> commands(List<String> lines, String command, boolean fromScript) {
+        List<String[]> out = new ArrayList<>();
         for (String l : lines) {
             int close = l.indexOf("] \"");
             if (close < 0 || l.substring(0, close).endsWith(" lua") != fromScript) {
@@ -98,8 +112,8 @@ final class RedisMonitor implements AutoCloseable {
             }
             String words = l.substring(close + 3, l.length() - 1); // CMD" "key" "arg" ... "arg
             String[] w = words.split("\" \"");
-            if (w.length >= 2 && w[0].equalsIgnoreCase(command) && w[1].endsWith(keySuffix)) {
-                out.addAll(List.of(w).subList(2, w.length));
+            if (w.length >= 2 && w[0].equalsIgnoreCase(command)) {
+                out.add(w);
             }
         }
         return out;
