@@ -17,6 +17,7 @@ final class ReferenceBackend implements Backend {
     private final ReferenceStore store;
     private final Fault fault;
     private final boolean recordMode;
+    private volatile boolean closed;
 
     ReferenceBackend(ReferenceStore store, Fault fault, boolean recordMode) {
         this.recordMode = recordMode;
@@ -132,6 +133,11 @@ final class ReferenceBackend implements Backend {
 
     @Override
     public void close() {
-        // state lives in the store
+        closed = true; // state lives in the store
+    }
+
+    /** @return whether {@link #close()} was called (ends the non_daemon_thread fault's thread) */
+    boolean closed() {
+        return closed;
     }
 }
