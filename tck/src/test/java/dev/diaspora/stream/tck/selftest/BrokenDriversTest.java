@@ -81,7 +81,9 @@ class BrokenDriversTest {
             Map.entry(Fault.IGNORE_TARGETS, "required_R14_targetsLimitDeliveryToThosePartitions"),
             Map.entry(Fault.FORGET_ON_REOPEN, "optional_R17_topicsAndEventsSurviveDriverReopen"),
             Map.entry(Fault.WRONG_BOUNDS, "required_R9_boundsReportFirstAndNextIds"),
-            Map.entry(Fault.NON_DAEMON_THREAD, "required_S10_libraryThreadsAreDaemons"));
+            Map.entry(Fault.NON_DAEMON_THREAD, "required_S10_libraryThreadsAreDaemons"),
+            Map.entry(Fault.IGNORE_START_ID, "required_S6_startAtIdStartsThere"),
+            Map.entry(Fault.PRIVATE_HANDLES, "required_R2_twoHandlesOfOneTopicShareEvents"));
 
     /** The reduced environment of the broken runs: a fifth of the events, a tenth of the timeouts. */
     static TckEnvironment brokenRunEnvironment() {

@@ -87,7 +87,11 @@ enum Fault {
     /** {@code bounds} reports one event more than the partition holds (its {@code next} is one too far). */
     WRONG_BOUNDS,
     /** Runs a library thread ({@code diaspora-*}) that is not a daemon, from open until close. */
-    NON_DAEMON_THREAD;
+    NON_DAEMON_THREAD,
+    /** A read session ignores {@code StartAt.id(n)} and starts where the consumer has no id: at the first event. */
+    IGNORE_START_ID,
+    /** Every {@code openTopic} of a name after the first gets an empty private copy: handles share no event. */
+    PRIVATE_HANDLES;
 
     /** @return the option value, e.g. {@code drop_event} */
     String optionValue() {

@@ -204,9 +204,12 @@ final class ReferenceTopic implements TopicBackend, LocalTopic {
     @Override
     public ReadSession openSession(SessionConfig config) {
         checkLive();
-        if (fault == Fault.IGNORE_TARGETS) {
-            config = new SessionConfig(config.consumerName(), null, config.startAt(), config.listener(),
-                    config.sessionTimeout(), config.heartbeatInterval(), config.onExpiredPosition());
+        if (fault == Fault.IGNORE_TARGETS || fault == Fault.IGNORE_START_ID
+                && config.startAt().kind() == StartAt.Kind.ID) {
+            boolean startFault = fault == Fault.IGNORE_START_ID; // else ignore_targets
+            config = new SessionConfig(config.consumerName(), startFault ? config.targets() : null,
+                    startFault ? StartAt.EARLIEST : config.startAt(), config.listener(), config.sessionTimeout(),
+                    config.heartbeatInterval(), config.onExpiredPosition());
         }
         if (fault == Fault.IGNORE_SEEK) {
             return new LocalReadSession(this, config) {
