@@ -42,4 +42,22 @@ public interface BackgroundErrorHandler {
     static BackgroundErrorHandler logging() {
         return BackgroundErrors.LOGGING;
     }
+
+    /**
+     * Wraps a handler so that an exception it throws is logged and ignored, as this interface promises to the threads
+     * that call it: the wrapper logs that the handler threw (WARN, with the handler's exception) and then the original
+     * failure as {@link #logging()} would, and returns normally. An {@link Error} the handler throws is not caught.
+     * For code that runs library threads of its own and takes a user's handler (a driver, an embedded server): wrap the
+     * handler once where it is given, then call it freely.
+     *
+     * @param handler the user's handler; null means {@link #logging()}
+     * @return {@code handler} wrapped; {@link #logging()} itself (which never throws) and an already wrapped handler are
+     *     returned as they are, so wrapping twice costs nothing
+     */
+    static BackgroundErrorHandler guarded(BackgroundErrorHandler handler) {
+        if (handler == null || handler == logging()) {
+            return logging();
+        }
+        return handler instanceof GuardedErrorHandler ? handler : new GuardedErrorHandler(handler);
+    }
 }

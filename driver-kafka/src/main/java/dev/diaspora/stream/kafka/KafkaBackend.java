@@ -13,6 +13,7 @@ import dev.diaspora.stream.spi.Backend;
 import dev.diaspora.stream.spi.Backoff;
 import dev.diaspora.stream.spi.Clock;
 import dev.diaspora.stream.spi.Options;
+import dev.diaspora.stream.spi.SerialExecutor;
 import dev.diaspora.stream.spi.TopicBackend;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -63,14 +64,13 @@ final class KafkaBackend implements Backend {
     final KafkaConfig config;
     final Admin admin;
     final KafkaProducer<byte[], byte[]> producer;
+    /** The thread of {@link #completions}. */
+    private final ExecutorService completionThread;
     /** Runs producer completions off Kafka's network thread, in completion order (so per partition in order). */
-    final ExecutorService completions;
+    private final SerialExecutor completions;
     /** Each topic's options and components. */
     final KafkaTopicRegistry registry;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> pending =
-            new java.util.concurrent.ConcurrentLinkedQueue<>();
-    private final AtomicBoolean draining = new AtomicBoolean();
     /** Told about failures on the driver's threads that no future carries (the completion drain). */
     final BackgroundErrorHandler errors;
     /** How the topics this driver creates are replicated, fixed when it opens (the cluster's size). */
@@ -116,7 +116,10 @@ final class KafkaBackend implements Backend {
                     t.setDaemon(true);
                     return t;
                 });
-        this.completions = ex;
+        this.completionThread = ex;
+        // the thread serves this drain alone: no burst limit
+        this.completions = new SerialExecutor(ex, Integer.MAX_VALUE, errors,
+                "kafka: a producer completion failed; the other completions go on");
     }
 
     static void closeQuietly(AutoCloseable... cs) {
@@ -179,31 +182,7 @@ final class KafkaBackend implements Backend {
      * event.
      */
     void complete(Runnable completion) {
-        pending.add(completion);
-        if (draining.compareAndSet(false, true)) {
-            try {
-                completions.execute(this::drain);
-            } catch (java.util.concurrent.RejectedExecutionException closing) {
-                drain();
-            }
-        }
-    }
-
-    private void drain() {
-        while (true) {
-            Runnable r;
-            while ((r = pending.poll()) != null) {
-                try {
-                    r.run();
-                } catch (Throwable e) { // a completion must not stop the others (an Error would leave draining set)
-                    errors.onError("kafka: a producer completion failed; the other completions go on", e);
-                }
-            }
-            draining.set(false);
-            if (pending.isEmpty() || !draining.compareAndSet(false, true)) {
-                return;
-            }
-        }
+        completions.execute(completion); // on a closed driver it runs here
     }
 
 
@@ -387,9 +366,9 @@ final class KafkaBackend implements Backend {
         } catch (RuntimeException ignored) {
             // best effort
         }
-        completions.shutdown();
+        completionThread.shutdown();
         try {
-            completions.awaitTermination(5, TimeUnit.SECONDS);
+            completionThread.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

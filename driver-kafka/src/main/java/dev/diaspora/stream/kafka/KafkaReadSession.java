@@ -19,22 +19,17 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.CloseOptions;
-import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.NoOffsetForPartitionException;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.errors.InvalidSessionTimeoutException;
-import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteBufferDeserializer;
@@ -55,7 +50,8 @@ import org.apache.kafka.common.serialization.ByteBufferDeserializer;
  * the engine tells the user and fails later acknowledgements of them, but nothing is committed for them: Kafka's
  * generation check refuses it, and the new owner starts after the last stored position (at-least-once). A commit Kafka
  * fences ({@code CommitFailedException}, {@code FencedInstanceIdException}, a rebalance that takes the partitions) is
- * reported as {@link ConsumerConflictException}.
+ * reported as {@link ConsumerConflictException}. Commits, and what a rebalance takes away, are {@link KafkaCommits}'
+ * job.
  *
  * <p>Records of one Kafka poll are buffered per partition ({@link KafkaPartitions}) and served one partition per
  * {@link #poll}, round robin. Values are deserialized as views of Kafka's fetch buffers (no copy); each returned batch
@@ -77,8 +73,6 @@ final class KafkaReadSession implements ReadSession {
     private static final long INCARNATION_CHECK_NANOS = 200_000_000L;
     /** The longest the session lets pass between two {@link KafkaConsumer#poll} calls while the engine drives it. */
     private static final long UPKEEP_MS = 100;
-    /** How long one Kafka poll waits for a rebalance to progress while a commit waits for it. */
-    private static final long REBALANCE_WAIT_MS = 20;
 
     private final KafkaTopic topic;
     private final String name;
@@ -87,26 +81,20 @@ final class KafkaReadSession implements ReadSession {
     private final KafkaPartitions held;
     private final List<String> leases = new ArrayList<>();
     private final KafkaPositions positions;
+    private final KafkaCommits commits;
     private volatile boolean woken;
     private boolean assignedOnce;
     private boolean closed;
     private final boolean subscribed;
     /** The application has not pulled for maxPollInterval: this member left the group until it pulls again. */
     private boolean idle;
-    private final long sessionTimeoutMs;
     private long lastKafkaPoll = System.nanoTime();
-    /**
-     * Partitions Kafka took away without a revocation (this member was dropped), or whose revocation could not store
-     * their positions, until they are assigned again.
-     */
-    private final Set<Integer> lost = new HashSet<>();
 
     KafkaReadSession(KafkaTopic topic, SessionConfig config) {
         this.topic = topic;
         this.name = config.consumerName();
         this.listener = config.listener() == null ? SessionListener.NONE : config.listener();
         this.held = new KafkaPartitions(topic.name, name, topic.framing);
-        this.sessionTimeoutMs = config.sessionTimeout().toMillis();
         int[] targets = config.targets();
         this.subscribed = targets == null;
         if (targets != null) {
@@ -151,6 +139,8 @@ final class KafkaReadSession implements ReadSession {
         }
         positions = new KafkaPositions(topic, name, consumer, held, config.startAt(),
                 new ExpiredPositionRule(config.onExpiredPosition(), listener), () -> woken = true);
+        commits = new KafkaCommits(topic, name, consumer, held, positions, listener,
+                config.sessionTimeout().toMillis(), this::upkeep);
         try {
             if (targets != null) {
                 List<TopicPartition> tps = new ArrayList<>();
@@ -193,57 +183,20 @@ final class KafkaReadSession implements ReadSession {
     /** Starts newly held partitions ({@link KafkaPositions#start}); they are no longer lost. */
     private void startPartitions(Collection<TopicPartition> tps) {
         positions.start(tps);
-        for (TopicPartition tp : tps) {
-            lost.remove(tp.partition());
-        }
+        commits.assigned(tps);
     }
 
+    /** Kafka's rebalance callbacks, run inside this session's Kafka polls on the fetch thread. */
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            Set<Integer> leaving = new HashSet<>();
-            for (TopicPartition tp : partitions) {
-                leaving.add(tp.partition());
-            }
-            if (leaving.isEmpty()) {
-                return;
-            }
-            Map<Integer, Long> toCommit = listener.revoking(leaving);
-            if (toCommit != null && !toCommit.isEmpty()) {
-                try {
-                    commitHeld(toCommit); // the partitions are still ours until this callback returns
-                } catch (RuntimeException e) {
-                    topic.backend.errors.onError("kafka: consumer '" + name + "' of topic '" + topic.name
-                            + "': the positions of partitions " + leaving + " could not be stored before they left;"
-                            + " their next owner starts after the last stored ones and may deliver some events again",
-                            e);
-                    // the next owner re-reads from the last commit: at-least-once; a commit() that covers these
-                    // positions must not report them stored, so they count as lost (commit() throws for them)
-                    lost.addAll(leaving);
-                }
-            }
-            positions.drop(leaving);
-            held.drop(leaving);
+            commits.revoked(partitions);
         }
 
-        /**
-         * Kafka dropped this member from the group (its poll interval or session expired): the partitions may already
-         * be read by another member, so the engine is told (its listener, and acknowledgements of them now fail) but
-         * nothing is committed: Kafka would refuse it, and it could overwrite the new owner's position.
-         */
+        /** Kafka dropped this member from the group: see {@link KafkaCommits#lost}. */
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
-            Set<Integer> leaving = new HashSet<>();
-            for (TopicPartition tp : partitions) {
-                leaving.add(tp.partition());
-            }
-            if (leaving.isEmpty()) {
-                return;
-            }
-            listener.revoking(leaving); // positions not stored: the next owner starts after the last commit
-            lost.addAll(leaving);
-            positions.drop(leaving);
-            held.drop(leaving);
+            commits.lost(partitions);
         }
 
         @Override
@@ -308,79 +261,10 @@ final class KafkaReadSession implements ReadSession {
         held.readData(requests);
     }
 
-    /**
-     * Commits the positions of partitions this member holds. While Kafka rebalances the group it refuses commits
-     * ({@code RebalanceInProgressException}): the session then follows the rebalance (polls with its partitions
-     * paused, at most one session timeout) and commits what it still holds; positions of partitions revoked meanwhile
-     * were committed by the revocation callback (the engine hands them over there). Positions of partitions Kafka
-     * took away without a revocation (this member was dropped from the group) are not stored:
-     * {@link ConsumerConflictException}, as for a commit Kafka fences.
-     */
+    /** See {@link KafkaCommits#commit}. */
     @Override
     public void commit(Map<Integer, Long> toCommit) {
-        if (toCommit.isEmpty()) {
-            return;
-        }
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(sessionTimeoutMs);
-        while (true) {
-            try {
-                commitHeld(toCommit);
-                break;
-            } catch (RebalanceInProgressException e) {
-                if (System.nanoTime() - deadline > 0) {
-                    throw new DiasporaException("kafka: consumer '" + name + "' of topic '" + topic.name + "' could"
-                            + " not commit " + toCommit + ": its group is still rebalancing after " + sessionTimeoutMs
-                            + " ms (members joining or leaving); the acknowledgements are kept and committed later: "
-                            + e, e, true);
-                }
-                upkeep(Duration.ofMillis(REBALANCE_WAIT_MS)); // drives the rebalance; no fetch, no busy loop
-            }
-        }
-        Set<Integer> gone = new TreeSet<>(toCommit.keySet());
-        gone.retainAll(lost);
-        if (!gone.isEmpty()) {
-            throw notHeld(gone, null);
-        }
-    }
-
-    /**
-     * Commits the positions of {@code toCommit}'s partitions that this member holds (all of them in a revocation
-     * callback). Fenced commits become {@link ConsumerConflictException}; a rebalance in progress is thrown as is.
-     */
-    private void commitHeld(Map<Integer, Long> toCommit) {
-        Map<TopicPartition, OffsetAndMetadata> m = new HashMap<>();
-        for (Map.Entry<Integer, Long> e : toCommit.entrySet()) {
-            if (held.holds(e.getKey())) {
-                m.put(new TopicPartition(topic.name, e.getKey()), new OffsetAndMetadata(e.getValue()));
-            }
-        }
-        if (m.isEmpty()) {
-            return;
-        }
-        try {
-            positions.call(() -> {
-                consumer.commitSync(m);
-                return null;
-            });
-        } catch (RebalanceInProgressException e) {
-            throw e;
-        } catch (CommitFailedException | FencedInstanceIdException e) {
-            throw notHeld(new TreeSet<>(toCommit.keySet()), e);
-        } catch (KafkaException e) {
-            throw new DiasporaException("kafka: consumer '" + name + "' of topic '" + topic.name
-                    + "' could not commit " + toCommit + ": " + e, e);
-        }
-    }
-
-    private ConsumerConflictException notHeld(Set<Integer> partitions, KafkaException cause) {
-        String msg = "kafka: consumer '" + name + "' of topic '" + topic.name + "' no longer reads partitions "
-                + partitions + " (Kafka's group gave them to another member of the name, or removed this one after"
-                + " its fetch thread stalled longer than its sessionTimeout, " + sessionTimeoutMs + " ms, the"
-                + " max.poll.interval.ms the driver sets): their acknowledgements are not stored and their new reader"
-                + " starts after the last stored position. Keep the fetch thread free (selector, allocator, listener)"
-                + " and acknowledge promptly, or use ConsumerOptions.targets for a fixed assignment."
-                + (cause == null ? "" : " Kafka said: " + cause.getMessage());
-        return cause == null ? new ConsumerConflictException(msg) : new ConsumerConflictException(msg, cause);
+        commits.commit(toCommit);
     }
 
     @Override

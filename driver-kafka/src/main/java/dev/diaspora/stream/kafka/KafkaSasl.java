@@ -3,10 +3,7 @@ package dev.diaspora.stream.kafka;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.diaspora.stream.InvalidOptionException;
 import dev.diaspora.stream.Metadata;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.diaspora.stream.spi.SecretOption;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
@@ -61,28 +58,11 @@ final class KafkaSasl {
         if (username == null || username.isEmpty()) {
             throw bad("needs a non-empty string 'username'");
         }
-        int sources = (o.has("password") ? 1 : 0) + (o.has("password_file") ? 1 : 0) + (o.has("password_env") ? 1 : 0);
-        if (sources != 1) {
+        String password = SecretOption.read("Option 'sasl' of driver 'kafka'", "password", text(o, "password", null),
+                text(o, "password_file", null), text(o, "password_env", null), env);
+        if (password == null) {
             throw bad("needs exactly one of 'password', 'password_file' (a file holding the password) or"
-                    + " 'password_env' (the name of an environment variable holding it); found " + sources);
-        }
-        String password;
-        if (o.has("password")) {
-            password = text(o, "password", "");
-        } else if (o.has("password_file")) {
-            String file = text(o, "password_file", "");
-            try {
-                password = Files.readString(Path.of(file), StandardCharsets.UTF_8).strip();
-            } catch (IOException | RuntimeException e) {
-                throw bad("key 'password_file': cannot read '" + file + "' (" + e.getClass().getSimpleName()
-                        + "); give a readable file holding the password");
-            }
-        } else {
-            String var = text(o, "password_env", "");
-            password = env.apply(var);
-            if (password == null) {
-                throw bad("key 'password_env': the environment variable '" + var + "' is not set");
-            }
+                    + " 'password_env' (the name of an environment variable holding it)");
         }
         if (password.isEmpty()) {
             throw bad("the password is empty");

@@ -61,7 +61,7 @@ final class AdminRequests {
         } else if (r instanceof TopicRequests.TopicExists e) {
             return Protocol.encode(alloc, new Answers.Flag(server.storage().topicExists(e.name()))::encode);
         } else if (r instanceof TopicRequests.DeleteTopic d) {
-            server.deleteTopic(d.name());
+            server.topics().delete(d.name());
             return null;
         } else if (r instanceof TopicChangeFrames.AlterTopic a) {
             alter(a);

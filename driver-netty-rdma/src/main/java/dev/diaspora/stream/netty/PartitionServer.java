@@ -10,21 +10,16 @@ import dev.diaspora.stream.netty.protocol.Protocol;
 import dev.diaspora.stream.spi.Backend;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.timeout.IdleStateHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
@@ -60,8 +55,6 @@ public final class PartitionServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PartitionServer.class);
     static final String ID_FILE = "server-id";
     static final String TOPICS_DIR = "topics";
-    /** Under the root: each topic's producer state, for deduplicating retried appends. */
-    static final String PRODUCER_STATE_DIR = "producer-state";
 
     private final Path root;
     private final String serverId;
@@ -78,7 +71,7 @@ public final class PartitionServer implements AutoCloseable {
     private final ServerGroups groups;
     private final AdminRequests admin = new AdminRequests(this);
     private final Channel listener;
-    private final Map<String, ServerTopic> topics = new HashMap<>(); // guarded by itself
+    private final ServerTopics topics;
     private final Set<ServerConnection> connections = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
     private final AtomicLong zeroCopyBytes = new AtomicLong();
@@ -112,6 +105,7 @@ public final class PartitionServer implements AutoCloseable {
         FilesDriverProvider files = new FilesDriverProvider();
         this.storage = files.open(files.options().validate(
                 Metadata.of("{\"root_path\":" + quote(root.resolve(TOPICS_DIR).toString()) + "}"), "server storage"));
+        this.topics = new ServerTopics(storage, root, errors);
         Transport t = Transport.get();
         this.boss = t.group(1, "partition-server-accept");
         this.io = t.group(b.ioThreads, "partition-server-io");
@@ -128,28 +122,7 @@ public final class PartitionServer implements AutoCloseable {
         try {
             ServerBootstrap sb = new ServerBootstrap().group(boss, io).channel(t.serverChannel())
                     .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childHandler(new ChannelInitializer<SocketChannel>() {
-                        @Override
-                        protected void initChannel(SocketChannel ch) {
-                            ch.pipeline().addLast("guard", new ConnectionGuard(admission, refusals, handshakeMillis,
-                                    ssl != null));
-                            if (idleTimeoutMillis > 0) { // sees every byte received, not only whole frames
-                                ch.pipeline().addLast("idle", new IdleStateHandler(idleTimeoutMillis, 0, 0,
-                                        TimeUnit.MILLISECONDS));
-                            }
-                            if (ssl != null) {
-                                ch.pipeline().addLast("tls-only", new TlsOnlyHandler());
-                                ch.pipeline().addLast("tls", ssl.newHandler(ch.alloc()));
-                            }
-                            ch.pipeline().addLast("frames", new FrameDecoder(Protocol.MAX_HELLO_FRAME, maxFrame,
-                                    "client"));
-                            ServerConnection c = new ServerConnection(PartitionServer.this, ch);
-                            connections.add(c);
-                            ch.closeFuture().addListener(f -> connections.remove(c));
-                            ch.pipeline().addLast("handshake", c.handshake()); // removes itself after HELLO
-                            ch.pipeline().addLast("server", c);
-                        }
-                    });
+                    .childHandler(new ServerInitializer(this, admission, handshakeMillis, ssl, connections));
             this.listener = sb.bind(new InetSocketAddress(host, b.port)).syncUninterruptibly().channel();
         } catch (RuntimeException e) {
             shutdownResources();
@@ -282,61 +255,9 @@ public final class PartitionServer implements AutoCloseable {
         return token == null || java.security.MessageDigest.isEqual(token, given);
     }
 
-    ServerTopic acquireTopic(String name) {
-        synchronized (topics) {
-            if (closed) {
-                throw new DiasporaException("the server is closing", null, true);
-            }
-            ServerTopic t = topics.get(name);
-            if (t == null) {
-                t = new ServerTopic(name, storage.openTopic(name), producerState(name), errors);
-                topics.put(name, t);
-            }
-            t.refs++;
-            return t;
-        }
-    }
-
-    void releaseTopic(ServerTopic t) {
-        synchronized (topics) {
-            if (--t.refs == 0 && topics.get(t.name) == t) {
-                topics.remove(t.name);
-                t.close();
-            }
-        }
-    }
-
-    /** Deletes a topic, closing it first for every connection that has it open. */
-    void deleteTopic(String name) {
-        synchronized (topics) {
-            ServerTopic t = topics.remove(name);
-            if (t != null) {
-                t.deleted(); // handles of it fail from now on, tailing clients are told
-                t.close();
-            }
-            storage.deleteTopic(name);
-            deleteProducerState(name);
-        }
-    }
-
-    /** @return the directory of a topic's producer state (README, "Exactly-once appends") */
-    private Path producerState(String name) {
-        return root.resolve(PRODUCER_STATE_DIR).resolve(name);
-    }
-
-    /** A deleted topic's producers are forgotten with it; a failure only leaves files a new incarnation ignores. */
-    private void deleteProducerState(String name) {
-        Path d = producerState(name);
-        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(d)) {
-            for (Path f : (Iterable<Path>) files::iterator) {
-                java.nio.file.Files.deleteIfExists(f);
-            }
-            java.nio.file.Files.deleteIfExists(d);
-        } catch (java.nio.file.NoSuchFileException e) {
-            // the topic was never appended to here
-        } catch (java.io.IOException e) {
-            errors.onError("could not delete the producer state " + d + " of deleted topic '" + name + "'", e);
-        }
+    /** @return the open topics (shared by connections, reference-counted) and their producer state */
+    ServerTopics topics() {
+        return topics;
     }
 
     @Override
@@ -362,12 +283,7 @@ public final class PartitionServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        synchronized (topics) {
-            for (ServerTopic t : topics.values()) {
-                t.close();
-            }
-            topics.clear();
-        }
+        topics.closeAll();
         storage.close();
     }
 
@@ -401,15 +317,7 @@ public final class PartitionServer implements AutoCloseable {
          * It must be thread-safe and must not block; an exception it throws is logged and ignored.
          */
         public Builder onBackgroundError(BackgroundErrorHandler handler) {
-            BackgroundErrorHandler h = Objects.requireNonNull(handler, "handler");
-            this.errors = (where, e) -> {
-                try {
-                    h.onError(where, e);
-                } catch (RuntimeException bug) {
-                    BackgroundErrorHandler.logging().onError(where + " (the background error handler threw " + bug
-                            + ")", e);
-                }
-            };
+            this.errors = BackgroundErrorHandler.guarded(Objects.requireNonNull(handler, "handler"));
             return this;
         }
 

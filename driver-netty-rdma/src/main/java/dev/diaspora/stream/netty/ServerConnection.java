@@ -148,7 +148,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             if (t != null) {
                 t.unsubscribe(new ServerTopic.Subscriber(this, c.handle()));
                 publisher.forget(c.handle());
-                server.releaseTopic(t);
+                server.topics().release(t);
             }
             return null;
         } else if (r instanceof PartitionRequests.Bounds q) {
@@ -235,12 +235,12 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     // ------------------------------------------------------------------ topics
 
     private ByteBuf openTopic(String name) {
-        ServerTopic t = server.acquireTopic(name);
+        ServerTopic t = server.topics().acquire(name);
         int h = nextHandle.incrementAndGet();
         handles.put(h, t);
         if (replies.isClosing()) {
             handles.remove(h);
-            server.releaseTopic(t);
+            server.topics().release(t);
             throw new DiasporaException("connection closed");
         }
         t.subscribe(new ServerTopic.Subscriber(this, h));
@@ -312,7 +312,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             ServerTopic t = handles.remove(h);
             if (t != null) {
                 t.unsubscribe(new ServerTopic.Subscriber(this, h));
-                server.releaseTopic(t);
+                server.topics().release(t);
             }
         }
         ctx.fireChannelInactive();

@@ -9,6 +9,7 @@ import com.rabbitmq.stream.impl.Client;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.InvalidOptionException;
 import dev.diaspora.stream.spi.Options;
+import dev.diaspora.stream.spi.SecretOption;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
@@ -65,32 +66,11 @@ final class RabbitConfig {
         if (host == null || host.isBlank()) {
             throw new InvalidOptionException("Option 'host' of driver 'rabbitmq' must not be empty");
         }
-        int given = (o.has(RabbitDriverProvider.PASSWORD) ? 1 : 0) + (o.has(RabbitDriverProvider.PASSWORD_FILE) ? 1 : 0)
-                + (o.has(RabbitDriverProvider.PASSWORD_ENV) ? 1 : 0);
-        if (given > 1) {
-            throw new InvalidOptionException("Options 'password', 'password_file' and 'password_env' of driver"
-                    + " 'rabbitmq' exclude each other: give one");
-        }
-        String password = "guest";
-        if (o.has(RabbitDriverProvider.PASSWORD)) {
-            password = o.string(RabbitDriverProvider.PASSWORD);
-        } else if (o.has(RabbitDriverProvider.PASSWORD_FILE)) {
-            Path file = Path.of(o.string(RabbitDriverProvider.PASSWORD_FILE));
-            try {
-                password = Files.readString(file).strip();
-            } catch (IOException e) {
-                throw new InvalidOptionException("Option 'password_file' of driver 'rabbitmq': cannot read " + file
-                        + " (" + e.getClass().getSimpleName() + "); give a readable file holding the password or"
-                        + " token", e);
-            }
-        } else if (o.has(RabbitDriverProvider.PASSWORD_ENV)) {
-            String var = o.string(RabbitDriverProvider.PASSWORD_ENV);
-            password = System.getenv(var);
-            if (password == null) {
-                throw new InvalidOptionException("Option 'password_env' of driver 'rabbitmq': the environment"
-                        + " variable '" + var + "' is not set; export it with the password or token");
-            }
-            password = password.strip();
+        String password = SecretOption.read("Options of driver 'rabbitmq'", RabbitDriverProvider.PASSWORD,
+                o.string(RabbitDriverProvider.PASSWORD), o.string(RabbitDriverProvider.PASSWORD_FILE),
+                o.string(RabbitDriverProvider.PASSWORD_ENV), System::getenv);
+        if (password == null) {
+            password = "guest"; // RabbitMQ's default user
         }
         boolean tls = o.bool(RabbitDriverProvider.TLS, false);
         return new RabbitConfig(host, o.intValue(RabbitDriverProvider.PORT, 5552),

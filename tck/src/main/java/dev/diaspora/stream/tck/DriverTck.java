@@ -52,10 +52,10 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Thread safety: JUnit makes one instance per test; the fixture methods may be called from threads the test
  * starts.
  */
-public abstract class DriverTck implements TopicContract, ProducerContract, ConsumerContract, PullContract,
-        ReadErrorContract, ConsumerDataContract, DataSelectionContract, PositionContract, ConcurrencyContract,
-        PropertyContract, BadInputContract, IncarnationContract, GroupContract, GroupFailureContract,
-        CreateIfAbsentContract, RetentionContract, WakeupContract, TopicChangeContract {
+public abstract class DriverTck implements TopicContract, ProducerContract, BackPressureContract, ConsumerContract,
+        PullContract, ReadErrorContract, ConsumerDataContract, DataSelectionContract, PositionContract,
+        ConcurrencyContract, PropertyContract, BadInputContract, IncarnationContract, GroupContract,
+        GroupFailureContract, CreateIfAbsentContract, RetentionContract, WakeupContract, TopicChangeContract {
     private static final String RUN_ID = Long.toString(ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36), 36);
     private static final AtomicInteger TOPIC_COUNTER = new AtomicInteger();
 

@@ -6,10 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
-import dev.diaspora.stream.BackPressureException;
 import dev.diaspora.stream.BatchSize;
 import dev.diaspora.stream.Consumer;
 import dev.diaspora.stream.ConsumerOptions;
@@ -24,7 +21,6 @@ import dev.diaspora.stream.StartAt;
 import dev.diaspora.stream.ThreadPool;
 import dev.diaspora.stream.TopicHandle;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -38,8 +34,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Rules R8, S1 (the producer side), S8, S9, S11 and S12 (the producer side): pushing, flushing, closing, explicit
- * partitions, callbacks, back-pressure and ordering. Ports the C++ ProducerTest and EventProducerTest and the Python
+ * Rules R8, S1 (the producer side), S8 (adaptive sending; back-pressure is {@link BackPressureContract}), S9, S11 and
+ * S12 (the producer side): pushing, flushing, closing, explicit partitions, callbacks and ordering. Ports the C++ ProducerTest and EventProducerTest and the Python
  * {@code test_producer.py}.
  */
 public interface ProducerContract extends TckFixture {
@@ -369,99 +365,6 @@ public interface ProducerContract extends TckFixture {
             assertEquals(0, chosen[1], "S1: explicit partition");
             assertEquals((chosen[0] + 1) % 3, chosen[2], "S1: an explicit push must not advance the round robin"
                     + " (selector chose " + chosen[0] + ", then after an explicit push " + chosen[2] + ")");
-        }
-    }
-
-    /**
-     * S8: with {@code maxPendingEvents(1)} and FAIL_FAST, a push while another is pending throws
-     * {@link BackPressureException} at once, and the producer works afterwards. (The first push is kept pending by a
-     * fixed batch size that flush alone completes; if the driver completes it anyway, the test is inconclusive and
-     * reported as skipped.)
-     */
-    @Test
-    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-    default void required_S8_failFastBackPressureAtMaxPendingEvents() {
-        TopicHandle topic = newTopic(1);
-        try (Producer producer = topic.producer(ProducerOptions.named("bp").batchSize(BatchSize.of(1000))
-                .maxPendingEvents(1).backPressure(ProducerOptions.BackPressure.FAIL_FAST))) {
-            CompletableFuture<Long> first = producer.push(md("{\"n\":1}"), DataView.EMPTY);
-            assumeFalse(first.isDone(), "the first push completed before flush, so the producer never reached its"
-                    + " bound: inconclusive");
-            CompletableFuture<Long> second = null;
-            try {
-                second = producer.push(md("{\"n\":2}"), DataView.EMPTY);
-            } catch (BackPressureException expected) {
-                // the bound holds
-            }
-            if (second != null) {
-                if (!first.isDone()) {
-                    fail("S8: a second push was accepted while the first was pending, with maxPendingEvents(1) and"
-                            + " FAIL_FAST");
-                }
-                await(producer.flush(), "S8: flush");
-                assumeFalse(true, "the first push completed during the second push: inconclusive");
-            }
-            await(producer.flush(), "S8: flush after back-pressure");
-            assertEquals(0L, (long) await(first, "S8: the first push"));
-            CompletableFuture<Long> third = producer.push(md("{\"n\":3}"), DataView.EMPTY);
-            await(producer.flush(), "S8: flush");
-            assertEquals(1L, (long) await(third, "S8: a push after back-pressure"), "S8: the refused push took no id");
-        }
-    }
-
-    /**
-     * S8: the bound also counts bytes: with {@code maxPendingBytes(1000)} and FAIL_FAST, a second 600-byte push while
-     * the first is pending throws {@link BackPressureException} (inconclusive, and skipped, if the first completes
-     * before flush).
-     */
-    @Test
-    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-    default void required_S8_failFastBackPressureAtMaxPendingBytes() {
-        TopicHandle topic = newTopic(1);
-        try (Producer producer = topic.producer(ProducerOptions.named("bp").batchSize(BatchSize.of(1000))
-                .maxPendingBytes(1000).backPressure(ProducerOptions.BackPressure.FAIL_FAST))) {
-            CompletableFuture<Long> first = producer.push(md("{\"n\":1}"), DataView.of(new byte[600]));
-            assumeFalse(first.isDone(), "the first push completed before flush: inconclusive");
-            try {
-                producer.push(md("{\"n\":2}"), DataView.of(new byte[600]));
-                if (!first.isDone()) {
-                    fail("S8: a push of 600 bytes was accepted while 600 bytes were pending, with maxPendingBytes(1000)"
-                            + " and FAIL_FAST");
-                }
-            } catch (BackPressureException expected) {
-                // the byte bound holds
-            }
-            await(producer.flush(), "S8: flush after back-pressure");
-            await(first, "S8: the first push");
-            CompletableFuture<Long> small = producer.push(md("{\"n\":3}"), DataView.of(new byte[100]));
-            await(producer.flush(), "S8: flush");
-            await(small, "S8: a push that fits the bound after back-pressure");
-        }
-    }
-
-    /**
-     * S8: with BLOCK and a short {@code maxBlock}, a push at the bound returns or throws
-     * {@link BackPressureException} after waiting; it never hangs and never throws anything else.
-     */
-    @Test
-    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-    default void required_S8_blockingBackPressureGivesUpAfterMaxBlock() {
-        TopicHandle topic = newTopic(1);
-        Duration maxBlock = Duration.ofMillis(300);
-        try (Producer producer = topic.producer(ProducerOptions.named("bp").batchSize(BatchSize.of(1000))
-                .maxPendingEvents(1).maxBlock(maxBlock))) {
-            CompletableFuture<Long> first = producer.push(md("{\"n\":1}"), DataView.EMPTY);
-            assumeFalse(first.isDone(), "the first push completed before flush: inconclusive");
-            long start = System.nanoTime();
-            try {
-                producer.push(md("{\"n\":2}"), DataView.EMPTY);
-            } catch (BackPressureException e) {
-                long waited = System.nanoTime() - start;
-                assertTrue(waited >= maxBlock.toNanos() / 2, "S8: BLOCK must wait about maxBlock (" + maxBlock
-                        + ") before throwing, waited " + Duration.ofNanos(waited));
-            }
-            await(producer.flush(), "S8: flush after back-pressure");
-            await(first, "S8: the first push");
         }
     }
 

@@ -10,8 +10,6 @@ import dev.diaspora.stream.Driver;
 import dev.diaspora.stream.Event;
 import dev.diaspora.stream.EventProcessor;
 import dev.diaspora.stream.Metadata;
-import dev.diaspora.stream.Producer;
-import dev.diaspora.stream.ProducerOptions;
 import dev.diaspora.stream.StartAt;
 import dev.diaspora.stream.TopicHandle;
 import dev.diaspora.stream.bench.jmh.baseline.ChannelLog;
@@ -95,15 +93,7 @@ public class FilesReadBenchmark {
             driver = Driver.open("files", Metadata.of("{\"root_path\":" + Payload.jsonPath(dir.resolve("files")) + "}"));
             driver.createTopic("bench", Metadata.of("{\"num_partitions\":1}"));
             topic = driver.openTopic("bench");
-            try (Producer p = topic.producer(ProducerOptions.named("fill").batchSize(BatchSize.of(Payload.BATCH)))) {
-                Metadata m = Metadata.ofUtf8(md);
-                DataView d = DataView.of(data);
-                for (int i = 0; i < EVENTS; i++) {
-                    p.push(m, d, 0, (part, id, err) -> {
-                    });
-                }
-                p.flush().join();
-            }
+            Payload.fill(topic, md, data, EVENTS);
             channelFile = dir.resolve("channel.log");
             ByteBuffer direct = ByteBuffer.allocateDirect(DATA_SIZE);
             direct.put(data).flip();

@@ -1,7 +1,11 @@
 package dev.diaspora.stream.bench.jmh;
 
+import dev.diaspora.stream.BatchSize;
 import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.Producer;
+import dev.diaspora.stream.ProducerOptions;
+import dev.diaspora.stream.TopicHandle;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -54,6 +58,22 @@ public class Payload {
             b[i] = (byte) alnum.charAt(r.nextInt(alnum.length()));
         }
         return b;
+    }
+
+    /**
+     * Pushes {@code events} copies of one event to partition 0 of {@code topic} in batches of {@link #BATCH}, and
+     * waits until they are stored (the data the read benchmarks read).
+     */
+    public static void fill(TopicHandle topic, byte[] metadata, byte[] data, int events) {
+        try (Producer p = topic.producer(ProducerOptions.named("fill").batchSize(BatchSize.of(BATCH)))) {
+            Metadata m = Metadata.ofUtf8(metadata);
+            DataView d = DataView.of(data);
+            for (int i = 0; i < events; i++) {
+                p.push(m, d, 0, (part, id, err) -> {
+                });
+            }
+            p.flush().join();
+        }
     }
 
     /** Base directory for benchmark data: {@code -Dbench.dir}, else the system temporary directory. */

@@ -3,12 +3,9 @@ package dev.diaspora.stream.bench.jmh;
 import dev.diaspora.stream.BatchSize;
 import dev.diaspora.stream.Consumer;
 import dev.diaspora.stream.ConsumerOptions;
-import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.Driver;
 import dev.diaspora.stream.Event;
 import dev.diaspora.stream.Metadata;
-import dev.diaspora.stream.Producer;
-import dev.diaspora.stream.ProducerOptions;
 import dev.diaspora.stream.StartAt;
 import dev.diaspora.stream.TopicHandle;
 import dev.diaspora.stream.files.storage.DirectoryTrees;
@@ -68,15 +65,7 @@ public class V0ReadBenchmark {
         open = Driver.open(driver, Metadata.of("{\"root_path\":" + Payload.jsonPath(dir) + "}"));
         open.createTopic("bench", Metadata.of("{\"num_partitions\":1}"));
         topic = open.openTopic("bench");
-        try (Producer p = topic.producer(ProducerOptions.named("fill").batchSize(BatchSize.of(Payload.BATCH)))) {
-            Metadata m = Metadata.ofUtf8(md);
-            DataView d = DataView.of(data);
-            for (int i = 0; i < EVENTS; i++) {
-                p.push(m, d, 0, (part, id, err) -> {
-                });
-            }
-            p.flush().join();
-        }
+        Payload.fill(topic, md, data, EVENTS);
     }
 
     @TearDown(Level.Trial)

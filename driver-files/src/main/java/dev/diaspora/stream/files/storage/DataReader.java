@@ -86,7 +86,8 @@ final class DataReader {
     }
 
     void read(List<DataRequest> requests) {
-        CRC32C crc = new CRC32C();
+        RecordVerifier verify = new RecordVerifier();
+        CRC32C crc = verify.crc();
         int i = 0;
         while (i < requests.size()) {
             DataRequest first = requests.get(i);
@@ -122,7 +123,7 @@ final class DataReader {
                 group.add(new Req(requests.get(k)));
             }
             try {
-                readGroup(s, group, crc);
+                readGroup(s, group, verify);
             } catch (IOException | RuntimeException e) {
                 DiasporaException d = e instanceof DiasporaException ? (DiasporaException) e
                         : e instanceof IOException ? log.ioFailure("read", (IOException) e)
@@ -135,7 +136,7 @@ final class DataReader {
         }
     }
 
-    private void readGroup(Segment s, List<Req> group, CRC32C crc) throws IOException {
+    private void readGroup(Segment s, List<Req> group, RecordVerifier verify) throws IOException {
         long lo = group.get(0).request.eventId();
         long hi = group.get(group.size() - 1).request.eventId();
         ByteBuffer recs = s.readRecords(lo - s.base, (int) (hi - lo + 1));
@@ -143,8 +144,9 @@ final class DataReader {
         long regionHi = Long.MIN_VALUE;
         for (Req r : group) {
             int at = (int) (r.request.eventId() - lo) * IndexDescriptor.RECORD_SIZE;
-            if (at + IndexDescriptor.RECORD_SIZE > recs.limit() || !IndexDescriptor.crcMatches(recs, at, crc)) {
-                fail(r, log.corrupt(r.request.eventId(), "its index record fails its checksum"));
+            String problem = verify.indexProblem(recs, at, s, r.request.eventId() - s.base);
+            if (problem != null) {
+                fail(r, log.corrupt(r.request.eventId(), problem));
                 continue;
             }
             r.dataPos = IndexDescriptor.dataPosition(recs, at);
@@ -160,19 +162,19 @@ final class DataReader {
             regionLo = Math.min(regionLo, mpos);
             regionHi = Math.max(regionHi, mpos + mlen);
         }
-        loadCrcs(s, group, recs, lo, regionLo, regionHi, crc);
+        loadCrcs(s, group, recs, lo, regionLo, regionHi, verify);
         List<Unit> units = new ArrayList<>();
         for (Req r : group) {
             if (!r.failed) {
                 plan(r, units);
             }
         }
-        execute(s, units, crc);
+        execute(s, units, verify.crc());
     }
 
     /** Reads the data CRCs that end each event's metadata record. */
     private void loadCrcs(Segment s, List<Req> group, ByteBuffer recs, long lo, long regionLo, long regionHi,
-            CRC32C crc) throws IOException {
+            RecordVerifier verify) throws IOException {
         FileChannel meta = s.reader(Segment.META);
         byte[] region = null;
         int got = 0;
@@ -191,15 +193,9 @@ final class DataReader {
             ByteBuffer tail;
             if (region != null) {
                 int off = (int) (mpos - regionLo);
-                if (off + (long) mlen > got) {
-                    fail(r, log.corrupt(r.request.eventId(), "its metadata record lies past the end of "
-                            + s.path(Segment.META) + " (file cut)"));
-                    continue;
-                }
-                crc.reset();
-                crc.update(region, off, mlen);
-                if ((int) crc.getValue() != IndexDescriptor.metaCrc(recs, at)) {
-                    fail(r, log.corrupt(r.request.eventId(), "its metadata record fails its checksum"));
+                String problem = verify.metadataProblem(recs, at, region, off, got, s, mpos);
+                if (problem != null) {
+                    fail(r, log.corrupt(r.request.eventId(), problem));
                     continue;
                 }
                 tail = ByteBuffer.wrap(region, off + mlen - 4 * nb, 4 * nb).slice().order(ByteOrder.LITTLE_ENDIAN);

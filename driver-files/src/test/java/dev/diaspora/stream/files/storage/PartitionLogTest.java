@@ -394,6 +394,49 @@ class PartitionLogTest {
         }
     }
 
+    /**
+     * The data path checks index and metadata records with the same verifier as the metadata reads: a damaged record
+     * fails that event's data read, naming the file and the offset, and the other events of the call are read.
+     */
+    @Test
+    void aDamagedIndexOrMetadataRecordShouldFailTheDataReadNamingTheFileAndOffset() throws Exception {
+        byte[][] data = new byte[3][];
+        try (PartitionLog log = create(1 << 30)) {
+            List<Ev> evs = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                data[i] = new byte[1000 + i];
+                new SplittableRandom(SEED + 10 + i).nextBytes(data[i]);
+                evs.add(new Ev(("{\"i\":" + i + "}").getBytes(java.nio.charset.StandardCharsets.UTF_8), data[i]));
+            }
+            log.append(List.of(batch(evs, evs.stream().map(e -> DataView.of(e.data)).toList())));
+            // a second write, so that the damaged records are not in the last one (which recovery would cut)
+            log.append(List.of(batch(List.of(new Ev(new byte[] {'{', '}'}, new byte[10])),
+                    List.of(DataView.of(new byte[10])))));
+        }
+        ByteBuffer index = ByteBuffer.wrap(Files.readAllBytes(dir.resolve(INDEX))).order(ByteOrder.LITTLE_ENDIAN);
+        long meta1 = IndexDescriptor.metaPosition(index, (int) IndexDescriptor.recordOffset(1));
+        flipBit(INDEX, IndexDescriptor.recordOffset(0) + 3, 2);
+        flipBit(META, meta1, 1);
+        try (PartitionLog log = open(1 << 30)) {
+            List<DataRequest> reqs = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                reqs.add(new DataRequest(0, i, DataDescriptor.of(i, data[i].length),
+                        DataView.of(ByteBuffer.allocate(data[i].length))));
+            }
+            log.readData(reqs);
+            String index0 = String.valueOf(reqs.get(0).error());
+            assertTrue(reqs.get(0).error() instanceof CorruptDataException && index0.contains("event 0")
+                    && index0.contains("index record fails its checksum") && index0.contains(INDEX)
+                    && index0.contains("offset " + IndexDescriptor.recordOffset(0)), index0);
+            String meta = String.valueOf(reqs.get(1).error());
+            assertTrue(reqs.get(1).error() instanceof CorruptDataException && meta.contains("event 1")
+                    && meta.contains("metadata record fails its checksum") && meta.contains(META)
+                    && meta.contains("offset " + meta1), meta);
+            assertNull(reqs.get(2).error(), "event 2 is intact");
+            assertArrayEquals(data[2], reqs.get(2).target().toByteArray());
+        }
+    }
+
     @Test
     void twoLogsOfOnePartitionInOneJvmShouldNeverOverwriteEachOther() throws Exception {
         PartitionLog.create(dir, 0);

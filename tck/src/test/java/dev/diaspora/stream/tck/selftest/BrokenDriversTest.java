@@ -42,7 +42,7 @@ import org.junit.platform.launcher.core.LauncherFactory;
  * the same reduced environment (small counts, short timeouts) must pass entirely, so the failures come from the
  * faults and not from the environment.
  *
- * <p>The per-fault test classes are nested static classes, which surefire does not run on their own.
+ * <p>The faulty kit is a nested static class, which surefire does not run on its own.
  */
 class BrokenDriversTest {
     /** The test that each fault must fail (besides possibly others). */
@@ -75,7 +75,15 @@ class BrokenDriversTest {
             Map.entry(Fault.NO_CONSUMER_NAMES, "required_R9_consumerNamesAndPositionsReportStoredPositions"),
             Map.entry(Fault.IGNORE_RESET, "required_R9_resetPositionsMovesStoredPositions"),
             Map.entry(Fault.LIST_WITHOUT_COMPONENTS, "required_R3_listTopicsDescribesEachTopic"),
-            Map.entry(Fault.IGNORE_ALTER, "optional_R26_alterTopicRetentionTakesEffect"));
+            Map.entry(Fault.IGNORE_ALTER, "optional_R26_alterTopicRetentionTakesEffect"),
+            Map.entry(Fault.WRONG_PARTITION, "required_S1_explicitPartitionLandsInThatPartition"),
+            Map.entry(Fault.BACKWARD_TIMESTAMPS, "required_S6_timestampsNonDecreasingPerPartition"),
+            Map.entry(Fault.IGNORE_TARGETS, "required_R14_targetsLimitDeliveryToThosePartitions"),
+            Map.entry(Fault.FORGET_ON_REOPEN, "optional_R17_topicsAndEventsSurviveDriverReopen"),
+            Map.entry(Fault.WRONG_BOUNDS, "required_R9_boundsReportFirstAndNextIds"),
+            Map.entry(Fault.NON_DAEMON_THREAD, "required_S10_libraryThreadsAreDaemons"),
+            Map.entry(Fault.IGNORE_START_ID, "required_S6_startAtIdStartsThere"),
+            Map.entry(Fault.PRIVATE_HANDLES, "required_R2_twoHandlesOfOneTopicShareEvents"));
 
     /** The reduced environment of the broken runs: a fifth of the events, a tenth of the timeouts. */
     static TckEnvironment brokenRunEnvironment() {
@@ -83,9 +91,16 @@ class BrokenDriversTest {
         return base.withScale(base.scale() * 0.2).withTimeoutScale(base.timeoutScale() * 0.1);
     }
 
-    /** The TCK against the reference driver with one fault, in the reduced environment. */
-    abstract static class FaultyReferenceTck extends DriverTck {
-        abstract Fault fault();
+    /**
+     * The TCK against the reference driver with the fault of the run under way ({@link #fault}), in the reduced
+     * environment. Runs are sequential (one launcher call at a time, from {@link #run(Fault, boolean, String...)}), so
+     * the fault is a static field that each run sets before it launches this class.
+     */
+    static final class FaultyReferenceTck extends DriverTck {
+        /** The fault of the run under way. */
+        static volatile Fault fault = Fault.NONE;
+        /** Whether the run's driver declares {@code metadataVerbatim} (as the reference driver does), or not. */
+        static volatile boolean metadataVerbatim = true;
 
         @Override
         protected String driverName() {
@@ -94,7 +109,7 @@ class BrokenDriversTest {
 
         @Override
         protected Metadata driverOptions(Path dir) {
-            return ReferenceDriverTckTest.storeOptions(fault(), dir);
+            return ReferenceDriverTckTest.storeOptions(fault, dir);
         }
 
         @Override
@@ -105,9 +120,10 @@ class BrokenDriversTest {
         @Override
         public Capabilities capabilities() {
             Capabilities c = super.capabilities();
-            return new Capabilities(c.crossProcess(), true, c.nativePartialRead(), c.timeLookup(), c.deleteTopic(),
+            c = new Capabilities(c.crossProcess(), true, c.nativePartialRead(), c.timeLookup(), c.deleteTopic(),
                     c.maxEventSize(), c.consumerGroups(), c.staleMemberTakeover(), c.retention(), c.metadataVerbatim(),
                     c.addPartitions(), c.alterableOptions());
+            return metadataVerbatim ? c : c.withMetadataVerbatim(false);
         }
 
         @AfterEach
@@ -116,260 +132,17 @@ class BrokenDriversTest {
         }
     }
 
-    static final class NoneFault extends FaultyReferenceTck {
-        @Override
-        Fault fault() {
-            return Fault.NONE;
+    /** Runs the kit (or only {@code methods}) against the reference driver with {@code fault}. */
+    static Outcome run(Fault fault, boolean metadataVerbatim, String... methods) {
+        FaultyReferenceTck.fault = fault;
+        FaultyReferenceTck.metadataVerbatim = metadataVerbatim;
+        try {
+            return run(FaultyReferenceTck.class, methods);
+        } finally {
+            FaultyReferenceTck.fault = Fault.NONE;
+            FaultyReferenceTck.metadataVerbatim = true;
         }
     }
-
-    static final class DropEventFault extends FaultyReferenceTck {
-        @Override
-        Fault fault() {
-            return Fault.DROP_EVENT;
-        }
-    }
-
-    static final class ReorderFault extends FaultyReferenceTck {
-        @Override
-        Fault fault() {
-            return Fault.REORDER;
-        }
-    }
-
-    static final class IgnoreAcksFault extends FaultyReferenceTck {
-        @Override
-        Fault fault() {
-            return Fault.IGNORE_ACKS;
-        }
-    }
-
-    static final class UnselectedBytesFault extends FaultyReferenceTck {
-        @Override
-        Fault fault() {
-            return Fault.UNSELECTED_BYTES;
-        }
-    }
-
-    static final class DuplicateFault extends FaultyReferenceTck {
-        @Override
-        Fault fault() {
-            return Fault.DUPLICATE;
-        }
-    }
-
-    static final class NoTailingFault extends FaultyReferenceTck {
-        @Override
-        Fault fault() {
-            return Fault.NO_TAILING;
-        }
-    }
-
-    static final class NoNotifyFault extends FaultyReferenceTck {
-        @Override
-        Fault fault() {
-            return Fault.NO_NOTIFY;
-        }
-    }
-
-    static final class WrongMetadataFault extends FaultyReferenceTck {
-        @Override
-        Fault fault() {
-            return Fault.WRONG_METADATA;
-        }
-    }
-
-    /** Wrong metadata from a driver that declares it re-writes metadata text: the JSON-value check must catch it. */
-    static final class WrongMetadataValueFault extends FaultyReferenceTck {
-        @Override
-        Fault fault() {
-            return Fault.WRONG_METADATA;
-        }
-
-        @Override
-        public Capabilities capabilities() {
-            return super.capabilities().withMetadataVerbatim(false);
-        }
-    }
-
-    static final class LostDataFault extends FaultyReferenceTck {
-        @Override
-        Fault fault() {
-            return Fault.LOST_DATA;
-        }
-    }
-
-    static final class LeakThreadFault extends FaultyReferenceTck {
-        @Override
-        Fault fault() {
-            return Fault.LEAK_THREAD;
-        }
-    }
-
-    static final class NoLeasesFault extends FaultyReferenceTck {
-        @Override
-        Fault fault() {
-            return Fault.NO_LEASES;
-        }
-    }
-
-    static final class LoseComponentsFault extends FaultyReferenceTck {
-        @Override
-        Fault fault() {
-            return Fault.LOSE_COMPONENTS;
-        }
-    }
-
-    static final class StaleDeleteFault extends FaultyReferenceTck {
-        @Override
-        Fault fault() {
-            return Fault.STALE_DELETE;
-        }
-    }
-
-    static final class IgnoreRetentionFault extends FaultyReferenceTck {
-        @Override
-        Fault fault() {
-            return Fault.IGNORE_RETENTION;
-        }
-    }
-
-    static final class SilentExpiryFault extends FaultyReferenceTck {
-        @Override
-        Fault fault() {
-            return Fault.SILENT_EXPIRY;
-        }
-    }
-
-    static final class OverwriteOnCreateFault extends FaultyReferenceTck {
-        @Override
-        Fault fault() {
-            return Fault.OVERWRITE_ON_CREATE;
-        }
-    }
-
-    static final class VagueErrorsFault extends FaultyReferenceTck {
-        @Override
-        Fault fault() {
-            return Fault.VAGUE_ERRORS;
-        }
-    }
-
-    static final class IgnoreSeekFault extends FaultyReferenceTck {
-        @Override
-        Fault fault() {
-            return Fault.IGNORE_SEEK;
-        }
-    }
-
-    static final class OnePartitionFault extends FaultyReferenceTck {
-        @Override
-        Fault fault() {
-            return Fault.ONE_PARTITION;
-        }
-    }
-
-    static final class DetachedHandleFault extends FaultyReferenceTck {
-        @Override
-        Fault fault() {
-            return Fault.DETACHED_HANDLE;
-        }
-    }
-
-    static final class NeverRebalancesFault extends FaultyReferenceTck {
-        @Override
-        Fault fault() {
-            return Fault.NEVER_REBALANCES;
-        }
-    }
-
-    static final class DoubleAssignFault extends FaultyReferenceTck {
-        @Override
-        Fault fault() {
-            return Fault.DOUBLE_ASSIGN;
-        }
-    }
-
-    static final class IgnoreGenerationFault extends FaultyReferenceTck {
-        @Override
-        Fault fault() {
-            return Fault.IGNORE_GENERATION;
-        }
-    }
-
-    static final class StalePartitionsFault extends FaultyReferenceTck {
-        @Override
-        Fault fault() {
-            return Fault.STALE_PARTITIONS;
-        }
-    }
-
-    static final class WrongTimeLookupFault extends FaultyReferenceTck {
-        @Override
-        Fault fault() {
-            return Fault.WRONG_TIME_LOOKUP;
-        }
-    }
-
-    static final class NoConsumerNamesFault extends FaultyReferenceTck {
-        @Override
-        Fault fault() {
-            return Fault.NO_CONSUMER_NAMES;
-        }
-    }
-
-    static final class IgnoreResetFault extends FaultyReferenceTck {
-        @Override
-        Fault fault() {
-            return Fault.IGNORE_RESET;
-        }
-    }
-
-    static final class ListWithoutComponentsFault extends FaultyReferenceTck {
-        @Override
-        Fault fault() {
-            return Fault.LIST_WITHOUT_COMPONENTS;
-        }
-    }
-
-    static final class IgnoreAlterFault extends FaultyReferenceTck {
-        @Override
-        Fault fault() {
-            return Fault.IGNORE_ALTER;
-        }
-    }
-
-    private static final Map<Fault, Class<? extends FaultyReferenceTck>> CLASSES = Map.ofEntries(
-            Map.entry(Fault.NONE, NoneFault.class),
-            Map.entry(Fault.DROP_EVENT, DropEventFault.class),
-            Map.entry(Fault.REORDER, ReorderFault.class),
-            Map.entry(Fault.IGNORE_ACKS, IgnoreAcksFault.class),
-            Map.entry(Fault.UNSELECTED_BYTES, UnselectedBytesFault.class),
-            Map.entry(Fault.DUPLICATE, DuplicateFault.class),
-            Map.entry(Fault.NO_TAILING, NoTailingFault.class),
-            Map.entry(Fault.NO_NOTIFY, NoNotifyFault.class),
-            Map.entry(Fault.WRONG_METADATA, WrongMetadataFault.class),
-            Map.entry(Fault.LOST_DATA, LostDataFault.class),
-            Map.entry(Fault.LEAK_THREAD, LeakThreadFault.class),
-            Map.entry(Fault.NO_LEASES, NoLeasesFault.class),
-            Map.entry(Fault.LOSE_COMPONENTS, LoseComponentsFault.class),
-            Map.entry(Fault.STALE_DELETE, StaleDeleteFault.class),
-            Map.entry(Fault.OVERWRITE_ON_CREATE, OverwriteOnCreateFault.class),
-            Map.entry(Fault.VAGUE_ERRORS, VagueErrorsFault.class),
-            Map.entry(Fault.ONE_PARTITION, OnePartitionFault.class),
-            Map.entry(Fault.IGNORE_SEEK, IgnoreSeekFault.class),
-            Map.entry(Fault.DETACHED_HANDLE, DetachedHandleFault.class),
-            Map.entry(Fault.NEVER_REBALANCES, NeverRebalancesFault.class),
-            Map.entry(Fault.DOUBLE_ASSIGN, DoubleAssignFault.class),
-            Map.entry(Fault.IGNORE_RETENTION, IgnoreRetentionFault.class),
-            Map.entry(Fault.SILENT_EXPIRY, SilentExpiryFault.class),
-            Map.entry(Fault.IGNORE_GENERATION, IgnoreGenerationFault.class),
-            Map.entry(Fault.STALE_PARTITIONS, StalePartitionsFault.class),
-            Map.entry(Fault.WRONG_TIME_LOOKUP, WrongTimeLookupFault.class),
-            Map.entry(Fault.NO_CONSUMER_NAMES, NoConsumerNamesFault.class),
-            Map.entry(Fault.IGNORE_RESET, IgnoreResetFault.class),
-            Map.entry(Fault.LIST_WITHOUT_COMPONENTS, ListWithoutComponentsFault.class),
-            Map.entry(Fault.IGNORE_ALTER, IgnoreAlterFault.class));
 
     /** The outcome of one run: failed test method names with their first message line, and the count run. */
     record Outcome(Map<String, String> failures, List<String> passed, int skipped, long millis, String slowest) {
@@ -472,7 +245,7 @@ class BrokenDriversTest {
     Stream<DynamicTest> eachFaultFailsItsTest() {
         List<DynamicTest> tests = new ArrayList<>();
         tests.add(dynamicTest("fault none passes everything", () -> {
-            Outcome o = run(NoneFault.class);
+            Outcome o = run(Fault.NONE, true);
             System.out.println("[tck self-test] none: " + o.summary());
             ALL_TESTS.addAll(o.passed());
             assertEquals(Map.of(), o.failures(), "the healthy reference driver must pass the reduced TCK: "
@@ -490,7 +263,7 @@ class BrokenDriversTest {
                     ? new String[] {EXPECTED.get(f), "required_R9_boundsReportFirstAndNextIds"}
                     : FULL ? new String[0] : new String[] {EXPECTED.get(f)};
             tests.add(dynamicTest("fault " + f.optionValue() + " fails " + EXPECTED.get(f), () -> {
-                Outcome o = run(CLASSES.get(f), only);
+                Outcome o = run(f, true, only);
                 System.out.println("[tck self-test] " + f.optionValue() + ": " + o.summary());
                 CAUGHT.addAll(o.failures().keySet());
                 assertTrue(!o.failures().isEmpty(), "the TCK passed a driver with fault " + f.optionValue());
@@ -503,7 +276,7 @@ class BrokenDriversTest {
             }));
         }
         tests.add(dynamicTest("fault wrong-metadata, declared not verbatim, still fails S14", () -> {
-            Outcome o = run(WrongMetadataValueFault.class, "required_S14_metadataTextDeliveredVerbatim");
+            Outcome o = run(Fault.WRONG_METADATA, false, "required_S14_metadataTextDeliveredVerbatim");
             System.out.println("[tck self-test] wrong metadata, not verbatim: " + o.summary());
             assertTrue(o.failures().containsKey("required_S14_metadataTextDeliveredVerbatim")
                     && o.failures().get("required_S14_metadataTextDeliveredVerbatim").contains("metadata value"),

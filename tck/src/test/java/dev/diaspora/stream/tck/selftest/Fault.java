@@ -75,7 +75,23 @@ enum Fault {
     /** {@code listTopics} describes each topic by its options only, without its components. */
     LIST_WITHOUT_COMPONENTS,
     /** {@code alterTopic} accepts the changes and keeps the old options: a lowered retention never applies. */
-    IGNORE_ALTER;
+    IGNORE_ALTER,
+    /** An append to partition p of a topic of several partitions stores its events in partition p+1 (mod N). */
+    WRONG_PARTITION,
+    /** Stores timestamps that go back in time: each event of a partition a millisecond before the one before it. */
+    BACKWARD_TIMESTAMPS,
+    /** A read session ignores the consumer's explicit targets and reads every partition it can lease. */
+    IGNORE_TARGETS,
+    /** Declares persistence but keeps topics in the driver instance: a reopened driver has none of them. */
+    FORGET_ON_REOPEN,
+    /** {@code bounds} reports one event more than the partition holds (its {@code next} is one too far). */
+    WRONG_BOUNDS,
+    /** Runs a library thread ({@code diaspora-*}) that is not a daemon, from open until close. */
+    NON_DAEMON_THREAD,
+    /** A read session ignores {@code StartAt.id(n)} and starts where the consumer has no id: at the first event. */
+    IGNORE_START_ID,
+    /** Every {@code openTopic} of a name after the first gets an empty private copy: handles share no event. */
+    PRIVATE_HANDLES;
 
     /** @return the option value, e.g. {@code drop_event} */
     String optionValue() {

@@ -17,6 +17,9 @@ final class ReferenceBackend implements Backend {
     private final ReferenceStore store;
     private final Fault fault;
     private final boolean recordMode;
+    private volatile boolean closed;
+    /** The private_handles fault: names opened once already (later handles get an empty copy). */
+    private final java.util.Set<String> openedOnce = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     ReferenceBackend(ReferenceStore store, Fault fault, boolean recordMode) {
         this.recordMode = recordMode;
@@ -50,6 +53,9 @@ final class ReferenceBackend implements Backend {
         if (t == null) {
             throw new TopicNotFoundException(fault == Fault.VAGUE_ERRORS ? "no such topic"
                     : "Topic '" + name + "' does not exist; create it first.");
+        }
+        if (fault == Fault.PRIVATE_HANDLES && !openedOnce.add(name)) {
+            t = new ReferenceStore.Topic(t.name, t.options, t.components, t.partitions.length);
         }
         return new ReferenceTopic(store, t, fault, recordMode);
     }
@@ -132,6 +138,11 @@ final class ReferenceBackend implements Backend {
 
     @Override
     public void close() {
-        // state lives in the store
+        closed = true; // state lives in the store
+    }
+
+    /** @return whether {@link #close()} was called (ends the non_daemon_thread fault's thread) */
+    boolean closed() {
+        return closed;
     }
 }

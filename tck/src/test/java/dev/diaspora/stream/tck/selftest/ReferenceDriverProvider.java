@@ -75,9 +75,9 @@ public final class ReferenceDriverProvider implements DriverProvider {
     @Override
     public Backend open(Options options) {
         String store = options.string(STORE);
-        ReferenceStore s = store == null || store.isEmpty() ? new ReferenceStore()
-                : STORES.computeIfAbsent(store, k -> new ReferenceStore());
         Fault fault = Fault.parse(options.string(FAULT));
+        ReferenceStore s = store == null || store.isEmpty() || fault == Fault.FORGET_ON_REOPEN ? new ReferenceStore()
+                : STORES.computeIfAbsent(store, k -> new ReferenceStore());
         if (fault == Fault.LEAK_THREAD) {
             Thread t = new Thread(() -> {
                 try {
@@ -89,7 +89,22 @@ public final class ReferenceDriverProvider implements DriverProvider {
             t.setDaemon(true);
             t.start();
         }
-        return new ReferenceBackend(s, fault, "record".equals(options.string(APPEND_MODE)));
+        ReferenceBackend backend = new ReferenceBackend(s, fault, "record".equals(options.string(APPEND_MODE)));
+        if (fault == Fault.NON_DAEMON_THREAD) {
+            Thread t = new Thread(() -> {
+                long deadline = System.nanoTime() + 30_000_000_000L; // never keeps a JVM alive for long
+                while (!backend.closed() && System.nanoTime() - deadline < 0) {
+                    try {
+                        Thread.sleep(10);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "diaspora-" + NAME + "-worker-" + LEAKS.incrementAndGet());
+            t.setDaemon(false); // the fault
+            t.start();
+        }
+        return backend;
     }
 
     /** Forgets a JVM-wide store (tests call it when they are done with it). */

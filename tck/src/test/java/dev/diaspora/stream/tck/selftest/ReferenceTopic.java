@@ -40,6 +40,9 @@ import java.util.concurrent.CompletableFuture;
  * once; reads go through {@link LocalReadSession}. Faults are injected at the marked places.
  */
 final class ReferenceTopic implements TopicBackend, LocalTopic {
+    /** The backward_timestamps fault: the time of event 0 (in 2030), later events a millisecond earlier each. */
+    private static final long BACKWARD_BASE_NANOS = 1_900_000_000L * 1_000_000_000L;
+
     private final ReferenceStore store;
     private final ReferenceStore.Topic topic;
     private final Fault fault;
@@ -89,7 +92,7 @@ final class ReferenceTopic implements TopicBackend, LocalTopic {
         ReferenceStore.Partition part = topic.partitions[p];
         synchronized (part) {
             part.retain(retention(), fault == Fault.IGNORE_RETENTION);
-            return new PartitionBounds(part.first, part.next);
+            return new PartitionBounds(part.first, fault == Fault.WRONG_BOUNDS ? part.next + 1 : part.next);
         }
     }
 
@@ -144,7 +147,8 @@ final class ReferenceTopic implements TopicBackend, LocalTopic {
         if (!live()) {
             return CompletableFuture.failedFuture(TopicNames.deleted(topic.name, "reference driver"));
         }
-        ReferenceStore.Partition part = topic.partitions[p];
+        ReferenceStore.Partition[] all = topic.partitions;
+        ReferenceStore.Partition part = all[fault == Fault.WRONG_PARTITION ? (p + 1) % all.length : p];
         int n = batch.count();
         int[] order = new int[n];
         for (int i = 0; i < n; i++) {
@@ -166,6 +170,9 @@ final class ReferenceTopic implements TopicBackend, LocalTopic {
                 long ts = batch.hasTimestamps() ? batch.timestampNanos(src) : Math.max(part.lastTimestamp, now);
                 part.lastTimestamp = Math.max(part.lastTimestamp, ts);
                 long id = part.next++;
+                if (fault == Fault.BACKWARD_TIMESTAMPS) {
+                    ts = BACKWARD_BASE_NANOS - id * 1_000_000L;
+                }
                 if (fault == Fault.DROP_EVENT && store.appended.incrementAndGet() % 7 == 0) {
                     continue; // the id is spent, the event is lost, and the append still succeeds
                 }
@@ -197,6 +204,13 @@ final class ReferenceTopic implements TopicBackend, LocalTopic {
     @Override
     public ReadSession openSession(SessionConfig config) {
         checkLive();
+        if (fault == Fault.IGNORE_TARGETS || fault == Fault.IGNORE_START_ID
+                && config.startAt().kind() == StartAt.Kind.ID) {
+            boolean startFault = fault == Fault.IGNORE_START_ID; // else ignore_targets
+            config = new SessionConfig(config.consumerName(), startFault ? config.targets() : null,
+                    startFault ? StartAt.EARLIEST : config.startAt(), config.listener(), config.sessionTimeout(),
+                    config.heartbeatInterval(), config.onExpiredPosition());
+        }
         if (fault == Fault.IGNORE_SEEK) {
             return new LocalReadSession(this, config) {
                 @Override
