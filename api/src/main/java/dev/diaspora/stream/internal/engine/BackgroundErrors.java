@@ -2,11 +2,10 @@ package dev.diaspora.stream.internal.engine;
 
 import dev.diaspora.stream.BackgroundErrorHandler;
 import dev.diaspora.stream.DiasporaException;
-import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The logging {@link BackgroundErrorHandler} and the guard around a user's handler. Not API. */
+/** The logging {@link BackgroundErrorHandler} (the guard around a user's handler is {@link BackgroundErrorHandler#guarded}). Not API. */
 public final class BackgroundErrors {
     private static final Logger LOG = LoggerFactory.getLogger(BackgroundErrorHandler.class);
 
@@ -24,38 +23,6 @@ public final class BackgroundErrors {
             LOG.warn("{}: {} (thread {})", where, error, thread);
         } else {
             LOG.warn("{}: {} (thread {})", where, error, thread, error);
-        }
-    }
-
-    /**
-     * @return {@code handler} (the logging one if null) wrapped so that an exception it throws is logged and ignored,
-     *     as {@link BackgroundErrorHandler} promises; drivers receive handlers already wrapped
-     */
-    static BackgroundErrorHandler guarded(BackgroundErrorHandler handler) {
-        if (handler == null || handler == LOGGING) {
-            return LOGGING;
-        }
-        if (handler instanceof Guarded) {
-            return handler;
-        }
-        return new Guarded(handler);
-    }
-
-    private static final class Guarded implements BackgroundErrorHandler {
-        private final BackgroundErrorHandler handler;
-
-        Guarded(BackgroundErrorHandler handler) {
-            this.handler = Objects.requireNonNull(handler, "handler");
-        }
-
-        @Override
-        public void onError(String where, Throwable error) {
-            try {
-                handler.onError(where, error);
-            } catch (RuntimeException e) {
-                LOG.warn("the background error handler threw while told about '{}'; ignored", where, e);
-                log(where, error);
-            }
         }
     }
 }

@@ -96,7 +96,7 @@ final class DriverImpl implements Driver {
      *     the driver's when it has none
      */
     BackgroundErrorHandler backgroundErrors(BackgroundErrorHandler own) {
-        return own != null ? BackgroundErrors.guarded(own) : errors;
+        return own != null ? BackgroundErrorHandler.guarded(own) : errors;
     }
 
     /** @return a new daemon thread named {@code diaspora-<driver>-<role>-<n>} */

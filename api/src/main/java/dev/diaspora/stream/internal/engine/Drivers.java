@@ -112,7 +112,7 @@ public final class Drivers {
             }
         }
         Options validated = provider.options().validate(Metadata.of(rest), "driver '" + name + "'");
-        BackgroundErrorHandler errors = BackgroundErrors.guarded(onBackgroundError);
+        BackgroundErrorHandler errors = BackgroundErrorHandler.guarded(onBackgroundError);
         Backend backend = provider.open(validated, errors);
         try {
             return new DriverImpl(provider, backend, List.copyOf(pluginPath), errors, clock);
