@@ -21,6 +21,7 @@ public final class FailingWrites implements AutoCloseable {
     private volatile boolean armed;
     private final AtomicInteger failures = new AtomicInteger();
     private final AtomicInteger seeks = new AtomicInteger();
+    private final AtomicInteger sizes = new AtomicInteger();
 
     private FailingWrites(String suffix, int partialBytes) {
         this.suffix = suffix;
@@ -52,6 +53,11 @@ public final class FailingWrites implements AutoCloseable {
     /** @return how many times a writer's position was set (a seek before a relative write) */
     public int seeks() {
         return seeks.get();
+    }
+
+    /** @return how many times a writer's size was asked (an fstat) */
+    public int sizes() {
+        return sizes.get();
     }
 
     /** @return how many errors were thrown */
@@ -171,6 +177,7 @@ public final class FailingWrites implements AutoCloseable {
 
         @Override
         public long size() throws IOException {
+            sizes.incrementAndGet();
             return d.size();
         }
 
