@@ -158,15 +158,15 @@ final class ServerTopic {
     private void notifyLoop() {
         ChangeNotifier notifier = local.notifier();
         long[] last = null; // the ends last pushed to the subscribed handles
-        int count = local.numPartitions(); // the partition count every open handle was told last (OPEN_TOPIC)
+        int count = -1; // the partition count every open handle was told last (OPEN_TOPIC); -1 until first read
         while (!closed) {
             try {
                 if (subscribers.isEmpty()) { // nobody reads: appends do not wake this thread
                     int n = local.numPartitions();
-                    if (n != count) {
-                        count = n;
+                    if (count >= 0 && n != count) {
                         push(opened, ends());
                     }
+                    count = n;
                     synchronized (idle) {
                         if (subscribers.isEmpty() && !closed) {
                             idle.wait(IDLE_WAIT_MILLIS);
@@ -178,7 +178,7 @@ final class ServerTopic {
                 long[] now = ends();
                 if (!Arrays.equals(now, last)) {
                     last = now;
-                    boolean grew = now.length != count; // every open handle learns of added partitions
+                    boolean grew = count >= 0 && now.length != count; // every open handle learns of added partitions
                     count = now.length;
                     push(grew ? opened : subscribers, now);
                 }
