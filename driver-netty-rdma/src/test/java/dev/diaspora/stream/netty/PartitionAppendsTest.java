@@ -37,12 +37,8 @@ class PartitionAppendsTest {
 
     @Test
     void shouldReadTheLogEndOnceAndStillRecordTheRightEndForEveryBatch(@TempDir Path dir) throws Exception {
-        FilesDriverProvider files = new FilesDriverProvider();
-        Backend storage = files.open(files.options().validate(Metadata.of("{\"root_path\":"
-                + "\"" + dir.resolve("topics") + "\"" + "}"), "test storage"));
+        Backend storage = storage(dir);
         try {
-            storage.createTopic("t", files.topicOptions().validate(Metadata.of("{\"num_partitions\":1}"), "t"),
-                    Metadata.of("{}"));
             TopicBackend topic = storage.openTopic("t");
             CountingBounds counting = new CountingBounds((LocalTopic) topic);
             BatchAppender appender = (BatchAppender) topic.appender(new AppenderConfig("test", PRODUCER, Integer.MAX_VALUE,
@@ -75,12 +71,8 @@ class PartitionAppendsTest {
     @Test
     void shouldStoreSmallBatchesOnTheCallingThreadAndLargeOnesThroughTheFilesAppender(@TempDir Path dir)
             throws Exception {
-        FilesDriverProvider files = new FilesDriverProvider();
-        Backend storage = files.open(files.options().validate(Metadata.of("{\"root_path\":"
-                + "\"" + dir.resolve("topics") + "\"" + "}"), "test storage"));
+        Backend storage = storage(dir);
         try {
-            storage.createTopic("t", files.topicOptions().validate(Metadata.of("{\"num_partitions\":1}"), "t"),
-                    Metadata.of("{}"));
             TopicBackend topic = storage.openTopic("t");
             BatchAppender appender = (BatchAppender) topic.appender(new AppenderConfig("test", PRODUCER,
                     Integer.MAX_VALUE, Ordering.STRICT));
@@ -118,6 +110,16 @@ class PartitionAppendsTest {
             }
         }
         return out;
+    }
+
+    /** @return a files storage under {@code dir} holding topic "t" of one partition */
+    private static Backend storage(Path dir) {
+        FilesDriverProvider files = new FilesDriverProvider();
+        Backend storage = files.open(files.options().validate(Metadata.of("{\"root_path\":"
+                + "\"" + dir.resolve("topics") + "\"" + "}"), "test storage"));
+        storage.createTopic("t", files.topicOptions().validate(Metadata.of("{\"num_partitions\":1}"), "t"),
+                Metadata.of("{}"));
+        return storage;
     }
 
     private static OutgoingBatch batch(long sequence) {
