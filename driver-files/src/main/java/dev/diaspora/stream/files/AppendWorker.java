@@ -14,8 +14,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The I/O thread of one open topic ({@code diaspora-files-io-<n>}, a daemon): takes the batches appenders hand over,
- * appends them partition by partition (all queued batches of a partition under one acquisition of its lock), and
- * completes their futures in order, outside every lock. Producers never block on I/O: {@link #submit} only queues.
+ * appends them partition by partition (all queued batches of a partition under one acquisition of its lock),
+ * completes their futures in order, outside every lock, and only then wakes the topic's tailing readers. Producers
+ * never block on I/O: {@link #submit} only queues.
  *
  * <p>STRICT ordering: batches of one (appender, partition) are appended in call order; when one fails, every batch of
  * that appender and partition already handed over fails too, so nothing is reordered by a retry.
@@ -115,11 +116,13 @@ final class AppendWorker implements Runnable {
                 }
             }
             AppendResult r = batches.isEmpty() ? new AppendResult(new long[0], 0, null) : topic.log(p).append(batches);
-            if (r.committed() > 0) {
-                topic.appended();
-            }
+            // the producers first, then the readers: waking the tailing readers (a notifyAll, and their threads
+            // competing for the cores) must not stand between a stored batch and its producer's answer
             for (int i = 0; i < r.committed(); i++) {
                 go.get(i).future.complete(r.firstIds()[i]);
+            }
+            if (r.committed() > 0) {
+                topic.appended();
             }
             for (int i = r.committed(); i < go.size(); i++) {
                 Pending x = go.get(i);

@@ -47,7 +47,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Thread safety: thread-safe.
  */
-final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource, TailWatcher.Watched {
+final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource, DirectAppends, TailWatcher.Watched {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FilesTopic.class);
     static final String PARTITIONS_DIR = "partitions";
     static final String CONSUMERS_DIR = "consumers";
@@ -275,6 +275,22 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource, Ta
             w = worker;
         }
         w.submit(appender, partition, batch, done);
+    }
+
+    @Override
+    public boolean directAppends() {
+        return !config.log().fsync();
+    }
+
+    @Override
+    public long appendNow(int partition, OutgoingBatch batch) {
+        checkOpen();
+        dev.diaspora.stream.files.storage.AppendResult r = logs[partition].append(List.of(batch));
+        if (r.committed() == 0) {
+            throw r.error();
+        }
+        appended();
+        return r.firstIds()[0];
     }
 
     /** Called by the I/O thread after it committed events: wakes the tailing readers of every handle in this JVM. */

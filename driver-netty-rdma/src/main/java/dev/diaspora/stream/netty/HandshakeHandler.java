@@ -8,10 +8,12 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.nio.charset.StandardCharsets;
+import java.util.function.IntConsumer;
 
 /**
  * The first handler of a server connection after the frame decoder (PROTOCOL.md, "Handshake"): authenticates the
- * HELLO (magic, version, token), then raises the frame limit of the {@link FrameDecoder} from the small pre-handshake
+ * HELLO (magic, version, token; versions {@link Protocol#MIN_VERSION} to {@link Protocol#VERSION}, answered with the
+ * client's), tells the connection the version it speaks, then raises the frame limit of the {@link FrameDecoder} from the small pre-handshake
  * one, tells the {@link ConnectionGuard}, answers, and removes itself from the pipeline; the frames after it go to
  * the {@link ServerConnection}. A first frame other than a good HELLO is answered with an error and the connection is
  * closed; an oversized frame before the handshake is logged as a refusal.
@@ -21,10 +23,13 @@ import java.nio.charset.StandardCharsets;
 final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     private final PartitionServer server;
     private final ServerReplies replies;
+    private final IntConsumer version;
 
-    HandshakeHandler(PartitionServer server, ServerReplies replies) {
+    /** @param version told the protocol version of a good HELLO, before any later frame is read */
+    HandshakeHandler(PartitionServer server, ServerReplies replies, IntConsumer version) {
         this.server = server;
         this.replies = replies;
+        this.version = version;
     }
 
     @Override
@@ -52,12 +57,13 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void hello(ChannelHandlerContext ctx, long reqId, Handshake.Hello hello) {
-        if (hello.version() != Protocol.VERSION) {
+        if (hello.version() < Protocol.MIN_VERSION || hello.version() > Protocol.VERSION) {
+            String speaks = Protocol.MIN_VERSION + " to " + Protocol.VERSION;
             server.refusals().warn("version", replies.peer(), "protocol version " + hello.version()
-                    + " (this server speaks " + Protocol.VERSION + ")");
+                    + " (this server speaks " + speaks + ")");
             replies.errorAndClose(reqId, Protocol.E_VERSION, "protocol version " + hello.version() + " is not"
-                    + " supported; this server speaks version " + Protocol.VERSION + ". Use a client of the same"
-                    + " release");
+                    + " supported; this server speaks versions " + speaks + ". Use a client of the same"
+                    + " release or an older one");
             return;
         }
         if (!server.tokenMatches(hello.token().getBytes(StandardCharsets.UTF_8))) {
@@ -73,8 +79,9 @@ final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         if (guard != null) {
             guard.handshakeDone();
         }
+        version.accept(hello.version());
         ctx.pipeline().remove(this);
-        replies.ok(reqId, Protocol.encode(ctx.alloc(), new Handshake.HelloAnswer(Protocol.VERSION,
+        replies.ok(reqId, Protocol.encode(ctx.alloc(), new Handshake.HelloAnswer(hello.version(),
                 server.serverId(), server.maxFrame())::encode));
     }
 

@@ -39,9 +39,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * A topic opened through the {@code netty} driver. It is a {@link LocalTopic} whose calls are requests to the
  * partition servers, so consumers get the same {@link LocalReadSession} semantics as the files driver (leases held
- * by the server for this connection, stored positions, start positions). Tailing needs no polling: the servers push
- * each partition's end (NOTIFY), this topic keeps the latest known end per partition and answers a read at the end
- * locally, and a push wakes the waiting sessions.
+ * by the server for this connection, stored positions, start positions). Tailing needs no polling: once a read session
+ * opens, the servers push each partition's end (NOTIFY, after SUBSCRIBE), this topic keeps the latest known end per
+ * partition and answers a read at the end locally, and a push wakes the waiting sessions. A topic only produced to
+ * subscribes to nothing: its servers push it no ends.
  *
  * <p>Thread safety: thread-safe.
  */
@@ -313,6 +314,7 @@ final class NettyTopic implements TopicBackend, LocalTopic {
     @Override
     public ReadSession openSession(SessionConfig config) {
         checkOpen();
+        handles.subscribeAll(map.servers().keySet()); // the ends of the partitions are pushed from now on
         return new NettyReadSession(this, config);
     }
 

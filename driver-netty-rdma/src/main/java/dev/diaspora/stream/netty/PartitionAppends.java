@@ -1,6 +1,7 @@
 package dev.diaspora.stream.netty;
 
 import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.files.DirectAppends;
 import dev.diaspora.stream.spi.BatchAppender;
 import dev.diaspora.stream.spi.LocalTopic;
 import dev.diaspora.stream.spi.OutgoingBatch;
@@ -16,6 +17,11 @@ import java.util.function.LongSupplier;
  * at a time is what lets the journal tell after a crash which recorded batches the log holds (README, "Exactly-once
  * appends", for what it costs).
  *
+ * <p>A small batch (at most {@link #DIRECT_MAX_BYTES}) of a topic whose appends are not forced to the device is
+ * stored on the thread that runs the queue, usually the connection's event loop, which then writes the answer itself:
+ * no hand-off to the files I/O thread and back (README, "Exactly-once appends"). Larger batches, and every batch of a
+ * {@code fsync} topic, go through the files appender.
+ *
  * <p>Thread safety: thread-safe; the table and journal are guarded by {@code this}.
  */
 final class PartitionAppends implements AutoCloseable {
@@ -23,8 +29,15 @@ final class PartitionAppends implements AutoCloseable {
     static final int MAX_PRODUCERS = 4096;
     /** A producer silent this long is forgotten: 24 hours, far above the client's delivery timeout. */
     static final long EXPIRY_MILLIS = 24L * 3600 * 1000;
+    /**
+     * The largest batch (metadata and data bytes) stored on the queue's own thread: a page-cache write of this size
+     * takes microseconds, far less than two thread hand-offs.
+     */
+    static final long DIRECT_MAX_BYTES = 64 << 10;
 
     private final LocalTopic local;
+    /** The topic's appends on the calling thread, or null when every batch goes to the files appender. */
+    private final DirectAppends direct;
     private final int partition;
     private final LongSupplier clock;
     private final ProducerTable table = new ProducerTable(MAX_PRODUCERS, EXPIRY_MILLIS); // guarded by this
@@ -45,6 +58,7 @@ final class PartitionAppends implements AutoCloseable {
 
     PartitionAppends(LocalTopic local, int partition, Path journalFile, LongSupplier clock) {
         this.local = local;
+        this.direct = local instanceof DirectAppends d && d.directAppends() ? d : null;
         this.partition = partition;
         this.clock = clock;
         this.logEnd = local.bounds(partition).next();
@@ -110,7 +124,11 @@ final class PartitionAppends implements AutoCloseable {
             }
             CompletableFuture<Long> appending = new CompletableFuture<>();
             try {
-                next.appender().append(partition, next.batch(), appending);
+                if (direct != null && bytes(next.batch()) <= DIRECT_MAX_BYTES) {
+                    appending.complete(direct.appendNow(partition, next.batch()));
+                } else {
+                    next.appender().append(partition, next.batch(), appending);
+                }
             } catch (RuntimeException e) {
                 appending.completeExceptionally(e);
             }
@@ -125,6 +143,10 @@ final class PartitionAppends implements AutoCloseable {
             Throwable err = appending.handle((v, e) -> e).join();
             finish(next, err == null ? appending.join() : null, err);
         }
+    }
+
+    private static long bytes(OutgoingBatch b) {
+        return b.metadataOffset(b.count()) + b.dataBytes();
     }
 
     private void finish(Pending p, Long id, Throwable err) {

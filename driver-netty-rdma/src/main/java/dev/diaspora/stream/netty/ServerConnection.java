@@ -54,6 +54,8 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     private final AtomicLong nextLease = new AtomicLong();
     private final Map<Integer, ServerTopic> handles = new ConcurrentHashMap<>();
     private final Map<Long, AutoCloseable> leases = new ConcurrentHashMap<>();
+    /** The protocol version the client's HELLO named (PROTOCOL.md, "Versions"); set before any other request. */
+    private volatile int version = Protocol.VERSION;
 
     /** A connection whose HELLO is yet to come: add {@link #handshake()} before it in the pipeline. */
     ServerConnection(PartitionServer server, Channel channel) {
@@ -67,7 +69,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
 
     /** @return the handler authenticating this connection's HELLO, which shares its answers (and closing state) */
     HandshakeHandler handshake() {
-        return new HandshakeHandler(server, replies);
+        return new HandshakeHandler(server, replies, v -> version = v);
     }
 
     Channel channel() {
@@ -143,6 +145,10 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     private Object handle(Request r) {
         if (r instanceof TopicRequests.OpenTopic o) {
             return openTopic(o.name());
+        } else if (r instanceof TopicRequests.Subscribe s) {
+            ServerTopic t = topic(s.handle());
+            t.subscribe(new ServerTopic.Subscriber(this, s.handle()));
+            return answer(new Answers.Notify(s.handle(), t.ends())::encode); // read after subscribing: nothing lost
         } else if (r instanceof TopicRequests.CloseTopic c) {
             ServerTopic t = handles.remove(c.handle());
             if (t != null) {
@@ -243,7 +249,12 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             server.topics().release(t);
             throw new DiasporaException("connection closed");
         }
-        t.subscribe(new ServerTopic.Subscriber(this, h));
+        ServerTopic.Subscriber s = new ServerTopic.Subscriber(this, h);
+        if (version == 1) {
+            t.subscribe(s); // a version 1 client expects the ends of every handle it opens (it cannot SUBSCRIBE)
+        } else {
+            t.opened(s); // told of a deletion or added partitions only, until it subscribes (SUBSCRIBE)
+        }
         long[] ends = t.ends();
         long[] firsts = new long[ends.length];
         for (int p = 0; p < ends.length; p++) {

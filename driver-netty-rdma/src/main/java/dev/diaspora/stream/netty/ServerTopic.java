@@ -17,8 +17,13 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A topic open in a {@link PartitionServer}: the files topic holding this server's partitions, shared by every
- * connection that opened it (reference-counted), and the notifier thread that tells subscribed connections when a
+ * connection that opened it (reference-counted), and the notifier thread that tells subscribed handles when a
  * partition's end moves (tailing consumers wait for these pushes instead of polling).
+ *
+ * <p>Only handles that read are subscribed to the ends (SUBSCRIBE, or every handle of a version 1 connection): a
+ * producer's handle gets no NOTIFY for its own appends. While no handle of the topic is subscribed, appends do not
+ * wake the notifier thread at all: it looks at the partition count once a second, so that every open handle still
+ * learns that partitions were added (a longer NOTIFY); a deletion is told to every handle at once.
  *
  * <p>Thread safety: thread-safe; {@code refs} is guarded by the server's topic registry.
  */
@@ -26,6 +31,7 @@ final class ServerTopic {
     private static final long IDLE_WAIT_NANOS = 1_000_000_000L;
     /** The notifier thread's pauses after failed rounds: 100 ms at first, doubling (jittered) up to 2 s. */
     static final Backoff NOTIFY_RETRY = Backoff.exponential(Duration.ofMillis(100), Duration.ofSeconds(2));
+    private static final long IDLE_WAIT_MILLIS = IDLE_WAIT_NANOS / 1_000_000;
 
     final String name;
     final TopicBackend backend;
@@ -36,7 +42,12 @@ final class ServerTopic {
     /** Set when the topic is deleted: every handle of this incarnation fails with TopicNotFoundException. */
     volatile boolean deleted;
 
+    /** Every open handle: told of a deletion and of a grown partition count. */
+    private final Set<Subscriber> opened = ConcurrentHashMap.newKeySet();
+    /** The handles subscribed to their partitions' ends (a subset of {@link #opened}). */
     private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
+    /** The notifier thread waits on it while no handle is subscribed; {@link #subscribe} wakes it. */
+    private final Object idle = new Object();
     /** (consumer name, partition) to the connection holding its lease: the fence of COMMIT. */
     private final Map<String, ServerConnection> leaseHolders = new ConcurrentHashMap<>();
     private final Thread notifierThread;
@@ -132,27 +143,60 @@ final class ServerTopic {
         }
     }
 
-    void subscribe(Subscriber s) {
-        subscribers.add(s);
+    /** Records an open handle: it is told of a deletion and of added partitions, not of its ends moving. */
+    void opened(Subscriber s) {
+        opened.add(s);
     }
 
+    /**
+     * Subscribes an open handle to its partitions' ends: from now on each move is pushed (NOTIFY). The caller
+     * answers with {@link #ends()} read after this call, so that no move falls between.
+     */
+    void subscribe(Subscriber s) {
+        opened.add(s);
+        if (subscribers.add(s)) {
+            synchronized (idle) {
+                idle.notifyAll(); // the notifier thread follows the ends from now on
+            }
+        }
+    }
+
+    /** Forgets a handle (closed, or its connection closed). */
     void unsubscribe(Subscriber s) {
         subscribers.remove(s);
+        opened.remove(s);
     }
 
     private void notifyLoop() {
         ChangeNotifier notifier = local.notifier();
         Backoff.Retry retry = NOTIFY_RETRY.start(clock);
-        long[] last = null;
+        long[] last = null; // the ends last pushed to the subscribed handles
+        int count = -1; // the partition count every open handle was told last (OPEN_TOPIC); -1 until first read
         while (!closed) {
             try {
+                if (subscribers.isEmpty()) { // nobody reads: appends do not wake this thread
+                    int n = local.numPartitions();
+                    if (count >= 0 && n != count) {
+                        push(opened, ends());
+                    }
+                    count = n;
+                    if (retry.retries() != 0) {
+                        retry.reset();
+                    }
+                    synchronized (idle) {
+                        if (subscribers.isEmpty() && !closed) {
+                            idle.wait(IDLE_WAIT_MILLIS);
+                        }
+                    }
+                    continue;
+                }
                 long v = notifier.version();
                 long[] now = ends();
                 if (!Arrays.equals(now, last)) {
                     last = now;
-                    for (Subscriber s : subscribers) {
-                        s.connection().pushEnds(s.handle(), now);
-                    }
+                    boolean grew = count >= 0 && now.length != count; // every open handle learns of added partitions
+                    count = now.length;
+                    push(grew ? opened : subscribers, now);
                 }
                 if (retry.retries() != 0) {
                     retry.reset(); // a good round: the next failure pauses the shortest time again
@@ -173,17 +217,24 @@ final class ServerTopic {
         }
     }
 
-    /** Marks this incarnation deleted and tells every subscribed connection (a NOTIFY without ends). */
+    private static void push(Set<Subscriber> to, long[] ends) {
+        for (Subscriber s : to) {
+            s.connection().pushEnds(s.handle(), ends);
+        }
+    }
+
+    /** Marks this incarnation deleted and tells every open handle (a NOTIFY without ends). */
     void deleted() {
         deleted = true;
-        for (Subscriber s : subscribers) {
-            s.connection().pushEnds(s.handle(), new long[0]);
-        }
+        push(opened, new long[0]);
     }
 
     void close() {
         closed = true;
         local.notifier().wakeAll(); // never interrupt: an interrupt inside FileChannel I/O closes the channel
+        synchronized (idle) {
+            idle.notifyAll();
+        }
         try {
             notifierThread.join(2000);
         } catch (InterruptedException e) {

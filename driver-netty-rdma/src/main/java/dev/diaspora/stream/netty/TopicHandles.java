@@ -25,6 +25,10 @@ import java.util.function.IntFunction;
  * waits for that, a background thread does it. A server that no longer holds the topic (or holds another topic of
  * the name) marks the topic deleted.
  *
+ * <p>Handles are opened without the ends of their partitions pushed (a producer needs none): once the topic has a
+ * read session ({@link #subscribeAll}), every handle is subscribed (SUBSCRIBE), now and after each re-open, and only
+ * a subscribed handle's known ends answer reads locally.
+ *
  * <p>Thread safety: thread-safe; re-opening and leasing on a connection are serialized by one lock.
  */
 final class TopicHandles {
@@ -33,8 +37,10 @@ final class TopicHandles {
     private final String name;
     /** The components as stored, with the placement and its topic_id: they identify the topic's incarnation. */
     private final JsonNode stored;
-    /** Per connection: the handle and the connection's generation it belongs to. */
+    /** Per connection: the handle, the connection's generation it belongs to, and 1 if subscribed to its ends. */
     private final Map<Connection, int[]> handles = new ConcurrentHashMap<>();
+    /** Set once the topic has a read session: its handles are subscribed to their ends from then on. */
+    private volatile boolean reading;
     private final Object handlesLock = new Object();
     /** Leases of the topic's sessions, taken again when their connection is re-established; guarded by itself. */
     private final List<Lease> leases = new ArrayList<>();
@@ -53,13 +59,44 @@ final class TopicHandles {
 
     /** Records the handle an OPEN_TOPIC answered on {@code c} when the topic was opened. */
     void opened(Connection c, int handle) {
-        handles.put(c, new int[] {handle, c.generation()});
+        handles.put(c, new int[] {handle, c.generation(), 0});
     }
 
-    /** @return true if this topic's handle on {@code c} is usable without a reconnect */
+    /**
+     * @return true if this topic's handle on {@code c} is usable without a reconnect and subscribed to its ends, so
+     *     that the ends known here follow the server's (a read at the known end may be answered without a request)
+     */
     boolean current(Connection c) {
         int[] h = handles.get(c);
-        return h != null && h[1] == c.generation() && c.isActive();
+        return h != null && h[1] == c.generation() && h[2] == 1 && c.isActive();
+    }
+
+    /**
+     * Subscribes this topic's handles on {@code servers} to their partitions' ends (a read session opens), and every
+     * handle re-opened later. A server that cannot be reached now is subscribed when its connection is re-established
+     * (until then its partitions' reads ask the server). Never call it on an event-loop thread.
+     */
+    void subscribeAll(Iterable<Connection> servers) {
+        reading = true;
+        for (Connection c : servers) {
+            try {
+                handleOf(c);
+            } catch (DiasporaException e) {
+                if (!e.isRetriable()) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Sends SUBSCRIBE for handle {@code h} on {@code c} and records the ends it answers. */
+    private void subscribe(Connection c, int h) {
+        ByteBuf a = c.callSync(Protocol.SUBSCRIBE, new TopicRequests.Subscribe(h).encode(backend.alloc()));
+        try {
+            topic.reopened(c, Answers.Notify.decode(a).ends());
+        } finally {
+            a.release();
+        }
     }
 
     /** @return the handle on {@code c} if usable as is (never reconnects), or null */
@@ -101,16 +138,20 @@ final class TopicHandles {
     Handle handleOf(Connection c) {
         topic.checkNotDeleted(c);
         Handle cur = ifCurrent(c);
-        if (cur != null) {
+        if (cur != null && (!reading || current(c))) {
             return cur;
         }
         if (c.inEventLoop()) {
-            return handleNowOf(c);
+            return cur != null ? cur : handleNowOf(c);
         }
         synchronized (handlesLock) {
             c.connect();
             int[] h = handles.get(c);
             if (h != null && h[1] == c.generation()) {
+                if (reading && h[2] == 0) {
+                    subscribe(c, h[0]);
+                    handles.put(c, new int[] {h[0], h[1], 1});
+                }
                 return new Handle(h[0], h[1]);
             }
             if (h != null) {
@@ -132,11 +173,23 @@ final class TopicHandles {
                 }
                 topic.reopened(c, open.ends());
                 c.listen(nh, topic::onEnds);
+                boolean subscribed = false;
+                if (reading) {
+                    try {
+                        subscribe(c, nh);
+                        subscribed = true;
+                    } catch (DiasporaException e) {
+                        if (!e.isRetriable()) {
+                            close(c, nh);
+                            throw e;
+                        } // else the next request on the handle subscribes it (see the top of this method)
+                    }
+                }
                 if (h != null) {
                     leaseAgain(c, nh);
                 }
                 int generation = c.generation();
-                handles.put(c, new int[] {nh, generation});
+                handles.put(c, new int[] {nh, generation, subscribed ? 1 : 0});
                 return new Handle(nh, generation);
             } finally {
                 a.release();

@@ -1,6 +1,7 @@
 package dev.diaspora.stream.netty;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.Metadata;
@@ -16,13 +17,19 @@ import dev.diaspora.stream.spi.OutgoingBatch;
 import dev.diaspora.stream.spi.TopicBackend;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link PartitionAppends} over a real {@code files} topic: the log end each INTENT record carries is kept from the
- * appends' own answers, not read from the log's files before every append (which cost more than the append).
+ * appends' own answers, not read from the log's files before every append (which cost more than the append); a small
+ * batch is stored on the calling thread (no files I/O thread, no hand-off back), a large one through the files
+ * appender.
  */
 class PartitionAppendsTest {
     private static final long PRODUCER = 7;
@@ -30,12 +37,8 @@ class PartitionAppendsTest {
 
     @Test
     void shouldReadTheLogEndOnceAndStillRecordTheRightEndForEveryBatch(@TempDir Path dir) throws Exception {
-        FilesDriverProvider files = new FilesDriverProvider();
-        Backend storage = files.open(files.options().validate(Metadata.of("{\"root_path\":"
-                + "\"" + dir.resolve("topics") + "\"" + "}"), "test storage"));
+        Backend storage = storage(dir);
         try {
-            storage.createTopic("t", files.topicOptions().validate(Metadata.of("{\"num_partitions\":1}"), "t"),
-                    Metadata.of("{}"));
             TopicBackend topic = storage.openTopic("t");
             CountingBounds counting = new CountingBounds((LocalTopic) topic);
             BatchAppender appender = (BatchAppender) topic.appender(new AppenderConfig("test", PRODUCER, Integer.MAX_VALUE,
@@ -63,6 +66,60 @@ class PartitionAppendsTest {
         } finally {
             storage.close();
         }
+    }
+
+    @Test
+    void shouldStoreSmallBatchesOnTheCallingThreadAndLargeOnesThroughTheFilesAppender(@TempDir Path dir)
+            throws Exception {
+        Backend storage = storage(dir);
+        try {
+            TopicBackend topic = storage.openTopic("t");
+            BatchAppender appender = (BatchAppender) topic.appender(new AppenderConfig("test", PRODUCER,
+                    Integer.MAX_VALUE, Ordering.STRICT));
+            PartitionAppends appends = new PartitionAppends((LocalTopic) topic, 0, dir.resolve("producer-state"),
+                    System::currentTimeMillis);
+            Set<Thread> before = ioThreads();
+            for (int s = 0; s < 5; s++) {
+                CompletableFuture<Long> f = appends.submit(appender, batch(s));
+                assertTrue(f.isDone(), "a small batch is stored before submit returns, on the calling thread");
+                assertEquals((long) s * COUNT, f.get());
+            }
+            assertEquals(before, ioThreads(), "no files I/O thread was started for small batches");
+            byte[] big = new byte[(int) PartitionAppends.DIRECT_MAX_BYTES + 1];
+            OutgoingBatch large = new OutgoingBatch(1, "{}".getBytes(StandardCharsets.US_ASCII), new int[] {0, 2},
+                    new DataView[] {DataView.of(big)}, null, PRODUCER, 5);
+            assertEquals(5L * COUNT, appends.submit(appender, large).get(10, TimeUnit.SECONDS));
+            Set<Thread> after = ioThreads();
+            after.removeAll(before);
+            assertEquals(1, after.size(), "a large batch goes through the files appender's I/O thread: " + after);
+            assertEquals(5L * COUNT + 1, ((LocalTopic) topic).bounds(0).next());
+            appends.close();
+            appender.close();
+            topic.close();
+        } finally {
+            storage.close();
+        }
+    }
+
+    /** @return the live I/O threads of files topics */
+    private static Set<Thread> ioThreads() {
+        Set<Thread> out = new HashSet<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("diaspora-files-io-") && t.isAlive()) {
+                out.add(t);
+            }
+        }
+        return out;
+    }
+
+    /** @return a files storage under {@code dir} holding topic "t" of one partition */
+    private static Backend storage(Path dir) {
+        FilesDriverProvider files = new FilesDriverProvider();
+        Backend storage = files.open(files.options().validate(Metadata.of("{\"root_path\":"
+                + "\"" + dir.resolve("topics") + "\"" + "}"), "test storage"));
+        storage.createTopic("t", files.topicOptions().validate(Metadata.of("{\"num_partitions\":1}"), "t"),
+                Metadata.of("{}"));
+        return storage;
     }
 
     private static OutgoingBatch batch(long sequence) {

@@ -63,6 +63,7 @@ class ProtocolCodecPropertyTest {
                         text(r, 300))),
                 request("OPEN_TOPIC", r -> new TopicRequests.OpenTopic(topicName(r))),
                 request("CLOSE_TOPIC", r -> new TopicRequests.CloseTopic(r.nextInt())),
+                request("SUBSCRIBE", r -> new TopicRequests.Subscribe(r.nextInt())),
                 request("LIST_TOPICS", r -> new TopicRequests.ListTopics()),
                 request("TOPIC_EXISTS", r -> new TopicRequests.TopicExists(topicName(r))),
                 request("DELETE_TOPIC", r -> new TopicRequests.DeleteTopic(topicName(r))),
@@ -262,7 +263,7 @@ class ProtocolCodecPropertyTest {
         SeededCases.forEachCase(BASE_SEED, "random bytes as any request", CASES, r -> {
             byte[] junk = new byte[r.nextInt(64)];
             r.nextBytes(junk);
-            int type = 1 + r.nextInt(Protocol.ADD_PARTITIONS);
+            int type = 1 + r.nextInt(Protocol.SUBSCRIBE);
             if (type != Protocol.APPEND) {
                 decodeOrRefuse(Protocol.typeName(type), () -> Request.decode(type, Unpooled.wrappedBuffer(junk)));
             }

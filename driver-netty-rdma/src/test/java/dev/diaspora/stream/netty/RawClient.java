@@ -81,8 +81,13 @@ final class RawClient implements AutoCloseable {
 
     /** @return a RawClient that sent a HELLO with {@code token} and got OK */
     static RawClient authenticated(int port, String token) {
+        return authenticated(port, token, Protocol.VERSION);
+    }
+
+    /** @return a RawClient that sent a HELLO of protocol {@code version} with {@code token} and got OK */
+    static RawClient authenticated(int port, String token, int version) {
         RawClient c = new RawClient(port);
-        Frame answer = c.request(Protocol.HELLO, hello(token));
+        Frame answer = c.request(Protocol.HELLO, hello(version, token));
         assertEquals(Protocol.OK, answer.type(), () -> "HELLO answered " + answer);
         return c;
     }
@@ -98,9 +103,13 @@ final class RawClient implements AutoCloseable {
     }
 
     static byte[] hello(String token) {
+        return hello(Protocol.VERSION, token);
+    }
+
+    static byte[] hello(int version, String token) {
         return payload(o -> {
             o.writeInt(Protocol.MAGIC);
-            o.writeShort(Protocol.VERSION);
+            o.writeShort(version);
             string(o, token);
         });
     }

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A partition server topic's notifier thread (which tells tailing clients that a partition's end moved) reports a
  * failed round to the server's background error handler, where it was only logged, and goes on; without a handler the
  * failure is still logged with the place and the thread. The topic is a real files topic whose first two
- * {@code bounds} calls fail.
+ * {@code numPartitions} calls fail (with no subscribed handle, each round of the notifier reads the partition count).
  */
 @Timeout(30)
 class ServerBackgroundErrorTest {
@@ -40,7 +40,7 @@ class ServerBackgroundErrorTest {
         TopicBackend real = storage.openTopic("t");
         return (TopicBackend) Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] {TopicBackend.class, LocalTopic.class}, (proxy, m, args) -> {
-                    if (m.getName().equals("bounds") && failures.getAndIncrement() < 2) {
+                    if (m.getName().equals("numPartitions") && failures.getAndIncrement() < 2) {
                         throw new DiasporaException("disk unreadable (injected)", null, true);
                     }
                     try {

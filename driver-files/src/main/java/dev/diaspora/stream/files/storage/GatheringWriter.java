@@ -9,7 +9,7 @@ import java.util.Arrays;
  * Writes a sequence of buffers to one file position with gathering writes: direct buffers go to the kernel as they
  * are (no copy), heap bytes are copied into one direct staging buffer (the copy the JDK would make anyway, without
  * its per-thread cache of temporary buffers that never shrinks). At most {@value #MAX_IOV} buffers per call, looped
- * until every byte is written.
+ * until every byte is written; a single buffer goes as one positional write (no seek first).
  *
  * <p>Thread safety: confined to one thread.
  */
@@ -110,13 +110,20 @@ final class GatheringWriter {
         for (int i = 0; i < count; i++) {
             total += iov[i].remaining();
         }
-        channel.position(position);
-        long done = 0;
-        int first = 0;
-        while (done < total) {
-            done += channel.write(iov, first, count - first);
-            while (first < count && !iov[first].hasRemaining()) {
-                first++;
+        if (count == 1) { // one buffer (a small append's metadata or index records): one pwrite, no lseek
+            ByteBuffer b = iov[0];
+            for (long at = position; b.hasRemaining(); ) {
+                at += channel.write(b, at);
+            }
+        } else {
+            channel.position(position);
+            long done = 0;
+            int first = 0;
+            while (done < total) {
+                done += channel.write(iov, first, count - first);
+                while (first < count && !iov[first].hasRemaining()) {
+                    first++;
+                }
             }
         }
         position += total;

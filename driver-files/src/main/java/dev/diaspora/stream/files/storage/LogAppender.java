@@ -144,7 +144,7 @@ final class LogAppender {
         Segment.Tail t = s.tail(crc);
         boolean repaired = false;
         FileChannel wi = s.writer(Segment.INDEX);
-        long isz = wi.size();
+        long isz = t.indexSize(); // the index's size as tail() just measured it (one fstat, not two)
         if (isz < FileHeaderDescriptor.LENGTH) {
             rewriteHeader(s, Segment.INDEX, FileHeaderDescriptor.KIND_INDEX);
             t = new Segment.Tail(0, 0, FileHeaderDescriptor.LENGTH, FileHeaderDescriptor.LENGTH,

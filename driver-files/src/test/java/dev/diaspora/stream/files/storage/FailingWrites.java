@@ -20,6 +20,8 @@ public final class FailingWrites implements AutoCloseable {
     private final int partialBytes;
     private volatile boolean armed;
     private final AtomicInteger failures = new AtomicInteger();
+    private final AtomicInteger seeks = new AtomicInteger();
+    private final AtomicInteger sizes = new AtomicInteger();
 
     private FailingWrites(String suffix, int partialBytes) {
         this.suffix = suffix;
@@ -46,6 +48,16 @@ public final class FailingWrites implements AutoCloseable {
     /** Writes succeed again (the disk was repaired). */
     public void disarm() {
         armed = false;
+    }
+
+    /** @return how many times a writer's position was set (a seek before a relative write) */
+    public int seeks() {
+        return seeks.get();
+    }
+
+    /** @return how many times a writer's size was asked (an fstat) */
+    public int sizes() {
+        return sizes.get();
     }
 
     /** @return how many errors were thrown */
@@ -158,12 +170,14 @@ public final class FailingWrites implements AutoCloseable {
 
         @Override
         public FileChannel position(long newPosition) throws IOException {
+            seeks.incrementAndGet();
             d.position(newPosition);
             return this;
         }
 
         @Override
         public long size() throws IOException {
+            sizes.incrementAndGet();
             return d.size();
         }
 

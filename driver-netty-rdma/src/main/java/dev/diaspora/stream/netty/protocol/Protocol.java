@@ -30,7 +30,13 @@ import java.util.function.Function;
 public final class Protocol {
     /** "DSPN": the first four bytes of a HELLO payload. */
     public static final int MAGIC = 0x4453_504E;
-    public static final int VERSION = 1;
+    /**
+     * The protocol version this release speaks (PROTOCOL.md, "Versions"). Version 2: OPEN_TOPIC no longer subscribes
+     * the handle to NOTIFY; SUBSCRIBE does.
+     */
+    public static final int VERSION = 2;
+    /** The oldest version a server still serves: a version 1 client's handles are all subscribed at OPEN_TOPIC. */
+    public static final int MIN_VERSION = 1;
     /** Frame header after the length field: type (1) and request id (8). */
     public static final int HEADER = 9;
     /** Default and hard limits of one frame (after the 4-byte length). */
@@ -79,6 +85,8 @@ public final class Protocol {
     public static final byte MEMBERS = 23;
     public static final byte ALTER_TOPIC = 24;
     public static final byte ADD_PARTITIONS = 25;
+    /** Version 2: subscribes a topic handle to the NOTIFY of its partitions' ends. */
+    public static final byte SUBSCRIBE = 26;
     // answers and pushes (server to client)
     public static final byte OK = 64;
     public static final byte ERROR = 65;
@@ -148,6 +156,7 @@ public final class Protocol {
             case MEMBERS: return "MEMBERS";
             case ALTER_TOPIC: return "ALTER_TOPIC";
             case ADD_PARTITIONS: return "ADD_PARTITIONS";
+            case SUBSCRIBE: return "SUBSCRIBE";
             case OK: return "OK";
             case ERROR: return "ERROR";
             case NOTIFY: return "NOTIFY";

@@ -35,6 +35,7 @@ public interface Request {
             case Protocol.CREATE_TOPIC: return TopicRequests.CreateTopic.decode(in);
             case Protocol.OPEN_TOPIC: return TopicRequests.OpenTopic.decode(in);
             case Protocol.CLOSE_TOPIC: return TopicRequests.CloseTopic.decode(in);
+            case Protocol.SUBSCRIBE: return TopicRequests.Subscribe.decode(in);
             case Protocol.LIST_TOPICS: return TopicRequests.ListTopics.decode(in);
             case Protocol.TOPIC_EXISTS: return TopicRequests.TopicExists.decode(in);
             case Protocol.DELETE_TOPIC: return TopicRequests.DeleteTopic.decode(in);

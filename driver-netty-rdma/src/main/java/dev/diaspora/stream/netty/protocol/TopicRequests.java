@@ -3,7 +3,7 @@ package dev.diaspora.stream.netty.protocol;
 import io.netty.buffer.ByteBuf;
 
 /**
- * The topic requests (PROTOCOL.md, "Requests"): create, open, close, list, exists, delete. A decoded topic name is
+ * The topic requests (PROTOCOL.md, "Requests"): create, open, subscribe, close, list, exists, delete. A decoded topic name is
  * checked with the engine's rule (clients are not trusted to have done so). Topic changes are {@link
  * TopicChangeFrames}.
  *
@@ -47,6 +47,26 @@ public final class TopicRequests {
 
         public static OpenTopic decode(ByteBuf in) {
             return Protocol.request(Protocol.OPEN_TOPIC, in, b -> new OpenTopic(Protocol.readTopicName(b)));
+        }
+    }
+
+    /**
+     * SUBSCRIBE (version 2): from now on the server pushes the ends of the handle's partitions (NOTIFY) whenever one
+     * moves. Answered with a {@link Answers.Notify} payload: the handle and its partitions' ends at subscription.
+     */
+    public record Subscribe(int handle) implements Request {
+        @Override
+        public byte type() {
+            return Protocol.SUBSCRIBE;
+        }
+
+        @Override
+        public void encode(ByteBuf out) {
+            out.writeInt(handle);
+        }
+
+        public static Subscribe decode(ByteBuf in) {
+            return Protocol.request(Protocol.SUBSCRIBE, in, b -> new Subscribe(b.readInt()));
         }
     }
 

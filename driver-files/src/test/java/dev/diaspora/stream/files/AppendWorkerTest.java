@@ -1,0 +1,68 @@
+package dev.diaspora.stream.files;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.diaspora.stream.DataView;
+import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.Ordering;
+import dev.diaspora.stream.spi.AppenderConfig;
+import dev.diaspora.stream.spi.Backend;
+import dev.diaspora.stream.spi.BatchAppender;
+import dev.diaspora.stream.spi.LocalTopic;
+import dev.diaspora.stream.spi.OutgoingBatch;
+import dev.diaspora.stream.spi.TopicBackend;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The topic's I/O thread ({@link AppendWorker}) answers the producer before it wakes the tailing readers: a stored
+ * batch's future completes while the topic's change notifier still has the version it had before the append, so
+ * waking readers (a {@code notifyAll}, and their threads competing for the cores) never stands between a stored batch
+ * and its producer.
+ */
+class AppendWorkerTest {
+    @Test
+    void shouldCompleteTheFuturesOfAStoredBatchBeforeWakingTheReaders(@TempDir Path dir) throws Exception {
+        FilesDriverProvider files = new FilesDriverProvider();
+        Backend storage = files.open(files.options().validate(Metadata.of("{\"root_path\":\"" + dir + "\"}"),
+                "test"));
+        try {
+            storage.createTopic("t", files.topicOptions().validate(Metadata.of("{\"num_partitions\":1}"), "t"),
+                    Metadata.of("{}"));
+            TopicBackend topic = storage.openTopic("t");
+            BatchAppender appender = (BatchAppender) topic.appender(new AppenderConfig("test", 7, Integer.MAX_VALUE,
+                    Ordering.STRICT));
+            var notifier = ((LocalTopic) topic).notifier();
+            for (int s = 0; s < 3; s++) {
+                long before = notifier.version();
+                CompletableFuture<Long> stored = new CompletableFuture<>();
+                // runs on the I/O thread, inside complete(): what the notifier says at that moment
+                CompletableFuture<Long> versionAtCompletion = stored.thenApply(id -> notifier.version());
+                appender.append(0, batch(s), stored);
+                assertEquals((long) s, stored.get(10, TimeUnit.SECONDS), "first id of batch " + s);
+                assertEquals(before, versionAtCompletion.get(10, TimeUnit.SECONDS), "batch " + s + ": the readers"
+                        + " were woken before the producer's future completed");
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (notifier.version() == before && System.nanoTime() - deadline < 0) {
+                    notifier.await(before, TimeUnit.MILLISECONDS.toNanos(100)); // and they are woken after it
+                }
+                assertTrue(notifier.version() > before, "batch " + s + ": the readers are woken after it");
+            }
+            appender.close();
+            topic.close();
+        } finally {
+            storage.close();
+        }
+    }
+
+    private static OutgoingBatch batch(long sequence) {
+        byte[] md = "{}".getBytes(StandardCharsets.US_ASCII);
+        return new OutgoingBatch(1, md, new int[] {0, 2}, new DataView[] {DataView.of(new byte[] {(byte) sequence})},
+                null, 7, sequence);
+    }
+}
