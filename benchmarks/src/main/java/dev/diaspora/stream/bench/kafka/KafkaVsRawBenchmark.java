@@ -142,12 +142,14 @@ public final class KafkaVsRawBenchmark {
         Runner runner = new Runner(bootstrap, plan.mdSize, maxEvent, plan.metrics, plan.producerOptions);
         try {
             int seq = 0;
+            // names of this process only: a broker shared by several runs may still hold a topic a failed run left
+            String prefix = "t" + ProcessHandle.current().pid() + "-";
             for (int rep = plan.warmup ? -1 : 0; rep < plan.reps; rep++) {
                 for (int size : plan.sizes) {
                     long n = Math.max(1, (long) (plan.mb * 1e6 / (size + plan.mdSize) / (rep < 0 ? 4 : 1)));
                     for (int k = 0; k < plan.modes.size(); k++) {
                         String mode = plan.modes.get(Math.floorMod(k + rep, plan.modes.size())); // rotating order
-                        double[] r = runner.run(mode, size, n, "t" + seq++);
+                        double[] r = runner.run(mode, size, n, prefix + seq++);
                         double mbPerEvent = (size + plan.mdSize) / 1e6;
                         out.printf(Locale.ROOT, "%s size %6d mode %-6s n %8d | produce %10.0f ev/s %8.1f MB/s"
                                 + " | consume %10.0f ev/s %8.1f MB/s%n", rep < 0 ? "warmup" : "rep " + rep, size,
