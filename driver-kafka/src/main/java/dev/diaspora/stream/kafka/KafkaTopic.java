@@ -49,7 +49,7 @@ final class KafkaTopic implements TopicBackend {
     /** This topic's identity in Kafka: every operation fails once it was deleted or replaced. */
     final KafkaIncarnation incarnation;
     /** The header that marks each record with this incarnation; null if Kafka gave no topic id. */
-    final IncarnationMark mark;
+    private final IncarnationMark mark;
     private volatile long lastSessionCheck; // nanoTime of the last check by a read session
 
     KafkaTopic(KafkaBackend backend, String name, int numPartitions, Metadata components, RecordFraming framing,
