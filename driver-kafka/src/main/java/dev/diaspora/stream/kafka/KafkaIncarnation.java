@@ -53,7 +53,8 @@ final class KafkaIncarnation {
     private final Uuid id; // ZERO_UUID: the broker gave none (compared by existence only)
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private final Object lock = new Object();
-    private long begun; // rounds begun; guarded by lock
+    private volatile long begun; // rounds begun; written under lock, read without it by ticket's fast path
+    private volatile long promised; // the round of the last ticket given out; written under lock
     private boolean wanted; // a ticket of round begun + 1 was given out; guarded by lock
     private boolean inFlight; // round begun has no answer yet; guarded by lock
     private boolean scheduled; // a timer will begin the next round; guarded by lock
@@ -114,12 +115,21 @@ final class KafkaIncarnation {
     /**
      * Called for an acknowledged send: the round whose answer decides it, which begins after this call (now, or once
      * {@link #CONFIRM_INTERVAL_NANOS} passed since the last one began). The listeners learn its outcome.
+     *
+     * <p>Without a lock while a round promised to an earlier ticket has not begun (the common case under load: Kafka's
+     * I/O thread acknowledges a whole batch at once): that round begins after this call, since {@link #begun} was read
+     * after the acknowledgement and showed it not begun, and it will begin, since its first ticket asked for it.
      */
     long ticket() {
+        long r = promised; // read before begun: a round counted in begun was promised before
+        if (r > begun) {
+            return r;
+        }
         long round;
         boolean start = false;
         synchronized (lock) {
             round = begun + 1;
+            promised = round;
             wanted = true;
             if (!inFlight && !scheduled) {
                 start = beginOrScheduleLocked();

@@ -9,9 +9,7 @@ import dev.diaspora.stream.spi.ReadSession;
 import dev.diaspora.stream.spi.RecordAppender;
 import dev.diaspora.stream.spi.SessionConfig;
 import dev.diaspora.stream.spi.TopicBackend;
-import java.nio.ByteBuffer;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -30,8 +28,6 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.errors.UnknownMemberIdException;
 
@@ -41,9 +37,6 @@ import org.apache.kafka.common.errors.UnknownMemberIdException;
  * <p>Thread safety: thread-safe (the admin client and the producer are).
  */
 final class KafkaTopic implements TopicBackend {
-    /** The record header naming the incarnation (Kafka topic id, 16 bytes) a record was pushed to. */
-    static final String INCARNATION_HEADER = "diaspora.topic_id";
-
     final KafkaBackend backend;
     final String name;
     /** How this topic's records are laid out: stored with the topic, so every reader decodes what writers wrote. */
@@ -55,20 +48,15 @@ final class KafkaTopic implements TopicBackend {
     private final Metadata components;
     /** This topic's identity in Kafka: every operation fails once it was deleted or replaced. */
     final KafkaIncarnation incarnation;
-    /** The topic id as the value of each record's {@link #INCARNATION_HEADER}; null if Kafka gave none. */
-    private final byte[] incarnationHeader;
-    private final RecordHeaders marks;
+    /** The header that marks each record with this incarnation; null if Kafka gave no topic id. */
+    private final IncarnationMark mark;
     private volatile long lastSessionCheck; // nanoTime of the last check by a read session
 
     KafkaTopic(KafkaBackend backend, String name, int numPartitions, Metadata components, RecordFraming framing,
             Uuid topicId) {
         this.backend = backend;
         this.incarnation = new KafkaIncarnation(this, topicId);
-        this.incarnationHeader = topicId == null || Uuid.ZERO_UUID.equals(topicId) ? null
-                : ByteBuffer.allocate(16).putLong(topicId.getMostSignificantBits())
-                        .putLong(topicId.getLeastSignificantBits()).array();
-        this.marks = incarnationHeader == null ? null
-                : new RecordHeaders(new Header[] {new RecordHeader(INCARNATION_HEADER, incarnationHeader)});
+        this.mark = IncarnationMark.of(topicId);
         this.name = name;
         this.framing = framing;
         grow(numPartitions);
@@ -276,13 +264,12 @@ final class KafkaTopic implements TopicBackend {
      * immutable header, not one per record.
      */
     RecordHeaders marks() {
-        return marks;
+        return mark == null ? null : mark.headers();
     }
 
-    /** @return true if {@code r} was sent through a handle of another incarnation of the name (see {@link #mark}) */
+    /** @return true if {@code r} was sent through a handle of another incarnation of the name ({@link IncarnationMark}) */
     boolean foreign(ConsumerRecord<?, ?> r) {
-        Header h = r.headers().lastHeader(INCARNATION_HEADER);
-        return h != null && incarnationHeader != null && !Arrays.equals(h.value(), incarnationHeader);
+        return mark != null && mark.foreign(r);
     }
 
     /**

@@ -7,6 +7,7 @@ import dev.diaspora.stream.Driver;
 import dev.diaspora.stream.Event;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.Producer;
+import dev.diaspora.stream.ProducerOptions;
 import dev.diaspora.stream.StartAt;
 import dev.diaspora.stream.TopicHandle;
 import dev.diaspora.stream.kafka.EmbeddedKafka;
@@ -54,10 +55,13 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * selector {@code ALL}, timed the same way.
  *
  * <p>Usage: {@code benchmarks/bin/kafka-vs-raw [--reps 5] [--sizes 100,1024,65536] [--mb 200] [--metadata 32]
- * [--modes raw,inline,header] [--warmup true] [--metrics false] [--bootstrap host:port]}. {@code --mb} is the event
+ * [--modes raw,inline,header] [--warmup true] [--metrics false] [--bootstrap host:port]
+ * [--max-pending-events 65536] [--max-pending-bytes 67108864]}. {@code --mb} is the event
  * bytes (metadata + data) per run; {@code --metrics true} prints the Kafka producers' batching figures (JMX) after each
  * run, and each producer's heap allocation and CPU time per event over every thread of this JVM ({@link JvmCost}); with {@code --bootstrap} the program uses that broker (for example one in another JVM, on other cores) instead
- * of starting one in its own JVM. Sizes above about 1 MiB (for example
+ * of starting one in its own JVM; {@code --max-pending-events} and {@code --max-pending-bytes}
+ * set the driver producer's {@code ProducerOptions.maxPendingEvents} and {@code maxPendingBytes} (default: the
+ * engine's). Sizes above about 1 MiB (for example
  * {@code --sizes 1048576,8388608,67108864 --mb 400})
  * raise the limits of both sides alike: the driver's {@code max_event_size}, and for raw kafka-clients the
  * {@code max.request.size}, {@code buffer.memory} and topic {@code max.message.bytes} the driver derives from it.
@@ -97,10 +101,19 @@ public final class KafkaVsRawBenchmark {
         List<String> modes = List.of(a.getOrDefault("modes", "raw,inline,header").split(","));
         boolean warmup = Boolean.parseBoolean(a.getOrDefault("warmup", "true"));
         boolean metrics = Boolean.parseBoolean(a.getOrDefault("metrics", "false"));
-        Plan plan = new Plan(reps, sizes, mb, mdSize, modes, warmup, metrics);
+        ProducerOptions po = ProducerOptions.defaults();
+        if (a.containsKey("max-pending-events")) {
+            po = po.maxPendingEvents(Integer.parseInt(a.get("max-pending-events")));
+        }
+        if (a.containsKey("max-pending-bytes")) {
+            po = po.maxPendingBytes(Long.parseLong(a.get("max-pending-bytes")));
+        }
+        Plan plan = new Plan(reps, sizes, mb, mdSize, modes, warmup, metrics, po);
         Map<String, List<Double>> results = new TreeMap<>();
         out.println("# kafka vs raw: reps=" + reps + " sizes=" + Arrays.toString(sizes) + " MB/run=" + mb
-                + " metadata=" + mdSize + " B modes=" + modes + " settings=" + new TreeMap<>(CLIENT_SETTINGS));
+                + " metadata=" + mdSize + " B modes=" + modes + " settings=" + new TreeMap<>(CLIENT_SETTINGS)
+                + " driver producer maxPendingEvents=" + po.maxPendingEvents() + " maxPendingBytes="
+                + po.maxPendingBytes());
         out.println("# load before: " + loadAverage());
         String bootstrap = a.get("bootstrap");
         if (bootstrap != null) {
@@ -119,22 +132,24 @@ public final class KafkaVsRawBenchmark {
 
     /** What to run: the parsed options. */
     private record Plan(int reps, int[] sizes, double mb, int mdSize, List<String> modes, boolean warmup,
-            boolean metrics) {
+            boolean metrics, ProducerOptions producerOptions) {
     }
 
     /** Runs every repetition against the broker at {@code bootstrap}, adding each run's events/s to {@code results}. */
     private static void measure(String bootstrap, Plan plan, Map<String, List<Double>> results, PrintStream out)
             throws Exception {
         long maxEvent = plan.mdSize + (long) Arrays.stream(plan.sizes).max().orElse(0);
-        Runner runner = new Runner(bootstrap, plan.mdSize, maxEvent, plan.metrics);
+        Runner runner = new Runner(bootstrap, plan.mdSize, maxEvent, plan.metrics, plan.producerOptions);
         try {
             int seq = 0;
+            // names of this process only: a broker shared by several runs may still hold a topic a failed run left
+            String prefix = "t" + ProcessHandle.current().pid() + "-";
             for (int rep = plan.warmup ? -1 : 0; rep < plan.reps; rep++) {
                 for (int size : plan.sizes) {
                     long n = Math.max(1, (long) (plan.mb * 1e6 / (size + plan.mdSize) / (rep < 0 ? 4 : 1)));
                     for (int k = 0; k < plan.modes.size(); k++) {
                         String mode = plan.modes.get(Math.floorMod(k + rep, plan.modes.size())); // rotating order
-                        double[] r = runner.run(mode, size, n, "t" + seq++);
+                        double[] r = runner.run(mode, size, n, prefix + seq++);
                         double mbPerEvent = (size + plan.mdSize) / 1e6;
                         out.printf(Locale.ROOT, "%s size %6d mode %-6s n %8d | produce %10.0f ev/s %8.1f MB/s"
                                 + " | consume %10.0f ev/s %8.1f MB/s%n", rep < 0 ? "warmup" : "rep " + rep, size,
@@ -228,7 +243,8 @@ public final class KafkaVsRawBenchmark {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
                 throw new IllegalArgumentException("usage: [--reps N] [--sizes 100,1024,65536] [--mb MB]"
                         + " [--metadata BYTES] [--modes raw,inline,header] [--warmup true|false]"
-                        + " [--metrics true|false] [--bootstrap host:port];"
+                        + " [--metrics true|false] [--bootstrap host:port] [--max-pending-events N]"
+                        + " [--max-pending-bytes N];"
                         + " bad: " + args[i]);
             }
             m.put(args[i].substring(2), args[++i]);
@@ -240,6 +256,8 @@ public final class KafkaVsRawBenchmark {
     private static final class Runner implements AutoCloseable {
         private final String bootstrap;
         private final boolean metrics;
+        /** The driver producer's options: the engine's defaults, or the pending bounds given. */
+        private final ProducerOptions producerOptions;
         private final byte[] metadata;
         private final Admin admin;
         private final KafkaProducer<byte[], byte[]> rawProducer;
@@ -253,10 +271,12 @@ public final class KafkaVsRawBenchmark {
          * @param maxEvent the largest event (metadata plus data) of the run: above the driver's default limit, both
          *     sides raise their limits alike (driver: {@code max_event_size}; raw: {@code max.request.size},
          *     {@code buffer.memory} and the topic's {@code max.message.bytes}, the values the driver then uses)
+         * @param producerOptions the driver producer's options
          */
-        Runner(String bootstrap, int mdSize, long maxEvent, boolean metrics) {
+        Runner(String bootstrap, int mdSize, long maxEvent, boolean metrics, ProducerOptions producerOptions) {
             this.bootstrap = bootstrap;
             this.metrics = metrics;
+            this.producerOptions = producerOptions;
             long maxEventSize = Math.max(1_048_448L, maxEvent);
             long maxRequest = maxEventSize + 128; // the driver's record overhead allowance
             this.maxMessageBytes = maxRequest;
@@ -374,7 +394,7 @@ public final class KafkaVsRawBenchmark {
                 DataView view = DataView.of(data);
                 JvmCost cost = metrics ? JvmCost.now() : null;
                 long t0 = System.nanoTime();
-                try (Producer p = th.producer()) {
+                try (Producer p = th.producer(producerOptions)) {
                     for (long i = 0; i < n; i++) {
                         p.push(md, view);
                     }
