@@ -41,6 +41,8 @@ final class Cursor implements AutoCloseable {
     /** The offset the next record handed out must have. */
     private long next; // guarded by this
     private volatile long lastUsed = System.nanoTime();
+    /** Whether a read is using this cursor; guarded by the topic's cursor list of the partition. */
+    boolean claimed;
 
     /** What one {@link #drain} hands out: parallel arrays of {@code count} records from offset {@link #first}. */
     static final class Drained {

@@ -262,27 +262,40 @@ final class RabbitTopic implements TopicBackend, LocalTopic {
         return new LocalReadSession(this, config);
     }
 
+    /**
+     * @return a cursor at {@code fromOffset} claimed for the caller alone until {@link #release}: readers of other
+     *     consumers at the same position never share one (one's drain would move the position under the other's)
+     */
     private Cursor cursor(int p, long fromOffset) {
         List<Cursor> list = cursors.get(p);
         synchronized (list) {
+            Cursor oldest = null;
             for (Cursor c : list) {
+                if (c.claimed) {
+                    continue;
+                }
                 if (c.next() == fromOffset) {
+                    c.claimed = true;
                     return c;
                 }
-            }
-            if (list.size() >= CURSORS_PER_PARTITION) {
-                Cursor oldest = list.get(0);
-                for (Cursor c : list) {
-                    if (c.lastUsed() < oldest.lastUsed()) {
-                        oldest = c;
-                    }
+                if (oldest == null || c.lastUsed() < oldest.lastUsed()) {
+                    oldest = c;
                 }
+            }
+            if (list.size() >= CURSORS_PER_PARTITION && oldest != null) {
                 list.remove(oldest);
                 oldest.close();
             }
             Cursor c = new Cursor(this, p, fromOffset);
+            c.claimed = true;
             list.add(c);
             return c;
+        }
+    }
+
+    private void release(int p, Cursor cursor) {
+        synchronized (cursors.get(p)) {
+            cursor.claimed = false;
         }
     }
 
@@ -300,6 +313,14 @@ final class RabbitTopic implements TopicBackend, LocalTopic {
         checkLiveSometimes();
         long from = fromId + 1;
         Cursor cursor = cursor(p, from);
+        try {
+            return read(p, fromId, from, cursor, maxEvents, maxBytes);
+        } finally {
+            release(p, cursor);
+        }
+    }
+
+    private IncomingBatch read(int p, long fromId, long from, Cursor cursor, int maxEvents, long maxBytes) {
         long at = cursor.first();
         if (at < 0) {
             return null;
