@@ -133,9 +133,10 @@ final class RedisAppender implements BatchAppender {
 
     /**
      * @return the error of a batch whose large values were gone when its script ran: the failure of their
-     *     {@code SET} when one failed (out of memory, for example), else the keys' expiry
+     *     {@code SET} when one failed (out of memory, for example), else the keys' expiry, which is retriable:
+     *     nothing of the batch was stored, and pushing it again writes its values anew
      */
-    private static DiasporaException uploadMissing(List<RedisFuture<String>> uploads, String what, String msg,
+    static DiasporaException uploadMissing(List<RedisFuture<String>> uploads, String what, String msg,
             RedisConfig config) {
         for (RedisFuture<String> f : uploads) {
             CompletableFuture<String> c = f.toCompletableFuture();
@@ -152,7 +153,7 @@ final class RedisAppender implements BatchAppender {
                 + " expiry of " + uploadTtlMillis(config) + " ms, were gone when the append ran on the Redis server at "
                 + config.address() + " (" + msg.substring(RedisScripts.UPLOAD_MISSING.length()).trim() + "): the"
                 + " connection was interrupted for that long, or another program removed keys under this driver's"
-                + " key_prefix. Nothing of the batch was stored; push its events again");
+                + " key_prefix. Nothing of the batch was stored; push its events again", null, true);
     }
 
     /** @return a time as the 19-digit decimal nanoseconds the append script compares as text */

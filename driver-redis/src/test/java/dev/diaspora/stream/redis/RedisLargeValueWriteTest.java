@@ -60,6 +60,21 @@ class RedisLargeValueWriteTest {
     private static final int[] SIZES = {100, RedisReads.INLINE_MAX, RedisReads.INLINE_MAX + 1, 2 * CHUNK,
         2 * CHUNK + 1000};
 
+    /**
+     * Values that expired before their append ran (the script reports them missing and every {@code SET} had
+     * succeeded): nothing was stored, so the push's error is retriable and says to push again.
+     */
+    @Test
+    void largeValuesGoneBeforeTheAppendGiveARetriableError() {
+        RedisConfig config = new RedisConfig(RedisConfig.SCHEMA.validate(Metadata.of(
+                "{\"uri\":\"redis://127.0.0.1:6390\",\"command_timeout_ms\":5000}"), "driver options"));
+        dev.diaspora.stream.DiasporaException e = RedisAppender.uploadMissing(List.of(), "Appending to partition 0",
+                RedisScripts.UPLOAD_MISSING + " diaspora:{t:1:0}:u:1", config);
+        assertTrue(e.isRetriable(), e.getMessage());
+        assertTrue(e.getMessage().contains("70000 ms") && e.getMessage().contains("127.0.0.1:6390")
+                && e.getMessage().contains("push its events again"), e.getMessage());
+    }
+
     @Test
     void largeValuesAreRenamedIntoPlaceAndNeverPassThroughTheScript() throws Exception {
         int events = 40;
