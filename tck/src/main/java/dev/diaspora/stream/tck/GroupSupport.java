@@ -67,8 +67,13 @@ final class GroupSupport {
         final AtomicBoolean armed = new AtomicBoolean();
         final CountDownLatch stalled = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
+        /** When the fetch thread blocked (System.nanoTime), which is when its heartbeats stopped. */
+        volatile long stalledAt;
         final DataSelector selector = (md, d) -> {
             if (armed.get()) {
+                if (stalled.getCount() > 0) {
+                    stalledAt = System.nanoTime();
+                }
                 stalled.countDown();
                 try {
                     release.await(60, TimeUnit.SECONDS);
