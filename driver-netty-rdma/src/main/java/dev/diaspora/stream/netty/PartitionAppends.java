@@ -3,12 +3,15 @@ package dev.diaspora.stream.netty;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.files.DirectAppends;
 import dev.diaspora.stream.spi.BatchAppender;
+import dev.diaspora.stream.spi.Clock;
 import dev.diaspora.stream.spi.LocalTopic;
 import dev.diaspora.stream.spi.OutgoingBatch;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The appends of one partition of a {@link ServerTopic}, from every connection, one batch at a time in arrival
@@ -20,7 +23,10 @@ import java.util.function.LongSupplier;
  * <p>A small batch (at most {@link #DIRECT_MAX_BYTES}) of a topic whose appends are not forced to the device is
  * stored on the thread that runs the queue, usually the connection's event loop, which then writes the answer itself:
  * no hand-off to the files I/O thread and back (README, "Exactly-once appends"). Larger batches, and every batch of a
- * {@code fsync} topic, go through the files appender.
+ * {@code fsync} topic, go through the files appender. A small batch whose write took {@link #SLOW_DIRECT_NANOS} or
+ * more (the kernel throttling writers of a slow or full device) sends the partition's batches to the files appender
+ * for {@link #DIRECT_PAUSE_NANOS}, so that a slow device holds up one event loop once a second at most, not every
+ * connection it serves at every append.
  *
  * <p>Thread safety: thread-safe; the table and journal are guarded by {@code this}.
  */
@@ -34,12 +40,30 @@ final class PartitionAppends implements AutoCloseable {
      * takes microseconds, far less than two thread hand-offs.
      */
     static final long DIRECT_MAX_BYTES = 64 << 10;
+    /**
+     * A write on the queue's thread taking this long (10 ms; a page-cache write takes microseconds) is slow: the
+     * device throttles writers, or the machine is so loaded that the thread lost the CPU; either way the event loop
+     * should not be the thread that waits.
+     */
+    static final long SLOW_DIRECT_NANOS = 10_000_000L;
+    /** At most one warning about slow writes per this many nanoseconds (60 s) in a process; the others are DEBUG. */
+    private static final long WARN_EVERY_NANOS = 60_000_000_000L;
+    private static final java.util.concurrent.atomic.AtomicLong LAST_WARN = new java.util.concurrent.atomic.AtomicLong(
+            System.nanoTime() - WARN_EVERY_NANOS);
+    /** How long the batches of a partition go to the files appender after a slow write (1 s). */
+    static final long DIRECT_PAUSE_NANOS = 1_000_000_000L;
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionAppends.class);
 
     private final LocalTopic local;
     /** The topic's appends on the calling thread, or null when every batch goes to the files appender. */
     private final DirectAppends direct;
     private final int partition;
     private final LongSupplier clock;
+    /** Measures the writes on the queue's own thread. */
+    private final Clock ticks;
+    /** Until when ({@link #ticks}) small batches go to the files appender; read and written by the queue runner. */
+    private long directPausedUntil;
+    private boolean directPaused; // with directPausedUntil: only the queue runner (busy) uses them
     private final ProducerTable table = new ProducerTable(MAX_PRODUCERS, EXPIRY_MILLIS); // guarded by this
     private final ProducerJournal journal; // guarded by this
     private final ArrayDeque<Pending> queue = new ArrayDeque<>(); // guarded by this
@@ -57,7 +81,12 @@ final class PartitionAppends implements AutoCloseable {
     }
 
     PartitionAppends(LocalTopic local, int partition, Path journalFile, LongSupplier clock) {
+        this(local, partition, journalFile, clock, Clock.system());
+    }
+
+    PartitionAppends(LocalTopic local, int partition, Path journalFile, LongSupplier clock, Clock ticks) {
         this.local = local;
+        this.ticks = ticks;
         this.direct = local instanceof DirectAppends d && d.directAppends() ? d : null;
         this.partition = partition;
         this.clock = clock;
@@ -124,8 +153,10 @@ final class PartitionAppends implements AutoCloseable {
             }
             CompletableFuture<Long> appending = new CompletableFuture<>();
             try {
-                if (direct != null && bytes(next.batch()) <= DIRECT_MAX_BYTES) {
+                if (direct != null && bytes(next.batch()) <= DIRECT_MAX_BYTES && directAllowed()) {
+                    long t0 = ticks.nanoTime();
                     appending.complete(direct.appendNow(partition, next.batch()));
+                    directTook(t0, next.batch());
                 } else {
                     next.appender().append(partition, next.batch(), appending);
                 }
@@ -142,6 +173,34 @@ final class PartitionAppends implements AutoCloseable {
             }
             Throwable err = appending.handle((v, e) -> e).join();
             finish(next, err == null ? appending.join() : null, err);
+        }
+    }
+
+    /** @return whether the next small batch may be written on this thread (no slow write in the last pause) */
+    private boolean directAllowed() {
+        if (directPaused && ticks.nanoTime() - directPausedUntil >= 0) {
+            directPaused = false;
+        }
+        return !directPaused;
+    }
+
+    /** Pauses the writes on this thread when the one of {@code batch} that started at {@code t0} was slow. */
+    private void directTook(long t0, OutgoingBatch batch) {
+        long took = ticks.nanoTime() - t0;
+        if (took >= SLOW_DIRECT_NANOS) {
+            directPaused = true;
+            directPausedUntil = t0 + took + DIRECT_PAUSE_NANOS;
+            long last = LAST_WARN.get();
+            boolean warn = t0 - last >= WARN_EVERY_NANOS && LAST_WARN.compareAndSet(last, t0);
+            String msg = "partition server: writing a {} KiB batch to partition {} took {} ms on a connection's thread"
+                    + " (a slow or full device, or a loaded machine); the partition's batches go through the files I/O"
+                    + " thread for the next {} ms" + (warn ? " (said at most once a minute; the rest at DEBUG)" : "");
+            Object[] args = {(bytes(batch) + 1023) >> 10, partition, took / 1_000_000, DIRECT_PAUSE_NANOS / 1_000_000};
+            if (warn) {
+                LOG.warn(msg, args);
+            } else {
+                LOG.debug(msg, args);
+            }
         }
     }
 

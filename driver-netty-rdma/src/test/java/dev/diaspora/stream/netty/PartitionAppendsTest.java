@@ -7,10 +7,12 @@ import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.Ordering;
 import dev.diaspora.stream.PartitionBounds;
+import dev.diaspora.stream.files.DirectAppends;
 import dev.diaspora.stream.files.FilesDriverProvider;
 import dev.diaspora.stream.spi.BatchAppender;
 import dev.diaspora.stream.spi.AppenderConfig;
 import dev.diaspora.stream.spi.Backend;
+import dev.diaspora.stream.spi.Clock;
 import dev.diaspora.stream.spi.ForwardingLocalTopic;
 import dev.diaspora.stream.spi.LocalTopic;
 import dev.diaspora.stream.spi.OutgoingBatch;
@@ -22,6 +24,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -77,7 +80,7 @@ class PartitionAppendsTest {
             BatchAppender appender = (BatchAppender) topic.appender(new AppenderConfig("test", PRODUCER,
                     Integer.MAX_VALUE, Ordering.STRICT));
             PartitionAppends appends = new PartitionAppends((LocalTopic) topic, 0, dir.resolve("producer-state"),
-                    System::currentTimeMillis);
+                    System::currentTimeMillis, FROZEN); // no write looks slow, however loaded the machine
             Set<Thread> before = ioThreads();
             for (int s = 0; s < 5; s++) {
                 CompletableFuture<Long> f = appends.submit(appender, batch(s));
@@ -100,6 +103,87 @@ class PartitionAppendsTest {
             storage.close();
         }
     }
+
+    /**
+     * A small batch whose write on the calling thread was slow (a throttled device) sends the next batches through
+     * the files appender for a second; then they are written on the calling thread again.
+     */
+    @Test
+    void shouldStopWritingOnTheCallingThreadForASecondAfterASlowWrite(@TempDir Path dir) throws Exception {
+        Backend storage = storage(dir);
+        try {
+            TopicBackend topic = storage.openTopic("t");
+            BatchAppender appender = (BatchAppender) topic.appender(new AppenderConfig("test", PRODUCER,
+                    Integer.MAX_VALUE, Ordering.STRICT));
+            AtomicLong now = new AtomicLong(1_000_000_000L);
+            SlowOnce slow = new SlowOnce((LocalTopic) topic, now);
+            PartitionAppends appends = new PartitionAppends(slow, 0, dir.resolve("producer-state"),
+                    System::currentTimeMillis, new Clock() {
+                        @Override
+                        public long nanoTime() {
+                            return now.get();
+                        }
+
+                        @Override
+                        public void sleepNanos(long nanos) {
+                            now.addAndGet(nanos);
+                        }
+                    });
+            assertTrue(appends.submit(appender, batch(0)).isDone(), "written on the calling thread");
+            assertEquals(1, slow.direct.get());
+            // that write took 6 ms: the next batches, within a second, go through the files I/O thread
+            for (int s = 1; s < 4; s++) {
+                now.addAndGet(100_000_000L);
+                assertEquals((long) s * COUNT, appends.submit(appender, batch(s)).get(10, TimeUnit.SECONDS));
+            }
+            assertEquals(1, slow.direct.get(), "no write on the calling thread within a second of a slow one");
+            now.addAndGet(PartitionAppends.DIRECT_PAUSE_NANOS);
+            // (the queue may still be run by the I/O thread that completed batch 3: count the direct writes)
+            assertEquals(4L * COUNT, appends.submit(appender, batch(4)).get(10, TimeUnit.SECONDS));
+            assertEquals(2, slow.direct.get(), "written directly again after the pause");
+            appends.close();
+            appender.close();
+            topic.close();
+        } finally {
+            storage.close();
+        }
+    }
+
+    /** The files topic, its first direct write taking 6 ms on the given clock. */
+    private static final class SlowOnce extends ForwardingLocalTopic implements DirectAppends {
+        final AtomicInteger direct = new AtomicInteger();
+        private final AtomicLong now;
+
+        SlowOnce(LocalTopic delegate, AtomicLong now) {
+            super(delegate);
+            this.now = now;
+        }
+
+        @Override
+        public boolean directAppends() {
+            return true;
+        }
+
+        @Override
+        public long appendNow(int partition, OutgoingBatch batch) {
+            if (direct.getAndIncrement() == 0) {
+                now.addAndGet(PartitionAppends.SLOW_DIRECT_NANOS + 1_000_000L);
+            }
+            return ((DirectAppends) delegate).appendNow(partition, batch);
+        }
+    }
+
+    /** A clock that does not move. */
+    private static final Clock FROZEN = new Clock() {
+        @Override
+        public long nanoTime() {
+            return 0;
+        }
+
+        @Override
+        public void sleepNanos(long nanos) {
+        }
+    };
 
     /** @return the live I/O threads of files topics */
     private static Set<Thread> ioThreads() {
