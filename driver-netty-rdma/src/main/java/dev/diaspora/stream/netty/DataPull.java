@@ -60,6 +60,82 @@ final class DataPull {
     }
 
     /**
+     * Serves READ_INLINE: READ's answer, then the whole data of the batch's first events smaller than
+     * {@link Protocol#INLINE_EVENT_LIMIT}, as many as fit the request's {@code maxInline}, read with the files engine's
+     * checked reads. The data stops before the first event that cannot be read (or at the first event at all if the
+     * read fails): the client fetches the rest with READ_DATA, which reports the error for that event alone.
+     *
+     * @return a {@link ByteBuf}, or a {@link Reply} when data follows
+     */
+    Object readInline(PartitionRequests.ReadInline req) {
+        ServerTopic t = connection.topic(req.handle());
+        int p = ServerConnection.partition(t, req.partition());
+        long maxBytes = Math.min(req.maxBytes(), server.maxFrame() / 2);
+        IncomingBatch b = t.local.read(p, req.from(), req.maxEvents(), maxBytes);
+        ByteBuf data = null;
+        try {
+            long end = t.local.bounds(p).next();
+            long limit = Math.min(req.maxInline(), server.maxFrame() / 4);
+            int k = 0;
+            long bytes = 0;
+            while (b != null && k < b.count() && b.dataSize(k) < Protocol.INLINE_EVENT_LIMIT
+                    && bytes + b.dataSize(k) <= limit) {
+                bytes += b.dataSize(k++);
+            }
+            if (k > 0) {
+                data = channel.alloc().directBuffer((int) bytes);
+                data.writerIndex((int) bytes);
+                List<DataRequest> requests = new ArrayList<>(k);
+                long at = 0;
+                for (int i = 0; i < k; i++) {
+                    long id = b.firstId() + i;
+                    int size = (int) b.dataSize(i);
+                    DataView target = size == 0 ? DataView.EMPTY : DataView.of(data.nioBuffer((int) at, size));
+                    requests.add(new DataRequest(p, id, DataDescriptor.of(id, size), target));
+                    at += size;
+                }
+                k = readPrefix(t, requests);
+                bytes = 0;
+                for (int i = 0; i < k; i++) {
+                    bytes += b.dataSize(i);
+                }
+            }
+            int inline = k;
+            ByteBuf head = Protocol.encode(channel.alloc(), out -> {
+                new ReadAnswer(end, b).encode(out);
+                out.writeInt(inline);
+            });
+            if (inline == 0) {
+                return head;
+            }
+            server.countData(0, bytes);
+            return new Reply(List.of(head, data.retainedSlice(0, (int) bytes)), head.readableBytes() + bytes);
+        } finally {
+            if (data != null) {
+                data.release();
+            }
+            if (b != null) {
+                b.release();
+            }
+        }
+    }
+
+    /** @return how many of {@code requests}, from the first, were read (none if the read failed as a whole) */
+    private static int readPrefix(ServerTopic t, List<DataRequest> requests) {
+        try {
+            t.local.readData(requests);
+        } catch (RuntimeException e) {
+            return 0; // READ_DATA reports it
+        }
+        for (int i = 0; i < requests.size(); i++) {
+            if (requests.get(i).error() != null) {
+                return i;
+            }
+        }
+        return requests.size();
+    }
+
+    /**
      * READ_DATA. A selection of at least {@link #ZERO_COPY_MIN} bytes on a plaintext connection that whole blocks
      * cover with little waste (see {@link #zeroCopyWorthIt}) is sent as whole 64 KiB blocks straight from the data file (a zero-copy file-to-socket transfer) with their CRCs, which the
      * client verifies; smaller ones, or any on a TLS connection, are read here (checked against their CRCs) and only
