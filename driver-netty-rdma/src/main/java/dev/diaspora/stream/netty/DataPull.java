@@ -51,7 +51,8 @@ final class DataPull {
         long maxBytes = Math.min(req.maxBytes(), server.maxFrame() / 2);
         IncomingBatch b = t.local.read(p, req.from(), req.maxEvents(), maxBytes);
         try {
-            return Protocol.encode(channel.alloc(), new ReadAnswer(t.local.bounds(p).next(), b)::encode);
+            ReadAnswer a = new ReadAnswer(t.local.bounds(p).next(), b);
+            return Protocol.encode(channel.alloc(), a.encodedSize(), a::encode);
         } finally {
             if (b != null) {
                 b.release();
@@ -101,8 +102,9 @@ final class DataPull {
                 }
             }
             int inline = k;
-            ByteBuf head = Protocol.encode(channel.alloc(), out -> {
-                new ReadAnswer(end, b).encode(out);
+            ReadAnswer answer = new ReadAnswer(end, b);
+            ByteBuf head = Protocol.encode(channel.alloc(), answer.encodedSize() + 4, out -> {
+                answer.encode(out);
                 out.writeInt(inline);
             });
             if (inline == 0) {

@@ -28,13 +28,14 @@ import java.util.Map;
  * it, so that a batch of small events costs one round trip instead of two (READ, then READ_DATA); other events go to
  * the server with READ_DATA as before. A consumer whose selection leaves most of the data sent inline unread (a
  * selector that takes a few bytes of each event) stops asking for it for {@link #INLINE_PAUSE} reads, then tries
- * again.
+ * again. The reads in flight of a session ask for {@link #INLINE_BUDGET} bytes of inline data at most together.
  *
  * <p>A batch read ahead is the one the server would have answered a moment earlier: a retention run or a lost range
  * in between shows up when its data is read, as it would after any read (data sent inline was read and checked by
  * the server when it answered, which is also a moment earlier).
  *
- * <p>Thread safety: {@link #read} and {@link #discardAll} on the session's thread only; the rest is the topic's.
+ * <p>Thread safety: {@link #read}, {@link #readData} and {@link #discardAll} on the session's thread only; the rest is
+ * the topic's.
  */
 final class ReadAhead extends ForwardingLocalTopic {
     /** Most data bytes one read asks to receive inline: as much as one READ_DATA request asks for. */
@@ -43,6 +44,11 @@ final class ReadAhead extends ForwardingLocalTopic {
     static final int INLINE_PAUSE = 64;
     /** Most READs in flight ahead of a partition's position, while batches come full (a backlog). */
     static final int DEPTH = 2;
+    /**
+     * Most inline bytes the READs in flight of a session may ask for together (the engine's prefetch bound does not
+     * see them): with many partitions behind, the reads past it ask for less, or none.
+     */
+    static final long INLINE_BUDGET = 4L * INLINE_MAX;
     /** Marks "no usable answer read ahead" (null is an answer: the end). */
     private static final RemoteReads.Answered NONE = new RemoteReads.Answered(
             IncomingBatch.failure(0, 0, new DiasporaException("none")), null);
@@ -59,10 +65,21 @@ final class ReadAhead extends ForwardingLocalTopic {
     /** Reads left that ask for no inline data (see {@link #INLINE_PAUSE}). */
     private int inlinePaused;
     private long servedInline; // data requests served from inline data, for tests
+    private final int inlineMax;
+    private final long inlineBudget;
+    /** The inline bytes the READs in flight asked for. */
+    private long inlineAsked;
 
     ReadAhead(NettyTopic topic) {
+        this(topic, INLINE_MAX, INLINE_BUDGET);
+    }
+
+    /** With other inline limits than {@link #INLINE_MAX} and {@link #INLINE_BUDGET}, for tests. */
+    ReadAhead(NettyTopic topic, int inlineMax, long inlineBudget) {
         super(topic);
         this.topic = topic;
+        this.inlineMax = inlineMax;
+        this.inlineBudget = inlineBudget;
     }
 
     @Override
@@ -70,7 +87,7 @@ final class ReadAhead extends ForwardingLocalTopic {
         dropHeld();
         RemoteReads.Answered a = take(p, fromId, maxEvents, maxBytes);
         if (a == NONE) {
-            a = topic.read(p, fromId, maxEvents, maxBytes, maxInline());
+            a = topic.read(p, fromId, maxEvents, maxBytes, maxInline(0));
         }
         if (a == null) {
             return null;
@@ -104,11 +121,12 @@ final class ReadAhead extends ForwardingLocalTopic {
             long from = last == null ? next : last.from() + last.maxEvents();
             // the room the engine will have if the application takes nothing meanwhile: the answer then fits
             long room = Math.max(1, maxBytes - (q.size() + 1) * size);
-            RemoteReads.PendingRead r = topic.sendRead(p, from, maxEvents, room, maxInline());
+            RemoteReads.PendingRead r = topic.sendRead(p, from, maxEvents, room, maxInline(inlineAsked));
             if (r == null) {
                 break;
             }
             q.addLast(r);
+            inlineAsked += r.maxInline();
         }
     }
 
@@ -116,7 +134,7 @@ final class ReadAhead extends ForwardingLocalTopic {
     private void discard(int p) {
         ArrayDeque<RemoteReads.PendingRead> q = ahead.remove(p);
         if (q != null) {
-            q.forEach(RemoteReads.PendingRead::discard);
+            q.forEach(r -> landed(r).discard());
         }
     }
 
@@ -159,13 +177,21 @@ final class ReadAhead extends ForwardingLocalTopic {
         }
     }
 
-    /** @return the inline bytes the next read asks for */
-    private int maxInline() {
+    /** @return the inline bytes the next read asks for, while reads in flight asked for {@code asked} */
+    private int maxInline(long asked) {
         if (inlinePaused > 0) {
             inlinePaused--;
             return 0;
         }
-        return INLINE_MAX;
+        return (int) Math.max(0, Math.min(inlineMax, inlineBudget - asked));
+    }
+
+    /** Forgets a READ taken out of the reads in flight. */
+    private RemoteReads.PendingRead landed(RemoteReads.PendingRead r) {
+        if (r != null) {
+            inlineAsked -= r.maxInline();
+        }
+        return r;
     }
 
     /** Releases the data held inline; pauses inline reads if most of it was not selected. */
@@ -183,7 +209,7 @@ final class ReadAhead extends ForwardingLocalTopic {
     /** @return the answer read ahead for this read, or {@link #NONE} */
     private RemoteReads.Answered take(int p, long fromId, int maxEvents, long maxBytes) {
         ArrayDeque<RemoteReads.PendingRead> q = ahead.get(p);
-        RemoteReads.PendingRead r = q == null ? null : q.pollFirst();
+        RemoteReads.PendingRead r = q == null ? null : landed(q.pollFirst());
         if (r == null) {
             return NONE;
         }
@@ -255,6 +281,11 @@ final class ReadAhead extends ForwardingLocalTopic {
         return servedInline;
     }
 
+    /** @return the inline bytes the READs in flight asked for, for tests */
+    long inlineAsked() {
+        return inlineAsked;
+    }
+
     /** @return whether reads ask for no inline data now (see {@link #INLINE_PAUSE}), for tests */
     boolean inlinePaused() {
         return inlinePaused > 0;
@@ -262,7 +293,7 @@ final class ReadAhead extends ForwardingLocalTopic {
 
     /** Drops every READ in flight and the data held inline (the session closes). */
     void discardAll() {
-        ahead.values().forEach(q -> q.forEach(RemoteReads.PendingRead::discard));
+        ahead.values().forEach(q -> q.forEach(r -> landed(r).discard()));
         ahead.clear();
         dropHeld();
     }

@@ -116,6 +116,44 @@ class InlineReadTest {
         });
     }
 
+    /** With many partitions behind, the reads in flight of a session ask for no more inline data than its budget. */
+    @Test
+    void shouldKeepTheInlineDataOfTheReadsInFlightWithinABudget() {
+        try (Servers servers = Servers.start(root, 1)) {
+            try (Driver driver = Driver.open("netty", servers.driverOptions())) {
+                driver.createTopic("budget", Metadata.of("{\"num_partitions\":4}"));
+                try (TopicHandle t = driver.openTopic("budget"); Producer p = t.producer()) {
+                    for (int i = 0; i < 30; i++) {
+                        for (int part = 0; part < 4; part++) {
+                            p.push(Metadata.of("{}"), DataView.of(expected(i, 100)), part);
+                        }
+                    }
+                    p.flush().join();
+                }
+            }
+            NettyBackend backend = backend(servers);
+            try (NettyTopic topic = (NettyTopic) backend.openTopic("budget")) {
+                ReadAhead ahead = new ReadAhead(topic, 1000, 2500);
+                try {
+                    for (int part = 0; part < 4; part++) {
+                        readAll(ahead.read(part, 0, 5, Long.MAX_VALUE), ahead, part, 5);
+                        assertEquals(List.of(5L, 10L), ahead.inFlight(part), "partition " + part);
+                        assertTrue(ahead.inlineAsked() <= 2500, "asked " + ahead.inlineAsked());
+                    }
+                    assertEquals(2500, ahead.inlineAsked(), "1000 + 1000 for partition 0, 500 for partition 1");
+                    readAll(ahead.read(3, 5, 5, Long.MAX_VALUE), ahead, 3, 5); // asked none: READ_DATA
+                    readAll(ahead.read(0, 5, 5, Long.MAX_VALUE), ahead, 0, 5); // came inline
+                    assertTrue(ahead.inlineAsked() <= 2500, "asked " + ahead.inlineAsked());
+                } finally {
+                    ahead.discardAll();
+                }
+                assertEquals(0, ahead.inlineAsked(), "nothing is in flight once the session closes");
+            } finally {
+                backend.close();
+            }
+        }
+    }
+
     @Test
     void shouldRefuseReadInlineOnAVersion2Connection() {
         try (Servers servers = Servers.start(root, 1);
@@ -136,6 +174,15 @@ class InlineReadTest {
 
     /** Reads the whole data of {@code b}'s events (which must be {@code count}) and checks it; releases {@code b}. */
     private static void readAll(IncomingBatch b, NettyReadSession s, int count) {
+        readAll(b, s::readData, 0, count);
+    }
+
+    private static void readAll(IncomingBatch b, ReadAhead ahead, int partition, int count) {
+        readAll(b, ahead::readData, partition, count);
+    }
+
+    private static void readAll(IncomingBatch b, java.util.function.Consumer<List<DataRequest>> reader, int partition,
+            int count) {
         assertNotNull(b);
         try {
             assertEquals(count, b.count());
@@ -144,10 +191,10 @@ class InlineReadTest {
             for (int i = 0; i < b.count(); i++) {
                 long id = b.firstId() + i;
                 targets.add(new byte[(int) b.dataSize(i)]);
-                rs.add(new DataRequest(0, id, DataDescriptor.of(id, b.dataSize(i)),
+                rs.add(new DataRequest(partition, id, DataDescriptor.of(id, b.dataSize(i)),
                         DataView.of(ByteBuffer.wrap(targets.get(i)))));
             }
-            s.readData(rs);
+            reader.accept(rs);
             for (int i = 0; i < rs.size(); i++) {
                 DataRequest r = rs.get(i);
                 assertNull(r.error(), () -> "event " + r.eventId() + ": " + r.error());
@@ -184,9 +231,7 @@ class InlineReadTest {
                     p.flush().join();
                 }
             }
-            List<String> addresses = servers.list().stream().map(x -> "127.0.0.1:" + x.port()).toList();
-            NettyBackend backend = new NettyBackend(addresses, OptionSchema.of(OptionSpec.string("unused"))
-                    .validate(Metadata.of("{}"), "test"));
+            NettyBackend backend = backend(servers);
             try (NettyTopic topic = (NettyTopic) backend.openTopic("inline");
                     NettyReadSession s = (NettyReadSession) topic.openSession(new SessionConfig("c", new int[] {0},
                             StartAt.EARLIEST))) {
@@ -195,5 +240,11 @@ class InlineReadTest {
                 backend.close();
             }
         }
+    }
+
+    private static NettyBackend backend(Servers servers) {
+        List<String> addresses = servers.list().stream().map(x -> "127.0.0.1:" + x.port()).toList();
+        return new NettyBackend(addresses, OptionSchema.of(OptionSpec.string("unused"))
+                .validate(Metadata.of("{}"), "test"));
     }
 }

@@ -279,7 +279,15 @@ public final class Protocol {
 
     /** @return a new buffer of {@code alloc} holding what {@code encoder} writes; the caller owns it */
     public static ByteBuf encode(ByteBufAllocator alloc, java.util.function.Consumer<ByteBuf> encoder) {
-        ByteBuf out = alloc.buffer();
+        return encode(alloc, 256, encoder);
+    }
+
+    /**
+     * As {@link #encode(ByteBufAllocator, java.util.function.Consumer)}, in a buffer of {@code capacity} bytes at
+     * first (an estimate of what the encoder writes, so that a large answer is not copied as its buffer grows).
+     */
+    public static ByteBuf encode(ByteBufAllocator alloc, int capacity, java.util.function.Consumer<ByteBuf> encoder) {
+        ByteBuf out = alloc.buffer(capacity);
         try {
             encoder.accept(out);
             return out;
