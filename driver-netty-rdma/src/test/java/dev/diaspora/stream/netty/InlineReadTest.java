@@ -17,9 +17,6 @@ import dev.diaspora.stream.TopicHandle;
 import dev.diaspora.stream.netty.protocol.Protocol;
 import dev.diaspora.stream.spi.DataRequest;
 import dev.diaspora.stream.spi.IncomingBatch;
-import dev.diaspora.stream.spi.OptionSchema;
-import dev.diaspora.stream.spi.OptionSpec;
-import dev.diaspora.stream.spi.SessionConfig;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -131,7 +128,7 @@ class InlineReadTest {
                     p.flush().join();
                 }
             }
-            NettyBackend backend = backend(servers);
+            NettyBackend backend = ReadAheadTest.backend(servers);
             try (NettyTopic topic = (NettyTopic) backend.openTopic("budget")) {
                 ReadAhead ahead = new ReadAhead(topic, 1000, 2500);
                 try {
@@ -215,12 +212,8 @@ class InlineReadTest {
         return d;
     }
 
-    private interface SessionBody {
-        void run(Servers servers, NettyReadSession s);
-    }
-
     /** Runs {@code body} on a session of partition 0 of a topic of {@code events} events of {@code size(i)} bytes. */
-    private void withSession(int events, IntUnaryOperator size, SessionBody body) {
+    private void withSession(int events, IntUnaryOperator size, ReadAheadTest.SessionBody body) {
         try (Servers servers = Servers.start(root, 1)) {
             try (Driver driver = Driver.open("netty", servers.driverOptions())) {
                 driver.createTopic("inline", Metadata.of("{\"num_partitions\":1}"));
@@ -231,20 +224,7 @@ class InlineReadTest {
                     p.flush().join();
                 }
             }
-            NettyBackend backend = backend(servers);
-            try (NettyTopic topic = (NettyTopic) backend.openTopic("inline");
-                    NettyReadSession s = (NettyReadSession) topic.openSession(new SessionConfig("c", new int[] {0},
-                            StartAt.EARLIEST))) {
-                body.run(servers, s);
-            } finally {
-                backend.close();
-            }
+            ReadAheadTest.onSession(servers, "inline", body);
         }
-    }
-
-    private static NettyBackend backend(Servers servers) {
-        List<String> addresses = servers.list().stream().map(x -> "127.0.0.1:" + x.port()).toList();
-        return new NettyBackend(addresses, OptionSchema.of(OptionSpec.string("unused"))
-                .validate(Metadata.of("{}"), "test"));
     }
 }
