@@ -51,12 +51,90 @@ final class DataPull {
         long maxBytes = Math.min(req.maxBytes(), server.maxFrame() / 2);
         IncomingBatch b = t.local.read(p, req.from(), req.maxEvents(), maxBytes);
         try {
-            return Protocol.encode(channel.alloc(), new ReadAnswer(t.local.bounds(p).next(), b)::encode);
+            ReadAnswer a = new ReadAnswer(t.local.bounds(p).next(), b);
+            return Protocol.encode(channel.alloc(), a.encodedSize(), a::encode);
         } finally {
             if (b != null) {
                 b.release();
             }
         }
+    }
+
+    /**
+     * Serves READ_INLINE: READ's answer, then the whole data of the batch's first events smaller than
+     * {@link Protocol#INLINE_EVENT_LIMIT}, as many as fit the request's {@code maxInline}, read with the files engine's
+     * checked reads. The data stops before the first event that cannot be read (or at the first event at all if the
+     * read fails): the client fetches the rest with READ_DATA, which reports the error for that event alone.
+     *
+     * @return a {@link ByteBuf}, or a {@link Reply} when data follows
+     */
+    Object readInline(PartitionRequests.ReadInline req) {
+        ServerTopic t = connection.topic(req.handle());
+        int p = ServerConnection.partition(t, req.partition());
+        long maxBytes = Math.min(req.maxBytes(), server.maxFrame() / 2);
+        IncomingBatch b = t.local.read(p, req.from(), req.maxEvents(), maxBytes);
+        ByteBuf data = null;
+        try {
+            long end = t.local.bounds(p).next();
+            long limit = Math.min(req.maxInline(), server.maxFrame() / 4);
+            int k = 0;
+            long bytes = 0;
+            while (b != null && k < b.count() && b.dataSize(k) < Protocol.INLINE_EVENT_LIMIT
+                    && bytes + b.dataSize(k) <= limit) {
+                bytes += b.dataSize(k++);
+            }
+            if (k > 0) {
+                data = channel.alloc().directBuffer((int) bytes);
+                data.writerIndex((int) bytes);
+                List<DataRequest> requests = new ArrayList<>(k);
+                long at = 0;
+                for (int i = 0; i < k; i++) {
+                    long id = b.firstId() + i;
+                    int size = (int) b.dataSize(i);
+                    DataView target = size == 0 ? DataView.EMPTY : DataView.of(data.nioBuffer((int) at, size));
+                    requests.add(new DataRequest(p, id, DataDescriptor.of(id, size), target));
+                    at += size;
+                }
+                k = readPrefix(t, requests);
+                bytes = 0;
+                for (int i = 0; i < k; i++) {
+                    bytes += b.dataSize(i);
+                }
+            }
+            int inline = k;
+            ReadAnswer answer = new ReadAnswer(end, b);
+            ByteBuf head = Protocol.encode(channel.alloc(), answer.encodedSize() + 4, out -> {
+                answer.encode(out);
+                out.writeInt(inline);
+            });
+            if (inline == 0) {
+                return head;
+            }
+            server.countData(0, bytes);
+            return new Reply(List.of(head, data.retainedSlice(0, (int) bytes)), head.readableBytes() + bytes);
+        } finally {
+            if (data != null) {
+                data.release();
+            }
+            if (b != null) {
+                b.release();
+            }
+        }
+    }
+
+    /** @return how many of {@code requests}, from the first, were read (none if the read failed as a whole) */
+    private static int readPrefix(ServerTopic t, List<DataRequest> requests) {
+        try {
+            t.local.readData(requests);
+        } catch (RuntimeException e) {
+            return 0; // READ_DATA reports it
+        }
+        for (int i = 0; i < requests.size(); i++) {
+            if (requests.get(i).error() != null) {
+                return i;
+            }
+        }
+        return requests.size();
     }
 
     /**

@@ -426,13 +426,18 @@ final class NettyTopic implements TopicBackend, LocalTopic {
         return reads.read(map, p, fromId, maxEvents, maxBytes);
     }
 
-    /** @return a READ sent ahead for {@link ReadAhead}, or null (see {@link RemoteReads#sendRead}) */
-    RemoteReads.PendingRead sendRead(int p, long fromId, int maxEvents, long maxBytes) {
-        return deleted || closed.get() ? null : reads.sendRead(map, p, fromId, maxEvents, maxBytes);
+    /** A READ (READ_INLINE with {@code maxInline} &gt; 0) for {@link ReadAhead}; null at the end. */
+    RemoteReads.Answered read(int p, long fromId, int maxEvents, long maxBytes, int maxInline) {
+        return reads.read(map, p, fromId, maxEvents, maxBytes, maxInline);
     }
 
-    /** @return the batch of a read sent ahead (null at the end), waiting for its answer */
-    IncomingBatch awaitRead(RemoteReads.PendingRead r) {
+    /** @return a READ sent ahead for {@link ReadAhead}, or null (see {@link RemoteReads#sendRead}) */
+    RemoteReads.PendingRead sendRead(int p, long fromId, int maxEvents, long maxBytes, int maxInline) {
+        return deleted || closed.get() ? null : reads.sendRead(map, p, fromId, maxEvents, maxBytes, maxInline);
+    }
+
+    /** @return the answer of a read sent ahead (null at the end), waiting for it */
+    RemoteReads.Answered awaitRead(RemoteReads.PendingRead r) {
         return reads.awaitRead(r);
     }
 

@@ -1,9 +1,16 @@
 package dev.diaspora.stream.netty;
 
 import dev.diaspora.stream.DiasporaException;
-import dev.diaspora.stream.spi.IncomingBatch;
+import dev.diaspora.stream.InvalidSelectionException;
+import dev.diaspora.stream.netty.protocol.InlineData;
+import dev.diaspora.stream.spi.DataRequest;
 import dev.diaspora.stream.spi.ForwardingLocalTopic;
+import dev.diaspora.stream.spi.IncomingBatch;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -16,63 +23,220 @@ import java.util.Map;
  * a smaller limit, a failure of the early READ) the answer is dropped and the read is made as usual. Everything else
  * goes to the topic unchanged.
  *
- * <p>A batch read ahead is the one the server would have answered a moment earlier: a retention run or a lost range
- * in between shows up when its data is read, as it would after any read.
+ * <p>Reads are READ_INLINE: the answer also carries the whole data of the batch's first small events (PROTOCOL.md,
+ * "READ_INLINE"), held until the next read, and {@link #readData} copies the selected ranges of those events out of
+ * it, so that a batch of small events costs one round trip instead of two (READ, then READ_DATA); other events go to
+ * the server with READ_DATA as before. A consumer whose selection leaves most of the data sent inline unread (a
+ * selector that takes a few bytes of each event) stops asking for it for {@link #INLINE_PAUSE} reads, then tries
+ * again. The reads in flight of a session ask for {@link #INLINE_BUDGET} bytes of inline data at most together.
  *
- * <p>Thread safety: {@link #read} and {@link #discardAll} on the session's thread only; the rest is the topic's.
+ * <p>A batch read ahead is the one the server would have answered a moment earlier: a retention run or a lost range
+ * in between shows up when its data is read, as it would after any read (data sent inline was read and checked by
+ * the server when it answered, which is also a moment earlier).
+ *
+ * <p>Thread safety: {@link #read}, {@link #readData} and {@link #discardAll} on the session's thread only; the rest is
+ * the topic's.
  */
 final class ReadAhead extends ForwardingLocalTopic {
+    /** Most data bytes one read asks to receive inline: as much as one READ_DATA request asks for. */
+    static final int INLINE_MAX = (int) RemoteReads.READ_DATA_CHUNK;
+    /** Reads that ask for no inline data once the data sent inline was mostly left unread. */
+    static final int INLINE_PAUSE = 64;
+    /** Most READs in flight ahead of a partition's position, while batches come full (a backlog). */
+    static final int DEPTH = 2;
+    /**
+     * Most inline bytes the READs in flight of a session may ask for together (the engine's prefetch bound does not
+     * see them): with many partitions behind, the reads past it ask for less, or none.
+     */
+    static final long INLINE_BUDGET = 4L * INLINE_MAX;
     /** Marks "no usable answer read ahead" (null is an answer: the end). */
-    private static final IncomingBatch NONE = IncomingBatch.failure(0, 0, new DiasporaException("none"));
+    private static final RemoteReads.Answered NONE = new RemoteReads.Answered(
+            IncomingBatch.failure(0, 0, new DiasporaException("none")), null);
 
     private final NettyTopic topic;
-    private final Map<Integer, RemoteReads.PendingRead> ahead = new HashMap<>();
+    /** Reads in flight ahead of each partition's position, in order. */
+    private final Map<Integer, ArrayDeque<RemoteReads.PendingRead>> ahead = new HashMap<>();
     private long used; // reads answered from a READ sent ahead, for tests
+    /** The data sent inline with the last batch read, until the next read (null: none). */
+    private InlineData held;
+    private int heldPartition;
+    /** Selected bytes of {@link #held} that {@link #readData} copied out. */
+    private long heldUsed;
+    /** Reads left that ask for no inline data (see {@link #INLINE_PAUSE}). */
+    private int inlinePaused;
+    private long servedInline; // data requests served from inline data, for tests
+    private final int inlineMax;
+    private final long inlineBudget;
+    /** The inline bytes the READs in flight asked for. */
+    private long inlineAsked;
 
     ReadAhead(NettyTopic topic) {
+        this(topic, INLINE_MAX, INLINE_BUDGET);
+    }
+
+    /** With other inline limits than {@link #INLINE_MAX} and {@link #INLINE_BUDGET}, for tests. */
+    ReadAhead(NettyTopic topic, int inlineMax, long inlineBudget) {
         super(topic);
         this.topic = topic;
+        this.inlineMax = inlineMax;
+        this.inlineBudget = inlineBudget;
     }
 
     @Override
     public IncomingBatch read(int p, long fromId, int maxEvents, long maxBytes) {
-        IncomingBatch b = take(p, fromId, maxEvents, maxBytes);
-        if (b == NONE) {
-            b = topic.read(p, fromId, maxEvents, maxBytes);
+        dropHeld();
+        RemoteReads.Answered a = take(p, fromId, maxEvents, maxBytes);
+        if (a == NONE) {
+            a = topic.read(p, fromId, maxEvents, maxBytes, maxInline(0));
         }
-        if (b != null && b.count() > 0 && b.error() == null) {
-            // the room the engine will have if the application takes nothing meanwhile: the answer then fits
-            long room = Math.max(1, maxBytes - bytes(b));
-            RemoteReads.PendingRead next = topic.sendRead(p, b.firstId() + b.count(), maxEvents, room);
-            if (next != null) {
-                ahead.put(p, next);
-            }
+        if (a == null) {
+            return null;
+        }
+        IncomingBatch b = a.batch();
+        held = a.inline();
+        heldPartition = p;
+        if (b.count() > 0 && b.error() == null) {
+            sendAhead(p, b, maxEvents, maxBytes);
+        } else {
+            discard(p);
         }
         return b;
     }
 
+    /**
+     * Keeps reads of partition {@code p} in flight after batch {@code b}: the next one, and while batches come full
+     * (a backlog) up to {@link #DEPTH} in all, each from where the one before it ends if it is full too. Each asks
+     * for the bytes the read's limit leaves after the batches before it, if they are as large as {@code b}.
+     */
+    private void sendAhead(int p, IncomingBatch b, int maxEvents, long maxBytes) {
+        ArrayDeque<RemoteReads.PendingRead> q = ahead.computeIfAbsent(p, k -> new ArrayDeque<>());
+        long next = b.firstId() + b.count();
+        if (!q.isEmpty() && q.peekFirst().from() != next) {
+            discard(p); // the batch was not full: what was sent past it starts at the wrong id
+        }
+        long size = bytes(b);
+        int depth = b.count() >= maxEvents ? DEPTH : 1;
+        while (q.size() < depth) {
+            RemoteReads.PendingRead last = q.peekLast();
+            long from = last == null ? next : last.from() + last.maxEvents();
+            // the room the engine will have if the application takes nothing meanwhile: the answer then fits
+            long room = Math.max(1, maxBytes - (q.size() + 1) * size);
+            RemoteReads.PendingRead r = topic.sendRead(p, from, maxEvents, room, maxInline(inlineAsked));
+            if (r == null) {
+                break;
+            }
+            q.addLast(r);
+            inlineAsked += r.maxInline();
+        }
+    }
+
+    /** Drops the reads in flight of partition {@code p}. */
+    private void discard(int p) {
+        ArrayDeque<RemoteReads.PendingRead> q = ahead.remove(p);
+        if (q != null) {
+            q.forEach(r -> landed(r).discard());
+        }
+    }
+
+    /**
+     * Fills the requests whose events' data came inline with the last batch from that data, and reads the others
+     * from the server.
+     */
+    @Override
+    public void readData(List<DataRequest> requests) {
+        InlineData h = held;
+        if (h == null) {
+            topic.readData(requests);
+            return;
+        }
+        List<DataRequest> remote = new ArrayList<>();
+        ByteBuffer bytes = null;
+        for (DataRequest r : requests) {
+            if (r.partition() != heldPartition || !h.holds(r.eventId())) {
+                remote.add(r);
+                continue;
+            }
+            if (bytes == null) {
+                bytes = h.contiguous();
+            }
+            ByteBuffer whole = h.of(bytes, r.eventId());
+            if (r.descriptor().baseSize() != whole.remaining()) { // the server answers such a request with an error
+                remote.add(r);
+                continue;
+            }
+            try {
+                r.fillFrom(whole);
+                heldUsed += r.descriptor().size();
+                servedInline++;
+            } catch (DiasporaException e) {
+                r.fail(new InvalidSelectionException(e.getMessage()));
+            }
+        }
+        if (!remote.isEmpty()) {
+            topic.readData(remote);
+        }
+    }
+
+    /** @return the inline bytes the next read asks for, while reads in flight asked for {@code asked} */
+    private int maxInline(long asked) {
+        if (inlinePaused > 0) {
+            inlinePaused--;
+            return 0;
+        }
+        return (int) Math.max(0, Math.min(inlineMax, inlineBudget - asked));
+    }
+
+    /** Forgets a READ taken out of the reads in flight. */
+    private RemoteReads.PendingRead landed(RemoteReads.PendingRead r) {
+        if (r != null) {
+            inlineAsked -= r.maxInline();
+        }
+        return r;
+    }
+
+    /** Releases the data held inline; pauses inline reads if most of it was not selected. */
+    private void dropHeld() {
+        if (held != null) {
+            if (heldUsed * 2 < held.bytes()) {
+                inlinePaused = INLINE_PAUSE;
+            }
+            held.release();
+            held = null;
+        }
+        heldUsed = 0;
+    }
+
     /** @return the answer read ahead for this read, or {@link #NONE} */
-    private IncomingBatch take(int p, long fromId, int maxEvents, long maxBytes) {
-        RemoteReads.PendingRead r = ahead.remove(p);
+    private RemoteReads.Answered take(int p, long fromId, int maxEvents, long maxBytes) {
+        ArrayDeque<RemoteReads.PendingRead> q = ahead.get(p);
+        RemoteReads.PendingRead r = q == null ? null : landed(q.pollFirst());
         if (r == null) {
             return NONE;
         }
         if (r.from() != fromId || r.maxEvents() > maxEvents) {
             r.discard();
+            discard(p);
             return NONE;
         }
-        IncomingBatch b;
+        RemoteReads.Answered a;
         try {
-            b = topic.awaitRead(r);
+            a = topic.awaitRead(r);
         } catch (DiasporaException e) {
+            discard(p);
             return NONE; // read again now, which reports the failure as a read does
         }
-        if (b != null && !fits(b, maxBytes)) {
-            b.release();
+        if (a == null || !fits(a.batch(), maxBytes)) {
+            discard(p); // at the end, or dropped: nothing past it is of use
+        }
+        if (a != null && !fits(a.batch(), maxBytes)) {
+            a.batch().release();
+            if (a.inline() != null) {
+                a.inline().release();
+            }
             return NONE;
         }
         used++;
-        return b;
+        return a;
     }
 
     /** @return true if {@code b} keeps to {@code maxBytes} as a read with that limit would (at least one event) */
@@ -89,11 +253,22 @@ final class ReadAhead extends ForwardingLocalTopic {
         return bytes;
     }
 
-    /** @return the partitions with a READ in flight, for tests */
+    /** @return the partitions with a READ in flight, with the id the first of them reads from, for tests */
     Map<Integer, Long> inFlight() {
         Map<Integer, Long> m = new HashMap<>();
-        ahead.forEach((p, r) -> m.put(p, r.from()));
+        ahead.forEach((p, q) -> {
+            if (!q.isEmpty()) {
+                m.put(p, q.peekFirst().from());
+            }
+        });
         return m;
+    }
+
+    /** @return the ids the READs in flight of partition {@code p} read from, in order, for tests */
+    List<Long> inFlight(int p) {
+        List<Long> l = new ArrayList<>();
+        ahead.getOrDefault(p, new ArrayDeque<>()).forEach(r -> l.add(r.from()));
+        return l;
     }
 
     /** @return how many reads were answered by a READ sent ahead, for tests */
@@ -101,9 +276,25 @@ final class ReadAhead extends ForwardingLocalTopic {
         return used;
     }
 
-    /** Drops every READ in flight (the session closes). */
+    /** @return how many data requests were filled from data sent inline, for tests */
+    long servedInline() {
+        return servedInline;
+    }
+
+    /** @return the inline bytes the READs in flight asked for, for tests */
+    long inlineAsked() {
+        return inlineAsked;
+    }
+
+    /** @return whether reads ask for no inline data now (see {@link #INLINE_PAUSE}), for tests */
+    boolean inlinePaused() {
+        return inlinePaused > 0;
+    }
+
+    /** Drops every READ in flight and the data held inline (the session closes). */
     void discardAll() {
-        ahead.values().forEach(RemoteReads.PendingRead::discard);
+        ahead.values().forEach(q -> q.forEach(r -> landed(r).discard()));
         ahead.clear();
+        dropHeld();
     }
 }

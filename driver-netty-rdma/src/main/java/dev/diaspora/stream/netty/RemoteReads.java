@@ -1,6 +1,7 @@
 package dev.diaspora.stream.netty;
 
 import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.netty.protocol.InlineData;
 import dev.diaspora.stream.netty.protocol.PartitionRequests;
 import dev.diaspora.stream.netty.protocol.Protocol;
 import dev.diaspora.stream.netty.protocol.ReadAnswer;
@@ -60,6 +61,17 @@ final class RemoteReads {
 
     /** READ of global partition {@code p} (mapped by {@code m}), waiting for the answer; null at the end. */
     IncomingBatch read(PartitionMap m, int p, long fromId, int maxEvents, long maxBytes) {
+        Answered a = read(m, p, fromId, maxEvents, maxBytes, 0);
+        return a == null ? null : a.batch();
+    }
+
+    /**
+     * READ of global partition {@code p} (mapped by {@code m}), waiting for the answer; with {@code maxInline} &gt; 0 a
+     * READ_INLINE, whose answer also carries the data of the batch's first small events, up to that many bytes.
+     *
+     * @return the answer, or null at the end
+     */
+    Answered read(PartitionMap m, int p, long fromId, int maxEvents, long maxBytes, int maxInline) {
         Connection c = m.serverOf(p);
         topic.checkNotDeleted(c);
         long retryAt = retryReadAt.get(p);
@@ -71,8 +83,8 @@ final class RemoteReads {
         }
         ByteBuf a;
         try {
-            a = handles.callOnHandle(c, Protocol.READ, h -> readRequest(h, m.localOf(p), fromId, maxEvents,
-                    maxBytes));
+            a = handles.callOnHandle(c, readType(maxInline), h -> readRequest(h, m.localOf(p), fromId, maxEvents,
+                    maxBytes, maxInline));
             if (retryAt != 0) {
                 retryReadAt.set(p, 0);
                 failedReads.set(p, 0);
@@ -86,7 +98,7 @@ final class RemoteReads {
             }
             throw e;
         }
-        return decodeRead(p, c, a);
+        return decodeRead(p, c, a, maxInline > 0);
     }
 
     /**
@@ -96,7 +108,7 @@ final class RemoteReads {
      *
      * @return the read in flight, or null if none was sent
      */
-    PendingRead sendRead(PartitionMap m, int p, long fromId, int maxEvents, long maxBytes) {
+    PendingRead sendRead(PartitionMap m, int p, long fromId, int maxEvents, long maxBytes, int maxInline) {
         if (p < 0 || p >= m.size || fromId >= topic.knownEnd(p)) {
             return null;
         }
@@ -105,24 +117,32 @@ final class RemoteReads {
         if (h == null) {
             return null;
         }
-        CompletableFuture<ByteBuf> f = c.call(Protocol.READ, readRequest(h.id(), m.localOf(p), fromId, maxEvents,
-                maxBytes), List.of(), h.generation());
-        return new PendingRead(p, fromId, maxEvents, maxBytes, c, f);
+        CompletableFuture<ByteBuf> f = c.call(readType(maxInline), readRequest(h.id(), m.localOf(p), fromId,
+                maxEvents, maxBytes, maxInline), List.of(), h.generation());
+        return new PendingRead(p, fromId, maxEvents, maxBytes, maxInline, c, f);
     }
 
     /**
-     * @return the batch of a read sent by {@link #sendRead} (null at the end), waiting for its answer
+     * @return the answer of a read sent by {@link #sendRead} (null at the end), waiting for it
      * @throws DiasporaException as the READ failed
      */
-    IncomingBatch awaitRead(PendingRead r) {
-        return decodeRead(r.partition(), r.connection(), r.connection().await(r.answer(), Protocol.READ));
+    Answered awaitRead(PendingRead r) {
+        return decodeRead(r.partition(), r.connection(), r.connection().await(r.answer(), readType(r.maxInline())),
+                r.maxInline() > 0);
+    }
+
+    /**
+     * A READ answer: its batch (never null) and, for READ_INLINE, the data of its first events (null if none). The
+     * holder releases both.
+     */
+    record Answered(IncomingBatch batch, InlineData inline) {
     }
 
     /**
      * A READ in flight (see {@link #sendRead}): of partition {@code partition} from {@code from}, with the limits it
      * was sent with.
      */
-    record PendingRead(int partition, long from, int maxEvents, long maxBytes, Connection connection,
+    record PendingRead(int partition, long from, int maxEvents, long maxBytes, int maxInline, Connection connection,
             CompletableFuture<ByteBuf> answer) {
         /** Drops the read: its answer is released when it arrives. */
         void discard() {
@@ -130,17 +150,35 @@ final class RemoteReads {
         }
     }
 
-    private ByteBuf readRequest(int handle, int local, long fromId, int maxEvents, long maxBytes) {
-        return new PartitionRequests.Read(handle, local, fromId, maxEvents, Math.max(1, maxBytes))
-                .encode(topic.backend().alloc());
+    private static byte readType(int maxInline) {
+        return maxInline > 0 ? Protocol.READ_INLINE : Protocol.READ;
     }
 
-    /** Decodes and releases READ answer {@code a} of partition {@code p} from {@code c}; raises the known end. */
-    private IncomingBatch decodeRead(int p, Connection c, ByteBuf a) {
+    private ByteBuf readRequest(int handle, int local, long fromId, int maxEvents, long maxBytes, int maxInline) {
+        long bytes = Math.max(1, maxBytes);
+        return (maxInline > 0 ? new PartitionRequests.ReadInline(handle, local, fromId, maxEvents, bytes, maxInline)
+                : new PartitionRequests.Read(handle, local, fromId, maxEvents, bytes)).encode(topic.backend().alloc());
+    }
+
+    /**
+     * Decodes and releases READ (or READ_INLINE, if {@code inline}) answer {@code a} of partition {@code p} from
+     * {@code c}; raises the known end.
+     *
+     * @return the answer, or null at the end
+     */
+    private Answered decodeRead(int p, Connection c, ByteBuf a, boolean inline) {
         try {
             ReadAnswer r = ReadAnswer.decode(a, p, c.address);
             topic.raiseEnd(p, r.end());
-            return r.batch();
+            if (r.batch() == null) {
+                return null;
+            }
+            try {
+                return new Answered(r.batch(), inline ? InlineData.decode(a, r.batch()) : null);
+            } catch (RuntimeException e) {
+                r.batch().release();
+                throw e;
+            }
         } finally {
             a.release();
         }

@@ -168,6 +168,12 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             return answer(new Answers.LongValue(id)::encode);
         } else if (r instanceof PartitionRequests.Read q) {
             return data.read(q);
+        } else if (r instanceof PartitionRequests.ReadInline q) {
+            if (version < 3) {
+                throw new Protocol.BadFrameException("READ_INLINE needs protocol version 3; this connection's HELLO"
+                        + " named version " + version);
+            }
+            return data.readInline(q);
         } else if (r instanceof PartitionRequests.ReadData q) {
             return data.readData(q);
         } else if (r instanceof ConsumerRequests.Committed q) {

@@ -75,6 +75,9 @@ class ProtocolCodecPropertyTest {
                         r.nextInt(1_000_000_000))),
                 request("READ", r -> new PartitionRequests.Read(r.nextInt(), r.nextInt(), r.nextLong() >>> 1,
                         1 + r.nextInt(Protocol.MAX_COUNT), 1 + (r.nextLong() >>> 1))),
+                request("READ_INLINE", r -> new PartitionRequests.ReadInline(r.nextInt(), r.nextInt(),
+                        r.nextLong() >>> 1, 1 + r.nextInt(Protocol.MAX_COUNT), 1 + (r.nextLong() >>> 1),
+                        r.nextInt(Integer.MAX_VALUE))),
                 request("READ_DATA", ProtocolCodecPropertyTest::readData),
                 request("LOST_RANGES", r -> new PartitionRequests.LostRanges(r.nextInt(), r.nextInt())),
                 request("CLOSE_APPENDER", r -> new PartitionRequests.CloseAppender(r.nextInt(), r.nextInt())),
@@ -172,6 +175,9 @@ class ProtocolCodecPropertyTest {
             ReadAnswer sent = readAnswer(r);
             ByteBuf frame = Unpooled.buffer();
             sent.encode(frame);
+            if (sent.batch() == null || sent.batch().error() == null) {
+                assertTrue(frame.readableBytes() <= sent.encodedSize(), "the size the server allocates for");
+            }
             ReadAnswer got = ReadAnswer.decode(frame, 3, "s");
             assertEquals(sent.end(), got.end());
             if (sent.batch() == null) {

@@ -118,7 +118,8 @@ class ReadAheadTest {
         });
     }
 
-    private interface SessionBody {
+    /** What a test does with a read session. */
+    interface SessionBody {
         void run(Servers servers, NettyReadSession s);
     }
 
@@ -126,14 +127,19 @@ class ReadAheadTest {
     private void withSession(SessionBody body) {
         try (Servers servers = Servers.start(root, 1)) {
             produce(servers);
-            NettyBackend backend = backend(servers);
-            try (NettyTopic topic = (NettyTopic) backend.openTopic("ahead");
-                    NettyReadSession s = (NettyReadSession) topic.openSession(new SessionConfig("c", new int[] {0},
-                            StartAt.EARLIEST))) {
-                body.run(servers, s);
-            } finally {
-                backend.close();
-            }
+            onSession(servers, "ahead", body);
+        }
+    }
+
+    /** Runs {@code body} on a session of partition 0 of topic {@code name}, from its first event, in a new client. */
+    static void onSession(Servers servers, String name, SessionBody body) {
+        NettyBackend backend = backend(servers);
+        try (NettyTopic topic = (NettyTopic) backend.openTopic(name);
+                NettyReadSession s = (NettyReadSession) topic.openSession(new SessionConfig("c", new int[] {0},
+                        StartAt.EARLIEST))) {
+            body.run(servers, s);
+        } finally {
+            backend.close();
         }
     }
 
@@ -150,7 +156,8 @@ class ReadAheadTest {
         }
     }
 
-    private static NettyBackend backend(Servers servers) {
+    /** @return a client of {@code servers} without the engine */
+    static NettyBackend backend(Servers servers) {
         List<String> addresses = servers.list().stream().map(s -> "127.0.0.1:" + s.port()).toList();
         return new NettyBackend(addresses, OptionSchema.of(OptionSpec.string("unused"))
                 .validate(Metadata.of("{}"), "test"));

@@ -81,6 +81,37 @@ public final class PartitionRequests {
     }
 
     /**
+     * READ_INLINE (version 3): a {@link Read} whose answer also carries the whole data of the batch's first events, as
+     * many as fit {@code maxInline} bytes, each smaller than {@link Protocol#INLINE_EVENT_LIMIT} (a {@link ReadAnswer}
+     * followed by an {@link InlineData} section).
+     */
+    public record ReadInline(int handle, int partition, long from, int maxEvents, long maxBytes, int maxInline)
+            implements Request {
+        @Override
+        public byte type() {
+            return Protocol.READ_INLINE;
+        }
+
+        @Override
+        public void encode(ByteBuf out) {
+            out.writeInt(handle).writeInt(partition).writeLong(from).writeInt(maxEvents).writeLong(maxBytes)
+                    .writeInt(maxInline);
+        }
+
+        /** @throws Protocol.BadFrameException also if a position or bound is out of range */
+        public static ReadInline decode(ByteBuf in) {
+            ReadInline r = Protocol.request(Protocol.READ_INLINE, in, b -> new ReadInline(b.readInt(), b.readInt(),
+                    b.readLong(), b.readInt(), b.readLong(), b.readInt()));
+            if (r.from < 0 || r.maxEvents < 1 || r.maxEvents > Protocol.MAX_COUNT || r.maxBytes < 1
+                    || r.maxInline < 0) {
+                throw new Protocol.BadFrameException("READ_INLINE: from " + r.from + ", maxEvents " + r.maxEvents
+                        + ", maxBytes " + r.maxBytes + ", maxInline " + r.maxInline + " out of range");
+            }
+            return r;
+        }
+    }
+
+    /**
      * READ_DATA: the selected bytes of events' data. Each item's ranges are as sent: the server checks them against
      * the event and fails that item alone if they do not fit.
      */

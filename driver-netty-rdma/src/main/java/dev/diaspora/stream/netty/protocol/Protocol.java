@@ -32,9 +32,10 @@ public final class Protocol {
     public static final int MAGIC = 0x4453_504E;
     /**
      * The protocol version this release speaks (PROTOCOL.md, "Versions"). Version 2: OPEN_TOPIC no longer subscribes
-     * the handle to NOTIFY; SUBSCRIBE does.
+     * the handle to NOTIFY; SUBSCRIBE does. Version 3: READ_INLINE, a READ whose answer also carries the data of its
+     * small events.
      */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
     /** The oldest version a server still serves: a version 1 client's handles are all subscribed at OPEN_TOPIC. */
     public static final int MIN_VERSION = 1;
     /** Frame header after the length field: type (1) and request id (8). */
@@ -58,6 +59,11 @@ public final class Protocol {
     public static final int MAX_COUNT = 1 << 20;
     /** Most ranges of one selection in READ_DATA. */
     public static final int MAX_RANGES = 1 << 16;
+    /**
+     * READ_INLINE carries the data of events smaller than this only (one checksum block): larger events are fetched
+     * with READ_DATA, which sends them zero-copy.
+     */
+    public static final long INLINE_EVENT_LIMIT = 64 << 10;
 
     // requests (client to server)
     public static final byte HELLO = 1;
@@ -87,6 +93,8 @@ public final class Protocol {
     public static final byte ADD_PARTITIONS = 25;
     /** Version 2: subscribes a topic handle to the NOTIFY of its partitions' ends. */
     public static final byte SUBSCRIBE = 26;
+    /** Version 3: READ whose answer also carries the whole data of the batch's first small events. */
+    public static final byte READ_INLINE = 27;
     // answers and pushes (server to client)
     public static final byte OK = 64;
     public static final byte ERROR = 65;
@@ -157,6 +165,7 @@ public final class Protocol {
             case ALTER_TOPIC: return "ALTER_TOPIC";
             case ADD_PARTITIONS: return "ADD_PARTITIONS";
             case SUBSCRIBE: return "SUBSCRIBE";
+            case READ_INLINE: return "READ_INLINE";
             case OK: return "OK";
             case ERROR: return "ERROR";
             case NOTIFY: return "NOTIFY";
@@ -270,7 +279,15 @@ public final class Protocol {
 
     /** @return a new buffer of {@code alloc} holding what {@code encoder} writes; the caller owns it */
     public static ByteBuf encode(ByteBufAllocator alloc, java.util.function.Consumer<ByteBuf> encoder) {
-        ByteBuf out = alloc.buffer();
+        return encode(alloc, 256, encoder);
+    }
+
+    /**
+     * As {@link #encode(ByteBufAllocator, java.util.function.Consumer)}, in a buffer of {@code capacity} bytes at
+     * first (an estimate of what the encoder writes, so that a large answer is not copied as its buffer grows).
+     */
+    public static ByteBuf encode(ByteBufAllocator alloc, int capacity, java.util.function.Consumer<ByteBuf> encoder) {
+        ByteBuf out = alloc.buffer(capacity);
         try {
             encoder.accept(out);
             return out;

@@ -62,6 +62,18 @@ public record ReadAnswer(long end, IncomingBatch batch) {
         return new ReadAnswer(end, new IncomingBatch(p, first, n, md, offsets, ts, sizes, locations, null, error));
     }
 
+    /** @return about how many bytes {@link #encode} writes (exact but for the error's message) */
+    public int encodedSize() {
+        if (batch == null) {
+            return 9;
+        }
+        long size = 64;
+        for (int i = 0; i < batch.count(); i++) {
+            size += 28 + batch.metadataSize(i);
+        }
+        return (int) Math.min(size, Integer.MAX_VALUE - 8);
+    }
+
     /**
      * Encodes the answer on the server: the end, then the batch if any (its error's message as {@link
      * Protocol#errorMessage}, cut to the protocol's length). The batch is not released.

@@ -44,6 +44,7 @@ public interface Request {
             case Protocol.BOUNDS: return PartitionRequests.Bounds.decode(in);
             case Protocol.ID_FOR_TIME: return PartitionRequests.IdForTime.decode(in);
             case Protocol.READ: return PartitionRequests.Read.decode(in);
+            case Protocol.READ_INLINE: return PartitionRequests.ReadInline.decode(in);
             case Protocol.READ_DATA: return PartitionRequests.ReadData.decode(in);
             case Protocol.LOST_RANGES: return PartitionRequests.LostRanges.decode(in);
             case Protocol.CLOSE_APPENDER: return PartitionRequests.CloseAppender.decode(in);

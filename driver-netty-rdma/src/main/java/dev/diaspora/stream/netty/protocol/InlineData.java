@@ -1,0 +1,92 @@
+package dev.diaspora.stream.netty.protocol;
+
+import dev.diaspora.stream.spi.IncomingBatch;
+import io.netty.buffer.ByteBuf;
+import java.nio.ByteBuffer;
+
+/**
+ * The data section of a READ_INLINE answer (PROTOCOL.md, "READ_INLINE"), after its {@link ReadAnswer}: {@code u32 k},
+ * then the whole data of the batch's first {@code k} events, concatenated (their sizes are the batch's data sizes).
+ *
+ * <p>Thread safety: not thread-safe; the holder owns {@link #data()} (one reference) and releases it with
+ * {@link #release()}.
+ *
+ * @param firstId the id of the first event whose data is held
+ * @param offsets {@code k + 1} offsets into {@code data}: event {@code firstId + i} is [offsets[i], offsets[i + 1])
+ * @param data the bytes, owned by this object
+ */
+public record InlineData(long firstId, long[] offsets, ByteBuf data) {
+    /** @return how many events' data is held */
+    public int count() {
+        return offsets.length - 1;
+    }
+
+    /** @return true if the data of event {@code id} is held */
+    public boolean holds(long id) {
+        return id >= firstId && id - firstId < count();
+    }
+
+    /**
+     * @param bytes {@link #data()} as one buffer (see {@link #contiguous()})
+     * @return the whole data of held event {@code id}, a view of {@code bytes}
+     */
+    public ByteBuffer of(ByteBuffer bytes, long id) {
+        int i = (int) (id - firstId);
+        return bytes.slice((int) offsets[i], (int) (offsets[i + 1] - offsets[i]));
+    }
+
+    /**
+     * @return {@link #data()} as one buffer, to slice each event out of cheaply: a view if the frame arrived in one
+     *     piece, else a copy (looking events up in a buffer of many pieces costs more than copying them once)
+     */
+    public ByteBuffer contiguous() {
+        if (data.nioBufferCount() == 1) {
+            return data.nioBuffer();
+        }
+        ByteBuffer copy = ByteBuffer.allocate(data.readableBytes());
+        data.getBytes(data.readerIndex(), copy);
+        return copy.flip();
+    }
+
+    /** @return the bytes held */
+    public long bytes() {
+        return offsets[offsets.length - 1];
+    }
+
+    /** Releases the bytes. */
+    public void release() {
+        data.release();
+    }
+
+    /**
+     * Decodes the section that follows a READ_INLINE's {@link ReadAnswer} in {@code in} (a retained slice of the frame,
+     * which the caller still releases). {@code batch} is the answer's batch (null at the end: then k must be 0).
+     *
+     * @return the data, or null if the answer holds none
+     * @throws Protocol.BadFrameException if k exceeds the batch or the frame is shorter than the sizes it announces
+     */
+    public static InlineData decode(ByteBuf in, IncomingBatch batch) {
+        return Protocol.answer("READ_INLINE answer", in, a -> {
+            int k = a.readInt();
+            int n = batch == null ? 0 : batch.count();
+            if (k < 0 || k > n) {
+                throw new Protocol.BadFrameException("READ_INLINE answer: data of " + k + " events for a batch of "
+                        + n);
+            }
+            if (k == 0) {
+                return null;
+            }
+            long[] offsets = new long[k + 1];
+            for (int i = 0; i < k; i++) {
+                long size = batch.dataSize(i);
+                if (size < 0 || size >= Protocol.INLINE_EVENT_LIMIT) {
+                    throw new Protocol.BadFrameException("READ_INLINE answer: event " + (batch.firstId() + i)
+                            + " of " + size + " bytes sent inline");
+                }
+                offsets[i + 1] = offsets[i] + size;
+            }
+            Protocol.need(a, offsets[k], "READ_INLINE data");
+            return new InlineData(batch.firstId(), offsets, a.readRetainedSlice((int) offsets[k]));
+        });
+    }
+}
