@@ -58,7 +58,7 @@ final class RabbitTopic implements TopicBackend, LocalTopic {
     private final PartitionTail[] tails;
     private final List<List<Cursor>> cursors = new ArrayList<>();
     /** The bodies of each batch handed to the engine, by the batch's token, until the batch is released. */
-    private final ConcurrentHashMap<Long, byte[][]> inFlight = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, Cursor.Drained> inFlight = new ConcurrentHashMap<>();
     private final Set<String> registeredNames = ConcurrentHashMap.newKeySet();
     /** The topic's incarnation: a topic deleted and created again under the name is another topic. */
     private final String incarnation;
@@ -341,10 +341,10 @@ final class RabbitTopic implements TopicBackend, LocalTopic {
         }
         Cursor.Drained d = cursor.drain(maxEvents, maxBytes);
         if (d.count == 0) { // the record at the position is not an event of this layout
-            byte[] body = cursor.takeOne();
+            String body = cursor.takeOne();
             return IncomingBatch.failure(p, fromId, new CorruptDataException("partition " + p + " of topic '" + name
-                    + "', event id " + fromId + " (stream '" + streams[p] + "', offset " + from + "): "
-                    + Layout.describe(body) + "; seek past it to go on"));
+                    + "', event id " + fromId + " (stream '" + streams[p] + "', offset " + from + "): " + body
+                    + "; seek past it to go on"));
         }
         return batch(p, fromId, d);
     }
@@ -365,30 +365,37 @@ final class RabbitTopic implements TopicBackend, LocalTopic {
         long base = token << INDEX_BITS;
         for (int i = 0; i < n; i++) {
             byte[] body = d.bodies[i];
-            int m = Layout.metadataSize(body);
-            System.arraycopy(body, Layout.EVENT_HEADER, md, offsets[i], m);
+            int s = d.starts[i];
+            int m = Layout.metadataSize(body, s);
+            System.arraycopy(body, s + Layout.EVENT_HEADER, md, offsets[i], m);
             offsets[i + 1] = offsets[i] + m;
             ts[i] = d.timesMs[i] * 1_000_000L;
-            sizes[i] = body.length - Layout.EVENT_HEADER - m;
+            sizes[i] = body.length - s - Layout.EVENT_HEADER - m;
             locations[i] = base | i;
         }
-        inFlight.put(token, d.bodies);
+        inFlight.put(token, d);
         return new IncomingBatch(p, fromId, n, ByteBuffer.wrap(md), offsets, ts, sizes, locations,
                 () -> inFlight.remove(token), null);
     }
 
     @Override
     public void readData(List<DataRequest> requests) {
+        long token = -1;
+        Cursor.Drained batch = null;
         for (DataRequest r : requests) {
             long location = r.descriptor().locationAsLong();
-            byte[][] bodies = inFlight.get(location >>> INDEX_BITS);
-            if (bodies == null) {
+            if (location >>> INDEX_BITS != token) { // the requests of one read are mostly of one batch: one lookup
+                token = location >>> INDEX_BITS;
+                batch = inFlight.get(token);
+            }
+            if (batch == null) {
                 r.fail(new DiasporaException("partition " + r.partition() + ", event id " + r.eventId()
                         + ": its data was released before it was read"));
                 continue;
             }
-            byte[] body = bodies[(int) (location & (Cursor.MAX_DRAIN - 1))];
-            int off = Layout.dataOffset(body);
+            int i = (int) (location & (Cursor.MAX_DRAIN - 1));
+            byte[] body = batch.bodies[i];
+            int off = Layout.dataOffset(body, batch.starts[i]);
             r.fillFrom(ByteBuffer.wrap(body, off, body.length - off));
         }
     }
