@@ -43,7 +43,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class RabbitTopic implements TopicBackend, LocalTopic {
     /** Cursors kept per partition; the least recently used one is closed beyond this. */
-    private static final int CURSORS_PER_PARTITION = 4;
+    static final int CURSORS_PER_PARTITION = 4;
     private static final AtomicLong TOKENS = new AtomicLong();
     /** The low bits of a data location: the event's index in its batch; the high bits are the batch's token. */
     static final int INDEX_BITS = 20;
@@ -264,28 +264,21 @@ final class RabbitTopic implements TopicBackend, LocalTopic {
 
     /**
      * @return a cursor at {@code fromOffset} claimed for the caller alone until {@link #release}: readers of other
-     *     consumers at the same position never share one (one's drain would move the position under the other's)
+     *     consumers at the same position never share one (one's drain would move the position under the other's).
+     *     A new cursor first makes room by closing the least recently used unclaimed ones beyond the cap; when every
+     *     cursor is claimed (more consumers reading the partition at once than the cap) the list goes above the cap
+     *     until {@link #release} brings it back
      */
-    private Cursor cursor(int p, long fromOffset) {
+    Cursor cursor(int p, long fromOffset) {
         List<Cursor> list = cursors.get(p);
         synchronized (list) {
-            Cursor oldest = null;
             for (Cursor c : list) {
-                if (c.claimed) {
-                    continue;
-                }
-                if (c.next() == fromOffset) {
+                if (!c.claimed && c.next() == fromOffset) {
                     c.claimed = true;
                     return c;
                 }
-                if (oldest == null || c.lastUsed() < oldest.lastUsed()) {
-                    oldest = c;
-                }
             }
-            if (list.size() >= CURSORS_PER_PARTITION && oldest != null) {
-                list.remove(oldest);
-                oldest.close();
-            }
+            trim(list, CURSORS_PER_PARTITION - 1);
             Cursor c = new Cursor(this, p, fromOffset);
             c.claimed = true;
             list.add(c);
@@ -293,9 +286,41 @@ final class RabbitTopic implements TopicBackend, LocalTopic {
         }
     }
 
-    private void release(int p, Cursor cursor) {
-        synchronized (cursors.get(p)) {
+    /**
+     * Ends a read's claim of its cursor, and closes the least recently used unclaimed cursors beyond the cap (those
+     * made while every cursor was claimed): the list of a partition stays within {@value #CURSORS_PER_PARTITION}
+     * plus the reads running beyond it at this moment.
+     */
+    void release(int p, Cursor cursor) {
+        List<Cursor> list = cursors.get(p);
+        synchronized (list) {
             cursor.claimed = false;
+            trim(list, CURSORS_PER_PARTITION);
+        }
+    }
+
+    /** Closes the least recently used unclaimed cursors while the list holds more than {@code max}; caller locks. */
+    private static void trim(List<Cursor> list, int max) {
+        while (list.size() > max) {
+            Cursor oldest = null;
+            for (Cursor c : list) {
+                if (!c.claimed && (oldest == null || c.lastUsed() < oldest.lastUsed())) {
+                    oldest = c;
+                }
+            }
+            if (oldest == null) {
+                return; // every cursor is claimed: release trims
+            }
+            list.remove(oldest);
+            oldest.close();
+        }
+    }
+
+    /** @return how many cursors partition {@code p} keeps now (for tests) */
+    int cursorCount(int p) {
+        List<Cursor> list = cursors.get(p);
+        synchronized (list) {
+            return list.size();
         }
     }
 
