@@ -42,8 +42,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Thread safety: thread-safe.
  */
 final class RabbitTopic implements TopicBackend, LocalTopic {
-    /** Cursors kept per partition; the least recently used one is closed beyond this. */
-    static final int CURSORS_PER_PARTITION = 4;
     private static final AtomicLong TOKENS = new AtomicLong();
     /** The low bits of a data location: the event's index in its batch; the high bits are the batch's token. */
     static final int INDEX_BITS = 20;
@@ -56,7 +54,7 @@ final class RabbitTopic implements TopicBackend, LocalTopic {
     private final String[] streams;
     private final ChangeNotifier notifier = new ChangeNotifier();
     private final PartitionTail[] tails;
-    private final List<List<Cursor>> cursors = new ArrayList<>();
+    private final Cursors cursors;
     /** The bodies of each batch handed to the engine, by the batch's token, until the batch is released. */
     private final ConcurrentHashMap<Long, Cursor.Drained> inFlight = new ConcurrentHashMap<>();
     private final Set<String> registeredNames = ConcurrentHashMap.newKeySet();
@@ -82,10 +80,10 @@ final class RabbitTopic implements TopicBackend, LocalTopic {
         for (int p = 0; p < partitionCount; p++) {
             ps.add(new PartitionInfo(p, Metadata.EMPTY));
             streams[p] = RabbitBackend.partitionStream(name, p);
-            cursors.add(new ArrayList<>());
         }
         this.partitions = List.copyOf(ps);
         this.tails = new PartitionTail[partitionCount];
+        this.cursors = new Cursors(this, partitionCount);
         this.incarnation = record.path("incarnation").asText();
     }
 
@@ -262,74 +260,13 @@ final class RabbitTopic implements TopicBackend, LocalTopic {
         return new LocalReadSession(this, config);
     }
 
-    /**
-     * @return a cursor at {@code fromOffset} claimed for the caller alone until {@link #release}: readers of other
-     *     consumers at the same position never share one (one's drain would move the position under the other's).
-     *     A new cursor first makes room by closing the least recently used unclaimed ones beyond the cap; when every
-     *     cursor is claimed (more consumers reading the partition at once than the cap) the list goes above the cap
-     *     until {@link #release} brings it back
-     */
-    Cursor cursor(int p, long fromOffset) {
-        List<Cursor> list = cursors.get(p);
-        synchronized (list) {
-            for (Cursor c : list) {
-                if (!c.claimed && c.next() == fromOffset) {
-                    c.claimed = true;
-                    return c;
-                }
-            }
-            trim(list, CURSORS_PER_PARTITION - 1);
-            Cursor c = new Cursor(this, p, fromOffset);
-            c.claimed = true;
-            list.add(c);
-            return c;
-        }
-    }
-
-    /**
-     * Ends a read's claim of its cursor, and closes the least recently used unclaimed cursors beyond the cap (those
-     * made while every cursor was claimed): the list of a partition stays within {@value #CURSORS_PER_PARTITION}
-     * plus the reads running beyond it at this moment.
-     */
-    void release(int p, Cursor cursor) {
-        List<Cursor> list = cursors.get(p);
-        synchronized (list) {
-            cursor.claimed = false;
-            trim(list, CURSORS_PER_PARTITION);
-        }
-    }
-
-    /** Closes the least recently used unclaimed cursors while the list holds more than {@code max}; caller locks. */
-    private static void trim(List<Cursor> list, int max) {
-        while (list.size() > max) {
-            Cursor oldest = null;
-            for (Cursor c : list) {
-                if (!c.claimed && (oldest == null || c.lastUsed() < oldest.lastUsed())) {
-                    oldest = c;
-                }
-            }
-            if (oldest == null) {
-                return; // every cursor is claimed: release trims
-            }
-            list.remove(oldest);
-            oldest.close();
-        }
-    }
-
-    /** @return how many cursors partition {@code p} keeps now (for tests) */
-    int cursorCount(int p) {
-        List<Cursor> list = cursors.get(p);
-        synchronized (list) {
-            return list.size();
-        }
+    /** @return the handle's cursors (for tests) */
+    Cursors cursors() {
+        return cursors;
     }
 
     private void drop(int p, Cursor cursor) {
-        List<Cursor> list = cursors.get(p);
-        synchronized (list) {
-            list.remove(cursor);
-        }
-        cursor.close();
+        cursors.drop(p, cursor);
         notifier.changed(); // the caller returns no records: make its session read again at once
     }
 
@@ -337,11 +274,11 @@ final class RabbitTopic implements TopicBackend, LocalTopic {
     public IncomingBatch read(int p, long fromId, int maxEvents, long maxBytes) {
         checkLiveSometimes();
         long from = fromId + 1;
-        Cursor cursor = cursor(p, from);
+        Cursor cursor = cursors.claim(p, from);
         try {
             return read(p, fromId, from, cursor, maxEvents, maxBytes);
         } finally {
-            release(p, cursor);
+            cursors.release(p, cursor);
         }
     }
 
@@ -516,15 +453,7 @@ final class RabbitTopic implements TopicBackend, LocalTopic {
             if (tails[p] != null) {
                 tails[p].close(driverClosing);
             }
-            List<Cursor> list = cursors.get(p);
-            synchronized (list) {
-                if (!driverClosing) {
-                    for (Cursor c : list) {
-                        c.close();
-                    }
-                }
-                list.clear();
-            }
+            cursors.closeAll(p, driverClosing);
         }
         backend.closed(this);
     }
