@@ -6,6 +6,7 @@ import com.rabbitmq.stream.Constants;
 import com.rabbitmq.stream.Message;
 import com.rabbitmq.stream.OffsetSpecification;
 import dev.diaspora.stream.CorruptDataException;
+import dev.diaspora.stream.DataDescriptor;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.PartitionBounds;
@@ -358,7 +359,14 @@ final class RabbitTopic implements TopicBackend, LocalTopic {
             int i = (int) (location & (Cursor.MAX_DRAIN - 1));
             byte[] body = batch.bodies[i];
             int off = Layout.dataOffset(body, batch.starts[i]);
-            r.fillFrom(ByteBuffer.wrap(body, off, body.length - off));
+            DataDescriptor d = r.descriptor();
+            if (d.depth() == 0 && d.size() <= body.length - off) { // the whole data: no ranges to map
+                if (d.size() > 0) {
+                    r.target().write(0, ByteBuffer.wrap(body, off, (int) d.size()));
+                }
+            } else {
+                r.fillFrom(ByteBuffer.wrap(body, off, body.length - off));
+            }
         }
     }
 
