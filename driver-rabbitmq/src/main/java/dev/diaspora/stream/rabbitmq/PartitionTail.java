@@ -1,6 +1,7 @@
 package dev.diaspora.stream.rabbitmq;
 
 import com.rabbitmq.stream.Consumer;
+import com.rabbitmq.stream.ConsumerFlowStrategy;
 import com.rabbitmq.stream.OffsetSpecification;
 import com.rabbitmq.stream.Resource;
 import dev.diaspora.stream.DiasporaException;
@@ -47,6 +48,8 @@ final class PartitionTail implements AutoCloseable {
     private volatile long troubleSince;
     private volatile boolean closing;
     private volatile boolean dead;
+    /** Messages of the current chunk not delivered yet: used on the client's dispatch thread of the follower only. */
+    private long left;
 
     PartitionTail(RabbitTopic topic, int partition) {
         this.topic = topic;
@@ -61,8 +64,11 @@ final class PartitionTail implements AutoCloseable {
         this.consumer = topic.backend.environment.consumerBuilder().stream(stream)
                 .offset(OffsetSpecification.offset(tail.lastOffset())) // an existing record: see Cursor
                 .listeners(this::stateChanged)
-                .messageHandler((ctx, message) -> seen(ctx.offset(), DataSectionCodec.array(message),
-                        DataSectionCodec.start(message))).build();
+                .flow().strategy(new Flow()).builder()
+                .messageHandler((ctx, message) -> {
+                    seen(ctx.offset(), DataSectionCodec.array(message), DataSectionCodec.start(message));
+                    arrived();
+                }).build();
         long period = Math.max(50, Math.min(1_000, topic.backend.config.pushTimeout.toMillis() / 4));
         this.sweep = topic.backend.scheduler().scheduleAtFixedRate(this::sweepSafely, period, period,
                 TimeUnit.MILLISECONDS);
@@ -156,7 +162,33 @@ final class PartitionTail implements AutoCloseable {
                 }
             }
         }
-        topic.notifier().changed();
+    }
+
+    /**
+     * The follower's flow strategy: the client's default ({@code creditOnChunkArrival(10)}: ten chunks, then one more
+     * as each arrives), and it counts each chunk's messages so that the handle's readers are woken once per chunk,
+     * after its last message, rather than once per message (a monitor and a {@code notifyAll} each). Readers with a
+     * cursor are woken by their own subscription anyway; this wakes them as soon as the producer side sees a chunk.
+     */
+    private final class Flow implements ConsumerFlowStrategy {
+        @Override
+        public int initialCredits() {
+            return 10;
+        }
+
+        @Override
+        public MessageProcessedCallback start(Context context) {
+            context.credits(1);
+            left = context.messageCount(); // the chunk's messages are delivered (or skipped) next, on this thread
+            return skipped -> arrived(); // the client skips the messages before the subscription's offset
+        }
+    }
+
+    /** One message of the current chunk was delivered or skipped: the last one wakes the handle's readers. */
+    private void arrived() {
+        if (--left == 0) {
+            topic.notifier().changed();
+        }
     }
 
     private String failureText(String cause) {
