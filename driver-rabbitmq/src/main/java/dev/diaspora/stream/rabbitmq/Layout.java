@@ -36,19 +36,25 @@ final class Layout {
     private Layout() {
     }
 
-    /** @return the body of one event; copies the metadata and the data once, into the message */
+    /**
+     * @return one event as the stream message the driver publishes: its AMQP 1.0 data section (the section header,
+     *     then the body at {@link DataSectionCodec#bodyStart}), so that the codec sends the array as it is; copies the
+     *     metadata and the data once, into it
+     */
     static byte[] event(long writer, long sequence, ByteBuffer metadata, DataView data) {
         int md = metadata.remaining();
         long size = EVENT_HEADER + (long) md + data.size();
-        if (size > Integer.MAX_VALUE) {
+        if (size > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("event of " + size + " bytes");
         }
-        byte[] body = new byte[(int) size];
-        ByteBuffer b = ByteBuffer.wrap(body).order(ByteOrder.BIG_ENDIAN);
+        int n = (int) size;
+        byte[] section = DataSectionCodec.section(n);
+        int s = DataSectionCodec.bodyStart(n);
+        ByteBuffer b = ByteBuffer.wrap(section, s, n).order(ByteOrder.BIG_ENDIAN);
         b.put((byte) 'D').put((byte) 'S').put(VERSION).put(KIND_EVENT).putLong(writer).putLong(sequence).putInt(md);
         b.put(metadata.duplicate());
-        data.read(0, body, b.position(), (int) data.size());
-        return body;
+        data.read(0, section, b.position(), (int) data.size());
+        return section;
     }
 
     static byte[] text(byte kind, String json) {
@@ -64,34 +70,49 @@ final class Layout {
 
     /** @return the kind of a body, or 0 if the body is not in this layout (or too short for its kind) */
     static byte kind(byte[] body) {
-        if (body == null || body.length < 4 || body[0] != 'D' || body[1] != 'S' || body[2] != VERSION) {
+        return body == null ? 0 : kind(body, 0);
+    }
+
+    /**
+     * The body of a delivered message is {@code a[s..a.length)} (the message's array, the data section's header
+     * before {@code s}): the methods below read it in place.
+     *
+     * @return the kind of the body at {@code s}, or 0 if it is not in this layout (or too short for its kind)
+     */
+    static byte kind(byte[] a, int s) {
+        int n = a.length - s;
+        if (n < 4 || a[s] != 'D' || a[s + 1] != 'S' || a[s + 2] != VERSION) {
             return 0;
         }
-        byte k = body[3];
+        byte k = a[s + 3];
         if (k == KIND_EVENT) {
-            if (body.length < EVENT_HEADER) {
+            if (n < EVENT_HEADER) {
                 return 0;
             }
-            long md = Integer.toUnsignedLong(ByteBuffer.wrap(body, 20, 4).getInt());
-            return md <= body.length - EVENT_HEADER ? k : 0;
+            return Integer.toUnsignedLong(int32(a, s + 20)) <= n - EVENT_HEADER ? k : 0;
         }
         return k >= KIND_HEADER && k <= KIND_CATALOG ? k : 0;
     }
 
-    static long writer(byte[] event) {
-        return ByteBuffer.wrap(event, 4, 8).getLong();
+    static long writer(byte[] a, int s) {
+        return (long) int32(a, s + 4) << 32 | Integer.toUnsignedLong(int32(a, s + 8));
     }
 
-    static long sequence(byte[] event) {
-        return ByteBuffer.wrap(event, 12, 8).getLong();
+    static long sequence(byte[] a, int s) {
+        return (long) int32(a, s + 12) << 32 | Integer.toUnsignedLong(int32(a, s + 16));
     }
 
-    static int metadataSize(byte[] event) {
-        return ByteBuffer.wrap(event, 20, 4).getInt();
+    static int metadataSize(byte[] a, int s) {
+        return int32(a, s + 20);
     }
 
-    static int dataOffset(byte[] event) {
-        return EVENT_HEADER + metadataSize(event);
+    /** @return the index in {@code a} where the event's data starts */
+    static int dataOffset(byte[] a, int s) {
+        return s + EVENT_HEADER + metadataSize(a, s);
+    }
+
+    private static int int32(byte[] a, int i) {
+        return (a[i] & 0xff) << 24 | (a[i + 1] & 0xff) << 16 | (a[i + 2] & 0xff) << 8 | (a[i + 3] & 0xff);
     }
 
     static String text(byte[] body) {
@@ -100,11 +121,17 @@ final class Layout {
 
     /** @return a short description of a foreign body, for error messages */
     static String describe(byte[] body) {
-        if (body == null) {
+        return body == null ? "a message without a data body" : describe(body, 0);
+    }
+
+    /** @return a short description of the foreign body at {@code s} of {@code a}, for error messages */
+    static String describe(byte[] a, int s) {
+        if (a == null) {
             return "a message without a data body";
         }
-        return "a message of " + body.length + " bytes not in the diaspora layout (it starts "
-                + (body.length >= 4 ? String.format("%02x %02x %02x %02x", body[0], body[1], body[2], body[3])
+        int n = a.length - s;
+        return "a message of " + n + " bytes not in the diaspora layout (it starts "
+                + (n >= 4 ? String.format("%02x %02x %02x %02x", a[s], a[s + 1], a[s + 2], a[s + 3])
                         : "too short") + "; expected 'D' 'S' 01 and a kind): written by another program?";
     }
 }

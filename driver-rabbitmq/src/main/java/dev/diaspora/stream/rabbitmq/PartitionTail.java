@@ -1,15 +1,15 @@
 package dev.diaspora.stream.rabbitmq;
 
 import com.rabbitmq.stream.Consumer;
+import com.rabbitmq.stream.ConsumerFlowStrategy;
 import com.rabbitmq.stream.OffsetSpecification;
 import com.rabbitmq.stream.Resource;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.spi.RecordAppender.AppendCallback;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -25,29 +25,22 @@ import java.util.concurrent.TimeUnit;
  * when, or the server never confirmed the event); a follower the client closes (its stream deleted) fails every waiting
  * send at once and is replaced at the next send ({@link #dead()}).
  *
+ * <p>The waiting sends are kept per appender ({@link SendLane}, a ring by publishing id): a message seen costs a
+ * scan of this handle's appenders of the partition (usually one) and a ring slot, no key object or map entry. The
+ * follower reads only the writer and the sequence of each message, in place in the array the client read it into.
+ *
  * <p>Thread safety: thread-safe; deliveries and state changes arrive on the client's threads, the sweep on the
  * driver's scheduler.
  */
 final class PartitionTail implements AutoCloseable {
-    private record Key(long writer, long sequence) {
-    }
-
-    /** A send waiting to be seen. */
-    private static final class Pending {
-        final AppendCallback callback;
-        final long since = System.nanoTime();
-        volatile boolean confirmed;
-
-        Pending(AppendCallback callback) {
-            this.callback = callback;
-        }
-    }
+    private static final SendLane[] NONE = {};
 
     private final RabbitTopic topic;
     private final int partition;
     private final String stream;
     private final long timeoutNanos;
-    private final ConcurrentHashMap<Key, Pending> pending = new ConcurrentHashMap<>();
+    /** The lanes of this handle's appenders writing to the partition; copied on write under this. */
+    private volatile SendLane[] lanes = NONE;
     private final Consumer consumer;
     private volatile ScheduledFuture<?> sweep;
     /** Why the follower is not following now (null while it is), and since when. */
@@ -55,6 +48,8 @@ final class PartitionTail implements AutoCloseable {
     private volatile long troubleSince;
     private volatile boolean closing;
     private volatile boolean dead;
+    /** Messages of the current chunk not delivered yet: used on the client's dispatch thread of the follower only. */
+    private long left;
 
     PartitionTail(RabbitTopic topic, int partition) {
         this.topic = topic;
@@ -69,7 +64,11 @@ final class PartitionTail implements AutoCloseable {
         this.consumer = topic.backend.environment.consumerBuilder().stream(stream)
                 .offset(OffsetSpecification.offset(tail.lastOffset())) // an existing record: see Cursor
                 .listeners(this::stateChanged)
-                .messageHandler((ctx, message) -> seen(ctx.offset(), RabbitTopic.body(message))).build();
+                .flow().strategy(new Flow()).builder()
+                .messageHandler((ctx, message) -> {
+                    seen(ctx.offset(), DataSectionCodec.array(message), DataSectionCodec.start(message));
+                    arrived();
+                }).build();
         long period = Math.max(50, Math.min(1_000, topic.backend.config.pushTimeout.toMillis() / 4));
         this.sweep = topic.backend.scheduler().scheduleAtFixedRate(this::sweepSafely, period, period,
                 TimeUnit.MILLISECONDS);
@@ -104,39 +103,92 @@ final class PartitionTail implements AutoCloseable {
         return dead;
     }
 
-    /** Registers a send before it is published. */
-    void expect(long writer, long sequence, AppendCallback callback) {
-        pending.put(new Key(writer, sequence), new Pending(callback));
-        if (dead) { // closed between the caller's check and now: nobody would see the message
-            failed(writer, sequence, new DiasporaException(failureText("the follower subscription is closed"), null,
-                    true));
-        }
+    /** @return a new lane for the sends of the appender {@code writer}, counted in {@code outstanding} */
+    synchronized SendLane lane(long writer, Outstanding outstanding) {
+        SendLane lane = new SendLane(writer, this, outstanding);
+        SendLane[] l = Arrays.copyOf(lanes, lanes.length + 1);
+        l[l.length - 1] = lane;
+        lanes = l;
+        return lane;
     }
 
-    /** The broker confirmed a send: it is stored, and waits only to be seen. */
-    void confirmed(long writer, long sequence) {
-        Pending p = pending.get(new Key(writer, sequence));
-        if (p != null) {
-            p.confirmed = true;
-        }
+    /** The appender of {@code lane} closed: the lane goes now if no send waits in it, else once none does. */
+    void detach(SendLane lane) {
+        lane.detached = true;
+        dropDetached();
     }
 
-    /** The broker refused or timed out a send. */
-    void failed(long writer, long sequence, Throwable error) {
-        Pending p = pending.remove(new Key(writer, sequence));
-        if (p != null) {
-            p.callback.onComplete(-1, error);
-        }
-    }
-
-    private void seen(long offset, byte[] body) {
-        if (Layout.kind(body) == Layout.KIND_EVENT) {
-            Pending p = pending.remove(new Key(Layout.writer(body), Layout.sequence(body)));
-            if (p != null) {
-                p.callback.onComplete(offset - 1, null);
+    private synchronized void dropDetached() {
+        SendLane[] l = lanes;
+        int keep = 0;
+        for (SendLane x : l) {
+            if (!x.detached || !x.isEmpty()) {
+                keep++;
             }
         }
-        topic.notifier().changed();
+        if (keep < l.length) {
+            SendLane[] n = new SendLane[keep];
+            int k = 0;
+            for (SendLane x : l) {
+                if (!x.detached || !x.isEmpty()) {
+                    n[k++] = x;
+                }
+            }
+            lanes = n;
+        }
+    }
+
+    /** Registers send {@code sequence} of {@code lane} before it is published. */
+    void expect(SendLane lane, long sequence, AppendCallback callback, Outstanding.Epoch epoch) {
+        lane.add(sequence, callback, epoch);
+        if (dead) { // closed between the caller's check and now: nobody would see the message
+            lane.complete(sequence, -1, new DiasporaException(failureText("the follower subscription is closed"),
+                    null, true));
+        }
+    }
+
+    /** @return the error of a publish the broker refused or the client gave up on */
+    DiasporaException publishFailure(short code) {
+        return topic.publishFailure(partition, code);
+    }
+
+    private void seen(long offset, byte[] a, int s) {
+        if (a != null && Layout.kind(a, s) == Layout.KIND_EVENT) {
+            long writer = Layout.writer(a, s);
+            for (SendLane lane : lanes) {
+                if (lane.writer == writer) {
+                    lane.complete(Layout.sequence(a, s), offset - 1, null);
+                    break;
+                }
+            }
+        }
+    }
+
+    /**
+     * The follower's flow strategy: the client's default ({@code creditOnChunkArrival(10)}: ten chunks, then one more
+     * as each arrives), and it counts each chunk's messages so that the handle's readers are woken once per chunk,
+     * after its last message, rather than once per message (a monitor and a {@code notifyAll} each). Readers with a
+     * cursor are woken by their own subscription anyway; this wakes them as soon as the producer side sees a chunk.
+     */
+    private final class Flow implements ConsumerFlowStrategy {
+        @Override
+        public int initialCredits() {
+            return 10;
+        }
+
+        @Override
+        public MessageProcessedCallback start(Context context) {
+            context.credits(1);
+            left = context.messageCount(); // the chunk's messages are delivered (or skipped) next, on this thread
+            return skipped -> arrived(); // the client skips the messages before the subscription's offset
+        }
+    }
+
+    /** One message of the current chunk was delivered or skipped: the last one wakes the handle's readers. */
+    private void arrived() {
+        if (--left == 0) {
+            topic.notifier().changed();
+        }
     }
 
     private String failureText(String cause) {
@@ -155,47 +207,44 @@ final class PartitionTail implements AutoCloseable {
         }
     }
 
-    private void sweep() {
-        long now = System.nanoTime();
-        List<Map.Entry<Key, Pending>> expired = new ArrayList<>();
-        for (Map.Entry<Key, Pending> e : pending.entrySet()) {
-            if (now - e.getValue().since > timeoutNanos) {
-                expired.add(e);
-            }
+    /** @return the sends waiting since more than {@code timeoutNanos} (all if negative), oldest first */
+    private List<SendLane.Waiting> waiting(long now, long timeoutNanos) {
+        List<SendLane.Waiting> out = new ArrayList<>();
+        for (SendLane lane : lanes) {
+            lane.waiting(now, timeoutNanos, out);
         }
+        out.sort(Comparator.comparingLong(SendLane.Waiting::since).thenComparingLong(SendLane.Waiting::sequence));
+        return out;
+    }
+
+    private void sweep() {
+        dropDetached();
+        long now = System.nanoTime();
+        List<SendLane.Waiting> expired = waiting(now, timeoutNanos);
         if (expired.isEmpty()) {
             return;
         }
-        expired.sort(Comparator.comparingLong((Map.Entry<Key, Pending> e) -> e.getValue().since)
-                .thenComparingLong(e -> e.getKey().sequence()));
         String t = trouble;
         long ms = topic.backend.config.pushTimeout.toMillis();
-        for (Map.Entry<Key, Pending> e : expired) {
+        for (SendLane.Waiting w : expired) {
             String cause;
             if (t != null) {
                 cause = t + " (for " + (now - troubleSince) / 1_000_000 + " ms)";
-            } else if (e.getValue().confirmed) {
+            } else if (w.confirmed()) {
                 cause = "the server confirmed it, but the follower subscription did not deliver it within " + ms
                         + " ms";
             } else {
                 cause = "the server did not confirm it within " + ms + " ms (is the connection to "
                         + topic.backend.config.address() + " lost?)";
             }
-            if (pending.remove(e.getKey(), e.getValue())) {
-                e.getValue().callback.onComplete(-1, new DiasporaException(failureText(cause
-                        + "; bound: option 'push_timeout_ms'"), null, true));
-            }
+            w.lane().complete(w.sequence(), -1, new DiasporaException(failureText(cause
+                    + "; bound: option 'push_timeout_ms'"), null, true));
         }
     }
 
     private void failAll(DiasporaException error) {
-        List<Map.Entry<Key, Pending>> all = new ArrayList<>(pending.entrySet());
-        all.sort(Comparator.comparingLong((Map.Entry<Key, Pending> e) -> e.getValue().since)
-                .thenComparingLong(e -> e.getKey().sequence()));
-        for (Map.Entry<Key, Pending> e : all) {
-            if (pending.remove(e.getKey(), e.getValue())) {
-                e.getValue().callback.onComplete(-1, error);
-            }
+        for (SendLane.Waiting w : waiting(0, -1)) {
+            w.lane().complete(w.sequence(), -1, error);
         }
     }
 

@@ -19,6 +19,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * completes when the partition's {@link PartitionTail} sees it committed (its offset gives the EventID), and fails
  * when the broker refuses it.
  *
+ * <p>Per event, a send makes the message's encoded section (the event laid out in it once, sent without another
+ * copy) and the client's message object; the waiting send is a slot of the partition's {@link SendLane}, which is also
+ * the one confirmation handler of the partition's producer.
+ *
  * <p>Thread safety: thread-safe; the engine calls {@link #send} in push order per partition.
  */
 final class RabbitAppender implements RecordAppender {
@@ -36,6 +40,8 @@ final class RabbitAppender implements RecordAppender {
         long since;
     }
     private final AtomicLongArray sequences;
+    /** Per partition: the lane of this appender's waiting sends in the partition's current follower. */
+    private final SendLane[] lanes;
     /** Every send not completed yet: {@link #flush} waits for all of them, whatever order they complete in. */
     private final Outstanding outstanding = new Outstanding();
 
@@ -47,6 +53,28 @@ final class RabbitAppender implements RecordAppender {
             recovery[p] = new Recovery();
         }
         this.sequences = new AtomicLongArray(topic.numPartitions());
+        this.lanes = new SendLane[topic.numPartitions()];
+    }
+
+    /** @return this appender's lane in the partition's follower, a new one when the follower was replaced */
+    private synchronized SendLane lane(int p) {
+        PartitionTail tail = topic.tail(p);
+        if (lanes[p] == null || lanes[p].tail != tail) {
+            if (lanes[p] != null) {
+                lanes[p].tail.detach(lanes[p]);
+            }
+            lanes[p] = tail.lane(writer, outstanding);
+        }
+        return lanes[p];
+    }
+
+    /** Completes a send that never reached a lane. */
+    private void fail(AppendCallback callback, Outstanding.Epoch epoch, Throwable error) {
+        try {
+            callback.onComplete(-1, error);
+        } finally {
+            outstanding.end(epoch);
+        }
     }
 
     private synchronized Producer producer(int p) {
@@ -103,21 +131,14 @@ final class RabbitAppender implements RecordAppender {
     @Override
     public void send(int partition, ByteBuffer metadata, DataView data, AppendCallback callback) {
         Outstanding.Epoch epoch = outstanding.begin();
-        AppendCallback complete = (id, error) -> {
-            try {
-                callback.onComplete(id, error);
-            } finally {
-                outstanding.end(epoch);
-            }
-        };
-        PartitionTail tail;
+        SendLane lane;
         Producer producer;
         try {
             topic.checkLiveSometimes(); // never publish into a topic created again under the name
-            tail = topic.tail(partition);
+            lane = lane(partition);
             producer = producer(partition);
         } catch (RuntimeException e) {
-            complete.onComplete(-1, naming(partition, e));
+            fail(callback, epoch, naming(partition, e));
             return;
         }
         // Publishing ids must reach the client in increasing order (the server drops an id at or below the last one
@@ -127,29 +148,23 @@ final class RabbitAppender implements RecordAppender {
                 topic.checkLive(); // never publish into a topic created again under the name
             }
         } catch (RuntimeException e) {
-            complete.onComplete(-1, naming(partition, e));
+            fail(callback, epoch, naming(partition, e));
             return;
         }
         synchronized (producer) {
             long seq = sequences.getAndIncrement(partition);
-            byte[] body;
+            byte[] section;
             try {
-                body = Layout.event(writer, seq, metadata, data);
+                section = Layout.event(writer, seq, metadata, data);
             } catch (RuntimeException e) {
-                complete.onComplete(-1, e);
+                fail(callback, epoch, e);
                 return;
             }
-            tail.expect(writer, seq, complete);
+            lane.tail.expect(lane, seq, callback, epoch);
             try {
-                producer.send(new DataSectionCodec.DataMessage(body, seq), status -> {
-                    if (status.isConfirmed()) {
-                        tail.confirmed(writer, seq);
-                    } else {
-                        tail.failed(writer, seq, topic.publishFailure(partition, status.getCode()));
-                    }
-                });
+                producer.send(new DataSectionCodec.DataMessage(section, seq), lane);
             } catch (RuntimeException e) {
-                tail.failed(writer, seq, e);
+                lane.complete(seq, -1, e);
             }
         }
     }
@@ -177,6 +192,10 @@ final class RabbitAppender implements RecordAppender {
             if (producers[p] != null) {
                 producers[p].close();
                 producers[p] = null;
+            }
+            if (lanes[p] != null) {
+                lanes[p].tail.detach(lanes[p]);
+                lanes[p] = null;
             }
         }
     }

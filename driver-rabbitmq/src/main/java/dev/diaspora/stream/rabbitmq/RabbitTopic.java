@@ -6,6 +6,7 @@ import com.rabbitmq.stream.Constants;
 import com.rabbitmq.stream.Message;
 import com.rabbitmq.stream.OffsetSpecification;
 import dev.diaspora.stream.CorruptDataException;
+import dev.diaspora.stream.DataDescriptor;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.PartitionBounds;
@@ -42,8 +43,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Thread safety: thread-safe.
  */
 final class RabbitTopic implements TopicBackend, LocalTopic {
-    /** Cursors kept per partition; the least recently used one is closed beyond this. */
-    private static final int CURSORS_PER_PARTITION = 4;
     private static final AtomicLong TOKENS = new AtomicLong();
     /** The low bits of a data location: the event's index in its batch; the high bits are the batch's token. */
     static final int INDEX_BITS = 20;
@@ -56,9 +55,9 @@ final class RabbitTopic implements TopicBackend, LocalTopic {
     private final String[] streams;
     private final ChangeNotifier notifier = new ChangeNotifier();
     private final PartitionTail[] tails;
-    private final List<List<Cursor>> cursors = new ArrayList<>();
+    private final Cursors cursors;
     /** The bodies of each batch handed to the engine, by the batch's token, until the batch is released. */
-    private final ConcurrentHashMap<Long, byte[][]> inFlight = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, Cursor.Drained> inFlight = new ConcurrentHashMap<>();
     private final Set<String> registeredNames = ConcurrentHashMap.newKeySet();
     /** The topic's incarnation: a topic deleted and created again under the name is another topic. */
     private final String incarnation;
@@ -82,10 +81,10 @@ final class RabbitTopic implements TopicBackend, LocalTopic {
         for (int p = 0; p < partitionCount; p++) {
             ps.add(new PartitionInfo(p, Metadata.EMPTY));
             streams[p] = RabbitBackend.partitionStream(name, p);
-            cursors.add(new ArrayList<>());
         }
         this.partitions = List.copyOf(ps);
         this.tails = new PartitionTail[partitionCount];
+        this.cursors = new Cursors(this, partitionCount);
         this.incarnation = record.path("incarnation").asText();
     }
 
@@ -262,49 +261,13 @@ final class RabbitTopic implements TopicBackend, LocalTopic {
         return new LocalReadSession(this, config);
     }
 
-    /**
-     * @return a cursor at {@code fromOffset} claimed for the caller alone until {@link #release}: readers of other
-     *     consumers at the same position never share one (one's drain would move the position under the other's)
-     */
-    private Cursor cursor(int p, long fromOffset) {
-        List<Cursor> list = cursors.get(p);
-        synchronized (list) {
-            Cursor oldest = null;
-            for (Cursor c : list) {
-                if (c.claimed) {
-                    continue;
-                }
-                if (c.next() == fromOffset) {
-                    c.claimed = true;
-                    return c;
-                }
-                if (oldest == null || c.lastUsed() < oldest.lastUsed()) {
-                    oldest = c;
-                }
-            }
-            if (list.size() >= CURSORS_PER_PARTITION && oldest != null) {
-                list.remove(oldest);
-                oldest.close();
-            }
-            Cursor c = new Cursor(this, p, fromOffset);
-            c.claimed = true;
-            list.add(c);
-            return c;
-        }
-    }
-
-    private void release(int p, Cursor cursor) {
-        synchronized (cursors.get(p)) {
-            cursor.claimed = false;
-        }
+    /** @return the handle's cursors (for tests) */
+    Cursors cursors() {
+        return cursors;
     }
 
     private void drop(int p, Cursor cursor) {
-        List<Cursor> list = cursors.get(p);
-        synchronized (list) {
-            list.remove(cursor);
-        }
-        cursor.close();
+        cursors.drop(p, cursor);
         notifier.changed(); // the caller returns no records: make its session read again at once
     }
 
@@ -312,11 +275,11 @@ final class RabbitTopic implements TopicBackend, LocalTopic {
     public IncomingBatch read(int p, long fromId, int maxEvents, long maxBytes) {
         checkLiveSometimes();
         long from = fromId + 1;
-        Cursor cursor = cursor(p, from);
+        Cursor cursor = cursors.claim(p, from);
         try {
             return read(p, fromId, from, cursor, maxEvents, maxBytes);
         } finally {
-            release(p, cursor);
+            cursors.release(p, cursor);
         }
     }
 
@@ -341,10 +304,10 @@ final class RabbitTopic implements TopicBackend, LocalTopic {
         }
         Cursor.Drained d = cursor.drain(maxEvents, maxBytes);
         if (d.count == 0) { // the record at the position is not an event of this layout
-            byte[] body = cursor.takeOne();
+            String body = cursor.takeOne();
             return IncomingBatch.failure(p, fromId, new CorruptDataException("partition " + p + " of topic '" + name
-                    + "', event id " + fromId + " (stream '" + streams[p] + "', offset " + from + "): "
-                    + Layout.describe(body) + "; seek past it to go on"));
+                    + "', event id " + fromId + " (stream '" + streams[p] + "', offset " + from + "): " + body
+                    + "; seek past it to go on"));
         }
         return batch(p, fromId, d);
     }
@@ -365,31 +328,45 @@ final class RabbitTopic implements TopicBackend, LocalTopic {
         long base = token << INDEX_BITS;
         for (int i = 0; i < n; i++) {
             byte[] body = d.bodies[i];
-            int m = Layout.metadataSize(body);
-            System.arraycopy(body, Layout.EVENT_HEADER, md, offsets[i], m);
+            int s = d.starts[i];
+            int m = Layout.metadataSize(body, s);
+            System.arraycopy(body, s + Layout.EVENT_HEADER, md, offsets[i], m);
             offsets[i + 1] = offsets[i] + m;
             ts[i] = d.timesMs[i] * 1_000_000L;
-            sizes[i] = body.length - Layout.EVENT_HEADER - m;
+            sizes[i] = body.length - s - Layout.EVENT_HEADER - m;
             locations[i] = base | i;
         }
-        inFlight.put(token, d.bodies);
+        inFlight.put(token, d);
         return new IncomingBatch(p, fromId, n, ByteBuffer.wrap(md), offsets, ts, sizes, locations,
                 () -> inFlight.remove(token), null);
     }
 
     @Override
     public void readData(List<DataRequest> requests) {
+        long token = -1;
+        Cursor.Drained batch = null;
         for (DataRequest r : requests) {
             long location = r.descriptor().locationAsLong();
-            byte[][] bodies = inFlight.get(location >>> INDEX_BITS);
-            if (bodies == null) {
+            if (location >>> INDEX_BITS != token) { // the requests of one read are mostly of one batch: one lookup
+                token = location >>> INDEX_BITS;
+                batch = inFlight.get(token);
+            }
+            if (batch == null) {
                 r.fail(new DiasporaException("partition " + r.partition() + ", event id " + r.eventId()
                         + ": its data was released before it was read"));
                 continue;
             }
-            byte[] body = bodies[(int) (location & (Cursor.MAX_DRAIN - 1))];
-            int off = Layout.dataOffset(body);
-            r.fillFrom(ByteBuffer.wrap(body, off, body.length - off));
+            int i = (int) (location & (Cursor.MAX_DRAIN - 1));
+            byte[] body = batch.bodies[i];
+            int off = Layout.dataOffset(body, batch.starts[i]);
+            DataDescriptor d = r.descriptor();
+            if (d.depth() == 0 && d.size() <= body.length - off) { // the whole data: no ranges to map
+                if (d.size() > 0) {
+                    r.target().write(0, ByteBuffer.wrap(body, off, (int) d.size()));
+                }
+            } else {
+                r.fillFrom(ByteBuffer.wrap(body, off, body.length - off));
+            }
         }
     }
 
@@ -484,15 +461,7 @@ final class RabbitTopic implements TopicBackend, LocalTopic {
             if (tails[p] != null) {
                 tails[p].close(driverClosing);
             }
-            List<Cursor> list = cursors.get(p);
-            synchronized (list) {
-                if (!driverClosing) {
-                    for (Cursor c : list) {
-                        c.close();
-                    }
-                }
-                list.clear();
-            }
+            cursors.closeAll(p, driverClosing);
         }
         backend.closed(this);
     }

@@ -36,12 +36,14 @@ class RabbitBackgroundErrorTest {
                     "topic"), Metadata.of("{}"));
             try (RabbitTopic topic = (RabbitTopic) backend.openTopic(name)) {
                 PartitionTail tail = topic.tail(0);
-                tail.expect(1, 1, (id, err) -> {
+                Outstanding outstanding = new Outstanding();
+                SendLane lane = tail.lane(1, outstanding);
+                tail.expect(lane, 1, (id, err) -> {
                     throw new IllegalStateException("callback bug 1");
-                });
-                tail.expect(1, 2, (id, err) -> {
+                }, outstanding.begin());
+                tail.expect(lane, 2, (id, err) -> {
                     throw new IllegalStateException("callback bug 2");
-                });
+                }, outstanding.begin());
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
                 while (reports.size() < 2) {
                     assertTrue(System.nanoTime() < deadline, "the sweep stopped: " + reports);
