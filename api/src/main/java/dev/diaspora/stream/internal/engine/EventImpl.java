@@ -36,6 +36,8 @@ final class EventImpl implements Event, ReadyItem {
             int tenure) {
         this(consumer, false);
         reuse(metadata, data, partition, id, timestampNanos, tenure);
+        // what final fields gave before: an owned event published through a data race is still seen whole
+        java.lang.invoke.VarHandle.releaseFence();
     }
 
     /** @param pooled whether the event belongs to a recycler (see the class comment) */
