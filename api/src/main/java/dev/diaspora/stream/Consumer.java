@@ -93,7 +93,10 @@ public interface Consumer extends Iterable<Event>, AutoCloseable {
      *
      * <p>Ownership: each event is handed over as one returned by {@code poll}: the processor may keep it, with its
      * metadata and data, after it returns, acknowledge it then or later, and releases its data as for {@code poll}.
-     * The processor may call this consumer (acknowledge, commit, even pull again) on this thread.
+     * Except under {@link ConsumerOptions#recycleEvents(boolean)}: then each event is valid only during its
+     * {@code process} call and the consumer reuses the event and its data buffer for later events, so that nothing is
+     * allocated per event for them; call {@link Event#keep()} inside the call to keep one. The processor may call this
+     * consumer (acknowledge, commit, even pull again) on this thread.
      *
      * <p>Errors are reported as by {@code poll}, but never after an event in the same call: when the next item is an
      * {@link EventsLostException} or a read error and events were handed over already, the call returns their count and

@@ -38,6 +38,7 @@ public final class ConsumerOptions {
     private final Group group;
     private final ExpiredPositionPolicy onExpiredPosition;
     private final BackgroundErrorHandler onBackgroundError;
+    private final boolean recycleEvents;
 
     /** The group settings, kept together so that the long constructor does not grow with them. */
     private record Group(Duration sessionTimeout, Duration heartbeatInterval, AssignmentListener listener,
@@ -55,8 +56,9 @@ public final class ConsumerOptions {
     private ConsumerOptions(String name, int[] targets, StartAt startAt, DataSelector dataSelector,
             DataAllocator dataAllocator, BatchSize batchSize, int maxPrefetchBatches, long maxPrefetchBytes,
             Duration ackInterval, UnreadableEventPolicy onUnreadableEvent, Group group,
-            ExpiredPositionPolicy onExpiredPosition, BackgroundErrorHandler onBackgroundError) {
+            ExpiredPositionPolicy onExpiredPosition, BackgroundErrorHandler onBackgroundError, boolean recycleEvents) {
         this.onBackgroundError = onBackgroundError;
+        this.recycleEvents = recycleEvents;
         this.group = group;
         this.onExpiredPosition = onExpiredPosition;
         this.name = name;
@@ -81,19 +83,21 @@ public final class ConsumerOptions {
         checkName(name);
         return new ConsumerOptions(name, null, StartAt.EARLIEST, DataSelector.ALL, DataAllocator.heap(),
                 BatchSize.adaptive(), 2, 64L << 20, Duration.ofSeconds(1), UnreadableEventPolicy.FAIL, Group.DEFAULT,
-                ExpiredPositionPolicy.EARLIEST, null);
+                ExpiredPositionPolicy.EARLIEST, null, false);
     }
 
     private ConsumerOptions with(int[] targets, StartAt startAt, DataSelector dataSelector,
             DataAllocator dataAllocator, BatchSize batchSize, int maxPrefetchBatches, long maxPrefetchBytes,
             Duration ackInterval) {
         return new ConsumerOptions(name, targets, startAt, dataSelector, dataAllocator, batchSize, maxPrefetchBatches,
-                maxPrefetchBytes, ackInterval, onUnreadableEvent, group, onExpiredPosition, onBackgroundError);
+                maxPrefetchBytes, ackInterval, onUnreadableEvent, group, onExpiredPosition, onBackgroundError,
+                recycleEvents);
     }
 
     private ConsumerOptions withGroup(Group g) {
         return new ConsumerOptions(name, targets, startAt, dataSelector, dataAllocator, batchSize, maxPrefetchBatches,
-                maxPrefetchBytes, ackInterval, onUnreadableEvent, g, onExpiredPosition, onBackgroundError);
+                maxPrefetchBytes, ackInterval, onUnreadableEvent, g, onExpiredPosition, onBackgroundError,
+                recycleEvents);
     }
 
     /**
@@ -236,6 +240,40 @@ public final class ConsumerOptions {
                 maxPrefetchBatches, maxPrefetchBytes, ackInterval);
     }
 
+    /**
+     * Chooses who owns the events handed to an {@link EventProcessor} by {@link Consumer#poll(EventProcessor, int,
+     * java.time.Duration)}: with {@code true} each such event and its data buffer are valid only during the
+     * {@code process} call, and the consumer reuses the event object and the data buffer for a later event once the
+     * call returns; that takes the per-event allocation of the engine's event and of the data buffer off the read
+     * path. Default {@code false}: the application owns every event.
+     *
+     * <p>Under {@code true}:
+     * <ul>
+     *   <li>call {@link Event#keep()} inside the call for an event that stays valid (a copy; never recycled);</li>
+     *   <li>an event used after its call has returned is undefined: while it waits in the consumer's pool every method
+     *       throws {@link IllegalStateException} saying so, but once reused it shows a later event, so never keep the
+     *       reference; a {@link DataView} or buffer taken from it is reused the same way, without a check;</li>
+     *   <li>{@link Consumer#pull()}, {@link Consumer#poll(java.time.Duration)}, {@link Consumer#process} and the
+     *       iterators and streams hand out kept copies (as {@link Event#keep()}): their contract is unchanged, without
+     *       the saving;</li>
+     *   <li>the {@link DataAllocator} is asked for a buffer only when the consumer's pool holds none of the same size:
+     *       buffers come back to the pool after each call, and {@link DataAllocator#release(DataView)} receives those
+     *       the pool does not keep (above {@link #maxPrefetchBytes()} pooled, and all of them when the consumer
+     *       closes);</li>
+     *   <li>the pool belongs to the consumer: no state is shared between consumers.</li>
+     * </ul>
+     */
+    public ConsumerOptions recycleEvents(boolean recycleEvents) {
+        return new ConsumerOptions(name, targets, startAt, dataSelector, dataAllocator, batchSize, maxPrefetchBatches,
+                maxPrefetchBytes, ackInterval, onUnreadableEvent, group, onExpiredPosition, onBackgroundError,
+                recycleEvents);
+    }
+
+    /** @return whether events handed to an {@link EventProcessor} are recycled after the call (see the setter) */
+    public boolean recycleEvents() {
+        return recycleEvents;
+    }
+
     /** Sets the number of events per driver read. */
     public ConsumerOptions batchSize(BatchSize batchSize) {
         return with(targets, startAt, dataSelector, dataAllocator, Objects.requireNonNull(batchSize, "batchSize"),
@@ -312,7 +350,8 @@ public final class ConsumerOptions {
     public ConsumerOptions onUnreadableEvent(UnreadableEventPolicy policy) {
         Objects.requireNonNull(policy, "policy");
         return new ConsumerOptions(name, targets, startAt, dataSelector, dataAllocator, batchSize, maxPrefetchBatches,
-                maxPrefetchBytes, ackInterval, policy, group, onExpiredPosition, onBackgroundError);
+                maxPrefetchBytes, ackInterval, policy, group, onExpiredPosition, onBackgroundError,
+                recycleEvents);
     }
 
     /**
@@ -329,7 +368,8 @@ public final class ConsumerOptions {
     public ConsumerOptions onExpiredPosition(ExpiredPositionPolicy policy) {
         Objects.requireNonNull(policy, "policy");
         return new ConsumerOptions(name, targets, startAt, dataSelector, dataAllocator, batchSize, maxPrefetchBatches,
-                maxPrefetchBytes, ackInterval, onUnreadableEvent, group, policy, onBackgroundError);
+                maxPrefetchBytes, ackInterval, onUnreadableEvent, group, policy, onBackgroundError,
+                recycleEvents);
     }
 
     /**
@@ -341,7 +381,8 @@ public final class ConsumerOptions {
      */
     public ConsumerOptions onBackgroundError(BackgroundErrorHandler handler) {
         return new ConsumerOptions(name, targets, startAt, dataSelector, dataAllocator, batchSize, maxPrefetchBatches,
-                maxPrefetchBytes, ackInterval, onUnreadableEvent, group, onExpiredPosition, handler);
+                maxPrefetchBytes, ackInterval, onUnreadableEvent, group, onExpiredPosition, handler,
+                recycleEvents);
     }
 
     /** @return the handler of the fetch thread's unreported failures, or null for the driver's */
@@ -442,6 +483,6 @@ public final class ConsumerOptions {
     public String toString() {
         return "ConsumerOptions[name=" + name + ", targets=" + (targets == null ? "all" : Arrays.toString(targets))
                 + ", startAt=" + startAt + ", batchSize=" + batchSize + ", onUnreadableEvent=" + onUnreadableEvent
-                + ", onExpiredPosition=" + onExpiredPosition + "]";
+                + ", onExpiredPosition=" + onExpiredPosition + (recycleEvents ? ", recycleEvents" : "") + "]";
     }
 }

@@ -11,7 +11,9 @@ import java.util.List;
  * empty.
  *
  * <p>Ownership: the memory belongs to the allocator's owner. {@link #release(DataView)} is called for views of
- * prefetched events that are dropped before delivery (close, seek), so pooled allocators can take them back.
+ * prefetched events that are dropped before delivery (close, seek), so pooled allocators can take them back; and,
+ * for a consumer opened with {@link ConsumerOptions#recycleEvents(boolean)}, for the views its own pool does not keep
+ * (see there): such a consumer asks for a view only when its pool holds none of the size.
  *
  * <p>Threading: as {@link DataSelector}: the consumer's fetch thread, one event at a time.
  */

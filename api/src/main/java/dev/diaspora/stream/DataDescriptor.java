@@ -102,16 +102,18 @@ public final class DataDescriptor {
     private static final Selection[] NO_SELECTIONS = new Selection[0];
 
     /** The descriptor of no data: empty location, size 0. A selector returns it to fetch nothing. */
-    public static final DataDescriptor NONE = new DataDescriptor(NO_LOCATION, 0L, NO_SELECTIONS, 0L);
+    public static final DataDescriptor NONE = new DataDescriptor(NO_LOCATION, 0L, 0L, NO_SELECTIONS, 0L);
 
-    private final byte[] location;
+    private final byte[] location; // null when the location is one long (of(long, long)): no array per event
+    private final long longLocation; // the location when location is null
     private final long baseSize;
     // selections[i] maps the coordinates of view i+1 to those of view i; view 0 is the base data.
     private final Selection[] selections;
     private final long size;
 
-    private DataDescriptor(byte[] location, long baseSize, Selection[] selections, long size) {
+    private DataDescriptor(byte[] location, long longLocation, long baseSize, Selection[] selections, long size) {
         this.location = location;
+        this.longLocation = longLocation;
         this.baseSize = baseSize;
         this.selections = selections;
         this.size = size;
@@ -127,7 +129,8 @@ public final class DataDescriptor {
         if (size < 0) {
             throw new IllegalArgumentException("data size must be >= 0, got " + size);
         }
-        return new DataDescriptor(location.length == 0 ? NO_LOCATION : location.clone(), size, NO_SELECTIONS, size);
+        return new DataDescriptor(location.length == 0 ? NO_LOCATION : location.clone(), 0L, size, NO_SELECTIONS,
+                size);
     }
 
     /** A descriptor whose location is one {@code long} (8 bytes, little-endian), the common case for drivers. */
@@ -135,21 +138,32 @@ public final class DataDescriptor {
         if (size < 0) {
             throw new IllegalArgumentException("data size must be >= 0, got " + size);
         }
-        // drivers call this once per event read: one array, written in place (no wrapper buffer, no defensive copy)
+        // drivers call this once per event read: the long is kept as it is, its bytes made only when asked for
+        return new DataDescriptor(null, location, size, NO_SELECTIONS, size);
+    }
+
+    /** @return the location's bytes: this descriptor's own array (not to be changed), or those of its long */
+    private byte[] locationBytes() {
+        if (location != null) {
+            return location;
+        }
         byte[] b = new byte[Long.BYTES];
         for (int i = 0; i < Long.BYTES; i++) {
-            b[i] = (byte) (location >>> (8 * i)); // little-endian, as locationAsLong reads it
+            b[i] = (byte) (longLocation >>> (8 * i)); // little-endian, as locationAsLong reads it
         }
-        return new DataDescriptor(b, size, NO_SELECTIONS, size);
+        return b;
     }
 
     /** @return a copy of the opaque location bytes */
     public byte[] location() {
-        return location.clone();
+        return location != null ? location.clone() : locationBytes();
     }
 
     /** @return the location as written by {@link #of(long, long)} */
     public long locationAsLong() {
+        if (location == null) {
+            return longLocation;
+        }
         if (location.length != Long.BYTES) {
             throw new IllegalStateException("location has " + location.length + " bytes, not 8");
         }
@@ -302,7 +316,7 @@ public final class DataDescriptor {
         if (this == origin) {
             return true;
         }
-        if (baseSize != origin.baseSize || !Arrays.equals(location, origin.location)
+        if (baseSize != origin.baseSize || !sameLocation(origin)
                 || selections.length < origin.selections.length) {
             return false;
         }
@@ -314,10 +328,17 @@ public final class DataDescriptor {
         return true;
     }
 
+    private boolean sameLocation(DataDescriptor o) {
+        if (location == null && o.location == null) {
+            return longLocation == o.longLocation;
+        }
+        return Arrays.equals(locationBytes(), o.locationBytes()); // of(long) equals of(its 8 bytes)
+    }
+
     private DataDescriptor push(Selection sel, long newSize) {
         Selection[] s = Arrays.copyOf(selections, selections.length + 1);
         s[selections.length] = sel;
-        return new DataDescriptor(location, baseSize, s, newSize);
+        return new DataDescriptor(location, longLocation, baseSize, s, newSize);
     }
 
     @Override
@@ -331,7 +352,7 @@ public final class DataDescriptor {
 
     @Override
     public int hashCode() {
-        return Arrays.hashCode(location) * 31 + Long.hashCode(baseSize) * 17 + Long.hashCode(size);
+        return Arrays.hashCode(locationBytes()) * 31 + Long.hashCode(baseSize) * 17 + Long.hashCode(size);
     }
 
     @Override

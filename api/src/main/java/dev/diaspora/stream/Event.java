@@ -8,7 +8,13 @@ import java.time.Instant;
  * <p>The sentinel event that ends a stream (after {@link Consumer#unsubscribe()}) has {@code id() ==
  * EventID.NO_MORE_EVENTS}, partition -1, metadata {@code {}}, no data, and {@code acknowledge()} does nothing.
  *
- * <p>Thread safety: immutable, apart from {@link #acknowledge()} which may be called from any thread.
+ * <p>Ownership: an event belongs to the application, which may keep it as long as it likes; except an event handed to
+ * an {@link EventProcessor} by a consumer opened with {@link ConsumerOptions#recycleEvents(boolean)}, which is valid
+ * only during that call: the consumer reuses it (and its data buffer) for a later event once the call returns. Call
+ * {@link #keep()} inside the call to get an event that stays valid.
+ *
+ * <p>Thread safety: immutable, apart from {@link #acknowledge()} which may be called from any thread (a recycled
+ * event: see above).
  */
 public interface Event {
     /** @return the event's metadata */
@@ -39,6 +45,19 @@ public interface Event {
      *     never moves back behind what another member stored meanwhile
      */
     void acknowledge();
+
+    /**
+     * Returns an event the caller may keep after its {@link EventProcessor} returns. For an event of a consumer opened
+     * with {@link ConsumerOptions#recycleEvents(boolean)}: a copy with the same metadata (immutable, shared), a copy
+     * of the data on the heap (at most 2 GiB) and the same {@link #acknowledge()}; the copy is never recycled. For any
+     * other event: the event itself, which the application owns already.
+     *
+     * @return an event that stays valid
+     * @throws IllegalStateException if this event was already recycled (its processor returned)
+     */
+    default Event keep() {
+        return this;
+    }
 
     /** @return true if this is the end-of-stream sentinel */
     default boolean isNoMoreEvents() {

@@ -9,6 +9,10 @@ package dev.diaspora.stream;
  */
 @FunctionalInterface
 public interface EventProcessor {
-    /** @param event the event, valid after the call returns */
+    /**
+     * @param event the event, valid after the call returns; except for a consumer opened with
+     *     {@link ConsumerOptions#recycleEvents(boolean)} whose {@link Consumer#poll(EventProcessor, int,
+     *     java.time.Duration)} calls this, where it is valid only during the call ({@link Event#keep()} keeps it)
+     */
     void process(Event event);
 }

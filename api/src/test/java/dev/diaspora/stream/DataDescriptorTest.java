@@ -569,4 +569,24 @@ class DataDescriptorTest {
             assertTrue(s.contains("50") && s.contains("100"), s);
         }
     }
+
+    /** A descriptor of a long location (kept as a long, no array) and one of its 8 bytes are the same descriptor. */
+    @Test
+    void aLongLocationAndItsLittleEndianBytesAreTheSameDescriptor() {
+        long loc = 0x0102030405060708L;
+        byte[] le = {8, 7, 6, 5, 4, 3, 2, 1};
+        DataDescriptor a = DataDescriptor.of(loc, 100);
+        DataDescriptor b = DataDescriptor.of(le, 100);
+        assertArrayEquals(le, a.location(), "the bytes of a long location, little-endian");
+        assertEquals(loc, b.locationAsLong());
+        assertEquals(loc, a.locationAsLong());
+        assertEquals(a, b);
+        assertEquals(b, a);
+        assertEquals(a.hashCode(), b.hashCode());
+        assertTrue(a.makeSubView(10, 20).isDerivedFrom(b), "a view of one is derived from the other");
+        assertTrue(b.makeSubView(10, 20).isDerivedFrom(a));
+        assertFalse(DataDescriptor.of(loc + 1, 100).isDerivedFrom(a), "another long location");
+        a.location()[0] = 42; // a copy: the descriptor is unchanged
+        assertEquals(loc, a.locationAsLong());
+    }
 }

@@ -10,13 +10,16 @@ import java.util.List;
  * One event's data read: fill {@link #target()} from offset 0 with exactly the bytes {@link #descriptor()} selects,
  * in flattened order. The target holds at least {@code descriptor().size()} bytes.
  *
+ * <p>Ownership: the engine's. A driver uses a request only inside the {@code readData} call it was given to: the
+ * engine re-aims the same object at another event ({@link #reuse}) for a later read, so a driver must not keep it.
+ *
  * <p>Thread safety: confined to the fetch thread.
  */
 public final class DataRequest {
-    private final int partition;
-    private final long eventId;
-    private final DataDescriptor descriptor;
-    private final DataView target;
+    private int partition;
+    private long eventId;
+    private DataDescriptor descriptor;
+    private DataView target;
     private DiasporaException error;
 
     /**
@@ -26,10 +29,29 @@ public final class DataRequest {
      * @param target where to put it
      */
     public DataRequest(int partition, long eventId, DataDescriptor descriptor, DataView target) {
+        reuse(partition, eventId, descriptor, target);
+    }
+
+    /**
+     * Re-aims this request at another event and clears its failure: for the engine, which reuses its requests from
+     * one read to the next (drivers never call it; see the class comment).
+     *
+     * @return this request
+     */
+    public DataRequest reuse(int partition, long eventId, DataDescriptor descriptor, DataView target) {
         this.partition = partition;
         this.eventId = eventId;
         this.descriptor = descriptor;
         this.target = target;
+        this.error = null;
+        return this;
+    }
+
+    /** Drops the references to the event's descriptor and target, so that a pooled request pins no event. */
+    public void clear() {
+        descriptor = null;
+        target = null;
+        error = null;
     }
 
     /** @return the event's partition */

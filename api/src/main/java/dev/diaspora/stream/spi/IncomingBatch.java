@@ -103,6 +103,25 @@ public final class IncomingBatch {
         return metadata.slice(offsets[i], offsets[i + 1] - offsets[i]);
     }
 
+    /**
+     * @return a window on the batch's metadata buffer for {@link #metadata(int, ByteBuffer)}: one object for the whole
+     *     batch, independent of the buffer's own position and limit
+     */
+    public ByteBuffer metadataWindow() {
+        return metadata.duplicate();
+    }
+
+    /**
+     * Aims {@code window} (from {@link #metadataWindow()}) at record {@code i}'s serialized metadata, without making a
+     * slice: for a reader that keeps no reference to the buffer once it has read it.
+     *
+     * @return {@code window}, its [position, limit) the record's metadata (absolute offsets)
+     */
+    public ByteBuffer metadata(int i, ByteBuffer window) {
+        window.limit(window.capacity()).position(offsets[i]);
+        return window.limit(offsets[i + 1]);
+    }
+
     /** @return the serialized metadata size of record {@code i} */
     public int metadataSize(int i) {
         return offsets[i + 1] - offsets[i];

@@ -210,4 +210,51 @@ public interface DataSelectionContract extends TckFixture {
             }
         }
     }
+
+    /**
+     * R12 (data ownership): a driver fills each target only during the {@code readData} call it was given in. Events
+     * the application keeps stay intact after later reads (checked once all are read), and under
+     * {@code recycleEvents}, where the engine hands the buffers of processed events to later reads, each event holds
+     * its own bytes during its processor's call, and copies made with {@code keep()} stay intact.
+     */
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    default void required_R12_targetsAreFilledOnlyDuringTheirRead() {
+        int n = 64;
+        TopicHandle topic = newTopic(1);
+        byte[][] data = new byte[n][];
+        SplittableRandom r = new SplittableRandom(12);
+        try (Producer producer = topic.producer()) {
+            for (int i = 0; i < n; i++) {
+                data[i] = new byte[48]; // one size: the recycling consumer reuses every buffer
+                r.nextBytes(data[i]);
+                producer.push(md("{\"i\":" + i + "}"), DataView.of(data[i]));
+            }
+            await(producer.flush(), "R12 ownership: flush");
+        }
+        java.util.List<Event> kept = new java.util.ArrayList<>();
+        try (Consumer consumer = topic.consumer(ConsumerOptions.named("owned").batchSize(
+                dev.diaspora.stream.BatchSize.of(8)))) {
+            kept.addAll(nextEvents(consumer, n, "R12 ownership: owned events"));
+        }
+        for (Event e : kept) {
+            assertArrayEquals(data[(int) e.id()], e.data().toByteArray(), "R12: event " + e.id() + " kept by the"
+                    + " application changed after later reads: the driver wrote into its target after readData");
+        }
+        kept.clear();
+        try (Consumer consumer = topic.consumer(ConsumerOptions.named("recycled").recycleEvents(true)
+                .batchSize(dev.diaspora.stream.BatchSize.of(8)).maxPrefetchBatches(1))) {
+            while (kept.size() < n) {
+                int got = consumer.poll(e -> {
+                    assertArrayEquals(data[(int) e.id()], e.data().toByteArray(), "R12: event " + e.id()
+                            + " of a recycling consumer, during its call");
+                    kept.add(e.keep());
+                }, n - kept.size(), env().pullTimeout());
+                assertTrue(got > 0, "R12: events " + kept.size() + ".. of the recycling consumer arrive");
+            }
+        }
+        for (Event e : kept) {
+            assertArrayEquals(data[(int) e.id()], e.data().toByteArray(), "R12: the kept copy of event " + e.id());
+        }
+    }
 }

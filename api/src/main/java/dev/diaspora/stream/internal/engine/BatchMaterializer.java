@@ -13,6 +13,7 @@ import dev.diaspora.stream.UnreadableEventPolicy;
 import dev.diaspora.stream.spi.DataRequest;
 import dev.diaspora.stream.spi.IncomingBatch;
 import dev.diaspora.stream.spi.ReadSession;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -25,10 +26,12 @@ import java.util.List;
  *
  * <p>Thread safety: {@link #materialize} on the consumer's fetch thread only; {@link #release} from any thread.
  *
- * <p>Allocation: the per-batch work arrays, the list of data requests and the list of prepared items are owned by the
- * materializer and reused from batch to batch (cleared after each, so that they pin no event); what is left per event
- * is what the event itself is made of: its {@link EventImpl}, the deserializer's {@link Metadata}, the driver's
- * descriptor, the allocator's view and the SPI's {@link DataRequest}, all of which the application may keep.
+ * <p>Allocation: the per-batch work arrays, the list of data requests, the {@link DataRequest}s themselves and the list
+ * of prepared items are owned by the materializer and reused from batch to batch (cleared after each, so that they
+ * pin no event); with the default serializer each event's metadata is read through one window on the batch's buffer
+ * instead of a slice per event. What is left per event is what the event itself is made of: its {@link EventImpl},
+ * the deserializer's {@link Metadata}, the driver's descriptor and the allocator's view, all of which the application
+ * may keep; under {@code recycleEvents} the {@link EventRecycler} supplies the event and the view from its pool.
  */
 final class BatchMaterializer {
     /**
@@ -47,23 +50,29 @@ final class BatchMaterializer {
     private final Serializer serializer;
     private final DataSelector selector;
     private final DataAllocator allocator;
+    private final EventRecycler recycler; // null unless recycleEvents
+    private final boolean defaultSerializer; // keeps no reference to the buffer it reads: one window serves all
     private final boolean failStops;
     private final UnreadableEvents unreadable;
     private final AckTracker acks;
     // fetch-thread scratch, reused by every batch and cleared after it (see the class comment)
     private final List<DataRequest> requests = new ArrayList<>();
+    private DataRequest[] spare = new DataRequest[0]; // requests reused from batch to batch
     private final ArrayList<ReadyItem> out = new ArrayList<>();
     private DataDescriptor[] selections = new DataDescriptor[0];
     private DataRequest[] byEvent = new DataRequest[0];
     private Metadata[] mds = new Metadata[0];
     private DiasporaException[] unprepared = new DiasporaException[0]; // per event: why it could not be prepared
 
+    /** @param recycler the pool of a consumer opened with {@code recycleEvents} (its allocator in front), or null */
     BatchMaterializer(ConsumerImpl consumer, Serializer serializer, DataSelector selector, DataAllocator allocator,
-            UnreadableEventPolicy policy, UnreadableEvents unreadable, AckTracker acks) {
+            EventRecycler recycler, UnreadableEventPolicy policy, UnreadableEvents unreadable, AckTracker acks) {
         this.consumer = consumer;
         this.serializer = serializer;
+        this.defaultSerializer = serializer == Serializer.defaultSerializer();
         this.selector = selector;
-        this.allocator = allocator;
+        this.allocator = recycler != null ? recycler : allocator;
+        this.recycler = recycler;
         this.failStops = policy == UnreadableEventPolicy.FAIL;
         this.unreadable = unreadable;
         this.acks = acks;
@@ -78,6 +87,11 @@ final class BatchMaterializer {
             byEvent = new DataRequest[size];
             mds = new Metadata[size];
             unprepared = new DiasporaException[size];
+            DataRequest[] more = java.util.Arrays.copyOf(spare, size);
+            for (int i = spare.length; i < size; i++) {
+                more[i] = new DataRequest(0, 0, DataDescriptor.NONE, DataView.EMPTY);
+            }
+            spare = more;
         }
         out.clear();
         try {
@@ -88,6 +102,9 @@ final class BatchMaterializer {
             java.util.Arrays.fill(byEvent, 0, n, null);
             java.util.Arrays.fill(mds, 0, n, null);
             java.util.Arrays.fill(unprepared, 0, n, null);
+            for (DataRequest r : requests) {
+                r.clear();
+            }
             requests.clear();
         }
     }
@@ -96,13 +113,14 @@ final class BatchMaterializer {
         int p = b.partition();
         boolean anyUnprepared = false;
         int good = n;
+        ByteBuffer window = defaultSerializer ? b.metadataWindow() : null;
         for (int i = 0; i < n; i++) {
             long id = b.firstId() + i;
             try {
-                Metadata md = serializer.deserialize(b.metadata(i));
+                Metadata md = serializer.deserialize(window != null ? b.metadata(i, window) : b.metadata(i));
                 DataDescriptor sel = select(p, id, md, b.descriptor(i));
                 if (sel.size() > 0) {
-                    DataRequest r = new DataRequest(p, id, sel, allocate(p, id, md, sel));
+                    DataRequest r = spare[requests.size()].reuse(p, id, sel, allocate(p, id, md, sel));
                     requests.add(r);
                     byEvent[i] = r;
                 }
@@ -158,7 +176,9 @@ final class BatchMaterializer {
                 break;
             }
             DataView data = r == null ? DataView.EMPTY : r.target().trim(selections[i].size());
-            EventImpl e = new EventImpl(consumer, mds[i], data, p, b.firstId() + i, b.timestampNanos(i), tenure);
+            EventImpl e = recycler != null
+                    ? recycler.event(mds[i], data, p, b.firstId() + i, b.timestampNanos(i), tenure)
+                    : new EventImpl(consumer, mds[i], data, p, b.firstId() + i, b.timestampNanos(i), tenure);
             bytes += e.bytes();
             events++;
             out.add(e);
@@ -235,10 +255,17 @@ final class BatchMaterializer {
         }
     }
 
-    /** Gives the data of an event that will not be delivered back to the allocator (a marker holds none). */
+    /**
+     * Gives the data of an event that will not be delivered back to the allocator (a marker holds none); a pooled
+     * event goes back to its pool with its data.
+     */
     void release(ReadyItem item) {
-        if (item instanceof EventImpl e && e.data().size() > 0) {
-            allocator.release(e.data());
+        if (item instanceof EventImpl e) {
+            if (e.pooled()) {
+                recycler.recycle(e);
+            } else if (e.data().size() > 0) {
+                allocator.release(e.data());
+            }
         }
     }
 }

@@ -56,6 +56,7 @@ final class ConsumerImpl implements Consumer {
     private final ReadyQueues queues;
     private final PullDeliverer deliverer;
     private final BatchMaterializer materializer;
+    private final EventRecycler recycler; // null unless recycleEvents
     private final AckTracker acks;
     private final UnreadableEvents unreadable;
     private final PartitionLongs delivered; // per topic partition: next id to deliver
@@ -90,9 +91,13 @@ final class ConsumerImpl implements Consumer {
                         fetch.wakeup(); // set before any item is taken: items arrive from the running loop
                     }
                 });
+        // the pool holds at most what the ready queues can (plus the batch being prepared)
+        this.recycler = !options.recycleEvents() ? null : new EventRecycler(this, options.dataAllocator(),
+                (int) Math.min(1 << 16, (long) readBatch * (options.maxPrefetchBatches() * (long) n + 1)),
+                options.maxPrefetchBytes());
         this.materializer = new BatchMaterializer(this, topic.serializer(), options.dataSelector(),
-                options.dataAllocator(), options.onUnreadableEvent(), unreadable, acks);
-        this.deliverer = new PullDeliverer(lock, queues, materializer::release, topic.driver().clock());
+                options.dataAllocator(), recycler, options.onUnreadableEvent(), unreadable, acks);
+        this.deliverer = new PullDeliverer(lock, queues, materializer::release, recycler, topic.driver().clock());
         this.pollWatch = new PollWatch(options.maxPollInterval().toNanos(),
                 topic.driver().clock().nanoTime());
         this.fetch = new FetchLoop(topic, options, lock, space, queues, deliverer, materializer, acks, unreadable,
@@ -365,6 +370,9 @@ final class ConsumerImpl implements Consumer {
         materializer.release(dropped);
         if (stopped.compareAndSet(false, true)) {
             RuntimeException e = fetch.stop();
+            if (recycler != null) {
+                recycler.close(); // after the fetch thread: nothing is taken from the pool any more
+            }
             if (e != null) {
                 throw e instanceof DiasporaException ? e : new DiasporaException("consumer '" + options.name()
                         + "': could not persist positions or release the partitions: " + e, e);

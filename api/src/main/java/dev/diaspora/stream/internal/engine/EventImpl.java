@@ -6,63 +6,128 @@ import dev.diaspora.stream.EventID;
 import dev.diaspora.stream.Metadata;
 import java.time.Instant;
 
-/** A delivered event; {@code acknowledge()} goes to its consumer. Not API. */
+/**
+ * A delivered event; {@code acknowledge()} goes to its consumer. Not API.
+ *
+ * <p>Two kinds: an owned event (the default) never changes after it is made. A pooled event belongs to the
+ * {@link EventRecycler} of a consumer opened with {@code recycleEvents}: the engine re-aims it at another event with
+ * {@link #reuse} after it was given back with {@link #recycled()}; while it sits in the pool every accessor throws
+ * {@link IllegalStateException} (a kept reference used after its processor returned).
+ *
+ * <p>Thread safety: an owned event is immutable once published; a pooled one is handed between the fetch thread and
+ * the application thread through the consumer's lock and the recycler's lock, which order its changes.
+ */
 final class EventImpl implements Event, ReadyItem {
     /** The end-of-stream sentinel. */
     static final EventImpl NO_MORE = new EventImpl(null, Metadata.EMPTY, DataView.EMPTY, -1, EventID.NO_MORE_EVENTS, 0L,
             0);
 
     private final ConsumerImpl consumer;
-    private final Metadata metadata;
-    private final DataView data;
-    private final int partition;
-    private final long id;
-    private final long timestampNanos;
-    private final int tenure; // the consumer's tenure of the partition it was delivered in (Tenures)
+    private final boolean pooled;
+    private boolean inPool; // pooled events only: given back, not yet re-aimed
+    private Metadata metadata;
+    private DataView data;
+    private int partition;
+    private long id;
+    private long timestampNanos;
+    private int tenure; // the consumer's tenure of the partition it was delivered in (Tenures)
 
     EventImpl(ConsumerImpl consumer, Metadata metadata, DataView data, int partition, long id, long timestampNanos,
             int tenure) {
+        this(consumer, false);
+        reuse(metadata, data, partition, id, timestampNanos, tenure);
+        // what final fields gave before: an owned event published through a data race is still seen whole
+        java.lang.invoke.VarHandle.releaseFence();
+    }
+
+    /** @param pooled whether the event belongs to a recycler (see the class comment) */
+    EventImpl(ConsumerImpl consumer, boolean pooled) {
         this.consumer = consumer;
+        this.pooled = pooled;
+    }
+
+    /** Aims the event at another one; for a pooled event, after it was taken from the pool. */
+    EventImpl reuse(Metadata metadata, DataView data, int partition, long id, long timestampNanos, int tenure) {
         this.metadata = metadata;
         this.data = data;
         this.partition = partition;
         this.id = id;
         this.timestampNanos = timestampNanos;
         this.tenure = tenure;
+        this.inPool = false;
+        return this;
+    }
+
+    /** @return whether the event belongs to a recycler */
+    boolean pooled() {
+        return pooled;
+    }
+
+    /** The event went back to its pool: its fields are dropped so that the pool pins nothing. */
+    void recycled() {
+        inPool = true;
+        metadata = null;
+        data = null;
+    }
+
+    private void check() {
+        if (inPool) {
+            throw new IllegalStateException("this event was recycled when the EventProcessor it was given to returned:"
+                    + " the consumer is opened with ConsumerOptions.recycleEvents(true), under which an event is valid"
+                    + " only during the call; call event.keep() inside the call to keep an event");
+        }
     }
 
     @Override
     public Metadata metadata() {
+        check();
         return metadata;
     }
 
     @Override
     public DataView data() {
+        check();
         return data;
     }
 
     @Override
     public int partition() {
+        check();
         return partition;
     }
 
     @Override
     public long id() {
+        check();
         return id;
     }
 
     @Override
     public Instant timestamp() {
+        check();
         return Instant.ofEpochSecond(0, timestampNanos);
     }
 
     @Override
     public void acknowledge() {
+        check();
         if (consumer != null) {
             consumer.acknowledge(partition, id, tenure);
         }
     }
 
+    /** @return this event if it is owned; for a pooled one an owned copy (the metadata is immutable: shared) */
+    @Override
+    public Event keep() {
+        check();
+        if (!pooled) {
+            return this;
+        }
+        DataView copy = DataView.of(data.toByteArray()); // EMPTY when there is none
+        return new EventImpl(consumer, metadata, copy, partition, id, timestampNanos, tenure);
+    }
+
+    /** @return the prefetch bytes of the event: its metadata and data */
     @Override
     public long bytes() {
         return metadata.size() + data.size();
@@ -70,6 +135,9 @@ final class EventImpl implements Event, ReadyItem {
 
     @Override
     public String toString() {
+        if (inPool) {
+            return "Event[recycled]";
+        }
         return id == EventID.NO_MORE_EVENTS ? "Event[NO_MORE_EVENTS]"
                 : "Event[partition " + partition + ", id " + id + ", " + metadata.size() + " B metadata, " + data.size()
                         + " B data]";

@@ -34,9 +34,11 @@ final class PullDeliverer {
     /** A waiting pull, with when it started. */
     private static final class Waiting extends CompletableFuture<Event> {
         final long since;
+        final boolean raw; // takes a pooled event itself, not a kept copy (drain: recycles it after its processor)
 
-        Waiting(long since) {
+        Waiting(long since, boolean raw) {
             this.since = since;
+            this.raw = raw;
         }
     }
 
@@ -44,6 +46,7 @@ final class PullDeliverer {
     private final Clock clock;
     private final ReadyQueues queues;
     private final java.util.function.Consumer<ReadyItem> release;
+    private final EventRecycler recycler; // null unless recycleEvents: events outside a processor call are copies
     private final ArrayDeque<Waiting> pending = new ArrayDeque<>(); // guarded by lock
     private boolean delivering; // guarded by lock
     private boolean unsubscribed; // guarded by lock
@@ -56,11 +59,14 @@ final class PullDeliverer {
     /**
      * @param release gives back the data of an item that a cancelled pull could not put back (its partition was
      *     moved, left or the consumer stopped since it was taken); called outside the lock
+     * @param recycler the pool of a consumer opened with {@code recycleEvents}, or null: pulls and polls then hand
+     *     out kept copies, and {@link #drain} gives each event back after its processor returns
      * @param clock the consumer's clock: how long pulls wait is measured on it
      */
     PullDeliverer(ReentrantLock lock, ReadyQueues queues, java.util.function.Consumer<ReadyItem> release,
-            Clock clock) {
+            EventRecycler recycler, Clock clock) {
         this.lock = lock;
+        this.recycler = recycler;
         this.clock = clock;
         this.queues = queues;
         this.release = release;
@@ -81,9 +87,9 @@ final class PullDeliverer {
             if (o instanceof ReadyMarker m) {
                 return CompletableFuture.failedFuture(m.error);
             } else if (o instanceof EventImpl e) {
-                return CompletableFuture.completedFuture(counted(e, 0));
+                return CompletableFuture.completedFuture(handOut(counted(e, 0)));
             }
-            f = new Waiting(clock.nanoTime());
+            f = new Waiting(clock.nanoTime(), false);
             pending.add(f);
         } finally {
             lock.unlock();
@@ -94,6 +100,11 @@ final class PullDeliverer {
 
     /** Consumer.poll: the next event, waiting up to {@code timeout} for one. */
     Optional<Event> poll(Duration timeout) {
+        return poll(timeout, false);
+    }
+
+    /** @param raw hand out a pooled event itself (drain recycles it), not a kept copy */
+    private Optional<Event> poll(Duration timeout, boolean raw) {
         Waiting f;
         lock.lock();
         try {
@@ -107,12 +118,12 @@ final class PullDeliverer {
             if (o instanceof ReadyMarker m) {
                 throw m.error;
             } else if (o instanceof EventImpl e) {
-                return Optional.of(counted(e, 0));
+                return Optional.of(raw ? counted(e, 0) : handOut(counted(e, 0)));
             }
             if (timeout.isZero() || timeout.isNegative()) {
                 return Optional.empty();
             }
-            f = new Waiting(clock.nanoTime());
+            f = new Waiting(clock.nanoTime(), raw);
             pending.add(f);
         } finally {
             lock.unlock();
@@ -177,7 +188,7 @@ final class PullDeliverer {
             } else if (n > 0) {
                 return n; // never waits once events were handed over
             } else {
-                Optional<Event> first = poll(timeout);
+                Optional<Event> first = poll(timeout, true);
                 if (first.isEmpty()) {
                     return 0;
                 }
@@ -191,6 +202,10 @@ final class PullDeliverer {
                 processor.process(e);
             } catch (StopEventProcessor s) {
                 return n;
+            } finally {
+                if (recycler != null) {
+                    recycler.recycle(e); // valid only during the call
+                }
             }
         }
         return n;
@@ -231,9 +246,15 @@ final class PullDeliverer {
                 taken = f.completeExceptionally(m.error) || m.sticky();
             } else {
                 EventImpl e = (EventImpl) item;
-                taken = f.complete(e);
+                // a copy when recycling (unless for drain): the original stays queued if the pull is not taken
+                Event out = e.pooled() && !f.raw ? e.keep() : e;
+                long size = e.data().size(); // read first: once completed, a raw event may be recycled at any time
+                taken = f.complete(out);
                 if (taken) {
-                    counted(e, clock.nanoTime() - f.since);
+                    counted(size, clock.nanoTime() - f.since);
+                    if (out != e) {
+                        recycler.recycle(e);
+                    }
                 }
             }
             if (!taken) { // the pull was cancelled meanwhile: the item goes back for the next one
@@ -251,16 +272,30 @@ final class PullDeliverer {
         }
     }
 
+    /** @return the event a pull or poll hands out: under recycling a kept copy, the pooled original recycled */
+    private Event handOut(EventImpl e) {
+        if (!e.pooled()) {
+            return e;
+        }
+        Event copy = e.keep();
+        recycler.recycle(e);
+        return copy;
+    }
+
     /** @return the next ready item if no pull waits before this one (they come first), else null. Holds lock. */
     private ReadyItem takeIfNoneWaits() {
         return delivering || !pending.isEmpty() ? null : queues.takeNext();
     }
 
     private EventImpl counted(EventImpl e, long waitedNanos) {
-        eventsDelivered.increment();
-        bytesDelivered.add(e.data().size());
-        pollLatency.record(waitedNanos);
+        counted(e.data().size(), waitedNanos);
         return e;
+    }
+
+    private void counted(long dataBytes, long waitedNanos) {
+        eventsDelivered.increment();
+        bytesDelivered.add(dataBytes);
+        pollLatency.record(waitedNanos);
     }
 
     /** @return whether a pull is waiting for an event */

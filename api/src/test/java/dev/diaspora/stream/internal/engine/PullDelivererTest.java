@@ -63,7 +63,7 @@ class PullDelivererTest {
         public void belowThreshold(int partition) {
         }
     });
-    private final PullDeliverer deliverer = new PullDeliverer(lock, queues, released::add,
+    private final PullDeliverer deliverer = new PullDeliverer(lock, queues, released::add, null,
             dev.diaspora.stream.spi.Clock.system());
     private long nextId;
 

@@ -165,11 +165,27 @@ public class FilesReadBenchmark {
     @Benchmark
     @OperationsPerInvocation(EVENTS)
     public long filesDriverBatchPoll(Filled f, Bytes bytes) {
+        return batchPoll(f, bytes, false);
+    }
+
+    /**
+     * As {@link #filesDriverBatchPoll}, with the consumer opened with {@code recycleEvents(true)}: each event is valid
+     * only during the processor's call and the consumer reuses the event object and its data buffer; with the
+     * driver's reused read objects, {@code -prof gc} gives what is left per event.
+     */
+    @Benchmark
+    @OperationsPerInvocation(EVENTS)
+    public long filesDriverBatchPollRecycled(Filled f, Bytes bytes) {
+        return batchPoll(f, bytes, true);
+    }
+
+    private long batchPoll(Filled f, Bytes bytes, boolean recycle) {
         DataSelector selector = selector();
         long[] sum = new long[1];
         EventProcessor sink = e -> sum[0] += e.data().size();
         try (Consumer c = f.topic.consumer(ConsumerOptions.named("bench-" + (f.consumers++))
-                .startAt(StartAt.EARLIEST).dataSelector(selector).batchSize(BatchSize.adaptive()))) {
+                .startAt(StartAt.EARLIEST).dataSelector(selector).batchSize(BatchSize.adaptive())
+                .recycleEvents(recycle))) {
             int read = 0;
             while (read < EVENTS) {
                 int n = c.poll(sink, EVENTS - read, Duration.ofSeconds(10));

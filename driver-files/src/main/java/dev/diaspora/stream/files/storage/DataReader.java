@@ -24,12 +24,24 @@ import java.util.zip.CRC32C;
  * Each block's CRC32C is computed over its pieces in file order (scratch, target, scratch), so the selected bytes are
  * checked where they land.
  *
- * <p>Thread safety: thread-safe (no shared mutable state; staging buffers come from a pool).
+ * <p>Allocation: the per-event objects (the event's state, its file pieces, its selected ranges and block checksums)
+ * and the per-group buffers (index records, metadata region) live in a {@link Scratch} of the reading thread, reused
+ * from call to call (a consumer's fetch thread reads again and again), so that a read allocates nothing per event
+ * once the scratch has grown to the largest group. The scratch is cleared after each call, so that it pins no
+ * request's target.
+ *
+ * <p>Thread safety: thread-safe (no shared mutable state: each thread has its scratch; staging buffers come from a
+ * pool).
  */
 final class DataReader {
     private static final int B = FileHeaderDescriptor.DATA_BLOCK_SIZE;
     private static final int MAX_GROUP = 4096;
     private static final int META_REGION_MAX = 1 << 20;
+    private static final java.lang.invoke.VarHandle LE_INT = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
+            int[].class, ByteOrder.LITTLE_ENDIAN);
+
+    /** Each reading thread's reusable objects; {@code busy} guards against a nested read on the same thread. */
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private final PartitionLog log;
 
@@ -37,36 +49,42 @@ final class DataReader {
         this.log = log;
     }
 
-    /** One event being read. */
+    /** One event being read; reused (see {@link #reset}). */
     private static final class Req {
-        final DataRequest request;
+        DataRequest request;
         long dataPos;
         long dataLen;
-        int[] crcs;
+        int[] crcs = new int[1]; // the first nb entries are this event's block checksums
         boolean failed;
         int targetSeg;
         int inSeg;
-        long walk = -1; // next event offset the CRC walk expects
+        long walk; // next event offset the CRC walk expects
 
-        Req(DataRequest request) {
+        Req reset(DataRequest request) {
             this.request = request;
+            failed = false;
+            targetSeg = 0;
+            inSeg = 0;
+            walk = -1;
+            return this;
         }
     }
 
-    /** One contiguous piece of the file: into the target, or into scratch (dst == null). */
+    /** One contiguous piece of the file: into the target, or into scratch (dst == null); reused. */
     private static final class Unit implements PieceReader.Piece {
-        final Req req;
-        final long filePos;
-        final long eventOff;
-        final int len;
-        final ByteBuffer dst;
+        Req req;
+        long filePos;
+        long eventOff;
+        int len;
+        ByteBuffer dst;
 
-        Unit(Req req, long filePos, long eventOff, int len, ByteBuffer dst) {
+        Unit set(Req req, long filePos, long eventOff, int len, ByteBuffer dst) {
             this.req = req;
             this.filePos = filePos;
             this.eventOff = eventOff;
             this.len = len;
             this.dst = dst;
+            return this;
         }
 
         @Override
@@ -85,8 +103,93 @@ final class DataReader {
         }
     }
 
+    /** A thread's reusable objects for one call of {@link #read} at a time. */
+    private static final class Scratch implements DataDescriptor.RangeConsumer {
+        final RecordVerifier verify = new RecordVerifier();
+        final List<Req> group = new ArrayList<>();
+        final List<Unit> units = new ArrayList<>();
+        Req[] reqs = new Req[0];
+        Unit[] unitPool = new Unit[0];
+        int unitsUsed;
+        long[] rangeOff = new long[4];
+        long[] rangeLen = new long[4];
+        int ranges;
+        ByteBuffer records = ByteBuffer.allocate(0);
+        byte[] region = new byte[0];
+        boolean busy;
+
+        Req req(int i, DataRequest r) {
+            if (i >= reqs.length) {
+                Req[] more = java.util.Arrays.copyOf(reqs, Math.max(i + 1, 2 * reqs.length));
+                for (int k = reqs.length; k < more.length; k++) {
+                    more[k] = new Req();
+                }
+                reqs = more;
+            }
+            return reqs[i].reset(r);
+        }
+
+        Unit unit() {
+            if (unitsUsed == unitPool.length) {
+                Unit[] more = java.util.Arrays.copyOf(unitPool, Math.max(16, 2 * unitPool.length));
+                for (int k = unitPool.length; k < more.length; k++) {
+                    more[k] = new Unit();
+                }
+                unitPool = more;
+            }
+            return unitPool[unitsUsed++];
+        }
+
+        @Override
+        public void accept(long offset, long size) {
+            if (ranges == rangeOff.length) {
+                rangeOff = java.util.Arrays.copyOf(rangeOff, 2 * ranges);
+                rangeLen = java.util.Arrays.copyOf(rangeLen, 2 * ranges);
+            }
+            rangeOff[ranges] = offset;
+            rangeLen[ranges++] = size;
+        }
+
+        byte[] region(int size) {
+            if (region.length < size) {
+                region = new byte[Math.max(size, Math.min(META_REGION_MAX, 2 * region.length))];
+            }
+            return region;
+        }
+
+        /** Drops every reference to the call's requests and their targets. */
+        void clear() {
+            for (Req r : reqs) {
+                if (r.request == null) {
+                    break;
+                }
+                r.request = null;
+            }
+            for (int i = 0; i < unitsUsed; i++) {
+                unitPool[i].set(null, 0, 0, 0, null);
+            }
+            unitsUsed = 0;
+            group.clear();
+            units.clear();
+            busy = false;
+        }
+    }
+
     void read(List<DataRequest> requests) {
-        RecordVerifier verify = new RecordVerifier();
+        Scratch sc = SCRATCH.get();
+        if (sc.busy) {
+            sc = new Scratch(); // a nested read on this thread (a driver reading inside a read): its own objects
+        }
+        sc.busy = true;
+        try {
+            read(requests, sc);
+        } finally {
+            sc.clear();
+        }
+    }
+
+    private void read(List<DataRequest> requests, Scratch sc) {
+        RecordVerifier verify = sc.verify;
         CRC32C crc = verify.crc();
         int i = 0;
         while (i < requests.size()) {
@@ -118,12 +221,13 @@ final class DataReader {
                     && requests.get(j).eventId() - first.eventId() < MAX_GROUP) { // one index read of <= 192 KiB
                 j++;
             }
-            List<Req> group = new ArrayList<>(j - i);
+            List<Req> group = sc.group;
+            group.clear();
             for (int k = i; k < j; k++) {
-                group.add(new Req(requests.get(k)));
+                group.add(sc.req(k - i, requests.get(k)));
             }
             try {
-                readGroup(s, group, verify);
+                readGroup(s, group, sc);
             } catch (IOException | RuntimeException e) {
                 DiasporaException d = e instanceof DiasporaException ? (DiasporaException) e
                         : e instanceof IOException ? log.ioFailure("read", (IOException) e)
@@ -136,10 +240,12 @@ final class DataReader {
         }
     }
 
-    private void readGroup(Segment s, List<Req> group, RecordVerifier verify) throws IOException {
+    private void readGroup(Segment s, List<Req> group, Scratch sc) throws IOException {
+        RecordVerifier verify = sc.verify;
         long lo = group.get(0).request.eventId();
         long hi = group.get(group.size() - 1).request.eventId();
-        ByteBuffer recs = s.readRecords(lo - s.base, (int) (hi - lo + 1));
+        ByteBuffer recs = s.readRecords(lo - s.base, (int) (hi - lo + 1), sc.records);
+        sc.records = recs;
         long regionLo = Long.MAX_VALUE;
         long regionHi = Long.MIN_VALUE;
         for (Req r : group) {
@@ -162,11 +268,12 @@ final class DataReader {
             regionLo = Math.min(regionLo, mpos);
             regionHi = Math.max(regionHi, mpos + mlen);
         }
-        loadCrcs(s, group, recs, lo, regionLo, regionHi, verify);
-        List<Unit> units = new ArrayList<>();
+        loadCrcs(s, group, recs, lo, regionLo, regionHi, sc);
+        List<Unit> units = sc.units;
+        units.clear();
         for (Req r : group) {
             if (!r.failed) {
-                plan(r, units);
+                plan(r, units, sc);
             }
         }
         execute(s, units, verify.crc());
@@ -174,13 +281,15 @@ final class DataReader {
 
     /** Reads the data CRCs that end each event's metadata record. */
     private void loadCrcs(Segment s, List<Req> group, ByteBuffer recs, long lo, long regionLo, long regionHi,
-            RecordVerifier verify) throws IOException {
+            Scratch sc) throws IOException {
+        RecordVerifier verify = sc.verify;
         FileChannel meta = s.reader(Segment.META);
         byte[] region = null;
         int got = 0;
         if (regionHi > regionLo && regionHi - regionLo <= META_REGION_MAX) {
-            region = new byte[(int) (regionHi - regionLo)];
-            got = FileIo.readFully(meta, ByteBuffer.wrap(region), regionLo);
+            int size = (int) (regionHi - regionLo);
+            region = sc.region(size);
+            got = FileIo.readFully(meta, ByteBuffer.wrap(region, 0, size), regionLo); // the region ends at size
         }
         for (Req r : group) {
             if (r.failed) {
@@ -190,7 +299,9 @@ final class DataReader {
             long mpos = IndexDescriptor.metaPosition(recs, at);
             int mlen = IndexDescriptor.metaLength(recs, at);
             int nb = (int) IndexDescriptor.blockCount(r.dataLen);
-            ByteBuffer tail;
+            if (r.crcs.length < nb) {
+                r.crcs = new int[nb];
+            }
             if (region != null) {
                 int off = (int) (mpos - regionLo);
                 String problem = verify.metadataProblem(recs, at, region, off, got, s, mpos);
@@ -198,50 +309,56 @@ final class DataReader {
                     fail(r, log.corrupt(r.request.eventId(), problem));
                     continue;
                 }
-                tail = ByteBuffer.wrap(region, off + mlen - 4 * nb, 4 * nb).slice().order(ByteOrder.LITTLE_ENDIAN);
+                int from = off + mlen - 4 * nb;
+                for (int b = 0; b < nb; b++) {
+                    r.crcs[b] = (int) LE_INT.get(region, from + 4 * b);
+                }
             } else {
-                tail = ByteBuffer.allocate(4 * nb).order(ByteOrder.LITTLE_ENDIAN);
+                ByteBuffer tail = ByteBuffer.allocate(4 * nb).order(ByteOrder.LITTLE_ENDIAN);
                 if (FileIo.readFully(meta, tail, mpos + mlen - 4L * nb) < 4 * nb) {
                     fail(r, log.corrupt(r.request.eventId(), "its metadata record lies past the end of "
                             + s.path(Segment.META) + " (file cut)"));
                     continue;
                 }
-            }
-            r.crcs = new int[nb];
-            for (int b = 0; b < nb; b++) {
-                r.crcs[b] = tail.getInt(4 * b);
+                for (int b = 0; b < nb; b++) {
+                    r.crcs[b] = tail.getInt(4 * b);
+                }
             }
         }
     }
 
     /** Turns a request's selection into file pieces: whole blocks around each selected range, in file order. */
-    private void plan(Req r, List<Unit> units) {
-        List<DataDescriptor.Range> ranges = new ArrayList<>();
-        for (DataDescriptor.Range x : r.request.descriptor().flatten()) {
-            if (x.size() > 0) {
-                if (x.offset() + x.size() > r.dataLen) {
+    private void plan(Req r, List<Unit> units, Scratch sc) {
+        sc.ranges = 0;
+        r.request.descriptor().flatten(sc);
+        long[] off = sc.rangeOff;
+        long[] len = sc.rangeLen;
+        int n = 0;
+        for (int x = 0; x < sc.ranges; x++) {
+            if (len[x] > 0) {
+                if (off[x] + len[x] > r.dataLen) {
                     fail(r, new DiasporaException(log.where() + " event " + r.request.eventId() + ": selected range ["
-                            + x.offset() + ", " + (x.offset() + x.size()) + ") exceeds the data size " + r.dataLen));
+                            + off[x] + ", " + (off[x] + len[x]) + ") exceeds the data size " + r.dataLen));
                     return;
                 }
-                ranges.add(x);
+                off[n] = off[x];
+                len[n++] = len[x];
             }
         }
         int mark = units.size();
         int i = 0;
-        while (i < ranges.size()) {
-            long a = floorBlock(ranges.get(i).offset());
-            long b = ceilBlock(ranges.get(i).offset() + ranges.get(i).size(), r.dataLen);
+        while (i < n) {
+            long a = floorBlock(off[i]);
+            long b = ceilBlock(off[i] + len[i], r.dataLen);
             int j = i + 1;
-            while (j < ranges.size() && floorBlock(ranges.get(j).offset()) <= b) {
-                b = Math.max(b, ceilBlock(ranges.get(j).offset() + ranges.get(j).size(), r.dataLen));
+            while (j < n && floorBlock(off[j]) <= b) {
+                b = Math.max(b, ceilBlock(off[j] + len[j], r.dataLen));
                 j++;
             }
             long cur = a;
             for (int k = i; k < j; k++) {
-                DataDescriptor.Range x = ranges.get(k);
-                scratch(r, units, cur, x.offset());
-                if (!target(r, units, x.offset(), x.size())) {
+                scratch(r, units, cur, off[k], sc);
+                if (!target(r, units, off[k], len[k], sc)) {
                     while (units.size() > mark) {
                         units.remove(units.size() - 1);
                     }
@@ -250,9 +367,9 @@ final class DataReader {
                             + " bytes)"));
                     return;
                 }
-                cur = x.offset() + x.size();
+                cur = off[k] + len[k];
             }
-            scratch(r, units, cur, b);
+            scratch(r, units, cur, b, sc);
             i = j;
         }
     }
@@ -265,16 +382,16 @@ final class DataReader {
         return Math.min((end + B - 1) / B * B, dataLen);
     }
 
-    private static void scratch(Req r, List<Unit> units, long from, long to) {
+    private static void scratch(Req r, List<Unit> units, long from, long to, Scratch sc) {
         while (from < to) { // a gap inside one widened span: never more than two blocks' worth per gap piece
             int len = (int) Math.min(to - from, B);
-            units.add(new Unit(r, r.dataPos + from, from, len, null));
+            units.add(sc.unit().set(r, r.dataPos + from, from, len, null));
             from += len;
         }
     }
 
     /** Adds target pieces for [off, off+len) of the event, split over the target view's segments. */
-    private static boolean target(Req r, List<Unit> units, long off, long len) {
+    private static boolean target(Req r, List<Unit> units, long off, long len, Scratch sc) {
         DataView t = r.request.target();
         while (len > 0) {
             if (r.targetSeg >= t.segmentCount()) {
@@ -289,7 +406,7 @@ final class DataReader {
             }
             int k = (int) Math.min(room, Math.min(len, Integer.MAX_VALUE - 8));
             ByteBuffer dst = seg.slice(seg.position() + r.inSeg, k);
-            units.add(new Unit(r, r.dataPos + off, off, k, dst));
+            units.add(sc.unit().set(r, r.dataPos + off, off, k, dst));
             r.inSeg += k;
             off += k;
             len -= k;

@@ -45,8 +45,8 @@ public final class PieceReader {
         boolean skipped(P piece);
 
         /**
-         * The piece's bytes have been read (and copied into its target, if any). {@code bytes} is valid only during
-         * the call and must not be kept.
+         * The piece's bytes have been read (and copied into its target, if any): {@code bytes}' [position, limit).
+         * {@code bytes} is valid only during the call and must not be kept (the reader reuses the object).
          */
         void landed(P piece, ByteBuffer bytes);
 
@@ -57,6 +57,7 @@ public final class PieceReader {
     /** Reads {@code pieces}, in list order (callers list them in file order to let adjacent ones coalesce). */
     public static <P extends Piece> void read(FileChannel ch, List<P> pieces, Sink<P> sink) throws IOException {
         ByteBuffer staging = null;
+        ByteBuffer window = null; // one view of the staging buffer, aimed at each piece in turn (no slice per piece)
         try {
             int u = 0;
             while (u < pieces.size()) {
@@ -77,6 +78,7 @@ public final class PieceReader {
                 }
                 if (staging == null) {
                     staging = FileIo.acquireStaging();
+                    window = staging.duplicate();
                 }
                 long start = x.filePosition();
                 long end = start;
@@ -108,7 +110,7 @@ public final class PieceReader {
                     if (y.target() != null) {
                         y.target().put(0, staging, off, y.length());
                     }
-                    sink.landed(y, staging.slice(off, y.length()));
+                    sink.landed(y, window.clear().position(off).limit(off + y.length()));
                 }
                 u = v;
             }

@@ -12,10 +12,14 @@ import java.nio.ByteBuffer;
  * The record side of a {@link PartitionLog}'s reads: batches of index and metadata records, where an event's data
  * lies, and time lookup. Every record is checked by a {@link RecordVerifier} before it is trusted.
  *
- * <p>Thread safety: thread-safe (stateless; each call uses its own verifier). Readers never lock and never change a
- * file: the index record is the commit point.
+ * <p>Thread safety: thread-safe (stateless; each call uses its own verifier; the buffer of index records a batch read
+ * goes through is the reading thread's, reused from call to call: it is not part of the batch). Readers never lock and
+ * never change a file: the index record is the commit point.
  */
 final class RecordReader {
+    /** Each reading thread's buffer of index records, grown to the largest batch it read (at most 512 KiB). */
+    private static final ThreadLocal<ByteBuffer[]> RECORDS = ThreadLocal.withInitial(() -> new ByteBuffer[1]);
+
     private final PartitionLog log;
 
     RecordReader(PartitionLog log) {
@@ -41,7 +45,11 @@ final class RecordReader {
             Segment.Tail t = s.tail(verify.crc());
             long idx = fromId - s.base;
             int n = (int) Math.min(Math.max(1, maxEvents), t.count() - idx);
-            ByteBuffer recs = s.readRecords(idx, n);
+            ByteBuffer[] reuse = RECORDS.get();
+            ByteBuffer recs = s.readRecords(idx, n, reuse[0]);
+            if (recs.capacity() <= 512 * 1024) {
+                reuse[0] = recs;
+            }
             n = Math.min(n, recs.limit() / IndexDescriptor.RECORD_SIZE);
             int k = 0;
             long bytes = 0;

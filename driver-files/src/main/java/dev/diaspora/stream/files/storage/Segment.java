@@ -137,7 +137,19 @@ final class Segment {
 
     /** Reads {@code n} index records from record {@code first} into a new heap buffer (fewer at the end of file). */
     ByteBuffer readRecords(long first, int n) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(n * IndexDescriptor.RECORD_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        return readRecords(first, n, null);
+    }
+
+    /**
+     * As {@link #readRecords(long, int)}, into {@code reuse} when it is a heap buffer large enough (a reader's buffer
+     * from an earlier call), else into a new one.
+     *
+     * @return the buffer read into, records from index 0 to its limit
+     */
+    ByteBuffer readRecords(long first, int n, ByteBuffer reuse) throws IOException {
+        int size = n * IndexDescriptor.RECORD_SIZE;
+        ByteBuffer b = reuse != null && reuse.capacity() >= size ? reuse.clear().limit(size)
+                : ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
         int got = FileIo.readFully(reader(INDEX), b, IndexDescriptor.recordOffset(first));
         b.clear();
         b.limit(got - got % IndexDescriptor.RECORD_SIZE);

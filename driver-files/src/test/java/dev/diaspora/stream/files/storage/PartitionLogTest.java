@@ -468,4 +468,50 @@ class PartitionLogTest {
             log.close();
         }
     }
+
+    /**
+     * The reader reuses its per-event objects from call to call on a thread: a read whose events failed (a wrong
+     * descriptor, a selection past the data) leaves nothing behind that spoils the next read of the same thread, and a
+     * read of many events followed by one of few (and of large data, several checksum blocks, then small) gives each
+     * request exactly its bytes.
+     */
+    @Test
+    void readsAfterFailedAndLargerReadsOnTheSameThreadGetExactlyTheirBytes() throws Exception {
+        SplittableRandom r = new SplittableRandom(SEED);
+        try (PartitionLog log = create(1 << 30)) {
+            List<Ev> evs = new ArrayList<>();
+            appendWrites(log, 1, 40, evs, r);
+            for (int round = 0; round < 30; round++) {
+                List<DataRequest> reqs = new ArrayList<>();
+                List<byte[]> wanted = new ArrayList<>();
+                List<Boolean> bad = new ArrayList<>();
+                int from = r.nextInt(evs.size());
+                int n = 1 + r.nextInt(evs.size() - from);
+                for (int id = from; id < from + n; id++) {
+                    byte[] data = evs.get(id).data;
+                    if (data.length == 0) {
+                        continue;
+                    }
+                    boolean wrong = r.nextInt(4) == 0;
+                    DataDescriptor d = DataDescriptor.of(id, wrong ? data.length + 1 : data.length);
+                    int off = r.nextInt(data.length);
+                    DataDescriptor sel = d.makeSubView(off, data.length - off);
+                    reqs.add(new DataRequest(0, id, sel, DataView.of(ByteBuffer.allocate(data.length - off))));
+                    wanted.add(Arrays.copyOfRange(data, off, data.length));
+                    bad.add(wrong);
+                }
+                log.readData(reqs);
+                for (int k = 0; k < reqs.size(); k++) {
+                    DataRequest q = reqs.get(k);
+                    if (bad.get(k)) {
+                        assertNotNull(q.error(), "round " + round + ": event " + q.eventId() + " has a wrong size");
+                    } else {
+                        assertNull(q.error(), "round " + round + ": event " + q.eventId());
+                        assertArrayEquals(wanted.get(k), q.target().toByteArray(), "round " + round + ": event "
+                                + q.eventId() + " " + q.descriptor());
+                    }
+                }
+            }
+        }
+    }
 }

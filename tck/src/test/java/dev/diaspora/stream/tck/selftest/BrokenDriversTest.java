@@ -83,7 +83,8 @@ class BrokenDriversTest {
             Map.entry(Fault.WRONG_BOUNDS, "required_R9_boundsReportFirstAndNextIds"),
             Map.entry(Fault.NON_DAEMON_THREAD, "required_S10_libraryThreadsAreDaemons"),
             Map.entry(Fault.IGNORE_START_ID, "required_S6_startAtIdStartsThere"),
-            Map.entry(Fault.PRIVATE_HANDLES, "required_R2_twoHandlesOfOneTopicShareEvents"));
+            Map.entry(Fault.PRIVATE_HANDLES, "required_R2_twoHandlesOfOneTopicShareEvents"),
+            Map.entry(Fault.LATE_WRITE, "required_R12_targetsAreFilledOnlyDuringTheirRead"));
 
     /** The reduced environment of the broken runs: a fifth of the events, a tenth of the timeouts. */
     static TckEnvironment brokenRunEnvironment() {

@@ -91,7 +91,12 @@ enum Fault {
     /** A read session ignores {@code StartAt.id(n)} and starts where the consumer has no id: at the first event. */
     IGNORE_START_ID,
     /** Every {@code openTopic} of a name after the first gets an empty private copy: handles share no event. */
-    PRIVATE_HANDLES;
+    PRIVATE_HANDLES,
+    /**
+     * {@code readData} keeps the targets it filled and overwrites them at its next call (a late completion of an
+     * earlier read): the data of events already delivered changes under the application.
+     */
+    LATE_WRITE;
 
     /** @return the option value, e.g. {@code drop_event} */
     String optionValue() {

@@ -1,11 +1,11 @@
 package dev.diaspora.stream.tck.selftest;
 
+import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.PartitionBounds;
 import dev.diaspora.stream.PartitionInfo;
 import dev.diaspora.stream.StartAt;
-import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.AppenderConfig;
 import dev.diaspora.stream.spi.BatchAppender;
@@ -287,8 +287,22 @@ final class ReferenceTopic implements TopicBackend, LocalTopic {
         }
     }
 
+    /** The late_write fault: the targets the last {@code readData} filled, overwritten at the next call. */
+    private final List<DataView> lateTargets = new java.util.ArrayList<>();
+
     @Override
     public void readData(List<DataRequest> requests) {
+        if (fault == Fault.LATE_WRITE) {
+            synchronized (lateTargets) {
+                for (DataView t : lateTargets) {
+                    t.write(0, ByteBuffer.wrap(new byte[(int) t.size()])); // zeros over delivered data
+                }
+                lateTargets.clear();
+                for (DataRequest req : requests) {
+                    lateTargets.add(req.target());
+                }
+            }
+        }
         for (DataRequest req : requests) {
             ReferenceStore.Partition part = topic.partitions[req.partition()];
             ReferenceStore.Record rec;

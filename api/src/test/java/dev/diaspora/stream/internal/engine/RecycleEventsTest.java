@@ -1,0 +1,158 @@
+package dev.diaspora.stream.internal.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.diaspora.stream.Consumer;
+import dev.diaspora.stream.ConsumerOptions;
+import dev.diaspora.stream.DataView;
+import dev.diaspora.stream.Event;
+import dev.diaspora.stream.Producer;
+import dev.diaspora.stream.StartAt;
+import dev.diaspora.stream.TopicHandle;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@link ConsumerOptions#recycleEvents(boolean)}: events handed to an {@code EventProcessor} are valid only during
+ * the call (a kept reference fails clearly while pooled), {@code keep()} makes a copy that stays valid, pulls, polls
+ * and iterators hand out copies, buffers are reused, and every buffer goes back to the allocator when the consumer
+ * closes, also after a seek dropped prefetched events.
+ */
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class RecycleEventsTest extends EngineRuleFixture {
+    private static final int SIZE = 16;
+
+    private static byte[] data(int i) {
+        return String.format("event %9d", i).getBytes(StandardCharsets.US_ASCII); // SIZE bytes each
+    }
+
+    private TopicHandle topicWith(int n) {
+        TopicHandle topic = newTopic(1);
+        try (Producer producer = topic.producer()) {
+            for (int i = 0; i < n; i++) {
+                producer.push(md("{\"event_num\":" + i + "}"), DataView.of(data(i)));
+            }
+            await(producer.flush());
+        }
+        return topic;
+    }
+
+    private static ConsumerOptions recycling(String name, EventRecyclerTest.CountingAllocator heap) {
+        return ConsumerOptions.named(name).recycleEvents(true).dataAllocator(heap).batchSize(
+                dev.diaspora.stream.BatchSize.of(8)).maxPrefetchBatches(1);
+    }
+
+    /** Reads {@code n} events with the batch poll, checking each event's data during its call. */
+    private static void drain(Consumer c, int from, int n, List<Event> seen) {
+        int read = 0;
+        while (read < n) {
+            int got = c.poll(e -> {
+                assertArrayEquals(data((int) e.id()), e.data().toByteArray(), "event " + e.id() + " during its call");
+                assertEquals(e.id(), e.metadata().json().get("event_num").asLong());
+                seen.add(e);
+            }, n - read, PULL_TIMEOUT);
+            assertTrue(got > 0, "events " + (from + read) + ".. arrive");
+            read += got;
+        }
+    }
+
+    @Test
+    void anEventKeptPastItsCallFailsClearlyAndKeepMakesAValidCopy() {
+        TopicHandle topic = topicWith(2);
+        EventRecyclerTest.CountingAllocator heap = new EventRecyclerTest.CountingAllocator();
+        try (Consumer c = topic.consumer(recycling("c", heap).maxPrefetchBatches(1).batchSize(
+                dev.diaspora.stream.BatchSize.of(1)))) { // event 1 is not read yet: nothing can reuse event 0
+            Event[] kept = new Event[2];
+            assertEquals(1, c.poll(e -> {
+                kept[0] = e;
+                kept[1] = e.keep();
+            }, 1, PULL_TIMEOUT));
+            IllegalStateException x = assertThrows(IllegalStateException.class, () -> kept[0].data());
+            assertTrue(x.getMessage().contains("keep()"), x.getMessage());
+            assertArrayEquals(data(0), kept[1].data().toByteArray(), "the kept copy stays valid");
+            kept[1].acknowledge(); // the copy acknowledges like the event
+            await(c.commit());
+        }
+        try (Consumer again = topic.consumer(ConsumerOptions.named("c"))) {
+            assertEquals(1, nextEvent(again, "after the acknowledged event").id(), "the kept copy's ack was stored");
+        }
+    }
+
+    @Test
+    void buffersAreReusedAndAllGoBackWhenTheConsumerCloses() {
+        int n = 200;
+        TopicHandle topic = topicWith(n);
+        EventRecyclerTest.CountingAllocator heap = new EventRecyclerTest.CountingAllocator();
+        List<Event> seen = new ArrayList<>();
+        try (Consumer c = topic.consumer(recycling("c", heap))) {
+            drain(c, 0, n, seen);
+        }
+        assertEquals(n, seen.size());
+        assertTrue(heap.allocated < n / 2, "the pool reuses buffers: " + heap.allocated + " allocations for " + n
+                + " events");
+        assertEquals(0, heap.outstanding(), "every buffer back at the allocator after close");
+        assertEquals(n, seen.stream().map(Event::toString).filter("Event[recycled]"::equals).count(),
+                "every event object handed out was recycled");
+    }
+
+    @Test
+    void aSeekDropsPrefetchedEventsIntoThePoolAndNothingLeaks() {
+        int n = 100;
+        TopicHandle topic = topicWith(n);
+        EventRecyclerTest.CountingAllocator heap = new EventRecyclerTest.CountingAllocator();
+        List<Event> seen = new ArrayList<>();
+        try (Consumer c = topic.consumer(recycling("c", heap))) {
+            drain(c, 0, 10, seen);
+            awaitCondition(() -> heap.allocated > 10, "the consumer prefetches past what was read");
+            c.seek(0, StartAt.id(5));
+            List<Long> ids = new ArrayList<>();
+            c.poll(e -> ids.add(e.id()), 3, PULL_TIMEOUT);
+            assertEquals(5L, ids.get(0), "the seek rewound");
+        }
+        assertEquals(0, heap.outstanding(), "every buffer back at the allocator after a seek and close");
+    }
+
+    @Test
+    void pullsPollsAndIteratorsHandOutCopiesThatStayValid() {
+        TopicHandle topic = topicWith(30);
+        EventRecyclerTest.CountingAllocator heap = new EventRecyclerTest.CountingAllocator();
+        try (Consumer c = topic.consumer(recycling("c", heap))) {
+            List<Event> kept = new ArrayList<>();
+            kept.add(nextEvent(c, "poll"));
+            CompletableFuture<Event> f = c.pull();
+            kept.add(await(f));
+            Iterator<Event> it = c.iterator(PULL_TIMEOUT);
+            for (int i = 0; i < 10; i++) {
+                kept.add(it.next());
+            }
+            c.poll(e -> { }, 10, PULL_TIMEOUT); // recycles events and reuses their buffers meanwhile
+            for (int i = 0; i < kept.size(); i++) {
+                assertEquals(i, kept.get(i).id());
+                assertArrayEquals(data(i), kept.get(i).data().toByteArray(), "copy " + i + " is intact");
+            }
+        }
+        assertEquals(0, heap.outstanding());
+    }
+
+    @Test
+    void theDefaultStillLetsTheApplicationKeepEvents() {
+        TopicHandle topic = topicWith(20);
+        List<Event> seen = new ArrayList<>();
+        try (Consumer c = topic.consumer(ConsumerOptions.named("c"))) {
+            assertFalse(c.options().recycleEvents());
+            drain(c, 0, 20, seen);
+        }
+        for (int i = 0; i < seen.size(); i++) {
+            assertArrayEquals(data(i), seen.get(i).data().toByteArray(), "event " + i + " kept past its call");
+        }
+    }
+}
