@@ -96,13 +96,13 @@ final class ProducerImpl implements Producer {
 
     ProducerImpl(TopicHandleImpl topic, ProducerOptions options) {
         this.topic = topic;
-        this.options = options;
+        this.options = topic.driver().withPendingBounds(options); // options() reports the bounds in force
         this.pool = options.threadPool() != null ? options.threadPool() : topic.driver().defaultThreadPool();
         this.validator = topic.validator();
         this.selector = topic.selector();
         this.serializer = topic.serializer();
         this.clock = topic.driver().clock();
-        this.gate = new PermitGate(options.maxPendingEvents(), options.maxPendingBytes(), clock);
+        this.gate = new PermitGate(this.options.maxPendingEvents(), this.options.maxPendingBytes(), clock);
         this.errors = topic.driver().backgroundErrors(options.onBackgroundError());
         this.failures = new PushFailures(options.name(), topic.name(), options.onError(), topic.driver()::timer);
         Backend.EventSizeLimit limit = topic.driver().maxEventSize();
@@ -159,6 +159,11 @@ final class ProducerImpl implements Producer {
     @Override
     public TopicHandle topic() {
         return topic;
+    }
+
+    /** @return the memory bound (tests) */
+    PermitGate gate() {
+        return gate;
     }
 
     @Override
