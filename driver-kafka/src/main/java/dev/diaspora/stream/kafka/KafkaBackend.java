@@ -82,10 +82,12 @@ final class KafkaBackend implements Backend {
     /** The producer's {@code buffer.memory} in force: the driver's default or the user's {@code kafka} setting. */
     private final long bufferMemory;
     /**
-     * The Kafka record size the suggested pending-events bound is made for: a 100-byte event with a little metadata
-     * as the inline framing stores it. Smaller events leave part of Kafka's buffer unused at the bound.
+     * The bytes of Kafka's buffer the suggested pending-events bound counts per event: what a 100-byte event with 32
+     * bytes of metadata takes there in the inline framing (a 16 KiB batch holds 103 of them, with the incarnation
+     * header). So at that size Kafka's buffer is about full at the bound, not over it: a push then waits at the
+     * engine's bound (maxBlock, BackPressure) rather than in Kafka's {@code send} (max.block.ms, then a failed event).
      */
-    static final int SUGGESTED_EVENT_FOOTPRINT = 128;
+    static final int SUGGESTED_EVENT_FOOTPRINT = 160;
 
     KafkaBackend(KafkaConfig config) {
         this(config, BackgroundErrorHandler.logging());
@@ -380,7 +382,7 @@ final class KafkaBackend implements Backend {
 
     /**
      * Suggests as many pending events as the Kafka producer's buffer holds of events of
-     * {@value #SUGGESTED_EVENT_FOOTPRINT} bytes ({@code buffer.memory / 128}: 262,144 at the default 32 MiB), at
+     * {@value #SUGGESTED_EVENT_FOOTPRINT} bytes ({@code buffer.memory / 160}: 209,715 at the default 32 MiB), at
      * least the engine's default: below that, pushes of small events stop at the engine's bound while Kafka's buffer
      * still has room (the 100-byte case spent half its time blocked at 65,536).
      */

@@ -98,8 +98,8 @@ class KafkaDriverTest {
         try (Driver driver = open(null)) {
             driver.createTopic(name);
             TopicHandle topic = driver.openTopic(name);
-            try (Producer producer = topic.producer()) { // buffer.memory 32 MiB: 32 MiB / 128 events, 64 MiB
-                assertEquals(262_144, producer.options().maxPendingEvents());
+            try (Producer producer = topic.producer()) { // buffer.memory 32 MiB: 32 MiB / 160 events, 64 MiB
+                assertEquals(209_715, producer.options().maxPendingEvents());
                 assertEquals(64L << 20, producer.options().maxPendingBytes());
                 assertEquals(0, producer.push(Metadata.of("{}"), DataView.of(new byte[100])).get(30,
                         TimeUnit.SECONDS));
@@ -111,7 +111,7 @@ class KafkaDriverTest {
         }
         try (Driver driver = open("{\"buffer.memory\":134217728}")) {
             try (Producer producer = driver.openTopic(name).producer()) {
-                assertEquals(1 << 20, producer.options().maxPendingEvents());
+                assertEquals(838_860, producer.options().maxPendingEvents());
                 assertEquals(128L << 20, producer.options().maxPendingBytes());
             }
         }
