@@ -23,7 +23,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
-import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
@@ -381,10 +380,10 @@ final class KafkaBackend implements Backend {
     }
 
     /**
-     * Suggests as many pending events as the Kafka producer's buffer holds of events of
-     * {@value #SUGGESTED_EVENT_FOOTPRINT} bytes ({@code buffer.memory / 160}: 209,715 at the default 32 MiB), at
-     * least the engine's default: below that, pushes of small events stop at the engine's bound while Kafka's buffer
-     * still has room (the 100-byte case spent half its time blocked at 65,536).
+     * Suggests {@code buffer.memory / }{@value #SUGGESTED_EVENT_FOOTPRINT} pending events (209,715 at the default 32
+     * MiB), at least the engine's default: with the engine's 65,536, pushes of 100-byte events spent about half their
+     * time blocked at the bound while Kafka's buffer still had room. The pending bytes keep the engine's default: a
+     * buffer raised for large events ({@code max_event_size}) must not let several of them pend at once.
      */
     @Override
     public OptionalInt suggestedMaxPendingEvents() {
@@ -394,19 +393,6 @@ final class KafkaBackend implements Backend {
     static int suggestedMaxPendingEvents(long bufferMemory) {
         return (int) Math.min(Integer.MAX_VALUE, Math.max(ProducerOptions.DEFAULT_MAX_PENDING_EVENTS,
                 bufferMemory / SUGGESTED_EVENT_FOOTPRINT));
-    }
-
-    /**
-     * Suggests the Kafka producer's {@code buffer.memory} as the pending bytes, at least the engine's default (64
-     * MiB, which the default 32 MiB buffer gets), so that a larger buffer set in the {@code kafka} options is used.
-     */
-    @Override
-    public OptionalLong suggestedMaxPendingBytes() {
-        return OptionalLong.of(suggestedMaxPendingBytes(bufferMemory));
-    }
-
-    static long suggestedMaxPendingBytes(long bufferMemory) {
-        return Math.max(ProducerOptions.DEFAULT_MAX_PENDING_BYTES, bufferMemory);
     }
 
     @Override

@@ -93,31 +93,30 @@ class KafkaDriverTest {
     }
 
     @Test
-    void producersWithoutPendingBoundsGetBoundsSizedToTheKafkaProducersBuffer() throws Exception {
+    void producersWithoutAPendingEventsBoundGetOneSizedToTheKafkaProducersBuffer() throws Exception {
         String name = topicName("bounds");
         try (Driver driver = open(null)) {
             driver.createTopic(name);
             TopicHandle topic = driver.openTopic(name);
-            try (Producer producer = topic.producer()) { // buffer.memory 32 MiB: 32 MiB / 160 events, 64 MiB
+            try (Producer producer = topic.producer()) { // buffer.memory 32 MiB: 32 MiB / 160 events
                 assertEquals(209_715, producer.options().maxPendingEvents());
                 assertEquals(64L << 20, producer.options().maxPendingBytes());
                 assertEquals(0, producer.push(Metadata.of("{}"), DataView.of(new byte[100])).get(30,
                         TimeUnit.SECONDS));
             }
-            try (Producer producer = topic.producer(ProducerOptions.named("own").maxPendingEvents(1000))) {
-                assertEquals(1000, producer.options().maxPendingEvents(), "the user's bound wins");
-                assertEquals(64L << 20, producer.options().maxPendingBytes());
-            }
         }
         try (Driver driver = open("{\"buffer.memory\":134217728}")) {
-            try (Producer producer = driver.openTopic(name).producer()) {
-                assertEquals(838_860, producer.options().maxPendingEvents());
-                assertEquals(128L << 20, producer.options().maxPendingBytes());
+            TopicHandle topic = driver.openTopic(name);
+            try (Producer producer = topic.producer()) {
+                assertEquals(838_860, producer.options().maxPendingEvents(), "128 MiB / 160");
+                assertEquals(64L << 20, producer.options().maxPendingBytes(), "the bytes bound stays the engine's");
+            }
+            try (Producer producer = topic.producer(ProducerOptions.named("own").maxPendingEvents(1000))) {
+                assertEquals(1000, producer.options().maxPendingEvents(), "the user's bound wins");
             }
         }
-        // a small buffer keeps the engine's defaults
+        // a buffer below the default keeps the engine's default
         assertEquals(ProducerOptions.DEFAULT_MAX_PENDING_EVENTS, KafkaBackend.suggestedMaxPendingEvents(1 << 20));
-        assertEquals(ProducerOptions.DEFAULT_MAX_PENDING_BYTES, KafkaBackend.suggestedMaxPendingBytes(1 << 20));
     }
 
     @Test
