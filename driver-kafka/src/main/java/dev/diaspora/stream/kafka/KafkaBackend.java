@@ -81,12 +81,12 @@ final class KafkaBackend implements Backend {
     /** The producer's {@code buffer.memory} in force: the driver's default or the user's {@code kafka} setting. */
     private final long bufferMemory;
     /**
-     * The bytes of Kafka's buffer the suggested pending-events bound counts per event: what a 100-byte event with 32
-     * bytes of metadata takes there in the inline framing (a 16 KiB batch holds 103 of them, with the incarnation
-     * header). So at that size Kafka's buffer is about full at the bound, not over it: a push then waits at the
-     * engine's bound (maxBlock, BackPressure) rather than in Kafka's {@code send} (max.block.ms, then a failed event).
+     * The bytes of Kafka's buffer the suggested pending-events bound counts per event: 512, so that the default 32 MiB
+     * buffer keeps the engine's 65,536 events and a larger {@code buffer.memory} lets proportionally more events
+     * pend. Bounds nearer what the buffer holds of 100-byte events (about 160 bytes each: 209,715 and 262,144 events)
+     * did not push faster on the loaded test machine and held more heap; see the README, "Producer memory bound".
      */
-    static final int SUGGESTED_EVENT_FOOTPRINT = 160;
+    static final int SUGGESTED_EVENT_FOOTPRINT = 512;
 
     KafkaBackend(KafkaConfig config) {
         this(config, BackgroundErrorHandler.logging());
@@ -380,10 +380,10 @@ final class KafkaBackend implements Backend {
     }
 
     /**
-     * Suggests {@code buffer.memory / }{@value #SUGGESTED_EVENT_FOOTPRINT} pending events (209,715 at the default 32
-     * MiB), at least the engine's default: with the engine's 65,536, pushes of 100-byte events spent about half their
-     * time blocked at the bound while Kafka's buffer still had room. The pending bytes keep the engine's default: a
-     * buffer raised for large events ({@code max_event_size}) must not let several of them pend at once.
+     * Suggests {@code buffer.memory / }{@value #SUGGESTED_EVENT_FOOTPRINT} pending events (65,536 at the default 32
+     * MiB), at least the engine's default, so that a larger Kafka buffer set in the {@code kafka} options also lets
+     * more small events pend. The pending bytes keep the engine's default: a buffer raised for large events
+     * ({@code max_event_size}) must not let several of them pend at once.
      */
     @Override
     public OptionalInt suggestedMaxPendingEvents() {

@@ -98,8 +98,8 @@ class KafkaDriverTest {
         try (Driver driver = open(null)) {
             driver.createTopic(name);
             TopicHandle topic = driver.openTopic(name);
-            try (Producer producer = topic.producer()) { // buffer.memory 32 MiB: 32 MiB / 160 events
-                assertEquals(209_715, producer.options().maxPendingEvents());
+            try (Producer producer = topic.producer()) { // buffer.memory 32 MiB: 32 MiB / 512 events
+                assertEquals(65_536, producer.options().maxPendingEvents());
                 assertEquals(64L << 20, producer.options().maxPendingBytes());
                 assertEquals(0, producer.push(Metadata.of("{}"), DataView.of(new byte[100])).get(30,
                         TimeUnit.SECONDS));
@@ -108,7 +108,7 @@ class KafkaDriverTest {
         try (Driver driver = open("{\"buffer.memory\":134217728}")) {
             TopicHandle topic = driver.openTopic(name);
             try (Producer producer = topic.producer()) {
-                assertEquals(838_860, producer.options().maxPendingEvents(), "128 MiB / 160");
+                assertEquals(262_144, producer.options().maxPendingEvents(), "128 MiB / 512");
                 assertEquals(64L << 20, producer.options().maxPendingBytes(), "the bytes bound stays the engine's");
             }
             try (Producer producer = topic.producer(ProducerOptions.named("own").maxPendingEvents(1000))) {
