@@ -34,7 +34,10 @@ public interface Producer extends AutoCloseable {
     /** @return the topic this producer pushes to */
     TopicHandle topic();
 
-    /** @return the options this producer was made with */
+    /**
+     * @return the options this producer was made with, its pending bounds ({@code maxPendingEvents},
+     *     {@code maxPendingBytes}) those in force: the driver's suggestions or the defaults where none was given
+     */
     ProducerOptions options();
 
     /**

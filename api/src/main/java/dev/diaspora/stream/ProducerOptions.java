@@ -9,14 +9,24 @@ import java.util.Objects;
  *
  * <p>Defaults: adaptive batch size, 2 batches in flight per partition ({@code maxInFlightBatches}),
  * {@link Ordering#STRICT}, the driver's default thread pool (0 threads: the pipeline runs inline in {@code push}),
- * block on back-pressure for at most 60 s, at most 65,536 pending events and 64 MiB pending bytes (metadata plus
- * referenced data), batches sealed at 4 MiB, no linger, 30 s to flush on close.
+ * block on back-pressure for at most 60 s, the pending bounds the driver suggests (else at most
+ * {@value #DEFAULT_MAX_PENDING_EVENTS} pending events and 64 MiB pending bytes: metadata plus referenced data; see below),
+ * batches sealed at 4 MiB, no linger, 30 s to flush on close.
  *
  * <p>The memory bound is both counts at once: {@code push} admits an event while the events and bytes pending (pushed,
  * outcome not yet known), this event included, stay within {@code maxPendingEvents} and {@code maxPendingBytes} (an
  * event larger than {@code maxPendingBytes} passes when nothing else is pending). A push blocked there
  * ({@link BackPressure#BLOCK}) resumes once a sixteenth of the bound is free again (events and bytes), or nothing is
  * pending, rather than as soon as one event completes; it also looks again every 10 ms.
+ *
+ * <p>Where the bounds come from: a bound given to {@link #maxPendingEvents(int)} or {@link #maxPendingBytes(long)} is
+ * the one in force. A bound not given is the driver's suggestion when its driver makes one, sized to what the
+ * driver's own client holds (the kafka driver: from its producer's {@code buffer.memory}, see the driver's README),
+ * else {@link #DEFAULT_MAX_PENDING_EVENTS} events or {@link #DEFAULT_MAX_PENDING_BYTES} bytes. The getters of these
+ * options report {@link #DEFAULT_MAX_PENDING_EVENTS}/{@link #DEFAULT_MAX_PENDING_BYTES} for a bound not given
+ * ({@link #maxPendingEventsSet()} tells which); {@link Producer#options()} of an open producer reports the bounds
+ * in force, as if given. Set a bound to cap the heap a producer may hold: each pending event costs its metadata and
+ * data plus a few hundred bytes of bookkeeping.
  *
  * <p>Thread safety: immutable.
  */
@@ -29,8 +39,15 @@ public final class ProducerOptions {
         FAIL_FAST
     }
 
+    /** The pending-events bound of a producer whose options and driver give none: {@value}. */
+    public static final int DEFAULT_MAX_PENDING_EVENTS = 65_536;
+    /** The pending-bytes bound of a producer whose options and driver give none: {@value} (64 MiB). */
+    public static final long DEFAULT_MAX_PENDING_BYTES = 64L << 20;
+    /** The value of {@link #maxPendingEvents} and {@link #maxPendingBytes} while the user has given none. */
+    private static final int NOT_SET = 0;
+
     private static final ProducerOptions DEFAULTS = new ProducerOptions("", BatchSize.adaptive(), 2, Ordering.STRICT,
-            null, BackPressure.BLOCK, Duration.ofSeconds(60), 65_536, 64L << 20, 4L << 20, Duration.ZERO,
+            null, BackPressure.BLOCK, Duration.ofSeconds(60), NOT_SET, NOT_SET, 4L << 20, Duration.ZERO,
             Duration.ofSeconds(30), null, null);
 
     private final String name;
@@ -40,8 +57,8 @@ public final class ProducerOptions {
     private final ThreadPool threadPool;
     private final BackPressure backPressure;
     private final Duration maxBlock;
-    private final int maxPendingEvents;
-    private final long maxPendingBytes;
+    private final int maxPendingEvents; // NOT_SET unless given
+    private final long maxPendingBytes; // NOT_SET unless given
     private final long maxBatchBytes;
     private final Duration linger;
     private final Duration closeTimeout;
@@ -168,7 +185,12 @@ public final class ProducerOptions {
                 onBackgroundError);
     }
 
-    /** Sets the producer-wide bound on events pushed and not yet completed. */
+    /**
+     * Sets the producer-wide bound on events pushed and not yet completed, in place of the driver's suggestion (see
+     * the class comment).
+     *
+     * @throws IllegalArgumentException if &lt; 1
+     */
     public ProducerOptions maxPendingEvents(int maxPendingEvents) {
         positive("maxPendingEvents", maxPendingEvents);
         return copy(name, batchSize, maxInFlightBatches, ordering, threadPool, backPressure, maxBlock, maxPendingEvents,
@@ -176,7 +198,12 @@ public final class ProducerOptions {
                 onBackgroundError);
     }
 
-    /** Sets the producer-wide bound on bytes (metadata plus data) pushed and not yet completed. */
+    /**
+     * Sets the producer-wide bound on bytes (metadata plus data) pushed and not yet completed, in place of the
+     * driver's suggestion (see the class comment).
+     *
+     * @throws IllegalArgumentException if &lt; 1
+     */
     public ProducerOptions maxPendingBytes(long maxPendingBytes) {
         positive("maxPendingBytes", maxPendingBytes);
         return copy(name, batchSize, maxInFlightBatches, ordering, threadPool, backPressure, maxBlock, maxPendingEvents,
@@ -288,14 +315,32 @@ public final class ProducerOptions {
         return maxBlock;
     }
 
-    /** @return the pending-events bound */
+    /**
+     * @return the pending-events bound given to {@link #maxPendingEvents(int)}, or {@link #DEFAULT_MAX_PENDING_EVENTS}
+     *     if none was (a producer then uses its driver's suggestion when there is one; {@link Producer#options()}
+     *     reports the bound in force)
+     */
     public int maxPendingEvents() {
-        return maxPendingEvents;
+        return maxPendingEvents != NOT_SET ? maxPendingEvents : DEFAULT_MAX_PENDING_EVENTS;
     }
 
-    /** @return the pending-bytes bound */
+    /** @return true if {@link #maxPendingEvents(int)} gave the bound, false if the driver's suggestion applies */
+    public boolean maxPendingEventsSet() {
+        return maxPendingEvents != NOT_SET;
+    }
+
+    /**
+     * @return the pending-bytes bound given to {@link #maxPendingBytes(long)}, or {@link #DEFAULT_MAX_PENDING_BYTES}
+     *     if none was (a producer then uses its driver's suggestion when there is one; {@link Producer#options()}
+     *     reports the bound in force)
+     */
     public long maxPendingBytes() {
-        return maxPendingBytes;
+        return maxPendingBytes != NOT_SET ? maxPendingBytes : DEFAULT_MAX_PENDING_BYTES;
+    }
+
+    /** @return true if {@link #maxPendingBytes(long)} gave the bound, false if the driver's suggestion applies */
+    public boolean maxPendingBytesSet() {
+        return maxPendingBytes != NOT_SET;
     }
 
     /** @return the batch byte cap */

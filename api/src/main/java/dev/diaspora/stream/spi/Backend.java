@@ -2,6 +2,8 @@ package dev.diaspora.stream.spi;
 
 import dev.diaspora.stream.Metadata;
 import java.util.Map;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
 
 /**
  * An open driver: topic administration. Made by {@link DriverProvider#open(Options)}; the engine wraps it in the
@@ -89,6 +91,30 @@ public interface Backend extends AutoCloseable {
      */
     default EventSizeLimit maxEventSize() {
         return null;
+    }
+
+    /**
+     * The pending-events bound a producer of this driver should have when its options give none
+     * ({@link dev.diaspora.stream.ProducerOptions#maxPendingEvents(int)}): sized to what the driver's own client holds
+     * (for example a client library's send buffer), so that the engine's bound does not stop pushes long before the
+     * client is full. Asked once per producer, when it opens.
+     *
+     * @return the suggested bound, at least 1, or empty (the default) for
+     *     {@link dev.diaspora.stream.ProducerOptions#DEFAULT_MAX_PENDING_EVENTS}
+     */
+    default OptionalInt suggestedMaxPendingEvents() {
+        return OptionalInt.empty();
+    }
+
+    /**
+     * The pending-bytes bound (metadata plus data) a producer of this driver should have when its options give none
+     * ({@link dev.diaspora.stream.ProducerOptions#maxPendingBytes(long)}); see {@link #suggestedMaxPendingEvents()}.
+     *
+     * @return the suggested bound, at least 1, or empty (the default) for
+     *     {@link dev.diaspora.stream.ProducerOptions#DEFAULT_MAX_PENDING_BYTES}
+     */
+    default OptionalLong suggestedMaxPendingBytes() {
+        return OptionalLong.empty();
     }
 
     /**

@@ -7,6 +7,7 @@ import dev.diaspora.stream.BackgroundErrorHandler;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.InterruptException;
 import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.ProducerOptions;
 import dev.diaspora.stream.TopicExistsException;
 import dev.diaspora.stream.TopicNotFoundException;
 import dev.diaspora.stream.spi.Backend;
@@ -21,6 +22,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
+import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -75,6 +78,15 @@ final class KafkaBackend implements Backend {
     final BackgroundErrorHandler errors;
     /** How the topics this driver creates are replicated, fixed when it opens (the cluster's size). */
     final KafkaReplication replication;
+    /** The producer's {@code buffer.memory} in force: the driver's default or the user's {@code kafka} setting. */
+    private final long bufferMemory;
+    /**
+     * The bytes of Kafka's buffer the suggested pending-events bound counts per event: 512, so that the default 32 MiB
+     * buffer keeps the engine's 65,536 events and a larger {@code buffer.memory} lets proportionally more events
+     * pend. Bounds nearer what the buffer holds of 100-byte events (about 160 bytes each: 209,715 and 262,144 events)
+     * did not push faster on the loaded test machine and held more heap; see the README, "Producer memory bound".
+     */
+    static final int SUGGESTED_EVENT_FOOTPRINT = 512;
 
     KafkaBackend(KafkaConfig config) {
         this(config, BackgroundErrorHandler.logging());
@@ -97,8 +109,9 @@ final class KafkaBackend implements Backend {
             pd.put("max.request.size", String.valueOf(config.maxRequestSize()));
             // a record must fit the producer's buffer: room for two of the largest
             pd.put("buffer.memory", String.valueOf(Math.max(32L << 20, 2 * config.maxRequestSize())));
-            p = new KafkaProducer<>(config.client(pd, Map.of("acks", "all", "enable.idempotence", "true")),
-                    new ByteArraySerializer(), new ByteArraySerializer());
+            Properties producerConfig = config.client(pd, Map.of("acks", "all", "enable.idempotence", "true"));
+            this.bufferMemory = bufferMemory(producerConfig);
+            p = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer());
             this.registry = new KafkaTopicRegistry(config, a, p, replication.registryReplicationFactor);
         } catch (RuntimeException e) {
             closeQuietly(p, a);
@@ -348,6 +361,38 @@ final class KafkaBackend implements Backend {
         while (describe(name) != null && pause(wait)) {
             // Kafka deletes asynchronously: wait until the topic is gone, at most the API timeout
         }
+    }
+
+    /**
+     * @return the {@code buffer.memory} of {@code producerConfig}, or kafka-clients' default (32 MiB) if unset or not
+     *     a number (kafka-clients then refuses the setting with its own message)
+     */
+    static long bufferMemory(Properties producerConfig) {
+        Object v = producerConfig.get("buffer.memory");
+        if (v instanceof Number) {
+            return ((Number) v).longValue();
+        }
+        try {
+            return v == null ? 32L << 20 : Long.parseLong(String.valueOf(v).trim());
+        } catch (NumberFormatException e) {
+            return 32L << 20;
+        }
+    }
+
+    /**
+     * Suggests {@code buffer.memory / }{@value #SUGGESTED_EVENT_FOOTPRINT} pending events (65,536 at the default 32
+     * MiB), at least the engine's default, so that a larger Kafka buffer set in the {@code kafka} options also lets
+     * more small events pend. The pending bytes keep the engine's default: a buffer raised for large events
+     * ({@code max_event_size}) must not let several of them pend at once.
+     */
+    @Override
+    public OptionalInt suggestedMaxPendingEvents() {
+        return OptionalInt.of(suggestedMaxPendingEvents(bufferMemory));
+    }
+
+    static int suggestedMaxPendingEvents(long bufferMemory) {
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(ProducerOptions.DEFAULT_MAX_PENDING_EVENTS,
+                bufferMemory / SUGGESTED_EVENT_FOOTPRINT));
     }
 
     @Override

@@ -15,6 +15,7 @@ import dev.diaspora.stream.EventTooLargeException;
 import dev.diaspora.stream.InvalidOptionException;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.Producer;
+import dev.diaspora.stream.ProducerOptions;
 import dev.diaspora.stream.TopicHandle;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -89,6 +90,33 @@ class KafkaDriverTest {
                 assertEquals(0, id);
             }
         }
+    }
+
+    @Test
+    void producersWithoutAPendingEventsBoundGetOneSizedToTheKafkaProducersBuffer() throws Exception {
+        String name = topicName("bounds");
+        try (Driver driver = open(null)) {
+            driver.createTopic(name);
+            TopicHandle topic = driver.openTopic(name);
+            try (Producer producer = topic.producer()) { // buffer.memory 32 MiB: 32 MiB / 512 events
+                assertEquals(65_536, producer.options().maxPendingEvents());
+                assertEquals(64L << 20, producer.options().maxPendingBytes());
+                assertEquals(0, producer.push(Metadata.of("{}"), DataView.of(new byte[100])).get(30,
+                        TimeUnit.SECONDS));
+            }
+        }
+        try (Driver driver = open("{\"buffer.memory\":134217728}")) {
+            TopicHandle topic = driver.openTopic(name);
+            try (Producer producer = topic.producer()) {
+                assertEquals(262_144, producer.options().maxPendingEvents(), "128 MiB / 512");
+                assertEquals(64L << 20, producer.options().maxPendingBytes(), "the bytes bound stays the engine's");
+            }
+            try (Producer producer = topic.producer(ProducerOptions.named("own").maxPendingEvents(1000))) {
+                assertEquals(1000, producer.options().maxPendingEvents(), "the user's bound wins");
+            }
+        }
+        // a buffer below the default keeps the engine's default
+        assertEquals(ProducerOptions.DEFAULT_MAX_PENDING_EVENTS, KafkaBackend.suggestedMaxPendingEvents(1 << 20));
     }
 
     @Test

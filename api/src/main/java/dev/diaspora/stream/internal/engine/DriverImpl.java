@@ -5,6 +5,7 @@ import dev.diaspora.stream.BackgroundErrorHandler;
 import dev.diaspora.stream.Driver;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.PartitionSelector;
+import dev.diaspora.stream.ProducerOptions;
 import dev.diaspora.stream.Serializer;
 import dev.diaspora.stream.ThreadPool;
 import dev.diaspora.stream.TopicExistsException;
@@ -22,6 +23,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -82,6 +85,36 @@ final class DriverImpl implements Driver {
 
     DriverProvider provider() {
         return provider;
+    }
+
+    /**
+     * @return {@code options} with the pending bounds a producer runs with, as if given: those {@code options} give,
+     *     else the backend's suggestions, else {@link ProducerOptions#DEFAULT_MAX_PENDING_EVENTS} and
+     *     {@link ProducerOptions#DEFAULT_MAX_PENDING_BYTES}
+     * @throws IllegalStateException if the backend suggests a bound below 1
+     */
+    ProducerOptions withPendingBounds(ProducerOptions options) {
+        ProducerOptions o = options;
+        if (!o.maxPendingEventsSet()) {
+            OptionalInt s = backend.suggestedMaxPendingEvents();
+            o = o.maxPendingEvents(s.isPresent() ? (int) suggested("maxPendingEvents", s.getAsInt())
+                    : ProducerOptions.DEFAULT_MAX_PENDING_EVENTS);
+        }
+        if (!o.maxPendingBytesSet()) {
+            OptionalLong s = backend.suggestedMaxPendingBytes();
+            o = o.maxPendingBytes(s.isPresent() ? suggested("maxPendingBytes", s.getAsLong())
+                    : ProducerOptions.DEFAULT_MAX_PENDING_BYTES);
+        }
+        return o;
+    }
+
+    private long suggested(String option, long value) {
+        if (value < 1) {
+            throw new IllegalStateException("driver '" + provider.name() + "' suggested " + option + " " + value
+                    + ", below 1 (a bug of the driver): give the producer its own bound with ProducerOptions."
+                    + option);
+        }
+        return value;
     }
 
     /** @return the opened driver's event size limit: the backend's if it reports one, else the provider's */

@@ -9,8 +9,11 @@ import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** One pushed event on its way through the pipeline, with its completion (a future or a callback). Not API. */
-final class PendingEvent {
+/**
+ * One pushed event on its way through the pipeline, with its completion (a future or a callback). A RECORD-mode
+ * producer's events are {@link RecordEvent}s. Not API.
+ */
+sealed class PendingEvent permits RecordEvent {
     private static final Logger LOG = LoggerFactory.getLogger(PendingEvent.class);
 
     final Metadata metadata;

@@ -129,6 +129,16 @@ final class PermitGate {
         }
     }
 
+    /** @return the events bound */
+    long maxEvents() {
+        return maxEvents;
+    }
+
+    /** @return the bytes bound */
+    long maxBytes() {
+        return maxBytes;
+    }
+
     long pendingEvents() {
         return events.get();
     }

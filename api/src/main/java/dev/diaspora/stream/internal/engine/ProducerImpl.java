@@ -96,13 +96,13 @@ final class ProducerImpl implements Producer {
 
     ProducerImpl(TopicHandleImpl topic, ProducerOptions options) {
         this.topic = topic;
-        this.options = options;
+        this.options = topic.driver().withPendingBounds(options); // options() reports the bounds in force
         this.pool = options.threadPool() != null ? options.threadPool() : topic.driver().defaultThreadPool();
         this.validator = topic.validator();
         this.selector = topic.selector();
         this.serializer = topic.serializer();
         this.clock = topic.driver().clock();
-        this.gate = new PermitGate(options.maxPendingEvents(), options.maxPendingBytes(), clock);
+        this.gate = new PermitGate(this.options.maxPendingEvents(), this.options.maxPendingBytes(), clock);
         this.errors = topic.driver().backgroundErrors(options.onBackgroundError());
         this.failures = new PushFailures(options.name(), topic.name(), options.onError(), topic.driver()::timer);
         Backend.EventSizeLimit limit = topic.driver().maxEventSize();
@@ -161,6 +161,11 @@ final class ProducerImpl implements Producer {
         return topic;
     }
 
+    /** @return the memory bound (tests) */
+    PermitGate gate() {
+        return gate;
+    }
+
     @Override
     public ProducerOptions options() {
         return options;
@@ -197,7 +202,9 @@ final class ProducerImpl implements Producer {
         long bytes = metadata.size() + data.size();
         gate.acquire(bytes, options.backPressure(), options.maxBlock().toNanos());
         pushed.increment();
-        PendingEvent e = new PendingEvent(metadata, data, partition, bytes, f, cb, pushLatency, clock);
+        PendingEvent e = recordMode
+                ? new RecordEvent(this, metadata, data, partition, bytes, f, cb, pushLatency, clock)
+                : new PendingEvent(metadata, data, partition, bytes, f, cb, pushLatency, clock);
         if (pool.threadCount() == 0) {
             process(e);
         } else {
@@ -311,17 +318,22 @@ final class ProducerImpl implements Producer {
     /** A {@link RecordAppender}: one event straight to the driver, which batches by itself. */
     private void send(PendingEvent e, int p, ByteBuffer serialized, long size) {
         batches.increment();
-        recordAppender.send(p, serialized, e.data, (id, err) -> {
-            Throwable cause = err == null || err instanceof DiasporaException ? err
-                    : new DiasporaException("partition " + p + ": the driver failed to store the event: " + err, err);
-            if (cause == null) {
-                e.succeed(p, id);
-            } else {
-                e.fail(p, cause);
-                failures.failed(p, e.metadata, cause, true);
-            }
-            completed(1, e.permitBytes, size, cause);
-        });
+        RecordEvent r = (RecordEvent) e; // recordMode: submit made a RecordEvent
+        r.sending(p, size);
+        recordAppender.send(p, serialized, e.data, r);
+    }
+
+    /** The driver's outcome of one {@link #send}, on a driver thread. */
+    void recordCompleted(RecordEvent e, int p, long size, long id, Throwable err) {
+        Throwable cause = err == null || err instanceof DiasporaException ? err
+                : new DiasporaException("partition " + p + ": the driver failed to store the event: " + err, err);
+        if (cause == null) {
+            e.succeed(p, id);
+        } else {
+            e.fail(p, cause);
+            failures.failed(p, e.metadata, cause, true);
+        }
+        completed(1, e.permitBytes, size, cause);
     }
 
     private void failEarly(PendingEvent e, int p, DiasporaException ex) {

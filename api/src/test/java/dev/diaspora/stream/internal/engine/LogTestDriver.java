@@ -16,6 +16,7 @@ import dev.diaspora.stream.spi.IncomingBatch;
 import dev.diaspora.stream.spi.LocalReadSession;
 import dev.diaspora.stream.spi.LocalTopic;
 import dev.diaspora.stream.spi.OptionSchema;
+import dev.diaspora.stream.spi.OptionSpec;
 import dev.diaspora.stream.spi.Options;
 import dev.diaspora.stream.spi.OutgoingBatch;
 import dev.diaspora.stream.spi.Partitions;
@@ -27,6 +28,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -48,18 +51,44 @@ final class LogTestDriver {
     public static final class Provider extends AbstractDriverProvider {
         public Provider() {
             super("engine-test-log", "api test driver: in-memory topics private to the driver instance",
-                    OptionSchema.of(), OptionSchema.topicOptions(),
+                    OptionSchema.of(OptionSpec.integer(SUGGESTED_EVENTS).min(0).defaultValue(0)
+                            .doc("the pending-events bound the backend suggests; 0 suggests none"),
+                            OptionSpec.integer(SUGGESTED_BYTES).min(0).defaultValue(0)
+                                    .doc("the pending-bytes bound the backend suggests; 0 suggests none")),
+                    OptionSchema.topicOptions(),
                     new Capabilities(false, false, false, false, false, 1 << 24));
         }
 
         @Override
         public Backend open(Options options) {
-            return new LogBackend();
+            return new LogBackend(options.intValue(SUGGESTED_EVENTS, 0), options.integer(SUGGESTED_BYTES, 0));
         }
     }
 
+    /** Driver option: the producer pending-events bound the backend suggests (0, the default, suggests none). */
+    static final String SUGGESTED_EVENTS = "suggested_max_pending_events";
+    /** Driver option: the producer pending-bytes bound the backend suggests (0, the default, suggests none). */
+    static final String SUGGESTED_BYTES = "suggested_max_pending_bytes";
+
     private static final class LogBackend implements Backend {
         private final Map<String, LogTopic> topics = new ConcurrentHashMap<>();
+        private final int suggestedEvents;
+        private final long suggestedBytes;
+
+        LogBackend(int suggestedEvents, long suggestedBytes) {
+            this.suggestedEvents = suggestedEvents;
+            this.suggestedBytes = suggestedBytes;
+        }
+
+        @Override
+        public OptionalInt suggestedMaxPendingEvents() {
+            return suggestedEvents > 0 ? OptionalInt.of(suggestedEvents) : OptionalInt.empty();
+        }
+
+        @Override
+        public OptionalLong suggestedMaxPendingBytes() {
+            return suggestedBytes > 0 ? OptionalLong.of(suggestedBytes) : OptionalLong.empty();
+        }
 
         @Override
         public void createTopic(String name, Options topicOptions, Metadata components) {

@@ -112,8 +112,9 @@ public final class KafkaVsRawBenchmark {
         Map<String, List<Double>> results = new TreeMap<>();
         out.println("# kafka vs raw: reps=" + reps + " sizes=" + Arrays.toString(sizes) + " MB/run=" + mb
                 + " metadata=" + mdSize + " B modes=" + modes + " settings=" + new TreeMap<>(CLIENT_SETTINGS)
-                + " driver producer maxPendingEvents=" + po.maxPendingEvents() + " maxPendingBytes="
-                + po.maxPendingBytes());
+                + " driver producer maxPendingEvents=" + (po.maxPendingEventsSet() ? po.maxPendingEvents()
+                : "(the driver's)") + " maxPendingBytes=" + (po.maxPendingBytesSet() ? po.maxPendingBytes()
+                : "(the driver's)"));
         out.println("# load before: " + loadAverage());
         String bootstrap = a.get("bootstrap");
         if (bootstrap != null) {
