@@ -26,7 +26,7 @@ import org.HdrHistogram.Histogram;
  */
 public final class ConsumerBenchmark {
     static final String[] SPEC = {"d|driver", "c|driver-config", "t|topic", "n|num-events", "p|num-threads",
-        "s|data-selectivity", "i|data-interest", "json!", "idle-timeout", "name", "h|help!"};
+        "s|data-selectivity", "i|data-interest", "json!", "idle-timeout", "name", "recycle!", "h|help!"};
 
     private ConsumerBenchmark() {
     }
@@ -55,7 +55,7 @@ public final class ConsumerBenchmark {
     /** @return the one-line synopsis, the C++ tool's options first */
     public static String usage() {
         return "usage: ConsumerBenchmark -d DRIVER -t TOPIC [-c JSON|FILE] [-n 1000] [-p 1] [-s 1.0] [-i 1.0] "
-                + "[--json] [--idle-timeout 5] [--name benchmark-consumer]";
+                + "[--json] [--idle-timeout 5] [--name benchmark-consumer] [--recycle]";
     }
 
     /** @return one line per option: the names, then what it does and its default */
@@ -71,7 +71,37 @@ public final class ConsumerBenchmark {
             "--json                     results as one JSON document",
             "--idle-timeout SECONDS     stop when no event comes for so long (5)",
             "--name NAME                consumer name (benchmark-consumer)",
+            "--recycle                  batch poll of up to 1024 events with ConsumerOptions.recycleEvents: events"
+                    + " valid during the call only, reused after it (off: one poll per event, events kept)",
         };
+    }
+
+    /**
+     * Receives up to {@code n} events by batch polls of a consumer opened with {@code recycleEvents}: each event is
+     * counted during its call (it is reused afterwards); its latency is the wait from the start of its call.
+     *
+     * @return {events received, data bytes, metadata bytes}
+     */
+    private static long[] drainRecycled(Consumer consumer, long n, Duration idle, Histogram h, AtomicLong progress) {
+        long[] got = new long[3];
+        while (got[0] < n) {
+            long t0 = System.nanoTime();
+            int k = consumer.poll(ev -> {
+                h.recordValue(Math.min(System.nanoTime() - t0, 60_000_000_000L));
+                got[0]++;
+                got[1] += ev.data().size();
+                got[2] += ev.metadata().size();
+            }, (int) Math.min(1024, n - got[0]), idle);
+            progress.lazySet(got[0]);
+            if (k == 0) {
+                System.err.println("no event for " + idle + "; stopping after " + got[0] + " events");
+                break;
+            }
+            if (k < 0) {
+                break;
+            }
+        }
+        return got;
     }
 
     public static int run(String[] argv, PrintStream out) throws Exception {
@@ -90,6 +120,7 @@ public final class ConsumerBenchmark {
         double interest = a.fraction("data-interest", 1.0);
         Duration idle = Duration.ofMillis((long) (Double.parseDouble(a.str("idle-timeout", "5")) * 1000));
         boolean json = a.has("json");
+        boolean recycle = a.has("recycle");
 
         Map<String, Object> opts = new LinkedHashMap<>();
         opts.put("Driver", driverName);
@@ -99,6 +130,9 @@ public final class ConsumerBenchmark {
         opts.put("Number of threads", p);
         opts.put("Data selectivity", selectivity);
         opts.put("Data interest", interest);
+        if (recycle) {
+            opts.put("Recycled events", true);
+        }
 
         AtomicLong seen = new AtomicLong();
         AtomicLong available = new AtomicLong();
@@ -127,8 +161,14 @@ public final class ConsumerBenchmark {
                 Thread progress = Report.progress("consumer", n, progressCount::get);
                 start = System.nanoTime();
                 try (Consumer consumer = th.consumer(ConsumerOptions.named(a.str("name", "benchmark-consumer"))
-                        .startAt(StartAt.EARLIEST).dataSelector(selector))) {
-                    while (received < n) {
+                        .startAt(StartAt.EARLIEST).dataSelector(selector).recycleEvents(recycle))) {
+                    if (recycle) {
+                        long[] got = drainRecycled(consumer, n, idle, h, progressCount);
+                        received = got[0];
+                        bytes = got[1];
+                        metaBytes = got[2];
+                    }
+                    while (!recycle && received < n) {
                         long t0 = System.nanoTime();
                         Optional<Event> e = consumer.poll(idle);
                         if (e.isEmpty()) {

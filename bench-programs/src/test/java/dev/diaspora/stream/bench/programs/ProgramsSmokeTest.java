@@ -48,6 +48,14 @@ class ProgramsSmokeTest {
                 "--name", "c2");
         assertTrue(half.contains("Data bytes read: " + (150L * 128)), half);
         assertTrue(half.contains("Total events: 300"), half);
+
+        // the allocation-free batch poll: events recycled after each call, the same bytes counted
+        String recycled = run(false, "-d", "files", "-c", config, "-t", "smoke", "-n", "300", "-s", "0.5",
+                "--recycle", "--json", "--name", "c3");
+        JsonNode rr = new ObjectMapper().readTree(recycled).path("results");
+        assertEquals(300, rr.path("total_events").asLong(), recycled);
+        assertEquals(300L * 64, rr.path("Data bytes read").asLong(), recycled);
+        assertEquals(300L * 16, rr.path("Metadata bytes").asLong(), recycled);
     }
 
     @Test
