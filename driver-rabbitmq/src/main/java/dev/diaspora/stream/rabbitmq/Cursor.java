@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Thread safety: thread-safe; deliveries arrive on the client's dispatch thread, reads on a fetch thread.
  */
-final class Cursor implements AutoCloseable {
+class Cursor implements AutoCloseable {
     /**
      * Chunks the server may send before the first is half processed: two keep the next chunk on its way while the
      * engine works through the current one (one left the reader waiting a round trip per chunk).

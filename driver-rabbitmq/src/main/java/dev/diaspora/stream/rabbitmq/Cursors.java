@@ -34,19 +34,22 @@ final class Cursors {
      */
     Cursor claim(int p, long fromOffset) {
         List<Cursor> list = lists.get(p);
+        List<Cursor> evicted;
+        Cursor c;
         synchronized (list) {
-            for (Cursor c : list) {
-                if (!c.claimed && c.next() == fromOffset) {
-                    c.claimed = true;
-                    return c;
+            for (Cursor k : list) {
+                if (!k.claimed && k.next() == fromOffset) {
+                    k.claimed = true;
+                    return k;
                 }
             }
-            trim(list, PER_PARTITION - 1);
-            Cursor c = new Cursor(topic, p, fromOffset);
+            evicted = trim(list, PER_PARTITION - 1);
+            c = new Cursor(topic, p, fromOffset);
             c.claimed = true;
             list.add(c);
-            return c;
         }
+        closeUnused(p, evicted);
+        return c;
     }
 
     /**
@@ -56,14 +59,38 @@ final class Cursors {
      */
     void release(int p, Cursor cursor) {
         List<Cursor> list = lists.get(p);
+        List<Cursor> evicted;
         synchronized (list) {
             cursor.claimed = false;
-            trim(list, PER_PARTITION);
+            evicted = trim(list, PER_PARTITION);
+        }
+        closeUnused(p, evicted);
+    }
+
+    /**
+     * Closes cursors no read uses any more, outside the partition's lock (closing is a round trip to the server). A
+     * close that fails (the stream client has thrown on an unsubscribe whose answer never came) fails no read: the
+     * subscription ends with its connection at the latest, and the failure goes to the driver's background error
+     * handler.
+     */
+    private void closeUnused(int p, List<Cursor> cursors) {
+        for (Cursor c : cursors) {
+            try {
+                c.close();
+            } catch (RuntimeException e) {
+                topic.backend.errors.onError("rabbitmq: topic '" + topic.name() + "', partition " + p + ": closing an"
+                        + " unused read cursor failed; its subscription ends with its connection", e);
+            }
         }
     }
 
-    /** Closes the least recently used unclaimed cursors while the list holds more than {@code max}; caller locks. */
-    private static void trim(List<Cursor> list, int max) {
+    /**
+     * Removes the least recently used unclaimed cursors while the list holds more than {@code max}; caller locks.
+     *
+     * @return the cursors removed, for the caller to close once it has let go of the lock
+     */
+    private static List<Cursor> trim(List<Cursor> list, int max) {
+        List<Cursor> removed = List.of();
         while (list.size() > max) {
             Cursor oldest = null;
             for (Cursor c : list) {
@@ -72,11 +99,15 @@ final class Cursors {
                 }
             }
             if (oldest == null) {
-                return; // every cursor is claimed: release trims
+                break; // every cursor is claimed: release trims
             }
             list.remove(oldest);
-            oldest.close();
+            if (removed.isEmpty()) {
+                removed = new ArrayList<>(2);
+            }
+            removed.add(oldest);
         }
+        return removed;
     }
 
     /** @return how many cursors partition {@code p} keeps now (for tests) */
@@ -93,19 +124,17 @@ final class Cursors {
         synchronized (list) {
             list.remove(cursor);
         }
-        cursor.close();
+        closeUnused(p, List.of(cursor));
     }
 
     /** Forgets every cursor of {@code p}, closing their subscriptions unless the driver's connections close anyway. */
     void closeAll(int p, boolean driverClosing) {
         List<Cursor> list = lists.get(p);
+        List<Cursor> all;
         synchronized (list) {
-            if (!driverClosing) {
-                for (Cursor c : list) {
-                    c.close();
-                }
-            }
+            all = driverClosing ? List.of() : new ArrayList<>(list);
             list.clear();
         }
+        closeUnused(p, all);
     }
 }

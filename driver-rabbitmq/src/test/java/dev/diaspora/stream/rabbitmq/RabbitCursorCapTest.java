@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.diaspora.stream.Metadata;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -52,6 +53,39 @@ class RabbitCursorCapTest {
                 Cursor elsewhere = topic.cursors().claim(0, 7);
                 assertEquals(cap, topic.cursors().count(0), "a cursor at a new position replaces the least recently used");
                 topic.cursors().release(0, elsewhere);
+            }
+        }
+    }
+
+    /**
+     * Closing a cursor no read uses any more may fail in the stream client (it threw a NullPointerException on an
+     * unsubscribe whose answer never came, under load): that used to fail the read that was making room for its own
+     * cursor; now the read goes on and the failure goes to the driver's background error handler.
+     */
+    @Test
+    void aCursorThatFailsToCloseFailsNoRead() throws Exception {
+        RabbitDriverProvider provider = new RabbitDriverProvider();
+        RabbitConfig config = RabbitConfig.from(provider.options().validate(Metadata.of(RabbitServer.options()),
+                "driver"));
+        String name = TOPICS.prefix + "closefail";
+        List<String> reported = new CopyOnWriteArrayList<>();
+        try (RabbitBackend backend = new RabbitBackend(config, (where, e) -> reported.add(where + " / " + e))) {
+            backend.createTopic(name, provider.topicOptions().validate(Metadata.of("{\"num_partitions\":1}"),
+                    "topic"), Metadata.of("{}"));
+            try (RabbitTopic topic = (RabbitTopic) backend.openTopic(name)) {
+                Cursor failing = new Cursor(topic, 0, 1) {
+                    @Override
+                    public void close() {
+                        super.close();
+                        throw new NullPointerException("unsubscribeResponse is null");
+                    }
+                };
+                topic.cursors().drop(0, failing);
+                assertEquals(1, reported.size(), reported.toString());
+                assertTrue(reported.get(0).contains("closing an unused read cursor failed")
+                        && reported.get(0).contains("unsubscribeResponse is null"), reported.get(0));
+                Cursor c = topic.cursors().claim(0, 1); // reads go on
+                topic.cursors().release(0, c);
             }
         }
     }
