@@ -193,7 +193,8 @@ final class PartitionAppends implements AutoCloseable {
             long last = LAST_WARN.get();
             boolean warn = t0 - last >= WARN_EVERY_NANOS && LAST_WARN.compareAndSet(last, t0);
             String msg = "partition server: writing a {} KiB batch to partition {} took {} ms on a connection's thread"
-                    + " (a slow or full device, or a loaded machine); the partition's batches go through the files I/O"
+                    + " (a slow or full device, a loaded machine or a collection pause); the partition's batches go"
+                    + " through the files I/O"
                     + " thread for the next {} ms" + (warn ? " (said at most once a minute; the rest at DEBUG)" : "");
             Object[] args = {(bytes(batch) + 1023) >> 10, partition, took / 1_000_000, DIRECT_PAUSE_NANOS / 1_000_000};
             if (warn) {
