@@ -10,7 +10,12 @@ import dev.diaspora.stream.BackgroundErrorHandler;
  * <p>Thread safety: implementations are thread-safe (one instance serves every {@code Driver.open}).
  */
 public interface DriverProvider {
-    /** The SPI version this interface describes; a provider returns it from {@link #spiVersion()}. */
+    /**
+     * The SPI version this interface describes; a provider returns it from {@link #spiVersion()}, and the engine
+     * refuses a provider of another version. It changes only when drivers written for the previous version would
+     * break (an abstract method added, a contract changed); additions with a default that keeps such drivers correct
+     * keep it.
+     */
     int SPI_VERSION = 1;
 
     /** @return the driver name used in {@code Driver.open} */
