@@ -105,42 +105,34 @@ class PartitionAppendsTest {
     }
 
     /**
-     * A small batch whose write on the calling thread was slow (a throttled device) sends the next batches through
-     * the files appender for a second; then they are written on the calling thread again.
+     * Two small batches in a row whose writes on the calling thread were slow (a throttled device) send the next
+     * batches through the files appender for a second; then they are written on the calling thread again.
      */
     @Test
-    void shouldStopWritingOnTheCallingThreadForASecondAfterASlowWrite(@TempDir Path dir) throws Exception {
+    void shouldStopWritingOnTheCallingThreadForASecondAfterTwoSlowWrites(@TempDir Path dir) throws Exception {
         Backend storage = storage(dir);
         try {
             TopicBackend topic = storage.openTopic("t");
             BatchAppender appender = (BatchAppender) topic.appender(new AppenderConfig("test", PRODUCER,
                     Integer.MAX_VALUE, Ordering.STRICT));
             AtomicLong now = new AtomicLong(1_000_000_000L);
-            SlowOnce slow = new SlowOnce((LocalTopic) topic, now);
+            SlowFirst slow = new SlowFirst((LocalTopic) topic, now, 2);
             PartitionAppends appends = new PartitionAppends(slow, 0, dir.resolve("producer-state"),
-                    System::currentTimeMillis, new Clock() {
-                        @Override
-                        public long nanoTime() {
-                            return now.get();
-                        }
-
-                        @Override
-                        public void sleepNanos(long nanos) {
-                            now.addAndGet(nanos);
-                        }
-                    });
+                    System::currentTimeMillis, clock(now));
             assertTrue(appends.submit(appender, batch(0)).isDone(), "written on the calling thread");
-            assertEquals(1, slow.direct.get());
-            // that write took 6 ms: the next batches, within a second, go through the files I/O thread
-            for (int s = 1; s < 4; s++) {
+            assertTrue(appends.submit(appender, batch(1)).isDone(),
+                    "written on the calling thread after one slow write");
+            assertEquals(2, slow.direct.get());
+            // both writes were slow: the next batches, within a second, go through the files I/O thread
+            for (int s = 2; s < 5; s++) {
                 now.addAndGet(100_000_000L);
                 assertEquals((long) s * COUNT, appends.submit(appender, batch(s)).get(10, TimeUnit.SECONDS));
             }
-            assertEquals(1, slow.direct.get(), "no write on the calling thread within a second of a slow one");
+            assertEquals(2, slow.direct.get(), "no write on the calling thread within a second of two slow ones");
             now.addAndGet(PartitionAppends.DIRECT_PAUSE_NANOS);
-            // (the queue may still be run by the I/O thread that completed batch 3: count the direct writes)
-            assertEquals(4L * COUNT, appends.submit(appender, batch(4)).get(10, TimeUnit.SECONDS));
-            assertEquals(2, slow.direct.get(), "written directly again after the pause");
+            // (the queue may still be run by the I/O thread that completed batch 4: count the direct writes)
+            assertEquals(5L * COUNT, appends.submit(appender, batch(5)).get(10, TimeUnit.SECONDS));
+            assertEquals(3, slow.direct.get(), "written directly again after the pause");
             appends.close();
             appender.close();
             topic.close();
@@ -149,14 +141,60 @@ class PartitionAppendsTest {
         }
     }
 
-    /** The files topic, its first direct write taking 6 ms on the given clock. */
-    private static final class SlowOnce extends ForwardingLocalTopic implements DirectAppends {
+    /**
+     * One slow write alone (a collection pause, a lost time slice) is followed by fast ones: the batches stay on the
+     * calling thread, since the files appender would cost each of them two thread hand-offs for a second.
+     */
+    @Test
+    void shouldKeepWritingOnTheCallingThreadAfterOneSlowWrite(@TempDir Path dir) throws Exception {
+        Backend storage = storage(dir);
+        try {
+            TopicBackend topic = storage.openTopic("t");
+            BatchAppender appender = (BatchAppender) topic.appender(new AppenderConfig("test", PRODUCER,
+                    Integer.MAX_VALUE, Ordering.STRICT));
+            AtomicLong now = new AtomicLong(1_000_000_000L);
+            SlowFirst slow = new SlowFirst((LocalTopic) topic, now, 1);
+            PartitionAppends appends = new PartitionAppends(slow, 0, dir.resolve("producer-state"),
+                    System::currentTimeMillis, clock(now));
+            for (int s = 0; s < 5; s++) {
+                now.addAndGet(100_000L);
+                CompletableFuture<Long> f = appends.submit(appender, batch(s));
+                assertTrue(f.isDone(), "batch " + s + " written on the calling thread");
+                assertEquals((long) s * COUNT, f.get());
+            }
+            assertEquals(5, slow.direct.get());
+            appends.close();
+            appender.close();
+            topic.close();
+        } finally {
+            storage.close();
+        }
+    }
+
+    private static Clock clock(AtomicLong now) {
+        return new Clock() {
+            @Override
+            public long nanoTime() {
+                return now.get();
+            }
+
+            @Override
+            public void sleepNanos(long nanos) {
+                now.addAndGet(nanos);
+            }
+        };
+    }
+
+    /** The files topic, its first {@code slow} direct writes taking 11 ms each on the given clock. */
+    private static final class SlowFirst extends ForwardingLocalTopic implements DirectAppends {
         final AtomicInteger direct = new AtomicInteger();
         private final AtomicLong now;
+        private final int slow;
 
-        SlowOnce(LocalTopic delegate, AtomicLong now) {
+        SlowFirst(LocalTopic delegate, AtomicLong now, int slow) {
             super(delegate);
             this.now = now;
+            this.slow = slow;
         }
 
         @Override
@@ -166,7 +204,7 @@ class PartitionAppendsTest {
 
         @Override
         public long appendNow(int partition, OutgoingBatch batch) {
-            if (direct.getAndIncrement() == 0) {
+            if (direct.getAndIncrement() < slow) {
                 now.addAndGet(PartitionAppends.SLOW_DIRECT_NANOS + 1_000_000L);
             }
             return ((DirectAppends) delegate).appendNow(partition, batch);
