@@ -110,34 +110,20 @@ class PartitionAppendsTest {
      */
     @Test
     void shouldStopWritingOnTheCallingThreadForASecondAfterTwoSlowWrites(@TempDir Path dir) throws Exception {
-        Backend storage = storage(dir);
-        try {
-            TopicBackend topic = storage.openTopic("t");
-            BatchAppender appender = (BatchAppender) topic.appender(new AppenderConfig("test", PRODUCER,
-                    Integer.MAX_VALUE, Ordering.STRICT));
-            AtomicLong now = new AtomicLong(1_000_000_000L);
-            SlowFirst slow = new SlowFirst((LocalTopic) topic, now, 2);
-            PartitionAppends appends = new PartitionAppends(slow, 0, dir.resolve("producer-state"),
-                    System::currentTimeMillis, clock(now));
-            assertTrue(appends.submit(appender, batch(0)).isDone(), "written on the calling thread");
-            assertTrue(appends.submit(appender, batch(1)).isDone(),
-                    "written on the calling thread after one slow write");
-            assertEquals(2, slow.direct.get());
+        try (SlowSetup t = new SlowSetup(dir, 2)) {
+            assertTrue(t.submit(0).isDone(), "written on the calling thread");
+            assertTrue(t.submit(1).isDone(), "written on the calling thread after one slow write");
+            assertEquals(2, t.slow.direct.get());
             // both writes were slow: the next batches, within a second, go through the files I/O thread
             for (int s = 2; s < 5; s++) {
-                now.addAndGet(100_000_000L);
-                assertEquals((long) s * COUNT, appends.submit(appender, batch(s)).get(10, TimeUnit.SECONDS));
+                t.now.addAndGet(100_000_000L);
+                assertEquals((long) s * COUNT, t.submit(s).get(10, TimeUnit.SECONDS));
             }
-            assertEquals(2, slow.direct.get(), "no write on the calling thread within a second of two slow ones");
-            now.addAndGet(PartitionAppends.DIRECT_PAUSE_NANOS);
+            assertEquals(2, t.slow.direct.get(), "no write on the calling thread within a second of two slow ones");
+            t.now.addAndGet(PartitionAppends.DIRECT_PAUSE_NANOS);
             // (the queue may still be run by the I/O thread that completed batch 4: count the direct writes)
-            assertEquals(5L * COUNT, appends.submit(appender, batch(5)).get(10, TimeUnit.SECONDS));
-            assertEquals(3, slow.direct.get(), "written directly again after the pause");
-            appends.close();
-            appender.close();
-            topic.close();
-        } finally {
-            storage.close();
+            assertEquals(5L * COUNT, t.submit(5).get(10, TimeUnit.SECONDS));
+            assertEquals(3, t.slow.direct.get(), "written directly again after the pause");
         }
     }
 
@@ -147,27 +133,49 @@ class PartitionAppendsTest {
      */
     @Test
     void shouldKeepWritingOnTheCallingThreadAfterOneSlowWrite(@TempDir Path dir) throws Exception {
-        Backend storage = storage(dir);
-        try {
-            TopicBackend topic = storage.openTopic("t");
-            BatchAppender appender = (BatchAppender) topic.appender(new AppenderConfig("test", PRODUCER,
-                    Integer.MAX_VALUE, Ordering.STRICT));
-            AtomicLong now = new AtomicLong(1_000_000_000L);
-            SlowFirst slow = new SlowFirst((LocalTopic) topic, now, 1);
-            PartitionAppends appends = new PartitionAppends(slow, 0, dir.resolve("producer-state"),
-                    System::currentTimeMillis, clock(now));
+        try (SlowSetup t = new SlowSetup(dir, 1)) {
             for (int s = 0; s < 5; s++) {
-                now.addAndGet(100_000L);
-                CompletableFuture<Long> f = appends.submit(appender, batch(s));
+                t.now.addAndGet(100_000L);
+                CompletableFuture<Long> f = t.submit(s);
                 assertTrue(f.isDone(), "batch " + s + " written on the calling thread");
                 assertEquals((long) s * COUNT, f.get());
             }
-            assertEquals(5, slow.direct.get());
-            appends.close();
-            appender.close();
-            topic.close();
-        } finally {
-            storage.close();
+            assertEquals(5, t.slow.direct.get());
+        }
+    }
+
+    /** A files topic whose first direct writes are slow on a test clock, and the partition's appends over it. */
+    private static final class SlowSetup implements AutoCloseable {
+        final AtomicLong now = new AtomicLong(1_000_000_000L);
+        final Backend storage;
+        final TopicBackend topic;
+        final BatchAppender appender;
+        final SlowFirst slow;
+        final PartitionAppends appends;
+
+        SlowSetup(Path dir, int slowWrites) {
+            storage = storage(dir);
+            topic = storage.openTopic("t");
+            appender = (BatchAppender) topic.appender(new AppenderConfig("test", PRODUCER, Integer.MAX_VALUE,
+                    Ordering.STRICT));
+            slow = new SlowFirst((LocalTopic) topic, now, slowWrites);
+            appends = new PartitionAppends(slow, 0, dir.resolve("producer-state"), System::currentTimeMillis,
+                    clock(now));
+        }
+
+        CompletableFuture<Long> submit(int sequence) {
+            return appends.submit(appender, batch(sequence));
+        }
+
+        @Override
+        public void close() {
+            try {
+                appends.close();
+                appender.close();
+                topic.close();
+            } finally {
+                storage.close();
+            }
         }
     }
 
