@@ -163,10 +163,15 @@ final class AppendPath {
                             new Answers.LongValue(id + starts[i])::encode));
                 }
             }
-            replies.onLoop(() -> {
+            if (channel.eventLoop().inEventLoop()) { // a small batch, stored on the loop
                 pendingAppendBytes -= bytes;
                 updateAutoRead();
-            }, () -> { });
+            } else {
+                replies.onLoop(() -> {
+                    pendingAppendBytes -= bytes;
+                    updateAutoRead();
+                }, () -> { });
+            }
         });
     }
 

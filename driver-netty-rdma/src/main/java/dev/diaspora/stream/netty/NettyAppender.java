@@ -32,13 +32,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * them. The server appends a split batch whole once its last part arrives, so its events get consecutive ids and the
  * first part's answer is the batch's first id.
  *
- * <p>Exactly once across lost connections (README, "Exactly-once appends"): per partition, one batch is on the wire
- * at a time (the engine's other batches wait here), and a batch whose connection was lost ({@link
+ * <p>Exactly once across lost connections (README, "Exactly-once appends"): per partition, up to {@link #MAX_ON_WIRE}
+ * batches are on the wire at once, all on one connection, and a batch whose connection was lost ({@link
  * Connection.LostException}) is sent again, with the same producer id and sequence, until it is stored or the
  * driver's {@code delivery_timeout_ms} has passed since it was handed over; the server answers a batch it stored
- * already with the ids it got the first time. Order per partition holds because the next batch goes out only once
- * the previous one is stored or has failed for good. Errors the server answers (a full disk, a refused batch) are
- * not retried here: they reach the producer as before.
+ * already with the ids it got the first time. Order per partition holds because the server stores a connection's
+ * batches in arrival order and, after a lost connection, nothing is sent until every batch on the wire has its
+ * outcome; the batches not stored then go out again in order. Errors the server answers (a full disk, a refused
+ * batch) are not retried here: they reach the producer as before. Batches complete in handover order.
  *
  * <p>Thread safety: thread-safe.
  */
@@ -55,6 +56,12 @@ final class NettyAppender implements BatchAppender {
     private final long deliveryTimeoutNanos;
     private final Set<Connection> used = new HashSet<>(); // guarded by itself
     private final Map<Integer, Lane> lanes = new ConcurrentHashMap<>();
+    /**
+     * Batches of a partition on the wire at once: a batch goes out while the previous ones are being stored, so the
+     * transfer of one overlaps the server's write of another. Half of what the server remembers per producer
+     * ({@link ProducerTable#WINDOW}), so that every batch sent again is still remembered if it was stored.
+     */
+    static final int MAX_ON_WIRE = ProducerTable.WINDOW / 2;
     private volatile boolean closed;
 
     NettyAppender(NettyTopic topic, AppenderConfig config) {
@@ -78,6 +85,10 @@ final class NettyAppender implements BatchAppender {
         final long since;
         int attempts;
         Backoff.Retry resends; // made at the first lost connection
+        boolean sent; // on the wire (guarded by its lane)
+        boolean done; // stored, or failed for good: completed once the items before it are (guarded by its lane)
+        Long id;
+        Throwable error;
 
         Item(OutgoingBatch batch, CompletableFuture<Long> result, long since) {
             this.batch = batch;
@@ -86,11 +97,23 @@ final class NettyAppender implements BatchAppender {
         }
     }
 
-    /** The batches of one partition: the head is on the wire (or waiting to be sent again), the rest wait. */
+    /**
+     * The batches of one partition, in handover order: up to {@link #MAX_ON_WIRE} of them on the wire at once, all
+     * on one connection (one generation), and completed in order. When a connection is lost, sending stops until
+     * every batch on the wire has its answer or its error; then, after the pause of the first lost one, the batches
+     * not stored are sent again from the first, in order, on the new connection. A batch is never sent on a newer
+     * connection while an earlier one is on the wire on an older one, so a later batch is never stored before an
+     * earlier one that is being sent again.
+     */
     private final class Lane {
         final int partition;
-        final ArrayDeque<Item> queue = new ArrayDeque<>(); // guarded by this
-        boolean sending; // guarded by this: the head is being sent
+        final ArrayDeque<Item> queue = new ArrayDeque<>(); // guarded by this: not completed yet, in order
+        int onWire; // guarded by this: items sent and not answered
+        int wireGeneration = -1; // guarded by this: the connection generation of the items on the wire
+        boolean pumping; // guarded by this: a thread is sending
+        boolean again; // guarded by this: look for items to send once more before the pumping thread leaves
+        boolean paused; // guarded by this: a connection was lost; no sending until resumed
+        long resumeDelay = -1; // guarded by this: the pause before resending, once nothing is on the wire
 
         Lane(int partition) {
             this.partition = partition;
@@ -99,68 +122,131 @@ final class NettyAppender implements BatchAppender {
         void add(Item it) {
             synchronized (this) {
                 queue.add(it);
-                if (sending) {
-                    return;
-                }
-                sending = true;
             }
-            sendHead();
+            pump();
         }
 
-        void sendHead() {
-            Item head;
+        /**
+         * Sends what may be sent, in order. One thread at a time sends (the others leave it a note), so that the
+         * frames of a lane go out in queue order; sending happens outside the lock, since a send may complete an
+         * item at once (a failed future), which takes the lock.
+         */
+        void pump() {
             synchronized (this) {
-                head = queue.peek();
-                if (head == null) {
-                    sending = false;
+                if (pumping) {
+                    again = true;
                     return;
                 }
+                pumping = true;
             }
-            head.attempts++;
-            attempt(partition, head.batch).whenComplete((id, err) -> {
-                if (err == null) {
-                    done(head, id, null);
-                    return;
-                }
-                Throwable t = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
-                long left = head.since + deliveryTimeoutNanos - System.nanoTime();
-                if (t instanceof Connection.LostException && left > 0 && !closed) {
-                    if (head.resends == null) {
-                        head.resends = RESEND.start(Clock.system());
+            while (true) {
+                Item next = null;
+                synchronized (this) {
+                    again = false;
+                    if (!paused && onWire < MAX_ON_WIRE) {
+                        for (Item it : queue) {
+                            if (!it.sent && !it.done) {
+                                next = it;
+                                break;
+                            }
+                        }
                     }
-                    long delay = Math.min(left, head.resends.nextDelayNanos()); // unbounded: never -1
-                    try {
-                        topic.backend().group().schedule(this::sendHead, delay, TimeUnit.NANOSECONDS);
+                    if (next == null) {
+                        pumping = false;
                         return;
-                    } catch (RejectedExecutionException e) {
-                        // the driver is closing: fail the batch
                     }
+                    next.sent = true;
+                    next.attempts++;
+                    onWire++;
                 }
-                done(head, null, deliveryTimeoutNanos > 0 && t instanceof Connection.LostException
-                        ? new DiasporaException("Partition " + partition + ": the batch was not stored within the"
-                                + " delivery timeout (driver option " + NettyDriverProvider.DELIVERY_TIMEOUT_MS + " = "
-                                + TimeUnit.NANOSECONDS.toMillis(deliveryTimeoutNanos) + " ms, " + head.attempts
-                                + " attempts" + (closed ? ", producer closed" : "") + "); it may or may not be stored."
-                                + " Last error: " + t.getMessage(), t, true)
-                        : t);
-            });
+                Item head = next;
+                attempt(this, head.batch).whenComplete((id, err) -> answered(head, id, err));
+            }
         }
 
-        private void done(Item head, Long id, Throwable err) {
+        /**
+         * Checks that a batch may go out on a connection of {@code generation}: with nothing else on the wire any
+         * connection will do; otherwise it must be the one the others are on.
+         *
+         * @return whether it may
+         */
+        synchronized boolean mayUse(int generation) {
+            if (onWire > 1 && generation != wireGeneration) {
+                return false;
+            }
+            wireGeneration = generation;
+            return true;
+        }
+
+        private void answered(Item item, Long id, Throwable err) {
+            List<Item> complete = new ArrayList<>();
+            long schedule = -1;
             synchronized (this) {
-                queue.poll();
+                onWire--;
+                item.sent = false;
+                Throwable t = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+                long left = item.since + deliveryTimeoutNanos - System.nanoTime();
+                if (err == null) {
+                    item.done = true;
+                    item.id = id;
+                } else if (t instanceof Connection.LostException && left > 0 && !closed) {
+                    if (item.resends == null) {
+                        item.resends = RESEND.start(Clock.system());
+                    }
+                    long delay = Math.min(left, item.resends.nextDelayNanos()); // unbounded: never -1
+                    if (!paused) { // the first batch lost with this connection sets the pause
+                        paused = true;
+                        resumeDelay = delay;
+                    }
+                } else {
+                    item.done = true;
+                    item.error = deliveryTimeoutNanos > 0 && t instanceof Connection.LostException
+                            ? new DiasporaException("Partition " + partition + ": the batch was not stored within"
+                                    + " the delivery timeout (driver option " + NettyDriverProvider.DELIVERY_TIMEOUT_MS
+                                    + " = " + TimeUnit.NANOSECONDS.toMillis(deliveryTimeoutNanos) + " ms, "
+                                    + item.attempts + " attempts" + (closed ? ", producer closed" : "") + "); it may or"
+                                    + " may not be stored. Last error: " + t.getMessage(), t, true)
+                            : t;
+                }
+                while (!queue.isEmpty() && queue.peek().done) {
+                    complete.add(queue.poll());
+                }
+                if (paused && onWire == 0 && resumeDelay >= 0) {
+                    schedule = resumeDelay;
+                    resumeDelay = -1;
+                }
             }
-            if (err == null) {
-                head.result.complete(id);
-            } else {
-                head.result.completeExceptionally(err);
+            for (Item it : complete) {
+                if (it.error == null) {
+                    it.result.complete(it.id);
+                } else {
+                    it.result.completeExceptionally(it.error);
+                }
             }
-            sendHead();
+            if (schedule >= 0) {
+                try {
+                    topic.backend().group().schedule(this::resume, schedule, TimeUnit.NANOSECONDS);
+                } catch (RejectedExecutionException e) { // the driver is closing: fail what waits
+                    closed = true;
+                    resume();
+                }
+                return;
+            }
+            pump();
+        }
+
+        /** Ends the pause after a lost connection: the batches not stored are sent again, from the first. */
+        private void resume() {
+            synchronized (this) {
+                paused = false;
+            }
+            pump();
         }
     }
 
-    /** Sends a batch once. */
-    private CompletableFuture<Long> attempt(int partition, OutgoingBatch batch) {
+    /** Sends a batch of {@code lane} once. */
+    private CompletableFuture<Long> attempt(Lane lane, OutgoingBatch batch) {
+        int partition = lane.partition;
         Connection c;
         TopicHandles.Handle handle;
         try {
@@ -168,6 +254,11 @@ final class NettyAppender implements BatchAppender {
             // never waits for a reconnect: the engine calls this under its partition lock, which the completions
             // of earlier appends (on the event loop) need
             handle = topic.handles().handleNowOf(c);
+            if (!lane.mayUse(handle.generation())) {
+                throw new Connection.StaleHandleException("The connection to partition server " + c.address
+                        + " was re-established while earlier batches of partition " + partition + " were on the"
+                        + " wire; the batch is sent again after them");
+            }
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }

@@ -23,10 +23,12 @@ import org.slf4j.LoggerFactory;
  * <p>A small batch (at most {@link #DIRECT_MAX_BYTES}) of a topic whose appends are not forced to the device is
  * stored on the thread that runs the queue, usually the connection's event loop, which then writes the answer itself:
  * no hand-off to the files I/O thread and back (README, "Exactly-once appends"). Larger batches, and every batch of a
- * {@code fsync} topic, go through the files appender. A small batch whose write took {@link #SLOW_DIRECT_NANOS} or
- * more (the kernel throttling writers of a slow or full device) sends the partition's batches to the files appender
- * for {@link #DIRECT_PAUSE_NANOS}, so that a slow device holds up one event loop once a second at most, not every
- * connection it serves at every append.
+ * {@code fsync} topic, go through the files appender. {@link #SLOW_STREAK} small batches in a row whose writes each
+ * took {@link #SLOW_DIRECT_NANOS} or more (the kernel throttling writers of a slow or full device) send the
+ * partition's batches to the files appender for {@link #DIRECT_PAUSE_NANOS}; one slow write alone does not (a
+ * collection pause or a lost time slice, after which the next write is fast again, since every batch through the
+ * files appender costs two thread hand-offs). So a slow device holds up one event loop twice a second at most, not
+ * every connection it serves at every append.
  *
  * <p>Thread safety: thread-safe; the table and journal are guarded by {@code this}.
  */
@@ -46,6 +48,8 @@ final class PartitionAppends implements AutoCloseable {
      * should not be the thread that waits.
      */
     static final long SLOW_DIRECT_NANOS = 10_000_000L;
+    /** Slow writes in a row that pause the writes on the queue's thread. */
+    static final int SLOW_STREAK = 2;
     /** At most one warning about slow writes per this many nanoseconds (60 s) in a process; the others are DEBUG. */
     private static final long WARN_EVERY_NANOS = 60_000_000_000L;
     private static final java.util.concurrent.atomic.AtomicLong LAST_WARN = new java.util.concurrent.atomic.AtomicLong(
@@ -64,6 +68,7 @@ final class PartitionAppends implements AutoCloseable {
     /** Until when ({@link #ticks}) small batches go to the files appender; read and written by the queue runner. */
     private long directPausedUntil;
     private boolean directPaused; // with directPausedUntil: only the queue runner (busy) uses them
+    private int slowWrites; // slow direct writes in a row; only the queue runner uses it
     private final ProducerTable table = new ProducerTable(MAX_PRODUCERS, EXPIRY_MILLIS); // guarded by this
     private final ProducerJournal journal; // guarded by this
     private final ArrayDeque<Pending> queue = new ArrayDeque<>(); // guarded by this
@@ -184,18 +189,24 @@ final class PartitionAppends implements AutoCloseable {
         return !directPaused;
     }
 
-    /** Pauses the writes on this thread when the one of {@code batch} that started at {@code t0} was slow. */
+    /**
+     * Pauses the writes on this thread when the one of {@code batch} that started at {@code t0} was the
+     * {@link #SLOW_STREAK}th slow one in a row.
+     */
     private void directTook(long t0, OutgoingBatch batch) {
         long took = ticks.nanoTime() - t0;
-        if (took >= SLOW_DIRECT_NANOS) {
+        if (took < SLOW_DIRECT_NANOS) {
+            slowWrites = 0;
+        } else if (++slowWrites >= SLOW_STREAK) {
+            slowWrites = 0;
             directPaused = true;
             directPausedUntil = t0 + took + DIRECT_PAUSE_NANOS;
             long last = LAST_WARN.get();
             boolean warn = t0 - last >= WARN_EVERY_NANOS && LAST_WARN.compareAndSet(last, t0);
-            String msg = "partition server: writing a {} KiB batch to partition {} took {} ms on a connection's thread"
-                    + " (a slow or full device, a loaded machine or a collection pause); the partition's batches go"
-                    + " through the files I/O"
-                    + " thread for the next {} ms" + (warn ? " (said at most once a minute; the rest at DEBUG)" : "");
+            String msg = "partition server: writing a {} KiB batch to partition {} took {} ms on a connection's thread,"
+                    + " the " + SLOW_STREAK + "th slow write in a row (a slow or full device, or a loaded machine);"
+                    + " the partition's batches go through the files I/O thread for the next {} ms"
+                    + (warn ? " (said at most once a minute; the rest at DEBUG)" : "");
             Object[] args = {(bytes(batch) + 1023) >> 10, partition, took / 1_000_000, DIRECT_PAUSE_NANOS / 1_000_000};
             if (warn) {
                 LOG.warn(msg, args);

@@ -17,7 +17,10 @@ import java.util.Map;
  * <p>Thread safety: not thread-safe; used under its partition's {@link PartitionAppends} lock.
  */
 final class ProducerTable {
-    /** Batches remembered per producer: more than a client ever has in flight per partition (one). */
+    /**
+     * Batches remembered per producer: twice what a client has on the wire per partition ({@link
+     * NettyAppender#MAX_ON_WIRE}).
+     */
     static final int WINDOW = 8;
 
     private final int maxProducers;

@@ -22,6 +22,12 @@ import org.slf4j.LoggerFactory;
 final class ServerReplies {
     private static final Logger LOG = LoggerFactory.getLogger(ServerReplies.class);
 
+    /**
+     * An answer payload up to this size is copied behind its header into one buffer and written at once (on the
+     * event loop, no task): an APPEND's answer is 8 bytes, and a round trip waits for it.
+     */
+    static final int SMALL_ANSWER = 256;
+
     private final Channel channel;
     private volatile boolean closing;
 
@@ -76,19 +82,24 @@ final class ServerReplies {
         }
         ByteBuf buf = (ByteBuf) payload;
         int len = Protocol.HEADER + (buf == null ? 0 : buf.readableBytes());
+        if (buf == null || buf.readableBytes() <= SMALL_ANSWER) { // one buffer, one write: no task, one iovec
+            ByteBuf f = channel.alloc().buffer(4 + len).writeInt(len).writeByte(Protocol.OK).writeLong(reqId);
+            if (buf != null) {
+                f.writeBytes(buf);
+                buf.release();
+            }
+            channel.writeAndFlush(f, channel.voidPromise());
+            return;
+        }
         ByteBuf h = channel.alloc().buffer(4 + Protocol.HEADER).writeInt(len).writeByte(Protocol.OK)
                 .writeLong(reqId);
-        if (buf == null) {
-            channel.writeAndFlush(h, channel.voidPromise());
-        } else {
-            onLoop(() -> {
-                channel.write(h, channel.voidPromise());
-                channel.writeAndFlush(buf, channel.voidPromise());
-            }, () -> {
-                h.release();
-                buf.release();
-            });
-        }
+        onLoop(() -> {
+            channel.write(h, channel.voidPromise());
+            channel.writeAndFlush(buf, channel.voidPromise());
+        }, () -> {
+            h.release();
+            buf.release();
+        });
     }
 
     /** Runs {@code task} on the channel's event loop, or {@code ifShutDown} when the server is closing. */

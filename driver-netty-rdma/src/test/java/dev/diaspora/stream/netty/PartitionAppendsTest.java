@@ -105,58 +105,104 @@ class PartitionAppendsTest {
     }
 
     /**
-     * A small batch whose write on the calling thread was slow (a throttled device) sends the next batches through
-     * the files appender for a second; then they are written on the calling thread again.
+     * Two small batches in a row whose writes on the calling thread were slow (a throttled device) send the next
+     * batches through the files appender for a second; then they are written on the calling thread again.
      */
     @Test
-    void shouldStopWritingOnTheCallingThreadForASecondAfterASlowWrite(@TempDir Path dir) throws Exception {
-        Backend storage = storage(dir);
-        try {
-            TopicBackend topic = storage.openTopic("t");
-            BatchAppender appender = (BatchAppender) topic.appender(new AppenderConfig("test", PRODUCER,
-                    Integer.MAX_VALUE, Ordering.STRICT));
-            AtomicLong now = new AtomicLong(1_000_000_000L);
-            SlowOnce slow = new SlowOnce((LocalTopic) topic, now);
-            PartitionAppends appends = new PartitionAppends(slow, 0, dir.resolve("producer-state"),
-                    System::currentTimeMillis, new Clock() {
-                        @Override
-                        public long nanoTime() {
-                            return now.get();
-                        }
-
-                        @Override
-                        public void sleepNanos(long nanos) {
-                            now.addAndGet(nanos);
-                        }
-                    });
-            assertTrue(appends.submit(appender, batch(0)).isDone(), "written on the calling thread");
-            assertEquals(1, slow.direct.get());
-            // that write took 6 ms: the next batches, within a second, go through the files I/O thread
-            for (int s = 1; s < 4; s++) {
-                now.addAndGet(100_000_000L);
-                assertEquals((long) s * COUNT, appends.submit(appender, batch(s)).get(10, TimeUnit.SECONDS));
+    void shouldStopWritingOnTheCallingThreadForASecondAfterTwoSlowWrites(@TempDir Path dir) throws Exception {
+        try (SlowSetup t = new SlowSetup(dir, 2)) {
+            assertTrue(t.submit(0).isDone(), "written on the calling thread");
+            assertTrue(t.submit(1).isDone(), "written on the calling thread after one slow write");
+            assertEquals(2, t.slow.direct.get());
+            // both writes were slow: the next batches, within a second, go through the files I/O thread
+            for (int s = 2; s < 5; s++) {
+                t.now.addAndGet(100_000_000L);
+                assertEquals((long) s * COUNT, t.submit(s).get(10, TimeUnit.SECONDS));
             }
-            assertEquals(1, slow.direct.get(), "no write on the calling thread within a second of a slow one");
-            now.addAndGet(PartitionAppends.DIRECT_PAUSE_NANOS);
-            // (the queue may still be run by the I/O thread that completed batch 3: count the direct writes)
-            assertEquals(4L * COUNT, appends.submit(appender, batch(4)).get(10, TimeUnit.SECONDS));
-            assertEquals(2, slow.direct.get(), "written directly again after the pause");
-            appends.close();
-            appender.close();
-            topic.close();
-        } finally {
-            storage.close();
+            assertEquals(2, t.slow.direct.get(), "no write on the calling thread within a second of two slow ones");
+            t.now.addAndGet(PartitionAppends.DIRECT_PAUSE_NANOS);
+            // (the queue may still be run by the I/O thread that completed batch 4: count the direct writes)
+            assertEquals(5L * COUNT, t.submit(5).get(10, TimeUnit.SECONDS));
+            assertEquals(3, t.slow.direct.get(), "written directly again after the pause");
         }
     }
 
-    /** The files topic, its first direct write taking 6 ms on the given clock. */
-    private static final class SlowOnce extends ForwardingLocalTopic implements DirectAppends {
+    /**
+     * One slow write alone (a collection pause, a lost time slice) is followed by fast ones: the batches stay on the
+     * calling thread, since the files appender would cost each of them two thread hand-offs for a second.
+     */
+    @Test
+    void shouldKeepWritingOnTheCallingThreadAfterOneSlowWrite(@TempDir Path dir) throws Exception {
+        try (SlowSetup t = new SlowSetup(dir, 1)) {
+            for (int s = 0; s < 5; s++) {
+                t.now.addAndGet(100_000L);
+                CompletableFuture<Long> f = t.submit(s);
+                assertTrue(f.isDone(), "batch " + s + " written on the calling thread");
+                assertEquals((long) s * COUNT, f.get());
+            }
+            assertEquals(5, t.slow.direct.get());
+        }
+    }
+
+    /** A files topic whose first direct writes are slow on a test clock, and the partition's appends over it. */
+    private static final class SlowSetup implements AutoCloseable {
+        final AtomicLong now = new AtomicLong(1_000_000_000L);
+        final Backend storage;
+        final TopicBackend topic;
+        final BatchAppender appender;
+        final SlowFirst slow;
+        final PartitionAppends appends;
+
+        SlowSetup(Path dir, int slowWrites) {
+            storage = storage(dir);
+            topic = storage.openTopic("t");
+            appender = (BatchAppender) topic.appender(new AppenderConfig("test", PRODUCER, Integer.MAX_VALUE,
+                    Ordering.STRICT));
+            slow = new SlowFirst((LocalTopic) topic, now, slowWrites);
+            appends = new PartitionAppends(slow, 0, dir.resolve("producer-state"), System::currentTimeMillis,
+                    clock(now));
+        }
+
+        CompletableFuture<Long> submit(int sequence) {
+            return appends.submit(appender, batch(sequence));
+        }
+
+        @Override
+        public void close() {
+            try {
+                appends.close();
+                appender.close();
+                topic.close();
+            } finally {
+                storage.close();
+            }
+        }
+    }
+
+    private static Clock clock(AtomicLong now) {
+        return new Clock() {
+            @Override
+            public long nanoTime() {
+                return now.get();
+            }
+
+            @Override
+            public void sleepNanos(long nanos) {
+                now.addAndGet(nanos);
+            }
+        };
+    }
+
+    /** The files topic, its first {@code slow} direct writes taking 11 ms each on the given clock. */
+    private static final class SlowFirst extends ForwardingLocalTopic implements DirectAppends {
         final AtomicInteger direct = new AtomicInteger();
         private final AtomicLong now;
+        private final int slow;
 
-        SlowOnce(LocalTopic delegate, AtomicLong now) {
+        SlowFirst(LocalTopic delegate, AtomicLong now, int slow) {
             super(delegate);
             this.now = now;
+            this.slow = slow;
         }
 
         @Override
@@ -166,7 +212,7 @@ class PartitionAppendsTest {
 
         @Override
         public long appendNow(int partition, OutgoingBatch batch) {
-            if (direct.getAndIncrement() == 0) {
+            if (direct.getAndIncrement() < slow) {
                 now.addAndGet(PartitionAppends.SLOW_DIRECT_NANOS + 1_000_000L);
             }
             return ((DirectAppends) delegate).appendNow(partition, batch);
