@@ -44,7 +44,8 @@ public final class KafkaDriverProvider extends AbstractDriverProvider {
     /**
      * Driver option (the default for the topics it creates) and topic option: the record framing, {@code inline}
      * (metadata and data in the record value, after the incarnation mark; the default) or {@code header} (data =
-     * value, metadata in header {@code md}). Stored with the topic: readers always decode a topic in the framing it was created with.
+     * value, metadata in header {@code md}). Stored with the topic: readers always decode a topic in the framing it
+     * was created with.
      */
     public static final String FRAMING = "framing";
     private static final String FRAMING_DOC = "Record framing: 'inline' = value [0xD1][8-byte incarnation mark]"

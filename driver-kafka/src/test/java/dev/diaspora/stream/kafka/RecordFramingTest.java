@@ -43,7 +43,8 @@ class RecordFramingTest {
         return big.slice(before, value.length);
     }
 
-    private static ConsumerRecord<byte[], ByteBuffer> consumed(ProducerRecord<byte[], byte[]> sent, SplittableRandom r) {
+    private static ConsumerRecord<byte[], ByteBuffer> consumed(ProducerRecord<byte[], byte[]> sent,
+            SplittableRandom r) {
         return consumed(sent.value(), sent.headers().toArray(), r);
     }
 
