@@ -1,47 +1,55 @@
 package dev.diaspora.stream.kafka;
 
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeader;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
- * The record header that names the incarnation of a topic (its Kafka topic id) a record was pushed to, so that
- * readers of a topic re-created under the name skip records sent through a handle of the deleted one (Kafka addresses
- * topics by name, so such a send can land in the new topic before the driver notices; its push fails).
+ * The mark that names the incarnation of a topic (its Kafka topic id) a record was pushed to, so that readers of a
+ * topic re-created under the name skip records sent through a handle of the deleted one (Kafka addresses topics by
+ * name, so such a send can land in the new topic before the driver notices; its push fails).
+ *
+ * <p>The mark is 8 bytes: the topic id's two 64-bit halves XORed, big-endian. Where a record carries it:
  *
  * <pre>
- * written    key "di"                 value = 8 bytes: the topic id's two 64-bit halves XORed, big-endian
- * also read  key "diaspora.topic_id"  value = 16 bytes: the topic id (what drivers wrote before the short key)
+ * INLINE framing   in the value: [0xD1][mark][unmarked inline value]  ({@link RecordFraming}; no header, 9 bytes)
+ * HEADER framing   header "di" = [mark]                                (12 bytes: Kafka encodes key and value lengths)
+ * also read        header "di" on INLINE records, as drivers wrote it from 2026-12-06 until the mark moved into the
+ *                  value; header "diaspora.topic_id" = 16 bytes, the topic id, as drivers wrote it before
  * </pre>
  *
- * The short form costs 12 bytes of a record where the old one cost 35 (Kafka's record encoding: key length, key,
- * value length, value). Two incarnations of one name share a fingerprint with probability 2<sup>-64</sup> (Kafka's
- * topic ids are random UUIDs); a record of the other incarnation is then read, nothing else changes. A record with
- * neither header (written by another client) is not foreign.
+ * Moving the mark into the INLINE value spares kafka-clients a header per record (encoding its key, copying the
+ * header list) and 3 bytes. Two incarnations of one name share a mark with probability 2<sup>-64</sup> (Kafka's
+ * topic ids are random UUIDs); a record of the other incarnation is then read, nothing else changes. A record with no
+ * mark (written by another client) is not foreign.
  *
- * <p>Thread safety: immutable; {@link #headers()} is shared by every record and never modified (a
+ * <p>Thread safety: immutable; {@link #header()} is shared by every HEADER-framed record and never modified (a
  * {@code ProducerRecord} copies the list, not the header).
  */
 final class IncarnationMark {
-    /** The header key the driver writes. */
+    /** The header key of the mark (HEADER framing; INLINE records of earlier drivers). */
     static final String KEY = "di";
     /** The header key written before {@link #KEY}: still read, never written. */
     static final String LEGACY_KEY = "diaspora.topic_id";
+    /** The size of the mark, bytes. */
+    static final int SIZE = 8;
 
+    private final long mark;
     private final byte[] fingerprint;
     private final byte[] legacy;
-    private final RecordHeaders headers;
+    private final Header header;
 
     private IncarnationMark(Uuid id) {
         long hi = id.getMostSignificantBits();
         long lo = id.getLeastSignificantBits();
-        this.fingerprint = bigEndian(new byte[8], 0, hi ^ lo);
+        this.mark = hi ^ lo;
+        this.fingerprint = bigEndian(new byte[SIZE], 0, mark);
         this.legacy = bigEndian(bigEndian(new byte[16], 0, hi), 8, lo);
-        this.headers = new RecordHeaders(new Header[] {new RecordHeader(KEY, fingerprint)});
+        this.header = new RecordHeader(KEY, fingerprint);
     }
 
     /** @return the mark of incarnation {@code id}, or null if Kafka gave none (null or the zero id): nothing marked */
@@ -57,12 +65,17 @@ final class IncarnationMark {
         return b;
     }
 
-    /** @return the headers every record of the incarnation carries (shared: never modify them) */
-    RecordHeaders headers() {
-        return headers;
+    /** @return the header that marks a HEADER-framed record (shared: never modify it) */
+    Header header() {
+        return header;
     }
 
-    /** @return the header value the driver writes (a copy), for tests */
+    /** Writes the mark into {@code b} at {@code at} (8 bytes, big-endian). */
+    void writeTo(byte[] b, int at) {
+        bigEndian(b, at, mark);
+    }
+
+    /** @return the mark's bytes (a copy), for tests */
     byte[] fingerprint() {
         return fingerprint.clone();
     }
@@ -73,10 +86,15 @@ final class IncarnationMark {
     }
 
     /**
-     * @return true if {@code r} names another incarnation in either header, that is, it was pushed through a handle of
-     *     a topic of the name that was deleted since
+     * @return true if {@code r} names another incarnation, that is, it was pushed through a handle of a topic of the
+     *     name that was deleted since: by the mark in its value (a marked INLINE record), else by its {@code di}
+     *     header, else by its {@code diaspora.topic_id} header
      */
-    boolean foreign(ConsumerRecord<?, ?> r) {
+    boolean foreign(ConsumerRecord<?, ByteBuffer> r, RecordFraming framing) {
+        ByteBuffer v = r.value();
+        if (framing == RecordFraming.INLINE && RecordFraming.marked(v)) {
+            return v.getLong(v.position() + 1) != mark; // big-endian, as written
+        }
         Headers hs = r.headers();
         Header h = hs.lastHeader(KEY);
         if (h != null) {

@@ -123,7 +123,7 @@ final class KafkaAppender implements RecordAppender, KafkaIncarnation.Listener {
         }
         ProducerRecord<byte[], byte[]> record;
         try {
-            record = topic.framing.record(topic.name, partition, metadata, data, topic.marks());
+            record = topic.framing.record(topic.name, partition, metadata, data, topic.mark());
         } catch (RuntimeException e) {
             failNow(s, e);
             return;

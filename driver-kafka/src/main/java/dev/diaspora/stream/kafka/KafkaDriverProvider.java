@@ -43,19 +43,20 @@ public final class KafkaDriverProvider extends AbstractDriverProvider {
 
     /**
      * Driver option (the default for the topics it creates) and topic option: the record framing, {@code inline}
-     * (metadata and data in the record value; the default) or {@code header} (data = value, metadata in header
-     * {@code md}). Stored with the topic: readers always decode a topic in the framing it was created with.
+     * (metadata and data in the record value, after the incarnation mark; the default) or {@code header} (data =
+     * value, metadata in header {@code md}). Stored with the topic: readers always decode a topic in the framing it
+     * was created with.
      */
     public static final String FRAMING = "framing";
-    private static final String FRAMING_DOC = "Record framing: 'inline' = value [u32 metadata length][metadata][data];"
-            + " 'header' = value [data], metadata in record header 'md'. Stored with the topic; readers follow the"
-            + " topic, not their own options.";
+    private static final String FRAMING_DOC = "Record framing: 'inline' = value [0xD1][8-byte incarnation mark]"
+            + "[u32 metadata length][metadata][data], no header; 'header' = value [data], metadata in record header"
+            + " 'md', mark in header 'di'. Stored with the topic; readers follow the topic, not their own options.";
 
     /** kafka-clients' default {@code max.request.size}; the default event limit keeps requests within it. */
     static final long MAX_REQUEST_SIZE = 1_048_576L;
     /**
      * Bytes of a Kafka request that are not the event: record batch header (61), record overhead (at most 21), our
-     * framing (4), rounded up with a margin.
+     * framing (13: the incarnation mark's 9 and the metadata length's 4), rounded up with a margin.
      */
     static final long RECORD_OVERHEAD = 128L;
     /** The default of {@link #MAX_EVENT_SIZE}: requests stay within kafka-clients' and brokers' default limits. */

@@ -9,6 +9,7 @@ import dev.diaspora.stream.spi.ReadSession;
 import dev.diaspora.stream.spi.RecordAppender;
 import dev.diaspora.stream.spi.SessionConfig;
 import dev.diaspora.stream.spi.TopicBackend;
+import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,7 +29,6 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.errors.UnknownMemberIdException;
 
 /**
@@ -48,7 +48,7 @@ final class KafkaTopic implements TopicBackend {
     private final Metadata components;
     /** This topic's identity in Kafka: every operation fails once it was deleted or replaced. */
     final KafkaIncarnation incarnation;
-    /** The header that marks each record with this incarnation; null if Kafka gave no topic id. */
+    /** The mark each record carries of this incarnation; null if Kafka gave no topic id. */
     private final IncarnationMark mark;
     private volatile long lastSessionCheck; // nanoTime of the last check by a read session
 
@@ -258,18 +258,17 @@ final class KafkaTopic implements TopicBackend {
     }
 
     /**
-     * The headers that mark each record with this incarnation (null if Kafka gave no topic id): a send through a handle
+     * The mark of this incarnation (null if Kafka gave no topic id), carried by each record: a send through a handle
      * of a deleted topic may still reach the topic re-created under its name (Kafka addresses topics by name) before
-     * the driver notices; its push then fails, and readers of the new topic skip it ({@link #foreign}). One shared,
-     * immutable header, not one per record.
+     * the driver notices; its push then fails, and readers of the new topic skip it ({@link #foreign}).
      */
-    RecordHeaders marks() {
-        return mark == null ? null : mark.headers();
+    IncarnationMark mark() {
+        return mark;
     }
 
     /** @return true if {@code r} was sent through a handle of another incarnation of the name ({@link IncarnationMark}) */
-    boolean foreign(ConsumerRecord<?, ?> r) {
-        return mark != null && mark.foreign(r);
+    boolean foreign(ConsumerRecord<?, ByteBuffer> r) {
+        return mark != null && mark.foreign(r, framing);
     }
 
     /**

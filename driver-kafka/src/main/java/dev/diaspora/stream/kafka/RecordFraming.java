@@ -4,24 +4,29 @@ import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.EventTooLargeException;
 import dev.diaspora.stream.InvalidOptionException;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.Locale;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
  * How an event is laid out in a Kafka record. A topic's framing is chosen when it is created and stored with it in
  * {@code __diaspora_topics}, so readers decode what writers wrote whatever their own options say.
  *
  * <pre>
- * INLINE  value = [u32 big-endian metadata length][metadata][data]            no headers
- * HEADER  value = [data]                                                      header "md" = [metadata]
+ * INLINE  value = [0xD1][8-byte incarnation mark][u32 big-endian metadata length][metadata][data]     no headers
+ *         value = [u32 big-endian metadata length][metadata][data]    unmarked: no topic id, or written before
+ *                                                                      2026-12-06 (with a header "di" then)
+ * HEADER  value = [data]                                               headers "di" = [mark], "md" = [metadata]
  * </pre>
  *
- * A record that does not fit its topic's framing (INLINE: value shorter than 4 bytes or a length larger than the value;
- * HEADER: no "md" header) is read as metadata {@code {}} with the whole value as data, so foreign records are readable.
+ * The first byte tells the two INLINE forms apart: an unmarked value starts with a length below 2<sup>31</sup>, so with
+ * a byte below 0x80, and {@link #MARKED} is above. Drivers before the marked form read a marked value as a record that
+ * does not fit the framing (a negative length). A record that does not fit its topic's framing (INLINE: shorter than
+ * its prefix or a length larger than the value; HEADER: no "md" header) is read as metadata {@code {}} with the whole
+ * value as data, so foreign records are readable.
  *
  * <p>Thread safety: immutable.
  */
@@ -31,6 +36,10 @@ enum RecordFraming {
     /** Data is the record value (the caller's array is sent as is when it is one whole array), metadata a header. */
     HEADER;
 
+    /** The first byte of a marked INLINE value (format 1): an incarnation mark follows, then an unmarked value. */
+    static final byte MARKED = (byte) 0xD1;
+    /** The bytes before the unmarked INLINE value in a marked one: {@link #MARKED} and the 8-byte mark. */
+    static final int MARK_PREFIX = 1 + IncarnationMark.SIZE;
     /** The record header that holds the metadata in {@link #HEADER} framing. */
     static final String METADATA_HEADER = "md";
     private static final byte[] NO_METADATA = {'{', '}'};
@@ -54,38 +63,42 @@ enum RecordFraming {
     /**
      * Builds the record of one event. Copies {@code metadata}; in HEADER framing the data's array is referenced, not
      * copied, when {@code data} is one heap segment covering its whole array (kafka-clients copies it into its batch
-     * during {@code send}).
+     * during {@code send}). An INLINE record carries no header: the mark is in its value.
      *
-     * @param marks headers every record of the topic carries (shared, never modified: the record copies the list, not
-     *     the headers), or null
+     * @param mark the incarnation the record is sent to, or null (Kafka gave no topic id: the record is not marked)
      */
     ProducerRecord<byte[], byte[]> record(String topic, int partition, ByteBuffer metadata, DataView data,
-            RecordHeaders marks) {
+            IncarnationMark mark) {
         if (this == INLINE) {
-            return new ProducerRecord<>(topic, partition, (byte[]) null, inline(metadata, data), marks);
+            return new ProducerRecord<>(topic, partition, (byte[]) null, inline(metadata, data, mark));
         }
         byte[] md = new byte[metadata.remaining()];
         metadata.get(metadata.position(), md);
-        RecordHeaders h = new RecordHeaders(marks);
-        h.add(new RecordHeader(METADATA_HEADER, md));
+        Header mh = new RecordHeader(METADATA_HEADER, md);
+        List<Header> h = mark == null ? List.of(mh) : List.of(mark.header(), mh); // the record copies the list
         return new ProducerRecord<>(topic, partition, (byte[]) null, wholeArray(data), h);
     }
 
-    private static byte[] inline(ByteBuffer metadata, DataView data) {
+    private static byte[] inline(ByteBuffer metadata, DataView data, IncarnationMark mark) {
         int md = metadata.remaining();
-        long total = 4L + md + data.size();
+        int at = mark == null ? 0 : MARK_PREFIX;
+        long total = at + 4L + md + data.size();
         if (total > Integer.MAX_VALUE - 8) {
             throw new EventTooLargeException("event of " + (md + data.size()) + " bytes exceeds the kafka driver's"
                     + " limit");
         }
         byte[] v = new byte[(int) total];
-        v[0] = (byte) (md >>> 24);
-        v[1] = (byte) (md >>> 16);
-        v[2] = (byte) (md >>> 8);
-        v[3] = (byte) md;
-        metadata.get(metadata.position(), v, 4, md); // absolute: no view of the buffer
+        if (mark != null) {
+            v[0] = MARKED;
+            mark.writeTo(v, 1);
+        }
+        v[at] = (byte) (md >>> 24);
+        v[at + 1] = (byte) (md >>> 16);
+        v[at + 2] = (byte) (md >>> 8);
+        v[at + 3] = (byte) md;
+        metadata.get(metadata.position(), v, at + 4, md); // absolute: no view of the buffer
         if (data.size() > 0) {
-            data.read(0, v, 4 + md, (int) data.size());
+            data.read(0, v, at + 4 + md, (int) data.size());
         }
         return v;
     }
@@ -117,12 +130,12 @@ enum RecordFraming {
             return h == null || h.value() == null ? NO_METADATA : h.value();
         }
         ByteBuffer v = r.value();
-        int len = inlineMetadataLength(v);
-        if (len < 0) {
+        int at = inlineStart(v);
+        if (at < 0) {
             return NO_METADATA;
         }
-        byte[] md = new byte[len];
-        v.duplicate().position(v.position() + 4).get(md);
+        byte[] md = new byte[v.getInt(at)];
+        v.get(at + 4, md); // absolute: no view of the buffer
         return md;
     }
 
@@ -132,20 +145,39 @@ enum RecordFraming {
         if (v == null) {
             return ByteBuffer.allocate(0);
         }
-        int skip = 0;
+        int from = v.position();
         if (this == INLINE) {
-            int len = inlineMetadataLength(v);
-            skip = len < 0 ? 0 : 4 + len;
+            int at = inlineStart(v);
+            from = at < 0 ? from : at + 4 + v.getInt(at);
         }
-        return v.duplicate().position(v.position() + skip).slice();
+        return v.slice(from, v.limit() - from);
     }
 
-    /** @return the INLINE metadata length of {@code v}'s [position, limit), or -1 if it is not in that framing */
-    static int inlineMetadataLength(ByteBuffer v) {
-        if (v == null || v.remaining() < 4) {
+    /**
+     * @return the index in {@code v} of the unmarked INLINE value it holds ({@code [u32 length][metadata][data]}): its
+     *     position, or the position + {@link #MARK_PREFIX} for a marked value; -1 if {@code v}'s [position, limit) is
+     *     in neither form
+     */
+    static int inlineStart(ByteBuffer v) {
+        if (v == null) {
             return -1;
         }
-        int len = v.getInt(v.position()); // big-endian
-        return len < 0 || len > v.remaining() - 4 ? -1 : len;
+        int at = v.position();
+        if (v.remaining() >= MARK_PREFIX + 4 && v.get(at) == MARKED) {
+            at += MARK_PREFIX;
+        }
+        if (v.limit() - at < 4) {
+            return -1;
+        }
+        int len = v.getInt(at); // big-endian
+        return len < 0 || len > v.limit() - at - 4 ? -1 : at;
+    }
+
+    /**
+     * @return true if {@code v} is a marked INLINE value (format 1), whose mark is the 8 bytes after its first; false
+     *     for any other value, including one of another framing
+     */
+    static boolean marked(ByteBuffer v) {
+        return v != null && inlineStart(v) == v.position() + MARK_PREFIX;
     }
 }

@@ -157,7 +157,9 @@ class KafkaFramingTest {
         assertNotNull(h.headers().lastHeader(RecordFraming.METADATA_HEADER));
         ConsumerRecord<byte[], byte[]> in = rawRecords(inlineName, 1).get(0);
         assertNull(in.headers().lastHeader(RecordFraming.METADATA_HEADER));
-        assertEquals(4 + "{\"i\":0}".length(), in.value().length, "inline: [u32 length][metadata][no data]");
+        assertEquals(9 + 4 + "{\"i\":0}".length(), in.value().length,
+                "inline: [0xD1][8-byte mark][u32 length][metadata][no data]");
+        assertEquals(0, in.headers().toArray().length, "inline: no header");
     }
 
     @Test

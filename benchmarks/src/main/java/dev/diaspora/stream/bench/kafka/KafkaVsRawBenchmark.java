@@ -58,7 +58,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * [--modes raw,inline,header] [--warmup true] [--metrics false] [--bootstrap host:port]
  * [--max-pending-events 65536] [--max-pending-bytes 67108864]}. {@code --mb} is the event
  * bytes (metadata + data) per run; {@code --metrics true} prints the Kafka producers' batching figures (JMX) after each
- * run, and each producer's heap allocation and CPU time per event over every thread of this JVM ({@link JvmCost}); with {@code --bootstrap} the program uses that broker (for example one in another JVM, on other cores) instead
+ * run, and each producer's heap allocation and CPU time per event over every thread of this JVM, and that CPU time split by thread ({@link JvmCost}); with {@code --bootstrap} the program uses that broker (for example one in another JVM, on other cores) instead
  * of starting one in its own JVM; {@code --max-pending-events} and {@code --max-pending-bytes}
  * set the driver producer's {@code ProducerOptions.maxPendingEvents} and {@code maxPendingBytes} (default: the
  * engine's). Sizes above about 1 MiB (for example
