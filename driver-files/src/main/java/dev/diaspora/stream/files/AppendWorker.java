@@ -16,7 +16,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The I/O thread of one open topic ({@code diaspora-files-io-<n>}, a daemon): takes the batches appenders hand over,
  * appends them partition by partition (all queued batches of a partition under one acquisition of its lock),
  * completes their futures in order, outside every lock, and only then wakes the topic's tailing readers. Producers
- * never block on I/O: {@link #submit} only queues.
+ * never block on I/O: {@link #submit} only queues. After a round the thread polls the queue for
+ * {@value #LINGER_NANOS} ns before it parks, so a producer that flushes batch after batch needs no wake-up of it;
+ * an idle topic's thread is parked (no CPU).
  *
  * <p>STRICT ordering: batches of one (appender, partition) are appended in call order; when one fails, every batch of
  * that appender and partition already handed over fails too, so nothing is reordered by a retry.
@@ -26,6 +28,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class AppendWorker implements Runnable {
     private static final AtomicInteger THREADS = new AtomicInteger();
     private static final int MAX_DRAIN = 1024;
+    /** How long the thread polls for the next batch after a round before it parks (see {@link #awaitNext}). */
+    static final long LINGER_NANOS = 50_000;
 
     /** A batch waiting for the I/O thread. */
     private static final class Pending {
@@ -50,6 +54,10 @@ final class AppendWorker implements Runnable {
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final Thread thread;
     private boolean stopping; // guarded by this
+    // the I/O thread's scratch lists for one partition's round, reused (cleared after each round)
+    private final List<Pending> go = new ArrayList<>();
+    private final List<OutgoingBatch> batches = new ArrayList<>();
+    private final List<Pending> refused = new ArrayList<>();
 
     AppendWorker(FilesTopic topic) {
         this.topic = topic;
@@ -75,11 +83,11 @@ final class AppendWorker implements Runnable {
         List<Pending> drained = new ArrayList<>();
         boolean stop = false;
         while (!stop) {
-            try {
-                drained.add(queue.take());
-            } catch (InterruptedException e) {
-                continue; // nobody interrupts this thread; an interrupt would close the lock channel anyway
+            Pending first = awaitNext();
+            if (first == null) {
+                continue; // interrupted: nobody interrupts this thread; an interrupt would close the lock channel
             }
+            drained.add(first);
             queue.drainTo(drained, MAX_DRAIN - 1);
             if (drained.get(drained.size() - 1) == STOP) {
                 drained.remove(drained.size() - 1);
@@ -97,17 +105,68 @@ final class AppendWorker implements Runnable {
         }
     }
 
+    /**
+     * @return the next batch: after a round, the queue is polled for up to {@link #LINGER_NANOS} (spinning, yielding
+     *     now and then) before the thread parks, so that a producer that flushes batch after batch hands the next one
+     *     over without waking this thread (a futex wake on its side, a scheduler round trip on this one); null if
+     *     interrupted
+     */
+    private Pending awaitNext() {
+        Pending x = queue.poll();
+        if (x != null) {
+            return x;
+        }
+        long deadline = System.nanoTime() + LINGER_NANOS;
+        for (int spins = 1; ; spins++) {
+            x = queue.poll();
+            if (x != null) {
+                return x;
+            }
+            if ((spins & 63) == 0) {
+                if (System.nanoTime() - deadline >= 0) {
+                    break;
+                }
+                Thread.yield(); // a shared, loaded machine: let a runnable thread have the core
+            } else {
+                Thread.onSpinWait();
+            }
+        }
+        try {
+            return queue.take();
+        } catch (InterruptedException e) {
+            return null;
+        }
+    }
+
     private void process(List<Pending> drained) {
+        int p0 = drained.get(0).partition;
+        boolean one = true;
+        for (int i = 1; i < drained.size() && one; i++) {
+            one = drained.get(i).partition == p0;
+        }
+        if (one) { // the common case: one partition, no grouping
+            processPartition(p0, drained);
+            return;
+        }
         Map<Integer, List<Pending>> byPartition = new LinkedHashMap<>();
         for (Pending x : drained) {
             byPartition.computeIfAbsent(x.partition, k -> new ArrayList<>()).add(x);
         }
         for (Map.Entry<Integer, List<Pending>> e : byPartition.entrySet()) {
-            int p = e.getKey();
-            List<Pending> go = new ArrayList<>();
-            List<OutgoingBatch> batches = new ArrayList<>();
-            List<Pending> refused = new ArrayList<>();
-            for (Pending x : e.getValue()) {
+            processPartition(e.getKey(), e.getValue());
+        }
+    }
+
+    /** Appends one partition's batches of a round, in order, then completes their futures. */
+    private void processPartition(int p, List<Pending> batchesOfP) {
+        List<Pending> go = this.go;
+        List<OutgoingBatch> batches = this.batches;
+        List<Pending> refused = this.refused;
+        go.clear();
+        batches.clear();
+        refused.clear();
+        try {
+            for (Pending x : batchesOfP) {
                 if (x.appender.failedBefore(p, x.seq)) {
                     refused.add(x);
                 } else {
@@ -139,6 +198,10 @@ final class AppendWorker implements Runnable {
                         + (first == null ? "" : ": " + first.getMessage()), first,
                         first != null && first.isRetriable()));
             }
+        } finally {
+            go.clear(); // the batches (and the producers' buffers they reference) are not kept past their round
+            batches.clear();
+            refused.clear();
         }
     }
 
