@@ -35,7 +35,8 @@ final class LogAppender {
     private final CRC32C crc = new CRC32C();
     private byte[] meta = new byte[4096];
     private ByteBuffer index = ByteBuffer.allocate(64 * IndexDescriptor.RECORD_SIZE).order(ByteOrder.LITTLE_ENDIAN);
-    private GatheringWriter writer;
+    private GatheringWriter writer; // set for the duration of an append (its staging buffer comes from the pool)
+    private final GatheringWriter writerOfAppends = new GatheringWriter(null);
     private final IdReservation ids;
     private long knownEnd = -1; // the log end after this appender's last refresh or commit
     private Path target; // the file the current step writes, named by the error if it fails
@@ -84,7 +85,8 @@ final class LogAppender {
         long[] firstIds = new long[batches.size()];
         int committed = 0;
         ByteBuffer staging = FileIo.acquireStaging();
-        writer = new GatheringWriter(staging);
+        writerOfAppends.use(staging);
+        writer = writerOfAppends;
         lastEpoch = Long.MIN_VALUE; // set again only if this append succeeds
         config = log.config();
         try {
@@ -123,6 +125,7 @@ final class LogAppender {
             return new AppendResult(java.util.Arrays.copyOf(firstIds, committed), committed, d);
         } finally {
             writer = null;
+            writerOfAppends.use(null); // the staging buffer goes back to the pool
             target = null;
             FileIo.release(staging);
         }
