@@ -34,15 +34,10 @@ import org.junit.jupiter.api.io.TempDir;
 class AppendWorkerTest {
     @Test
     void shouldCompleteTheFuturesOfAStoredBatchBeforeWakingTheReaders(@TempDir Path dir) throws Exception {
-        FilesDriverProvider files = new FilesDriverProvider();
-        Backend storage = files.open(files.options().validate(Metadata.of("{\"root_path\":\"" + dir + "\"}"),
-                "test"));
+        Backend storage = storage(dir);
         try {
-            storage.createTopic("t", files.topicOptions().validate(Metadata.of("{\"num_partitions\":1}"), "t"),
-                    Metadata.of("{}"));
             TopicBackend topic = storage.openTopic("t");
-            BatchAppender appender = (BatchAppender) topic.appender(new AppenderConfig("test", 7, Integer.MAX_VALUE,
-                    Ordering.STRICT));
+            BatchAppender appender = appender(topic);
             var notifier = ((LocalTopic) topic).notifier();
             for (int s = 0; s < 3; s++) {
                 long before = notifier.version();
@@ -76,15 +71,10 @@ class AppendWorkerTest {
         Assumptions.assumeTrue(ProcLocks.supported(), "needs Linux's /proc/locks to see the process's locks");
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         Assumptions.assumeTrue(threads.isThreadCpuTimeSupported(), "needs per-thread CPU times");
-        FilesDriverProvider files = new FilesDriverProvider();
-        Backend storage = files.open(files.options().validate(Metadata.of("{\"root_path\":\"" + dir + "\"}"),
-                "test"));
+        Backend storage = storage(dir);
         try {
-            storage.createTopic("t", files.topicOptions().validate(Metadata.of("{\"num_partitions\":1}"), "t"),
-                    Metadata.of("{}"));
             TopicBackend topic = storage.openTopic("t");
-            BatchAppender appender = (BatchAppender) topic.appender(new AppenderConfig("test", 7, Integer.MAX_VALUE,
-                    Ordering.STRICT));
+            BatchAppender appender = appender(topic);
             Path lockFile = dir.resolve("t").resolve("partitions").resolve("00000000").resolve("lock");
             for (int s = 0; s < 50; s++) { // batch after batch: the keep is in use
                 CompletableFuture<Long> stored = new CompletableFuture<>();
@@ -112,6 +102,20 @@ class AppendWorkerTest {
         } finally {
             storage.close();
         }
+    }
+
+    /** @return the files driver's backend in {@code dir}, with topic "t" of one partition */
+    private static Backend storage(Path dir) {
+        FilesDriverProvider files = new FilesDriverProvider();
+        Backend storage = files.open(files.options().validate(Metadata.of("{\"root_path\":\"" + dir + "\"}"),
+                "test"));
+        storage.createTopic("t", files.topicOptions().validate(Metadata.of("{\"num_partitions\":1}"), "t"),
+                Metadata.of("{}"));
+        return storage;
+    }
+
+    private static BatchAppender appender(TopicBackend topic) {
+        return (BatchAppender) topic.appender(new AppenderConfig("test", 7, Integer.MAX_VALUE, Ordering.STRICT));
     }
 
     private static OutgoingBatch batch(long sequence) {

@@ -101,13 +101,17 @@ public final class FileLocks {
                 return;
             }
             try {
-                FileLock l = entry.held;
-                entry.held = null;
-                if (l != null && l.isValid()) {
-                    l.release();
-                }
+                releaseFileLock();
             } finally {
                 entry.jvmLock.unlock();
+            }
+        }
+
+        private void releaseFileLock() throws IOException { // holds jvmLock
+            FileLock l = entry.held;
+            entry.held = null;
+            if (l != null && l.isValid()) {
+                l.release();
             }
         }
 
@@ -125,11 +129,7 @@ public final class FileLocks {
             entry.jvmLock.lock();
             try {
                 if (entry.jvmLock.getHoldCount() == 1) {
-                    FileLock l = entry.held;
-                    entry.held = null;
-                    if (l != null && l.isValid()) {
-                        l.release();
-                    }
+                    releaseFileLock();
                 }
             } finally {
                 entry.jvmLock.unlock();
