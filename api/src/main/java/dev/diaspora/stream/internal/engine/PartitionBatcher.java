@@ -305,9 +305,10 @@ final class PartitionBatcher {
         if (cause == null && firstId < 0) {
             cause = new DiasporaException("partition " + partition + ": the driver completed an append without an id");
         }
+        long now = cause == null && b.count > 0 ? b.events[0].clock().nanoTime() : 0;
         for (int i = 0; i < b.count; i++) {
             if (cause == null) {
-                b.events[i].succeed(partition, firstId + i);
+                b.events[i].succeed(partition, firstId + i, now);
             } else {
                 b.events[i].fail(partition, cause);
                 producer.eventFailed(partition, b.events[i], cause);

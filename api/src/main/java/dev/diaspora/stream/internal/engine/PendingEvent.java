@@ -26,6 +26,11 @@ sealed class PendingEvent permits RecordEvent {
     private final Clock clock;
     private final long pushedAt;
 
+    /** @return the producer's clock (the push latency is measured on it) */
+    Clock clock() {
+        return clock;
+    }
+
     /** @param clock the producer's clock: the push latency is measured on it */
     PendingEvent(Metadata metadata, DataView data, int requested, long permitBytes, CompletableFuture<Long> future,
             PushCallback callback, LatencyHistogram latency, Clock clock) {
@@ -41,7 +46,15 @@ sealed class PendingEvent permits RecordEvent {
     }
 
     void succeed(int partition, long id) {
-        latency.record(clock.nanoTime() - pushedAt);
+        succeed(partition, id, clock.nanoTime());
+    }
+
+    /**
+     * @param nowNanos the producer's clock now: one reading serves every event of a batch (they complete at the same
+     *     moment), instead of one clock call per event
+     */
+    void succeed(int partition, long id, long nowNanos) {
+        latency.record(nowNanos - pushedAt);
         data.release();
         if (future != null) {
             future.complete(id);

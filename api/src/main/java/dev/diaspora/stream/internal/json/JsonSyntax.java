@@ -206,6 +206,18 @@ public final class JsonSyntax {
     }
 
     /**
+     * @return the first position from {@code pos} whose eight bytes are not all plain ({@link #plainAscii}), or the
+     *     first from which fewer than eight bytes are left before {@code end}. A loop of its own, small enough for the
+     *     JIT to keep tight, where the loop of {@link #string} (with its escapes and limits) is not.
+     */
+    static int skipPlainAscii(byte[] b, int pos, int end) {
+        while (pos + 8 <= end && plainAscii((long) LONGS.get(b, pos))) {
+            pos += 8;
+        }
+        return pos;
+    }
+
+    /**
      * Scans a string whose opening quote is before {@code pos}.
      *
      * @return the position after the closing quote
@@ -218,12 +230,10 @@ public final class JsonSyntax {
         int bytewiseUntil = pos; // after a word that is not all plain ASCII, its bytes go one by one
         while (true) {
             if (pos >= bytewiseUntil && pos + 8 <= end && !expectLow) {
-                if (plainAscii((long) LONGS.get(b, pos))) { // eight printable ASCII bytes, no quote, no backslash
-                    pos += 8;
-                    unescapedBytes += 8;
-                    continue;
-                }
-                bytewiseUntil = pos + 8;
+                int q = skipPlainAscii(b, pos, end); // eight printable ASCII bytes at a time, no quote, no backslash
+                unescapedBytes += q - pos;
+                pos = q;
+                bytewiseUntil = pos + 8; // the word at pos (if whole) is not plain: its bytes go one by one
             }
             if (pos == end) {
                 throw error(b, start, pos, "unexpected end of input in a string that starts at byte " + (open - start));

@@ -22,7 +22,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * and it is closed only when its last user is gone and no lock is held.
  *
  * <p>Two uses: {@link #openShared} for a partition's append lock (an in-JVM lock plus the file lock, taken by every
- * appender of the partition in this JVM in turn), and {@link #tryExclusive} for consumer leases (held by one
+ * appender of the partition in this JVM in turn; the file lock may be kept for a short while after the in-JVM lock
+ * is released, see {@link Shared#unlockKeepingFileLock}), and {@link #tryExclusive} for consumer leases (held by one
  * session; the OS releases it when the process dies).
  *
  * <p>Never interrupt a thread that is inside {@link Shared#lock()}: an interrupt closes the channel, which drops
@@ -40,7 +41,9 @@ public final class FileLocks {
         final ReentrantLock jvmLock = new ReentrantLock();
         final boolean exclusive;
         int refs; // guarded by MONITOR
-        FileLock held; // guarded by jvmLock
+        FileLock held; // guarded by jvmLock; may outlive a hold when kept (Shared.unlockKeepingFileLock)
+        long epoch; // guarded by jvmLock: counts every lock() call, reentrant ones included
+        long generation; // guarded by jvmLock: counts the acquisitions of the file lock itself
 
         Entry(Object key, FileChannel channel, boolean exclusive) {
             this.key = key;
@@ -67,17 +70,25 @@ public final class FileLocks {
         }
 
         /**
-         * Takes the in-JVM lock, then the exclusive file lock (blocking while another process holds it). Reentrant: a
-         * thread that holds it already only counts one more hold.
+         * Takes the in-JVM lock, then the exclusive file lock (blocking while another process holds it), unless this
+         * JVM kept the file lock after the last hold ({@link #unlockKeepingFileLock}). Reentrant: a thread that holds
+         * it already only counts one more hold.
          */
         public void lock() throws IOException {
             entry.jvmLock.lock();
+            entry.epoch++;
             if (entry.jvmLock.getHoldCount() > 1) {
                 return; // the file lock is ours already; a second FileChannel.lock() in one JVM would throw
             }
+            FileLock kept = entry.held;
+            if (kept != null && kept.isValid()) {
+                return; // kept by the last holder in this JVM: still this process's lock
+            }
             try {
                 entry.held = entry.channel.lock();
+                entry.generation++;
             } catch (IOException | RuntimeException | Error e) {
+                entry.held = null;
                 entry.jvmLock.unlock();
                 throw e;
             }
@@ -90,14 +101,56 @@ public final class FileLocks {
                 return;
             }
             try {
-                FileLock l = entry.held;
-                entry.held = null;
-                if (l != null && l.isValid()) {
-                    l.release();
+                releaseFileLock();
+            } finally {
+                entry.jvmLock.unlock();
+            }
+        }
+
+        private void releaseFileLock() throws IOException { // holds jvmLock
+            FileLock l = entry.held;
+            entry.held = null;
+            if (l != null && l.isValid()) {
+                l.release();
+            }
+        }
+
+        /**
+         * Releases the in-JVM lock but keeps the file lock (on the last hold): other processes still wait, threads of
+         * this JVM take the lock without a system call. The caller must end the keep soon with
+         * {@link #releaseKeptFileLock} (or any thread's {@link #unlock}); closing the last handle also drops it.
+         */
+        public void unlockKeepingFileLock() {
+            entry.jvmLock.unlock();
+        }
+
+        /** Releases a file lock kept by {@link #unlockKeepingFileLock}, if still kept; waits for a current holder. */
+        public void releaseKeptFileLock() throws IOException {
+            entry.jvmLock.lock();
+            try {
+                if (entry.jvmLock.getHoldCount() == 1) {
+                    releaseFileLock();
                 }
             } finally {
                 entry.jvmLock.unlock();
             }
+        }
+
+        /**
+         * @return the number of {@link #lock} calls on this file in this JVM so far (call while holding it): a holder
+         *     that finds its own last value plus one knows that nobody else locked it in between
+         */
+        public long epoch() {
+            return entry.epoch;
+        }
+
+        /**
+         * @return the number of times this JVM acquired the file lock so far (call while holding it): unchanged
+         *     between two holds means the file lock stayed held by this process in between, so no other process
+         *     appended, rolled or deleted meanwhile
+         */
+        public long generation() {
+            return entry.generation;
         }
 
         /** @return true if the calling thread holds the lock */

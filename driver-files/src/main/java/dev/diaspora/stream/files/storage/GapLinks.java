@@ -81,14 +81,18 @@ final class GapLinks {
         if (g != null) {
             return g;
         }
+        Path file = path(end);
+        if (!Files.exists(file)) {
+            return null; // the common case, on every append's refresh: one access(2), no exception built
+        }
         ByteBuffer b;
-        try (FileChannel ch = FileChannel.open(path(end), StandardOpenOption.READ)) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             b = ByteBuffer.allocate(LENGTH).order(ByteOrder.LITTLE_ENDIAN);
             if (FileIo.readFully(ch, b, 0) < LENGTH) {
                 return damaged(end, "it is shorter than " + LENGTH + " bytes");
             }
         } catch (NoSuchFileException e) {
-            return null;
+            return null; // removed since the check
         }
         String bad = FileHeaderDescriptor.check(b, FileHeaderDescriptor.KIND_GAP, end, partition);
         if (bad != null) {

@@ -16,16 +16,27 @@ import java.util.Arrays;
 final class GatheringWriter {
     static final int MAX_IOV = 1024;
 
-    private final ByteBuffer staging;
+    private ByteBuffer staging;
     private final ByteBuffer[] iov = new ByteBuffer[MAX_IOV];
     private int count;
     private int stagedFrom;
     private FileChannel channel;
     private long position;
 
-    /** @param staging a direct buffer owned by the caller for the writer's lifetime */
+    /** @param staging a direct buffer owned by the caller until it gives the writer another one ({@link #use}) */
     GatheringWriter(ByteBuffer staging) {
         this.staging = staging;
+    }
+
+    /**
+     * Gives the writer another staging buffer, owned by the caller while the writer uses it: one writer serves many
+     * appends (its array of buffers is not allocated again for each), each with a staging buffer of the pool.
+     */
+    void use(ByteBuffer staging) {
+        this.staging = staging;
+        Arrays.fill(iov, 0, count, null); // after a failed write: no producer buffer stays referenced
+        count = 0;
+        channel = null;
     }
 
     /** Starts writing at {@code pos} of {@code ch}. */

@@ -35,11 +35,15 @@ final class LogAppender {
     private final CRC32C crc = new CRC32C();
     private byte[] meta = new byte[4096];
     private ByteBuffer index = ByteBuffer.allocate(64 * IndexDescriptor.RECORD_SIZE).order(ByteOrder.LITTLE_ENDIAN);
-    private GatheringWriter writer;
+    private GatheringWriter writer; // set for the duration of an append (its staging buffer comes from the pool)
+    private final GatheringWriter writerOfAppends = new GatheringWriter(null);
     private final IdReservation ids;
     private long knownEnd = -1; // the log end after this appender's last refresh or commit
     private Path target; // the file the current step writes, named by the error if it fails
     private boolean fresh; // count, metaEnd and dataEnd describe seg's committed end under this lock hold
+    // the append lock's epoch and generation at the end of this appender's last successful append (see continues)
+    private long lastEpoch = Long.MIN_VALUE;
+    private long lastGeneration = Long.MIN_VALUE;
 
     // State of the newest segment, valid between refresh() and the end of an append.
     private Segment seg;
@@ -59,16 +63,41 @@ final class LogAppender {
         this.ids = new IdReservation(log.dir(), log.partition(), log.where());
     }
 
-    /** Appends the batches in order; see {@link PartitionLog#append}. */
-    AppendResult append(List<OutgoingBatch> batches) {
+    /**
+     * @return true if this appender's state is the log's committed end without re-reading it: its last append
+     *     succeeded, nobody in this JVM took the append lock since ({@code epoch} is the one after its own), and the
+     *     file lock stayed held by this process since ({@code generation} unchanged), so no other process appended,
+     *     rolled, skipped ids, lowered the reservation or deleted the topic in between (each needs that lock)
+     */
+    boolean continues(long epoch, long generation) {
+        return fresh && epoch == lastEpoch + 1 && generation == lastGeneration;
+    }
+
+    /**
+     * Appends the batches in order; see {@link PartitionLog#append}.
+     *
+     * @param continued {@link #continues} was true for this hold: steps 0-3 of FORMAT.md section 9 are skipped,
+     *     except that the reservation still covers the append (raised when needed)
+     * @param epoch the append lock's epoch for this hold
+     * @param generation the append lock's generation for this hold
+     */
+    AppendResult append(List<OutgoingBatch> batches, boolean continued, long epoch, long generation) {
         long[] firstIds = new long[batches.size()];
         int committed = 0;
         ByteBuffer staging = FileIo.acquireStaging();
-        writer = new GatheringWriter(staging);
-        fresh = false;
+        writerOfAppends.use(staging);
+        writer = writerOfAppends;
+        lastEpoch = Long.MIN_VALUE; // set again only if this append succeeds
         config = log.config();
         try {
-            refresh();
+            if (continued) {
+                pending = 0;
+                pendingDataEnd = dataEnd;
+                pendingMetaEnd = metaEnd;
+            } else {
+                fresh = false;
+                refresh();
+            }
             long events = 0;
             for (OutgoingBatch b : batches) {
                 events += b.count();
@@ -87,6 +116,8 @@ final class LogAppender {
             }
             commit();
             committed = batches.size();
+            lastEpoch = epoch;
+            lastGeneration = generation;
         } catch (IOException | RuntimeException e) {
             DiasporaException d = e instanceof DiasporaException ? (DiasporaException) e
                     : StorageErrors.appendFailed(log.where(), target != null ? target : log.dir(), e);
@@ -94,6 +125,7 @@ final class LogAppender {
             return new AppendResult(java.util.Arrays.copyOf(firstIds, committed), committed, d);
         } finally {
             writer = null;
+            writerOfAppends.use(null); // the staging buffer goes back to the pool
             target = null;
             FileIo.release(staging);
         }

@@ -370,6 +370,18 @@ public final class PartitionLog implements AutoCloseable {
      * operations and duplicates only, and are not referenced after this returns.
      */
     public AppendResult append(List<OutgoingBatch> batches) {
+        return append(batches, false);
+    }
+
+    /**
+     * {@link #append(List)}, optionally keeping the partition's file lock afterwards (only when the append succeeded):
+     * the caller's next append then skips the re-reading of the log's end, the incarnation check and the reservation
+     * read (FORMAT.md section 9, steps 0 to 3), which hold while no other process could take the lock and no other
+     * holder in this JVM took it in between. The caller must end the keep soon with {@link #releaseKeptLock}, and
+     * before it waits for any other lock (two processes keeping one lock each and waiting for the other's would
+     * deadlock).
+     */
+    public AppendResult append(List<OutgoingBatch> batches, boolean keepLock) {
         FileLocks.Shared lock;
         try {
             lock = appendLock();
@@ -386,25 +398,55 @@ public final class PartitionLog implements AutoCloseable {
             return new AppendResult(new long[0], 0, new DiasporaException(where() + ": cannot lock "
                     + dir.resolve(LOCK_FILE) + ": " + e + ". The file system must support POSIX locks", e));
         }
+        boolean keep = false;
         try {
             if (closed) {
                 return new AppendResult(new long[0], 0, new DiasporaException(where() + " is closed"));
             }
-            Supplier<? extends DiasporaException> guard = appendGuard;
-            DiasporaException refused = guard == null ? null : guard.get();
-            if (refused != null) {
-                return new AppendResult(new long[0], 0, refused);
+            long epoch = lock.epoch();
+            long generation = lock.generation();
+            LogAppender a = appender;
+            boolean continued = a != null && a.continues(epoch, generation);
+            if (!continued) { // the incarnation check: unchanged since this appender's last append if continued
+                Supplier<? extends DiasporaException> guard = appendGuard;
+                DiasporaException refused = guard == null ? null : guard.get();
+                if (refused != null) {
+                    return new AppendResult(new long[0], 0, refused);
+                }
             }
-            if (appender == null) {
-                appender = new LogAppender(this);
+            if (a == null) {
+                a = new LogAppender(this);
+                appender = a;
             }
-            return appender.append(batches);
+            AppendResult r = a.append(batches, continued, epoch, generation);
+            keep = keepLock && r.error() == null;
+            return r;
         } finally {
-            try {
-                lock.unlock();
-            } catch (IOException e) {
-                // the lock dies with the channel at the latest; nothing more to do here
+            if (keep) {
+                lock.unlockKeepingFileLock();
+            } else {
+                try {
+                    lock.unlock();
+                } catch (IOException e) {
+                    // the lock dies with the channel at the latest; nothing more to do here
+                }
             }
+        }
+    }
+
+    /** Releases the file lock kept by {@link #append(List, boolean)}, if still kept. */
+    public void releaseKeptLock() {
+        FileLocks.Shared lock;
+        synchronized (appendLockInit) {
+            lock = appendLock;
+        }
+        if (lock == null) {
+            return;
+        }
+        try {
+            lock.releaseKeptFileLock();
+        } catch (IOException e) {
+            // the lock dies with the channel at the latest; nothing more to do here
         }
     }
 
@@ -470,6 +512,7 @@ public final class PartitionLog implements AutoCloseable {
      */
     @Override
     public void close() {
+        releaseKeptLock(); // the I/O thread released it when it stopped; this is for any other caller that kept it
         LogAppender a0 = appender;
         if (a0 != null && !closed) {
             lowerReservation(a0);

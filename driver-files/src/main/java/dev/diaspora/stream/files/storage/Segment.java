@@ -65,7 +65,15 @@ final class Segment {
 
     /** @return the file name of a segment file: the base id on 20 digits and the suffix */
     static String fileName(long base, String suffix) {
-        return String.format("%020d", base) + suffix;
+        if (base < 0) {
+            return String.format("%020d", base) + suffix; // never a segment base; kept as the format gives it
+        }
+        String digits = Long.toString(base);
+        StringBuilder b = new StringBuilder(20 + suffix.length());
+        for (int i = digits.length(); i < 20; i++) {
+            b.append('0');
+        }
+        return b.append(digits).append(suffix).toString();
     }
 
     static String suffix(int kind) {
