@@ -50,6 +50,9 @@ final class BatchMaterializer {
     }
 
     private static final Flyweights.DescriptorAccess DESCRIPTORS = Flyweights.descriptors();
+    /** The classes of the built-in allocators, which keep no descriptor they are given. */
+    private static final Class<?> HEAP = DataAllocator.heap().getClass();
+    private static final Class<?> DIRECT = DataAllocator.direct().getClass();
 
     private final ConsumerImpl consumer;
     private final Serializer serializer;
@@ -69,7 +72,8 @@ final class BatchMaterializer {
     private DataRequest[] byEvent = new DataRequest[0];
     private Metadata[] mds = new Metadata[0];
     private EventImpl[] pooled = new EventImpl[0]; // flyweights: the event taken for each item, until it is built
-    private DataDescriptor[] wholes = new DataDescriptor[0]; // recycleEvents: each item's descriptor, reused
+    private DataDescriptor[] wholes = new DataDescriptor[0]; // reusedDescriptors: each item's descriptor
+    private final boolean reusedDescriptors; // see descriptorsUnseen
     private DiasporaException[] unprepared = new DiasporaException[0]; // per event: why it could not be prepared
 
     /** @param recycler the pool of a consumer opened with {@code recycleEvents} (its allocator in front), or null */
@@ -82,9 +86,22 @@ final class BatchMaterializer {
         this.allocator = recycler != null ? recycler : allocator;
         this.recycler = recycler;
         this.flyweights = recycler != null && defaultSerializer;
+        this.reusedDescriptors = recycler != null || descriptorsUnseen(selector, allocator);
         this.failStops = policy == UnreadableEventPolicy.FAIL;
         this.unreadable = unreadable;
         this.acks = acks;
+    }
+
+    /**
+     * @return whether no application code sees the descriptor of an event's whole data, so that one descriptor per
+     *     batch slot can be aimed at each event in turn instead of one made per event: the built-in selectors (the
+     *     default {@link DataSelector#ALL} hands it to the allocator, {@link DataSelector#NONE} drops it) with a
+     *     built-in allocator. (Under {@code recycleEvents} the descriptor is reused whatever the selector, as that
+     *     option documents.) The descriptor never reaches the event: it lives until the batch's data is read.
+     */
+    static boolean descriptorsUnseen(DataSelector selector, DataAllocator allocator) {
+        boolean builtInSelector = selector == DataSelector.ALL || selector == DataSelector.NONE;
+        return builtInSelector && (allocator.getClass() == HEAP || allocator.getClass() == DIRECT);
     }
 
     /** Prepares batch {@code b} (and releases it), reading the selected data through {@code session}. */
@@ -96,7 +113,7 @@ final class BatchMaterializer {
             byEvent = new DataRequest[size];
             mds = new Metadata[size];
             pooled = new EventImpl[size];
-            if (recycler != null) {
+            if (reusedDescriptors) {
                 DataDescriptor[] more = java.util.Arrays.copyOf(wholes, size);
                 for (int i = wholes.length; i < size; i++) {
                     more[i] = DESCRIPTORS.create();
@@ -119,7 +136,7 @@ final class BatchMaterializer {
             java.util.Arrays.fill(byEvent, 0, n, null);
             java.util.Arrays.fill(mds, 0, n, null);
             java.util.Arrays.fill(unprepared, 0, n, null);
-            for (int i = 0; i < n; i++) {
+            for (int i = 0; flyweights && i < n; i++) {
                 if (pooled[i] != null) { // taken for an item that is not delivered (unreadable, or after a stop)
                     recycler.recycle(pooled[i]);
                     pooled[i] = null;
@@ -149,7 +166,7 @@ final class BatchMaterializer {
                 } else {
                     md = serializer.deserialize(window != null ? b.metadata(i, window) : b.metadata(i));
                 }
-                DataDescriptor whole = recycler == null ? b.descriptor(i)
+                DataDescriptor whole = !reusedDescriptors ? b.descriptor(i)
                         : DESCRIPTORS.aim(wholes[i], b.location(i), b.dataSize(i)); // read only until readData
                 DataDescriptor sel = select(p, id, md, whole);
                 if (sel.size() > 0) {
