@@ -65,6 +65,9 @@ final class LogTestDriver {
         }
     }
 
+    /** How many partition reads the driver's topics served, in this JVM (an idle consumer's wake-ups). */
+    static final java.util.concurrent.atomic.AtomicLong READS = new java.util.concurrent.atomic.AtomicLong();
+
     /** How many batches the engine gave back with {@link IncomingBatch#recycle()}, in this JVM. */
     static final java.util.concurrent.atomic.AtomicLong BATCHES_RECYCLED = new java.util.concurrent.atomic.AtomicLong();
 
@@ -216,6 +219,7 @@ final class LogTestDriver {
 
         @Override
         public IncomingBatch read(int p, long fromId, int maxEvents, long maxBytes) {
+            READS.incrementAndGet();
             List<byte[][]> log = records.get(p);
             synchronized (log) {
                 int n = (int) Math.min(maxEvents, log.size() - fromId);
