@@ -38,8 +38,10 @@ public final class Flyweights {
         DataDescriptor aim(DataDescriptor d, long location, long size);
     }
 
-    private static MetadataAccess metadata;
-    private static DescriptorAccess descriptors;
+    // volatile, and read without the monitor: a reader never holds it while it initializes an API class (whose
+    // initializer registers under it), so that two threads initializing both sides cannot deadlock
+    private static volatile MetadataAccess metadata;
+    private static volatile DescriptorAccess descriptors;
 
     private Flyweights() {
     }
@@ -70,7 +72,7 @@ public final class Flyweights {
     }
 
     /** @return the access to flyweight descriptors */
-    static synchronized DescriptorAccess descriptors() {
+    static DescriptorAccess descriptors() {
         if (descriptors == null) {
             DataDescriptor.NONE.size(); // initializes DataDescriptor, which registers
         }
@@ -78,7 +80,7 @@ public final class Flyweights {
     }
 
     /** @return the access to flyweight metadata */
-    static synchronized MetadataAccess metadata() {
+    static MetadataAccess metadata() {
         if (metadata == null) {
             Metadata.EMPTY.size(); // initializes Metadata, which registers
         }
