@@ -18,7 +18,12 @@ import java.time.Instant;
  * the application thread through the consumer's lock and the recycler's lock, which order its changes.
  */
 final class EventImpl implements Event, ReadyItem {
-    private static final byte[] NO_TEXT = new byte[0];
+    /** A pooled event's flyweight metadata and the buffer it shows, grown to the longest text so far. */
+    private static final class OwnText {
+        final Metadata flyweight = FLYWEIGHTS.create();
+        byte[] text = new byte[0];
+    }
+
     private static final Flyweights.MetadataAccess FLYWEIGHTS = Flyweights.metadata();
 
     /** The end-of-stream sentinel. */
@@ -27,8 +32,7 @@ final class EventImpl implements Event, ReadyItem {
 
     private final ConsumerImpl consumer;
     private final boolean pooled;
-    private Metadata flyweight; // pooled events: made on first use, aimed at text (aimMetadata)
-    private byte[] text = NO_TEXT; // pooled events: the flyweight's bytes, grown to the longest text so far
+    private OwnText own; // pooled events with flyweight metadata: made on first use (one field: owned events stay small)
     private boolean inPool; // pooled events only: given back, not yet re-aimed
     private Metadata metadata;
     private DataView data;
@@ -71,15 +75,17 @@ final class EventImpl implements Event, ReadyItem {
      * @return the flyweight, to {@link #reuse} the event with
      */
     Metadata aimMetadata(java.nio.ByteBuffer src, int from, int length) {
-        if (text.length < length) {
-            text = new byte[Math.max(length, Math.min(2 * text.length, Metadata.MAX_SIZE))];
+        OwnText o = own;
+        if (o == null) {
+            o = new OwnText();
+            own = o;
         }
-        src.get(from, text, 0, length);
-        if (flyweight == null) {
-            flyweight = FLYWEIGHTS.create();
+        if (o.text.length < length) {
+            o.text = new byte[Math.max(length, Math.min(2 * o.text.length, Metadata.MAX_SIZE))];
         }
-        FLYWEIGHTS.aim(flyweight, text, length);
-        return flyweight;
+        src.get(from, o.text, 0, length);
+        FLYWEIGHTS.aim(o.flyweight, o.text, length);
+        return o.flyweight;
     }
 
     /** @return whether the event belongs to a recycler */
@@ -157,7 +163,7 @@ final class EventImpl implements Event, ReadyItem {
         }
         DataView copy = DataView.of(data.toByteArray()); // EMPTY when there is none
         // the flyweight shows a later event's text once this one is recycled: copied; other metadata is immutable
-        Metadata md = metadata == flyweight ? Metadata.ofUtf8(metadata.toUtf8Bytes()) : metadata;
+        Metadata md = own != null && metadata == own.flyweight ? Metadata.ofUtf8(metadata.toUtf8Bytes()) : metadata;
         return new EventImpl(consumer, md, copy, partition, id, timestampNanos, tenure);
     }
 
