@@ -244,12 +244,19 @@ public final class ConsumerOptions {
      * Chooses who owns the events handed to an {@link EventProcessor} by {@link Consumer#poll(EventProcessor, int,
      * java.time.Duration)}: with {@code true} each such event and its data buffer are valid only during the
      * {@code process} call, and the consumer reuses the event object and the data buffer for a later event once the
-     * call returns; that takes the per-event allocation of the engine's event and of the data buffer off the read
-     * path. Default {@code false}: the application owns every event.
+     * call returns; that takes the per-event allocation of the engine's event, its metadata, its descriptor and its
+     * data buffer off the read path (the {@code files} driver then reuses its read buffers too: nothing is allocated
+     * per event in steady state). Default {@code false}: the application owns every event.
      *
      * <p>Under {@code true}:
      * <ul>
      *   <li>call {@link Event#keep()} inside the call for an event that stays valid (a copy; never recycled);</li>
+     *   <li>the event's {@link Metadata} is the event's too (with the default serializer the consumer copies each
+     *       event's text into the pooled event and shows it through one metadata object per pooled event, so that
+     *       the driver can reuse its read buffers): valid only during the call, like the event; the metadata the
+     *       {@link DataSelector} and the {@link DataAllocator} receive is that same object, valid during their call,
+     *       and the {@link DataDescriptor} the selector receives is reused once the event's data is read (views made
+     *       from it are independent);</li>
      *   <li>an event used after its call has returned is undefined: while it waits in the consumer's pool every method
      *       throws {@link IllegalStateException} saying so, but once reused it shows a later event, so never keep the
      *       reference; a {@link DataView} or buffer taken from it is reused the same way, without a check;</li>

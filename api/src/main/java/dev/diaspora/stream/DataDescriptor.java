@@ -18,7 +18,10 @@ import java.util.Objects;
  * absolute ranges instead; that is a deliberate difference.) {@link #flatten()} turns the stack into the list of
  * (offset, size) ranges of the base data, in order.
  *
- * <p>Thread safety: immutable.
+ * <p>Thread safety: immutable. One exception: the descriptor a consumer opened with
+ * {@link ConsumerOptions#recycleEvents(boolean)} gives its {@link DataSelector} is valid until that event's data has
+ * been read; the consumer then shows a later event's data through the same object. Views made from it
+ * ({@code makeSubView}, ...) are independent of it.
  */
 public final class DataDescriptor {
     /** One contiguous range of bytes: {@code [offset, offset + size)}. */
@@ -104,12 +107,36 @@ public final class DataDescriptor {
     /** The descriptor of no data: empty location, size 0. A selector returns it to fetch nothing. */
     public static final DataDescriptor NONE = new DataDescriptor(NO_LOCATION, 0L, 0L, NO_SELECTIONS, 0L);
 
+    static {
+        dev.diaspora.stream.internal.engine.Flyweights.register(new FlyweightAccess());
+    }
+
     private final byte[] location; // null when the location is one long (of(long, long)): no array per event
-    private final long longLocation; // the location when location is null
-    private final long baseSize;
+    // not final only for the engine's recycled descriptors (see Flyweights): every other descriptor never changes
+    private long longLocation; // the location when location is null
+    private long baseSize;
     // selections[i] maps the coordinates of view i+1 to those of view i; view 0 is the base data.
     private final Selection[] selections;
-    private final long size;
+    private long size; // not final: as longLocation
+
+    /** The engine's access to the flyweight descriptors of a consumer opened with {@code recycleEvents(true)}. */
+    private static final class FlyweightAccess implements dev.diaspora.stream.internal.engine.Flyweights.DescriptorAccess {
+        @Override
+        public DataDescriptor create() {
+            return new DataDescriptor(null, 0L, 0L, NO_SELECTIONS, 0L);
+        }
+
+        @Override
+        public DataDescriptor aim(DataDescriptor d, long location, long size) {
+            if (size < 0) {
+                throw new IllegalArgumentException("data size must be >= 0, got " + size);
+            }
+            d.longLocation = location;
+            d.baseSize = size;
+            d.size = size;
+            return d;
+        }
+    }
 
     private DataDescriptor(byte[] location, long longLocation, long baseSize, Selection[] selections, long size) {
         this.location = location;

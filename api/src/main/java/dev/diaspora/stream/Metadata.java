@@ -28,7 +28,10 @@ import java.util.Objects;
  * <p>Ownership: {@link #ofUtf8(byte[])} and {@link #ofUtf8(ByteBuffer)} wrap the caller's bytes without copying; the
  * caller must not change them afterwards. A metadata object received from a consumer may pin its batch's buffer.
  *
- * <p>Thread safety: immutable. The tree returned by {@link #json()} is shared and must not be modified.
+ * <p>Thread safety: immutable. The tree returned by {@link #json()} is shared and must not be modified. One exception:
+ * the metadata of an event handed to an {@link EventProcessor} by a consumer opened with
+ * {@link ConsumerOptions#recycleEvents(boolean)} is valid only during that call, like the event: the consumer shows a
+ * later event's text through the same object afterwards ({@link Event#keep()} copies it).
  */
 public final class Metadata {
     /** Largest metadata text in bytes (32 MiB). */
@@ -45,9 +48,14 @@ public final class Metadata {
     /** The empty object {@code {}}. */
     public static final Metadata EMPTY = of("{}");
 
-    private final byte[] bytes;
-    private final int offset;
-    private final int length;
+    static {
+        dev.diaspora.stream.internal.engine.Flyweights.register(new FlyweightAccess());
+    }
+
+    // not final only for the engine's recycled events (see Flyweights): every other metadata never changes
+    private byte[] bytes;
+    private int offset;
+    private int length;
     private volatile JsonNode tree; // published once; racing parsers build equal trees
 
     private Metadata(byte[] bytes, int offset, int length, JsonNode tree) {
@@ -55,6 +63,26 @@ public final class Metadata {
         this.offset = offset;
         this.length = length;
         this.tree = tree;
+    }
+
+    /**
+     * The engine's access to the flyweight metadata of a consumer opened with
+     * {@link ConsumerOptions#recycleEvents(boolean)}: one metadata object per pooled event, aimed at each event's text
+     * in turn; it is handed out only inside an {@link EventProcessor}'s call ({@link Event#keep()} copies it).
+     */
+    private static final class FlyweightAccess implements dev.diaspora.stream.internal.engine.Flyweights.MetadataAccess {
+        @Override
+        public Metadata create() {
+            return new Metadata(new byte[0], 0, 0, null);
+        }
+
+        @Override
+        public void aim(Metadata m, byte[] text, int length) {
+            m.bytes = text;
+            m.offset = 0;
+            m.length = length;
+            m.tree = null; // the parsed tree of the text it showed before
+        }
     }
 
     /**

@@ -11,7 +11,11 @@ import java.nio.ByteBuffer;
  *
  * <p>Ownership: the metadata buffer may be pooled; the engine calls {@link #release()} once it no longer needs it.
  * Metadata handed to users wraps it, so a driver that pools it must not reuse it while events are alive (the memory
- * and files drivers do not pool).
+ * and files drivers do not pool on that signal). A batch made with a {@code recycle} hook learns more: the engine
+ * runs the hook (through {@link #recycle()}) when nothing it made from the batch refers to the batch's metadata buffer
+ * and arrays any more (a consumer opened with {@code recycleEvents(true)} and the default serializer copies each
+ * event's metadata into the event's own pooled buffer); the driver may then reuse the buffer and the arrays for a
+ * later batch. The files driver does: a steady read then allocates no batch buffers.
  *
  * <p>Thread safety: immutable.
  */
@@ -26,6 +30,7 @@ public final class IncomingBatch {
     private final long[] locations;
     private final Runnable release;
     private final DiasporaException error;
+    private final Runnable recycle;
 
     /**
      * @param partition the partition
@@ -56,6 +61,21 @@ public final class IncomingBatch {
      */
     public IncomingBatch(int partition, long firstId, int count, ByteBuffer metadata, int[] offsets,
             long[] timestampsNanos, long[] dataSizes, long[] locations, Runnable release, DiasporaException error) {
+        this(partition, firstId, count, metadata, offsets, timestampsNanos, dataSizes, locations, release, error, null);
+    }
+
+    /**
+     * A batch whose buffers the driver would reuse (see the class comment): the arrays may be longer than needed
+     * ({@code offsets} holds at least {@code count + 1} entries, the others at least {@code count}).
+     *
+     * @param recycle run at most once, by {@link #recycle()}, when nothing the engine made from this batch refers to
+     *     {@code metadata}, {@code offsets}, {@code timestampsNanos}, {@code dataSizes} or {@code locations} any more;
+     *     or null
+     */
+    public IncomingBatch(int partition, long firstId, int count, ByteBuffer metadata, int[] offsets,
+            long[] timestampsNanos, long[] dataSizes, long[] locations, Runnable release, DiasporaException error,
+            Runnable recycle) {
+        this.recycle = recycle;
         this.error = error;
         this.partition = partition;
         this.firstId = firstId;
@@ -151,6 +171,16 @@ public final class IncomingBatch {
     public void release() {
         if (release != null) {
             release.run();
+        }
+    }
+
+    /**
+     * Called by the engine, at most once and after {@link #release()}, when nothing it made from this batch refers to
+     * the batch's metadata buffer and arrays (see the class comment): runs the driver's recycle hook, if any.
+     */
+    public void recycle() {
+        if (recycle != null) {
+            recycle.run();
         }
     }
 }

@@ -248,6 +248,8 @@ public interface DataSelectionContract extends TckFixture {
                 int got = consumer.poll(e -> {
                     assertArrayEquals(data[(int) e.id()], e.data().toByteArray(), "R12: event " + e.id()
                             + " of a recycling consumer, during its call");
+                    assertEquals("{\"i\":" + e.id() + "}", e.metadata().toString(), "R12: the metadata of event "
+                            + e.id() + " of a recycling consumer, during its call");
                     kept.add(e.keep());
                 }, n - kept.size(), env().pullTimeout());
                 assertTrue(got > 0, "R12: events " + kept.size() + ".. of the recycling consumer arrive");
@@ -255,6 +257,8 @@ public interface DataSelectionContract extends TckFixture {
         }
         for (Event e : kept) {
             assertArrayEquals(data[(int) e.id()], e.data().toByteArray(), "R12: the kept copy of event " + e.id());
+            assertEquals("{\"i\":" + e.id() + "}", e.metadata().toString(), "R12: the kept copy's metadata, event "
+                    + e.id());
         }
     }
 }

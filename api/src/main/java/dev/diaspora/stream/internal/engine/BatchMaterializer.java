@@ -31,7 +31,10 @@ import java.util.List;
  * pin no event); with the default serializer each event's metadata is read through one window on the batch's buffer
  * instead of a slice per event. What is left per event is what the event itself is made of: its {@link EventImpl},
  * the deserializer's {@link Metadata}, the driver's descriptor and the allocator's view, all of which the application
- * may keep; under {@code recycleEvents} the {@link EventRecycler} supplies the event and the view from its pool.
+ * may keep. Under {@code recycleEvents} nothing is left in steady state: the {@link EventRecycler} supplies the event
+ * and the view from its pool, each item's descriptor is a flyweight of the materializer ({@link Flyweights}), and with
+ * the default serializer each event's metadata text is copied into its pooled event's own buffer, shown through the
+ * event's flyweight {@link Metadata}, so that the batch's buffers go back to the driver ({@link IncomingBatch#recycle}).
  */
 final class BatchMaterializer {
     /**
@@ -46,12 +49,18 @@ final class BatchMaterializer {
     record Prepared(List<ReadyItem> items, int events, long bytes, long rewindTo) {
     }
 
+    private static final Flyweights.DescriptorAccess DESCRIPTORS = Flyweights.descriptors();
+    /** The classes of the built-in allocators, which keep no descriptor they are given. */
+    private static final Class<?> HEAP = DataAllocator.heap().getClass();
+    private static final Class<?> DIRECT = DataAllocator.direct().getClass();
+
     private final ConsumerImpl consumer;
     private final Serializer serializer;
     private final DataSelector selector;
     private final DataAllocator allocator;
     private final EventRecycler recycler; // null unless recycleEvents
     private final boolean defaultSerializer; // keeps no reference to the buffer it reads: one window serves all
+    private final boolean flyweights; // recycleEvents with the default serializer: metadata copied into pooled events
     private final boolean failStops;
     private final UnreadableEvents unreadable;
     private final AckTracker acks;
@@ -62,6 +71,9 @@ final class BatchMaterializer {
     private DataDescriptor[] selections = new DataDescriptor[0];
     private DataRequest[] byEvent = new DataRequest[0];
     private Metadata[] mds = new Metadata[0];
+    private EventImpl[] pooled = new EventImpl[0]; // flyweights: the event taken for each item, until it is built
+    private DataDescriptor[] wholes = new DataDescriptor[0]; // reusedDescriptors: each item's descriptor
+    private final boolean reusedDescriptors; // see descriptorsUnseen
     private DiasporaException[] unprepared = new DiasporaException[0]; // per event: why it could not be prepared
 
     /** @param recycler the pool of a consumer opened with {@code recycleEvents} (its allocator in front), or null */
@@ -73,9 +85,23 @@ final class BatchMaterializer {
         this.selector = selector;
         this.allocator = recycler != null ? recycler : allocator;
         this.recycler = recycler;
+        this.flyweights = recycler != null && defaultSerializer;
+        this.reusedDescriptors = recycler != null || descriptorsUnseen(selector, allocator);
         this.failStops = policy == UnreadableEventPolicy.FAIL;
         this.unreadable = unreadable;
         this.acks = acks;
+    }
+
+    /**
+     * @return whether no application code sees the descriptor of an event's whole data, so that one descriptor per
+     *     batch slot can be aimed at each event in turn instead of one made per event: the built-in selectors (the
+     *     default {@link DataSelector#ALL} hands it to the allocator, {@link DataSelector#NONE} drops it) with a
+     *     built-in allocator. (Under {@code recycleEvents} the descriptor is reused whatever the selector, as that
+     *     option documents.) The descriptor never reaches the event: it lives until the batch's data is read.
+     */
+    static boolean descriptorsUnseen(DataSelector selector, DataAllocator allocator) {
+        boolean builtInSelector = selector == DataSelector.ALL || selector == DataSelector.NONE;
+        return builtInSelector && (allocator.getClass() == HEAP || allocator.getClass() == DIRECT);
     }
 
     /** Prepares batch {@code b} (and releases it), reading the selected data through {@code session}. */
@@ -86,6 +112,14 @@ final class BatchMaterializer {
             selections = new DataDescriptor[size];
             byEvent = new DataRequest[size];
             mds = new Metadata[size];
+            pooled = new EventImpl[size];
+            if (reusedDescriptors) {
+                DataDescriptor[] more = java.util.Arrays.copyOf(wholes, size);
+                for (int i = wholes.length; i < size; i++) {
+                    more[i] = DESCRIPTORS.create();
+                }
+                wholes = more;
+            }
             unprepared = new DiasporaException[size];
             DataRequest[] more = java.util.Arrays.copyOf(spare, size);
             for (int i = spare.length; i < size; i++) {
@@ -102,6 +136,12 @@ final class BatchMaterializer {
             java.util.Arrays.fill(byEvent, 0, n, null);
             java.util.Arrays.fill(mds, 0, n, null);
             java.util.Arrays.fill(unprepared, 0, n, null);
+            for (int i = 0; flyweights && i < n; i++) {
+                if (pooled[i] != null) { // taken for an item that is not delivered (unreadable, or after a stop)
+                    recycler.recycle(pooled[i]);
+                    pooled[i] = null;
+                }
+            }
             for (DataRequest r : requests) {
                 r.clear();
             }
@@ -117,8 +157,18 @@ final class BatchMaterializer {
         for (int i = 0; i < n; i++) {
             long id = b.firstId() + i;
             try {
-                Metadata md = serializer.deserialize(window != null ? b.metadata(i, window) : b.metadata(i));
-                DataDescriptor sel = select(p, id, md, b.descriptor(i));
+                Metadata md;
+                if (flyweights) {
+                    EventImpl e = recycler.take();
+                    pooled[i] = e;
+                    b.metadata(i, window);
+                    md = e.aimMetadata(window, window.position(), window.remaining());
+                } else {
+                    md = serializer.deserialize(window != null ? b.metadata(i, window) : b.metadata(i));
+                }
+                DataDescriptor whole = !reusedDescriptors ? b.descriptor(i)
+                        : DESCRIPTORS.aim(wholes[i], b.location(i), b.dataSize(i)); // read only until readData
+                DataDescriptor sel = select(p, id, md, whole);
                 if (sel.size() > 0) {
                     DataRequest r = spare[requests.size()].reuse(p, id, sel, allocate(p, id, md, sel));
                     requests.add(r);
@@ -176,9 +226,15 @@ final class BatchMaterializer {
                 break;
             }
             DataView data = r == null ? DataView.EMPTY : r.target().trim(selections[i].size());
-            EventImpl e = recycler != null
-                    ? recycler.event(mds[i], data, p, b.firstId() + i, b.timestampNanos(i), tenure)
-                    : new EventImpl(consumer, mds[i], data, p, b.firstId() + i, b.timestampNanos(i), tenure);
+            EventImpl e;
+            if (flyweights) {
+                e = pooled[i].reuse(mds[i], data, p, b.firstId() + i, b.timestampNanos(i), tenure);
+                pooled[i] = null;
+            } else if (recycler != null) {
+                e = recycler.event(mds[i], data, p, b.firstId() + i, b.timestampNanos(i), tenure);
+            } else {
+                e = new EventImpl(consumer, mds[i], data, p, b.firstId() + i, b.timestampNanos(i), tenure);
+            }
             bytes += e.bytes();
             events++;
             out.add(e);
@@ -202,6 +258,9 @@ final class BatchMaterializer {
             }
         }
         b.release();
+        if (flyweights) {
+            b.recycle(); // every event's metadata is a copy: the driver may reuse the batch's buffers
+        }
         return new Prepared(out, events, bytes, rewindTo);
     }
 

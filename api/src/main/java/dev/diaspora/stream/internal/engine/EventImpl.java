@@ -18,12 +18,21 @@ import java.time.Instant;
  * the application thread through the consumer's lock and the recycler's lock, which order its changes.
  */
 final class EventImpl implements Event, ReadyItem {
+    /** A pooled event's flyweight metadata and the buffer it shows, grown to the longest text so far. */
+    private static final class OwnText {
+        final Metadata flyweight = FLYWEIGHTS.create();
+        byte[] text = new byte[0];
+    }
+
+    private static final Flyweights.MetadataAccess FLYWEIGHTS = Flyweights.metadata();
+
     /** The end-of-stream sentinel. */
     static final EventImpl NO_MORE = new EventImpl(null, Metadata.EMPTY, DataView.EMPTY, -1, EventID.NO_MORE_EVENTS, 0L,
             0);
 
     private final ConsumerImpl consumer;
     private final boolean pooled;
+    private OwnText own; // pooled events with flyweight metadata: made on first use (one field: owned events stay small)
     private boolean inPool; // pooled events only: given back, not yet re-aimed
     private Metadata metadata;
     private DataView data;
@@ -58,9 +67,38 @@ final class EventImpl implements Event, ReadyItem {
         return this;
     }
 
+    /**
+     * Pooled events: copies {@code length} bytes of metadata text from {@code src} at absolute index {@code from} into
+     * the event's own buffer (grown only when a longer text comes) and aims its flyweight metadata at it; nothing is
+     * allocated once the buffer has grown, and the batch's buffer is not pinned.
+     *
+     * @return the flyweight, to {@link #reuse} the event with
+     */
+    Metadata aimMetadata(java.nio.ByteBuffer src, int from, int length) {
+        OwnText o = own;
+        if (o == null) {
+            o = new OwnText();
+            own = o;
+        }
+        if (o.text.length < length) {
+            o.text = new byte[Math.max(length, Math.min(2 * o.text.length, Metadata.MAX_SIZE))];
+        }
+        src.get(from, o.text, 0, length);
+        FLYWEIGHTS.aim(o.flyweight, o.text, length);
+        return o.flyweight;
+    }
+
     /** @return whether the event belongs to a recycler */
     boolean pooled() {
         return pooled;
+    }
+
+    /** Pooled events: taken from the pool, to be aimed; until then it holds no data (a recycle gives none back). */
+    EventImpl taken() {
+        inPool = false;
+        metadata = Metadata.EMPTY;
+        data = DataView.EMPTY;
+        return this;
     }
 
     /** The event went back to its pool: its fields are dropped so that the pool pins nothing. */
@@ -116,7 +154,7 @@ final class EventImpl implements Event, ReadyItem {
         }
     }
 
-    /** @return this event if it is owned; for a pooled one an owned copy (the metadata is immutable: shared) */
+    /** @return this event if it is owned; for a pooled one an owned copy, of its data and of flyweight metadata */
     @Override
     public Event keep() {
         check();
@@ -124,7 +162,9 @@ final class EventImpl implements Event, ReadyItem {
             return this;
         }
         DataView copy = DataView.of(data.toByteArray()); // EMPTY when there is none
-        return new EventImpl(consumer, metadata, copy, partition, id, timestampNanos, tenure);
+        // the flyweight shows a later event's text once this one is recycled: copied; other metadata is immutable
+        Metadata md = own != null && metadata == own.flyweight ? Metadata.ofUtf8(metadata.toUtf8Bytes()) : metadata;
+        return new EventImpl(consumer, md, copy, partition, id, timestampNanos, tenure);
     }
 
     /** @return the prefetch bytes of the event: its metadata and data */

@@ -49,6 +49,19 @@ final class EventRecycler implements DataAllocator {
         }
     }
 
+    /**
+     * @return a pooled event, not yet aimed at an event: the materializer aims its metadata first
+     *     ({@link EventImpl#aimMetadata}), then the rest ({@link EventImpl#reuse}); {@link #recycle} takes it back
+     *     either way (fetch thread)
+     */
+    EventImpl take() {
+        EventImpl e;
+        synchronized (this) {
+            e = events.poll();
+        }
+        return (e == null ? new EventImpl(consumer, true) : e).taken();
+    }
+
     /** @return a pooled event aimed at the given one (fetch thread) */
     EventImpl event(Metadata metadata, DataView data, int partition, long id, long timestampNanos, int tenure) {
         EventImpl e;

@@ -40,6 +40,12 @@ import org.slf4j.LoggerFactory;
 final class FetchLoop {
     private static final Logger LOG = LoggerFactory.getLogger(ConsumerImpl.class);
     private static final long POLL_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /**
+     * The longest wait in the session when nothing is timed sooner (no move to retry, the ack interval and the pull
+     * watch further away): every wake-up of an idle tailing consumer costs CPU, and new events, commands, seeks,
+     * resumed partitions and a stop all wake the session themselves.
+     */
+    private static final long IDLE_SLICE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final String name;
     private final String topic;
@@ -181,7 +187,7 @@ final class FetchLoop {
                 }
                 IncomingBatch b;
                 try {
-                    b = session.poll(readBatch, room, Math.max(1, Math.min(POLL_SLICE_NANOS, nextAck - now)));
+                    b = session.poll(readBatch, room, Math.max(1, Math.min(slice(now), nextAck - now)));
                 } catch (InterruptException e) {
                     Thread.interrupted();
                     continue;
@@ -217,6 +223,14 @@ final class FetchLoop {
             }
             runCommands(); // commands see !running and complete their futures
         }
+    }
+
+    /** @return how long the session may wait for events: short while a move waits, else up to the next check */
+    private long slice(long now) {
+        if (rewinds.anyPending()) {
+            return POLL_SLICE_NANOS;
+        }
+        return Math.min(IDLE_SLICE_NANOS, pollWatch.nextCheck() - now);
     }
 
     private void handleBatch(IncomingBatch b) {

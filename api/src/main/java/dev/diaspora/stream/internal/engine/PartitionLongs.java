@@ -38,6 +38,14 @@ final class PartitionLongs {
         chunks[p >>> SHIFT].set(p & MASK, value);
     }
 
+    /**
+     * As {@link #set}, with release order only (no full fence): for a value its writer also publishes through a lock,
+     * stored once per event on the delivery path.
+     */
+    void setRelease(int p, long value) {
+        chunks[p >>> SHIFT].setRelease(p & MASK, value);
+    }
+
     boolean compareAndSet(int p, long expect, long update) {
         return chunks[p >>> SHIFT].compareAndSet(p & MASK, expect, update);
     }

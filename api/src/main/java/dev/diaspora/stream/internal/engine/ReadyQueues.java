@@ -232,7 +232,7 @@ final class ReadyQueues {
             readyEvents[i]--;
             prefetchedEvents--;
             prefetchedBytes -= e.bytes();
-            delivered.set(e.partition(), e.id() + 1);
+            delivered.setRelease(e.partition(), e.id() + 1); // under the lock: no full fence per event
             signals.spaceFreed();
             if (pausedShadow[i] && !failed[i] && readyEvents[i] < pauseThreshold) {
                 pausedShadow[i] = false;

@@ -57,6 +57,16 @@ final class Rewinds {
         rewindTo[p] = -1;
     }
 
+    /** @return whether any partition waits for a move (the fetch thread then wakes often to retry it) */
+    boolean anyPending() {
+        for (long id : rewindTo) {
+            if (id >= 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** @return whether partition {@code p} waits for a move */
     boolean pending(int p) {
         return rewindTo[p] >= 0;

@@ -23,6 +23,13 @@ public final class LatencyHistogram {
         counts.incrementAndGet(bucket(nanos));
     }
 
+    /** Records {@code times} latencies of {@code nanos} at once (one atomic update); a negative value counts as 0. */
+    public void record(long nanos, long times) {
+        if (times > 0) {
+            counts.addAndGet(bucket(nanos), times);
+        }
+    }
+
     /** @return how many latencies were recorded */
     public long count() {
         long n = 0;

@@ -39,7 +39,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * The smallest working driver, for the engine's own tests of the rules that no driver can break (process, thread
  * confinement, getters, iteration): topics are in-memory lists of records private to one driver instance; appends
  * copy and complete inline (and fail a batch whose future has no completion attached yet); reads and data reads go
- * through the shared {@link LocalReadSession}. No retention, no groups, no time lookup. Registered in this module's test resources as {@code engine-test-log}.
+ * through the shared {@link LocalReadSession}; a batch the engine recycles has its metadata buffer overwritten. No retention, no groups, no time lookup. Registered in this module's test resources as {@code engine-test-log}.
  *
  * <p>Thread safety: thread-safe (each partition's monitor guards its records).
  */
@@ -64,6 +64,12 @@ final class LogTestDriver {
             return new LogBackend(options.intValue(SUGGESTED_EVENTS, 0), options.integer(SUGGESTED_BYTES, 0));
         }
     }
+
+    /** How many partition reads the driver's topics served, in this JVM (an idle consumer's wake-ups). */
+    static final java.util.concurrent.atomic.AtomicLong READS = new java.util.concurrent.atomic.AtomicLong();
+
+    /** How many batches the engine gave back with {@link IncomingBatch#recycle()}, in this JVM. */
+    static final java.util.concurrent.atomic.AtomicLong BATCHES_RECYCLED = new java.util.concurrent.atomic.AtomicLong();
 
     /** Driver option: the producer pending-events bound the backend suggests (0, the default, suggests none). */
     static final String SUGGESTED_EVENTS = "suggested_max_pending_events";
@@ -213,6 +219,7 @@ final class LogTestDriver {
 
         @Override
         public IncomingBatch read(int p, long fromId, int maxEvents, long maxBytes) {
+            READS.incrementAndGet();
             List<byte[][]> log = records.get(p);
             synchronized (log) {
                 int n = (int) Math.min(maxEvents, log.size() - fromId);
@@ -232,8 +239,13 @@ final class LogTestDriver {
                     sizes[i] = r[1].length;
                     locations[i] = fromId + i;
                 }
+                // a driver reusing the buffers once the engine gives them back: scribbled over, so that metadata
+                // still wrapping them shows garbage (RecycleEventsTest)
                 return new IncomingBatch(p, fromId, n, ByteBuffer.wrap(md), offsets, new long[n], sizes, locations,
-                        null);
+                        null, null, () -> {
+                            java.util.Arrays.fill(md, (byte) '#');
+                            BATCHES_RECYCLED.incrementAndGet();
+                        });
             }
         }
 

@@ -106,6 +106,27 @@ class PullDelivererTest {
         assertEquals(3, delivered.get(0), "the position follows the deliveries");
     }
 
+    /**
+     * The batch poll counts the events it took ready once per call: the counters and the latency histogram hold
+     * every event handed over, also when the processor stops the call early.
+     */
+    @Test
+    void theBatchPollCountsEveryEventItHandsOver() {
+        offer(5);
+        int[] seen = {0};
+        assertEquals(3, deliverer.drain(e -> seen[0]++, 3, Duration.ZERO));
+        assertEquals(3, deliverer.eventsDelivered());
+        assertEquals(12, deliverer.bytesDelivered());
+        assertEquals(3, deliverer.pollLatency().count());
+        assertEquals(1, deliverer.drain(e -> {
+            throw new dev.diaspora.stream.StopEventProcessor();
+        }, 5, Duration.ZERO), "stopped at the first event");
+        assertEquals(4, deliverer.eventsDelivered(), "the event of the stopped call is counted");
+        assertEquals(16, deliverer.bytesDelivered());
+        assertEquals(4, deliverer.pollLatency().count());
+        assertEquals(4, delivered.get(0), "the position follows the deliveries");
+    }
+
     @Test
     void aPullCancelledWhileASeekMovesItsPartitionDoesNotBringBackThePreSeekEvent() throws Exception {
         CompletableFuture<Event> pull = deliverer.pull();

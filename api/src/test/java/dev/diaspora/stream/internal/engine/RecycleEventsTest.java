@@ -147,12 +147,53 @@ class RecycleEventsTest extends EngineRuleFixture {
     void theDefaultStillLetsTheApplicationKeepEvents() {
         TopicHandle topic = topicWith(20);
         List<Event> seen = new ArrayList<>();
+        long recycledBefore = LogTestDriver.BATCHES_RECYCLED.get();
         try (Consumer c = topic.consumer(ConsumerOptions.named("c"))) {
             assertFalse(c.options().recycleEvents());
             drain(c, 0, 20, seen);
         }
+        assertEquals(recycledBefore, LogTestDriver.BATCHES_RECYCLED.get(), "owned events wrap their batch's buffer:"
+                + " no batch is given back to the driver");
         for (int i = 0; i < seen.size(); i++) {
             assertArrayEquals(data(i), seen.get(i).data().toByteArray(), "event " + i + " kept past its call");
+            assertEquals(i, seen.get(i).metadata().json().get("event_num").asInt(), "metadata " + i + " kept");
         }
+    }
+
+    /**
+     * With the default serializer the recycled events' metadata is a flyweight over each event's own copy of the
+     * text, so the engine gives every batch's buffers back to the driver (the test driver then overwrites them): the
+     * metadata seen during the call and the kept copies' stay right, a reference to the flyweight kept past its call
+     * shows a later event, and every batch went back.
+     */
+    @Test
+    void metadataIsCopiedOutOfTheBatchAndBatchesGoBackToTheDriver() {
+        int n = 64;
+        TopicHandle topic = topicWith(n);
+        EventRecyclerTest.CountingAllocator heap = new EventRecyclerTest.CountingAllocator();
+        List<Event> kept = new ArrayList<>();
+        List<dev.diaspora.stream.Metadata> flyweights = new ArrayList<>();
+        long recycledBefore = LogTestDriver.BATCHES_RECYCLED.get();
+        try (Consumer c = topic.consumer(recycling("c", heap))) {
+            int read = 0;
+            while (read < n) {
+                int got = c.poll(e -> {
+                    assertEquals(e.id(), e.metadata().json().get("event_num").asLong(), "during the call");
+                    assertEquals("{\"event_num\":" + e.id() + "}", e.metadata().toString());
+                    kept.add(e.keep());
+                    flyweights.add(e.metadata());
+                }, n - read, PULL_TIMEOUT);
+                assertTrue(got > 0);
+                read += got;
+            }
+        }
+        long batches = LogTestDriver.BATCHES_RECYCLED.get() - recycledBefore;
+        assertTrue(batches >= n / 8, "every batch of 8 went back to the driver: " + batches);
+        for (int i = 0; i < n; i++) {
+            assertEquals(i, kept.get(i).metadata().json().get("event_num").asInt(), "kept copy " + i);
+            assertEquals("{\"event_num\":" + i + "}", kept.get(i).metadata().toString(), "kept copy " + i);
+        }
+        assertTrue(flyweights.stream().map(Object::toString).distinct().count() < n, "the events share flyweights:"
+                + " a metadata reference kept past its call is not the event's any more");
     }
 }

@@ -77,14 +77,21 @@ final class DataReader {
         long eventOff;
         int len;
         ByteBuffer dst;
+        int dstOff;
 
-        Unit set(Req req, long filePos, long eventOff, int len, ByteBuffer dst) {
+        Unit set(Req req, long filePos, long eventOff, int len, ByteBuffer dst, int dstOff) {
             this.req = req;
             this.filePos = filePos;
             this.eventOff = eventOff;
             this.len = len;
             this.dst = dst;
+            this.dstOff = dstOff;
             return this;
+        }
+
+        @Override
+        public int targetOffset() {
+            return dstOff;
         }
 
         @Override
@@ -166,7 +173,7 @@ final class DataReader {
                 r.request = null;
             }
             for (int i = 0; i < unitsUsed; i++) {
-                unitPool[i].set(null, 0, 0, 0, null);
+                unitPool[i].set(null, 0, 0, 0, null, 0);
             }
             unitsUsed = 0;
             group.clear();
@@ -385,7 +392,7 @@ final class DataReader {
     private static void scratch(Req r, List<Unit> units, long from, long to, Scratch sc) {
         while (from < to) { // a gap inside one widened span: never more than two blocks' worth per gap piece
             int len = (int) Math.min(to - from, B);
-            units.add(sc.unit().set(r, r.dataPos + from, from, len, null));
+            units.add(sc.unit().set(r, r.dataPos + from, from, len, null, 0));
             from += len;
         }
     }
@@ -405,8 +412,8 @@ final class DataReader {
                 continue;
             }
             int k = (int) Math.min(room, Math.min(len, Integer.MAX_VALUE - 8));
-            ByteBuffer dst = seg.slice(seg.position() + r.inSeg, k);
-            units.add(sc.unit().set(r, r.dataPos + off, off, k, dst));
+            // the segment itself, with where the piece starts in it: no slice per event
+            units.add(sc.unit().set(r, r.dataPos + off, off, k, seg, seg.position() + r.inSeg));
             r.inSeg += k;
             off += k;
             len -= k;

@@ -33,10 +33,18 @@ public final class PieceReader {
         int length();
 
         /**
-         * @return where its bytes go, written from index 0 to {@link #length()} (its position and limit are ignored),
-         *     or null for bytes read only to be seen by {@link Sink#landed}
+         * @return where its bytes go, written from index {@link #targetOffset()} on, {@link #length()} bytes (its
+         *     position and limit are ignored), or null for bytes read only to be seen by {@link Sink#landed}
          */
         ByteBuffer target();
+
+        /**
+         * @return the index of {@link #target()} where the piece's bytes start: a piece aimed into a shared buffer
+         *     needs no slice of its own
+         */
+        default int targetOffset() {
+            return 0;
+        }
     }
 
     /** What the caller does with each piece. */
@@ -67,7 +75,8 @@ public final class PieceReader {
                     continue;
                 }
                 if (direct(x)) {
-                    ByteBuffer dst = x.target().duplicate().clear().limit(x.length());
+                    ByteBuffer dst = x.target().duplicate().clear().limit(x.targetOffset() + x.length())
+                            .position(x.targetOffset());
                     if (FileIo.readFully(ch, dst, x.filePosition()) < x.length()) {
                         sink.cut(x);
                     } else {
@@ -108,7 +117,7 @@ public final class PieceReader {
                         continue;
                     }
                     if (y.target() != null) {
-                        y.target().put(0, staging, off, y.length());
+                        y.target().put(y.targetOffset(), staging, off, y.length());
                     }
                     sink.landed(y, window.clear().position(off).limit(off + y.length()));
                 }

@@ -13,12 +13,15 @@ import java.nio.ByteBuffer;
  * lies, and time lookup. Every record is checked by a {@link RecordVerifier} before it is trusted.
  *
  * <p>Thread safety: thread-safe (stateless; each call uses its own verifier; the buffer of index records a batch read
- * goes through is the reading thread's, reused from call to call: it is not part of the batch). Readers never lock and
- * never change a file: the index record is the commit point.
+ * goes through is the reading thread's, reused from call to call: it is not part of the batch; a batch's own buffers
+ * are the thread's too when the engine gave them back, see {@link BatchBuffers}). Readers never lock and never change
+ * a file: the index record is the commit point.
  */
 final class RecordReader {
     /** Each reading thread's buffer of index records, grown to the largest batch it read (at most 512 KiB). */
     private static final ThreadLocal<ByteBuffer[]> RECORDS = ThreadLocal.withInitial(() -> new ByteBuffer[1]);
+    /** Each reading thread's batch buffers that the engine gave back (see {@link BatchBuffers}). */
+    private static final ThreadLocal<BatchBuffers.Spare> SPARE = ThreadLocal.withInitial(BatchBuffers.Spare::new);
 
     private final PartitionLog log;
 
@@ -82,12 +85,14 @@ final class RecordReader {
             if (k == 0) {
                 return null; // the index shrank under us (cut by hand): nothing to read yet
             }
-            byte[] meta = new byte[(int) (metaEndPos - metaStart)];
-            int got = FileIo.readFully(s.reader(Segment.META), ByteBuffer.wrap(meta), metaStart);
-            int[] offsets = new int[k + 1];
-            long[] ts = new long[k];
-            long[] sizes = new long[k];
-            long[] locations = new long[k];
+            int metaLen = (int) (metaEndPos - metaStart);
+            BatchBuffers buf = BatchBuffers.take(SPARE.get(), k, metaLen);
+            byte[] meta = buf.meta;
+            int got = FileIo.readFully(s.reader(Segment.META), ByteBuffer.wrap(meta, 0, metaLen), metaStart);
+            int[] offsets = buf.offsets;
+            long[] ts = buf.timestamps;
+            long[] sizes = buf.sizes;
+            long[] locations = buf.locations;
             int src = 0;
             int dst = 0;
             int good = 0;
@@ -116,7 +121,7 @@ final class RecordReader {
                 good++;
             }
             return new IncomingBatch(log.partition(), fromId, good, ByteBuffer.wrap(meta), offsets, ts, sizes, locations,
-                    null);
+                    null, null, buf);
         } catch (IOException e) {
             throw log.ioFailure("read", e);
         }

@@ -257,6 +257,10 @@ class PartitionLogTest {
                         + reqs.get(k).eventId() + " " + reqs.get(k).descriptor());
             }
             id += b.count();
+            if (r.nextBoolean()) { // everything was copied out: the next batch may reuse this one's buffers
+                b.release();
+                b.recycle();
+            }
         }
         assertNull(log.read(expected.size(), 10, 1000), "nothing after the end");
         for (int k = 0; k < 20 && !stamps.isEmpty(); k++) {
@@ -511,6 +515,49 @@ class PartitionLogTest {
                                 + q.eventId() + " " + q.descriptor());
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * A batch given back with {@code recycle()} lends its buffers to the thread's next batch read, which must still
+     * hold exactly its own records (shorter or longer than the last); a batch not given back keeps its buffers.
+     */
+    @Test
+    void recycledBatchBuffersAreReusedByTheNextReadOfTheThread() throws Exception {
+        SplittableRandom r = new SplittableRandom(SEED);
+        try (PartitionLog log = create(1 << 30)) {
+            List<Ev> evs = new ArrayList<>();
+            appendWrites(log, 1, 60, evs, r);
+            IncomingBatch first = log.read(0, 20, Long.MAX_VALUE);
+            byte[] firstBuffer = first.metadataWindow().array();
+            IncomingBatch kept = log.read(20, 10, Long.MAX_VALUE);
+            assertTrue(kept.metadataWindow().array() != firstBuffer, "a batch not given back keeps its buffer");
+            first.release();
+            first.recycle();
+            long id = 20;
+            for (int round = 0; round < 20 && id < evs.size(); round++) {
+                IncomingBatch b = log.read(id, round == 0 ? 1 : 1 + r.nextInt(30), Long.MAX_VALUE);
+                if (round == 0) {
+                    assertTrue(b.metadataSize(0) > firstBuffer.length || b.metadataWindow().array() == firstBuffer,
+                            "the next read of the thread reuses the given-back buffer");
+                }
+                for (int i = 0; i < b.count(); i++) {
+                    byte[] md = new byte[b.metadataSize(i)];
+                    b.metadata(i).get(md);
+                    assertArrayEquals(evs.get((int) (id + i)).md, md, "round " + round + ": metadata of event "
+                            + (id + i));
+                    assertEquals(evs.get((int) (id + i)).data.length, b.dataSize(i));
+                    assertEquals(id + i, b.location(i));
+                }
+                id += b.count();
+                b.release();
+                b.recycle();
+            }
+            for (int i = 0; i < kept.count(); i++) {
+                byte[] md = new byte[kept.metadataSize(i)];
+                kept.metadata(i).get(md);
+                assertArrayEquals(evs.get(20 + i).md, md, "the batch not given back is intact: event " + (20 + i));
             }
         }
     }
