@@ -3,7 +3,6 @@ package dev.diaspora.stream.rabbitmq;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.diaspora.stream.Metadata;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -25,14 +24,11 @@ class RabbitCursorCapTest {
 
     @Test
     void cursorsMadeWhileEveryCursorWasClaimedAreClosedWhenTheReadsEnd() throws Exception {
-        RabbitDriverProvider provider = new RabbitDriverProvider();
-        RabbitConfig config = RabbitConfig.from(provider.options().validate(Metadata.of(RabbitServer.options()),
-                "driver"));
+        RabbitConfig config = RabbitServer.config();
         String name = TOPICS.prefix + "cap";
         int cap = Cursors.PER_PARTITION;
         try (RabbitBackend backend = new RabbitBackend(config)) {
-            backend.createTopic(name, provider.topicOptions().validate(Metadata.of("{\"num_partitions\":1}"),
-                    "topic"), Metadata.of("{}"));
+            RabbitServer.createOnePartitionTopic(backend, name);
             try (RabbitTopic topic = (RabbitTopic) backend.openTopic(name)) {
                 for (int round = 0; round < 2; round++) {
                     List<Cursor> claimed = new ArrayList<>();
@@ -64,14 +60,11 @@ class RabbitCursorCapTest {
      */
     @Test
     void aCursorThatFailsToCloseFailsNoRead() throws Exception {
-        RabbitDriverProvider provider = new RabbitDriverProvider();
-        RabbitConfig config = RabbitConfig.from(provider.options().validate(Metadata.of(RabbitServer.options()),
-                "driver"));
+        RabbitConfig config = RabbitServer.config();
         String name = TOPICS.prefix + "closefail";
         List<String> reported = new CopyOnWriteArrayList<>();
         try (RabbitBackend backend = new RabbitBackend(config, (where, e) -> reported.add(where + " / " + e))) {
-            backend.createTopic(name, provider.topicOptions().validate(Metadata.of("{\"num_partitions\":1}"),
-                    "topic"), Metadata.of("{}"));
+            RabbitServer.createOnePartitionTopic(backend, name);
             try (RabbitTopic topic = (RabbitTopic) backend.openTopic(name)) {
                 Cursor failing = new Cursor(topic, 0, 1) {
                     @Override

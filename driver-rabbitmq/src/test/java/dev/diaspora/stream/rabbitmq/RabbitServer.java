@@ -46,6 +46,17 @@ final class RabbitServer {
         return "{\"host\":\"" + HOST + "\",\"port\":" + STREAM_PORT + "}";
     }
 
+    /** @return the driver configuration of {@link #options()}, validated as the driver validates it */
+    static RabbitConfig config() {
+        return RabbitConfig.from(new RabbitDriverProvider().options().validate(Metadata.of(options()), "driver"));
+    }
+
+    /** Creates topic {@code name} with one partition through {@code backend}. */
+    static void createOnePartitionTopic(RabbitBackend backend, String name) {
+        backend.createTopic(name, new RabbitDriverProvider().topicOptions().validate(
+                Metadata.of("{\"num_partitions\":1}"), "topic"), Metadata.of("{}"));
+    }
+
     /**
      * The topics of one test class ({@code @RegisterExtension static final}): the class is skipped (or fails under
      * -Ddiaspora.requireServers=true) without the stream plugin, and every topic whose name starts with
