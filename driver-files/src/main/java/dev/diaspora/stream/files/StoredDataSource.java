@@ -11,17 +11,11 @@ import dev.diaspora.stream.files.storage.StoredData;
  */
 public interface StoredDataSource {
     /**
-     * The bytes one CRC32C of {@link StoredData#blockCrcs()} covers (the last block of an event may be shorter): the
-     * data block of the files format (FORMAT.md). A server that forwards whole blocks to clients that verify them
-     * checks at start that its protocol uses the same size.
-     */
-    int CHECKSUM_BLOCK_SIZE = StoredData.BLOCK_SIZE;
-
-    /**
      * @param partition the partition
      * @param id the event
      * @param dataSize the data size the caller's descriptor claims (checked against the index)
-     * @return where the event's data lies, and its block CRCs
+     * @return where the event's data lies, its segment's checksum block size (per segment: FORMAT.md, "Versioning")
+     *     and its block CRCs
      * @throws dev.diaspora.stream.DiasporaException if the event does not exist, the size differs, or its records
      *     are damaged ({@link dev.diaspora.stream.CorruptDataException})
      */

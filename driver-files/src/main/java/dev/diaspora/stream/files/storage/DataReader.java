@@ -13,12 +13,14 @@ import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
- * Fills data requests with positional reads of exactly the bytes they need, verifying every 64 KiB block they touch.
+ * Fills data requests with positional reads of exactly the bytes they need, verifying every checksum block they touch
+ * (the block of the event's segment: 4 KiB in format version 2, 64 KiB in version 1).
  *
  * <p>Per run of requests in one segment: one positional read of their index records, one of their metadata records
  * (for the data CRCs at their end; or one small read per event when the region is large), then the data. For each
- * event the selected ranges are widened to whole blocks (the unit of the data checksum); the bytes of a widened
- * block outside the selection are read into a scratch buffer, never into the target. Then:
+ * event the selected ranges are widened to whole blocks (the unit of the data checksum), so a selected range costs at
+ * most two partial blocks more than it selects; the bytes of a widened block outside the selection are read into a
+ * scratch buffer, never into the target. Then:
  {@link PieceReader} reads the pieces: a selected range of at least {@value PieceReader#DIRECT_READ_MIN} bytes
  * straight into the target, smaller pieces adjacent in the file (across consecutive events) coalesced into one read.
  * Each block's CRC32C is computed over its pieces in file order (scratch, target, scratch), so the selected bytes are
@@ -34,7 +36,6 @@ import java.util.zip.CRC32C;
  * pool).
  */
 final class DataReader {
-    private static final int B = FileHeaderDescriptor.DATA_BLOCK_SIZE;
     private static final int MAX_GROUP = 4096;
     private static final int META_REGION_MAX = 1 << 20;
     private static final java.lang.invoke.VarHandle LE_INT = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
@@ -54,6 +55,7 @@ final class DataReader {
         DataRequest request;
         long dataPos;
         long dataLen;
+        int block; // the segment's data checksum block size
         int[] crcs = new int[1]; // the first nb entries are this event's block checksums
         boolean failed;
         int targetSeg;
@@ -275,6 +277,10 @@ final class DataReader {
             regionLo = Math.min(regionLo, mpos);
             regionHi = Math.max(regionHi, mpos + mlen);
         }
+        int block = s.blockSize();
+        for (Req r : group) {
+            r.block = block;
+        }
         loadCrcs(s, group, recs, lo, regionLo, regionHi, sc);
         List<Unit> units = sc.units;
         units.clear();
@@ -305,7 +311,7 @@ final class DataReader {
             int at = (int) (r.request.eventId() - lo) * IndexDescriptor.RECORD_SIZE;
             long mpos = IndexDescriptor.metaPosition(recs, at);
             int mlen = IndexDescriptor.metaLength(recs, at);
-            int nb = (int) IndexDescriptor.blockCount(r.dataLen);
+            int nb = (int) IndexDescriptor.blockCount(r.dataLen, r.block);
             if (r.crcs.length < nb) {
                 r.crcs = new int[nb];
             }
@@ -355,11 +361,11 @@ final class DataReader {
         int mark = units.size();
         int i = 0;
         while (i < n) {
-            long a = floorBlock(off[i]);
-            long b = ceilBlock(off[i] + len[i], r.dataLen);
+            long a = floorBlock(off[i], r.block);
+            long b = ceilBlock(off[i] + len[i], r.dataLen, r.block);
             int j = i + 1;
-            while (j < n && floorBlock(off[j]) <= b) {
-                b = Math.max(b, ceilBlock(off[j] + len[j], r.dataLen));
+            while (j < n && floorBlock(off[j], r.block) <= b) {
+                b = Math.max(b, ceilBlock(off[j] + len[j], r.dataLen, r.block));
                 j++;
             }
             long cur = a;
@@ -381,17 +387,17 @@ final class DataReader {
         }
     }
 
-    private static long floorBlock(long off) {
-        return off / B * B;
+    private static long floorBlock(long off, int block) {
+        return off / block * block;
     }
 
-    private static long ceilBlock(long end, long dataLen) {
-        return Math.min((end + B - 1) / B * B, dataLen);
+    private static long ceilBlock(long end, long dataLen, int block) {
+        return Math.min((end + block - 1) / block * block, dataLen);
     }
 
     private static void scratch(Req r, List<Unit> units, long from, long to, Scratch sc) {
         while (from < to) { // a gap inside one widened span: never more than two blocks' worth per gap piece
-            int len = (int) Math.min(to - from, B);
+            int len = (int) Math.min(to - from, r.block);
             units.add(sc.unit().set(r, r.dataPos + from, from, len, null, 0));
             from += len;
         }
@@ -451,12 +457,13 @@ final class DataReader {
         if (off != r.walk) {
             r.walk = off; // a new widened span: always starts on a block boundary
         }
+        int bs = r.block;
         while (bytes.hasRemaining()) {
-            long block = r.walk / B;
-            if (r.walk % B == 0) {
+            long block = r.walk / bs;
+            if (r.walk % bs == 0) {
                 crc.reset();
             }
-            long blockEnd = Math.min((block + 1) * B, r.dataLen);
+            long blockEnd = Math.min((block + 1) * bs, r.dataLen);
             int take = (int) Math.min(bytes.remaining(), blockEnd - r.walk);
             int lim = bytes.limit();
             bytes.limit(bytes.position() + take);
@@ -464,9 +471,9 @@ final class DataReader {
             bytes.limit(lim);
             r.walk += take;
             if (r.walk == blockEnd && (int) crc.getValue() != r.crcs[(int) block]) {
-                fail(r, log.corrupt(r.request.eventId(), "data block " + block + " (bytes [" + block * B + ", "
+                fail(r, log.corrupt(r.request.eventId(), "data block " + block + " (bytes [" + block * bs + ", "
                         + blockEnd + ") of its " + r.dataLen + " bytes of data) fails its checksum ("
-                        + s.path(Segment.DATA) + " offset " + (r.dataPos + block * B) + ")"));
+                        + s.path(Segment.DATA) + " offset " + (r.dataPos + block * bs) + ")"));
                 return;
             }
         }

@@ -73,9 +73,12 @@ public final class IndexDescriptor {
         return fileSize < FileHeaderDescriptor.LENGTH ? 0 : (fileSize - FileHeaderDescriptor.LENGTH) / RECORD_SIZE;
     }
 
-    /** @return the number of data CRCs (one per 64 KiB block) an event of {@code dataLength} bytes carries */
-    public static long blockCount(long dataLength) {
-        return (dataLength + FileHeaderDescriptor.DATA_BLOCK_SIZE - 1) / FileHeaderDescriptor.DATA_BLOCK_SIZE;
+    /**
+     * @param blockSize the data checksum block size of the event's segment (its header's)
+     * @return the number of data CRCs (one per block) an event of {@code dataLength} bytes carries
+     */
+    public static long blockCount(long dataLength, int blockSize) {
+        return (dataLength + blockSize - 1) / blockSize;
     }
 
     /**
@@ -106,10 +109,11 @@ public final class IndexDescriptor {
      * Checks a record completely: CRC, field consistency, and that its extents lie inside files of the given sizes.
      *
      * @param recordNumber the record's number in its segment (the write index cannot exceed it)
+     * @param blockSize the segment's data checksum block size
      * @return true if the record can be trusted
      */
     public static boolean isValid(ByteBuffer buf, int at, long recordNumber, long metaFileSize, long dataFileSize,
-            CRC32C crc) {
+            int blockSize, CRC32C crc) {
         if (!crcMatches(buf, at, crc)) {
             return false;
         }
@@ -119,7 +123,7 @@ public final class IndexDescriptor {
         long dataLen = buf.getLong(at + DATA_LENGTH_OFFSET);
         long writeIndex = Integer.toUnsignedLong(buf.getInt(at + WRITE_INDEX_OFFSET));
         return writeIndex <= recordNumber && metaPos >= FileHeaderDescriptor.LENGTH
-                && dataPos >= FileHeaderDescriptor.LENGTH && dataLen >= 0 && metaLen >= 4 * blockCount(dataLen)
+                && dataPos >= FileHeaderDescriptor.LENGTH && dataLen >= 0 && metaLen >= 4 * blockCount(dataLen, blockSize)
                 && metaPos <= metaFileSize - metaLen && dataPos <= dataFileSize - dataLen;
     }
 

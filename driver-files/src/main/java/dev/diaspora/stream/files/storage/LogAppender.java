@@ -97,6 +97,11 @@ final class LogAppender {
             } else {
                 fresh = false;
                 refresh();
+                if (count > 0 && seg.blockSize() != FileHeaderDescriptor.blockSize(FileHeaderDescriptor.segmentVersion)) {
+                    // a segment of the older format (FORMAT.md, "Versioning"): new events go to a new segment of this
+                    // one; an empty one is written in its own format until it rolls (its name is taken)
+                    roll(seg.base + count);
+                }
             }
             long events = 0;
             for (OutgoingBatch b : batches) {
@@ -178,7 +183,7 @@ final class LogAppender {
         FileChannel wi = s.writer(Segment.INDEX);
         long isz = t.indexSize(); // the index's size as tail() just measured it (one fstat, not two)
         if (isz < FileHeaderDescriptor.LENGTH) {
-            rewriteHeader(s, Segment.INDEX, FileHeaderDescriptor.KIND_INDEX);
+            rewriteHeader(s, Segment.INDEX);
             t = new Segment.Tail(0, 0, FileHeaderDescriptor.LENGTH, FileHeaderDescriptor.LENGTH,
                     FileHeaderDescriptor.LENGTH, Long.MIN_VALUE);
             repaired = true;
@@ -186,8 +191,8 @@ final class LogAppender {
             wi.truncate(IndexDescriptor.recordOffset(t.count()));
             repaired = true;
         }
-        repaired |= cut(s, Segment.META, FileHeaderDescriptor.KIND_META, t.metaEnd());
-        repaired |= cut(s, Segment.DATA, FileHeaderDescriptor.KIND_DATA, t.dataEnd());
+        repaired |= cut(s, Segment.META, t.metaEnd());
+        repaired |= cut(s, Segment.DATA, t.dataEnd());
         if (repaired) {
             LOG.warn("{}: cut a torn tail in segment {}; the log now ends at EventID {} (an earlier writer stopped in"
                     + " the middle of an append, or a file was cut or damaged)", log.where(), s.base, s.base + t.count());
@@ -236,11 +241,11 @@ final class LogAppender {
         roll(next);
     }
 
-    private boolean cut(Segment s, int kind, int headerKind, long end) throws IOException {
+    private boolean cut(Segment s, int kind, long end) throws IOException {
         FileChannel ch = s.writer(kind);
         long size = ch.size();
         if (size < FileHeaderDescriptor.LENGTH) {
-            rewriteHeader(s, kind, headerKind);
+            rewriteHeader(s, kind);
             return true;
         }
         if (size > end) {
@@ -250,10 +255,10 @@ final class LogAppender {
         return false;
     }
 
-    private void rewriteHeader(Segment s, int kind, int headerKind) throws IOException {
+    private void rewriteHeader(Segment s, int kind) throws IOException {
         FileChannel ch = s.writer(kind);
         ch.truncate(0);
-        FileIo.writeFully(ch, FileHeaderDescriptor.encode(headerKind, s.base, s.partition), 0);
+        FileIo.writeFully(ch, s.freshHeader(kind), 0);
         s.headerRewritten(kind);
     }
 
@@ -279,11 +284,12 @@ final class LogAppender {
         return firstTimestamp <= StorageClock.nowNanos() - config.segmentMs() * 1_000_000L;
     }
 
-    private boolean wouldOverflow(OutgoingBatch b) {
+    private boolean wouldOverflow(OutgoingBatch b) throws IOException {
+        int blockSize = seg.blockSize();
         long limit = config.segmentSize();
         long metaBytes = 0;
         for (int i = 0; i < b.count(); i++) {
-            metaBytes += b.metadataSize(i) + 4 * IndexDescriptor.blockCount(b.data(i).size());
+            metaBytes += b.metadataSize(i) + 4 * IndexDescriptor.blockCount(b.data(i).size(), blockSize);
         }
         return pendingDataEnd + b.dataBytes() > limit || pendingMetaEnd + metaBytes > limit
                 || IndexDescriptor.recordOffset(count + pending + b.count()) > limit;
@@ -292,9 +298,10 @@ final class LogAppender {
     /** Writes a batch's data and metadata records and prepares its index records. */
     private void stage(OutgoingBatch b) throws IOException {
         int n = b.count();
+        int blockSize = seg.blockSize(); // the segment's own: a segment never mixes format versions
         long metaBytes = 0;
         for (int i = 0; i < n; i++) {
-            metaBytes += b.metadataSize(i) + 4 * IndexDescriptor.blockCount(b.data(i).size());
+            metaBytes += b.metadataSize(i) + 4 * IndexDescriptor.blockCount(b.data(i).size(), blockSize);
         }
         if (metaBytes > Integer.MAX_VALUE - 8) {
             throw new DiasporaException(log.where() + ": a batch of " + n + " events carries " + metaBytes
@@ -319,7 +326,7 @@ final class LogAppender {
             int start = at;
             b.copyMetadata(i, meta, at);
             at += b.metadataSize(i);
-            at = blockCrcs(d, meta, at);
+            at = blockCrcs(d, meta, at, blockSize);
             crc.reset();
             crc.update(meta, start, at - start);
             int metaCrc = (int) crc.getValue();
@@ -345,20 +352,23 @@ final class LogAppender {
         pendingMetaEnd = writer.finish();
     }
 
-    /** Computes one CRC32C per 64 KiB block of {@code d} (absolute reads, no copy) into {@code out} at {@code at}. */
-    private int blockCrcs(DataView d, byte[] out, int at) {
+    /**
+     * Computes one CRC32C per block of {@code blockSize} bytes of {@code d} (absolute reads, no copy) into {@code out}
+     * at {@code at}.
+     */
+    private int blockCrcs(DataView d, byte[] out, int at, int blockSize) {
         long fill = 0;
         crc.reset();
         for (int s = 0; s < d.segmentCount(); s++) {
             ByteBuffer dup = d.segment(s).duplicate();
             while (dup.hasRemaining()) {
-                int take = (int) Math.min(dup.remaining(), FileHeaderDescriptor.DATA_BLOCK_SIZE - fill);
+                int take = (int) Math.min(dup.remaining(), blockSize - fill);
                 int lim = dup.limit();
                 dup.limit(dup.position() + take);
                 crc.update(dup); // moves the duplicate's position to its limit
                 dup.limit(lim);
                 fill += take;
-                if (fill == FileHeaderDescriptor.DATA_BLOCK_SIZE) {
+                if (fill == blockSize) {
                     at = putIntLe(out, at, (int) crc.getValue());
                     crc.reset();
                     fill = 0;

@@ -46,6 +46,7 @@ final class RecordReader {
                 return null;
             }
             Segment.Tail t = s.tail(verify.crc());
+            int bs = s.blockSize();
             long idx = fromId - s.base;
             int n = (int) Math.min(Math.max(1, maxEvents), t.count() - idx);
             ByteBuffer[] reuse = RECORDS.get();
@@ -70,7 +71,7 @@ final class RecordReader {
                 long mpos = IndexDescriptor.metaPosition(recs, at);
                 long mlen = Integer.toUnsignedLong(IndexDescriptor.metaLength(recs, at));
                 long dlen = IndexDescriptor.dataLength(recs, at);
-                long mdLen = mlen - 4 * IndexDescriptor.blockCount(dlen);
+                long mdLen = mlen - 4 * IndexDescriptor.blockCount(dlen, bs);
                 if (i > 0 && (mpos != metaEndPos || metaEndPos + mlen - metaStart > Integer.MAX_VALUE - 8
                         || bytes + mdLen + dlen > maxBytes)) {
                     break;
@@ -107,7 +108,7 @@ final class RecordReader {
                     }
                     break;
                 }
-                int mdLen = (int) (mlen - 4 * IndexDescriptor.blockCount(dlen));
+                int mdLen = (int) (mlen - 4 * IndexDescriptor.blockCount(dlen, bs));
                 if (dst != src) {
                     System.arraycopy(meta, src, meta, dst, mdLen); // drop the data CRCs: metadata back to back
                 }
@@ -161,14 +162,15 @@ final class RecordReader {
             if (problem != null) {
                 throw log.corrupt(id, problem);
             }
-            int nb = (int) IndexDescriptor.blockCount(len);
+            int bs = s.blockSize();
+            int nb = (int) IndexDescriptor.blockCount(len, bs);
             ByteBuffer tail = ByteBuffer.wrap(meta.array(), mlen - 4 * nb, 4 * nb).slice()
                     .order(java.nio.ByteOrder.LITTLE_ENDIAN);
             int[] crcs = new int[nb];
             for (int b = 0; b < nb; b++) {
                 crcs[b] = tail.getInt(4 * b);
             }
-            return new StoredData(s.path(Segment.DATA), pos, len, crcs);
+            return new StoredData(s.path(Segment.DATA), pos, len, bs, crcs);
         } catch (IOException e) {
             throw log.ioFailure("read", e);
         }

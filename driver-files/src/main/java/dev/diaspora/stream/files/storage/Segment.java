@@ -50,6 +50,7 @@ final class Segment {
     private final Path[] paths = new Path[3];
     private final FileChannel[] readers = new FileChannel[3]; // guarded by this
     private final boolean[] headerOk = new boolean[3]; // guarded by this
+    private int blockSize; // guarded by this: the data checksum block the checked headers declare, 0 before
     private final FileChannel[] writers = new FileChannel[3]; // append-lock holder only
     private Tail tail; // guarded by this
     private boolean closed; // guarded by this
@@ -97,6 +98,10 @@ final class Segment {
         if (ch == null || !ch.isOpen()) { // reopened if an interrupt closed it
             try {
                 ch = FileChannel.open(paths[kind], StandardOpenOption.READ);
+                BiFunction<Path, FileChannel, FileChannel> wrap = readerWrapper;
+                if (wrap != null) {
+                    ch = wrap.apply(paths[kind], ch);
+                }
             } catch (NoSuchFileException e) {
                 throw new DiasporaException(where() + ": segment file " + paths[kind] + " is missing; was the topic"
                         + " deleted or its files removed by hand? Reopen the topic, or restore the file", e);
@@ -130,17 +135,63 @@ final class Segment {
             return false;
         }
         String problem = FileHeaderDescriptor.check(h, KIND[kind], base, partition);
+        if (problem != null && problem.endsWith(FileHeaderDescriptor.UPGRADE)) {
+            throw new CorruptDataException(where() + ": cannot use " + paths[kind] + ": " + problem);
+        }
         if (problem != null) {
             throw new CorruptDataException(where() + ": cannot use " + paths[kind] + ": " + problem
                     + ". Restore the file from a backup, or remove the segment's three files to drop its events");
         }
+        int declared = FileHeaderDescriptor.declaredBlockSize(h);
+        if (blockSize != 0 && declared != blockSize) {
+            throw new CorruptDataException(where() + ": cannot use " + paths[kind] + ": its header declares a data"
+                    + " block size of " + declared + " but the segment's other files declare " + blockSize + " (files"
+                    + " of different format versions in one segment: copied together by hand?). Restore the file"
+                    + " from a backup, or remove the segment's three files to drop its events");
+        }
+        blockSize = declared;
         headerOk[kind] = true;
         return true;
+    }
+
+    /**
+     * @return the data checksum block size of this segment's events, as its headers declare it (FORMAT.md: 65536 in
+     *     format version 1, 4096 in version 2); checks the headers on first use. A segment with no complete header
+     *     holds no readable event: it answers the block size of the version this code writes.
+     * @throws CorruptDataException if a complete header is damaged or of another format
+     */
+    synchronized int blockSize() throws IOException {
+        for (int k = 0; k < 3 && blockSize == 0; k++) {
+            checkHeader(k);
+        }
+        return blockSize != 0 ? blockSize : FileHeaderDescriptor.DATA_BLOCK_SIZE;
+    }
+
+    /**
+     * @return a new header for one of this segment's files (the appender rewrites a header cut short): in the format
+     *     the segment's other headers declare, so that a segment never mixes versions; the format of new segments if
+     *     none is readable
+     */
+    synchronized ByteBuffer freshHeader(int kind) {
+        for (int k = 0; k < 3 && blockSize == 0; k++) {
+            if (k != kind) {
+                try {
+                    checkHeader(k);
+                } catch (IOException | RuntimeException e) {
+                    // damaged too: reads of this segment report it; the rewritten header follows the default
+                }
+            }
+        }
+        int version = blockSize != 0 ? FileHeaderDescriptor.versionOf(blockSize) : FileHeaderDescriptor.segmentVersion;
+        return FileHeaderDescriptor.encode(KIND[kind], base, partition, version);
     }
 
     /** Forgets that a header was checked (after the appender rewrote it). */
     synchronized void headerRewritten(int kind) {
         headerOk[kind] = false;
+        if (!headerOk[0] && !headerOk[1] && !headerOk[2]) {
+            blockSize = 0;
+        }
     }
 
     /** Reads {@code n} index records from record {@code first} into a new heap buffer (fewer at the end of file). */
@@ -181,6 +232,7 @@ final class Segment {
             tail = new Tail(0, 0, size, FileHeaderDescriptor.LENGTH, FileHeaderDescriptor.LENGTH, Long.MIN_VALUE);
             return tail;
         }
+        int bs = blockSize();
         long n = IndexDescriptor.recordCount(size);
         long lower = t == null ? 0 : Math.min(t.count, n);
         long metaSize = -1;
@@ -198,7 +250,7 @@ final class Segment {
             }
             for (long i = lo + recs.limit() / IndexDescriptor.RECORD_SIZE - 1; i >= lo; i--) {
                 int at = (int) (i - lo) * IndexDescriptor.RECORD_SIZE;
-                if (IndexDescriptor.isValid(recs, at, i, metaSize, dataSize, crc)) {
+                if (IndexDescriptor.isValid(recs, at, i, metaSize, dataSize, bs, crc)) {
                     last = i;
                     lastRec = recs.slice(at, IndexDescriptor.RECORD_SIZE).order(ByteOrder.LITTLE_ENDIAN);
                     break;
@@ -221,7 +273,7 @@ final class Segment {
                 for (int j = 0; j < k; j++) {
                     int at = j * IndexDescriptor.RECORD_SIZE;
                     if (at >= recs.limit()
-                            || !IndexDescriptor.isValid(recs, at, from + j, metaSize, dataSize, crc)) {
+                            || !IndexDescriptor.isValid(recs, at, from + j, metaSize, dataSize, bs, crc)) {
                         count = from + j; // torn inside the last write: commit stops here
                         endRec = null;
                         break;
@@ -259,6 +311,12 @@ final class Segment {
      * production; never set outside tests.
      */
     static volatile BiFunction<Path, FileChannel, FileChannel> writerWrapper;
+
+    /**
+     * Test seam: when set, wraps every shared read channel as it is opened (tests count the bytes reads ask of the
+     * operating system with it). Null in production; never set outside tests.
+     */
+    static volatile BiFunction<Path, FileChannel, FileChannel> readerWrapper;
 
     /** @return a channel on {@code file} opened with {@code options}, through the {@link #writerWrapper} seam */
     static FileChannel openForWriting(Path file, StandardOpenOption... options) throws IOException {

@@ -382,19 +382,25 @@ class PartitionLogTest {
         try (PartitionLog log = create(1 << 30)) {
             log.append(List.of(batch(List.of(new Ev(new byte[] {'{', '}'}, data)), List.of(DataView.of(data)))));
         }
-        flipBit(DATA, 64 + 2 * 65_536 + 100, 0); // inside block 2 of event 0
+        flipBit(DATA, 64 + 2 * 65_536 + 100, 0); // inside 4 KiB block 32 of event 0
         try (PartitionLog log = open(1 << 30)) {
             DataDescriptor whole = DataDescriptor.of(0, data.length);
             DataRequest all = new DataRequest(0, 0, whole, DataView.of(ByteBuffer.allocate(data.length)));
             log.readData(List.of(all));
             assertNotNull(all.error(), "the whole event touches the damaged block");
             assertTrue(all.error() instanceof CorruptDataException && all.error().getMessage().contains("event 0")
-                    && all.error().getMessage().contains("data block 2"), all.error().getMessage());
+                    && all.error().getMessage().contains("data block 32 (bytes [131072, 135168)"),
+                    all.error().getMessage());
             DataDescriptor head = whole.makeSubView(1000, 100_000);
             DataRequest part = new DataRequest(0, 0, head, DataView.of(ByteBuffer.allocateDirect(100_000)));
             log.readData(List.of(part));
-            assertNull(part.error(), "a selection inside blocks 0 and 1 does not touch the damage");
+            assertNull(part.error(), "a selection inside blocks 0 to 24 does not touch the damage");
             assertArrayEquals(Arrays.copyOfRange(data, 1000, 101_000), part.target().toByteArray());
+            DataDescriptor after = whole.makeSubView(135_168, 60_000); // from block 33 on, in the same 64 KiB
+            DataRequest next = new DataRequest(0, 0, after, DataView.of(ByteBuffer.allocate(60_000)));
+            log.readData(List.of(next));
+            assertNull(next.error(), "the 4 KiB blocks next to the damaged one read");
+            assertArrayEquals(Arrays.copyOfRange(data, 135_168, 195_168), next.target().toByteArray());
         }
     }
 
