@@ -27,10 +27,12 @@ import java.util.List;
 final class DataPull {
     /**
      * Selections at least this large go zero-copy (whole blocks) on plaintext connections, if widening them to whole
-     * blocks adds at most a quarter: one block, so that a whole 64 KiB event (exactly one checksum block) leaves the
-     * file by {@code sendfile} instead of being read, checked and copied here.
+     * blocks adds at most a quarter: 64 KiB, so that a whole 64 KiB event leaves the file by {@code sendfile} instead
+     * of being read, checked and copied here. It no longer follows the checksum block (64 KiB in files format 1,
+     * 4 KiB in format 2): smaller selections would now widen by little, but each zero-copy span costs a file region,
+     * its CRCs in the answer head and a check on the client, which a small copy does not.
      */
-    static final long ZERO_COPY_MIN = Protocol.BLOCK_SIZE;
+    static final long ZERO_COPY_MIN = 64 << 10;
     /** Selections at least this large may also be widened by up to two blocks (their unaligned ends). */
     static final long ZERO_COPY_WIDE = 256 << 10;
 
@@ -139,9 +141,11 @@ final class DataPull {
 
     /**
      * READ_DATA. A selection of at least {@link #ZERO_COPY_MIN} bytes on a plaintext connection that whole blocks
-     * cover with little waste (see {@link #zeroCopyWorthIt}) is sent as whole 64 KiB blocks straight from the data file (a zero-copy file-to-socket transfer) with their CRCs, which the
-     * client verifies; smaller ones, or any on a TLS connection, are read here (checked against their CRCs) and only
-     * the selected bytes are sent.
+     * cover with little waste (see {@link #zeroCopyWorthIt}) is sent as whole checksum blocks (the block size of the
+     * event's segment, named in the answer; a connection of protocol version 3 or older gets blocks only of 64 KiB)
+     * straight from the data file (a zero-copy file-to-socket transfer) with their CRCs, which the client verifies;
+     * smaller ones, or any on a TLS connection, are read here (checked against their CRCs) and only the selected bytes
+     * are sent.
      */
     Reply readData(PartitionRequests.ReadData req) {
         ServerTopic t = connection.topic(req.handle());
@@ -177,25 +181,30 @@ final class DataPull {
         long[][] spans = new long[n][];
         boolean plaintext = channel.pipeline().get("tls") == null;
         StoredDataSource source = t.backend instanceof StoredDataSource ? (StoredDataSource) t.backend : null;
+        boolean namesBlockSize = connection.version() >= 4;
         long wire = 0;
         for (int i = 0; i < n; i++) {
             if (early[i] != null) {
                 continue;
             }
             if (plaintext && source != null && sizes[i] >= ZERO_COPY_MIN) {
-                long[] sp = blockSpans(descriptors[i], baseSizes[i]);
-                long widened = 0;
-                for (int k = 1; k < sp.length; k += 2) {
-                    widened += sp[k];
+                StoredData sd;
+                try { // the block size is the event's segment's: known once its records are read
+                    sd = source.storedData(parts[i], ids[i], baseSizes[i]);
+                } catch (DiasporaException e) {
+                    early[i] = e;
+                    continue;
                 }
-                if (zeroCopyWorthIt(sizes[i], widened)) {
-                    try {
-                        stored[i] = source.storedData(parts[i], ids[i], baseSizes[i]);
+                if (namesBlockSize || sd.blockSize() == Protocol.V3_BLOCK_SIZE) {
+                    long[] sp = blockSpans(descriptors[i], baseSizes[i], sd.blockSize());
+                    long widened = 0;
+                    for (int k = 1; k < sp.length; k += 2) {
+                        widened += sp[k];
+                    }
+                    if (zeroCopyWorthIt(sizes[i], widened, sd.blockSize())) {
+                        stored[i] = sd;
                         spans[i] = sp;
                         wire += Math.min(widened, Integer.MAX_VALUE);
-                        continue;
-                    } catch (DiasporaException e) {
-                        early[i] = e;
                         continue;
                     }
                 }
@@ -249,12 +258,17 @@ final class DataPull {
             } else if (stored[i] != null) {
                 StoredData sd = stored[i];
                 long[] sp = spans[i];
-                head.writeByte(Protocol.DATA_BLOCKS).writeInt(sp.length / 2);
+                int bs = sd.blockSize();
+                head.writeByte(Protocol.DATA_BLOCKS);
+                if (namesBlockSize) {
+                    head.writeInt(bs);
+                }
+                head.writeInt(sp.length / 2);
                 for (int k = 0; k < sp.length; k += 2) {
                     long off = sp[k];
                     long len = sp[k + 1];
-                    int first = (int) (off / Protocol.BLOCK_SIZE);
-                    int nb = (int) ((len + Protocol.BLOCK_SIZE - 1) / Protocol.BLOCK_SIZE);
+                    int first = (int) (off / bs);
+                    int nb = (int) ((len + bs - 1) / bs);
                     head.writeLong(off).writeLong(len);
                     for (int b = 0; b < nb; b++) {
                         head.writeInt(sd.blockCrcs()[first + b]);
@@ -281,20 +295,20 @@ final class DataPull {
     }
 
     /**
-     * @return true if a selection of {@code size} bytes, {@code widened} bytes once widened to whole blocks, should go
-     *     zero-copy: widening adds at most a quarter, and for selections of {@link #ZERO_COPY_WIDE} or more also up to
-     *     two blocks (a large unaligned selection). A whole event or a block-aligned selection adds nothing.
+     * @return true if a selection of {@code size} bytes, {@code widened} bytes once widened to whole blocks of
+     *     {@code blockSize} bytes, should go zero-copy: widening adds at most a quarter, and for selections of
+     *     {@link #ZERO_COPY_WIDE} or more also up to two blocks (a large unaligned selection). A whole event or a
+     *     block-aligned selection adds nothing.
      */
-    static boolean zeroCopyWorthIt(long size, long widened) {
+    static boolean zeroCopyWorthIt(long size, long widened, int blockSize) {
         if (size < ZERO_COPY_MIN) {
             return false;
         }
-        return widened <= size + size / 4 + (size >= ZERO_COPY_WIDE ? 2L * Protocol.BLOCK_SIZE : 0);
+        return widened <= size + size / 4 + (size >= ZERO_COPY_WIDE ? 2L * blockSize : 0);
     }
 
     /** @return the selection widened to whole blocks, as (offset, length) pairs in selection order, merged */
-    private static long[] blockSpans(DataDescriptor d, long dataLen) {
-        long bs = Protocol.BLOCK_SIZE;
+    private static long[] blockSpans(DataDescriptor d, long dataLen, long bs) {
         List<long[]> spans = new ArrayList<>();
         d.flatten((off, size) -> {
             if (size <= 0) {

@@ -5,7 +5,6 @@ import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.InvalidOptionException;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.files.FilesDriverProvider;
-import dev.diaspora.stream.files.StoredDataSource;
 import dev.diaspora.stream.netty.protocol.Protocol;
 import dev.diaspora.stream.spi.Backend;
 import io.netty.bootstrap.ServerBootstrap;
@@ -79,12 +78,6 @@ public final class PartitionServer implements AutoCloseable {
     private final BackgroundErrorHandler errors;
 
     private PartitionServer(Builder b) {
-        if (StoredDataSource.CHECKSUM_BLOCK_SIZE != Protocol.BLOCK_SIZE) { // the protocol's is the wire constant
-            throw new IllegalStateException("the files engine's checksum block ("
-                    + StoredDataSource.CHECKSUM_BLOCK_SIZE + " bytes) differs from the protocol's ("
-                    + Protocol.BLOCK_SIZE + "): zero-copy READ_DATA answers would be misread; build both from one"
-                    + " release");
-        }
         this.root = b.rootPath.toAbsolutePath().normalize();
         this.errors = b.errors;
         this.token = b.token == null ? null : b.token.getBytes(StandardCharsets.UTF_8);

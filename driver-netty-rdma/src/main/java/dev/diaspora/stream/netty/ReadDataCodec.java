@@ -60,9 +60,16 @@ final class ReadDataCodec {
         String[] messages = new String[n];
         long[][] spans = new long[n][];
         int[][] crcs = new int[n][];
+        int[] blockSizes = new int[n];
         for (int i = 0; i < n; i++) {
             kinds[i] = a.readByte();
             if (kinds[i] == Protocol.DATA_BLOCKS) {
+                int bs = a.readInt();
+                if (bs <= 0 || bs > Protocol.MAX_BLOCK_SIZE) {
+                    throw new Protocol.BadFrameException("READ_DATA blocks answer names a checksum block of " + bs
+                            + " bytes (1 to " + Protocol.MAX_BLOCK_SIZE + ")");
+                }
+                blockSizes[i] = bs;
                 int ns = Protocol.readCount(a, Protocol.MAX_RANGES, 16, "READ_DATA spans");
                 spans[i] = new long[2 * ns];
                 int[] cs = new int[0];
@@ -70,8 +77,7 @@ final class ReadDataCodec {
                     spans[i][2 * k] = a.readLong();
                     long len = spans[i][2 * k + 1] = a.readLong();
                     int at = cs.length;
-                    cs = Arrays.copyOf(cs, at + Math.toIntExact((len + Protocol.BLOCK_SIZE - 1)
-                            / Protocol.BLOCK_SIZE));
+                    cs = Arrays.copyOf(cs, at + Math.toIntExact((len + bs - 1) / bs));
                     for (int b = at; b < cs.length; b++) {
                         cs[b] = a.readInt();
                     }
@@ -87,29 +93,32 @@ final class ReadDataCodec {
             if (kinds[i] == Protocol.DATA_SELECTED) {
                 copyInto(r, a.readSlice(Math.toIntExact(r.descriptor().size())), 0);
             } else if (kinds[i] == Protocol.DATA_BLOCKS) {
-                fillFromBlocks(server, r, spans[i], crcs[i], a, crc);
+                fillFromBlocks(server, r, blockSizes[i], spans[i], crcs[i], a, crc);
             } else {
                 r.fail(Protocol.toException(kinds[i], messages[i], server));
             }
         }
     }
 
-    /** Verifies whole blocks sent zero-copy by the server, then copies the selected bytes out of them. */
-    private static void fillFromBlocks(String server, DataRequest r, long[] spans, int[] crcs, ByteBuf a,
+    /**
+     * Verifies whole blocks of {@code bs} bytes sent zero-copy by the server, then copies the selected bytes out of
+     * them.
+     */
+    private static void fillFromBlocks(String server, DataRequest r, int bs, long[] spans, int[] crcs, ByteBuf a,
             CRC32C crc) {
         ByteBuf[] bufs = new ByteBuf[spans.length / 2];
         int ci = 0;
         for (int k = 0; k < bufs.length; k++) {
             long off = spans[2 * k];
             bufs[k] = a.readSlice(Math.toIntExact(spans[2 * k + 1]));
-            for (int b = 0; b < bufs[k].readableBytes(); b += Protocol.BLOCK_SIZE) {
-                int len = Math.min(Protocol.BLOCK_SIZE, bufs[k].readableBytes() - b);
+            for (int b = 0; b < bufs[k].readableBytes(); b += bs) {
+                int len = Math.min(bs, bufs[k].readableBytes() - b);
                 crc.reset();
                 for (ByteBuffer bb : bufs[k].nioBuffers(b, len)) {
                     crc.update(bb);
                 }
                 if ((int) crc.getValue() != crcs[ci++]) {
-                    long block = (off + b) / Protocol.BLOCK_SIZE;
+                    long block = (off + b) / bs;
                     r.fail(new CorruptDataException("Partition " + r.partition() + " event " + r.eventId()
                             + ": data block " + block + " (bytes [" + (off + b) + ", " + (off + b + len) + ")) fails"
                             + " its checksum (sent by server " + server + ")"));

@@ -72,6 +72,11 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         return new HandshakeHandler(server, replies, v -> version = v);
     }
 
+    /** @return the protocol version the client's HELLO named (PROTOCOL.md, "Versions") */
+    int version() {
+        return version;
+    }
+
     Channel channel() {
         return channel;
     }

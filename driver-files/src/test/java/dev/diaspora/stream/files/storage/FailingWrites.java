@@ -2,11 +2,8 @@ package dev.diaspora.stream.files.storage;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.channels.ReadableByteChannel;
-import java.nio.channels.WritableByteChannel;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -72,12 +69,11 @@ public final class FailingWrites implements AutoCloseable {
     }
 
     /** A channel that delegates everything and fails writes while armed. */
-    private final class Channel extends FileChannel {
-        private final FileChannel d;
+    private final class Channel extends DelegatingChannel {
         private boolean tornOnce; // the partial bytes were written: the next write fails
 
         Channel(FileChannel d) {
-            this.d = d;
+            super(d);
         }
 
         private IOException eio() {
@@ -149,30 +145,9 @@ public final class FailingWrites implements AutoCloseable {
         }
 
         @Override
-        public int read(ByteBuffer dst) throws IOException {
-            return d.read(dst);
-        }
-
-        @Override
-        public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
-            return d.read(dsts, offset, length);
-        }
-
-        @Override
-        public int read(ByteBuffer dst, long position) throws IOException {
-            return d.read(dst, position);
-        }
-
-        @Override
-        public long position() throws IOException {
-            return d.position();
-        }
-
-        @Override
         public FileChannel position(long newPosition) throws IOException {
             seeks.incrementAndGet();
-            d.position(newPosition);
-            return this;
+            return super.position(newPosition);
         }
 
         @Override
@@ -182,42 +157,11 @@ public final class FailingWrites implements AutoCloseable {
         }
 
         @Override
-        public FileChannel truncate(long size) throws IOException {
-            d.truncate(size);
-            return this;
-        }
-
-        @Override
-        public long transferTo(long position, long count, WritableByteChannel target) throws IOException {
-            return d.transferTo(position, count, target);
-        }
-
-        @Override
         public long transferFrom(ReadableByteChannel src, long position, long count) throws IOException {
             if (armed) {
                 throw eio();
             }
             return d.transferFrom(src, position, count);
-        }
-
-        @Override
-        public MappedByteBuffer map(MapMode mode, long position, long size) throws IOException {
-            return d.map(mode, position, size);
-        }
-
-        @Override
-        public FileLock lock(long position, long size, boolean shared) throws IOException {
-            return d.lock(position, size, shared);
-        }
-
-        @Override
-        public FileLock tryLock(long position, long size, boolean shared) throws IOException {
-            return d.tryLock(position, size, shared);
-        }
-
-        @Override
-        protected void implCloseChannel() throws IOException {
-            d.close();
         }
     }
 }

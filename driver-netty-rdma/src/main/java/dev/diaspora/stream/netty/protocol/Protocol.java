@@ -33,9 +33,10 @@ public final class Protocol {
     /**
      * The protocol version this release speaks (PROTOCOL.md, "Versions"). Version 2: OPEN_TOPIC no longer subscribes
      * the handle to NOTIFY; SUBSCRIBE does. Version 3: READ_INLINE, a READ whose answer also carries the data of its
-     * small events.
+     * small events. Version 4: a READ_DATA "blocks" answer names its checksum block size (per stored segment: 4 KiB
+     * or 64 KiB).
      */
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
     /** The oldest version a server still serves: a version 1 client's handles are all subscribed at OPEN_TOPIC. */
     public static final int MIN_VERSION = 1;
     /** Frame header after the length field: type (1) and request id (8). */
@@ -60,8 +61,8 @@ public final class Protocol {
     /** Most ranges of one selection in READ_DATA. */
     public static final int MAX_RANGES = 1 << 16;
     /**
-     * READ_INLINE carries the data of events smaller than this only (one checksum block): larger events are fetched
-     * with READ_DATA, which sends them zero-copy.
+     * READ_INLINE carries the data of events smaller than this only: larger events are fetched with READ_DATA, which
+     * sends them zero-copy.
      */
     public static final long INLINE_EVENT_LIMIT = 64 << 10;
 
@@ -104,11 +105,13 @@ public final class Protocol {
     public static final byte DATA_SELECTED = -1;
     public static final byte DATA_BLOCKS = -2;
     /**
-     * The checksum block of READ_DATA "blocks" answers: one CRC32C per 64 KiB of event data. A wire constant (a client
-     * needs no storage code to verify blocks); the server sends the stored blocks as they are, so it checks at start
-     * that its storage engine uses the same size.
+     * The checksum block of READ_DATA "blocks" answers to connections of versions 1 to 3, which do not name it: one
+     * CRC32C per 64 KiB of event data. The server sends stored blocks as they are, so it answers those connections
+     * with blocks only for data stored with 64 KiB blocks (files format version 1), and copies the rest.
      */
-    public static final int BLOCK_SIZE = 64 << 10;
+    public static final int V3_BLOCK_SIZE = 64 << 10;
+    /** The largest checksum block a version 4 "blocks" answer may name (a client refuses larger ones: bad frame). */
+    public static final int MAX_BLOCK_SIZE = 1 << 24;
 
     // error kinds
     public static final byte E_GENERIC = 0;
