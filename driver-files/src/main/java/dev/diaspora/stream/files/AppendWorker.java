@@ -120,12 +120,20 @@ final class AppendWorker implements Runnable {
         releaseKept();
     }
 
-    /** Ends the keep of a partition's file lock, if any. */
+    /**
+     * Ends this thread's keep of a partition's file lock, if any: releases it, or in the exclusive-writer mode hands
+     * it to the JVM's lock keeper, which releases it when another process waits for it or it is idle (FORMAT.md
+     * section 9).
+     */
     private void releaseKept() {
         if (keptPartition >= 0) {
             int p = keptPartition;
             keptPartition = -1;
-            topic.log(p).releaseKeptLock();
+            if (topic.exclusiveWriter()) {
+                topic.log(p).keepExclusivelyOrRelease();
+            } else {
+                topic.log(p).releaseKeptLock();
+            }
         }
     }
 

@@ -72,6 +72,7 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource, Di
     private RetentionWorker retention; // guarded by lifecycle: started at open if the topic has retention
     private final SessionWatch watch = new SessionWatch(this, notifier);
     private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile boolean exclusiveWriter; // see DirectAppends.exclusiveWriter
 
     FilesTopic(FilesBackend backend, String name, Path dir, TopicIdentity identity) {
         this.backend = backend;
@@ -283,9 +284,21 @@ final class FilesTopic implements TopicBackend, LocalTopic, StoredDataSource, Di
     }
 
     @Override
+    public void exclusiveWriter(boolean on) {
+        exclusiveWriter = on;
+    }
+
+    /** @return whether the exclusive-writer mode is on ({@link DirectAppends#exclusiveWriter}) */
+    boolean exclusiveWriter() {
+        return exclusiveWriter;
+    }
+
+    @Override
     public long appendNow(int partition, OutgoingBatch batch) {
         checkOpen();
-        dev.diaspora.stream.files.storage.AppendResult r = logs[partition].append(List.of(batch));
+        PartitionLog log = logs[partition];
+        dev.diaspora.stream.files.storage.AppendResult r = exclusiveWriter ? log.appendExclusive(List.of(batch))
+                : log.append(List.of(batch));
         if (r.committed() == 0) {
             throw r.error();
         }

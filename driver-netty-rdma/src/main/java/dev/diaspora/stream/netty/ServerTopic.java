@@ -74,6 +74,11 @@ final class ServerTopic {
         this.producerState = producerState;
         this.backend = backend;
         this.local = (LocalTopic) backend;
+        if (backend instanceof dev.diaspora.stream.files.DirectAppends d) {
+            // the server owns its root: keep each partition's file lock between appends, released when another
+            // process (a files-driver user of the same directory) waits for it or the partition is idle
+            d.exclusiveWriter(true);
+        }
         this.components = backend.components();
         this.notifierThread = new Thread(this::notifyLoop, "partition-server-notify-" + name);
         notifierThread.setDaemon(true);

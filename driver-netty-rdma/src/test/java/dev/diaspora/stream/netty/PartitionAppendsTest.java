@@ -211,6 +211,11 @@ class PartitionAppendsTest {
         }
 
         @Override
+        public void exclusiveWriter(boolean on) {
+            ((DirectAppends) delegate).exclusiveWriter(on);
+        }
+
+        @Override
         public long appendNow(int partition, OutgoingBatch batch) {
             if (direct.getAndIncrement() < slow) {
                 now.addAndGet(PartitionAppends.SLOW_DIRECT_NANOS + 1_000_000L);

@@ -47,6 +47,7 @@ public final class PartitionLog implements AutoCloseable {
     private final Object appendLockInit = new Object();
     private FileLocks.Shared appendLock; // guarded by appendLockInit
     private volatile LogAppender appender; // created and used under the append lock
+    private final LockKeeper.Keep keep = new LockKeeper.Keep(this); // the exclusive-writer mode's state
     private final DataReader dataReader = new DataReader(this);
     private final RecordReader reader = new RecordReader(this);
     private volatile boolean closed;
@@ -434,6 +435,32 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
+    /**
+     * {@link #append(List)} in the exclusive-writer mode (FORMAT.md section 9, "Exclusive writer"), for a process that
+     * owns the partition's files: the file lock stays held after the append, idle or not, so that the next append
+     * skips re-reading the log's end, until another process waits for the lock (then the partition appends as
+     * {@link #append(List)} does for a while), the lock has been idle for a while, or the log closes. Where no
+     * waiter can be seen (not Linux) it is {@link #append(List)}.
+     */
+    public AppendResult appendExclusive(List<OutgoingBatch> batches) {
+        boolean keeping = keep.allowed();
+        AppendResult r = append(batches, keeping);
+        if (keeping && r.error() == null && !keep.kept()) {
+            releaseKeptLock();
+        }
+        return r;
+    }
+
+    /**
+     * Ends a keep of {@link #append(List, boolean)} the exclusive-writer way: the lock goes on being kept, watched
+     * as {@link #appendExclusive} keeps it, when the mode may keep it now; otherwise it is released.
+     */
+    public void keepExclusivelyOrRelease() {
+        if (!(keep.allowed() && keep.kept())) {
+            releaseKeptLock();
+        }
+    }
+
     /** Releases the file lock kept by {@link #append(List, boolean)}, if still kept. */
     public void releaseKeptLock() {
         FileLocks.Shared lock;
@@ -512,6 +539,7 @@ public final class PartitionLog implements AutoCloseable {
      */
     @Override
     public void close() {
+        keep.forget(); // the exclusive-writer keeper lets go of it
         releaseKeptLock(); // the I/O thread released it when it stopped; this is for any other caller that kept it
         LogAppender a0 = appender;
         if (a0 != null && !closed) {

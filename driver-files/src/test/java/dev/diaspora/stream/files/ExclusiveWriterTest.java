@@ -1,0 +1,125 @@
+package dev.diaspora.stream.files;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.diaspora.stream.DataView;
+import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.PartitionBounds;
+import dev.diaspora.stream.files.storage.ProcLocks;
+import dev.diaspora.stream.spi.Backend;
+import dev.diaspora.stream.spi.LocalTopic;
+import dev.diaspora.stream.spi.OutgoingBatch;
+import dev.diaspora.stream.spi.TopicBackend;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The exclusive-writer mode ({@link DirectAppends#exclusiveWriter}, FORMAT.md section 9): a topic's appends keep the
+ * partition's file lock between appends, idle or not, yet another process that wants the lock gets it while this one
+ * goes on appending, and an idle partition's lock is released.
+ */
+@Timeout(120)
+class ExclusiveWriterTest {
+    @TempDir
+    Path dir;
+
+    private Path lockFile() {
+        return dir.resolve("t").resolve("partitions").resolve("00000000").resolve("lock");
+    }
+
+    @Test
+    void anExclusiveWriterShouldKeepTheLockAfterAnAppendAndReleaseItOnceIdle() throws Exception {
+        Assumptions.assumeTrue(ProcLocks.supported(), "needs Linux's /proc/locks to see the process's locks");
+        Backend storage = storage(dir);
+        try {
+            TopicBackend topic = storage.openTopic("t");
+            DirectAppends direct = (DirectAppends) topic;
+            direct.exclusiveWriter(true);
+            assertEquals(0, direct.appendNow(0, batch(0)));
+            assertTrue(ProcLocks.heldByThisProcess(lockFile()), "the lock is kept after the append returned");
+            assertEquals(1, direct.appendNow(0, batch(1)));
+            assertTrue(ProcLocks.heldByThisProcess(lockFile()), "and after the next one");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (ProcLocks.heldByThisProcess(lockFile()) && System.nanoTime() - deadline < 0) {
+                Thread.sleep(5);
+            }
+            assertFalse(ProcLocks.heldByThisProcess(lockFile()), "an idle partition's lock is released");
+            assertEquals(2, direct.appendNow(0, batch(2)), "the next append takes it again");
+            direct.exclusiveWriter(false);
+            assertEquals(3, direct.appendNow(0, batch(3)));
+            assertFalse(ProcLocks.heldByThisProcess(lockFile()), "without the mode, each append releases it");
+            direct.exclusiveWriter(true);
+            assertEquals(4, direct.appendNow(0, batch(4)));
+            assertTrue(ProcLocks.heldByThisProcess(lockFile()), "kept again");
+            topic.close();
+            assertFalse(ProcLocks.heldByThisProcess(lockFile()), "closing the topic releases it");
+        } finally {
+            storage.close();
+        }
+    }
+
+    /**
+     * While this process appends without a pause (its lock never idle), a producer in another process still gets
+     * the lock: the keeper sees it waiting in {@code /proc/locks} and lets go. Without that, the child would wait
+     * for as long as this process appends.
+     */
+    @Test
+    void anotherProcessShouldAppendWhileTheExclusiveWriterKeepsAppending() throws Exception {
+        Assumptions.assumeTrue(ProcLocks.supported(), "needs Linux's /proc/locks to see waiting processes");
+        Backend storage = storage(dir);
+        long mine = 0;
+        int theirs = 20;
+        try {
+            TopicBackend topic = storage.openTopic("t");
+            DirectAppends direct = (DirectAppends) topic;
+            direct.exclusiveWriter(true);
+            direct.appendNow(0, batch(mine++));
+            assertTrue(ProcLocks.heldByThisProcess(lockFile()), "the lock is kept");
+            try (ChildProcess child = ChildProcess.start(ProducerMain.class, dir.toString(), "t", "child",
+                    Integer.toString(theirs))) {
+                assertTrue(child.awaitLine("READY", 60_000), "the child started: " + child.errors());
+                // from here on, this process appends without a pause, so only a seen waiter lets the child in; the
+                // bound is far above the child's 20 appends (milliseconds) and far below the time this process's
+                // appends leave the lock idle for 100 ms now and then on a loaded machine (tens of seconds)
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                boolean done = false;
+                while (!done && System.nanoTime() - deadline < 0) {
+                    direct.appendNow(0, batch(mine++));
+                    done = (mine & 63) == 0 && child.lines().contains("DONE");
+                }
+                assertTrue(done, "the other process could not append within 10 s while this one kept appending"
+                        + " (its stderr: " + child.errors() + ")");
+                assertEquals(0, child.waitFor(30_000), "the child exits cleanly: " + child.errors());
+            }
+            direct.appendNow(0, batch(mine++));
+            PartitionBounds b = ((LocalTopic) topic).bounds(0);
+            assertEquals(mine + theirs, b.next(), "every event of both processes is stored once, ids dense");
+            topic.close();
+        } finally {
+            storage.close();
+        }
+    }
+
+    /** @return the files driver's backend in {@code dir}, with topic "t" of one partition */
+    private static Backend storage(Path dir) {
+        FilesDriverProvider files = new FilesDriverProvider();
+        Backend storage = files.open(files.options().validate(Metadata.of("{\"root_path\":\"" + dir + "\"}"),
+                "test"));
+        storage.createTopic("t", files.topicOptions().validate(Metadata.of("{\"num_partitions\":1}"), "t"),
+                Metadata.of("{}"));
+        return storage;
+    }
+
+    private static OutgoingBatch batch(long sequence) {
+        byte[] md = "{}".getBytes(StandardCharsets.US_ASCII);
+        return new OutgoingBatch(1, md, new int[] {0, 2}, new DataView[] {DataView.of(new byte[] {(byte) sequence})},
+                null, 7, sequence);
+    }
+}
