@@ -18,7 +18,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -54,9 +53,14 @@ final class PullDeliverer {
     private boolean unsubscribed; // guarded by lock
     /** Set when the session reports the topic deleted (or replaced): every later pull fails with it. */
     private volatile DiasporaException topicGone;
-    private final LongAdder eventsDelivered = new LongAdder();
-    private final LongAdder bytesDelivered = new LongAdder();
+    // the delivery counters, guarded by lock (taken anyway to hand an event over): no atomic update per event
+    private long eventsDelivered;
+    private long bytesDelivered;
+    /** Pulls that found their event ready, not yet added to {@link #pollLatency} (one update per many). */
+    private long readyPulls;
     private final LatencyHistogram pollLatency = new LatencyHistogram();
+    /** How many ready pulls are added to the histogram at once (readers add the rest: {@link #pollLatency()}). */
+    private static final long READY_PULLS_FLUSH = 1024;
     // drain's tally of the events it took ready, added to the counters when it returns (pull thread only)
     private int drainedEvents;
     private long drainedBytes;
@@ -166,10 +170,15 @@ final class PullDeliverer {
         try {
             return drainEvents(processor, maxEvents, timeout);
         } finally {
-            if (drainedEvents > 0) { // counted together when the call ends: no atomic update per event
-                eventsDelivered.add(drainedEvents);
-                bytesDelivered.add(drainedBytes);
-                pollLatency.record(0, drainedEvents);
+            if (drainedEvents > 0) { // counted together when the call ends: no lock or atomic update per event
+                lock.lock();
+                try {
+                    eventsDelivered += drainedEvents;
+                    bytesDelivered += drainedBytes;
+                    readyPulls += drainedEvents;
+                } finally {
+                    lock.unlock();
+                }
             }
         }
     }
@@ -307,6 +316,7 @@ final class PullDeliverer {
     /** Hands {@code item} to a waiting {@code pull()} future, outside the lock; puts it back if the pull was cancelled. */
     private void completePull(Waiting f, ReadyItem item, long epoch) {
         boolean taken = false;
+        long size = -1; // an event's data size: counted once it is taken
         try {
             if (item instanceof ReadyMarker m) {
                 taken = f.completeExceptionally(m.error) || m.sticky();
@@ -314,13 +324,10 @@ final class PullDeliverer {
                 EventImpl e = (EventImpl) item;
                 // a copy when recycling: the original stays queued if the pull is not taken
                 Event out = e.pooled() ? e.keep() : e;
-                long size = e.data().size();
+                size = e.data().size();
                 taken = f.complete(out);
-                if (taken) {
-                    counted(size, clock.nanoTime() - f.since);
-                    if (out != e) {
-                        recycler.recycle(e);
-                    }
+                if (taken && out != e) {
+                    recycler.recycle(e);
                 }
             }
         } finally {
@@ -330,6 +337,8 @@ final class PullDeliverer {
                 delivering = false;
                 if (!taken) { // the pull was cancelled meanwhile: the item goes back for the next one
                     kept = queues.putBack(item, epoch);
+                } else if (size >= 0) {
+                    counted(size, clock.nanoTime() - f.since);
                 }
             } finally {
                 lock.unlock();
@@ -360,10 +369,21 @@ final class PullDeliverer {
         return e;
     }
 
+    /** Counts an event handed over; under the lock. */
     private void counted(long dataBytes, long waitedNanos) {
-        eventsDelivered.increment();
-        bytesDelivered.add(dataBytes);
-        pollLatency.record(waitedNanos);
+        eventsDelivered++;
+        bytesDelivered += dataBytes;
+        if (waitedNanos > 0) {
+            pollLatency.record(waitedNanos);
+        } else if (++readyPulls >= READY_PULLS_FLUSH) {
+            flushReadyPulls();
+        }
+    }
+
+    /** Adds the ready pulls counted since the last time to the histogram; under the lock. */
+    private void flushReadyPulls() {
+        pollLatency.record(0, readyPulls);
+        readyPulls = 0;
     }
 
     /** @return whether a pull is waiting for an event */
@@ -455,15 +475,35 @@ final class PullDeliverer {
     }
 
     long eventsDelivered() {
-        return eventsDelivered.sum();
+        lock.lock();
+        try {
+            return eventsDelivered;
+        } finally {
+            lock.unlock();
+        }
     }
 
     long bytesDelivered() {
-        return bytesDelivered.sum();
+        lock.lock();
+        try {
+            return bytesDelivered;
+        } finally {
+            lock.unlock();
+        }
     }
 
-    /** @return how long pulls waited for the events they returned (0 for an event ready at the call) */
+    /**
+     * @return how long pulls waited for the events they returned (0 for an event ready at the call), with every pull
+     *     up to now recorded; a reference kept by the caller lags by fewer than {@value #READY_PULLS_FLUSH} ready pulls
+     *     until the next call
+     */
     LatencyHistogram pollLatency() {
+        lock.lock();
+        try {
+            flushReadyPulls();
+        } finally {
+            lock.unlock();
+        }
         return pollLatency;
     }
 

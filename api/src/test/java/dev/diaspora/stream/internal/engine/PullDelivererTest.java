@@ -128,6 +128,25 @@ class PullDelivererTest {
         assertEquals(4, delivered.get(0), "the position follows the deliveries");
     }
 
+    /**
+     * Ready pulls are counted under the lock and added to the latency histogram in bulk: the counters and a fresh
+     * read of the histogram hold every event; a histogram reference kept from before lags by fewer than 1,024 pulls.
+     */
+    @Test
+    void readyPullsAreCountedExactlyAndTheHistogramCatchesUp() {
+        dev.diaspora.stream.internal.metrics.LatencyHistogram kept = deliverer.pollLatency();
+        offer(2500);
+        for (int i = 0; i < 2500; i++) {
+            assertEquals(i, deliverer.poll(Duration.ZERO).orElseThrow().id());
+        }
+        assertTrue(kept.count() > 2500 - 1024, "added in bulk while pulling: " + kept.count());
+        assertEquals(2500, deliverer.eventsDelivered());
+        assertEquals(10_000, deliverer.bytesDelivered());
+        assertEquals(2500, deliverer.pollLatency().count(), "a read brings the histogram up to date");
+        assertEquals(2500, kept.count());
+        assertEquals(0, deliverer.pollLatency().percentileNanos(1.0), "every event was ready");
+    }
+
     @Test
     void aPullCancelledWhileASeekMovesItsPartitionDoesNotBringBackThePreSeekEvent() throws Exception {
         CompletableFuture<Event> pull = deliverer.pull();
