@@ -144,7 +144,7 @@ final class ConsumerImpl implements Consumer {
 
     private void exit() {
         if (--ownerDepth == 0) {
-            owner.set(null);
+            owner.setRelease(null); // no full fence per pull: the next owner's enter is ordered after it by the caller
         }
     }
 

@@ -82,20 +82,32 @@ final class EngineMBeans {
                                 "lag of each partition, indexed by partition; -1 for a partition not held",
                                 () -> ConsumerLag.perPartition(topic, consumer))),
                 latency("Poll", "delivered events", "poll latency (a pull's wait for its event, 0 if it was ready)",
-                        consumer.pollLatency())));
+                        consumer::pollLatency)));
         return JmxRegistration.register("Consumer", keys(topic, consumer.name()), bean);
     }
 
     /** The attributes of a latency histogram, named {@code <prefix>LatencyCount}, {@code P50}, ... {@code Max}. */
     private static List<Metric> latency(String prefix, String counted, String what, LatencyHistogram h) {
+        return latency(prefix, counted, what, () -> h);
+    }
+
+    /**
+     * As {@link #latency(String, String, String, LatencyHistogram)}, for a histogram read through {@code h} at each
+     * read, which brings it up to date first (the consumer adds its ready pulls in bulk).
+     */
+    private static List<Metric> latency(String prefix, String counted, String what,
+            java.util.function.Supplier<LatencyHistogram> h) {
         return List.of(
-                ofLong(prefix + "LatencyCount", EVENTS, counted + " whose " + what + " was recorded", h::count),
+                ofLong(prefix + "LatencyCount", EVENTS, counted + " whose " + what + " was recorded",
+                        () -> h.get().count()),
                 ofLong(prefix + "LatencyP50", NANOS, "median " + what + ", since it opened",
-                        () -> h.percentileNanos(0.50)),
-                ofLong(prefix + "LatencyP90", NANOS, "90th percentile of the " + what, () -> h.percentileNanos(0.90)),
-                ofLong(prefix + "LatencyP99", NANOS, "99th percentile of the " + what, () -> h.percentileNanos(0.99)),
+                        () -> h.get().percentileNanos(0.50)),
+                ofLong(prefix + "LatencyP90", NANOS, "90th percentile of the " + what,
+                        () -> h.get().percentileNanos(0.90)),
+                ofLong(prefix + "LatencyP99", NANOS, "99th percentile of the " + what,
+                        () -> h.get().percentileNanos(0.99)),
                 ofLong(prefix + "LatencyMax", NANOS, "largest " + what + " (upper edge of its bucket)",
-                        () -> h.percentileNanos(1.0)));
+                        () -> h.get().percentileNanos(1.0)));
     }
 
     private static List<Metric> concat(List<Metric> a, List<Metric> b) {

@@ -18,7 +18,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -34,10 +33,12 @@ final class PullDeliverer {
     /** A waiting pull, with when it started. */
     private static final class Waiting extends CompletableFuture<Event> {
         final long since;
+        final boolean poll; // the engine's own future of a waiting poll, never handed to the application
         final boolean raw; // takes a pooled event itself, not a kept copy (drain: recycles it after its processor)
 
-        Waiting(long since, boolean raw) {
+        Waiting(long since, boolean poll, boolean raw) {
             this.since = since;
+            this.poll = poll;
             this.raw = raw;
         }
     }
@@ -52,9 +53,14 @@ final class PullDeliverer {
     private boolean unsubscribed; // guarded by lock
     /** Set when the session reports the topic deleted (or replaced): every later pull fails with it. */
     private volatile DiasporaException topicGone;
-    private final LongAdder eventsDelivered = new LongAdder();
-    private final LongAdder bytesDelivered = new LongAdder();
+    // the delivery counters, guarded by lock (taken anyway to hand an event over): no atomic update per event
+    private long eventsDelivered;
+    private long bytesDelivered;
+    /** Pulls that found their event ready, not yet added to {@link #pollLatency} (one update per many). */
+    private long readyPulls;
     private final LatencyHistogram pollLatency = new LatencyHistogram();
+    /** How many ready pulls are added to the histogram at once (readers add the rest: {@link #pollLatency()}). */
+    private static final long READY_PULLS_FLUSH = 1024;
     // drain's tally of the events it took ready, added to the counters when it returns (pull thread only)
     private int drainedEvents;
     private long drainedBytes;
@@ -92,7 +98,7 @@ final class PullDeliverer {
             } else if (o instanceof EventImpl e) {
                 return CompletableFuture.completedFuture(handOut(counted(e, 0)));
             }
-            f = new Waiting(clock.nanoTime(), false);
+            f = new Waiting(clock.nanoTime(), false, false);
             pending.add(f);
         } finally {
             lock.unlock();
@@ -126,7 +132,7 @@ final class PullDeliverer {
             if (timeout.isZero() || timeout.isNegative()) {
                 return Optional.empty();
             }
-            f = new Waiting(clock.nanoTime(), raw);
+            f = new Waiting(clock.nanoTime(), true, raw);
             pending.add(f);
         } finally {
             lock.unlock();
@@ -164,10 +170,15 @@ final class PullDeliverer {
         try {
             return drainEvents(processor, maxEvents, timeout);
         } finally {
-            if (drainedEvents > 0) { // counted together when the call ends: no atomic update per event
-                eventsDelivered.add(drainedEvents);
-                bytesDelivered.add(drainedBytes);
-                pollLatency.record(0, drainedEvents);
+            if (drainedEvents > 0) { // counted together when the call ends: no lock or atomic update per event
+                lock.lock();
+                try {
+                    eventsDelivered += drainedEvents;
+                    bytesDelivered += drainedBytes;
+                    readyPulls += drainedEvents;
+                } finally {
+                    lock.unlock();
+                }
             }
         }
     }
@@ -230,63 +241,110 @@ final class PullDeliverer {
         return n;
     }
 
-    /** Pairs waiting pulls with ready items; returns at once if another thread is delivering. */
+    /**
+     * Pairs waiting pulls with ready items; returns at once if another thread is handing a {@code pull()} future its
+     * item (it pairs the rest when it is done).
+     *
+     * <p>A waiting {@code poll} is completed under the lock (its future is the engine's own: no application code runs
+     * on completion), and an item a cancelled poll did not take goes back under the same lock hold, so no other
+     * deliverer needs to stand aside meanwhile: once a waiting poll has its event, the next poll of the thread takes a
+     * ready event at once, instead of waiting behind a deliverer that has not yet let go (a wake-up per event while a
+     * batch is handed over). A {@code pull()} future runs the application's callbacks when completed, so it is
+     * completed outside the lock, with {@link #delivering} set until its item is taken or put back.
+     */
     void deliver() {
-        lock.lock();
-        try {
-            if (delivering) {
-                return;
-            }
-            delivering = true;
-        } finally {
-            lock.unlock();
-        }
         while (true) {
             Waiting f;
             ReadyItem item;
             long epoch;
+            EventImpl recycled = null; // a pooled event a poll got a kept copy of: recycled outside the lock
             lock.lock();
             try {
+                if (delivering) {
+                    return;
+                }
                 while ((f = pending.peek()) != null && f.isDone()) {
                     pending.poll();
                 }
                 item = f == null ? null : queues.takeNext();
                 if (item == null) {
-                    delivering = false;
                     return;
                 }
-                epoch = queues.epoch(item); // a seek or rebalance before a put-back makes the item stale
                 pending.poll();
+                epoch = queues.epoch(item); // a seek or rebalance before a put-back makes the item stale
+                if (f.poll) {
+                    recycled = completePoll(f, item, epoch);
+                    f = null;
+                } else {
+                    delivering = true;
+                }
             } finally {
                 lock.unlock();
             }
-            boolean taken;
+            if (recycled != null) {
+                recycler.recycle(recycled);
+            }
+            if (f != null) {
+                completePull(f, item, epoch);
+            }
+        }
+    }
+
+    /**
+     * Hands {@code item} to a waiting poll; under the lock. Puts it back at once if the poll was cancelled.
+     *
+     * @return the pooled original of a kept copy handed out, to recycle outside the lock, or null
+     */
+    private EventImpl completePoll(Waiting f, ReadyItem item, long epoch) {
+        if (item instanceof ReadyMarker m) {
+            if (!f.completeExceptionally(m.error) && !m.sticky()) {
+                queues.putBack(m, epoch); // same lock hold: the partition cannot have moved
+            }
+            return null;
+        }
+        EventImpl e = (EventImpl) item;
+        Event out = e.pooled() && !f.raw ? e.keep() : e;
+        long size = e.data().size(); // read first: once completed, a raw event may be recycled at any time
+        if (!f.complete(out)) {
+            queues.putBack(e, epoch);
+            return null;
+        }
+        counted(size, clock.nanoTime() - f.since);
+        return out != e ? e : null;
+    }
+
+    /** Hands {@code item} to a waiting {@code pull()} future, outside the lock; puts it back if the pull was cancelled. */
+    private void completePull(Waiting f, ReadyItem item, long epoch) {
+        boolean taken = false;
+        long size = -1; // an event's data size: counted once it is taken
+        try {
             if (item instanceof ReadyMarker m) {
                 taken = f.completeExceptionally(m.error) || m.sticky();
             } else {
                 EventImpl e = (EventImpl) item;
-                // a copy when recycling (unless for drain): the original stays queued if the pull is not taken
-                Event out = e.pooled() && !f.raw ? e.keep() : e;
-                long size = e.data().size(); // read first: once completed, a raw event may be recycled at any time
+                // a copy when recycling: the original stays queued if the pull is not taken
+                Event out = e.pooled() ? e.keep() : e;
+                size = e.data().size();
                 taken = f.complete(out);
-                if (taken) {
-                    counted(size, clock.nanoTime() - f.since);
-                    if (out != e) {
-                        recycler.recycle(e);
-                    }
+                if (taken && out != e) {
+                    recycler.recycle(e);
                 }
             }
-            if (!taken) { // the pull was cancelled meanwhile: the item goes back for the next one
-                boolean kept;
-                lock.lock();
-                try {
+        } finally {
+            boolean kept = true;
+            lock.lock();
+            try {
+                delivering = false;
+                if (!taken) { // the pull was cancelled meanwhile: the item goes back for the next one
                     kept = queues.putBack(item, epoch);
-                } finally {
-                    lock.unlock();
+                } else if (size >= 0) {
+                    counted(size, clock.nanoTime() - f.since);
                 }
-                if (!kept) {
-                    release.accept(item);
-                }
+            } finally {
+                lock.unlock();
+            }
+            if (!kept) {
+                release.accept(item);
             }
         }
     }
@@ -311,10 +369,21 @@ final class PullDeliverer {
         return e;
     }
 
+    /** Counts an event handed over; under the lock. */
     private void counted(long dataBytes, long waitedNanos) {
-        eventsDelivered.increment();
-        bytesDelivered.add(dataBytes);
-        pollLatency.record(waitedNanos);
+        eventsDelivered++;
+        bytesDelivered += dataBytes;
+        if (waitedNanos > 0) {
+            pollLatency.record(waitedNanos);
+        } else if (++readyPulls >= READY_PULLS_FLUSH) {
+            flushReadyPulls();
+        }
+    }
+
+    /** Adds the ready pulls counted since the last time to the histogram; under the lock. */
+    private void flushReadyPulls() {
+        pollLatency.record(0, readyPulls);
+        readyPulls = 0;
     }
 
     /** @return whether a pull is waiting for an event */
@@ -368,15 +437,20 @@ final class PullDeliverer {
      * @return false if it was not queued (the consumer stopped, or the partition left): the caller releases it
      */
     boolean offer(int p, BatchMaterializer.Prepared batch) {
+        boolean waiters;
         lock.lock();
         try {
             if (unsubscribed || !queues.add(p, batch.items(), batch.events(), batch.bytes())) {
                 return false;
             }
+            // nobody waits: the next pull takes the items itself (a deliverer busy with a pull future looks again)
+            waiters = !pending.isEmpty() && !delivering;
         } finally {
             lock.unlock();
         }
-        deliver();
+        if (waiters) {
+            deliver();
+        }
         return true;
     }
 
@@ -401,15 +475,35 @@ final class PullDeliverer {
     }
 
     long eventsDelivered() {
-        return eventsDelivered.sum();
+        lock.lock();
+        try {
+            return eventsDelivered;
+        } finally {
+            lock.unlock();
+        }
     }
 
     long bytesDelivered() {
-        return bytesDelivered.sum();
+        lock.lock();
+        try {
+            return bytesDelivered;
+        } finally {
+            lock.unlock();
+        }
     }
 
-    /** @return how long pulls waited for the events they returned (0 for an event ready at the call) */
+    /**
+     * @return how long pulls waited for the events they returned (0 for an event ready at the call), with every pull
+     *     up to now recorded; a reference kept by the caller lags by fewer than {@value #READY_PULLS_FLUSH} ready pulls
+     *     until the next call
+     */
     LatencyHistogram pollLatency() {
+        lock.lock();
+        try {
+            flushReadyPulls();
+        } finally {
+            lock.unlock();
+        }
         return pollLatency;
     }
 

@@ -207,8 +207,11 @@ final class ReadyQueues {
     ReadyItem takeNext() {
         int[] ps = parts;
         int n = ps.length;
+        int at = cursor < n ? cursor - 1 : -1;
         for (int k = 0; k < n; k++) {
-            int at = (cursor + k) % n;
+            if (++at == n) { // round robin without a division per take
+                at = 0;
+            }
             int i = ps[at];
             ReadyItem o = ready[i].peek();
             while (o instanceof ReadyMarker m && m.kind == ReadyMarker.Kind.SKIPPED) {
@@ -219,7 +222,7 @@ final class ReadyQueues {
             if (o == null) {
                 continue;
             }
-            cursor = (at + 1) % n;
+            cursor = at + 1 == n ? 0 : at + 1;
             if (o instanceof ReadyMarker m) {
                 if (!m.sticky()) { // a lost range: reported to this pull only
                     ready[i].poll();

@@ -14,6 +14,7 @@ import dev.diaspora.stream.Metadata;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -127,6 +128,25 @@ class PullDelivererTest {
         assertEquals(4, delivered.get(0), "the position follows the deliveries");
     }
 
+    /**
+     * Ready pulls are counted under the lock and added to the latency histogram in bulk: the counters and a fresh
+     * read of the histogram hold every event; a histogram reference kept from before lags by fewer than 1,024 pulls.
+     */
+    @Test
+    void readyPullsAreCountedExactlyAndTheHistogramCatchesUp() {
+        dev.diaspora.stream.internal.metrics.LatencyHistogram kept = deliverer.pollLatency();
+        offer(2500);
+        for (int i = 0; i < 2500; i++) {
+            assertEquals(i, deliverer.poll(Duration.ZERO).orElseThrow().id());
+        }
+        assertTrue(kept.count() > 2500 - 1024, "added in bulk while pulling: " + kept.count());
+        assertEquals(2500, deliverer.eventsDelivered());
+        assertEquals(10_000, deliverer.bytesDelivered());
+        assertEquals(2500, deliverer.pollLatency().count(), "a read brings the histogram up to date");
+        assertEquals(2500, kept.count());
+        assertEquals(0, deliverer.pollLatency().percentileNanos(1.0), "every event was ready");
+    }
+
     @Test
     void aPullCancelledWhileASeekMovesItsPartitionDoesNotBringBackThePreSeekEvent() throws Exception {
         CompletableFuture<Event> pull = deliverer.pull();
@@ -157,6 +177,62 @@ class PullDelivererTest {
         assertEquals(List.of(events.get(0)), released, "not dropped silently, not queued into the new tenure");
         assertEquals(7, delivered.get(0));
         assertTrue(deliverer.poll(Duration.ZERO).isEmpty());
+    }
+
+    /**
+     * A waiting poll is handed its event before the deliverer lets go of the lock: a poll made right after (here in the
+     * window between the deliverer's unlock and its next look at the waiting pulls) takes the next ready event at once
+     * instead of waiting behind the deliverer, which cost a wake-up per event while a batch was handed over.
+     */
+    @Test
+    void aPollRightAfterAWaitingPollWasServedTakesTheNextEventAtOnce() throws Exception {
+        CompletableFuture<Event> waited = new CompletableFuture<>();
+        Thread poller = new Thread(() -> {
+            try {
+                waited.complete(deliverer.poll(Duration.ofSeconds(5)).orElseThrow());
+            } catch (RuntimeException e) {
+                waited.completeExceptionally(e);
+            }
+        });
+        poller.start();
+        while (!deliverer.waiting()) {
+            Thread.onSpinWait();
+        }
+        List<Event> next = new ArrayList<>();
+        onTake = () -> deliverer.poll(Duration.ZERO).ifPresent(next::add);
+        List<EventImpl> events = offer(2);
+        assertSame(events.get(0), waited.get(5, TimeUnit.SECONDS), "the waiting poll gets the first event");
+        assertEquals(List.of(events.get(1)), next, "the poll right after it takes the second event without waiting");
+        poller.join();
+        assertEquals(2, deliverer.eventsDelivered());
+        assertEquals(2, delivered.get(0));
+    }
+
+    /**
+     * A waiting poll that gives up while another thread hands it an event (completed under the lock, or put back at
+     * once when the poll was cancelled first) either returns that event or leaves it queued for the next poll.
+     */
+    @Test
+    void aWaitingPollThatGivesUpWhileAnEventArrivesLosesNoEvent() throws Exception {
+        java.util.Random random = new java.util.Random(16);
+        for (int round = 0; round < 200; round++) {
+            long delayNanos = random.nextInt(200_000);
+            long[] first = {nextId};
+            nextId++;
+            Thread offerer = new Thread(() -> {
+                java.util.concurrent.locks.LockSupport.parkNanos(delayNanos);
+                EventImpl e = new EventImpl(null, Metadata.EMPTY, DataView.of(new byte[4]), 0, first[0], 0, 0);
+                assertTrue(deliverer.offer(0, new BatchMaterializer.Prepared(List.of(e), 1, e.bytes(), -1)));
+            });
+            offerer.start();
+            Optional<Event> got = deliverer.poll(Duration.ofNanos(random.nextInt(200_000)));
+            offerer.join();
+            Event e = got.isPresent() ? got.get() : deliverer.poll(Duration.ofSeconds(5)).orElseThrow();
+            assertEquals(first[0], e.id(), "round " + round + " (seed 16)");
+            assertFalse(deliverer.waiting());
+            assertTrue(deliverer.poll(Duration.ZERO).isEmpty(), "delivered once");
+        }
+        assertEquals(0, queues.prefetchedEvents());
     }
 
     @Test
