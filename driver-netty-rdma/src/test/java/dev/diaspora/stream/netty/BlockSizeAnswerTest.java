@@ -79,13 +79,8 @@ class BlockSizeAnswerTest {
             for (int i = 0; i < sizes.length; i++) {
                 Event e = c.poll(Duration.ofSeconds(20)).orElseThrow(() -> new AssertionError("missing"));
                 byte[] all = content(i, sizes[i]);
-                DataDescriptor sel = selector.select(e.metadata(), DataDescriptor.of(0, all.length));
-                byte[] want = new byte[(int) sel.size()];
-                int[] at = {0};
-                sel.flatten((off, size) -> {
-                    System.arraycopy(all, (int) off, want, at[0], (int) size);
-                    at[0] += (int) size;
-                });
+                byte[] want = ZeroCopyDataTest.selected(selector.select(e.metadata(), DataDescriptor.of(0, all.length)),
+                        all);
                 assertArrayEquals(want, e.data().toByteArray(), "seed " + SEED + " " + topic + " event " + i);
             }
         }

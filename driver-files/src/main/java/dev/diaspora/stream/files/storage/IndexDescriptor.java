@@ -123,7 +123,8 @@ public final class IndexDescriptor {
         long dataLen = buf.getLong(at + DATA_LENGTH_OFFSET);
         long writeIndex = Integer.toUnsignedLong(buf.getInt(at + WRITE_INDEX_OFFSET));
         return writeIndex <= recordNumber && metaPos >= FileHeaderDescriptor.LENGTH
-                && dataPos >= FileHeaderDescriptor.LENGTH && dataLen >= 0 && metaLen >= 4 * blockCount(dataLen, blockSize)
+                && dataPos >= FileHeaderDescriptor.LENGTH && dataLen >= 0
+                && metaLen >= 4 * blockCount(dataLen, blockSize)
                 && metaPos <= metaFileSize - metaLen && dataPos <= dataFileSize - dataLen;
     }
 

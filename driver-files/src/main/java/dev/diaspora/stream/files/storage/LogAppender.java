@@ -97,7 +97,8 @@ final class LogAppender {
             } else {
                 fresh = false;
                 refresh();
-                if (count > 0 && seg.blockSize() != FileHeaderDescriptor.blockSize(FileHeaderDescriptor.segmentVersion)) {
+                int written = FileHeaderDescriptor.blockSize(FileHeaderDescriptor.segmentVersion);
+                if (count > 0 && seg.blockSize() != written) {
                     // a segment of the older format (FORMAT.md, "Versioning"): new events go to a new segment of this
                     // one; an empty one is written in its own format until it rolls (its name is taken)
                     roll(seg.base + count);
