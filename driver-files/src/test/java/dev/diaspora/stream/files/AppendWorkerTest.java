@@ -114,7 +114,7 @@ class AppendWorkerTest {
         return storage;
     }
 
-    private static BatchAppender appender(TopicBackend topic) {
+    static BatchAppender appender(TopicBackend topic) {
         return (BatchAppender) topic.appender(new AppenderConfig("test", 7, Integer.MAX_VALUE, Ordering.STRICT));
     }
 

@@ -7,9 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.diaspora.stream.PartitionBounds;
 import dev.diaspora.stream.files.storage.ProcLocks;
 import dev.diaspora.stream.spi.Backend;
+import dev.diaspora.stream.spi.BatchAppender;
 import dev.diaspora.stream.spi.LocalTopic;
 import dev.diaspora.stream.spi.TopicBackend;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -59,6 +64,59 @@ class ExclusiveWriterTest {
         } finally {
             storage.close();
         }
+    }
+
+    /**
+     * Batches through the topic's I/O thread: in the mode, the thread going idle hands its kept lock to the keeper
+     * instead of releasing it (without the mode it releases it, {@link AppendWorkerTest}).
+     */
+    @Test
+    void theIoThreadShouldLeaveItsKeptLockToTheKeeperWhenItGoesIdle() throws Exception {
+        Assumptions.assumeTrue(ProcLocks.supported(), "needs Linux's /proc/locks to see the process's locks");
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        Backend storage = AppendWorkerTest.storage(dir);
+        try {
+            TopicBackend topic = storage.openTopic("t");
+            ((DirectAppends) topic).exclusiveWriter(true);
+            BatchAppender appender = AppendWorkerTest.appender(topic);
+            boolean checked = false;
+            for (int attempt = 0; attempt < 5 && !checked; attempt++) {
+                CompletableFuture<Long> stored = new CompletableFuture<>();
+                appender.append(0, AppendWorkerTest.batch(attempt), stored);
+                assertEquals(attempt, (long) stored.get(10, TimeUnit.SECONDS));
+                long idleSince = awaitParked(threads, "diaspora-files-io-");
+                boolean held = ProcLocks.heldByThisProcess(lockFile());
+                if (System.nanoTime() - idleSince < TimeUnit.MILLISECONDS.toNanos(50)) { // before the idle release
+                    assertTrue(held, "the idle I/O thread's kept lock is still held");
+                    checked = true;
+                }
+            }
+            assertTrue(checked, "the machine never let this thread look within 50 ms of the I/O thread parking");
+            appender.close();
+            topic.close();
+            assertFalse(ProcLocks.heldByThisProcess(lockFile()), "closing the topic releases it");
+        } finally {
+            storage.close();
+        }
+    }
+
+    /** @return System.nanoTime() once the newest thread named {@code prefix}... waits (parked, idle) */
+    private static long awaitParked(ThreadMXBean threads, String prefix) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() - deadline < 0) {
+            ThreadInfo newest = null;
+            for (ThreadInfo t : threads.dumpAllThreads(false, false)) {
+                boolean newer = newest == null || t.getThreadId() > newest.getThreadId();
+                if (t.getThreadName().startsWith(prefix) && newer) {
+                    newest = t;
+                }
+            }
+            if (newest != null && newest.getThreadState() == Thread.State.WAITING) {
+                return System.nanoTime();
+            }
+            Thread.sleep(1);
+        }
+        throw new AssertionError("the I/O thread did not go idle within 10 s");
     }
 
     /**
