@@ -104,8 +104,8 @@ class AppendWorkerTest {
         }
     }
 
-    /** @return the files driver's backend in {@code dir}, with topic "t" of one partition */
-    private static Backend storage(Path dir) {
+    /** @return the files driver's backend in {@code dir}, with topic "t" of one partition (ExclusiveWriterTest too) */
+    static Backend storage(Path dir) {
         FilesDriverProvider files = new FilesDriverProvider();
         Backend storage = files.open(files.options().validate(Metadata.of("{\"root_path\":\"" + dir + "\"}"),
                 "test"));
@@ -114,11 +114,12 @@ class AppendWorkerTest {
         return storage;
     }
 
-    private static BatchAppender appender(TopicBackend topic) {
+    static BatchAppender appender(TopicBackend topic) {
         return (BatchAppender) topic.appender(new AppenderConfig("test", 7, Integer.MAX_VALUE, Ordering.STRICT));
     }
 
-    private static OutgoingBatch batch(long sequence) {
+    /** @return a batch of one event of 1 byte, producer 7, sequence {@code sequence} (ExclusiveWriterTest too) */
+    static OutgoingBatch batch(long sequence) {
         byte[] md = "{}".getBytes(StandardCharsets.US_ASCII);
         return new OutgoingBatch(1, md, new int[] {0, 2}, new DataView[] {DataView.of(new byte[] {(byte) sequence})},
                 null, 7, sequence);

@@ -4,16 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.diaspora.stream.DataView;
-import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.PartitionBounds;
 import dev.diaspora.stream.files.storage.ProcLocks;
 import dev.diaspora.stream.spi.Backend;
+import dev.diaspora.stream.spi.BatchAppender;
 import dev.diaspora.stream.spi.LocalTopic;
-import dev.diaspora.stream.spi.OutgoingBatch;
 import dev.diaspora.stream.spi.TopicBackend;
-import java.nio.charset.StandardCharsets;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -37,32 +38,85 @@ class ExclusiveWriterTest {
     @Test
     void anExclusiveWriterShouldKeepTheLockAfterAnAppendAndReleaseItOnceIdle() throws Exception {
         Assumptions.assumeTrue(ProcLocks.supported(), "needs Linux's /proc/locks to see the process's locks");
-        Backend storage = storage(dir);
+        Backend storage = AppendWorkerTest.storage(dir);
         try {
             TopicBackend topic = storage.openTopic("t");
             DirectAppends direct = (DirectAppends) topic;
             direct.exclusiveWriter(true);
-            assertEquals(0, direct.appendNow(0, batch(0)));
+            assertEquals(0, direct.appendNow(0, AppendWorkerTest.batch(0)));
             assertTrue(ProcLocks.heldByThisProcess(lockFile()), "the lock is kept after the append returned");
-            assertEquals(1, direct.appendNow(0, batch(1)));
+            assertEquals(1, direct.appendNow(0, AppendWorkerTest.batch(1)));
             assertTrue(ProcLocks.heldByThisProcess(lockFile()), "and after the next one");
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (ProcLocks.heldByThisProcess(lockFile()) && System.nanoTime() - deadline < 0) {
                 Thread.sleep(5);
             }
             assertFalse(ProcLocks.heldByThisProcess(lockFile()), "an idle partition's lock is released");
-            assertEquals(2, direct.appendNow(0, batch(2)), "the next append takes it again");
+            assertEquals(2, direct.appendNow(0, AppendWorkerTest.batch(2)), "the next append takes it again");
             direct.exclusiveWriter(false);
-            assertEquals(3, direct.appendNow(0, batch(3)));
+            assertEquals(3, direct.appendNow(0, AppendWorkerTest.batch(3)));
             assertFalse(ProcLocks.heldByThisProcess(lockFile()), "without the mode, each append releases it");
             direct.exclusiveWriter(true);
-            assertEquals(4, direct.appendNow(0, batch(4)));
+            assertEquals(4, direct.appendNow(0, AppendWorkerTest.batch(4)));
             assertTrue(ProcLocks.heldByThisProcess(lockFile()), "kept again");
             topic.close();
             assertFalse(ProcLocks.heldByThisProcess(lockFile()), "closing the topic releases it");
         } finally {
             storage.close();
         }
+    }
+
+    /**
+     * Batches through the topic's I/O thread: in the mode, the thread going idle hands its kept lock to the keeper
+     * instead of releasing it (without the mode it releases it, {@link AppendWorkerTest}).
+     */
+    @Test
+    void theIoThreadShouldLeaveItsKeptLockToTheKeeperWhenItGoesIdle() throws Exception {
+        Assumptions.assumeTrue(ProcLocks.supported(), "needs Linux's /proc/locks to see the process's locks");
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        Backend storage = AppendWorkerTest.storage(dir);
+        try {
+            TopicBackend topic = storage.openTopic("t");
+            ((DirectAppends) topic).exclusiveWriter(true);
+            BatchAppender appender = AppendWorkerTest.appender(topic);
+            boolean checked = false;
+            for (int attempt = 0; attempt < 5 && !checked; attempt++) {
+                CompletableFuture<Long> stored = new CompletableFuture<>();
+                appender.append(0, AppendWorkerTest.batch(attempt), stored);
+                assertEquals(attempt, (long) stored.get(10, TimeUnit.SECONDS));
+                long idleSince = awaitParked(threads, "diaspora-files-io-");
+                boolean held = ProcLocks.heldByThisProcess(lockFile());
+                if (System.nanoTime() - idleSince < TimeUnit.MILLISECONDS.toNanos(50)) { // before the idle release
+                    assertTrue(held, "the idle I/O thread's kept lock is still held");
+                    checked = true;
+                }
+            }
+            assertTrue(checked, "the machine never let this thread look within 50 ms of the I/O thread parking");
+            appender.close();
+            topic.close();
+            assertFalse(ProcLocks.heldByThisProcess(lockFile()), "closing the topic releases it");
+        } finally {
+            storage.close();
+        }
+    }
+
+    /** @return System.nanoTime() once the newest thread named {@code prefix}... waits (parked, idle) */
+    private static long awaitParked(ThreadMXBean threads, String prefix) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() - deadline < 0) {
+            ThreadInfo newest = null;
+            for (ThreadInfo t : threads.dumpAllThreads(false, false)) {
+                boolean newer = newest == null || t.getThreadId() > newest.getThreadId();
+                if (t.getThreadName().startsWith(prefix) && newer) {
+                    newest = t;
+                }
+            }
+            if (newest != null && newest.getThreadState() == Thread.State.WAITING) {
+                return System.nanoTime();
+            }
+            Thread.sleep(1);
+        }
+        throw new AssertionError("the I/O thread did not go idle within 10 s");
     }
 
     /**
@@ -73,14 +127,14 @@ class ExclusiveWriterTest {
     @Test
     void anotherProcessShouldAppendWhileTheExclusiveWriterKeepsAppending() throws Exception {
         Assumptions.assumeTrue(ProcLocks.supported(), "needs Linux's /proc/locks to see waiting processes");
-        Backend storage = storage(dir);
+        Backend storage = AppendWorkerTest.storage(dir);
         long mine = 0;
         int theirs = 20;
         try {
             TopicBackend topic = storage.openTopic("t");
             DirectAppends direct = (DirectAppends) topic;
             direct.exclusiveWriter(true);
-            direct.appendNow(0, batch(mine++));
+            direct.appendNow(0, AppendWorkerTest.batch(mine++));
             assertTrue(ProcLocks.heldByThisProcess(lockFile()), "the lock is kept");
             try (ChildProcess child = ChildProcess.start(ProducerMain.class, dir.toString(), "t", "child",
                     Integer.toString(theirs))) {
@@ -91,35 +145,19 @@ class ExclusiveWriterTest {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
                 boolean done = false;
                 while (!done && System.nanoTime() - deadline < 0) {
-                    direct.appendNow(0, batch(mine++));
+                    direct.appendNow(0, AppendWorkerTest.batch(mine++));
                     done = (mine & 63) == 0 && child.lines().contains("DONE");
                 }
                 assertTrue(done, "the other process could not append within 10 s while this one kept appending"
                         + " (its stderr: " + child.errors() + ")");
                 assertEquals(0, child.waitFor(30_000), "the child exits cleanly: " + child.errors());
             }
-            direct.appendNow(0, batch(mine++));
+            direct.appendNow(0, AppendWorkerTest.batch(mine++));
             PartitionBounds b = ((LocalTopic) topic).bounds(0);
             assertEquals(mine + theirs, b.next(), "every event of both processes is stored once, ids dense");
             topic.close();
         } finally {
             storage.close();
         }
-    }
-
-    /** @return the files driver's backend in {@code dir}, with topic "t" of one partition */
-    private static Backend storage(Path dir) {
-        FilesDriverProvider files = new FilesDriverProvider();
-        Backend storage = files.open(files.options().validate(Metadata.of("{\"root_path\":\"" + dir + "\"}"),
-                "test"));
-        storage.createTopic("t", files.topicOptions().validate(Metadata.of("{\"num_partitions\":1}"), "t"),
-                Metadata.of("{}"));
-        return storage;
-    }
-
-    private static OutgoingBatch batch(long sequence) {
-        byte[] md = "{}".getBytes(StandardCharsets.US_ASCII);
-        return new OutgoingBatch(1, md, new int[] {0, 2}, new DataView[] {DataView.of(new byte[] {(byte) sequence})},
-                null, 7, sequence);
     }
 }

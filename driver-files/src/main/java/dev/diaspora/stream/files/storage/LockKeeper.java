@@ -117,6 +117,7 @@ final class LockKeeper {
 
     private static void run() {
         List<Keep> release = new ArrayList<>();
+        byte[][] buf = {new byte[16 << 10]};
         while (true) {
             synchronized (MONITOR) {
                 while (KEPT.isEmpty()) {
@@ -130,7 +131,7 @@ final class LockKeeper {
             LockSupport.parkNanos(CHECK_NANOS);
             Set<String> waited;
             try {
-                waited = LockWaiters.waitedFor();
+                waited = LockWaiters.waitedFor(buf);
             } catch (IOException | RuntimeException e) {
                 LOG.debug("cannot read /proc/locks ({}); releasing the kept partition locks", e.toString());
                 waited = null; // cannot tell: release everything, as if every lock were wanted

@@ -1,5 +1,6 @@
 package dev.diaspora.stream.files.storage;
 
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -44,29 +45,41 @@ final class LockWaiters {
     }
 
     /**
-     * Reads {@code /proc/locks} once (one open, a read or two, one close).
+     * Reads {@code /proc/locks} once (one open, a read or two, one close) into {@code buf}, and looks for waiters
+     * without making a string unless there is one.
      *
-     * @return the keys of the files some process is waiting to lock
+     * @param buf the caller's buffer, reused between calls (one thread at a time); grown when the file is larger
+     * @return the keys of the files some process is waiting to lock (an empty set, not allocated, when none)
      * @throws IOException if it cannot be read
      */
-    static Set<String> waitedFor() throws IOException {
-        Set<String> keys = new HashSet<>();
-        String all = new String(Files.readAllBytes(LOCKS), StandardCharsets.US_ASCII);
-        int at = 0;
-        while (at < all.length()) {
-            int end = all.indexOf('\n', at);
-            if (end < 0) {
-                end = all.length();
-            }
-            // "12: -> POSIX  ADVISORY  WRITE 5678 fe:00:1474572 0 EOF": a waiter behind lock 12
-            int arrow = all.indexOf("->", at);
-            if (arrow >= 0 && arrow < end) {
-                String key = deviceInode(all.substring(arrow + 2, end));
-                if (key != null) {
-                    keys.add(key);
+    static Set<String> waitedFor(byte[][] buf) throws IOException {
+        byte[] b = buf[0];
+        int n = 0;
+        try (FileInputStream in = new FileInputStream(LOCKS.toFile())) {
+            for (int r; (r = in.read(b, n, b.length - n)) > 0; ) {
+                n += r;
+                if (n == b.length) {
+                    b = java.util.Arrays.copyOf(b, b.length * 2);
+                    buf[0] = b;
                 }
             }
-            at = end + 1;
+        }
+        Set<String> keys = Set.of();
+        for (int i = 0; i + 1 < n; i++) {
+            if (b[i] == '-' && b[i + 1] == '>') { // "12: -> POSIX  ADVISORY  WRITE 5678 fe:00:1474572 0 EOF"
+                int end = i;
+                while (end < n && b[end] != '\n') {
+                    end++;
+                }
+                String key = deviceInode(new String(b, i + 2, end - i - 2, StandardCharsets.US_ASCII));
+                if (key != null) {
+                    if (keys.isEmpty()) {
+                        keys = new HashSet<>();
+                    }
+                    keys.add(key);
+                }
+                i = end;
+            }
         }
         return keys;
     }
