@@ -53,14 +53,7 @@ final class PullDeliverer {
     private boolean unsubscribed; // guarded by lock
     /** Set when the session reports the topic deleted (or replaced): every later pull fails with it. */
     private volatile DiasporaException topicGone;
-    // the delivery counters, guarded by lock (taken anyway to hand an event over): no atomic update per event
-    private long eventsDelivered;
-    private long bytesDelivered;
-    /** Pulls that found their event ready, not yet added to {@link #pollLatency} (one update per many). */
-    private long readyPulls;
-    private final LatencyHistogram pollLatency = new LatencyHistogram();
-    /** How many ready pulls are added to the histogram at once (readers add the rest: {@link #pollLatency()}). */
-    private static final long READY_PULLS_FLUSH = 1024;
+    private final DeliveryCounters counters = new DeliveryCounters(); // guarded by lock
     // drain's tally of the events it took ready, added to the counters when it returns (pull thread only)
     private int drainedEvents;
     private long drainedBytes;
@@ -173,9 +166,7 @@ final class PullDeliverer {
             if (drainedEvents > 0) { // counted together when the call ends: no lock or atomic update per event
                 lock.lock();
                 try {
-                    eventsDelivered += drainedEvents;
-                    bytesDelivered += drainedBytes;
-                    readyPulls += drainedEvents;
+                    counters.countedReady(drainedEvents, drainedBytes);
                 } finally {
                     lock.unlock();
                 }
@@ -309,11 +300,11 @@ final class PullDeliverer {
             queues.putBack(e, epoch);
             return null;
         }
-        counted(size, clock.nanoTime() - f.since);
+        counters.counted(size, clock.nanoTime() - f.since);
         return out != e ? e : null;
     }
 
-    /** Hands {@code item} to a waiting {@code pull()} future, outside the lock; puts it back if the pull was cancelled. */
+    /** Hands {@code item} to a waiting {@code pull()} future outside the lock; puts it back if the pull was cancelled. */
     private void completePull(Waiting f, ReadyItem item, long epoch) {
         boolean taken = false;
         long size = -1; // an event's data size: counted once it is taken
@@ -338,7 +329,7 @@ final class PullDeliverer {
                 if (!taken) { // the pull was cancelled meanwhile: the item goes back for the next one
                     kept = queues.putBack(item, epoch);
                 } else if (size >= 0) {
-                    counted(size, clock.nanoTime() - f.since);
+                    counters.counted(size, clock.nanoTime() - f.since);
                 }
             } finally {
                 lock.unlock();
@@ -365,25 +356,8 @@ final class PullDeliverer {
     }
 
     private EventImpl counted(EventImpl e, long waitedNanos) {
-        counted(e.data().size(), waitedNanos);
+        counters.counted(e.data().size(), waitedNanos);
         return e;
-    }
-
-    /** Counts an event handed over; under the lock. */
-    private void counted(long dataBytes, long waitedNanos) {
-        eventsDelivered++;
-        bytesDelivered += dataBytes;
-        if (waitedNanos > 0) {
-            pollLatency.record(waitedNanos);
-        } else if (++readyPulls >= READY_PULLS_FLUSH) {
-            flushReadyPulls();
-        }
-    }
-
-    /** Adds the ready pulls counted since the last time to the histogram; under the lock. */
-    private void flushReadyPulls() {
-        pollLatency.record(0, readyPulls);
-        readyPulls = 0;
     }
 
     /** @return whether a pull is waiting for an event */
@@ -477,7 +451,7 @@ final class PullDeliverer {
     long eventsDelivered() {
         lock.lock();
         try {
-            return eventsDelivered;
+            return counters.events();
         } finally {
             lock.unlock();
         }
@@ -486,25 +460,20 @@ final class PullDeliverer {
     long bytesDelivered() {
         lock.lock();
         try {
-            return bytesDelivered;
+            return counters.bytes();
         } finally {
             lock.unlock();
         }
     }
 
-    /**
-     * @return how long pulls waited for the events they returned (0 for an event ready at the call), with every pull
-     *     up to now recorded; a reference kept by the caller lags by fewer than {@value #READY_PULLS_FLUSH} ready pulls
-     *     until the next call
-     */
+    /** @return how long pulls waited for their events (0 if ready at the call); {@link DeliveryCounters#pollLatency} */
     LatencyHistogram pollLatency() {
         lock.lock();
         try {
-            flushReadyPulls();
+            return counters.pollLatency();
         } finally {
             lock.unlock();
         }
-        return pollLatency;
     }
 
     private void forget(Waiting f) {
