@@ -347,7 +347,7 @@ final class RabbitTopic implements TopicBackend, LocalTopic {
             }
             int i = (int) (location & (Cursor.MAX_DRAIN - 1));
             byte[] body = batch.bodies[i];
-            int off = Layout.dataOffset(body, batch.starts[i]);
+            int off = body.length - (int) batch.dataSizes[i]; // the data is the body's tail: no header read
             DataDescriptor d = r.descriptor();
             if (d.depth() == 0 && d.size() <= body.length - off) { // the whole data: no ranges to map
                 if (d.size() > 0) {
