@@ -5,6 +5,7 @@ import com.rabbitmq.stream.ConsumerFlowStrategy;
 import com.rabbitmq.stream.MessageHandler;
 import com.rabbitmq.stream.OffsetSpecification;
 import dev.diaspora.stream.spi.ChangeNotifier;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -18,10 +19,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code creditWhenHalfMessagesProcessed} counted every message with an atomic increment on the reading thread) knows
  * which chunk each buffered record came from, and a drain counts each chunk's records handed out at once.
  *
- * <p>Delivered messages go into a ring of parallel arrays (no object per message, and the body is the array the
- * client read the message into, from its start: no copy); the topic's {@link ChangeNotifier}
- * is told only when the ring was empty (a reader that found nothing may be waiting; one that found something reads
- * again before it waits), and {@link #drain} hands out every consecutive event up to the read's bounds in one lock.
+ * <p>The work per message is done on the client's dispatch thread, as each chunk arrives, not on the reader's fetch
+ * thread (which also runs the engine's per-event work): the cursor stages a chunk's messages as they are delivered
+ * (no object per message; the body is the array the client read the message into, from its start: no copy), and
+ * once the chunk's last message is in it checks each record's layout, lays the chunk's event metadata back to back
+ * in one array (the batch format's one copy) and moves the chunk into a ring of parallel arrays under one lock. The
+ * topic's {@link ChangeNotifier} is told only when the ring was empty (a reader that found nothing may be waiting;
+ * one that found something reads again before it waits), and {@link #drain} hands out every consecutive event up to
+ * the read's bounds in one lock, reading only the ring: a drain within one chunk hands out the chunk's metadata
+ * array as it is.
  *
  * <p>Thread safety: thread-safe; deliveries arrive on the client's dispatch thread, reads on a fetch thread.
  */
@@ -38,12 +44,17 @@ class Cursor implements AutoCloseable {
     private final Consumer consumer;
     private final ChangeNotifier notifier;
     // a ring of delivered messages, guarded by this: offsets, chunk times, the arrays holding the bodies (null: no data
-    // section) and where each body starts in its array, the chunk each came in
+    // section) and where each body starts in its array, the chunk each came in, where each event's metadata starts in
+    // its chunk's metadata array (which) and its length (-1: the record is not an event of the layout), its data size
     private long[] offsets = new long[256];
     private long[] times = new long[256];
     private byte[][] bodies = new byte[256][];
     private int[] starts = new int[256];
     private Chunk[] chunks = new Chunk[256];
+    private byte[][] mdArrays = new byte[256][];
+    private int[] mdStarts = new int[256];
+    private int[] mdLengths = new int[256];
+    private int[] dataSizes = new int[256];
     /** The chunk whose messages are being delivered: set and read on the client's dispatch thread of the cursor. */
     private volatile Chunk delivering;
     private int head;
@@ -60,19 +71,91 @@ class Cursor implements AutoCloseable {
      * Counted per drain ({@link #done(long)}); the client itself reports the messages it skips (those before the
      * subscription's offset in its first chunk) one by one through {@link #processed}.
      */
-    private static final class Chunk implements ConsumerFlowStrategy.MessageProcessedCallback {
+    private final class Chunk implements ConsumerFlowStrategy.MessageProcessedCallback {
         private final ConsumerFlowStrategy.Context flow;
         private final long half;
         private final AtomicLong done = new AtomicLong();
+        /**
+         * The chunk's event metadata back to back, written while staging; the ring keeps the array each record's
+         * metadata is in, and a staged array is never written again once it is there.
+         */
+        private byte[] metadata;
+        /** Messages of the chunk neither delivered nor skipped yet: dispatch thread only. */
+        private long left;
+        // the messages delivered and not in the ring yet (dispatch thread only; dropped once they are)
+        private int staged;
+        private long[] sOffsets;
+        private long[] sTimes;
+        private byte[][] sBodies;
+        private int[] sStarts;
+        private int[] sMdStarts;
+        private int[] sMdLengths;
+        private int[] sDataSizes;
+        /** Bytes of {@link #metadata} in use while the chunk is staged. */
+        private int mdUsed;
 
         Chunk(ConsumerFlowStrategy.Context flow) {
             this.flow = flow;
             this.half = Math.max(1, flow.messageCount() / 2);
+            this.left = flow.messageCount();
+            restage((int) Math.max(1, Math.min(flow.messageCount(), 4096))); // grows past that
+        }
+
+        private void restage(int n) {
+            sOffsets = new long[n];
+            sTimes = new long[n];
+            sBodies = new byte[n][];
+            sStarts = new int[n];
+            sMdStarts = new int[n];
+            sMdLengths = new int[n];
+            sDataSizes = new int[n];
+            metadata = new byte[Math.min(n * 64, 1 << 16)];
         }
 
         @Override
         public void processed(MessageHandler.Context skipped) {
             done(1);
+            arrived(this);
+        }
+
+        /**
+         * Stages one delivered message, reading its layout and copying its metadata while the client's copy of it is
+         * fresh in the cache.
+         */
+        void stage(long offset, long time, byte[] body, int start) {
+            if (sOffsets == null) { // more messages than the chunk announced, after it went into the ring
+                restage(16);
+                mdUsed = 0;
+            }
+            if (staged == sOffsets.length) {
+                int n = staged * 2;
+                sOffsets = Arrays.copyOf(sOffsets, n);
+                sTimes = Arrays.copyOf(sTimes, n);
+                sBodies = Arrays.copyOf(sBodies, n);
+                sStarts = Arrays.copyOf(sStarts, n);
+                sMdStarts = Arrays.copyOf(sMdStarts, n);
+                sMdLengths = Arrays.copyOf(sMdLengths, n);
+                sDataSizes = Arrays.copyOf(sDataSizes, n);
+            }
+            int k = staged++;
+            sOffsets[k] = offset;
+            sTimes[k] = time;
+            sBodies[k] = body;
+            sStarts[k] = start;
+            sMdStarts[k] = mdUsed;
+            if (body != null && Layout.kind(body, start) == Layout.KIND_EVENT) {
+                int m = Layout.metadataSize(body, start);
+                if (mdUsed + m > metadata.length) {
+                    metadata = Arrays.copyOf(metadata, Math.max(metadata.length * 2, mdUsed + m));
+                }
+                System.arraycopy(body, start + Layout.EVENT_HEADER, metadata, mdUsed, m);
+                mdUsed += m;
+                sMdLengths[k] = m;
+                sDataSizes[k] = body.length - start - Layout.EVENT_HEADER - m;
+            } else {
+                sMdLengths[k] = -1; // not an event of the layout: a read stops before it
+                sDataSizes[k] = 0;
+            }
         }
 
         void done(long n) {
@@ -80,6 +163,18 @@ class Cursor implements AutoCloseable {
             if (after >= half && after - n < half) {
                 flow.credits(1);
             }
+        }
+
+        /** Drops the staging arrays once the chunk is in the ring. */
+        void unstage() {
+            staged = 0;
+            sOffsets = null;
+            sTimes = null;
+            sBodies = null;
+            sStarts = null;
+            sMdStarts = null;
+            sMdLengths = null;
+            sDataSizes = null;
         }
     }
 
@@ -92,6 +187,10 @@ class Cursor implements AutoCloseable {
 
         @Override
         public MessageProcessedCallback start(Context context) {
+            Chunk previous = delivering;
+            if (previous != null && previous.staged > 0) { // not expected: the client delivers or skips every message
+                handOver(previous);
+            }
             Chunk c = new Chunk(context);
             delivering = c; // the client delivers the chunk's messages next, on this thread
             return c;
@@ -100,16 +199,19 @@ class Cursor implements AutoCloseable {
 
     /**
      * What one {@link #drain} hands out: parallel arrays of {@code count} records from offset {@link #first}, the
-     * body of record {@code k} being {@code bodies[k]} from {@code starts[k]} to its end.
+     * body of record {@code k} being {@code bodies[k]} from {@code starts[k]} to its end, its metadata
+     * {@code metadata[metadataOffsets[k] .. metadataOffsets[k + 1])} (the format of the engine's batches).
      */
     static final class Drained {
         long first;
         int count;
         byte[][] bodies;
         int[] starts;
-        long[] timesMs;
+        long[] timesNanos;
+        long[] dataSizes;
+        byte[] metadata;
+        int[] metadataOffsets;
         long bytes;
-        int metadataBytes;
     }
 
     /**
@@ -127,22 +229,43 @@ class Cursor implements AutoCloseable {
     }
 
     private void delivered(MessageHandler.Context ctx, com.rabbitmq.stream.Message message) {
-        byte[] body = DataSectionCodec.array(message);
-        int start = DataSectionCodec.start(message);
         Chunk chunk = delivering;
+        chunk.stage(ctx.offset(), ctx.timestamp(), DataSectionCodec.array(message), DataSectionCodec.start(message));
+        arrived(chunk);
+    }
+
+    /** One message of {@code chunk} was delivered or skipped: after its last one, the chunk goes into the ring. */
+    private void arrived(Chunk chunk) {
+        if (--chunk.left <= 0 && chunk.staged > 0) {
+            handOver(chunk);
+        }
+    }
+
+    /** Moves the staged messages of {@code chunk} into the ring under one lock (dispatch thread). */
+    private void handOver(Chunk chunk) {
+        int n = chunk.staged;
         boolean wasEmpty;
         synchronized (this) {
-            if (size == offsets.length) {
+            while (size + n > offsets.length) {
                 grow();
             }
-            int i = (head + size) & (offsets.length - 1);
-            offsets[i] = ctx.offset();
-            times[i] = ctx.timestamp();
-            bodies[i] = body;
-            starts[i] = start;
-            chunks[i] = chunk;
-            wasEmpty = size++ == 0;
+            int mask = offsets.length - 1;
+            for (int k = 0; k < n; k++) {
+                int i = (head + size + k) & mask;
+                offsets[i] = chunk.sOffsets[k];
+                times[i] = chunk.sTimes[k];
+                bodies[i] = chunk.sBodies[k];
+                starts[i] = chunk.sStarts[k];
+                chunks[i] = chunk;
+                mdArrays[i] = chunk.metadata;
+                mdStarts[i] = chunk.sMdStarts[k];
+                mdLengths[i] = chunk.sMdLengths[k];
+                dataSizes[i] = chunk.sDataSizes[k];
+            }
+            wasEmpty = size == 0;
+            size += n;
         }
+        chunk.unstage();
         if (wasEmpty) {
             notifier.changed();
         }
@@ -155,6 +278,10 @@ class Cursor implements AutoCloseable {
         byte[][] b = new byte[n * 2][];
         int[] s = new int[n * 2];
         Chunk[] c = new Chunk[n * 2];
+        byte[][] ma = new byte[n * 2][];
+        int[] ms = new int[n * 2];
+        int[] ml = new int[n * 2];
+        int[] ds = new int[n * 2];
         for (int k = 0; k < size; k++) {
             int i = (head + k) & (n - 1);
             o[k] = offsets[i];
@@ -162,12 +289,20 @@ class Cursor implements AutoCloseable {
             b[k] = bodies[i];
             s[k] = starts[i];
             c[k] = chunks[i];
+            ma[k] = mdArrays[i];
+            ms[k] = mdStarts[i];
+            ml[k] = mdLengths[i];
+            ds[k] = dataSizes[i];
         }
         offsets = o;
         times = t;
         bodies = b;
         starts = s;
         chunks = c;
+        mdArrays = ma;
+        mdStarts = ms;
+        mdLengths = ml;
+        dataSizes = ds;
         head = 0;
     }
 
@@ -199,6 +334,7 @@ class Cursor implements AutoCloseable {
             inRun++;
             bodies[head] = null;
             chunks[head] = null;
+            mdArrays[head] = null;
             head = (head + 1) & mask;
         }
         if (run != null) {
@@ -257,33 +393,60 @@ class Cursor implements AutoCloseable {
             int mask = offsets.length - 1;
             int n = 0;
             long bytes = 0;
-            int md = 0;
+            byte[] firstMd = null;
+            boolean oneChunk = true;
             for (; n < limit; n++) {
                 int i = (head + n) & mask;
-                byte[] body = bodies[i];
-                int s = starts[i];
-                if (offsets[i] != next + n || body == null || Layout.kind(body, s) != Layout.KIND_EVENT) {
+                if (offsets[i] != next + n || mdLengths[i] < 0) {
                     break;
                 }
-                long data = body.length - s - Layout.EVENT_HEADER;
+                long data = (long) mdLengths[i] + dataSizes[i]; // metadata and data, as the record is stored
                 if (n > 0 && bytes + data > maxBytes) {
                     break;
                 }
                 bytes += data;
-                md += Layout.metadataSize(body, s);
+                if (n == 0) {
+                    firstMd = mdArrays[i];
+                } else if (mdArrays[i] != firstMd) {
+                    oneChunk = false;
+                }
             }
             d.count = n;
             d.bytes = bytes;
-            d.metadataBytes = md;
             d.bodies = new byte[n][];
             d.starts = new int[n];
-            d.timesMs = new long[n];
+            d.timesNanos = new long[n];
+            d.dataSizes = new long[n];
+            int[] mdOffsets = new int[n + 1];
             for (int k = 0; k < n; k++) {
                 int i = (head + k) & mask;
                 d.bodies[k] = bodies[i];
                 d.starts[k] = starts[i];
-                d.timesMs[k] = times[i];
+                d.timesNanos[k] = times[i] * 1_000_000L;
+                d.dataSizes[k] = dataSizes[i];
             }
+            if (oneChunk) { // the chunk's metadata array as it is: the events' metadata lie back to back in it
+                d.metadata = n == 0 ? new byte[0] : firstMd;
+                int i = head;
+                for (int k = 0; k < n; k++) {
+                    i = (head + k) & mask;
+                    mdOffsets[k] = mdStarts[i];
+                }
+                mdOffsets[n] = n == 0 ? 0 : mdStarts[i] + mdLengths[i];
+            } else { // records of several chunks: their metadata copied back to back
+                int total = 0;
+                for (int k = 0; k < n; k++) {
+                    total += mdLengths[(head + k) & mask];
+                }
+                byte[] md = new byte[total];
+                for (int k = 0; k < n; k++) {
+                    int i = (head + k) & mask;
+                    System.arraycopy(mdArrays[i], mdStarts[i], md, mdOffsets[k], mdLengths[i]);
+                    mdOffsets[k + 1] = mdOffsets[k] + mdLengths[i];
+                }
+                d.metadata = md;
+            }
+            d.metadataOffsets = mdOffsets;
             dropHeads(n);
             next += n;
         }

@@ -313,32 +313,21 @@ final class RabbitTopic implements TopicBackend, LocalTopic {
     }
 
     /**
-     * The engine's batch of drained events: their metadata copied back to back (the one copy the batch format
-     * needs), the bodies kept whole under one location token until the batch is released, each event's location
-     * being the token and its index in the batch.
+     * The engine's batch of drained events: their metadata back to back as the cursor laid it out (on the client's
+     * dispatch thread), the bodies kept whole under one location token until the batch is released, each event's
+     * location being the token and its index in the batch.
      */
     private IncomingBatch batch(int p, long fromId, Cursor.Drained d) {
         int n = d.count;
-        byte[] md = new byte[d.metadataBytes];
-        int[] offsets = new int[n + 1];
-        long[] ts = new long[n];
-        long[] sizes = new long[n];
         long[] locations = new long[n];
         long token = TOKENS.incrementAndGet();
         long base = token << INDEX_BITS;
         for (int i = 0; i < n; i++) {
-            byte[] body = d.bodies[i];
-            int s = d.starts[i];
-            int m = Layout.metadataSize(body, s);
-            System.arraycopy(body, s + Layout.EVENT_HEADER, md, offsets[i], m);
-            offsets[i + 1] = offsets[i] + m;
-            ts[i] = d.timesMs[i] * 1_000_000L;
-            sizes[i] = body.length - s - Layout.EVENT_HEADER - m;
             locations[i] = base | i;
         }
         inFlight.put(token, d);
-        return new IncomingBatch(p, fromId, n, ByteBuffer.wrap(md), offsets, ts, sizes, locations,
-                () -> inFlight.remove(token), null);
+        return new IncomingBatch(p, fromId, n, ByteBuffer.wrap(d.metadata), d.metadataOffsets, d.timesNanos,
+                d.dataSizes, locations, () -> inFlight.remove(token), null);
     }
 
     @Override
@@ -358,7 +347,7 @@ final class RabbitTopic implements TopicBackend, LocalTopic {
             }
             int i = (int) (location & (Cursor.MAX_DRAIN - 1));
             byte[] body = batch.bodies[i];
-            int off = Layout.dataOffset(body, batch.starts[i]);
+            int off = body.length - (int) batch.dataSizes[i]; // the data is the body's tail: no header read
             DataDescriptor d = r.descriptor();
             if (d.depth() == 0 && d.size() <= body.length - off) { // the whole data: no ranges to map
                 if (d.size() > 0) {
