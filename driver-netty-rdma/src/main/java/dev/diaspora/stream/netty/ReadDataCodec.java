@@ -110,19 +110,33 @@ final class ReadDataCodec {
         int ci = 0;
         for (int k = 0; k < bufs.length; k++) {
             long off = spans[2 * k];
-            bufs[k] = a.readSlice(Math.toIntExact(spans[2 * k + 1]));
-            for (int b = 0; b < bufs[k].readableBytes(); b += bs) {
-                int len = Math.min(bs, bufs[k].readableBytes() - b);
-                crc.reset();
-                for (ByteBuffer bb : bufs[k].nioBuffers(b, len)) {
+            int span = Math.toIntExact(spans[2 * k + 1]);
+            bufs[k] = a.readSlice(span);
+            // one walk over the span's buffers (not one nioBuffers array per block: a 64 KiB event has 16 blocks)
+            int blockStart = 0;
+            int blockLeft = Math.min(bs, span);
+            crc.reset();
+            for (ByteBuffer bb : bufs[k].nioBuffers()) {
+                while (bb.hasRemaining()) {
+                    int take = Math.min(bb.remaining(), blockLeft);
+                    int lim = bb.limit();
+                    bb.limit(bb.position() + take);
                     crc.update(bb);
-                }
-                if ((int) crc.getValue() != crcs[ci++]) {
-                    long block = (off + b) / bs;
-                    r.fail(new CorruptDataException("Partition " + r.partition() + " event " + r.eventId()
-                            + ": data block " + block + " (bytes [" + (off + b) + ", " + (off + b + len) + ")) fails"
-                            + " its checksum (sent by server " + server + ")"));
-                    return;
+                    bb.limit(lim);
+                    blockLeft -= take;
+                    if (blockLeft > 0) {
+                        continue;
+                    }
+                    int blockEnd = blockStart + Math.min(bs, span - blockStart);
+                    if ((int) crc.getValue() != crcs[ci++]) {
+                        r.fail(new CorruptDataException("Partition " + r.partition() + " event " + r.eventId()
+                                + ": data block " + (off + blockStart) / bs + " (bytes [" + (off + blockStart) + ", "
+                                + (off + blockEnd) + ")) fails its checksum (sent by server " + server + ")"));
+                        return;
+                    }
+                    crc.reset();
+                    blockStart = blockEnd;
+                    blockLeft = Math.min(bs, span - blockStart);
                 }
             }
         }
