@@ -37,17 +37,34 @@ class ServerFileLockTest {
             Path lock = dir.resolve("server-0").resolve("topics").resolve("t").resolve("partitions")
                     .resolve("00000000").resolve("lock");
             try (TopicHandle t = client.openTopic("t"); Producer p = t.producer()) {
-                p.push(Metadata.of("{\"n\":1}"), DataView.of(new byte[100])).join(); // a small batch: the direct path
-                assertTrue(heldByThisProcess(lock), "the server keeps the partition's lock after the append");
+                assertTrue(keptAfterPush(p, lock), "the server keeps the partition's lock after the append");
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
                 while (heldByThisProcess(lock) && System.nanoTime() - deadline < 0) {
                     Thread.sleep(10);
                 }
                 assertFalse(heldByThisProcess(lock), "an idle partition releases it");
-                p.push(Metadata.of("{\"n\":2}"), DataView.of(new byte[100])).join();
-                assertTrue(heldByThisProcess(lock), "the next append takes and keeps it again");
+                assertTrue(keptAfterPush(p, lock), "the next append takes and keeps it again");
             }
         }
+    }
+
+    /**
+     * Pushes a small event (the server's direct path) and looks whether the partition's lock is held. A look that
+     * came 50 ms or more after the push started (a loaded machine) proves nothing, as the idle partition lets the
+     * lock go 100 ms after its last append: it is tried again, up to 5 times.
+     *
+     * @return whether a timely look found the lock held
+     */
+    private static boolean keptAfterPush(Producer p, Path lock) throws IOException {
+        for (int attempt = 0; attempt < 5; attempt++) {
+            long start = System.nanoTime();
+            p.push(Metadata.of("{\"n\":" + attempt + "}"), DataView.of(new byte[100])).join();
+            boolean held = heldByThisProcess(lock);
+            if (held || System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(50)) {
+                return held;
+            }
+        }
+        throw new AssertionError("the machine never let this thread look within 50 ms of a push");
     }
 
     /** @return whether this process holds a POSIX lock on {@code file}, by its inode in /proc/locks */
