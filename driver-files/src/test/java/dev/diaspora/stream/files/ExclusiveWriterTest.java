@@ -69,6 +69,40 @@ class ExclusiveWriterTest {
         } finally {
             storage.close();
         }
+        // with nothing kept the keeper's thread ends (TCK rule S10: a closed driver leaves no thread behind)
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (keeperAlive() && System.nanoTime() - deadline < 0) {
+            Thread.sleep(20);
+        }
+        assertFalse(keeperAlive(), "the lock keeper's thread ends once no lock is kept");
+        theNextKeptLockStartsTheKeeperAgain();
+    }
+
+    private static boolean keeperAlive() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .anyMatch(t -> t.isAlive() && t.getName().equals("diaspora-files-lock-keeper"));
+    }
+
+    /** After the keeper's thread ended, the next kept lock starts it again, and it releases that lock when idle. */
+    private void theNextKeptLockStartsTheKeeperAgain() throws Exception {
+        Path root = java.nio.file.Files.createDirectories(dir.resolve("again"));
+        Path lock = root.resolve("t").resolve("partitions").resolve("00000000").resolve("lock");
+        Backend storage = AppendWorkerTest.storage(root);
+        try {
+            TopicBackend topic = storage.openTopic("t");
+            DirectAppends direct = (DirectAppends) topic;
+            direct.exclusiveWriter(true);
+            assertEquals(0, direct.appendNow(0, AppendWorkerTest.batch(0)));
+            assertTrue(keeperAlive(), "a kept lock starts the keeper's thread again");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (ProcLocks.heldByThisProcess(lock) && System.nanoTime() - deadline < 0) {
+                Thread.sleep(5);
+            }
+            assertFalse(ProcLocks.heldByThisProcess(lock), "a new keeper thread releases the idle lock");
+            topic.close();
+        } finally {
+            storage.close();
+        }
     }
 
     /**

@@ -6,6 +6,7 @@ import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * not used for {@link #IDLE_NANOS}. Where {@code /proc/locks} cannot be read (not Linux), nothing is kept.
  *
  * <p>So another process's append or delete waits for a kept lock at most about {@link #CHECK_NANOS} plus the append
- * in progress; with no kept lock the thread waits on a monitor (no CPU).
+ * in progress. The thread ends {@link #LINGER_NANOS} after the last kept lock went (so a closed driver leaves no
+ * thread behind, TCK rule S10), and the next kept lock starts it again.
  *
  * <p>Thread safety: thread-safe.
  */
@@ -31,6 +33,8 @@ final class LockKeeper {
     static final long IDLE_NANOS = 100_000_000L;
     /** After another process waited for a partition's lock, that partition keeps no lock for this long: 1 s. */
     static final long CONTENDED_NANOS = 1_000_000_000L;
+    /** How long the thread waits for a new kept lock before it ends: 100 ms (the TCK waits for it after each test). */
+    static final long LINGER_NANOS = 100_000_000L;
     private static final boolean SUPPORTED = LockWaiters.supported();
     private static final Logger LOG = LoggerFactory.getLogger(LockKeeper.class);
     private static final Object MONITOR = new Object();
@@ -120,9 +124,15 @@ final class LockKeeper {
         byte[][] buf = {new byte[16 << 10]};
         while (true) {
             synchronized (MONITOR) {
+                long idleSince = System.nanoTime();
                 while (KEPT.isEmpty()) {
+                    long left = LINGER_NANOS - (System.nanoTime() - idleSince);
+                    if (left <= 0) {
+                        thread = null; // under MONITOR: the next kept lock starts a new thread
+                        return;
+                    }
                     try {
-                        MONITOR.wait();
+                        TimeUnit.NANOSECONDS.timedWait(MONITOR, left);
                     } catch (InterruptedException e) {
                         // nobody interrupts this thread; keep serving
                     }
