@@ -30,6 +30,15 @@ final class DeliveryCounters {
         }
     }
 
+    /**
+     * Takes back an event counted by {@link #counted} that its pull did not take (cancelled as it was handed over);
+     * the wait it recorded stays in the histogram.
+     */
+    void uncounted(long dataBytes) {
+        events--;
+        bytes -= dataBytes;
+    }
+
     /** Counts {@code n} events of {@code dataBytes} in all, each ready when it was taken (the batch poll). */
     void countedReady(int n, long dataBytes) {
         events += n;

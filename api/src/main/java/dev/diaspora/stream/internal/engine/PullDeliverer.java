@@ -307,7 +307,7 @@ final class PullDeliverer {
     /** Hands {@code item} to a waiting {@code pull()} future outside the lock; puts it back if the pull was cancelled. */
     private void completePull(Waiting f, ReadyItem item, long epoch) {
         boolean taken = false;
-        long size = -1; // an event's data size: counted once it is taken
+        long size = -1; // an event's data size: counted before its future completes, taken back if not taken
         try {
             if (item instanceof ReadyMarker m) {
                 taken = f.completeExceptionally(m.error) || m.sticky();
@@ -316,6 +316,13 @@ final class PullDeliverer {
                 // a copy when recycling: the original stays queued if the pull is not taken
                 Event out = e.pooled() ? e.keep() : e;
                 size = e.data().size();
+                // counted before the future completes: the application may read the metrics as soon as it has it
+                lock.lock();
+                try {
+                    counters.counted(size, clock.nanoTime() - f.since);
+                } finally {
+                    lock.unlock();
+                }
                 taken = f.complete(out);
                 if (taken && out != e) {
                     recycler.recycle(e);
@@ -328,8 +335,9 @@ final class PullDeliverer {
                 delivering = false;
                 if (!taken) { // the pull was cancelled meanwhile: the item goes back for the next one
                     kept = queues.putBack(item, epoch);
-                } else if (size >= 0) {
-                    counters.counted(size, clock.nanoTime() - f.since);
+                    if (size >= 0) {
+                        counters.uncounted(size);
+                    }
                 }
             } finally {
                 lock.unlock();

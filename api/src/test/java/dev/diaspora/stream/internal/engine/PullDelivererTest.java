@@ -1,5 +1,6 @@
 package dev.diaspora.stream.internal.engine;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -86,6 +87,19 @@ class PullDelivererTest {
         }
         assertTrue(deliverer.offer(0, new BatchMaterializer.Prepared(items, n, bytes, -1)));
         return events;
+    }
+
+    /**
+     * A waiting pull's event is counted before its future completes, so an application that reads the metrics as soon
+     * as it has the event sees it counted (counted afterwards, a metrics test once saw 29 of 30 pulls).
+     */
+    @Test
+    void aWaitingPullsEventIsCountedBeforeItsFutureCompletes() throws Exception {
+        CompletableFuture<Event> pull = deliverer.pull();
+        CompletableFuture<long[]> seen = pull.thenApply(e -> new long[] {deliverer.eventsDelivered(),
+            deliverer.bytesDelivered()});
+        offer(1);
+        assertArrayEquals(new long[] {1, 4}, seen.get(1, TimeUnit.SECONDS), "events and bytes as the pull completes");
     }
 
     @Test
