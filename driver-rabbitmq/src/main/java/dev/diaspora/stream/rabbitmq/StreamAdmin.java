@@ -6,6 +6,7 @@ import com.rabbitmq.stream.OffsetSpecification;
 import com.rabbitmq.stream.impl.Client;
 import dev.diaspora.stream.DiasporaException;
 import io.netty.channel.EventLoopGroup;
+import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -13,6 +14,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * The driver's administrative connection: one low-level stream-protocol client for creating and deleting streams,
@@ -20,6 +22,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * scan of a small stream) and the server's offset tracking. RabbitMQ 3.10 has no request for a stream's bounds
  * (StreamStats arrived in 3.11), so the bounds are read: every stream the driver makes holds a record at offset 0, so
  * a subscription at "last" always receives the last chunk at once.
+ *
+ * <p>Every short read is a subscription, and RabbitMQ before its November 2022 releases keeps an ended subscription's
+ * file handle open until the connection's server process collects garbage: the connection is therefore replaced
+ * after every {@value #RENEW_AFTER_READS} reads (once the requests running on it end), which releases them (see the
+ * README, "Subscriptions and the server's file handles").
  *
  * <p>Thread safety: thread-safe; a lost connection is replaced at the next request.
  */
@@ -37,17 +44,25 @@ final class StreamAdmin implements AutoCloseable {
     private final RabbitConfig config;
     private final Map<Byte, Subscription> subscriptions = new ConcurrentHashMap<>();
     private final AtomicInteger nextId = new AtomicInteger();
+    /** Short reads (subscriptions) made on one connection before it is replaced. */
+    static final int RENEW_AFTER_READS = 256;
+
     private Client client; // guarded by this
+    private int readsOnClient; // guarded by this: subscriptions made on `client`
+    private final Map<Client, Integer> running = new IdentityHashMap<>(); // guarded by this: requests per connection
+    private long connections; // guarded by this: connections opened so far (for tests)
     private boolean closed; // guarded by this
 
     private static final class Subscription {
         final String stream;
         final Sink sink;
+        final Client client; // the connection it was made on: deliveries of another one are not its own
         final CompletableFuture<Void> done = new CompletableFuture<>();
 
-        Subscription(String stream, Sink sink) {
+        Subscription(String stream, Sink sink, Client client) {
             this.stream = stream;
             this.sink = sink;
+            this.client = client;
         }
     }
 
@@ -64,9 +79,13 @@ final class StreamAdmin implements AutoCloseable {
             throw new IllegalStateException("the rabbitmq driver is closed");
         }
         if (client == null || !client.isOpen()) {
+            Client[] self = new Client[1]; // the listeners serve this connection's subscriptions only
             client = config.client(new Client.ClientParameters()
                     .shutdownListener(ctx -> { // the connection is lost: end the reads now, not at their timeout
                         for (Subscription s : subscriptions.values()) {
+                            if (s.client != self[0]) {
+                                continue;
+                            }
                             s.done.completeExceptionally(new DiasporaException("the connection to RabbitMQ at "
                                     + config.address() + " was lost while reading stream '" + s.stream + "'", null,
                                     true));
@@ -74,7 +93,7 @@ final class StreamAdmin implements AutoCloseable {
                     })
                     .metadataListener((stream, code) -> { // deleted while read: end the read now, not at its timeout
                         for (Subscription s : subscriptions.values()) {
-                            if (s.stream.equals(stream)) {
+                            if (s.client == self[0] && s.stream.equals(stream)) {
                                 s.done.completeExceptionally(new DiasporaException("stream '" + stream + "' became"
                                         + " unavailable while read: " + codeName(code), null, true));
                             }
@@ -82,7 +101,7 @@ final class StreamAdmin implements AutoCloseable {
                     })
                     .chunkListener((c, id, offset, count, size) -> {
                         Subscription s = subscriptions.get(id);
-                        if (s != null && !s.done.isDone()) {
+                        if (s != null && s.client == self[0] && !s.done.isDone()) {
                             s.sink.chunk(offset, count);
                             c.credit(id, 1);
                         }
@@ -90,7 +109,7 @@ final class StreamAdmin implements AutoCloseable {
                     })
                     .messageListener((id, offset, ts, committed, ctx, message) -> {
                         Subscription s = subscriptions.get(id);
-                        if (s != null && !s.done.isDone()) {
+                        if (s != null && s.client == self[0] && !s.done.isDone()) {
                             try {
                                 if (s.sink.message(offset, ts, message)) {
                                     s.done.complete(null);
@@ -100,8 +119,81 @@ final class StreamAdmin implements AutoCloseable {
                             }
                         }
                     }), group);
+            self[0] = client;
+            readsOnClient = 0;
+            connections++;
         }
         return client;
+    }
+
+    /**
+     * @param read whether the caller makes a subscription: the connection is replaced after
+     *     {@value #RENEW_AFTER_READS} of them
+     * @return the connection for one request, counted as running on it until {@link #release}
+     */
+    private Client acquire(boolean read) {
+        Client retired = null;
+        Client c;
+        synchronized (this) {
+            c = client();
+            if (read && readsOnClient >= RENEW_AFTER_READS) {
+                client = null;
+                if (!running.containsKey(c)) {
+                    retired = c; // nothing runs on it: close it now; else the last request on it does
+                }
+                c = client();
+            }
+            if (read) {
+                readsOnClient++;
+            }
+            running.merge(c, 1, Integer::sum);
+        }
+        if (retired != null) {
+            retired.close();
+        }
+        return c;
+    }
+
+    /** Ends a request on {@code c}; the last one on a replaced connection closes it. */
+    private void release(Client c) {
+        synchronized (this) {
+            Integer n = running.get(c);
+            if (n != null && n > 1) {
+                running.put(c, n - 1);
+                return;
+            }
+            running.remove(c);
+            if (c == client) {
+                return;
+            }
+        }
+        c.close();
+    }
+
+    /** Runs one request on the connection. */
+    private <T> T call(Function<Client, T> request) {
+        Client c = acquire(false);
+        try {
+            return request.apply(c);
+        } finally {
+            release(c);
+        }
+    }
+
+    /** @return how many replaced connections still have requests running, so are not closed yet (for tests) */
+    synchronized int retiredStillOpen() {
+        int n = 0;
+        for (Client c : running.keySet()) {
+            if (c != client) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** @return how many connections were opened so far (for tests) */
+    synchronized long connections() {
+        return connections;
     }
 
     private DiasporaException failure(String what, short code) {
@@ -125,7 +217,7 @@ final class StreamAdmin implements AutoCloseable {
 
     /** @return true if created, false if it existed */
     boolean create(String stream, Map<String, String> arguments) {
-        Client.Response r = client().create(stream, arguments);
+        Client.Response r = call(c -> c.create(stream, arguments));
         if (r.isOk()) {
             return true;
         }
@@ -137,7 +229,7 @@ final class StreamAdmin implements AutoCloseable {
 
     /** @return true if deleted, false if it did not exist */
     boolean delete(String stream) {
-        Client.Response r = client().delete(stream);
+        Client.Response r = call(c -> c.delete(stream));
         if (r.isOk()) {
             return true;
         }
@@ -148,7 +240,7 @@ final class StreamAdmin implements AutoCloseable {
     }
 
     boolean exists(String stream) {
-        Client.StreamMetadata m = client().metadata(stream).get(stream);
+        Client.StreamMetadata m = call(c -> c.metadata(stream)).get(stream);
         return m != null && m.isResponseOk();
     }
 
@@ -158,9 +250,16 @@ final class StreamAdmin implements AutoCloseable {
      * @return false if the stream does not exist
      */
     boolean read(String stream, OffsetSpecification from, Sink sink) {
-        Subscription s = new Subscription(stream, sink);
-        byte id = register(s);
-        Client c = client();
+        Client c = acquire(true);
+        Subscription s = new Subscription(stream, sink, c);
+        byte id;
+        try {
+            id = register(s);
+        } catch (RuntimeException e) {
+            release(c);
+            throw e;
+        }
+        boolean subscribed = false;
         try {
             Client.Response r = c.subscribe(id, stream, from, 1);
             if (!r.isOk()) {
@@ -169,6 +268,7 @@ final class StreamAdmin implements AutoCloseable {
                 }
                 throw failure("read stream '" + stream + "'", r.getResponseCode());
             }
+            subscribed = true;
             try {
                 s.done.get(config.timeout.toMillis(), TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
@@ -181,11 +281,18 @@ final class StreamAdmin implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 throw new dev.diaspora.stream.InterruptException("interrupted reading stream '" + stream + "'", e);
             }
-            c.unsubscribe(id);
             return true;
         } finally {
             s.done.complete(null);
+            if (subscribed && c.isOpen()) { // also after a timeout or failure: a subscription left open stays open
+                try {
+                    c.unsubscribe(id);
+                } catch (RuntimeException e) {
+                    // the connection went meanwhile, and the subscription with it
+                }
+            }
             subscriptions.remove(id, s);
+            release(c);
         }
     }
 
@@ -234,7 +341,7 @@ final class StreamAdmin implements AutoCloseable {
 
     /** @return the stored offset of {@code reference} on {@code stream}, or -1 if none */
     long queryOffset(String reference, String stream) {
-        Client.QueryOffsetResponse r = client().queryOffset(reference, stream);
+        Client.QueryOffsetResponse r = call(c -> c.queryOffset(reference, stream));
         if (r.isOk()) {
             return r.getOffset();
         }
@@ -250,8 +357,10 @@ final class StreamAdmin implements AutoCloseable {
      * caller may say it is stored.
      */
     void storeOffset(String reference, String stream, long offset) {
-        Client c = client();
-        c.storeOffset(reference, stream, offset);
+        call(c -> {
+            c.storeOffset(reference, stream, offset);
+            return null;
+        });
         long deadline = System.nanoTime() + config.timeout.toNanos();
         while (queryOffset(reference, stream) != offset) {
             if (System.nanoTime() > deadline) {

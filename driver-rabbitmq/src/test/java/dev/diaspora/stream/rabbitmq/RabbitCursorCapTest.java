@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
@@ -11,9 +12,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * A topic keeps at most {@link Cursors#PER_PARTITION} cursors (subscriptions, each buffering chunks) per
- * partition. Reads claim a cursor; when more reads of one partition run at once than the cap, each still gets a
- * cursor of its own, and the list must come back to the cap once they end: it used to stay above it for good (a
+ * A topic keeps {@link Cursors#KEEP} cursors (subscriptions, each buffering chunks) per partition however long
+ * unused, more while reads use them, and never more than {@link Cursors#MAX} beyond the reads running. Reads claim a
+ * cursor; when more reads of one partition run at once than the cursors kept, each still gets a cursor of its own, and
+ * the list must come back down once they have not been used for the linger: it used to stay above the cap for good (a
  * new cursor replaced one unclaimed cursor, never more), so a burst of concurrent readers left subscriptions and their
  * buffers open until the topic closed.
  */
@@ -23,33 +25,80 @@ class RabbitCursorCapTest {
     static final RabbitServer.Topics TOPICS = new RabbitServer.Topics("rcap");
 
     @Test
-    void cursorsMadeWhileEveryCursorWasClaimedAreClosedWhenTheReadsEnd() throws Exception {
-        RabbitConfig config = RabbitServer.config();
-        String name = TOPICS.prefix + "cap";
-        int cap = Cursors.PER_PARTITION;
-        try (RabbitBackend backend = new RabbitBackend(config)) {
+    void cursorsBeyondTheKeptOnesAreClosedOnceUnusedForTheLinger() throws Exception {
+        int keep = Cursors.KEEP;
+        withCursors("cap", 0, cursors -> { // no linger: unused cursors beyond KEEP go at once
+            for (int round = 0; round < 2; round++) {
+                List<Cursor> claimed = claim(cursors, keep + 3); // more reads at one position at once than kept
+                assertEquals(keep + 3, new HashSet<>(claimed).size(), "two reads at once share a cursor");
+                assertEquals(keep + 3, cursors.count(0), "every read running has a cursor of its own");
+                release(cursors, claimed);
+                assertEquals(keep, cursors.count(0), "cursors kept once the reads ended, round " + round);
+            }
+            Cursor again = cursors.claim(0, 1);
+            assertEquals(keep, cursors.count(0), "a read at a kept position reuses a kept cursor");
+            cursors.release(0, again);
+            Cursor elsewhere = cursors.claim(0, 7);
+            cursors.release(0, elsewhere);
+            assertEquals(keep, cursors.count(0), "a cursor at a new position replaces the least recently used");
+        });
+    }
+
+    /**
+     * Readers that use their cursors keep them (up to {@link Cursors#MAX}): each cursor closed is an unsubscribe,
+     * and the server may hold its file handle for a while (see {@link Cursors}); beyond the maximum the least recently
+     * used unclaimed cursor goes at once.
+     */
+    @Test
+    void cursorsInUseAreKeptUpToTheMaximum() throws Exception {
+        withCursors("keep", Long.MAX_VALUE / 4, cursors -> { // nothing lingers out in this test
+            List<Cursor> claimed = claim(cursors, Cursors.KEEP + 3);
+            release(cursors, claimed);
+            assertEquals(Cursors.KEEP + 3, cursors.count(0), "cursors used within the linger are kept");
+            List<Cursor> again = claim(cursors, Cursors.KEEP + 3); // each reader finds a cursor at its position
+            assertEquals(new HashSet<>(claimed), new HashSet<>(again), "no new subscription");
+            release(cursors, again);
+            long made = Cursors.made();
+            List<Cursor> more = claim(cursors, Cursors.MAX + 2);
+            assertEquals(Cursors.MAX + 2 - (Cursors.KEEP + 3), Cursors.made() - made,
+                    "the kept cursors were claimed first");
+            release(cursors, more);
+            assertEquals(Cursors.MAX, cursors.count(0), "never more than the maximum once the reads end");
+        });
+    }
+
+    private interface CursorsBody {
+        void run(Cursors cursors) throws Exception;
+    }
+
+    /** Runs {@code body} on cursors of its own over a new one-partition topic. */
+    private static void withCursors(String suffix, long lingerNanos, CursorsBody body) throws Exception {
+        String name = TOPICS.prefix + suffix;
+        try (RabbitBackend backend = new RabbitBackend(RabbitServer.config())) {
             RabbitServer.createOnePartitionTopic(backend, name);
             try (RabbitTopic topic = (RabbitTopic) backend.openTopic(name)) {
-                for (int round = 0; round < 2; round++) {
-                    List<Cursor> claimed = new ArrayList<>();
-                    for (int r = 0; r < cap + 3; r++) { // more reads at one position at once than the cap
-                        Cursor c = topic.cursors().claim(0, 1);
-                        assertTrue(!claimed.contains(c), "two reads at once share a cursor");
-                        claimed.add(c);
-                    }
-                    assertEquals(cap + 3, topic.cursors().count(0), "every read running has a cursor of its own");
-                    for (Cursor c : claimed) {
-                        topic.cursors().release(0, c);
-                    }
-                    assertEquals(cap, topic.cursors().count(0), "cursors kept once the reads ended, round " + round);
+                Cursors cursors = new Cursors(topic, 1, lingerNanos);
+                try {
+                    body.run(cursors);
+                } finally {
+                    cursors.closeAll(0, false);
                 }
-                Cursor again = topic.cursors().claim(0, 1);
-                assertEquals(cap, topic.cursors().count(0), "a read at a kept position reuses a kept cursor");
-                topic.cursors().release(0, again);
-                Cursor elsewhere = topic.cursors().claim(0, 7);
-                assertEquals(cap, topic.cursors().count(0), "a cursor at a new position replaces the least recently used");
-                topic.cursors().release(0, elsewhere);
             }
+        }
+    }
+
+    /** @return {@code n} cursors claimed at position 1, as {@code n} reads at once there would */
+    private static List<Cursor> claim(Cursors cursors, int n) {
+        List<Cursor> claimed = new ArrayList<>();
+        for (int r = 0; r < n; r++) {
+            claimed.add(cursors.claim(0, 1));
+        }
+        return claimed;
+    }
+
+    private static void release(Cursors cursors, List<Cursor> claimed) {
+        for (Cursor c : claimed) {
+            cursors.release(0, c);
         }
     }
 

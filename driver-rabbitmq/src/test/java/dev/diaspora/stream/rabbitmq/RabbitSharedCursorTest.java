@@ -1,6 +1,7 @@
 package dev.diaspora.stream.rabbitmq;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.diaspora.stream.BatchSize;
 import dev.diaspora.stream.Consumer;
@@ -26,6 +27,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * readers must never share one, or one reader's drain moves the position under the other, which then got events of
  * another position under its own (or failed with a NullPointerException on an emptied buffer). Every consumer must
  * see every event once, in order, with its own metadata.
+ *
+ * <p>Nor may they make a subscription per read: each reader at a position brings the cursor it read with, so readers
+ * reading together need no new cursor once each has one. With a fixed cap of 4 cursors the six readers made thousands
+ * of subscriptions, and RabbitMQ 3.10.8 keeps an ended subscription's file open until its connection's process
+ * collects garbage: its node ran out of file descriptors ({@code emfile}) and dropped the connections, failing a
+ * subscribe with a NullPointerException inside the stream client.
  */
 @Timeout(120)
 class RabbitSharedCursorTest {
@@ -47,6 +54,7 @@ class RabbitSharedCursorTest {
                     }
                     producer.flush().get(60, TimeUnit.SECONDS);
                 }
+                long madeBefore = Cursors.made();
                 ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
                 CountDownLatch start = new CountDownLatch(1);
                 List<Thread> threads = new ArrayList<>();
@@ -77,6 +85,9 @@ class RabbitSharedCursorTest {
                     throw new AssertionError(errors.size() + " reader(s) failed, the first: " + errors.peek(),
                             errors.peek());
                 }
+                long made = Cursors.made() - madeBefore;
+                assertTrue(made <= 2L * readers, readers + " readers reading " + n + " events in batches of 2 made "
+                        + made + " cursors (subscriptions): one each, a few more at most, is expected");
             }
         }
     }
