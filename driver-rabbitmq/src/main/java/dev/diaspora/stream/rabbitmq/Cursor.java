@@ -43,18 +43,8 @@ class Cursor implements AutoCloseable {
     final int partition;
     private final Consumer consumer;
     private final ChangeNotifier notifier;
-    // a ring of delivered messages, guarded by this: offsets, chunk times, the arrays holding the bodies (null: no data
-    // section) and where each body starts in its array, the chunk each came in, where each event's metadata starts in
-    // its chunk's metadata array (which) and its length (-1: the record is not an event of the layout), its data size
-    private long[] offsets = new long[256];
-    private long[] times = new long[256];
-    private byte[][] bodies = new byte[256][];
-    private int[] starts = new int[256];
-    private Chunk[] chunks = new Chunk[256];
-    private byte[][] mdArrays = new byte[256][];
-    private int[] mdStarts = new int[256];
-    private int[] mdLengths = new int[256];
-    private int[] dataSizes = new int[256];
+    /** The ring of delivered messages, its capacity a power of two; guarded by this. */
+    private CursorRecords ring = new CursorRecords(256, true);
     /** The chunk whose messages are being delivered: set and read on the client's dispatch thread of the cursor. */
     private volatile Chunk delivering;
     private int head;
@@ -82,15 +72,9 @@ class Cursor implements AutoCloseable {
         private byte[] metadata;
         /** Messages of the chunk neither delivered nor skipped yet: dispatch thread only. */
         private long left;
-        // the messages delivered and not in the ring yet (dispatch thread only; dropped once they are)
+        /** The messages delivered and not in the ring yet: dispatch thread only; dropped once they are. */
+        private CursorRecords staging;
         private int staged;
-        private long[] sOffsets;
-        private long[] sTimes;
-        private byte[][] sBodies;
-        private int[] sStarts;
-        private int[] sMdStarts;
-        private int[] sMdLengths;
-        private int[] sDataSizes;
         /** Bytes of {@link #metadata} in use while the chunk is staged. */
         private int mdUsed;
 
@@ -102,13 +86,7 @@ class Cursor implements AutoCloseable {
         }
 
         private void restage(int n) {
-            sOffsets = new long[n];
-            sTimes = new long[n];
-            sBodies = new byte[n][];
-            sStarts = new int[n];
-            sMdStarts = new int[n];
-            sMdLengths = new int[n];
-            sDataSizes = new int[n];
+            staging = new CursorRecords(n, false);
             metadata = new byte[Math.min(n * 64, 1 << 16)];
         }
 
@@ -123,26 +101,20 @@ class Cursor implements AutoCloseable {
          * fresh in the cache.
          */
         void stage(long offset, long time, byte[] body, int start) {
-            if (sOffsets == null) { // more messages than the chunk announced, after it went into the ring
+            if (staging == null) { // more messages than the chunk announced, after it went into the ring
                 restage(16);
                 mdUsed = 0;
             }
-            if (staged == sOffsets.length) {
-                int n = staged * 2;
-                sOffsets = Arrays.copyOf(sOffsets, n);
-                sTimes = Arrays.copyOf(sTimes, n);
-                sBodies = Arrays.copyOf(sBodies, n);
-                sStarts = Arrays.copyOf(sStarts, n);
-                sMdStarts = Arrays.copyOf(sMdStarts, n);
-                sMdLengths = Arrays.copyOf(sMdLengths, n);
-                sDataSizes = Arrays.copyOf(sDataSizes, n);
+            if (staged == staging.capacity()) {
+                staging = staging.grown(staged * 2, staged);
             }
+            CursorRecords r = staging;
             int k = staged++;
-            sOffsets[k] = offset;
-            sTimes[k] = time;
-            sBodies[k] = body;
-            sStarts[k] = start;
-            sMdStarts[k] = mdUsed;
+            r.offsets[k] = offset;
+            r.times[k] = time;
+            r.bodies[k] = body;
+            r.starts[k] = start;
+            r.mdStarts[k] = mdUsed;
             if (body != null && Layout.kind(body, start) == Layout.KIND_EVENT) {
                 int m = Layout.metadataSize(body, start);
                 if (mdUsed + m > metadata.length) {
@@ -150,11 +122,11 @@ class Cursor implements AutoCloseable {
                 }
                 System.arraycopy(body, start + Layout.EVENT_HEADER, metadata, mdUsed, m);
                 mdUsed += m;
-                sMdLengths[k] = m;
-                sDataSizes[k] = body.length - start - Layout.EVENT_HEADER - m;
+                r.mdLengths[k] = m;
+                r.dataSizes[k] = body.length - start - Layout.EVENT_HEADER - m;
             } else {
-                sMdLengths[k] = -1; // not an event of the layout: a read stops before it
-                sDataSizes[k] = 0;
+                r.mdLengths[k] = -1; // not an event of the layout: a read stops before it
+                r.dataSizes[k] = 0;
             }
         }
 
@@ -168,13 +140,7 @@ class Cursor implements AutoCloseable {
         /** Drops the staging arrays once the chunk is in the ring. */
         void unstage() {
             staged = 0;
-            sOffsets = null;
-            sTimes = null;
-            sBodies = null;
-            sStarts = null;
-            sMdStarts = null;
-            sMdLengths = null;
-            sDataSizes = null;
+            staging = null;
         }
     }
 
@@ -246,21 +212,21 @@ class Cursor implements AutoCloseable {
         int n = chunk.staged;
         boolean wasEmpty;
         synchronized (this) {
-            while (size + n > offsets.length) {
-                grow();
+            if (size + n > ring.capacity()) {
+                int capacity = ring.capacity();
+                while (size + n > capacity) {
+                    capacity *= 2;
+                }
+                ring = ring.grownRing(capacity, head, size);
+                head = 0;
             }
-            int mask = offsets.length - 1;
+            CursorRecords r = ring;
+            int mask = r.capacity() - 1;
             for (int k = 0; k < n; k++) {
                 int i = (head + size + k) & mask;
-                offsets[i] = chunk.sOffsets[k];
-                times[i] = chunk.sTimes[k];
-                bodies[i] = chunk.sBodies[k];
-                starts[i] = chunk.sStarts[k];
-                chunks[i] = chunk;
-                mdArrays[i] = chunk.metadata;
-                mdStarts[i] = chunk.sMdStarts[k];
-                mdLengths[i] = chunk.sMdLengths[k];
-                dataSizes[i] = chunk.sDataSizes[k];
+                r.copy(i, chunk.staging, k);
+                r.chunks[i] = chunk;
+                r.mdArrays[i] = chunk.metadata;
             }
             wasEmpty = size == 0;
             size += n;
@@ -269,41 +235,6 @@ class Cursor implements AutoCloseable {
         if (wasEmpty) {
             notifier.changed();
         }
-    }
-
-    private void grow() {
-        int n = offsets.length;
-        long[] o = new long[n * 2];
-        long[] t = new long[n * 2];
-        byte[][] b = new byte[n * 2][];
-        int[] s = new int[n * 2];
-        Chunk[] c = new Chunk[n * 2];
-        byte[][] ma = new byte[n * 2][];
-        int[] ms = new int[n * 2];
-        int[] ml = new int[n * 2];
-        int[] ds = new int[n * 2];
-        for (int k = 0; k < size; k++) {
-            int i = (head + k) & (n - 1);
-            o[k] = offsets[i];
-            t[k] = times[i];
-            b[k] = bodies[i];
-            s[k] = starts[i];
-            c[k] = chunks[i];
-            ma[k] = mdArrays[i];
-            ms[k] = mdStarts[i];
-            ml[k] = mdLengths[i];
-            ds[k] = dataSizes[i];
-        }
-        offsets = o;
-        times = t;
-        bodies = b;
-        starts = s;
-        chunks = c;
-        mdArrays = ma;
-        mdStarts = ms;
-        mdLengths = ml;
-        dataSizes = ds;
-        head = 0;
     }
 
     synchronized long next() {
@@ -319,11 +250,12 @@ class Cursor implements AutoCloseable {
      * of records of one chunk); caller holds the lock.
      */
     private void dropHeads(int count) {
-        int mask = offsets.length - 1;
+        CursorRecords r = ring;
+        int mask = r.capacity() - 1;
         Chunk run = null;
         long inRun = 0;
         for (int k = 0; k < count; k++) {
-            Chunk c = chunks[head];
+            Chunk c = (Chunk) r.chunks[head];
             if (c != run) {
                 if (run != null) {
                     run.done(inRun);
@@ -332,9 +264,7 @@ class Cursor implements AutoCloseable {
                 inRun = 0;
             }
             inRun++;
-            bodies[head] = null;
-            chunks[head] = null;
-            mdArrays[head] = null;
+            r.clear(head);
             head = (head + 1) & mask;
         }
         if (run != null) {
@@ -345,6 +275,7 @@ class Cursor implements AutoCloseable {
 
     /** Drops buffered records before the cursor's position (a chunk starts earlier); caller holds the lock. */
     private void skipBehind() {
+        long[] offsets = ring.offsets;
         int mask = offsets.length - 1;
         int k = 0;
         while (k < size && offsets[(head + k) & mask] < next) {
@@ -360,7 +291,7 @@ class Cursor implements AutoCloseable {
     synchronized long first() {
         lastUsed = System.nanoTime();
         skipBehind();
-        return size == 0 ? -1 : offsets[head];
+        return size == 0 ? -1 : ring.offsets[head];
     }
 
     /**
@@ -370,8 +301,8 @@ class Cursor implements AutoCloseable {
      */
     synchronized String takeOne() {
         skipBehind();
-        String body = Layout.describe(bodies[head], starts[head]);
-        next = offsets[head] + 1;
+        String body = Layout.describe(ring.bodies[head], ring.starts[head]);
+        next = ring.offsets[head] + 1;
         dropHeads(1);
         return body;
     }
@@ -390,24 +321,25 @@ class Cursor implements AutoCloseable {
             skipBehind();
             d.first = next;
             int limit = Math.min(Math.min(max, MAX_DRAIN), size);
-            int mask = offsets.length - 1;
+            CursorRecords r = ring;
+            int mask = r.capacity() - 1;
             int n = 0;
             long bytes = 0;
             byte[] firstMd = null;
             boolean oneChunk = true;
             for (; n < limit; n++) {
                 int i = (head + n) & mask;
-                if (offsets[i] != next + n || mdLengths[i] < 0) {
+                if (r.offsets[i] != next + n || r.mdLengths[i] < 0) {
                     break;
                 }
-                long data = (long) mdLengths[i] + dataSizes[i]; // metadata and data, as the record is stored
+                long data = (long) r.mdLengths[i] + r.dataSizes[i]; // metadata and data, as the record is stored
                 if (n > 0 && bytes + data > maxBytes) {
                     break;
                 }
                 bytes += data;
                 if (n == 0) {
-                    firstMd = mdArrays[i];
-                } else if (mdArrays[i] != firstMd) {
+                    firstMd = r.mdArrays[i];
+                } else if (r.mdArrays[i] != firstMd) {
                     oneChunk = false;
                 }
             }
@@ -420,29 +352,29 @@ class Cursor implements AutoCloseable {
             int[] mdOffsets = new int[n + 1];
             for (int k = 0; k < n; k++) {
                 int i = (head + k) & mask;
-                d.bodies[k] = bodies[i];
-                d.starts[k] = starts[i];
-                d.timesNanos[k] = times[i] * 1_000_000L;
-                d.dataSizes[k] = dataSizes[i];
+                d.bodies[k] = r.bodies[i];
+                d.starts[k] = r.starts[i];
+                d.timesNanos[k] = r.times[i] * 1_000_000L;
+                d.dataSizes[k] = r.dataSizes[i];
             }
             if (oneChunk) { // the chunk's metadata array as it is: the events' metadata lie back to back in it
                 d.metadata = n == 0 ? new byte[0] : firstMd;
                 int i = head;
                 for (int k = 0; k < n; k++) {
                     i = (head + k) & mask;
-                    mdOffsets[k] = mdStarts[i];
+                    mdOffsets[k] = r.mdStarts[i];
                 }
-                mdOffsets[n] = n == 0 ? 0 : mdStarts[i] + mdLengths[i];
+                mdOffsets[n] = n == 0 ? 0 : r.mdStarts[i] + r.mdLengths[i];
             } else { // records of several chunks: their metadata copied back to back
                 int total = 0;
                 for (int k = 0; k < n; k++) {
-                    total += mdLengths[(head + k) & mask];
+                    total += r.mdLengths[(head + k) & mask];
                 }
                 byte[] md = new byte[total];
                 for (int k = 0; k < n; k++) {
                     int i = (head + k) & mask;
-                    System.arraycopy(mdArrays[i], mdStarts[i], md, mdOffsets[k], mdLengths[i]);
-                    mdOffsets[k + 1] = mdOffsets[k] + mdLengths[i];
+                    System.arraycopy(r.mdArrays[i], r.mdStarts[i], md, mdOffsets[k], r.mdLengths[i]);
+                    mdOffsets[k + 1] = mdOffsets[k] + r.mdLengths[i];
                 }
                 d.metadata = md;
             }
