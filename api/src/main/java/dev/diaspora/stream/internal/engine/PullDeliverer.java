@@ -268,6 +268,9 @@ final class PullDeliverer {
                     f = null;
                 } else {
                     delivering = true;
+                    if (item instanceof EventImpl e) { // counted before its future completes (completePull)
+                        counters.counted(e.data().size(), clock.nanoTime() - f.since);
+                    }
                 }
             } finally {
                 lock.unlock();
@@ -304,25 +307,22 @@ final class PullDeliverer {
         return out != e ? e : null;
     }
 
-    /** Hands {@code item} to a waiting {@code pull()} future outside the lock; puts it back if the pull was cancelled. */
+    /**
+     * Hands {@code item} to a waiting {@code pull()} future outside the lock; puts it back if the pull was cancelled.
+     * An event was counted when it was taken for the pull, under the lock, so that an application reading the metrics
+     * as soon as it has the event sees it counted; a cancelled pull's event is taken back here.
+     */
     private void completePull(Waiting f, ReadyItem item, long epoch) {
         boolean taken = false;
-        long size = -1; // an event's data size: counted before its future completes, taken back if not taken
+        long size = -1; // an event's data size, to take back if the pull does not take it
         try {
             if (item instanceof ReadyMarker m) {
                 taken = f.completeExceptionally(m.error) || m.sticky();
             } else {
                 EventImpl e = (EventImpl) item;
+                size = e.data().size();
                 // a copy when recycling: the original stays queued if the pull is not taken
                 Event out = e.pooled() ? e.keep() : e;
-                size = e.data().size();
-                // counted before the future completes: the application may read the metrics as soon as it has it
-                lock.lock();
-                try {
-                    counters.counted(size, clock.nanoTime() - f.since);
-                } finally {
-                    lock.unlock();
-                }
                 taken = f.complete(out);
                 if (taken && out != e) {
                     recycler.recycle(e);
