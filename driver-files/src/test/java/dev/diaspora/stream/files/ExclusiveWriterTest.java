@@ -32,7 +32,24 @@ class ExclusiveWriterTest {
     Path dir;
 
     private Path lockFile() {
-        return dir.resolve("t").resolve("partitions").resolve("00000000").resolve("lock");
+        return lockFile(dir);
+    }
+
+    /** @return the lock file of partition 0 of topic "t" in the storage at {@code root} */
+    private static Path lockFile(Path root) {
+        return root.resolve("t").resolve("partitions").resolve("00000000").resolve("lock");
+    }
+
+    private interface Condition {
+        boolean holds() throws Exception;
+    }
+
+    /** Waits up to 10 s while {@code condition} holds (the caller then asserts it no longer does). */
+    private static void waitWhile(Condition condition) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (condition.holds() && System.nanoTime() - deadline < 0) {
+            Thread.sleep(5);
+        }
     }
 
     @Test
@@ -50,10 +67,7 @@ class ExclusiveWriterTest {
             // a look 50 ms or more after the appends (a loaded machine) may come after the idle release (100 ms)
             assertTrue(held || System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(50),
                     "the lock is kept after the appends returned");
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (ProcLocks.heldByThisProcess(lockFile()) && System.nanoTime() - deadline < 0) {
-                Thread.sleep(5);
-            }
+            waitWhile(() -> ProcLocks.heldByThisProcess(lockFile()));
             assertFalse(ProcLocks.heldByThisProcess(lockFile()), "an idle partition's lock is released");
             assertEquals(2, direct.appendNow(0, AppendWorkerTest.batch(2)), "the next append takes it again");
             direct.exclusiveWriter(false);
@@ -70,10 +84,7 @@ class ExclusiveWriterTest {
             storage.close();
         }
         // with nothing kept the keeper's thread ends (TCK rule S10: a closed driver leaves no thread behind)
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (keeperAlive() && System.nanoTime() - deadline < 0) {
-            Thread.sleep(20);
-        }
+        waitWhile(ExclusiveWriterTest::keeperAlive);
         assertFalse(keeperAlive(), "the lock keeper's thread ends once no lock is kept");
         theNextKeptLockStartsTheKeeperAgain();
     }
@@ -86,7 +97,7 @@ class ExclusiveWriterTest {
     /** After the keeper's thread ended, the next kept lock starts it again, and it releases that lock when idle. */
     private void theNextKeptLockStartsTheKeeperAgain() throws Exception {
         Path root = java.nio.file.Files.createDirectories(dir.resolve("again"));
-        Path lock = root.resolve("t").resolve("partitions").resolve("00000000").resolve("lock");
+        Path lock = lockFile(root);
         Backend storage = AppendWorkerTest.storage(root);
         try {
             TopicBackend topic = storage.openTopic("t");
@@ -94,10 +105,7 @@ class ExclusiveWriterTest {
             direct.exclusiveWriter(true);
             assertEquals(0, direct.appendNow(0, AppendWorkerTest.batch(0)));
             assertTrue(keeperAlive(), "a kept lock starts the keeper's thread again");
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (ProcLocks.heldByThisProcess(lock) && System.nanoTime() - deadline < 0) {
-                Thread.sleep(5);
-            }
+            waitWhile(() -> ProcLocks.heldByThisProcess(lock));
             assertFalse(ProcLocks.heldByThisProcess(lock), "a new keeper thread releases the idle lock");
             topic.close();
         } finally {
