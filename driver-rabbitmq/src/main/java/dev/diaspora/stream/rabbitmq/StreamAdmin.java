@@ -154,6 +154,13 @@ final class StreamAdmin implements AutoCloseable {
         return c;
     }
 
+    /** Makes the next read replace connection {@code c} (if still current). */
+    private synchronized void retireSoon(Client c) {
+        if (c == client) {
+            readsOnClient = RENEW_AFTER_READS;
+        }
+    }
+
     /** Ends a request on {@code c}; the last one on a replaced connection closes it. */
     private void release(Client c) {
         synchronized (this) {
@@ -288,7 +295,9 @@ final class StreamAdmin implements AutoCloseable {
                 try {
                     c.unsubscribe(id);
                 } catch (RuntimeException e) {
-                    // the connection went meanwhile, and the subscription with it
+                    // the connection went meanwhile, and the subscription with it; or the server did not answer, and
+                    // the subscription may still be open there: the next read replaces the connection, which ends it
+                    retireSoon(c);
                 }
             }
             subscriptions.remove(id, s);
