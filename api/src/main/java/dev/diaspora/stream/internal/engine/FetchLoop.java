@@ -70,6 +70,11 @@ final class FetchLoop {
     private final LongAdder batchesFetched = new LongAdder();
     private final Thread thread;
     private volatile Set<Integer> assignment = Set.of();
+    /**
+     * What {@link #assignment()} reports: {@link #assignment} less the partitions the session revoked since the last
+     * refresh, so a revocation shows at once (another member may hold the partition as soon as the session returns).
+     */
+    private volatile Set<Integer> reported = Set.of();
     private Set<Integer> sessionAssignment; // the session's set last seen
     /** Fetch thread: partitions revoked since the last refresh, which start afresh even if they are back by then. */
     private final Set<Integer> revokedSinceRefresh = new HashSet<>();
@@ -127,7 +132,7 @@ final class FetchLoop {
 
     /** @return the partitions the consumer reads now */
     Set<Integer> assignment() {
-        return assignment;
+        return reported;
     }
 
     /** @return ids passed over because retention had dropped them */
@@ -335,6 +340,7 @@ final class FetchLoop {
             }
             queues.assignment(copy.stream().mapToInt(Integer::intValue).sorted().toArray());
             assignment = copy;
+            reported = copy;
         } finally {
             lock.unlock();
         }
@@ -386,6 +392,9 @@ final class FetchLoop {
                     queues.leave(p, dropped); // refreshAssignment makes it arrive again if the session still has it
                 }
             }
+            Set<Integer> left = new HashSet<>(reported);
+            left.removeAll(leaving);
+            reported = Set.copyOf(left);
         } finally {
             lock.unlock();
         }

@@ -105,6 +105,9 @@ class RevokedAndReturnedTest {
         private long position;
         private final CountDownLatch regained = new CountDownLatch(1);
         private volatile boolean loseAndRegain;
+        private volatile boolean revokeAndHold;
+        private final CountDownLatch revoked = new CountDownLatch(1);
+        private final CountDownLatch release = new CountDownLatch(1);
         volatile Map<Integer, Long> handedOver;
 
         ScriptedSession(RegroupTopic topic, SessionListener listener) {
@@ -126,8 +129,25 @@ class RevokedAndReturnedTest {
             return position;
         }
 
+        /** The next poll revokes partition 0 and stays in the session until {@link #release} opens. */
+        void revokeAndHold() {
+            revokeAndHold = true;
+        }
+
         @Override
         public IncomingBatch poll(int maxEvents, long maxBytes, long timeoutNanos) {
+            if (revokeAndHold) {
+                revokeAndHold = false;
+                handedOver = listener.revoking(Set.of(0)); // a Kafka rebalance: revoked inside the poll, which goes on
+                assignment = Set.of();
+                revoked.countDown();
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return null;
+            }
             if (loseAndRegain) {
                 loseAndRegain = false;
                 handedOver = listener.revoking(Set.of(0)); // the first rebalance: partition 0 goes to another member
@@ -208,6 +228,28 @@ class RevokedAndReturnedTest {
                     "an event of the earlier tenure cannot be acknowledged in the new one");
             next.acknowledge();
             assertEquals(List.of("assigned [0]", "revoked [0]", "assigned [0]"), heard);
+        }
+    }
+
+    /**
+     * Another member may hold a revoked partition as soon as the session has revoked it, while the fetch thread is
+     * still inside the session's call (Kafka revokes in a poll, then rejoins): {@link Consumer#assignment()} must no
+     * longer list it then (the TCK's S7 once saw both members list the same partitions).
+     */
+    @Test
+    void aRevokedPartitionLeavesTheAssignmentBeforeTheSessionReturns() throws Exception {
+        try (Driver d = Driver.open("engine-test-regroup");
+                TopicHandle t = d.openTopic("fixed");
+                Consumer c = t.consumer(ConsumerOptions.named("g"))) {
+            assertEquals(0, c.poll(Duration.ofSeconds(10)).orElseThrow().id());
+            assertEquals(Set.of(0), c.assignment());
+            session.revokeAndHold();
+            assertTrue(session.revoked.await(10, TimeUnit.SECONDS), "the session was not polled again");
+            try {
+                assertEquals(Set.of(), c.assignment(), "partition 0 was revoked: another member may read it now");
+            } finally {
+                session.release.countDown();
+            }
         }
     }
 }
