@@ -11,6 +11,7 @@ import dev.diaspora.stream.files.storage.DirectoryTrees;
 import dev.diaspora.stream.netty.PartitionServer;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -31,7 +32,10 @@ import org.HdrHistogram.Histogram;
  * the round-trip latency of one event (push until stored, p50/p99 with HdrHistogram).
  *
  * <p>Usage: {@code NettyVsRawBenchmark [--sizes 1048576,1024,100] [--bytes 1073741824] [--max-events 2000000]
- * [--reps 3] [--latency-events 20000] [--dir DIR]}. Each event carries 16 bytes of metadata.
+ * [--reps 3] [--latency-events 20000] [--latency-warmup 0] [--dir DIR]}. Each event carries 16 bytes of metadata.
+ * {@code --latency-warmup N} runs N unrecorded round trips on each side before the recorded ones (0, the default,
+ * records from the first, as earlier builds did); the round trip line also gives the process CPU time per recorded
+ * round trip (server, clients, JIT and collector: they all run in this process).
  *
  * <p>Thread safety: a program; one thread drives it.
  */
@@ -66,6 +70,7 @@ public final class NettyVsRawBenchmark {
         long maxEvents = 2_000_000;
         int reps = 3;
         int latencyEvents = 20_000;
+        int latencyWarmup = 0;
         Path dir = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -84,12 +89,15 @@ public final class NettyVsRawBenchmark {
                 case "--latency-events":
                     latencyEvents = Integer.parseInt(args[++i]);
                     break;
+                case "--latency-warmup":
+                    latencyWarmup = Integer.parseInt(args[++i]);
+                    break;
                 case "--dir":
                     dir = Path.of(args[++i]);
                     break;
                 default:
                     out.println("unknown option " + args[i] + "; usage: NettyVsRawBenchmark [--sizes a,b] [--bytes B]"
-                            + " [--max-events N] [--reps R] [--latency-events N] [--dir DIR]");
+                            + " [--max-events N] [--reps R] [--latency-events N] [--latency-warmup N] [--dir DIR]");
                     return 2;
             }
         }
@@ -104,7 +112,7 @@ public final class NettyVsRawBenchmark {
                 b.compare((int) size, n, reps);
             }
             if (latencyEvents > 0) {
-                b.latency(latencyEvents);
+                b.latency(latencyEvents, latencyWarmup);
             }
         } finally {
             b.close();
@@ -235,21 +243,24 @@ public final class NettyVsRawBenchmark {
         }
     }
 
-    private void latency(int events) throws IOException {
+    /**
+     * One 100 B event at a time, raw then netty: {@code warmup} round trips first, not recorded (the JIT compiles the
+     * path meanwhile: without them the first thousands of netty round trips run in the interpreter while the compiler
+     * threads take a core of the two), then {@code events} recorded ones, whose process CPU time is counted too.
+     */
+    private void latency(int events, int warmup) throws IOException {
         ByteBuffer data = ByteBuffer.allocateDirect(100);
         Histogram rawH = new Histogram(3);
         Histogram netH = new Histogram(3);
+        long rawCpu;
+        long netCpu;
         try (SocketChannel ch = connect('L')) {
             ByteBuffer frame = ByteBuffer.allocateDirect(4 + METADATA + 100);
             ByteBuffer ack = ByteBuffer.allocateDirect(8);
-            for (int i = 0; i < events; i++) {
-                long t0 = System.nanoTime();
-                frame.clear().putInt(METADATA + 100).put(MD).put(data.duplicate()).flip();
-                RawPeer.writeFully(ch, frame);
-                ack.clear();
-                RawPeer.readFully(ch, ack);
-                rawH.recordValue(System.nanoTime() - t0);
-            }
+            rawRoundTrips(ch, frame, ack, data, warmup, null);
+            rawCpu = -processCpuNanos();
+            rawRoundTrips(ch, frame, ack, data, events, rawH);
+            rawCpu += processCpuNanos();
             RawPeer.writeFully(ch, ByteBuffer.allocate(4).putInt(0).flip());
             ack.clear();
             RawPeer.readFully(ch, ack);
@@ -258,18 +269,55 @@ public final class NettyVsRawBenchmark {
         driver.createTopic(topic, Metadata.of("{\"num_partitions\":1}"));
         Metadata md = Metadata.of(new String(MD, StandardCharsets.US_ASCII));
         try (TopicHandle t = driver.openTopic(topic); Producer p = t.producer()) {
-            for (int i = 0; i < events; i++) {
-                long t0 = System.nanoTime();
-                p.push(md, DataView.of(data.duplicate()), 0).join();
-                netH.recordValue(System.nanoTime() - t0);
-            }
+            nettyRoundTrips(p, md, data, warmup, null);
+            netCpu = -processCpuNanos();
+            nettyRoundTrips(p, md, data, events, netH);
+            netCpu += processCpuNanos();
         }
         driver.deleteTopic(topic);
-        out.println(String.format(Locale.ROOT, "round trip of one 100 B event (push until stored), %d events: raw"
-                + " p50 %.1f us p99 %.1f us | netty p50 %.1f us p99 %.1f us | ratio p50 %.2f", events,
+        out.println(String.format(Locale.ROOT, "round trip of one 100 B event (push until stored), %d events after %d"
+                + " unrecorded: raw p50 %.1f us p99 %.1f us | netty p50 %.1f us p99 %.1f us | ratio p50 %.2f | process"
+                + " CPU per round trip: raw %.1f us, netty %.1f us", events, warmup,
                 rawH.getValueAtPercentile(50) / 1e3, rawH.getValueAtPercentile(99) / 1e3,
                 netH.getValueAtPercentile(50) / 1e3, netH.getValueAtPercentile(99) / 1e3,
-                (double) netH.getValueAtPercentile(50) / rawH.getValueAtPercentile(50)));
+                (double) netH.getValueAtPercentile(50) / rawH.getValueAtPercentile(50), rawCpu / 1e3 / events,
+                netCpu / 1e3 / events));
+    }
+
+    /** {@code n} raw round trips, each timed into {@code h} unless it is null. */
+    private static void rawRoundTrips(SocketChannel ch, ByteBuffer frame, ByteBuffer ack, ByteBuffer data, int n,
+            Histogram h) throws IOException {
+        for (int i = 0; i < n; i++) {
+            long t0 = System.nanoTime();
+            frame.clear().putInt(METADATA + 100).put(MD).put(data.duplicate()).flip();
+            RawPeer.writeFully(ch, frame);
+            ack.clear();
+            RawPeer.readFully(ch, ack);
+            if (h != null) {
+                h.recordValue(System.nanoTime() - t0);
+            }
+        }
+    }
+
+    /** {@code n} netty round trips (push, then {@code join()}), each timed into {@code h} unless it is null. */
+    private static void nettyRoundTrips(Producer p, Metadata md, ByteBuffer data, int n, Histogram h) {
+        for (int i = 0; i < n; i++) {
+            long t0 = System.nanoTime();
+            p.push(md, DataView.of(data.duplicate()), 0).join();
+            if (h != null) {
+                h.recordValue(System.nanoTime() - t0);
+            }
+        }
+    }
+
+    /**
+     * @return the CPU time of every thread of this process (the partition server, the raw peer, the clients, the JIT
+     *     and the collector all run here), or 0 if the JVM does not report it
+     */
+    private static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean
+                ? ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime() : 0;
     }
 
     private static double median(double[] v) {
