@@ -9,7 +9,10 @@ import dev.diaspora.stream.Producer;
 import dev.diaspora.stream.TopicHandle;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -20,8 +23,9 @@ import java.util.Map;
  * metadata, then each repetition opens a consumer of a new name that reads them all from the start, with
  * {@code poll(Duration)} per event ({@code --mode poll}, the path of the rabbitmq and netty comparisons) or the batch
  * poll ({@code --mode batch}, {@code poll(processor, 1024, timeout)}). Each repetition prints the CPU time of the whole
- * JVM per consumed event (every thread: the application's, the fetch thread, JIT and GC) and events/s. What a driver
- * adds on top of these figures is its own read path; early repetitions still include JIT compilation.
+ * JVM per consumed event (every thread: the application's, the fetch thread, JIT and GC), the CPU time of the engine's
+ * threads alone per event (the pulling thread and the {@code diaspora-*} threads: steadier, as it leaves out JIT
+ * compilation and GC) and events/s. What a driver adds on top of these figures is its own read path.
  *
  * <p>Usage: {@code benchmarks/bin/engine-consume [--size 100] [--events 1000000] [--reps 10] [--mode poll|batch]}.
  *
@@ -61,19 +65,26 @@ public final class EngineConsumeBenchmark {
                 for (int rep = 0; rep < reps; rep++) {
                     long c0 = cpuNanos();
                     long t0 = System.nanoTime();
-                    long sum = consume(topic, "engine-" + rep, events, batch);
+                    long[] threads = new long[1];
+                    long sum = consume(topic, "engine-" + rep, events, batch, threads);
                     double cpu = (cpuNanos() - c0) / 1e3 / events;
                     double rate = events / ((System.nanoTime() - t0) / 1e9);
-                    out.printf(Locale.ROOT, "rep %2d size %6d %-5s %8.3f cpu-us/ev %10.0f ev/s (check %d)%n", rep, size,
-                            batch ? "batch" : "poll", cpu, rate, sum);
+                    out.printf(Locale.ROOT, "rep %2d size %6d %-5s %8.3f cpu-us/ev %8.3f engine-threads-us/ev %10.0f ev/s"
+                            + " (check %d)%n", rep, size, batch ? "batch" : "poll", cpu, threads[0] / 1e3 / events, rate,
+                            sum);
                 }
             }
         }
     }
 
-    /** Reads {@code events} events with a new consumer; returns the sum of their ids (so that none is skipped). */
-    private static long consume(TopicHandle topic, String name, int events, boolean batch) {
+    /**
+     * Reads {@code events} events with a new consumer; returns the sum of their ids (so that none is skipped), and in
+     * {@code threadNanos} the CPU time the engine's threads spent meanwhile (measured before the consumer closes, while
+     * its fetch thread lives).
+     */
+    private static long consume(TopicHandle topic, String name, int events, boolean batch, long[] threadNanos) {
         long[] sum = new long[1];
+        Map<Long, Long> before = engineThreadCpu();
         try (Consumer c = topic.consumer(ConsumerOptions.named(name))) {
             int got = 0;
             while (got < events) {
@@ -89,8 +100,28 @@ public final class EngineConsumeBenchmark {
                     got++;
                 }
             }
+            Map<Long, Long> after = engineThreadCpu();
+            for (Map.Entry<Long, Long> t : after.entrySet()) {
+                threadNanos[0] += t.getValue() - before.getOrDefault(t.getKey(), 0L);
+            }
         }
         return sum[0];
+    }
+
+    /** @return the CPU time so far of this thread and of every {@code diaspora-*} thread, by thread id */
+    private static Map<Long, Long> engineThreadCpu() {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        Map<Long, Long> cpu = new HashMap<>();
+        for (ThreadInfo t : mx.getThreadInfo(mx.getAllThreadIds())) {
+            if (t != null && (t.getThreadId() == Thread.currentThread().getId()
+                    || t.getThreadName().startsWith("diaspora-"))) {
+                long ns = mx.getThreadCpuTime(t.getThreadId());
+                if (ns >= 0) {
+                    cpu.put(t.getThreadId(), ns);
+                }
+            }
+        }
+        return cpu;
     }
 
     /** @return the CPU time of this JVM (every thread) in nanoseconds, or -1 */
