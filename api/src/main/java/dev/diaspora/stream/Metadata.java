@@ -58,11 +58,17 @@ public final class Metadata {
     private int length;
     private volatile JsonNode tree; // published once; racing parsers build equal trees
 
-    private Metadata(byte[] bytes, int offset, int length, JsonNode tree) {
+    /**
+     * Leaves {@link #tree} at its default null instead of storing null into it: a store to a volatile field is followed
+     * by a full fence, which the JIT keeps even in a constructor, and a consumer makes a metadata per event. The release
+     * fence gives what final fields would (and what that store gave): a metadata published through a data race is
+     * still seen whole; it costs no instruction on x86.
+     */
+    private Metadata(byte[] bytes, int offset, int length) {
         this.bytes = bytes;
         this.offset = offset;
         this.length = length;
-        this.tree = tree;
+        java.lang.invoke.VarHandle.releaseFence();
     }
 
     /**
@@ -73,7 +79,7 @@ public final class Metadata {
     private static final class FlyweightAccess implements dev.diaspora.stream.internal.engine.Flyweights.MetadataAccess {
         @Override
         public Metadata create() {
-            return new Metadata(new byte[0], 0, 0, null);
+            return new Metadata(new byte[0], 0, 0);
         }
 
         @Override
@@ -93,7 +99,7 @@ public final class Metadata {
     public static Metadata of(String json) {
         Objects.requireNonNull(json, "json");
         byte[] b = json.getBytes(StandardCharsets.UTF_8);
-        return new Metadata(b, 0, b.length, null);
+        return new Metadata(b, 0, b.length);
     }
 
     /**
@@ -119,7 +125,7 @@ public final class Metadata {
     public static Metadata of(JsonNode node) {
         Objects.requireNonNull(node, "node");
         byte[] b = Json.write(node).getBytes(StandardCharsets.UTF_8);
-        return new Metadata(b, 0, b.length, null);
+        return new Metadata(b, 0, b.length);
     }
 
     /**
@@ -129,7 +135,7 @@ public final class Metadata {
      */
     public static Metadata ofUtf8(byte[] utf8) {
         Objects.requireNonNull(utf8, "utf8");
-        return new Metadata(utf8, 0, utf8.length, null);
+        return new Metadata(utf8, 0, utf8.length);
     }
 
     /**
@@ -142,11 +148,11 @@ public final class Metadata {
         Objects.requireNonNull(utf8, "utf8");
         int len = utf8.remaining();
         if (utf8.hasArray()) {
-            return new Metadata(utf8.array(), utf8.arrayOffset() + utf8.position(), len, null);
+            return new Metadata(utf8.array(), utf8.arrayOffset() + utf8.position(), len);
         }
         byte[] b = new byte[len];
         utf8.get(utf8.position(), b, 0, len);
-        return new Metadata(b, 0, len, null);
+        return new Metadata(b, 0, len);
     }
 
     /**

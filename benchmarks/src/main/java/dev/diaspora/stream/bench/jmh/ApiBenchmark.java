@@ -4,6 +4,7 @@ import dev.diaspora.stream.DataDescriptor;
 import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.Validator;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -24,7 +25,8 @@ import org.openjdk.jmh.infra.Blackhole;
  * strided view), and metadata creation plus syntax check for a 128 B JSON object, from bytes and from a String. Next
  * to the syntax check, what a topic with the {@code schema} validator adds per event: the check plus parse plus
  * validation of the same object ({@code metadataSchemaValidateUtf8}, the producer's path), and the validation alone
- * on an already parsed tree ({@code metadataSchemaValidateParsed}).
+ * on an already parsed tree ({@code metadataSchemaValidateParsed}); and what the consumer pays per event for its
+ * metadata with the default serializer ({@code metadataOfUtf8Window}).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -39,6 +41,7 @@ public class ApiBenchmark {
     byte[] jsonUtf8;
     Validator schemaValidator;
     Metadata parsed;
+    ByteBuffer window;
 
     @Setup
     public void setup() {
@@ -51,6 +54,7 @@ public class ApiBenchmark {
         }
         json = sb.append("\"}").toString();
         jsonUtf8 = json.getBytes(StandardCharsets.UTF_8);
+        window = ByteBuffer.wrap(jsonUtf8);
         if (jsonUtf8.length != 128) {
             throw new IllegalStateException("metadata is " + jsonUtf8.length + " bytes");
         }
@@ -77,6 +81,15 @@ public class ApiBenchmark {
     @Benchmark
     public void flattenToConsumer(Blackhole bh) {
         subOfStrided.flatten((off, len) -> bh.consume(off + len));
+    }
+
+    /**
+     * What the consumer does per event with the default serializer: metadata over a window on the batch's buffer (no
+     * copy, no check).
+     */
+    @Benchmark
+    public Metadata metadataOfUtf8Window() {
+        return Metadata.ofUtf8(window.limit(jsonUtf8.length).position(0));
     }
 
     @Benchmark
