@@ -158,6 +158,8 @@ final class PullDeliverer {
      * update per call, not per event).
      */
     int drain(EventProcessor processor, int maxEvents, Duration timeout) {
+        int outerEvents = drainedEvents; // a processor may batch-poll again: keep the outer call's tally
+        long outerBytes = drainedBytes;
         drainedEvents = 0;
         drainedBytes = 0;
         try {
@@ -171,6 +173,8 @@ final class PullDeliverer {
                     lock.unlock();
                 }
             }
+            drainedEvents = outerEvents;
+            drainedBytes = outerBytes;
         }
     }
 

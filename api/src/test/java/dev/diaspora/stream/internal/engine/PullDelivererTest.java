@@ -143,6 +143,28 @@ class PullDelivererTest {
     }
 
     /**
+     * A processor may batch-poll again (the nested call takes the next events in order): the events of both calls are
+     * counted. The nested call used to reset the outer call's tally, so the outer call's events before it were lost
+     * from the metrics.
+     */
+    @Test
+    void aNestedBatchPollLeavesTheOuterCallsTallyWhole() {
+        offer(6);
+        int[] inner = {0};
+        boolean[] nested = {false};
+        assertEquals(2, deliverer.drain(e -> {
+            if (!nested[0]) {
+                nested[0] = true;
+                inner[0] = deliverer.drain(x -> { }, 3, Duration.ZERO);
+            }
+        }, 2, Duration.ZERO));
+        assertEquals(3, inner[0]);
+        assertEquals(5, deliverer.eventsDelivered(), "2 events of the outer call and 3 of the nested one");
+        assertEquals(20, deliverer.bytesDelivered());
+        assertEquals(5, delivered.get(0), "the position follows the deliveries");
+    }
+
+    /**
      * Ready pulls are counted under the lock and added to the latency histogram in bulk: the counters and a fresh
      * read of the histogram hold every event; a histogram reference kept from before lags by fewer than 1,024 pulls.
      */
