@@ -121,7 +121,12 @@ final class LockKeeper {
 
     private static void run() {
         List<Keep> release = new ArrayList<>();
-        byte[][] buf = {new byte[16 << 10]};
+        try (LockWaiters locks = new LockWaiters()) { // kept open while the thread runs
+            run(locks, release);
+        }
+    }
+
+    private static void run(LockWaiters locks, List<Keep> release) {
         while (true) {
             synchronized (MONITOR) {
                 long idleSince = System.nanoTime();
@@ -141,7 +146,7 @@ final class LockKeeper {
             LockSupport.parkNanos(CHECK_NANOS);
             Set<String> waited;
             try {
-                waited = LockWaiters.waitedFor(buf);
+                waited = locks.waitedFor();
             } catch (IOException | RuntimeException e) {
                 LOG.debug("cannot read /proc/locks ({}); releasing the kept partition locks", e.toString());
                 waited = null; // cannot tell: release everything, as if every lock were wanted
