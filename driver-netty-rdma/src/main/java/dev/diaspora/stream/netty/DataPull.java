@@ -173,7 +173,7 @@ final class DataPull {
                 sizes[i] = descriptors[i].size();
             } catch (RuntimeException e) {
                 early[i] = e instanceof DiasporaException ? (DiasporaException) e
-                        : new InvalidSelectionException("bad selection: " + e.getMessage());
+                        : new InvalidSelectionException("bad selection: " + e.getMessage(), e);
             }
         }
         // zero-copy candidates: whole blocks from the file, when widening costs little

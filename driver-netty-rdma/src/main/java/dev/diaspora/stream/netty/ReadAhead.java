@@ -169,7 +169,7 @@ final class ReadAhead extends ForwardingLocalTopic {
                 heldUsed += r.descriptor().size();
                 servedInline++;
             } catch (DiasporaException e) {
-                r.fail(new InvalidSelectionException(e.getMessage()));
+                r.fail(e instanceof InvalidSelectionException ? e : new InvalidSelectionException(e.getMessage(), e));
             }
         }
         if (!remote.isEmpty()) {
