@@ -3,6 +3,7 @@ package dev.diaspora.stream;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.diaspora.stream.internal.json.Json;
 import dev.diaspora.stream.internal.json.JsonSyntax;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -68,7 +69,7 @@ public final class Metadata {
         this.bytes = bytes;
         this.offset = offset;
         this.length = length;
-        java.lang.invoke.VarHandle.releaseFence();
+        VarHandle.releaseFence();
     }
 
     /**

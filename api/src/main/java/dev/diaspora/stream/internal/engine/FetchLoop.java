@@ -69,7 +69,7 @@ final class FetchLoop {
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
     private final LongAdder batchesFetched = new LongAdder();
     private final Thread thread;
-    private volatile Set<Integer> assignment = Set.of();
+    private Set<Integer> assignment = Set.of(); // fetch thread (and the constructor): what it reads; see reported
     /**
      * What {@link #assignment()} reports: {@link #assignment} less the partitions the session revoked since the last
      * refresh, so a revocation shows at once (another member may hold the partition as soon as the session returns).
