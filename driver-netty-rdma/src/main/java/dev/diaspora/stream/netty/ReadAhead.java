@@ -1,7 +1,6 @@
 package dev.diaspora.stream.netty;
 
 import dev.diaspora.stream.DiasporaException;
-import dev.diaspora.stream.InvalidSelectionException;
 import dev.diaspora.stream.netty.protocol.InlineData;
 import dev.diaspora.stream.spi.DataRequest;
 import dev.diaspora.stream.spi.ForwardingLocalTopic;
@@ -169,7 +168,7 @@ final class ReadAhead extends ForwardingLocalTopic {
                 heldUsed += r.descriptor().size();
                 servedInline++;
             } catch (DiasporaException e) {
-                r.fail(e instanceof InvalidSelectionException ? e : new InvalidSelectionException(e.getMessage(), e));
+                r.fail(e); // as every driver filling from inline data: the engine checked the selection already
             }
         }
         if (!remote.isEmpty()) {
