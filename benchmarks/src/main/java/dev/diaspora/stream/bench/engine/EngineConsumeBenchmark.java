@@ -7,6 +7,7 @@ import dev.diaspora.stream.Driver;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.Producer;
 import dev.diaspora.stream.TopicHandle;
+import dev.diaspora.stream.bench.ProcessCpu;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
@@ -16,6 +17,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The consumer engine's own CPU per event, over the in-process {@code memory} driver (no network, no client library):
@@ -42,13 +44,22 @@ public final class EngineConsumeBenchmark {
     /** Runs the benchmark, printing one line per repetition to {@code out}. */
     public static void run(String[] args, PrintStream out) throws Exception {
         Map<String, String> a = new LinkedHashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            a.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        for (int i = 0; i < args.length; i += 2) {
+            String name = args[i].replaceFirst("^--", "");
+            if (!Set.of("size", "events", "reps", "mode").contains(name) || i + 1 == args.length) {
+                throw new IllegalArgumentException("bad option " + args[i] + "; usage: engine-consume [--size 100]"
+                        + " [--events 1000000] [--reps 10] [--mode poll|batch]");
+            }
+            a.put(name, args[i + 1]);
         }
         int size = Integer.parseInt(a.getOrDefault("size", "100"));
         int events = Integer.parseInt(a.getOrDefault("events", "1000000"));
         int reps = Integer.parseInt(a.getOrDefault("reps", "10"));
-        boolean batch = a.getOrDefault("mode", "poll").equals("batch");
+        String mode = a.getOrDefault("mode", "poll");
+        if (!mode.equals("poll") && !mode.equals("batch")) {
+            throw new IllegalArgumentException("--mode " + mode + ": use poll or batch");
+        }
+        boolean batch = mode.equals("batch");
         out.println("# engine consume over the memory driver: size=" + size + " events=" + events + " reps=" + reps
                 + " mode=" + (batch ? "batch" : "poll"));
         try (Driver driver = Driver.open("memory", Metadata.of("{}"))) {
@@ -63,11 +74,11 @@ public final class EngineConsumeBenchmark {
                     producer.flush().get();
                 }
                 for (int rep = 0; rep < reps; rep++) {
-                    long c0 = cpuNanos();
+                    long c0 = ProcessCpu.nanos();
                     long t0 = System.nanoTime();
                     long[] threads = new long[1];
                     long sum = consume(topic, "engine-" + rep, events, batch, threads);
-                    double cpu = (cpuNanos() - c0) / 1e3 / events;
+                    double cpu = (ProcessCpu.nanos() - c0) / 1e3 / events;
                     double rate = events / ((System.nanoTime() - t0) / 1e9);
                     out.printf(Locale.ROOT, "rep %2d size %6d %-5s %8.3f cpu-us/ev %8.3f engine-threads-us/ev %10.0f ev/s"
                             + " (check %d)%n", rep, size, batch ? "batch" : "poll", cpu, threads[0] / 1e3 / events, rate,
@@ -122,11 +133,5 @@ public final class EngineConsumeBenchmark {
             }
         }
         return cpu;
-    }
-
-    /** @return the CPU time of this JVM (every thread) in nanoseconds, or -1 */
-    private static long cpuNanos() {
-        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
-                ? os.getProcessCpuTime() : -1;
     }
 }

@@ -7,11 +7,11 @@ import dev.diaspora.stream.Event;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.Producer;
 import dev.diaspora.stream.TopicHandle;
+import dev.diaspora.stream.bench.ProcessCpu;
 import dev.diaspora.stream.files.storage.DirectoryTrees;
 import dev.diaspora.stream.netty.PartitionServer;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -258,9 +258,9 @@ public final class NettyVsRawBenchmark {
             ByteBuffer frame = ByteBuffer.allocateDirect(4 + METADATA + 100);
             ByteBuffer ack = ByteBuffer.allocateDirect(8);
             rawRoundTrips(ch, frame, ack, data, warmup, null);
-            rawCpu = -processCpuNanos();
+            rawCpu = -ProcessCpu.nanos();
             rawRoundTrips(ch, frame, ack, data, events, rawH);
-            rawCpu += processCpuNanos();
+            rawCpu += ProcessCpu.nanos();
             RawPeer.writeFully(ch, ByteBuffer.allocate(4).putInt(0).flip());
             ack.clear();
             RawPeer.readFully(ch, ack);
@@ -270,9 +270,9 @@ public final class NettyVsRawBenchmark {
         Metadata md = Metadata.of(new String(MD, StandardCharsets.US_ASCII));
         try (TopicHandle t = driver.openTopic(topic); Producer p = t.producer()) {
             nettyRoundTrips(p, md, data, warmup, null);
-            netCpu = -processCpuNanos();
+            netCpu = -ProcessCpu.nanos();
             nettyRoundTrips(p, md, data, events, netH);
-            netCpu += processCpuNanos();
+            netCpu += ProcessCpu.nanos();
         }
         driver.deleteTopic(topic);
         out.println(String.format(Locale.ROOT, "round trip of one 100 B event (push until stored), %d events after %d"
@@ -308,16 +308,6 @@ public final class NettyVsRawBenchmark {
                 h.recordValue(System.nanoTime() - t0);
             }
         }
-    }
-
-    /**
-     * @return the CPU time of every thread of this process (the partition server, the raw peer, the clients, the JIT
-     *     and the collector all run here), or 0 if the JVM does not report it
-     */
-    private static long processCpuNanos() {
-        java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
-        return os instanceof com.sun.management.OperatingSystemMXBean
-                ? ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime() : 0;
     }
 
     private static double median(double[] v) {

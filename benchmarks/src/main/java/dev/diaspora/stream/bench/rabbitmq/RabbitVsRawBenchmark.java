@@ -8,8 +8,8 @@ import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.Driver;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.Producer;
+import dev.diaspora.stream.bench.ProcessCpu;
 import java.io.PrintStream;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -137,7 +137,7 @@ public final class RabbitVsRawBenchmark {
                     .build();
             CountDownLatch confirmed = new CountDownLatch(1);
             AtomicLong left = new AtomicLong(n);
-            long c0 = cpuNanos();
+            long c0 = ProcessCpu.nanos();
             long t0 = System.nanoTime();
             for (long i = 0; i < n; i++) {
                 producer.send(producer.messageBuilder().publishingId(i).addData(body).build(), s -> {
@@ -151,11 +151,11 @@ public final class RabbitVsRawBenchmark {
             }
             await(confirmed, "raw confirms");
             double produce = n / ((System.nanoTime() - t0) / 1e9);
-            double produceCpu = (cpuNanos() - c0) / 1e3 / n;
+            double produceCpu = (ProcessCpu.nanos() - c0) / 1e3 / n;
             producer.close();
             CountDownLatch consumed = new CountDownLatch(1);
             AtomicLong seen = new AtomicLong();
-            long c1 = cpuNanos();
+            long c1 = ProcessCpu.nanos();
             long t1 = System.nanoTime();
             com.rabbitmq.stream.Consumer consumer = env.consumerBuilder().stream(stream)
                     .offset(OffsetSpecification.first()).messageHandler((ctx, m) -> {
@@ -165,7 +165,7 @@ public final class RabbitVsRawBenchmark {
                     }).build();
             await(consumed, "raw consume");
             double consume = n / ((System.nanoTime() - t1) / 1e9);
-            double consumeCpu = (cpuNanos() - c1) / 1e3 / n;
+            double consumeCpu = (ProcessCpu.nanos() - c1) / 1e3 / n;
             consumer.close();
             return new double[] {produce, consume, produceCpu, consumeCpu};
         } finally {
@@ -182,7 +182,7 @@ public final class RabbitVsRawBenchmark {
             }
             Metadata metadata = Metadata.of(md.append("\"}").toString());
             byte[] data = new byte[size];
-            long c0 = cpuNanos();
+            long c0 = ProcessCpu.nanos();
             long t0 = System.nanoTime();
             try (Producer producer = handle.producer()) {
                 for (long i = 0; i < n; i++) {
@@ -191,8 +191,8 @@ public final class RabbitVsRawBenchmark {
                 producer.flush().get(300, TimeUnit.SECONDS);
             }
             double produce = n / ((System.nanoTime() - t0) / 1e9);
-            double produceCpu = (cpuNanos() - c0) / 1e3 / n;
-            long c1 = cpuNanos();
+            double produceCpu = (ProcessCpu.nanos() - c0) / 1e3 / n;
+            long c1 = ProcessCpu.nanos();
             long t1 = System.nanoTime();
             try (Consumer consumer = handle.consumer(ConsumerOptions.named("bench"))) {
                 for (long i = 0; i < n; i++) {
@@ -201,17 +201,11 @@ public final class RabbitVsRawBenchmark {
                 }
             }
             double consume = n / ((System.nanoTime() - t1) / 1e9);
-            double consumeCpu = (cpuNanos() - c1) / 1e3 / n;
+            double consumeCpu = (ProcessCpu.nanos() - c1) / 1e3 / n;
             return new double[] {produce, consume, produceCpu, consumeCpu};
         } finally {
             driver.deleteTopic(topic);
         }
-    }
-
-    /** @return the CPU time of this JVM (every thread: client, driver, engine, JIT, GC) in nanoseconds, or -1 */
-    private static long cpuNanos() {
-        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
-                ? os.getProcessCpuTime() : -1;
     }
 
     private static void await(CountDownLatch latch, String what) throws InterruptedException {

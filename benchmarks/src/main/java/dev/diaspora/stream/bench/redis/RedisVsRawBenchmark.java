@@ -9,6 +9,7 @@ import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.Producer;
 import dev.diaspora.stream.ProducerOptions;
 import dev.diaspora.stream.TopicHandle;
+import dev.diaspora.stream.bench.ProcessCpu;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisClient;
@@ -245,8 +246,7 @@ public final class RedisVsRawBenchmark {
      *     includes other clients' work: use a server of the benchmark's own for it ({@code --uri}).
      */
     private static double[] cpu(StatefulRedisConnection<byte[], byte[]> raw) {
-        double self = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
-                .getOperatingSystemMXBean()).getProcessCpuTime() / 1e3;
+        double self = ProcessCpu.nanos() / 1e3;
         double server = 0;
         for (String line : raw.sync().info("cpu").split("\r?\n")) {
             if (line.startsWith("used_cpu_sys:") || line.startsWith("used_cpu_user:")) {
