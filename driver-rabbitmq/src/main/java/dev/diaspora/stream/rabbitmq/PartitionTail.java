@@ -120,21 +120,15 @@ final class PartitionTail implements AutoCloseable {
 
     private synchronized void dropDetached() {
         SendLane[] l = lanes;
-        int keep = 0;
-        for (SendLane x : l) {
+        SendLane[] n = new SendLane[l.length];
+        int k = 0;
+        for (SendLane x : l) { // one pass: a lane may empty between two looks (its last send completes meanwhile)
             if (!x.detached || !x.isEmpty()) {
-                keep++;
+                n[k++] = x;
             }
         }
-        if (keep < l.length) {
-            SendLane[] n = new SendLane[keep];
-            int k = 0;
-            for (SendLane x : l) {
-                if (!x.detached || !x.isEmpty()) {
-                    n[k++] = x;
-                }
-            }
-            lanes = n;
+        if (k < l.length) {
+            lanes = Arrays.copyOf(n, k);
         }
     }
 
