@@ -248,6 +248,11 @@ public final class ConsumerOptions {
      * data buffer off the read path (the {@code files} driver then reuses its read buffers too: nothing is allocated
      * per event in steady state). Default {@code false}: the application owns every event.
      *
+     * <p>Choose it for a flat heap (no garbage per event, so no collections caused by reading), not for events per
+     * second: reused objects travel between the fetch thread's and the application's CPU caches, so on a 2-core
+     * machine a batch poll of 1 KiB events from the {@code files} driver ran at about 0.7x the speed of the same poll
+     * without it.
+     *
      * <p>Under {@code true}:
      * <ul>
      *   <li>call {@link Event#keep()} inside the call for an event that stays valid (a copy; never recycled);</li>

@@ -16,8 +16,16 @@ import java.util.ArrayDeque;
  * allocator's {@link DataAllocator#release}. {@link #close()} gives every pooled view to the allocator, and views
  * recycled after it go there straight away: nothing leaks when the consumer closes with events in flight.
  *
- * <p>Thread safety: thread-safe; the fetch thread takes, the application thread (and the consumer's stop, seek and
- * rebalance paths) give back, all under this object's monitor (one short hold per event).
+ * <p>Two sides, so that the fetch thread and the application thread do not meet on a lock once per event (with a
+ * monitor taken four times per event by two threads, the pool made a batch poll half as fast as allocating): what
+ * comes back goes into the shared pool under this object's monitor (one hold per event); the fetch thread takes from
+ * its own stash, and when that runs dry it takes the whole shared deque of events, or of views of the size it needs,
+ * in one hold (the deques are swapped, not copied). The bounds count the stash as it was at the last exchange, so they
+ * hold at every moment (they may count a few taken items too many until the next exchange).
+ *
+ * <p>Thread safety: thread-safe as used: {@link #take}, {@link #event} and {@link #allocate} on the fetch thread only
+ * (as a {@link DataAllocator} is called); {@link #release} and {@link #recycle} from any thread (the application's,
+ * and the consumer's stop, seek and rebalance paths); {@link #close} once the fetch thread has stopped, or on it.
  */
 final class EventRecycler implements DataAllocator {
     private static final int SLOTS = 4;
@@ -26,12 +34,22 @@ final class EventRecycler implements DataAllocator {
     private final DataAllocator allocator;
     private final int maxEvents;
     private final long maxBytes;
-    private final ArrayDeque<EventImpl> events = new ArrayDeque<>(); // guarded by this
+    private ArrayDeque<EventImpl> events = new ArrayDeque<>(); // guarded by this
     private final long[] slotSize = new long[SLOTS]; // guarded by this; 0: free slot
     @SuppressWarnings("unchecked")
     private final ArrayDeque<DataView>[] slots = new ArrayDeque[SLOTS]; // guarded by this
+    /** Views and events in the pool and the stash (as of the last exchange). */
     private long pooledBytes; // guarded by this
+    private int pooledEvents; // guarded by this
     private boolean closed; // guarded by this
+
+    // the fetch thread's stash: swapped with the shared deques under the monitor, else used by that thread alone
+    private ArrayDeque<EventImpl> stashEvents = new ArrayDeque<>();
+    private int stashEventsTaken; // taken from the stash since the last exchange: not counted off yet
+    private final long[] stashSize = new long[SLOTS]; // 0: free
+    @SuppressWarnings("unchecked")
+    private final ArrayDeque<DataView>[] stash = new ArrayDeque[SLOTS];
+    private long stashBytesTaken;
 
     /**
      * @param consumer the events' consumer (their acknowledge goes there)
@@ -46,6 +64,7 @@ final class EventRecycler implements DataAllocator {
         this.maxBytes = maxBytes;
         for (int i = 0; i < SLOTS; i++) {
             slots[i] = new ArrayDeque<>();
+            stash[i] = new ArrayDeque<>();
         }
     }
 
@@ -55,38 +74,71 @@ final class EventRecycler implements DataAllocator {
      *     either way (fetch thread)
      */
     EventImpl take() {
-        EventImpl e;
-        synchronized (this) {
-            e = events.poll();
-        }
-        return (e == null ? new EventImpl(consumer, true) : e).taken();
+        return pooledEvent().taken();
     }
 
     /** @return a pooled event aimed at the given one (fetch thread) */
     EventImpl event(Metadata metadata, DataView data, int partition, long id, long timestampNanos, int tenure) {
-        EventImpl e;
-        synchronized (this) {
-            e = events.poll();
-        }
+        return pooledEvent().reuse(metadata, data, partition, id, timestampNanos, tenure);
+    }
+
+    private EventImpl pooledEvent() {
+        EventImpl e = stashEvents.poll();
         if (e == null) {
-            e = new EventImpl(consumer, true);
+            synchronized (this) {
+                pooledEvents -= stashEventsTaken;
+                stashEventsTaken = 0;
+                if (!events.isEmpty()) {
+                    ArrayDeque<EventImpl> empty = stashEvents;
+                    stashEvents = events;
+                    events = empty;
+                }
+            }
+            e = stashEvents.poll();
+            if (e == null) {
+                return new EventImpl(consumer, true);
+            }
         }
-        return e.reuse(metadata, data, partition, id, timestampNanos, tenure);
+        stashEventsTaken++;
+        return e;
     }
 
     /** A pooled view of exactly the selection's size, else the allocator's (fetch thread). */
     @Override
     public DataView allocate(Metadata metadata, DataDescriptor descriptor) {
         long size = descriptor.size();
-        synchronized (this) {
-            for (int i = 0; i < SLOTS; i++) {
-                if (slotSize[i] == size && !slots[i].isEmpty()) {
-                    pooledBytes -= size;
-                    return slots[i].poll();
-                }
+        for (int i = 0; i < SLOTS; i++) {
+            if (stashSize[i] == size && !stash[i].isEmpty()) {
+                stashBytesTaken += size;
+                return stash[i].poll();
             }
         }
-        return allocator.allocate(metadata, descriptor);
+        DataView v = exchange(size);
+        return v != null ? v : allocator.allocate(metadata, descriptor);
+    }
+
+    /** The stash holds no view of {@code size}: takes the shared ones of that size. @return one of them, or null */
+    private synchronized DataView exchange(long size) {
+        pooledBytes -= stashBytesTaken;
+        stashBytesTaken = 0;
+        for (int i = 0; i < SLOTS; i++) {
+            if (slotSize[i] != size || slots[i].isEmpty()) {
+                continue;
+            }
+            for (int j = 0; j < SLOTS; j++) {
+                if (stash[j].isEmpty()) {
+                    ArrayDeque<DataView> empty = stash[j];
+                    stash[j] = slots[i];
+                    stashSize[j] = size;
+                    slots[i] = empty;
+                    stashBytesTaken += size;
+                    return stash[j].poll();
+                }
+            }
+            pooledBytes -= size; // every stash slot holds views of other sizes: take just this one
+            return slots[i].poll();
+        }
+        return null;
     }
 
     /** Takes back a view: into the pool if there is room, else to the allocator. */
@@ -95,7 +147,7 @@ final class EventRecycler implements DataAllocator {
         long size = view.size();
         if (size > 0) {
             synchronized (this) {
-                if (!closed && pooledBytes + size <= maxBytes && keep(view, size)) {
+                if (keep(view, size)) {
                     return;
                 }
             }
@@ -103,8 +155,11 @@ final class EventRecycler implements DataAllocator {
         }
     }
 
-    /** Holds the monitor. @return whether the view went into a slot of its size (taken or made free) */
+    /** Holds the monitor. @return whether the view went into the pool, in a slot of its size (taken or made free) */
     private boolean keep(DataView view, long size) {
+        if (closed || pooledBytes + size > maxBytes) {
+            return false;
+        }
         int free = -1;
         for (int i = 0; i < SLOTS; i++) {
             if (slotSize[i] == size) {
@@ -126,8 +181,8 @@ final class EventRecycler implements DataAllocator {
     }
 
     /**
-     * Gives a delivered or dropped event back: its data to the pool (or the allocator), the object to the pool. An
-     * owned event (a kept copy) is left alone.
+     * Gives a delivered or dropped event back: its data to the pool (or the allocator), the object to the pool, in one
+     * hold of the monitor. An owned event (a kept copy) is left alone.
      */
     void recycle(EventImpl e) {
         if (!e.pooled()) {
@@ -135,11 +190,17 @@ final class EventRecycler implements DataAllocator {
         }
         DataView data = e.data();
         e.recycled();
-        release(data);
+        long size = data.size();
+        boolean kept;
         synchronized (this) {
-            if (!closed && events.size() < maxEvents) {
+            kept = size <= 0 || keep(data, size);
+            if (!closed && pooledEvents < maxEvents) {
                 events.push(e);
+                pooledEvents++;
             }
+        }
+        if (!kept) {
+            allocator.release(data);
         }
     }
 
@@ -149,11 +210,18 @@ final class EventRecycler implements DataAllocator {
         synchronized (this) {
             closed = true;
             events.clear();
+            stashEvents.clear();
+            stashEventsTaken = 0;
+            pooledEvents = 0;
             for (int i = 0; i < SLOTS; i++) {
                 out.addAll(slots[i]);
                 slots[i].clear();
                 slotSize[i] = 0;
+                out.addAll(stash[i]);
+                stash[i].clear();
+                stashSize[i] = 0;
             }
+            stashBytesTaken = 0;
             pooledBytes = 0;
         }
         for (DataView v : out) {
@@ -161,13 +229,13 @@ final class EventRecycler implements DataAllocator {
         }
     }
 
-    /** @return the data bytes the pool holds (tests) */
+    /** @return the data bytes the pool and the stash hold (tests) */
     synchronized long pooledBytes() {
-        return pooledBytes;
+        return pooledBytes - stashBytesTaken;
     }
 
-    /** @return the event objects the pool holds (tests) */
+    /** @return the event objects the pool and the stash hold (tests) */
     synchronized int pooledEvents() {
-        return events.size();
+        return pooledEvents - stashEventsTaken;
     }
 }

@@ -90,6 +90,84 @@ class EventRecyclerTest {
     }
 
     @Test
+    void theFetchSideTakesTheSharedViewsOfASizeInOneExchangeAndCloseGivesItsStashBack() {
+        CountingAllocator heap = new CountingAllocator();
+        EventRecycler pool = new EventRecycler(null, heap, 16, 1 << 20);
+        DataView a = pool.allocate(Metadata.EMPTY, of(100));
+        DataView b = pool.allocate(Metadata.EMPTY, of(100));
+        pool.release(a);
+        pool.release(b);
+        assertEquals(200, pool.pooledBytes());
+        DataView first = pool.allocate(Metadata.EMPTY, of(100)); // takes both into the stash, hands one out
+        assertEquals(100, pool.pooledBytes(), "the view left in the stash still counts against the bound");
+        DataView second = pool.allocate(Metadata.EMPTY, of(100)); // from the stash
+        assertEquals(java.util.Set.of(a, b), java.util.Set.of(first, second), "both reused");
+        assertEquals(2, heap.allocated);
+        pool.release(first);
+        pool.allocate(Metadata.EMPTY, of(100)); // the stash is empty: exchange again
+        pool.release(pool.allocate(Metadata.EMPTY, of(7)));
+        pool.allocate(Metadata.EMPTY, of(7)); // the 7-byte view goes into the stash and out again
+        pool.release(second);
+        pool.release(pool.allocate(Metadata.EMPTY, of(100))); // second via the stash, then back to the shared pool
+        pool.allocate(Metadata.EMPTY, of(100)); // the stash holds it again
+        pool.release(pool.allocate(Metadata.EMPTY, of(50)));
+        pool.close();
+        assertEquals(3, heap.outstanding(), "the three views handed out and not given back; none kept by the pool");
+    }
+
+    /**
+     * Seeded: a fetch thread taking events and views while an application thread gives them back, as a batch poll
+     * runs; the bounds hold throughout and close leaves nothing out.
+     */
+    @Test
+    void seededTakesAndGivesOnTwoThreadsStayWithinTheBoundsAndLeakNothing() throws Exception {
+        for (long seed = 1; seed <= 20; seed++) {
+            SplittableRandom rnd = new SplittableRandom(seed);
+            CountingAllocator heap = new CountingAllocator();
+            long maxBytes = 64 + rnd.nextInt(4000);
+            int maxEvents = 1 + rnd.nextInt(64);
+            EventRecycler pool = new EventRecycler(null, heap, maxEvents, maxBytes);
+            java.util.concurrent.BlockingQueue<EventImpl> handOff = new java.util.concurrent.ArrayBlockingQueue<>(32);
+            long sizesSeed = rnd.nextLong();
+            Thread fetch = new Thread(() -> {
+                SplittableRandom sizes = new SplittableRandom(sizesSeed);
+                try {
+                    for (int i = 0; i < 20_000; i++) {
+                        long size = 1 + sizes.nextInt(3) * 64L;
+                        handOff.put(pool.event(Metadata.EMPTY, pool.allocate(Metadata.EMPTY, of(size)), 0, i, 0, 0));
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            fetch.start();
+            List<EventImpl> kept = new ArrayList<>();
+            for (int i = 0; i < 20_000; i++) {
+                EventImpl e = handOff.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+                if (e == null) {
+                    throw new AssertionError("seed " + seed + ": the fetch side stopped at " + i);
+                }
+                if (e.id() != i || e.data().size() % 64 != 1) {
+                    throw new AssertionError("seed " + seed + ": event " + i + " shows id " + e.id() + ", size "
+                            + e.data().size() + " (an event or view handed out twice)");
+                }
+                if (rnd.nextInt(100) == 0) {
+                    kept.add(e); // still in the application's hands at close
+                } else {
+                    pool.recycle(e);
+                }
+                assertTrue(pool.pooledBytes() <= maxBytes && pool.pooledEvents() <= maxEvents,
+                        "seed " + seed + ": within the bounds");
+            }
+            fetch.join();
+            pool.close();
+            assertEquals(kept.size(), heap.outstanding(), "seed " + seed + ": only the kept events hold views");
+            kept.forEach(pool::recycle);
+            assertEquals(0, heap.outstanding(), "seed " + seed + ": every view back at the allocator");
+        }
+    }
+
+    @Test
     void aRecycledEventFailsClearlyUntilItIsReusedAndKeepMakesAnOwnedCopy() {
         EventRecycler pool = new EventRecycler(null, new CountingAllocator(), 16, 1 << 20);
         DataView data = pool.allocate(Metadata.EMPTY, of(4));
