@@ -149,16 +149,12 @@ final class ReadAhead extends ForwardingLocalTopic {
             return;
         }
         List<DataRequest> remote = new ArrayList<>();
-        ByteBuffer bytes = null;
         for (DataRequest r : requests) {
             if (r.partition() != heldPartition || !h.holds(r.eventId())) {
                 remote.add(r);
                 continue;
             }
-            if (bytes == null) {
-                bytes = h.contiguous();
-            }
-            ByteBuffer whole = h.of(bytes, r.eventId());
+            ByteBuffer whole = h.of(r.eventId());
             if (r.descriptor().baseSize() != whole.remaining()) { // the server answers such a request with an error
                 remote.add(r);
                 continue;

@@ -27,25 +27,13 @@ public record InlineData(long firstId, long[] offsets, ByteBuf data) {
     }
 
     /**
-     * @param bytes {@link #data()} as one buffer (see {@link #contiguous()})
-     * @return the whole data of held event {@code id}, a view of {@code bytes}
+     * @return the whole data of held event {@code id}, a view of {@link #data()} where it lies in one piece of the
+     *     received frame (the usual case for events smaller than a socket read), else a copy of its pieces: the held
+     *     data is not copied as a whole before each event's selected bytes are copied out of it
      */
-    public ByteBuffer of(ByteBuffer bytes, long id) {
+    public ByteBuffer of(long id) {
         int i = (int) (id - firstId);
-        return bytes.slice((int) offsets[i], (int) (offsets[i + 1] - offsets[i]));
-    }
-
-    /**
-     * @return {@link #data()} as one buffer, to slice each event out of cheaply: a view if the frame arrived in one
-     *     piece, else a copy (looking events up in a buffer of many pieces costs more than copying them once)
-     */
-    public ByteBuffer contiguous() {
-        if (data.nioBufferCount() == 1) {
-            return data.nioBuffer();
-        }
-        ByteBuffer copy = ByteBuffer.allocate(data.readableBytes());
-        data.getBytes(data.readerIndex(), copy);
-        return copy.flip();
+        return data.nioBuffer(data.readerIndex() + (int) offsets[i], (int) (offsets[i + 1] - offsets[i]));
     }
 
     /** @return the bytes held */
