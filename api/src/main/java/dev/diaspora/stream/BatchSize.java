@@ -5,7 +5,9 @@ package dev.diaspora.stream;
  *
  * <p>{@link #of(int)}: a partition's open batch is sealed at n events, at the byte cap, or on flush.
  * {@link #adaptive()}: while the partition has a free in-flight slot the open batch is handed over as soon as the
- * sender runs; while all slots are busy, events accumulate (so batches grow under load).
+ * sender runs; while all slots are busy, events accumulate (so batches grow under load). A consumer's adaptive reads
+ * ask for {@link ConsumerOptions#ADAPTIVE_READ_BATCH} events at first and twice as many after each read that came back
+ * full, up to {@link ConsumerOptions#ADAPTIVE_MAX_READ_BATCH}.
  *
  * <p>Thread safety: immutable.
  */

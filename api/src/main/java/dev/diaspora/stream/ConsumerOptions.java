@@ -11,10 +11,10 @@ import java.util.Objects;
  * <p>The name is required: it identifies the stored positions ({@link Event#acknowledge()}) and the group of
  * consumers that share the partitions. Defaults: all partitions, start at {@link StartAt#EARLIEST} for partitions with
  * no stored position, {@link DataSelector#ALL} and {@link DataAllocator#heap()} (Java users expect the data; set
- * {@link DataSelector#NONE} for metadata-only consumers), adaptive batch size (512 events per read), 2 batches read
- * ahead per partition ({@code maxPrefetchBatches}), 64 MiB prefetched at most, acknowledgements persisted every second, and
- * {@link UnreadableEventPolicy#FAIL} for events that cannot be read, and {@link ExpiredPositionPolicy#EARLIEST} for
- * positions that retention dropped.
+ * {@link DataSelector#NONE} for metadata-only consumers), adaptive batch size (reads of 512 events, growing to 4096
+ * while they come back full), 2 read batches read ahead per partition ({@code maxPrefetchBatches}), 64 MiB prefetched
+ * at most, acknowledgements persisted every second, and {@link UnreadableEventPolicy#FAIL} for events that cannot be
+ * read, and {@link ExpiredPositionPolicy#EARLIEST} for positions that retention dropped.
  *
  * <p>Consumers without targets that share a name form a group (see {@link Consumer}); {@link #sessionTimeout},
  * {@link #heartbeatInterval}, {@link #maxPollInterval} and {@link #assignmentListener} set how it treats this member.
@@ -22,8 +22,17 @@ import java.util.Objects;
  * <p>Thread safety: immutable.
  */
 public final class ConsumerOptions {
-    /** Events per driver read when the batch size is adaptive. */
+    /**
+     * Events the first driver read asks for when the batch size is adaptive; the reads of such a consumer double from
+     * there each time one comes back full, up to {@link #ADAPTIVE_MAX_READ_BATCH}.
+     */
     public static final int ADAPTIVE_READ_BATCH = 512;
+
+    /**
+     * The most events a driver read asks for when the batch size is adaptive: reached after a few full reads (a
+     * backlog), it keeps a consumer of small events from a remote driver from waiting a round trip per read.
+     */
+    public static final int ADAPTIVE_MAX_READ_BATCH = 4096;
 
     private final String name;
     private final int[] targets;
@@ -295,8 +304,9 @@ public final class ConsumerOptions {
     /**
      * Sets how many read batches of one partition the consumer reads ahead of the application: the fetch thread
      * pauses a partition once it holds {@code maxPrefetchBatches} &times; the read batch size events that were not
-     * pulled yet (the read batch size is {@link #batchSize(BatchSize)}, or {@link #ADAPTIVE_READ_BATCH} when
-     * adaptive), and resumes it as the application pulls. {@link #maxPrefetchBytes(long)} bounds the whole consumer
+     * pulled yet (the read batch size is {@link #batchSize(BatchSize)}; when adaptive, {@link #ADAPTIVE_READ_BATCH} at
+     * first, growing to {@link #ADAPTIVE_MAX_READ_BATCH} as reads come back full), and resumes it as the application
+     * pulls. {@link #maxPrefetchBytes(long)} bounds the whole consumer
      * as well.
      *
      * @throws IllegalArgumentException if &lt; 1

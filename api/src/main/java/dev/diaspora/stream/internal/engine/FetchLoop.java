@@ -49,7 +49,8 @@ final class FetchLoop {
 
     private final String name;
     private final String topic;
-    private final int readBatch;
+    private final ReadSize readSize;
+    private final int maxPrefetchBatches;
     private final long maxPrefetchBytes;
     private final long ackIntervalNanos;
     private final ReentrantLock lock;
@@ -99,7 +100,8 @@ final class FetchLoop {
         this.clock = topicHandle.driver().clock();
         this.rewinds = new Rewinds(clock);
         this.failures = new ReadFailures(name, topic, deliverer, errors, clock);
-        this.readBatch = options.batchSize().valueOr(ConsumerOptions.ADAPTIVE_READ_BATCH);
+        this.readSize = new ReadSize(options.batchSize());
+        this.maxPrefetchBatches = options.maxPrefetchBatches();
         this.maxPrefetchBytes = options.maxPrefetchBytes();
         this.ackIntervalNanos = options.ackInterval().toNanos();
         this.lock = lock;
@@ -192,7 +194,7 @@ final class FetchLoop {
                 }
                 IncomingBatch b;
                 try {
-                    b = session.poll(readBatch, room, Math.max(1, Math.min(slice(now), nextAck - now)));
+                    b = session.poll(readSize.events(), room, Math.max(1, Math.min(slice(now), nextAck - now)));
                 } catch (InterruptException e) {
                     Thread.interrupted();
                     continue;
@@ -204,6 +206,7 @@ final class FetchLoop {
                 refreshAssignment();
                 if (b != null) {
                     batchesFetched.increment();
+                    grow(b);
                     handleBatch(b);
                 }
             }
@@ -495,6 +498,18 @@ final class FetchLoop {
      *
      * @return the first error met while doing so, or null
      */
+    /** An adaptive read size grows after a full read; the partitions' read-ahead bound follows it. */
+    private void grow(IncomingBatch b) {
+        if (b.error() == null && readSize.afterRead(b.count())) {
+            lock.lock();
+            try {
+                queues.pauseThreshold((long) readSize.events() * maxPrefetchBatches);
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
     RuntimeException stop() {
         running = false;
         session.wakeup();

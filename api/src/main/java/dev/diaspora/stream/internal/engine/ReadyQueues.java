@@ -24,7 +24,7 @@ final class ReadyQueues {
         void belowThreshold(int partition);
     }
 
-    private final long pauseThreshold;
+    private long pauseThreshold;
     private final PartitionLongs delivered;
     private final Signals signals;
     private ArrayDeque<ReadyItem>[] ready;
@@ -53,6 +53,11 @@ final class ReadyQueues {
         this.failed = new boolean[0];
         this.assigned = new boolean[0];
         this.epochs = new long[0];
+    }
+
+    /** Sets the ready events of a partition at which it should be paused (the read size grew). */
+    void pauseThreshold(long events) {
+        pauseThreshold = events;
     }
 
     /** @return the number of partitions covered */

@@ -64,6 +64,7 @@ class OptionEffectTest {
         final AtomicInteger maxOutstanding = new AtomicInteger();
         final AtomicLong nextId = new AtomicLong();
         final AtomicLong readUpTo = new AtomicLong();
+        final ConcurrentLinkedQueue<Integer> asked = new ConcurrentLinkedQueue<>();
         volatile int configuredInFlight;
 
         @Override
@@ -86,6 +87,7 @@ class OptionEffectTest {
 
         @Override
         public IncomingBatch read(int p, long fromId, int maxEvents, long maxBytes) {
+            asked.add(maxEvents);
             int n = (int) Math.min(maxEvents, EVENTS - fromId);
             if (n <= 0) {
                 return null;
@@ -176,6 +178,31 @@ class OptionEffectTest {
                 assertTrue(System.nanoTime() - deadline < 0, "the consumer read on after the application pulled");
                 Thread.sleep(1);
             }
+        }
+    }
+
+    /**
+     * An adaptive consumer's reads start at {@code ADAPTIVE_READ_BATCH} events, double after each full read up to
+     * {@code ADAPTIVE_MAX_READ_BATCH}, and the partition's read-ahead bound grows with them (a consumer of small events
+     * from a remote driver stalled a round trip per read with reads of 512 and 1,024 events ahead); a fixed batch size
+     * never changes (the test above).
+     */
+    @org.junit.jupiter.api.Test
+    void anAdaptiveConsumerAsksForMoreEventsPerReadWhileReadsComeBackFull() throws Exception {
+        try (Driver d = Driver.open("engine-test-held-appends");
+                TopicHandle t = d.openTopic("fixed");
+                Consumer consumer = t.consumer(ConsumerOptions.named("c").targets(0)
+                        .dataSelector(DataSelector.NONE))) {
+            long read = settled(topic.readUpTo);
+            List<Integer> sizes = new ArrayList<>(topic.asked);
+            int max = ConsumerOptions.ADAPTIVE_MAX_READ_BATCH;
+            assertTrue(sizes.size() >= 4, "the consumer read on past 1,024 events, in reads of " + sizes);
+            assertEquals(List.of(512, 1024, 2048, max), sizes.subList(0, 4), "read sizes: " + sizes);
+            assertTrue(sizes.stream().allMatch(n -> n <= max), "never above the maximum: " + sizes);
+            long bound = 2L * max; // maxPrefetchBatches (2) read sizes, passed by the read that reaches it
+            assertTrue(read >= bound && read < bound + max, read + " events read ahead, against the grown bound "
+                    + bound);
+            assertEquals(0, consumer.poll(EngineRuleFixture.PULL_TIMEOUT).orElseThrow().id());
         }
     }
 }
