@@ -32,7 +32,10 @@ import org.HdrHistogram.Histogram;
  * the round-trip latency of one event (push until stored, p50/p99 with HdrHistogram).
  *
  * <p>Usage: {@code NettyVsRawBenchmark [--sizes 1048576,1024,100] [--bytes 1073741824] [--max-events 2000000]
- * [--reps 3] [--latency-events 20000] [--latency-warmup 0] [--dir DIR]}. Each event carries 16 bytes of metadata.
+ * [--reps 3] [--warmup-reps 0] [--latency-events 20000] [--latency-warmup 0] [--dir DIR]}. Each event carries 16
+ * bytes of metadata. {@code --warmup-reps N} runs N unrecorded repetitions of each size (both programs, produce and
+ * consume) before the recorded ones: the first repetition of a size runs much of the driver in the interpreter and is
+ * often 3-5x slower, which a median of 3 does not always hide.
  * {@code --latency-warmup N} runs N unrecorded round trips on each side before the recorded ones (0, the default,
  * records from the first, as earlier builds did); the round trip line also gives the process CPU time per recorded
  * round trip (server, clients, JIT and collector: they all run in this process).
@@ -69,6 +72,7 @@ public final class NettyVsRawBenchmark {
         long bytes = 1L << 30;
         long maxEvents = 2_000_000;
         int reps = 3;
+        int warmupReps = 0;
         int latencyEvents = 20_000;
         int latencyWarmup = 0;
         Path dir = null;
@@ -86,6 +90,9 @@ public final class NettyVsRawBenchmark {
                 case "--reps":
                     reps = Integer.parseInt(args[++i]);
                     break;
+                case "--warmup-reps":
+                    warmupReps = Integer.parseInt(args[++i]);
+                    break;
                 case "--latency-events":
                     latencyEvents = Integer.parseInt(args[++i]);
                     break;
@@ -97,19 +104,26 @@ public final class NettyVsRawBenchmark {
                     break;
                 default:
                     out.println("unknown option " + args[i] + "; usage: NettyVsRawBenchmark [--sizes a,b] [--bytes B]"
-                            + " [--max-events N] [--reps R] [--latency-events N] [--latency-warmup N] [--dir DIR]");
+                            + " [--max-events N] [--reps R] [--warmup-reps N] [--latency-events N] [--latency-warmup N]"
+                            + " [--dir DIR]");
                     return 2;
             }
+        }
+        if (reps < 1 || warmupReps < 0) {
+            out.println("--reps must be at least 1 and --warmup-reps at least 0 (got " + reps + " and " + warmupReps
+                    + ")");
+            return 2;
         }
         Path work = Files.createTempDirectory(dir == null ? Path.of(System.getProperty("java.io.tmpdir")) : dir,
                 "netty-vs-raw");
         NettyVsRawBenchmark b = new NettyVsRawBenchmark(out, work);
         try {
             out.println("size_bytes events | produce raw MB/s, netty MB/s, ratio, netty events/s | consume raw MB/s,"
-                    + " netty MB/s, ratio, netty events/s");
+                    + " netty MB/s, ratio, netty events/s" + (warmupReps > 0 ? "   (after " + warmupReps
+                    + " unrecorded repetitions per size)" : ""));
             for (long size : sizes) {
                 long n = Math.max(1, Math.min(maxEvents, bytes / (size + METADATA)));
-                b.compare((int) size, n, reps);
+                b.compare((int) size, n, reps, warmupReps);
             }
             if (latencyEvents > 0) {
                 b.latency(latencyEvents, latencyWarmup);
@@ -121,7 +135,7 @@ public final class NettyVsRawBenchmark {
         return 0;
     }
 
-    private void compare(int size, long n, int reps) throws IOException {
+    private void compare(int size, long n, int reps, int warmupReps) throws IOException {
         double[] rawP = new double[reps];
         double[] netP = new double[reps];
         double[] rawC = new double[reps];
@@ -131,13 +145,19 @@ public final class NettyVsRawBenchmark {
             data.put((byte) data.position());
         }
         data.flip().limit(size);
-        for (int r = 0; r < reps; r++) {
-            rawP[r] = rawProduce(data, n);
+        for (int r = -warmupReps; r < reps; r++) {
+            double rp = rawProduce(data, n);
             String topic = "t" + (++topics);
-            netP[r] = nettyProduce(topic, data, n);
-            rawC[r] = rawConsume(n);
-            netC[r] = nettyConsume(topic, n);
+            double np = nettyProduce(topic, data, n);
+            double rc = rawConsume(n);
+            double nc = nettyConsume(topic, n);
             driver.deleteTopic(topic);
+            if (r >= 0) {
+                rawP[r] = rp;
+                netP[r] = np;
+                rawC[r] = rc;
+                netC[r] = nc;
+            }
         }
         double mb = n * (double) (size + METADATA) / 1e6;
         double rp = mb / median(rawP);

@@ -21,9 +21,10 @@ class NettyVsRawSmokeTest {
     void runsBothSidesForTwoSizesAndLatency() throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         int rc = NettyVsRawBenchmark.run(new String[] {"--sizes", "300000,100", "--bytes", "700000", "--reps", "1",
-            "--latency-events", "50", "--latency-warmup", "20", "--dir", dir.toString()}, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+            "--warmup-reps", "1", "--latency-events", "50", "--latency-warmup", "20", "--dir", dir.toString()}, new PrintStream(bytes, true, StandardCharsets.UTF_8));
         String text = bytes.toString(StandardCharsets.UTF_8);
         assertEquals(0, rc, text);
+        assertTrue(text.contains("(after 1 unrecorded repetitions per size)"), text);
         assertTrue(text.contains("300000 2 |"), text);
         assertTrue(text.contains("100 6034 |"), text);
         assertTrue(text.contains("round trip of one 100 B event (push until stored), 50 events after 20 unrecorded"),
