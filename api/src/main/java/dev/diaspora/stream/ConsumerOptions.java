@@ -30,7 +30,9 @@ public final class ConsumerOptions {
 
     /**
      * The most events a driver read asks for when the batch size is adaptive: reached after a few full reads (a
-     * backlog), it keeps a consumer of small events from a remote driver from waiting a round trip per read.
+     * backlog), it keeps a consumer of small events from a remote driver from waiting a round trip per read. The reads
+     * of a consumer opened with {@link #recycleEvents(boolean)} stay at {@link #ADAPTIVE_READ_BATCH}: a deeper
+     * read-ahead would hold more pooled events.
      */
     public static final int ADAPTIVE_MAX_READ_BATCH = 4096;
 

@@ -100,7 +100,7 @@ final class FetchLoop {
         this.clock = topicHandle.driver().clock();
         this.rewinds = new Rewinds(clock);
         this.failures = new ReadFailures(name, topic, deliverer, errors, clock);
-        this.readSize = new ReadSize(options.batchSize());
+        this.readSize = new ReadSize(options.batchSize(), options.recycleEvents());
         this.maxPrefetchBatches = options.maxPrefetchBatches();
         this.maxPrefetchBytes = options.maxPrefetchBytes();
         this.ackIntervalNanos = options.ackInterval().toNanos();

@@ -9,7 +9,9 @@ import dev.diaspora.stream.ConsumerOptions;
  * partition holds a backlog), up to {@link ConsumerOptions#ADAPTIVE_MAX_READ_BATCH}; it never shrinks, since a larger
  * limit costs a read that finds fewer events nothing. The read size also sets how many events of a partition are read
  * ahead of the application ({@code maxPrefetchBatches} read sizes): with 512 events and 2 batches a consumer of small
- * events from a remote driver held about one network round trip of events, and stalled on every read.
+ * events from a remote driver held about one network round trip of events, and stalled on every read. A consumer
+ * opened with {@code recycleEvents} keeps 512: it asked for a flat heap, and a deeper read-ahead is more pooled events
+ * (each new consumer allocates its read-ahead's worth before the first comes back).
  *
  * <p>Thread safety: the fetch thread's; {@link #events()} may be read by others for diagnostics only.
  */
@@ -17,8 +19,9 @@ final class ReadSize {
     private final boolean adaptive;
     private volatile int events;
 
-    ReadSize(BatchSize size) {
-        this.adaptive = size.isAdaptive();
+    /** @param recycling whether the consumer recycles its events (its adaptive reads do not grow) */
+    ReadSize(BatchSize size, boolean recycling) {
+        this.adaptive = size.isAdaptive() && !recycling;
         this.events = size.valueOr(ConsumerOptions.ADAPTIVE_READ_BATCH);
     }
 
@@ -27,9 +30,10 @@ final class ReadSize {
         return events;
     }
 
-    /** @return the most events a read will ever ask for */
-    static int max(BatchSize size) {
-        return size.isAdaptive() ? ConsumerOptions.ADAPTIVE_MAX_READ_BATCH : size.valueOr(1);
+    /** @return the most events a read of a consumer with these options will ever ask for */
+    static int max(BatchSize size, boolean recycling) {
+        return !size.isAdaptive() ? size.valueOr(1)
+                : recycling ? ConsumerOptions.ADAPTIVE_READ_BATCH : ConsumerOptions.ADAPTIVE_MAX_READ_BATCH;
     }
 
     /**

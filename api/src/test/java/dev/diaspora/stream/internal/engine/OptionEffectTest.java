@@ -205,4 +205,19 @@ class OptionEffectTest {
             assertEquals(0, consumer.poll(EngineRuleFixture.PULL_TIMEOUT).orElseThrow().id());
         }
     }
+
+    /** A recycling consumer asked for a flat heap: its adaptive reads stay at {@code ADAPTIVE_READ_BATCH}. */
+    @org.junit.jupiter.api.Test
+    void aRecyclingConsumersAdaptiveReadsDoNotGrow() throws Exception {
+        try (Driver d = Driver.open("engine-test-held-appends");
+                TopicHandle t = d.openTopic("fixed");
+                Consumer consumer = t.consumer(ConsumerOptions.named("c").targets(0).recycleEvents(true)
+                        .dataSelector(DataSelector.NONE))) {
+            long read = settled(topic.readUpTo);
+            List<Integer> sizes = new ArrayList<>(topic.asked);
+            assertTrue(sizes.stream().allMatch(n -> n == ConsumerOptions.ADAPTIVE_READ_BATCH), "read sizes: " + sizes);
+            assertEquals(2L * ConsumerOptions.ADAPTIVE_READ_BATCH, read, "read ahead: 2 read batches");
+            assertEquals(0, consumer.poll(EngineRuleFixture.PULL_TIMEOUT).orElseThrow().id());
+        }
+    }
 }
