@@ -93,7 +93,7 @@ final class ConsumerImpl implements Consumer {
                 });
         // the pool holds at most what the ready queues can (plus the batch being prepared)
         this.recycler = !options.recycleEvents() ? null : new EventRecycler(this, options.dataAllocator(),
-                (int) Math.min(1 << 16, (long) ReadSize.max(options.batchSize(), true)
+                (int) Math.min(1 << 16, (long) ReadSize.max(options.batchSize(), options.recycleEvents())
                         * (options.maxPrefetchBatches() * (long) n + 1)),
                 options.maxPrefetchBytes());
         this.materializer = new BatchMaterializer(this, topic.serializer(), options.dataSelector(),

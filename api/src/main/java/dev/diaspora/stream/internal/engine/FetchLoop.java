@@ -492,12 +492,6 @@ final class FetchLoop {
         return done;
     }
 
-    /**
-     * Stops the loop and waits for it to persist the acknowledgements and close the session (unless called on the
-     * fetch thread itself).
-     *
-     * @return the first error met while doing so, or null
-     */
     /** An adaptive read size grows after a full read; the partitions' read-ahead bound follows it. */
     private void grow(IncomingBatch b) {
         if (b.error() == null && readSize.afterRead(b.count())) {
@@ -510,6 +504,12 @@ final class FetchLoop {
         }
     }
 
+    /**
+     * Stops the loop and waits for it to persist the acknowledgements and close the session (unless called on the
+     * fetch thread itself).
+     *
+     * @return the first error met while doing so, or null
+     */
     RuntimeException stop() {
         running = false;
         session.wakeup();
