@@ -13,11 +13,11 @@ import dev.diaspora.stream.ConsumerOptions;
  * opened with {@code recycleEvents} keeps 512: it asked for a flat heap, and a deeper read-ahead is more pooled events
  * (each new consumer allocates its read-ahead's worth before the first comes back).
  *
- * <p>Thread safety: the fetch thread's; {@link #events()} may be read by others for diagnostics only.
+ * <p>Thread safety: the fetch thread's alone.
  */
 final class ReadSize {
     private final boolean adaptive;
-    private volatile int events;
+    private int events;
 
     /** @param recycling whether the consumer recycles its events (its adaptive reads do not grow) */
     ReadSize(BatchSize size, boolean recycling) {
