@@ -11,18 +11,19 @@ import dev.diaspora.stream.spi.IncomingBatch;
 import io.netty.buffer.ByteBuf;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.IntFunction;
 
 /**
  * The reads of a {@link NettyTopic} from its servers. READ: the metadata of a partition's events, answered locally
  * at the known end (the servers push it), backed off for a moment after its server failed, and sent ahead of need
  * for {@link ReadAhead}. READ_DATA: requests split by server and in chunks of about {@link #READ_DATA_CHUNK}
- * selected bytes, all sent before the first answer is awaited, and their answers verified and filled into the
- * requests' targets ({@link ReadDataCodec}).
+ * selected bytes, {@link #READ_DATA_WINDOW} of them on the wire at once, and their answers verified and filled into
+ * the requests' targets ({@link ReadDataCodec}).
  *
  * <p>Thread safety: thread-safe.
  */
@@ -33,6 +34,13 @@ final class RemoteReads {
      * batch of 64 KiB events would otherwise be one 32 MiB frame).
      */
     static final long READ_DATA_CHUNK = 4 << 20;
+    /**
+     * READ_DATA requests of one {@link #readData} call on the wire at once. All at once, a batch of 64 events of 1 MiB
+     * (the consumer's 64 MiB read-ahead) was 16 answers of 4 MiB arriving together: the client's receive buffers
+     * then outgrew what its allocator keeps for reuse, and the event loop spent about half its time zeroing fresh
+     * direct memory. Two in flight keep the transfer going while one answer is copied out.
+     */
+    static final int READ_DATA_WINDOW = 2;
     /**
      * How long reads of a partition whose server failed wait before trying that server again: 500 ms after the first
      * failure, doubling (jittered) up to 2 s while the failures go on; a read that works starts again at 500 ms.
@@ -184,57 +192,101 @@ final class RemoteReads {
         }
     }
 
-    /** Fills {@code requests} (partitions already checked against {@code m}) from their servers. */
+    /**
+     * Fills {@code requests} (partitions already checked against {@code m}) from their servers: in chunks of about
+     * {@link #READ_DATA_CHUNK} selected bytes, the servers' chunks taken in turn, at most {@link #READ_DATA_WINDOW} of
+     * them on the wire at once; a chunk's answer is filled in while the next ones arrive.
+     */
     void readData(PartitionMap m, List<DataRequest> requests) {
-        Map<Connection, List<DataRequest>> split = new HashMap<>();
-        for (DataRequest r : requests) {
-            split.computeIfAbsent(m.serverOf(r.partition()), k -> new ArrayList<>()).add(r);
-        }
-        List<CompletableFuture<ByteBuf>> calls = new ArrayList<>();
-        List<List<DataRequest>> chunks = new ArrayList<>();
         List<Connection> order = new ArrayList<>();
-        try {
-            for (Map.Entry<Connection, List<DataRequest>> e : split.entrySet()) {
-                Connection c = e.getKey();
-                long limit = Math.min(c.maxFrame() / 2, READ_DATA_CHUNK);
-                List<DataRequest> chunk = new ArrayList<>();
-                long bytes = 0;
-                for (DataRequest r : e.getValue()) {
-                    long size = r.descriptor().size();
-                    if (!chunk.isEmpty() && bytes + size > limit) {
-                        calls.add(send(m, c, chunk));
-                        chunks.add(chunk);
-                        order.add(c);
-                        chunk = new ArrayList<>();
-                        bytes = 0;
-                    }
-                    chunk.add(r);
-                    bytes += size;
-                }
-                calls.add(send(m, c, chunk));
-                chunks.add(chunk);
-                order.add(c);
-            }
-        } catch (RuntimeException e) { // another server is down: the answers of those sent are nobody's
-            NettyTopic.releaseLater(calls, 0);
-            throw e;
-        }
-        for (int i = 0; i < calls.size(); i++) {
-            ByteBuf a;
-            try {
-                a = order.get(i).await(calls.get(i), Protocol.READ_DATA);
-            } catch (RuntimeException e) {
-                NettyTopic.releaseLater(calls, i + 1);
-                throw e;
-            }
+        List<List<DataRequest>> chunks = chunks(m, requests, order);
+        inWindow(chunks.size(), READ_DATA_WINDOW, i -> send(m, order.get(i), chunks.get(i)), (i, call) -> {
+            ByteBuf a = order.get(i).await(call, Protocol.READ_DATA);
             try {
                 ReadDataCodec.fill(order.get(i).address, chunks.get(i), a);
-            } catch (RuntimeException e) {
-                NettyTopic.releaseLater(calls, i + 1);
-                throw e;
             } finally {
                 a.release();
             }
+        });
+    }
+
+    /** What {@link #inWindow} does with the answer of call {@code i}: awaits it and releases it. */
+    interface Take {
+        void take(int i, CompletableFuture<ByteBuf> call);
+    }
+
+    /**
+     * Makes calls {@code 0..n-1} with {@code send} and takes their answers in order, at most {@code window} calls
+     * sent and not taken at once: while answer {@code i} is taken, calls {@code i + 1} to {@code i + window - 1} are
+     * on the wire. If sending or taking fails, the answers of the calls sent and not taken are released whenever
+     * they come.
+     */
+    static void inWindow(int n, int window, IntFunction<CompletableFuture<ByteBuf>> send, Take take) {
+        List<CompletableFuture<ByteBuf>> calls = new ArrayList<>(Math.min(n, window));
+        int taken = 0;
+        boolean taking = false;
+        try {
+            for (; taken < n; taken++) {
+                while (calls.size() < Math.min(n, taken + window)) {
+                    calls.add(send.apply(calls.size()));
+                }
+                taking = true;
+                take.take(taken, calls.get(taken));
+                taking = false;
+            }
+        } catch (RuntimeException e) {
+            NettyTopic.releaseLater(calls, taking ? taken + 1 : taken);
+            throw e;
+        }
+    }
+
+    /**
+     * Splits {@code requests} by server and into chunks of at most {@link #READ_DATA_CHUNK} selected bytes (or half
+     * a server's frame limit, if smaller), the servers' chunks interleaved so that they all work at once.
+     *
+     * @param order receives the connection of each chunk
+     * @return the chunks, in sending order
+     */
+    private static List<List<DataRequest>> chunks(PartitionMap m, List<DataRequest> requests, List<Connection> order) {
+        Map<Connection, ServerChunks> split = new LinkedHashMap<>();
+        for (DataRequest r : requests) {
+            split.computeIfAbsent(m.serverOf(r.partition()), ServerChunks::new).add(r);
+        }
+        List<List<DataRequest>> chunks = new ArrayList<>();
+        for (boolean any = true; any; ) {
+            any = false;
+            for (ServerChunks s : split.values()) {
+                if (s.next < s.chunks.size()) {
+                    chunks.add(s.chunks.get(s.next++));
+                    order.add(s.server);
+                    any = true;
+                }
+            }
+        }
+        return chunks;
+    }
+
+    /** The chunks of one server's requests, being cut. */
+    private static final class ServerChunks {
+        final Connection server;
+        final long limit;
+        final List<List<DataRequest>> chunks = new ArrayList<>();
+        long lastBytes;
+        int next;
+
+        ServerChunks(Connection server) {
+            this.server = server;
+            this.limit = Math.min(server.maxFrame() / 2, READ_DATA_CHUNK);
+        }
+
+        void add(DataRequest r) {
+            long size = r.descriptor().size();
+            if (chunks.isEmpty() || lastBytes + size > limit) {
+                chunks.add(new ArrayList<>());
+                lastBytes = 0;
+            }
+            chunks.get(chunks.size() - 1).add(r);
+            lastBytes += size;
         }
     }
 
