@@ -10,9 +10,6 @@ import dev.diaspora.stream.spi.IncomingBatch;
 import dev.diaspora.stream.spi.ReadSession;
 import dev.diaspora.stream.spi.SessionConfig;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,10 +26,11 @@ import org.slf4j.LoggerFactory;
 /**
  * A consumer's fetch thread, the only thread that uses the driver's {@link ReadSession} (so drivers whose client is
  * single-threaded, like Kafka's, work unchanged): it polls batches while the prefetch bound allows, has them prepared
- * ({@link BatchMaterializer}) and queued ({@link PullDeliverer#offer}); follows the session's assignment; pauses and
- * resumes partitions; moves partitions back or on ({@link Rewinds}); pauses after failed polls ({@link ReadFailures});
- * runs the application's seeks and commits as commands; persists acknowledgements every ackInterval; and tells the
- * session when the application stops pulling. Time is the driver's {@link Clock}. Not API.
+ * ({@link BatchMaterializer}) and queued ({@link PullDeliverer#offer}); follows the session's assignment and pauses
+ * and resumes partitions ({@link Assignment}); moves partitions back or on ({@link Rewinds}); pauses after failed
+ * polls ({@link ReadFailures}); runs the application's seeks and commits as commands; persists acknowledgements
+ * every ackInterval; and tells the session when the application stops pulling. Time is the driver's {@link Clock}.
+ * Not API.
  *
  * <p>Thread safety: {@link #commit}, {@link #seek}, {@link #assignment}, {@link #wakeup} and {@link #stop} from any
  * thread; the rest runs on the fetch thread (or in the constructor).
@@ -70,16 +68,7 @@ final class FetchLoop {
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
     private final LongAdder batchesFetched = new LongAdder();
     private final Thread thread;
-    private Set<Integer> assignment = Set.of(); // fetch thread (and the constructor): what it reads; see reported
-    /**
-     * What {@link #assignment()} reports: {@link #assignment} less the partitions the session revoked since the last
-     * refresh, so a revocation shows at once (another member may hold the partition as soon as the session returns).
-     */
-    private volatile Set<Integer> reported = Set.of();
-    private Set<Integer> sessionAssignment; // the session's set last seen
-    /** Fetch thread: partitions revoked since the last refresh, which start afresh even if they are back by then. */
-    private final Set<Integer> revokedSinceRefresh = new HashSet<>();
-    private boolean[] paused = new boolean[0]; // what the session was told to pause
+    private final Assignment assignment;
     private volatile boolean running = true;
     private volatile RuntimeException closeError;
     private final BackgroundErrorHandler errors;
@@ -114,18 +103,20 @@ final class FetchLoop {
         this.group = group;
         this.pollWatch = pollWatch;
         this.inPull = inPull;
-        grow(topicHandle.partitions().size());
-        this.expired = new ExpiredPositions(name, topic, this::revoking);
+        this.assignment = new Assignment(lock, queues, materializer, acks, unreadable, group, rewinds);
+        assignment.grow(topicHandle.partitions().size());
+        this.expired = new ExpiredPositions(name, topic, assignment::revoking);
         this.session = topicHandle.backend().openSession(new SessionConfig(name, options.targets(),
                 options.startAt(), expired, options.sessionTimeout(), options.heartbeatInterval(),
                 options.onExpiredPosition()));
         try {
-            refreshAssignment();
+            assignment.refresh(session);
         } catch (RuntimeException e) {
             session.close();
             throw e;
         }
         this.thread = topicHandle.driver().newThread("consumer", this::run);
+        assignment.fetchThread(thread);
     }
 
     void start() {
@@ -134,7 +125,7 @@ final class FetchLoop {
 
     /** @return the partitions the consumer reads now */
     Set<Integer> assignment() {
-        return reported;
+        return assignment.reported();
     }
 
     /** @return ids passed over because retention had dropped them */
@@ -158,8 +149,8 @@ final class FetchLoop {
 
     private void run() {
         long nextAck = clock.nanoTime() + ackIntervalNanos;
-        if (!assignment.isEmpty()) {
-            group.onAssigned(assignment);
+        if (!assignment.current().isEmpty()) {
+            group.onAssigned(assignment.current());
         }
         try {
             while (running) {
@@ -173,11 +164,11 @@ final class FetchLoop {
                     }
                     nextAck = now + ackIntervalNanos;
                 }
-                rewinds.retry(now, session, assignment, failPartition);
+                rewinds.retry(now, session, assignment.current(), failPartition);
                 if (pollWatch.due(now)) {
                     watchPulls(now);
                 }
-                updatePauses();
+                assignment.updatePauses(session);
                 long room;
                 lock.lock();
                 try {
@@ -203,7 +194,7 @@ final class FetchLoop {
                     continue;
                 }
                 failures.pollSucceeded();
-                refreshAssignment();
+                assignment.refresh(session);
                 if (b != null) {
                     batchesFetched.increment();
                     grow(b);
@@ -277,7 +268,7 @@ final class FetchLoop {
             pollWatch.undo(!idle);
             errors.onError(where() + "cannot " + (idle ? "leave" : "rejoin") + " the group yet, will retry", e);
         }
-        refreshAssignment();
+        assignment.refresh(session);
     }
 
     /** Lets a group session heartbeat and follow rebalances while the engine does not poll it. */
@@ -287,7 +278,7 @@ final class FetchLoop {
         } catch (RuntimeException e) {
             failures.upkeepFailed(e);
         }
-        refreshAssignment();
+        assignment.refresh(session);
     }
 
     private String where() {
@@ -301,109 +292,6 @@ final class FetchLoop {
         }
     }
 
-    /** Reads the session's assignment; drops what left, starts what arrived. Fetch thread (or constructor). */
-    private void refreshAssignment() {
-        Set<Integer> now = session.assignment();
-        if (now == sessionAssignment && revokedSinceRefresh.isEmpty()) {
-            return;
-        }
-        sessionAssignment = now;
-        Set<Integer> copy = Set.copyOf(now);
-        // a partition revoked and assigned again between two refreshes (a rebalance that gave it away and back while
-        // the thread was in the session) left and arrived: its prefetched events are stale, its tenure is new
-        Set<Integer> revoked = revokedSinceRefresh.isEmpty() ? Set.of() : Set.copyOf(revokedSinceRefresh);
-        revokedSinceRefresh.clear();
-        if (copy.equals(assignment) && revoked.isEmpty()) {
-            return;
-        }
-        int size = copy.stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
-        if (size > paused.length) {
-            grow(size); // partitions were added to the topic: before anything indexes them
-        }
-        Map<Integer, Long> starts = new HashMap<>();
-        for (int p : copy) {
-            if (!assignment.contains(p) || revoked.contains(p)) {
-                starts.put(p, session.position(p));
-            }
-        }
-        List<ReadyItem> dropped = new ArrayList<>();
-        lock.lock();
-        try {
-            for (int p : assignment) {
-                if (!copy.contains(p) || revoked.contains(p)) {
-                    queues.leave(p, dropped);
-                    paused[p] = false;
-                }
-            }
-            for (Map.Entry<Integer, Long> e : starts.entrySet()) {
-                int p = e.getKey();
-                acks.begin(p); // an event of an earlier tenure can no longer be acknowledged
-                queues.arrive(p, e.getValue());
-                unreadable.started(p, e.getValue());
-            }
-            queues.assignment(copy.stream().mapToInt(Integer::intValue).sorted().toArray());
-            assignment = copy;
-            reported = copy;
-        } finally {
-            lock.unlock();
-        }
-        materializer.release(dropped);
-        if (!starts.isEmpty()) {
-            group.assigned(starts.keySet());
-            if (thread != null) { // not for the first assignment, made in the constructor: listed as assigned in run
-                group.onAssigned(Set.copyOf(starts.keySet()));
-            }
-        }
-    }
-
-    /**
-     * Makes the per-partition state cover {@code n} partitions (the topic grew; see {@code Driver.addPartitions}).
-     * The queues are replaced under the lock, the fetch thread's own state by it; the state other threads update
-     * without the lock grows in place ({@link PartitionLongs}).
-     */
-    private void grow(int n) {
-        acks.grow(n);
-        unreadable.grow(n);
-        group.grow(n);
-        rewinds.grow(n);
-        paused = Arrays.copyOf(paused, n);
-        lock.lock();
-        try {
-            queues.grow(n);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** SessionListener: acknowledged positions of partitions about to leave, which the session commits. */
-    private Map<Integer, Long> revoking(Set<Integer> leaving) {
-        if (Thread.currentThread() == thread) { // not while the session opens: nothing was announced yet
-            group.onRevoked(Set.copyOf(leaving)); // may still acknowledge: read below
-            revokedSinceRefresh.addAll(leaving);
-            dropPrefetched(leaving); // stale from now on: their acknowledgements fail (below)
-        }
-        return acks.revoking(leaving);
-    }
-
-    /** Drops the prefetched events of partitions about to leave, so that none is delivered after the revocation. */
-    private void dropPrefetched(Set<Integer> leaving) {
-        List<ReadyItem> dropped = new ArrayList<>();
-        lock.lock();
-        try {
-            for (int p : leaving) {
-                if (assignment.contains(p)) {
-                    queues.leave(p, dropped); // refreshAssignment makes it arrive again if the session still has it
-                }
-            }
-            Set<Integer> left = new HashSet<>(reported);
-            left.removeAll(leaving);
-            reported = Set.copyOf(left);
-        } finally {
-            lock.unlock();
-        }
-        materializer.release(dropped);
-    }
-
     private void failPartition(int p, DiasporaException e) {
         lock.lock();
         try {
@@ -412,26 +300,6 @@ final class FetchLoop {
             lock.unlock();
         }
         deliverer.deliver();
-    }
-
-    private void updatePauses() {
-        for (int p : queues.parts()) {
-            boolean want;
-            lock.lock();
-            try {
-                want = queues.wantPause(p, rewinds.pending(p));
-            } finally {
-                lock.unlock();
-            }
-            if (want != paused[p]) {
-                paused[p] = want;
-                if (want) {
-                    session.pause(p);
-                } else {
-                    session.resume(p);
-                }
-            }
-        }
     }
 
     private void persistAcks() {
