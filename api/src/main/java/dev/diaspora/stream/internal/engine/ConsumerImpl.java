@@ -72,7 +72,7 @@ final class ConsumerImpl implements Consumer {
         this.topic = topic;
         this.options = options;
         int n = topic.partitions().size();
-        int readBatch = options.batchSize().valueOr(ConsumerOptions.ADAPTIVE_READ_BATCH);
+        int readBatch = ReadSize.initial(options.batchSize());
         this.unreadable = new UnreadableEvents(options.name(), topic.name(), options.onUnreadableEvent(), n);
         GroupEvents group = new GroupEvents(options.name(), topic.name(), options.assignmentListener(), n,
                 topic.driver().backgroundErrors(options.onBackgroundError()));

@@ -22,7 +22,12 @@ final class ReadSize {
     /** @param recycling whether the consumer recycles its events (its adaptive reads do not grow) */
     ReadSize(BatchSize size, boolean recycling) {
         this.adaptive = size.isAdaptive() && !recycling;
-        this.events = size.valueOr(ConsumerOptions.ADAPTIVE_READ_BATCH);
+        this.events = initial(size);
+    }
+
+    /** @return the events the first read of a consumer with this batch size asks for */
+    static int initial(BatchSize size) {
+        return size.valueOr(ConsumerOptions.ADAPTIVE_READ_BATCH);
     }
 
     /** @return the events one read asks for now */
