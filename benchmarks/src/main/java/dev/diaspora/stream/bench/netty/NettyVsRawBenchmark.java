@@ -35,7 +35,9 @@ import org.HdrHistogram.Histogram;
  * [--reps 3] [--warmup-reps 0] [--latency-events 20000] [--latency-warmup 0] [--dir DIR]}. Each event carries 16
  * bytes of metadata. {@code --warmup-reps N} runs N unrecorded repetitions of each size (both programs, produce and
  * consume) before the recorded ones: the first repetition of a size runs much of the driver in the interpreter and is
- * often 3-5x slower, which a median of 3 does not always hide.
+ * often 3-5x slower, which a median of 3 does not always hide. Each size's line also gives the process CPU time per
+ * event of each phase (server, client, JIT and collector: they all run in this process), which a change that saves
+ * CPU without moving events/s (the 2 cores shared by five busy threads) still shows.
  * {@code --latency-warmup N} runs N unrecorded round trips on each side before the recorded ones (0, the default,
  * records from the first, as earlier builds did); the round trip line also gives the process CPU time per recorded
  * round trip (server, clients, JIT and collector: they all run in this process).
@@ -145,18 +147,28 @@ public final class NettyVsRawBenchmark {
             data.put((byte) data.position());
         }
         data.flip().limit(size);
+        double[][] cpu = new double[4][reps]; // process CPU us per event: raw P, netty P, raw C, netty C
         for (int r = -warmupReps; r < reps; r++) {
+            long c0 = ProcessCpu.nanos();
             double rp = rawProduce(data, n);
+            long c1 = ProcessCpu.nanos();
             String topic = "t" + (++topics);
             double np = nettyProduce(topic, data, n);
+            long c2 = ProcessCpu.nanos();
             double rc = rawConsume(n);
+            long c3 = ProcessCpu.nanos();
             double nc = nettyConsume(topic, n);
+            long c4 = ProcessCpu.nanos();
             driver.deleteTopic(topic);
             if (r >= 0) {
                 rawP[r] = rp;
                 netP[r] = np;
                 rawC[r] = rc;
                 netC[r] = nc;
+                long[] at = {c0, c1, c2, c3, c4};
+                for (int k = 0; k < 4; k++) {
+                    cpu[k][r] = (at[k + 1] - at[k]) / 1e3 / n;
+                }
             }
         }
         double mb = n * (double) (size + METADATA) / 1e6;
@@ -165,9 +177,10 @@ public final class NettyVsRawBenchmark {
         double rc = mb / median(rawC);
         double nc = mb / median(netC);
         out.println(String.format(Locale.ROOT, "%d %d | %.1f %.1f %.2f %.0f | %.1f %.1f %.2f %.0f   (s per rep:"
-                + " raw P %s netty P %s raw C %s netty C %s)", size, n, rp, np, np / rp, n / median(netP), rc, nc,
-                nc / rc, n / median(netC), round(rawP), round(netP),
-                round(rawC), round(netC)));
+                + " raw P %s netty P %s raw C %s netty C %s; process CPU us per event, medians: raw P %.3f netty P"
+                + " %.3f raw C %.3f netty C %.3f)", size, n, rp, np, np / rp, n / median(netP), rc, nc,
+                nc / rc, n / median(netC), round(rawP), round(netP), round(rawC), round(netC), median(cpu[0]),
+                median(cpu[1]), median(cpu[2]), median(cpu[3])));
         out.flush();
     }
 

@@ -26,6 +26,7 @@ class NettyVsRawSmokeTest {
         assertEquals(0, rc, text);
         assertTrue(text.contains("(after 1 unrecorded repetitions per size)"), text);
         assertTrue(text.contains("300000 2 |"), text);
+        assertTrue(text.contains("process CPU us per event, medians: raw P "), text);
         assertTrue(text.contains("100 6034 |"), text);
         assertTrue(text.contains("round trip of one 100 B event (push until stored), 50 events after 20 unrecorded"),
                 text);
