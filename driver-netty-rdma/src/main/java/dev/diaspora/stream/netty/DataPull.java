@@ -75,7 +75,7 @@ final class DataPull {
         int p = ServerConnection.partition(t, req.partition());
         long maxBytes = Math.min(req.maxBytes(), server.maxFrame() / 2);
         IncomingBatch b = t.local.read(p, req.from(), req.maxEvents(), maxBytes);
-        ByteBuf data = null;
+        DataSection data = null;
         try {
             long end = t.local.bounds(p).next();
             long limit = Math.min(req.maxInline(), server.maxFrame() / 4);
@@ -86,16 +86,13 @@ final class DataPull {
                 bytes += b.dataSize(k++);
             }
             if (k > 0) {
-                data = channel.alloc().directBuffer((int) bytes);
-                data.writerIndex((int) bytes);
+                data = new DataSection(channel.alloc(), bytes);
                 List<DataRequest> requests = new ArrayList<>(k);
-                long at = 0;
                 for (int i = 0; i < k; i++) {
                     long id = b.firstId() + i;
                     int size = (int) b.dataSize(i);
-                    DataView target = size == 0 ? DataView.EMPTY : DataView.of(data.nioBuffer((int) at, size));
+                    DataView target = size == 0 ? DataView.EMPTY : DataView.of(data.next(size));
                     requests.add(new DataRequest(p, id, DataDescriptor.of(id, size), target));
-                    at += size;
                 }
                 k = readPrefix(t, requests);
                 bytes = 0;
@@ -113,7 +110,10 @@ final class DataPull {
                 return head;
             }
             server.countData(0, bytes);
-            return new Reply(List.of(head, data.retainedSlice(0, (int) bytes)), head.readableBytes() + bytes);
+            List<Object> parts = new ArrayList<>();
+            parts.add(head);
+            data.addPrefix(parts, bytes);
+            return new Reply(parts, head.readableBytes() + bytes);
         } finally {
             if (data != null) {
                 data.release();
@@ -222,18 +222,14 @@ final class DataPull {
                 copied += sizes[i];
             }
         }
-        ByteBuf data = channel.alloc().directBuffer((int) copied);
-        data.writerIndex((int) copied);
+        DataSection data = new DataSection(channel.alloc(), copied);
         List<DataRequest> requests = new ArrayList<>();
         DataRequest[] byIndex = new DataRequest[n];
-        long at = 0;
         for (int i = 0; i < n; i++) {
             if (early[i] == null && stored[i] == null) {
-                DataView target = sizes[i] == 0 ? DataView.EMPTY
-                        : DataView.of(data.nioBuffer((int) at, (int) sizes[i]));
+                DataView target = sizes[i] == 0 ? DataView.EMPTY : DataView.of(data.next((int) sizes[i]));
                 byIndex[i] = new DataRequest(parts[i], ids[i], descriptors[i], target);
                 requests.add(byIndex[i]);
-                at += sizes[i];
             }
         }
         try {
@@ -249,7 +245,7 @@ final class DataPull {
         out.add(head);
         RegionRun run = new RegionRun(out);
         long length = 0;
-        at = 0;
+        long at = 0;
         for (int i = 0; i < n; i++) {
             DiasporaException e = early[i] != null ? early[i] : byIndex[i] != null ? byIndex[i].error() : null;
             if (e != null) {
@@ -280,7 +276,7 @@ final class DataPull {
                 head.writeByte(Protocol.DATA_SELECTED);
                 if (sizes[i] > 0) {
                     run.flush();
-                    out.add(data.retainedSlice((int) at, (int) sizes[i]));
+                    out.add(data.slice(at, (int) sizes[i]));
                     length += sizes[i];
                 }
             }

@@ -56,6 +56,10 @@ class InlineDataCodecTest {
                     assertTrue(d.holds(id));
                     assertEquals(ByteBuffer.wrap(data[i]), d.of(id), "data of event " + id);
                 }
+                for (int j = 0; j < k; j++) { // out of order too: the pieces are walked again from the first
+                    int i = r.nextInt(k);
+                    assertEquals(ByteBuffer.wrap(data[i]), d.of(batch.firstId() + i), "again, event " + i);
+                }
                 assertTrue(!d.holds(batch.firstId() + k) && !d.holds(batch.firstId() - 1));
             } finally {
                 d.release();

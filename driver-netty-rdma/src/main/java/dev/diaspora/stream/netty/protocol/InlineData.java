@@ -10,12 +10,42 @@ import java.nio.ByteBuffer;
  *
  * <p>Thread safety: not thread-safe; the holder owns {@link #data()} (one reference) and releases it with
  * {@link #release()}.
- *
- * @param firstId the id of the first event whose data is held
- * @param offsets {@code k + 1} offsets into {@code data}: event {@code firstId + i} is [offsets[i], offsets[i + 1])
- * @param data the bytes, owned by this object
  */
-public record InlineData(long firstId, long[] offsets, ByteBuf data) {
+public final class InlineData {
+    private final long firstId;
+    private final long[] offsets;
+    private final ByteBuf data;
+    /** The received pieces of {@link #data}, taken at the first {@link #of}; with a cursor for in-order reads. */
+    private ByteBuffer[] pieces;
+    private int piece;
+    private long pieceStart; // offset in data of pieces[piece]'s first byte
+
+    /**
+     * @param firstId the id of the first event whose data is held
+     * @param offsets {@code k + 1} offsets into {@code data}: event {@code firstId + i} is [offsets[i], offsets[i + 1])
+     * @param data the bytes, owned by this object
+     */
+    public InlineData(long firstId, long[] offsets, ByteBuf data) {
+        this.firstId = firstId;
+        this.offsets = offsets;
+        this.data = data;
+    }
+
+    /** @return the id of the first event whose data is held */
+    public long firstId() {
+        return firstId;
+    }
+
+    /** @return {@code k + 1} offsets into {@link #data()}: event {@code firstId + i} is [offsets[i], offsets[i + 1]) */
+    public long[] offsets() {
+        return offsets;
+    }
+
+    /** @return the bytes, owned by this object */
+    public ByteBuf data() {
+        return data;
+    }
+
     /** @return how many events' data is held */
     public int count() {
         return offsets.length - 1;
@@ -29,11 +59,32 @@ public record InlineData(long firstId, long[] offsets, ByteBuf data) {
     /**
      * @return the whole data of held event {@code id}, a view of {@link #data()} where it lies in one piece of the
      *     received frame (the usual case for events smaller than a socket read), else a copy of its pieces: the held
-     *     data is not copied as a whole before each event's selected bytes are copied out of it
+     *     data is not copied as a whole before each event's selected bytes are copied out of it. Events asked for in
+     *     increasing order are found by walking the pieces once, not by a search per event.
      */
     public ByteBuffer of(long id) {
         int i = (int) (id - firstId);
-        return data.nioBuffer(data.readerIndex() + (int) offsets[i], (int) (offsets[i + 1] - offsets[i]));
+        long from = offsets[i];
+        int len = (int) (offsets[i + 1] - from);
+        if (pieces == null) {
+            pieces = data.nioBuffers(data.readerIndex(), data.readableBytes());
+        }
+        if (from < pieceStart) { // out of order: walk again from the first piece
+            piece = 0;
+            pieceStart = 0;
+        }
+        while (piece < pieces.length - 1 && from >= pieceStart + pieces[piece].remaining()) {
+            pieceStart += pieces[piece].remaining();
+            piece++;
+        }
+        ByteBuffer p = pieces[piece];
+        int at = (int) (from - pieceStart);
+        if (at + len <= p.remaining()) {
+            return p.slice(p.position() + at, len);
+        }
+        ByteBuffer copy = ByteBuffer.allocate(len); // spans pieces: rare for events smaller than a socket read
+        data.getBytes(data.readerIndex() + (int) from, copy);
+        return copy.flip();
     }
 
     /** @return the bytes held */
