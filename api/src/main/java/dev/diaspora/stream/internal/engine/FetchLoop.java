@@ -205,7 +205,8 @@ final class FetchLoop {
             // closing
         } catch (Throwable t) {
             errors.onError(where() + "fetch thread failed", t);
-            closeError = t instanceof RuntimeException ? (RuntimeException) t : new DiasporaException("fetch thread", t);
+            closeError = t instanceof RuntimeException ? (RuntimeException) t
+                    : new DiasporaException("fetch thread", t);
         } finally {
             try {
                 runCommands();
