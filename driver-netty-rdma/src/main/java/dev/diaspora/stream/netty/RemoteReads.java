@@ -242,7 +242,8 @@ final class RemoteReads {
 
     /**
      * Splits {@code requests} by server and into chunks of at most {@link #READ_DATA_CHUNK} selected bytes (or half
-     * a server's frame limit, if smaller), the servers' chunks interleaved so that they all work at once.
+     * a server's frame limit, if smaller), the servers' chunks interleaved so that the requests on the wire at once
+     * go to different servers when there are several (the engine usually asks for one partition's data, one server).
      *
      * @param order receives the connection of each chunk
      * @return the chunks, in sending order

@@ -67,6 +67,27 @@ class InlineDataCodecTest {
         });
     }
 
+    /** Events of no data sent inline: a section of 0 bytes, which a frame in pieces holds in no piece at all. */
+    @Test
+    void emptyEventsInAFrameOfPiecesHaveEmptyData() {
+        IncomingBatch batch = new IncomingBatch(0, 40, 3, ByteBuffer.allocate(0), new int[4], new long[3], new long[3],
+                new long[3], null, null);
+        ByteBuf frame = Unpooled.buffer();
+        new ReadAnswer(77, batch).encode(frame);
+        frame.writeInt(3);
+        ByteBuf in = pieces(frame, new Random(1));
+        ReadAnswer a = ReadAnswer.decode(in, 0, "s");
+        InlineData d = InlineData.decode(in, a.batch());
+        in.release();
+        try {
+            for (long id = 40; id < 43; id++) {
+                assertEquals(0, d.of(id).remaining(), "data of event " + id);
+            }
+        } finally {
+            d.release();
+        }
+    }
+
     @Test
     void hostileInlineSectionsAreBadFrames() {
         SeededCases.forEachCase(BASE_SEED, "hostile READ_INLINE answer", CASES, r -> {
