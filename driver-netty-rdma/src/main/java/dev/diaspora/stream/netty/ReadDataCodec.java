@@ -2,6 +2,7 @@ package dev.diaspora.stream.netty;
 
 import dev.diaspora.stream.CorruptDataException;
 import dev.diaspora.stream.DataDescriptor;
+import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.netty.protocol.PartitionRequests;
 import dev.diaspora.stream.netty.protocol.Protocol;
@@ -101,47 +102,31 @@ final class ReadDataCodec {
     }
 
     /**
-     * Verifies whole blocks of {@code bs} bytes sent zero-copy by the server, then copies the selected bytes out of
-     * them.
+     * Verifies whole blocks of {@code bs} bytes sent zero-copy by the server and copies the selected bytes out of
+     * them. When the whole event is selected and sent as one span (the common case), each received piece is copied
+     * and checksummed while it is in the cache; otherwise every span is verified first and the selection copied
+     * after. A block that fails its checksum fails the request (its target may then hold bytes the user never sees).
      */
     private static void fillFromBlocks(String server, DataRequest r, int bs, long[] spans, int[] crcs, ByteBuf a,
             CRC32C crc) {
+        DataDescriptor d = r.descriptor();
+        if (d.depth() == 0 && spans.length == 2 && spans[0] == 0 && spans[1] == d.size()) {
+            verify(server, r, bs, 0, a.readSlice(Math.toIntExact(spans[1])), crcs, 0, crc, r.target());
+            return;
+        }
         ByteBuf[] bufs = new ByteBuf[spans.length / 2];
+        for (int k = 0; k < bufs.length; k++) { // all of them first: the next request's data starts after the last
+            bufs[k] = a.readSlice(Math.toIntExact(spans[2 * k + 1]));
+        }
         int ci = 0;
-        for (int k = 0; k < bufs.length; k++) {
-            long off = spans[2 * k];
-            int span = Math.toIntExact(spans[2 * k + 1]);
-            bufs[k] = a.readSlice(span);
-            // one walk over the span's buffers (not one nioBuffers array per block: a 64 KiB event has 16 blocks)
-            int blockStart = 0;
-            int blockLeft = Math.min(bs, span);
-            crc.reset();
-            for (ByteBuffer bb : bufs[k].nioBuffers()) {
-                while (bb.hasRemaining()) {
-                    int take = Math.min(bb.remaining(), blockLeft);
-                    int lim = bb.limit();
-                    bb.limit(bb.position() + take);
-                    crc.update(bb);
-                    bb.limit(lim);
-                    blockLeft -= take;
-                    if (blockLeft > 0) {
-                        continue;
-                    }
-                    int blockEnd = blockStart + Math.min(bs, span - blockStart);
-                    if ((int) crc.getValue() != crcs[ci++]) {
-                        r.fail(new CorruptDataException("Partition " + r.partition() + " event " + r.eventId()
-                                + ": data block " + (off + blockStart) / bs + " (bytes [" + (off + blockStart) + ", "
-                                + (off + blockEnd) + ")) fails its checksum (sent by server " + server + ")"));
-                        return;
-                    }
-                    crc.reset();
-                    blockStart = blockEnd;
-                    blockLeft = Math.min(bs, span - blockStart);
-                }
-            }
+        for (int k = 0; k < bufs.length && ci >= 0; k++) {
+            ci = verify(server, r, bs, spans[2 * k], bufs[k], crcs, ci, crc, null);
+        }
+        if (ci < 0) {
+            return;
         }
         long[] at = {0};
-        r.descriptor().flatten((off, size) -> {
+        d.flatten((off, size) -> {
             for (int k = 0; k < bufs.length; k++) {
                 long so = spans[2 * k];
                 if (off >= so && off + size <= so + spans[2 * k + 1]) {
@@ -152,6 +137,49 @@ final class ReadDataCodec {
             throw new DiasporaException("server " + server + " sent blocks that do not cover the selected range ["
                     + off + ", " + (off + size) + ") of partition " + r.partition() + " event " + r.eventId());
         });
+    }
+
+    /**
+     * Checks the blocks of one span (starting at byte {@code off} of the event, a multiple of {@code bs}) against
+     * {@code crcs} from index {@code ci}, in one walk over the span's buffers (not one array of them per block: a
+     * 64 KiB event has 16 blocks), copying each piece to {@code copyTo} at its offset in the span first if not null.
+     *
+     * @return the index of the span's last checksum plus one, or -1 when a block failed (and with it the request)
+     */
+    private static int verify(String server, DataRequest r, int bs, long off, ByteBuf span, int[] crcs, int ci,
+            CRC32C crc, DataView copyTo) {
+        int size = span.readableBytes();
+        long at = 0;
+        int blockStart = 0;
+        int blockLeft = Math.min(bs, size);
+        crc.reset();
+        for (ByteBuffer bb : span.nioBuffers()) {
+            while (bb.hasRemaining()) {
+                int take = Math.min(bb.remaining(), blockLeft);
+                int lim = bb.limit();
+                bb.limit(bb.position() + take);
+                if (copyTo != null) {
+                    at += copyTo.write(at, bb); // absolute: bb's position stays for the checksum
+                }
+                crc.update(bb);
+                bb.limit(lim);
+                blockLeft -= take;
+                if (blockLeft > 0) {
+                    continue;
+                }
+                int blockEnd = blockStart + Math.min(bs, size - blockStart);
+                if ((int) crc.getValue() != crcs[ci++]) {
+                    r.fail(new CorruptDataException("Partition " + r.partition() + " event " + r.eventId()
+                            + ": data block " + (off + blockStart) / bs + " (bytes [" + (off + blockStart) + ", "
+                            + (off + blockEnd) + ")) fails its checksum (sent by server " + server + ")"));
+                    return -1;
+                }
+                crc.reset();
+                blockStart = blockEnd;
+                blockLeft = Math.min(bs, size - blockStart);
+            }
+        }
+        return ci;
     }
 
     private static long copyInto(DataRequest r, ByteBuf src, long at) {
