@@ -77,8 +77,14 @@ final class ReadDataCodec {
                 for (int k = 0; k < ns; k++) {
                     spans[i][2 * k] = a.readLong();
                     long len = spans[i][2 * k + 1] = a.readLong();
+                    if (len < 0 || len > a.readableBytes()) { // its bytes come after the statuses, in this frame
+                        throw new Protocol.BadFrameException("READ_DATA blocks answer names a span of " + len
+                                + " bytes; the frame has " + a.readableBytes() + " left");
+                    }
+                    long blocks = (len + bs - 1) / bs;
+                    Protocol.need(a, 4 * blocks, "READ_DATA block checksums");
                     int at = cs.length;
-                    cs = Arrays.copyOf(cs, at + Math.toIntExact((len + bs - 1) / bs));
+                    cs = Arrays.copyOf(cs, at + (int) blocks);
                     for (int b = at; b < cs.length; b++) {
                         cs[b] = a.readInt();
                     }

@@ -82,6 +82,30 @@ class ReadDataCodecTest {
         });
     }
 
+    @Test
+    void anAnswerShortOfItsChecksumsOrWithABadSpanIsABadFrame() {
+        long[][] spans = {{0, 8}, {0, -1}, {0, Long.MAX_VALUE}};
+        int[] blockSizes = {1, 4096, 4096}; // case 0: 8 blocks of 1 byte, 8 checksums, the frame has 8 bytes left
+        int[] crcsSent = {2, 2, 2};
+        String[] named = {"READ_DATA block checksums", "span of -1 bytes", "span of " + Long.MAX_VALUE + " bytes"};
+        for (int c = 0; c < spans.length; c++) {
+            ByteBuf a = Unpooled.buffer();
+            a.writeByte(Protocol.DATA_BLOCKS).writeInt(blockSizes[c]).writeInt(1).writeLong(spans[c][0]).writeLong(spans[c][1]);
+            for (int k = 0; k < crcsSent[c]; k++) {
+                a.writeInt(k);
+            }
+            List<DataRequest> one = List.of(new DataRequest(0, 0, DataDescriptor.of(0, 8192),
+                    DataView.of(new byte[8192])));
+            try {
+                Protocol.BadFrameException e = org.junit.jupiter.api.Assertions.assertThrows(
+                        Protocol.BadFrameException.class, () -> ReadDataCodec.fill("s", one, a), "case " + c);
+                assertTrue(e.getMessage().contains(named[c]), e.getMessage());
+            } finally {
+                a.release();
+            }
+        }
+    }
+
     private static List<DataRequest> requests(List<Case> cases) {
         List<DataRequest> out = new ArrayList<>();
         for (Case c : cases) {
