@@ -171,8 +171,12 @@ class FilesRetentionTest {
                 }
                 assertTrue(t.bounds(0).first() > 0, "retention removed old segments: " + t.bounds(0));
                 assertEquals(100, t.bounds(0).next(), "never the newest segment");
-                Event e = c.poll(Duration.ofSeconds(10)).orElseThrow();
-                assertEquals(t.bounds(0).first(), e.id(), "the consumer starts at the first retained event");
+                // "reader" may have read events before the trim (they existed then, so it may deliver them); a
+                // consumer that starts after the trim starts at the first retained event
+                try (Consumer late = t.consumer(ConsumerOptions.named("late-reader"))) {
+                    Event e = late.poll(Duration.ofSeconds(10)).orElseThrow();
+                    assertEquals(t.bounds(0).first(), e.id(), "a consumer starts at the first retained event");
+                }
             }
         } finally {
             StorageClock.reset();
