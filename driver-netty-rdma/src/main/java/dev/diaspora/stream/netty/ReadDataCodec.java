@@ -94,6 +94,17 @@ final class ReadDataCodec {
                 messages[i] = Protocol.readString(a, "error");
             }
         }
+        long dataBytes = 0; // what the statuses announce: checked before any is copied
+        for (int i = 0; i < n; i++) {
+            if (kinds[i] == Protocol.DATA_SELECTED) {
+                dataBytes += chunk.get(i).descriptor().size();
+            } else if (kinds[i] == Protocol.DATA_BLOCKS) {
+                for (int k = 1; k < spans[i].length; k += 2) {
+                    dataBytes += spans[i][k];
+                }
+            }
+        }
+        Protocol.need(a, dataBytes, "READ_DATA data");
         CRC32C crc = new CRC32C();
         for (int i = 0; i < n; i++) {
             DataRequest r = chunk.get(i);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.diaspora.stream.CorruptDataException;
@@ -14,6 +15,7 @@ import dev.diaspora.stream.spi.DataRequest;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -90,16 +92,38 @@ class ReadDataCodecTest {
         String[] named = {"READ_DATA block checksums", "span of -1 bytes", "span of " + Long.MAX_VALUE + " bytes"};
         for (int c = 0; c < spans.length; c++) {
             ByteBuf a = Unpooled.buffer();
-            a.writeByte(Protocol.DATA_BLOCKS).writeInt(blockSizes[c]).writeInt(1).writeLong(spans[c][0]).writeLong(spans[c][1]);
+            a.writeByte(Protocol.DATA_BLOCKS).writeInt(blockSizes[c]).writeInt(1);
+            a.writeLong(spans[c][0]).writeLong(spans[c][1]);
             for (int k = 0; k < crcsSent[c]; k++) {
                 a.writeInt(k);
             }
             List<DataRequest> one = List.of(new DataRequest(0, 0, DataDescriptor.of(0, 8192),
                     DataView.of(new byte[8192])));
             try {
-                Protocol.BadFrameException e = org.junit.jupiter.api.Assertions.assertThrows(
-                        Protocol.BadFrameException.class, () -> ReadDataCodec.fill("s", one, a), "case " + c);
+                Protocol.BadFrameException e = assertThrows(Protocol.BadFrameException.class,
+                        () -> ReadDataCodec.fill("s", one, a), "case " + c);
                 assertTrue(e.getMessage().contains(named[c]), e.getMessage());
+            } finally {
+                a.release();
+            }
+        }
+    }
+
+    @Test
+    void anAnswerShortOfTheDataItsStatusesAnnounceIsABadFrame() {
+        for (byte kind : new byte[] {Protocol.DATA_SELECTED, Protocol.DATA_BLOCKS}) {
+            ByteBuf a = Unpooled.buffer();
+            a.writeByte(kind);
+            if (kind == Protocol.DATA_BLOCKS) {
+                a.writeInt(4096).writeInt(1).writeLong(0).writeLong(100).writeInt(0);
+            }
+            a.writeZero(99); // one byte short of the event's 100
+            List<DataRequest> one = List.of(new DataRequest(0, 0, DataDescriptor.of(0, 100),
+                    DataView.of(new byte[100])));
+            try {
+                Protocol.BadFrameException e = assertThrows(Protocol.BadFrameException.class,
+                        () -> ReadDataCodec.fill("s", one, a), "status " + kind);
+                assertTrue(e.getMessage().contains("READ_DATA data"), e.getMessage());
             } finally {
                 a.release();
             }
@@ -131,7 +155,7 @@ class ReadDataCodecTest {
     private static void encode(Random r, Case c, ByteBuf statuses, ByteBuf data) {
         if (c.kind == ERROR) {
             statuses.writeByte(ERROR);
-            byte[] m = "no such event".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] m = "no such event".getBytes(StandardCharsets.UTF_8);
             statuses.writeShort(m.length).writeBytes(m);
             return;
         }
