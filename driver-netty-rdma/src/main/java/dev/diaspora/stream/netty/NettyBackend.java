@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.InterruptException;
 import dev.diaspora.stream.InvalidOptionException;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.TopicExistsException;
@@ -13,6 +14,8 @@ import dev.diaspora.stream.netty.protocol.Protocol;
 import dev.diaspora.stream.netty.protocol.TopicRequests;
 import dev.diaspora.stream.netty.protocol.TopicChangeFrames;
 import dev.diaspora.stream.spi.Backend;
+import dev.diaspora.stream.spi.Backoff;
+import dev.diaspora.stream.spi.Clock;
 import dev.diaspora.stream.spi.Options;
 import dev.diaspora.stream.spi.TopicBackend;
 import io.netty.buffer.ByteBuf;
@@ -21,6 +24,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.io.File;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -43,6 +47,9 @@ import javax.net.ssl.SSLException;
  */
 final class NettyBackend implements Backend {
     static final String PLACEMENT = "netty_placement";
+    /** How {@link #openTopic} retries a topic still being created: 10 ms at first, doubling to 200 ms, for 10 s. */
+    static final Backoff OPEN_RETRY = Backoff.exponential(Duration.ofMillis(10), Duration.ofMillis(200))
+            .deadline(Duration.ofSeconds(10));
 
     private final String token;
     private final int connectTimeoutMillis;
@@ -181,8 +188,36 @@ final class NettyBackend implements Backend {
         }
     }
 
+    /**
+     * Opens the topic, and opens it again while it is {@link NettyTopic#incomplete incomplete} (another client is
+     * creating it server by server, or deleting it): for at most {@link #OPEN_RETRY}'s deadline, or the request
+     * timeout if shorter. Other failures are not retried here.
+     */
     @Override
     public TopicBackend openTopic(String name) {
+        Backoff.Retry retry = null;
+        while (true) {
+            try {
+                return openOnce(name);
+            } catch (NettyTopic.IncompleteTopicException e) {
+                if (retry == null) {
+                    Duration timeout = Duration.ofMillis(requestTimeoutMillis);
+                    retry = (timeout.compareTo(OPEN_RETRY.deadline()) < 0 ? OPEN_RETRY.deadline(timeout) : OPEN_RETRY)
+                            .start(Clock.system());
+                }
+                try {
+                    if (!retry.pause()) {
+                        throw e;
+                    }
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptException("opening topic '" + name + "'", ie);
+                }
+            }
+        }
+    }
+
+    private TopicBackend openOnce(String name) {
         checkOpen();
         Map<Connection, ByteBuf> answers = new LinkedHashMap<>();
         try {

@@ -91,7 +91,10 @@ final class NettyTopic implements TopicBackend, LocalTopic {
             pl = Placement.of(name, stored);
             java.util.function.Function<String, Connection> byId = id -> {
                 Connection c = backend.byServerId(id);
-                return c != null && handleOf.containsKey(c) ? c : null;
+                if (c != null && !handleOf.containsKey(c)) {
+                    throw incomplete(name, c);
+                }
+                return c;
             };
             new PartitionMap(name, pl, pl.created(), byId); // names a server of the topic the client does not list
             endsOf.forEach((c, ends) -> {
@@ -486,5 +489,25 @@ final class NettyTopic implements TopicBackend, LocalTopic {
     @Override
     public String toString() {
         return "netty topic '" + name + "'";
+    }
+
+    /**
+     * A listed server of the topic's placement does not have it: another client is still creating it (creation goes
+     * server by server) or deleting it, or that server lost its files. Retriable: {@code NettyBackend.openTopic} tries
+     * again for a while, which covers the first two.
+     */
+    static IncompleteTopicException incomplete(String topic, Connection c) {
+        return new IncompleteTopicException("Topic '" + topic + "' is placed partly on partition server " + c.address
+                + " (id " + c.serverId() + "), which does not have it: another client is still creating or deleting"
+                + " it, or that server lost its data. Try again; if it stays so, delete the topic and create it again");
+    }
+
+    /** See {@link #incomplete}. */
+    static final class IncompleteTopicException extends DiasporaException {
+        private static final long serialVersionUID = 1L;
+
+        IncompleteTopicException(String message) {
+            super(message, null, true);
+        }
     }
 }

@@ -1,0 +1,93 @@
+package dev.diaspora.stream.netty;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.Driver;
+import dev.diaspora.stream.PartitionSelector;
+import dev.diaspora.stream.Serializer;
+import dev.diaspora.stream.TopicHandle;
+import dev.diaspora.stream.Validator;
+import dev.diaspora.stream.netty.protocol.Protocol;
+import dev.diaspora.stream.netty.protocol.TopicRequests;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A client creates a topic server by server, so for a moment another client can see it on some of its servers and not
+ * on others (two {@code createTopicIfAbsent} racing: the loser finds it on the first server and opens it at once).
+ * Opening such a topic waits for the creation to finish instead of failing, and a topic that stays so fails naming
+ * the server that lacks it. The tests play the creator by hand, one CREATE_TOPIC per server.
+ */
+class HalfCreatedTopicTest {
+    @TempDir
+    Path dir;
+
+    /** Sends the CREATE_TOPIC of a topic of one partition per server, placed on all of them, to server {@code s}. */
+    private static void createOn(NettyBackend creator, String name, ObjectNode stored, int s) {
+        creator.connections().get(s).callSync(Protocol.CREATE_TOPIC, new TopicRequests.CreateTopic(name,
+                "{\"num_partitions\":1}", stored.toString()).encode(creator.alloc())).release();
+    }
+
+    /** @return the stored components of a new topic of three partitions on {@code creator}'s three servers */
+    private static ObjectNode stored(NettyBackend creator) {
+        ObjectNode c = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        c.set("validator", Validator.defaultValidator().config().json());
+        c.set("partition_selector", PartitionSelector.defaultSelector().config().json());
+        c.set("serializer", Serializer.defaultSerializer().config().json());
+        c.set(NettyBackend.PLACEMENT, Placement.create(creator.connections().stream().map(Connection::serverId)
+                .toList(), 3, UUID.randomUUID().toString()));
+        return c;
+    }
+
+    @Test
+    @Timeout(60)
+    void openingATopicStillBeingCreatedWaitsForItsLastServer() throws Exception {
+        try (Servers servers = Servers.start(dir, 3)) {
+            NettyBackend creator = ReadAheadTest.backend(servers);
+            try (Driver reader = Driver.open("netty", servers.driverOptions())) {
+                ObjectNode stored = stored(creator);
+                createOn(creator, "runs", stored, 0);
+                createOn(creator, "runs", stored, 1);
+                CompletableFuture<Void> last = CompletableFuture.runAsync(() -> createOn(creator, "runs", stored, 2),
+                        CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS));
+                try (TopicHandle t = reader.openTopic("runs")) {
+                    assertTrue(last.isDone(), "the topic opened before its last server had it");
+                    assertEquals(3, t.partitions().size(), "partitions of the topic once created");
+                }
+                last.join();
+            } finally {
+                creator.close();
+            }
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void aTopicMissingOnOneOfItsServersFailsNamingThatServer() {
+        try (Servers servers = Servers.start(dir, 3)) {
+            NettyBackend creator = ReadAheadTest.backend(servers);
+            try (Driver reader = Driver.open("netty", servers.driverOptions("\"request_timeout_ms\":500"))) {
+                ObjectNode stored = stored(creator);
+                createOn(creator, "runs", stored, 0);
+                createOn(creator, "runs", stored, 1);
+                DiasporaException e = assertThrows(DiasporaException.class, () -> reader.openTopic("runs"));
+                String third = "127.0.0.1:" + servers.list().get(2).port();
+                assertTrue(e.getMessage().contains(third) && e.getMessage().contains("does not have it"),
+                        "names the server that lacks the topic: " + e.getMessage());
+                assertTrue(e.isRetriable(), "another client may still be creating it: retriable");
+            } finally {
+                creator.close();
+            }
+        }
+    }
+}
