@@ -1,9 +1,11 @@
 package dev.diaspora.stream.bench.netty;
 
 import dev.diaspora.stream.Consumer;
+import dev.diaspora.stream.ConsumerOptions;
 import dev.diaspora.stream.DataView;
 import dev.diaspora.stream.Driver;
 import dev.diaspora.stream.Event;
+import dev.diaspora.stream.EventProcessor;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.Producer;
 import dev.diaspora.stream.TopicHandle;
@@ -32,8 +34,10 @@ import org.HdrHistogram.Histogram;
  * the round-trip latency of one event (push until stored, p50/p99 with HdrHistogram).
  *
  * <p>Usage: {@code NettyVsRawBenchmark [--sizes 1048576,1024,100] [--bytes 1073741824] [--max-events 2000000]
- * [--reps 3] [--warmup-reps 0] [--latency-events 20000] [--latency-warmup 0] [--dir DIR]}. Each event carries 16
- * bytes of metadata. {@code --warmup-reps N} runs N unrecorded repetitions of each size (both programs, produce and
+ * [--reps 3] [--warmup-reps 0] [--latency-events 20000] [--latency-warmup 0] [--recycle] [--dir DIR]}. Each event
+ * carries 16 bytes of metadata. {@code --recycle} consumes on the netty side with a consumer opened with
+ * {@code recycleEvents(true)}, through {@code poll(EventProcessor, 256, timeout)}, as the netty README advises for large
+ * events (the default: {@code poll(timeout)}, one event at a time). {@code --warmup-reps N} runs N unrecorded repetitions of each size (both programs, produce and
  * consume) before the recorded ones: the first repetition of a size runs much of the driver in the interpreter and is
  * often 3-5x slower, which a median of 3 does not always hide. Each size's line also gives the process CPU time per
  * event of each phase (server, client, JIT and collector: they all run in this process), which a change that saves
@@ -50,6 +54,8 @@ public final class NettyVsRawBenchmark {
 
     private final PrintStream out;
     private final Path dir;
+    /** Consume through a recycling consumer and an EventProcessor ({@code --recycle}). */
+    private boolean recycle;
     private final PartitionServer server;
     private final RawPeer raw;
     private final Driver driver;
@@ -77,6 +83,7 @@ public final class NettyVsRawBenchmark {
         int warmupReps = 0;
         int latencyEvents = 20_000;
         int latencyWarmup = 0;
+        boolean recycle = false;
         Path dir = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -104,10 +111,13 @@ public final class NettyVsRawBenchmark {
                 case "--dir":
                     dir = Path.of(args[++i]);
                     break;
+                case "--recycle":
+                    recycle = true;
+                    break;
                 default:
                     out.println("unknown option " + args[i] + "; usage: NettyVsRawBenchmark [--sizes a,b] [--bytes B]"
                             + " [--max-events N] [--reps R] [--warmup-reps N] [--latency-events N] [--latency-warmup N]"
-                            + " [--dir DIR]");
+                            + " [--recycle] [--dir DIR]");
                     return 2;
             }
         }
@@ -119,10 +129,12 @@ public final class NettyVsRawBenchmark {
         Path work = Files.createTempDirectory(dir == null ? Path.of(System.getProperty("java.io.tmpdir")) : dir,
                 "netty-vs-raw");
         NettyVsRawBenchmark b = new NettyVsRawBenchmark(out, work);
+        b.recycle = recycle;
         try {
             out.println("size_bytes events | produce raw MB/s, netty MB/s, ratio, netty events/s | consume raw MB/s,"
                     + " netty MB/s, ratio, netty events/s" + (warmupReps > 0 ? "   (after " + warmupReps
-                    + " unrecorded repetitions per size)" : ""));
+                    + " unrecorded repetitions per size)" : "") + (recycle ? "   (netty consumer: recycleEvents,"
+                    + " poll(EventProcessor))" : ""));
             for (long size : sizes) {
                 long n = Math.max(1, Math.min(maxEvents, bytes / (size + METADATA)));
                 b.compare((int) size, n, reps, warmupReps);
@@ -257,6 +269,9 @@ public final class NettyVsRawBenchmark {
     }
 
     private double nettyConsume(String topic, long n) {
+        if (recycle) {
+            return nettyConsumeRecycled(topic, n);
+        }
         try (TopicHandle t = driver.openTopic(topic); Consumer c = t.consumer("bench")) {
             long t0 = System.nanoTime();
             long got = 0;
@@ -270,6 +285,31 @@ public final class NettyVsRawBenchmark {
                 got++;
             }
             if (bytes < 0) {
+                throw new AssertionError();
+            }
+            return (System.nanoTime() - t0) / 1e9;
+        }
+    }
+
+    /**
+     * {@link #nettyConsume} the way the netty README advises for large events: a consumer that recycles its events
+     * (and their data buffers), read in batches through an {@link EventProcessor}.
+     */
+    private double nettyConsumeRecycled(String topic, long n) {
+        try (TopicHandle t = driver.openTopic(topic);
+                Consumer c = t.consumer(ConsumerOptions.named("bench").recycleEvents(true))) {
+            long[] seen = new long[2]; // events, bytes
+            EventProcessor count = e -> {
+                seen[0]++;
+                seen[1] += e.data().size();
+            };
+            long t0 = System.nanoTime();
+            while (seen[0] < n) {
+                if (c.poll(count, (int) Math.min(256, n - seen[0]), Duration.ofSeconds(30)) == 0) {
+                    throw new IllegalStateException("netty consumer: no event within 30 s after " + seen[0]);
+                }
+            }
+            if (seen[1] < 0) {
                 throw new AssertionError();
             }
             return (System.nanoTime() - t0) / 1e9;

@@ -32,4 +32,18 @@ class NettyVsRawSmokeTest {
                 text);
         assertTrue(text.contains("process CPU per round trip: raw "), text);
     }
+
+    @Test
+    @Timeout(60)
+    void consumesThroughARecyclingConsumer() throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        int rc = NettyVsRawBenchmark.run(new String[] {"--sizes", "70000,100", "--bytes", "700000", "--reps", "1",
+            "--latency-events", "0", "--recycle", "--dir", dir.toString()}, new PrintStream(bytes, true,
+                StandardCharsets.UTF_8));
+        String text = bytes.toString(StandardCharsets.UTF_8);
+        assertEquals(0, rc, text);
+        assertTrue(text.contains("(netty consumer: recycleEvents, poll(EventProcessor))"), text);
+        assertTrue(text.contains("70000 9 |"), text);
+        assertTrue(text.contains("100 6034 |"), text);
+    }
 }
