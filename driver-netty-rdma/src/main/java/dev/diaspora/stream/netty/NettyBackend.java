@@ -26,6 +26,8 @@ import io.netty.handler.ssl.SslContextBuilder;
 import java.io.File;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -154,9 +156,17 @@ final class NettyBackend implements Backend {
         // topic_id names this incarnation: a re-created topic has another
         stored.set(PLACEMENT, Placement.create(connections.stream().map(Connection::serverId).toList(), n,
                 UUID.randomUUID().toString()));
+        // created in the order of the server ids, not of this client's list: two clients creating the name at once
+        // go to the same server first, and there one of them loses before it created anything (in list order,
+        // clients listing the servers differently could each win a first server and then both undo and fail)
+        Integer[] order = new Integer[servers];
+        for (int s = 0; s < servers; s++) {
+            order[s] = s;
+        }
+        Arrays.sort(order, Comparator.comparing(s -> connections.get(s).serverId()));
         List<Connection> done = new ArrayList<>();
         try {
-            for (int s = 0; s < servers; s++) {
+            for (int s : order) {
                 if (counts[s] == 0) {
                     continue;
                 }

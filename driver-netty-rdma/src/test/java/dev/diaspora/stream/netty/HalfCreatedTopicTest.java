@@ -4,19 +4,28 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.Driver;
+import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.PartitionSelector;
 import dev.diaspora.stream.Serializer;
+import dev.diaspora.stream.TopicExistsException;
 import dev.diaspora.stream.TopicHandle;
 import dev.diaspora.stream.Validator;
 import dev.diaspora.stream.netty.protocol.Protocol;
 import dev.diaspora.stream.netty.protocol.TopicRequests;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -26,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A client creates a topic server by server, so for a moment another client can see it on some of its servers and not
  * on others (two {@code createTopicIfAbsent} racing: the loser finds it on the first server and opens it at once).
  * Opening such a topic waits for the creation to finish instead of failing, and a topic that stays so fails naming
- * the server that lacks it. The tests play the creator by hand, one CREATE_TOPIC per server.
+ * the server that lacks it (the first two tests play the creator by hand, one CREATE_TOPIC per server). Two creators
+ * at once: one wins, whatever order each lists the servers in.
  */
 class HalfCreatedTopicTest {
     @TempDir
@@ -40,7 +50,7 @@ class HalfCreatedTopicTest {
 
     /** @return the stored components of a new topic of three partitions on {@code creator}'s three servers */
     private static ObjectNode stored(NettyBackend creator) {
-        ObjectNode c = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        ObjectNode c = JsonNodeFactory.instance.objectNode();
         c.set("validator", Validator.defaultValidator().config().json());
         c.set("partition_selector", PartitionSelector.defaultSelector().config().json());
         c.set("serializer", Serializer.defaultSerializer().config().json());
@@ -67,6 +77,52 @@ class HalfCreatedTopicTest {
                 last.join();
             } finally {
                 creator.close();
+            }
+        }
+    }
+
+    /**
+     * Two clients that list the servers in opposite orders create one name at the same moment, 30 times: exactly one
+     * succeeds and the topic exists. (Creating on each client's first server first, both could win a first server,
+     * then both find the other's topic on their next one, undo, and fail: no topic, two TopicExistsExceptions.)
+     */
+    @Test
+    @Timeout(120)
+    void creatorsListingTheServersInOtherOrdersDoNotBothLose() throws Exception {
+        try (Servers servers = Servers.start(dir, 3)) {
+            List<String> addresses = servers.list().stream().map(s -> "\"127.0.0.1:" + s.port() + "\"").toList();
+            List<String> reversed = new ArrayList<>(addresses);
+            Collections.reverse(reversed);
+            ExecutorService pool = Executors.newFixedThreadPool(2);
+            try (Driver a = Driver.open("netty", Metadata.of("{\"servers\":" + addresses + "}"));
+                    Driver b = Driver.open("netty", Metadata.of("{\"servers\":" + reversed + "}"))) {
+                for (int i = 0; i < 30; i++) {
+                    String name = "race-" + i;
+                    CountDownLatch go = new CountDownLatch(1);
+                    List<Future<Boolean>> results = new ArrayList<>();
+                    for (Driver d : List.of(a, b)) {
+                        results.add(pool.submit(() -> {
+                            go.await();
+                            try {
+                                d.createTopic(name, Metadata.of("{\"num_partitions\":3}"));
+                                return true;
+                            } catch (TopicExistsException e) {
+                                return false;
+                            }
+                        }));
+                    }
+                    go.countDown();
+                    int won = 0;
+                    for (Future<Boolean> f : results) {
+                        won += f.get(60, TimeUnit.SECONDS) ? 1 : 0;
+                    }
+                    assertEquals(1, won, "creators of '" + name + "' that succeeded");
+                    try (TopicHandle t = a.openTopic(name)) {
+                        assertEquals(3, t.partitions().size(), "partitions of '" + name + "'");
+                    }
+                }
+            } finally {
+                pool.shutdownNow();
             }
         }
     }
