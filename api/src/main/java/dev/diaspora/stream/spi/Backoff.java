@@ -5,6 +5,7 @@ import dev.diaspora.stream.InterruptException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
@@ -102,6 +103,15 @@ public final class Backoff {
         return new Backoff(initialNanos, maxNanos, multiplier, jitter, maxRetries, n);
     }
 
+    /**
+     * @return this policy if its deadline is at most {@code d}, else a copy whose deadline is {@code d} (a driver
+     *     cutting a retry loop to its request timeout)
+     */
+    public Backoff deadlineAtMost(Duration d) {
+        long n = Objects.requireNonNull(d, "deadline").toNanos();
+        return n < deadlineNanos ? deadline(d) : this;
+    }
+
     /** @return the ceiling of the first delay */
     public Duration initial() {
         return Duration.ofNanos(initialNanos);
@@ -172,12 +182,20 @@ public final class Backoff {
      * @throws InterruptException if the thread is interrupted during a pause (its interrupt status is set again)
      */
     public <T> T call(Clock clock, String what, Supplier<T> action) {
+        return call(clock, what, DiasporaException::isRetriable, action);
+    }
+
+    /**
+     * Like {@link #call(Clock, String, Supplier)}, retrying only the failures {@code retry} accepts (say one kind of
+     * retriable failure, where the others are the caller's to handle).
+     */
+    public <T> T call(Clock clock, String what, Predicate<? super DiasporaException> retryIf, Supplier<T> action) {
         Retry retry = null;
         while (true) {
             try {
                 return action.get();
             } catch (DiasporaException e) {
-                if (!e.isRetriable()) {
+                if (!retryIf.test(e)) {
                     throw e;
                 }
                 if (retry == null) {

@@ -132,6 +132,30 @@ class BackoffTest {
     }
 
     @Test
+    void callWithAFilterRetriesOnlyTheFailuresItAccepts() {
+        ManualClock clock = new ManualClock();
+        AtomicInteger calls = new AtomicInteger();
+        DiasporaException other = new DiasporaException("another retriable failure", null, true);
+        DiasporaException got = assertThrows(DiasporaException.class, () -> POLICY.jitter(0).call(clock, "test",
+                e -> e.getMessage().startsWith("wait"), () -> {
+                    if (calls.incrementAndGet() < 3) {
+                        throw new DiasporaException("wait " + calls.get());
+                    }
+                    throw other;
+                }));
+        assertSame(other, got, "a failure the filter refuses ends the loop, retriable or not");
+        assertEquals(List.of(100 * MS, 200 * MS), clock.sleeps(), "the accepted ones, not retriable, were retried");
+    }
+
+    @Test
+    void deadlineAtMostKeepsTheShorterDeadline() {
+        assertEquals(Duration.ofSeconds(2), POLICY.deadlineAtMost(Duration.ofSeconds(2)).deadline(), "none before");
+        Backoff five = POLICY.deadline(Duration.ofSeconds(5));
+        assertEquals(Duration.ofSeconds(3), five.deadlineAtMost(Duration.ofSeconds(3)).deadline(), "cut");
+        assertSame(five, five.deadlineAtMost(Duration.ofSeconds(9)), "a longer one leaves the policy as it is");
+    }
+
+    @Test
     void anInterruptDuringAPauseEndsTheLoopAndStaysSet() {
         ManualClock clock = new ManualClock();
         Thread.currentThread().interrupt();

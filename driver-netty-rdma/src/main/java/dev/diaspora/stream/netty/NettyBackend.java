@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.diaspora.stream.DiasporaException;
-import dev.diaspora.stream.InterruptException;
 import dev.diaspora.stream.InvalidOptionException;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.TopicExistsException;
@@ -205,26 +204,9 @@ final class NettyBackend implements Backend {
      */
     @Override
     public TopicBackend openTopic(String name) {
-        Backoff.Retry retry = null;
-        while (true) {
-            try {
-                return openOnce(name);
-            } catch (NettyTopic.IncompleteTopicException e) {
-                if (retry == null) {
-                    Duration timeout = Duration.ofMillis(requestTimeoutMillis);
-                    retry = (timeout.compareTo(OPEN_RETRY.deadline()) < 0 ? OPEN_RETRY.deadline(timeout) : OPEN_RETRY)
-                            .start(Clock.system());
-                }
-                try {
-                    if (!retry.pause()) {
-                        throw e;
-                    }
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw new InterruptException("opening topic '" + name + "'", ie);
-                }
-            }
-        }
+        return OPEN_RETRY.deadlineAtMost(Duration.ofMillis(requestTimeoutMillis)).call(Clock.system(),
+                "opening topic '" + name + "'", e -> e instanceof NettyTopic.IncompleteTopicException,
+                () -> openOnce(name));
     }
 
     private TopicBackend openOnce(String name) {

@@ -51,8 +51,7 @@ final class NettyReadSession extends LocalReadSession {
 
     /** @return {@link #READ_RETRY}, its deadline cut to the request timeout if that is shorter */
     static Backoff readRetry(long requestTimeoutMillis) {
-        Duration timeout = Duration.ofMillis(requestTimeoutMillis);
-        return timeout.compareTo(READ_RETRY.deadline()) < 0 ? READ_RETRY.deadline(timeout) : READ_RETRY;
+        return READ_RETRY.deadlineAtMost(Duration.ofMillis(requestTimeoutMillis));
     }
 
     @Override

@@ -36,8 +36,8 @@ import org.HdrHistogram.Histogram;
  * <p>Usage: {@code NettyVsRawBenchmark [--sizes 1048576,1024,100] [--bytes 1073741824] [--max-events 2000000]
  * [--reps 3] [--warmup-reps 0] [--latency-events 20000] [--latency-warmup 0] [--recycle] [--dir DIR]}. Each event
  * carries 16 bytes of metadata. {@code --recycle} consumes on the netty side with a consumer opened with
- * {@code recycleEvents(true)}, through {@code poll(EventProcessor, 256, timeout)}, as the netty README advises for large
- * events (the default: {@code poll(timeout)}, one event at a time). {@code --warmup-reps N} runs N unrecorded repetitions of each size (both programs, produce and
+ * {@code recycleEvents(true)}, through {@code poll(EventProcessor, 256, timeout)} (the default: {@code poll(timeout)},
+ * one event at a time). {@code --warmup-reps N} runs N unrecorded repetitions of each size (both programs, produce and
  * consume) before the recorded ones: the first repetition of a size runs much of the driver in the interpreter and is
  * often 3-5x slower, which a median of 3 does not always hide. Each size's line also gives the process CPU time per
  * event of each phase (server, client, JIT and collector: they all run in this process), which a change that saves
@@ -55,15 +55,16 @@ public final class NettyVsRawBenchmark {
     private final PrintStream out;
     private final Path dir;
     /** Consume through a recycling consumer and an EventProcessor ({@code --recycle}). */
-    private boolean recycle;
+    private final boolean recycle;
     private final PartitionServer server;
     private final RawPeer raw;
     private final Driver driver;
     private int topics;
 
-    private NettyVsRawBenchmark(PrintStream out, Path dir) throws IOException {
+    private NettyVsRawBenchmark(PrintStream out, Path dir, boolean recycle) throws IOException {
         this.out = out;
         this.dir = dir;
+        this.recycle = recycle;
         this.server = PartitionServer.builder().host("127.0.0.1").port(0).rootPath(dir.resolve("server"))
                 .ioThreads(1).start();
         this.raw = new RawPeer(dir.resolve("raw.log"));
@@ -128,8 +129,7 @@ public final class NettyVsRawBenchmark {
         }
         Path work = Files.createTempDirectory(dir == null ? Path.of(System.getProperty("java.io.tmpdir")) : dir,
                 "netty-vs-raw");
-        NettyVsRawBenchmark b = new NettyVsRawBenchmark(out, work);
-        b.recycle = recycle;
+        NettyVsRawBenchmark b = new NettyVsRawBenchmark(out, work, recycle);
         try {
             out.println("size_bytes events | produce raw MB/s, netty MB/s, ratio, netty events/s | consume raw MB/s,"
                     + " netty MB/s, ratio, netty events/s" + (warmupReps > 0 ? "   (after " + warmupReps
@@ -292,7 +292,7 @@ public final class NettyVsRawBenchmark {
     }
 
     /**
-     * {@link #nettyConsume} the way the netty README advises for large events: a consumer that recycles its events
+     * {@link #nettyConsume} through a consumer that recycles its events
      * (and their data buffers), read in batches through an {@link EventProcessor}.
      */
     private double nettyConsumeRecycled(String topic, long n) {
