@@ -146,23 +146,23 @@ final class NettyBackend implements Backend {
     public void createTopic(String name, Options topicOptions, Metadata components) {
         checkOpen();
         int n = topicOptions.intValue("num_partitions", 1);
-        int servers = connections.size();
-        int[] counts = new int[servers];
-        for (int p = 0; p < n; p++) {
-            counts[p % servers]++;
-        }
+        List<Connection> ring = creationRing(connections, name);
         ObjectNode stored = ((ObjectNode) components.json()).deepCopy();
         // topic_id names this incarnation: a re-created topic has another
-        stored.set(PLACEMENT, Placement.create(connections.stream().map(Connection::serverId).toList(), n,
+        stored.set(PLACEMENT, Placement.create(ring.stream().map(Connection::serverId).toList(), n,
                 UUID.randomUUID().toString()));
-        // created in the order of the server ids, not of this client's list: two clients creating the name at once
-        // go to the same server first, and there one of them loses before it created anything (in list order,
-        // clients listing the servers differently could each win a first server and then both undo and fail)
-        Integer[] order = new Integer[servers];
-        for (int s = 0; s < servers; s++) {
+        int[] counts = new int[ring.size()]; // partition p on ring[p mod S]
+        for (int p = 0; p < n; p++) {
+            counts[p % ring.size()]++;
+        }
+        // created in the order of the server ids, not of the ring: two clients creating the name at once go to the
+        // same server first, and there one of them loses before it created anything (in ring order, clients whose
+        // rings differ could each win a first server and then both undo and fail)
+        Integer[] order = new Integer[ring.size()];
+        for (int s = 0; s < order.length; s++) {
             order[s] = s;
         }
-        Arrays.sort(order, Comparator.comparing(s -> connections.get(s).serverId()));
+        Arrays.sort(order, Comparator.comparing(s -> ring.get(s).serverId()));
         List<Connection> done = new ArrayList<>();
         try {
             for (int s : order) {
@@ -178,7 +178,7 @@ final class NettyBackend implements Backend {
                     }
                 }
                 o.put("num_partitions", counts[s]);
-                Connection c = connections.get(s);
+                Connection c = ring.get(s);
                 c.callSync(Protocol.CREATE_TOPIC, new TopicRequests.CreateTopic(name, o.toString(), stored.toString())
                         .encode(alloc())).release();
                 done.add(c);
@@ -195,6 +195,15 @@ final class NettyBackend implements Backend {
             }
             throw e;
         }
+    }
+
+    /** @return {@code servers} in the order of {@link Placement#creationRing} for a new topic {@code topic} */
+    static List<Connection> creationRing(List<Connection> servers, String topic) {
+        Map<String, Connection> byId = new HashMap<>();
+        for (Connection c : servers) {
+            byId.put(c.serverId(), c);
+        }
+        return Placement.creationRing(byId.keySet(), topic).stream().map(byId::get).toList();
     }
 
     /**

@@ -5,9 +5,13 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.diaspora.stream.DiasporaException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.CRC32;
 
 /**
  * Which partition server holds each partition of a topic (PROTOCOL.md, "Placement"), shared by the client and the
@@ -33,8 +37,25 @@ final class Placement {
     }
 
     /**
-     * @return the stored entry of a new topic of {@code n} partitions over {@code serverIds} (partition p on server
-     *     p mod S), naming its incarnation {@code topicId}
+     * The servers of a new topic in the order of its partitions (partition p on {@code ring[p mod S]}): the server
+     * ids sorted, rotated left by the CRC32 of the topic's UTF-8 name mod S (PROTOCOL.md, "Placement"). It depends on
+     * the set of servers and the name only, never on the order of a client's {@code servers} option: two clients that
+     * list the same servers in different orders place a name's partitions on the same servers (so racing creators of
+     * a topic of fewer partitions than servers meet on its first server), and single-partition topics spread over the
+     * servers instead of all going to the first one listed.
+     */
+    static List<String> creationRing(Collection<String> serverIds, String topic) {
+        List<String> ring = new ArrayList<>(serverIds);
+        Collections.sort(ring);
+        CRC32 crc = new CRC32();
+        crc.update(topic.getBytes(StandardCharsets.UTF_8));
+        Collections.rotate(ring, -(int) (crc.getValue() % ring.size()));
+        return ring;
+    }
+
+    /**
+     * @return the stored entry of a new topic of {@code n} partitions over {@code serverIds}, its ring (partition p on
+     *     {@code serverIds[p mod S]}), naming its incarnation {@code topicId}
      */
     static ObjectNode create(List<String> serverIds, int n, String topicId) {
         ArrayNode servers = JsonNodeFactory.instance.arrayNode();

@@ -33,13 +33,18 @@ class GroupProtocolTest {
     @TempDir
     static Path dir;
     private static Servers servers;
+    /** The index in {@link #servers} of the server of partition 0 (the groups' coordinator) and of partition 1. */
+    private static int[] ofPartition;
 
     @BeforeAll
     static void start() {
         servers = Servers.start(dir, 2);
         try (Driver d = Driver.open("netty", servers.driverOptions())) {
-            d.createTopic(TOPIC, Metadata.of("{\"num_partitions\":2}")); // partition 0 on server 0, 1 on server 1
+            d.createTopic(TOPIC, Metadata.of("{\"num_partitions\":2}")); // one partition on each server
         }
+        List<String> ids = servers.list().stream().map(PartitionServer::serverId).toList();
+        String first = Placement.creationRing(ids, TOPIC).get(0);
+        ofPartition = new int[] {ids.indexOf(first), 1 - ids.indexOf(first)};
     }
 
     @AfterAll
@@ -47,8 +52,9 @@ class GroupProtocolTest {
         servers.close();
     }
 
-    private static RawClient client(int server) {
-        return RawClient.authenticated(servers.list().get(server).port(), "");
+    /** @return a client of the server of partition {@code partition} */
+    private static RawClient client(int partition) {
+        return RawClient.authenticated(servers.list().get(ofPartition[partition]).port(), "");
     }
 
     private static int open(RawClient c) {
@@ -160,7 +166,7 @@ class GroupProtocolTest {
             assertEquals(Protocol.E_GENERIC, f.errorKind(), f::toString);
             assertTrue(f.errorMessage().contains("does not coordinate the groups of topic '" + TOPIC + "'"),
                     f.errorMessage());
-            assertTrue(f.errorMessage().contains(servers.list().get(0).serverId()), "names the coordinator: "
+            assertTrue(f.errorMessage().contains(servers.list().get(ofPartition[0]).serverId()), "names the coordinator: "
                     + f.errorMessage());
         }
     }

@@ -18,6 +18,7 @@ import dev.diaspora.stream.netty.protocol.Protocol;
 import dev.diaspora.stream.netty.protocol.TopicRequests;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
@@ -29,6 +30,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -82,13 +85,16 @@ class HalfCreatedTopicTest {
     }
 
     /**
-     * Two clients that list the servers in opposite orders create one name at the same moment, 30 times: exactly one
-     * succeeds and the topic exists. (Creating on each client's first server first, both could win a first server,
-     * then both find the other's topic on their next one, undo, and fail: no topic, two TopicExistsExceptions.)
+     * Two clients that list the servers in opposite orders create one name at the same moment, 20 times per partition
+     * count: exactly one succeeds and the topic exists. (Creating on each client's first server first, both could win
+     * a first server, then both find the other's topic on their next one, undo, and fail: no topic, two
+     * TopicExistsExceptions. With fewer partitions than servers, each client placed them on the first servers of its
+     * own list: both succeeded, one name on two sets of servers.)
      */
-    @Test
+    @ParameterizedTest(name = "{0} partitions on 3 servers")
+    @ValueSource(ints = {1, 2, 3})
     @Timeout(120)
-    void creatorsListingTheServersInOtherOrdersDoNotBothLose() throws Exception {
+    void creatorsListingTheServersInOtherOrdersDoNotBothLoseNorBothWin(int partitions) throws Exception {
         try (Servers servers = Servers.start(dir, 3)) {
             List<String> addresses = servers.list().stream().map(s -> "\"127.0.0.1:" + s.port() + "\"").toList();
             List<String> reversed = new ArrayList<>(addresses);
@@ -96,15 +102,15 @@ class HalfCreatedTopicTest {
             ExecutorService pool = Executors.newFixedThreadPool(2);
             try (Driver a = Driver.open("netty", Metadata.of("{\"servers\":" + addresses + "}"));
                     Driver b = Driver.open("netty", Metadata.of("{\"servers\":" + reversed + "}"))) {
-                for (int i = 0; i < 30; i++) {
-                    String name = "race-" + i;
+                for (int i = 0; i < 20; i++) {
+                    String name = "race-" + partitions + "-" + i;
                     CountDownLatch go = new CountDownLatch(1);
                     List<Future<Boolean>> results = new ArrayList<>();
                     for (Driver d : List.of(a, b)) {
                         results.add(pool.submit(() -> {
                             go.await();
                             try {
-                                d.createTopic(name, Metadata.of("{\"num_partitions\":3}"));
+                                d.createTopic(name, Metadata.of("{\"num_partitions\":" + partitions + "}"));
                                 return true;
                             } catch (TopicExistsException e) {
                                 return false;
@@ -117,14 +123,68 @@ class HalfCreatedTopicTest {
                         won += f.get(60, TimeUnit.SECONDS) ? 1 : 0;
                     }
                     assertEquals(1, won, "creators of '" + name + "' that succeeded");
-                    try (TopicHandle t = a.openTopic(name)) {
-                        assertEquals(3, t.partitions().size(), "partitions of '" + name + "'");
+                    for (Driver d : List.of(a, b)) {
+                        try (TopicHandle t = d.openTopic(name)) {
+                            assertEquals(partitions, t.partitions().size(), "partitions of '" + name + "'");
+                        }
                     }
+                    assertEquals(partitions, holders(servers, name), "servers holding '" + name + "'");
                 }
             } finally {
                 pool.shutdownNow();
             }
         }
+    }
+
+    /**
+     * Single-partition topics spread over the servers (the first partition's server follows the name, not the order
+     * of the client's list: every one of them used to go to the first server listed), and a client listing the
+     * servers in another order puts a name on the same server.
+     */
+    @Test
+    @Timeout(60)
+    void singlePartitionTopicsSpreadOverTheServersWhateverTheListOrder() {
+        try (Servers servers = Servers.start(dir, 3)) {
+            List<String> addresses = servers.list().stream().map(s -> "\"127.0.0.1:" + s.port() + "\"").toList();
+            List<String> reversed = new ArrayList<>(addresses);
+            Collections.reverse(reversed);
+            try (Driver a = Driver.open("netty", Metadata.of("{\"servers\":" + addresses + "}"));
+                    Driver b = Driver.open("netty", Metadata.of("{\"servers\":" + reversed + "}"))) {
+                int[] perServer = new int[3];
+                for (int i = 0; i < 12; i++) {
+                    String name = "spread-" + i;
+                    (i % 2 == 0 ? a : b).createTopic(name, Metadata.of("{\"num_partitions\":1}"));
+                    for (int s = 0; s < 3; s++) {
+                        perServer[s] += holds(servers, s, name) ? 1 : 0;
+                    }
+                    try (TopicHandle t = (i % 2 == 0 ? b : a).openTopic(name)) { // the other client finds it
+                        assertEquals(1, t.partitions().size());
+                    }
+                }
+                assertEquals(12, perServer[0] + perServer[1] + perServer[2]);
+                for (int s = 0; s < 3; s++) {
+                    assertTrue(perServer[s] > 0 && perServer[s] < 12,
+                            "single-partition topics per server: " + Arrays.toString(perServer));
+                }
+            }
+        }
+    }
+
+    /** @return whether server {@code s} stores topic {@code name} */
+    private static boolean holds(Servers servers, int s, String name) {
+        try (Driver one = Driver.open("netty", Metadata.of("{\"servers\":[\"127.0.0.1:" + servers.list().get(s).port()
+                + "\"]}"))) {
+            return one.topicExists(name);
+        }
+    }
+
+    /** @return how many servers store topic {@code name} */
+    private static int holders(Servers servers, String name) {
+        int n = 0;
+        for (int s = 0; s < servers.list().size(); s++) {
+            n += holds(servers, s, name) ? 1 : 0;
+        }
+        return n;
     }
 
     @Test

@@ -51,9 +51,11 @@ class NettyDiskFullTest {
             Path ballast = small.resolve("ballast");
             Files.write(ballast, new byte[512 * 1024]);
             List<byte[]> acked = new ArrayList<>();
+            // partition 1 on the second server, the one on the small file system
+            String name = PlacedNames.topic("t", servers.list().stream().map(PartitionServer::serverId).toList());
             try (Driver d = Driver.open("netty", servers.driverOptions())) {
-                d.createTopic("t", Metadata.of("{\"num_partitions\":2,\"segment_size\":262144}"));
-                try (TopicHandle t = d.openTopic("t"); Producer p = t.producer()) {
+                d.createTopic(name, Metadata.of("{\"num_partitions\":2,\"segment_size\":262144}"));
+                try (TopicHandle t = d.openTopic(name); Producer p = t.producer()) {
                     DiasporaException full = null;
                     for (int n = 0; n < 1000 && full == null; n++) {
                         byte[] data = data(n);
@@ -81,7 +83,7 @@ class NettyDiskFullTest {
                         acked.add(data);
                     }
                 }
-                try (TopicHandle t = d.openTopic("t");
+                try (TopicHandle t = d.openTopic(name);
                         Consumer c = t.consumer(ConsumerOptions.named("check").targets(1))) {
                     for (int i = 0; i < acked.size(); i++) {
                         Event e = c.poll(Duration.ofSeconds(10)).orElseThrow();

@@ -114,6 +114,8 @@ class NettyFaultTest {
         int port = child.port();
         String address = child.address();
         try (Servers other = twoServers ? Servers.start(dir.resolve("other"), 1) : null) {
+            String topic = other == null ? TOPIC : PlacedNames.topic(TOPIC,
+                    List.of(PlacedNames.serverId(killedRoot), other.list().get(0).serverId()));
             String list = "\"" + address + "\""
                     + (other == null ? "" : "," + other.serversJson().replaceAll("[\\[\\]]", ""));
             // delivery_timeout_ms 0: this test checks the errors of pushes that are not sent again (NettyExactlyOnceTest
@@ -124,8 +126,8 @@ class NettyFaultTest {
             int servers = twoServers ? 2 : 1;
             Run run = new Run(partitions);
             try (Driver pd = Driver.open("netty", options); Driver cd = Driver.open("netty", options)) {
-                pd.createTopic(TOPIC, Metadata.of("{\"num_partitions\":" + partitions + "}"));
-                try (TopicHandle pt = pd.openTopic(TOPIC); TopicHandle ct = cd.openTopic(TOPIC);
+                pd.createTopic(topic, Metadata.of("{\"num_partitions\":" + partitions + "}"));
+                try (TopicHandle pt = pd.openTopic(topic); TopicHandle ct = cd.openTopic(topic);
                         Producer producer = pt.producer(ProducerOptions.named("fault"));
                         Consumer live = ct.consumer(ConsumerOptions.named("live"))) {
                     Thread pushing = run.startProducer(producer);
@@ -193,7 +195,7 @@ class NettyFaultTest {
                     assertTrue(caughtUp, "the live consumer resumes after the restart: at " + run.liveNext
                             + ", completed up to " + java.util.Arrays.toString(maxOk));
                     // the live consumer took its leases again when it reconnected
-                    try (Driver d = Driver.open("netty", options); TopicHandle t = d.openTopic(TOPIC)) {
+                    try (Driver d = Driver.open("netty", options); TopicHandle t = d.openTopic(topic)) {
                         assertThrows(ConsumerConflictException.class,
                                 () -> t.consumer(ConsumerOptions.named("live").targets(0)).close());
                     }
@@ -201,7 +203,7 @@ class NettyFaultTest {
                     reading.interrupt();
                     reading.join(30_000);
                 }
-                verifyStored(options, run, partitions, servers);
+                verifyStored(options, topic, run, partitions, servers);
             }
         } finally {
             child.close();
@@ -209,8 +211,8 @@ class NettyFaultTest {
     }
 
     /** A fresh consumer reads everything: every completed push once, in order, with its data. */
-    private static void verifyStored(Metadata options, Run run, int partitions, int servers) {
-        try (Driver d = Driver.open("netty", options); TopicHandle t = d.openTopic(TOPIC);
+    private static void verifyStored(Metadata options, String topic, Run run, int partitions, int servers) {
+        try (Driver d = Driver.open("netty", options); TopicHandle t = d.openTopic(topic);
                 Consumer c = t.consumer(ConsumerOptions.named("checker"))) {
             long[] end = new long[partitions];
             for (int p = 0; p < partitions; p++) {

@@ -206,19 +206,20 @@ class NettyGroupTest {
         try (PartitionServer other = PartitionServer.builder().host("127.0.0.1").port(0).rootPath(dir.resolve("other"))
                 .ioThreads(1).workerThreads(2).start()) {
             // partition 0 (and every even one) on the coordinator, the odd ones on the other server
+            String rst = PlacedNames.topic("rst", List.of(PlacedNames.serverId(coordinatorRoot), other.serverId()));
             Metadata options = Metadata.of("{\"servers\":[\"" + coordinator.address() + "\",\"127.0.0.1:"
                     + other.port() + "\"],\"request_timeout_ms\":5000}");
             try (Driver admin = Driver.open("netty", options); Driver da = Driver.open("netty", options);
                     Driver db = Driver.open("netty", options)) {
-                admin.createTopic("rst", Metadata.of("{\"num_partitions\":" + PARTITIONS + "}"));
-                Consumer a = da.openTopic("rst").consumer(member());
-                Consumer b = db.openTopic("rst").consumer(member());
+                admin.createTopic(rst, Metadata.of("{\"num_partitions\":" + PARTITIONS + "}"));
+                Consumer a = da.openTopic(rst).consumer(member());
+                Consumer b = db.openTopic(rst).consumer(member());
                 List<Consumer> members = List.of(a, b);
                 Ledger ledger = new Ledger();
                 try {
                     drainUntil(ledger, members, () -> balanced(a.assignment(), b.assignment()), Duration.ofSeconds(30),
                             "the group of 2 settling");
-                    pushRound(admin, "rst", 0, per);
+                    pushRound(admin, rst, 0, per);
                     drainUntil(ledger, members, () -> ledger.committed.size() >= PARTITIONS * per / 3,
                             Duration.ofSeconds(30), "a third of the events committed");
                     coordinator.kill();
@@ -237,7 +238,7 @@ class NettyGroupTest {
                             + " and settled in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms; "
                             + ledger.repeats() + " deliveries repeated events not committed before the kill");
                     try (Driver fresh = Driver.open("netty", options)) {
-                        pushRound(fresh, "rst", 1, per);
+                        pushRound(fresh, rst, 1, per);
                     }
                     drainUntil(ledger, members, () -> ledger.delivered.size() >= 2 * PARTITIONS * per,
                             Duration.ofSeconds(60), "every event of round 1 delivered");
