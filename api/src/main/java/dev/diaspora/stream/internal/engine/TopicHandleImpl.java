@@ -35,6 +35,12 @@ final class TopicHandleImpl implements TopicHandle {
     private final Map<AutoCloseable, JmxRegistration> mbeans = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile String closedBecause = ""; // why, when the driver closed it (a deleteTopic)
+    /**
+     * The most partitions {@link #partitions()} has returned: a topic's partitions only grow, so a partition below it
+     * exists without asking the driver again ({@link #checkPartition} runs once per push to a chosen partition, and
+     * a driver's {@code partitions()} may read the clock or the file system to notice other processes' changes).
+     */
+    private volatile int knownPartitions;
 
     TopicHandleImpl(DriverImpl driver, TopicBackend backend, Validator validator, PartitionSelector selector,
             Serializer serializer) {
@@ -92,7 +98,13 @@ final class TopicHandleImpl implements TopicHandle {
     }
 
     void checkPartition(int p) {
+        if (p >= 0 && p < knownPartitions) {
+            return;
+        }
         List<PartitionInfo> partitions = partitions();
+        if (partitions.size() > knownPartitions) {
+            knownPartitions = partitions.size(); // racing writers only ever store counts the topic had
+        }
         if (p < 0 || p >= partitions.size()) {
             throw new IllegalArgumentException("partition " + p + " is out of range: topic '" + name() + "' has "
                     + partitions.size() + " partitions (0.." + (partitions.size() - 1) + ")");
