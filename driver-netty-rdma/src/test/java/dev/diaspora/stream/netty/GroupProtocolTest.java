@@ -166,8 +166,8 @@ class GroupProtocolTest {
             assertEquals(Protocol.E_GENERIC, f.errorKind(), f::toString);
             assertTrue(f.errorMessage().contains("does not coordinate the groups of topic '" + TOPIC + "'"),
                     f.errorMessage());
-            assertTrue(f.errorMessage().contains(servers.list().get(ofPartition[0]).serverId()), "names the coordinator: "
-                    + f.errorMessage());
+            assertTrue(f.errorMessage().contains(servers.list().get(ofPartition[0]).serverId()),
+                    "names the coordinator: " + f.errorMessage());
         }
     }
 

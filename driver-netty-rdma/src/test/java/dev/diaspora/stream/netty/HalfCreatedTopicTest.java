@@ -138,8 +138,9 @@ class HalfCreatedTopicTest {
 
     /**
      * Single-partition topics spread over the servers (the first partition's server follows the name, not the order
-     * of the client's list: every one of them used to go to the first server listed), and a client listing the
-     * servers in another order puts a name on the same server.
+     * of the client's list: every one of them used to go to the first server listed), created by two clients listing
+     * the servers in opposite orders, each topic opened by the other client. (That both clients choose the same
+     * servers for a name is the race test's above.)
      */
     @Test
     @Timeout(60)
