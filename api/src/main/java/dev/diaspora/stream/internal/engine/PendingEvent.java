@@ -45,6 +45,11 @@ sealed class PendingEvent permits RecordEvent {
         this.callback = callback;
     }
 
+    /** @return when the event was pushed, on the producer's clock */
+    long pushedAt() {
+        return pushedAt;
+    }
+
     void succeed(int partition, long id) {
         succeed(partition, id, clock.nanoTime());
     }

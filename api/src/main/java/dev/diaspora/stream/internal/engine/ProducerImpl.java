@@ -93,6 +93,22 @@ final class ProducerImpl implements Producer {
     private final LongAdder bytesStored = new LongAdder();
     private final LongAdder batches = new LongAdder();
     private final LatencyHistogram pushLatency = new LatencyHistogram();
+    /**
+     * The topic's partitions as the selection last read them, with the push time (the producer's clock) of the event
+     * that read them. A driver's {@code partitions()} may cost a clock read or a file check per call (the files driver
+     * notices other processes' changes that way), so the selection reads them again only for an event pushed
+     * {@link #PARTITIONS_NANOS} or more later, for one pushed at the same reading of the clock (a clock that stands
+     * still, as a test's may, cannot tell how old a reading is), or at once for a chosen partition beyond them.
+     * Partitions only grow: a stale list never names a missing one. No count per event: pushing threads share this
+     * field, and a write per event would bounce its cache line between them.
+     */
+    private volatile KnownPartitions knownPartitions;
+    /** How long the selection uses one reading of the topic's partitions, at most (by the events' push times). */
+    static final long PARTITIONS_NANOS = 1_000_000;
+
+    /** One reading of the topic's partitions, and the push time of the event that made it. */
+    private record KnownPartitions(List<PartitionInfo> list, long readAt) {
+    }
 
     ProducerImpl(TopicHandleImpl topic, ProducerOptions options) {
         this.topic = topic;
@@ -289,7 +305,7 @@ final class ProducerImpl implements Producer {
         try {
             e.metadata.checkSyntax();
             validator.validate(e.metadata, e.data);
-            List<PartitionInfo> partitions = topic.partitions(); // grows when partitions are added
+            List<PartitionInfo> partitions = partitionsFor(e);
             p = selector.select(e.metadata, e.requested, partitions);
             if (p < 0 || p >= partitions.size()) {
                 throw new DiasporaException("partition selector " + selector.config() + " returned partition " + p
@@ -313,6 +329,17 @@ final class ProducerImpl implements Producer {
         } catch (RuntimeException ex) {
             failEarly(e, p, new ValidationException("the topic's components rejected the event: " + ex, ex));
         }
+    }
+
+    /** @return the topic's partitions for {@code e}'s selection: a recent reading, or a new one (see the field) */
+    private List<PartitionInfo> partitionsFor(PendingEvent e) {
+        KnownPartitions k = knownPartitions;
+        long age = k == null ? 0 : e.pushedAt() - k.readAt;
+        if (k == null || age == 0 || age >= PARTITIONS_NANOS || age < 0 || e.requested >= k.list.size()) {
+            k = new KnownPartitions(topic.partitions(), e.pushedAt()); // grows when partitions are added
+            knownPartitions = k;
+        }
+        return k.list;
     }
 
     /** A {@link RecordAppender}: one event straight to the driver, which batches by itself. */
