@@ -2,6 +2,7 @@ package dev.diaspora.stream.files;
 
 import dev.diaspora.stream.CorruptDataException;
 import dev.diaspora.stream.DiasporaException;
+import dev.diaspora.stream.files.storage.DirectoryTrees;
 import dev.diaspora.stream.files.storage.FileHeaderDescriptor;
 import dev.diaspora.stream.files.storage.FileLocks;
 import java.io.ByteArrayOutputStream;
@@ -324,7 +325,7 @@ final class ConsumerFiles {
                 ch.force(false);
             }
             if (created) {
-                forceDirectory(dir); // the new file's name must survive a power loss too
+                DirectoryTrees.forceDirectory(dir); // the new file's name must survive a power loss too
             }
         } catch (IOException e) {
             throw new DiasporaException("topic '" + topic + "': cannot store the positions of consumer '" + name
@@ -429,14 +430,6 @@ final class ConsumerFiles {
         } catch (IOException e) {
             throw new DiasporaException("topic '" + topic + "': cannot take the lease " + f + " of consumer '" + name
                     + "': " + e + ". The file system must support POSIX locks", e);
-        }
-    }
-
-    private static void forceDirectory(Path d) {
-        try (FileChannel ch = FileChannel.open(d, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException e) {
-            // not every platform can open a directory; the file itself was forced
         }
     }
 

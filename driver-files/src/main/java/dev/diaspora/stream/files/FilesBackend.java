@@ -84,7 +84,7 @@ final class FilesBackend implements Backend {
             }
         });
         if (fsync) {
-            forceDirectory(root);
+            DirectoryTrees.forceDirectory(root);
         }
     }
 
@@ -200,7 +200,7 @@ final class FilesBackend implements Backend {
                     }
                 }
                 if (current.log().fsync()) {
-                    forceDirectory(parts);
+                    DirectoryTrees.forceDirectory(parts);
                 }
             } catch (IOException e) {
                 throw new DiasporaException("Cannot add partitions to topic '" + name + "' in " + parts + ": " + e
@@ -307,18 +307,10 @@ final class FilesBackend implements Backend {
 
             @Override
             public FileVisitResult postVisitDirectory(Path d, IOException exc) {
-                forceDirectory(d);
+                DirectoryTrees.forceDirectory(d);
                 return FileVisitResult.CONTINUE;
             }
         });
-    }
-
-    static void forceDirectory(Path dir) {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException e) {
-            // not every platform can open a directory for force; the files themselves were forced
-        }
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.diaspora.stream.CorruptDataException;
 import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.InvalidMetadataException;
 import dev.diaspora.stream.Metadata;
+import dev.diaspora.stream.files.storage.DirectoryTrees;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -135,7 +136,7 @@ final class TopicChangesFile {
             Files.move(tmp, topicDir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE,
                     StandardCopyOption.REPLACE_EXISTING);
             if (fsync) {
-                FilesBackend.forceDirectory(topicDir);
+                DirectoryTrees.forceDirectory(topicDir);
             }
         } finally {
             Files.deleteIfExists(tmp);

@@ -1,24 +1,40 @@
 package dev.diaspora.stream.files.storage;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Removing a directory tree, best effort: what the files driver does with deleted topics' trash and the leftovers of
- * crashed operations, and what the benchmarks do with their data directories.
+ * Directories as a whole: removing a tree, best effort (what the files driver does with deleted topics' trash and the
+ * leftovers of crashed operations, and what the benchmarks do with their data directories), and forcing a directory's
+ * entries to the device.
  *
- * <p>Exposed for the benchmarks module; not otherwise API. Thread safety: stateless.
+ * <p>Exposed for the driver's other package and the benchmarks module; not otherwise API. Thread safety: stateless.
  */
 public final class DirectoryTrees {
     private static final Logger LOG = LoggerFactory.getLogger(DirectoryTrees.class);
 
     private DirectoryTrees() {
+    }
+
+    /**
+     * Forces {@code dir}'s entries (files created, renamed or removed in it) to the device, so that they survive a
+     * power loss: the {@code fsync} durability's step after a file's own force. Best effort: not every platform can
+     * open a directory for it, and there the files themselves are what was forced.
+     */
+    public static void forceDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            // not every platform can open a directory for force; the files themselves were forced
+        }
     }
 
     /**

@@ -145,7 +145,7 @@ final class GapLinks {
             ch.force(false);
         }
         Files.move(tmp, path(end), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        PartitionLog.forceDirectory(dir);
+        DirectoryTrees.forceDirectory(dir);
         found.remove(end);
         warned.remove(end);
     }

@@ -214,7 +214,7 @@ final class IdReservation implements AutoCloseable {
             ch.truncate(0);
             FileIo.writeFully(ch, FileHeaderDescriptor.encode(FileHeaderDescriptor.KIND_RESERVATION, 0, partition), 0);
             ch.force(true);
-            PartitionLog.forceDirectory(dir);
+            DirectoryTrees.forceDirectory(dir);
             headerOk = true;
             newest = -1;
             seq = 0;

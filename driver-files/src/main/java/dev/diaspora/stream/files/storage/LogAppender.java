@@ -430,7 +430,7 @@ final class LogAppender {
         Files.move(tmp, dir.resolve(Segment.fileName(newBase, Segment.suffix(Segment.INDEX))),
                 StandardCopyOption.ATOMIC_MOVE);
         if (config.fsync()) {
-            PartitionLog.forceDirectory(dir);
+            DirectoryTrees.forceDirectory(dir);
         }
         seg.closeWriters();
         seg = log.addSegment(newBase);
@@ -464,7 +464,7 @@ final class LogAppender {
         try {
             refresh();
             forceAll(seg);
-            PartitionLog.forceDirectory(log.dir());
+            DirectoryTrees.forceDirectory(log.dir());
             ids.lower(seg.base + count);
         } catch (IOException | RuntimeException e) {
             LOG.warn("{}: could not lower the EventID reservation on close ({}); the next writer after a machine"

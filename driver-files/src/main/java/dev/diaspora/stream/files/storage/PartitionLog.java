@@ -290,13 +290,8 @@ public final class PartitionLog implements AutoCloseable {
     // ------------------------------------------------------------------ retention
 
     /**
-     * Removes whole segments that retention no longer keeps, oldest first, never the newest: those whose newest event
-     * is older than {@code retention.ms} at {@code nowNanos}, and those whose removal leaves at least
-     * {@code retention.bytes} in the partition. Runs beside appends and reads, without the append lock: the index file
-     * goes first (the commit point: the segment no longer exists for any reader or writer, and {@code bounds()}
-     * reports the next base), then the metadata and data files. A reader in any process that has the removed files
-     * open finishes its read (POSIX unlink keeps open files readable); a later read below the new first id fails with
-     * {@link PositionExpiredException}.
+     * Removes whole segments that retention no longer keeps, oldest first, never the newest: see
+     * {@link SegmentRetention#apply}.
      *
      * @return the number of segments removed
      */
@@ -304,63 +299,12 @@ public final class PartitionLog implements AutoCloseable {
         if (!retention.any() || closed) {
             return 0;
         }
-        try {
-            CRC32C crc = new CRC32C();
-            chain.pruneRemoved();
-            newestSegment(crc);
-            Segment[] segs = chain.segments();
-            int newest = segs.length - 1;
-            long[] sizes = new long[segs.length];
-            long total = 0;
-            if (retention.retentionBytes() > 0) {
-                for (int i = 0; i < segs.length; i++) {
-                    sizes[i] = fileSize(segs[i].path(Segment.INDEX)) + fileSize(segs[i].path(Segment.META))
-                            + fileSize(segs[i].path(Segment.DATA));
-                    total += sizes[i];
-                }
-            }
-            long oldest = retention.retentionMs() > 0 ? nowNanos - retention.retentionMs() * 1_000_000L
-                    : Long.MIN_VALUE;
-            int drop = 0;
-            while (drop < newest) {
-                boolean old = retention.retentionMs() > 0 && segs[drop].tail(crc).lastTimestamp() < oldest;
-                boolean big = retention.retentionBytes() > 0 && total - sizes[drop] >= retention.retentionBytes();
-                if (!old && !big) {
-                    break;
-                }
-                total -= sizes[drop];
-                drop++;
-            }
-            for (int i = 0; i < drop; i++) {
-                remove(segs[i]);
-            }
-            return drop;
-        } catch (IOException | RuntimeException e) {
-            if (!closed) {
-                LOG.warn("{}: retention could not remove old segments in {} (it tries again): {}", where(), dir,
-                        e.toString());
-            }
-            return 0;
-        }
+        return SegmentRetention.apply(this, chain, retention, nowNanos);
     }
 
-    private void remove(Segment s) throws IOException {
-        Files.deleteIfExists(s.path(Segment.INDEX));
-        if (config.fsync()) {
-            forceDirectory(dir);
-        }
-        Files.deleteIfExists(s.path(Segment.META));
-        Files.deleteIfExists(s.path(Segment.DATA));
-        chain.removeOldest(s);
-        LOG.debug("{}: retention removed segment {}", where(), s.path(Segment.INDEX));
-    }
-
-    private static long fileSize(Path f) {
-        try {
-            return Files.size(f);
-        } catch (IOException e) {
-            return 0; // removed meanwhile
-        }
+    /** @return true once {@link #close} began */
+    boolean isClosed() {
+        return closed;
     }
 
     // ------------------------------------------------------------------ appends
@@ -507,14 +451,6 @@ public final class PartitionLog implements AutoCloseable {
             }
         } catch (IOException e) {
             // the reservation stays high: after a machine restart the next writer skips the reserved ids
-        }
-    }
-
-    static void forceDirectory(Path dir) {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException e) {
-            // not every platform can open a directory; the files themselves were forced
         }
     }
 
