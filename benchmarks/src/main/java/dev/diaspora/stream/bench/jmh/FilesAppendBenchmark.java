@@ -9,6 +9,7 @@ import dev.diaspora.stream.PushCallback;
 import dev.diaspora.stream.TopicHandle;
 import dev.diaspora.stream.bench.jmh.baseline.ChannelLog;
 import dev.diaspora.stream.bench.jmh.baseline.ChronicleLog;
+import dev.diaspora.stream.bench.jmh.baseline.SplitChannelLog;
 import dev.diaspora.stream.files.storage.DirectoryTrees;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -30,8 +31,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Issue 3 producer figures: the {@code files} driver appending batches of 128 events (128 B metadata + 0 B / 1 KiB
- * / 1 MiB data), against a plain sequential FileChannel writer and Chronicle Queue writing the same bytes, in the
- * same run. Score: events/s. Each iteration writes into a fresh directory that is deleted afterwards.
+ * / 1 MiB data), against a plain sequential FileChannel writer and Chronicle Queue writing the same bytes, and a
+ * FileChannel writer of the driver's three files ({@link SplitChannelLog}: the layout's floor), in the same run.
+ * Score: events/s. Each iteration writes into a fresh directory that is deleted afterwards.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -97,6 +99,24 @@ public class FilesAppendBenchmark {
     }
 
     @State(Scope.Benchmark)
+    public static class SplitChannelState {
+        Path dir;
+        SplitChannelLog log;
+
+        @Setup(Level.Iteration)
+        public void setup() throws IOException {
+            dir = Payload.newDir("bench-split-");
+            log = new SplitChannelLog(dir);
+        }
+
+        @TearDown(Level.Iteration)
+        public void tearDown() throws IOException {
+            log.close();
+            DirectoryTrees.deleteTree(dir);
+        }
+    }
+
+    @State(Scope.Benchmark)
     public static class ChronicleState {
         Path dir;
         ChronicleLog log;
@@ -130,6 +150,17 @@ public class FilesAppendBenchmark {
     @OperationsPerInvocation(Payload.BATCH)
     public void fileChannel(Payload p, ChannelState s) throws IOException {
         ChannelLog log = s.log;
+        for (int i = 0; i < Payload.BATCH; i++) {
+            log.append(p.metadataBytes, p.directData.limit(p.dataSize));
+        }
+        log.flush();
+    }
+
+    /** The files layout's floor: the same bytes as the driver stores, into its three files, nothing else. */
+    @Benchmark
+    @OperationsPerInvocation(Payload.BATCH)
+    public void splitFileChannel(Payload p, SplitChannelState s) throws IOException {
+        SplitChannelLog log = s.log;
         for (int i = 0; i < Payload.BATCH; i++) {
             log.append(p.metadataBytes, p.directData.limit(p.dataSize));
         }
