@@ -11,6 +11,7 @@ import dev.diaspora.stream.ProducerOptions;
 import dev.diaspora.stream.ThreadPool;
 import dev.diaspora.stream.TopicHandle;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -174,6 +175,22 @@ public final class ProducerBenchmark {
         return 0;
     }
 
+    /**
+     * @return the options of {@code jvmArgs} that size and set up the heap and the JVM ({@code -Xms}, {@code -Xmx},
+     *     {@code -Xmn}, {@code -Xss}, {@code -XX:...}), for the child JVMs: they run as the parent does (its heap,
+     *     its {@code -XX:+AlwaysPreTouch}); agents, debuggers and system properties are not passed on
+     */
+    static List<String> heapOptions(List<String> jvmArgs) {
+        List<String> out = new ArrayList<>();
+        for (String a : jvmArgs) {
+            if (a.startsWith("-XX:") || a.startsWith("-Xms") || a.startsWith("-Xmx") || a.startsWith("-Xmn")
+                    || a.startsWith("-Xss")) {
+                out.add(a);
+            }
+        }
+        return out;
+    }
+
     /** Runs N producer JVMs concurrently on the same topic and prints aggregate figures (events summed, time max). */
     static int runProcesses(Args a, int processes, PrintStream out) throws Exception {
         List<String> childArgs = Args.without(a.raw(), List.of("--processes"), List.of("--json"));
@@ -188,8 +205,9 @@ public final class ProducerBenchmark {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<Process> procs = new ArrayList<>();
         for (int i = 0; i < processes; i++) {
-            List<String> cmd = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
-                    ProducerBenchmark.class.getName()));
+            List<String> cmd = new ArrayList<>(List.of(java));
+            cmd.addAll(heapOptions(ManagementFactory.getRuntimeMXBean().getInputArguments()));
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ProducerBenchmark.class.getName()));
             cmd.addAll(childArgs);
             cmd.add("--seed");
             cmd.add(Integer.toString(1000 + i));

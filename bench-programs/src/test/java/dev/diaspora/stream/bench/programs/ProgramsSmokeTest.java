@@ -69,4 +69,13 @@ class ProgramsSmokeTest {
         String c = run(false, "-d", "files", "-c", config, "-t", "multi", "-n", "200", "--name", "all");
         assertTrue(c.contains("Total events: 200"), c);
     }
+
+    /** Child producer JVMs get the parent's heap and -XX options, not its agents, debugger or properties. */
+    @Test
+    void childJvmsGetTheHeapAndXxOptionsOnly() {
+        assertEquals(java.util.List.of("-Xmx4g", "-XX:+AlwaysPreTouch", "-Xms512m", "-XX:-UseCompressedOops"),
+                ProducerBenchmark.heapOptions(java.util.List.of("-Xmx4g", "-XX:+AlwaysPreTouch",
+                        "-agentpath:/x/lib.so=start", "-Dfoo=bar", "-Xms512m",
+                        "-agentlib:jdwp=transport=dt_socket,address=5005", "-XX:-UseCompressedOops", "-ea")));
+    }
 }
