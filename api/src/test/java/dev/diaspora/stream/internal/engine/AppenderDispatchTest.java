@@ -13,14 +13,9 @@ import dev.diaspora.stream.Producer;
 import dev.diaspora.stream.ProducerOptions;
 import dev.diaspora.stream.ThreadPool;
 import dev.diaspora.stream.TopicHandle;
-import dev.diaspora.stream.spi.AbstractDriverProvider;
 import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.AppenderConfig;
-import dev.diaspora.stream.spi.Backend;
 import dev.diaspora.stream.spi.BatchAppender;
-import dev.diaspora.stream.spi.Capabilities;
-import dev.diaspora.stream.spi.OptionSchema;
-import dev.diaspora.stream.spi.Options;
 import dev.diaspora.stream.spi.OutgoingBatch;
 import dev.diaspora.stream.spi.RecordAppender;
 import java.nio.ByteBuffer;
@@ -45,21 +40,15 @@ class AppenderDispatchTest {
     static volatile Appender next;
 
     /** The test driver, registered in this module's test resources as {@code engine-test-appender-kinds}. */
-    public static final class Provider extends AbstractDriverProvider {
+    public static final class Provider extends FixedTopicDriver {
         public Provider() {
-            super("engine-test-appender-kinds", "api test driver: the test chooses the producer's appender",
-                    OptionSchema.of(), OptionSchema.topicOptions(), new Capabilities(false, false, false, false,
-                            false, 1 << 20));
-        }
-
-        @Override
-        public Backend open(Options options) {
-            return UnreadableRecordTest.backendOf(() -> new UnreadableRecordTest.FixedTopic() {
-                @Override
-                public Appender appender(AppenderConfig config) {
-                    return next;
-                }
-            });
+            super("engine-test-appender-kinds", "api test driver: the test chooses the producer's appender", false,
+                    () -> new UnreadableRecordTest.FixedTopic() {
+                        @Override
+                        public Appender appender(AppenderConfig config) {
+                            return next;
+                        }
+                    });
         }
     }
 

@@ -11,13 +11,8 @@ import dev.diaspora.stream.Driver;
 import dev.diaspora.stream.Event;
 import dev.diaspora.stream.Metadata;
 import dev.diaspora.stream.TopicHandle;
-import dev.diaspora.stream.spi.AbstractDriverProvider;
-import dev.diaspora.stream.spi.Backend;
-import dev.diaspora.stream.spi.Capabilities;
 import dev.diaspora.stream.spi.IncomingBatch;
 import dev.diaspora.stream.spi.ManualClock;
-import dev.diaspora.stream.spi.OptionSchema;
-import dev.diaspora.stream.spi.Options;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,15 +31,9 @@ class FailedPollBackoffTest {
     static final AtomicInteger FAILURES_LEFT = new AtomicInteger();
 
     /** The test driver, registered in this module's test resources as {@code engine-test-failing-polls}. */
-    public static final class Provider extends AbstractDriverProvider {
+    public static final class Provider extends FixedTopicDriver {
         public Provider() {
-            super("engine-test-failing-polls", "api test driver: its first reads fail retriably", OptionSchema.of(),
-                    OptionSchema.topicOptions(), new Capabilities(false, false, true, false, false, 1 << 20));
-        }
-
-        @Override
-        public Backend open(Options options) {
-            return UnreadableRecordTest.backendOf(FailingTopic::new);
+            super("engine-test-failing-polls", "api test driver: its first reads fail retriably", true, FailingTopic::new);
         }
     }
 

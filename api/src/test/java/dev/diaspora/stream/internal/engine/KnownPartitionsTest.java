@@ -11,14 +11,9 @@ import dev.diaspora.stream.PartitionInfo;
 import dev.diaspora.stream.Producer;
 import dev.diaspora.stream.ProducerOptions;
 import dev.diaspora.stream.TopicHandle;
-import dev.diaspora.stream.spi.AbstractDriverProvider;
 import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.AppenderConfig;
 import dev.diaspora.stream.spi.BatchAppender;
-import dev.diaspora.stream.spi.Backend;
-import dev.diaspora.stream.spi.Capabilities;
-import dev.diaspora.stream.spi.OptionSchema;
-import dev.diaspora.stream.spi.Options;
 import dev.diaspora.stream.spi.Partitions;
 import java.util.List;
 import java.util.Map;
@@ -40,30 +35,24 @@ class KnownPartitionsTest {
     static final Map<Integer, AtomicInteger> stored = new ConcurrentHashMap<>();
 
     /** The test driver, registered in this module's test resources as {@code engine-test-growing}. */
-    public static final class Provider extends AbstractDriverProvider {
+    public static final class Provider extends FixedTopicDriver {
         public Provider() {
-            super("engine-test-growing", "api test driver: a topic whose partitions the test adds",
-                    OptionSchema.of(), OptionSchema.topicOptions(), new Capabilities(false, false, false, false,
-                            false, 1 << 20));
-        }
+            super("engine-test-growing", "api test driver: a topic whose partitions the test adds", false,
+                    () -> new UnreadableRecordTest.FixedTopic() {
+                        @Override
+                        public List<PartitionInfo> partitions() {
+                            calls.incrementAndGet();
+                            return Partitions.plain(count);
+                        }
 
-        @Override
-        public Backend open(Options options) {
-            return UnreadableRecordTest.backendOf(() -> new UnreadableRecordTest.FixedTopic() {
-                @Override
-                public List<PartitionInfo> partitions() {
-                    calls.incrementAndGet();
-                    return Partitions.plain(count);
-                }
-
-                @Override
-                public Appender appender(AppenderConfig config) {
-                    return (BatchAppender) (p, b, done) -> {
-                        stored.computeIfAbsent(p, k -> new AtomicInteger()).addAndGet(b.count());
-                        done.complete(0L);
-                    };
-                }
-            });
+                        @Override
+                        public Appender appender(AppenderConfig config) {
+                            return (BatchAppender) (p, b, done) -> {
+                                stored.computeIfAbsent(p, k -> new AtomicInteger()).addAndGet(b.count());
+                                done.complete(0L);
+                            };
+                        }
+                    });
         }
     }
 

@@ -14,14 +14,9 @@ import dev.diaspora.stream.PartitionBounds;
 import dev.diaspora.stream.Producer;
 import dev.diaspora.stream.ProducerOptions;
 import dev.diaspora.stream.TopicHandle;
-import dev.diaspora.stream.spi.AbstractDriverProvider;
 import dev.diaspora.stream.spi.AppenderConfig;
-import dev.diaspora.stream.spi.Backend;
 import dev.diaspora.stream.spi.BatchAppender;
-import dev.diaspora.stream.spi.Capabilities;
 import dev.diaspora.stream.spi.IncomingBatch;
-import dev.diaspora.stream.spi.OptionSchema;
-import dev.diaspora.stream.spi.Options;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -44,16 +39,10 @@ class OptionEffectTest {
     static volatile CountingTopic topic;
 
     /** The test driver, registered in this module's test resources as {@code engine-test-held-appends}. */
-    public static final class Provider extends AbstractDriverProvider {
+    public static final class Provider extends FixedTopicDriver {
         public Provider() {
             super("engine-test-held-appends", "api test driver: appends wait for the test; a long log of small events",
-                    OptionSchema.of(), OptionSchema.topicOptions(), new Capabilities(false, false, false, false,
-                            false, 1 << 20));
-        }
-
-        @Override
-        public Backend open(Options options) {
-            return UnreadableRecordTest.backendOf(() -> topic);
+                    false, () -> topic);
         }
     }
 

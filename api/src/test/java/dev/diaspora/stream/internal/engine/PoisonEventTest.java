@@ -16,13 +16,8 @@ import dev.diaspora.stream.PartitionBounds;
 import dev.diaspora.stream.StartAt;
 import dev.diaspora.stream.TopicHandle;
 import dev.diaspora.stream.UnreadableEventPolicy;
-import dev.diaspora.stream.spi.AbstractDriverProvider;
-import dev.diaspora.stream.spi.Backend;
-import dev.diaspora.stream.spi.Capabilities;
 import dev.diaspora.stream.spi.DataRequest;
 import dev.diaspora.stream.spi.IncomingBatch;
-import dev.diaspora.stream.spi.OptionSchema;
-import dev.diaspora.stream.spi.Options;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -46,16 +41,10 @@ class PoisonEventTest {
     static final Map<Integer, Long> COMMITTED = new ConcurrentHashMap<>();
 
     /** The test driver, registered in this module's test resources as {@code engine-test-poison}. */
-    public static final class Provider extends AbstractDriverProvider {
+    public static final class Provider extends FixedTopicDriver {
         public Provider() {
             super("engine-test-poison", "api test driver: partition 0 record 5 and event 7's data are damaged,"
-                    + " partition 1 events 4..6 are lost", OptionSchema.of(), OptionSchema.topicOptions(),
-                    new Capabilities(false, false, true, false, false, 1 << 20));
-        }
-
-        @Override
-        public Backend open(Options options) {
-            return UnreadableRecordTest.backendOf(PoisonTopic::new);
+                    + " partition 1 events 4..6 are lost", true, PoisonTopic::new);
         }
     }
 

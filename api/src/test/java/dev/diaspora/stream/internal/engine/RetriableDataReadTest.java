@@ -8,13 +8,8 @@ import dev.diaspora.stream.DiasporaException;
 import dev.diaspora.stream.Driver;
 import dev.diaspora.stream.Event;
 import dev.diaspora.stream.TopicHandle;
-import dev.diaspora.stream.spi.AbstractDriverProvider;
-import dev.diaspora.stream.spi.Backend;
-import dev.diaspora.stream.spi.Capabilities;
 import dev.diaspora.stream.spi.DataRequest;
 import dev.diaspora.stream.spi.IncomingBatch;
-import dev.diaspora.stream.spi.OptionSchema;
-import dev.diaspora.stream.spi.Options;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -37,16 +32,10 @@ class RetriableDataReadTest {
     static final AtomicInteger SEEK_FAILURES = new AtomicInteger();
 
     /** The test driver, registered in this module's test resources as {@code engine-test-flaky-data}. */
-    public static final class Provider extends AbstractDriverProvider {
+    public static final class Provider extends FixedTopicDriver {
         public Provider() {
             super("engine-test-flaky-data", "api test driver: data reads of partition 0 event 3 fail, retriably, at"
-                    + " first", OptionSchema.of(), OptionSchema.topicOptions(),
-                    new Capabilities(false, false, true, false, false, 1 << 20));
-        }
-
-        @Override
-        public Backend open(Options options) {
-            return UnreadableRecordTest.backendOf(FlakyTopic::new);
+                    + " first", true, FlakyTopic::new);
         }
     }
 

@@ -15,13 +15,8 @@ import dev.diaspora.stream.PartitionBounds;
 import dev.diaspora.stream.PartitionInfo;
 import dev.diaspora.stream.StartAt;
 import dev.diaspora.stream.TopicHandle;
-import dev.diaspora.stream.spi.AbstractDriverProvider;
-import dev.diaspora.stream.spi.Backend;
-import dev.diaspora.stream.spi.Capabilities;
 import dev.diaspora.stream.spi.DataRequest;
 import dev.diaspora.stream.spi.IncomingBatch;
-import dev.diaspora.stream.spi.OptionSchema;
-import dev.diaspora.stream.spi.Options;
 
 import dev.diaspora.stream.spi.ReadSession;
 import dev.diaspora.stream.spi.SessionConfig;
@@ -51,16 +46,10 @@ class RevokedAndReturnedTest {
     static volatile ScriptedSession session;
 
     /** The test driver, registered in this module's test resources as {@code engine-test-regroup}. */
-    public static final class Provider extends AbstractDriverProvider {
+    public static final class Provider extends FixedTopicDriver {
         public Provider() {
             super("engine-test-regroup", "api test driver: one partition of 100 events, whose session can be made to"
-                    + " lose and regain it within one poll", OptionSchema.of(), OptionSchema.topicOptions(),
-                    new Capabilities(false, false, true, false, false, 1 << 20));
-        }
-
-        @Override
-        public Backend open(Options options) {
-            return UnreadableRecordTest.backendOf(RegroupTopic::new);
+                    + " lose and regain it within one poll", true, RegroupTopic::new);
         }
     }
 
