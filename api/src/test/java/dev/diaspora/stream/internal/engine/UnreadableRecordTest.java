@@ -17,14 +17,11 @@ import dev.diaspora.stream.spi.Appender;
 import dev.diaspora.stream.spi.AppenderConfig;
 import dev.diaspora.stream.spi.Backend;
 import dev.diaspora.stream.spi.BatchAppender;
-import dev.diaspora.stream.spi.Capabilities;
 import dev.diaspora.stream.spi.ChangeNotifier;
 import dev.diaspora.stream.spi.DataRequest;
-import dev.diaspora.stream.spi.DriverProvider;
 import dev.diaspora.stream.spi.IncomingBatch;
 import dev.diaspora.stream.spi.LocalReadSession;
 import dev.diaspora.stream.spi.LocalTopic;
-import dev.diaspora.stream.spi.OptionSchema;
 import dev.diaspora.stream.spi.Options;
 import dev.diaspora.stream.spi.ReadSession;
 import dev.diaspora.stream.spi.SessionConfig;
@@ -36,7 +33,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -49,35 +45,10 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(30)
 class UnreadableRecordTest {
     /** The test driver, registered in this module's test resources as {@code engine-test-unreadable}. */
-    public static final class Provider implements DriverProvider {
-        @Override
-        public String name() {
-            return "engine-test-unreadable";
-        }
-
-        @Override
-        public String description() {
-            return "api test driver: two partitions of 10 events; partition 0 event 5 is unreadable";
-        }
-
-        @Override
-        public OptionSchema options() {
-            return OptionSchema.of();
-        }
-
-        @Override
-        public OptionSchema topicOptions() {
-            return OptionSchema.topicOptions();
-        }
-
-        @Override
-        public Capabilities capabilities() {
-            return new Capabilities(false, false, true, false, false, 1 << 20);
-        }
-
-        @Override
-        public Backend open(Options options) {
-            return backendOf(FixedTopic::new);
+    public static final class Provider extends FixedTopicDriver {
+        public Provider() {
+            super("engine-test-unreadable", "api test driver: two partitions of 10 events; partition 0 event 5 is"
+                    + " unreadable", true, FixedTopic::new);
         }
     }
 
