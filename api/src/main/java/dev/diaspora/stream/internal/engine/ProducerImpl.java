@@ -98,7 +98,8 @@ final class ProducerImpl implements Producer {
      * that read them. A driver's {@code partitions()} may cost a clock read or a file check per call (the files driver
      * notices other processes' changes that way), so the selection reads them again only for an event pushed
      * {@link #PARTITIONS_NANOS} or more later, for one pushed at the same reading of the clock (a clock that stands
-     * still, as a test's may, cannot tell how old a reading is), or at once for a chosen partition beyond them.
+     * still, as a test's may, cannot tell how old a reading is) or before it (pushing threads race to process their
+     * events), and at once for a chosen partition beyond them.
      * Partitions only grow: a stale list never names a missing one. No count per event: pushing threads share this
      * field, and a write per event would bounce its cache line between them.
      */
@@ -335,7 +336,7 @@ final class ProducerImpl implements Producer {
     private List<PartitionInfo> partitionsFor(PendingEvent e) {
         KnownPartitions k = knownPartitions;
         long age = k == null ? 0 : e.pushedAt() - k.readAt;
-        if (k == null || age == 0 || age >= PARTITIONS_NANOS || age < 0 || e.requested >= k.list.size()) {
+        if (k == null || age <= 0 || age >= PARTITIONS_NANOS || e.requested >= k.list.size()) {
             k = new KnownPartitions(topic.partitions(), e.pushedAt()); // grows when partitions are added
             knownPartitions = k;
         }
